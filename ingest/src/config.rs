@@ -1,0 +1,96 @@
+//! The `[[source]]` section of `sources.toml`, as this crate reads it.
+//! Validation with file positions is the binary's `config.rs`; these are the
+//! values once they are known good.
+
+use model::SourceId;
+use serde::{Deserialize, Serialize};
+
+/// `kind = "ics" | "feed" | "html" | "wordpress"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    Ics,
+    Feed,
+    Html,
+    Wordpress,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Ics => "ics",
+            SourceKind::Feed => "feed",
+            SourceKind::Html => "html",
+            SourceKind::Wordpress => "wordpress",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SourceKind> {
+        match s {
+            "ics" => Some(SourceKind::Ics),
+            "feed" => Some(SourceKind::Feed),
+            "html" => Some(SourceKind::Html),
+            "wordpress" => Some(SourceKind::Wordpress),
+            _ => None,
+        }
+    }
+}
+
+/// `[source.selectors]`: where things are on a page with no structured data.
+/// Each selector is CSS, optionally followed by `@attr` to read an attribute.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Selectors {
+    pub event: Option<String>,
+    pub title: Option<String>,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub location: Option<String>,
+    pub url: Option<String>,
+    pub description: Option<String>,
+    pub image: Option<String>,
+    pub date_format: Option<String>,
+}
+
+/// One `[[source]]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceConfig {
+    pub id: SourceId,
+    pub name: String,
+    /// None: detected from what the URL answers.
+    pub kind: Option<SourceKind>,
+    /// An http(s) URL or a local file path.
+    pub url: String,
+    /// Cron expression overriding the aggregator's default.
+    pub schedule: Option<String>,
+    pub priority: i32,
+    pub lang: Option<String>,
+    pub categories: Vec<String>,
+    pub venue: Option<String>,
+    pub enabled: bool,
+    pub selectors: Option<Selectors>,
+}
+
+impl SourceConfig {
+    /// A minimal enabled source (used by tests and examples).
+    pub fn new(id: SourceId, url: impl Into<String>, kind: Option<SourceKind>) -> SourceConfig {
+        SourceConfig {
+            name: id.to_string(),
+            id,
+            kind,
+            url: url.into(),
+            schedule: None,
+            priority: 0,
+            lang: None,
+            categories: Vec::new(),
+            venue: None,
+            enabled: true,
+            selectors: None,
+        }
+    }
+
+    /// True when `url` is a local file path rather than http(s).
+    pub fn is_local(&self) -> bool {
+        !(self.url.starts_with("http://") || self.url.starts_with("https://"))
+    }
+}

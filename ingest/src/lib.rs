@@ -1,0 +1,74 @@
+//! # ingest
+//!
+//! Reading sources: one HTTP client policy for every kind ([`fetch`]), byte
+//! decoding ([`decode`]), kind detection ([`sniff`]) and one pure parser per
+//! kind ([`ics`], [`feed`], [`html`], [`wordpress`]). A parser is a function
+//! from bytes (plus the source's settings) to [`RawEvent`]s and links to
+//! follow; it does no I/O, reads no clock, guesses no time zone and never
+//! panics. [`read`] is one source run's reading half: fetch, parse, follow
+//! links (bounded), and hand the records to the caller.
+//!
+//! This crate never writes to the database.
+
+pub mod config;
+pub mod decode;
+pub mod fetch;
+pub mod ics;
+pub mod read;
+pub mod sniff;
+
+pub use config::{Selectors, SourceConfig, SourceKind};
+pub use model::RawEvent;
+
+/// What a parser found in one document.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Parsed {
+    pub events: Vec<RawEvent>,
+    /// Links the source run may follow (next page, detail pages).
+    pub links: Vec<Link>,
+    /// Problems that did not stop the parse (a broken VEVENT, a bad date):
+    /// what could be read is in `events`.
+    pub warnings: Vec<ParseWarning>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Link {
+    /// The next page of a listing (rel="next", WordPress `next_rest_url`).
+    NextPage(String),
+    /// The detail page of a listed record whose data is incomplete; the
+    /// record's `uid` says which one the page completes.
+    Detail { url: String, uid: String },
+}
+
+/// A problem inside a document, with where it was (1-based line when known).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseWarning {
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl std::fmt::Display for ParseWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "line {l}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+/// A document that could not be read at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// The bytes are not of the expected kind (HTML where ICS was expected).
+    #[error("expected {expected} but the source answered {found}")]
+    WrongKind {
+        expected: &'static str,
+        found: String,
+    },
+    /// The document is of the right kind but broken beyond reading, at `line`.
+    #[error("{}{message}", line.map(|l| format!("line {l}: ")).unwrap_or_default())]
+    Malformed {
+        line: Option<usize>,
+        message: String,
+    },
+}

@@ -1,0 +1,1 @@
+//! One source run's reading half: fetch, detect, parse, follow links.
