@@ -1,1 +1,416 @@
-fn main() {}
+//! The `babillard` command line: wires configuration, pipeline, scheduler
+//! and the HTTP surface together. See README.md and CONTRACT.md.
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use babillard::config::{parse_schedule, Config, ConfigError};
+use babillard::pipeline::{Outcome, Pipeline};
+use babillard::scheduler;
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
+use clap::{Parser, Subcommand};
+use index::{Index, Query};
+use publish::{AppState, NextRuns};
+
+#[derive(Parser, Debug)]
+#[command(name = "babillard", version, about = "One cultural agenda from many sources: ICS, RSS/Atom, web pages, WordPress.")]
+struct Cli {
+    /// The configuration file.
+    #[arg(long, global = true, default_value = "sources.toml", value_name = "PATH")]
+    config: PathBuf,
+    /// Where the SQLite database and the search index live (default: `data_dir` from the config, else ./data).
+    #[arg(long, global = true, value_name = "DIR")]
+    data: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Ingest every source now, then again on its schedule, while serving HTTP (the default).
+    Run {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+    },
+    /// Fetch, normalize and index every source (or those named) now, then exit.
+    Ingest {
+        /// Only this source (repeatable).
+        #[arg(long = "source", value_name = "ID")]
+        sources: Vec<String>,
+    },
+    /// Serve what is already indexed; no fetching.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+    },
+    /// Write the whole publication as static files.
+    Export {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+    },
+    /// Validate the configuration; print every problem as FILE:LINE:COL: message.
+    Check,
+    /// Search the index from the terminal.
+    Search {
+        query: String,
+        /// RFC 3339 date or date-time (default: now).
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+        /// Category slug (repeatable).
+        #[arg(long = "category", value_name = "SLUG")]
+        categories: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The health of every source.
+    Sources {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rebuild the search index from the database.
+    Reindex,
+}
+
+/// A failure that maps to an exit code.
+enum Failure {
+    Config(ConfigError),
+    Other(anyhow::Error),
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Other(e)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let quiet = matches!(
+        cli.command,
+        Some(Command::Ingest { .. } | Command::Check | Command::Search { .. } | Command::Sources { .. } | Command::Reindex | Command::Export { .. })
+    );
+    init_tracing(if quiet { "warn" } else { "info" });
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("babillard: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(code) => code,
+        Err(Failure::Config(e)) => {
+            eprintln!("{e}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Other(e)) => {
+            eprintln!("babillard: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn init_tracing(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn load(path: &Path) -> Result<Config, Failure> {
+    Config::load(path).map_err(Failure::Config)
+}
+
+fn open_index(config: &Config, data: Option<&Path>) -> anyhow::Result<Arc<Index>> {
+    let dir = config.data_dir(data);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    let index = Index::open(&dir).with_context(|| format!("cannot open the store in {}", dir.display()))?;
+    let infos: Vec<index::SourceInfo> = config
+        .sources
+        .iter()
+        .map(|s| index::SourceInfo {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            kind: s.kind.map(|k| k.as_str().to_string()),
+            url: s.url.clone(),
+        })
+        .collect();
+    index.sync_sources(&infos).context("cannot record the configured sources")?;
+    Ok(Arc::new(index))
+}
+
+async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
+    let command = cli.command.unwrap_or(Command::Run {
+        addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+    });
+    if let Command::Check = command {
+        let config = load(&cli.config)?;
+        println!(
+            "{}: ok: {} sources ({} enabled), {} venues, {} categories",
+            cli.config.display(),
+            config.sources.len(),
+            config.sources.iter().filter(|s| s.enabled).count(),
+            config.venues.len(),
+            config.categories.len()
+        );
+        for s in &config.sources {
+            let kind = s.kind.map(|k| k.as_str()).unwrap_or("detected at the first run");
+            println!("  {:<24} {:<10} {}", s.id, kind, s.url);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let config = Arc::new(load(&cli.config)?);
+    let index = open_index(&config, cli.data.as_deref())?;
+    match command {
+        Command::Check => Ok(ExitCode::SUCCESS),
+        Command::Run { addr } => run(config, index, addr, true).await,
+        Command::Serve { addr } => run(config, index, addr, false).await,
+        Command::Ingest { sources } => ingest(config, index, sources).await,
+        Command::Search {
+            query,
+            from,
+            to,
+            categories,
+            json,
+        } => search(&config, &index, query, from, to, categories, json),
+        Command::Sources { json } => sources(&config, &index, json),
+        Command::Reindex => {
+            let n = tokio::task::spawn_blocking(move || index.reindex())
+                .await
+                .context("reindex task")?
+                .context("reindex failed")?;
+            println!("reindexed {n} events");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { out, base_url } => {
+            let _ = (out, base_url);
+            Err(Failure::Other(anyhow::anyhow!(
+                "export is not available in this version yet (static export comes with the publishing work)"
+            )))
+        }
+    }
+}
+
+async fn ingest(config: Arc<Config>, index: Arc<Index>, only: Vec<String>) -> Result<ExitCode, Failure> {
+    for id in &only {
+        if !config.sources.iter().any(|s| s.id.as_str() == id) {
+            eprintln!("{}: no source has the id {id:?}", config.path.display());
+            return Ok(ExitCode::from(2));
+        }
+    }
+    let pipeline = Arc::new(Pipeline::new(Arc::clone(&config), index).context("cannot build the HTTP client")?);
+    let count = if only.is_empty() {
+        config.sources.iter().filter(|s| s.enabled).count()
+    } else {
+        only.len()
+    };
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(count as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} sources  {msg}") {
+            bar.set_style(style);
+        }
+        Some(bar)
+    } else {
+        None
+    };
+    let reports = pipeline
+        .ingest(&only, |r| {
+            if let Some(bar) = &bar {
+                bar.inc(1);
+                bar.set_message(r.source.clone());
+            }
+        })
+        .await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    for r in &reports {
+        println!("{r}");
+        if matches!(r.outcome, Outcome::Failed { .. }) || std::env::var_os("BABILLARD_VERBOSE").is_some() {
+            for w in &r.warnings {
+                println!("    warning: {w}");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run(config: Arc<Config>, index: Arc<Index>, addr: SocketAddr, fetch: bool) -> Result<ExitCode, Failure> {
+    let next_runs: NextRuns = NextRuns::default();
+    let state = AppState {
+        index: Arc::clone(&index),
+        config: Arc::new(config.publish_config()),
+        next_runs: Arc::clone(&next_runs),
+    };
+    let app = publish::router(state);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let mut server_rx = rx.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = server_rx.wait_for(|stop| *stop).await;
+            })
+            .await
+    });
+    tracing::info!("serving {} on http://{addr}", config.aggregator.name);
+
+    let mut work = tokio::task::JoinSet::new();
+    if fetch {
+        let pipeline = Arc::new(Pipeline::new(Arc::clone(&config), index).context("cannot build the HTTP client")?);
+        let first = Arc::clone(&pipeline);
+        let sched_rx = rx.clone();
+        let nr = Arc::clone(&next_runs);
+        work.spawn(async move {
+            let reports = first.ingest(&[], |_| {}).await;
+            let failed = reports.iter().filter(|r| matches!(r.outcome, Outcome::Failed { .. })).count();
+            tracing::info!("first ingest pass done: {} sources, {failed} failed", reports.len());
+            let mut tasks = scheduler::start(first, nr, sched_rx);
+            while tasks.join_next().await.is_some() {}
+        });
+    }
+
+    shutdown_signal().await;
+    tracing::info!("stopping: finishing the writes under way");
+    let _ = tx.send(true);
+    let drain = async {
+        while work.join_next().await.is_some() {}
+    };
+    if tokio::time::timeout(Duration::from_secs(60), drain).await.is_err() {
+        tracing::warn!("source runs still under way after 60 s; stopping them (their transactions roll back)");
+        work.abort_all();
+    }
+    match server.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(Failure::Other(anyhow::Error::new(e).context("HTTP server"))),
+        Err(e) => return Err(Failure::Other(anyhow::anyhow!("HTTP server task: {e}"))),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+/// `--from`/`--to`: an RFC 3339 date (local midnight) or date-time.
+fn parse_when(s: &str, tz: chrono_tz::Tz, what: &str) -> anyhow::Result<DateTime<Utc>> {
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        return Ok(dt.with_timezone(&Utc));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        if let Some(dt) = tz.from_local_datetime(&d.and_time(NaiveTime::MIN)).earliest() {
+            return Ok(dt.with_timezone(&Utc));
+        }
+    }
+    anyhow::bail!("--{what} {s:?} is not an RFC 3339 date (2026-12-05) or date-time (2026-12-05T20:00:00-05:00)")
+}
+
+fn search(
+    config: &Config,
+    index: &Index,
+    q: String,
+    from: Option<String>,
+    to: Option<String>,
+    categories: Vec<String>,
+    json: bool,
+) -> Result<ExitCode, Failure> {
+    let tz = config.aggregator.timezone;
+    let from = match from {
+        Some(f) => parse_when(&f, tz, "from")?,
+        None => Utc::now(),
+    };
+    let to = to.map(|t| parse_when(&t, tz, "to")).transpose()?;
+    if let Some(to) = to {
+        if to <= from {
+            return Err(Failure::Other(anyhow::anyhow!("--to must be after --from")));
+        }
+    }
+    let mut query = Query::from(from);
+    query.q = Some(q).filter(|q| !q.trim().is_empty());
+    query.to = to;
+    query.categories = categories;
+    query.limit = 1000;
+    let page = index.query(&query).context("search failed")?;
+    if json {
+        let out = serde_json::json!({"events": page.events, "total": page.total});
+        println!("{}", serde_json::to_string_pretty(&out).context("JSON")?);
+    } else {
+        for e in &page.events {
+            let when = if e.all_day {
+                e.start.format("%Y-%m-%d       ").to_string()
+            } else {
+                e.start.format("%Y-%m-%d %H:%M").to_string()
+            };
+            let place = e.venue.as_ref().map(|v| v.name.as_str()).unwrap_or("");
+            let status = if e.status == model::Status::Scheduled { "" } else { e.status.as_str() };
+            println!("{when}  {}  {place} {status}  [{}]", e.title, e.id);
+        }
+        println!("{} events", page.total);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sources(config: &Config, index: &Index, json: bool) -> Result<ExitCode, Failure> {
+    let mut list = index.sources().context("cannot read the sources")?;
+    let tz = config.aggregator.timezone;
+    let now = Utc::now().with_timezone(&tz);
+    for s in &mut list {
+        if let Some(src) = config.sources.iter().find(|c| c.id.as_str() == s.id) {
+            if src.enabled {
+                s.next_run = parse_schedule(config.schedule_of(src))
+                    .ok()
+                    .and_then(|c| c.find_next_occurrence(&now, false).ok())
+                    .map(|t| t.with_timezone(&Utc));
+            }
+        }
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&list).context("JSON")?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for s in &list {
+        let last = s
+            .last_fetch_at
+            .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_else(|| "never".to_string());
+        println!(
+            "{:<24} {:<6} {:<10} {:>5} events  last fetch {last}{}",
+            s.id,
+            s.status,
+            s.kind.as_deref().unwrap_or("?"),
+            s.events,
+            s.last_error.as_deref().map(|e| format!("  error: {e}")).unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

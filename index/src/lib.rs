@@ -7,15 +7,24 @@
 //! rest of babillard uses: one writer (the source runs, serialized by the
 //! caller or by the internal write lock), many readers that never wait for it.
 
+mod migrations;
 pub mod query;
+mod search;
+mod store;
 
 pub use query::{Cursor, Page, Query, QueryError};
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 use model::{Event, Occurrence, RawEvent, SourceId};
+use rusqlite::{Connection, Transaction};
 use serde::Serialize;
+
+use search::{Search, SearchFail, SearchWriter};
+use store::{ChangeSet, ReadPool, StoreFail, StoreResult};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -108,36 +117,256 @@ pub struct SourceStatus {
     pub next_run: Option<DateTime<Utc>>,
 }
 
+/// Where the search index lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SearchStorage {
+    /// `data_dir/search/`, kept across runs.
+    Disk,
+    /// In memory, rebuilt from the store on every open (tests, one-shot
+    /// commands).
+    Ram,
+}
+
+/// The write side: the one write connection and the one IndexWriter,
+/// behind one lock so that the store and the index change in step.
+struct Writer {
+    conn: Connection,
+    search: SearchWriter,
+}
+
 /// The store and the search index.
-pub struct Index {}
+pub struct Index {
+    db_path: String,
+    search_path: String,
+    reads: ReadPool,
+    search: Search,
+    writer: Mutex<Writer>,
+    generation: AtomicU64,
+    storage: SearchStorage,
+}
 
 impl Index {
     /// Open (creating if needed) `data_dir/babillard.sqlite` and
     /// `data_dir/search/`, run migrations, and bring the search index up to
     /// date with the store if a crash left it behind.
     pub fn open(data_dir: &Path) -> Result<Index, IndexError> {
-        let _ = data_dir;
-        unimplemented!()
+        Index::open_with(data_dir, SearchStorage::Disk)
+    }
+
+    /// [`Index::open`], choosing where the search index lives.
+    pub fn open_with(data_dir: &Path, storage: SearchStorage) -> Result<Index, IndexError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| IndexError::Io {
+            path: data_dir.display().to_string(),
+            source,
+        })?;
+        let db_file = data_dir.join("babillard.sqlite");
+        let db_path = db_file.display().to_string();
+        let search_dir = data_dir.join("search");
+        let search_path = match storage {
+            SearchStorage::Disk => search_dir.display().to_string(),
+            SearchStorage::Ram => "(memory)".to_string(),
+        };
+        let sql = |source| IndexError::Sqlite {
+            path: db_path.clone(),
+            source,
+        };
+        let tantivy_err = |source| IndexError::Search {
+            path: search_path.clone(),
+            source,
+        };
+
+        let mut conn = store::open_connection(&db_file, false).map_err(sql)?;
+        let before = migrations::migrate(&mut conn).map_err(sql)?;
+        if before > migrations::latest_version() {
+            return Err(IndexError::Corrupt(format!(
+                "{db_path} is at schema version {before}, newer than this program's {}",
+                migrations::latest_version()
+            )));
+        }
+
+        let (search, fresh) = match storage {
+            SearchStorage::Ram => (Search::create_in_ram().map_err(tantivy_err)?, true),
+            SearchStorage::Disk => match Search::open_dir(&search_dir) {
+                Ok(search) => (search, false),
+                Err(error) => {
+                    if search_dir.exists() {
+                        tracing::warn!(
+                            path = %search_path,
+                            %error,
+                            "search index unreadable; rebuilding it from the store"
+                        );
+                    }
+                    reset_dir(&search_dir)?;
+                    (Search::create_dir(&search_dir).map_err(tantivy_err)?, true)
+                }
+            },
+        };
+        let search_writer = search.writer().map_err(tantivy_err)?;
+
+        let index = Index {
+            db_path: db_path.clone(),
+            search_path: search_path.clone(),
+            reads: ReadPool::new(db_file),
+            search,
+            writer: Mutex::new(Writer {
+                conn,
+                search: search_writer,
+            }),
+            generation: AtomicU64::new(0),
+            storage,
+        };
+        {
+            let mut guard = index.lock_writer();
+            let w = &mut *guard;
+            let generation = store::generation(&w.conn).map_err(|e| index.store_err(e))?;
+            let indexed = store::search_generation(&w.conn).map_err(|e| index.store_err(e))?;
+            let count = store::event_count(&w.conn).map_err(|e| index.store_err(e))?;
+            let behind = indexed != Some(generation) || index.search.num_docs() != count;
+            if fresh || behind {
+                if !fresh {
+                    tracing::info!(
+                        path = %search_path,
+                        "search index behind the store; rebuilding it"
+                    );
+                }
+                index.reindex_locked(w)?;
+            }
+            index.generation.store(generation, AtomicOrdering::SeqCst);
+        }
+        Ok(index)
+    }
+
+    fn lock_writer(&self) -> MutexGuard<'_, Writer> {
+        // A panic while writing left no half-done transaction behind
+        // (rusqlite rolls back on drop), so a poisoned lock is usable.
+        self.writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn store_err(&self, fail: StoreFail) -> IndexError {
+        match fail {
+            StoreFail::Sql(source) => IndexError::Sqlite {
+                path: self.db_path.clone(),
+                source,
+            },
+            StoreFail::Corrupt(what) => IndexError::Corrupt(what),
+        }
+    }
+
+    fn search_err(&self, fail: SearchFail) -> IndexError {
+        match fail {
+            SearchFail::Tantivy(source) => IndexError::Search {
+                path: self.search_path.clone(),
+                source,
+            },
+            SearchFail::Corrupt(what) => IndexError::Corrupt(what),
+        }
+    }
+
+    /// Run one write transaction, then bring the search index in step
+    /// with what it changed.
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> StoreResult<(T, ChangeSet)>,
+    ) -> Result<T, IndexError> {
+        let mut guard = self.lock_writer();
+        let w = &mut *guard;
+        let tx = w
+            .conn
+            .transaction()
+            .map_err(|e| self.store_err(e.into()))?;
+        let (out, changes) = f(&tx).map_err(|e| self.store_err(e))?;
+        tx.commit().map_err(|e| self.store_err(e.into()))?;
+        if !changes.is_empty() {
+            self.apply_changes(w, &changes)?;
+        }
+        Ok(out)
+    }
+
+    /// Send committed changes to the search index, commit it, reload the
+    /// reader, then publish the new generation.
+    fn apply_changes(&self, w: &mut Writer, changes: &ChangeSet) -> Result<(), IndexError> {
+        let generation = store::generation(&w.conn).map_err(|e| self.store_err(e))?;
+        let outcome = (|| -> Result<(), SearchFail> {
+            for id in &changes.removed {
+                w.search.remove(id);
+            }
+            for event in &changes.upserted {
+                w.search.upsert(event)?;
+            }
+            w.search.commit()?;
+            Ok(())
+        })();
+        if let Err(fail) = outcome {
+            tracing::warn!(error = ?fail, "search index update failed; rebuilding it");
+            if let Err(error) = w.search.rollback() {
+                tracing::warn!(%error, "search index rollback failed");
+            }
+            // The store is committed: a full rebuild makes the index whole.
+            self.reindex_locked(w)?;
+        } else {
+            if self.storage == SearchStorage::Disk {
+                store::set_search_generation(&w.conn, generation)
+                    .map_err(|e| self.store_err(e))?;
+            }
+            self.search
+                .reload()
+                .map_err(|e| self.search_err(e.into()))?;
+        }
+        self.generation.store(generation, AtomicOrdering::SeqCst);
+        Ok(())
+    }
+
+    /// Rebuild the search index from the store, the write lock held.
+    fn reindex_locked(&self, w: &mut Writer) -> Result<usize, IndexError> {
+        let generation = store::generation(&w.conn).map_err(|e| self.store_err(e))?;
+        w.search
+            .delete_all()
+            .map_err(|e| self.search_err(e.into()))?;
+        let search = &mut w.search;
+        let count = store::for_each_event(
+            &w.conn,
+            |fail| self.store_err(fail),
+            |event| search.upsert(&event).map_err(|e| self.search_err(e)),
+        );
+        let count = match count {
+            Ok(n) => n,
+            Err(error) => {
+                if let Err(e) = w.search.rollback() {
+                    tracing::warn!(error = %e, "search index rollback failed");
+                }
+                return Err(error);
+            }
+        };
+        w.search.commit().map_err(|e| self.search_err(e.into()))?;
+        if self.storage == SearchStorage::Disk {
+            store::set_search_generation(&w.conn, generation).map_err(|e| self.store_err(e))?;
+        }
+        self.search
+            .reload()
+            .map_err(|e| self.search_err(e.into()))?;
+        Ok(count)
     }
 
     /// Record the configured sources (insert or update name, kind, url).
     /// Sources no longer configured are removed with their records and
-    /// events.
+    /// events. A source whose url or kind changed forgets its validators
+    /// (ETag, Last-Modified, content hash), so its next run reads it anew.
     pub fn sync_sources(&self, sources: &[SourceInfo]) -> Result<(), IndexError> {
-        let _ = sources;
-        unimplemented!()
+        self.write(|tx| Ok(((), store::sync_sources(tx, sources, Utc::now())?)))
     }
 
     pub fn fetch_state(&self, source: &SourceId) -> Result<FetchState, IndexError> {
-        let _ = source;
-        unimplemented!()
+        self.reads
+            .with(|conn| store::fetch_state(conn, source))
+            .map_err(|e| self.store_err(e))
     }
 
     /// Apply a successful run in one transaction, then update the search
     /// index for the events it touched.
     pub fn record_success(&self, run: SourceRun) -> Result<RunCounts, IndexError> {
-        let _ = run;
-        unimplemented!()
+        self.write(|tx| store::apply_success(tx, &run))
     }
 
     /// The source answered 304 or an identical body: nothing to parse or
@@ -148,8 +377,10 @@ impl Index {
         at: DateTime<Utc>,
         duration_ms: u64,
     ) -> Result<RunCounts, IndexError> {
-        let _ = (source, at, duration_ms);
-        unimplemented!()
+        self.write(|tx| {
+            let counts = store::apply_unchanged(tx, source, at, duration_ms)?;
+            Ok((counts, ChangeSet::default()))
+        })
     }
 
     /// The run failed: keep every event, remember the error.
@@ -161,36 +392,68 @@ impl Index {
         class: &str,
         message: &str,
     ) -> Result<(), IndexError> {
-        let _ = (source, at, duration_ms, class, message);
-        unimplemented!()
+        self.write(|tx| {
+            store::apply_failure(tx, source, at, duration_ms, class, message)?;
+            Ok(((), ChangeSet::default()))
+        })
     }
 
     /// Rebuild the search index from the store; returns the event count.
     pub fn reindex(&self) -> Result<usize, IndexError> {
-        unimplemented!()
+        let mut guard = self.lock_writer();
+        self.reindex_locked(&mut guard)
     }
 
+    /// One page of the events matching `query`, from the search index
+    /// alone. `limit` is clamped to 1..=1000.
     pub fn query(&self, query: &Query) -> Result<Page, IndexError> {
-        let _ = query;
-        unimplemented!()
+        self.search.query(query).map_err(|e| self.search_err(e))
     }
 
     pub fn event(&self, id: &str) -> Result<Option<Event>, IndexError> {
-        let _ = id;
-        unimplemented!()
+        self.reads
+            .with(|conn| store::event(conn, id))
+            .map_err(|e| self.store_err(e))
     }
 
     pub fn sources(&self) -> Result<Vec<SourceStatus>, IndexError> {
-        unimplemented!()
+        self.reads
+            .with(store::sources)
+            .map_err(|e| self.store_err(e))
     }
 
     /// Grows on every commit that changed published data; part of ETags.
     pub fn generation(&self) -> u64 {
-        unimplemented!()
+        self.generation.load(AtomicOrdering::SeqCst)
     }
 
     /// Ok when the database and the search index answer.
     pub fn health(&self) -> Result<(), IndexError> {
-        unimplemented!()
+        self.reads
+            .with(|conn| {
+                let one: i64 = conn.query_row("SELECT 1", [], |r| r.get(0))?;
+                if one == 1 {
+                    Ok(())
+                } else {
+                    Err(StoreFail::Corrupt("SELECT 1 answered otherwise".to_string()))
+                }
+            })
+            .map_err(|e| self.store_err(e))?;
+        self.search.ping().map_err(|e| self.search_err(e.into()))
     }
+}
+
+/// Empty `dir` (or remove a file in its place) and create it again.
+fn reset_dir(dir: &Path) -> Result<(), IndexError> {
+    let io = |source| IndexError::Io {
+        path: dir.display().to_string(),
+        source,
+    };
+    match std::fs::symlink_metadata(dir) {
+        Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(dir).map_err(io)?,
+        Ok(_) => std::fs::remove_file(dir).map_err(io)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io(e)),
+    }
+    std::fs::create_dir_all(dir).map_err(io)
 }

@@ -1,9 +1,290 @@
-//! Bytes to text: charset from the Content-Type header, a BOM, or the
-//! document itself (`<meta charset>`, `<?xml encoding?>`); UTF-8 by default
-//! with a Windows-1252 fallback for bytes that are not UTF-8.
+//! Bytes to text, never failing.
+//!
+//! [`decode`] picks the charset in this order: a byte-order mark (UTF-8,
+//! UTF-16LE, UTF-16BE), the `charset=` of the Content-Type header, the
+//! document's own declaration within its first 1024 bytes (`<meta charset>`,
+//! `<meta http-equiv content="...; charset=...">`, `<?xml encoding="..."?>`),
+//! else UTF-8 when the bytes are valid UTF-8, else Windows-1252 (which is
+//! also what `ISO-8859-1` labels mean, as in every browser).
+//!
+//! [`decode_utf8_first`] is the order that suits formats whose standard says
+//! UTF-8 (iCalendar): a BOM, then valid UTF-8, then the Content-Type
+//! charset, then Windows-1252.
+//!
+//! The BOM is always stripped.
 
-/// Decode `bytes` to a String, never failing.
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
+
+/// How far into a document its own charset declaration is looked for.
+const SNIFF_LIMIT: usize = 1024;
+
+/// Decode `bytes` to a String, never failing (see the module doc for the
+/// order in which the charset is chosen).
 pub fn decode(bytes: &[u8], content_type: Option<&str>) -> String {
-    let _ = content_type;
-    String::from_utf8_lossy(bytes).into_owned()
+    if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
+        let body = bytes.get(bom_len..).unwrap_or_default();
+        return encoding.decode_without_bom_handling(body).0.into_owned();
+    }
+    if let Some(encoding) = content_type.and_then(charset_from_content_type) {
+        return encoding.decode_without_bom_handling(bytes).0.into_owned();
+    }
+    if let Some(encoding) = charset_from_document(bytes) {
+        return encoding.decode_without_bom_handling(bytes).0.into_owned();
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned(),
+    }
+}
+
+/// Decode bytes of a format that is UTF-8 by standard: a BOM first, then
+/// UTF-8 when the bytes are valid UTF-8 (without copying them), then the
+/// Content-Type charset, else Windows-1252. Never fails.
+pub fn decode_utf8_first(bytes: Vec<u8>, content_type: Option<&str>) -> String {
+    if let Some((encoding, bom_len)) = Encoding::for_bom(&bytes) {
+        let body = bytes.get(bom_len..).unwrap_or_default();
+        return encoding.decode_without_bom_handling(body).0.into_owned();
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            let bytes = err.into_bytes();
+            let encoding = content_type
+                .and_then(charset_from_content_type)
+                .filter(|e| *e != UTF_8)
+                .unwrap_or(WINDOWS_1252);
+            encoding.decode_without_bom_handling(&bytes).0.into_owned()
+        }
+    }
+}
+
+/// The encoding named by the `charset` parameter of a Content-Type value
+/// (`text/calendar; charset="ISO-8859-1"`), when it names a known one.
+pub fn charset_from_content_type(content_type: &str) -> Option<&'static Encoding> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        if !name.trim().eq_ignore_ascii_case("charset") {
+            return None;
+        }
+        let label = value.trim().trim_matches(|c| c == '"' || c == '\'');
+        encoding_for_label(label.as_bytes())
+    })
+}
+
+/// The encoding a document declares for itself within its first 1024 bytes:
+/// an XML declaration's `encoding`, or an HTML `<meta>` carrying `charset`.
+/// A declared UTF-16 without a BOM means UTF-8 (the bytes could not have
+/// been read as ASCII otherwise), as browsers do.
+pub fn charset_from_document(bytes: &[u8]) -> Option<&'static Encoding> {
+    let head = bytes.get(..bytes.len().min(SNIFF_LIMIT))?;
+    let lower = head.to_ascii_lowercase();
+    let found = xml_declared(&lower).or_else(|| meta_declared(&lower))?;
+    if found == UTF_16LE || found == UTF_16BE {
+        Some(UTF_8)
+    } else {
+        Some(found)
+    }
+}
+
+/// A label to an encoding, ignoring labels that only mean "replace
+/// everything" and treating `x-user-defined` as Windows-1252.
+fn encoding_for_label(label: &[u8]) -> Option<&'static Encoding> {
+    let encoding = Encoding::for_label_no_replacement(label)?;
+    if encoding == encoding_rs::X_USER_DEFINED {
+        Some(WINDOWS_1252)
+    } else {
+        Some(encoding)
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || haystack.len() < needle.len() {
+        return None;
+    }
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// `<?xml version="1.0" encoding="ISO-8859-1"?>` at the start of `lower`.
+fn xml_declared(lower: &[u8]) -> Option<&'static Encoding> {
+    let start = lower.iter().position(|b| !b.is_ascii_whitespace())?;
+    let rest = lower.get(start..)?;
+    if !rest.starts_with(b"<?xml") {
+        return None;
+    }
+    let end = find(rest, b"?>").unwrap_or(rest.len());
+    let decl = rest.get(..end)?;
+    let at = find(decl, b"encoding")?;
+    label_after_equals(decl.get(at + b"encoding".len()..)?)
+}
+
+/// `<meta charset="...">` or `<meta ... content="text/html; charset=...">`.
+fn meta_declared(lower: &[u8]) -> Option<&'static Encoding> {
+    let mut rest = lower;
+    while let Some(at) = find(rest, b"<meta") {
+        let tag_start = rest.get(at + b"<meta".len()..)?;
+        let tag_end = tag_start
+            .iter()
+            .position(|&b| b == b'>')
+            .unwrap_or(tag_start.len());
+        let tag = tag_start.get(..tag_end)?;
+        let mut search = tag;
+        while let Some(c) = find(search, b"charset") {
+            let after = search.get(c + b"charset".len()..)?;
+            if let Some(encoding) = label_after_equals(after) {
+                return Some(encoding);
+            }
+            search = after;
+        }
+        rest = tag_start.get(tag_end..)?;
+    }
+    None
+}
+
+/// After a parameter name: optional spaces, `=`, optional spaces, an
+/// optionally quoted label.
+fn label_after_equals(bytes: &[u8]) -> Option<&'static Encoding> {
+    let mut i = 0;
+    while bytes.get(i).is_some_and(|b| b.is_ascii_whitespace()) {
+        i += 1;
+    }
+    if bytes.get(i) != Some(&b'=') {
+        return None;
+    }
+    i += 1;
+    while bytes.get(i).is_some_and(|b| b.is_ascii_whitespace()) {
+        i += 1;
+    }
+    if matches!(bytes.get(i), Some(b'"') | Some(b'\'')) {
+        i += 1;
+    }
+    let rest = bytes.get(i..)?;
+    let len = rest
+        .iter()
+        .position(|&b| matches!(b, b'"' | b'\'' | b';' | b'>' | b'/' | b'?') || b.is_ascii_whitespace())
+        .unwrap_or(rest.len());
+    encoding_for_label(rest.get(..len)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// "Théâtre d'été" in Windows-1252.
+    const LATIN: &[u8] = b"Th\xe9\xe2tre d'\xe9t\xe9";
+
+    #[test]
+    fn utf8_bom_is_stripped() {
+        assert_eq!(decode(b"\xef\xbb\xbfCaf\xc3\xa9", None), "Café");
+    }
+
+    #[test]
+    fn utf16_boms_are_honoured() {
+        let le = [0xFF, 0xFE, b'E', 0, 0xE9, 0];
+        assert_eq!(decode(&le, None), "Eé");
+        let be = [0xFE, 0xFF, 0, b'E', 0, 0xE9];
+        assert_eq!(decode(&be, None), "Eé");
+    }
+
+    #[test]
+    fn bom_wins_over_the_header() {
+        assert_eq!(
+            decode(b"\xef\xbb\xbf\xc3\xa9", Some("text/html; charset=iso-8859-1")),
+            "é"
+        );
+    }
+
+    #[test]
+    fn content_type_charset_is_used() {
+        assert_eq!(
+            decode(LATIN, Some("text/calendar; charset=ISO-8859-1")),
+            "Théâtre d'été"
+        );
+        assert_eq!(
+            decode(LATIN, Some("text/html;charset=\"windows-1252\"")),
+            "Théâtre d'été"
+        );
+        // A header charset wins over valid UTF-8 bytes.
+        assert_eq!(decode(b"\xc3\xa9", Some("text/plain; charset=latin1")), "Ã©");
+    }
+
+    #[test]
+    fn unknown_header_charset_falls_through() {
+        assert_eq!(decode(b"\xc3\xa9", Some("text/html; charset=bogus")), "é");
+        assert_eq!(decode(LATIN, Some("text/html")), "Théâtre d'été");
+    }
+
+    #[test]
+    fn meta_charset_is_used() {
+        let mut page = b"<!doctype html><html><head><meta charset=\"iso-8859-1\"></head><body>".to_vec();
+        page.extend_from_slice(LATIN);
+        assert!(decode(&page, None).ends_with("<body>Théâtre d'été"));
+    }
+
+    #[test]
+    fn meta_http_equiv_is_used() {
+        let mut page = b"<html><head><META HTTP-EQUIV=\"Content-Type\" CONTENT=\"text/html; charset=windows-1252\"><title>".to_vec();
+        page.extend_from_slice(b"\x93x\x94");
+        assert!(decode(&page, None).ends_with("<title>\u{201c}x\u{201d}"));
+    }
+
+    #[test]
+    fn meta_utf16_means_utf8() {
+        let page = b"<meta charset=utf-16><p>\xc3\xa9";
+        assert!(decode(page, None).ends_with("<p>é"));
+    }
+
+    #[test]
+    fn xml_declaration_is_used() {
+        let mut doc = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss><title>".to_vec();
+        doc.extend_from_slice(LATIN);
+        assert!(decode(&doc, None).ends_with("<title>Théâtre d'été"));
+        let single = b"<?xml version='1.0' encoding='utf-8'?><a>\xc3\xa9</a>";
+        assert_eq!(decode(single, None), "<?xml version='1.0' encoding='utf-8'?><a>é</a>");
+    }
+
+    #[test]
+    fn declaration_after_1024_bytes_is_ignored() {
+        let mut page = vec![b' '; 1100];
+        page.extend_from_slice(b"<meta charset=\"iso-8859-1\">\xc3\xa9");
+        assert!(decode(&page, None).ends_with('é'));
+    }
+
+    #[test]
+    fn valid_utf8_is_utf8_and_invalid_is_windows_1252() {
+        assert_eq!(decode("Été à Laval".as_bytes(), None), "Été à Laval");
+        assert_eq!(decode(LATIN, None), "Théâtre d'été");
+        assert_eq!(decode(b"", None), "");
+    }
+
+    #[test]
+    fn utf8_first_order() {
+        // Valid UTF-8 wins over a wrong header.
+        assert_eq!(
+            decode_utf8_first(b"\xc3\xa9".to_vec(), Some("text/calendar; charset=iso-8859-1")),
+            "é"
+        );
+        // Invalid UTF-8: the header's charset.
+        let koi8 = decode_utf8_first(vec![0xC1, 0xC2], Some("text/calendar; charset=koi8-r"));
+        assert_eq!(koi8, "аб");
+        // Invalid UTF-8, header says UTF-8 or nothing: Windows-1252.
+        assert_eq!(
+            decode_utf8_first(LATIN.to_vec(), Some("text/calendar; charset=utf-8")),
+            "Théâtre d'été"
+        );
+        assert_eq!(decode_utf8_first(LATIN.to_vec(), None), "Théâtre d'été");
+        // The BOM first, and stripped.
+        assert_eq!(decode_utf8_first(b"\xef\xbb\xbfBEGIN".to_vec(), None), "BEGIN");
+        assert_eq!(decode_utf8_first(vec![0xFF, 0xFE, b'B', 0], None), "B");
+    }
+
+    #[test]
+    fn content_type_parsing() {
+        assert_eq!(charset_from_content_type("text/calendar"), None);
+        assert_eq!(charset_from_content_type("text/calendar; Charset = UTF-8"), Some(UTF_8));
+        assert_eq!(
+            charset_from_content_type("text/html; x=1; charset='latin1'"),
+            Some(WINDOWS_1252)
+        );
+        assert_eq!(charset_from_content_type("charset=utf-8"), None);
+    }
 }

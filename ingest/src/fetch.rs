@@ -4,15 +4,69 @@
 //! also bounds decompressed size, at most 5 redirects, gzip/brotli,
 //! conditional GET, a guard against private networks checked after DNS
 //! resolution and on every redirect, per-host and global concurrency,
-//! bounded retries with backoff honouring Retry-After. Local file paths are
-//! read from disk under the same size cap.
+//! bounded retries with backoff honouring Retry-After, and robots.txt. Local
+//! file paths are read from disk under the same size cap.
+//!
+//! One [`FetchClient::fetch`] of an http(s) URL:
+//! 1. refuses a non-public IP literal host ([`guard`]);
+//! 2. takes a global permit, then a permit for the URL's `host:port`, held
+//!    until the fetch (retries included) ends;
+//! 3. checks the origin's robots.txt, fetched at most once per origin per
+//!    [`FetchPolicy::robots_cache_ttl`] through the same client (guard,
+//!    redirects, a 512 KB cap; a 4xx, 5xx or unreachable robots.txt allows
+//!    everything) ([`robots`]);
+//! 4. sends the GET (`If-None-Match`/`If-Modified-Since` from the
+//!    validators), following at most `max_redirects` redirects, each one
+//!    re-checked by the guard; names resolve through a resolver that keeps
+//!    only public addresses;
+//! 5. streams the body, decompressed, and stops past `max_body_bytes`;
+//! 6. on a connection error, 429 or 5xx, tries again up to `max_retries`
+//!    times, waiting `retry_base_delay` doubled each time, or what
+//!    `Retry-After` asks when that is at most `max_retry_wait` (a longer
+//!    wait gives up at once with the status).
+//!
+//! `total_timeout` bounds each attempt (request and body), not the retries.
+//! Too many redirects, a redirect to a private address or to a non-http(s)
+//! URL, and a robots.txt refusal are all [`FetchError::Refused`] (class
+//! `refused`), with a reason that says which.
 
+pub mod guard;
+pub mod robots;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::error::Error as StdError;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
+
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::StatusCode;
+use tokio::io::AsyncReadExt;
+use tokio::sync::Semaphore;
+use url::Url;
+
+use guard::{DnsFailure, GuardRefusal, GuardedResolver, RedirectRefusal};
+use robots::{RobotsCache, RobotsRules, PRODUCT_TOKEN};
+
+pub use guard::{is_public_ip, non_public_reason};
+
+/// The `Accept` header: calendars and feeds first, then pages.
+pub const ACCEPT: &str = "text/calendar, application/calendar+json;q=0.9, \
+application/rss+xml, application/atom+xml, application/feed+json, \
+application/json;q=0.9, application/xml;q=0.8, text/xml;q=0.8, \
+text/html;q=0.7, application/xhtml+xml;q=0.7, */*;q=0.5";
+
+/// Cap on a robots.txt body; a longer one is read up to here (RFC 9309
+/// asks for at least 500 KiB).
+pub const ROBOTS_MAX_BYTES: usize = 512 * 1024;
 
 /// How sources are fetched.
 #[derive(Clone, Debug)]
 pub struct FetchPolicy {
     pub connect_timeout: Duration,
+    /// Bounds each attempt: the request, redirects and the whole body.
     pub total_timeout: Duration,
     /// Cap on the body, after decompression (default 20 MB).
     pub max_body_bytes: usize,
@@ -29,6 +83,11 @@ pub struct FetchPolicy {
     /// A longer Retry-After than this gives up instead of waiting.
     pub max_retry_wait: Duration,
     pub user_agent: String,
+    /// Obey the origin's robots.txt (product token `babillard`, else `*`).
+    pub respect_robots: bool,
+    /// How long one origin's robots.txt is trusted before it is fetched
+    /// again (default 1 hour).
+    pub robots_cache_ttl: Duration,
 }
 
 impl Default for FetchPolicy {
@@ -45,6 +104,8 @@ impl Default for FetchPolicy {
             retry_base_delay: Duration::from_millis(500),
             max_retry_wait: Duration::from_secs(30),
             user_agent: format!("babillard/{}", env!("CARGO_PKG_VERSION")),
+            respect_robots: true,
+            robots_cache_ttl: Duration::from_secs(3600),
         }
     }
 }
@@ -97,11 +158,15 @@ pub enum FetchError {
     TooLarge { url: String, limit: usize },
     #[error("{path}: {message}")]
     Io { path: String, message: String },
+    /// The HTTP client could not be set up (an invalid user agent, no CA
+    /// certificates on the system).
+    #[error("the HTTP client could not be set up: {message}")]
+    Client { message: String },
 }
 
 impl FetchError {
     /// The stable class: `invalid_url`, `timeout`, `tls`, `dns`, `connect`,
-    /// `refused`, `status_4xx`, `status_5xx`, `too_large`, `io`.
+    /// `refused`, `status_4xx`, `status_5xx`, `too_large`, `io`, `client`.
     pub fn class(&self) -> &'static str {
         match self {
             FetchError::InvalidUrl { .. } => "invalid_url",
@@ -114,32 +179,616 @@ impl FetchError {
             FetchError::Status { .. } => "status_5xx",
             FetchError::TooLarge { .. } => "too_large",
             FetchError::Io { .. } => "io",
+            FetchError::Client { .. } => "client",
         }
     }
 }
 
-/// The shared client. Cheap to clone.
+/// The shared client. Cheap to clone: clones share the connection pool, the
+/// semaphores and the robots.txt cache.
 #[derive(Clone)]
 pub struct FetchClient {
     policy: FetchPolicy,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// The reqwest client, or why it could not be built (local files still
+    /// work then).
+    http: Result<reqwest::Client, String>,
+    global: Arc<Semaphore>,
+    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+    robots: RobotsCache,
+}
+
+/// What to fetch.
+enum Target {
+    Http(Url),
+    File(PathBuf),
+}
+
+/// One attempt's result.
+enum Attempt {
+    Done(FetchOutcome),
+    /// Worth another try (connection error, 429, 5xx); `retry_after` is
+    /// what the server asked for, if anything.
+    Retry {
+        error: FetchError,
+        retry_after: Option<Duration>,
+    },
+    Fail(FetchError),
+}
+
+/// Install ring as rustls' process-wide provider, once. reqwest's
+/// `rustls-no-provider` feature builds its TLS config (and the platform
+/// verifier) from the process default.
+fn ensure_crypto_provider() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        // Err means another provider is already installed: use that one.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
 }
 
 impl FetchClient {
+    /// Build the client. Fails only on an invalid policy (a user agent that
+    /// is not a valid header value); when TLS cannot be set up (no CA
+    /// certificates), local files still work and http(s) fetches fail with
+    /// [`FetchError::Client`].
     pub fn new(policy: FetchPolicy) -> Result<FetchClient, FetchError> {
-        Ok(FetchClient { policy })
+        let user_agent =
+            HeaderValue::from_str(&policy.user_agent).map_err(|e| FetchError::Client {
+                message: format!("invalid user agent {:?}: {e}", policy.user_agent),
+            })?;
+        ensure_crypto_provider();
+        let max = policy.max_redirects;
+        let allow_private = policy.allow_private_networks;
+        let redirect = reqwest::redirect::Policy::custom(move |attempt| {
+            let so_far = attempt.previous().len().saturating_sub(1);
+            match guard::check_redirect(attempt.url(), so_far, max, allow_private) {
+                Ok(()) => attempt.follow(),
+                Err(refusal) => attempt.error(refusal),
+            }
+        });
+        let http = reqwest::Client::builder()
+            .user_agent(user_agent)
+            .connect_timeout(policy.connect_timeout)
+            .timeout(policy.total_timeout)
+            .redirect(redirect)
+            .dns_resolver(GuardedResolver { allow_private })
+            .no_proxy()
+            .build()
+            .map_err(|e| {
+                let message = error_chain(&e);
+                tracing::warn!(error = %message, "HTTP client unavailable; only local files can be read");
+                message
+            });
+        Ok(FetchClient {
+            inner: Arc::new(Inner {
+                http,
+                global: Arc::new(Semaphore::new(policy.global_concurrency.max(1))),
+                hosts: Mutex::new(HashMap::new()),
+                robots: RobotsCache::default(),
+            }),
+            policy,
+        })
     }
 
     pub fn policy(&self) -> &FetchPolicy {
         &self.policy
     }
 
-    /// Fetch `url` (http(s) or a local path), conditionally on `validators`.
+    /// Fetch `url` (http(s), a `file://` URL or a local path), conditionally
+    /// on `validators`.
     pub async fn fetch(
         &self,
         url: &str,
         validators: &Validators,
     ) -> Result<FetchOutcome, FetchError> {
-        let _ = (url, validators);
-        unimplemented!("fetch")
+        match parse_target(url)? {
+            Target::File(path) => self.fetch_file(&path).await,
+            Target::Http(parsed) => self.fetch_http(url, parsed, validators).await,
+        }
+    }
+
+    async fn fetch_file(&self, path: &Path) -> Result<FetchOutcome, FetchError> {
+        let shown = path.display().to_string();
+        tracing::debug!(path = %shown, "reading local source");
+        let io_err = |e: std::io::Error| FetchError::Io {
+            path: shown.clone(),
+            message: describe_io(&e),
+        };
+        let mut file = tokio::fs::File::open(path).await.map_err(io_err)?;
+        let meta = file.metadata().await.map_err(io_err)?;
+        if meta.is_dir() {
+            return Err(FetchError::Io {
+                path: shown,
+                message: "is a directory, not a file".to_owned(),
+            });
+        }
+        let limit = self.policy.max_body_bytes;
+        if meta.len() > limit as u64 {
+            return Err(FetchError::TooLarge { url: shown, limit });
+        }
+        let mut body = Vec::new();
+        let mut capped = (&mut file).take(limit as u64 + 1);
+        capped.read_to_end(&mut body).await.map_err(io_err)?;
+        if body.len() > limit {
+            return Err(FetchError::TooLarge { url: shown, limit });
+        }
+        Ok(FetchOutcome::Fetched(Fetched {
+            body,
+            content_type: None,
+            final_url: shown,
+            validators: Validators::default(),
+        }))
+    }
+
+    async fn fetch_http(
+        &self,
+        shown: &str,
+        url: Url,
+        validators: &Validators,
+    ) -> Result<FetchOutcome, FetchError> {
+        guard::check_url_host(&url, self.policy.allow_private_networks).map_err(|refusal| {
+            FetchError::Refused {
+                url: shown.to_owned(),
+                reason: refusal.to_string(),
+            }
+        })?;
+        let http = self
+            .inner
+            .http
+            .as_ref()
+            .map_err(|message| FetchError::Client {
+                message: message.clone(),
+            })?;
+
+        let _global = self.inner.global.clone().acquire_owned().await;
+        let _host = self.host_semaphore(&url).acquire_owned().await;
+
+        if self.policy.respect_robots {
+            self.robots_check(http, shown, &url).await?;
+        }
+
+        let mut retries = 0u32;
+        loop {
+            tracing::debug!(url = %shown, attempt = retries + 1, "fetching");
+            let attempt = self
+                .attempt(
+                    http,
+                    shown,
+                    &url,
+                    validators,
+                    self.policy.max_body_bytes,
+                    false,
+                )
+                .await;
+            let (error, retry_after) = match attempt {
+                Attempt::Done(outcome) => return Ok(outcome),
+                Attempt::Fail(error) => return Err(error),
+                Attempt::Retry { error, retry_after } => (error, retry_after),
+            };
+            if retries >= self.policy.max_retries {
+                return Err(error);
+            }
+            let delay = match retry_after {
+                Some(wait) if wait > self.policy.max_retry_wait => {
+                    tracing::warn!(url = %shown, error = %error, wait_secs = wait.as_secs(),
+                        "the server asks to retry later than max_retry_wait; giving up");
+                    return Err(error);
+                }
+                Some(wait) => wait,
+                None => backoff(self.policy.retry_base_delay, retries, self.policy.max_retry_wait),
+            };
+            tracing::warn!(url = %shown, error = %error, retry = retries + 1,
+                delay_ms = delay.as_millis() as u64, "retrying");
+            tokio::time::sleep(delay).await;
+            retries += 1;
+        }
+    }
+
+    /// The semaphore of `url`'s `host:port`.
+    fn host_semaphore(&self, url: &Url) -> Arc<Semaphore> {
+        let key = format!(
+            "{}:{}",
+            url.host_str().unwrap_or_default(),
+            url.port_or_known_default().unwrap_or_default()
+        );
+        let permits = self.policy.per_host_concurrency.max(1);
+        let mut hosts = self.inner.hosts.lock().unwrap_or_else(|e| e.into_inner());
+        hosts
+            .entry(key)
+            .or_insert_with(|| Arc::new(Semaphore::new(permits)))
+            .clone()
+    }
+
+    /// Refuse `url` when its origin's robots.txt disallows it.
+    async fn robots_check(
+        &self,
+        http: &reqwest::Client,
+        shown: &str,
+        url: &Url,
+    ) -> Result<(), FetchError> {
+        let origin = url.origin().ascii_serialization();
+        let rules = self
+            .inner
+            .robots
+            .get_or_load(&origin, self.policy.robots_cache_ttl, || {
+                self.load_robots(http, &origin)
+            })
+            .await;
+        let mut path = url.path().to_owned();
+        if let Some(query) = url.query() {
+            path.push('?');
+            path.push_str(query);
+        }
+        rules.check(&path).map_err(|rule| FetchError::Refused {
+            url: shown.to_owned(),
+            reason: format!("disallowed by robots.txt (rule \"{rule}\")"),
+        })
+    }
+
+    /// Fetch and parse `origin`/robots.txt; anything but a 2xx allows all.
+    async fn load_robots(&self, http: &reqwest::Client, origin: &str) -> RobotsRules {
+        let robots_url = format!("{origin}/robots.txt");
+        let Ok(parsed) = Url::parse(&robots_url) else {
+            return RobotsRules::allow_all();
+        };
+        let attempt = self
+            .attempt(
+                http,
+                &robots_url,
+                &parsed,
+                &Validators::default(),
+                ROBOTS_MAX_BYTES,
+                true,
+            )
+            .await;
+        match attempt {
+            Attempt::Done(FetchOutcome::Fetched(mut f)) => {
+                if f.body.len() >= ROBOTS_MAX_BYTES {
+                    // Cut off: drop the partial last line.
+                    let end = f.body.iter().rposition(|&b| b == b'\n').unwrap_or(0);
+                    f.body.truncate(end);
+                }
+                let text = String::from_utf8_lossy(&f.body);
+                tracing::debug!(url = %robots_url, "robots.txt read");
+                RobotsRules::parse(&text, PRODUCT_TOKEN)
+            }
+            Attempt::Done(FetchOutcome::NotModified) => RobotsRules::allow_all(),
+            Attempt::Retry { error, .. } | Attempt::Fail(error) => {
+                tracing::debug!(url = %robots_url, error = %error, "no usable robots.txt; allowing all");
+                RobotsRules::allow_all()
+            }
+        }
+    }
+
+    /// One GET under the total timeout. With `truncate`, a body past `cap`
+    /// is cut at `cap` instead of failing.
+    async fn attempt(
+        &self,
+        http: &reqwest::Client,
+        shown: &str,
+        url: &Url,
+        validators: &Validators,
+        cap: usize,
+        truncate: bool,
+    ) -> Attempt {
+        let total = self.policy.total_timeout;
+        let run = self.attempt_inner(http, shown, url, validators, cap, truncate);
+        match tokio::time::timeout(total, run).await {
+            Ok(attempt) => attempt,
+            Err(_) => Attempt::Fail(FetchError::Timeout {
+                url: shown.to_owned(),
+                secs: whole_secs(total),
+            }),
+        }
+    }
+
+    async fn attempt_inner(
+        &self,
+        http: &reqwest::Client,
+        shown: &str,
+        url: &Url,
+        validators: &Validators,
+        cap: usize,
+        truncate: bool,
+    ) -> Attempt {
+        let mut request = http
+            .get(url.clone())
+            .header(header::ACCEPT, HeaderValue::from_static(ACCEPT));
+        if let Some(etag) = validators
+            .etag
+            .as_deref()
+            .and_then(|v| HeaderValue::from_str(v).ok())
+        {
+            request = request.header(header::IF_NONE_MATCH, etag);
+        }
+        if let Some(date) = validators
+            .last_modified
+            .as_deref()
+            .and_then(|v| HeaderValue::from_str(v).ok())
+        {
+            request = request.header(header::IF_MODIFIED_SINCE, date);
+        }
+        let mut response = match request.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                let error = map_reqwest_error(shown, &self.policy, &e);
+                return if matches!(error, FetchError::Connect { .. }) {
+                    Attempt::Retry {
+                        error,
+                        retry_after: None,
+                    }
+                } else {
+                    Attempt::Fail(error)
+                };
+            }
+        };
+        let status = response.status();
+        if status == StatusCode::NOT_MODIFIED {
+            tracing::debug!(url = %shown, "not modified");
+            return Attempt::Done(FetchOutcome::NotModified);
+        }
+        if !status.is_success() {
+            let error = FetchError::Status {
+                url: shown.to_owned(),
+                code: status.as_u16(),
+            };
+            return if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+                Attempt::Retry {
+                    error,
+                    retry_after: retry_after(response.headers()),
+                }
+            } else {
+                Attempt::Fail(error)
+            };
+        }
+        let too_large = || FetchError::TooLarge {
+            url: shown.to_owned(),
+            limit: cap,
+        };
+        let declared = response
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if !truncate && declared.is_some_and(|len| len > cap as u64) {
+            return Attempt::Fail(too_large());
+        }
+        let headers = response.headers().clone();
+        let final_url = response.url().to_string();
+        let mut body: Vec<u8> = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > cap {
+                        if truncate {
+                            let room = cap - body.len();
+                            body.extend_from_slice(chunk.get(..room).unwrap_or_default());
+                            break;
+                        }
+                        return Attempt::Fail(too_large());
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    let error = map_reqwest_error(shown, &self.policy, &e);
+                    return if matches!(error, FetchError::Connect { .. }) {
+                        Attempt::Retry {
+                            error,
+                            retry_after: None,
+                        }
+                    } else {
+                        Attempt::Fail(error)
+                    };
+                }
+            }
+        }
+        tracing::debug!(url = %shown, status = status.as_u16(), bytes = body.len(), "fetched");
+        Attempt::Done(FetchOutcome::Fetched(Fetched {
+            body,
+            content_type: header_string(&headers, header::CONTENT_TYPE),
+            final_url,
+            validators: Validators {
+                etag: header_string(&headers, header::ETAG),
+                last_modified: header_string(&headers, header::LAST_MODIFIED),
+            },
+        }))
+    }
+}
+
+/// Sort `url` into an http(s) URL or a local file.
+fn parse_target(url: &str) -> Result<Target, FetchError> {
+    let invalid = |reason: String| FetchError::InvalidUrl {
+        url: url.to_owned(),
+        reason,
+    };
+    let trimmed = url.trim();
+    if trimmed.is_empty() {
+        return Err(invalid("it is empty".to_owned()));
+    }
+    let lower = trimmed.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        let parsed = Url::parse(trimmed).map_err(|e| invalid(e.to_string()))?;
+        if parsed.host_str().is_none_or(str::is_empty) {
+            return Err(invalid("it has no host".to_owned()));
+        }
+        return Ok(Target::Http(parsed));
+    }
+    if lower.starts_with("file:") {
+        let parsed = Url::parse(trimmed).map_err(|e| invalid(e.to_string()))?;
+        let path = parsed
+            .to_file_path()
+            .map_err(|()| invalid("not a local file URL".to_owned()))?;
+        return Ok(Target::File(path));
+    }
+    if let Some((scheme, _)) = trimmed.split_once("://") {
+        if !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        {
+            return Err(invalid(format!(
+                "the scheme \"{scheme}\" is not supported (use http, https or a file path)"
+            )));
+        }
+    }
+    Ok(Target::File(PathBuf::from(trimmed)))
+}
+
+/// The backoff before retry number `retries + 1`: `base * 2^retries`,
+/// at most `max`.
+fn backoff(base: Duration, retries: u32, max: Duration) -> Duration {
+    2u32.checked_pow(retries)
+        .and_then(|factor| base.checked_mul(factor))
+        .unwrap_or(max)
+        .min(max)
+}
+
+/// A `Retry-After` header: delay-seconds or an HTTP date (a past date means
+/// now).
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    parse_retry_after(value, chrono::Utc::now())
+}
+
+fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = date.with_timezone(&chrono::Utc) - now;
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
+}
+
+/// Whole seconds, rounded up (a 1.5 s timeout reads "2 s", 300 ms "1 s").
+fn whole_secs(d: Duration) -> u64 {
+    d.as_secs() + u64::from(d.subsec_nanos() > 0)
+}
+
+fn header_string(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+fn describe_io(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "file not found".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        _ => format!("cannot read the file: {e}"),
+    }
+}
+
+/// The messages of `e`'s sources, joined with ": " (reqwest's own message
+/// repeats the URL, which `FetchError` already shows).
+fn error_chain(e: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur = e.source();
+    while let Some(err) = cur {
+        let text = err.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = err.source();
+    }
+    if parts.is_empty() {
+        e.to_string()
+    } else {
+        parts.join(": ")
+    }
+}
+
+/// Find one of our markers or a TLS error in an error's source chain.
+fn classify_chain(url: &str, e: &(dyn StdError + 'static)) -> Option<FetchError> {
+    let mut cur: Option<&(dyn StdError + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(refusal) = err.downcast_ref::<GuardRefusal>() {
+            return Some(FetchError::Refused {
+                url: url.to_owned(),
+                reason: refusal.to_string(),
+            });
+        }
+        if let Some(refusal) = err.downcast_ref::<RedirectRefusal>() {
+            return Some(FetchError::Refused {
+                url: url.to_owned(),
+                reason: refusal.to_string(),
+            });
+        }
+        if let Some(dns) = err.downcast_ref::<DnsFailure>() {
+            return Some(FetchError::Dns {
+                url: url.to_owned(),
+                message: dns.to_string(),
+            });
+        }
+        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+            return Some(FetchError::Tls {
+                url: url.to_owned(),
+                message: tls.to_string(),
+            });
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            // tokio-rustls wraps rustls errors in io::Error, whose source()
+            // skips the wrapped error itself.
+            if let Some(tls) = io
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            {
+                return Some(FetchError::Tls {
+                    url: url.to_owned(),
+                    message: tls.to_string(),
+                });
+            }
+        }
+        cur = err.source();
+    }
+    None
+}
+
+/// The `io::ErrorKind` deepest in the chain, if any.
+fn io_kind(e: &(dyn StdError + 'static)) -> Option<std::io::ErrorKind> {
+    let mut found = None;
+    let mut cur: Option<&(dyn StdError + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            found = Some(io.kind());
+        }
+        cur = err.source();
+    }
+    found
+}
+
+fn map_reqwest_error(url: &str, policy: &FetchPolicy, e: &reqwest::Error) -> FetchError {
+    if let Some(mapped) = classify_chain(url, e) {
+        return mapped;
+    }
+    if e.is_timeout() {
+        let limit = if e.is_connect() {
+            policy.connect_timeout
+        } else {
+            policy.total_timeout
+        };
+        return FetchError::Timeout {
+            url: url.to_owned(),
+            secs: whole_secs(limit),
+        };
+    }
+    let message = match io_kind(e) {
+        Some(std::io::ErrorKind::ConnectionRefused) => "the server refused the connection".to_owned(),
+        Some(std::io::ErrorKind::ConnectionReset) => "the server reset the connection".to_owned(),
+        Some(std::io::ErrorKind::ConnectionAborted) => {
+            "the server aborted the connection".to_owned()
+        }
+        _ if e.is_decode() => format!("the response body is corrupt: {}", error_chain(e)),
+        _ => error_chain(e),
+    };
+    FetchError::Connect {
+        url: url.to_owned(),
+        message,
     }
 }

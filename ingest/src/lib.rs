@@ -11,19 +11,45 @@
 //! This crate never writes to the database.
 
 pub mod config;
+pub mod datetext;
 pub mod decode;
+pub mod feed;
 pub mod fetch;
+pub mod html;
 pub mod ics;
 pub mod read;
 pub mod sniff;
+pub mod wordpress;
 
 pub use config::{Selectors, SourceConfig, SourceKind};
 pub use model::RawEvent;
+
+/// What a parser knows besides the bytes. Parsers read no clock: `today`
+/// is given (to infer the year of "5 décembre").
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParseContext {
+    /// The Content-Type header, which may carry a charset.
+    pub content_type: Option<String>,
+    /// The document's URL, the base for relative links.
+    pub url: String,
+    /// The source's declared language, if any.
+    pub lang: Option<String>,
+    /// The source's `[source.selectors]`, if any.
+    pub selectors: Option<Selectors>,
+    /// The date of the run, in the aggregator's zone.
+    pub today: chrono::NaiveDate,
+}
 
 /// What a parser found in one document.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Parsed {
     pub events: Vec<RawEvent>,
+    /// Records whose date must come from their detail page (a feed item
+    /// whose text carries no date, a listing entry with only a title): every
+    /// field known is set, and `start` is a placeholder that the detail page
+    /// replaces. Each has a matching [`Link::Detail`]; a record that its page
+    /// does not date is dropped.
+    pub undated: Vec<RawEvent>,
     /// Links the source run may follow (next page, detail pages).
     pub links: Vec<Link>,
     /// Problems that did not stop the parse (a broken VEVENT, a bad date):

@@ -1,0 +1,129 @@
+//! The SQLite schema, as an append-only list of migrations.
+//!
+//! Migration `n` (1-based) is `MIGRATIONS[n - 1]`; the version a database is
+//! at lives in `PRAGMA user_version`. A migration, once released, is never
+//! edited: a change to the schema is a new entry at the end.
+//!
+//! The tables (after every migration):
+//!
+//! * `meta(key, value)`: `generation` (grows on every commit that changed
+//!   published data) and `search_generation` (the generation the tantivy
+//!   index reflects; when it lags, the index is rebuilt on open).
+//! * `sources`: one row per configured source, in config order (`ord`), with
+//!   its fetch state (`etag`, `last_modified`, `content_hash`), its health
+//!   (`status` = `never`/`ok`/`error`, `last_fetch_at`, `last_success_at`,
+//!   `last_error`, `error_class`) and the kind last read (`detected_kind`).
+//! * `fetch_log`: one row per run (`outcome` = `ok`/`unchanged`/`error`),
+//!   with its counts, duration and warnings (a JSON array of strings).
+//! * `records`: the raw records of each source (`raw` = the `RawEvent` JSON),
+//!   keyed by `(source, record_key)` where `record_key` is
+//!   `RawEvent::record_key()`.
+//! * `occurrences`: one row per normalized occurrence (`json` = the
+//!   `Occurrence` JSON), with the id of the event it belongs to (`event_id`;
+//!   for now the occurrence id itself).
+//! * `events`: the public events (`json` = the `Event` JSON with its stored
+//!   `sequence` and `updated_at`), `hash` being the hash of the event's
+//!   content without those two fields.
+//!
+//! Times are RFC 3339 text, except `start_utc`/`end_utc` which are Unix
+//! seconds (for range scans).
+
+use rusqlite::Connection;
+
+/// The migrations, in order. Append only.
+pub(crate) const MIGRATIONS: &[&str] = &[
+    // 1: the base schema.
+    "CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE sources (
+        id              TEXT PRIMARY KEY,
+        ord             INTEGER NOT NULL,
+        name            TEXT NOT NULL,
+        kind            TEXT,
+        url             TEXT NOT NULL,
+        etag            TEXT,
+        last_modified   TEXT,
+        content_hash    TEXT,
+        status          TEXT NOT NULL DEFAULT 'never',
+        last_fetch_at   TEXT,
+        last_success_at TEXT,
+        last_error      TEXT,
+        error_class     TEXT
+    );
+    CREATE TABLE fetch_log (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        source      TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        at          TEXT NOT NULL,
+        outcome     TEXT NOT NULL,
+        class       TEXT,
+        message     TEXT,
+        found       INTEGER NOT NULL DEFAULT 0,
+        new         INTEGER NOT NULL DEFAULT 0,
+        updated     INTEGER NOT NULL DEFAULT 0,
+        removed     INTEGER NOT NULL DEFAULT 0,
+        duration_ms INTEGER NOT NULL,
+        warnings    TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE TABLE records (
+        source     TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        record_key TEXT NOT NULL,
+        uid        TEXT NOT NULL,
+        raw        TEXT NOT NULL,
+        hash       TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen  TEXT NOT NULL,
+        PRIMARY KEY (source, record_key)
+    );
+    CREATE TABLE occurrences (
+        id         TEXT PRIMARY KEY,
+        source     TEXT NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        record_uid TEXT NOT NULL,
+        key        TEXT NOT NULL,
+        event_id   TEXT NOT NULL,
+        start_utc  INTEGER NOT NULL,
+        end_utc    INTEGER,
+        json       TEXT NOT NULL,
+        hash       TEXT NOT NULL
+    );
+    CREATE TABLE events (
+        id         TEXT PRIMARY KEY,
+        json       TEXT NOT NULL,
+        start_utc  INTEGER NOT NULL,
+        end_utc    INTEGER NOT NULL,
+        sequence   INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        hash       TEXT NOT NULL
+    );
+    INSERT INTO meta (key, value) VALUES ('generation', '0');",
+    // 2: the kind a run actually read, and the indexes the queries use.
+    "ALTER TABLE sources ADD COLUMN detected_kind TEXT;
+    CREATE INDEX occurrences_source ON occurrences(source);
+    CREATE INDEX occurrences_event ON occurrences(event_id);
+    CREATE INDEX events_start ON events(start_utc);
+    CREATE INDEX fetch_log_source_at ON fetch_log(source, at);",
+];
+
+/// The version a fully migrated database is at.
+pub(crate) fn latest_version() -> i64 {
+    i64::try_from(MIGRATIONS.len()).unwrap_or(i64::MAX)
+}
+
+/// Apply every migration the database has not seen, each in its own
+/// transaction together with the `user_version` bump. Returns the version
+/// the database was at before.
+pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<i64> {
+    let before: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate() {
+        let version = i64::try_from(i).unwrap_or(i64::MAX).saturating_add(1);
+        if version <= before {
+            continue;
+        }
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+    }
+    Ok(before)
+}

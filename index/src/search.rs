@@ -1,0 +1,572 @@
+//! The tantivy search index, derived from the store.
+//!
+//! One document per public event:
+//!
+//! | field | type | what |
+//! |---|---|---|
+//! | `id` | STRING, STORED | the event id (documents are replaced by deleting this term) |
+//! | `title_fr`, `title_en` | text, tokenizer `fr` / `en` | the title and every translated title |
+//! | `desc_fr`, `desc_en` | text, tokenizer `fr` / `en` | the description, every translated description, the venue's name |
+//! | `start` | i64 secs, INDEXED, FAST | start instant |
+//! | `end_eff` | i64 secs, INDEXED, FAST | [`Event::effective_end_utc`] |
+//! | `sort` | u64 FAST | `start` (clamped to u32) << 32 \| 32 bits of a hash of the id |
+//! | `category`, `venue`, `source`, `city` | STRING, FAST, multi-valued | filters |
+//! | `lat`, `lon` | f64 FAST | absent when unknown |
+//! | `json` | STORED | the Event JSON, so that answering needs no SQLite |
+//!
+//! Every text goes into both the French and the English fields, so that a
+//! query in either language finds an event written in the other's words
+//! too. The analyzers: [`SimpleTokenizer`], [`RemoveLongFilter`],
+//! [`LowerCaser`], the French and the English stop words (both, since the
+//! text of every language goes into every field), [`AsciiFoldingFilter`]
+//! (`é` → `e`, `œ` → `oe`), then the language's [`Stemmer`]. Stop words are
+//! removed before folding because the lists are written with accents.
+//!
+//! A query ([`Search::query`]) is a [`BooleanQuery`] of the text clause, the
+//! overlap ranges, the any-of term sets and the bounding boxes; the
+//! [`PageCollector`] then applies the exact radius, counts every match and
+//! keeps the smallest sort keys after the cursor.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use std::ops::Bound;
+use std::path::Path;
+
+use model::Event;
+use sha2::{Digest, Sha256};
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::Column;
+use tantivy::query::{
+    BooleanQuery, Occur, Query as TantivyQuery, QueryParser, RangeQuery, TermQuery, TermSetQuery,
+};
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED,
+    STORED, STRING,
+};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    StopWordFilter, TextAnalyzer,
+};
+use tantivy::{
+    DocAddress, DocId, Index as TantivyIndex, IndexReader, IndexWriter, ReloadPolicy, Score,
+    SegmentOrdinal, SegmentReader, TantivyDocument, Term,
+};
+
+use crate::query::{Cursor, Page, Query};
+
+/// Heap of the one IndexWriter (the whole budget goes to one thread, so a
+/// commit makes one segment).
+const WRITER_HEAP: usize = 50_000_000;
+/// Mean Earth radius, km.
+const EARTH_RADIUS_KM: f64 = 6371.0088;
+/// Km per degree of latitude.
+const KM_PER_DEGREE: f64 = 111.32;
+
+/// The fields of the schema.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Fields {
+    id: Field,
+    title_fr: Field,
+    title_en: Field,
+    desc_fr: Field,
+    desc_en: Field,
+    start: Field,
+    end_eff: Field,
+    sort: Field,
+    category: Field,
+    venue: Field,
+    source: Field,
+    city: Field,
+    lat: Field,
+    lon: Field,
+    json: Field,
+}
+
+fn text_options(tokenizer: &str) -> TextOptions {
+    TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(tokenizer)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    )
+}
+
+/// The schema and its fields.
+pub(crate) fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let fields = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        title_fr: b.add_text_field("title_fr", text_options("fr")),
+        title_en: b.add_text_field("title_en", text_options("en")),
+        desc_fr: b.add_text_field("desc_fr", text_options("fr")),
+        desc_en: b.add_text_field("desc_en", text_options("en")),
+        start: b.add_i64_field("start", INDEXED | FAST),
+        end_eff: b.add_i64_field("end_eff", INDEXED | FAST),
+        sort: b.add_u64_field("sort", FAST),
+        category: b.add_text_field("category", STRING | FAST),
+        venue: b.add_text_field("venue", STRING | FAST),
+        source: b.add_text_field("source", STRING | FAST),
+        city: b.add_text_field("city", STRING | FAST),
+        lat: b.add_f64_field("lat", FAST),
+        lon: b.add_f64_field("lon", FAST),
+        json: b.add_text_field("json", STORED),
+    };
+    (b.build(), fields)
+}
+
+fn analyzer(language: Language) -> TextAnalyzer {
+    let mut builder = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .dynamic();
+    for stop in [Language::French, Language::English] {
+        if let Some(filter) = StopWordFilter::new(stop) {
+            builder = builder.filter_dynamic(filter);
+        }
+    }
+    builder
+        .filter_dynamic(AsciiFoldingFilter)
+        .filter_dynamic(Stemmer::new(language))
+        .build()
+}
+
+/// Register the `fr` and `en` analyzers (tokenizers are not persisted).
+pub(crate) fn register_tokenizers(index: &TantivyIndex) {
+    index.tokenizers().register("fr", analyzer(Language::French));
+    index.tokenizers().register("en", analyzer(Language::English));
+}
+
+/// The sort key of an event: start seconds (clamped to u32) in the high
+/// half, 32 bits of a hash of the id in the low half, so that keys are
+/// unique in practice and stable across restarts (cursors stay valid).
+pub(crate) fn sort_key(event: &Event) -> u64 {
+    let start = event.start.timestamp().clamp(0, i64::from(u32::MAX));
+    let start = u64::try_from(start).unwrap_or(0);
+    let digest = Sha256::digest(event.id.as_bytes());
+    let mut low = [0u8; 4];
+    for (dst, src) in low.iter_mut().zip(digest.iter()) {
+        *dst = *src;
+    }
+    (start << 32) | u64::from(u32::from_be_bytes(low))
+}
+
+/// Great-circle distance in km.
+pub(crate) fn haversine_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = (lat2 - lat1).to_radians();
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_KM * a.sqrt().min(1.0).asin()
+}
+
+/// The search index: its tantivy index, reader, fields and query parser.
+pub(crate) struct Search {
+    index: TantivyIndex,
+    reader: IndexReader,
+    fields: Fields,
+    parser: QueryParser,
+}
+
+impl Search {
+    /// Wrap an opened or created tantivy index (its schema checked by the
+    /// caller), registering the analyzers.
+    pub(crate) fn new(index: TantivyIndex) -> tantivy::Result<Search> {
+        let (_, fields) = schema();
+        register_tokenizers(&index);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let mut parser = QueryParser::for_index(
+            &index,
+            vec![fields.title_fr, fields.title_en, fields.desc_fr, fields.desc_en],
+        );
+        parser.set_conjunction_by_default();
+        parser.set_field_boost(fields.title_fr, 3.0);
+        parser.set_field_boost(fields.title_en, 3.0);
+        Ok(Search {
+            index,
+            reader,
+            fields,
+            parser,
+        })
+    }
+
+    /// Open the index in `dir`; an error when it is missing, unreadable or
+    /// of another schema.
+    pub(crate) fn open_dir(dir: &Path) -> tantivy::Result<Search> {
+        let index = TantivyIndex::open_in_dir(dir)?;
+        let (expected, _) = schema();
+        if index.schema() != expected {
+            return Err(tantivy::TantivyError::SchemaError(
+                "the search index was built with another schema".to_string(),
+            ));
+        }
+        Search::new(index)
+    }
+
+    /// Create an empty index in `dir`, which must exist and be empty.
+    pub(crate) fn create_dir(dir: &Path) -> tantivy::Result<Search> {
+        let (schema, _) = schema();
+        Search::new(TantivyIndex::create_in_dir(dir, schema)?)
+    }
+
+    /// Create an empty index in memory.
+    pub(crate) fn create_in_ram() -> tantivy::Result<Search> {
+        let (schema, _) = schema();
+        Search::new(TantivyIndex::create_in_ram(schema))
+    }
+
+    pub(crate) fn writer(&self) -> tantivy::Result<SearchWriter> {
+        let writer = self.index.writer_with_num_threads(1, WRITER_HEAP)?;
+        Ok(SearchWriter {
+            writer,
+            fields: self.fields,
+        })
+    }
+
+    /// Make the last commit visible to queries.
+    pub(crate) fn reload(&self) -> tantivy::Result<()> {
+        self.reader.reload()
+    }
+
+    pub(crate) fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// A cheap query, for health checks.
+    pub(crate) fn ping(&self) -> tantivy::Result<()> {
+        let searcher = self.reader.searcher();
+        let probe = TermQuery::new(
+            Term::from_field_text(self.fields.id, ""),
+            IndexRecordOption::Basic,
+        );
+        searcher.search(&probe, &tantivy::collector::Count)?;
+        Ok(())
+    }
+
+    fn build_query(&self, q: &Query) -> Box<dyn TantivyQuery> {
+        let f = &self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn TantivyQuery>)> = Vec::new();
+        if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let (parsed, _errors) = self.parser.parse_query_lenient(text);
+            clauses.push((Occur::Must, parsed));
+        }
+        // Overlap of [start, end_eff) with [from, to): end_eff > from and
+        // start < to. `to` is rounded up to the second, `from` down.
+        clauses.push((
+            Occur::Must,
+            Box::new(RangeQuery::new(
+                Bound::Excluded(Term::from_field_i64(f.end_eff, q.from.timestamp())),
+                Bound::Unbounded,
+            )),
+        ));
+        if let Some(to) = q.to {
+            let mut secs = to.timestamp();
+            if to.timestamp_subsec_nanos() > 0 {
+                secs = secs.saturating_add(1);
+            }
+            clauses.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(
+                    Bound::Unbounded,
+                    Bound::Excluded(Term::from_field_i64(f.start, secs)),
+                )),
+            ));
+        }
+        for (field, values) in [
+            (f.category, &q.categories),
+            (f.venue, &q.venues),
+            (f.source, &q.sources),
+        ] {
+            if !values.is_empty() {
+                let terms = values.iter().map(|v| Term::from_field_text(field, v));
+                clauses.push((Occur::Must, Box::new(TermSetQuery::new(terms))));
+            }
+        }
+        if let Some((minlon, minlat, maxlon, maxlat)) = q.bbox {
+            clauses.extend(self.box_clauses(minlat, maxlat, minlon, maxlon));
+        }
+        if let Some((lat, lon, km)) = q.near {
+            let km = km.max(0.0);
+            let dlat = km / KM_PER_DEGREE;
+            let cos = lat.to_radians().cos();
+            let (minlat, maxlat) = (lat - dlat, lat + dlat);
+            if cos > 1e-6 && km / (KM_PER_DEGREE * cos) < 180.0 {
+                let dlon = km / (KM_PER_DEGREE * cos);
+                let (minlon, maxlon) = (lon - dlon, lon + dlon);
+                // Across the antimeridian: wrap the box.
+                let minlon = if minlon < -180.0 { minlon + 360.0 } else { minlon };
+                let maxlon = if maxlon > 180.0 { maxlon - 360.0 } else { maxlon };
+                clauses.extend(self.box_clauses(minlat, maxlat, minlon, maxlon));
+            } else {
+                clauses.extend(self.box_clauses(minlat, maxlat, -180.0, 180.0));
+            }
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// Range clauses for a box; `minlon > maxlon` means it crosses the
+    /// antimeridian.
+    fn box_clauses(
+        &self,
+        minlat: f64,
+        maxlat: f64,
+        minlon: f64,
+        maxlon: f64,
+    ) -> Vec<(Occur, Box<dyn TantivyQuery>)> {
+        let f = &self.fields;
+        let range = |field: Field, lo: f64, hi: f64| -> Box<dyn TantivyQuery> {
+            Box::new(RangeQuery::new(
+                Bound::Included(Term::from_field_f64(field, lo)),
+                Bound::Included(Term::from_field_f64(field, hi)),
+            ))
+        };
+        let lon: Box<dyn TantivyQuery> = if minlon <= maxlon {
+            range(f.lon, minlon, maxlon)
+        } else {
+            Box::new(BooleanQuery::new(vec![
+                (Occur::Should, range(f.lon, minlon, 180.0)),
+                (Occur::Should, range(f.lon, -180.0, maxlon)),
+            ]))
+        };
+        vec![(Occur::Must, range(f.lat, minlat, maxlat)), (Occur::Must, lon)]
+    }
+
+    /// Answer a query from the index alone.
+    pub(crate) fn query(&self, q: &Query) -> Result<Page, SearchFail> {
+        let limit = q.limit.clamp(1, 1000);
+        let searcher = self.reader.searcher();
+        let collector = PageCollector {
+            near: q.near,
+            after: q.cursor.map(|c| c.0),
+            keep: limit + 1,
+        };
+        let query = self.build_query(q);
+        let (total, mut hits) = searcher.search(query.as_ref(), &collector)?;
+        let more = hits.len() > limit;
+        hits.truncate(limit);
+        let next_cursor = if more {
+            hits.last().map(|(key, _)| Cursor(*key))
+        } else {
+            None
+        };
+        let mut events = Vec::with_capacity(hits.len());
+        for (_, address) in hits {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let json = doc
+                .get_first(self.fields.json)
+                .and_then(|v| v.as_str())
+                .ok_or_else(|| SearchFail::Corrupt("a document has no json".to_string()))?;
+            let event: Event = serde_json::from_str(json)
+                .map_err(|e| SearchFail::Corrupt(format!("a document's json: {e}")))?;
+            events.push(event);
+        }
+        Ok(Page {
+            events,
+            next_cursor,
+            total,
+        })
+    }
+}
+
+/// A failure while answering a query.
+#[derive(Debug)]
+pub(crate) enum SearchFail {
+    Tantivy(tantivy::TantivyError),
+    Corrupt(String),
+}
+
+impl From<tantivy::TantivyError> for SearchFail {
+    fn from(e: tantivy::TantivyError) -> Self {
+        SearchFail::Tantivy(e)
+    }
+}
+
+/// The one IndexWriter, kept behind the index's write lock.
+pub(crate) struct SearchWriter {
+    writer: IndexWriter<TantivyDocument>,
+    fields: Fields,
+}
+
+impl SearchWriter {
+    fn document(&self, event: &Event) -> Result<TantivyDocument, serde_json::Error> {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.id, &event.id);
+        let titles = std::iter::once(event.title.as_str())
+            .chain(event.translations.values().map(|t| t.title.as_str()));
+        for title in titles {
+            doc.add_text(f.title_fr, title);
+            doc.add_text(f.title_en, title);
+        }
+        let descriptions = event
+            .description
+            .iter()
+            .map(String::as_str)
+            .chain(
+                event
+                    .translations
+                    .values()
+                    .filter_map(|t| t.description.as_deref()),
+            )
+            .chain(event.venue.iter().map(|v| v.name.as_str()));
+        for description in descriptions {
+            doc.add_text(f.desc_fr, description);
+            doc.add_text(f.desc_en, description);
+        }
+        doc.add_i64(f.start, event.start.timestamp());
+        doc.add_i64(f.end_eff, event.effective_end_utc().timestamp());
+        doc.add_u64(f.sort, sort_key(event));
+        for category in &event.categories {
+            doc.add_text(f.category, category);
+        }
+        for source in &event.sources {
+            doc.add_text(f.source, &source.source);
+        }
+        if let Some(venue) = &event.venue {
+            doc.add_text(f.venue, &venue.id);
+            if let Some(city) = &venue.city {
+                doc.add_text(f.city, city);
+            }
+            if let (Some(lat), Some(lon)) = (venue.lat, venue.lon) {
+                if lat.is_finite() && lon.is_finite() {
+                    doc.add_f64(f.lat, lat);
+                    doc.add_f64(f.lon, lon);
+                }
+            }
+        }
+        doc.add_text(f.json, serde_json::to_string(event)?);
+        Ok(doc)
+    }
+
+    /// Replace (or add) the document of an event.
+    pub(crate) fn upsert(&mut self, event: &Event) -> Result<(), SearchFail> {
+        let doc = self
+            .document(event)
+            .map_err(|e| SearchFail::Corrupt(format!("cannot serialize event: {e}")))?;
+        self.writer
+            .delete_term(Term::from_field_text(self.fields.id, &event.id));
+        self.writer.add_document(doc)?;
+        Ok(())
+    }
+
+    pub(crate) fn remove(&mut self, id: &str) {
+        self.writer
+            .delete_term(Term::from_field_text(self.fields.id, id));
+    }
+
+    pub(crate) fn delete_all(&mut self) -> tantivy::Result<()> {
+        self.writer.delete_all_documents()?;
+        Ok(())
+    }
+
+    pub(crate) fn commit(&mut self) -> tantivy::Result<()> {
+        self.writer.commit()?;
+        Ok(())
+    }
+
+    /// Drop the uncommitted operations after a failure.
+    pub(crate) fn rollback(&mut self) -> tantivy::Result<()> {
+        self.writer.rollback()?;
+        Ok(())
+    }
+}
+
+/// Counts every match (after the exact radius filter, before the cursor)
+/// and keeps the `keep` smallest sort keys greater than `after`.
+pub(crate) struct PageCollector {
+    pub near: Option<(f64, f64, f64)>,
+    pub after: Option<u64>,
+    pub keep: usize,
+}
+
+/// What one segment collected: its count and its best (key, doc) pairs.
+type PageFruit = (usize, Vec<(u64, DocAddress)>);
+
+pub(crate) struct PageSegmentCollector {
+    segment: SegmentOrdinal,
+    sort: Column<u64>,
+    geo: Option<(Column<f64>, Column<f64>, (f64, f64, f64))>,
+    after: Option<u64>,
+    keep: usize,
+    count: usize,
+    heap: BinaryHeap<(u64, DocId)>,
+}
+
+impl Collector for PageCollector {
+    type Fruit = PageFruit;
+    type Child = PageSegmentCollector;
+
+    fn for_segment(
+        &self,
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<PageSegmentCollector> {
+        let fast = reader.fast_fields();
+        let geo = match self.near {
+            Some(near) => Some((fast.f64("lat")?, fast.f64("lon")?, near)),
+            None => None,
+        };
+        Ok(PageSegmentCollector {
+            segment,
+            sort: fast.u64("sort")?,
+            geo,
+            after: self.after,
+            keep: self.keep,
+            count: 0,
+            heap: BinaryHeap::with_capacity(self.keep.saturating_add(1).min(1024)),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<PageFruit>) -> tantivy::Result<PageFruit> {
+        let mut total = 0;
+        let mut all = Vec::new();
+        for (count, hits) in fruits {
+            total += count;
+            all.extend(hits);
+        }
+        all.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+        all.truncate(self.keep);
+        Ok((total, all))
+    }
+}
+
+impl SegmentCollector for PageSegmentCollector {
+    type Fruit = PageFruit;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        if let Some((lat_col, lon_col, (lat, lon, km))) = &self.geo {
+            match (lat_col.first(doc), lon_col.first(doc)) {
+                (Some(dlat), Some(dlon)) if haversine_km(*lat, *lon, dlat, dlon) <= *km => {}
+                _ => return,
+            }
+        }
+        self.count += 1;
+        let key = self.sort.first(doc).unwrap_or(0);
+        if self.after.is_some_and(|after| key <= after) {
+            return;
+        }
+        if self.heap.len() < self.keep {
+            self.heap.push((key, doc));
+        } else if let Some(&(top, _)) = self.heap.peek() {
+            if key.cmp(&top) == Ordering::Less {
+                self.heap.pop();
+                self.heap.push((key, doc));
+            }
+        }
+    }
+
+    fn harvest(self) -> PageFruit {
+        let segment = self.segment;
+        let hits = self
+            .heap
+            .into_iter()
+            .map(|(key, doc)| (key, DocAddress::new(segment, doc)))
+            .collect();
+        (self.count, hits)
+    }
+}

@@ -1,0 +1,717 @@
+//! The SQLite store: connections, and every read and write of the tables
+//! described in [`crate::migrations`].
+//!
+//! Writes run on the one write connection, inside a transaction the caller
+//! opens ([`crate::Index`] holds it behind its write lock). Reads use a
+//! small pool of other connections ([`ReadPool`]): with WAL, a reader sees
+//! the last committed state and never waits for the writer.
+//!
+//! The step from occurrences to public events goes through one function,
+//! [`rebuild_events`], that a cross-source merge can replace: it is given
+//! the ids of the events whose occurrences changed and brings their rows in
+//! `events` up to date (insert, update with `sequence + 1`, or delete).
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use model::{Event, Occurrence, SourceId};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
+use sha2::{Digest, Sha256};
+
+use crate::{FetchState, RunCounts, SourceInfo, SourceRun, SourceStatus};
+
+/// How long a connection waits for a lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Read connections kept open between calls.
+const POOL_SIZE: usize = 8;
+
+/// A failure inside the store, before it is given the database path.
+#[derive(Debug)]
+pub(crate) enum StoreFail {
+    Sql(rusqlite::Error),
+    Corrupt(String),
+}
+
+impl From<rusqlite::Error> for StoreFail {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreFail::Sql(e)
+    }
+}
+
+pub(crate) type StoreResult<T> = Result<T, StoreFail>;
+
+/// Open a connection with the pragmas every connection needs.
+pub(crate) fn open_connection(path: &Path, read_only: bool) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    if read_only {
+        conn.pragma_update(None, "query_only", true)?;
+    } else {
+        // journal_mode answers with the new mode: read it as a query.
+        let _mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+    }
+    conn.pragma_update(None, "foreign_keys", true)?;
+    Ok(conn)
+}
+
+/// A small pool of read connections, checked out per call.
+pub(crate) struct ReadPool {
+    path: PathBuf,
+    conns: Mutex<Vec<Connection>>,
+}
+
+impl ReadPool {
+    pub(crate) fn new(path: PathBuf) -> ReadPool {
+        ReadPool {
+            path,
+            conns: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Run `f` on a pooled connection (opening one when none is free).
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+        let pooled = self
+            .conns
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .pop();
+        let conn = match pooled {
+            Some(conn) => conn,
+            None => open_connection(&self.path, true)?,
+        };
+        let result = f(&conn);
+        let mut conns = self
+            .conns
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if conns.len() < POOL_SIZE {
+            conns.push(conn);
+        }
+        result
+    }
+}
+
+/// What a write changed in the published events, for the search index.
+#[derive(Debug, Default)]
+pub(crate) struct ChangeSet {
+    pub new: usize,
+    pub updated: usize,
+    /// Events inserted or updated, as now stored.
+    pub upserted: Vec<Event>,
+    /// Ids of events deleted.
+    pub removed: Vec<String>,
+}
+
+impl ChangeSet {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.upserted.is_empty() && self.removed.is_empty()
+    }
+}
+
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+fn parse_ts(s: Option<String>) -> StoreResult<Option<DateTime<Utc>>> {
+    match s {
+        None => Ok(None),
+        Some(s) => DateTime::parse_from_rfc3339(&s)
+            .map(|t| Some(t.with_timezone(&Utc)))
+            .map_err(|e| StoreFail::Corrupt(format!("bad time {s:?}: {e}"))),
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+    serde_json::to_string(value).map_err(|e| StoreFail::Corrupt(format!("cannot serialize: {e}")))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> StoreResult<T> {
+    serde_json::from_str(json).map_err(|e| StoreFail::Corrupt(format!("{what}: {e}")))
+}
+
+fn to_i64(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn to_usize(n: i64) -> usize {
+    usize::try_from(n).unwrap_or(0)
+}
+
+/// The hash of an event's published content, without `sequence` and
+/// `updated_at` (which the store manages).
+pub(crate) fn content_hash(event: &Event) -> StoreResult<String> {
+    let mut bare = event.clone();
+    bare.sequence = 0;
+    bare.updated_at = DateTime::<Utc>::UNIX_EPOCH;
+    Ok(sha256_hex(to_json(&bare)?.as_bytes()))
+}
+
+// ---------------------------------------------------------------- meta
+
+pub(crate) fn get_meta(conn: &Connection, key: &str) -> StoreResult<Option<String>> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?)
+}
+
+pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> StoreResult<()> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+fn meta_u64(conn: &Connection, key: &str) -> StoreResult<Option<u64>> {
+    match get_meta(conn, key)? {
+        None => Ok(None),
+        Some(v) => v
+            .parse::<u64>()
+            .map(Some)
+            .map_err(|_| StoreFail::Corrupt(format!("meta {key} is not a number: {v:?}"))),
+    }
+}
+
+pub(crate) fn generation(conn: &Connection) -> StoreResult<u64> {
+    Ok(meta_u64(conn, "generation")?.unwrap_or(0))
+}
+
+/// The generation the search index reflects, if it was ever recorded.
+pub(crate) fn search_generation(conn: &Connection) -> StoreResult<Option<u64>> {
+    meta_u64(conn, "search_generation")
+}
+
+pub(crate) fn set_search_generation(conn: &Connection, generation: u64) -> StoreResult<()> {
+    set_meta(conn, "search_generation", &generation.to_string())
+}
+
+fn bump_generation(tx: &Transaction<'_>) -> StoreResult<u64> {
+    let next = generation(tx)?.saturating_add(1);
+    set_meta(tx, "generation", &next.to_string())?;
+    Ok(next)
+}
+
+// ---------------------------------------------------------------- sources
+
+/// Insert a placeholder row for a source the configuration did not sync
+/// (so that its runs are not lost); `sync_sources` fixes or removes it.
+fn ensure_source(tx: &Transaction<'_>, source: &SourceId) -> StoreResult<()> {
+    tx.execute(
+        "INSERT OR IGNORE INTO sources (id, ord, name, url)
+         VALUES (?1, (SELECT COALESCE(MAX(ord), -1) + 1 FROM sources), ?1, '')",
+        [source.as_str()],
+    )?;
+    Ok(())
+}
+
+/// Upsert the configured sources in order; delete the others with their
+/// records, occurrences and events.
+pub(crate) fn sync_sources(
+    tx: &Transaction<'_>,
+    sources: &[SourceInfo],
+    at: DateTime<Utc>,
+) -> StoreResult<ChangeSet> {
+    let configured: HashSet<&str> = sources.iter().map(|s| s.id.as_str()).collect();
+    let existing: Vec<String> = {
+        let mut stmt = tx.prepare("SELECT id FROM sources")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let mut touched = BTreeSet::new();
+    for id in existing.iter().filter(|id| !configured.contains(id.as_str())) {
+        touched.extend(source_event_ids(tx, id)?);
+        delete_source_rows(tx, id)?;
+    }
+    for (ord, s) in sources.iter().enumerate() {
+        // A new URL or kind makes the old validators meaningless.
+        tx.execute(
+            "INSERT INTO sources (id, ord, name, kind, url) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(id) DO UPDATE SET
+               ord = excluded.ord,
+               name = excluded.name,
+               etag = CASE WHEN sources.url IS excluded.url AND sources.kind IS excluded.kind
+                           THEN sources.etag END,
+               last_modified = CASE WHEN sources.url IS excluded.url AND sources.kind IS excluded.kind
+                                    THEN sources.last_modified END,
+               content_hash = CASE WHEN sources.url IS excluded.url AND sources.kind IS excluded.kind
+                                   THEN sources.content_hash END,
+               kind = excluded.kind,
+               url = excluded.url",
+            params![s.id.as_str(), to_i64(ord), s.name, s.kind, s.url],
+        )?;
+    }
+    let changes = rebuild_events(tx, &touched, at)?;
+    if !changes.is_empty() {
+        bump_generation(tx)?;
+    }
+    Ok(changes)
+}
+
+fn source_event_ids(conn: &Connection, source: &str) -> StoreResult<Vec<String>> {
+    let mut stmt = conn.prepare("SELECT DISTINCT event_id FROM occurrences WHERE source = ?1")?;
+    let rows = stmt.query_map([source], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn delete_source_rows(tx: &Transaction<'_>, source: &str) -> StoreResult<()> {
+    // The foreign keys cascade too; being explicit keeps this correct even
+    // on a connection where they are off.
+    tx.execute("DELETE FROM occurrences WHERE source = ?1", [source])?;
+    tx.execute("DELETE FROM records WHERE source = ?1", [source])?;
+    tx.execute("DELETE FROM fetch_log WHERE source = ?1", [source])?;
+    tx.execute("DELETE FROM sources WHERE id = ?1", [source])?;
+    Ok(())
+}
+
+pub(crate) fn fetch_state(conn: &Connection, source: &SourceId) -> StoreResult<FetchState> {
+    Ok(conn
+        .query_row(
+            "SELECT etag, last_modified, content_hash FROM sources WHERE id = ?1",
+            [source.as_str()],
+            |r| {
+                Ok(FetchState {
+                    etag: r.get(0)?,
+                    last_modified: r.get(1)?,
+                    content_hash: r.get(2)?,
+                })
+            },
+        )
+        .optional()?
+        .unwrap_or_default())
+}
+
+pub(crate) fn sources(conn: &Connection) -> StoreResult<Vec<SourceStatus>> {
+    let mut stmt = conn.prepare(
+        "SELECT s.id, s.name, COALESCE(s.kind, s.detected_kind), s.url, s.status,
+                s.last_fetch_at, s.last_success_at, s.last_error, s.error_class,
+                (SELECT COUNT(DISTINCT o.event_id) FROM occurrences o WHERE o.source = s.id)
+         FROM sources s ORDER BY s.ord, s.id",
+    )?;
+    type Row = (
+        String,
+        String,
+        Option<String>,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        i64,
+    );
+    let rows = stmt.query_map([], |r| -> rusqlite::Result<Row> {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+            r.get(7)?,
+            r.get(8)?,
+            r.get(9)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, name, kind, url, status, fetch, success, error, class, events) = row?;
+        out.push(SourceStatus {
+            id,
+            name,
+            kind,
+            url,
+            status,
+            last_fetch_at: parse_ts(fetch)?,
+            last_success_at: parse_ts(success)?,
+            last_error: error,
+            error_class: class,
+            events: to_usize(events),
+            next_run: None,
+        });
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------- runs
+
+struct LogEntry<'a> {
+    source: &'a str,
+    at: DateTime<Utc>,
+    outcome: &'a str,
+    class: Option<&'a str>,
+    message: Option<&'a str>,
+    counts: RunCounts,
+    duration_ms: u64,
+    warnings: &'a [String],
+}
+
+fn append_log(tx: &Transaction<'_>, e: &LogEntry<'_>) -> StoreResult<()> {
+    tx.execute(
+        "INSERT INTO fetch_log (source, at, outcome, class, message, found, new, updated,
+                                removed, duration_ms, warnings)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            e.source,
+            ts(e.at),
+            e.outcome,
+            e.class,
+            e.message,
+            to_i64(e.counts.found),
+            to_i64(e.counts.new),
+            to_i64(e.counts.updated),
+            to_i64(e.counts.removed),
+            i64::try_from(e.duration_ms).unwrap_or(i64::MAX),
+            to_json(&e.warnings)?,
+        ],
+    )?;
+    Ok(())
+}
+
+fn occurrence_count(conn: &Connection, source: &str) -> StoreResult<usize> {
+    let n: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM occurrences WHERE source = ?1",
+        [source],
+        |r| r.get(0),
+    )?;
+    Ok(to_usize(n))
+}
+
+/// Apply a successful run: records, occurrences, events, fetch state, log.
+pub(crate) fn apply_success(
+    tx: &Transaction<'_>,
+    run: &SourceRun,
+) -> StoreResult<(RunCounts, ChangeSet)> {
+    let source = run.source.as_str();
+    let at = ts(run.at);
+    ensure_source(tx, &run.source)?;
+
+    // Records: upsert what is listed, drop what is not.
+    let mut keys = HashSet::new();
+    {
+        let mut upsert = tx.prepare(
+            "INSERT INTO records (source, record_key, uid, raw, hash, first_seen, last_seen)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+             ON CONFLICT(source, record_key) DO UPDATE SET
+               uid = excluded.uid, raw = excluded.raw, hash = excluded.hash,
+               last_seen = excluded.last_seen",
+        )?;
+        for record in &run.records {
+            let key = record.record_key();
+            let raw = to_json(record)?;
+            let hash = sha256_hex(raw.as_bytes());
+            upsert.execute(params![source, key, record.uid, raw, hash, at])?;
+            keys.insert(key);
+        }
+    }
+    let stored_keys: Vec<String> = {
+        let mut stmt = tx.prepare("SELECT record_key FROM records WHERE source = ?1")?;
+        let rows = stmt.query_map([source], |r| r.get::<_, String>(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    {
+        let mut delete = tx.prepare("DELETE FROM records WHERE source = ?1 AND record_key = ?2")?;
+        for key in stored_keys.iter().filter(|k| !keys.contains(k.as_str())) {
+            delete.execute(params![source, key])?;
+        }
+    }
+
+    // Occurrences: the last one of a duplicated id wins.
+    let mut warnings = run.warnings.clone();
+    let mut latest: HashMap<&str, &Occurrence> = HashMap::new();
+    for occ in &run.occurrences {
+        if occ.source != run.source {
+            warnings.push(format!(
+                "occurrence {} names source {} in a run of {}: skipped",
+                occ.event.id, occ.source, run.source
+            ));
+            continue;
+        }
+        latest.insert(occ.event.id.as_str(), occ);
+    }
+    let existing: HashMap<String, (String, String)> = {
+        let mut stmt =
+            tx.prepare("SELECT id, hash, event_id FROM occurrences WHERE source = ?1")?;
+        let rows = stmt.query_map([source], |r| {
+            Ok((r.get::<_, String>(0)?, (r.get::<_, String>(1)?, r.get(2)?)))
+        })?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let mut touched = BTreeSet::new();
+    {
+        let mut upsert = tx.prepare(
+            "INSERT INTO occurrences (id, source, record_uid, key, event_id, start_utc, end_utc,
+                                      json, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT(id) DO UPDATE SET
+               source = excluded.source, record_uid = excluded.record_uid, key = excluded.key,
+               event_id = excluded.event_id, start_utc = excluded.start_utc,
+               end_utc = excluded.end_utc, json = excluded.json, hash = excluded.hash",
+        )?;
+        for (id, occ) in &latest {
+            let json = to_json(*occ)?;
+            let hash = sha256_hex(json.as_bytes());
+            if existing.get(*id).is_some_and(|(h, _)| *h == hash) {
+                continue;
+            }
+            // One event per occurrence for now; a merge would pick the
+            // cluster's event id here.
+            let event_id = *id;
+            let start = occ.event.start.timestamp();
+            let end = occ.event.end.map(|e| e.timestamp());
+            upsert.execute(params![
+                id,
+                source,
+                occ.record_uid,
+                occ.key,
+                event_id,
+                start,
+                end,
+                json,
+                hash
+            ])?;
+            if let Some((_, old_event)) = existing.get(*id) {
+                touched.insert(old_event.clone());
+            }
+            touched.insert(event_id.to_string());
+        }
+    }
+    {
+        let mut delete = tx.prepare("DELETE FROM occurrences WHERE id = ?1")?;
+        for (id, (_, event_id)) in existing.iter().filter(|(id, _)| !latest.contains_key(id.as_str())) {
+            delete.execute([id])?;
+            touched.insert(event_id.clone());
+        }
+    }
+
+    let changes = rebuild_events(tx, &touched, run.at)?;
+    let counts = RunCounts {
+        found: occurrence_count(tx, source)?,
+        new: changes.new,
+        updated: changes.updated,
+        removed: changes.removed.len(),
+    };
+
+    tx.execute(
+        "UPDATE sources SET etag = ?2, last_modified = ?3, content_hash = ?4, status = 'ok',
+                last_fetch_at = ?5, last_success_at = ?5, last_error = NULL, error_class = NULL,
+                detected_kind = COALESCE(?6, detected_kind)
+         WHERE id = ?1",
+        params![
+            source,
+            run.fetch.etag,
+            run.fetch.last_modified,
+            run.fetch.content_hash,
+            at,
+            run.kind
+        ],
+    )?;
+    append_log(
+        tx,
+        &LogEntry {
+            source,
+            at: run.at,
+            outcome: "ok",
+            class: None,
+            message: None,
+            counts,
+            duration_ms: run.duration_ms,
+            warnings: &warnings,
+        },
+    )?;
+    if !changes.is_empty() {
+        bump_generation(tx)?;
+    }
+    Ok((counts, changes))
+}
+
+/// The source answered 304 or an identical body.
+pub(crate) fn apply_unchanged(
+    tx: &Transaction<'_>,
+    source: &SourceId,
+    at: DateTime<Utc>,
+    duration_ms: u64,
+) -> StoreResult<RunCounts> {
+    ensure_source(tx, source)?;
+    tx.execute(
+        "UPDATE sources SET status = 'ok', last_fetch_at = ?2, last_success_at = ?2,
+                last_error = NULL, error_class = NULL
+         WHERE id = ?1",
+        params![source.as_str(), ts(at)],
+    )?;
+    let counts = RunCounts {
+        found: occurrence_count(tx, source.as_str())?,
+        ..RunCounts::default()
+    };
+    append_log(
+        tx,
+        &LogEntry {
+            source: source.as_str(),
+            at,
+            outcome: "unchanged",
+            class: None,
+            message: None,
+            counts,
+            duration_ms,
+            warnings: &[],
+        },
+    )?;
+    Ok(counts)
+}
+
+/// The run failed: remember why, keep every record and event.
+pub(crate) fn apply_failure(
+    tx: &Transaction<'_>,
+    source: &SourceId,
+    at: DateTime<Utc>,
+    duration_ms: u64,
+    class: &str,
+    message: &str,
+) -> StoreResult<()> {
+    ensure_source(tx, source)?;
+    tx.execute(
+        "UPDATE sources SET status = 'error', last_fetch_at = ?2, last_error = ?3,
+                error_class = ?4
+         WHERE id = ?1",
+        params![source.as_str(), ts(at), message, class],
+    )?;
+    append_log(
+        tx,
+        &LogEntry {
+            source: source.as_str(),
+            at,
+            outcome: "error",
+            class: Some(class),
+            message: Some(message),
+            counts: RunCounts::default(),
+            duration_ms,
+            warnings: &[],
+        },
+    )?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- events
+
+/// The public event of a group of occurrences that belong together.
+///
+/// For now every event has exactly one occurrence (event id = occurrence
+/// id); this is where a cross-source merge will pick each field from the
+/// best source and list every source.
+fn build_event(event_id: &str, mut occurrences: Vec<Occurrence>) -> Option<Event> {
+    occurrences.sort_by(|a, b| {
+        b.priority
+            .cmp(&a.priority)
+            .then_with(|| a.event.id.cmp(&b.event.id))
+    });
+    let mut event = occurrences.into_iter().next()?.event;
+    event.id = event_id.to_string();
+    Some(event)
+}
+
+/// Bring the rows of `events` named by `ids` up to date with their
+/// occurrences: insert new events, bump `sequence` and `updated_at` of those
+/// whose content changed, delete those left with no occurrence.
+pub(crate) fn rebuild_events(
+    tx: &Transaction<'_>,
+    ids: &BTreeSet<String>,
+    at: DateTime<Utc>,
+) -> StoreResult<ChangeSet> {
+    let mut changes = ChangeSet::default();
+    let mut occs_stmt = tx.prepare("SELECT json FROM occurrences WHERE event_id = ?1")?;
+    let mut current_stmt =
+        tx.prepare("SELECT sequence, updated_at, hash FROM events WHERE id = ?1")?;
+    let mut delete_stmt = tx.prepare("DELETE FROM events WHERE id = ?1")?;
+    let mut upsert_stmt = tx.prepare(
+        "INSERT INTO events (id, json, start_utc, end_utc, sequence, updated_at, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT(id) DO UPDATE SET
+           json = excluded.json, start_utc = excluded.start_utc, end_utc = excluded.end_utc,
+           sequence = excluded.sequence, updated_at = excluded.updated_at,
+           hash = excluded.hash",
+    )?;
+    for id in ids {
+        let jsons: Vec<String> = occs_stmt
+            .query_map([id], |r| r.get::<_, String>(0))?
+            .collect::<Result<_, _>>()?;
+        let occurrences = jsons
+            .iter()
+            .map(|j| from_json::<Occurrence>("occurrence", j))
+            .collect::<StoreResult<Vec<_>>>()?;
+        let Some(mut event) = build_event(id, occurrences) else {
+            if delete_stmt.execute([id])? > 0 {
+                changes.removed.push(id.clone());
+            }
+            continue;
+        };
+        let hash = content_hash(&event)?;
+        let current: Option<(i64, String, String)> = current_stmt
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        match current {
+            Some((_, _, old_hash)) if old_hash == hash => continue,
+            Some((sequence, _, _)) => {
+                event.sequence = event.sequence.max(sequence.saturating_add(1));
+                event.updated_at = at;
+                changes.updated += 1;
+            }
+            None => changes.new += 1,
+        }
+        upsert_stmt.execute(params![
+            id,
+            to_json(&event)?,
+            event.start.timestamp(),
+            event.effective_end_utc().timestamp(),
+            event.sequence,
+            ts(event.updated_at),
+            hash
+        ])?;
+        changes.upserted.push(event);
+    }
+    Ok(changes)
+}
+
+pub(crate) fn event(conn: &Connection, id: &str) -> StoreResult<Option<Event>> {
+    let json: Option<String> = conn
+        .query_row("SELECT json FROM events WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?;
+    json.map(|j| from_json("event", &j)).transpose()
+}
+
+pub(crate) fn event_count(conn: &Connection) -> StoreResult<u64> {
+    let n: i64 = conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// Call `f` on every stored event, in id order; store failures become `E`
+/// through `map`.
+pub(crate) fn for_each_event<E>(
+    conn: &Connection,
+    map: impl Fn(StoreFail) -> E,
+    mut f: impl FnMut(Event) -> Result<(), E>,
+) -> Result<usize, E> {
+    let mut stmt = conn
+        .prepare("SELECT json FROM events ORDER BY id")
+        .map_err(|e| map(e.into()))?;
+    let mut rows = stmt.query([]).map_err(|e| map(e.into()))?;
+    let mut n = 0;
+    while let Some(row) = rows.next().map_err(|e| map(e.into()))? {
+        let json: String = row.get(0).map_err(|e| map(e.into()))?;
+        f(from_json("event", &json).map_err(&map)?)?;
+        n += 1;
+    }
+    Ok(n)
+}

@@ -1,0 +1,764 @@
+//! Tests of the fetch client against real axum servers on 127.0.0.1, plus
+//! unit tests of its helpers. Nothing here leaves loopback.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+use super::*;
+
+/// Serve `router` on an ephemeral loopback port; returns `http://127.0.0.1:PORT`.
+async fn serve(router: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, router).await.unwrap();
+    });
+    format!("http://{addr}")
+}
+
+/// Loopback allowed, fast backoff, no robots.txt unless a test wants it.
+fn policy() -> FetchPolicy {
+    FetchPolicy {
+        allow_private_networks: true,
+        retry_base_delay: Duration::from_millis(10),
+        respect_robots: false,
+        ..FetchPolicy::default()
+    }
+}
+
+fn client(policy: FetchPolicy) -> FetchClient {
+    FetchClient::new(policy).unwrap()
+}
+
+fn fetched(outcome: FetchOutcome) -> Fetched {
+    match outcome {
+        FetchOutcome::Fetched(f) => f,
+        FetchOutcome::NotModified => panic!("expected a body, got 304"),
+    }
+}
+
+fn counter() -> Arc<AtomicUsize> {
+    Arc::new(AtomicUsize::new(0))
+}
+
+fn temp_path(name: &str) -> std::path::PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    std::env::temp_dir().join(format!("babillard-fetch-{}-{nanos}-{name}", std::process::id()))
+}
+
+// ---------------------------------------------------------------- local files
+
+#[tokio::test]
+async fn local_files_are_read_by_path_and_file_url() {
+    let path = temp_path("cal.ics");
+    std::fs::write(&path, b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n").unwrap();
+    let c = client(policy());
+    let shown = path.to_str().unwrap();
+    let f = fetched(c.fetch(shown, &Validators::default()).await.unwrap());
+    assert_eq!(f.body, b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n");
+    assert_eq!(f.final_url, shown);
+    assert_eq!(f.content_type, None);
+    assert_eq!(f.validators, Validators::default());
+
+    let file_url = Url::from_file_path(&path).unwrap().to_string();
+    let f = fetched(c.fetch(&file_url, &Validators::default()).await.unwrap());
+    assert_eq!(f.body, b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n");
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[tokio::test]
+async fn local_file_errors_name_the_path() {
+    let c = client(FetchPolicy {
+        max_body_bytes: 10,
+        ..policy()
+    });
+    let missing = temp_path("missing.ics");
+    let shown = missing.to_str().unwrap();
+    let err = c.fetch(shown, &Validators::default()).await.unwrap_err();
+    assert_eq!(err.class(), "io");
+    assert_eq!(err.to_string(), format!("{shown}: file not found"));
+
+    let big = temp_path("big.ics");
+    std::fs::write(&big, [b'x'; 11]).unwrap();
+    let err = c
+        .fetch(big.to_str().unwrap(), &Validators::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.class(), "too_large");
+    std::fs::remove_file(&big).unwrap();
+
+    let dir = std::env::temp_dir();
+    let err = c
+        .fetch(dir.to_str().unwrap(), &Validators::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.class(), "io");
+    assert!(err.to_string().contains("directory"), "{err}");
+}
+
+#[tokio::test]
+async fn invalid_urls_are_rejected() {
+    let c = client(policy());
+    for url in ["ftp://example.org/cal.ics", "http://", "https://:80/x", "  "] {
+        let err = c.fetch(url, &Validators::default()).await.unwrap_err();
+        assert_eq!(err.class(), "invalid_url", "{url}: {err}");
+    }
+}
+
+// ---------------------------------------------------------------- basics
+
+#[tokio::test]
+async fn sends_user_agent_accept_and_accept_encoding() {
+    let seen: Arc<Mutex<Option<HeaderMap>>> = Arc::default();
+    let router = Router::new()
+        .route(
+            "/",
+            get(|State(seen): State<Arc<Mutex<Option<HeaderMap>>>>, headers: HeaderMap| async move {
+                *seen.lock().unwrap() = Some(headers);
+                ([(header::CONTENT_TYPE, "text/calendar; charset=utf-8")], "BEGIN:VCALENDAR")
+            }),
+        )
+        .with_state(seen.clone());
+    let base = serve(router).await;
+    let c = client(FetchPolicy {
+        user_agent: "babillard-test/9".into(),
+        ..policy()
+    });
+    let f = fetched(c.fetch(&format!("{base}/"), &Validators::default()).await.unwrap());
+    assert_eq!(f.body, b"BEGIN:VCALENDAR");
+    assert_eq!(f.content_type.as_deref(), Some("text/calendar; charset=utf-8"));
+    assert_eq!(f.final_url, format!("{base}/"));
+    let headers = seen.lock().unwrap().take().unwrap();
+    let get = |name: header::HeaderName| headers.get(name).unwrap().to_str().unwrap().to_owned();
+    assert_eq!(get(header::USER_AGENT), "babillard-test/9");
+    let accept = get(header::ACCEPT);
+    for kind in ["text/calendar", "application/rss+xml", "application/atom+xml", "text/html"] {
+        assert!(accept.contains(kind), "{accept}");
+    }
+    let encoding = get(header::ACCEPT_ENCODING);
+    assert!(encoding.contains("gzip") && encoding.contains("br"), "{encoding}");
+}
+
+#[tokio::test]
+async fn final_error_status_is_reported_without_retry() {
+    let hits = counter();
+    let router = Router::new()
+        .route(
+            "/gone.ics",
+            get(|State(hits): State<Arc<AtomicUsize>>| async move {
+                hits.fetch_add(1, Ordering::SeqCst);
+                StatusCode::NOT_FOUND
+            }),
+        )
+        .with_state(hits.clone());
+    let base = serve(router).await;
+    let url = format!("{base}/gone.ics");
+    let err = client(policy()).fetch(&url, &Validators::default()).await.unwrap_err();
+    assert_eq!(err, FetchError::Status { url: url.clone(), code: 404 });
+    assert_eq!(err.class(), "status_4xx");
+    assert_eq!(err.to_string(), format!("{url}: HTTP status 404"));
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+}
+
+// ---------------------------------------------------------------- guard
+
+#[tokio::test]
+async fn loopback_is_refused_by_default() {
+    let hits = counter();
+    let router = Router::new()
+        .route(
+            "/",
+            get(|State(hits): State<Arc<AtomicUsize>>| async move {
+                hits.fetch_add(1, Ordering::SeqCst);
+                "hello"
+            }),
+        )
+        .with_state(hits.clone());
+    let base = serve(router).await;
+    let port = base.rsplit(':').next().unwrap().to_owned();
+    let c = client(FetchPolicy::default());
+
+    let err = c.fetch(&format!("{base}/"), &Validators::default()).await.unwrap_err();
+    assert_eq!(err.class(), "refused");
+    assert!(err.to_string().contains("127.0.0.1") && err.to_string().contains("loopback"), "{err}");
+
+    // A name goes through the guarded resolver.
+    let err = c
+        .fetch(&format!("http://localhost:{port}/"), &Validators::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.class(), "refused", "{err}");
+    assert!(err.to_string().contains("loopback"), "{err}");
+
+    let err = c
+        .fetch(&format!("http://[::ffff:127.0.0.1]:{port}/"), &Validators::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.class(), "refused", "{err}");
+    assert_eq!(hits.load(Ordering::SeqCst), 0, "no request may reach the server");
+
+    // The same server is reachable once private networks are allowed.
+    let f = fetched(
+        client(policy())
+            .fetch(&format!("http://localhost:{port}/"), &Validators::default())
+            .await
+            .unwrap(),
+    );
+    assert_eq!(f.body, b"hello");
+}
+
+// ---------------------------------------------------------------- timeouts
+
+#[tokio::test]
+async fn slow_server_times_out() {
+    let router = Router::new().route(
+        "/slow",
+        get(|| async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            "late"
+        }),
+    );
+    let base = serve(router).await;
+    let c = client(FetchPolicy {
+        total_timeout: Duration::from_secs(1),
+        ..policy()
+    });
+    let started = Instant::now();
+    let url = format!("{base}/slow");
+    let err = c.fetch(&url, &Validators::default()).await.unwrap_err();
+    assert_eq!(err, FetchError::Timeout { url: url.clone(), secs: 1 });
+    assert_eq!(err.to_string(), format!("{url}: timed out after 1 s"));
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn refused_connection_is_a_connect_error() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let c = client(FetchPolicy {
+        max_retries: 1,
+        ..policy()
+    });
+    let err = c
+        .fetch(&format!("http://{addr}/x.ics"), &Validators::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.class(), "connect", "{err}");
+    assert!(err.to_string().contains("refused the connection"), "{err}");
+}
+
+#[tokio::test]
+async fn tls_handshake_failure_is_a_tls_error() {
+    // An https request to a plain-HTTP server fails in the TLS handshake.
+    let base = serve(Router::new().route("/", get(|| async { "plain" }))).await;
+    let https = base.replacen("http://", "https://", 1);
+    let err = client(FetchPolicy {
+        max_retries: 0,
+        ..policy()
+    })
+    .fetch(&format!("{https}/"), &Validators::default())
+    .await
+    .unwrap_err();
+    assert_eq!(err.class(), "tls", "{err}");
+}
+
+// ---------------------------------------------------------------- body cap
+
+/// A gzip member holding `1 + 258 * refs` bytes of `a`, in a few bytes per
+/// 258 (one fixed-Huffman back-reference each): a small "zip bomb".
+fn gzip_bomb(refs: usize) -> (Vec<u8>, usize) {
+    struct Bits {
+        out: Vec<u8>,
+        acc: u32,
+        n: u32,
+    }
+    impl Bits {
+        fn lsb(&mut self, value: u32, len: u32) {
+            for i in 0..len {
+                self.acc |= ((value >> i) & 1) << self.n;
+                self.n += 1;
+                if self.n == 8 {
+                    self.out.push(self.acc as u8);
+                    self.acc = 0;
+                    self.n = 0;
+                }
+            }
+        }
+        /// Huffman codes go most significant bit first.
+        fn code(&mut self, code: u32, len: u32) {
+            for i in (0..len).rev() {
+                self.lsb((code >> i) & 1, 1);
+            }
+        }
+    }
+    let mut bits = Bits {
+        out: vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff],
+        acc: 0,
+        n: 0,
+    };
+    bits.lsb(1, 1); // BFINAL
+    bits.lsb(1, 2); // BTYPE = fixed Huffman
+    bits.code(0x30 + u32::from(b'a'), 8); // literal 'a'
+    for _ in 0..refs {
+        bits.code(0xc0 + (285 - 280), 8); // length 258
+        bits.code(0, 5); // distance 1
+    }
+    bits.code(0, 7); // end of block
+    if bits.n > 0 {
+        bits.out.push(bits.acc as u8);
+    }
+    let size = 1 + 258 * refs;
+    let mut crc = 0xffff_ffffu32;
+    for _ in 0..size {
+        crc ^= u32::from(b'a');
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+        }
+    }
+    bits.out.extend_from_slice(&(!crc).to_le_bytes());
+    bits.out.extend_from_slice(&(size as u32).to_le_bytes());
+    (bits.out, size)
+}
+
+#[tokio::test]
+async fn gzip_bodies_are_decoded_and_a_zip_bomb_is_stopped() {
+    let (small, small_size) = gzip_bomb(100);
+    let (bomb, bomb_size) = gzip_bomb(16_000);
+    assert!(bomb.len() < 30_000 && bomb_size > 4_000_000);
+    let gz = |body: Vec<u8>| {
+        move || async move { ([(header::CONTENT_ENCODING, "gzip")], body).into_response() }
+    };
+    let router = Router::new()
+        .route("/small", get(gz(small)))
+        .route("/bomb", get(gz(bomb)));
+    let base = serve(router).await;
+    let c = client(FetchPolicy {
+        max_body_bytes: 1024 * 1024,
+        ..policy()
+    });
+    let f = fetched(c.fetch(&format!("{base}/small"), &Validators::default()).await.unwrap());
+    assert_eq!(f.body.len(), small_size);
+    assert!(f.body.iter().all(|&b| b == b'a'));
+
+    let url = format!("{base}/bomb");
+    let err = c.fetch(&url, &Validators::default()).await.unwrap_err();
+    assert_eq!(err, FetchError::TooLarge { url, limit: 1024 * 1024 });
+}
+
+#[tokio::test]
+async fn declared_content_length_over_the_cap_is_rejected() {
+    let router = Router::new().route("/big", get(|| async { vec![b'x'; 5000] }));
+    let base = serve(router).await;
+    let c = client(FetchPolicy {
+        max_body_bytes: 1000,
+        ..policy()
+    });
+    let err = c
+        .fetch(&format!("{base}/big"), &Validators::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.class(), "too_large");
+    assert!(err.to_string().ends_with("body larger than 1000 bytes"), "{err}");
+}
+
+// ---------------------------------------------------------------- redirects
+
+#[tokio::test]
+async fn five_redirects_are_followed_and_the_sixth_is_refused() {
+    let router = Router::new().route(
+        "/r/{n}",
+        get(|Path(n): Path<u32>| async move {
+            if n == 0 {
+                "arrived".into_response()
+            } else {
+                (StatusCode::FOUND, [(header::LOCATION, format!("/r/{}", n - 1))]).into_response()
+            }
+        }),
+    );
+    let base = serve(router).await;
+    let c = client(policy());
+    let f = fetched(c.fetch(&format!("{base}/r/5"), &Validators::default()).await.unwrap());
+    assert_eq!(f.body, b"arrived");
+    assert_eq!(f.final_url, format!("{base}/r/0"));
+
+    let err = c
+        .fetch(&format!("{base}/r/6"), &Validators::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.class(), "refused");
+    assert!(err.to_string().contains("more than 5 redirects"), "{err}");
+}
+
+// ---------------------------------------------------------------- conditional GET
+
+#[tokio::test]
+async fn conditional_get_uses_and_returns_validators() {
+    const ETAG: &str = "\"v1\"";
+    const LAST_MODIFIED: &str = "Tue, 04 Nov 2025 10:00:00 GMT";
+    let router = Router::new().route(
+        "/cal.ics",
+        get(|headers: HeaderMap| async move {
+            let etag_matches = headers.get(header::IF_NONE_MATCH).is_some_and(|v| v == ETAG);
+            let date_matches = headers
+                .get(header::IF_MODIFIED_SINCE)
+                .is_some_and(|v| v == LAST_MODIFIED);
+            if etag_matches && date_matches {
+                return StatusCode::NOT_MODIFIED.into_response();
+            }
+            (
+                [(header::ETAG, ETAG), (header::LAST_MODIFIED, LAST_MODIFIED)],
+                "BEGIN:VCALENDAR",
+            )
+                .into_response()
+        }),
+    );
+    let base = serve(router).await;
+    let c = client(policy());
+    let url = format!("{base}/cal.ics");
+    let f = fetched(c.fetch(&url, &Validators::default()).await.unwrap());
+    assert_eq!(
+        f.validators,
+        Validators {
+            etag: Some(ETAG.into()),
+            last_modified: Some(LAST_MODIFIED.into()),
+        }
+    );
+    assert_eq!(
+        c.fetch(&url, &f.validators).await.unwrap(),
+        FetchOutcome::NotModified
+    );
+    let stale = Validators {
+        etag: Some("\"v0\"".into()),
+        last_modified: Some(LAST_MODIFIED.into()),
+    };
+    assert!(matches!(
+        c.fetch(&url, &stale).await.unwrap(),
+        FetchOutcome::Fetched(_)
+    ));
+}
+
+// ---------------------------------------------------------------- retries
+
+/// A server whose `/flaky` answers `status` (with `retry_after` if given)
+/// `failures` times, then 200; returns its base URL and hit counter.
+async fn flaky(failures: usize, status: StatusCode, retry_after: Option<&'static str>) -> (String, Arc<AtomicUsize>) {
+    let hits = counter();
+    let router = Router::new()
+        .route(
+            "/flaky",
+            get(move |State(hits): State<Arc<AtomicUsize>>| async move {
+                let n = hits.fetch_add(1, Ordering::SeqCst);
+                if n < failures {
+                    let mut response = status.into_response();
+                    if let Some(wait) = retry_after {
+                        response
+                            .headers_mut()
+                            .insert(header::RETRY_AFTER, wait.parse().unwrap());
+                    }
+                    response
+                } else {
+                    "ok".into_response()
+                }
+            }),
+        )
+        .with_state(hits.clone());
+    (serve(router).await, hits)
+}
+
+#[tokio::test]
+async fn two_503_then_200_succeeds_after_retries() {
+    let (base, hits) = flaky(2, StatusCode::SERVICE_UNAVAILABLE, None).await;
+    let f = fetched(
+        client(policy())
+            .fetch(&format!("{base}/flaky"), &Validators::default())
+            .await
+            .unwrap(),
+    );
+    assert_eq!(f.body, b"ok");
+    assert_eq!(hits.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn retries_are_bounded() {
+    let (base, hits) = flaky(10, StatusCode::INTERNAL_SERVER_ERROR, None).await;
+    let url = format!("{base}/flaky");
+    let err = client(policy()).fetch(&url, &Validators::default()).await.unwrap_err();
+    assert_eq!(err, FetchError::Status { url: url.clone(), code: 500 });
+    assert_eq!(err.class(), "status_5xx");
+    assert_eq!(err.to_string(), format!("{url}: HTTP status 500"));
+    assert_eq!(hits.load(Ordering::SeqCst), 3, "one attempt and two retries");
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured() {
+    let (base, hits) = flaky(1, StatusCode::TOO_MANY_REQUESTS, Some("1")).await;
+    let started = Instant::now();
+    let f = fetched(
+        client(policy())
+            .fetch(&format!("{base}/flaky"), &Validators::default())
+            .await
+            .unwrap(),
+    );
+    assert_eq!(f.body, b"ok");
+    assert_eq!(hits.load(Ordering::SeqCst), 2);
+    assert!(started.elapsed() >= Duration::from_millis(950), "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn too_long_retry_after_gives_up_at_once() {
+    let (base, hits) = flaky(1, StatusCode::TOO_MANY_REQUESTS, Some("120")).await;
+    let started = Instant::now();
+    let err = client(policy())
+        .fetch(&format!("{base}/flaky"), &Validators::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.class(), "status_4xx");
+    assert!(matches!(err, FetchError::Status { code: 429, .. }));
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+    assert!(started.elapsed() < Duration::from_secs(1));
+}
+
+// ---------------------------------------------------------------- concurrency
+
+/// A server whose `/slow/{n}` counts requests in flight and records the
+/// highest count.
+async fn in_flight_server() -> (String, Arc<AtomicUsize>) {
+    #[derive(Clone, Default)]
+    struct Counts {
+        now: Arc<AtomicUsize>,
+        max: Arc<AtomicUsize>,
+    }
+    let counts = Counts::default();
+    let max = counts.max.clone();
+    let router = Router::new()
+        .route(
+            "/slow/{n}",
+            get(|State(c): State<Counts>| async move {
+                let now = c.now.fetch_add(1, Ordering::SeqCst) + 1;
+                c.max.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(150)).await;
+                c.now.fetch_sub(1, Ordering::SeqCst);
+                "done"
+            }),
+        )
+        .with_state(counts);
+    (serve(router).await, max)
+}
+
+async fn fetch_six(c: &FetchClient, base: &str) {
+    let mut tasks = Vec::new();
+    for n in 0..6 {
+        let c = c.clone();
+        let url = format!("{base}/slow/{n}");
+        tasks.push(tokio::spawn(async move {
+            c.fetch(&url, &Validators::default()).await
+        }));
+    }
+    for task in tasks {
+        assert!(task.await.unwrap().is_ok());
+    }
+}
+
+#[tokio::test]
+async fn per_host_concurrency_is_bounded() {
+    let (base, max) = in_flight_server().await;
+    let c = client(FetchPolicy {
+        per_host_concurrency: 2,
+        ..policy()
+    });
+    fetch_six(&c, &base).await;
+    assert_eq!(max.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn global_concurrency_is_bounded() {
+    let (base, max) = in_flight_server().await;
+    let c = client(FetchPolicy {
+        per_host_concurrency: 6,
+        global_concurrency: 1,
+        ..policy()
+    });
+    fetch_six(&c, &base).await;
+    assert_eq!(max.load(Ordering::SeqCst), 1);
+}
+
+// ---------------------------------------------------------------- robots.txt
+
+async fn robots_server(robots: Option<&'static str>) -> (String, Arc<AtomicUsize>) {
+    let robots_hits = counter();
+    let router = Router::new()
+        .route(
+            "/robots.txt",
+            get(move |State(hits): State<Arc<AtomicUsize>>| async move {
+                hits.fetch_add(1, Ordering::SeqCst);
+                match robots {
+                    Some(text) => text.into_response(),
+                    None => StatusCode::NOT_FOUND.into_response(),
+                }
+            }),
+        )
+        .route("/public/cal.ics", get(|| async { "public" }))
+        .route("/private/cal.ics", get(|| async { "private" }))
+        .with_state(robots_hits.clone());
+    (serve(router).await, robots_hits)
+}
+
+#[tokio::test]
+async fn robots_txt_is_obeyed_and_cached() {
+    let (base, robots_hits) =
+        robots_server(Some("User-agent: *\nDisallow: /\n\nUser-agent: babillard\nDisallow: /private\n")).await;
+    let c = client(FetchPolicy {
+        respect_robots: true,
+        ..policy()
+    });
+    let f = fetched(
+        c.fetch(&format!("{base}/public/cal.ics"), &Validators::default())
+            .await
+            .unwrap(),
+    );
+    assert_eq!(f.body, b"public");
+    let url = format!("{base}/private/cal.ics");
+    let err = c.fetch(&url, &Validators::default()).await.unwrap_err();
+    assert_eq!(
+        err,
+        FetchError::Refused {
+            url: url.clone(),
+            reason: "disallowed by robots.txt (rule \"Disallow: /private\")".into(),
+        }
+    );
+    assert!(c.fetch(&url, &Validators::default()).await.is_err());
+    assert_eq!(robots_hits.load(Ordering::SeqCst), 1, "robots.txt is cached");
+}
+
+#[tokio::test]
+async fn missing_robots_txt_allows_everything_and_can_be_ignored() {
+    let (base, robots_hits) = robots_server(None).await;
+    let c = client(FetchPolicy {
+        respect_robots: true,
+        ..policy()
+    });
+    assert!(c
+        .fetch(&format!("{base}/private/cal.ics"), &Validators::default())
+        .await
+        .is_ok());
+    assert_eq!(robots_hits.load(Ordering::SeqCst), 1);
+
+    let (base, robots_hits) = robots_server(Some("User-agent: *\nDisallow: /\n")).await;
+    let f = fetched(
+        client(policy())
+            .fetch(&format!("{base}/private/cal.ics"), &Validators::default())
+            .await
+            .unwrap(),
+    );
+    assert_eq!(f.body, b"private");
+    assert_eq!(robots_hits.load(Ordering::SeqCst), 0, "respect_robots = false");
+}
+
+#[tokio::test]
+async fn robots_cache_expires() {
+    let (base, robots_hits) = robots_server(Some("User-agent: *\nDisallow: /private\n")).await;
+    let c = client(FetchPolicy {
+        respect_robots: true,
+        robots_cache_ttl: Duration::from_millis(100),
+        ..policy()
+    });
+    let url = format!("{base}/public/cal.ics");
+    assert!(c.fetch(&url, &Validators::default()).await.is_ok());
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert!(c.fetch(&url, &Validators::default()).await.is_ok());
+    assert_eq!(robots_hits.load(Ordering::SeqCst), 2);
+}
+
+// ---------------------------------------------------------------- helpers
+
+#[test]
+fn retry_after_reads_seconds_and_http_dates() {
+    let now = chrono::DateTime::parse_from_rfc3339("2025-11-04T10:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+    assert_eq!(
+        parse_retry_after("Tue, 04 Nov 2025 10:00:30 GMT", now),
+        Some(Duration::from_secs(30))
+    );
+    assert_eq!(
+        parse_retry_after("Tue, 04 Nov 2025 09:00:00 GMT", now),
+        Some(Duration::ZERO)
+    );
+    assert_eq!(parse_retry_after("soon", now), None);
+    assert_eq!(parse_retry_after("-5", now), None);
+}
+
+#[test]
+fn backoff_doubles_up_to_the_cap() {
+    let base = Duration::from_millis(500);
+    let max = Duration::from_secs(30);
+    assert_eq!(backoff(base, 0, max), Duration::from_millis(500));
+    assert_eq!(backoff(base, 1, max), Duration::from_secs(1));
+    assert_eq!(backoff(base, 3, max), Duration::from_secs(4));
+    assert_eq!(backoff(base, 10, max), max);
+    assert_eq!(backoff(base, 40, max), max);
+}
+
+#[test]
+fn error_chain_classification_finds_our_markers() {
+    #[derive(Debug, thiserror::Error)]
+    #[error("client error (Connect)")]
+    struct Wrapper(#[source] Box<dyn StdError + Send + Sync>);
+
+    let dns = Wrapper(Box::new(DnsFailure {
+        host: "nowhere.example".into(),
+        message: "failed to lookup address information".into(),
+    }));
+    let err = classify_chain("https://nowhere.example/", &dns).unwrap();
+    assert_eq!(err.class(), "dns");
+    assert_eq!(
+        err.to_string(),
+        "https://nowhere.example/: DNS lookup failed: nowhere.example: failed to lookup address information"
+    );
+
+    let tls = Wrapper(Box::new(std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        rustls::Error::InvalidCertificate(rustls::CertificateError::Expired),
+    )));
+    assert_eq!(classify_chain("https://x/", &tls).unwrap().class(), "tls");
+
+    let plain = Wrapper(Box::new(std::io::Error::from(std::io::ErrorKind::ConnectionRefused)));
+    assert!(classify_chain("https://x/", &plain).is_none());
+    assert_eq!(io_kind(&plain), Some(std::io::ErrorKind::ConnectionRefused));
+}
+
+#[test]
+fn targets_are_sorted_into_http_and_files() {
+    assert!(matches!(parse_target("https://example.org/cal.ics"), Ok(Target::Http(_))));
+    assert!(matches!(parse_target("HTTP://example.org/"), Ok(Target::Http(_))));
+    assert!(matches!(parse_target("examples/cal.ics"), Ok(Target::File(_))));
+    assert!(matches!(parse_target("/srv/cal.ics"), Ok(Target::File(_))));
+    match parse_target("file:///srv/cal%20a.ics") {
+        Ok(Target::File(p)) => assert_eq!(p, std::path::PathBuf::from("/srv/cal a.ics")),
+        _ => panic!("file URL"),
+    }
+    assert_eq!(parse_target("gopher://x/").err().map(|e| e.class()), Some("invalid_url"));
+}
+
+#[test]
+fn client_errors_and_classes() {
+    let bad = FetchClient::new(FetchPolicy {
+        user_agent: "bad\nagent".into(),
+        ..FetchPolicy::default()
+    });
+    assert_eq!(bad.err().map(|e| e.class()), Some("client"));
+    assert_eq!(whole_secs(Duration::from_millis(300)), 1);
+    assert_eq!(whole_secs(Duration::from_secs(10)), 10);
+}
