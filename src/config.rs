@@ -832,7 +832,9 @@ mod tests {
             .chain(CATEGORY_KEYS)
         {
             assert!(
-                text.contains(&format!("{key} =")) || text.contains(&format!("{key}=")),
+                text.contains(&format!("{key} ="))
+                    || text.contains(&format!("{key}="))
+                    || text.contains(&format!("[source.{key}]")),
                 "sources.toml never shows `{key}`"
             );
         }

@@ -74,6 +74,8 @@ pub struct Pipeline {
     client: FetchClient,
     normalizer: Arc<Normalizer>,
     writer: tokio::sync::Mutex<()>,
+    /// A fixed clock (tests); None reads the system clock.
+    clock: Option<DateTime<Utc>>,
 }
 
 impl Pipeline {
@@ -103,7 +105,14 @@ impl Pipeline {
             client,
             normalizer,
             writer: tokio::sync::Mutex::new(()),
+            clock: None,
         })
+    }
+
+    /// Run as if the time were `now` (for reproducible tests).
+    pub fn at(mut self, now: DateTime<Utc>) -> Pipeline {
+        self.clock = Some(now);
+        self
     }
 
     pub fn index(&self) -> &Arc<Index> {
@@ -148,7 +157,7 @@ impl Pipeline {
     /// source and reported.
     pub async fn run_source(&self, source: &SourceConfig) -> RunReport {
         let started = Instant::now();
-        let now = Utc::now();
+        let now = self.clock.unwrap_or_else(Utc::now);
         let mut report = RunReport {
             source: source.id.to_string(),
             outcome: Outcome::Unchanged { events: 0 },

@@ -272,10 +272,7 @@ impl Index {
     ) -> Result<T, IndexError> {
         let mut guard = self.lock_writer();
         let w = &mut *guard;
-        let tx = w
-            .conn
-            .transaction()
-            .map_err(|e| self.store_err(e.into()))?;
+        let tx = w.conn.transaction().map_err(|e| self.store_err(e.into()))?;
         let (out, changes) = f(&tx).map_err(|e| self.store_err(e))?;
         tx.commit().map_err(|e| self.store_err(e.into()))?;
         if !changes.is_empty() {
@@ -307,8 +304,7 @@ impl Index {
             self.reindex_locked(w)?;
         } else {
             if self.storage == SearchStorage::Disk {
-                store::set_search_generation(&w.conn, generation)
-                    .map_err(|e| self.store_err(e))?;
+                store::set_search_generation(&w.conn, generation).map_err(|e| self.store_err(e))?;
             }
             self.search
                 .reload()
@@ -435,7 +431,9 @@ impl Index {
                 if one == 1 {
                     Ok(())
                 } else {
-                    Err(StoreFail::Corrupt("SELECT 1 answered otherwise".to_string()))
+                    Err(StoreFail::Corrupt(
+                        "SELECT 1 answered otherwise".to_string(),
+                    ))
                 }
             })
             .map_err(|e| self.store_err(e))?;

@@ -127,3 +127,60 @@ pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<i64> {
     }
     Ok(before)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_1_database_is_migrated_and_keeps_its_data() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("babillard.sqlite");
+        {
+            let conn = Connection::open(&path).expect("open");
+            conn.execute_batch(MIGRATIONS[0]).expect("v1 schema");
+            conn.pragma_update(None, "user_version", 1)
+                .expect("version");
+            conn.execute(
+                "INSERT INTO sources (id, ord, name, kind, url, status, last_fetch_at,
+                                      last_success_at)
+                 VALUES ('mda', 0, 'Maison des arts', NULL, 'https://example.org/a.ics', 'ok',
+                         '2026-11-01T10:00:00Z', '2026-11-01T10:00:00Z')",
+                [],
+            )
+            .expect("old row");
+        }
+        let index = crate::Index::open(dir.path()).expect("open and migrate");
+        let sources = index.sources().expect("sources");
+        assert_eq!(sources.len(), 1);
+        assert_eq!(sources[0].id, "mda");
+        assert_eq!(sources[0].status, "ok");
+        assert_eq!(sources[0].kind, None);
+        drop(index);
+
+        let mut conn = Connection::open(&path).expect("reopen");
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .expect("version");
+        assert_eq!(version, latest_version());
+        // The column migration 2 added is there, and migrating again is a
+        // no-op.
+        conn.execute("UPDATE sources SET detected_kind = 'ics'", [])
+            .expect("new column");
+        assert_eq!(migrate(&mut conn).expect("migrate again"), latest_version());
+    }
+
+    #[test]
+    fn a_database_newer_than_the_program_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        {
+            let conn = Connection::open(dir.path().join("babillard.sqlite")).expect("open");
+            conn.pragma_update(None, "user_version", latest_version() + 1)
+                .expect("version");
+        }
+        assert!(matches!(
+            crate::Index::open(dir.path()),
+            Err(crate::IndexError::Corrupt(_))
+        ));
+    }
+}

@@ -40,8 +40,8 @@ use tantivy::query::{
     BooleanQuery, Occur, Query as TantivyQuery, QueryParser, RangeQuery, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED,
-    STORED, STRING,
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
+    STRING,
 };
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
@@ -131,8 +131,12 @@ fn analyzer(language: Language) -> TextAnalyzer {
 
 /// Register the `fr` and `en` analyzers (tokenizers are not persisted).
 pub(crate) fn register_tokenizers(index: &TantivyIndex) {
-    index.tokenizers().register("fr", analyzer(Language::French));
-    index.tokenizers().register("en", analyzer(Language::English));
+    index
+        .tokenizers()
+        .register("fr", analyzer(Language::French));
+    index
+        .tokenizers()
+        .register("en", analyzer(Language::English));
 }
 
 /// The sort key of an event: start seconds (clamped to u32) in the high
@@ -178,7 +182,12 @@ impl Search {
             .try_into()?;
         let mut parser = QueryParser::for_index(
             &index,
-            vec![fields.title_fr, fields.title_en, fields.desc_fr, fields.desc_en],
+            vec![
+                fields.title_fr,
+                fields.title_en,
+                fields.desc_fr,
+                fields.desc_en,
+            ],
         );
         parser.set_conjunction_by_default();
         parser.set_field_boost(fields.title_fr, 3.0);
@@ -295,8 +304,16 @@ impl Search {
                 let dlon = km / (KM_PER_DEGREE * cos);
                 let (minlon, maxlon) = (lon - dlon, lon + dlon);
                 // Across the antimeridian: wrap the box.
-                let minlon = if minlon < -180.0 { minlon + 360.0 } else { minlon };
-                let maxlon = if maxlon > 180.0 { maxlon - 360.0 } else { maxlon };
+                let minlon = if minlon < -180.0 {
+                    minlon + 360.0
+                } else {
+                    minlon
+                };
+                let maxlon = if maxlon > 180.0 {
+                    maxlon - 360.0
+                } else {
+                    maxlon
+                };
                 clauses.extend(self.box_clauses(minlat, maxlat, minlon, maxlon));
             } else {
                 clauses.extend(self.box_clauses(minlat, maxlat, -180.0, 180.0));
@@ -329,7 +346,10 @@ impl Search {
                 (Occur::Should, range(f.lon, -180.0, maxlon)),
             ]))
         };
-        vec![(Occur::Must, range(f.lat, minlat, maxlat)), (Occur::Must, lon)]
+        vec![
+            (Occur::Must, range(f.lat, minlat, maxlat)),
+            (Occur::Must, lon),
+        ]
     }
 
     /// Answer a query from the index alone.
@@ -483,10 +503,14 @@ pub(crate) struct PageCollector {
 /// What one segment collected: its count and its best (key, doc) pairs.
 type PageFruit = (usize, Vec<(u64, DocAddress)>);
 
+/// The exact radius filter of one segment: its `lat` and `lon` columns and
+/// the (lat, lon, km) circle.
+type GeoFilter = (Column<f64>, Column<f64>, (f64, f64, f64));
+
 pub(crate) struct PageSegmentCollector {
     segment: SegmentOrdinal,
     sort: Column<u64>,
-    geo: Option<(Column<f64>, Column<f64>, (f64, f64, f64))>,
+    geo: Option<GeoFilter>,
     after: Option<u64>,
     keep: usize,
     count: usize,

@@ -55,7 +55,8 @@ pub(crate) fn open_connection(path: &Path, read_only: bool) -> rusqlite::Result<
         conn.pragma_update(None, "query_only", true)?;
     } else {
         // journal_mode answers with the new mode: read it as a query.
-        let _mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        let _mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
     }
     conn.pragma_update(None, "foreign_keys", true)?;
@@ -231,7 +232,10 @@ pub(crate) fn sync_sources(
         rows.collect::<Result<_, _>>()?
     };
     let mut touched = BTreeSet::new();
-    for id in existing.iter().filter(|id| !configured.contains(id.as_str())) {
+    for id in existing
+        .iter()
+        .filter(|id| !configured.contains(id.as_str()))
+    {
         touched.extend(source_event_ids(tx, id)?);
         delete_source_rows(tx, id)?;
     }
@@ -491,7 +495,10 @@ pub(crate) fn apply_success(
     }
     {
         let mut delete = tx.prepare("DELETE FROM occurrences WHERE id = ?1")?;
-        for (id, (_, event_id)) in existing.iter().filter(|(id, _)| !latest.contains_key(id.as_str())) {
+        for (id, (_, event_id)) in existing
+            .iter()
+            .filter(|(id, _)| !latest.contains_key(id.as_str()))
+        {
             delete.execute([id])?;
             touched.insert(event_id.clone());
         }

@@ -379,7 +379,11 @@ impl FetchClient {
                     return Err(error);
                 }
                 Some(wait) => wait,
-                None => backoff(self.policy.retry_base_delay, retries, self.policy.max_retry_wait),
+                None => backoff(
+                    self.policy.retry_base_delay,
+                    retries,
+                    self.policy.max_retry_wait,
+                ),
             };
             tracing::warn!(url = %shown, error = %error, retry = retries + 1,
                 delay_ms = delay.as_millis() as u64, "retrying");
@@ -516,7 +520,9 @@ impl FetchClient {
             Ok(r) => r,
             Err(e) => {
                 let error = map_reqwest_error(shown, &self.policy, &e);
-                return if matches!(error, FetchError::Connect { .. }) {
+                // A connect timeout is a connection error too.
+                let connecting = e.is_connect() && e.is_timeout();
+                return if connecting || matches!(error, FetchError::Connect { .. }) {
                     Attempt::Retry {
                         error,
                         retry_after: None,
@@ -685,17 +691,19 @@ fn describe_io(e: &std::io::Error) -> String {
     }
 }
 
-/// The messages of `e`'s sources, joined with ": " (reqwest's own message
-/// repeats the URL, which `FetchError` already shows).
+/// The messages of `e`'s sources, joined with ": ", without reqwest's and
+/// hyper's wrappers ("error sending request for url (...)", "client error
+/// (Connect)") and without repeats: `FetchError` already shows the URL.
 fn error_chain(e: &(dyn StdError + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
-    let mut cur = e.source();
-    while let Some(err) = cur {
+    for err in chain(e).into_iter().skip(1) {
         let text = err.to_string();
+        if text.starts_with("client error (") || text.starts_with("error sending request") {
+            continue;
+        }
         if !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
-        cur = err.source();
     }
     if parts.is_empty() {
         e.to_string()
@@ -704,10 +712,28 @@ fn error_chain(e: &(dyn StdError + 'static)) -> String {
     }
 }
 
-/// Find one of our markers or a TLS error in an error's source chain.
-fn classify_chain(url: &str, e: &(dyn StdError + 'static)) -> Option<FetchError> {
+/// Every error in `e`'s source chain, `e` first. An `io::Error`'s
+/// `source()` skips the error it wraps (tokio-rustls wraps rustls errors in
+/// io errors, hyper wraps those again), so wrapped errors are listed too.
+fn chain<'a>(e: &'a (dyn StdError + 'static)) -> Vec<&'a (dyn StdError + 'static)> {
+    let mut all = Vec::new();
     let mut cur: Option<&(dyn StdError + 'static)> = Some(e);
     while let Some(err) = cur {
+        all.push(err);
+        cur = match err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn StdError + 'static)),
+            None => err.source(),
+        };
+    }
+    all
+}
+
+/// Find one of our markers or a TLS error in an error's source chain.
+fn classify_chain(url: &str, e: &(dyn StdError + 'static)) -> Option<FetchError> {
+    for err in chain(e) {
         if let Some(refusal) = err.downcast_ref::<GuardRefusal>() {
             return Some(FetchError::Refused {
                 url: url.to_owned(),
@@ -732,35 +758,17 @@ fn classify_chain(url: &str, e: &(dyn StdError + 'static)) -> Option<FetchError>
                 message: tls.to_string(),
             });
         }
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            // tokio-rustls wraps rustls errors in io::Error, whose source()
-            // skips the wrapped error itself.
-            if let Some(tls) = io
-                .get_ref()
-                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-            {
-                return Some(FetchError::Tls {
-                    url: url.to_owned(),
-                    message: tls.to_string(),
-                });
-            }
-        }
-        cur = err.source();
     }
     None
 }
 
 /// The `io::ErrorKind` deepest in the chain, if any.
 fn io_kind(e: &(dyn StdError + 'static)) -> Option<std::io::ErrorKind> {
-    let mut found = None;
-    let mut cur: Option<&(dyn StdError + 'static)> = Some(e);
-    while let Some(err) = cur {
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            found = Some(io.kind());
-        }
-        cur = err.source();
-    }
-    found
+    chain(e)
+        .into_iter()
+        .filter_map(|err| err.downcast_ref::<std::io::Error>())
+        .map(std::io::Error::kind)
+        .last()
 }
 
 fn map_reqwest_error(url: &str, policy: &FetchPolicy, e: &reqwest::Error) -> FetchError {
@@ -779,7 +787,9 @@ fn map_reqwest_error(url: &str, policy: &FetchPolicy, e: &reqwest::Error) -> Fet
         };
     }
     let message = match io_kind(e) {
-        Some(std::io::ErrorKind::ConnectionRefused) => "the server refused the connection".to_owned(),
+        Some(std::io::ErrorKind::ConnectionRefused) => {
+            "the server refused the connection".to_owned()
+        }
         Some(std::io::ErrorKind::ConnectionReset) => "the server reset the connection".to_owned(),
         Some(std::io::ErrorKind::ConnectionAborted) => {
             "the server aborted the connection".to_owned()

@@ -1,8 +1,375 @@
-//! The `html` source kind.
-use crate::{ParseContext, ParseError, Parsed};
+//! The `html` source kind: a web page, or one page of a listing.
+//!
+//! The page is parsed once (`scraper::Html::parse_document`) and walked once
+//! to find what it carries:
+//!
+//! 1. schema.org JSON-LD blocks ([`jsonld`]), read even when broken in the
+//!    usual ways; a block that cannot be read is a warning, the others count;
+//! 2. microdata items ([`microdata`]);
+//! 3. h-event microformats ([`hevent`]);
+//! 4. the source's `[source.selectors]` ([`selectors`]) when given.
+//!
+//! The first three become schema.org JSON values read by one mapper
+//! ([`schema`]). Structured data comes first; an event found again by a
+//! later way (same `@id`, same URL and start, or same title and start) only
+//! fills the fields still missing. Selector records without a date become
+//! `undated` with a [`Link::Detail`]; pagination (`rel="next"`, the usual
+//! pager classes) gives a [`Link::NextPage`].
+//!
+//! Identity: the `@id` (or `itemid`, `u-uid`), else the event's absolute URL
+//! (with `#` and the start when one URL carries several events), else
+//! [`model::ids::fallback_uid`] of title, start and place. A page holding a
+//! single event with no URL of its own is that event's page: the event takes
+//! the page's URL.
 
-/// Parse one document of this kind.
+mod hevent;
+mod jsonld;
+mod microdata;
+mod schema;
+mod selectors;
+pub(crate) mod text;
+
+use std::collections::HashMap;
+
+use model::RawEvent;
+use scraper::{ElementRef, Html};
+use serde_json::Value;
+use url::Url;
+
+use crate::{Link, ParseContext, ParseError, ParseWarning, Parsed};
+use schema::{Candidate, Env};
+
+/// Parse one HTML page.
 pub fn parse(bytes: &[u8], ctx: &ParseContext) -> Result<Parsed, ParseError> {
-    let _ = (bytes, ctx);
-    Ok(Parsed::default())
+    let content_type = ctx.content_type.as_deref();
+    let source = crate::decode::decode(bytes, content_type);
+    if source.trim().is_empty() {
+        return Ok(Parsed::default());
+    }
+    if !looks_like_html(bytes, &source, content_type) {
+        return Err(ParseError::WrongKind {
+            expected: "an HTML page",
+            found: crate::sniff::describe(bytes, content_type),
+        });
+    }
+    let doc = Html::parse_document(&source);
+    let scan = Scan::run(&doc);
+
+    let page_url = Url::parse(ctx.url.trim()).ok();
+    let base = match (scan.base_href, &page_url) {
+        (Some(href), Some(page)) => page.join(href.trim()).ok().or_else(|| page_url.clone()),
+        (Some(href), None) => Url::parse(href.trim()).ok(),
+        (None, page) => page.clone(),
+    };
+    let page_lang = scan.lang.map(str::trim).filter(|l| !l.is_empty());
+    let env = Env {
+        base: base.as_ref(),
+        today: ctx.today,
+        page_lang,
+    };
+    let mut parsed = Parsed::default();
+
+    // 1. JSON-LD.
+    let mut blocks = Vec::new();
+    for script in &scan.scripts {
+        let raw: String = script.text().collect();
+        match jsonld::parse_block(&raw) {
+            Ok(v) => blocks.push(v),
+            Err(e) => parsed.warnings.push(ParseWarning {
+                line: line_of(&source, &raw),
+                message: format!("a JSON-LD block could not be read: {e}"),
+            }),
+        }
+    }
+    let mut found: Vec<Candidate> = Vec::new();
+    schema::map_roots(&blocks, &env, &mut found, &mut parsed.warnings);
+
+    // 2. Microdata, 3. h-event: merged into what JSON-LD gave.
+    let items: Vec<Value> = scan.items.iter().map(|i| microdata::item(*i)).collect();
+    let hevents: Vec<Value> = scan.hevents.iter().map(|h| hevent::event(*h)).collect();
+    for roots in [items, hevents] {
+        let mut more = Vec::new();
+        schema::map_roots(&roots, &env, &mut more, &mut parsed.warnings);
+        for c in more {
+            merge(&mut found, c);
+        }
+    }
+
+    // 4. Selectors.
+    let mut undated: Vec<Candidate> = Vec::new();
+    if let Some(sel) = &ctx.selectors {
+        let page = page_url.as_ref().map(Url::as_str);
+        let got = selectors::extract(&doc, sel, base.as_ref(), page, ctx.today)?;
+        parsed.warnings.extend(got.warnings);
+        for c in got.events {
+            if c.dated {
+                merge(&mut found, c);
+            } else if let Some(f) = found.iter_mut().find(|f| same_undated(f, &c)) {
+                fill(&mut f.ev, c.ev);
+            } else if c.ev.url.is_some() {
+                if !undated.iter().any(|u| u.ev.url == c.ev.url) {
+                    undated.push(c);
+                }
+            } else {
+                parsed.warnings.push(ParseWarning {
+                    line: None,
+                    message: format!(
+                        "event {:?} has neither a date nor a link to its page",
+                        c.ev.title
+                    ),
+                });
+            }
+        }
+    }
+
+    // A page with one event is that event's page.
+    if found.len() == 1 {
+        if let (Some(c), Some(page)) = (found.first_mut(), &page_url) {
+            if c.ev.url.is_none() {
+                c.ev.url = Some(page.to_string());
+            }
+        }
+    }
+    parsed.events = finish(found);
+    for c in undated {
+        if let Some(url) = c.ev.url.clone() {
+            let mut ev = c.ev;
+            ev.uid = url.clone();
+            parsed.links.push(Link::Detail {
+                url,
+                uid: ev.uid.clone(),
+            });
+            parsed.undated.push(ev);
+        }
+    }
+    if let Some(next) = scan.next.and_then(|n| resolve_url(base.as_ref(), n)) {
+        if page_url.as_ref().map(Url::as_str) != Some(next.as_str()) {
+            parsed.links.insert(0, Link::NextPage(next));
+        }
+    }
+    Ok(parsed)
+}
+
+/// HTML, or at least not another kind we know (an HTML fragment passes).
+fn looks_like_html(bytes: &[u8], text: &str, content_type: Option<&str>) -> bool {
+    let head: String = text.chars().take(2048).collect::<String>().to_ascii_lowercase();
+    if head.contains("<html") || head.contains("<!doctype html") || head.contains("<body") {
+        return true;
+    }
+    if crate::sniff::sniff(bytes, content_type).is_some() {
+        return false;
+    }
+    let t = head.trim_start_matches('\u{feff}').trim_start();
+    !(t.starts_with('{') || t.starts_with('[') || t.starts_with("<?xml")) && t.contains('<')
+}
+
+/// The 1-based line where a script's text starts in the page.
+fn line_of(source: &str, raw: &str) -> Option<usize> {
+    let probe = raw.trim_start();
+    let end = probe
+        .char_indices()
+        .nth(60)
+        .map_or(probe.len(), |(i, _)| i);
+    let probe = probe.get(..end)?;
+    if probe.is_empty() {
+        return None;
+    }
+    let at = source.find(probe)?;
+    Some(source.get(..at)?.matches('\n').count() + 1)
+}
+
+/// An absolute URL for `href` (http, https or file), resolved against `base`.
+pub(crate) fn resolve_url(base: Option<&Url>, href: &str) -> Option<String> {
+    let href = href.trim();
+    if href.is_empty() || href.starts_with('#') && base.is_none() {
+        return None;
+    }
+    let url = match base {
+        Some(b) => b.join(href).ok()?,
+        None => Url::parse(href).ok()?,
+    };
+    matches!(url.scheme(), "http" | "https" | "file").then(|| url.to_string())
+}
+
+/// What one walk over the document collects.
+#[derive(Default)]
+struct Scan<'a> {
+    scripts: Vec<ElementRef<'a>>,
+    items: Vec<ElementRef<'a>>,
+    hevents: Vec<ElementRef<'a>>,
+    /// The next page's href: `<link rel=next>`, else `<a rel=next>`, else a pager.
+    next: Option<&'a str>,
+    base_href: Option<&'a str>,
+    lang: Option<&'a str>,
+}
+
+impl<'a> Scan<'a> {
+    fn run(doc: &'a Html) -> Scan<'a> {
+        let mut scan = Scan::default();
+        let mut next_rank = u8::MAX;
+        for el in doc.root_element().descendent_elements() {
+            let v = el.value();
+            match v.name() {
+                "script" => {
+                    if v.attr("type").is_some_and(jsonld::is_jsonld_type) {
+                        scan.scripts.push(el);
+                    }
+                }
+                "base" => {
+                    if scan.base_href.is_none() {
+                        scan.base_href = v.attr("href");
+                    }
+                }
+                "html" => {
+                    if scan.lang.is_none() {
+                        scan.lang = v.attr("lang").or_else(|| v.attr("xml:lang"));
+                    }
+                }
+                "link" | "a" => {
+                    if let (Some(rank), Some(href)) = (next_rank_of(el), v.attr("href")) {
+                        if rank < next_rank {
+                            next_rank = rank;
+                            scan.next = Some(href);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if v.attr("itemscope").is_some() && v.attr("itemprop").is_none() {
+                scan.items.push(el);
+            }
+            if hevent::is_root(el) {
+                scan.hevents.push(el);
+            }
+        }
+        scan
+    }
+}
+
+/// How surely a link points at the next page (lower is surer), if it does.
+fn next_rank_of(el: ElementRef<'_>) -> Option<u8> {
+    let v = el.value();
+    let rel_next = v
+        .attr("rel")
+        .is_some_and(|r| r.split_whitespace().any(|t| t.eq_ignore_ascii_case("next")));
+    if rel_next {
+        return Some(if v.name() == "link" { 0 } else { 1 });
+    }
+    if v.name() != "a" {
+        return None;
+    }
+    let has = |e: ElementRef<'_>, c: &str| e.value().classes().any(|x| x == c);
+    if has(el, "tribe-events-c-nav__next") || (has(el, "next") && has(el, "page-numbers")) {
+        return Some(2);
+    }
+    let ancestors = || el.ancestors().filter_map(ElementRef::wrap).take(4);
+    if has(el, "next") && ancestors().any(|a| has(a, "pagination") || has(a, "pager")) {
+        return Some(2);
+    }
+    if ancestors()
+        .take(2)
+        .any(|a| has(a, "pager__item--next") || has(a, "pager-next"))
+    {
+        return Some(2);
+    }
+    None
+}
+
+fn norm_title(t: &str) -> String {
+    t.to_lowercase()
+}
+
+/// The same event found twice on the page?
+fn same(a: &Candidate, b: &Candidate) -> bool {
+    if let (Some(x), Some(y)) = (&a.id, &b.id) {
+        return x == y && a.ev.start == b.ev.start;
+    }
+    if a.ev.start.as_written() != b.ev.start.as_written() {
+        return false;
+    }
+    matches!((&a.ev.url, &b.ev.url), (Some(x), Some(y)) if x == y)
+        || norm_title(&a.ev.title) == norm_title(&b.ev.title)
+}
+
+/// An undated selector record that structured data already gave?
+fn same_undated(found: &Candidate, c: &Candidate) -> bool {
+    matches!((&found.ev.url, &c.ev.url), (Some(x), Some(y)) if x == y)
+        || norm_title(&found.ev.title) == norm_title(&c.ev.title)
+}
+
+fn merge(found: &mut Vec<Candidate>, c: Candidate) {
+    match found.iter_mut().find(|f| same(f, &c)) {
+        Some(f) => {
+            if f.id.is_none() {
+                f.id = c.id;
+            }
+            fill(&mut f.ev, c.ev);
+        }
+        None => found.push(c),
+    }
+}
+
+/// Fill what `base` lacks from `other`.
+fn fill(base: &mut RawEvent, other: RawEvent) {
+    fn opt<T>(a: &mut Option<T>, b: Option<T>) {
+        if a.is_none() {
+            *a = b;
+        }
+    }
+    opt(&mut base.description, other.description);
+    opt(&mut base.end, other.end);
+    opt(&mut base.duration_secs, other.duration_secs);
+    opt(&mut base.location, other.location);
+    opt(&mut base.address, other.address);
+    opt(&mut base.city, other.city);
+    opt(&mut base.geo, other.geo);
+    opt(&mut base.url, other.url);
+    opt(&mut base.image, other.image);
+    opt(&mut base.status, other.status);
+    opt(&mut base.organizer, other.organizer);
+    opt(&mut base.price, other.price);
+    opt(&mut base.language, other.language);
+    if base.categories.is_empty() {
+        base.categories = other.categories;
+    }
+    if base.rrule.is_empty() {
+        base.rrule = other.rrule;
+        base.exdate = other.exdate;
+    }
+}
+
+/// Settle each event's uid (see the module docs) and drop exact repeats.
+fn finish(found: Vec<Candidate>) -> Vec<RawEvent> {
+    let mut events: Vec<RawEvent> = Vec::with_capacity(found.len());
+    for c in found {
+        let mut ev = c.ev;
+        ev.uid = match (c.id, &ev.url) {
+            (Some(id), _) => id,
+            (None, Some(url)) => url.clone(),
+            (None, None) => model::ids::fallback_uid(
+                &ev.title,
+                &ev.start.as_written().format("%Y-%m-%dT%H:%M:%S").to_string(),
+                ev.location.as_deref().unwrap_or(""),
+            ),
+        };
+        if !events.iter().any(|e| e.uid == ev.uid && e.start == ev.start) {
+            events.push(ev);
+        }
+    }
+    let mut count: HashMap<String, usize> = HashMap::new();
+    for e in &events {
+        *count.entry(e.uid.clone()).or_default() += 1;
+    }
+    for e in &mut events {
+        if count.get(&e.uid).is_some_and(|n| *n > 1) {
+            let at = e.start.as_written();
+            let suffix = if e.start.is_date() {
+                at.format("%Y-%m-%d").to_string()
+            } else {
+                at.format("%Y-%m-%dT%H:%M").to_string()
+            };
+            e.uid = format!("{}#{suffix}", e.uid);
+        }
+    }
+    events
 }

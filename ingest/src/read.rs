@@ -1,1 +1,420 @@
-//! One source run's reading half: fetch, detect, parse, follow links.
+//! One source run's reading half: fetch, detect the kind, parse, follow
+//! links (next pages, detail pages), bounded in count. What comes out are the
+//! source's records as it lists them now; the caller normalizes and stores.
+//!
+//! Order of precedence for a record's date and place (feeds and listings):
+//! the document's own structured data (RSS event module, JSON-LD on the
+//! listing), then the detail page's structured data, then dates found in the
+//! record's text.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use model::RawEvent;
+use sha2::{Digest, Sha256};
+use tokio::task::JoinSet;
+
+use crate::fetch::{FetchClient, FetchError, FetchOutcome, Fetched, Validators};
+use crate::{feed, html, ics, sniff, wordpress, Link, ParseContext, ParseError, Parsed, SourceConfig, SourceKind};
+
+/// Bounds and context of one read.
+#[derive(Clone, Debug)]
+pub struct ReadSettings {
+    /// The run's date in the aggregator's zone.
+    pub today: NaiveDate,
+    /// Pages of a listing followed through "next" links (the first included).
+    pub max_pages: usize,
+    /// Detail pages fetched per run.
+    pub max_details: usize,
+}
+
+impl ReadSettings {
+    pub fn new(today: NaiveDate) -> ReadSettings {
+        ReadSettings {
+            today,
+            max_pages: 20,
+            max_details: 300,
+        }
+    }
+}
+
+/// What a read produced.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceRead {
+    /// The source answered 304 to the conditional GET.
+    NotModified,
+    Read(ReadResult),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadResult {
+    pub kind: SourceKind,
+    /// Every record the source lists now.
+    pub records: Vec<RawEvent>,
+    /// Non-fatal problems, each naming its document.
+    pub warnings: Vec<String>,
+    /// sha256 over every document read, to skip unchanged sources.
+    pub body_hash: String,
+    /// Validators of the first document, for the next conditional GET.
+    pub validators: Validators,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error("{url}: {error}")]
+    Parse { url: String, error: ParseError },
+    #[error("{url}: could not tell what kind of source this is: it answered {found}; set `kind` in sources.toml")]
+    UnknownKind { url: String, found: String },
+}
+
+impl ReadError {
+    /// The stable class stored with the source.
+    pub fn class(&self) -> &'static str {
+        match self {
+            ReadError::Fetch(e) => e.class(),
+            ReadError::Parse { error: ParseError::WrongKind { .. }, .. } => "wrong_kind",
+            ReadError::Parse { .. } => "parse",
+            ReadError::UnknownKind { .. } => "unknown_kind",
+        }
+    }
+}
+
+/// Read a source: its first document conditionally on `validators` (only
+/// for single-document kinds), then its next pages and detail pages.
+pub async fn read_source(
+    client: &FetchClient,
+    source: &SourceConfig,
+    validators: &Validators,
+    settings: &ReadSettings,
+) -> Result<SourceRead, ReadError> {
+    let mut hasher = Sha256::new();
+    let mut warnings = Vec::new();
+
+    // The first document, and the kind.
+    let (kind, first) = match source.kind {
+        Some(SourceKind::Wordpress) => {
+            let url = wordpress::api_url(&source.url, settings.today);
+            let fetched = fetch_body(client, &url, &Validators::default()).await?;
+            (SourceKind::Wordpress, fetched)
+        }
+        Some(kind) => {
+            let conditional = matches!(kind, SourceKind::Ics | SourceKind::Feed);
+            let v = if conditional { validators.clone() } else { Validators::default() };
+            match client.fetch(&source.url, &v).await? {
+                FetchOutcome::NotModified => return Ok(SourceRead::NotModified),
+                FetchOutcome::Fetched(f) => (kind, f),
+            }
+        }
+        None => detect(client, source, settings).await?,
+    };
+    let first_validators = first.validators.clone();
+
+    let mut parsed_all = Parsed::default();
+    let mut queue = vec![first];
+    let mut seen_pages: HashSet<String> = HashSet::new();
+    seen_pages.insert(source.url.clone());
+    let mut pages = 0usize;
+    while let Some(doc) = queue.pop() {
+        pages += 1;
+        hasher.update(&doc.body);
+        hasher.update([0u8]);
+        let parsed = parse_document(kind, source, &doc, settings).map_err(|error| ReadError::Parse {
+            url: doc.final_url.clone(),
+            error,
+        })?;
+        for w in &parsed.warnings {
+            warnings.push(format!("{}: {w}", doc.final_url));
+        }
+        parsed_all.events.extend(parsed.events);
+        parsed_all.undated.extend(parsed.undated);
+        for link in parsed.links {
+            match link {
+                Link::NextPage(url) => {
+                    if pages + queue.len() >= settings.max_pages {
+                        if !seen_pages.contains(&url) {
+                            warnings.push(format!(
+                                "{url}: not read: a run follows at most {} pages",
+                                settings.max_pages
+                            ));
+                        }
+                        continue;
+                    }
+                    if seen_pages.insert(url.clone()) {
+                        match fetch_body(client, &url, &Validators::default()).await {
+                            Ok(f) => queue.push(f),
+                            // A listing whose page 3 fails must not pass
+                            // for a listing that dropped its events.
+                            Err(e) => return Err(e.into()),
+                        }
+                    }
+                }
+                detail @ Link::Detail { .. } => parsed_all.links.push(detail),
+            }
+        }
+    }
+
+    let records = complete_with_details(client, parsed_all, settings, &mut warnings, &mut hasher).await;
+    Ok(SourceRead::Read(ReadResult {
+        kind,
+        records,
+        warnings,
+        body_hash: hex::encode(hasher.finalize()),
+        validators: first_validators,
+    }))
+}
+
+async fn fetch_body(client: &FetchClient, url: &str, v: &Validators) -> Result<Fetched, ReadError> {
+    match client.fetch(url, v).await? {
+        FetchOutcome::Fetched(f) => Ok(f),
+        // Without validators a 304 is the server's mistake; treat as empty.
+        FetchOutcome::NotModified => Ok(Fetched {
+            body: Vec::new(),
+            content_type: None,
+            final_url: url.to_string(),
+            validators: Validators::default(),
+        }),
+    }
+}
+
+/// No `kind` configured: find it from what the URL answers.
+async fn detect(
+    client: &FetchClient,
+    source: &SourceConfig,
+    settings: &ReadSettings,
+) -> Result<(SourceKind, Fetched), ReadError> {
+    let fetched = fetch_body(client, &source.url, &Validators::default()).await?;
+    let ct = fetched.content_type.as_deref();
+    if let Some(kind) = sniff::sniff(&fetched.body, ct) {
+        if kind == SourceKind::Html && !source.is_local() && looks_like_the_events_calendar(&fetched.body) {
+            let api = wordpress::api_url(&source.url, settings.today);
+            if let Ok(api_doc) = fetch_body(client, &api, &Validators::default()).await {
+                if sniff::sniff(&api_doc.body, api_doc.content_type.as_deref()) == Some(SourceKind::Wordpress) {
+                    return Ok((SourceKind::Wordpress, api_doc));
+                }
+            }
+        }
+        return Ok((kind, fetched));
+    }
+    Err(ReadError::UnknownKind {
+        url: source.url.clone(),
+        found: sniff::describe(&fetched.body, ct),
+    })
+}
+
+/// A WordPress page whose site runs The Events Calendar.
+fn looks_like_the_events_calendar(body: &[u8]) -> bool {
+    let head = &body[..body.len().min(512 * 1024)];
+    let text = String::from_utf8_lossy(head);
+    text.contains("wp-json") && (text.contains("tribe-events") || text.contains("tribe_events"))
+}
+
+pub(crate) fn parse_document(
+    kind: SourceKind,
+    source: &SourceConfig,
+    doc: &Fetched,
+    settings: &ReadSettings,
+) -> Result<Parsed, ParseError> {
+    let ctx = ParseContext {
+        content_type: doc.content_type.clone(),
+        url: doc.final_url.clone(),
+        lang: source.lang.clone(),
+        selectors: source.selectors.clone(),
+        today: settings.today,
+    };
+    match kind {
+        SourceKind::Ics => ics::parse(&doc.body, doc.content_type.as_deref()),
+        SourceKind::Feed => feed::parse(&doc.body, &ctx),
+        SourceKind::Html => html::parse(&doc.body, &ctx),
+        SourceKind::Wordpress => wordpress::parse(&doc.body, &ctx),
+    }
+}
+
+/// Fetch the detail pages named by `Link::Detail` (bounded, concurrently
+/// within the client's per-host limit) and complete or date their records.
+async fn complete_with_details(
+    client: &FetchClient,
+    parsed: Parsed,
+    settings: &ReadSettings,
+    warnings: &mut Vec<String>,
+    hasher: &mut Sha256,
+) -> Vec<RawEvent> {
+    let Parsed {
+        mut events,
+        undated,
+        links,
+        ..
+    } = parsed;
+    let mut details: Vec<(String, String)> = Vec::new();
+    let mut seen = HashSet::new();
+    for link in links {
+        if let Link::Detail { url, uid } = link {
+            if seen.insert(uid.clone()) {
+                details.push((url, uid));
+            }
+        }
+    }
+    if details.len() > settings.max_details {
+        warnings.push(format!(
+            "{} detail pages not read: a run reads at most {}",
+            details.len() - settings.max_details,
+            settings.max_details
+        ));
+        details.truncate(settings.max_details);
+    }
+
+    let mut set = JoinSet::new();
+    for (i, (url, _)) in details.iter().enumerate() {
+        let client = client.clone();
+        let url = url.clone();
+        let today = settings.today;
+        set.spawn(async move {
+            let result = match client.fetch(&url, &Validators::default()).await {
+                Ok(FetchOutcome::Fetched(f)) => {
+                    let ctx = ParseContext {
+                        content_type: f.content_type.clone(),
+                        url: f.final_url.clone(),
+                        lang: None,
+                        selectors: None,
+                        today,
+                    };
+                    let hash = Sha256::digest(&f.body);
+                    html::parse(&f.body, &ctx)
+                        .map(|p| (p, hash.to_vec()))
+                        .map_err(|e| format!("{url}: {e}"))
+                }
+                Ok(FetchOutcome::NotModified) => Err(format!("{url}: answered 304 without validators")),
+                Err(e) => Err(e.to_string()),
+            };
+            (i, result)
+        });
+    }
+    let mut pages: HashMap<usize, Parsed> = HashMap::new();
+    let mut hashes: Vec<(usize, Vec<u8>)> = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        match joined {
+            Ok((i, Ok((p, h)))) => {
+                hashes.push((i, h));
+                pages.insert(i, p);
+            }
+            Ok((_, Err(msg))) => warnings.push(format!("detail page not read: {msg}")),
+            Err(e) => warnings.push(format!("detail page task failed: {e}")),
+        }
+    }
+    hashes.sort();
+    for (_, h) in hashes {
+        hasher.update(h);
+    }
+
+    let mut undated: HashMap<String, RawEvent> = undated.into_iter().map(|r| (r.uid.clone(), r)).collect();
+    for (i, (url, uid)) in details.iter().enumerate() {
+        let Some(page) = pages.remove(&i) else {
+            continue;
+        };
+        let Some(found) = pick_page_event(page.events, url) else {
+            continue;
+        };
+        if let Some(rec) = events.iter_mut().find(|r| &r.uid == uid) {
+            merge_page_into(rec, found, true);
+        } else if let Some(mut rec) = undated.remove(uid) {
+            merge_page_into(&mut rec, found, true);
+            events.push(rec);
+        }
+    }
+    for (uid, _) in undated {
+        warnings.push(format!("{uid}: dropped: neither the record nor its page gives a date"));
+    }
+    events
+}
+
+/// The event of a detail page: the one whose url is the page's, else the first.
+fn pick_page_event(events: Vec<RawEvent>, url: &str) -> Option<RawEvent> {
+    let pos = events
+        .iter()
+        .position(|e| e.url.as_deref() == Some(url))
+        .unwrap_or(0);
+    events.into_iter().nth(pos)
+}
+
+/// Complete `rec` with what its detail page says. The page's structured
+/// dates replace dates found in text; other fields only fill gaps.
+pub(crate) fn merge_page_into(rec: &mut RawEvent, page: RawEvent, dates_from_page: bool) {
+    if dates_from_page {
+        rec.start = page.start;
+        rec.end = page.end;
+        rec.duration_secs = page.duration_secs;
+        if rec.rrule.is_empty() {
+            rec.rrule = page.rrule;
+            rec.rdate = page.rdate;
+            rec.exdate = page.exdate;
+        }
+    }
+    fn fill<T>(slot: &mut Option<T>, v: Option<T>) {
+        if slot.is_none() {
+            *slot = v;
+        }
+    }
+    fill(&mut rec.location, page.location);
+    fill(&mut rec.address, page.address);
+    fill(&mut rec.city, page.city);
+    fill(&mut rec.geo, page.geo);
+    fill(&mut rec.image, page.image);
+    fill(&mut rec.description, page.description);
+    fill(&mut rec.organizer, page.organizer);
+    fill(&mut rec.price, page.price);
+    fill(&mut rec.language, page.language);
+    fill(&mut rec.status, page.status);
+    fill(&mut rec.url, page.url);
+    if rec.title.trim().is_empty() {
+        rec.title = page.title;
+    }
+    for c in page.categories {
+        if !rec.categories.contains(&c) {
+            rec.categories.push(c);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use model::TimeValue;
+
+    #[test]
+    fn page_dates_replace_text_dates_and_fill_gaps() {
+        let d = |s: &str| TimeValue::Date {
+            date: NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap(),
+        };
+        let mut rec = RawEvent::new("item-1", "Concert", d("2026-12-01"));
+        rec.location = Some("Salle A".into());
+        let mut page = RawEvent::new("page", "", d("2026-12-05"));
+        page.location = Some("Other".into());
+        page.address = Some("1 rue X".into());
+        page.categories = vec!["musique".into()];
+        merge_page_into(&mut rec, page, true);
+        assert_eq!(rec.start, d("2026-12-05"));
+        assert_eq!(rec.location.as_deref(), Some("Salle A"));
+        assert_eq!(rec.address.as_deref(), Some("1 rue X"));
+        assert_eq!(rec.title, "Concert");
+        assert_eq!(rec.categories, vec!["musique"]);
+    }
+
+    #[test]
+    fn read_errors_have_stable_classes() {
+        let e = ReadError::Parse {
+            url: "u".into(),
+            error: ParseError::WrongKind {
+                expected: "an iCalendar file",
+                found: "an HTML page".into(),
+            },
+        };
+        assert_eq!(e.class(), "wrong_kind");
+        assert_eq!(e.to_string(), "u: expected an iCalendar file but the source answered an HTML page");
+        let e = ReadError::Fetch(FetchError::Status {
+            url: "u".into(),
+            code: 503,
+        });
+        assert_eq!(e.class(), "status_5xx");
+    }
+}

@@ -6,13 +6,34 @@
 //! dates), recurrence (RRULE/RDATE/EXDATE, RECURRENCE-ID overrides within the
 //! horizon), text (HTML to plain text, whitespace), language, category, venue,
 //! identity.
+//!
+//! Modules, in pipeline order: [`time`] (zones and instants, with the
+//! Windows table in [`windows_zones`]), [`recurrence`] (rule expansion),
+//! `series` (a record and its overrides to occurrences, ids), [`text`],
+//! [`category`], [`venue`].
+//!
+//! Identity: a single record's occurrence has key `""`; an instance of a
+//! series has key `YYYY-MM-DD`, the original local start date (or
+//! `YYYY-MM-DDTHH:MM` when the series has several instances that day), so
+//! ids survive title and time changes, and an override moved to another day
+//! keeps the id of the date it replaces.
 
+pub mod category;
 pub mod config;
+pub mod recurrence;
+mod series;
+pub mod text;
+pub mod time;
+pub mod venue;
+pub mod windows_zones;
 
 pub use config::{CategoryConfig, Settings, SourceMeta, VenueConfig};
 
-use chrono::{DateTime, Utc};
-use model::{Occurrence, RawEvent};
+use chrono::{DateTime, Datelike, TimeDelta, Utc};
+use model::{Occurrence, RawEvent, SourceRef, Status, Venue};
+
+use crate::category::Taxonomy;
+use crate::venue::{Gazetteer, PlaceText};
 
 /// What normalizing one source's records produced.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -27,11 +48,46 @@ pub struct Normalized {
 /// The normalizer, built once from the configuration.
 pub struct Normalizer {
     settings: Settings,
+    taxonomy: Taxonomy,
+    gazetteer: Gazetteer,
+}
+
+/// At most this many occurrences per series (a warning says when capped).
+pub const MAX_OCCURRENCES_PER_SERIES: usize = 1000;
+/// How far back recurring series are expanded.
+pub const PAST_DAYS: i64 = 31;
+
+/// The title given to a record that has none.
+pub const UNTITLED: &str = "(sans titre)";
+
+/// A record's fields, cleaned once and shared by all its occurrences.
+#[derive(Debug, Clone)]
+pub(crate) struct Fields {
+    pub title: String,
+    pub description: Option<String>,
+    pub url: Option<String>,
+    pub image: Option<String>,
+    pub categories: Vec<String>,
+    pub unmapped: Vec<String>,
+    pub language: Option<String>,
+    pub venue: Option<Venue>,
+    pub organizer: Option<String>,
+    pub price: Option<String>,
+    pub status: Status,
+    pub sources: Vec<SourceRef>,
+    pub sequence: i64,
+    pub updated_at: DateTime<Utc>,
 }
 
 impl Normalizer {
     pub fn new(settings: Settings) -> Normalizer {
-        Normalizer { settings }
+        let taxonomy = Taxonomy::new(&settings.categories);
+        let gazetteer = Gazetteer::new(&settings.venues);
+        Normalizer {
+            settings,
+            taxonomy,
+            gazetteer,
+        }
     }
 
     pub fn settings(&self) -> &Settings {
@@ -46,7 +102,123 @@ impl Normalizer {
         records: &[RawEvent],
         now: DateTime<Utc>,
     ) -> Normalized {
-        let _ = (source, records, now);
-        unimplemented!("normalize")
+        let mut out = Normalized::default();
+        let from = now
+            .checked_sub_signed(TimeDelta::days(PAST_DAYS))
+            .unwrap_or(now);
+        let to = TimeDelta::try_days(i64::from(self.settings.horizon_days))
+            .and_then(|d| now.checked_add_signed(d))
+            .unwrap_or(now);
+        let run = series::Run {
+            normalizer: self,
+            source,
+            now,
+            from,
+            to,
+            year: now.year(),
+        };
+        for group in series::group_by_uid(records) {
+            let mut warnings = Vec::new();
+            run.group(&group, &mut out.occurrences, &mut warnings);
+            let uid = group.uid;
+            out.warnings
+                .extend(warnings.into_iter().map(|w| format!("{uid}: {w}")));
+        }
+        let mut seen = std::collections::HashSet::new();
+        out.warnings.retain(|w| seen.insert(w.clone()));
+        out
+    }
+
+    /// Clean a record's fields (text, language, categories, venue, links).
+    pub(crate) fn fields(
+        &self,
+        source: &SourceMeta,
+        record: &RawEvent,
+        now: DateTime<Utc>,
+        warnings: &mut Vec<String>,
+    ) -> Fields {
+        let description = record
+            .description
+            .as_deref()
+            .map(text::html_to_text)
+            .filter(|d| !d.is_empty());
+        let mut title = text::clean_title(&record.title);
+        if title.is_empty() {
+            title = description
+                .as_deref()
+                .and_then(|d| d.lines().map(str::trim).find(|l| !l.is_empty()))
+                .map(text::clean_title)
+                .unwrap_or_default();
+            if title.is_empty() {
+                warnings.push(format!("no title, using {UNTITLED:?}"));
+                title = UNTITLED.to_string();
+            }
+        }
+        let mapped = self.taxonomy.map(&record.categories, &source.categories);
+        let venue = self.gazetteer.resolve(
+            &PlaceText {
+                location: record.location.as_deref(),
+                address: record.address.as_deref(),
+                city: record.city.as_deref(),
+                geo: record.geo,
+            },
+            source.venue.as_deref(),
+        );
+        let url = http_url(record.url.as_deref());
+        let one_line = |s: Option<&str>| s.map(text::clean_title).filter(|s| !s.is_empty());
+        Fields {
+            title,
+            description,
+            image: http_url(record.image.as_deref()),
+            categories: mapped.slugs,
+            unmapped: mapped.unmapped,
+            language: self.language(record, source),
+            venue,
+            organizer: one_line(record.organizer.as_deref()),
+            price: one_line(record.price.as_deref()),
+            status: record.status.unwrap_or_default(),
+            sources: vec![SourceRef {
+                source: source.id.to_string(),
+                uid: record.uid.clone(),
+                url: url.clone(),
+            }],
+            url,
+            sequence: record.sequence.unwrap_or(0),
+            updated_at: record.last_modified.unwrap_or(now),
+        }
+    }
+
+    /// The record's language, else the source's, else the first configured;
+    /// the primary subtag, lowercase.
+    fn language(&self, record: &RawEvent, source: &SourceMeta) -> Option<String> {
+        [
+            record.language.as_deref(),
+            source.lang.as_deref(),
+            self.settings.languages.first().map(String::as_str),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(primary_language)
     }
 }
+
+/// `fr-CA` → `fr`; None when the tag does not start with 2–8 letters.
+pub fn primary_language(tag: &str) -> Option<String> {
+    let primary = tag.trim().split(['-', '_']).next()?;
+    ((2..=8).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_alphabetic()))
+        .then(|| primary.to_ascii_lowercase())
+}
+
+/// The URL when it is an absolute http(s) URL without spaces.
+pub fn http_url(url: Option<&str>) -> Option<String> {
+    let u = text::decode_entities(url?.trim());
+    let lower = u.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))?;
+    (!rest.is_empty() && !rest.starts_with('/') && !u.chars().any(|c| c.is_whitespace() || c.is_control()))
+        .then_some(u)
+}
+
+#[cfg(test)]
+mod tests;

@@ -3,6 +3,28 @@
 //! The HTTP surface: the axum router, one writer per output format (JSON,
 //! iCalendar, RSS, HTML), the widget and the static export. It reads the
 //! store only through [`index::Index`].
+//!
+//! * [`params`]: the query parameters shared by the API, the feeds and the
+//!   embed page;
+//! * [`cache`]: ETags, `If-None-Match` and `Cache-Control`, for every GET;
+//! * [`api`]: the JSON API and `/healthz`;
+//! * [`feeds`] and [`ics`]: the iCalendar feeds and their writer;
+//! * [`metrics`]: `/metrics`;
+//! * [`routes`]: the router that puts them together.
+
+pub mod api;
+pub mod cache;
+pub mod feeds;
+pub mod ics;
+pub mod lang;
+pub mod metrics;
+pub mod params;
+pub mod routes;
+
+#[cfg(test)]
+mod testdata;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -36,6 +58,5 @@ pub struct AppState {
 
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> axum::Router {
-    let _ = state;
-    unimplemented!("router")
+    routes::build(state)
 }

@@ -169,20 +169,7 @@ pub fn parse_query_with(
     }
     let lang = match lang {
         None => None,
-        Some(l) => {
-            let l = l.to_ascii_lowercase();
-            if defaults.languages.iter().any(|known| *known == l) {
-                Some(l)
-            } else {
-                return Err(ParamError::new(
-                    "lang",
-                    format!(
-                        "unknown language {l:?}: use one of {}",
-                        defaults.languages.join(", ")
-                    ),
-                ));
-            }
-        }
+        Some(l) => Some(check_lang(&l, defaults.languages)?),
     };
     if let Some(limit) = limit {
         query.limit = parse_limit(&limit)?;
@@ -213,6 +200,35 @@ pub fn normalized_query(raw_query: Option<&str>) -> String {
 pub fn has_explicit_from(raw_query: Option<&str>) -> bool {
     let raw = raw_query.unwrap_or("");
     url::form_urlencoded::parse(raw.as_bytes()).any(|(k, v)| k == "from" && !v.trim().is_empty())
+}
+
+/// Only the `lang` parameter of a query (for routes that take no other):
+/// absent, or one of `languages`.
+pub fn parse_lang(
+    raw_query: Option<&str>,
+    languages: &[String],
+) -> Result<Option<String>, ParamError> {
+    let raw = raw_query.unwrap_or("");
+    let last = url::form_urlencoded::parse(raw.as_bytes())
+        .filter(|(k, v)| k == "lang" && !v.trim().is_empty())
+        .map(|(_, v)| v.trim().to_string())
+        .last();
+    last.map(|l| check_lang(&l, languages)).transpose()
+}
+
+fn check_lang(lang: &str, languages: &[String]) -> Result<String, ParamError> {
+    let l = lang.to_ascii_lowercase();
+    if languages.iter().any(|known| *known == l) {
+        Ok(l)
+    } else {
+        Err(ParamError::new(
+            "lang",
+            format!(
+                "unknown language {lang:?}: use one of {}",
+                languages.join(", ")
+            ),
+        ))
+    }
 }
 
 fn push_list(list: &mut Vec<String>, value: &str) {
@@ -568,5 +584,15 @@ mod tests {
         assert!(has_explicit_from(Some("a=1&from=2026-01-01")));
         assert!(!has_explicit_from(Some("a=1&from=")));
         assert!(!has_explicit_from(None));
+    }
+
+    #[test]
+    fn lang_alone() {
+        let languages = vec!["fr".to_string(), "en".to_string()];
+        assert_eq!(parse_lang(None, &languages), Ok(None));
+        assert_eq!(parse_lang(Some("from=bad&lang=en"), &languages), Ok(Some("en".into())));
+        assert_eq!(parse_lang(Some("lang="), &languages), Ok(None));
+        let e = parse_lang(Some("lang=de"), &languages).unwrap_err();
+        assert_eq!(e.parameter, "lang");
     }
 }

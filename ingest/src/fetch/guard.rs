@@ -232,20 +232,25 @@ impl reqwest::dns::Resolve for GuardedResolver {
         let host = name.as_str().to_owned();
         let allow_private = self.allow_private;
         Box::pin(async move {
-            let found: Vec<SocketAddr> = match tokio::net::lookup_host((host.as_str(), 0)).await {
-                Ok(addrs) => addrs.collect(),
+            let lookup = tokio::net::lookup_host((host.as_str(), 0))
+                .await
+                .map(|addrs| addrs.collect::<Vec<SocketAddr>>());
+            let found = match lookup {
+                Ok(found) => found,
                 Err(e) => {
                     return Err(Box::new(DnsFailure {
                         host,
                         message: e.to_string(),
-                    }) as Box<dyn std::error::Error + Send + Sync>)
+                    })
+                        as Box<dyn std::error::Error + Send + Sync>)
                 }
             };
             if found.is_empty() {
                 return Err(Box::new(DnsFailure {
                     host,
                     message: "the name has no address".to_owned(),
-                }) as Box<dyn std::error::Error + Send + Sync>);
+                })
+                    as Box<dyn std::error::Error + Send + Sync>);
             }
             let kept = filter_addrs(&host, found, allow_private)
                 .map_err(|e| Box::new(e) as Box<dyn std::error::Error + Send + Sync>)?;
@@ -379,7 +384,9 @@ mod tests {
         assert_eq!(kept, vec![public]);
         let err = filter_addrs("intranet.example", vec![private], false).unwrap_err();
         assert_eq!(err.addr, private.ip());
-        assert!(err.to_string().starts_with("intranet.example resolves to 192.168.0.2"));
+        assert!(err
+            .to_string()
+            .starts_with("intranet.example resolves to 192.168.0.2"));
         assert_eq!(
             filter_addrs("x", vec![private], true).unwrap(),
             vec![private]

@@ -92,7 +92,7 @@ impl RobotsRules {
         let token = token.to_ascii_lowercase();
         let named: Vec<&Group> = groups
             .iter()
-            .filter(|g| g.agents.iter().any(|a| *a == token))
+            .filter(|g| g.agents.contains(&token))
             .collect();
         let chosen = if named.is_empty() {
             groups

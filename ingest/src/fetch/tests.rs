@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 
@@ -53,7 +53,10 @@ fn temp_path(name: &str) -> std::path::PathBuf {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_nanos();
-    std::env::temp_dir().join(format!("babillard-fetch-{}-{nanos}-{name}", std::process::id()))
+    std::env::temp_dir().join(format!(
+        "babillard-fetch-{}-{nanos}-{name}",
+        std::process::id()
+    ))
 }
 
 // ---------------------------------------------------------------- local files
@@ -109,7 +112,12 @@ async fn local_file_errors_name_the_path() {
 #[tokio::test]
 async fn invalid_urls_are_rejected() {
     let c = client(policy());
-    for url in ["ftp://example.org/cal.ics", "http://", "https://:80/x", "  "] {
+    for url in [
+        "ftp://example.org/cal.ics",
+        "http://",
+        "https://:80/x",
+        "  ",
+    ] {
         let err = c.fetch(url, &Validators::default()).await.unwrap_err();
         assert_eq!(err.class(), "invalid_url", "{url}: {err}");
     }
@@ -123,10 +131,15 @@ async fn sends_user_agent_accept_and_accept_encoding() {
     let router = Router::new()
         .route(
             "/",
-            get(|State(seen): State<Arc<Mutex<Option<HeaderMap>>>>, headers: HeaderMap| async move {
-                *seen.lock().unwrap() = Some(headers);
-                ([(header::CONTENT_TYPE, "text/calendar; charset=utf-8")], "BEGIN:VCALENDAR")
-            }),
+            get(
+                |State(seen): State<Arc<Mutex<Option<HeaderMap>>>>, headers: HeaderMap| async move {
+                    *seen.lock().unwrap() = Some(headers);
+                    (
+                        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
+                        "BEGIN:VCALENDAR",
+                    )
+                },
+            ),
         )
         .with_state(seen.clone());
     let base = serve(router).await;
@@ -134,19 +147,34 @@ async fn sends_user_agent_accept_and_accept_encoding() {
         user_agent: "babillard-test/9".into(),
         ..policy()
     });
-    let f = fetched(c.fetch(&format!("{base}/"), &Validators::default()).await.unwrap());
+    let f = fetched(
+        c.fetch(&format!("{base}/"), &Validators::default())
+            .await
+            .unwrap(),
+    );
     assert_eq!(f.body, b"BEGIN:VCALENDAR");
-    assert_eq!(f.content_type.as_deref(), Some("text/calendar; charset=utf-8"));
+    assert_eq!(
+        f.content_type.as_deref(),
+        Some("text/calendar; charset=utf-8")
+    );
     assert_eq!(f.final_url, format!("{base}/"));
     let headers = seen.lock().unwrap().take().unwrap();
     let get = |name: header::HeaderName| headers.get(name).unwrap().to_str().unwrap().to_owned();
     assert_eq!(get(header::USER_AGENT), "babillard-test/9");
     let accept = get(header::ACCEPT);
-    for kind in ["text/calendar", "application/rss+xml", "application/atom+xml", "text/html"] {
+    for kind in [
+        "text/calendar",
+        "application/rss+xml",
+        "application/atom+xml",
+        "text/html",
+    ] {
         assert!(accept.contains(kind), "{accept}");
     }
     let encoding = get(header::ACCEPT_ENCODING);
-    assert!(encoding.contains("gzip") && encoding.contains("br"), "{encoding}");
+    assert!(
+        encoding.contains("gzip") && encoding.contains("br"),
+        "{encoding}"
+    );
 }
 
 #[tokio::test]
@@ -163,8 +191,17 @@ async fn final_error_status_is_reported_without_retry() {
         .with_state(hits.clone());
     let base = serve(router).await;
     let url = format!("{base}/gone.ics");
-    let err = client(policy()).fetch(&url, &Validators::default()).await.unwrap_err();
-    assert_eq!(err, FetchError::Status { url: url.clone(), code: 404 });
+    let err = client(policy())
+        .fetch(&url, &Validators::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        FetchError::Status {
+            url: url.clone(),
+            code: 404
+        }
+    );
     assert_eq!(err.class(), "status_4xx");
     assert_eq!(err.to_string(), format!("{url}: HTTP status 404"));
     assert_eq!(hits.load(Ordering::SeqCst), 1);
@@ -188,9 +225,15 @@ async fn loopback_is_refused_by_default() {
     let port = base.rsplit(':').next().unwrap().to_owned();
     let c = client(FetchPolicy::default());
 
-    let err = c.fetch(&format!("{base}/"), &Validators::default()).await.unwrap_err();
+    let err = c
+        .fetch(&format!("{base}/"), &Validators::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.class(), "refused");
-    assert!(err.to_string().contains("127.0.0.1") && err.to_string().contains("loopback"), "{err}");
+    assert!(
+        err.to_string().contains("127.0.0.1") && err.to_string().contains("loopback"),
+        "{err}"
+    );
 
     // A name goes through the guarded resolver.
     let err = c
@@ -201,11 +244,18 @@ async fn loopback_is_refused_by_default() {
     assert!(err.to_string().contains("loopback"), "{err}");
 
     let err = c
-        .fetch(&format!("http://[::ffff:127.0.0.1]:{port}/"), &Validators::default())
+        .fetch(
+            &format!("http://[::ffff:127.0.0.1]:{port}/"),
+            &Validators::default(),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.class(), "refused", "{err}");
-    assert_eq!(hits.load(Ordering::SeqCst), 0, "no request may reach the server");
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "no request may reach the server"
+    );
 
     // The same server is reachable once private networks are allowed.
     let f = fetched(
@@ -236,9 +286,19 @@ async fn slow_server_times_out() {
     let started = Instant::now();
     let url = format!("{base}/slow");
     let err = c.fetch(&url, &Validators::default()).await.unwrap_err();
-    assert_eq!(err, FetchError::Timeout { url: url.clone(), secs: 1 });
+    assert_eq!(
+        err,
+        FetchError::Timeout {
+            url: url.clone(),
+            secs: 1
+        }
+    );
     assert_eq!(err.to_string(), format!("{url}: timed out after 1 s"));
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -323,7 +383,11 @@ fn gzip_bomb(refs: usize) -> (Vec<u8>, usize) {
     for _ in 0..size {
         crc ^= u32::from(b'a');
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     bits.out.extend_from_slice(&(!crc).to_le_bytes());
@@ -347,13 +411,23 @@ async fn gzip_bodies_are_decoded_and_a_zip_bomb_is_stopped() {
         max_body_bytes: 1024 * 1024,
         ..policy()
     });
-    let f = fetched(c.fetch(&format!("{base}/small"), &Validators::default()).await.unwrap());
+    let f = fetched(
+        c.fetch(&format!("{base}/small"), &Validators::default())
+            .await
+            .unwrap(),
+    );
     assert_eq!(f.body.len(), small_size);
     assert!(f.body.iter().all(|&b| b == b'a'));
 
     let url = format!("{base}/bomb");
     let err = c.fetch(&url, &Validators::default()).await.unwrap_err();
-    assert_eq!(err, FetchError::TooLarge { url, limit: 1024 * 1024 });
+    assert_eq!(
+        err,
+        FetchError::TooLarge {
+            url,
+            limit: 1024 * 1024
+        }
+    );
 }
 
 #[tokio::test]
@@ -369,7 +443,10 @@ async fn declared_content_length_over_the_cap_is_rejected() {
         .await
         .unwrap_err();
     assert_eq!(err.class(), "too_large");
-    assert!(err.to_string().ends_with("body larger than 1000 bytes"), "{err}");
+    assert!(
+        err.to_string().ends_with("body larger than 1000 bytes"),
+        "{err}"
+    );
 }
 
 // ---------------------------------------------------------------- redirects
@@ -382,13 +459,21 @@ async fn five_redirects_are_followed_and_the_sixth_is_refused() {
             if n == 0 {
                 "arrived".into_response()
             } else {
-                (StatusCode::FOUND, [(header::LOCATION, format!("/r/{}", n - 1))]).into_response()
+                (
+                    StatusCode::FOUND,
+                    [(header::LOCATION, format!("/r/{}", n - 1))],
+                )
+                    .into_response()
             }
         }),
     );
     let base = serve(router).await;
     let c = client(policy());
-    let f = fetched(c.fetch(&format!("{base}/r/5"), &Validators::default()).await.unwrap());
+    let f = fetched(
+        c.fetch(&format!("{base}/r/5"), &Validators::default())
+            .await
+            .unwrap(),
+    );
     assert_eq!(f.body, b"arrived");
     assert_eq!(f.final_url, format!("{base}/r/0"));
 
@@ -409,7 +494,9 @@ async fn conditional_get_uses_and_returns_validators() {
     let router = Router::new().route(
         "/cal.ics",
         get(|headers: HeaderMap| async move {
-            let etag_matches = headers.get(header::IF_NONE_MATCH).is_some_and(|v| v == ETAG);
+            let etag_matches = headers
+                .get(header::IF_NONE_MATCH)
+                .is_some_and(|v| v == ETAG);
             let date_matches = headers
                 .get(header::IF_MODIFIED_SINCE)
                 .is_some_and(|v| v == LAST_MODIFIED);
@@ -452,7 +539,11 @@ async fn conditional_get_uses_and_returns_validators() {
 
 /// A server whose `/flaky` answers `status` (with `retry_after` if given)
 /// `failures` times, then 200; returns its base URL and hit counter.
-async fn flaky(failures: usize, status: StatusCode, retry_after: Option<&'static str>) -> (String, Arc<AtomicUsize>) {
+async fn flaky(
+    failures: usize,
+    status: StatusCode,
+    retry_after: Option<&'static str>,
+) -> (String, Arc<AtomicUsize>) {
     let hits = counter();
     let router = Router::new()
         .route(
@@ -493,11 +584,24 @@ async fn two_503_then_200_succeeds_after_retries() {
 async fn retries_are_bounded() {
     let (base, hits) = flaky(10, StatusCode::INTERNAL_SERVER_ERROR, None).await;
     let url = format!("{base}/flaky");
-    let err = client(policy()).fetch(&url, &Validators::default()).await.unwrap_err();
-    assert_eq!(err, FetchError::Status { url: url.clone(), code: 500 });
+    let err = client(policy())
+        .fetch(&url, &Validators::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        FetchError::Status {
+            url: url.clone(),
+            code: 500
+        }
+    );
     assert_eq!(err.class(), "status_5xx");
     assert_eq!(err.to_string(), format!("{url}: HTTP status 500"));
-    assert_eq!(hits.load(Ordering::SeqCst), 3, "one attempt and two retries");
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        3,
+        "one attempt and two retries"
+    );
 }
 
 #[tokio::test]
@@ -512,7 +616,11 @@ async fn retry_after_is_honoured() {
     );
     assert_eq!(f.body, b"ok");
     assert_eq!(hits.load(Ordering::SeqCst), 2);
-    assert!(started.elapsed() >= Duration::from_millis(950), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -616,8 +724,10 @@ async fn robots_server(robots: Option<&'static str>) -> (String, Arc<AtomicUsize
 
 #[tokio::test]
 async fn robots_txt_is_obeyed_and_cached() {
-    let (base, robots_hits) =
-        robots_server(Some("User-agent: *\nDisallow: /\n\nUser-agent: babillard\nDisallow: /private\n")).await;
+    let (base, robots_hits) = robots_server(Some(
+        "User-agent: *\nDisallow: /\n\nUser-agent: babillard\nDisallow: /private\n",
+    ))
+    .await;
     let c = client(FetchPolicy {
         respect_robots: true,
         ..policy()
@@ -638,7 +748,11 @@ async fn robots_txt_is_obeyed_and_cached() {
         }
     );
     assert!(c.fetch(&url, &Validators::default()).await.is_err());
-    assert_eq!(robots_hits.load(Ordering::SeqCst), 1, "robots.txt is cached");
+    assert_eq!(
+        robots_hits.load(Ordering::SeqCst),
+        1,
+        "robots.txt is cached"
+    );
 }
 
 #[tokio::test]
@@ -662,7 +776,38 @@ async fn missing_robots_txt_allows_everything_and_can_be_ignored() {
             .unwrap(),
     );
     assert_eq!(f.body, b"private");
-    assert_eq!(robots_hits.load(Ordering::SeqCst), 0, "respect_robots = false");
+    assert_eq!(
+        robots_hits.load(Ordering::SeqCst),
+        0,
+        "respect_robots = false"
+    );
+}
+
+#[tokio::test]
+async fn failing_robots_txt_allows_everything_without_retry() {
+    let robots_hits = counter();
+    let router = Router::new()
+        .route(
+            "/robots.txt",
+            get(|State(hits): State<Arc<AtomicUsize>>| async move {
+                hits.fetch_add(1, Ordering::SeqCst);
+                StatusCode::SERVICE_UNAVAILABLE
+            }),
+        )
+        .route("/private/cal.ics", get(|| async { "private" }))
+        .with_state(robots_hits.clone());
+    let base = serve(router).await;
+    let c = client(FetchPolicy {
+        respect_robots: true,
+        ..policy()
+    });
+    let f = fetched(
+        c.fetch(&format!("{base}/private/cal.ics"), &Validators::default())
+            .await
+            .unwrap(),
+    );
+    assert_eq!(f.body, b"private");
+    assert_eq!(robots_hits.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test]
@@ -687,7 +832,10 @@ fn retry_after_reads_seconds_and_http_dates() {
     let now = chrono::DateTime::parse_from_rfc3339("2025-11-04T10:00:00Z")
         .unwrap()
         .with_timezone(&chrono::Utc);
-    assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+    assert_eq!(
+        parse_retry_after("120", now),
+        Some(Duration::from_secs(120))
+    );
     assert_eq!(
         parse_retry_after("Tue, 04 Nov 2025 10:00:30 GMT", now),
         Some(Duration::from_secs(30))
@@ -734,22 +882,36 @@ fn error_chain_classification_finds_our_markers() {
     )));
     assert_eq!(classify_chain("https://x/", &tls).unwrap().class(), "tls");
 
-    let plain = Wrapper(Box::new(std::io::Error::from(std::io::ErrorKind::ConnectionRefused)));
+    let plain = Wrapper(Box::new(std::io::Error::from(
+        std::io::ErrorKind::ConnectionRefused,
+    )));
     assert!(classify_chain("https://x/", &plain).is_none());
     assert_eq!(io_kind(&plain), Some(std::io::ErrorKind::ConnectionRefused));
 }
 
 #[test]
 fn targets_are_sorted_into_http_and_files() {
-    assert!(matches!(parse_target("https://example.org/cal.ics"), Ok(Target::Http(_))));
-    assert!(matches!(parse_target("HTTP://example.org/"), Ok(Target::Http(_))));
-    assert!(matches!(parse_target("examples/cal.ics"), Ok(Target::File(_))));
+    assert!(matches!(
+        parse_target("https://example.org/cal.ics"),
+        Ok(Target::Http(_))
+    ));
+    assert!(matches!(
+        parse_target("HTTP://example.org/"),
+        Ok(Target::Http(_))
+    ));
+    assert!(matches!(
+        parse_target("examples/cal.ics"),
+        Ok(Target::File(_))
+    ));
     assert!(matches!(parse_target("/srv/cal.ics"), Ok(Target::File(_))));
     match parse_target("file:///srv/cal%20a.ics") {
         Ok(Target::File(p)) => assert_eq!(p, std::path::PathBuf::from("/srv/cal a.ics")),
         _ => panic!("file URL"),
     }
-    assert_eq!(parse_target("gopher://x/").err().map(|e| e.class()), Some("invalid_url"));
+    assert_eq!(
+        parse_target("gopher://x/").err().map(|e| e.class()),
+        Some("invalid_url")
+    );
 }
 
 #[test]

@@ -66,7 +66,7 @@ pub(crate) fn map_roots(
 
 /// Objects that carry an `@id` and something else, so that `{"@id": x}`
 /// elsewhere can be resolved.
-fn index_ids<'v>(v: &'v Value, ids: &mut HashMap<&'v str, &'v Map<String, Value>>, depth: usize) {
+fn index_ids<'v>(v: &'v Value, ids: &mut HashMap<&'v str, &'v Value>, depth: usize) {
     if depth > MAX_DEPTH {
         return;
     }
@@ -75,7 +75,7 @@ fn index_ids<'v>(v: &'v Value, ids: &mut HashMap<&'v str, &'v Map<String, Value>
         Value::Object(obj) => {
             if let Some(Value::String(id)) = obj.get("@id") {
                 if obj.len() > 1 {
-                    ids.entry(id.as_str()).or_insert(obj);
+                    ids.entry(id.as_str()).or_insert(v);
                 }
             }
             obj.values().for_each(|i| index_ids(i, ids, depth + 1));
@@ -118,7 +118,7 @@ struct Place {
 
 struct Mapper<'e, 'v, 'o> {
     env: &'e Env<'e>,
-    ids: HashMap<&'v str, &'v Map<String, Value>>,
+    ids: HashMap<&'v str, &'v Value>,
     out: &'o mut Vec<Candidate>,
     warnings: &'o mut Vec<ParseWarning>,
 }
@@ -155,8 +155,7 @@ impl<'v> Mapper<'_, 'v, '_> {
             if obj.len() == 1 {
                 if let Some(Value::String(id)) = obj.get("@id") {
                     if let Some(target) = self.ids.get(id.as_str()) {
-                        // Found in the index: re-borrow as a Value through the map.
-                        return self.value_of(target).unwrap_or(v);
+                        return target;
                     }
                 }
             }
@@ -164,31 +163,14 @@ impl<'v> Mapper<'_, 'v, '_> {
         v
     }
 
-    fn value_of(&self, target: &&'v Map<String, Value>) -> Option<&'v Value> {
-        // The index holds maps; every map there came from a Value::Object
-        // whose `@id` points back to it: look it up through its own `@id`.
-        let _ = target;
-        None
-    }
-
-    fn get(&self, obj: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
-        let v = obj.get(key)?;
-        Some(self.resolve(v))
-    }
-
+    /// The object `v` is or refers to, or the first object of an array.
     fn get_obj(&self, v: &'v Value) -> Option<&'v Map<String, Value>> {
-        match v {
-            Value::Object(obj) => {
-                if obj.len() == 1 {
-                    if let Some(Value::String(id)) = obj.get("@id") {
-                        if let Some(target) = self.ids.get(id.as_str()) {
-                            return Some(*target);
-                        }
-                    }
-                }
-                Some(obj)
-            }
-            Value::Array(items) => items.iter().find_map(|i| self.get_obj(i)),
+        match self.resolve(v) {
+            Value::Object(obj) => Some(obj),
+            Value::Array(items) => items.iter().find_map(|i| match self.resolve(i) {
+                Value::Object(obj) => Some(obj),
+                _ => None,
+            }),
             _ => None,
         }
     }
@@ -342,16 +324,22 @@ impl<'v> Mapper<'_, 'v, '_> {
                     name: self.text(obj, "name").map(|n| clean_text(&n)).filter(|n| !n.is_empty()),
                     ..Place::default()
                 };
-                let address = if obj.contains_key("streetAddress") || obj.contains_key("addressLocality") {
-                    Some(self.resolve_ref(obj))
-                } else {
-                    obj.get("address").map(|a| self.resolve(a))
-                };
-                match address {
-                    Some(Value::String(s)) => {
-                        place.address = Some(clean_text(s)).filter(|a| !a.is_empty());
-                    }
-                    Some(Value::Object(a)) => {
+                let (addr_text, addr_obj) =
+                    if obj.contains_key("streetAddress") || obj.contains_key("addressLocality") {
+                        (None, Some(obj))
+                    } else {
+                        match obj.get("address").map(|a| self.resolve(a)) {
+                            Some(Value::String(s)) => (Some(s), None),
+                            Some(a) => (None, self.get_obj(a)),
+                            None => (None, None),
+                        }
+                    };
+                if let Some(s) = addr_text {
+                    place.address = Some(clean_text(s)).filter(|a| !a.is_empty());
+                }
+                match addr_obj {
+                    None => {}
+                    Some(a) => {
                         let part = |k: &str| self.text(a, k).map(|t| clean_text(&t)).filter(|t| !t.is_empty());
                         let street = part("streetAddress");
                         let city = part("addressLocality");
@@ -368,7 +356,6 @@ impl<'v> Mapper<'_, 'v, '_> {
                         place.address = (!parts.is_empty()).then(|| parts.join(", "));
                         place.city = city;
                     }
-                    _ => {}
                 }
                 place.geo = obj
                     .get("geo")
@@ -382,15 +369,6 @@ impl<'v> Mapper<'_, 'v, '_> {
             }
             _ => None,
         }
-    }
-
-    fn resolve_ref(&self, obj: &'v Map<String, Value>) -> &'v Value {
-        // `obj` itself is the address: find the Value that holds it.
-        self.ids
-            .values()
-            .find(|m| std::ptr::eq(**m, obj))
-            .and_then(|_| None)
-            .unwrap_or_else(|| address_value(obj))
     }
 
     fn image(&self, v: &'v Value, depth: usize) -> Option<String> {
@@ -439,7 +417,7 @@ impl<'v> Mapper<'_, 'v, '_> {
         let mut currency: Option<String> = None;
         let offers: Vec<&Map<String, Value>> = match obj.get("offers").map(|o| self.resolve(o)) {
             Some(Value::Array(items)) => items.iter().filter_map(|i| self.get_obj(i)).collect(),
-            Some(v @ Value::Object(_)) => self.get_obj(v).into_iter().collect(),
+            Some(Value::Object(o)) => vec![o],
             _ => Vec::new(),
         };
         for offer in offers {
@@ -605,14 +583,6 @@ struct Schedule {
     duration: Option<i64>,
     rrule: Option<String>,
     exdate: Vec<TimeValue>,
-}
-
-/// The Value an address map came from (it is one: every map is an object).
-fn address_value(obj: &Map<String, Value>) -> &Value {
-    // serde_json gives no way back from a map to its Value; an address given
-    // inline is read through this shim object instead.
-    let _ = obj;
-    &Value::Null
 }
 
 /// A string, a number, the first of an array, or `@value`.

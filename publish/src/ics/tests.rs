@@ -37,7 +37,7 @@ fn folding_never_splits_a_character_and_unfolds_back() {
     // Every alignment of 2-, 3- and 4-octet characters against the 75th octet.
     for pad in 0..8 {
         for chunk in ["é", "€", "😀", "aé€😀"] {
-            let line = format!("DESCRIPTION:{}{}", "a".repeat(pad), chunk.repeat(60));
+            let line = format!("DESCRIPTION:{}{}", "a".repeat(pad), chunk.repeat(100));
             let mut out = String::new();
             fold_into(&mut out, &line);
             assert_physical_lines_ok(&out);

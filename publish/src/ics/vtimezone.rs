@@ -51,6 +51,10 @@ impl Transition {
     }
 }
 
+fn at_secs(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or_default()
+}
+
 fn year_start(year: i32) -> DateTime<Utc> {
     NaiveDate::from_ymd_opt(year, 1, 1)
         .unwrap_or(NaiveDate::MIN)
@@ -71,16 +75,17 @@ fn transitions(tz: Tz, first_year: i32, last_year: i32) -> Vec<Transition> {
         let t1 = (t0 + step).min(end);
         let s1 = state_at(tz, t1);
         if s1 != s0 {
-            // Bisect: state(lo) == s0, state(hi) != s0.
-            let (mut lo, mut hi) = (t0, t1);
-            while hi - lo > Duration::seconds(1) {
+            // Bisect on whole seconds: state(lo) == s0, state(hi) != s0.
+            let (mut lo, mut hi) = (t0.timestamp(), t1.timestamp());
+            while hi - lo > 1 {
                 let mid = lo + (hi - lo) / 2;
-                if state_at(tz, mid) == s0 {
+                if state_at(tz, at_secs(mid)) == s0 {
                     lo = mid;
                 } else {
                     hi = mid;
                 }
             }
+            let hi = at_secs(hi);
             let to = state_at(tz, hi);
             out.push(Transition {
                 at: hi,
@@ -325,7 +330,7 @@ END:VTIMEZONE";
         let got = joined(chrono_tz::America::Toronto, 2006, 2007);
         assert!(!got.contains("RRULE"), "{got}");
         for onset in [
-            "DTSTART:20060101T000000",
+            "DTSTART:20051231T190000",
             "DTSTART:20060402T020000",
             "DTSTART:20061029T020000",
             "DTSTART:20070311T020000",

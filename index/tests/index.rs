@@ -1,0 +1,1064 @@
+//! The index end to end: real SQLite files and tantivy directories in temp
+//! dirs, runs built by hand, queries checked against what was written.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, FixedOffset, Utc};
+use index::{Cursor, FetchState, Index, Query, SearchStorage, SourceInfo, SourceRun};
+use model::{
+    Event, Occurrence, RawEvent, SourceId, SourceRef, Status, TimeValue, Translation, Venue,
+};
+
+fn t(s: &str) -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(s).expect("test time")
+}
+
+fn utc(s: &str) -> DateTime<Utc> {
+    t(s).with_timezone(&Utc)
+}
+
+fn sid(s: &str) -> SourceId {
+    SourceId::new(s).expect("test source id")
+}
+
+/// An occurrence of a single (non-recurring) record.
+fn occ(source: &str, uid: &str, title: &str, start: &str, end: Option<&str>) -> Occurrence {
+    let source_id = sid(source);
+    let id = model::ids::occurrence_id(&source_id, uid, "");
+    Occurrence {
+        source: source_id,
+        record_uid: uid.to_string(),
+        key: String::new(),
+        priority: 0,
+        unmapped_categories: Vec::new(),
+        event: Event {
+            id,
+            series_id: None,
+            title: title.to_string(),
+            description: None,
+            start: t(start),
+            end: end.map(t),
+            all_day: false,
+            timezone: "America/Toronto".to_string(),
+            status: Status::Scheduled,
+            url: None,
+            image: None,
+            categories: Vec::new(),
+            language: Some("fr".to_string()),
+            translations: BTreeMap::new(),
+            venue: None,
+            sources: vec![SourceRef {
+                source: source.to_string(),
+                uid: uid.to_string(),
+                url: None,
+            }],
+            updated_at: utc("2026-01-01T00:00:00Z"),
+            sequence: 0,
+            organizer: None,
+            price: None,
+        },
+    }
+}
+
+fn with_venue(mut o: Occurrence, id: &str, lat: Option<f64>, lon: Option<f64>) -> Occurrence {
+    o.event.venue = Some(Venue {
+        id: id.to_string(),
+        name: format!("Salle {id}"),
+        address: None,
+        city: Some("Laval".to_string()),
+        lat,
+        lon,
+    });
+    o
+}
+
+fn with_categories(mut o: Occurrence, cats: &[&str]) -> Occurrence {
+    o.event.categories = cats.iter().map(|c| c.to_string()).collect();
+    o
+}
+
+/// A run whose records are derived from its occurrences.
+fn run(source: &str, at: &str, occurrences: Vec<Occurrence>) -> SourceRun {
+    let records = occurrences
+        .iter()
+        .map(|o| {
+            RawEvent::new(
+                o.record_uid.clone(),
+                o.event.title.clone(),
+                TimeValue::Offset { at: o.event.start },
+            )
+        })
+        .collect();
+    SourceRun {
+        source: sid(source),
+        at: utc(at),
+        duration_ms: 12,
+        kind: Some("ics".to_string()),
+        fetch: FetchState {
+            etag: Some("\"v1\"".to_string()),
+            last_modified: None,
+            content_hash: Some("abc".to_string()),
+        },
+        records,
+        occurrences,
+        warnings: Vec::new(),
+    }
+}
+
+fn info(id: &str) -> SourceInfo {
+    SourceInfo {
+        id: sid(id),
+        name: format!("Source {id}"),
+        kind: None,
+        url: format!("https://{id}.example.org/events.ics"),
+    }
+}
+
+fn open(dir: &Path, sources: &[&str]) -> Index {
+    let index = Index::open(dir).expect("open index");
+    let infos: Vec<SourceInfo> = sources.iter().map(|s| info(s)).collect();
+    index.sync_sources(&infos).expect("sync sources");
+    index
+}
+
+fn everything() -> Query {
+    let mut q = Query::from(utc("2000-01-01T00:00:00Z"));
+    q.limit = 1000;
+    q
+}
+
+fn titles(index: &Index, q: &Query) -> Vec<String> {
+    index
+        .query(q)
+        .expect("query")
+        .events
+        .into_iter()
+        .map(|e| e.title)
+        .collect()
+}
+
+fn search(index: &Index, text: &str) -> Vec<String> {
+    let mut q = everything();
+    q.q = Some(text.to_string());
+    let mut found = titles(index, &q);
+    found.sort();
+    found
+}
+
+#[test]
+fn a_run_inserts_and_an_identical_run_changes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path(), &["mda"]);
+    let g0 = index.generation();
+    let occs = vec![
+        occ("mda", "a", "Concert", "2026-12-05T20:00:00-05:00", None),
+        occ("mda", "b", "Théâtre", "2026-12-06T20:00:00-05:00", None),
+    ];
+    let counts = index
+        .record_success(run("mda", "2026-11-01T10:00:00Z", occs.clone()))
+        .expect("run");
+    assert_eq!(
+        (counts.found, counts.new, counts.updated, counts.removed),
+        (2, 2, 0, 0)
+    );
+    let g1 = index.generation();
+    assert!(g1 > g0);
+    let id = &occs[0].event.id;
+    let stored = index.event(id).expect("event").expect("present");
+    assert_eq!(stored.title, "Concert");
+    assert_eq!(stored.sequence, 0);
+    assert_eq!(stored.updated_at, utc("2026-01-01T00:00:00Z"));
+    assert_eq!(index.query(&everything()).expect("query").total, 2);
+
+    let counts = index
+        .record_success(run("mda", "2026-11-02T10:00:00Z", occs.clone()))
+        .expect("run");
+    assert_eq!(
+        (counts.found, counts.new, counts.updated, counts.removed),
+        (2, 0, 0, 0)
+    );
+    assert_eq!(
+        index.generation(),
+        g1,
+        "an unchanged run keeps the generation"
+    );
+    let again = index.event(id).expect("event").expect("present");
+    assert_eq!(again, stored);
+
+    let state = index.fetch_state(&sid("mda")).expect("fetch state");
+    assert_eq!(state.etag.as_deref(), Some("\"v1\""));
+    assert_eq!(state.content_hash.as_deref(), Some("abc"));
+    let sources = index.sources().expect("sources");
+    assert_eq!(sources[0].status, "ok");
+    assert_eq!(sources[0].events, 2);
+    assert_eq!(sources[0].kind.as_deref(), Some("ics"), "the detected kind");
+    assert_eq!(
+        sources[0].last_success_at,
+        Some(utc("2026-11-02T10:00:00Z"))
+    );
+}
+
+#[test]
+fn a_changed_title_bumps_sequence_and_updated_at() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path(), &["mda"]);
+    let first = occ(
+        "mda",
+        "a",
+        "Concert de Noël",
+        "2026-12-05T20:00:00-05:00",
+        None,
+    );
+    let other = occ("mda", "b", "Exposition", "2026-12-06T20:00:00-05:00", None);
+    index
+        .record_success(run(
+            "mda",
+            "2026-11-01T10:00:00Z",
+            vec![first.clone(), other.clone()],
+        ))
+        .expect("run");
+    let g1 = index.generation();
+    let mut changed = first.clone();
+    changed.event.title = "Récital de Noël".to_string();
+    let counts = index
+        .record_success(run(
+            "mda",
+            "2026-11-02T10:00:00Z",
+            vec![changed, other.clone()],
+        ))
+        .expect("run");
+    assert_eq!(
+        (counts.found, counts.new, counts.updated, counts.removed),
+        (2, 0, 1, 0)
+    );
+    assert!(index.generation() > g1);
+    let e = index
+        .event(&first.event.id)
+        .expect("event")
+        .expect("present");
+    assert_eq!(e.title, "Récital de Noël");
+    assert_eq!(e.sequence, 1);
+    assert_eq!(e.updated_at, utc("2026-11-02T10:00:00Z"));
+    let untouched = index
+        .event(&other.event.id)
+        .expect("event")
+        .expect("present");
+    assert_eq!(untouched.sequence, 0);
+    assert_eq!(search(&index, "récital"), vec!["Récital de Noël"]);
+    assert!(search(&index, "concert").is_empty());
+    // The search index serves the stored event, sequence included.
+    let page = index.query(&everything()).expect("query");
+    let served = page
+        .events
+        .iter()
+        .find(|e| e.id == first.event.id)
+        .expect("served");
+    assert_eq!(served.sequence, 1);
+}
+
+#[test]
+fn a_record_gone_from_its_source_is_removed_everywhere() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path(), &["mda"]);
+    let a = occ("mda", "a", "Concert", "2026-12-05T20:00:00-05:00", None);
+    let b = occ("mda", "b", "Théâtre", "2026-12-06T20:00:00-05:00", None);
+    index
+        .record_success(run(
+            "mda",
+            "2026-11-01T10:00:00Z",
+            vec![a.clone(), b.clone()],
+        ))
+        .expect("run");
+    let g1 = index.generation();
+    let counts = index
+        .record_success(run("mda", "2026-11-02T10:00:00Z", vec![a.clone()]))
+        .expect("run");
+    assert_eq!(
+        (counts.found, counts.new, counts.updated, counts.removed),
+        (1, 0, 0, 1)
+    );
+    assert!(index.generation() > g1);
+    assert!(index.event(&b.event.id).expect("event").is_none());
+    assert!(search(&index, "theatre").is_empty());
+    assert_eq!(titles(&index, &everything()), vec!["Concert"]);
+    assert_eq!(index.sources().expect("sources")[0].events, 1);
+}
+
+#[test]
+fn a_failure_keeps_events_and_is_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path(), &["mda"]);
+    let a = occ("mda", "a", "Concert", "2026-12-05T20:00:00-05:00", None);
+    index
+        .record_success(run("mda", "2026-11-01T10:00:00Z", vec![a.clone()]))
+        .expect("run");
+    let g1 = index.generation();
+    index
+        .record_failure(
+            &sid("mda"),
+            utc("2026-11-02T10:00:00Z"),
+            30_000,
+            "timeout",
+            "no answer in 30 s",
+        )
+        .expect("failure");
+    assert_eq!(index.generation(), g1);
+    let s = &index.sources().expect("sources")[0];
+    assert_eq!(s.status, "error");
+    assert_eq!(s.error_class.as_deref(), Some("timeout"));
+    assert_eq!(s.last_error.as_deref(), Some("no answer in 30 s"));
+    assert_eq!(s.last_fetch_at, Some(utc("2026-11-02T10:00:00Z")));
+    assert_eq!(s.last_success_at, Some(utc("2026-11-01T10:00:00Z")));
+    assert_eq!(s.events, 1);
+    assert!(index.event(&a.event.id).expect("event").is_some());
+    assert_eq!(titles(&index, &everything()), vec!["Concert"]);
+
+    let counts = index
+        .record_unchanged(&sid("mda"), utc("2026-11-03T10:00:00Z"), 5)
+        .expect("unchanged");
+    assert_eq!(
+        (counts.found, counts.new, counts.updated, counts.removed),
+        (1, 0, 0, 0)
+    );
+    assert_eq!(index.generation(), g1);
+    let s = &index.sources().expect("sources")[0];
+    assert_eq!(s.status, "ok");
+    assert_eq!(s.last_error, None);
+    assert_eq!(s.last_success_at, Some(utc("2026-11-03T10:00:00Z")));
+}
+
+#[test]
+fn sources_are_listed_in_config_order_and_a_removed_source_takes_its_events() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path(), &["zeta", "alpha", "mid"]);
+    let names: Vec<String> = index
+        .sources()
+        .expect("sources")
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(names, vec!["zeta", "alpha", "mid"]);
+    assert!(index
+        .sources()
+        .expect("sources")
+        .iter()
+        .all(|s| s.status == "never" && s.events == 0));
+
+    index
+        .record_success(run(
+            "zeta",
+            "2026-11-01T10:00:00Z",
+            vec![occ("zeta", "z", "Zumba", "2026-12-05T20:00:00-05:00", None)],
+        ))
+        .expect("run");
+    index
+        .record_success(run(
+            "alpha",
+            "2026-11-01T10:00:00Z",
+            vec![occ(
+                "alpha",
+                "a",
+                "Aquarelle",
+                "2026-12-05T21:00:00-05:00",
+                None,
+            )],
+        ))
+        .expect("run");
+    let g = index.generation();
+    index
+        .sync_sources(&[info("alpha"), info("mid")])
+        .expect("sync");
+    assert!(index.generation() > g);
+    let names: Vec<String> = index
+        .sources()
+        .expect("sources")
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(names, vec!["alpha", "mid"]);
+    assert_eq!(titles(&index, &everything()), vec!["Aquarelle"]);
+    assert!(search(&index, "zumba").is_empty());
+
+    // Same list again: nothing changes.
+    let g = index.generation();
+    index
+        .sync_sources(&[info("alpha"), info("mid")])
+        .expect("sync");
+    assert_eq!(index.generation(), g);
+}
+
+#[test]
+fn a_new_url_forgets_the_validators() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path(), &["mda"]);
+    index
+        .record_success(run("mda", "2026-11-01T10:00:00Z", vec![]))
+        .expect("run");
+    assert_eq!(
+        index
+            .fetch_state(&sid("mda"))
+            .expect("state")
+            .etag
+            .as_deref(),
+        Some("\"v1\"")
+    );
+    let mut renamed = info("mda");
+    renamed.name = "Maison des arts".to_string();
+    index.sync_sources(&[renamed.clone()]).expect("sync");
+    assert_eq!(
+        index
+            .fetch_state(&sid("mda"))
+            .expect("state")
+            .etag
+            .as_deref(),
+        Some("\"v1\"")
+    );
+    renamed.url = "https://elsewhere.example.org/".to_string();
+    index.sync_sources(&[renamed]).expect("sync");
+    assert_eq!(
+        index.fetch_state(&sid("mda")).expect("state"),
+        FetchState::default()
+    );
+    assert_eq!(
+        index.fetch_state(&sid("unknown")).expect("state"),
+        FetchState::default()
+    );
+}
+
+#[test]
+fn ranges_overlap_from_inclusive_to_exclusive() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path(), &["s"]);
+    let occs = vec![
+        // Ends exactly at `from`: out.
+        occ(
+            "s",
+            "ends-at-from",
+            "EndsAtFrom",
+            "2026-12-01T08:00:00Z",
+            Some("2026-12-01T10:00:00Z"),
+        ),
+        // Starts exactly at `from`, no end: in.
+        occ(
+            "s",
+            "starts-at-from",
+            "StartsAtFrom",
+            "2026-12-01T10:00:00Z",
+            None,
+        ),
+        // Multi-day, started before `from`: in.
+        occ(
+            "s",
+            "multi-day",
+            "MultiDay",
+            "2026-11-28T10:00:00Z",
+            Some("2026-12-03T10:00:00Z"),
+        ),
+        // No end, one second before `from`: out.
+        occ(
+            "s",
+            "just-before",
+            "JustBefore",
+            "2026-12-01T09:59:59Z",
+            None,
+        ),
+        // Inside.
+        occ(
+            "s",
+            "inside",
+            "Inside",
+            "2026-12-01T15:00:00Z",
+            Some("2026-12-01T16:00:00Z"),
+        ),
+        // Starts exactly at `to`: out.
+        occ(
+            "s",
+            "starts-at-to",
+            "StartsAtTo",
+            "2026-12-02T10:00:00Z",
+            None,
+        ),
+        // Starts one second before `to`: in.
+        occ(
+            "s",
+            "before-to",
+            "BeforeTo",
+            "2026-12-02T09:59:59Z",
+            Some("2026-12-02T12:00:00Z"),
+        ),
+        // An end before the start counts as no end.
+        occ(
+            "s",
+            "bad-end",
+            "BadEnd",
+            "2026-12-01T11:00:00Z",
+            Some("2026-12-01T10:30:00Z"),
+        ),
+    ];
+    index
+        .record_success(run("s", "2026-11-01T00:00:00Z", occs))
+        .expect("run");
+    let mut q = Query::from(utc("2026-12-01T10:00:00Z"));
+    q.to = Some(utc("2026-12-02T10:00:00Z"));
+    assert_eq!(
+        titles(&index, &q),
+        vec!["MultiDay", "StartsAtFrom", "BadEnd", "Inside", "BeforeTo"],
+        "in start order"
+    );
+    // No `to`: everything still running at `from`.
+    let q = Query::from(utc("2026-12-01T10:00:00Z"));
+    assert_eq!(
+        titles(&index, &q),
+        vec![
+            "MultiDay",
+            "StartsAtFrom",
+            "BadEnd",
+            "Inside",
+            "BeforeTo",
+            "StartsAtTo"
+        ]
+    );
+    // A sub-second `to` still includes an event starting in that second.
+    let mut q = Query::from(utc("2026-12-02T09:00:00Z"));
+    q.to = Some(utc("2026-12-02T09:59:59.500Z"));
+    assert_eq!(titles(&index, &q), vec!["MultiDay", "BeforeTo"]);
+}
+
+#[test]
+fn text_search_ignores_accents_case_and_inflection_in_french_and_english() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path(), &["s"]);
+    let mut belles = occ(
+        "s",
+        "1",
+        "Les Belles-sœurs",
+        "2026-12-05T20:00:00-05:00",
+        None,
+    );
+    belles.event.description = Some("Une pièce de Michel Tremblay.".to_string());
+    let theatre = occ(
+        "s",
+        "2",
+        "Théâtre jeunesse",
+        "2026-12-06T20:00:00-05:00",
+        None,
+    );
+    let concert = occ(
+        "s",
+        "3",
+        "Concert symphonique",
+        "2026-12-07T20:00:00-05:00",
+        None,
+    );
+    let mut expo = occ("s", "4", "Vernissage", "2026-12-08T20:00:00-05:00", None);
+    expo.event.translations.insert(
+        "en".to_string(),
+        Translation {
+            title: "Exhibition opening".to_string(),
+            description: Some("Paintings and drawings".to_string()),
+        },
+    );
+    let venue = with_venue(
+        occ("s", "5", "Conte", "2026-12-09T20:00:00-05:00", None),
+        "bibli",
+        None,
+        None,
+    );
+    index
+        .record_success(run(
+            "s",
+            "2026-11-01T00:00:00Z",
+            vec![belles, theatre, concert, expo, venue],
+        ))
+        .expect("run");
+
+    assert_eq!(search(&index, "theatre"), vec!["Théâtre jeunesse"]);
+    assert_eq!(search(&index, "THÉÂTRES"), vec!["Théâtre jeunesse"]);
+    assert_eq!(search(&index, "concerts"), vec!["Concert symphonique"]);
+    assert_eq!(search(&index, "belles soeurs"), vec!["Les Belles-sœurs"]);
+    assert_eq!(search(&index, "Belles-soeurs"), vec!["Les Belles-sœurs"]);
+    assert_eq!(search(&index, "belles-sœurs"), vec!["Les Belles-sœurs"]);
+    assert_eq!(
+        search(&index, "tremblay"),
+        vec!["Les Belles-sœurs"],
+        "descriptions are searched"
+    );
+    assert_eq!(
+        search(&index, "exhibitions"),
+        vec!["Vernissage"],
+        "translations are searched"
+    );
+    assert_eq!(search(&index, "painting"), vec!["Vernissage"]);
+    assert_eq!(
+        search(&index, "salle bibli"),
+        vec!["Conte"],
+        "venue names are searched"
+    );
+    // Every word must match.
+    assert!(search(&index, "concert theatre").is_empty());
+    // Empty or blank q is no text clause at all.
+    assert_eq!(search(&index, "   ").len(), 5);
+    // User syntax never errors.
+    for odd in [
+        "\"unbalanced",
+        "(",
+        "title_fr:",
+        "AND OR",
+        "*",
+        "json:x",
+        "start:[1 TO",
+        "-",
+        "^2",
+    ] {
+        let mut q = everything();
+        q.q = Some(odd.to_string());
+        index.query(&q).expect("lenient parsing");
+    }
+}
+
+#[test]
+fn category_venue_and_source_filters_are_any_of() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path(), &["s1", "s2"]);
+    let a = with_venue(
+        with_categories(
+            occ("s1", "a", "A", "2026-12-01T20:00:00Z", None),
+            &["musique"],
+        ),
+        "v1",
+        None,
+        None,
+    );
+    let b = with_venue(
+        with_categories(
+            occ("s1", "b", "B", "2026-12-02T20:00:00Z", None),
+            &["theatre", "jeunesse"],
+        ),
+        "v2",
+        None,
+        None,
+    );
+    let c = with_categories(
+        occ("s2", "c", "C", "2026-12-03T20:00:00Z", None),
+        &["danse"],
+    );
+    index
+        .record_success(run("s1", "2026-11-01T00:00:00Z", vec![a, b]))
+        .expect("run");
+    index
+        .record_success(run("s2", "2026-11-01T00:00:00Z", vec![c]))
+        .expect("run");
+
+    let mut q = everything();
+    q.categories = vec!["musique".into(), "danse".into()];
+    assert_eq!(titles(&index, &q), vec!["A", "C"]);
+    q.categories = vec!["jeunesse".into()];
+    assert_eq!(titles(&index, &q), vec!["B"]);
+    q.categories = vec!["nothing".into()];
+    assert!(titles(&index, &q).is_empty());
+
+    let mut q = everything();
+    q.venues = vec!["v1".into(), "v2".into()];
+    assert_eq!(titles(&index, &q), vec!["A", "B"]);
+    let mut q = everything();
+    q.sources = vec!["s2".into()];
+    assert_eq!(titles(&index, &q), vec!["C"]);
+    // Filters combine with AND.
+    q.sources = vec!["s1".into()];
+    q.categories = vec!["theatre".into(), "danse".into()];
+    assert_eq!(titles(&index, &q), vec!["B"]);
+}
+
+#[test]
+fn bbox_and_near_filter_by_place() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path(), &["s"]);
+    // Maison des arts de Laval, the Olympic Stadium, Quebec City, and one
+    // with no coordinates.
+    let mda = with_venue(
+        occ("s", "mda", "Laval", "2026-12-01T20:00:00Z", None),
+        "mda",
+        Some(45.5605),
+        Some(-73.7130),
+    );
+    let stade = with_venue(
+        occ("s", "stade", "Stade", "2026-12-02T20:00:00Z", None),
+        "stade",
+        Some(45.5579),
+        Some(-73.5516),
+    );
+    let quebec = with_venue(
+        occ("s", "qc", "Quebec", "2026-12-03T20:00:00Z", None),
+        "qc",
+        Some(46.8139),
+        Some(-71.2080),
+    );
+    let nowhere = with_venue(
+        occ("s", "x", "Nowhere", "2026-12-04T20:00:00Z", None),
+        "x",
+        None,
+        None,
+    );
+    index
+        .record_success(run(
+            "s",
+            "2026-11-01T00:00:00Z",
+            vec![mda, stade, quebec, nowhere],
+        ))
+        .expect("run");
+
+    let mut q = everything();
+    q.bbox = Some((-74.0, 45.4, -73.6, 45.7));
+    assert_eq!(titles(&index, &q), vec!["Laval"]);
+    q.bbox = Some((-74.0, 45.4, -73.0, 45.7));
+    assert_eq!(titles(&index, &q), vec!["Laval", "Stade"]);
+    q.bbox = Some((-80.0, 40.0, -60.0, 50.0));
+    assert_eq!(titles(&index, &q), vec!["Laval", "Stade", "Quebec"]);
+
+    // The stadium is ~12.6 km east of MDA.
+    let mut q = everything();
+    q.near = Some((45.5605, -73.7130, 5.0));
+    assert_eq!(titles(&index, &q), vec!["Laval"]);
+    assert_eq!(index.query(&q).expect("query").total, 1);
+    q.near = Some((45.5605, -73.7130, 12.0));
+    assert_eq!(titles(&index, &q), vec!["Laval"]);
+    q.near = Some((45.5605, -73.7130, 13.0));
+    assert_eq!(titles(&index, &q), vec!["Laval", "Stade"]);
+    q.near = Some((45.5605, -73.7130, 1000.0));
+    assert_eq!(titles(&index, &q), vec!["Laval", "Stade", "Quebec"]);
+}
+
+#[test]
+fn near_uses_the_exact_circle_not_its_box() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path(), &["s"]);
+    // From the centre, one venue 9 km due north (inside a 10 km circle) and
+    // one 9 km north and 9 km east (inside the 10 km box, 12.7 km away).
+    let (lat, lon): (f64, f64) = (45.5, -73.6);
+    let dlat = 9.0 / 111.32;
+    let dlon = 9.0 / (111.32 * lat.to_radians().cos());
+    let north = with_venue(
+        occ("s", "n", "North", "2026-12-01T20:00:00Z", None),
+        "n",
+        Some(lat + dlat),
+        Some(lon),
+    );
+    let corner = with_venue(
+        occ("s", "c", "Corner", "2026-12-02T20:00:00Z", None),
+        "c",
+        Some(lat + dlat),
+        Some(lon + dlon),
+    );
+    index
+        .record_success(run("s", "2026-11-01T00:00:00Z", vec![north, corner]))
+        .expect("run");
+    let mut q = everything();
+    q.near = Some((lat, lon, 10.0));
+    let page = index.query(&q).expect("query");
+    assert_eq!(
+        page.events
+            .iter()
+            .map(|e| e.title.as_str())
+            .collect::<Vec<_>>(),
+        vec!["North"]
+    );
+    assert_eq!(page.total, 1);
+    q.near = Some((lat, lon, 13.0));
+    assert_eq!(titles(&index, &q), vec!["North", "Corner"]);
+}
+
+#[test]
+fn cursor_paging_visits_every_event_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path(), &["s"]);
+    let base = utc("2026-12-01T00:00:00Z");
+    let mut occs = Vec::new();
+    for i in 0..120 {
+        // Pairs of events share a start, to exercise the id tie-break.
+        let start = (base + Duration::hours(i / 2)).to_rfc3339();
+        occs.push(occ(
+            "s",
+            &format!("e{i}"),
+            &format!("Event {i}"),
+            &start,
+            None,
+        ));
+    }
+    index
+        .record_success(run("s", "2026-11-01T00:00:00Z", occs))
+        .expect("run");
+    let mut q = everything();
+    q.limit = 50;
+    let mut seen = HashSet::new();
+    let mut sizes = Vec::new();
+    let mut last_start = None;
+    loop {
+        let page = index.query(&q).expect("query");
+        assert_eq!(page.total, 120);
+        sizes.push(page.events.len());
+        for e in &page.events {
+            assert!(seen.insert(e.id.clone()), "duplicate {}", e.id);
+            if let Some(prev) = last_start {
+                assert!(e.start >= prev, "start order");
+            }
+            last_start = Some(e.start);
+        }
+        match page.next_cursor {
+            Some(c) => {
+                let decoded = Cursor::decode(&c.encode()).expect("cursor round-trips");
+                q.cursor = Some(decoded);
+            }
+            None => break,
+        }
+    }
+    assert_eq!(sizes, vec![50, 50, 20]);
+    assert_eq!(seen.len(), 120);
+    // Exactly `limit` results left: no cursor after them.
+    q.cursor = None;
+    q.limit = 120;
+    assert_eq!(index.query(&q).expect("query").next_cursor, None);
+    q.limit = 119;
+    assert!(index.query(&q).expect("query").next_cursor.is_some());
+}
+
+#[test]
+fn reindex_and_reopen_give_identical_results() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let queries = {
+        let mut text = everything();
+        text.q = Some("concert".into());
+        let mut paged = everything();
+        paged.limit = 7;
+        vec![everything(), text, paged]
+    };
+    let (before, generation) = {
+        let index = open(dir.path(), &["s"]);
+        let occs = (0..30)
+            .map(|i| {
+                let title = if i % 3 == 0 {
+                    format!("Concert {i}")
+                } else {
+                    format!("Atelier {i}")
+                };
+                occ(
+                    "s",
+                    &format!("u{i}"),
+                    &title,
+                    &format!("2026-12-{:02}T19:00:00-05:00", i % 28 + 1),
+                    None,
+                )
+            })
+            .collect();
+        index
+            .record_success(run("s", "2026-11-01T00:00:00Z", occs))
+            .expect("run");
+        let before: Vec<_> = queries
+            .iter()
+            .map(|q| index.query(q).expect("query"))
+            .collect();
+        assert_eq!(index.reindex().expect("reindex"), 30);
+        let after: Vec<_> = queries
+            .iter()
+            .map(|q| index.query(q).expect("query"))
+            .collect();
+        assert_eq!(before, after);
+        (before, index.generation())
+    };
+    let index = Index::open(dir.path()).expect("reopen");
+    assert_eq!(index.generation(), generation);
+    let reopened: Vec<_> = queries
+        .iter()
+        .map(|q| index.query(q).expect("query"))
+        .collect();
+    assert_eq!(before, reopened);
+    index.health().expect("healthy");
+    drop(index);
+
+    // A deleted search directory is rebuilt from the store.
+    std::fs::remove_dir_all(dir.path().join("search")).expect("remove search dir");
+    let index = Index::open(dir.path()).expect("reopen without search dir");
+    let rebuilt: Vec<_> = queries
+        .iter()
+        .map(|q| index.query(q).expect("query"))
+        .collect();
+    assert_eq!(before, rebuilt);
+    drop(index);
+
+    // So is a corrupt one.
+    std::fs::write(dir.path().join("search").join("meta.json"), b"{ not json").expect("corrupt");
+    let index = Index::open(dir.path()).expect("reopen with corrupt search dir");
+    let rebuilt: Vec<_> = queries
+        .iter()
+        .map(|q| index.query(q).expect("query"))
+        .collect();
+    assert_eq!(before, rebuilt);
+    drop(index);
+
+    // And a RAM index answers the same.
+    let index = Index::open_with(dir.path(), SearchStorage::Ram).expect("open in RAM");
+    let ram: Vec<_> = queries
+        .iter()
+        .map(|q| index.query(q).expect("query"))
+        .collect();
+    assert_eq!(before, ram);
+}
+
+#[test]
+fn a_search_index_behind_the_store_catches_up_on_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let a = occ("s", "a", "Concert", "2026-12-05T20:00:00-05:00", None);
+    {
+        let index = open(dir.path(), &["s"]);
+        index
+            .record_success(run("s", "2026-11-01T00:00:00Z", vec![a.clone()]))
+            .expect("run");
+    }
+    // Simulate a crash between the store's commit and the index's: an event
+    // committed to SQLite, the generation bumped, the index not told.
+    {
+        let conn = rusqlite::Connection::open(dir.path().join("babillard.sqlite")).expect("sqlite");
+        let mut e = a.event.clone();
+        e.id = "ghost".to_string();
+        e.title = "Fantôme".to_string();
+        conn.execute(
+            "INSERT INTO events (id, json, start_utc, end_utc, sequence, updated_at, hash)
+             VALUES (?1, ?2, ?3, ?4, 0, '2026-11-01T00:00:00Z', 'x')",
+            rusqlite::params![
+                e.id,
+                serde_json::to_string(&e).expect("json"),
+                e.start.timestamp(),
+                e.effective_end_utc().timestamp()
+            ],
+        )
+        .expect("insert");
+        conn.execute(
+            "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'",
+            [],
+        )
+        .expect("bump");
+    }
+    let index = Index::open(dir.path()).expect("reopen");
+    assert_eq!(search(&index, "fantome"), vec!["Fantôme"]);
+    assert_eq!(index.query(&everything()).expect("query").total, 2);
+}
+
+#[test]
+fn concurrent_reads_during_writes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = Arc::new(open(dir.path(), &["s"]));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut readers = Vec::new();
+    for _ in 0..4 {
+        let index = Arc::clone(&index);
+        let stop = Arc::clone(&stop);
+        readers.push(std::thread::spawn(move || {
+            let mut reads = 0u32;
+            while !stop.load(Ordering::SeqCst) || reads < 5 {
+                let page = index.query(&everything()).expect("query");
+                // Each run replaces the whole set: a reader sees one run or
+                // the next, never a mix.
+                assert!(page.total == 0 || page.total == 20, "total {}", page.total);
+                let round: HashSet<&str> = page
+                    .events
+                    .iter()
+                    .map(|e| e.title.split(' ').next().unwrap_or(""))
+                    .collect();
+                assert!(round.len() <= 1, "mixed runs {round:?}");
+                index.sources().expect("sources");
+                index.health().expect("health");
+                reads += 1;
+            }
+            reads
+        }));
+    }
+    for round in 0..15 {
+        let occs = (0..20)
+            .map(|i| {
+                occ(
+                    "s",
+                    &format!("r{round}-{i}"),
+                    &format!("R{round} {i}"),
+                    "2026-12-05T20:00:00Z",
+                    None,
+                )
+            })
+            .collect();
+        let counts = index
+            .record_success(run("s", "2026-11-01T00:00:00Z", occs))
+            .expect("write");
+        assert_eq!(counts.new, 20);
+    }
+    stop.store(true, Ordering::SeqCst);
+    for r in readers {
+        assert!(r.join().expect("reader thread") >= 5);
+    }
+    assert_eq!(index.query(&everything()).expect("query").total, 20);
+}
+
+#[test]
+fn the_index_is_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Index>();
+}
+
+#[test]
+fn runs_of_unknown_sources_are_kept_until_the_next_sync() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = Index::open(dir.path()).expect("open");
+    index
+        .record_success(run(
+            "new",
+            "2026-11-01T00:00:00Z",
+            vec![occ("new", "a", "A", "2026-12-01T20:00:00Z", None)],
+        ))
+        .expect("run");
+    assert_eq!(index.sources().expect("sources")[0].id, "new");
+    assert_eq!(titles(&index, &everything()), vec!["A"]);
+    index.sync_sources(&[]).expect("sync");
+    assert!(index.sources().expect("sources").is_empty());
+    assert!(titles(&index, &everything()).is_empty());
+}
+
+#[test]
+fn ten_thousand_events_index_and_query_quickly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path(), &["s"]);
+    let base = utc("2026-01-01T00:00:00Z");
+    let words = ["Concert", "Théâtre", "Exposition", "Conférence", "Atelier"];
+    let occs: Vec<Occurrence> = (0..10_000i64)
+        .map(|i| {
+            let start = (base + Duration::minutes(i * 53)).to_rfc3339();
+            let title = format!(
+                "{} numéro {i}",
+                words[usize::try_from(i).unwrap_or(0) % words.len()]
+            );
+            occ("s", &format!("u{i}"), &title, &start, None)
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let counts = index
+        .record_success(run("s", "2026-01-01T00:00:00Z", occs))
+        .expect("run");
+    let write = started.elapsed();
+    assert_eq!(counts.new, 10_000);
+    let mut q = Query::from(utc("2026-03-01T00:00:00Z"));
+    q.to = Some(utc("2026-03-31T00:00:00Z"));
+    q.q = Some("theatre".into());
+    q.limit = 20;
+    let started = std::time::Instant::now();
+    let page = index.query(&q).expect("query");
+    let read = started.elapsed();
+    assert_eq!(page.events.len(), 20);
+    assert!(page.events.iter().all(|e| e.title.starts_with("Théâtre")));
+    // 30 days of one event every 53 minutes, a fifth of them theatre.
+    let expected = (0..10_000i64)
+        .filter(|i| i % 5 == 1)
+        .map(|i| base + Duration::minutes(i * 53))
+        .filter(|s| *s >= utc("2026-03-01T00:00:00Z") && *s < utc("2026-03-31T00:00:00Z"))
+        .count();
+    assert_eq!(page.total, expected);
+    eprintln!("10k events written in {write:?}; text + 30-day query in {read:?}");
+}

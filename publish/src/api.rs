@@ -1,0 +1,214 @@
+//! The JSON API: `/api/v1/events`, `/api/v1/events/{id}`, `/api/v1/sources`
+//! and `/healthz`, plus the helpers every handler uses (index calls on the
+//! blocking pool, JSON errors).
+
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::Utc;
+use chrono_tz::Tz;
+use index::{Index, IndexError};
+use model::Event;
+use serde::Serialize;
+
+use crate::cache::{self, CachePolicy};
+use crate::lang::localize;
+use crate::params::{self, ParamError, QueryDefaults};
+use crate::AppState;
+
+/// `{"error": message}` with `status`.
+pub fn json_error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(serde_json::json!({ "error": message.into() }))).into_response()
+}
+
+/// 400 `{"error": message, "parameter": name}`.
+pub fn param_error(e: ParamError) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(serde_json::json!({ "error": e.message, "parameter": e.parameter })),
+    )
+        .into_response()
+}
+
+/// 500 `{"error": "internal error"}`, the detail going to the log only.
+pub fn internal_error(context: &str, detail: &dyn std::fmt::Display) -> Response {
+    tracing::error!(context, error = %detail, "internal error");
+    json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+}
+
+/// Run a (synchronous) index call on the blocking pool; an error or a
+/// panic becomes a logged 500.
+pub async fn run_index<T, F>(index: &Arc<Index>, context: &'static str, f: F) -> Result<T, Response>
+where
+    T: Send + 'static,
+    F: FnOnce(&Index) -> Result<T, IndexError> + Send + 'static,
+{
+    let index = Arc::clone(index);
+    match tokio::task::spawn_blocking(move || f(&index)).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(internal_error(context, &e)),
+        Err(join) => Err(internal_error(context, &join)),
+    }
+}
+
+/// The aggregator's zone (UTC if the configuration names none we know;
+/// the configuration check rejects that anyway).
+pub fn aggregator_tz(state: &AppState) -> Tz {
+    state.config.timezone.parse::<Tz>().unwrap_or_else(|_| {
+        tracing::warn!(timezone = %state.config.timezone, "unknown aggregator time zone, using UTC");
+        Tz::UTC
+    })
+}
+
+/// An `Index` generation read without blocking the runtime for long (it is
+/// a counter).
+pub fn generation(state: &AppState) -> u64 {
+    state.index.generation()
+}
+
+#[derive(Serialize)]
+struct EventsPage {
+    events: Vec<Event>,
+    next_cursor: Option<String>,
+    total: usize,
+}
+
+/// `GET /api/v1/events`.
+pub async fn events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let generation = generation(&state);
+    let render = async {
+        let now = Utc::now();
+        let defaults = QueryDefaults {
+            from: now,
+            limit: 50,
+            languages: &state.config.languages,
+        };
+        let (query, lang) =
+            match params::parse_query_with(raw.as_deref(), aggregator_tz(&state), &defaults) {
+                Ok(parsed) => parsed,
+                Err(e) => return param_error(e),
+            };
+        let page = match run_index(&state.index, "events query", move |ix| ix.query(&query)).await
+        {
+            Ok(page) => page,
+            Err(response) => return response,
+        };
+        let mut events = page.events;
+        if let Some(lang) = &lang {
+            events.iter_mut().for_each(|e| localize(e, lang));
+        }
+        Json(EventsPage {
+            events,
+            next_cursor: page.next_cursor.map(|c| c.encode()),
+            total: page.total,
+        })
+        .into_response()
+    };
+    cache::by_generation(
+        generation,
+        &headers,
+        uri.path(),
+        raw.as_deref(),
+        CachePolicy::Revalidate,
+        render,
+    )
+    .await
+}
+
+/// `GET /api/v1/events/{id}`.
+pub async fn event(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let generation = generation(&state);
+    let render = async {
+        let lang = match params::parse_lang(raw.as_deref(), &state.config.languages) {
+            Ok(lang) => lang,
+            Err(e) => return param_error(e),
+        };
+        let lookup = id.clone();
+        match run_index(&state.index, "event lookup", move |ix| ix.event(&lookup)).await {
+            Ok(Some(mut event)) => {
+                if let Some(lang) = &lang {
+                    localize(&mut event, lang);
+                }
+                Json(event).into_response()
+            }
+            Ok(None) => json_error(StatusCode::NOT_FOUND, format!("no event with id {id}")),
+            Err(response) => response,
+        }
+    };
+    cache::by_generation(
+        generation,
+        &headers,
+        uri.path(),
+        raw.as_deref(),
+        CachePolicy::Revalidate,
+        render,
+    )
+    .await
+}
+
+/// `GET /api/v1/sources`, `next_run` from the scheduler.
+pub async fn sources(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let mut sources = match run_index(&state.index, "sources", |ix| ix.sources()).await {
+        Ok(s) => s,
+        Err(response) => return response,
+    };
+    {
+        let next = state.next_runs.read().unwrap_or_else(|e| e.into_inner());
+        for s in &mut sources {
+            s.next_run = next.get(&s.id).copied();
+        }
+    }
+    match serde_json::to_vec(&sources) {
+        Ok(body) => cache::by_body(
+            &headers,
+            CachePolicy::Revalidate,
+            StatusCode::OK,
+            "application/json",
+            body,
+        ),
+        Err(e) => internal_error("sources json", &e),
+    }
+}
+
+/// `GET /healthz`: 200 `{"status":"ok"}`, or 503 with the reason.
+pub async fn healthz(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let index = Arc::clone(&state.index);
+    let (status, body) = match tokio::task::spawn_blocking(move || index.health()).await {
+        Ok(Ok(())) => (StatusCode::OK, serde_json::json!({ "status": "ok" })),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                serde_json::json!({ "status": "error", "error": e.to_string() }),
+            )
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "health check panicked");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                serde_json::json!({ "status": "error", "error": "health check failed" }),
+            )
+        }
+    };
+    cache::by_body(
+        &headers,
+        CachePolicy::Revalidate,
+        status,
+        "application/json",
+        body.to_string().into_bytes(),
+    )
+}

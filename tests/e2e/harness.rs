@@ -1,0 +1,288 @@
+//! The end-to-end harness: a fixture server on 127.0.0.1 whose answers a
+//! test changes at will (body, status, delay, ETag), a configuration in a
+//! temporary folder pointing at it, the real pipeline, and the real router
+//! served on 127.0.0.1.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Path as AxPath, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use babillard::config::Config;
+use babillard::pipeline::{Pipeline, RunReport};
+use index::Index;
+use ingest::fetch::FetchPolicy;
+use publish::{AppState, NextRuns};
+
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+}
+
+pub fn read_fixture(rel: &str) -> Vec<u8> {
+    std::fs::read(fixture(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// What the fixture server answers for one path.
+#[derive(Clone, Debug)]
+pub struct Resource {
+    pub body: Vec<u8>,
+    pub content_type: String,
+    pub status: u16,
+    pub delay: Duration,
+    /// Answer ETag and honour If-None-Match.
+    pub etag: bool,
+}
+
+impl Resource {
+    pub fn ok(body: Vec<u8>, content_type: &str) -> Resource {
+        Resource {
+            body,
+            content_type: content_type.to_string(),
+            status: 200,
+            delay: Duration::ZERO,
+            etag: true,
+        }
+    }
+}
+
+#[derive(Default)]
+struct ServerState {
+    resources: HashMap<String, Resource>,
+    hits: HashMap<String, usize>,
+    not_modified: HashMap<String, usize>,
+}
+
+/// A fixture server on 127.0.0.1.
+#[derive(Clone)]
+pub struct FixtureServer {
+    pub base: String,
+    state: Arc<Mutex<ServerState>>,
+}
+
+impl FixtureServer {
+    pub async fn start() -> FixtureServer {
+        let state = Arc::new(Mutex::new(ServerState::default()));
+        let app = axum::Router::new()
+            .route("/{*path}", axum::routing::get(serve_fixture))
+            .with_state(Arc::clone(&state));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        FixtureServer {
+            base: format!("http://{addr}"),
+            state,
+        }
+    }
+
+    pub fn put(&self, path: &str, res: Resource) {
+        self.state.lock().unwrap().resources.insert(path.trim_start_matches('/').to_string(), res);
+    }
+
+    pub fn put_fixture(&self, path: &str, fixture_rel: &str, content_type: &str) {
+        self.put(path, Resource::ok(read_fixture(fixture_rel), content_type));
+    }
+
+    pub fn edit(&self, path: &str, f: impl FnOnce(&mut Resource)) {
+        let mut st = self.state.lock().unwrap();
+        let res = st.resources.get_mut(path.trim_start_matches('/')).expect("no such resource");
+        f(res);
+    }
+
+    pub fn hits(&self, path: &str) -> usize {
+        *self.state.lock().unwrap().hits.get(path.trim_start_matches('/')).unwrap_or(&0)
+    }
+
+    pub fn not_modified(&self, path: &str) -> usize {
+        *self.state.lock().unwrap().not_modified.get(path.trim_start_matches('/')).unwrap_or(&0)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/{}", self.base, path.trim_start_matches('/'))
+    }
+}
+
+async fn serve_fixture(
+    State(state): State<Arc<Mutex<ServerState>>>,
+    AxPath(path): AxPath<String>,
+    headers: HeaderMap,
+) -> Response {
+    let res = {
+        let mut st = state.lock().unwrap();
+        *st.hits.entry(path.clone()).or_default() += 1;
+        st.resources.get(&path).cloned()
+    };
+    let Some(res) = res else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    if !res.delay.is_zero() {
+        tokio::time::sleep(res.delay).await;
+    }
+    let status = StatusCode::from_u16(res.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if status != StatusCode::OK {
+        return (status, "fixture error").into_response();
+    }
+    let etag = format!("\"{:x}\"", fnv(&res.body));
+    if res.etag {
+        let inm = headers.get("if-none-match").and_then(|v| v.to_str().ok());
+        if inm == Some(etag.as_str()) {
+            *state.lock().unwrap().not_modified.entry(path).or_default() += 1;
+            let mut r = StatusCode::NOT_MODIFIED.into_response();
+            r.headers_mut().insert("etag", HeaderValue::from_str(&etag).unwrap());
+            return r;
+        }
+    }
+    let mut r = (StatusCode::OK, res.body).into_response();
+    r.headers_mut().insert("content-type", HeaderValue::from_str(&res.content_type).unwrap());
+    if res.etag {
+        r.headers_mut().insert("etag", HeaderValue::from_str(&etag).unwrap());
+    }
+    r
+}
+
+fn fnv(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in bytes {
+        h ^= *b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h
+}
+
+/// A configuration in a temporary folder, the index, the pipeline and the
+/// router.
+pub struct World {
+    pub dir: tempfile::TempDir,
+    pub config: Arc<Config>,
+    pub index: Arc<Index>,
+    pub pipeline: Arc<Pipeline>,
+}
+
+pub const AGGREGATOR: &str = r#"[aggregator]
+name = "Signé Laval (tests)"
+base_url = "https://agenda.example.org"
+timezone = "America/Toronto"
+languages = ["fr", "en"]
+horizon_days = 365
+allow_private_networks = true
+"#;
+
+pub const TAXONOMY: &str = r#"
+[[venue]]
+id = "maison-des-arts"
+name = "Maison des arts de Laval"
+aliases = ["MDA", "Salle Alfred-Pellan"]
+address = "1395, boulevard de la Concorde Ouest, Laval, QC H7N 5W1"
+city = "Laval"
+lat = 45.5605
+lon = -73.7130
+
+[[category]]
+slug = "musique"
+name = { fr = "Musique", en = "Music" }
+matches = ["music", "concert", "chanson", "musique"]
+
+[[category]]
+slug = "theatre"
+name = { fr = "Théâtre", en = "Theatre" }
+matches = ["théâtre", "theatre", "theater"]
+"#;
+
+/// The day the fixtures were made, as the pipeline's clock.
+pub fn fixture_now() -> chrono::DateTime<chrono::Utc> {
+    "2026-11-01T00:00:00Z".parse().unwrap()
+}
+
+/// A fast-failing fetch policy for tests on loopback.
+pub fn test_policy() -> FetchPolicy {
+    FetchPolicy {
+        allow_private_networks: true,
+        connect_timeout: Duration::from_secs(2),
+        total_timeout: Duration::from_secs(2),
+        max_body_bytes: 2 * 1024 * 1024,
+        max_retries: 1,
+        retry_base_delay: Duration::from_millis(10),
+        max_retry_wait: Duration::from_millis(100),
+        ..FetchPolicy::default()
+    }
+}
+
+impl World {
+    /// `sources` is the `[[source]]` part of a sources.toml.
+    pub fn new(sources: &str) -> World {
+        World::with_policy(sources, test_policy())
+    }
+
+    pub fn with_policy(sources: &str, policy: FetchPolicy) -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sources.toml");
+        let text = format!("{AGGREGATOR}\n{sources}\n{TAXONOMY}");
+        std::fs::write(&path, &text).unwrap();
+        let config = Arc::new(Config::parse(&text, &path).unwrap_or_else(|e| panic!("{e}")));
+        let index = Arc::new(Index::open(&dir.path().join("data")).unwrap());
+        let infos: Vec<index::SourceInfo> = config
+            .sources
+            .iter()
+            .map(|s| index::SourceInfo {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                kind: s.kind.map(|k| k.as_str().to_string()),
+                url: s.url.clone(),
+            })
+            .collect();
+        index.sync_sources(&infos).unwrap();
+        let pipeline = Pipeline::with_policy(Arc::clone(&config), Arc::clone(&index), policy).unwrap();
+        // The fixtures' dates are fixed: run as on the day they were made.
+        let pipeline = Arc::new(pipeline.at(fixture_now()));
+        World {
+            dir,
+            config,
+            index,
+            pipeline,
+        }
+    }
+
+    pub async fn ingest(&self) -> Vec<RunReport> {
+        self.pipeline.ingest(&[], |_| {}).await
+    }
+
+    pub async fn ingest_one(&self, id: &str) -> RunReport {
+        let mut r = self.pipeline.ingest(&[id.to_string()], |_| {}).await;
+        assert_eq!(r.len(), 1);
+        r.remove(0)
+    }
+
+    /// Serve the real router on 127.0.0.1; returns its base URL.
+    pub async fn serve(&self) -> String {
+        let state = AppState {
+            index: Arc::clone(&self.index),
+            config: Arc::new(self.config.publish_config()),
+            next_runs: NextRuns::default(),
+        };
+        let app = publish::router(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        format!("http://{addr}")
+    }
+}
+
+/// An HTTP client for the tests (plain http on loopback).
+pub fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder().build().unwrap()
+}
+
+pub async fn get_json(url: &str) -> (u16, serde_json::Value) {
+    let r = client().get(url).send().await.unwrap();
+    let status = r.status().as_u16();
+    let body = r.text().await.unwrap();
+    let json = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{url}: not JSON ({e}): {body}"));
+    (status, json)
+}

@@ -1,0 +1,10 @@
+//! End-to-end tests, one binary: fixture sources served on 127.0.0.1, the
+//! real pipeline into a real SQLite store and tantivy index, the real router
+//! on 127.0.0.1, the real `babillard` binary, and the parsers real calendar
+//! apps use. Nothing reaches beyond loopback.
+
+mod api;
+mod cli;
+mod harness;
+mod ics_golden;
+mod pipeline;
