@@ -401,6 +401,7 @@ pub(crate) fn apply_success(
 ) -> StoreResult<(RunCounts, ChangeSet)> {
     let source = run.source.as_str();
     let at = ts(run.at);
+    let t0 = std::time::Instant::now();
     ensure_source(tx, &run.source)?;
 
     // Records: upsert what is listed, drop what is not.
@@ -433,6 +434,7 @@ pub(crate) fn apply_success(
         }
     }
 
+    eprintln!("records {:?}", t0.elapsed());
     // Occurrences: the last one of a duplicated id wins.
     let mut warnings = run.warnings.clone();
     let mut latest: HashMap<&str, &Occurrence> = HashMap::new();
@@ -504,7 +506,9 @@ pub(crate) fn apply_success(
         }
     }
 
+    eprintln!("occurrences {:?}", t0.elapsed());
     let changes = rebuild_events(tx, &touched, run.at)?;
+    eprintln!("events {:?}", t0.elapsed());
     let counts = RunCounts {
         found: occurrence_count(tx, source)?,
         new: changes.new,

@@ -1062,3 +1062,69 @@ fn ten_thousand_events_index_and_query_quickly() {
     assert_eq!(page.total, expected);
     eprintln!("10k events written in {write:?}; text + 30-day query in {read:?}");
 }
+
+/// The performance targets; meaningful in release:
+/// `cargo test -p index --release -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn hundred_thousand_events_perf() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path(), &["s"]);
+    let base = utc("2026-01-01T00:00:00Z");
+    let words = [
+        "Concert",
+        "Théâtre",
+        "Exposition",
+        "Conférence",
+        "Atelier",
+        "Danse",
+        "Cinéma",
+    ];
+    let make = |batch: i64| -> Vec<Occurrence> {
+        (batch * 10_000..(batch + 1) * 10_000)
+            .map(|i| {
+                let start = (base + Duration::minutes(i * 5)).to_rfc3339();
+                let word = words[usize::try_from(i).unwrap_or(0) % words.len()];
+                let mut o = occ("s", &format!("u{i}"), &format!("{word} {i}"), &start, None);
+                o.event.description = Some(format!(
+                    "Une soirée de {word} à la Maison des arts, avec des artistes d'ici. Billets en vente."
+                ));
+                with_categories(o, &["musique"])
+            })
+            .collect()
+    };
+    let mut all = Vec::new();
+    let mut first = None;
+    for batch in 0..10 {
+        all.extend(make(batch));
+        let started = std::time::Instant::now();
+        index
+            .record_success(run("s", "2026-01-01T00:00:00Z", all.clone()))
+            .expect("run");
+        let took = started.elapsed();
+        if batch == 0 {
+            first = Some(took);
+        }
+        eprintln!("run with {} events (10k new): {took:?}", all.len());
+    }
+    eprintln!("first 10k: {:?}", first);
+    let mut times = Vec::new();
+    for day in 0..50i64 {
+        let mut q = Query::from(base + Duration::days(day * 7));
+        q.to = Some(base + Duration::days(day * 7 + 30));
+        q.q = Some("théâtre".into());
+        q.limit = 20;
+        let started = std::time::Instant::now();
+        let page = index.query(&q).expect("query");
+        times.push(started.elapsed());
+        assert!(page.events.len() <= 20);
+    }
+    times.sort();
+    eprintln!(
+        "text + 30 days, top 20: p50 {:?}, p95 {:?}",
+        times[25], times[47]
+    );
+    let started = std::time::Instant::now();
+    let n = index.reindex().expect("reindex");
+    eprintln!("reindex of {n}: {:?}", started.elapsed());
+}

@@ -946,13 +946,15 @@ mod tests {
         }
     }
 
+    type Expected = Option<(TimeValue, Option<TimeValue>)>;
+
     fn reference() -> NaiveDate {
         d(2026, 11, 15)
     }
 
     #[test]
     fn find_date_table() {
-        let cases: Vec<(&str, Option<(TimeValue, Option<TimeValue>)>)> = vec![
+        let cases: Vec<(&str, Expected)> = vec![
             // French, full.
             (
                 "le samedi 5 décembre 2026 à 20 h",
@@ -1242,5 +1244,81 @@ mod tests {
             parse_with_format_on("5 décembre 2030", "%d %B %Y", reference()),
             Some(date(2030, 12, 5))
         );
+    }
+
+    #[test]
+    fn random_token_soup_never_panics_and_ranges_never_go_backwards() {
+        const VOCAB: &[&str] = &[
+            "5",
+            "12",
+            "2026",
+            "décembre",
+            "au",
+            "-",
+            "h",
+            "à",
+            " ",
+            ":",
+            "/",
+            "pm",
+            "du",
+            "30",
+            "1er",
+            "samedi",
+            ",",
+            "midi",
+            "et",
+            "99",
+            "0",
+            "31",
+            "févr",
+            ".",
+            "'",
+            "Dec",
+            "to",
+            "29",
+            "février",
+            "24",
+            "am",
+            "jusqu",
+            "de",
+            "23",
+            "59",
+            "1999",
+            "05",
+        ];
+        const FORMATS: &[&str] = &[
+            "%d %B %Y %H h %M",
+            "%B %d, %Y %I:%M %p",
+            "%d/%m/%y",
+            "%A %e %b",
+        ];
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..20_000 {
+            let len = 1 + (next() % 9) as usize;
+            let text: String = (0..len)
+                .map(|_| VOCAB[(next() % VOCAB.len() as u64) as usize])
+                .collect::<Vec<_>>()
+                .join(if next() % 2 == 0 { " " } else { "" });
+            if let Some(found) = find_date(&text, reference()) {
+                if let Some(end) = &found.end {
+                    assert!(
+                        end.as_written() >= found.start.as_written(),
+                        "{text:?}: {found:?}"
+                    );
+                    assert_eq!(end.is_date(), found.start.is_date(), "{text:?}");
+                }
+            }
+            for format in FORMATS {
+                let _ = parse_with_format(&text, format);
+                let _ = parse_with_format_on(&text, format, reference());
+            }
+        }
     }
 }

@@ -33,7 +33,10 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> String {
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => text.to_owned(),
-        Err(_) => WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned(),
+        Err(_) => WINDOWS_1252
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned(),
     }
 }
 
@@ -160,7 +163,9 @@ fn label_after_equals(bytes: &[u8]) -> Option<&'static Encoding> {
     let rest = bytes.get(i..)?;
     let len = rest
         .iter()
-        .position(|&b| matches!(b, b'"' | b'\'' | b';' | b'>' | b'/' | b'?') || b.is_ascii_whitespace())
+        .position(|&b| {
+            matches!(b, b'"' | b'\'' | b';' | b'>' | b'/' | b'?') || b.is_ascii_whitespace()
+        })
         .unwrap_or(rest.len());
     encoding_for_label(rest.get(..len)?)
 }
@@ -188,7 +193,10 @@ mod tests {
     #[test]
     fn bom_wins_over_the_header() {
         assert_eq!(
-            decode(b"\xef\xbb\xbf\xc3\xa9", Some("text/html; charset=iso-8859-1")),
+            decode(
+                b"\xef\xbb\xbf\xc3\xa9",
+                Some("text/html; charset=iso-8859-1")
+            ),
             "é"
         );
     }
@@ -204,7 +212,10 @@ mod tests {
             "Théâtre d'été"
         );
         // A header charset wins over valid UTF-8 bytes.
-        assert_eq!(decode(b"\xc3\xa9", Some("text/plain; charset=latin1")), "Ã©");
+        assert_eq!(
+            decode(b"\xc3\xa9", Some("text/plain; charset=latin1")),
+            "Ã©"
+        );
     }
 
     #[test]
@@ -215,7 +226,8 @@ mod tests {
 
     #[test]
     fn meta_charset_is_used() {
-        let mut page = b"<!doctype html><html><head><meta charset=\"iso-8859-1\"></head><body>".to_vec();
+        let mut page =
+            b"<!doctype html><html><head><meta charset=\"iso-8859-1\"></head><body>".to_vec();
         page.extend_from_slice(LATIN);
         assert!(decode(&page, None).ends_with("<body>Théâtre d'été"));
     }
@@ -239,7 +251,10 @@ mod tests {
         doc.extend_from_slice(LATIN);
         assert!(decode(&doc, None).ends_with("<title>Théâtre d'été"));
         let single = b"<?xml version='1.0' encoding='utf-8'?><a>\xc3\xa9</a>";
-        assert_eq!(decode(single, None), "<?xml version='1.0' encoding='utf-8'?><a>é</a>");
+        assert_eq!(
+            decode(single, None),
+            "<?xml version='1.0' encoding='utf-8'?><a>é</a>"
+        );
     }
 
     #[test]
@@ -260,7 +275,10 @@ mod tests {
     fn utf8_first_order() {
         // Valid UTF-8 wins over a wrong header.
         assert_eq!(
-            decode_utf8_first(b"\xc3\xa9".to_vec(), Some("text/calendar; charset=iso-8859-1")),
+            decode_utf8_first(
+                b"\xc3\xa9".to_vec(),
+                Some("text/calendar; charset=iso-8859-1")
+            ),
             "é"
         );
         // Invalid UTF-8: the header's charset.
@@ -273,14 +291,20 @@ mod tests {
         );
         assert_eq!(decode_utf8_first(LATIN.to_vec(), None), "Théâtre d'été");
         // The BOM first, and stripped.
-        assert_eq!(decode_utf8_first(b"\xef\xbb\xbfBEGIN".to_vec(), None), "BEGIN");
+        assert_eq!(
+            decode_utf8_first(b"\xef\xbb\xbfBEGIN".to_vec(), None),
+            "BEGIN"
+        );
         assert_eq!(decode_utf8_first(vec![0xFF, 0xFE, b'B', 0], None), "B");
     }
 
     #[test]
     fn content_type_parsing() {
         assert_eq!(charset_from_content_type("text/calendar"), None);
-        assert_eq!(charset_from_content_type("text/calendar; Charset = UTF-8"), Some(UTF_8));
+        assert_eq!(
+            charset_from_content_type("text/calendar; Charset = UTF-8"),
+            Some(UTF_8)
+        );
         assert_eq!(
             charset_from_content_type("text/html; x=1; charset='latin1'"),
             Some(WINDOWS_1252)

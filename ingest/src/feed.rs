@@ -49,6 +49,7 @@ const NS_ATOM: &str = "http://www.w3.org/2005/atom";
 const NS_RSS1: &str = "http://purl.org/rss/1.0/";
 const NS_RSS090: &str = "http://my.netscape.com/rdf/simple/0.9/";
 const NS_RSS2: &str = "http://backend.userland.com/rss2";
+const NS_MEDIA: &str = "http://search.yahoo.com/mrss";
 
 /// Parse one document of this kind.
 pub fn parse(bytes: &[u8], ctx: &ParseContext) -> Result<Parsed, ParseError> {
@@ -80,7 +81,10 @@ fn decode(bytes: &[u8], content_type: Option<&str>) -> String {
     } else if let Some(enc) = declared_encoding(bytes) {
         if enc == encoding_rs::UTF_8 && std::str::from_utf8(bytes).is_err() {
             // Declared UTF-8 but is not: the usual culprit is Windows-1252.
-            encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned()
+            encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(bytes)
+                .0
+                .into_owned()
         } else {
             enc.decode_without_bom_handling(bytes).0.into_owned()
         }
@@ -108,7 +112,10 @@ fn declared_encoding(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
 }
 
 fn rewrite_declaration(text: String) -> String {
-    let start = text.len() - text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']).len();
+    let start = text.len()
+        - text
+            .trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n'])
+            .len();
     let rest = text.get(start..).unwrap_or_default();
     if !rest.starts_with("<?xml") {
         return text;
@@ -170,7 +177,9 @@ pub(crate) fn parse_iso(s: &str) -> Option<TimeValue> {
     if s.ends_with(['Z', 'z']) {
         let body = s.get(..s.len() - 1)?;
         let local = naive_datetime(body)?;
-        return Some(TimeValue::Utc { at: local.and_utc() });
+        return Some(TimeValue::Utc {
+            at: local.and_utc(),
+        });
     }
     if let Ok(at) = DateTime::parse_from_rfc3339(s) {
         return Some(TimeValue::Offset { at });
@@ -257,7 +266,10 @@ fn parse_xml(text: &str, ctx: &ParseContext) -> Result<Parsed, Option<ParseError
         Root::Feed => {}
         Root::Other => return Err(None),
         Root::None => {
-            let lower = text.get(..text.len().min(4096)).unwrap_or(text).to_ascii_lowercase();
+            let lower = text
+                .get(..text.len().min(4096))
+                .unwrap_or(text)
+                .to_ascii_lowercase();
             if lower.contains("<rss") || lower.contains("<feed") || lower.contains("<rdf:rdf") {
                 return Err(Some(ParseError::Malformed {
                     line: None,
@@ -455,7 +467,9 @@ struct ItemExt {
     lat: Option<String>,
     lon: Option<String>,
     lang: Option<String>,
+    /// media:content (image), media:thumbnail, or JSON Feed `image`.
     image: Option<String>,
+    image_from_content: bool,
 }
 
 #[derive(Debug, Default)]
@@ -471,6 +485,7 @@ enum Ns {
     GeoRss,
     Geo,
     Atom,
+    Media,
     Plain,
     Other,
 }
@@ -481,11 +496,15 @@ fn ns_kind(resolved: &ResolveResult<'_>) -> Ns {
         ResolveResult::Bound(ns) => String::from_utf8_lossy(ns.as_ref()).to_ascii_lowercase(),
         // An undeclared prefix: go by the usual prefix.
         ResolveResult::Unknown(prefix) => {
-            return match String::from_utf8_lossy(prefix).to_ascii_lowercase().as_str() {
+            return match String::from_utf8_lossy(prefix)
+                .to_ascii_lowercase()
+                .as_str()
+            {
                 "ev" => Ns::Ev,
                 "xcal" => Ns::Xcal,
                 "georss" => Ns::GeoRss,
                 "geo" => Ns::Geo,
+                "media" => Ns::Media,
                 _ => Ns::Other,
             }
         }
@@ -496,6 +515,7 @@ fn ns_kind(resolved: &ResolveResult<'_>) -> Ns {
         u if u == NS_GEORSS => Ns::GeoRss,
         u if u == NS_GEO.trim_end_matches('#') || u == NS_GEO => Ns::Geo,
         u if u == NS_ATOM => Ns::Atom,
+        u if u == NS_MEDIA => Ns::Media,
         u if u == NS_RSS1.trim_end_matches('/')
             || u == NS_RSS090.trim_end_matches('/')
             || u == NS_RSS2 =>
@@ -557,11 +577,7 @@ fn scan_xml(text: &str) -> DocExt {
     let mut depth = 0usize;
     let mut item: Option<(usize, ItemExt)> = None;
     let mut capture: Option<(usize, Field, String)> = None;
-    loop {
-        let (resolved, event) = match reader.read_resolved_event() {
-            Ok(pair) => pair,
-            Err(_) => break,
-        };
+    while let Ok((resolved, event)) = reader.read_resolved_event() {
         let ns = ns_kind(&resolved);
         match event {
             XmlEvent::Start(e) => {
@@ -587,6 +603,8 @@ fn scan_xml(text: &str) -> DocExt {
                             let direct = depth == *item_depth + 1;
                             if ns == Ns::Atom && local.as_ref() == b"link" {
                                 atom_link(&e, ext);
+                            } else if ns == Ns::Media {
+                                media_image(&e, ext);
                             } else if ns == Ns::Xcal && local.as_ref() == b"location" {
                                 // xCal may nest the address in parameters.
                                 if let Some(a) = attr(&e, b"altrep") {
@@ -605,6 +623,8 @@ fn scan_xml(text: &str) -> DocExt {
                     let local = e.local_name();
                     if ns == Ns::Atom && local.as_ref() == b"link" {
                         atom_link(&e, ext);
+                    } else if ns == Ns::Media {
+                        media_image(&e, ext);
                     }
                 }
             }
@@ -673,6 +693,28 @@ fn atom_link(e: &quick_xml::events::BytesStart<'_>, ext: &mut ItemExt) {
     }
 }
 
+/// `media:content` of an image (by `medium` or `type`) wins over a
+/// `media:thumbnail` (feed-rs drops a thumbnail that has no content).
+fn media_image(e: &quick_xml::events::BytesStart<'_>, ext: &mut ItemExt) {
+    let Some(url) = attr(e, b"url") else {
+        return;
+    };
+    match e.local_name().as_ref() {
+        b"content" => {
+            let medium = attr(e, b"medium");
+            let kind = attr(e, b"type");
+            let is_image = medium.as_deref() == Some("image")
+                || kind.as_deref().is_some_and(|t| t.starts_with("image/"));
+            if is_image && !ext.image_from_content {
+                ext.image = Some(url);
+                ext.image_from_content = true;
+            }
+        }
+        b"thumbnail" if ext.image.is_none() => ext.image = Some(url),
+        _ => {}
+    }
+}
+
 fn store(ext: &mut ItemExt, field: Field, value: String) {
     let value = value.trim().to_string();
     if value.is_empty() {
@@ -705,8 +747,14 @@ fn store(ext: &mut ItemExt, field: Field, value: String) {
 
 fn finish(mut ext: ItemExt) -> ItemExt {
     if ext.geo.is_none() {
-        let lat = ext.lat.as_deref().and_then(|s| s.trim().parse::<f64>().ok());
-        let lon = ext.lon.as_deref().and_then(|s| s.trim().parse::<f64>().ok());
+        let lat = ext
+            .lat
+            .as_deref()
+            .and_then(|s| s.trim().parse::<f64>().ok());
+        let lon = ext
+            .lon
+            .as_deref()
+            .and_then(|s| s.trim().parse::<f64>().ok());
         if let (Some(lat), Some(lon)) = (lat, lon) {
             ext.geo = GeoPoint::new(lat, lon);
         }
@@ -908,7 +956,8 @@ fn build(
     let empty = ItemExt::default();
     for (index, entry) in feed.entries.iter().enumerate() {
         let link = entry_link(entry);
-        let ext = match_ext(index, entry, link.as_deref(), exts, same_count, &ctx.url).unwrap_or(&empty);
+        let ext =
+            match_ext(index, entry, link.as_deref(), exts, same_count, &ctx.url).unwrap_or(&empty);
         let lang = ext
             .lang
             .clone()
@@ -969,7 +1018,11 @@ fn item(
         .map(|p| p.date_naive())
         .unwrap_or(ctx.today);
 
-    let mut record = RawEvent::new(uid.clone(), title.clone(), TimeValue::Date { date: ctx.today });
+    let mut record = RawEvent::new(
+        uid.clone(),
+        title.clone(),
+        TimeValue::Date { date: ctx.today },
+    );
     record.description = description.clone();
     record.url = link.clone();
     record.language = language;
@@ -981,7 +1034,13 @@ fn item(
     record.categories = entry
         .categories
         .iter()
-        .map(|c| c.label.clone().unwrap_or_else(|| c.term.clone()).trim().to_string())
+        .map(|c| {
+            c.label
+                .clone()
+                .unwrap_or_else(|| c.term.clone())
+                .trim()
+                .to_string()
+        })
         .filter(|c| !c.is_empty())
         .collect();
     if let Some(kind) = &ext.kind {
@@ -992,16 +1051,18 @@ fn item(
 
     // (1) The event module or xCal.
     if let Some(start) = &ext.start {
-        let found = parse_iso(start).map(|s| (s, None)).or_else(|| {
-            datetext::find_date(start, reference).map(|f| (f.start, f.end))
-        });
+        let found = parse_iso(start)
+            .map(|s| (s, None))
+            .or_else(|| datetext::find_date(start, reference).map(|f| (f.start, f.end)));
         match found {
             Some((start, text_end)) => {
                 record.start = start;
                 record.end = ext
                     .end
                     .as_deref()
-                    .and_then(|e| parse_iso(e).or_else(|| datetext::find_date(e, reference).map(|f| f.start)))
+                    .and_then(|e| {
+                        parse_iso(e).or_else(|| datetext::find_date(e, reference).map(|f| f.start))
+                    })
                     .or(text_end);
                 parsed.events.push(record);
                 return;
@@ -1042,7 +1103,11 @@ fn item(
 
 fn image_of(entry: &Entry, ext: &ItemExt, description: Option<&str>, base: &str) -> Option<String> {
     let is_image_url = |u: &str| {
-        let path = u.split(['?', '#']).next().unwrap_or_default().to_ascii_lowercase();
+        let path = u
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         [".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".svg"]
             .iter()
             .any(|ext| path.ends_with(ext))
@@ -1071,13 +1136,18 @@ fn first_img_src(html: &str) -> Option<String> {
     let mut from = 0;
     while let Some(pos) = lower.get(from..).and_then(|s| s.find("<img")) {
         let start = from + pos;
-        let end = lower.get(start..).and_then(|s| s.find('>')).map_or(lower.len(), |e| start + e);
+        let end = lower
+            .get(start..)
+            .and_then(|s| s.find('>'))
+            .map_or(lower.len(), |e| start + e);
         let tag = lower.get(start..end).unwrap_or_default();
         if let Some(src_pos) = find_attr(tag, "src") {
             let raw = html.get(start + src_pos..end).unwrap_or_default();
             let value = match raw.chars().next() {
                 Some(q @ ('"' | '\'')) => raw.get(1..).and_then(|r| r.split(q).next()),
-                _ => raw.split(|c: char| c.is_whitespace() || c == '>' || c == '/').next(),
+                _ => raw
+                    .split(|c: char| c.is_whitespace() || c == '>' || c == '/')
+                    .next(),
             };
             if let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) {
                 return Some(v.replace("&amp;", "&"));

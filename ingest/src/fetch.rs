@@ -311,7 +311,7 @@ impl FetchClient {
             return Err(FetchError::TooLarge { url: shown, limit });
         }
         let mut body = Vec::new();
-        let mut capped = (&mut file).take(limit as u64 + 1);
+        let mut capped = (&mut file).take((limit as u64).saturating_add(1));
         capped.read_to_end(&mut body).await.map_err(io_err)?;
         if body.len() > limit {
             return Err(FetchError::TooLarge { url: shown, limit });

@@ -152,12 +152,18 @@ pub fn parse(bytes: &[u8], ctx: &ParseContext) -> Result<Parsed, ParseError> {
 
 /// HTML, or at least not another kind we know (an HTML fragment passes).
 fn looks_like_html(bytes: &[u8], text: &str, content_type: Option<&str>) -> bool {
-    let head: String = text.chars().take(2048).collect::<String>().to_ascii_lowercase();
+    let head: String = text
+        .chars()
+        .take(2048)
+        .collect::<String>()
+        .to_ascii_lowercase();
     if head.contains("<html") || head.contains("<!doctype html") || head.contains("<body") {
         return true;
     }
-    if crate::sniff::sniff(bytes, content_type).is_some() {
-        return false;
+    match crate::sniff::sniff(bytes, content_type) {
+        Some(crate::SourceKind::Html) => return true,
+        Some(_) => return false,
+        None => {}
     }
     let t = head.trim_start_matches('\u{feff}').trim_start();
     !(t.starts_with('{') || t.starts_with('[') || t.starts_with("<?xml")) && t.contains('<')
@@ -166,10 +172,7 @@ fn looks_like_html(bytes: &[u8], text: &str, content_type: Option<&str>) -> bool
 /// The 1-based line where a script's text starts in the page.
 fn line_of(source: &str, raw: &str) -> Option<usize> {
     let probe = raw.trim_start();
-    let end = probe
-        .char_indices()
-        .nth(60)
-        .map_or(probe.len(), |(i, _)| i);
+    let end = probe.char_indices().nth(60).map_or(probe.len(), |(i, _)| i);
     let probe = probe.get(..end)?;
     if probe.is_empty() {
         return None;
@@ -210,20 +213,14 @@ impl<'a> Scan<'a> {
         for el in doc.root_element().descendent_elements() {
             let v = el.value();
             match v.name() {
-                "script" => {
-                    if v.attr("type").is_some_and(jsonld::is_jsonld_type) {
-                        scan.scripts.push(el);
-                    }
+                "script" if v.attr("type").is_some_and(jsonld::is_jsonld_type) => {
+                    scan.scripts.push(el);
                 }
-                "base" => {
-                    if scan.base_href.is_none() {
-                        scan.base_href = v.attr("href");
-                    }
+                "base" if scan.base_href.is_none() => {
+                    scan.base_href = v.attr("href");
                 }
-                "html" => {
-                    if scan.lang.is_none() {
-                        scan.lang = v.attr("lang").or_else(|| v.attr("xml:lang"));
-                    }
+                "html" if scan.lang.is_none() => {
+                    scan.lang = v.attr("lang").or_else(|| v.attr("xml:lang"));
                 }
                 "link" | "a" => {
                     if let (Some(rank), Some(href)) = (next_rank_of(el), v.attr("href")) {
@@ -348,11 +345,17 @@ fn finish(found: Vec<Candidate>) -> Vec<RawEvent> {
             (None, Some(url)) => url.clone(),
             (None, None) => model::ids::fallback_uid(
                 &ev.title,
-                &ev.start.as_written().format("%Y-%m-%dT%H:%M:%S").to_string(),
+                &ev.start
+                    .as_written()
+                    .format("%Y-%m-%dT%H:%M:%S")
+                    .to_string(),
                 ev.location.as_deref().unwrap_or(""),
             ),
         };
-        if !events.iter().any(|e| e.uid == ev.uid && e.start == ev.start) {
+        if !events
+            .iter()
+            .any(|e| e.uid == ev.uid && e.start == ev.start)
+        {
             events.push(ev);
         }
     }
@@ -372,4 +375,370 @@ fn finish(found: Vec<Candidate>) -> Vec<RawEvent> {
         }
     }
     events
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::Selectors;
+    use chrono::NaiveDate;
+    use serde_json::json;
+    use std::path::PathBuf;
+
+    fn fixtures() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/html")
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 15).unwrap_or_default()
+    }
+
+    fn ctx(url: &str, selectors: Option<Selectors>) -> ParseContext {
+        ParseContext {
+            content_type: Some("text/html".into()),
+            url: url.into(),
+            lang: None,
+            selectors,
+            today: today(),
+        }
+    }
+
+    /// The links as the expected files write them.
+    pub(crate) fn links_json(links: &[Link]) -> Value {
+        Value::Array(
+            links
+                .iter()
+                .map(|l| match l {
+                    Link::NextPage(u) => json!({ "next_page": u }),
+                    Link::Detail { url, uid } => json!({ "detail": { "url": url, "uid": uid } }),
+                })
+                .collect(),
+        )
+    }
+
+    /// Compare a parse with `NAME.expected.json`: every key an expected event
+    /// names must match (a missing field is null).
+    pub(crate) fn check(name: &str, parsed: &Parsed, expected: &Value) {
+        let events = expected["events"].as_array().cloned().unwrap_or_default();
+        let actual: Vec<Value> = parsed
+            .events
+            .iter()
+            .map(|e| serde_json::to_value(e).unwrap_or_default())
+            .collect();
+        let dump = serde_json::to_string_pretty(&actual).unwrap_or_default();
+        assert_eq!(
+            events.len(),
+            actual.len(),
+            "{name}: event count; got {dump}"
+        );
+        for (i, (want, got)) in events.iter().zip(&actual).enumerate() {
+            for (k, v) in want.as_object().into_iter().flatten() {
+                let g = got.get(k).cloned().unwrap_or(Value::Null);
+                assert_eq!(&g, v, "{name}: event {i} field {k}; got {dump}");
+            }
+        }
+        let undated: Vec<Value> = parsed.undated.iter().map(|e| json!(e.uid)).collect();
+        assert_eq!(
+            Value::Array(undated),
+            expected["undated"],
+            "{name}: undated"
+        );
+        assert_eq!(
+            links_json(&parsed.links),
+            expected["links"],
+            "{name}: links"
+        );
+        if let Some(n) = expected.get("warnings").and_then(Value::as_u64) {
+            assert_eq!(
+                parsed.warnings.len() as u64,
+                n,
+                "{name}: warnings {:?}",
+                parsed.warnings
+            );
+        }
+    }
+
+    fn run_fixture(name: &str) {
+        let dir = fixtures();
+        let bytes = std::fs::read(dir.join(format!("{name}.html"))).unwrap_or_default();
+        assert!(!bytes.is_empty(), "{name}.html is missing");
+        let expected: Value = serde_json::from_slice(
+            &std::fs::read(dir.join(format!("{name}.expected.json"))).unwrap_or_default(),
+        )
+        .unwrap_or_default();
+        let selectors = expected
+            .get("selectors")
+            .and_then(|s| serde_json::from_value::<Selectors>(s.clone()).ok());
+        let url = expected["url"].as_str().unwrap_or("https://example.org/");
+        let parsed = match parse(&bytes, &ctx(url, selectors)) {
+            Ok(p) => p,
+            Err(e) => panic!("{name}: {e}"),
+        };
+        check(name, &parsed, &expected);
+    }
+
+    #[test]
+    fn wordpress_tec_event_page() {
+        run_fixture("wordpress_tec_event_page");
+    }
+
+    #[test]
+    fn drupal_listing_jsonld_graph() {
+        run_fixture("drupal_listing_jsonld_graph");
+    }
+
+    #[test]
+    fn wix_page_jsonld_array() {
+        run_fixture("wix_page_jsonld_array");
+    }
+
+    #[test]
+    fn municipal_site_microdata() {
+        run_fixture("municipal_site_microdata");
+    }
+
+    #[test]
+    fn artist_run_centre_hevent() {
+        run_fixture("artist_run_centre_hevent");
+    }
+
+    /// Needs `datetext::parse_with_format` for the dates written in words.
+    #[test]
+    fn hand_made_listing() {
+        run_fixture("hand_made_listing");
+    }
+
+    #[test]
+    fn festival_subevents() {
+        run_fixture("festival_subevents");
+    }
+
+    #[test]
+    fn theatre_listing_titles_only() {
+        run_fixture("theatre_listing_titles_only");
+    }
+
+    #[test]
+    fn other_kinds_are_refused() {
+        let c = ctx("https://example.org/", None);
+        for body in [
+            &b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"[..],
+            b"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel></channel></rss>",
+            b"{\"events\": []}",
+            b"just some text",
+        ] {
+            match parse(body, &c) {
+                Err(ParseError::WrongKind { expected, .. }) => assert_eq!(expected, "an HTML page"),
+                other => panic!("{:?}: {other:?}", String::from_utf8_lossy(body)),
+            }
+        }
+        assert_eq!(parse(b"", &c), Ok(Parsed::default()));
+        assert_eq!(parse(b"  \n", &c), Ok(Parsed::default()));
+        let fragment = parse(b"<div class=\"h-event\"><span class=\"p-name\">X</span><time class=\"dt-start\" datetime=\"2026-12-01\"></time></div>", &c);
+        assert_eq!(fragment.map(|p| p.events.len()), Ok(1));
+    }
+
+    #[test]
+    fn a_bad_selector_names_itself() {
+        let sel = Selectors {
+            event: Some("article.event".into()),
+            title: Some("h2[".into()),
+            ..Selectors::default()
+        };
+        match parse(
+            b"<html><body></body></html>",
+            &ctx("https://example.org/", Some(sel)),
+        ) {
+            Err(ParseError::Malformed { message, .. }) => {
+                assert!(
+                    message.contains("title") && message.contains("h2["),
+                    "{message}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        let sel = Selectors {
+            event: Some("..".into()),
+            ..Selectors::default()
+        };
+        assert!(matches!(
+            parse(b"<html></html>", &ctx("https://example.org/", Some(sel))),
+            Err(ParseError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn a_detail_page_read_with_selectors_is_one_event_with_the_page_url() {
+        let sel = Selectors {
+            event: Some("article.event".into()),
+            title: Some("h1".into()),
+            start: Some(".quand time@datetime".into()),
+            location: Some(".salle".into()),
+            ..Selectors::default()
+        };
+        let page = b"<html><body><h1>Hamlet</h1><p class=quand><time datetime=\"2027-02-03T20:00\">3 fevrier</time></p><p class=salle>Grande salle</p></body></html>";
+        let url = "https://theatredesmuses.example/spectacles/hamlet?saison=2026";
+        let parsed = parse(page, &ctx(url, Some(sel))).unwrap_or_default();
+        assert_eq!(parsed.events.len(), 1);
+        assert_eq!(parsed.events[0].uid, url);
+        assert_eq!(parsed.events[0].location.as_deref(), Some("Grande salle"));
+    }
+
+    #[test]
+    fn structured_data_wins_and_selectors_fill_the_gaps() {
+        let sel = Selectors {
+            event: Some("article".into()),
+            title: Some("h2".into()),
+            start: Some("time@datetime".into()),
+            image: Some("img@src".into()),
+            location: Some(".lieu".into()),
+            ..Selectors::default()
+        };
+        let page = br#"<html><head><script type="application/ld+json">
+            {"@type":"Event","name":"Concert","startDate":"2026-12-05T20:00","location":"Salle A"}
+            </script></head><body>
+            <article><h2>concert</h2><time datetime="2026-12-05T20:00"></time><p class=lieu>Autre salle</p><img src="/a.jpg"></article>
+            </body></html>"#;
+        let parsed = parse(page, &ctx("https://example.org/p", Some(sel))).unwrap_or_default();
+        assert_eq!(parsed.events.len(), 1, "{:?}", parsed.events);
+        let ev = &parsed.events[0];
+        assert_eq!(ev.title, "Concert");
+        assert_eq!(ev.location.as_deref(), Some("Salle A"));
+        assert_eq!(ev.image.as_deref(), Some("https://example.org/a.jpg"));
+    }
+
+    #[test]
+    fn one_url_with_several_dates_gets_the_start_in_its_uid() {
+        let page = br#"<html><script type="application/ld+json">[
+            {"@type":"TheaterEvent","name":"Hamlet","url":"/hamlet","startDate":"2027-02-03T20:00"},
+            {"@type":"TheaterEvent","name":"Hamlet","url":"/hamlet","startDate":"2027-02-04T20:00"},
+            {"@type":"TheaterEvent","name":"Hamlet","url":"/hamlet","startDate":"2027-02-04T20:00"},
+            {"@type":"CourseInstance","name":"Cours","startDate":"2027-02-04"},
+            {"@type":"Event","startDate":"2027-02-04"},
+            {"@type":"Event","name":"Sans date"}
+            ]</script></html>"#;
+        let parsed = parse(page, &ctx("https://example.org/", None)).unwrap_or_default();
+        let uids: Vec<&str> = parsed.events.iter().map(|e| e.uid.as_str()).collect();
+        assert_eq!(
+            uids,
+            [
+                "https://example.org/hamlet#2027-02-03T20:00",
+                "https://example.org/hamlet#2027-02-04T20:00"
+            ]
+        );
+        assert_eq!(parsed.warnings.len(), 2, "{:?}", parsed.warnings);
+    }
+
+    #[test]
+    fn events_without_id_or_url_get_a_fallback_uid() {
+        let page = br#"<html><script type="application/ld+json">[
+            {"@type":"Event","name":"A","startDate":"2027-02-03","location":"Ici"},
+            {"@type":"Event","name":"B","startDate":"2027-02-03"}]</script></html>"#;
+        let parsed = parse(page, &ctx("not a url", None)).unwrap_or_default();
+        assert_eq!(parsed.events.len(), 2);
+        let expected = model::ids::fallback_uid("A", "2027-02-03T00:00:00", "Ici");
+        assert_eq!(parsed.events[0].uid, expected);
+        assert!(parsed.events[1].uid.starts_with("hash:"));
+    }
+
+    fn xorshift(state: &mut u64) -> u64 {
+        let mut x = *state;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *state = x;
+        x
+    }
+
+    fn all_fixtures() -> Vec<(Vec<u8>, Option<Selectors>)> {
+        let mut out = Vec::new();
+        let Ok(dir) = std::fs::read_dir(fixtures()) else {
+            return out;
+        };
+        for entry in dir.flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "html") {
+                let expected: Value = std::fs::read(path.with_extension("expected.json"))
+                    .ok()
+                    .and_then(|b| serde_json::from_slice(&b).ok())
+                    .unwrap_or_default();
+                let sel = expected
+                    .get("selectors")
+                    .and_then(|s| serde_json::from_value(s.clone()).ok());
+                out.push((std::fs::read(&path).unwrap_or_default(), sel));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn truncated_prefixes_never_panic() {
+        for (bytes, sel) in all_fixtures() {
+            let c = ctx("https://example.org/a/b", sel);
+            let step = (bytes.len() / 60).max(1);
+            for end in (0..bytes.len()).step_by(step) {
+                let _ = parse(&bytes[..end], &c);
+            }
+        }
+    }
+
+    #[test]
+    fn byte_mutations_never_panic() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let specials = b"<>\"'&;{}[],:#@/\\\n\x00\xff\xc3";
+        for (bytes, sel) in all_fixtures() {
+            let c = ctx("https://example.org/a/b", sel);
+            for _ in 0..40 {
+                let mut m = bytes.clone();
+                for _ in 0..8 {
+                    if m.is_empty() {
+                        break;
+                    }
+                    let i = (xorshift(&mut seed) % m.len() as u64) as usize;
+                    let r = xorshift(&mut seed);
+                    let b = if r.is_multiple_of(2) {
+                        specials[(r / 2 % specials.len() as u64) as usize]
+                    } else {
+                        (r >> 8) as u8
+                    };
+                    if let Some(slot) = m.get_mut(i) {
+                        *slot = b;
+                    }
+                }
+                let _ = parse(&m, &c);
+            }
+        }
+    }
+
+    #[test]
+    fn a_large_listing_is_read_quickly() {
+        let mut page = String::from(
+            "<!DOCTYPE html><html lang=fr><head><script type=\"application/ld+json\">[",
+        );
+        for i in 0..120 {
+            if i > 0 {
+                page.push(',');
+            }
+            page.push_str(&format!(
+                "{{\"@type\":\"Event\",\"name\":\"Spectacle n&deg; {i}\",\"url\":\"/e/{i}\",\"startDate\":\"2027-01-{:02}T20:00:00-05:00\",\"location\":{{\"@type\":\"Place\",\"name\":\"Salle\",\"address\":{{\"streetAddress\":\"1 rue\",\"addressLocality\":\"Laval\"}}}}}}",
+                i % 28 + 1
+            ));
+        }
+        page.push_str("]</script></head><body>");
+        while page.len() < 100_000 {
+            page.push_str("<div class=\"card\"><h3>Titre</h3><p>Un paragraphe de texte ordinaire pour remplir la page.</p><a href=\"/x\">lien</a></div>\n");
+        }
+        page.push_str("</body></html>");
+        let c = ctx("https://example.org/", None);
+        let started = std::time::Instant::now();
+        let parsed = parse(page.as_bytes(), &c).unwrap_or_default();
+        let took = started.elapsed();
+        let t2 = std::time::Instant::now();
+        let _doc = Html::parse_document(&page);
+        eprintln!("PERF total {took:?} parse_document {:?}", t2.elapsed());
+        assert_eq!(parsed.events.len(), 120);
+        assert_eq!(parsed.events[3].title, "Spectacle n° 3");
+        // Generous: a debug build on a busy machine, document parsing included.
+        assert!(took.as_millis() < 2000, "{took:?}");
+    }
 }

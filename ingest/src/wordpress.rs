@@ -113,7 +113,9 @@ pub fn parse(bytes: &[u8], ctx: &ParseContext) -> Result<Parsed, ParseError> {
         message: format!("the answer is not valid JSON: {e}"),
     })?;
     let Value::Object(obj) = &value else {
-        return Err(malformed("the answer is not a JSON object with an \"events\" key"));
+        return Err(malformed(
+            "the answer is not a JSON object with an \"events\" key",
+        ));
     };
     // A single event (`/events/{id}`) answers the event itself.
     if obj.contains_key("start_date") && obj.contains_key("id") {
@@ -194,12 +196,31 @@ fn map_event(w: WireEvent) -> Result<RawEvent, String> {
         Value::Number(n) => n.as_i64() == Some(1),
         _ => false,
     };
-    let zone = w.timezone.as_deref().map(str::trim).filter(|z| !z.is_empty());
-    let start = time(w.start_date.as_deref(), w.utc_start_date.as_deref(), zone, all_day, false)
-        .ok_or_else(|| format!("{label} has no readable start_date and was skipped"))?;
-    let end = time(w.end_date.as_deref(), w.utc_end_date.as_deref(), zone, all_day, true);
+    let zone = w
+        .timezone
+        .as_deref()
+        .map(str::trim)
+        .filter(|z| !z.is_empty());
+    let start = time(
+        w.start_date.as_deref(),
+        w.utc_start_date.as_deref(),
+        zone,
+        all_day,
+        false,
+    )
+    .ok_or_else(|| format!("{label} has no readable start_date and was skipped"))?;
+    let end = time(
+        w.end_date.as_deref(),
+        w.utc_end_date.as_deref(),
+        zone,
+        all_day,
+        true,
+    );
 
-    let url = w.url.map(|u| u.trim().to_string()).filter(|u| !u.is_empty());
+    let url = w
+        .url
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty());
     let uid = match (&id, &url) {
         (Some(id), _) => id.clone(),
         (None, Some(url)) => url.clone(),
@@ -212,7 +233,10 @@ fn map_event(w: WireEvent) -> Result<RawEvent, String> {
     let mut ev = RawEvent::new(uid, title, start);
     ev.end = end;
     ev.url = url;
-    ev.description = w.description.map(|d| d.trim().to_string()).filter(|d| !d.is_empty());
+    ev.description = w
+        .description
+        .map(|d| d.trim().to_string())
+        .filter(|d| !d.is_empty());
     ev.image = match &w.image {
         Value::Object(img) => img.get("url").and_then(Value::as_str),
         Value::String(s) => Some(s.as_str()),
@@ -231,8 +255,14 @@ fn map_event(w: WireEvent) -> Result<RawEvent, String> {
         };
         ev.location = s("venue");
         ev.city = s("city");
-        let region = s("province").or_else(|| s("state")).or_else(|| s("stateprovince"));
-        let region_zip = [region, s("zip")].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        let region = s("province")
+            .or_else(|| s("state"))
+            .or_else(|| s("stateprovince"));
+        let region_zip = [region, s("zip")]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
         let parts: Vec<String> = [s("address"), ev.city.clone(), Some(region_zip)]
             .into_iter()
             .flatten()
@@ -275,14 +305,17 @@ fn map_event(w: WireEvent) -> Result<RawEvent, String> {
     }
     .filter(|c| !c.is_empty())
     .map(|c| if c == "0" { "Gratuit".to_string() } else { c });
-    ev.status = w.event_status.as_deref().and_then(|s| {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "canceled" | "cancelled" => Some(Status::Cancelled),
-            "postponed" => Some(Status::Postponed),
-            "scheduled" | "rescheduled" | "moved_online" | "moved-online" => Some(Status::Scheduled),
-            _ => None,
-        }
-    });
+    ev.status =
+        w.event_status
+            .as_deref()
+            .and_then(|s| match s.trim().to_ascii_lowercase().as_str() {
+                "canceled" | "cancelled" => Some(Status::Cancelled),
+                "postponed" => Some(Status::Postponed),
+                "scheduled" | "rescheduled" | "moved_online" | "moved-online" => {
+                    Some(Status::Scheduled)
+                }
+                _ => None,
+            });
     ev.last_modified = w
         .modified_utc
         .as_deref()
@@ -295,7 +328,9 @@ fn map_event(w: WireEvent) -> Result<RawEvent, String> {
 fn first_object(v: &Value) -> Option<&serde_json::Map<String, Value>> {
     match v {
         Value::Object(o) if !o.is_empty() => Some(o),
-        Value::Array(items) => items.iter().find_map(|i| i.as_object().filter(|o| !o.is_empty())),
+        Value::Array(items) => items
+            .iter()
+            .find_map(|i| i.as_object().filter(|o| !o.is_empty())),
         _ => None,
     }
 }
@@ -318,14 +353,17 @@ fn time(
 ) -> Option<TimeValue> {
     let local_dt = local_s.and_then(local);
     if all_day {
-        let date = local_dt
-            .map(|d| d.date())
-            .or_else(|| local_s.and_then(|s| NaiveDate::parse_from_str(s.trim().get(..10)?, "%Y-%m-%d").ok()))?;
+        let date = local_dt.map(|d| d.date()).or_else(|| {
+            local_s.and_then(|s| NaiveDate::parse_from_str(s.trim().get(..10)?, "%Y-%m-%d").ok())
+        })?;
         let date = if is_end { date.succ_opt()? } else { date };
         return Some(TimeValue::Date { date });
     }
     if let (Some(local), Some(zone)) = (local_dt, zone) {
-        if let Some(off) = zone.strip_prefix("UTC").or_else(|| zone.strip_prefix("GMT")) {
+        if let Some(off) = zone
+            .strip_prefix("UTC")
+            .or_else(|| zone.strip_prefix("GMT"))
+        {
             let off = off.trim();
             if off.is_empty() {
                 return Some(TimeValue::Utc {
@@ -348,4 +386,182 @@ fn time(
         });
     }
     local_dt.map(|local| TimeValue::Floating { local })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::html::tests::check;
+    use std::path::PathBuf;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 15).unwrap_or_default()
+    }
+
+    fn ctx(url: &str) -> ParseContext {
+        ParseContext {
+            content_type: Some("application/json; charset=UTF-8".into()),
+            url: url.into(),
+            lang: None,
+            selectors: None,
+            today: today(),
+        }
+    }
+
+    fn fixtures() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/wordpress")
+    }
+
+    fn run_fixture(name: &str) {
+        let dir = fixtures();
+        let bytes = std::fs::read(dir.join(format!("{name}.json"))).unwrap_or_default();
+        assert!(!bytes.is_empty(), "{name}.json is missing");
+        let expected: Value = serde_json::from_slice(
+            &std::fs::read(dir.join(format!("{name}.expected.json"))).unwrap_or_default(),
+        )
+        .unwrap_or_default();
+        let url = expected["url"].as_str().unwrap_or("https://example.org/");
+        match parse(&bytes, &ctx(url)) {
+            Ok(parsed) => check(name, &parsed, &expected),
+            Err(e) => panic!("{name}: {e}"),
+        }
+    }
+
+    #[test]
+    fn tec_page1() {
+        run_fixture("tec_page1");
+    }
+
+    #[test]
+    fn tec_page2() {
+        run_fixture("tec_page2");
+    }
+
+    #[test]
+    fn api_url_from_a_site_or_an_endpoint() {
+        assert_eq!(
+            api_url("https://maisondesarts.example/", today()),
+            "https://maisondesarts.example/wp-json/tribe/events/v1/events?start_date=2026-11-15&per_page=50"
+        );
+        assert_eq!(
+            api_url("https://example.org/fr", today()),
+            "https://example.org/fr/wp-json/tribe/events/v1/events?start_date=2026-11-15&per_page=50"
+        );
+        assert_eq!(
+            api_url(
+                "https://example.org/wp-json/tribe/events/v1/events",
+                today()
+            ),
+            "https://example.org/wp-json/tribe/events/v1/events?start_date=2026-11-15"
+        );
+        assert_eq!(
+            api_url(
+                "https://example.org/wp-json/tribe/events/v1/events?categories=musique",
+                today()
+            ),
+            "https://example.org/wp-json/tribe/events/v1/events?categories=musique&start_date=2026-11-15"
+        );
+        assert_eq!(
+            api_url(
+                "https://example.org/wp-json/tribe/events/v1/events?start_date=2026-01-01",
+                today()
+            ),
+            "https://example.org/wp-json/tribe/events/v1/events?start_date=2026-01-01"
+        );
+    }
+
+    #[test]
+    fn an_html_page_is_the_wrong_kind() {
+        let page = b"<!DOCTYPE html><html><head><title>Site</title></head><body></body></html>";
+        match parse(page, &ctx("https://example.org/")) {
+            Err(ParseError::WrongKind { expected, found }) => {
+                assert_eq!(expected, EXPECTED);
+                assert_eq!(found, "an HTML page");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            parse(b"", &ctx("https://example.org/")),
+            Err(ParseError::WrongKind { .. })
+        ));
+    }
+
+    #[test]
+    fn other_json_says_what_is_missing() {
+        let c = ctx("https://example.org/");
+        match parse(br#"{"posts": []}"#, &c) {
+            Err(ParseError::Malformed { message, .. }) => {
+                assert!(message.contains("\"events\""), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse(br#"{"code":"rest_no_route","message":"Aucune route correspondante.","data":{"status":404}}"#, &c) {
+            Err(ParseError::Malformed { message, .. }) => assert!(message.contains("rest_no_route"), "{message}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            parse(b"[1, 2]", &c),
+            Err(ParseError::Malformed { .. })
+        ));
+        assert!(matches!(
+            parse(b"{\"events\": [", &c),
+            Err(ParseError::Malformed { line: Some(1), .. })
+        ));
+        match parse(br#"{"events": "none"}"#, &c) {
+            Err(ParseError::Malformed { .. }) => {}
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            parse(br#"{"events": [], "total": 0}"#, &c),
+            Ok(Parsed::default())
+        );
+    }
+
+    #[test]
+    fn a_single_event_answer_is_read() {
+        let body = br#"{"id": 7, "title": "Solo", "start_date": "2026-12-01 10:00", "timezone": "UTC+5:30", "venue": []}"#;
+        let parsed = parse(body, &ctx("https://example.org/")).unwrap_or_default();
+        assert_eq!(parsed.events.len(), 1);
+        let ev = &parsed.events[0];
+        assert_eq!(ev.uid, "7");
+        match &ev.start {
+            TimeValue::Offset { at } => assert_eq!(at.offset().local_minus_utc(), 19800),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn xorshift(state: &mut u64) -> u64 {
+        let mut x = *state;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *state = x;
+        x
+    }
+
+    #[test]
+    fn truncations_and_mutations_never_panic() {
+        let c = ctx("https://example.org/");
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for name in ["tec_page1", "tec_page2"] {
+            let bytes = std::fs::read(fixtures().join(format!("{name}.json"))).unwrap_or_default();
+            for end in (0..bytes.len()).step_by((bytes.len() / 80).max(1)) {
+                let _ = parse(&bytes[..end], &c);
+            }
+            for _ in 0..200 {
+                let mut m = bytes.clone();
+                for _ in 0..4 {
+                    if m.is_empty() {
+                        break;
+                    }
+                    let i = (xorshift(&mut seed) % m.len() as u64) as usize;
+                    let b = b"\"{}[],:0-. \\x"[(xorshift(&mut seed) % 13) as usize];
+                    if let Some(slot) = m.get_mut(i) {
+                        *slot = b;
+                    }
+                }
+                let _ = parse(&m, &c);
+            }
+        }
+    }
 }

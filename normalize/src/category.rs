@@ -110,9 +110,19 @@ mod tests {
 
     fn taxonomy() -> Taxonomy {
         Taxonomy::new(&[
-            cat("musique", "Musique", "Music", &["concert", "spectacle musical", "chanson"]),
+            cat(
+                "musique",
+                "Musique",
+                "Music",
+                &["concert", "spectacle musical", "chanson"],
+            ),
             cat("theatre", "Théâtre", "Theatre", &["théâtre", "pièce"]),
-            cat("arts-visuels", "Arts visuels", "Visual arts", &["exposition"]),
+            cat(
+                "arts-visuels",
+                "Arts visuels",
+                "Visual arts",
+                &["exposition"],
+            ),
         ])
     }
 
@@ -131,7 +141,10 @@ mod tests {
 
     #[test]
     fn phrases_contained_as_whole_words_match() {
-        let m = taxonomy().map(&words(&["Concert classique", "Spectacle musical jeunesse"]), &[]);
+        let m = taxonomy().map(
+            &words(&["Concert classique", "Spectacle musical jeunesse"]),
+            &[],
+        );
         assert_eq!(m.slugs, vec!["musique"]);
         // "concerto" does not contain the word "concert".
         let m = taxonomy().map(&words(&["Concerto"]), &[]);

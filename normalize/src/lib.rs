@@ -216,8 +216,10 @@ pub fn http_url(url: Option<&str>) -> Option<String> {
     let rest = lower
         .strip_prefix("https://")
         .or_else(|| lower.strip_prefix("http://"))?;
-    (!rest.is_empty() && !rest.starts_with('/') && !u.chars().any(|c| c.is_whitespace() || c.is_control()))
-        .then_some(u)
+    (!rest.is_empty()
+        && !rest.starts_with('/')
+        && !u.chars().any(|c| c.is_whitespace() || c.is_control()))
+    .then_some(u)
 }
 
 #[cfg(test)]

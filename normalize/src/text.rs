@@ -90,7 +90,7 @@ pub fn clean_title(input: &str) -> String {
 pub fn fold_for_match(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
     let mut space = true;
-    let mut push = |out: &mut String, c: char, space: &mut bool| {
+    let push = |out: &mut String, c: char, space: &mut bool| {
         if c.is_alphanumeric() {
             out.push(c);
             *space = false;
@@ -160,7 +160,11 @@ fn strip_tags(input: &str) -> String {
         if !text.is_empty() {
             let decoded = decode_entities(text);
             for c in decoded.chars() {
-                out.push(if c == '\n' || c == '\r' || c == '\t' { ' ' } else { c });
+                out.push(if c == '\n' || c == '\r' || c == '\t' {
+                    ' '
+                } else {
+                    c
+                });
             }
             text.clear();
         }
@@ -178,7 +182,11 @@ fn strip_tags(input: &str) -> String {
             continue;
         }
         let closing = inner.starts_with('/');
-        let name_src = if closing { inner.get(1..).unwrap_or("") } else { inner };
+        let name_src = if closing {
+            inner.get(1..).unwrap_or("")
+        } else {
+            inner
+        };
         let starts_tag = name_src
             .chars()
             .next()
@@ -214,7 +222,9 @@ fn strip_tags(input: &str) -> String {
         if PARAGRAPH.contains(&name.as_str()) {
             out.push_str("\n\n");
         } else if LINE.contains(&name.as_str()) {
-            out.push('\n');
+            if name == "br" || !out.trim_end_matches(' ').ends_with('\n') {
+                out.push('\n');
+            }
             if name == "li" && !closing {
                 out.push_str("- ");
             }
@@ -239,7 +249,12 @@ fn collapse(raw: &str) -> String {
         {
             let word: String = word
                 .chars()
-                .filter(|c| !matches!(c, '\u{200b}' | '\u{feff}' | '\u{ad}' | '\u{200c}' | '\u{200d}'))
+                .filter(|c| {
+                    !matches!(
+                        c,
+                        '\u{200b}' | '\u{feff}' | '\u{ad}' | '\u{200c}' | '\u{200d}'
+                    )
+                })
                 .collect();
             if word.is_empty() {
                 continue;
@@ -561,8 +576,14 @@ mod tests {
             "Café & théé ’ ok…"
         );
         assert_eq!(html_to_text("l&#146;orchestre"), "l\u{2019}orchestre");
-        assert_eq!(html_to_text("&unknown; &#0; &#x110000; & alone"), "&unknown; \u{fffd} \u{fffd} & alone");
-        assert_eq!(html_to_text("AT&T &amp fish &copy 2026"), "AT&T & fish © 2026");
+        assert_eq!(
+            html_to_text("&unknown; &#0; &#x110000; & alone"),
+            "&unknown; \u{fffd} \u{fffd} & alone"
+        );
+        assert_eq!(
+            html_to_text("AT&T &amp fish &copy 2026"),
+            "AT&T & fish © 2026"
+        );
         assert_eq!(html_to_text("&amp;eacute;"), "&eacute;");
     }
 
@@ -623,7 +644,10 @@ mod tests {
     #[test]
     fn folding_removes_case_accents_and_punctuation() {
         assert_eq!(fold_for_match("Théâtre"), "theatre");
-        assert_eq!(fold_for_match("  Cœur & ÂME—l'Œuvre!  "), "coeur ame l oeuvre");
+        assert_eq!(
+            fold_for_match("  Cœur & ÂME—l'Œuvre!  "),
+            "coeur ame l oeuvre"
+        );
         assert_eq!(fold_for_match("Straße, Æsir"), "strasse aesir");
         assert_eq!(fold_for_match("Spectacle   musical"), "spectacle musical");
         assert_eq!(fold_for_match("---"), "");

@@ -113,7 +113,7 @@ impl ZoneContext<'_> {
         if let Some(tz) = windows_zone(tzid) {
             return self.prefer_aggregator(tz);
         }
-        if let Some(tz) = self.from_definitions(tzid) {
+        if let Some(tz) = self.zone_from_definitions(tzid) {
             return tz;
         }
         if let Some(tz) = display_offset_guess(tzid, self.aggregator, self.year) {
@@ -145,7 +145,7 @@ impl ZoneContext<'_> {
         }
     }
 
-    fn from_definitions(&self, tzid: &str) -> Option<Tz> {
+    fn zone_from_definitions(&self, tzid: &str) -> Option<Tz> {
         let wanted = clean_tzid(tzid);
         let def = self
             .timezones
@@ -657,7 +657,12 @@ fn offsets_of(tz: Tz, year: i32) -> (i32, Option<i32>) {
 
 /// Step 3 by offsets: the aggregator's zone if it has them, else a
 /// well-known zone, else `Etc/GMT±N` for a zone without daylight time.
-pub fn zone_for_offsets(standard: i32, daylight: Option<i32>, aggregator: Tz, year: i32) -> Option<Tz> {
+pub fn zone_for_offsets(
+    standard: i32,
+    daylight: Option<i32>,
+    aggregator: Tz,
+    year: i32,
+) -> Option<Tz> {
     let wanted = match daylight {
         Some(d) if d != standard => (standard.min(d), Some(standard.max(d))),
         _ => (standard, None),
@@ -684,7 +689,9 @@ fn same_clock(a: Tz, b: Tz, year: i32) -> bool {
         return false;
     };
     while day.year() == year {
-        let noon = day.and_hms_opt(12, 0, 0).unwrap_or(day.and_time(NaiveTime::MIN));
+        let noon = day
+            .and_hms_opt(12, 0, 0)
+            .unwrap_or(day.and_time(NaiveTime::MIN));
         let fa = a.offset_from_utc_datetime(&noon).fix();
         let fb = b.offset_from_utc_datetime(&noon).fix();
         if fa != fb {
@@ -743,7 +750,10 @@ mod tests {
             iana_zone("America/Montreal").map(|t| t.name()),
             Some("America/Montreal")
         );
-        assert_eq!(iana_zone("\"Europe/Paris\""), Some(chrono_tz::Europe::Paris));
+        assert_eq!(
+            iana_zone("\"Europe/Paris\""),
+            Some(chrono_tz::Europe::Paris)
+        );
         assert_eq!(
             iana_zone("/mozilla.org/20050126_1/America/New_York"),
             Some(chrono_tz::America::New_York)
@@ -753,7 +763,10 @@ mod tests {
             Some(chrono_tz::America::Chicago)
         );
         assert_eq!(iana_zone("/Europe/Berlin"), Some(chrono_tz::Europe::Berlin));
-        assert_eq!(iana_zone("America/New York"), Some(chrono_tz::America::New_York));
+        assert_eq!(
+            iana_zone("America/New York"),
+            Some(chrono_tz::America::New_York)
+        );
         assert_eq!(iana_zone("UTC-05:00").map(|t| t.name()), Some("Etc/GMT+5"));
         assert_eq!(iana_zone("GMT+1").map(|t| t.name()), Some("Etc/GMT-1"));
         assert_eq!(iana_zone("Z"), Some(Tz::UTC));
@@ -778,7 +791,10 @@ mod tests {
 
     #[test]
     fn windows_names_map_and_prefer_the_aggregator_zone() {
-        assert_eq!(windows_zone("Romance Standard Time"), Some(chrono_tz::Europe::Paris));
+        assert_eq!(
+            windows_zone("Romance Standard Time"),
+            Some(chrono_tz::Europe::Paris)
+        );
         assert_eq!(
             windows_zone("pacific standard time"),
             Some(chrono_tz::America::Los_Angeles)
@@ -835,7 +851,10 @@ mod tests {
             toronto()
         );
         // Unknown name, known offset: the aggregator's standard offset wins.
-        assert_eq!(c.zone_for_tzid("(UTC-05:00) Laval maison", &mut w), toronto());
+        assert_eq!(
+            c.zone_for_tzid("(UTC-05:00) Laval maison", &mut w),
+            toronto()
+        );
         assert_eq!(
             c.zone_for_tzid("(UTC+01:00) Quelque part", &mut w),
             chrono_tz::Europe::Paris
@@ -881,7 +900,10 @@ mod tests {
         let mut w = Vec::new();
         assert_eq!(c.zone_for_tzid("Custom 1", &mut w), toronto());
         assert_eq!(c.zone_for_tzid("\"custom 1\"", &mut w), toronto());
-        assert_eq!(c.zone_for_tzid("Paris-ish", &mut w), chrono_tz::Europe::Paris);
+        assert_eq!(
+            c.zone_for_tzid("Paris-ish", &mut w),
+            chrono_tz::Europe::Paris
+        );
         assert_eq!(c.zone_for_tzid("Fixed", &mut w).name(), "America/Sao_Paulo");
         assert_eq!(
             c.zone_for_tzid("Located", &mut w),
@@ -937,7 +959,10 @@ mod tests {
         let c = ctx(&[]);
         let mut w = Vec::new();
         let utc = TimeValue::Utc {
-            at: Utc.with_ymd_and_hms(2026, 7, 1, 0, 0, 0).single().expect("date"),
+            at: Utc
+                .with_ymd_and_hms(2026, 7, 1, 0, 0, 0)
+                .single()
+                .expect("date"),
         };
         let t = c.timing(&utc, None, None, &mut w).expect("ok");
         assert_eq!(t.zone, toronto());
@@ -1000,13 +1025,19 @@ mod tests {
         let p = place(t.moment, t.zone, t.length).expect("placed");
         assert!(p.all_day);
         assert_eq!(p.start.to_rfc3339(), "2026-12-05T00:00:00-05:00");
-        assert_eq!(p.end.map(|e| e.to_rfc3339()).as_deref(), Some("2026-12-06T00:00:00-05:00"));
+        assert_eq!(
+            p.end.map(|e| e.to_rfc3339()).as_deref(),
+            Some("2026-12-06T00:00:00-05:00")
+        );
         // DTEND (exclusive) three days later.
         let t = c
             .timing(&d(2026, 12, 5), Some(&d(2026, 12, 8)), None, &mut w)
             .expect("ok");
         let p = place(t.moment, t.zone, t.length).expect("placed");
-        assert_eq!(p.end.map(|e| e.to_rfc3339()).as_deref(), Some("2026-12-08T00:00:00-05:00"));
+        assert_eq!(
+            p.end.map(|e| e.to_rfc3339()).as_deref(),
+            Some("2026-12-08T00:00:00-05:00")
+        );
         // DURATION of two days.
         let t = c
             .timing(&d(2026, 12, 5), None, Some(2 * 86_400), &mut w)
@@ -1024,7 +1055,10 @@ mod tests {
             .expect("ok");
         let p = place(t.moment, t.zone, t.length).expect("placed");
         assert_eq!(p.start.to_rfc3339(), "2026-10-31T00:00:00-04:00");
-        assert_eq!(p.end.map(|e| e.to_rfc3339()).as_deref(), Some("2026-11-02T00:00:00-05:00"));
+        assert_eq!(
+            p.end.map(|e| e.to_rfc3339()).as_deref(),
+            Some("2026-11-02T00:00:00-05:00")
+        );
     }
 
     #[test]
@@ -1040,7 +1074,10 @@ mod tests {
         assert_eq!(w.len(), 1);
         let t = c.timing(&z(20), Some(&z(22)), None, &mut w).expect("ok");
         let p = place(t.moment, t.zone, t.length).expect("placed");
-        assert_eq!(p.end.map(|e| e.to_rfc3339()).as_deref(), Some("2026-12-05T22:00:00-05:00"));
+        assert_eq!(
+            p.end.map(|e| e.to_rfc3339()).as_deref(),
+            Some("2026-12-05T22:00:00-05:00")
+        );
         let t = c.timing(&z(20), None, Some(5400), &mut w).expect("ok");
         assert_eq!(t.length, Length::Exact(TimeDelta::minutes(90)));
         let t = c.timing(&z(20), None, Some(-5), &mut w).expect("ok");

@@ -92,7 +92,12 @@ impl Gazetteer {
         if let Some(e) = by_address {
             return Some(to_venue(&e.config, place.geo));
         }
-        Some(unmatched(location.as_deref(), address.as_deref(), city, place.geo))
+        Some(unmatched(
+            location.as_deref(),
+            address.as_deref(),
+            city,
+            place.geo,
+        ))
     }
 
     fn by_name(&self, location: &str) -> Option<&Entry> {
@@ -120,9 +125,16 @@ impl Gazetteer {
 
     fn by_address(&self, address: &str) -> Option<&Entry> {
         let key = address_key(address)?;
-        self.venues
-            .iter()
-            .find(|e| e.address_key.as_deref() == Some(key.as_str()))
+        // Equal, or one a whole-word prefix of the other (a city left in).
+        let prefix = |long: &str, short: &str| {
+            long.strip_prefix(short)
+                .is_some_and(|rest| rest.starts_with(' '))
+        };
+        self.venues.iter().find(|e| {
+            e.address_key
+                .as_deref()
+                .is_some_and(|v| v == key || prefix(&key, v) || prefix(v, &key))
+        })
     }
 }
 
@@ -157,24 +169,29 @@ fn unmatched(
     let (name, rest) = match location {
         Some(_) if !first_line.starts_with(|c: char| c.is_ascii_digit()) => {
             match first_line.split_once(',') {
-                Some((n, r)) if !n.trim().is_empty() => (n.trim().to_string(), r.trim().to_string()),
+                Some((n, r)) if !n.trim().is_empty() => {
+                    (n.trim().to_string(), r.trim().to_string())
+                }
                 _ => (first_line.to_string(), String::new()),
             }
         }
         _ => (first_line.to_string(), first_line.to_string()),
     };
     // Lines after the first are the address too ("Salle X\n12, rue Y").
-    let rest_lines: Vec<&str> = text.lines().skip(1).map(str::trim).filter(|l| !l.is_empty()).collect();
-    let address = address
-        .map(str::to_string)
-        .or_else(|| {
-            let mut parts: Vec<&str> = Vec::new();
-            if !rest.is_empty() {
-                parts.push(&rest);
-            }
-            parts.extend(rest_lines.iter().copied());
-            (!parts.is_empty()).then(|| parts.join(", "))
-        });
+    let rest_lines: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let address = address.map(str::to_string).or_else(|| {
+        let mut parts: Vec<&str> = Vec::new();
+        if !rest.is_empty() {
+            parts.push(&rest);
+        }
+        parts.extend(rest_lines.iter().copied());
+        (!parts.is_empty()).then(|| parts.join(", "))
+    });
     let city = city.or_else(|| address.as_deref().and_then(city_from_address));
     let hash = model::ids::stable_hash(&[&fold_for_match(text)]);
     Venue {
@@ -189,13 +206,24 @@ fn unmatched(
 
 /// Whether a token is a Canadian postal code or its first half (`H7N`).
 fn is_postal_part(token: &str) -> bool {
-    let b = token.as_bytes();
-    let fsa = |b: &[u8]| {
-        b.len() == 3 && b[0].is_ascii_alphabetic() && b[1].is_ascii_digit() && b[2].is_ascii_alphabetic()
+    // Letter-digit-letter (`H7N`), digit-letter-digit (`5W1`), or both.
+    let shape = |b: &[u8], letter_first: bool| {
+        b.len() == 3
+            && b.iter().enumerate().all(|(i, c)| {
+                if (i % 2 == 0) == letter_first {
+                    c.is_ascii_alphabetic()
+                } else {
+                    c.is_ascii_digit()
+                }
+            })
     };
+    let b = token.as_bytes();
     match b.len() {
-        3 => fsa(b),
-        6 => b.get(..3).is_some_and(fsa) && b.get(3..).is_some_and(|l| l[0].is_ascii_digit() && l[1].is_ascii_alphabetic() && l[2].is_ascii_digit()),
+        3 => shape(b, true) || shape(b, false),
+        6 => {
+            b.get(..3).is_some_and(|h| shape(h, true))
+                && b.get(3..).is_some_and(|l| shape(l, false))
+        }
         _ => false,
     }
 }
@@ -235,7 +263,9 @@ pub fn city_from_address(address: &str) -> Option<String> {
         } else {
             None
         };
-        if let Some(c) = city.filter(|c| !c.starts_with(|ch: char| ch.is_ascii_digit()) && !c.is_empty()) {
+        if let Some(c) =
+            city.filter(|c| !c.starts_with(|ch: char| ch.is_ascii_digit()) && !c.is_empty())
+        {
             return Some(c);
         }
     }
@@ -279,7 +309,9 @@ fn address_key(address: &str) -> Option<String> {
             other => other,
         })
         .collect();
-    let starts_with_number = tokens.first().is_some_and(|t| t.chars().all(|c| c.is_ascii_digit()));
+    let starts_with_number = tokens
+        .first()
+        .is_some_and(|t| t.chars().all(|c| c.is_ascii_digit()));
     (starts_with_number && tokens.len() >= 2).then(|| tokens.join(" "))
 }
 
@@ -320,17 +352,38 @@ mod tests {
     #[test]
     fn exact_name_and_alias_match_ignoring_case_and_accents() {
         let g = gazetteer();
-        assert_eq!(g.resolve(&loc("maison des arts de laval"), None).map(|v| v.id).as_deref(), Some("maison-des-arts"));
-        assert_eq!(g.resolve(&loc("Salle Alfred Pellan"), None).map(|v| v.id).as_deref(), Some("maison-des-arts"));
-        assert_eq!(g.resolve(&loc("MDA"), None).map(|v| v.id).as_deref(), Some("maison-des-arts"));
-        assert_eq!(g.resolve(&loc("SALLE ANDRE-MATHIEU"), None).map(|v| v.id).as_deref(), Some("salle-andre-mathieu"));
+        assert_eq!(
+            g.resolve(&loc("maison des arts de laval"), None)
+                .map(|v| v.id)
+                .as_deref(),
+            Some("maison-des-arts")
+        );
+        assert_eq!(
+            g.resolve(&loc("Salle Alfred Pellan"), None)
+                .map(|v| v.id)
+                .as_deref(),
+            Some("maison-des-arts")
+        );
+        assert_eq!(
+            g.resolve(&loc("MDA"), None).map(|v| v.id).as_deref(),
+            Some("maison-des-arts")
+        );
+        assert_eq!(
+            g.resolve(&loc("SALLE ANDRE-MATHIEU"), None)
+                .map(|v| v.id)
+                .as_deref(),
+            Some("salle-andre-mathieu")
+        );
     }
 
     #[test]
     fn location_containing_a_name_as_whole_words_matches() {
         let g = gazetteer();
         let v = g
-            .resolve(&loc("Salle Alfred-Pellan, Maison des arts de Laval, 1395 boul. de la Concorde"), None)
+            .resolve(
+                &loc("Salle Alfred-Pellan, Maison des arts de Laval, 1395 boul. de la Concorde"),
+                None,
+            )
             .expect("venue");
         assert_eq!(v.id, "maison-des-arts");
         assert_eq!(v.lat, Some(45.5605));
@@ -348,8 +401,13 @@ mod tests {
             address: Some("1395 boul. de la Concorde O., Laval, QC  H7N 5W1"),
             ..PlaceText::default()
         };
-        assert_eq!(g.resolve(&place, None).map(|v| v.id).as_deref(), Some("maison-des-arts"));
-        let v = g.resolve(&loc("475 boul. de l'Avenir, Laval"), None).expect("venue");
+        assert_eq!(
+            g.resolve(&place, None).map(|v| v.id).as_deref(),
+            Some("maison-des-arts")
+        );
+        let v = g
+            .resolve(&loc("475 boul. de l'Avenir, Laval"), None)
+            .expect("venue");
         assert_eq!(v.id, "salle-andre-mathieu");
         // The source's geo fills a venue that has none.
         let place = PlaceText {
@@ -365,7 +423,9 @@ mod tests {
     fn unknown_place_becomes_its_own_venue() {
         let g = gazetteer();
         let place = PlaceText {
-            location: Some("Centre communautaire Val-des-Arbres, 3485, boul. Sainte-Rose, Laval, QC H7P 4K5"),
+            location: Some(
+                "Centre communautaire Val-des-Arbres, 3485, boul. Sainte-Rose, Laval, QC H7P 4K5",
+            ),
             geo: GeoPoint::new(45.6, -73.8),
             ..PlaceText::default()
         };
@@ -373,7 +433,10 @@ mod tests {
         assert!(v.id.starts_with("loc-"));
         assert_eq!(v.id.len(), 16);
         assert_eq!(v.name, "Centre communautaire Val-des-Arbres");
-        assert_eq!(v.address.as_deref(), Some("3485, boul. Sainte-Rose, Laval, QC H7P 4K5"));
+        assert_eq!(
+            v.address.as_deref(),
+            Some("3485, boul. Sainte-Rose, Laval, QC H7P 4K5")
+        );
         assert_eq!(v.city.as_deref(), Some("Laval"));
         assert_eq!(v.lat, Some(45.6));
         // Stable, and insensitive to case and accents.
@@ -395,7 +458,9 @@ mod tests {
     fn nothing_known_uses_the_source_default_or_none() {
         let g = gazetteer();
         assert_eq!(g.resolve(&PlaceText::default(), None), None);
-        let v = g.resolve(&PlaceText::default(), Some("maison-des-arts")).expect("default");
+        let v = g
+            .resolve(&PlaceText::default(), Some("maison-des-arts"))
+            .expect("default");
         assert_eq!(v.name, "Maison des arts de Laval");
         assert_eq!(g.resolve(&PlaceText::default(), Some("nope")), None);
         assert_eq!(g.resolve(&loc("  "), None), None);
@@ -403,10 +468,22 @@ mod tests {
 
     #[test]
     fn cities_are_read_before_a_province_or_postal_code() {
-        assert_eq!(city_from_address("1395, boul. de la Concorde O., Laval, QC H7N 5W1").as_deref(), Some("Laval"));
-        assert_eq!(city_from_address("475, boulevard de l'Avenir, Laval (Québec) H7N 5H9").as_deref(), Some("Laval"));
-        assert_eq!(city_from_address("12 rue Principale, Sainte-Thérèse QC").as_deref(), Some("Sainte-Thérèse"));
-        assert_eq!(city_from_address("100 Queen St W, Toronto, ON M5H 2N2").as_deref(), Some("Toronto"));
+        assert_eq!(
+            city_from_address("1395, boul. de la Concorde O., Laval, QC H7N 5W1").as_deref(),
+            Some("Laval")
+        );
+        assert_eq!(
+            city_from_address("475, boulevard de l'Avenir, Laval (Québec) H7N 5H9").as_deref(),
+            Some("Laval")
+        );
+        assert_eq!(
+            city_from_address("12 rue Principale, Sainte-Thérèse QC").as_deref(),
+            Some("Sainte-Thérèse")
+        );
+        assert_eq!(
+            city_from_address("100 Queen St W, Toronto, ON M5H 2N2").as_deref(),
+            Some("Toronto")
+        );
         assert_eq!(city_from_address("12 rue Principale"), None);
         assert_eq!(city_from_address(""), None);
     }

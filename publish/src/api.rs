@@ -96,8 +96,7 @@ pub async fn events(
                 Ok(parsed) => parsed,
                 Err(e) => return param_error(e),
             };
-        let page = match run_index(&state.index, "events query", move |ix| ix.query(&query)).await
-        {
+        let page = match run_index(&state.index, "events query", move |ix| ix.query(&query)).await {
             Ok(page) => page,
             Err(response) => return response,
         };

@@ -191,10 +191,16 @@ mod tests {
         assert!(a.starts_with('"') && a.ends_with('"') && a.len() == 34);
         assert_eq!(a, query_etag(1, "/api/v1/events", Some("q=x&limit=5"), t));
         assert_ne!(a, query_etag(2, "/api/v1/events", Some("q=x&limit=5"), t));
-        assert_ne!(a, query_etag(1, "/feeds/events.ics", Some("q=x&limit=5"), t));
+        assert_ne!(
+            a,
+            query_etag(1, "/feeds/events.ics", Some("q=x&limit=5"), t)
+        );
         assert_ne!(a, query_etag(1, "/api/v1/events", Some("q=y&limit=5"), t));
         // `from` left to default: the clock matters; explicit: it does not.
-        assert_ne!(a, query_etag(1, "/api/v1/events", Some("q=x&limit=5"), later));
+        assert_ne!(
+            a,
+            query_etag(1, "/api/v1/events", Some("q=x&limit=5"), later)
+        );
         let f = Some("from=2026-01-01&q=x");
         assert_eq!(query_etag(1, "/a", f, t), query_etag(1, "/a", f, later));
     }

@@ -35,7 +35,10 @@ pub(crate) fn calendar_meta(state: &AppState) -> CalendarMeta {
 
 fn calendar_response(body: String, filename: &str) -> Response {
     let mut response = (
-        [(CONTENT_TYPE, HeaderValue::from_static("text/calendar; charset=utf-8"))],
+        [(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/calendar; charset=utf-8"),
+        )],
         body,
     )
         .into_response();

@@ -4,13 +4,14 @@
 //! iCalendar, RSS, HTML), the widget and the static export. It reads the
 //! store only through [`index::Index`].
 //!
-//! * [`params`]: the query parameters shared by the API, the feeds and the
-//!   embed page;
-//! * [`cache`]: ETags, `If-None-Match` and `Cache-Control`, for every GET;
-//! * [`api`]: the JSON API and `/healthz`;
-//! * [`feeds`] and [`ics`]: the iCalendar feeds and their writer;
-//! * [`metrics`]: `/metrics`;
-//! * [`routes`]: the router that puts them together.
+//! * [`params`] parses the query parameters shared by the API, the feeds
+//!   and the embed page;
+//! * [`cache`] gives every GET its ETag, `If-None-Match` and `Cache-Control`;
+//! * [`api`] answers the JSON API and `/healthz`;
+//! * [`feeds`] serves the iCalendar feeds that [`ics`] writes;
+//! * [`metrics`] keeps the counters of `/metrics`;
+//! * [`lang`] shows events in the language asked for;
+//! * [`routes`] puts them together in the router.
 
 pub mod api;
 pub mod cache;

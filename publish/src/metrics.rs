@@ -36,7 +36,9 @@ impl Metrics {
     /// The Prometheus text exposition.
     pub fn render(&self, generation: u64, sources: &[SourceStatus]) -> String {
         let mut out = String::new();
-        out.push_str("# HELP babillard_http_requests_total HTTP requests answered, by route and status.\n");
+        out.push_str(
+            "# HELP babillard_http_requests_total HTTP requests answered, by route and status.\n",
+        );
         out.push_str("# TYPE babillard_http_requests_total counter\n");
         let mut rows: Vec<((String, u16), u64)> = {
             let map = self.requests.lock().unwrap_or_else(|e| e.into_inner());
@@ -119,7 +121,11 @@ mod tests {
         m.record("we\"ird\\", 404);
         let text = m.render(
             7,
-            &[source("a", "ok", 3), source("b", "error", 0), source("c", "never", 0)],
+            &[
+                source("a", "ok", 3),
+                source("b", "error", 0),
+                source("c", "never", 0),
+            ],
         );
         for line in [
             "babillard_http_requests_total{route=\"/api/v1/events\",status=\"200\"} 2",

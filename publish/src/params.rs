@@ -157,10 +157,7 @@ pub fn parse_query_with(
             query.near = Some((lat, lon, radius));
         }
         (None, Some(_)) => {
-            return Err(ParamError::new(
-                "radius_km",
-                "radius_km needs near=lat,lon",
-            ))
+            return Err(ParamError::new("radius_km", "radius_km needs near=lat,lon"))
         }
         (None, None) => {}
     }
@@ -175,7 +172,8 @@ pub fn parse_query_with(
         query.limit = parse_limit(&limit)?;
     }
     if let Some(cursor) = cursor {
-        query.cursor = Some(Cursor::decode(&cursor).map_err(|e| ParamError::new("cursor", e.to_string()))?);
+        query.cursor =
+            Some(Cursor::decode(&cursor).map_err(|e| ParamError::new("cursor", e.to_string()))?);
     }
     Ok((query, lang))
 }
@@ -218,7 +216,7 @@ pub fn parse_lang(
 
 fn check_lang(lang: &str, languages: &[String]) -> Result<String, ParamError> {
     let l = lang.to_ascii_lowercase();
-    if languages.iter().any(|known| *known == l) {
+    if languages.contains(&l) {
         Ok(l)
     } else {
         Err(ParamError::new(
@@ -276,14 +274,11 @@ fn restore_plus(value: &str) -> String {
     let n = bytes.len();
     if n > 16 && bytes.get(n - 6) == Some(&b' ') {
         let (head, tail) = value.split_at(n - 6);
-        let tail_ok = tail
-            .bytes()
-            .enumerate()
-            .all(|(i, b)| match i {
-                0 => b == b' ',
-                3 => b == b':',
-                _ => b.is_ascii_digit(),
-            });
+        let tail_ok = tail.bytes().enumerate().all(|(i, b)| match i {
+            0 => b == b' ',
+            3 => b == b':',
+            _ => b.is_ascii_digit(),
+        });
         if tail_ok && head.contains(':') {
             return format!("{head}+{}", &tail[1..]);
         }
@@ -590,7 +585,10 @@ mod tests {
     fn lang_alone() {
         let languages = vec!["fr".to_string(), "en".to_string()];
         assert_eq!(parse_lang(None, &languages), Ok(None));
-        assert_eq!(parse_lang(Some("from=bad&lang=en"), &languages), Ok(Some("en".into())));
+        assert_eq!(
+            parse_lang(Some("from=bad&lang=en"), &languages),
+            Ok(Some("en".into()))
+        );
         assert_eq!(parse_lang(Some("lang="), &languages), Ok(None));
         let e = parse_lang(Some("lang=de"), &languages).unwrap_err();
         assert_eq!(e.parameter, "lang");

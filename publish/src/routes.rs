@@ -49,7 +49,11 @@ async fn not_found(uri: Uri) -> Response {
     json_error(StatusCode::NOT_FOUND, format!("no page at {}", uri.path()))
 }
 
-async fn count_requests(State(metrics): State<Arc<Metrics>>, request: Request, next: Next) -> Response {
+async fn count_requests(
+    State(metrics): State<Arc<Metrics>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()

@@ -32,7 +32,9 @@ pub(crate) fn event(id: &str, start: &str) -> Event {
             uid: format!("uid-{id}"),
             url: None,
         }],
-        updated_at: "2026-11-01T12:00:00Z".parse::<DateTime<Utc>>().unwrap_or_default(),
+        updated_at: "2026-11-01T12:00:00Z"
+            .parse::<DateTime<Utc>>()
+            .unwrap_or_default(),
         sequence: 0,
         organizer: None,
         price: None,
@@ -126,9 +128,20 @@ pub(crate) fn feed_events() -> Vec<Event> {
             .repeat(6)
             + "\r\nFin.",
     );
-    e.categories = vec!["musique".into(), "danse, contemporaine".into(), "théâtre;rue".into()];
+    e.categories = vec![
+        "musique".into(),
+        "danse, contemporaine".into(),
+        "théâtre;rue".into(),
+    ];
     e.organizer = Some("billets@mda.example.org".into());
     e.end = Some(at("2026-08-01T22:30:00-06:00"));
+    out.push(e);
+
+    // Given in UTC: written as a UTC time, with no VTIMEZONE.
+    let mut e = event("utc", "2026-09-12T18:00:00+00:00");
+    e.title = "Diffusion en ligne".into();
+    e.timezone = "UTC".into();
+    e.end = Some(at("2026-09-12T19:00:00+00:00"));
     out.push(e);
 
     out

@@ -78,10 +78,20 @@ fn place(v: &Value) -> Value {
     let Value::Object(card) = v else {
         return v.clone();
     };
-    let first = |k: &str| first_text(card.get(k));
+    // An h-card may nest its address in a `p-adr h-adr`.
+    let adr = match card.get("adr") {
+        Some(Value::Object(a)) => Some(a),
+        Some(Value::Array(items)) => items.iter().find_map(Value::as_object),
+        _ => None,
+    };
+    let first =
+        |k: &str| first_text(card.get(k)).or_else(|| adr.and_then(|a| first_text(a.get(k))));
     let mut out = Map::new();
     out.insert("@type".into(), Value::String("Place".into()));
-    if let Some(name) = first("name").or_else(|| first("org")).or_else(|| first("value")) {
+    if let Some(name) = first("name")
+        .or_else(|| first("org"))
+        .or_else(|| first("value"))
+    {
         out.insert("name".into(), Value::String(name));
     }
     let mut addr = Map::new();
@@ -120,9 +130,14 @@ fn first_text(v: Option<&Value>) -> Option<String> {
 fn prop_names(el: ElementRef<'_>, legacy: bool) -> Vec<(Kind, String)> {
     let mut out = Vec::new();
     for c in el.value().classes() {
-        let mf2 = [("p-", Kind::P), ("u-", Kind::U), ("dt-", Kind::Dt), ("e-", Kind::E)]
-            .into_iter()
-            .find_map(|(prefix, kind)| c.strip_prefix(prefix).map(|name| (kind, name.to_string())));
+        let mf2 = [
+            ("p-", Kind::P),
+            ("u-", Kind::U),
+            ("dt-", Kind::Dt),
+            ("e-", Kind::E),
+        ]
+        .into_iter()
+        .find_map(|(prefix, kind)| c.strip_prefix(prefix).map(|name| (kind, name.to_string())));
         if let Some(p) = mf2 {
             out.push(p);
         } else if legacy {
@@ -201,7 +216,8 @@ fn value_class(el: ElementRef<'_>, kind: Kind) -> Option<String> {
                 (_, "img" | "area") => v.attr("alt"),
                 _ => None,
             };
-            attr.map(|a| a.trim().to_string()).unwrap_or_else(|| text(d))
+            attr.map(|a| a.trim().to_string())
+                .unwrap_or_else(|| text(d))
         })
         .filter(|p| !p.is_empty())
         .collect();
@@ -210,7 +226,9 @@ fn value_class(el: ElementRef<'_>, kind: Kind) -> Option<String> {
     }
     if kind == Kind::Dt {
         // A date part and a time part: join them as ISO 8601.
-        let date = parts.iter().find(|p| p.len() == 10 && p.as_bytes().get(4) == Some(&b'-'));
+        let date = parts
+            .iter()
+            .find(|p| p.len() == 10 && p.as_bytes().get(4) == Some(&b'-'));
         let time = parts.iter().find(|p| p.contains(':'));
         if let (Some(d), Some(t)) = (date, time) {
             return Some(format!("{d}T{t}"));
@@ -251,5 +269,6 @@ fn plain_value(el: ElementRef<'_>, kind: Kind) -> String {
         "img" | "area" => v.attr("alt"),
         _ => None,
     };
-    attr.map(|a| a.trim().to_string()).unwrap_or_else(|| text(el))
+    attr.map(|a| a.trim().to_string())
+        .unwrap_or_else(|| text(el))
 }

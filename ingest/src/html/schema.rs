@@ -205,14 +205,20 @@ impl<'v> Mapper<'_, 'v, '_> {
             .get("location")
             .and_then(|l| self.place(l, 0))
             .or_else(|| parent.cloned());
-        let Some(title) = self.text(obj, "name").map(|t| clean_text(&t)).filter(|t| !t.is_empty())
+        let Some(title) = self
+            .text(obj, "name")
+            .map(|t| clean_text(&t))
+            .filter(|t| !t.is_empty())
         else {
             self.warn("a schema.org Event with no name was skipped".to_string());
             return place;
         };
         let start_raw = self.text(obj, "startDate");
         let mut start = start_raw.as_deref().and_then(|s| self.date(s));
-        let mut end = self.text(obj, "endDate").and_then(|s| self.date(&s)).map(exclusive_end);
+        let mut end = self
+            .text(obj, "endDate")
+            .and_then(|s| self.date(&s))
+            .map(exclusive_end);
         let mut duration = self.text(obj, "duration").and_then(|d| parse_duration(&d));
         let mut rrule = Vec::new();
         let mut exdate = Vec::new();
@@ -305,7 +311,10 @@ impl<'v> Mapper<'_, 'v, '_> {
                 })
             }
             Value::Array(items) => {
-                let places: Vec<Place> = items.iter().filter_map(|i| self.place(i, depth + 1)).collect();
+                let places: Vec<Place> = items
+                    .iter()
+                    .filter_map(|i| self.place(i, depth + 1))
+                    .collect();
                 // A physical place before "En ligne" when both are given.
                 places
                     .iter()
@@ -321,7 +330,10 @@ impl<'v> Mapper<'_, 'v, '_> {
                     });
                 }
                 let mut place = Place {
-                    name: self.text(obj, "name").map(|n| clean_text(&n)).filter(|n| !n.is_empty()),
+                    name: self
+                        .text(obj, "name")
+                        .map(|n| clean_text(&n))
+                        .filter(|n| !n.is_empty()),
                     ..Place::default()
                 };
                 let (addr_text, addr_obj) =
@@ -340,7 +352,11 @@ impl<'v> Mapper<'_, 'v, '_> {
                 match addr_obj {
                     None => {}
                     Some(a) => {
-                        let part = |k: &str| self.text(a, k).map(|t| clean_text(&t)).filter(|t| !t.is_empty());
+                        let part = |k: &str| {
+                            self.text(a, k)
+                                .map(|t| clean_text(&t))
+                                .filter(|t| !t.is_empty())
+                        };
                         let street = part("streetAddress");
                         let city = part("addressLocality");
                         let region_postal = [part("addressRegion"), part("postalCode")]
@@ -423,17 +439,23 @@ impl<'v> Mapper<'_, 'v, '_> {
         for offer in offers {
             for key in ["price", "lowPrice", "highPrice"] {
                 match offer.get(key) {
-                    Some(Value::Number(n)) => nums.extend(n.as_f64().filter(|f| f.is_finite() && *f >= 0.0)),
+                    Some(Value::Number(n)) => {
+                        nums.extend(n.as_f64().filter(|f| f.is_finite() && *f >= 0.0))
+                    }
                     Some(Value::String(s)) => match parse_amount(s) {
                         Some(n) => nums.push(n),
-                        None if !s.trim().is_empty() && words.is_none() => words = Some(clean_text(s)),
+                        None if !s.trim().is_empty() && words.is_none() => {
+                            words = Some(clean_text(s))
+                        }
                         None => {}
                     },
                     _ => {}
                 }
             }
             if currency.is_none() {
-                currency = self.text(offer, "priceCurrency").map(|c| c.trim().to_string());
+                currency = self
+                    .text(offer, "priceCurrency")
+                    .map(|c| c.trim().to_string());
             }
         }
         let free = matches!(obj.get("isAccessibleForFree"), Some(Value::Bool(true)))
@@ -457,8 +479,15 @@ impl<'v> Mapper<'_, 'v, '_> {
         })
     }
 
-    fn schedule(&self, s: &'v Map<String, Value>, event_start: Option<&TimeValue>) -> Option<Schedule> {
-        let tz = self.text(s, "scheduleTimezone").map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+    fn schedule(
+        &self,
+        s: &'v Map<String, Value>,
+        event_start: Option<&TimeValue>,
+    ) -> Option<Schedule> {
+        let tz = self
+            .text(s, "scheduleTimezone")
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty());
         let sched_start = self.text(s, "startDate").and_then(|d| parse_iso(&d));
         let start_time = self.text(s, "startTime").and_then(|t| time_of(&t));
         let end_time = self.text(s, "endTime").and_then(|t| time_of(&t));
@@ -499,16 +528,24 @@ impl<'v> Mapper<'_, 'v, '_> {
         let duration = self.text(s, "duration").and_then(|d| parse_duration(&d));
 
         let mut freq = self.text(s, "repeatFrequency").and_then(|f| frequency(&f));
-        let by_day: Vec<String> = list_of(s.get("byDay")).iter().filter_map(|d| weekday(d)).collect();
+        let by_day: Vec<String> = list_of(s.get("byDay"))
+            .iter()
+            .filter_map(|d| weekday(d))
+            .collect();
         let by_month_day: Vec<String> = list_of(s.get("byMonthDay"))
             .into_iter()
-            .filter(|d| d.parse::<i32>().is_ok_and(|n| n != 0 && (-31..=31).contains(&n)))
+            .filter(|d| {
+                d.parse::<i32>()
+                    .is_ok_and(|n| n != 0 && (-31..=31).contains(&n))
+            })
             .collect();
         let by_month: Vec<String> = list_of(s.get("byMonth"))
             .into_iter()
             .filter(|d| d.parse::<u32>().is_ok_and(|n| (1..=12).contains(&n)))
             .collect();
-        let month_week = self.text(s, "byMonthWeek").and_then(|w| w.trim().parse::<i32>().ok());
+        let month_week = self
+            .text(s, "byMonthWeek")
+            .and_then(|w| w.trim().parse::<i32>().ok());
         if freq.is_none() {
             freq = if !by_day.is_empty() && month_week.is_none() {
                 Some(("WEEKLY", 1))
@@ -539,7 +576,10 @@ impl<'v> Mapper<'_, 'v, '_> {
             if !by_month.is_empty() {
                 r.push_str(&format!(";BYMONTH={}", by_month.join(",")));
             }
-            if let Some(count) = self.text(s, "repeatCount").and_then(|c| c.trim().parse::<u32>().ok()) {
+            if let Some(count) = self
+                .text(s, "repeatCount")
+                .and_then(|c| c.trim().parse::<u32>().ok())
+            {
                 r.push_str(&format!(";COUNT={count}"));
             } else if let Some(until) = self.text(s, "endDate").and_then(|d| parse_iso(&d)) {
                 let day = until.as_written().date();

@@ -70,9 +70,12 @@ struct Compiled {
 }
 
 fn compile_all(s: &Selectors) -> Result<Compiled, ParseError> {
-    let field = |name: &str, v: &Option<String>| v.as_deref().map(|raw| compile(name, raw)).transpose();
+    let field =
+        |name: &str, v: &Option<String>| v.as_deref().map(|raw| compile(name, raw)).transpose();
     let event = match s.event.as_deref() {
-        Some(raw) => Some(Selector::parse(raw.trim()).map_err(|e| bad("event", raw, &e.to_string()))?),
+        Some(raw) => {
+            Some(Selector::parse(raw.trim()).map_err(|e| bad("event", raw, &e.to_string()))?)
+        }
         None => None,
     };
     Ok(Compiled {
@@ -136,7 +139,11 @@ pub(crate) fn extract(
     today: NaiveDate,
 ) -> Result<Found, ParseError> {
     let c = compile_all(sel)?;
-    let format = sel.date_format.as_deref().map(str::trim).filter(|f| !f.is_empty());
+    let format = sel
+        .date_format
+        .as_deref()
+        .map(str::trim)
+        .filter(|f| !f.is_empty());
     let mut found = Found {
         events: Vec::new(),
         warnings: Vec::new(),

@@ -211,7 +211,9 @@ pub(crate) fn parse_offset(s: &str) -> Option<i32> {
     };
     if digits.is_empty()
         || digits.len() > 5
-        || !digits.bytes().all(|b| b.is_ascii_digit() || b == b':' || b == b'.')
+        || !digits
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b':' || b == b'.')
     {
         return None;
     }
@@ -298,10 +300,19 @@ mod tests {
 
     #[test]
     fn entities_named_numeric_and_broken() {
-        assert_eq!(decode_entities("Caf&eacute; &amp; th&#233;&acirc;tre"), "Café & théâtre");
+        assert_eq!(
+            decode_entities("Caf&eacute; &amp; th&#233;&acirc;tre"),
+            "Café & théâtre"
+        );
         assert_eq!(decode_entities("A &#8211; B &#x2019;"), "A – B ’");
-        assert_eq!(decode_entities("Les Belles-s&oelig;urs"), "Les Belles-sœurs");
-        assert_eq!(decode_entities("R&D & co &unknown; &"), "R&D & co &unknown; &");
+        assert_eq!(
+            decode_entities("Les Belles-s&oelig;urs"),
+            "Les Belles-sœurs"
+        );
+        assert_eq!(
+            decode_entities("R&D & co &unknown; &"),
+            "R&D & co &unknown; &"
+        );
         assert_eq!(decode_entities("&#99999999999;"), "&#99999999999;");
         assert_eq!(decode_entities("&#0;"), "\u{fffd}");
         assert_eq!(clean_text("  a&nbsp;\n b "), "a b");
@@ -311,9 +322,18 @@ mod tests {
     fn iso_dates_keep_what_the_source_said() {
         let d = |s| parse_iso(s);
         assert!(matches!(d("2026-12-05"), Some(TimeValue::Date { .. })));
-        assert!(matches!(d("2026-12-05T20:00:00Z"), Some(TimeValue::Utc { .. })));
-        assert!(matches!(d("2026-12-05T20:00"), Some(TimeValue::Floating { .. })));
-        assert!(matches!(d("2026-12-05 20:00:00.000"), Some(TimeValue::Floating { .. })));
+        assert!(matches!(
+            d("2026-12-05T20:00:00Z"),
+            Some(TimeValue::Utc { .. })
+        ));
+        assert!(matches!(
+            d("2026-12-05T20:00"),
+            Some(TimeValue::Floating { .. })
+        ));
+        assert!(matches!(
+            d("2026-12-05 20:00:00.000"),
+            Some(TimeValue::Floating { .. })
+        ));
         match d("2026-12-05T20:00:00-05:00") {
             Some(TimeValue::Offset { at }) => assert_eq!(at.offset().local_minus_utc(), -5 * 3600),
             other => panic!("{other:?}"),

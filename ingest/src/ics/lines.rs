@@ -219,8 +219,9 @@ mod tests {
         let c = ContentLine::parse("summary:a:b").unwrap();
         assert_eq!((c.name, c.value), ("summary", "a:b"));
 
-        let c = ContentLine::parse(r#"ATTACH;FMTTYPE=image/jpeg;X-LABEL="a;b:c":https://x.org/a.jpg"#)
-            .unwrap();
+        let c =
+            ContentLine::parse(r#"ATTACH;FMTTYPE=image/jpeg;X-LABEL="a;b:c":https://x.org/a.jpg"#)
+                .unwrap();
         assert_eq!(c.value, "https://x.org/a.jpg");
         assert_eq!(c.param("x-label"), Some("a;b:c"));
         assert!(c.param_is("FmtType", "IMAGE/JPEG"));
@@ -228,11 +229,17 @@ mod tests {
 
     #[test]
     fn outlook_tzids() {
-        let c = ContentLine::parse(r#"DTSTART;TZID="Eastern Standard Time":20261205T200000"#).unwrap();
+        let c =
+            ContentLine::parse(r#"DTSTART;TZID="Eastern Standard Time":20261205T200000"#).unwrap();
         assert_eq!(c.param("TZID"), Some("Eastern Standard Time"));
-        let c = ContentLine::parse("DTSTART;TZID=(UTC-05:00) Eastern Time (US & Canada):20261205T200000")
-            .unwrap();
-        assert_eq!(c.param("TZID"), Some("(UTC-05:00) Eastern Time (US & Canada)"));
+        let c = ContentLine::parse(
+            "DTSTART;TZID=(UTC-05:00) Eastern Time (US & Canada):20261205T200000",
+        )
+        .unwrap();
+        assert_eq!(
+            c.param("TZID"),
+            Some("(UTC-05:00) Eastern Time (US & Canada)")
+        );
         assert_eq!(c.value, "20261205T200000");
         // An unbalanced parenthesis falls back to the first colon.
         let c = ContentLine::parse("ORGANIZER;CN=Ann (x:mailto:a@b.c").unwrap();
@@ -241,7 +248,15 @@ mod tests {
 
     #[test]
     fn refuses_junk() {
-        for junk in ["no colon here", "<html>", ":value", "NAME", "NAME;PARAM=x", "é:x", "A B:c"] {
+        for junk in [
+            "no colon here",
+            "<html>",
+            ":value",
+            "NAME",
+            "NAME;PARAM=x",
+            "é:x",
+            "A B:c",
+        ] {
             assert_eq!(ContentLine::parse(junk), None, "{junk:?}");
         }
     }

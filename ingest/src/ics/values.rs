@@ -91,7 +91,11 @@ pub(crate) fn parse_time(
     };
     // Fractional seconds (`200000.000`) carry nothing iCalendar can use.
     let rest = match rest.iter().position(|&b| b == b'.') {
-        Some(dot) if rest.get(dot + 1..).is_some_and(|f| f.iter().all(u8::is_ascii_digit)) => {
+        Some(dot)
+            if rest
+                .get(dot + 1..)
+                .is_some_and(|f| f.iter().all(u8::is_ascii_digit)) =>
+        {
             rest.get(..dot).unwrap_or_default()
         }
         _ => rest,
@@ -126,7 +130,10 @@ fn num(bytes: &[u8], from: usize, to: usize) -> Option<u32> {
     if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    Some(part.iter().fold(0u32, |acc, &b| acc * 10 + u32::from(b - b'0')))
+    Some(
+        part.iter()
+            .fold(0u32, |acc, &b| acc * 10 + u32::from(b - b'0')),
+    )
 }
 
 fn digits_date(bytes: &[u8]) -> Option<NaiveDate> {
@@ -209,7 +216,10 @@ pub(crate) fn parse_utc_offset(value: &str) -> Option<i32> {
 /// A GEO value, `lat;lon` (RFC 5545) or `lat,lon` (seen in the wild).
 pub(crate) fn parse_geo(value: &str) -> Option<GeoPoint> {
     let v = value.trim();
-    let (lat, lon) = v.split_once(';').or_else(|| v.split_once("\\,")).or_else(|| v.split_once(','))?;
+    let (lat, lon) = v
+        .split_once(';')
+        .or_else(|| v.split_once("\\,"))
+        .or_else(|| v.split_once(','))?;
     GeoPoint::new(lat.trim().parse().ok()?, lon.trim().parse().ok()?)
 }
 
@@ -245,42 +255,67 @@ mod tests {
     fn parses_dates_and_date_times() {
         assert_eq!(
             parse_time("20261205", None, false),
-            Ok(TimeValue::Date { date: NaiveDate::from_ymd_opt(2026, 12, 5).unwrap() })
+            Ok(TimeValue::Date {
+                date: NaiveDate::from_ymd_opt(2026, 12, 5).unwrap()
+            })
         );
         assert_eq!(
             parse_time("20261205T200000", Some("Eastern Standard Time"), true),
-            Ok(TimeValue::Date { date: NaiveDate::from_ymd_opt(2026, 12, 5).unwrap() })
+            Ok(TimeValue::Date {
+                date: NaiveDate::from_ymd_opt(2026, 12, 5).unwrap()
+            })
         );
         assert_eq!(
             parse_time("20261205T010000Z", Some("America/Toronto"), false),
-            Ok(TimeValue::Utc { at: Utc.from_utc_datetime(&dt("2026-12-05 01:00:00")) })
+            Ok(TimeValue::Utc {
+                at: Utc.from_utc_datetime(&dt("2026-12-05 01:00:00"))
+            })
         );
         assert_eq!(
             parse_time(" 20261205T200000 ", Some(" America/Toronto "), false),
-            Ok(TimeValue::Zoned { local: dt("2026-12-05 20:00:00"), tzid: "America/Toronto".into() })
+            Ok(TimeValue::Zoned {
+                local: dt("2026-12-05 20:00:00"),
+                tzid: "America/Toronto".into()
+            })
         );
         assert_eq!(
             parse_time("20261205T200000", Some(""), false),
-            Ok(TimeValue::Floating { local: dt("2026-12-05 20:00:00") })
+            Ok(TimeValue::Floating {
+                local: dt("2026-12-05 20:00:00")
+            })
         );
     }
 
     #[test]
     fn lenient_date_time_shapes() {
-        let floating = Ok(TimeValue::Floating { local: dt("2026-12-05 20:30:00") });
+        let floating = Ok(TimeValue::Floating {
+            local: dt("2026-12-05 20:30:00"),
+        });
         assert_eq!(parse_time("20261205T2030", None, false), floating);
         assert_eq!(parse_time("20261205203000", None, false), floating);
         assert_eq!(parse_time("2026-12-05T20:30:00", None, false), floating);
         assert_eq!(parse_time("2026-12-05 20:30", None, false), floating);
         assert_eq!(parse_time("20261205t203000.000", None, false), floating);
-        assert!(matches!(parse_time("20261205T203000z", None, false), Ok(TimeValue::Utc { .. })));
+        assert!(matches!(
+            parse_time("20261205T203000z", None, false),
+            Ok(TimeValue::Utc { .. })
+        ));
     }
 
     #[test]
     fn refuses_garbage_dates() {
         for bad in [
-            "", "2026", "hier soir", "20261305", "20260230", "20261205T25", "20261205T250000",
-            "20261205T2000001", "20261205X200000", "２０２６１２０５", "20261205T20é000",
+            "",
+            "2026",
+            "hier soir",
+            "20261305",
+            "20260230",
+            "20261205T25",
+            "20261205T250000",
+            "20261205T2000001",
+            "20261205X200000",
+            "２０２６１２０５",
+            "20261205T20é000",
         ] {
             assert!(parse_time(bad, None, false).is_err(), "{bad:?} accepted");
         }
@@ -295,7 +330,17 @@ mod tests {
         assert_eq!(parse_duration("-PT15M"), Some(-900));
         assert_eq!(parse_duration("P1W2D"), Some(9 * 86_400));
         assert_eq!(parse_duration("pt2h"), Some(7200));
-        for bad in ["", "P", "PT", "1H", "P1M", "PT1X", "P99999999999999W", "PTH", "P1"] {
+        for bad in [
+            "",
+            "P",
+            "PT",
+            "1H",
+            "P1M",
+            "PT1X",
+            "P99999999999999W",
+            "PTH",
+            "P1",
+        ] {
             assert_eq!(parse_duration(bad), None, "{bad:?}");
         }
     }
@@ -304,7 +349,10 @@ mod tests {
     fn parses_utc_offsets() {
         assert_eq!(parse_utc_offset("-0500"), Some(-18_000));
         assert_eq!(parse_utc_offset("+0530"), Some(19_800));
-        assert_eq!(parse_utc_offset("-045612"), Some(-(4 * 3600 + 56 * 60 + 12)));
+        assert_eq!(
+            parse_utc_offset("-045612"),
+            Some(-(4 * 3600 + 56 * 60 + 12))
+        );
         assert_eq!(parse_utc_offset("-04:00"), Some(-14_400));
         assert_eq!(parse_utc_offset("0000"), Some(0));
         assert_eq!(parse_utc_offset("-2500"), None);
@@ -314,8 +362,14 @@ mod tests {
 
     #[test]
     fn parses_geo() {
-        assert_eq!(parse_geo("45.5569;-73.7218"), GeoPoint::new(45.5569, -73.7218));
-        assert_eq!(parse_geo("45.5569,-73.7218"), GeoPoint::new(45.5569, -73.7218));
+        assert_eq!(
+            parse_geo("45.5569;-73.7218"),
+            GeoPoint::new(45.5569, -73.7218)
+        );
+        assert_eq!(
+            parse_geo("45.5569,-73.7218"),
+            GeoPoint::new(45.5569, -73.7218)
+        );
         assert_eq!(parse_geo(r" 45.5 \, -73.7 "), GeoPoint::new(45.5, -73.7));
         assert_eq!(parse_geo("95;10"), None);
         assert_eq!(parse_geo("NaN;10"), None);

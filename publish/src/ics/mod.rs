@@ -15,7 +15,7 @@ mod vtimezone;
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use model::{Event, Status};
 
@@ -53,7 +53,10 @@ pub fn write_calendar(
     let mut lines: Vec<String> = vec![
         "BEGIN:VCALENDAR".to_string(),
         "VERSION:2.0".to_string(),
-        format!("PRODID:-//babillard//babillard {}//FR", env!("CARGO_PKG_VERSION")),
+        format!(
+            "PRODID:-//babillard//babillard {}//FR",
+            env!("CARGO_PKG_VERSION")
+        ),
         "CALSCALE:GREGORIAN".to_string(),
         "METHOD:PUBLISH".to_string(),
         format!("NAME:{}", escape_text(&cal.name)),
@@ -71,14 +74,16 @@ pub fn write_calendar(
     // One VTIMEZONE per zone of a timed event, over the years its events use.
     let mut zones: BTreeMap<String, (Tz, i32, i32)> = BTreeMap::new();
     for event in events.iter().filter(|e| !e.all_day) {
-        if let Ok(tz) = event.timezone.parse::<Tz>() {
+        if let Some(tz) = event_zone(event) {
             let first = event.start.with_timezone(&tz).year();
             let last = event
                 .end
                 .map(|e| e.with_timezone(&tz).year())
                 .unwrap_or(first)
                 .max(first);
-            let entry = zones.entry(tz.name().to_string()).or_insert((tz, first, last));
+            let entry = zones
+                .entry(tz.name().to_string())
+                .or_insert((tz, first, last));
             entry.1 = entry.1.min(first);
             entry.2 = entry.2.max(last);
         }
@@ -123,7 +128,7 @@ fn vevent(lines: &mut Vec<String>, event: &Event, cal: &CalendarMeta, host: &str
         lines.push(format!("DTSTART;VALUE=DATE:{}", start.format("%Y%m%d")));
         lines.push(format!("DTEND;VALUE=DATE:{}", end.format("%Y%m%d")));
     } else {
-        let tz = event.timezone.parse::<Tz>().ok();
+        let tz = event_zone(event);
         let when = |name: &str, at: DateTime<chrono::FixedOffset>| match tz {
             Some(tz) => format!(
                 "{name};TZID={}:{}",
@@ -139,7 +144,10 @@ fn vevent(lines: &mut Vec<String>, event: &Event, cal: &CalendarMeta, host: &str
     }
     lines.push(format!("SUMMARY:{}", escape_text(&event.title)));
     let description = match (
-        event.description.as_deref().filter(|d| !d.trim().is_empty()),
+        event
+            .description
+            .as_deref()
+            .filter(|d| !d.trim().is_empty()),
         event.url.as_deref(),
     ) {
         (Some(d), Some(u)) => Some(format!("{d}\n\n{u}")),
@@ -197,11 +205,39 @@ fn vevent(lines: &mut Vec<String>, event: &Event, cal: &CalendarMeta, host: &str
     lines.push("END:VEVENT".to_string());
 }
 
+/// The zone written as a TZID: none for UTC and its aliases (written as
+/// `...Z` times), nor for a name chrono-tz does not know.
+fn event_zone(event: &Event) -> Option<Tz> {
+    let tz = event.timezone.parse::<Tz>().ok()?;
+    let utc_alias = matches!(
+        tz.name(),
+        "UTC"
+            | "UCT"
+            | "GMT"
+            | "GMT0"
+            | "GMT+0"
+            | "GMT-0"
+            | "Greenwich"
+            | "Universal"
+            | "Zulu"
+            | "Etc/UTC"
+            | "Etc/UCT"
+            | "Etc/GMT"
+            | "Etc/GMT0"
+            | "Etc/GMT+0"
+            | "Etc/GMT-0"
+            | "Etc/Greenwich"
+            | "Etc/Universal"
+            | "Etc/Zulu"
+    );
+    (!utc_alias).then_some(tz)
+}
+
 /// `PT1H`, `PT90M`, `P1D`.
 fn duration(minutes: u32) -> String {
-    if minutes % 1440 == 0 {
+    if minutes.is_multiple_of(1440) {
         format!("P{}D", minutes / 1440)
-    } else if minutes % 60 == 0 {
+    } else if minutes.is_multiple_of(60) {
         format!("PT{}H", minutes / 60)
     } else {
         format!("PT{minutes}M")
@@ -227,14 +263,18 @@ fn organizer_mailto(organizer: &str) -> Option<String> {
     let (local, domain) = address.split_once('@')?;
     let ok = !local.is_empty()
         && domain.contains('.')
-        && !address
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | ',' | ';'));
+        && !address.chars().any(|c| {
+            c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | ',' | ';')
+        });
     ok.then(|| format!("mailto:{address}"))
 }
 
 fn image_type(url: &str) -> Option<&'static str> {
-    let path = url.split(['?', '#']).next().unwrap_or(url).to_ascii_lowercase();
+    let path = url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or(url)
+        .to_ascii_lowercase();
     if path.ends_with(".jpg") || path.ends_with(".jpeg") {
         Some("image/jpeg")
     } else if path.ends_with(".png") {

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use chrono::Duration;
 use serde_json::{json, Value};
 
 use super::*;
@@ -66,7 +67,7 @@ fn folding_never_splits_a_character_and_unfolds_back() {
 fn text_is_escaped() {
     assert_eq!(
         escape_text("a,b;c\\d\ne\r\nf\rg\u{7}h\ti"),
-        "a\\,b\\;c\\\\d\\ne\\nf\\ng" .to_string() + "h\ti"
+        "a\\,b\\;c\\\\d\\ne\\nf\\ngh\ti"
     );
     assert_eq!(escape_text("Théâtre « x »"), "Théâtre « x »");
 }
@@ -154,15 +155,39 @@ fn events_carry_what_calendar_apps_show() {
     }
     assert!(lines[2].starts_with("PRODID:-//babillard//babillard "));
     assert_eq!(lines.iter().filter(|l| *l == "BEGIN:VTIMEZONE").count(), 3);
-    assert_eq!(lines.iter().filter(|l| *l == "BEGIN:VEVENT").count(), events.len());
+    assert_eq!(
+        lines.iter().filter(|l| *l == "BEGIN:VEVENT").count(),
+        events.len()
+    );
     // An event with no end has no DTEND.
     let fete: Vec<&String> = lines
         .iter()
         .skip_while(|l| *l != "UID:fete-canada@agenda.example.org")
         .take_while(|l| *l != "END:VEVENT")
         .collect();
-    assert!(fete.iter().any(|l| l.starts_with("DTSTART;TZID=America/Toronto:20260701T193000")));
+    assert!(fete
+        .iter()
+        .any(|l| l.starts_with("DTSTART;TZID=America/Toronto:20260701T193000")));
     assert!(!fete.iter().any(|l| l.starts_with("DTEND")));
+}
+
+#[test]
+fn utc_and_unknown_zones_are_written_in_utc() {
+    let mut a = event("utc", "2026-12-05T20:00:00+00:00");
+    a.timezone = "Etc/UTC".into();
+    a.end = Some(crate::testdata::at("2026-12-05T21:00:00+00:00"));
+    let mut b = event("mars", "2026-12-05T20:00:00-05:00");
+    b.timezone = "Mars/Olympus".into();
+    let text = write_calendar(&[a, b], &meta(), None, now());
+    let lines = unfold(&text);
+    for want in [
+        "DTSTART:20261205T200000Z",
+        "DTEND:20261205T210000Z",
+        "DTSTART:20261206T010000Z",
+    ] {
+        assert!(lines.iter().any(|l| l == want), "{want} in\n{text}");
+    }
+    assert!(!text.contains("VTIMEZONE"));
 }
 
 #[test]
@@ -171,11 +196,12 @@ fn lang_picks_the_translation() {
     let text = write_calendar(&events[..1], &meta(), Some("en"), now());
     let lines = unfold(&text);
     assert!(lines.iter().any(|l| l == "SUMMARY:The Sisters-in-Law"));
-    assert!(lines
-        .iter()
-        .any(|l| l == "DESCRIPTION:A play by Michel Tremblay.\\n\\nhttps://mda.example.org/belles-soeurs"));
+    assert!(lines.iter().any(|l| l
+        == "DESCRIPTION:A play by Michel Tremblay.\\n\\nhttps://mda.example.org/belles-soeurs"));
     let text = write_calendar(&events[..1], &meta(), Some("fr"), now());
-    assert!(unfold(&text).iter().any(|l| l == "SUMMARY:Les Belles-sœurs"));
+    assert!(unfold(&text)
+        .iter()
+        .any(|l| l == "SUMMARY:Les Belles-sœurs"));
 }
 
 #[test]
@@ -227,7 +253,9 @@ fn run_validator(program: &str, args: &[&Path], env: &[(&str, &Path)]) -> Value 
 /// What both parsers must read back, computed from the Events themselves.
 fn expected(events: &[Event]) -> Value {
     let utc = |at: DateTime<chrono::FixedOffset>| {
-        at.with_timezone(&Utc).format("%Y-%m-%dT%H:%M:%SZ").to_string()
+        at.with_timezone(&Utc)
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
     };
     let list: Vec<Value> = events
         .iter()

@@ -11,7 +11,9 @@
 //! at the start of the range. A zone with no transition at all gets one
 //! STANDARD observance.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc, Weekday,
+};
 use chrono_tz::{OffsetComponents, OffsetName, Tz};
 
 /// The offset of `tz` at one instant.
@@ -133,7 +135,9 @@ fn days_in_month(year: i32, month: u32) -> u32 {
     } else {
         NaiveDate::from_ymd_opt(year, month + 1, 1)
     };
-    next.and_then(|n| n.pred_opt()).map(|d| d.day()).unwrap_or(28)
+    next.and_then(|n| n.pred_opt())
+        .map(|d| d.day())
+        .unwrap_or(28)
 }
 
 /// The yearly rule a set of transitions (one per year, consecutive years)
@@ -157,7 +161,10 @@ fn yearly_rule(group: &[&Transition]) -> Option<String> {
     }
     let n = nth(onset);
     if group.iter().all(|t| nth(t.local_onset()) == n) && n <= 4 {
-        return Some(format!("BYMONTH={month};BYDAY={n}{}", weekday_code(weekday)));
+        return Some(format!(
+            "BYMONTH={month};BYDAY={n}{}",
+            weekday_code(weekday)
+        ));
     }
     if group.iter().all(|t| is_last(t.local_onset())) {
         return Some(format!("BYMONTH={month};BYDAY=-1{}", weekday_code(weekday)));
@@ -240,7 +247,8 @@ pub(crate) fn vtimezone_lines(tz: Tz, first_year: i32, last_year: i32) -> Vec<St
     }
 
     // Explicit observances, after the state in force at the start.
-    let start_local = year_start(first_year).naive_utc() + Duration::seconds(i64::from(start_state.offset));
+    let start_local =
+        year_start(first_year).naive_utc() + Duration::seconds(i64::from(start_state.offset));
     observance(
         &mut out,
         start_state.dst,
@@ -346,7 +354,10 @@ END:VTIMEZONE";
     fn southern_hemisphere_and_half_hours() {
         // Adelaide: +1030 in January (daylight), +0930 in winter.
         let got = joined(chrono_tz::Australia::Adelaide, 2025, 2027);
-        assert!(got.contains("TZOFFSETFROM:+1030\nTZOFFSETTO:+0930"), "{got}");
+        assert!(
+            got.contains("TZOFFSETFROM:+1030\nTZOFFSETTO:+0930"),
+            "{got}"
+        );
         assert!(got.contains("BYMONTH=4;BYDAY=1SU"), "{got}");
         assert!(got.contains("BYMONTH=10;BYDAY=1SU"), "{got}");
     }

@@ -1,0 +1,523 @@
+//! Tests of the feed parser: every fixture in `tests/fixtures/feed/`
+//! against the JSON beside it, quirks one test each, and no panic on cut or
+//! mutated bytes.
+
+use super::*;
+use serde_json::json;
+
+fn fixture_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/feed")
+}
+
+fn read_fixture(name: &str) -> Vec<u8> {
+    let path = fixture_dir().join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+fn ctx(url: &str) -> ParseContext {
+    ParseContext {
+        content_type: None,
+        url: url.to_string(),
+        lang: None,
+        selectors: None,
+        today: NaiveDate::from_ymd_opt(2026, 11, 15).unwrap_or_default(),
+    }
+}
+
+/// (fixture, the URL it was fetched from)
+const FIXTURES: &[(&str, &str)] = &[
+    (
+        "wordpress_rss2_event_module.xml",
+        "https://maisondesarts.example.org/feed/",
+    ),
+    (
+        "drupal_rss_no_dates.xml",
+        "https://www.bibliotheques.example.qc.ca/rss.xml",
+    ),
+    (
+        "atom_municipal_news_with_dates_in_text.xml",
+        "https://www.laval.example.ca/nouvelles.atom",
+    ),
+    (
+        "jsonfeed_event_extension.json",
+        "https://culture-sainte-rose.example.org/agenda.json",
+    ),
+    (
+        "rss_latin1_bare_ampersand.xml",
+        "http://www.theatredesmuses.example.qc.ca/rss.php",
+    ),
+    ("rss10_rdf_xcal.rdf", "https://cinema-ciel.example.org/rss"),
+];
+
+fn parse_fixture(name: &str) -> Parsed {
+    let url = FIXTURES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, u)| *u)
+        .unwrap_or("https://example.org/");
+    match parse(&read_fixture(name), &ctx(url)) {
+        Ok(p) => p,
+        Err(e) => panic!("{name}: {e}"),
+    }
+}
+
+/// The shape of `NAME.expected.json`.
+fn summary(parsed: &Parsed) -> Value {
+    let tv = |t: &TimeValue| serde_json::to_value(t).unwrap_or(Value::Null);
+    json!({
+        "events": parsed.events.iter().map(|e| json!({
+            "uid": e.uid,
+            "title": e.title,
+            "start": tv(&e.start),
+            "end": e.end.as_ref().map(tv),
+            "location": e.location,
+        })).collect::<Vec<_>>(),
+        "undated": parsed.undated.iter().map(|e| e.uid.clone()).collect::<Vec<_>>(),
+        "links": parsed.links.iter().map(|l| match l {
+            Link::NextPage(url) => json!({"next_page": url}),
+            Link::Detail { url, uid } => json!({"detail": {"url": url, "uid": uid}}),
+        }).collect::<Vec<_>>(),
+    })
+}
+
+#[test]
+fn every_fixture_matches_its_expected_json() {
+    let mut failures = Vec::new();
+    for (name, _) in FIXTURES {
+        let parsed = parse_fixture(name);
+        let got = summary(&parsed);
+        let stem = name.rsplit_once('.').map_or(*name, |(s, _)| s);
+        let expected_path = fixture_dir().join(format!("{stem}.expected.json"));
+        let expected: Value = std::fs::read_to_string(&expected_path)
+            .ok()
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_else(|| panic!("cannot read {}", expected_path.display()));
+        if got != expected {
+            failures.push(format!(
+                "{name}:\n got: {}\nwant: {}",
+                serde_json::to_string_pretty(&got).unwrap_or_default(),
+                serde_json::to_string_pretty(&expected).unwrap_or_default()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn wordpress_items_carry_content_image_geo_categories_and_language() {
+    let parsed = parse_fixture("wordpress_rss2_event_module.xml");
+    let first = &parsed.events[0];
+    assert_eq!(
+        first.url.as_deref(),
+        Some("https://maisondesarts.example.org/evenement/les-belles-soeurs/")
+    );
+    // content:encoded wins over description, kept as HTML.
+    let description = first.description.as_deref().unwrap_or_default();
+    assert!(description.contains("<p>Quinze femmes"), "{description}");
+    assert!(description.contains("René Richard Cyr"));
+    // The first <img> of the content, made absolute.
+    assert_eq!(
+        first.image.as_deref(),
+        Some("https://maisondesarts.example.org/wp-content/uploads/2026/10/belles-soeurs-1024x683.jpg")
+    );
+    assert_eq!(first.geo, GeoPoint::new(45.5605, -73.7130));
+    assert_eq!(first.organizer.as_deref(), Some("Maison des arts de Laval"));
+    assert_eq!(first.categories, vec!["Théâtre", "Tout public"]);
+    assert_eq!(first.language.as_deref(), Some("fr-ca"));
+    // ev:type is added to the categories when new.
+    assert_eq!(parsed.events[1].categories, vec!["Arts visuels"]);
+    // An enclosure of an image type.
+    assert_eq!(
+        parsed.events[2].image.as_deref(),
+        Some("https://maisondesarts.example.org/wp-content/uploads/2026/11/petit-prince.jpg")
+    );
+    // Items dated by the event module need no detail page.
+    assert!(!parsed
+        .links
+        .iter()
+        .any(|l| matches!(l, Link::Detail { .. })));
+    assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+}
+
+#[test]
+fn drupal_items_without_dates_wait_for_their_page_and_keep_their_fields() {
+    let parsed = parse_fixture("drupal_rss_no_dates.xml");
+    let club = &parsed.undated[1];
+    assert_eq!(club.title, "Club de lecture ados : saison 2026");
+    // The placeholder start is the run's day, never the pubDate.
+    assert_eq!(
+        club.start,
+        TimeValue::Date {
+            date: NaiveDate::from_ymd_opt(2026, 11, 15).unwrap_or_default()
+        }
+    );
+    assert_eq!(
+        club.image.as_deref(),
+        Some("https://www.bibliotheques.example.qc.ca/sites/default/files/club-ados.png")
+    );
+    assert_eq!(club.language.as_deref(), Some("fr"));
+    assert_eq!(parsed.undated[2].categories, vec!["Arts"]);
+}
+
+#[test]
+fn atom_news_item_without_date_nor_link_is_dropped_with_a_warning() {
+    let parsed = parse_fixture("atom_municipal_news_with_dates_in_text.xml");
+    assert!(!parsed
+        .events
+        .iter()
+        .chain(&parsed.undated)
+        .any(|e| e.title.contains("fermeture temporaire")));
+    assert_eq!(parsed.warnings.len(), 1, "{:?}", parsed.warnings);
+    assert!(parsed.warnings[0].message.contains("fermeture temporaire"));
+    // xml:lang on the feed element.
+    assert_eq!(parsed.events[0].language.as_deref(), Some("fr"));
+    assert_eq!(parsed.events[0].categories, vec!["Marchés publics"]);
+}
+
+#[test]
+fn json_feed_event_extension_gives_place_geo_image_and_tags() {
+    let parsed = parse_fixture("jsonfeed_event_extension.json");
+    let jazz = &parsed.events[0];
+    assert_eq!(
+        jazz.address.as_deref(),
+        Some("221, boulevard Sainte-Rose, Laval")
+    );
+    assert_eq!(jazz.geo, GeoPoint::new(45.6098, -73.7857));
+    assert_eq!(
+        jazz.image.as_deref(),
+        Some("https://culture-sainte-rose.example.org/img/trio-levesque.jpg")
+    );
+    assert_eq!(jazz.categories, vec!["jazz", "musique"]);
+    assert_eq!(jazz.language.as_deref(), Some("fr-CA"));
+    assert_eq!(
+        jazz.description.as_deref(),
+        Some("<p>Standards et compositions originales.</p>")
+    );
+}
+
+#[test]
+fn latin1_feed_with_bare_ampersands_is_repaired_and_decoded() {
+    let parsed = parse_fixture("rss_latin1_bare_ampersand.xml");
+    assert!(parsed
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("bare '&'")));
+    // The third item (no link, no date) is news.
+    assert!(parsed
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("Fermeture de la billetterie")));
+    assert_eq!(parsed.events.len(), 2);
+}
+
+#[test]
+fn rss10_xcal_reads_geo_lat_long() {
+    let parsed = parse_fixture("rss10_rdf_xcal.rdf");
+    assert_eq!(parsed.events[0].geo, GeoPoint::new(45.5612, -73.7));
+    assert_eq!(parsed.events[1].geo, None);
+}
+
+#[test]
+fn a_truncated_feed_keeps_its_complete_items() {
+    let bytes = read_fixture("wordpress_rss2_event_module.xml");
+    let text = String::from_utf8_lossy(&bytes);
+    let cut = text.find("Matinée jeunesse").unwrap_or(text.len());
+    let truncated = text.get(..cut).unwrap_or_default();
+    let parsed = parse(
+        truncated.as_bytes(),
+        &ctx("https://maisondesarts.example.org/feed/"),
+    );
+    let parsed = match parsed {
+        Ok(p) => p,
+        Err(e) => panic!("{e}"),
+    };
+    let uids: Vec<_> = parsed.events.iter().map(|e| e.uid.as_str()).collect();
+    assert_eq!(
+        uids,
+        vec![
+            "https://maisondesarts.example.org/?p=1234",
+            "https://maisondesarts.example.org/?p=1241"
+        ]
+    );
+    assert!(parsed.warnings.iter().any(|w| w.message.contains("cut")));
+}
+
+#[test]
+fn documents_that_are_not_feeds_are_the_wrong_kind() {
+    let c = ctx("https://example.org/agenda");
+    for body in [
+        &b"<!DOCTYPE html><html><head><title>Agenda</title></head><body></body></html>"[..],
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n",
+        b"",
+        b"{\"events\": []}",
+        b"{\"version\": \"1.0\", \"items\": []}",
+        b"Bonjour",
+        b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    ] {
+        match parse(body, &c) {
+            Err(ParseError::WrongKind { expected, found }) => {
+                assert_eq!(expected, "an RSS, Atom or JSON feed");
+                // The description is sniff's, whatever its wording.
+                assert_eq!(found, crate::sniff::describe(body, None));
+            }
+            other => panic!("{}: {other:?}", String::from_utf8_lossy(body)),
+        }
+    }
+}
+
+#[test]
+fn broken_feeds_are_malformed() {
+    let c = ctx("https://example.org/feed");
+    for body in [
+        &br#"{"version": "https://jsonfeed.org/version/1.1", "items": [ {"id": "#[..],
+        br#"{"version": "https://jsonfeed.org/version/1.1", "items": "none"}"#,
+        br#"<rss version="9.9"><channel><title>x</title></channel></rss>"#,
+        b"<?xml version=\"1.0\"?>\n<rss",
+    ] {
+        match parse(body, &c) {
+            Err(ParseError::Malformed { message, .. }) => assert!(!message.is_empty()),
+            other => panic!("{}: {other:?}", String::from_utf8_lossy(body)),
+        }
+    }
+}
+
+#[test]
+fn an_empty_feed_is_ok_and_empty() {
+    let body =
+        br#"<?xml version="1.0"?><rss version="2.0"><channel><title>Vide</title></channel></rss>"#;
+    let parsed = parse(body, &ctx("https://example.org/feed")).map_err(|e| e.to_string());
+    assert_eq!(parsed, Ok(Parsed::default()));
+}
+
+#[test]
+fn event_module_with_any_prefix_and_unreadable_dates_fall_back_to_text() {
+    let body = r#"<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:e="http://purl.org/rss/1.0/modules/event/">
+<channel><title>T</title><language>en</language>
+<item><title>Open house</title><link>https://example.org/a</link>
+<e:startdate>2026-12-05T10:00:00-0500</e:startdate><e:location>Hall</e:location></item>
+<item><title>Gala — December 12 at 7 PM</title><link>https://example.org/b</link>
+<e:startdate>soon</e:startdate></item>
+<item xml:lang="fr"><title>Sans date</title><guid>g-3</guid><link>https://example.org/c</link></item>
+</channel></rss>"#;
+    let parsed = match parse(body.as_bytes(), &ctx("https://example.org/feed")) {
+        Ok(p) => p,
+        Err(e) => panic!("{e}"),
+    };
+    let starts: Vec<Value> = parsed
+        .events
+        .iter()
+        .map(|e| serde_json::to_value(&e.start).unwrap_or(Value::Null))
+        .collect();
+    assert_eq!(
+        starts,
+        vec![
+            json!({"type": "offset", "at": "2026-12-05T10:00:00-05:00"}),
+            json!({"type": "floating", "local": "2026-12-12T19:00:00"}),
+        ]
+    );
+    assert_eq!(parsed.events[0].location.as_deref(), Some("Hall"));
+    assert_eq!(parsed.events[0].language.as_deref(), Some("en"));
+    assert_eq!(parsed.undated.len(), 1);
+    assert_eq!(parsed.undated[0].uid, "g-3");
+    assert_eq!(parsed.undated[0].language.as_deref(), Some("fr"));
+    assert_eq!(parsed.warnings.len(), 1, "{:?}", parsed.warnings);
+    assert!(parsed.warnings[0].message.contains("soon"));
+}
+
+#[test]
+fn item_without_guid_or_link_gets_a_fallback_uid() {
+    let body = r#"<rss version="2.0"><channel><title>T</title>
+<item><title>Concert le 5 décembre à 20 h</title></item></channel></rss>"#;
+    let parsed = match parse(body.as_bytes(), &ctx("https://example.org/feed")) {
+        Ok(p) => p,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(parsed.events.len(), 1);
+    assert_eq!(
+        parsed.events[0].uid,
+        fallback_uid("Concert le 5 décembre à 20 h", "", "")
+    );
+    assert!(parsed.links.is_empty());
+}
+
+#[test]
+fn content_type_charset_is_used_when_the_document_says_nothing() {
+    let body = encoding_rs::WINDOWS_1252
+        .encode("<rss version=\"2.0\"><channel><title>T</title><item><title>Théâtre</title><link>https://example.org/t</link></item></channel></rss>")
+        .0
+        .into_owned();
+    let mut c = ctx("https://example.org/feed");
+    c.content_type = Some("application/rss+xml; charset=windows-1252".to_string());
+    let parsed = parse(&body, &c).map_err(|e| e.to_string());
+    let title = parsed.map(|p| p.undated.first().map(|e| e.title.clone()));
+    // Whatever crate::decode does with the charset, the text is never lost.
+    assert!(matches!(title, Ok(Some(_))), "{title:?}");
+}
+
+#[test]
+fn parse_iso_covers_the_usual_writings() {
+    let cases = [
+        (
+            "2026-12-05T20:00:00-05:00",
+            json!({"type": "offset", "at": "2026-12-05T20:00:00-05:00"}),
+        ),
+        (
+            "2026-12-05T20:00-0500",
+            json!({"type": "offset", "at": "2026-12-05T20:00:00-05:00"}),
+        ),
+        (
+            "2026-12-05T20:00:00Z",
+            json!({"type": "utc", "at": "2026-12-05T20:00:00Z"}),
+        ),
+        (
+            "20261205T200000Z",
+            json!({"type": "utc", "at": "2026-12-05T20:00:00Z"}),
+        ),
+        (
+            "2026-12-05T20:00:00",
+            json!({"type": "floating", "local": "2026-12-05T20:00:00"}),
+        ),
+        (
+            "2026-12-05 20:00",
+            json!({"type": "floating", "local": "2026-12-05T20:00:00"}),
+        ),
+        (
+            "20261205T200000",
+            json!({"type": "floating", "local": "2026-12-05T20:00:00"}),
+        ),
+        ("2026-12-05", json!({"type": "date", "date": "2026-12-05"})),
+        ("20261205", json!({"type": "date", "date": "2026-12-05"})),
+        (
+            "Sat, 05 Dec 2026 20:00:00 -0500",
+            json!({"type": "offset", "at": "2026-12-05T20:00:00-05:00"}),
+        ),
+    ];
+    for (text, want) in cases {
+        let got = parse_iso(text).and_then(|t| serde_json::to_value(t).ok());
+        assert_eq!(got, Some(want), "{text}");
+    }
+    assert_eq!(parse_iso("bientôt"), None);
+    assert_eq!(parse_iso("2026-13-45"), None);
+}
+
+#[test]
+fn bare_ampersands_are_escaped_outside_cdata_only() {
+    let (out, n) = escape_bare_ampersands(
+        "<a>A & B &amp; &#233; &#x00E9; &nbsp; &x</a><![CDATA[ & ]]><!-- & -->&",
+    );
+    assert_eq!(
+        out,
+        "<a>A &amp; B &amp; &#233; &#x00E9; &nbsp; &amp;x</a><![CDATA[ & ]]><!-- & -->&amp;"
+    );
+    assert_eq!(n, 3);
+}
+
+/// A deterministic xorshift generator for the mutation test.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            usize::try_from(self.next() % n as u64).unwrap_or(0)
+        }
+    }
+}
+
+#[test]
+fn no_panic_on_truncated_or_mutated_fixtures() {
+    let c = ctx("https://example.org/feed");
+    let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+    // `FEED_FUZZ_SCALE=10 cargo test` for a longer run.
+    let scale: usize = std::env::var("FEED_FUZZ_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    for (name, _) in FIXTURES {
+        let bytes = read_fixture(name);
+        // Every prefix at a small stride, and every prefix near the end.
+        let step = (bytes.len() / (400 * scale)).max(1);
+        let mut cuts: Vec<usize> = (0..bytes.len()).step_by(step).collect();
+        cuts.extend(bytes.len().saturating_sub(64)..bytes.len());
+        for cut in cuts {
+            let _ = parse(bytes.get(..cut).unwrap_or_default(), &c);
+        }
+        // Byte mutations: flips, deletions, insertions of markup bytes.
+        const NASTY: &[u8] = b"<>&;\"'/[]{}:\x00\xff\xc3";
+        for _ in 0..300 * scale {
+            let mut m = bytes.clone();
+            for _ in 0..(1 + rng.below(4)) {
+                let at = rng.below(m.len());
+                match rng.below(3) {
+                    0 => {
+                        if let Some(b) = m.get_mut(at) {
+                            *b = NASTY[rng.below(NASTY.len())];
+                        }
+                    }
+                    1 => {
+                        if at < m.len() {
+                            m.remove(at);
+                        }
+                    }
+                    _ => m.insert(at, NASTY[rng.below(NASTY.len())]),
+                }
+            }
+            let _ = parse(&m, &c);
+        }
+    }
+}
+
+#[test]
+fn images_come_from_media_rss_then_enclosures_then_the_content() {
+    let body = r#"<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"
+  xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>T</title>
+<item><title>A</title><link>https://example.org/a</link>
+  <media:content url="https://cdn.example.org/a.jpg" type="image/jpeg" medium="image"/></item>
+<item><title>B</title><link>https://example.org/b</link>
+  <media:thumbnail url="https://cdn.example.org/b-thumb.jpg" width="150" height="150"/></item>
+<item><title>C</title><link>https://example.org/c</link>
+  <enclosure url="https://cdn.example.org/c.mp3" length="1000" type="audio/mpeg"/>
+  <content:encoded><![CDATA[<p>Texte <IMG class="x" SRC='images/c.png?w=300&amp;h=200'></p>]]></content:encoded></item>
+</channel></rss>"#;
+    let parsed = match parse(body.as_bytes(), &ctx("https://example.org/blog/feed")) {
+        Ok(p) => p,
+        Err(e) => panic!("{e}"),
+    };
+    let images: Vec<Option<&str>> = parsed.undated.iter().map(|e| e.image.as_deref()).collect();
+    assert_eq!(
+        images,
+        vec![
+            Some("https://cdn.example.org/a.jpg"),
+            Some("https://cdn.example.org/b-thumb.jpg"),
+            Some("https://example.org/blog/images/c.png?w=300&h=200"),
+        ]
+    );
+}
+
+#[test]
+fn a_local_file_path_as_url_still_parses() {
+    let mut c = ctx("examples/agenda.xml");
+    c.lang = Some("fr".to_string());
+    let body = r#"<rss version="2.0"><channel><title>T</title>
+<item><title>Atelier</title><link>atelier.html</link><description>Le 5 décembre à 10 h.</description></item>
+</channel></rss>"#;
+    let parsed = match parse(body.as_bytes(), &c) {
+        Ok(p) => p,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(parsed.events.len(), 1);
+    assert_eq!(parsed.events[0].url.as_deref(), Some("atelier.html"));
+    assert_eq!(parsed.events[0].language.as_deref(), Some("fr"));
+}
