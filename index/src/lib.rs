@@ -274,9 +274,7 @@ impl Index {
         let w = &mut *guard;
         let tx = w.conn.transaction().map_err(|e| self.store_err(e.into()))?;
         let (out, changes) = f(&tx).map_err(|e| self.store_err(e))?;
-        let t0 = std::time::Instant::now();
         tx.commit().map_err(|e| self.store_err(e.into()))?;
-        eprintln!("commit {:?}", t0.elapsed());
         if !changes.is_empty() {
             self.apply_changes(w, &changes)?;
         }
@@ -287,7 +285,6 @@ impl Index {
     /// reader, then publish the new generation.
     fn apply_changes(&self, w: &mut Writer, changes: &ChangeSet) -> Result<(), IndexError> {
         let generation = store::generation(&w.conn).map_err(|e| self.store_err(e))?;
-        let t0 = std::time::Instant::now();
         let outcome = (|| -> Result<(), SearchFail> {
             for id in &changes.removed {
                 w.search.remove(id);
@@ -295,9 +292,7 @@ impl Index {
             for event in &changes.upserted {
                 w.search.upsert(event)?;
             }
-            eprintln!("search docs {:?}", t0.elapsed());
             w.search.commit()?;
-            eprintln!("search commit {:?}", t0.elapsed());
             Ok(())
         })();
         if let Err(fail) = outcome {

@@ -401,10 +401,19 @@ pub(crate) fn apply_success(
 ) -> StoreResult<(RunCounts, ChangeSet)> {
     let source = run.source.as_str();
     let at = ts(run.at);
-    let t0 = std::time::Instant::now();
     ensure_source(tx, &run.source)?;
 
-    // Records: upsert what is listed, drop what is not.
+    // Records: write the new and changed ones, touch the rest, drop what
+    // is no longer listed.
+    let stored: HashMap<String, String> = {
+        let mut stmt = tx.prepare("SELECT record_key, hash FROM records WHERE source = ?1")?;
+        let rows = stmt.query_map([source], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    tx.execute(
+        "UPDATE records SET last_seen = ?2 WHERE source = ?1",
+        params![source, at],
+    )?;
     let mut keys = HashSet::new();
     {
         let mut upsert = tx.prepare(
@@ -418,23 +427,19 @@ pub(crate) fn apply_success(
             let key = record.record_key();
             let raw = to_json(record)?;
             let hash = sha256_hex(raw.as_bytes());
-            upsert.execute(params![source, key, record.uid, raw, hash, at])?;
+            if stored.get(&key) != Some(&hash) {
+                upsert.execute(params![source, key, record.uid, raw, hash, at])?;
+            }
             keys.insert(key);
         }
     }
-    let stored_keys: Vec<String> = {
-        let mut stmt = tx.prepare("SELECT record_key FROM records WHERE source = ?1")?;
-        let rows = stmt.query_map([source], |r| r.get::<_, String>(0))?;
-        rows.collect::<Result<_, _>>()?
-    };
     {
         let mut delete = tx.prepare("DELETE FROM records WHERE source = ?1 AND record_key = ?2")?;
-        for key in stored_keys.iter().filter(|k| !keys.contains(k.as_str())) {
+        for key in stored.keys().filter(|k| !keys.contains(k.as_str())) {
             delete.execute(params![source, key])?;
         }
     }
 
-    eprintln!("records {:?}", t0.elapsed());
     // Occurrences: the last one of a duplicated id wins.
     let mut warnings = run.warnings.clone();
     let mut latest: HashMap<&str, &Occurrence> = HashMap::new();
@@ -506,9 +511,7 @@ pub(crate) fn apply_success(
         }
     }
 
-    eprintln!("occurrences {:?}", t0.elapsed());
     let changes = rebuild_events(tx, &touched, run.at)?;
-    eprintln!("events {:?}", t0.elapsed());
     let counts = RunCounts {
         found: occurrence_count(tx, source)?,
         new: changes.new,

@@ -142,12 +142,9 @@ pub async fn read_source(
                         continue;
                     }
                     if seen_pages.insert(url.clone()) {
-                        match fetch_body(client, &url, &Validators::default()).await {
-                            Ok(f) => queue.push(f),
-                            // A listing whose page 3 fails must not pass
-                            // for a listing that dropped its events.
-                            Err(e) => return Err(e.into()),
-                        }
+                        // A listing whose page 3 fails must not pass for a
+                        // listing that dropped its events: the run fails.
+                        queue.push(fetch_body(client, &url, &Validators::default()).await?);
                     }
                 }
                 detail @ Link::Detail { .. } => parsed_all.links.push(detail),
@@ -155,7 +152,7 @@ pub async fn read_source(
         }
     }
 
-    let records = complete_with_details(client, parsed_all, settings, &mut warnings, &mut hasher).await;
+    let records = complete_with_details(client, source, parsed_all, settings, &mut warnings, &mut hasher).await;
     Ok(SourceRead::Read(ReadResult {
         kind,
         records,
@@ -235,6 +232,7 @@ pub(crate) fn parse_document(
 /// within the client's per-host limit) and complete or date their records.
 async fn complete_with_details(
     client: &FetchClient,
+    source: &SourceConfig,
     parsed: Parsed,
     settings: &ReadSettings,
     warnings: &mut Vec<String>,
@@ -269,14 +267,18 @@ async fn complete_with_details(
         let client = client.clone();
         let url = url.clone();
         let today = settings.today;
+        // Detail pages with no structured data are read with the source's
+        // selectors (the page as one event when `event` matches nothing).
+        let selectors = source.selectors.clone();
+        let lang = source.lang.clone();
         set.spawn(async move {
             let result = match client.fetch(&url, &Validators::default()).await {
                 Ok(FetchOutcome::Fetched(f)) => {
                     let ctx = ParseContext {
                         content_type: f.content_type.clone(),
                         url: f.final_url.clone(),
-                        lang: None,
-                        selectors: None,
+                        lang,
+                        selectors,
                         today,
                     };
                     let hash = Sha256::digest(&f.body);

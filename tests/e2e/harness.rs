@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::{Path as AxPath, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use babillard::config::Config;
 use babillard::pipeline::{Pipeline, RunReport};
@@ -66,7 +66,7 @@ impl FixtureServer {
     pub async fn start() -> FixtureServer {
         let state = Arc::new(Mutex::new(ServerState::default()));
         let app = axum::Router::new()
-            .route("/{*path}", axum::routing::get(serve_fixture))
+            .fallback(axum::routing::get(serve_fixture))
             .with_state(Arc::clone(&state));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -85,6 +85,17 @@ impl FixtureServer {
 
     pub fn put_fixture(&self, path: &str, fixture_rel: &str, content_type: &str) {
         self.put(path, Resource::ok(read_fixture(fixture_rel), content_type));
+    }
+
+    /// Serve a fixture whose links to `origins` (e.g. `https://maisondesarts.example`)
+    /// point at this server instead, so that nothing is fetched off the machine.
+    pub fn put_rewritten(&self, path: &str, fixture_rel: &str, content_type: &str, origins: &[&str]) {
+        let mut text = String::from_utf8_lossy(&read_fixture(fixture_rel)).into_owned();
+        for origin in origins {
+            text = text.replace(origin, &self.base);
+            text = text.replace(&origin.replace('/', "\\/"), &self.base.replace('/', "\\/"));
+        }
+        self.put(path, Resource::ok(text.into_bytes(), content_type));
     }
 
     pub fn edit(&self, path: &str, f: impl FnOnce(&mut Resource)) {
@@ -106,15 +117,20 @@ impl FixtureServer {
     }
 }
 
-async fn serve_fixture(
-    State(state): State<Arc<Mutex<ServerState>>>,
-    AxPath(path): AxPath<String>,
-    headers: HeaderMap,
-) -> Response {
-    let res = {
+/// Resources are keyed by path and query (`evenements?page=1`); a request
+/// whose exact path and query are not known gets the resource of its path.
+async fn serve_fixture(State(state): State<Arc<Mutex<ServerState>>>, uri: Uri, headers: HeaderMap) -> Response {
+    let bare = uri.path().trim_start_matches('/').to_string();
+    let full = match uri.query() {
+        Some(q) => format!("{bare}?{q}"),
+        None => bare.clone(),
+    };
+    let (path, res) = {
         let mut st = state.lock().unwrap();
+        let path = if st.resources.contains_key(&full) { full } else { bare };
         *st.hits.entry(path.clone()).or_default() += 1;
-        st.resources.get(&path).cloned()
+        let res = st.resources.get(&path).cloned();
+        (path, res)
     };
     let Some(res) = res else {
         return (StatusCode::NOT_FOUND, "not found").into_response();

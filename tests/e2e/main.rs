@@ -7,4 +7,5 @@ mod api;
 mod cli;
 mod harness;
 mod ics_golden;
+mod kinds;
 mod pipeline;

@@ -8,14 +8,16 @@
 //! `Event`, and `Festival`), and turns `subEvent`s into events of their own
 //! that inherit their parent's place when they name none.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use model::{GeoPoint, RawEvent, Status, TimeValue};
 use serde_json::{Map, Value};
 use url::Url;
 
-use super::text::{clean_text, offset_value, parse_duration, parse_iso, parse_time};
+use super::text::{
+    clean_text, decode_entities, offset_value, parse_duration, parse_iso, parse_time,
+};
 use crate::ParseWarning;
 
 /// How deep the walk goes into nested values.
@@ -58,6 +60,7 @@ pub(crate) fn map_roots(
         ids,
         out,
         warnings,
+        done: HashSet::new(),
     };
     for root in roots {
         mapper.walk(root, 0);
@@ -121,6 +124,10 @@ struct Mapper<'e, 'v, 'o> {
     ids: HashMap<&'v str, &'v Value>,
     out: &'o mut Vec<Candidate>,
     warnings: &'o mut Vec<ParseWarning>,
+    /// Event objects already mapped (by address): an event reached twice
+    /// (in `@graph` and as a `subEvent`, or through a cycle of references)
+    /// is read once.
+    done: HashSet<*const Map<String, Value>>,
 }
 
 impl<'v> Mapper<'_, 'v, '_> {
@@ -180,6 +187,9 @@ impl<'v> Mapper<'_, 'v, '_> {
     }
 
     fn event(&mut self, obj: &'v Map<String, Value>, parent: Option<&Place>, depth: usize) {
+        if !self.done.insert(obj as *const Map<String, Value>) {
+            return;
+        }
         let place = self.map_event(obj, parent);
         let inherited = place.as_ref().or(parent).cloned();
         for key in ["subEvent", "subEvents"] {
@@ -245,8 +255,17 @@ impl<'v> Mapper<'_, 'v, '_> {
         ev.duration_secs = duration;
         ev.rrule = rrule;
         ev.exdate = exdate;
+        // HTML escaped once more (`&lt;p&gt;`, as The Events Calendar
+        // writes it) is unescaped back to HTML.
         ev.description = self
             .text(obj, "description")
+            .map(|d| {
+                if d.contains("&lt;") && !d.contains('<') {
+                    decode_entities(&d)
+                } else {
+                    d
+                }
+            })
             .map(|d| d.trim().to_string())
             .filter(|d| !d.is_empty());
         if let Some(p) = &place {
