@@ -53,7 +53,10 @@ fn parse_ics(bencher: Bencher, n: usize) {
 /// One source run of a 10,000-event local calendar into a fresh store.
 #[divan::bench(sample_count = 5, sample_size = 1)]
 fn source_run_10k_events(bencher: Bencher) {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let data = generate_ics(10_000);
     bencher
         .with_inputs(|| {

@@ -194,6 +194,26 @@ impl Config {
             base_url: self.aggregator.base_url.trim_end_matches('/').to_string(),
             timezone: self.aggregator.timezone.name().to_string(),
             languages: self.aggregator.languages.clone(),
+            categories: self
+                .categories
+                .iter()
+                .map(|c| publish::CategoryInfo {
+                    slug: c.slug.clone(),
+                    name: c.name.clone(),
+                })
+                .collect(),
+            venues: self
+                .venues
+                .iter()
+                .map(|v| model::Venue {
+                    id: v.id.clone(),
+                    name: v.name.clone(),
+                    address: v.address.clone(),
+                    city: v.city.clone(),
+                    lat: v.lat,
+                    lon: v.lon,
+                })
+                .collect(),
         }
     }
 }
@@ -203,7 +223,7 @@ impl Config {
 pub fn parse_schedule(expr: &str) -> Result<croner::Cron, String> {
     let trimmed = expr.trim();
     let fields = trimmed.split_whitespace().count();
-    if !trimmed.starts_with('@') && !(fields == 5 || fields == 6) {
+    if !(trimmed.starts_with('@') || fields == 5 || fields == 6) {
         return Err(format!(
             "invalid cron expression {expr:?}: expected 5 fields (min hour day month weekday) or 6 with seconds first, found {fields}"
         ));
@@ -285,8 +305,7 @@ impl Cx<'_> {
         }
 
         let venue_ids: HashSet<String> = venues.iter().map(|v| v.id.clone()).collect();
-        let category_slugs: HashSet<String> =
-            categories.iter().map(|c| c.slug.clone()).collect();
+        let category_slugs: HashSet<String> = categories.iter().map(|c| c.slug.clone()).collect();
         let mut sources = Vec::new();
         let mut seen = HashSet::new();
         for (t, span) in self.tables(root, "source") {
@@ -334,7 +353,11 @@ impl Cx<'_> {
     }
 
     /// The tables of `[[name]]`.
-    fn tables<'d>(&mut self, root: &'d toml_edit::Table, name: &str) -> Vec<(&'d dyn TableLike, Span)> {
+    fn tables<'d>(
+        &mut self,
+        root: &'d toml_edit::Table,
+        name: &str,
+    ) -> Vec<(&'d dyn TableLike, Span)> {
         match root.get(name) {
             None => Vec::new(),
             Some(Item::ArrayOfTables(aot)) => aot
@@ -366,13 +389,22 @@ impl Cx<'_> {
         match item.as_str() {
             Some(s) => Some((s.to_string(), item.span())),
             None => {
-                self.problem(&item.span(), format!("`{key}` must be a string, not {}", kind(item)));
+                self.problem(
+                    &item.span(),
+                    format!("`{key}` must be a string, not {}", kind(item)),
+                );
                 None
             }
         }
     }
 
-    fn required(&mut self, t: &dyn TableLike, key: &str, span: &Span, section: &str) -> Option<(String, Span)> {
+    fn required(
+        &mut self,
+        t: &dyn TableLike,
+        key: &str,
+        span: &Span,
+        section: &str,
+    ) -> Option<(String, Span)> {
         if t.get(key).is_none() {
             self.problem(span, format!("{section} has no `{key}`"));
             return None;
@@ -408,7 +440,10 @@ impl Cx<'_> {
         match item.as_integer() {
             Some(i) => Some((i, item.span())),
             None => {
-                self.problem(&item.span(), format!("`{key}` must be an integer, not {}", kind(item)));
+                self.problem(
+                    &item.span(),
+                    format!("`{key}` must be an integer, not {}", kind(item)),
+                );
                 None
             }
         }
@@ -420,7 +455,10 @@ impl Cx<'_> {
             (Some(f), _) => Some((f, item.span())),
             (_, Some(i)) => Some((i as f64, item.span())),
             _ => {
-                self.problem(&item.span(), format!("`{key}` must be a number, not {}", kind(item)));
+                self.problem(
+                    &item.span(),
+                    format!("`{key}` must be a number, not {}", kind(item)),
+                );
                 None
             }
         }
@@ -431,7 +469,10 @@ impl Cx<'_> {
         match item.as_bool() {
             Some(b) => Some(b),
             None => {
-                self.problem(&item.span(), format!("`{key}` must be true or false, not {}", kind(item)));
+                self.problem(
+                    &item.span(),
+                    format!("`{key}` must be true or false, not {}", kind(item)),
+                );
                 None
             }
         }
@@ -472,7 +513,10 @@ impl Cx<'_> {
             match url::Url::parse(&url) {
                 Ok(u) if u.scheme() == "http" || u.scheme() == "https" => agg.base_url = url,
                 _ => {
-                    self.problem(&sp, format!("base_url {url:?} must be an absolute http(s) URL"));
+                    self.problem(
+                        &sp,
+                        format!("base_url {url:?} must be an absolute http(s) URL"),
+                    );
                     ok = false;
                 }
             }
@@ -493,7 +537,10 @@ impl Cx<'_> {
                 if is_language(&l) {
                     out.push(l.to_ascii_lowercase());
                 } else {
-                    self.problem(&sp, format!("{l:?} is not a language code such as \"fr\" or \"en\""));
+                    self.problem(
+                        &sp,
+                        format!("{l:?} is not a language code such as \"fr\" or \"en\""),
+                    );
                     ok = false;
                 }
             }
@@ -537,23 +584,28 @@ impl Cx<'_> {
     ) -> Option<SourceConfig> {
         self.unknown_keys(t, SOURCE_KEYS, "[[source]]");
         let before = self.problems.len();
-        let id = self.required(t, "id", span, "this [[source]]").and_then(|(id, sp)| {
-            match SourceId::new(id) {
+        let id = self
+            .required(t, "id", span, "this [[source]]")
+            .and_then(|(id, sp)| match SourceId::new(id) {
                 Ok(id) => Some(id),
                 Err(e) => {
                     self.problem(&sp, format!("{e}"));
                     None
                 }
-            }
-        });
+            });
         let name = self.string(t, "name").map(|(n, _)| n);
-        let kind = self.string(t, "kind").and_then(|(k, sp)| match SourceKind::parse(&k) {
-            Some(k) => Some(k),
-            None => {
-                self.problem(&sp, format!("unknown kind {k:?} (expected ics, feed, html or wordpress)"));
-                None
-            }
-        });
+        let kind = self
+            .string(t, "kind")
+            .and_then(|(k, sp)| match SourceKind::parse(&k) {
+                Some(k) => Some(k),
+                None => {
+                    self.problem(
+                        &sp,
+                        format!("unknown kind {k:?} (expected ics, feed, html or wordpress)"),
+                    );
+                    None
+                }
+            });
         let url = self.required(t, "url", span, "this [[source]]").and_then(|(u, sp)| {
             let lower = u.to_ascii_lowercase();
             if lower.starts_with("http://") || lower.starts_with("https://") {
@@ -578,20 +630,33 @@ impl Cx<'_> {
                 }
             }
         });
-        let schedule = if t.get("schedule").is_some() { self.schedule(t) } else { None };
-        let priority = self.integer(t, "priority").map(|(p, _)| p.clamp(i32::MIN as i64, i32::MAX as i64) as i32).unwrap_or(0);
+        let schedule = if t.get("schedule").is_some() {
+            self.schedule(t)
+        } else {
+            None
+        };
+        let priority = self
+            .integer(t, "priority")
+            .map(|(p, _)| p.clamp(i32::MIN as i64, i32::MAX as i64) as i32)
+            .unwrap_or(0);
         let lang = self.string(t, "lang").and_then(|(l, sp)| {
             if is_language(&l) {
                 Some(l.to_ascii_lowercase())
             } else {
-                self.problem(&sp, format!("lang {l:?} is not a language code such as \"fr\" or \"en\""));
+                self.problem(
+                    &sp,
+                    format!("lang {l:?} is not a language code such as \"fr\" or \"en\""),
+                );
                 None
             }
         });
         let mut cats = Vec::new();
         for (c, sp) in self.strings(t, "categories") {
             if !categories.contains(&c) {
-                self.problem(&sp, format!("unknown category {c:?}: no [[category]] has this slug"));
+                self.problem(
+                    &sp,
+                    format!("unknown category {c:?}: no [[category]] has this slug"),
+                );
             } else {
                 cats.push(c);
             }
@@ -600,7 +665,10 @@ impl Cx<'_> {
             if venues.contains(&v) {
                 Some(v)
             } else {
-                self.problem(&sp, format!("unknown venue {v:?}: no [[venue]] has this id"));
+                self.problem(
+                    &sp,
+                    format!("unknown venue {v:?}: no [[venue]] has this id"),
+                );
                 None
             }
         });
@@ -610,7 +678,10 @@ impl Cx<'_> {
             Some(item) => match item.as_table_like() {
                 Some(st) => Some(self.selectors(st)),
                 None => {
-                    self.problem(&item.span(), "`selectors` must be a table: [source.selectors]");
+                    self.problem(
+                        &item.span(),
+                        "`selectors` must be a table: [source.selectors]",
+                    );
                     None
                 }
             },
@@ -653,16 +724,27 @@ impl Cx<'_> {
     fn venue(&mut self, t: &dyn TableLike, span: &Span) -> Option<VenueConfig> {
         self.unknown_keys(t, VENUE_KEYS, "[[venue]]");
         let before = self.problems.len();
-        let id = self.required(t, "id", span, "this [[venue]]").and_then(|(id, sp)| {
-            if is_slug(&id) {
-                Some(id)
-            } else {
-                self.problem(&sp, format!("venue id {id:?} must contain only a-z, 0-9 and '-'"));
-                None
-            }
-        });
-        let name = self.required(t, "name", span, "this [[venue]]").map(|(n, _)| n);
-        let aliases = self.strings(t, "aliases").into_iter().map(|(a, _)| a).collect();
+        let id = self
+            .required(t, "id", span, "this [[venue]]")
+            .and_then(|(id, sp)| {
+                if is_slug(&id) {
+                    Some(id)
+                } else {
+                    self.problem(
+                        &sp,
+                        format!("venue id {id:?} must contain only a-z, 0-9 and '-'"),
+                    );
+                    None
+                }
+            });
+        let name = self
+            .required(t, "name", span, "this [[venue]]")
+            .map(|(n, _)| n);
+        let aliases = self
+            .strings(t, "aliases")
+            .into_iter()
+            .map(|(a, _)| a)
+            .collect();
         let address = self.string(t, "address").map(|(a, _)| a);
         let city = self.string(t, "city").map(|(a, _)| a);
         let lat = self.float(t, "lat").and_then(|(v, sp)| {
@@ -701,14 +783,19 @@ impl Cx<'_> {
     fn category(&mut self, t: &dyn TableLike, span: &Span) -> Option<CategoryConfig> {
         self.unknown_keys(t, CATEGORY_KEYS, "[[category]]");
         let before = self.problems.len();
-        let slug = self.required(t, "slug", span, "this [[category]]").and_then(|(s, sp)| {
-            if is_slug(&s) {
-                Some(s)
-            } else {
-                self.problem(&sp, format!("category slug {s:?} must contain only a-z, 0-9 and '-'"));
-                None
-            }
-        });
+        let slug = self
+            .required(t, "slug", span, "this [[category]]")
+            .and_then(|(s, sp)| {
+                if is_slug(&s) {
+                    Some(s)
+                } else {
+                    self.problem(
+                        &sp,
+                        format!("category slug {s:?} must contain only a-z, 0-9 and '-'"),
+                    );
+                    None
+                }
+            });
         let mut names = BTreeMap::new();
         match t.get("name") {
             None => self.problem(span, "this [[category]] has no `name` (e.g. name = { fr = \"Musique\", en = \"Music\" })"),
@@ -734,7 +821,11 @@ impl Cx<'_> {
                 }
             }
         }
-        let matches = self.strings(t, "matches").into_iter().map(|(m, _)| m).collect();
+        let matches = self
+            .strings(t, "matches")
+            .into_iter()
+            .map(|(m, _)| m)
+            .collect();
         if self.problems.len() != before {
             return None;
         }
@@ -767,8 +858,7 @@ fn kind(item: &Item) -> &'static str {
 
 fn is_slug(s: &str) -> bool {
     !s.is_empty()
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
@@ -777,7 +867,8 @@ fn is_language(s: &str) -> bool {
     let primary = parts.next().unwrap_or("");
     (2..=3).contains(&primary.len())
         && primary.bytes().all(|b| b.is_ascii_alphabetic())
-        && parts.all(|p| !p.is_empty() && p.len() <= 8 && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+        && parts
+            .all(|p| !p.is_empty() && p.len() <= 8 && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -868,16 +959,39 @@ slug = "musique"
 "#;
         let p = problems(text);
         let joined = p.join("\n");
-        assert!(joined.contains("3:12: unknown time zone \"America/Nowhere\""), "{joined}");
-        assert!(joined.contains("4:1: unknown key `colour` in [aggregator]"), "{joined}");
+        assert!(
+            joined.contains("3:12: unknown time zone \"America/Nowhere\""),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("4:1: unknown key `colour` in [aggregator]"),
+            "{joined}"
+        );
         assert!(joined.contains("7:6: source id \"Bad_Id\""), "{joined}");
         assert!(joined.contains("9:12: invalid cron expression"), "{joined}");
-        assert!(joined.contains("13:7: url \"ftp://example.org/x\" must be an http(s) URL or a file path"), "{joined}");
+        assert!(
+            joined.contains(
+                "13:7: url \"ftp://example.org/x\" must be an http(s) URL or a file path"
+            ),
+            "{joined}"
+        );
         assert!(joined.contains("14:9: unknown venue \"nope\""), "{joined}");
-        assert!(joined.contains("15:1: unknown key `unknown` in [[source]]"), "{joined}");
-        assert!(joined.contains("18:6: duplicate source id \"ok\""), "{joined}");
-        assert!(joined.contains("19:7: url \"missing-file.ics\" is neither"), "{joined}");
-        assert!(joined.contains("20:15: unknown category \"nope\""), "{joined}");
+        assert!(
+            joined.contains("15:1: unknown key `unknown` in [[source]]"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("18:6: duplicate source id \"ok\""),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("19:7: url \"missing-file.ics\" is neither"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("20:15: unknown category \"nope\""),
+            "{joined}"
+        );
         assert!(joined.contains("has no `name`"), "{joined}");
         assert_eq!(p.len(), 11, "{joined}");
     }
@@ -892,17 +1006,40 @@ slug = "musique"
 
     #[test]
     fn schedules_speak_unix_cron() {
-        for ok in ["*/30 * * * *", "0 * * * *", "0 8 * * 0", "0 8 * * 7", "0 8 * * Mon-Fri", "0 0 8 * * *", "@hourly", "@daily", "@weekly"] {
-            assert!(parse_schedule(ok).is_ok(), "{ok}: {:?}", parse_schedule(ok).err());
+        for ok in [
+            "*/30 * * * *",
+            "0 * * * *",
+            "0 8 * * 0",
+            "0 8 * * 7",
+            "0 8 * * Mon-Fri",
+            "0 0 8 * * *",
+            "@hourly",
+            "@daily",
+            "@weekly",
+        ] {
+            assert!(
+                parse_schedule(ok).is_ok(),
+                "{ok}: {:?}",
+                parse_schedule(ok).err()
+            );
         }
-        for bad in ["* * * *", "61 * * * *", "0 25 * * *", "nonsense", "0 0 0 * * * 2026"] {
+        for bad in [
+            "* * * *",
+            "61 * * * *",
+            "0 25 * * *",
+            "nonsense",
+            "0 0 0 * * * 2026",
+        ] {
             assert!(parse_schedule(bad).is_err(), "{bad}");
         }
         // Weekday 0 and 7 are Sunday, as in Unix cron.
         let tz = Tz::America__Toronto;
         let from = chrono::TimeZone::with_ymd_and_hms(&tz, 2026, 11, 23, 0, 0, 0).unwrap(); // a Monday
         for expr in ["0 8 * * 0", "0 8 * * 7", "0 8 * * sun"] {
-            let next = parse_schedule(expr).unwrap().find_next_occurrence(&from, false).unwrap();
+            let next = parse_schedule(expr)
+                .unwrap()
+                .find_next_occurrence(&from, false)
+                .unwrap();
             assert_eq!(next.format("%a %H:%M").to_string(), "Sun 08:00", "{expr}");
         }
     }
@@ -910,14 +1047,17 @@ slug = "musique"
     #[test]
     fn sources_resolve_relative_paths_and_defaults() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a.ics"), "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n").unwrap();
-        let path = dir.path().join("sources.toml");
-        let c = Config::parse(
-            "[[source]]\nid = \"a\"\nurl = \"a.ics\"\n",
-            &path,
+        std::fs::write(
+            dir.path().join("a.ics"),
+            "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
         )
         .unwrap();
-        assert_eq!(c.sources[0].url, dir.path().join("a.ics").display().to_string());
+        let path = dir.path().join("sources.toml");
+        let c = Config::parse("[[source]]\nid = \"a\"\nurl = \"a.ics\"\n", &path).unwrap();
+        assert_eq!(
+            c.sources[0].url,
+            dir.path().join("a.ics").display().to_string()
+        );
         assert_eq!(c.sources[0].name, "a");
         assert!(c.sources[0].enabled);
         assert_eq!(c.aggregator.languages, vec!["fr", "en"]);

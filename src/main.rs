@@ -18,10 +18,19 @@ use index::{Index, Query};
 use publish::{AppState, NextRuns};
 
 #[derive(Parser, Debug)]
-#[command(name = "babillard", version, about = "One cultural agenda from many sources: ICS, RSS/Atom, web pages, WordPress.")]
+#[command(
+    name = "babillard",
+    version,
+    about = "One cultural agenda from many sources: ICS, RSS/Atom, web pages, WordPress."
+)]
 struct Cli {
     /// The configuration file.
-    #[arg(long, global = true, default_value = "sources.toml", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "sources.toml",
+        value_name = "PATH"
+    )]
     config: PathBuf,
     /// Where the SQLite database and the search index live (default: `data_dir` from the config, else ./data).
     #[arg(long, global = true, value_name = "DIR")]
@@ -96,10 +105,20 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let quiet = matches!(
         cli.command,
-        Some(Command::Ingest { .. } | Command::Check | Command::Search { .. } | Command::Sources { .. } | Command::Reindex | Command::Export { .. })
+        Some(
+            Command::Ingest { .. }
+                | Command::Check
+                | Command::Search { .. }
+                | Command::Sources { .. }
+                | Command::Reindex
+                | Command::Export { .. }
+        )
     );
     init_tracing(if quiet { "warn" } else { "info" });
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("babillard: cannot start the runtime: {e}");
@@ -134,8 +153,10 @@ fn load(path: &Path) -> Result<Config, Failure> {
 
 fn open_index(config: &Config, data: Option<&Path>) -> anyhow::Result<Arc<Index>> {
     let dir = config.data_dir(data);
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
-    let index = Index::open(&dir).with_context(|| format!("cannot open the store in {}", dir.display()))?;
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    let index =
+        Index::open(&dir).with_context(|| format!("cannot open the store in {}", dir.display()))?;
     let infos: Vec<index::SourceInfo> = config
         .sources
         .iter()
@@ -146,7 +167,9 @@ fn open_index(config: &Config, data: Option<&Path>) -> anyhow::Result<Arc<Index>
             url: s.url.clone(),
         })
         .collect();
-    index.sync_sources(&infos).context("cannot record the configured sources")?;
+    index
+        .sync_sources(&infos)
+        .context("cannot record the configured sources")?;
     Ok(Arc::new(index))
 }
 
@@ -165,7 +188,10 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
             config.categories.len()
         );
         for s in &config.sources {
-            let kind = s.kind.map(|k| k.as_str()).unwrap_or("detected at the first run");
+            let kind = s
+                .kind
+                .map(|k| k.as_str())
+                .unwrap_or("detected at the first run");
             println!("  {:<24} {:<10} {}", s.id, kind, s.url);
         }
         return Ok(ExitCode::SUCCESS);
@@ -202,14 +228,20 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
     }
 }
 
-async fn ingest(config: Arc<Config>, index: Arc<Index>, only: Vec<String>) -> Result<ExitCode, Failure> {
+async fn ingest(
+    config: Arc<Config>,
+    index: Arc<Index>,
+    only: Vec<String>,
+) -> Result<ExitCode, Failure> {
     for id in &only {
         if !config.sources.iter().any(|s| s.id.as_str() == id) {
             eprintln!("{}: no source has the id {id:?}", config.path.display());
             return Ok(ExitCode::from(2));
         }
     }
-    let pipeline = Arc::new(Pipeline::new(Arc::clone(&config), index).context("cannot build the HTTP client")?);
+    let pipeline = Arc::new(
+        Pipeline::new(Arc::clone(&config), index).context("cannot build the HTTP client")?,
+    );
     let count = if only.is_empty() {
         config.sources.iter().filter(|s| s.enabled).count()
     } else {
@@ -217,7 +249,9 @@ async fn ingest(config: Arc<Config>, index: Arc<Index>, only: Vec<String>) -> Re
     };
     let bar = if std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(count as u64);
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} sources  {msg}") {
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} sources  {msg}")
+        {
             bar.set_style(style);
         }
         Some(bar)
@@ -237,7 +271,9 @@ async fn ingest(config: Arc<Config>, index: Arc<Index>, only: Vec<String>) -> Re
     }
     for r in &reports {
         println!("{r}");
-        if matches!(r.outcome, Outcome::Failed { .. }) || std::env::var_os("BABILLARD_VERBOSE").is_some() {
+        if matches!(r.outcome, Outcome::Failed { .. })
+            || std::env::var_os("BABILLARD_VERBOSE").is_some()
+        {
             for w in &r.warnings {
                 println!("    warning: {w}");
             }
@@ -246,7 +282,12 @@ async fn ingest(config: Arc<Config>, index: Arc<Index>, only: Vec<String>) -> Re
     Ok(ExitCode::SUCCESS)
 }
 
-async fn run(config: Arc<Config>, index: Arc<Index>, addr: SocketAddr, fetch: bool) -> Result<ExitCode, Failure> {
+async fn run(
+    config: Arc<Config>,
+    index: Arc<Index>,
+    addr: SocketAddr,
+    fetch: bool,
+) -> Result<ExitCode, Failure> {
     let next_runs: NextRuns = NextRuns::default();
     let state = AppState {
         index: Arc::clone(&index),
@@ -270,14 +311,22 @@ async fn run(config: Arc<Config>, index: Arc<Index>, addr: SocketAddr, fetch: bo
 
     let mut work = tokio::task::JoinSet::new();
     if fetch {
-        let pipeline = Arc::new(Pipeline::new(Arc::clone(&config), index).context("cannot build the HTTP client")?);
+        let pipeline = Arc::new(
+            Pipeline::new(Arc::clone(&config), index).context("cannot build the HTTP client")?,
+        );
         let first = Arc::clone(&pipeline);
         let sched_rx = rx.clone();
         let nr = Arc::clone(&next_runs);
         work.spawn(async move {
             let reports = first.ingest(&[], |_| {}).await;
-            let failed = reports.iter().filter(|r| matches!(r.outcome, Outcome::Failed { .. })).count();
-            tracing::info!("first ingest pass done: {} sources, {failed} failed", reports.len());
+            let failed = reports
+                .iter()
+                .filter(|r| matches!(r.outcome, Outcome::Failed { .. }))
+                .count();
+            tracing::info!(
+                "first ingest pass done: {} sources, {failed} failed",
+                reports.len()
+            );
             let mut tasks = scheduler::start(first, nr, sched_rx);
             while tasks.join_next().await.is_some() {}
         });
@@ -286,11 +335,14 @@ async fn run(config: Arc<Config>, index: Arc<Index>, addr: SocketAddr, fetch: bo
     shutdown_signal().await;
     tracing::info!("stopping: finishing the writes under way");
     let _ = tx.send(true);
-    let drain = async {
-        while work.join_next().await.is_some() {}
-    };
-    if tokio::time::timeout(Duration::from_secs(60), drain).await.is_err() {
-        tracing::warn!("source runs still under way after 60 s; stopping them (their transactions roll back)");
+    let drain = async { while work.join_next().await.is_some() {} };
+    if tokio::time::timeout(Duration::from_secs(60), drain)
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "source runs still under way after 60 s; stopping them (their transactions roll back)"
+        );
         work.abort_all();
     }
     match server.await {
@@ -328,7 +380,10 @@ fn parse_when(s: &str, tz: chrono_tz::Tz, what: &str) -> anyhow::Result<DateTime
         return Ok(dt.with_timezone(&Utc));
     }
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        if let Some(dt) = tz.from_local_datetime(&d.and_time(NaiveTime::MIN)).earliest() {
+        if let Some(dt) = tz
+            .from_local_datetime(&d.and_time(NaiveTime::MIN))
+            .earliest()
+        {
             return Ok(dt.with_timezone(&Utc));
         }
     }
@@ -372,7 +427,11 @@ fn search(
                 e.start.format("%Y-%m-%d %H:%M").to_string()
             };
             let place = e.venue.as_ref().map(|v| v.name.as_str()).unwrap_or("");
-            let status = if e.status == model::Status::Scheduled { "" } else { e.status.as_str() };
+            let status = if e.status == model::Status::Scheduled {
+                ""
+            } else {
+                e.status.as_str()
+            };
             println!("{when}  {}  {place} {status}  [{}]", e.title, e.id);
         }
         println!("{} events", page.total);
@@ -409,7 +468,10 @@ fn sources(config: &Config, index: &Index, json: bool) -> Result<ExitCode, Failu
             s.status,
             s.kind.as_deref().unwrap_or("?"),
             s.events,
-            s.last_error.as_deref().map(|e| format!("  error: {e}")).unwrap_or_default()
+            s.last_error
+                .as_deref()
+                .map(|e| format!("  error: {e}"))
+                .unwrap_or_default()
         );
     }
     Ok(ExitCode::SUCCESS)

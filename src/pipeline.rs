@@ -79,7 +79,10 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    pub fn new(config: Arc<Config>, index: Arc<Index>) -> Result<Pipeline, ingest::fetch::FetchError> {
+    pub fn new(
+        config: Arc<Config>,
+        index: Arc<Index>,
+    ) -> Result<Pipeline, ingest::fetch::FetchError> {
         let policy = FetchPolicy {
             allow_private_networks: config.aggregator.allow_private_networks,
             user_agent: format!(
@@ -126,12 +129,22 @@ impl Pipeline {
     /// Every source, or those named, concurrently (the fetch client bounds
     /// concurrency globally and per host). Reports come in configuration
     /// order. `on_done` is called as each source finishes.
-    pub async fn ingest(self: &Arc<Self>, only: &[String], on_done: impl Fn(&RunReport)) -> Vec<RunReport> {
+    pub async fn ingest(
+        self: &Arc<Self>,
+        only: &[String],
+        on_done: impl Fn(&RunReport),
+    ) -> Vec<RunReport> {
         let sources: Vec<SourceConfig> = self
             .config
             .sources
             .iter()
-            .filter(|s| if only.is_empty() { s.enabled } else { only.iter().any(|o| o == s.id.as_str()) })
+            .filter(|s| {
+                if only.is_empty() {
+                    s.enabled
+                } else {
+                    only.iter().any(|o| o == s.id.as_str())
+                }
+            })
             .cloned()
             .collect();
         let mut set = tokio::task::JoinSet::new();
@@ -164,7 +177,10 @@ impl Pipeline {
             duration: Duration::ZERO,
             warnings: Vec::new(),
         };
-        report.outcome = match self.try_run(source, now, started, &mut report.warnings).await {
+        report.outcome = match self
+            .try_run(source, now, started, &mut report.warnings)
+            .await
+        {
             Ok(outcome) => outcome,
             Err(e) => Outcome::Failed {
                 class: "internal".to_string(),
@@ -194,7 +210,9 @@ impl Pipeline {
             let id = id.clone();
             tokio::task::spawn_blocking(move || index.fetch_state(&id)).await??
         };
-        let today = now.with_timezone(&self.config.aggregator.timezone).date_naive();
+        let today = now
+            .with_timezone(&self.config.aggregator.timezone)
+            .date_naive();
         let fingerprint = self.fingerprint(source, today);
         let (stored_body, stored_fp) = split_hash(state.content_hash.as_deref());
         let same_inputs = stored_fp == Some(fingerprint.as_str());
@@ -216,7 +234,8 @@ impl Pipeline {
                 let _w = self.writer.lock().await;
                 let (c, m, id2) = (class.clone(), message.clone(), id.clone());
                 let ms = elapsed();
-                tokio::task::spawn_blocking(move || index.record_failure(&id2, now, ms, &c, &m)).await??;
+                tokio::task::spawn_blocking(move || index.record_failure(&id2, now, ms, &c, &m))
+                    .await??;
                 return Ok(Outcome::Failed { class, message });
             }
             Ok(SourceRead::NotModified) => None,
@@ -230,8 +249,11 @@ impl Pipeline {
             let index = Arc::clone(&self.index);
             let _w = self.writer.lock().await;
             let ms = elapsed();
-            let counts = tokio::task::spawn_blocking(move || index.record_unchanged(&id, now, ms)).await??;
-            return Ok(Outcome::Unchanged { events: counts.found });
+            let counts =
+                tokio::task::spawn_blocking(move || index.record_unchanged(&id, now, ms)).await??;
+            return Ok(Outcome::Unchanged {
+                events: counts.found,
+            });
         };
 
         let meta = SourceMeta {

@@ -17,7 +17,11 @@ use crate::pipeline::Pipeline;
 
 /// Start one task per enabled source. They stop when `shutdown` turns true;
 /// await the returned set to let runs in progress finish.
-pub fn start(pipeline: Arc<Pipeline>, next_runs: NextRuns, shutdown: watch::Receiver<bool>) -> JoinSet<()> {
+pub fn start(
+    pipeline: Arc<Pipeline>,
+    next_runs: NextRuns,
+    shutdown: watch::Receiver<bool>,
+) -> JoinSet<()> {
     let mut set = JoinSet::new();
     let config = Arc::clone(pipeline.config());
     for source in config.sources.iter().filter(|s| s.enabled) {

@@ -1,11 +1,23 @@
 //! # index
 //!
-//! The store and the search index. SQLite ([`store`]) is the truth: sources
-//! and their fetch state, the fetch log, raw records per source, occurrences
-//! and events. The tantivy index ([`search`]) is derived from it and can be
-//! rebuilt at any time ([`Index::reindex`]). [`Index`] is the one API the
-//! rest of babillard uses: one writer (the source runs, serialized by the
-//! caller or by the internal write lock), many readers that never wait for it.
+//! The store and the search index. SQLite is the truth: sources and their
+//! fetch state, the fetch log, raw records per source, occurrences and
+//! events (schema and migrations in `migrations.rs`, reads and writes in
+//! `store.rs`). The tantivy index (`search.rs`) is derived from it and can be
+//! rebuilt at any time ([`Index::reindex`]); [`Index::open`] rebuilds it
+//! when it is missing, unreadable, or behind the store (a crash between the
+//! two commits). [`Index`] is the one API the rest of babillard uses.
+//!
+//! Concurrency: every write (a source run, a sync) takes one lock that
+//! guards the write connection and the tantivy `IndexWriter`, commits SQLite
+//! in one transaction, then commits the search index and reloads its reader
+//! before returning, so a query right after sees the change. Reads use
+//! other SQLite connections (WAL) and the tantivy reader, and never wait for
+//! a writer. The crate is synchronous: async callers use `spawn_blocking`.
+//!
+//! [`Index::generation`] grows on every commit that changed published
+//! events (not on an unchanged run, a failure, or a source's fetch state);
+//! it is persisted in the store, so ETags built on it survive restarts.
 
 mod migrations;
 pub mod query;
@@ -14,12 +26,13 @@ mod store;
 
 pub use query::{Cursor, Page, Query, QueryError};
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
-use model::{Event, Occurrence, RawEvent, SourceId};
+use model::{Event, Occurrence, RawEvent, SourceId, Venue};
 use rusqlite::{Connection, Transaction};
 use serde::Serialize;
 
@@ -115,6 +128,19 @@ pub struct SourceStatus {
     pub events: usize,
     /// Filled by the scheduler, not the store.
     pub next_run: Option<DateTime<Utc>>,
+}
+
+/// How many events match a query, per category and per venue
+/// (`/api/v1/categories`, `/api/v1/venues`, the portal's filters).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Facets {
+    /// Every match.
+    pub total: usize,
+    /// Category slug → matching events.
+    pub categories: BTreeMap<String, usize>,
+    /// Each venue (as one of its events names it) and its matching events,
+    /// by name.
+    pub venues: Vec<(Venue, usize)>,
 }
 
 /// Where the search index lives.
@@ -404,6 +430,12 @@ impl Index {
     /// alone. `limit` is clamped to 1..=1000.
     pub fn query(&self, query: &Query) -> Result<Page, IndexError> {
         self.search.query(query).map_err(|e| self.search_err(e))
+    }
+
+    /// Counts of the events matching `query` per category and per venue;
+    /// its `limit` and `cursor` are ignored.
+    pub fn facets(&self, query: &Query) -> Result<Facets, IndexError> {
+        self.search.facets(query).map_err(|e| self.search_err(e))
     }
 
     pub fn event(&self, id: &str) -> Result<Option<Event>, IndexError> {

@@ -28,14 +28,14 @@
 //! keeps the smallest sort keys after the cursor.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 use std::ops::Bound;
 use std::path::Path;
 
 use model::Event;
 use sha2::{Digest, Sha256};
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::Column;
+use tantivy::columnar::{Column, StrColumn};
 use tantivy::query::{
     BooleanQuery, Occur, Query as TantivyQuery, QueryParser, RangeQuery, TermQuery, TermSetQuery,
 };
@@ -153,6 +153,41 @@ pub(crate) fn sort_key(event: &Event) -> u64 {
     (start << 32) | u64::from(u32::from_be_bytes(low))
 }
 
+/// Longest text query kept, in characters.
+const MAX_QUERY_CHARS: usize = 256;
+/// Deepest parenthesis nesting kept; the query grammar's parser recurses.
+const MAX_QUERY_DEPTH: usize = 8;
+
+/// Bound a user's text query before the (recursive) query parser sees it:
+/// trimmed, at most [`MAX_QUERY_CHARS`] characters, and with its
+/// parentheses turned into spaces when they nest deeper than
+/// [`MAX_QUERY_DEPTH`].
+pub(crate) fn tame(q: &str) -> String {
+    let short: String = q.trim().chars().take(MAX_QUERY_CHARS).collect();
+    let mut depth = 0usize;
+    let mut deepest = 0usize;
+    for c in short.chars() {
+        match c {
+            '(' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    if deepest > MAX_QUERY_DEPTH {
+        short
+            .chars()
+            .map(|c| if c == '(' || c == ')' { ' ' } else { c })
+            .collect::<String>()
+            .trim()
+            .to_string()
+    } else {
+        short
+    }
+}
+
 /// Great-circle distance in km.
 pub(crate) fn haversine_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
@@ -256,8 +291,8 @@ impl Search {
     fn build_query(&self, q: &Query) -> Box<dyn TantivyQuery> {
         let f = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn TantivyQuery>)> = Vec::new();
-        if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let (parsed, _errors) = self.parser.parse_query_lenient(text);
+        if let Some(text) = q.q.as_deref().map(tame).filter(|t| !t.is_empty()) {
+            let (parsed, _errors) = self.parser.parse_query_lenient(&text);
             clauses.push((Occur::Must, parsed));
         }
         // Overlap of [start, end_eff) with [from, to): end_eff > from and
@@ -389,6 +424,170 @@ impl Search {
     }
 }
 
+impl Search {
+    /// Count the events matching `q` (its limit and cursor ignored) per
+    /// category and per venue.
+    pub(crate) fn facets(&self, q: &Query) -> Result<crate::Facets, SearchFail> {
+        let searcher = self.reader.searcher();
+        let query = self.build_query(q);
+        let collector = FacetCollector { near: q.near };
+        let fruit = searcher.search(query.as_ref(), &collector)?;
+        let mut venues = Vec::with_capacity(fruit.venues.len());
+        for (id, (count, address)) in fruit.venues {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let json = doc
+                .get_first(self.fields.json)
+                .and_then(|v| v.as_str())
+                .ok_or_else(|| SearchFail::Corrupt("a document has no json".to_string()))?;
+            let event: Event = serde_json::from_str(json)
+                .map_err(|e| SearchFail::Corrupt(format!("a document's json: {e}")))?;
+            match event.venue {
+                Some(venue) if venue.id == id => venues.push((venue, count)),
+                _ => {
+                    return Err(SearchFail::Corrupt(format!(
+                        "venue {id} is not the venue of its document"
+                    )))
+                }
+            }
+        }
+        venues.sort_by(|a, b| a.0.name.cmp(&b.0.name).then_with(|| a.0.id.cmp(&b.0.id)));
+        Ok(crate::Facets {
+            total: fruit.total,
+            categories: fruit.categories.into_iter().collect(),
+            venues,
+        })
+    }
+}
+
+/// Counts per category and per venue (with one document naming each venue).
+struct FacetCollector {
+    near: Option<(f64, f64, f64)>,
+}
+
+#[derive(Default)]
+struct FacetFruit {
+    total: usize,
+    categories: HashMap<String, usize>,
+    venues: HashMap<String, (usize, DocAddress)>,
+}
+
+struct FacetSegmentCollector {
+    segment: SegmentOrdinal,
+    geo: Option<GeoFilter>,
+    category: Option<StrColumn>,
+    venue: Option<StrColumn>,
+    total: usize,
+    category_counts: Vec<usize>,
+    venue_counts: Vec<(usize, DocId)>,
+}
+
+impl Collector for FacetCollector {
+    type Fruit = FacetFruit;
+    type Child = FacetSegmentCollector;
+
+    fn for_segment(
+        &self,
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<FacetSegmentCollector> {
+        let fast = reader.fast_fields();
+        let category = fast.str("category")?;
+        let venue = fast.str("venue")?;
+        let categories = category.as_ref().map_or(0, |c| c.num_terms());
+        let venues = venue.as_ref().map_or(0, |c| c.num_terms());
+        Ok(FacetSegmentCollector {
+            segment,
+            geo: geo_filter(reader, self.near)?,
+            category,
+            venue,
+            total: 0,
+            category_counts: vec![0; categories],
+            venue_counts: vec![(0, 0); venues],
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<FacetFruit>) -> tantivy::Result<FacetFruit> {
+        let mut merged = FacetFruit::default();
+        for fruit in fruits {
+            merged.total += fruit.total;
+            for (slug, n) in fruit.categories {
+                *merged.categories.entry(slug).or_insert(0) += n;
+            }
+            for (id, (n, address)) in fruit.venues {
+                merged
+                    .venues
+                    .entry(id)
+                    .and_modify(|(m, _)| *m += n)
+                    .or_insert((n, address));
+            }
+        }
+        Ok(merged)
+    }
+}
+
+impl SegmentCollector for FacetSegmentCollector {
+    type Fruit = FacetFruit;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        if !within(&self.geo, doc) {
+            return;
+        }
+        self.total += 1;
+        if let Some(column) = &self.category {
+            for ord in column.term_ords(doc) {
+                let slot = usize::try_from(ord)
+                    .ok()
+                    .and_then(|i| self.category_counts.get_mut(i));
+                if let Some(n) = slot {
+                    *n += 1;
+                }
+            }
+        }
+        if let Some(column) = &self.venue {
+            for ord in column.term_ords(doc) {
+                let slot = usize::try_from(ord)
+                    .ok()
+                    .and_then(|i| self.venue_counts.get_mut(i));
+                if let Some((n, first)) = slot {
+                    if *n == 0 {
+                        *first = doc;
+                    }
+                    *n += 1;
+                }
+            }
+        }
+    }
+
+    fn harvest(self) -> FacetFruit {
+        let mut fruit = FacetFruit {
+            total: self.total,
+            ..FacetFruit::default()
+        };
+        let mut name = String::new();
+        if let Some(column) = &self.category {
+            for (ord, n) in self.category_counts.iter().enumerate() {
+                if *n > 0 && matches!(column.ord_to_str(ord as u64, &mut name), Ok(true)) {
+                    fruit.categories.insert(name.clone(), *n);
+                }
+            }
+        }
+        if let Some(column) = &self.venue {
+            for (ord, (n, doc)) in self.venue_counts.iter().enumerate() {
+                if *n > 0 && matches!(column.ord_to_str(ord as u64, &mut name), Ok(true)) {
+                    fruit
+                        .venues
+                        .insert(name.clone(), (*n, DocAddress::new(self.segment, *doc)));
+                }
+            }
+        }
+        fruit
+    }
+}
+
 /// A failure while answering a query.
 #[derive(Debug)]
 pub(crate) enum SearchFail {
@@ -507,6 +706,30 @@ type PageFruit = (usize, Vec<(u64, DocAddress)>);
 /// the (lat, lon, km) circle.
 type GeoFilter = (Column<f64>, Column<f64>, (f64, f64, f64));
 
+/// Whether a document passes the exact radius filter (always, when none).
+fn within(geo: &Option<GeoFilter>, doc: DocId) -> bool {
+    match geo {
+        None => true,
+        Some((lat_col, lon_col, (lat, lon, km))) => {
+            match (lat_col.first(doc), lon_col.first(doc)) {
+                (Some(dlat), Some(dlon)) => haversine_km(*lat, *lon, dlat, dlon) <= *km,
+                _ => false,
+            }
+        }
+    }
+}
+
+fn geo_filter(
+    reader: &SegmentReader,
+    near: Option<(f64, f64, f64)>,
+) -> tantivy::Result<Option<GeoFilter>> {
+    let fast = reader.fast_fields();
+    Ok(match near {
+        Some(near) => Some((fast.f64("lat")?, fast.f64("lon")?, near)),
+        None => None,
+    })
+}
+
 pub(crate) struct PageSegmentCollector {
     segment: SegmentOrdinal,
     sort: Column<u64>,
@@ -526,15 +749,10 @@ impl Collector for PageCollector {
         segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<PageSegmentCollector> {
-        let fast = reader.fast_fields();
-        let geo = match self.near {
-            Some(near) => Some((fast.f64("lat")?, fast.f64("lon")?, near)),
-            None => None,
-        };
         Ok(PageSegmentCollector {
             segment,
-            sort: fast.u64("sort")?,
-            geo,
+            sort: reader.fast_fields().u64("sort")?,
+            geo: geo_filter(reader, self.near)?,
             after: self.after,
             keep: self.keep,
             count: 0,
@@ -563,11 +781,8 @@ impl SegmentCollector for PageSegmentCollector {
     type Fruit = PageFruit;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
-        if let Some((lat_col, lon_col, (lat, lon, km))) = &self.geo {
-            match (lat_col.first(doc), lon_col.first(doc)) {
-                (Some(dlat), Some(dlon)) if haversine_km(*lat, *lon, dlat, dlon) <= *km => {}
-                _ => return,
-            }
+        if !within(&self.geo, doc) {
+            return;
         }
         self.count += 1;
         let key = self.sort.first(doc).unwrap_or(0);

@@ -285,6 +285,23 @@ fn a_record_gone_from_its_source_is_removed_everywhere() {
     assert!(search(&index, "theatre").is_empty());
     assert_eq!(titles(&index, &everything()), vec!["Concert"]);
     assert_eq!(index.sources().expect("sources")[0].events, 1);
+    // The raw records follow the source too.
+    let conn = rusqlite::Connection::open(dir.path().join("babillard.sqlite")).expect("sqlite");
+    let rows: Vec<(String, String, String)> = conn
+        .prepare("SELECT record_key, first_seen, last_seen FROM records ORDER BY record_key")
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(
+        rows,
+        vec![(
+            "a".to_string(),
+            "2026-11-01T10:00:00Z".to_string(),
+            "2026-11-02T10:00:00Z".to_string()
+        )]
+    );
 }
 
 #[test]
@@ -597,11 +614,39 @@ fn text_search_ignores_accents_case_and_inflection_in_french_and_english() {
         vec!["Conte"],
         "venue names are searched"
     );
+    assert_eq!(
+        search(&index, "(((((((( concert ))))))))"),
+        vec!["Concert symphonique"]
+    );
+    assert_eq!(
+        search(&index, "((((((((( concert )))))))))"),
+        vec!["Concert symphonique"],
+        "too deep: parentheses dropped"
+    );
     // Every word must match.
     assert!(search(&index, "concert theatre").is_empty());
     // Empty or blank q is no text clause at all.
     assert_eq!(search(&index, "   ").len(), 5);
     // User syntax never errors.
+    for odd in [
+        "(".repeat(100_000),
+        "((a) OR (".repeat(20_000),
+        "\"".repeat(10_001),
+        "a ".repeat(50_000),
+        "NOT ".repeat(64),
+        "-".repeat(300),
+        "+-".repeat(150),
+        "a^".repeat(150),
+        "[".repeat(300),
+        "{".repeat(300),
+        "a:".repeat(150),
+        "title_fr:(".repeat(30),
+        "(((((((( concert ))))))))".to_string(),
+    ] {
+        let mut q = everything();
+        q.q = Some(odd);
+        index.query(&q).expect("huge or nested queries do not fail");
+    }
     for odd in [
         "\"unbalanced",
         "(",
@@ -670,6 +715,83 @@ fn category_venue_and_source_filters_are_any_of() {
     q.sources = vec!["s1".into()];
     q.categories = vec!["theatre".into(), "danse".into()];
     assert_eq!(titles(&index, &q), vec!["B"]);
+}
+
+#[test]
+fn facets_count_matches_per_category_and_venue() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path(), &["s1", "s2"]);
+    let a = with_venue(
+        with_categories(
+            occ("s1", "a", "Concert A", "2026-12-01T20:00:00Z", None),
+            &["musique"],
+        ),
+        "v1",
+        Some(45.56),
+        Some(-73.71),
+    );
+    let b = with_venue(
+        with_categories(
+            occ("s1", "b", "Concert B", "2026-12-02T20:00:00Z", None),
+            &["musique", "jeunesse"],
+        ),
+        "v1",
+        Some(45.56),
+        Some(-73.71),
+    );
+    let c = with_venue(
+        with_categories(
+            occ("s2", "c", "Danse C", "2026-12-03T20:00:00Z", None),
+            &["danse"],
+        ),
+        "v2",
+        None,
+        None,
+    );
+    let past = with_categories(
+        occ("s2", "p", "Old", "2025-01-01T20:00:00Z", None),
+        &["danse"],
+    );
+    index
+        .record_success(run("s1", "2026-11-01T00:00:00Z", vec![a, b]))
+        .expect("run");
+    index
+        .record_success(run("s2", "2026-11-01T00:00:00Z", vec![c, past]))
+        .expect("run");
+
+    let f = index
+        .facets(&Query::from(utc("2026-11-01T00:00:00Z")))
+        .expect("facets");
+    assert_eq!(f.total, 3);
+    assert_eq!(
+        f.categories.into_iter().collect::<Vec<_>>(),
+        vec![
+            ("danse".to_string(), 1),
+            ("jeunesse".to_string(), 1),
+            ("musique".to_string(), 2)
+        ]
+    );
+    let venues: Vec<(String, String, usize)> = f
+        .venues
+        .into_iter()
+        .map(|(v, n)| (v.id, v.name, n))
+        .collect();
+    assert_eq!(
+        venues,
+        vec![
+            ("v1".into(), "Salle v1".into(), 2),
+            ("v2".into(), "Salle v2".into(), 1)
+        ]
+    );
+
+    let mut q = Query::from(utc("2026-11-01T00:00:00Z"));
+    q.q = Some("concert".into());
+    q.near = Some((45.56, -73.71, 1.0));
+    let f = index.facets(&q).expect("facets");
+    assert_eq!(f.total, 2);
+    assert_eq!(f.categories.get("musique"), Some(&2));
+    assert_eq!(f.categories.get("danse"), None);
+    assert_eq!(f.venues.len(), 1);
 }
 
 #[test]

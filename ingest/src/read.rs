@@ -15,7 +15,10 @@ use sha2::{Digest, Sha256};
 use tokio::task::JoinSet;
 
 use crate::fetch::{FetchClient, FetchError, FetchOutcome, Fetched, Validators};
-use crate::{feed, html, ics, sniff, wordpress, Link, ParseContext, ParseError, Parsed, SourceConfig, SourceKind};
+use crate::{
+    feed, html, ics, sniff, wordpress, Link, ParseContext, ParseError, Parsed, SourceConfig,
+    SourceKind,
+};
 
 /// Bounds and context of one read.
 #[derive(Clone, Debug)]
@@ -74,7 +77,10 @@ impl ReadError {
     pub fn class(&self) -> &'static str {
         match self {
             ReadError::Fetch(e) => e.class(),
-            ReadError::Parse { error: ParseError::WrongKind { .. }, .. } => "wrong_kind",
+            ReadError::Parse {
+                error: ParseError::WrongKind { .. },
+                ..
+            } => "wrong_kind",
             ReadError::Parse { .. } => "parse",
             ReadError::UnknownKind { .. } => "unknown_kind",
         }
@@ -101,7 +107,11 @@ pub async fn read_source(
         }
         Some(kind) => {
             let conditional = matches!(kind, SourceKind::Ics | SourceKind::Feed);
-            let v = if conditional { validators.clone() } else { Validators::default() };
+            let v = if conditional {
+                validators.clone()
+            } else {
+                Validators::default()
+            };
             match client.fetch(&source.url, &v).await? {
                 FetchOutcome::NotModified => return Ok(SourceRead::NotModified),
                 FetchOutcome::Fetched(f) => (kind, f),
@@ -120,10 +130,11 @@ pub async fn read_source(
         pages += 1;
         hasher.update(&doc.body);
         hasher.update([0u8]);
-        let parsed = parse_document(kind, source, &doc, settings).map_err(|error| ReadError::Parse {
-            url: doc.final_url.clone(),
-            error,
-        })?;
+        let parsed =
+            parse_document(kind, source, &doc, settings).map_err(|error| ReadError::Parse {
+                url: doc.final_url.clone(),
+                error,
+            })?;
         for w in &parsed.warnings {
             warnings.push(format!("{}: {w}", doc.final_url));
         }
@@ -152,7 +163,15 @@ pub async fn read_source(
         }
     }
 
-    let records = complete_with_details(client, source, parsed_all, settings, &mut warnings, &mut hasher).await;
+    let records = complete_with_details(
+        client,
+        source,
+        parsed_all,
+        settings,
+        &mut warnings,
+        &mut hasher,
+    )
+    .await;
     Ok(SourceRead::Read(ReadResult {
         kind,
         records,
@@ -184,10 +203,15 @@ async fn detect(
     let fetched = fetch_body(client, &source.url, &Validators::default()).await?;
     let ct = fetched.content_type.as_deref();
     if let Some(kind) = sniff::sniff(&fetched.body, ct) {
-        if kind == SourceKind::Html && !source.is_local() && looks_like_the_events_calendar(&fetched.body) {
+        if kind == SourceKind::Html
+            && !source.is_local()
+            && looks_like_the_events_calendar(&fetched.body)
+        {
             let api = wordpress::api_url(&source.url, settings.today);
             if let Ok(api_doc) = fetch_body(client, &api, &Validators::default()).await {
-                if sniff::sniff(&api_doc.body, api_doc.content_type.as_deref()) == Some(SourceKind::Wordpress) {
+                if sniff::sniff(&api_doc.body, api_doc.content_type.as_deref())
+                    == Some(SourceKind::Wordpress)
+                {
                     return Ok((SourceKind::Wordpress, api_doc));
                 }
             }
@@ -286,7 +310,9 @@ async fn complete_with_details(
                         .map(|p| (p, hash.to_vec()))
                         .map_err(|e| format!("{url}: {e}"))
                 }
-                Ok(FetchOutcome::NotModified) => Err(format!("{url}: answered 304 without validators")),
+                Ok(FetchOutcome::NotModified) => {
+                    Err(format!("{url}: answered 304 without validators"))
+                }
                 Err(e) => Err(e.to_string()),
             };
             (i, result)
@@ -309,7 +335,8 @@ async fn complete_with_details(
         hasher.update(h);
     }
 
-    let mut undated: HashMap<String, RawEvent> = undated.into_iter().map(|r| (r.uid.clone(), r)).collect();
+    let mut undated: HashMap<String, RawEvent> =
+        undated.into_iter().map(|r| (r.uid.clone(), r)).collect();
     for (i, (url, uid)) in details.iter().enumerate() {
         let Some(page) = pages.remove(&i) else {
             continue;
@@ -325,7 +352,9 @@ async fn complete_with_details(
         }
     }
     for (uid, _) in undated {
-        warnings.push(format!("{uid}: dropped: neither the record nor its page gives a date"));
+        warnings.push(format!(
+            "{uid}: dropped: neither the record nor its page gives a date"
+        ));
     }
     events
 }
@@ -412,7 +441,10 @@ mod tests {
             },
         };
         assert_eq!(e.class(), "wrong_kind");
-        assert_eq!(e.to_string(), "u: expected an iCalendar file but the source answered an HTML page");
+        assert_eq!(
+            e.to_string(),
+            "u: expected an iCalendar file but the source answered an HTML page"
+        );
         let e = ReadError::Fetch(FetchError::Status {
             url: "u".into(),
             code: 503,

@@ -16,7 +16,9 @@ pub fn sniff(bytes: &[u8], content_type: Option<&str>) -> Option<SourceKind> {
         if head.contains("jsonfeed.org/version") {
             return Some(SourceKind::Feed);
         }
-        if head.starts_with('{') && (head.contains("\"events\"") || head.contains("\"next_rest_url\"")) {
+        if head.starts_with('{')
+            && (head.contains("\"events\"") || head.contains("\"next_rest_url\""))
+        {
             return Some(SourceKind::Wordpress);
         }
         return None;
@@ -28,7 +30,12 @@ pub fn sniff(bytes: &[u8], content_type: Option<&str>) -> Option<SourceKind> {
         if matches!(root.as_str(), "rss" | "feed" | "rdf:rdf" | "rdf") {
             return Some(SourceKind::Feed);
         }
-        if root == "html" || head.starts_with("<!doctype html") || head.contains("<html") || head.contains("<body") || head.contains("<head") {
+        if root == "html"
+            || head.starts_with("<!doctype html")
+            || head.contains("<html")
+            || head.contains("<body")
+            || head.contains("<head")
+        {
             return Some(SourceKind::Html);
         }
         if head.contains("<rss") || head.contains("<feed") {
@@ -92,17 +99,41 @@ mod tests {
 
     #[test]
     fn kinds_come_from_the_bytes() {
-        assert_eq!(sniff(b"\xEF\xBB\xBFBEGIN:VCALENDAR\r\n", None), Some(SourceKind::Ics));
+        assert_eq!(
+            sniff(b"\xEF\xBB\xBFBEGIN:VCALENDAR\r\n", None),
+            Some(SourceKind::Ics)
+        );
         assert_eq!(sniff(b"begin:vcalendar\n", None), Some(SourceKind::Ics));
         assert_eq!(
-            sniff(b"<?xml version=\"1.0\"?>\n<!-- c -->\n<rss version=\"2.0\">", None),
+            sniff(
+                b"<?xml version=\"1.0\"?>\n<!-- c -->\n<rss version=\"2.0\">",
+                None
+            ),
             Some(SourceKind::Feed)
         );
-        assert_eq!(sniff(b"<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'>", None), Some(SourceKind::Feed));
-        assert_eq!(sniff(b"<rdf:RDF xmlns:rdf=\"x\">", None), Some(SourceKind::Feed));
-        assert_eq!(sniff(b"<!DOCTYPE html><html lang=fr>", Some("text/calendar")), Some(SourceKind::Html));
-        assert_eq!(sniff(b"{\"version\": \"https://jsonfeed.org/version/1.1\"}", None), Some(SourceKind::Feed));
-        assert_eq!(sniff(b"{\"events\": [], \"rest_url\": \"x\"}", None), Some(SourceKind::Wordpress));
+        assert_eq!(
+            sniff(
+                b"<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'>",
+                None
+            ),
+            Some(SourceKind::Feed)
+        );
+        assert_eq!(
+            sniff(b"<rdf:RDF xmlns:rdf=\"x\">", None),
+            Some(SourceKind::Feed)
+        );
+        assert_eq!(
+            sniff(b"<!DOCTYPE html><html lang=fr>", Some("text/calendar")),
+            Some(SourceKind::Html)
+        );
+        assert_eq!(
+            sniff(b"{\"version\": \"https://jsonfeed.org/version/1.1\"}", None),
+            Some(SourceKind::Feed)
+        );
+        assert_eq!(
+            sniff(b"{\"events\": [], \"rest_url\": \"x\"}", None),
+            Some(SourceKind::Wordpress)
+        );
         assert_eq!(sniff(b"", None), None);
         assert_eq!(sniff(b"%PDF-1.4", None), None);
         assert_eq!(describe(b"", None), "an empty body");

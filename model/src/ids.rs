@@ -103,7 +103,10 @@ pub fn series_id(source: &SourceId, uid: &str) -> String {
 /// The uid of a record whose source gives no identity: a hash of its title,
 /// start and place, as written by the source.
 pub fn fallback_uid(title: &str, start: &str, place: &str) -> String {
-    format!("hash:{}", stable_hash(&[title.trim(), start.trim(), place.trim()]))
+    format!(
+        "hash:{}",
+        stable_hash(&[title.trim(), start.trim(), place.trim()])
+    )
 }
 
 #[cfg(test)]

@@ -15,12 +15,18 @@
 
 pub mod api;
 pub mod cache;
+pub mod export;
 pub mod feeds;
 pub mod ics;
 pub mod lang;
+pub mod layout;
 pub mod metrics;
+pub mod pages;
 pub mod params;
+pub mod portal;
 pub mod routes;
+pub mod rss;
+pub mod widget;
 
 #[cfg(test)]
 mod testdata;
@@ -44,6 +50,32 @@ pub struct PublishConfig {
     pub timezone: String,
     /// First one is the default.
     pub languages: Vec<String>,
+    /// The taxonomy, for category names in each language.
+    pub categories: Vec<CategoryInfo>,
+    /// The gazetteer (`[[venue]]`), in configuration order.
+    pub venues: Vec<model::Venue>,
+}
+
+/// A `[[category]]` as publishing shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CategoryInfo {
+    pub slug: String,
+    /// Language code → name.
+    pub name: std::collections::BTreeMap<String, String>,
+}
+
+impl PublishConfig {
+    /// The name of a category in `lang`, else in the default language, else its slug.
+    pub fn category_name(&self, slug: &str, lang: Option<&str>) -> String {
+        let Some(c) = self.categories.iter().find(|c| c.slug == slug) else {
+            return slug.to_string();
+        };
+        lang.and_then(|l| c.name.get(l))
+            .or_else(|| self.languages.first().and_then(|l| c.name.get(l)))
+            .or_else(|| c.name.values().next())
+            .cloned()
+            .unwrap_or_else(|| slug.to_string())
+    }
 }
 
 /// Next scheduled run per source id, kept up to date by the scheduler.

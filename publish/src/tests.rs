@@ -158,6 +158,8 @@ async fn serve() -> Server {
             base_url: "https://agenda.example.org".into(),
             timezone: "America/Toronto".into(),
             languages: vec!["fr".into(), "en".into()],
+            categories: Vec::new(),
+            venues: Vec::new(),
         }),
         next_runs: Arc::new(RwLock::new(next)),
     };

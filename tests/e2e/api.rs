@@ -22,7 +22,11 @@ async fn world_with_fixtures() -> (World, String) {
     ];
     let mut toml = String::new();
     for n in names {
-        server.put_fixture(&format!("{n}.ics"), &format!("ics/{n}.ics"), "text/calendar");
+        server.put_fixture(
+            &format!("{n}.ics"),
+            &format!("ics/{n}.ics"),
+            "text/calendar",
+        );
         toml.push_str(&format!(
             "[[source]]\nid = \"{}\"\nurl = \"{}\"\n\n",
             n.replace('_', "-"),
@@ -31,7 +35,10 @@ async fn world_with_fixtures() -> (World, String) {
     }
     let world = World::new(&toml);
     for r in world.ingest().await {
-        assert!(matches!(r.outcome, babillard::pipeline::Outcome::Updated(_)), "{r}");
+        assert!(
+            matches!(r.outcome, babillard::pipeline::Outcome::Updated(_)),
+            "{r}"
+        );
     }
     let api = world.serve().await;
     // Keep the fixture server alive as long as the test.
@@ -52,12 +59,34 @@ async fn every_get_has_an_etag_and_honours_if_none_match() {
         let url = format!("{api}{path}");
         let r = client().get(&url).send().await.unwrap();
         assert_eq!(r.status(), 200, "{path}");
-        let etag = r.headers().get("etag").unwrap_or_else(|| panic!("{path}: no ETag")).to_str().unwrap().to_string();
-        assert_eq!(r.headers().get("access-control-allow-origin").map(|v| v.to_str().unwrap()), Some("*"), "{path}: CORS");
-        let r2 = client().get(&url).header("If-None-Match", &etag).send().await.unwrap();
+        let etag = r
+            .headers()
+            .get("etag")
+            .unwrap_or_else(|| panic!("{path}: no ETag"))
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            r.headers()
+                .get("access-control-allow-origin")
+                .map(|v| v.to_str().unwrap()),
+            Some("*"),
+            "{path}: CORS"
+        );
+        let r2 = client()
+            .get(&url)
+            .header("If-None-Match", &etag)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r2.status(), 304, "{path}");
         assert!(r2.text().await.unwrap().is_empty());
-        let r3 = client().get(&url).header("If-None-Match", "\"something-else\"").send().await.unwrap();
+        let r3 = client()
+            .get(&url)
+            .header("If-None-Match", "\"something-else\"")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r3.status(), 200, "{path}");
     }
 }
@@ -84,7 +113,10 @@ async fn bad_parameters_are_400_with_json_naming_them() {
             let (status, body) = get_json(&format!("{api}{path}?{query}")).await;
             assert_eq!(status, 400, "{path}?{query}: {body}");
             assert_eq!(body["parameter"], param, "{path}?{query}: {body}");
-            assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()), "{body}");
+            assert!(
+                body["error"].as_str().is_some_and(|e| !e.is_empty()),
+                "{body}"
+            );
         }
     }
 }
@@ -105,7 +137,11 @@ async fn pages_follow_the_cursor_without_gaps_or_repeats() {
         }
         let (status, page) = get_json(&url).await;
         assert_eq!(status, 200, "{page}");
-        assert_eq!(page["total"].as_u64().unwrap() as usize, total, "total counts every page");
+        assert_eq!(
+            page["total"].as_u64().unwrap() as usize,
+            total,
+            "total counts every page"
+        );
         for e in page["events"].as_array().unwrap() {
             ids.push(e["id"].as_str().unwrap().to_string());
         }
@@ -114,7 +150,12 @@ async fn pages_follow_the_cursor_without_gaps_or_repeats() {
             None => break,
         }
     }
-    let want: Vec<String> = all["events"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_string()).collect();
+    let want: Vec<String> = all["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(ids, want);
 }
 
@@ -122,11 +163,20 @@ async fn pages_follow_the_cursor_without_gaps_or_repeats() {
 async fn search_finds_french_words_without_accents_and_by_stem() {
     let (_world, api) = world_with_fixtures().await;
     let (_, all) = get_json(&format!("{api}/api/v1/events?{RANGE}&limit=1000")).await;
-    let titles: Vec<String> = all["events"].as_array().unwrap().iter().map(|e| e["title"].as_str().unwrap().to_lowercase()).collect();
+    let titles: Vec<String> = all["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["title"].as_str().unwrap().to_lowercase())
+        .collect();
     // Pick a word with an accent from the fixtures, and search it without.
     let accented = titles
         .iter()
-        .flat_map(|t| t.split(|c: char| !c.is_alphanumeric()).map(str::to_string).collect::<Vec<_>>())
+        .flat_map(|t| {
+            t.split(|c: char| !c.is_alphanumeric())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
         .find(|w| w.chars().count() > 4 && w.chars().any(|c| "éèêàâçôîû".contains(c)))
         .expect("a fixture title with an accented word");
     let plain: String = accented
@@ -143,10 +193,16 @@ async fn search_finds_french_words_without_accents_and_by_stem() {
         .collect();
     let (status, found) = get_json(&format!("{api}/api/v1/events?{RANGE}&q={plain}")).await;
     assert_eq!(status, 200);
-    assert!(found["total"].as_u64().unwrap() >= 1, "q={plain} finds {accented}");
+    assert!(
+        found["total"].as_u64().unwrap() >= 1,
+        "q={plain} finds {accented}"
+    );
     for e in found["events"].as_array().unwrap() {
         let text = format!("{} {}", e["title"], e["description"]).to_lowercase();
-        assert!(text.contains(&accented) || text.contains(&plain), "{plain}: {text}");
+        assert!(
+            text.contains(&accented) || text.contains(&plain),
+            "{plain}: {text}"
+        );
     }
 }
 
@@ -161,9 +217,9 @@ fn run_validator(program: &str, args: &[&str], env: &[(&str, String)]) -> Value 
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e}; run scripts/setup-test-clients first"));
+    let out = cmd.output().unwrap_or_else(|e| {
+        panic!("cannot run {program}: {e}; run scripts/setup-test-clients first")
+    });
     assert!(
         out.status.success(),
         "{program} {args:?} rejected the feed:\n{}\n{}\n(if a module is missing, run scripts/setup-test-clients)",
@@ -176,9 +232,19 @@ fn run_validator(program: &str, args: &[&str], env: &[(&str, String)]) -> Value 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_feed_is_read_right_by_thunderbird_and_python_parsers() {
     let (world, api) = world_with_fixtures().await;
-    let r = client().get(format!("{api}/feeds/events.ics?{RANGE}")).send().await.unwrap();
+    let r = client()
+        .get(format!("{api}/feeds/events.ics?{RANGE}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
-    let ct = r.headers().get("content-type").unwrap().to_str().unwrap().to_string();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(ct.starts_with("text/calendar"), "{ct}");
     let feed = r.bytes().await.unwrap();
     let path = world.dir.path().join("feed.ics");
@@ -186,7 +252,10 @@ async fn the_feed_is_read_right_by_thunderbird_and_python_parsers() {
     let text = String::from_utf8(feed.to_vec()).expect("UTF-8");
     assert!(text.contains("X-WR-CALNAME:Signé Laval (tests)"));
     assert!(text.contains("REFRESH-INTERVAL;VALUE=DURATION:"));
-    assert!(text.split("\r\n").all(|l| l.len() <= 75), "lines fold at 75 octets");
+    assert!(
+        text.split("\r\n").all(|l| l.len() <= 75),
+        "lines fold at 75 octets"
+    );
 
     let (_, api_events) = get_json(&format!("{api}/api/v1/events?{RANGE}&limit=1000")).await;
     let api_events = api_events["events"].as_array().unwrap().clone();
@@ -206,7 +275,11 @@ async fn the_feed_is_read_right_by_thunderbird_and_python_parsers() {
 
     let dir = clients_dir();
     let file = path.to_str().unwrap();
-    let node = run_validator("node", &[dir.join("validate_ics.mjs").to_str().unwrap(), file], &[]);
+    let node = run_validator(
+        "node",
+        &[dir.join("validate_ics.mjs").to_str().unwrap(), file],
+        &[],
+    );
     let pypath = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/pyclients");
     let python = run_validator(
         "python3",
@@ -218,7 +291,12 @@ async fn the_feed_is_read_right_by_thunderbird_and_python_parsers() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|e| (e["summary"].as_str().unwrap().to_string(), e["start"].as_str().unwrap().to_string()))
+            .map(|e| {
+                (
+                    e["summary"].as_str().unwrap().to_string(),
+                    e["start"].as_str().unwrap().to_string(),
+                )
+            })
             .collect();
         got.sort();
         assert_eq!(got, want, "{who} reads the feed as the API says");

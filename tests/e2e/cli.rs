@@ -27,11 +27,34 @@ fn check_reports_every_problem_as_file_line_col_and_every_command_refuses() {
     let (code, _out, err) = babillard(dir.path(), &["check"]);
     assert_eq!(code, 2, "{err}");
     let lines: Vec<&str> = err.lines().collect();
-    assert!(lines.iter().any(|l| l.starts_with("sources.toml:2:12: unknown time zone")), "{err}");
-    assert!(lines.iter().any(|l| l.starts_with("sources.toml:5:6: ")), "{err}");
-    assert!(lines.iter().any(|l| l.starts_with("sources.toml:6:7: url \"nowhere.ics\"")), "{err}");
-    assert!(lines.iter().any(|l| l.starts_with("sources.toml:7:12: invalid cron expression")), "{err}");
-    for cmd in [&["ingest"][..], &["sources"], &["reindex"], &["search", "x"]] {
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("sources.toml:2:12: unknown time zone")),
+        "{err}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("sources.toml:5:6: ")),
+        "{err}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("sources.toml:6:7: url \"nowhere.ics\"")),
+        "{err}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("sources.toml:7:12: invalid cron expression")),
+        "{err}"
+    );
+    for cmd in [
+        &["ingest"][..],
+        &["sources"],
+        &["reindex"],
+        &["search", "x"],
+    ] {
         let (code, _, err2) = babillard(dir.path(), cmd);
         assert_eq!(code, 2, "{cmd:?}");
         assert_eq!(err2, err, "{cmd:?} prints the same problems");
@@ -42,8 +65,16 @@ fn check_reports_every_problem_as_file_line_col_and_every_command_refuses() {
 fn ingest_prints_a_line_per_source_and_exits_0_when_some_fail() {
     let dir = tempfile::tempdir().unwrap();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    std::fs::copy(root.join("tests/fixtures/ics/apple_calendar_export.ics"), dir.path().join("apple.ics")).unwrap();
-    std::fs::write(dir.path().join("page.ics"), "<!DOCTYPE html><html><body>Oups</body></html>").unwrap();
+    std::fs::copy(
+        root.join("tests/fixtures/ics/apple_calendar_export.ics"),
+        dir.path().join("apple.ics"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("page.ics"),
+        "<!DOCTYPE html><html><body>Oups</body></html>",
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("sources.toml"),
         "[aggregator]\ntimezone = \"America/Toronto\"\n\n[[source]]\nid = \"apple\"\nurl = \"apple.ics\"\n\n[[source]]\nid = \"page\"\nkind = \"ics\"\nurl = \"page.ics\"\n",
@@ -55,8 +86,19 @@ fn ingest_prints_a_line_per_source_and_exits_0_when_some_fail() {
     assert_eq!(code, 0, "{out}{err}");
     let lines: Vec<&str> = out.lines().filter(|l| !l.starts_with("    ")).collect();
     assert_eq!(lines.len(), 2, "{out}");
-    assert!(lines[0].starts_with("apple") && lines[0].contains(" ok ") && lines[0].contains("found /") && lines[0].contains(" ms"), "{out}");
-    assert!(lines[1].starts_with("page") && lines[1].contains("error") && lines[1].contains("wrong_kind"), "{out}");
+    assert!(
+        lines[0].starts_with("apple")
+            && lines[0].contains(" ok ")
+            && lines[0].contains("found /")
+            && lines[0].contains(" ms"),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("page")
+            && lines[1].contains("error")
+            && lines[1].contains("wrong_kind"),
+        "{out}"
+    );
     assert!(dir.path().join("store/babillard.sqlite").exists());
 
     let (code, out, _) = babillard(dir.path(), &["--data", "store", "sources", "--json"]);
@@ -67,7 +109,18 @@ fn ingest_prints_a_line_per_source_and_exits_0_when_some_fail() {
     assert_eq!(sources[1]["status"], "error");
     assert!(sources[0]["next_run"].is_string());
 
-    let (code, out, err) = babillard(dir.path(), &["--data", "store", "search", "", "--from", "2026-01-01", "--json"]);
+    let (code, out, err) = babillard(
+        dir.path(),
+        &[
+            "--data",
+            "store",
+            "search",
+            "",
+            "--from",
+            "2026-01-01",
+            "--json",
+        ],
+    );
     assert_eq!(code, 0, "{err}");
     let found: serde_json::Value = serde_json::from_str(&out).unwrap();
     let total = found["total"].as_u64().unwrap();
@@ -76,11 +129,29 @@ fn ingest_prints_a_line_per_source_and_exits_0_when_some_fail() {
     let (code, out, _) = babillard(dir.path(), &["--data", "store", "reindex"]);
     assert_eq!(code, 0);
     assert!(out.contains("reindexed"), "{out}");
-    let (_, out, _) = babillard(dir.path(), &["--data", "store", "search", "", "--from", "2026-01-01", "--json"]);
+    let (_, out, _) = babillard(
+        dir.path(),
+        &[
+            "--data",
+            "store",
+            "search",
+            "",
+            "--from",
+            "2026-01-01",
+            "--json",
+        ],
+    );
     let again: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(again["total"].as_u64().unwrap(), total, "reindex gives the same index");
+    assert_eq!(
+        again["total"].as_u64().unwrap(),
+        total,
+        "reindex gives the same index"
+    );
 
-    let (code, _, err) = babillard(dir.path(), &["--data", "store", "ingest", "--source", "nope"]);
+    let (code, _, err) = babillard(
+        dir.path(),
+        &["--data", "store", "ingest", "--source", "nope"],
+    );
     assert_eq!(code, 2, "{err}");
 }
 

@@ -18,7 +18,9 @@ use ingest::fetch::FetchPolicy;
 use publish::{AppState, NextRuns};
 
 pub fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
 }
 
 pub fn read_fixture(rel: &str) -> Vec<u8> {
@@ -80,7 +82,11 @@ impl FixtureServer {
     }
 
     pub fn put(&self, path: &str, res: Resource) {
-        self.state.lock().unwrap().resources.insert(path.trim_start_matches('/').to_string(), res);
+        self.state
+            .lock()
+            .unwrap()
+            .resources
+            .insert(path.trim_start_matches('/').to_string(), res);
     }
 
     pub fn put_fixture(&self, path: &str, fixture_rel: &str, content_type: &str) {
@@ -89,7 +95,13 @@ impl FixtureServer {
 
     /// Serve a fixture whose links to `origins` (e.g. `https://maisondesarts.example`)
     /// point at this server instead, so that nothing is fetched off the machine.
-    pub fn put_rewritten(&self, path: &str, fixture_rel: &str, content_type: &str, origins: &[&str]) {
+    pub fn put_rewritten(
+        &self,
+        path: &str,
+        fixture_rel: &str,
+        content_type: &str,
+        origins: &[&str],
+    ) {
         let mut text = String::from_utf8_lossy(&read_fixture(fixture_rel)).into_owned();
         for origin in origins {
             text = text.replace(origin, &self.base);
@@ -100,16 +112,31 @@ impl FixtureServer {
 
     pub fn edit(&self, path: &str, f: impl FnOnce(&mut Resource)) {
         let mut st = self.state.lock().unwrap();
-        let res = st.resources.get_mut(path.trim_start_matches('/')).expect("no such resource");
+        let res = st
+            .resources
+            .get_mut(path.trim_start_matches('/'))
+            .expect("no such resource");
         f(res);
     }
 
     pub fn hits(&self, path: &str) -> usize {
-        *self.state.lock().unwrap().hits.get(path.trim_start_matches('/')).unwrap_or(&0)
+        *self
+            .state
+            .lock()
+            .unwrap()
+            .hits
+            .get(path.trim_start_matches('/'))
+            .unwrap_or(&0)
     }
 
     pub fn not_modified(&self, path: &str) -> usize {
-        *self.state.lock().unwrap().not_modified.get(path.trim_start_matches('/')).unwrap_or(&0)
+        *self
+            .state
+            .lock()
+            .unwrap()
+            .not_modified
+            .get(path.trim_start_matches('/'))
+            .unwrap_or(&0)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -119,7 +146,11 @@ impl FixtureServer {
 
 /// Resources are keyed by path and query (`evenements?page=1`); a request
 /// whose exact path and query are not known gets the resource of its path.
-async fn serve_fixture(State(state): State<Arc<Mutex<ServerState>>>, uri: Uri, headers: HeaderMap) -> Response {
+async fn serve_fixture(
+    State(state): State<Arc<Mutex<ServerState>>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     let bare = uri.path().trim_start_matches('/').to_string();
     let full = match uri.query() {
         Some(q) => format!("{bare}?{q}"),
@@ -127,7 +158,11 @@ async fn serve_fixture(State(state): State<Arc<Mutex<ServerState>>>, uri: Uri, h
     };
     let (path, res) = {
         let mut st = state.lock().unwrap();
-        let path = if st.resources.contains_key(&full) { full } else { bare };
+        let path = if st.resources.contains_key(&full) {
+            full
+        } else {
+            bare
+        };
         *st.hits.entry(path.clone()).or_default() += 1;
         let res = st.resources.get(&path).cloned();
         (path, res)
@@ -148,14 +183,19 @@ async fn serve_fixture(State(state): State<Arc<Mutex<ServerState>>>, uri: Uri, h
         if inm == Some(etag.as_str()) {
             *state.lock().unwrap().not_modified.entry(path).or_default() += 1;
             let mut r = StatusCode::NOT_MODIFIED.into_response();
-            r.headers_mut().insert("etag", HeaderValue::from_str(&etag).unwrap());
+            r.headers_mut()
+                .insert("etag", HeaderValue::from_str(&etag).unwrap());
             return r;
         }
     }
     let mut r = (StatusCode::OK, res.body).into_response();
-    r.headers_mut().insert("content-type", HeaderValue::from_str(&res.content_type).unwrap());
+    r.headers_mut().insert(
+        "content-type",
+        HeaderValue::from_str(&res.content_type).unwrap(),
+    );
     if res.etag {
-        r.headers_mut().insert("etag", HeaderValue::from_str(&etag).unwrap());
+        r.headers_mut()
+            .insert("etag", HeaderValue::from_str(&etag).unwrap());
     }
     r
 }
@@ -251,7 +291,8 @@ impl World {
             })
             .collect();
         index.sync_sources(&infos).unwrap();
-        let pipeline = Pipeline::with_policy(Arc::clone(&config), Arc::clone(&index), policy).unwrap();
+        let pipeline =
+            Pipeline::with_policy(Arc::clone(&config), Arc::clone(&index), policy).unwrap();
         // The fixtures' dates are fixed: run as on the day they were made.
         let pipeline = Arc::new(pipeline.at(fixture_now()));
         World {
@@ -299,6 +340,7 @@ pub async fn get_json(url: &str) -> (u16, serde_json::Value) {
     let r = client().get(url).send().await.unwrap();
     let status = r.status().as_u16();
     let body = r.text().await.unwrap();
-    let json = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{url}: not JSON ({e}): {body}"));
+    let json =
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{url}: not JSON ({e}): {body}"));
     (status, json)
 }

@@ -36,11 +36,15 @@ fn actual_events(bytes: &[u8], expected: &Value) -> Value {
             let (start, end) = if e.all_day {
                 (
                     json!(e.start.date_naive().to_string()),
-                    e.end.map(|d| json!(d.date_naive().to_string())).unwrap_or(Value::Null),
+                    e.end
+                        .map(|d| json!(d.date_naive().to_string()))
+                        .unwrap_or(Value::Null),
                 )
             } else {
                 let utc = |d: DateTime<chrono::FixedOffset>| {
-                    json!(d.with_timezone(&Utc).to_rfc3339_opts(SecondsFormat::Secs, true))
+                    json!(d
+                        .with_timezone(&Utc)
+                        .to_rfc3339_opts(SecondsFormat::Secs, true))
                 };
                 (utc(e.start), e.end.map(utc).unwrap_or(Value::Null))
             };
@@ -60,7 +64,12 @@ fn actual_events(bytes: &[u8], expected: &Value) -> Value {
 
 fn sort(events: &mut [Value]) {
     events.sort_by(|a, b| {
-        let key = |v: &Value| (v["start"].as_str().unwrap_or("").to_string(), v["uid"].as_str().unwrap_or("").to_string());
+        let key = |v: &Value| {
+            (
+                v["start"].as_str().unwrap_or("").to_string(),
+                v["uid"].as_str().unwrap_or("").to_string(),
+            )
+        };
         key(a).cmp(&key(b))
     });
 }
@@ -70,7 +79,10 @@ fn every_ics_fixture_gives_its_expected_events() {
     let dir = fixture("ics");
     let mut checked = 0;
     let mut failures = Vec::new();
-    let mut entries: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for path in entries {
         if path.extension().and_then(|e| e.to_str()) != Some("ics") {
@@ -89,7 +101,10 @@ fn every_ics_fixture_gives_its_expected_events() {
         checked += 1;
         if actual != Value::Array(want.clone()) {
             let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(
-                path.file_name().unwrap().to_string_lossy().replace(".ics", ".actual.json"),
+                path.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace(".ics", ".actual.json"),
             );
             std::fs::write(&out, serde_json::to_string_pretty(&actual).unwrap()).unwrap();
             let a = actual.as_array().unwrap();
@@ -104,9 +119,17 @@ fn every_ics_fixture_gives_its_expected_events() {
                     diff.push(format!("  unexpected: {x}"));
                 }
             }
-            failures.push(format!("{} (actual written to {}):\n{}", path.display(), out.display(), diff.join("\n")));
+            failures.push(format!(
+                "{} (actual written to {}):\n{}",
+                path.display(),
+                out.display(),
+                diff.join("\n")
+            ));
         }
     }
-    assert!(checked >= 8, "only {checked} ICS fixtures with expectations");
+    assert!(
+        checked >= 8,
+        "only {checked} ICS fixtures with expectations"
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

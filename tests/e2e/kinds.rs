@@ -42,36 +42,91 @@ async fn a_feed_whose_items_link_to_detail_pages_takes_their_dates() {
     );
     server.put(
         "activites/heure-du-conte-en-pyjama",
-        Resource::ok(detail_page("Heure du conte en pyjama", "2026-12-04T18:30:00-05:00", "Bibliothèque Multicentre"), "text/html"),
+        Resource::ok(
+            detail_page(
+                "Heure du conte en pyjama",
+                "2026-12-04T18:30:00-05:00",
+                "Bibliothèque Multicentre",
+            ),
+            "text/html",
+        ),
     );
     server.put(
         "activites/club-de-lecture-ados",
-        Resource::ok(detail_page("Club de lecture ados", "2026-12-09T16:00:00-05:00", "Bibliothèque Multicentre"), "text/html"),
+        Resource::ok(
+            detail_page(
+                "Club de lecture ados",
+                "2026-12-09T16:00:00-05:00",
+                "Bibliothèque Multicentre",
+            ),
+            "text/html",
+        ),
     );
     // The third item's page is broken: that item is dropped, the others stay.
-    server.put("activites/atelier-de-gravure", Resource { status: 500, ..Resource::ok(Vec::new(), "text/html") });
-    let world = World::new(&format!("[[source]]\nid = \"biblio\"\nkind = \"feed\"\nurl = \"{}\"\n", server.url("feed.xml")));
+    server.put(
+        "activites/atelier-de-gravure",
+        Resource {
+            status: 500,
+            ..Resource::ok(Vec::new(), "text/html")
+        },
+    );
+    let world = World::new(&format!(
+        "[[source]]\nid = \"biblio\"\nkind = \"feed\"\nurl = \"{}\"\n",
+        server.url("feed.xml")
+    ));
     let report = world.ingest_one("biblio").await;
     assert_eq!(found(&report.outcome), 2, "{report} {:?}", report.warnings);
-    assert!(report.warnings.iter().any(|w| w.contains("atelier-de-gravure")), "{:?}", report.warnings);
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.contains("atelier-de-gravure")),
+        "{:?}",
+        report.warnings
+    );
     let api = world.serve().await;
     let (_, body) = get_json(&format!("{api}/api/v1/events?{RANGE}")).await;
     let events = body["events"].as_array().unwrap();
     assert_eq!(events.len(), 2);
-    assert_eq!(events[0]["start"], "2026-12-04T18:30:00-05:00", "the page's date, not the item's publication date");
+    assert_eq!(
+        events[0]["start"], "2026-12-04T18:30:00-05:00",
+        "the page's date, not the item's publication date"
+    );
     assert_eq!(events[0]["venue"]["name"], "Bibliothèque Multicentre");
-    assert_eq!(events[0]["sources"][0]["uid"], "412 at https://www.bibliotheques.example.qc.ca".replace("https://www.bibliotheques.example.qc.ca", &server.base));
+    assert_eq!(
+        events[0]["sources"][0]["uid"],
+        "412 at https://www.bibliotheques.example.qc.ca"
+            .replace("https://www.bibliotheques.example.qc.ca", &server.base)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_listing_over_two_pages_is_read_whole_and_a_failing_page_fails_the_run() {
     let server = FixtureServer::start().await;
-    server.put_rewritten("evenements", "html/drupal_listing_jsonld_graph.html", "text/html", &["https://culture.example.ca"]);
-    server.put_rewritten("evenements?page=1", "html/artist_run_centre_hevent.html", "text/html", &["https://verticale.example"]);
-    let world = World::new(&format!("[[source]]\nid = \"culture\"\nkind = \"html\"\nurl = \"{}\"\n", server.url("evenements")));
+    server.put_rewritten(
+        "evenements",
+        "html/drupal_listing_jsonld_graph.html",
+        "text/html",
+        &["https://culture.example.ca"],
+    );
+    server.put_rewritten(
+        "evenements?page=1",
+        "html/artist_run_centre_hevent.html",
+        "text/html",
+        &["https://verticale.example"],
+    );
+    let world = World::new(&format!(
+        "[[source]]\nid = \"culture\"\nkind = \"html\"\nurl = \"{}\"\n",
+        server.url("evenements")
+    ));
     let report = world.ingest_one("culture").await;
-    let want = expected_count("html/drupal_listing_jsonld_graph.expected.json") + expected_count("html/artist_run_centre_hevent.expected.json");
-    assert!(found(&report.outcome) >= want, "{report}: {:?}", report.warnings);
+    let want = expected_count("html/drupal_listing_jsonld_graph.expected.json")
+        + expected_count("html/artist_run_centre_hevent.expected.json");
+    assert!(
+        found(&report.outcome) >= want,
+        "{report}: {:?}",
+        report.warnings
+    );
     assert_eq!(server.hits("evenements?page=1"), 1, "page 2 read once");
     let before = world.index.sources().unwrap()[0].events;
 
@@ -86,30 +141,70 @@ async fn a_listing_over_two_pages_is_read_whole_and_a_failing_page_fails_the_run
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_events_calendar_api_is_followed_over_its_pages() {
     let server = FixtureServer::start().await;
-    server.put_rewritten("wp-json/tribe/events/v1/events", "wordpress/tec_page1.json", "application/json", &["https://maisondesarts.example"]);
+    server.put_rewritten(
+        "wp-json/tribe/events/v1/events",
+        "wordpress/tec_page1.json",
+        "application/json",
+        &["https://maisondesarts.example"],
+    );
     server.put_rewritten(
         "wp-json/tribe/events/v1/events?start_date=2026-11-15&per_page=3&page=2",
         "wordpress/tec_page2.json",
         "application/json",
         &["https://maisondesarts.example"],
     );
-    let world = World::new(&format!("[[source]]\nid = \"mda\"\nkind = \"wordpress\"\nurl = \"{}\"\n", server.base));
+    let world = World::new(&format!(
+        "[[source]]\nid = \"mda\"\nkind = \"wordpress\"\nurl = \"{}\"\n",
+        server.base
+    ));
     let report = world.ingest_one("mda").await;
-    let want = expected_count("wordpress/tec_page1.expected.json") + expected_count("wordpress/tec_page2.expected.json");
-    assert!(found(&report.outcome) >= want, "{report}: {:?}", report.warnings);
-    assert_eq!(server.hits("wp-json/tribe/events/v1/events?start_date=2026-11-15&per_page=3&page=2"), 1);
+    let want = expected_count("wordpress/tec_page1.expected.json")
+        + expected_count("wordpress/tec_page2.expected.json");
+    assert!(
+        found(&report.outcome) >= want,
+        "{report}: {:?}",
+        report.warnings
+    );
+    assert_eq!(
+        server.hits("wp-json/tribe/events/v1/events?start_date=2026-11-15&per_page=3&page=2"),
+        1
+    );
     let api = world.serve().await;
     let (_, body) = get_json(&format!("{api}/api/v1/events?{RANGE}")).await;
-    let statuses: Vec<&str> = body["events"].as_array().unwrap().iter().map(|e| e["status"].as_str().unwrap()).collect();
-    assert!(statuses.contains(&"cancelled") && statuses.contains(&"postponed"), "{statuses:?}");
+    let statuses: Vec<&str> = body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["status"].as_str().unwrap())
+        .collect();
+    assert!(
+        statuses.contains(&"cancelled") && statuses.contains(&"postponed"),
+        "{statuses:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broken_page_among_good_ones_fails_alone() {
     let server = FixtureServer::start().await;
-    server.put_rewritten("belles-soeurs", "html/wordpress_tec_event_page.html", "text/html", &["https://maisondesarts.example"]);
-    server.put_rewritten("events", "html/wix_page_jsonld_array.html", "text/html", &["https://www.zonelibre-collectif.example"]);
-    server.put("broken", Resource::ok(b"\x00\x01PK\x03\x04 not a page".to_vec(), "application/octet-stream"));
+    server.put_rewritten(
+        "belles-soeurs",
+        "html/wordpress_tec_event_page.html",
+        "text/html",
+        &["https://maisondesarts.example"],
+    );
+    server.put_rewritten(
+        "events",
+        "html/wix_page_jsonld_array.html",
+        "text/html",
+        &["https://www.zonelibre-collectif.example"],
+    );
+    server.put(
+        "broken",
+        Resource::ok(
+            b"\x00\x01PK\x03\x04 not a page".to_vec(),
+            "application/octet-stream",
+        ),
+    );
     let toml = format!(
         "[[source]]\nid = \"mda\"\nkind = \"html\"\nurl = \"{}\"\n\n[[source]]\nid = \"wix\"\nkind = \"html\"\nurl = \"{}\"\n\n[[source]]\nid = \"broken\"\nkind = \"html\"\nurl = \"{}\"\n",
         server.url("belles-soeurs"),
@@ -118,9 +213,18 @@ async fn a_broken_page_among_good_ones_fails_alone() {
     );
     let world = World::new(&toml);
     let reports = world.ingest().await;
-    assert_eq!(found(&reports[0].outcome), expected_count("html/wordpress_tec_event_page.expected.json"));
-    assert_eq!(found(&reports[1].outcome), expected_count("html/wix_page_jsonld_array.expected.json"));
-    assert!(!reports[1].warnings.is_empty(), "the broken JSON-LD block of the Wix page is reported");
+    assert_eq!(
+        found(&reports[0].outcome),
+        expected_count("html/wordpress_tec_event_page.expected.json")
+    );
+    assert_eq!(
+        found(&reports[1].outcome),
+        expected_count("html/wix_page_jsonld_array.expected.json")
+    );
+    assert!(
+        !reports[1].warnings.is_empty(),
+        "the broken JSON-LD block of the Wix page is reported"
+    );
     match &reports[2].outcome {
         Outcome::Failed { class, .. } => assert_eq!(class, "wrong_kind"),
         other => panic!("{other:?}"),
@@ -130,9 +234,19 @@ async fn a_broken_page_among_good_ones_fails_alone() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn robots_txt_is_honoured() {
     let server = FixtureServer::start().await;
-    server.put("robots.txt", Resource::ok(b"User-agent: *\nDisallow: /prive/\n".to_vec(), "text/plain"));
-    server.put_fixture("prive/agenda.ics", "ics/eventbrite_export.ics", "text/calendar");
-    let world = World::new(&format!("[[source]]\nid = \"prive\"\nkind = \"ics\"\nurl = \"{}\"\n", server.url("prive/agenda.ics")));
+    server.put(
+        "robots.txt",
+        Resource::ok(b"User-agent: *\nDisallow: /prive/\n".to_vec(), "text/plain"),
+    );
+    server.put_fixture(
+        "prive/agenda.ics",
+        "ics/eventbrite_export.ics",
+        "text/calendar",
+    );
+    let world = World::new(&format!(
+        "[[source]]\nid = \"prive\"\nkind = \"ics\"\nurl = \"{}\"\n",
+        server.url("prive/agenda.ics")
+    ));
     let report = world.ingest_one("prive").await;
     match &report.outcome {
         Outcome::Failed { class, message } => {
@@ -149,7 +263,12 @@ async fn kinds_are_detected_from_what_the_url_answers() {
     let server = FixtureServer::start().await;
     server.put_fixture("agenda", "ics/google_calendar_export.ics", "text/plain");
     server.put_fixture("rss", "feed/rss10_rdf_xcal.rdf", "application/xml");
-    server.put_rewritten("programmation", "html/artist_run_centre_hevent.html", "text/html", &["https://verticale.example"]);
+    server.put_rewritten(
+        "programmation",
+        "html/artist_run_centre_hevent.html",
+        "text/html",
+        &["https://verticale.example"],
+    );
     // A WordPress site running The Events Calendar: its page, and its API.
     server.put(
         "site",
@@ -162,16 +281,30 @@ async fn kinds_are_detected_from_what_the_url_answers() {
             "text/html",
         ),
     );
-    server.put_rewritten("site/wp-json/tribe/events/v1/events", "wordpress/tec_page2.json", "application/json", &["https://maisondesarts.example"]);
+    server.put_rewritten(
+        "site/wp-json/tribe/events/v1/events",
+        "wordpress/tec_page2.json",
+        "application/json",
+        &["https://maisondesarts.example"],
+    );
     let mut toml = String::new();
     for id in ["agenda", "rss", "programmation", "site"] {
-        toml.push_str(&format!("[[source]]\nid = \"{id}\"\nurl = \"{}\"\n\n", server.url(id)));
+        toml.push_str(&format!(
+            "[[source]]\nid = \"{id}\"\nurl = \"{}\"\n\n",
+            server.url(id)
+        ));
     }
     let world = World::new(&toml);
     for r in world.ingest().await {
         assert!(found(&r.outcome) > 0, "{r}: {:?}", r.warnings);
     }
-    let kinds: Vec<(String, Option<String>)> = world.index.sources().unwrap().into_iter().map(|s| (s.id, s.kind)).collect();
+    let kinds: Vec<(String, Option<String>)> = world
+        .index
+        .sources()
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.id, s.kind))
+        .collect();
     assert_eq!(
         kinds,
         vec![

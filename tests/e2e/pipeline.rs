@@ -64,7 +64,11 @@ async fn ics_fixtures_travel_through_the_api() {
     ];
     let mut toml = String::new();
     for n in names {
-        server.put_fixture(&format!("{n}.ics"), &format!("ics/{n}.ics"), "text/calendar; charset=utf-8");
+        server.put_fixture(
+            &format!("{n}.ics"),
+            &format!("ics/{n}.ics"),
+            "text/calendar; charset=utf-8",
+        );
         toml.push_str(&format!(
             "[[source]]\nid = \"{}\"\nkind = \"ics\"\nurl = \"{}\"\n\n",
             n.replace('_', "-"),
@@ -75,7 +79,8 @@ async fn ics_fixtures_travel_through_the_api() {
     let reports = world.ingest().await;
     let api = world.serve().await;
     for (n, report) in names.iter().zip(&reports) {
-        let expected: Value = serde_json::from_slice(&read_fixture(&format!("ics/{n}.expected.json"))).unwrap();
+        let expected: Value =
+            serde_json::from_slice(&read_fixture(&format!("ics/{n}.expected.json"))).unwrap();
         let want = expected["events"].as_array().unwrap();
         let c = counts(&report.outcome);
         assert_eq!(c.found, want.len(), "{n}: {report}");
@@ -96,14 +101,25 @@ async fn ics_fixtures_travel_through_the_api() {
             .collect();
         let mut want_starts: Vec<(String, bool)> = want
             .iter()
-            .map(|e| (e["start"].as_str().unwrap().to_string(), e["all_day"].as_bool().unwrap()))
+            .map(|e| {
+                (
+                    e["start"].as_str().unwrap().to_string(),
+                    e["all_day"].as_bool().unwrap(),
+                )
+            })
             .collect();
         got_starts.sort();
         want_starts.sort();
         assert_eq!(got_starts, want_starts, "{n}");
         // Results are in start order.
-        let starts: Vec<DateTime<Utc>> = got.iter().map(|e| e["start"].as_str().unwrap().parse().unwrap()).collect();
-        assert!(starts.windows(2).all(|w| w[0] <= w[1]), "{n}: not in start order");
+        let starts: Vec<DateTime<Utc>> = got
+            .iter()
+            .map(|e| e["start"].as_str().unwrap().parse().unwrap())
+            .collect();
+        assert!(
+            starts.windows(2).all(|w| w[0] <= w[1]),
+            "{n}: not in start order"
+        );
     }
 }
 
@@ -111,13 +127,24 @@ async fn ics_fixtures_travel_through_the_api() {
 async fn an_unchanged_source_costs_one_conditional_request() {
     let server = FixtureServer::start().await;
     server.put("t.ics", Resource::ok(three_events(), "text/calendar"));
-    let world = World::new(&format!("[[source]]\nid = \"t\"\nkind = \"ics\"\nurl = \"{}\"\n", server.url("t.ics")));
+    let world = World::new(&format!(
+        "[[source]]\nid = \"t\"\nkind = \"ics\"\nurl = \"{}\"\n",
+        server.url("t.ics")
+    ));
     assert_eq!(counts(&world.ingest_one("t").await.outcome).new, 3);
     let generation = world.index.generation();
     let second = world.ingest_one("t").await;
     assert_eq!(second.outcome, Outcome::Unchanged { events: 3 }, "{second}");
-    assert_eq!(server.not_modified("t.ics"), 1, "the second fetch was conditional");
-    assert_eq!(world.index.generation(), generation, "nothing published changed");
+    assert_eq!(
+        server.not_modified("t.ics"),
+        1,
+        "the second fetch was conditional"
+    );
+    assert_eq!(
+        world.index.generation(),
+        generation,
+        "nothing published changed"
+    );
     // Without ETag support on the server, identical bytes are skipped too.
     server.edit("t.ics", |r| r.etag = false);
     let third = world.ingest_one("t").await;
@@ -128,7 +155,10 @@ async fn an_unchanged_source_costs_one_conditional_request() {
 async fn a_failing_source_keeps_its_events_and_says_why() {
     let server = FixtureServer::start().await;
     server.put("t.ics", Resource::ok(three_events(), "text/calendar"));
-    let world = World::new(&format!("[[source]]\nid = \"t\"\nkind = \"ics\"\nurl = \"{}\"\n", server.url("t.ics")));
+    let world = World::new(&format!(
+        "[[source]]\nid = \"t\"\nkind = \"ics\"\nurl = \"{}\"\n",
+        server.url("t.ics")
+    ));
     world.ingest().await;
     let api = world.serve().await;
     assert_eq!(events_of(&api, RANGE).await.len(), 3);
@@ -142,7 +172,11 @@ async fn a_failing_source_keeps_its_events_and_says_why() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(events_of(&api, RANGE).await.len(), 3, "a failing source keeps its last good events");
+    assert_eq!(
+        events_of(&api, RANGE).await.len(),
+        3,
+        "a failing source keeps its last good events"
+    );
     let (status, sources) = get_json(&format!("{api}/api/v1/sources")).await;
     assert_eq!(status, 200);
     let s = &sources[0];
@@ -150,8 +184,22 @@ async fn a_failing_source_keeps_its_events_and_says_why() {
     assert_eq!(s["status"], "error");
     assert_eq!(s["events"], 3);
     assert!(s["last_error"].as_str().unwrap().contains("500"), "{s}");
-    assert!(s["last_success_at"].is_string() && s["last_fetch_at"].is_string(), "{s}");
-    for key in ["id", "name", "kind", "url", "status", "last_fetch_at", "last_success_at", "last_error", "events", "next_run"] {
+    assert!(
+        s["last_success_at"].is_string() && s["last_fetch_at"].is_string(),
+        "{s}"
+    );
+    for key in [
+        "id",
+        "name",
+        "kind",
+        "url",
+        "status",
+        "last_fetch_at",
+        "last_success_at",
+        "last_error",
+        "events",
+        "next_run",
+    ] {
         assert!(s.get(key).is_some(), "sources answer lacks {key}: {s}");
     }
 
@@ -165,7 +213,10 @@ async fn a_failing_source_keeps_its_events_and_says_why() {
     match &report.outcome {
         Outcome::Failed { class, message } => {
             assert_eq!(class, "wrong_kind");
-            assert!(message.contains("expected an iCalendar file but the source answered an HTML page"), "{message}");
+            assert!(
+                message.contains("expected an iCalendar file but the source answered an HTML page"),
+                "{message}"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -176,7 +227,10 @@ async fn a_failing_source_keeps_its_events_and_says_why() {
 async fn a_vanished_record_is_removed_and_a_corrected_one_keeps_its_id() {
     let server = FixtureServer::start().await;
     server.put("t.ics", Resource::ok(three_events(), "text/calendar"));
-    let world = World::new(&format!("[[source]]\nid = \"t\"\nkind = \"ics\"\nurl = \"{}\"\n", server.url("t.ics")));
+    let world = World::new(&format!(
+        "[[source]]\nid = \"t\"\nkind = \"ics\"\nurl = \"{}\"\n",
+        server.url("t.ics")
+    ));
     world.ingest().await;
     let api = world.serve().await;
     let before = events_of(&api, RANGE).await;
@@ -192,13 +246,21 @@ async fn a_vanished_record_is_removed_and_a_corrected_one_keeps_its_id() {
     // b vanishes; a moves to another day and is retitled.
     server.edit("t.ics", |r| {
         r.body = calendar(&[
-            ("a@test", "20261212T200000", "Les Belles-sœurs (supplémentaire)"),
+            (
+                "a@test",
+                "20261212T200000",
+                "Les Belles-sœurs (supplémentaire)",
+            ),
             ("c@test", "20261207T193000", "Le Malade imaginaire"),
         ])
     });
     let report = world.ingest_one("t").await;
     let c2 = counts(&report.outcome);
-    assert_eq!((c2.found, c2.new, c2.updated, c2.removed), (2, 0, 1, 1), "{report}");
+    assert_eq!(
+        (c2.found, c2.new, c2.updated, c2.removed),
+        (2, 0, 1, 1),
+        "{report}"
+    );
     let after = events_of(&api, RANGE).await;
     assert_eq!(after.len(), 2);
     assert_eq!(id_of(&after, "a@test"), a, "a corrected event keeps its id");
@@ -206,7 +268,10 @@ async fn a_vanished_record_is_removed_and_a_corrected_one_keeps_its_id() {
     let moved = after.iter().find(|e| e["id"] == a.as_str()).unwrap();
     assert_eq!(utc(&moved["start"]), "2026-12-13T01:00:00Z");
     assert_eq!(moved["title"], "Les Belles-sœurs (supplémentaire)");
-    assert!(moved["sequence"].as_i64().unwrap() >= 1, "SEQUENCE grows on change: {moved}");
+    assert!(
+        moved["sequence"].as_i64().unwrap() >= 1,
+        "SEQUENCE grows on change: {moved}"
+    );
     let (status, _) = get_json(&format!("{api}/api/v1/events/{}", id_of(&before, "b@test"))).await;
     assert_eq!(status, 404, "a vanished event is gone");
 }
@@ -214,11 +279,19 @@ async fn a_vanished_record_is_removed_and_a_corrected_one_keeps_its_id() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_oversized_and_unreachable_sources_fail_with_their_class() {
     let server = FixtureServer::start().await;
-    server.put("slow.ics", Resource { delay: Duration::from_secs(6), ..Resource::ok(three_events(), "text/calendar") });
+    server.put(
+        "slow.ics",
+        Resource {
+            delay: Duration::from_secs(6),
+            ..Resource::ok(three_events(), "text/calendar")
+        },
+    );
     let mut huge = three_events();
     huge.truncate(huge.len() - "END:VCALENDAR\r\n".len());
     while huge.len() < 3 * 1024 * 1024 {
-        huge.extend_from_slice(b"X-FILLER:0123456789012345678901234567890123456789012345678901234567890\r\n");
+        huge.extend_from_slice(
+            b"X-FILLER:0123456789012345678901234567890123456789012345678901234567890\r\n",
+        );
     }
     server.put("huge.ics", Resource::ok(huge, "text/calendar"));
     let closed = {
@@ -254,7 +327,10 @@ async fn private_addresses_are_refused_unless_allowed() {
         ..test_policy()
     };
     let world = World::with_policy(
-        &format!("[[source]]\nid = \"t\"\nkind = \"ics\"\nurl = \"{}\"\n", server.url("t.ics")),
+        &format!(
+            "[[source]]\nid = \"t\"\nkind = \"ics\"\nurl = \"{}\"\n",
+            server.url("t.ics")
+        ),
         policy,
     );
     let report = world.ingest_one("t").await;
@@ -264,5 +340,9 @@ async fn private_addresses_are_refused_unless_allowed() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(server.hits("t.ics"), 0, "nothing was sent to a private address");
+    assert_eq!(
+        server.hits("t.ics"),
+        0,
+        "nothing was sent to a private address"
+    );
 }

@@ -1,0 +1,1 @@
+//! `babillard export`: the publication as static files (being written).
