@@ -29,6 +29,9 @@ pub struct Aggregator {
     pub schedule: String,
     pub data_dir: Option<PathBuf>,
     pub allow_private_networks: bool,
+    /// Base URL of a geocoding service speaking the Nominatim API; None:
+    /// no geocoding.
+    pub geocoder: Option<String>,
 }
 
 /// The whole configuration, known good.
@@ -88,6 +91,7 @@ const AGGREGATOR_KEYS: &[&str] = &[
     "schedule",
     "data_dir",
     "allow_private_networks",
+    "geocoder",
 ];
 const SOURCE_KEYS: &[&str] = &[
     "id",
@@ -500,6 +504,7 @@ impl Cx<'_> {
             schedule: "*/30 * * * *".to_string(),
             data_dir: None,
             allow_private_networks: false,
+            geocoder: None,
         };
         let Some(t) = t else {
             return Some(agg);
@@ -570,6 +575,20 @@ impl Cx<'_> {
         }
         if let Some(b) = self.boolean(t, "allow_private_networks") {
             agg.allow_private_networks = b;
+        }
+        if let Some((url, sp)) = self.string(t, "geocoder") {
+            match url::Url::parse(&url) {
+                Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.has_host() => {
+                    agg.geocoder = Some(url)
+                }
+                _ => {
+                    self.problem(
+                        &sp,
+                        format!("geocoder {url:?} must be an absolute http(s) URL"),
+                    );
+                    ok = false;
+                }
+            }
         }
         ok.then_some(agg)
     }
@@ -1061,5 +1080,18 @@ slug = "musique"
         assert_eq!(c.sources[0].name, "a");
         assert!(c.sources[0].enabled);
         assert_eq!(c.aggregator.languages, vec!["fr", "en"]);
+        assert_eq!(c.aggregator.geocoder, None);
+    }
+
+    #[test]
+    fn the_geocoder_must_be_an_http_url() {
+        let bad = problems("[aggregator]\ngeocoder = \"ftp://geo.example.org\"\n");
+        assert_eq!(bad.len(), 1, "{bad:?}");
+        assert!(bad[0].starts_with("2:12: geocoder"), "{bad:?}");
+        assert_eq!(
+            problems("[aggregator]\ngeocoder = \"nominatim\"\n").len(),
+            1
+        );
+        assert!(problems("[aggregator]\ngeocoder = \"https://geo.example.org/\"\n").is_empty());
     }
 }

@@ -220,10 +220,30 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Export { out, base_url } => {
-            let _ = (out, base_url);
-            Err(Failure::Other(anyhow::anyhow!(
-                "export is not available in this version yet (static export comes with the publishing work)"
-            )))
+            // The sources page shows each source's next scheduled run.
+            let tz = config.aggregator.timezone;
+            let now = Utc::now().with_timezone(&tz);
+            let next_runs: NextRuns = NextRuns::default();
+            if let Ok(mut map) = next_runs.write() {
+                for src in config.sources.iter().filter(|s| s.enabled) {
+                    if let Some(at) = parse_schedule(config.schedule_of(src))
+                        .ok()
+                        .and_then(|c| c.find_next_occurrence(&now, false).ok())
+                    {
+                        map.insert(src.id.as_str().to_string(), at.with_timezone(&Utc));
+                    }
+                }
+            }
+            let state = AppState {
+                index,
+                config: Arc::new(config.publish_config()),
+                next_runs,
+            };
+            let report = publish::export::export(state, &out, base_url.as_deref())
+                .await
+                .with_context(|| format!("cannot export to {}", out.display()))?;
+            println!("{report}");
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

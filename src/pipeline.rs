@@ -6,20 +6,31 @@
 //! last time, unless the normalization inputs changed (the day, so that
 //! recurring series roll forward; the configuration; babillard's version):
 //! then the source is read in full again.
+//!
+//! With `[aggregator] geocoder` set, venues that normalization left without
+//! coordinates are looked up after normalizing ("name, address, city"),
+//! first in the store's geocoder cache, then (at most
+//! [`MAX_GEOCODER_LOOKUPS`] per run, one query once) from the service; a
+//! geocoder error is a warning of the run, never its failure.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use index::geocache::GeocodedPlace;
 use index::{FetchState, Index, RunCounts, SourceRun};
 use ingest::fetch::{FetchClient, FetchPolicy, Validators};
+use ingest::geocode::Geocoder;
 use ingest::read::{read_source, ReadSettings, SourceRead};
 use ingest::SourceConfig;
 use normalize::{Normalizer, SourceMeta};
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
+
+/// At most this many geocoder requests per source run (cache hits are free).
+pub const MAX_GEOCODER_LOOKUPS: usize = 50;
 
 /// What happened to one source in one run.
 #[derive(Clone, Debug, PartialEq)]
@@ -73,6 +84,8 @@ pub struct Pipeline {
     index: Arc<Index>,
     client: FetchClient,
     normalizer: Arc<Normalizer>,
+    /// The geocoding service, when configured (shared: one rate limit).
+    geocoder: Option<Arc<Geocoder>>,
     writer: tokio::sync::Mutex<()>,
     /// A fixed clock (tests); None reads the system clock.
     clock: Option<DateTime<Utc>>,
@@ -100,6 +113,29 @@ impl Pipeline {
         index: Arc<Index>,
         policy: FetchPolicy,
     ) -> Result<Pipeline, ingest::fetch::FetchError> {
+        let geocoder = match &config.aggregator.geocoder {
+            Some(url) => {
+                // An API, not a crawl: robots.txt does not apply; one retry.
+                let client = FetchClient::new(FetchPolicy {
+                    respect_robots: false,
+                    max_retries: 1,
+                    ..policy.clone()
+                })?;
+                let language = config
+                    .aggregator
+                    .languages
+                    .first()
+                    .map_or("fr", |l| l.as_str());
+                match Geocoder::new(client, url, language) {
+                    Ok(g) => Some(Arc::new(g)),
+                    Err(e) => {
+                        tracing::warn!("geocoding off: {e}");
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
         let client = FetchClient::new(policy)?;
         let normalizer = Arc::new(Normalizer::new(config.normalize_settings()));
         Ok(Pipeline {
@@ -107,6 +143,7 @@ impl Pipeline {
             index,
             client,
             normalizer,
+            geocoder,
             writer: tokio::sync::Mutex::new(()),
             clock: None,
         })
@@ -265,11 +302,13 @@ impl Pipeline {
         };
         let normalizer = Arc::clone(&self.normalizer);
         let records = read.records;
-        let (records, normalized) = tokio::task::spawn_blocking(move || {
+        let (records, mut normalized) = tokio::task::spawn_blocking(move || {
             let n = normalizer.normalize(&meta, &records, now);
             (records, n)
         })
         .await?;
+        self.geocode(&mut normalized.occurrences, &mut normalized.warnings)
+            .await;
         warnings.extend(read.warnings);
         warnings.extend(normalized.warnings);
         let run = SourceRun {
@@ -292,6 +331,114 @@ impl Pipeline {
         Ok(Outcome::Updated(counts))
     }
 
+    /// Fill the coordinates (and the city, when unknown) of venues that have
+    /// none, from the geocoder's cache or the geocoder (see the module doc).
+    async fn geocode(&self, occurrences: &mut [model::Occurrence], warnings: &mut Vec<String>) {
+        let Some(geocoder) = &self.geocoder else {
+            return;
+        };
+        let mut queries: Vec<String> = Vec::new();
+        for o in occurrences.iter() {
+            if let Some(q) = o.event.venue.as_ref().and_then(geocoder_query) {
+                if !queries.contains(&q) {
+                    queries.push(q);
+                }
+            }
+        }
+        if queries.is_empty() {
+            return;
+        }
+        let index = Arc::clone(&self.index);
+        let asked = queries.clone();
+        let cached = tokio::task::spawn_blocking(move || {
+            asked
+                .iter()
+                .map(|q| index.geocache_get(q))
+                .collect::<Vec<_>>()
+        })
+        .await;
+        let cached = match cached {
+            Ok(c) => c,
+            Err(e) => {
+                warnings.push(format!("geocoder cache: {e}"));
+                return;
+            }
+        };
+        let mut answers: std::collections::HashMap<String, GeocodedPlace> =
+            std::collections::HashMap::new();
+        let mut lookups = 0;
+        let mut failed = false;
+        for (query, cached) in queries.into_iter().zip(cached) {
+            let known = match cached {
+                Ok(Some(answer)) => Some(answer),
+                Ok(None) => None,
+                Err(e) => {
+                    warnings.push(format!("geocoder cache: {e}"));
+                    None
+                }
+            };
+            let answer = match known {
+                Some(answer) => answer,
+                None if failed => continue,
+                None if lookups >= MAX_GEOCODER_LOOKUPS => {
+                    warnings.push(format!(
+                        "geocoder: more than {MAX_GEOCODER_LOOKUPS} places to look up; the rest wait for the next run"
+                    ));
+                    failed = true;
+                    continue;
+                }
+                None => {
+                    lookups += 1;
+                    match geocoder.search(&query).await {
+                        Ok(hit) => {
+                            let place = hit.and_then(|h| {
+                                model::GeoPoint::new(h.lat, h.lon).map(|point| GeocodedPlace {
+                                    point,
+                                    city: h.city,
+                                })
+                            });
+                            let index = Arc::clone(&self.index);
+                            let (q, p) = (query.clone(), place.clone());
+                            let stored = tokio::task::spawn_blocking(move || {
+                                index.geocache_put(&q, p.as_ref())
+                            })
+                            .await;
+                            if let Err(e) = stored
+                                .map_err(anyhow::Error::from)
+                                .and_then(|r| r.map_err(anyhow::Error::from))
+                            {
+                                warnings.push(format!("geocoder cache: {e:#}"));
+                            }
+                            place
+                        }
+                        Err(e) => {
+                            tracing::warn!("{e}");
+                            warnings.push(e.to_string());
+                            failed = true;
+                            continue;
+                        }
+                    }
+                }
+            };
+            if let Some(place) = answer {
+                answers.insert(query, place);
+            }
+        }
+        for o in occurrences.iter_mut() {
+            let Some(venue) = o.event.venue.as_mut() else {
+                continue;
+            };
+            let Some(place) = geocoder_query(venue).and_then(|q| answers.get(&q)) else {
+                continue;
+            };
+            venue.lat = Some(place.point.lat);
+            venue.lon = Some(place.point.lon);
+            if venue.city.is_none() {
+                venue.city = place.city.clone();
+            }
+        }
+    }
+
     /// What normalization depends on besides the bytes.
     fn fingerprint(&self, source: &SourceConfig, today: chrono::NaiveDate) -> String {
         let mut h = Sha256::new();
@@ -301,6 +448,30 @@ impl Pipeline {
         h.update(format!("{:?}", self.normalizer.settings()));
         hex::encode(&h.finalize()[..8])
     }
+}
+
+/// The geocoder query for a venue without coordinates: "name, address,
+/// city", leaving out what an earlier part already says.
+fn geocoder_query(venue: &model::Venue) -> Option<String> {
+    if venue.lat.is_some() && venue.lon.is_some() {
+        return None;
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for part in [
+        Some(venue.name.as_str()),
+        venue.address.as_deref(),
+        venue.city.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(str::trim)
+    {
+        let lower = part.to_lowercase();
+        if !part.is_empty() && !parts.iter().any(|p| p.to_lowercase().contains(&lower)) {
+            parts.push(part);
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 fn split_hash(stored: Option<&str>) -> (Option<&str>, Option<&str>) {

@@ -19,6 +19,7 @@
 //! events (not on an unchanged run, a failure, or a source's fetch state);
 //! it is persisted in the store, so ETags built on it survive restarts.
 
+pub mod geocache;
 mod migrations;
 pub mod query;
 mod search;
@@ -128,6 +129,10 @@ pub struct SourceStatus {
     pub events: usize,
     /// Filled by the scheduler, not the store.
     pub next_run: Option<DateTime<Utc>>,
+    /// Words the source gave as categories that map to no configured
+    /// category, with how many of its records (last successful run) use
+    /// each: what the council may want to add to a category's `matches`.
+    pub unmapped_categories: BTreeMap<String, usize>,
 }
 
 /// How many events match a query, per category and per venue

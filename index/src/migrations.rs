@@ -12,18 +12,27 @@
 //! * `sources`: one row per configured source, in config order (`ord`), with
 //!   its fetch state (`etag`, `last_modified`, `content_hash`), its health
 //!   (`status` = `never`/`ok`/`error`, `last_fetch_at`, `last_success_at`,
-//!   `last_error`, `error_class`) and the kind last read (`detected_kind`).
+//!   `last_error`, `error_class`), the kind last read (`detected_kind`)
+//!   and, from the last successful run, the source's words that mapped to no
+//!   category with the number of records using each
+//!   (`unmapped_categories`, a JSON object).
 //! * `fetch_log`: one row per run (`outcome` = `ok`/`unchanged`/`error`),
 //!   with its counts, duration and warnings (a JSON array of strings).
 //! * `records`: the raw records of each source (`raw` = the `RawEvent` JSON),
 //!   keyed by `(source, record_key)` where `record_key` is
 //!   `RawEvent::record_key()`.
 //! * `occurrences`: one row per normalized occurrence (`json` = the
-//!   `Occurrence` JSON), with the id of the event it belongs to (`event_id`;
-//!   for now the occurrence id itself).
+//!   `Occurrence` JSON), with the id of the event it belongs to
+//!   (`event_id`: occurrences that are the same event across sources share
+//!   it, see `store.rs`), and `hash`, the hash of the JSON without the
+//!   record's `updated_at`.
 //! * `events`: the public events (`json` = the `Event` JSON with its stored
 //!   `sequence` and `updated_at`), `hash` being the hash of the event's
 //!   content without those two fields.
+//!   `first_seen` is when the id was first given (migration 4).
+//!
+//! * `geocache`: the geocoder's answers by normalized query (`found` = 0
+//!   for "no such place", kept 30 days; else `lat`, `lon`, `city`).
 //!
 //! Times are RFC 3339 text, except `start_utc`/`end_utc` which are Unix
 //! seconds (for range scans).
@@ -103,6 +112,22 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE INDEX occurrences_event ON occurrences(event_id);
     CREATE INDEX events_start ON events(start_utc);
     CREATE INDEX fetch_log_source_at ON fetch_log(source, at);",
+    // 3: the geocoder's answers (see geocache.rs): found or not.
+    "CREATE TABLE geocache (
+        query TEXT PRIMARY KEY,
+        found INTEGER NOT NULL,
+        lat   REAL,
+        lon   REAL,
+        city  TEXT,
+        at    TEXT NOT NULL
+    );",
+    // 4: events merged across sources (see store.rs): the time an event id
+    // was first given (the older event keeps its id on a tie), the words
+    // of each source that mapped to no category, and the index the
+    // re-clustering of a time window uses.
+    "ALTER TABLE events ADD COLUMN first_seen TEXT;
+    ALTER TABLE sources ADD COLUMN unmapped_categories TEXT NOT NULL DEFAULT '{}';
+    CREATE INDEX occurrences_start ON occurrences(start_utc);",
 ];
 
 /// The version a fully migrated database is at.

@@ -6,12 +6,25 @@
 //! small pool of other connections ([`ReadPool`]): with WAL, a reader sees
 //! the last committed state and never waits for the writer.
 //!
-//! The step from occurrences to public events goes through one function,
-//! [`rebuild_events`], that a cross-source merge can replace: it is given
-//! the ids of the events whose occurrences changed and brings their rows in
-//! `events` up to date (insert, update with `sequence + 1`, or delete).
+//! From occurrences to public events, after a run's occurrences are
+//! written:
+//!
+//! 1. [`assign_events`] re-clusters every occurrence (of all sources)
+//!    starting within two days of a start the run added, moved or removed,
+//!    with `normalize::dedup::cluster`, and gives each cluster an event id:
+//!    the one most of its members already hold (on a tie, the oldest event:
+//!    smallest `first_seen`, then id), else its best member's occurrence id.
+//!    An id goes to one cluster only: when a cluster splits, the part
+//!    holding most of its members keeps the id and the rest get new ones.
+//!    Only clusters with a member within those two days are reassigned, and
+//!    the window read is one day wider, so that no cluster is judged on
+//!    half its members.
+//! 2. [`rebuild_events`] is given the ids of the events whose members
+//!    changed and brings their rows in `events` up to date with
+//!    `normalize::merge::merge` (insert, update with `sequence + 1` when
+//!    the published content changed, or delete when no member is left).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -148,6 +161,29 @@ fn to_i64(n: usize) -> i64 {
 
 fn to_usize(n: i64) -> usize {
     usize::try_from(n).unwrap_or(0)
+}
+
+/// The hash of an occurrence without its record's `updated_at`, so that a
+/// source that stamps every answer with the current time does not make
+/// every occurrence look changed.
+fn occurrence_hash(occ: &Occurrence) -> StoreResult<String> {
+    let mut bare = occ.clone();
+    bare.event.updated_at = DateTime::<Utc>::UNIX_EPOCH;
+    Ok(sha256_hex(to_json(&bare)?.as_bytes()))
+}
+
+/// Per unmapped category word, how many records of the run use it.
+fn unmapped_counts(occurrences: &[Occurrence]) -> BTreeMap<String, usize> {
+    let mut seen: HashSet<(&str, &str)> = HashSet::new();
+    let mut counts = BTreeMap::new();
+    for occ in occurrences {
+        for word in &occ.unmapped_categories {
+            if seen.insert((occ.record_uid.as_str(), word.as_str())) {
+                *counts.entry(word.clone()).or_insert(0) += 1;
+            }
+        }
+    }
+    counts
 }
 
 /// The hash of an event's published content, without `sequence` and
@@ -301,7 +337,8 @@ pub(crate) fn sources(conn: &Connection) -> StoreResult<Vec<SourceStatus>> {
     let mut stmt = conn.prepare(
         "SELECT s.id, s.name, COALESCE(s.kind, s.detected_kind), s.url, s.status,
                 s.last_fetch_at, s.last_success_at, s.last_error, s.error_class,
-                (SELECT COUNT(DISTINCT o.event_id) FROM occurrences o WHERE o.source = s.id)
+                (SELECT COUNT(DISTINCT o.event_id) FROM occurrences o WHERE o.source = s.id),
+                s.unmapped_categories
          FROM sources s ORDER BY s.ord, s.id",
     )?;
     type Row = (
@@ -315,6 +352,7 @@ pub(crate) fn sources(conn: &Connection) -> StoreResult<Vec<SourceStatus>> {
         Option<String>,
         Option<String>,
         i64,
+        String,
     );
     let rows = stmt.query_map([], |r| -> rusqlite::Result<Row> {
         Ok((
@@ -328,11 +366,13 @@ pub(crate) fn sources(conn: &Connection) -> StoreResult<Vec<SourceStatus>> {
             r.get(7)?,
             r.get(8)?,
             r.get(9)?,
+            r.get(10)?,
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (id, name, kind, url, status, fetch, success, error, class, events) = row?;
+        let (id, name, kind, url, status, fetch, success, error, class, events, unmapped) = row?;
+        let unmapped_categories = from_json("sources.unmapped_categories", &unmapped)?;
         out.push(SourceStatus {
             id,
             name,
@@ -345,6 +385,7 @@ pub(crate) fn sources(conn: &Connection) -> StoreResult<Vec<SourceStatus>> {
             error_class: class,
             events: to_usize(events),
             next_run: None,
+            unmapped_categories,
         });
     }
     Ok(out)
@@ -453,15 +494,33 @@ pub(crate) fn apply_success(
         }
         latest.insert(occ.event.id.as_str(), occ);
     }
-    let existing: HashMap<String, (String, String)> = {
+    /// What the store held of an occurrence before this run.
+    struct Held {
+        hash: String,
+        event_id: String,
+        start: i64,
+    }
+    let existing: HashMap<String, Held> = {
         let mut stmt =
-            tx.prepare("SELECT id, hash, event_id FROM occurrences WHERE source = ?1")?;
+            tx.prepare("SELECT id, hash, event_id, start_utc FROM occurrences WHERE source = ?1")?;
         let rows = stmt.query_map([source], |r| {
-            Ok((r.get::<_, String>(0)?, (r.get::<_, String>(1)?, r.get(2)?)))
+            Ok((
+                r.get::<_, String>(0)?,
+                Held {
+                    hash: r.get(1)?,
+                    event_id: r.get(2)?,
+                    start: r.get(3)?,
+                },
+            ))
         })?;
         rows.collect::<Result<_, _>>()?
     };
+    // Events whose members changed, starts whose neighbourhood must be
+    // re-clustered, and what happened to this source's occurrences.
     let mut touched = BTreeSet::new();
+    let mut starts: Vec<i64> = Vec::new();
+    let mut new_ids: HashSet<String> = HashSet::new();
+    let mut changed_ids: Vec<String> = Vec::new();
     {
         let mut upsert = tx.prepare(
             "INSERT INTO occurrences (id, source, record_uid, key, event_id, start_utc, end_utc,
@@ -473,14 +532,21 @@ pub(crate) fn apply_success(
                end_utc = excluded.end_utc, json = excluded.json, hash = excluded.hash",
         )?;
         for (id, occ) in &latest {
-            let json = to_json(*occ)?;
-            let hash = sha256_hex(json.as_bytes());
-            if existing.get(*id).is_some_and(|(h, _)| *h == hash) {
-                continue;
-            }
-            // One event per occurrence for now; a merge would pick the
-            // cluster's event id here.
-            let event_id = *id;
+            let hash = occurrence_hash(occ)?;
+            // A new occurrence starts in an event of its own; the
+            // clustering below moves it where it belongs.
+            let event_id = match existing.get(*id) {
+                Some(held) if held.hash == hash => continue,
+                Some(held) => {
+                    starts.push(held.start);
+                    changed_ids.push(id.to_string());
+                    held.event_id.clone()
+                }
+                None => {
+                    new_ids.insert(id.to_string());
+                    id.to_string()
+                }
+            };
             let start = occ.event.start.timestamp();
             let end = occ.event.end.map(|e| e.timestamp());
             upsert.execute(params![
@@ -491,38 +557,54 @@ pub(crate) fn apply_success(
                 event_id,
                 start,
                 end,
-                json,
+                to_json(*occ)?,
                 hash
             ])?;
-            if let Some((_, old_event)) = existing.get(*id) {
-                touched.insert(old_event.clone());
-            }
-            touched.insert(event_id.to_string());
+            starts.push(start);
+            touched.insert(event_id);
         }
     }
+    let mut removed = 0usize;
     {
         let mut delete = tx.prepare("DELETE FROM occurrences WHERE id = ?1")?;
-        for (id, (_, event_id)) in existing
+        for (id, held) in existing
             .iter()
             .filter(|(id, _)| !latest.contains_key(id.as_str()))
         {
             delete.execute([id])?;
-            touched.insert(event_id.clone());
+            touched.insert(held.event_id.clone());
+            starts.push(held.start);
+            removed += 1;
         }
     }
 
+    touched.extend(assign_events(tx, &starts, &new_ids)?);
     let changes = rebuild_events(tx, &touched, run.at)?;
+    // Counts are over this source's occurrences: an occurrence is updated
+    // when it changed and so did the event it belongs to.
+    let updated_events: HashSet<&str> = changes.upserted.iter().map(|e| e.id.as_str()).collect();
+    let mut updated = 0usize;
+    {
+        let mut event_of = tx.prepare("SELECT event_id FROM occurrences WHERE id = ?1")?;
+        for id in &changed_ids {
+            let event_id: Option<String> = event_of.query_row([id], |r| r.get(0)).optional()?;
+            if event_id.is_some_and(|e| updated_events.contains(e.as_str())) {
+                updated += 1;
+            }
+        }
+    }
     let counts = RunCounts {
         found: occurrence_count(tx, source)?,
-        new: changes.new,
-        updated: changes.updated,
-        removed: changes.removed.len(),
+        new: new_ids.len(),
+        updated,
+        removed,
     };
+    let unmapped = to_json(&unmapped_counts(&run.occurrences))?;
 
     tx.execute(
         "UPDATE sources SET etag = ?2, last_modified = ?3, content_hash = ?4, status = 'ok',
                 last_fetch_at = ?5, last_success_at = ?5, last_error = NULL, error_class = NULL,
-                detected_kind = COALESCE(?6, detected_kind)
+                detected_kind = COALESCE(?6, detected_kind), unmapped_categories = ?7
          WHERE id = ?1",
         params![
             source,
@@ -530,7 +612,8 @@ pub(crate) fn apply_success(
             run.fetch.last_modified,
             run.fetch.content_hash,
             at,
-            run.kind
+            run.kind,
+            unmapped
         ],
     )?;
     append_log(
@@ -621,19 +704,211 @@ pub(crate) fn apply_failure(
 // ---------------------------------------------------------------- events
 
 /// The public event of a group of occurrences that belong together.
-///
-/// For now every event has exactly one occurrence (event id = occurrence
-/// id); this is where a cross-source merge will pick each field from the
-/// best source and list every source.
-fn build_event(event_id: &str, mut occurrences: Vec<Occurrence>) -> Option<Event> {
-    occurrences.sort_by(|a, b| {
-        b.priority
-            .cmp(&a.priority)
-            .then_with(|| a.event.id.cmp(&b.event.id))
-    });
-    let mut event = occurrences.into_iter().next()?.event;
+fn build_event(event_id: &str, occurrences: &[Occurrence]) -> Option<Event> {
+    let members: Vec<&Occurrence> = occurrences.iter().collect();
+    let mut event = normalize::merge::merge(&members, &[])?;
     event.id = event_id.to_string();
     Some(event)
+}
+
+/// How far around a touched start occurrences are re-clustered (seconds):
+/// the local day and its neighbours in any time zone.
+const CLUSTER_CORE_SECS: i64 = 50 * 3600;
+/// How much wider the window read is, so that the clusters reassigned are
+/// judged on all their members.
+const CLUSTER_MARGIN_SECS: i64 = 24 * 3600;
+
+/// Merge overlapping `[t - radius, t + radius)` intervals.
+fn windows(starts: &[i64], radius: i64) -> Vec<(i64, i64)> {
+    let mut sorted: Vec<i64> = starts.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    for t in sorted {
+        let (lo, hi) = (t.saturating_sub(radius), t.saturating_add(radius));
+        match out.last_mut() {
+            Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+            _ => out.push((lo, hi)),
+        }
+    }
+    out
+}
+
+/// An occurrence read for re-clustering.
+struct Member {
+    occ: Occurrence,
+    event_id: String,
+    start: i64,
+}
+
+/// Re-cluster the occurrences around `starts` and give each cluster its
+/// event id (see the module doc). `new_ids` are occurrences inserted by
+/// this run, whose placeholder event id is no vote. Returns the event ids
+/// whose members changed (old and new).
+pub(crate) fn assign_events(
+    tx: &Transaction<'_>,
+    starts: &[i64],
+    new_ids: &HashSet<String>,
+) -> StoreResult<BTreeSet<String>> {
+    let mut touched = BTreeSet::new();
+    if starts.is_empty() {
+        return Ok(touched);
+    }
+    let core = windows(starts, CLUSTER_CORE_SECS);
+    let read = windows(starts, CLUSTER_CORE_SECS + CLUSTER_MARGIN_SECS);
+    let mut members: Vec<Member> = Vec::new();
+    {
+        let mut stmt = tx.prepare(
+            "SELECT json, event_id, start_utc FROM occurrences
+             WHERE start_utc >= ?1 AND start_utc < ?2",
+        )?;
+        for (lo, hi) in &read {
+            let rows = stmt.query_map(params![lo, hi], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })?;
+            for row in rows {
+                let (json, event_id, start) = row?;
+                members.push(Member {
+                    occ: from_json("occurrence", &json)?,
+                    event_id,
+                    start,
+                });
+            }
+        }
+    }
+    let loaded: HashSet<&str> = members.iter().map(|m| m.occ.event.id.as_str()).collect();
+    let refs: Vec<&Occurrence> = members.iter().map(|m| &m.occ).collect();
+    let clusters = normalize::dedup::cluster(&refs);
+    let in_core = |start: i64| core.iter().any(|(lo, hi)| start >= *lo && start < *hi);
+
+    // Ids kept by clusters that are not reassigned are taken.
+    let mut claimed: HashSet<String> = HashSet::new();
+    let mut open: Vec<&Vec<usize>> = Vec::new();
+    for cluster in &clusters {
+        let reassign = cluster
+            .iter()
+            .any(|&i| members.get(i).is_some_and(|m| in_core(m.start)));
+        if reassign {
+            open.push(cluster);
+        } else {
+            claimed.extend(
+                cluster
+                    .iter()
+                    .filter_map(|&i| members.get(i))
+                    .map(|m| m.event_id.clone()),
+            );
+        }
+    }
+
+    // Each open cluster's candidates: the ids its members hold, most held
+    // first, then the oldest event, then the smallest id.
+    let mut first_seen_stmt = tx.prepare("SELECT first_seen FROM events WHERE id = ?1")?;
+    let mut plans: Vec<(usize, Vec<String>, &Vec<usize>)> = Vec::new();
+    for cluster in open {
+        let mut votes: HashMap<&str, usize> = HashMap::new();
+        for m in cluster.iter().filter_map(|&i| members.get(i)) {
+            if !new_ids.contains(&m.occ.event.id) {
+                *votes.entry(m.event_id.as_str()).or_insert(0) += 1;
+            }
+        }
+        let mut ranked: Vec<(usize, Option<String>, &str)> = Vec::new();
+        for (id, n) in votes {
+            let first_seen: Option<String> = first_seen_stmt
+                .query_row([id], |r| r.get::<_, Option<String>>(0))
+                .optional()?
+                .flatten();
+            ranked.push((n, first_seen, id));
+        }
+        ranked.sort_by(|a, b| {
+            b.0.cmp(&a.0)
+                .then_with(|| match (&a.1, &b.1) {
+                    (Some(x), Some(y)) => x.cmp(y),
+                    (Some(_), None) => std::cmp::Ordering::Less,
+                    (None, Some(_)) => std::cmp::Ordering::Greater,
+                    (None, None) => std::cmp::Ordering::Equal,
+                })
+                .then_with(|| a.2.cmp(b.2))
+        });
+        let top = ranked.first().map(|r| r.0).unwrap_or(0);
+        plans.push((
+            top,
+            ranked.into_iter().map(|r| r.2.to_string()).collect(),
+            cluster,
+        ));
+    }
+    // The cluster holding most of an id's members chooses first.
+    plans.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then_with(|| a.1.first().cmp(&b.1.first()))
+            .then_with(|| a.2.first().cmp(&b.2.first()))
+    });
+
+    let mut holders = tx.prepare("SELECT id FROM occurrences WHERE event_id = ?1")?;
+    // Whether `id` is free: no other cluster took it and no occurrence
+    // outside the window holds it.
+    let mut free = |id: &str, claimed: &HashSet<String>| -> StoreResult<bool> {
+        if claimed.contains(id) {
+            return Ok(false);
+        }
+        let held: Vec<String> = holders
+            .query_map([id], |r| r.get::<_, String>(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(held.iter().all(|h| loaded.contains(h.as_str())))
+    };
+    let mut update = tx.prepare("UPDATE occurrences SET event_id = ?2 WHERE id = ?1")?;
+    for (_, candidates, cluster) in plans {
+        let group: Vec<&Member> = cluster.iter().filter_map(|&i| members.get(i)).collect();
+        let mut chosen = None;
+        for id in &candidates {
+            if free(id, &claimed)? {
+                chosen = Some(id.clone());
+                break;
+            }
+        }
+        if chosen.is_none() {
+            // The best member's occurrence id, else another member's, else
+            // one derived from the best's.
+            let occs: Vec<&Occurrence> = group.iter().map(|m| &m.occ).collect();
+            let best = normalize::merge::best(&occs).unwrap_or(0);
+            let mut own: Vec<&str> = occs.iter().map(|o| o.event.id.as_str()).collect();
+            if best < own.len() {
+                let b = own.remove(best);
+                own.insert(0, b);
+            }
+            for id in &own {
+                if free(id, &claimed)? {
+                    chosen = Some(id.to_string());
+                    break;
+                }
+            }
+            if chosen.is_none() {
+                let base = own.first().copied().unwrap_or_default();
+                for n in 1..=u32::MAX {
+                    let id = model::ids::stable_hash(&["event", base, &n.to_string()]);
+                    if free(&id, &claimed)? {
+                        chosen = Some(id);
+                        break;
+                    }
+                }
+            }
+        }
+        let Some(event_id) = chosen else {
+            return Err(StoreFail::Corrupt("no free event id".to_string()));
+        };
+        for m in &group {
+            if m.event_id != event_id {
+                update.execute(params![m.occ.event.id, event_id])?;
+                touched.insert(m.event_id.clone());
+                touched.insert(event_id.clone());
+            }
+        }
+        claimed.insert(event_id);
+    }
+    Ok(touched)
 }
 
 /// Bring the rows of `events` named by `ids` up to date with their
@@ -650,8 +925,9 @@ pub(crate) fn rebuild_events(
         tx.prepare("SELECT sequence, updated_at, hash FROM events WHERE id = ?1")?;
     let mut delete_stmt = tx.prepare("DELETE FROM events WHERE id = ?1")?;
     let mut upsert_stmt = tx.prepare(
-        "INSERT INTO events (id, json, start_utc, end_utc, sequence, updated_at, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        "INSERT INTO events (id, json, start_utc, end_utc, sequence, updated_at, hash,
+                             first_seen)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT(id) DO UPDATE SET
            json = excluded.json, start_utc = excluded.start_utc, end_utc = excluded.end_utc,
            sequence = excluded.sequence, updated_at = excluded.updated_at,
@@ -665,7 +941,7 @@ pub(crate) fn rebuild_events(
             .iter()
             .map(|j| from_json::<Occurrence>("occurrence", j))
             .collect::<StoreResult<Vec<_>>>()?;
-        let Some(mut event) = build_event(id, occurrences) else {
+        let Some(mut event) = build_event(id, &occurrences) else {
             if delete_stmt.execute([id])? > 0 {
                 changes.removed.push(id.clone());
             }
@@ -691,7 +967,8 @@ pub(crate) fn rebuild_events(
             event.effective_end_utc().timestamp(),
             event.sequence,
             ts(event.updated_at),
-            hash
+            hash,
+            ts(at)
         ])?;
         changes.upserted.push(event);
     }

@@ -39,6 +39,7 @@ fn occ(source: &str, uid: &str, title: &str, start: &str, end: Option<&str>) -> 
             series_id: None,
             title: title.to_string(),
             description: None,
+            description_html: None,
             start: t(start),
             end: end.map(t),
             all_day: false,
@@ -1249,4 +1250,253 @@ fn hundred_thousand_events_perf() {
     let started = std::time::Instant::now();
     let n = index.reindex().expect("reindex");
     eprintln!("reindex of {n}: {:?}", started.elapsed());
+}
+
+// ---------------------------------------------------------------- dedup
+
+/// The same show as two sources list it: the venue in French (priority 10)
+/// and a tourism site in English (priority 1), doors-open time, a
+/// "COMPLET –" prefix.
+fn cross_listed() -> (Occurrence, Occurrence) {
+    let mut fr = with_venue(
+        occ(
+            "mda",
+            "belles-soeurs-1205",
+            "Les Belles-sœurs",
+            "2026-12-05T20:00:00-05:00",
+            Some("2026-12-05T22:15:00-05:00"),
+        ),
+        "maison-des-arts",
+        Some(45.5605),
+        Some(-73.7130),
+    );
+    fr.priority = 10;
+    fr.event.description = Some("La pièce de Michel Tremblay.".to_string());
+    fr.event.categories = vec!["theatre".to_string()];
+    let mut en = with_venue(
+        occ(
+            "tourisme",
+            "https://tourisme.example.org/en/events/42",
+            "SOLD OUT – Les Belles-sœurs by Michel Tremblay",
+            "2026-12-05T19:00:00-05:00",
+            None,
+        ),
+        "maison-des-arts",
+        None,
+        None,
+    );
+    en.priority = 1;
+    en.event.language = Some("en".to_string());
+    en.event.description = Some("Michel Tremblay's classic play.".to_string());
+    en.event.categories = vec!["famille".to_string()];
+    (fr, en)
+}
+
+#[test]
+fn two_sources_listing_the_same_show_give_one_event_that_keeps_its_id() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path(), &["mda", "tourisme"]);
+    let (fr, en) = cross_listed();
+    let other = occ(
+        "tourisme",
+        "other",
+        "Le Dîner de cons",
+        "2026-12-05T20:00:00-05:00",
+        None,
+    );
+    let other = with_venue(other, "maison-des-arts", None, None);
+    index
+        .record_success(run(
+            "tourisme",
+            "2026-11-01T10:00:00Z",
+            vec![en.clone(), other.clone()],
+        ))
+        .expect("tourism run");
+    let counts = index
+        .record_success(run("mda", "2026-11-01T11:00:00Z", vec![fr.clone()]))
+        .expect("venue run");
+    assert_eq!(
+        (counts.found, counts.new, counts.updated, counts.removed),
+        (1, 1, 0, 0),
+        "counts are over the source's own occurrences"
+    );
+
+    let page = index.query(&everything()).expect("query");
+    assert_eq!(page.total, 2, "{:?}", titles(&index, &everything()));
+    let event = page
+        .events
+        .iter()
+        .find(|e| e.title == "Les Belles-sœurs")
+        .expect("the merged event, titled by the venue")
+        .clone();
+    // The tourism site listed it first: its id stays the event's id.
+    assert_eq!(event.id, en.event.id);
+    assert_eq!(event.language.as_deref(), Some("fr"));
+    assert_eq!(event.start, t("2026-12-05T20:00:00-05:00"));
+    assert_eq!(event.end, Some(t("2026-12-05T22:15:00-05:00")));
+    assert_eq!(
+        event.description.as_deref(),
+        Some("La pièce de Michel Tremblay.")
+    );
+    assert_eq!(event.categories, vec!["theatre", "famille"]);
+    let sources: Vec<&str> = event.sources.iter().map(|s| s.source.as_str()).collect();
+    assert_eq!(sources, vec!["mda", "tourisme"]);
+    assert_eq!(
+        event.translations.get("en"),
+        Some(&Translation {
+            title: "SOLD OUT – Les Belles-sœurs by Michel Tremblay".to_string(),
+            description: Some("Michel Tremblay's classic play.".to_string()),
+        })
+    );
+    assert_eq!(index.event(&event.id).expect("event"), Some(event.clone()));
+    assert!(index.event(&fr.event.id).expect("event").is_none());
+    // A search finds it once.
+    assert_eq!(search(&index, "belles soeurs"), vec!["Les Belles-sœurs"]);
+    assert_eq!(search(&index, "tremblay"), vec!["Les Belles-sœurs"]);
+    let statuses = index.sources().expect("sources");
+    assert!(statuses
+        .iter()
+        .all(|s| s.events == if s.id == "mda" { 1 } else { 2 }));
+
+    // The lower-priority source corrects its time: same event, same id.
+    let mut en2 = en.clone();
+    en2.event.start = t("2026-12-05T19:30:00-05:00");
+    let seq = event.sequence;
+    index
+        .record_success(run(
+            "tourisme",
+            "2026-11-02T10:00:00Z",
+            vec![en2.clone(), other.clone()],
+        ))
+        .expect("corrected run");
+    let page = index.query(&everything()).expect("query");
+    assert_eq!(page.total, 2);
+    let again = index.event(&event.id).expect("event").expect("kept its id");
+    assert_eq!(again.sources.len(), 2);
+    assert_eq!(again.start, t("2026-12-05T20:00:00-05:00"));
+    assert_eq!(again.sequence, seq, "nothing published changed");
+
+    // The venue corrects its title and time: still the same event.
+    let mut fr2 = fr.clone();
+    fr2.event.title = "Les Belles-sœurs (reprise)".to_string();
+    fr2.event.start = t("2026-12-05T19:45:00-05:00");
+    index
+        .record_success(run("mda", "2026-11-02T11:00:00Z", vec![fr2.clone()]))
+        .expect("venue correction");
+    let again = index.event(&event.id).expect("event").expect("kept its id");
+    assert_eq!(again.title, "Les Belles-sœurs (reprise)");
+    assert!(again.sequence > seq, "SEQUENCE grows on a change");
+    assert_eq!(index.query(&everything()).expect("query").total, 2);
+
+    // One source drops it: the event keeps its id and lists one source.
+    index
+        .record_success(run("tourisme", "2026-11-03T10:00:00Z", vec![other.clone()]))
+        .expect("tourism drops it");
+    let left = index.event(&event.id).expect("event").expect("kept its id");
+    let sources: Vec<&str> = left.sources.iter().map(|s| s.source.as_str()).collect();
+    assert_eq!(sources, vec!["mda"]);
+    assert!(left.translations.is_empty());
+    assert_eq!(
+        search(&index, "belles soeurs"),
+        vec!["Les Belles-sœurs (reprise)"]
+    );
+
+    // Both drop it: gone.
+    let counts = index
+        .record_success(run("mda", "2026-11-03T11:00:00Z", vec![]))
+        .expect("venue drops it");
+    assert_eq!((counts.found, counts.removed), (0, 1));
+    assert!(index.event(&event.id).expect("event").is_none());
+    assert!(search(&index, "belles soeurs").is_empty());
+    assert_eq!(titles(&index, &everything()), vec!["Le Dîner de cons"]);
+}
+
+#[test]
+fn a_cluster_that_splits_keeps_its_id_on_the_larger_part() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path(), &["a", "b", "c"]);
+    let show = |source: &str, start: &str| {
+        with_venue(
+            occ(source, "show", "Fred Pellerin", start, None),
+            "salle-andre-mathieu",
+            None,
+            None,
+        )
+    };
+    for s in ["a", "b", "c"] {
+        index
+            .record_success(run(
+                s,
+                "2026-11-01T10:00:00Z",
+                vec![show(s, "2026-12-05T20:00:00-05:00")],
+            ))
+            .expect("run");
+    }
+    let page = index.query(&everything()).expect("query");
+    assert_eq!(page.total, 1);
+    let id = page.events[0].id.clone();
+    assert_eq!(page.events[0].sources.len(), 3);
+    // Source c moves its record to the next day: it leaves the cluster.
+    index
+        .record_success(run(
+            "c",
+            "2026-11-02T10:00:00Z",
+            vec![show("c", "2026-12-06T20:00:00-05:00")],
+        ))
+        .expect("run");
+    let page = index.query(&everything()).expect("query");
+    assert_eq!(page.total, 2);
+    let kept = index
+        .event(&id)
+        .expect("event")
+        .expect("the larger part keeps the id");
+    assert_eq!(kept.sources.len(), 2);
+    assert_eq!(kept.start, t("2026-12-05T20:00:00-05:00"));
+    let moved = page
+        .events
+        .iter()
+        .find(|e| e.id != id)
+        .expect("the other part");
+    assert_eq!(moved.start, t("2026-12-06T20:00:00-05:00"));
+    assert_eq!(moved.sources[0].source, "c");
+}
+
+#[test]
+fn a_single_source_event_moved_to_another_day_keeps_its_id() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path(), &["mda"]);
+    let a = occ("mda", "a", "Concert", "2026-12-05T20:00:00-05:00", None);
+    index
+        .record_success(run("mda", "2026-11-01T10:00:00Z", vec![a.clone()]))
+        .expect("run");
+    let mut moved = a.clone();
+    moved.event.start = t("2026-12-19T20:00:00-05:00");
+    index
+        .record_success(run("mda", "2026-11-02T10:00:00Z", vec![moved]))
+        .expect("run");
+    let e = index.event(&a.event.id).expect("event").expect("same id");
+    assert_eq!(e.start, t("2026-12-19T20:00:00-05:00"));
+    assert_eq!(e.sequence, 1);
+}
+
+#[test]
+fn unmapped_categories_are_counted_per_source() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path(), &["mda"]);
+    let mut a = occ("mda", "a", "Concert", "2026-12-05T20:00:00-05:00", None);
+    a.unmapped_categories = vec!["Slam".to_string(), "Cirque".to_string()];
+    let mut a2 = a.clone();
+    a2.key = "2026-12-12".to_string();
+    a2.event.id = "a-second-occurrence".to_string();
+    a2.event.start = t("2026-12-12T20:00:00-05:00");
+    let mut b = occ("mda", "b", "Théâtre", "2026-12-06T20:00:00-05:00", None);
+    b.unmapped_categories = vec!["Slam".to_string()];
+    index
+        .record_success(run("mda", "2026-11-01T10:00:00Z", vec![a, a2, b]))
+        .expect("run");
+    let s = &index.sources().expect("sources")[0];
+    let expected: BTreeMap<String, usize> = [("Cirque".to_string(), 1), ("Slam".to_string(), 2)]
+        .into_iter()
+        .collect();
+    assert_eq!(s.unmapped_categories, expected, "counted once per record");
 }

@@ -15,6 +15,7 @@ pub mod datetext;
 pub mod decode;
 pub mod feed;
 pub mod fetch;
+pub mod geocode;
 pub mod html;
 pub mod ics;
 pub mod read;

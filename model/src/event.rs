@@ -63,6 +63,10 @@ pub struct Event {
     pub title: String,
     /// Plain text.
     pub description: Option<String>,
+    /// The description as sanitized HTML, only when the source's description
+    /// had markup (see `normalize::text::sanitize_html`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description_html: Option<String>,
     /// With the offset of the event's own time zone.
     pub start: DateTime<FixedOffset>,
     /// Exclusive; the midnight after the last day for all-day events.

@@ -20,6 +20,10 @@
 
 pub mod category;
 pub mod config;
+pub mod dedup;
+pub mod lang;
+pub mod merge;
+pub mod places;
 pub mod recurrence;
 mod series;
 pub mod text;
@@ -65,6 +69,7 @@ pub const UNTITLED: &str = "(sans titre)";
 pub(crate) struct Fields {
     pub title: String,
     pub description: Option<String>,
+    pub description_html: Option<String>,
     pub url: Option<String>,
     pub image: Option<String>,
     pub categories: Vec<String>,
@@ -142,6 +147,12 @@ impl Normalizer {
             .as_deref()
             .map(text::html_to_text)
             .filter(|d| !d.is_empty());
+        let description_html = record
+            .description
+            .as_deref()
+            .filter(|d| description.is_some() && text::has_markup(d))
+            .map(text::sanitize_html)
+            .filter(|h| !h.is_empty());
         let mut title = text::clean_title(&record.title);
         if title.is_empty() {
             title = description
@@ -169,6 +180,7 @@ impl Normalizer {
         Fields {
             title,
             description,
+            description_html,
             image: http_url(record.image.as_deref()),
             categories: mapped.slugs,
             unmapped: mapped.unmapped,
@@ -188,17 +200,30 @@ impl Normalizer {
         }
     }
 
-    /// The record's language, else the source's, else the first configured;
+    /// The record's language, else the source's, else the one detected in
+    /// its title and description (see [`lang`]), else the first configured;
     /// the primary subtag, lowercase.
     fn language(&self, record: &RawEvent, source: &SourceMeta) -> Option<String> {
-        [
-            record.language.as_deref(),
-            source.lang.as_deref(),
-            self.settings.languages.first().map(String::as_str),
-        ]
-        .into_iter()
-        .flatten()
-        .find_map(primary_language)
+        let declared = [record.language.as_deref(), source.lang.as_deref()]
+            .into_iter()
+            .flatten()
+            .find_map(primary_language);
+        declared
+            .or_else(|| {
+                let mut text = text::clean_title(&record.title);
+                if let Some(d) = record.description.as_deref() {
+                    let d = text::html_to_text(d);
+                    text.push('\n');
+                    text.extend(d.chars().take(600));
+                }
+                lang::detect(&text, &self.settings.languages).map(str::to_string)
+            })
+            .or_else(|| {
+                self.settings
+                    .languages
+                    .first()
+                    .and_then(|l| primary_language(l))
+            })
     }
 }
 

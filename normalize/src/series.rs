@@ -499,6 +499,7 @@ impl Run<'_> {
                 series_id: series.then(|| ids::series_id(source, uid)),
                 title: f.title.clone(),
                 description: f.description.clone(),
+                description_html: f.description_html.clone(),
                 start: placed.start,
                 end: placed.end,
                 all_day: placed.all_day,

@@ -7,6 +7,10 @@
 //!   kept between paragraphs. Text without tags keeps its own line breaks.
 //! * [`clean_title`]: the same, on one line.
 //! * [`fold_for_match`]: lowercase, accents removed, punctuation to spaces.
+//! * [`sanitize_html`]: the description as safe HTML (ammonia): paragraphs,
+//!   line breaks, emphasis, lists, headings h3–h6, quotes and http(s)/mailto
+//!   links with `rel="noopener nofollow"`; no images, scripts or styles.
+//!   [`has_markup`] says whether a text is HTML at all.
 
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
@@ -128,6 +132,58 @@ pub fn fold_for_match(input: &str) -> String {
         out.pop();
     }
     out
+}
+
+/// The elements [`sanitize_html`] keeps; everything else is unwrapped (its
+/// text kept) or, for scripts and styles, dropped with its content.
+const SAFE_TAGS: &[&str] = &[
+    "p",
+    "br",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+];
+
+/// Elements dropped with their content by [`sanitize_html`].
+const SANITIZE_DROPPED: &[&str] = &[
+    "script", "style", "head", "noscript", "template", "svg", "iframe", "object", "title",
+    "textarea", "select", "math",
+];
+
+static SANITIZER: std::sync::LazyLock<ammonia::Builder<'static>> = std::sync::LazyLock::new(|| {
+    let mut b = ammonia::Builder::empty();
+    b.tags(SAFE_TAGS.iter().copied().collect())
+        .clean_content_tags(SANITIZE_DROPPED.iter().copied().collect())
+        .tag_attributes(std::iter::once(("a", std::iter::once("href").collect())).collect())
+        .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .url_relative(ammonia::UrlRelative::Deny)
+        .link_rel(Some("noopener nofollow"))
+        .strip_comments(true);
+    b
+});
+
+/// The description as sanitized HTML (see the module doc): allowed elements
+/// kept with no attribute but a link's `href` (http, https or mailto only;
+/// relative links lose their `href`), others unwrapped, scripts and styles
+/// removed with their content; trimmed. Never panics.
+pub fn sanitize_html(input: &str) -> String {
+    SANITIZER.clean(input).to_string().trim().to_string()
+}
+
+/// Whether the text has HTML markup (a tag or a comment), as opposed to
+/// plain text that may contain entities or a lone `<`.
+pub fn has_markup(s: &str) -> bool {
+    looks_like_html(s)
 }
 
 /// Whether the text contains something that looks like a tag or comment.
@@ -639,6 +695,59 @@ mod tests {
             let _ = fold_for_match(s);
         }
         assert_eq!(html_to_text("<script>never closed"), "");
+    }
+
+    #[test]
+    fn sanitized_html_keeps_the_safe_subset() {
+        let html = "<div class=\"x\" style=\"color:red\"><h2>Titre</h2><p onclick=\"x()\">Un \
+                    <strong>gras</strong> <em>it</em> <b>b</b> <i>i</i><br>suite</p>\
+                    <ul><li>un</li></ul><ol><li>deux</li></ol><h3>Sous-titre</h3>\
+                    <blockquote>cit</blockquote><img src=\"https://x.org/a.png\">\
+                    <script>alert(1)</script><style>p{}</style><!-- c --></div>";
+        assert_eq!(
+            sanitize_html(html),
+            "Titre<p>Un <strong>gras</strong> <em>it</em> <b>b</b> <i>i</i><br>suite</p>\
+             <ul><li>un</li></ul><ol><li>deux</li></ol><h3>Sous-titre</h3>\
+             <blockquote>cit</blockquote>"
+        );
+    }
+
+    #[test]
+    fn sanitized_links_are_http_or_mailto_with_rel() {
+        assert_eq!(
+            sanitize_html("<a href=\"https://ex.org/a?b=1&amp;c=2\" target=\"_blank\">x</a>"),
+            "<a href=\"https://ex.org/a?b=1&amp;c=2\" rel=\"noopener nofollow\">x</a>"
+        );
+        assert_eq!(
+            sanitize_html("<a href=\"mailto:info@ex.org\">m</a>"),
+            "<a href=\"mailto:info@ex.org\" rel=\"noopener nofollow\">m</a>"
+        );
+        for bad in [
+            "<a href=\"javascript:alert(1)\">x</a>",
+            "<a href=\"data:text/html,x\">x</a>",
+            "<a href=\"/relative\">x</a>",
+            "<a href=\"JaVaScRiPt:alert(1)\">x</a>",
+        ] {
+            assert_eq!(
+                sanitize_html(bad),
+                "<a rel=\"noopener nofollow\">x</a>",
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn sanitizing_escapes_text_and_survives_broken_html() {
+        assert_eq!(sanitize_html("a < b & c"), "a &lt; b &amp; c");
+        assert_eq!(sanitize_html("<p>non fermé"), "<p>non fermé</p>");
+        assert_eq!(sanitize_html("<svg><script>x</script></svg>ok"), "ok");
+        for s in ["<", "<<>>", "<p", "</", "<!--", "<a href=", "&#99999999;"] {
+            let _ = sanitize_html(s);
+        }
+        assert!(has_markup("<p>x</p>"));
+        assert!(has_markup("x<br/>y"));
+        assert!(!has_markup("a < b et c > d"));
+        assert!(!has_markup("Caf&eacute; &amp; th&eacute;"));
     }
 
     #[test]

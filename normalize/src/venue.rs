@@ -7,21 +7,44 @@
 //!   name wins); else the record's address (or the location read as an
 //!   address) is compared with the venue's address after folding, expanding
 //!   street abbreviations and dropping the city, province and postal code.
+//! * Then, fuzzily: the location text and each of its segments (cut at
+//!   commas, parentheses, semicolons, dashes) against each name and alias,
+//!   compared as token sets after dropping articles and prepositions ("de",
+//!   "la", "the") and place names ("Laval"): the distinctive words must be
+//!   the same on both sides (a typo of one letter allowed in words of five
+//!   letters or more, two from nine), and generic words ("salle", "maison",
+//!   "bibliothèque") must share one when both sides have some. So "Maison
+//!   des Arts" finds "Maison des arts de Laval" and "Salle Andre Mathieu"
+//!   finds "Salle André-Mathieu", while "Bibliothèque Multicentre" never
+//!   finds "Bibliothèque Philippe-Panneton", nor "Salle A" "Salle B". Two
+//!   venues equally close: no match. Addresses likewise: same civic number,
+//!   same street words (street type, direction when both give one, the city
+//!   and postal code aside): "1395 boul. de la Concorde O., Laval H7N 5W1" is
+//!   "1395, boulevard de la Concorde Ouest".
 //! * A matched venue is the configured one (its coordinates, else the
 //!   source's). An unmatched place becomes a venue of its own: id `loc-` +
 //!   12 hex digits of the hash of the folded text, name the part before the
-//!   first comma, address the rest, city the record's or the one written
-//!   before a province or postal code.
+//!   first comma, address the rest.
+//! * The city, in order: the venue's or the record's own; the one written
+//!   before a province or postal code in the address; a municipality named
+//!   in the place text ([`crate::places::place_in_text`]); the municipality
+//!   nearest to the coordinates ([`crate::places::ReverseGeocoder`]). Text
+//!   comes before coordinates because the nearest GeoNames point is often the
+//!   neighbouring town for a venue near a border (a hall in Sainte-Rose,
+//!   Laval, is nearer Rosemère's point than Laval's).
 
 use model::{GeoPoint, Venue};
 
 use crate::config::VenueConfig;
+use crate::places::{self, ReverseGeocoder};
 use crate::text::{clean_title, fold_for_match};
 
-/// The gazetteer, folded once.
+/// The gazetteer, folded once, with the offline reverse geocoder (built on
+/// first use).
 #[derive(Debug, Clone, Default)]
 pub struct Gazetteer {
     venues: Vec<Entry>,
+    reverse: ReverseGeocoder,
 }
 
 #[derive(Debug, Clone)]
@@ -29,8 +52,275 @@ struct Entry {
     config: VenueConfig,
     /// Folded name and aliases.
     names: Vec<String>,
+    /// The names and aliases as token sets, for fuzzy matching.
+    name_tokens: Vec<Tokens>,
     /// The address's comparison key, if any.
     address_key: Option<String>,
+    /// The address's street, for fuzzy matching.
+    street: Option<Street>,
+}
+
+/// Articles and prepositions, ignored when comparing names.
+const STOP_WORDS: &[&str] = &[
+    "la", "le", "les", "l", "de", "des", "du", "d", "the", "of", "et", "and", "au", "aux",
+];
+
+/// Words that name a kind of place rather than one place.
+const GENERIC_WORDS: &[&str] = &[
+    "salle",
+    "maison",
+    "centre",
+    "center",
+    "bibliotheque",
+    "library",
+    "theatre",
+    "theater",
+    "parc",
+    "park",
+    "eglise",
+    "church",
+    "cafe",
+    "studio",
+    "galerie",
+    "gallery",
+    "musee",
+    "museum",
+    "espace",
+    "complexe",
+    "pavillon",
+    "chalet",
+    "auditorium",
+    "amphitheatre",
+    "hall",
+    "local",
+    "grande",
+    "petite",
+    "culturel",
+    "culturelle",
+    "culture",
+    "communautaire",
+    "municipal",
+    "municipale",
+    "arena",
+    "cegep",
+    "college",
+    "ecole",
+    "school",
+    "bar",
+    "restaurant",
+    "librairie",
+    "agora",
+    "jardin",
+    "chapelle",
+    "scene",
+    "cinema",
+    "club",
+    "sportif",
+    "quartier",
+];
+
+/// A name as token sets: generic words and distinctive words.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Tokens {
+    generic: Vec<String>,
+    distinctive: Vec<String>,
+}
+
+impl Tokens {
+    fn of(text: &str) -> Tokens {
+        let folded = fold_for_match(text);
+        let mut words: Vec<&str> = folded.split_whitespace().collect();
+        // A trailing place name is where the venue is, not what it is
+        // ("Maison des arts de Laval").
+        strip_trailing_place(&mut words);
+        let mut t = Tokens::default();
+        for w in words {
+            if STOP_WORDS.contains(&w) || places::is_place_name(w) {
+                continue;
+            }
+            let w = match w {
+                "biblio" | "library" => "bibliotheque",
+                "center" => "centre",
+                "theater" => "theatre",
+                "museum" => "musee",
+                "gallery" => "galerie",
+                "church" => "eglise",
+                "park" => "parc",
+                other => other,
+            };
+            let list = if GENERIC_WORDS.contains(&w) {
+                &mut t.generic
+            } else {
+                &mut t.distinctive
+            };
+            if !list.iter().any(|x| x == w) {
+                list.push(w.to_string());
+            }
+        }
+        t
+    }
+
+    /// The similarity of two names: None when they are not the same place,
+    /// else a score (higher is closer).
+    fn score(&self, other: &Tokens) -> Option<usize> {
+        if self.distinctive.is_empty() || other.distinctive.is_empty() {
+            return None;
+        }
+        if !same_words(&self.distinctive, &other.distinctive) {
+            return None;
+        }
+        let shared_generic = self
+            .generic
+            .iter()
+            .filter(|g| other.generic.contains(g))
+            .count();
+        if !self.generic.is_empty() && !other.generic.is_empty() && shared_generic == 0 {
+            return None;
+        }
+        let exact = self
+            .distinctive
+            .iter()
+            .filter(|d| other.distinctive.contains(d))
+            .count();
+        Some(10 * exact + 5 * (self.distinctive.len() - exact) / 2 + shared_generic)
+    }
+}
+
+/// A street address reduced to its civic number, street words and direction.
+#[derive(Debug, Clone, PartialEq)]
+struct Street {
+    number: String,
+    words: Vec<String>,
+    direction: Option<String>,
+}
+
+const STREET_TYPES: &[&str] = &[
+    "boulevard",
+    "avenue",
+    "rue",
+    "chemin",
+    "montee",
+    "place",
+    "rang",
+    "route",
+    "autoroute",
+    "promenade",
+    "croissant",
+    "terrasse",
+    "allee",
+    "impasse",
+    "cote",
+    "square",
+    "street",
+    "road",
+    "drive",
+];
+
+impl Street {
+    fn of(address: &str) -> Option<Street> {
+        let key = address_key(address)?;
+        let mut tokens: Vec<&str> = key.split_whitespace().collect();
+        let number = tokens.first()?.to_string();
+        tokens.remove(0);
+        strip_trailing_place(&mut tokens);
+        let mut direction = None;
+        let mut words = Vec::new();
+        for t in tokens {
+            if matches!(t, "ouest" | "est" | "nord" | "sud") {
+                direction = Some(t.to_string());
+            } else if !STOP_WORDS.contains(&t) && !STREET_TYPES.contains(&t) {
+                words.push(t.to_string());
+            }
+        }
+        (!words.is_empty()).then_some(Street {
+            number,
+            words,
+            direction,
+        })
+    }
+
+    fn same(&self, other: &Street) -> bool {
+        self.number == other.number
+            && same_words(&self.words, &other.words)
+            && match (&self.direction, &other.direction) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            }
+    }
+}
+
+/// Drop a place name (up to four words) at the end of a word list, when
+/// words remain before it.
+fn strip_trailing_place(words: &mut Vec<&str>) {
+    for n in (1..=4).rev() {
+        if words.len() > n {
+            let tail = words.get(words.len() - n..).unwrap_or_default().join(" ");
+            if places::is_place_name(&tail) {
+                words.truncate(words.len() - n);
+                return;
+            }
+        }
+    }
+}
+
+/// Whether two word sets are the same, up to small typos.
+fn same_words(a: &[String], b: &[String]) -> bool {
+    let covers = |x: &[String], y: &[String]| {
+        x.iter()
+            .all(|w| y.iter().any(|v| w == v || near_word(w, v)))
+    };
+    a.len() == b.len() && covers(a, b) && covers(b, a)
+}
+
+/// One edit apart in words of 5+ letters, two in words of 9+; never for
+/// numbers.
+fn near_word(a: &str, b: &str) -> bool {
+    let len = a.chars().count().min(b.chars().count());
+    if len < 5 || a.chars().any(|c| c.is_ascii_digit()) || b.chars().any(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    let max = if len >= 9 { 2 } else { 1 };
+    levenshtein(a, b) <= max
+}
+
+/// Edit distance between two short strings.
+fn levenshtein(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        if let Some(first) = cur.first_mut() {
+            *first = i + 1;
+        }
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev.get(j).copied().unwrap_or(usize::MAX - 1) + usize::from(ca != cb);
+            let del = prev.get(j + 1).copied().unwrap_or(usize::MAX - 1) + 1;
+            let ins = cur.get(j).copied().unwrap_or(usize::MAX - 1) + 1;
+            if let Some(c) = cur.get_mut(j + 1) {
+                *c = sub.min(del).min(ins);
+            }
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev.last().copied().unwrap_or(0)
+}
+
+/// The segments of a place text, for fuzzy matching: the whole text and its
+/// parts between commas, parentheses, semicolons, line breaks and dashes.
+fn segments(text: &str) -> Vec<&str> {
+    let mut out = vec![text];
+    for part in text
+        .split([',', ';', '(', ')', '\n', '|'])
+        .flat_map(|s| s.split(" - "))
+        .flat_map(|s| s.split(" – "))
+    {
+        let part = part.trim();
+        if !part.is_empty() && !out.contains(&part) {
+            out.push(part);
+        }
+    }
+    out
 }
 
 /// What a record says about its place.
@@ -53,14 +343,28 @@ impl Gazetteer {
                     .filter(|n| !n.is_empty())
                     .collect();
                 names.dedup();
+                let name_tokens = std::iter::once(&v.name)
+                    .chain(v.aliases.iter())
+                    .map(|n| Tokens::of(n))
+                    .collect();
                 Entry {
                     config: v.clone(),
                     names,
+                    name_tokens,
                     address_key: v.address.as_deref().and_then(address_key),
+                    street: v.address.as_deref().and_then(Street::of),
                 }
             })
             .collect();
-        Gazetteer { venues }
+        Gazetteer {
+            venues,
+            reverse: ReverseGeocoder::default(),
+        }
+    }
+
+    /// The offline reverse geocoder this gazetteer uses.
+    pub fn reverse_geocoder(&self) -> &ReverseGeocoder {
+        &self.reverse
     }
 
     /// The configured venue with this id.
@@ -68,7 +372,7 @@ impl Gazetteer {
         self.venues
             .iter()
             .find(|e| e.config.id == id)
-            .map(|e| to_venue(&e.config, None))
+            .map(|e| self.with_city(to_venue(&e.config, None), None))
     }
 
     /// The venue of a record (see the module doc).
@@ -82,22 +386,74 @@ impl Gazetteer {
         if location.is_none() && address.is_none() {
             return source_default.and_then(|id| self.by_id(id));
         }
-        if let Some(e) = location.as_deref().and_then(|l| self.by_name(l)) {
-            return Some(to_venue(&e.config, place.geo));
-        }
-        let by_address = address
+        let text = [location.as_deref(), address.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ");
+        let matched = location
             .as_deref()
-            .and_then(|a| self.by_address(a))
+            .and_then(|l| self.by_name(l))
+            .or_else(|| location.as_deref().and_then(|l| self.by_fuzzy_name(l)))
+            .or_else(|| address.as_deref().and_then(|a| self.by_address(a)))
             .or_else(|| location.as_deref().and_then(|l| self.by_address(l)));
-        if let Some(e) = by_address {
-            return Some(to_venue(&e.config, place.geo));
+        if let Some(e) = matched {
+            return Some(self.with_city(to_venue(&e.config, place.geo), Some(&text)));
         }
-        Some(unmatched(
-            location.as_deref(),
-            address.as_deref(),
-            city,
-            place.geo,
-        ))
+        let venue = unmatched(location.as_deref(), address.as_deref(), city, place.geo);
+        Some(self.with_city(venue, Some(&text)))
+    }
+
+    /// Fill the city when it is missing: from a municipality named in the
+    /// place text (or the venue's name and address), else from the
+    /// coordinates.
+    fn with_city(&self, mut venue: Venue, text: Option<&str>) -> Venue {
+        if venue.city.is_some() {
+            return venue;
+        }
+        let own = [Some(venue.name.as_str()), venue.address.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ");
+        venue.city = text
+            .and_then(places::place_in_text)
+            .or_else(|| places::place_in_text(&own))
+            .map(|p| p.name.clone())
+            .or_else(|| match (venue.lat, venue.lon) {
+                (Some(lat), Some(lon)) => self.reverse.city(lat, lon),
+                _ => None,
+            });
+        venue
+    }
+
+    /// The venue whose name or alias is the same token set as the location
+    /// or one of its segments (see the module doc); None when two venues
+    /// are equally close.
+    fn by_fuzzy_name(&self, location: &str) -> Option<&Entry> {
+        let mut best: Option<(usize, &Entry)> = None;
+        let mut tie = false;
+        for seg in segments(location) {
+            let tokens = Tokens::of(seg);
+            for e in &self.venues {
+                let Some(score) = e.name_tokens.iter().filter_map(|n| n.score(&tokens)).max()
+                else {
+                    continue;
+                };
+                match best {
+                    Some((s, b)) if score == s && b.config.id != e.config.id => tie = true,
+                    Some((s, _)) if score <= s => {}
+                    _ => {
+                        best = Some((score, e));
+                        tie = false;
+                    }
+                }
+            }
+        }
+        if tie {
+            return None;
+        }
+        best.map(|(_, e)| e)
     }
 
     fn by_name(&self, location: &str) -> Option<&Entry> {
@@ -130,11 +486,24 @@ impl Gazetteer {
             long.strip_prefix(short)
                 .is_some_and(|rest| rest.starts_with(' '))
         };
-        self.venues.iter().find(|e| {
-            e.address_key
-                .as_deref()
-                .is_some_and(|v| v == key || prefix(&key, v) || prefix(v, &key))
-        })
+        let street = Street::of(address);
+        self.venues
+            .iter()
+            .find(|e| {
+                e.address_key
+                    .as_deref()
+                    .is_some_and(|v| v == key || prefix(&key, v) || prefix(v, &key))
+            })
+            .or_else(|| {
+                let street = street.as_ref()?;
+                let mut found = self
+                    .venues
+                    .iter()
+                    .filter(|e| e.street.as_ref().is_some_and(|s| s.same(street)));
+                let first = found.next()?;
+                // Two venues at one address: the name decides, not this.
+                found.next().is_none().then_some(first)
+            })
     }
 }
 
@@ -464,6 +833,206 @@ mod tests {
         assert_eq!(v.name, "Maison des arts de Laval");
         assert_eq!(g.resolve(&PlaceText::default(), Some("nope")), None);
         assert_eq!(g.resolve(&loc("  "), None), None);
+    }
+
+    fn region() -> Gazetteer {
+        let v = |id: &str, name: &str, address: Option<&str>| VenueConfig {
+            id: id.into(),
+            name: name.into(),
+            aliases: vec![],
+            address: address.map(str::to_string),
+            city: None,
+            lat: None,
+            lon: None,
+        };
+        Gazetteer::new(&[
+            v(
+                "maison-des-arts",
+                "Maison des arts de Laval",
+                Some("1395, boulevard de la Concorde Ouest, Laval, QC H7N 5W1"),
+            ),
+            v("salle-andre-mathieu", "Salle André-Mathieu", None),
+            v(
+                "multicentre",
+                "Bibliothèque Multicentre",
+                Some("2900, boulevard Saint-Martin Ouest, Laval"),
+            ),
+            v(
+                "panneton",
+                "Bibliothèque Philippe-Panneton",
+                Some("4747, boulevard Arthur-Sauvé, Laval"),
+            ),
+            v("salle-a", "Salle A", None),
+            v("centre-nature", "Centre de la nature", None),
+        ])
+    }
+
+    fn id(g: &Gazetteer, location: &str) -> String {
+        g.resolve(&loc(location), None)
+            .map(|v| v.id)
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn fuzzy_names_find_the_same_venue() {
+        let g = region();
+        for (text, want) in [
+            ("Salle Andre Mathieu", "salle-andre-mathieu"),
+            ("La salle André-Mathieu (Laval)", "salle-andre-mathieu"),
+            ("salle andré mathieu", "salle-andre-mathieu"),
+            ("Salle André-Matthieu", "salle-andre-mathieu"),
+            ("Maison des Arts", "maison-des-arts"),
+            ("La Maison des arts, Laval", "maison-des-arts"),
+            (
+                "Maison des arts (Laval) - Salle principale",
+                "maison-des-arts",
+            ),
+            ("Bibliothèque Multicentre", "multicentre"),
+            ("Bibliotheque multi-centre", "loc-"),
+            ("Biblio Multicentre", "multicentre"),
+            ("Bibliothèque Philippe Panneton", "panneton"),
+            ("Salle A", "salle-a"),
+        ] {
+            let got = id(&g, text);
+            assert!(got.starts_with(want), "{text:?} gave {got}, want {want}");
+        }
+    }
+
+    #[test]
+    fn fuzzy_names_do_not_confuse_similar_venues() {
+        let g = region();
+        for text in [
+            "Salle B",
+            "Salle AB",
+            "Bibliothèque Marius-Barbeau",
+            "Bibliothèque",
+            "Maison des arts martiaux",
+            "Maison de la culture",
+            "Théâtre des arts",
+            "Salle Alfred-Pellan",
+            "Centre communautaire",
+            "Parc de la Rivière",
+        ] {
+            let got = id(&g, text);
+            assert!(got.starts_with("loc-"), "{text:?} matched {got}");
+        }
+        assert!(id(&g, "Bibliothèque Philippe-Panneton").starts_with("panneton"));
+        assert!(!id(&g, "Bibliothèque Multicentre").starts_with("panneton"));
+        // Two equally close venues: no guess.
+        let twins = Gazetteer::new(&[
+            VenueConfig {
+                id: "mda-laval".into(),
+                name: "Maison des arts de Laval".into(),
+                aliases: vec![],
+                address: None,
+                city: None,
+                lat: None,
+                lon: None,
+            },
+            VenueConfig {
+                id: "mda-terrebonne".into(),
+                name: "Maison des arts de Terrebonne".into(),
+                aliases: vec![],
+                address: None,
+                city: None,
+                lat: None,
+                lon: None,
+            },
+        ]);
+        assert!(id(&twins, "Maison des Arts").starts_with("loc-"));
+        assert_eq!(
+            id(&twins, "Maison des arts de Terrebonne"),
+            "mda-terrebonne"
+        );
+    }
+
+    #[test]
+    fn fuzzy_addresses_find_the_venue() {
+        let g = region();
+        for address in [
+            "1395 boul. de la Concorde O., Laval, QC H7N 5W1",
+            "1395, boulevard de la Concorde Ouest",
+            "1395 boul de la Concorde Ouest, Laval H7N5W1",
+            "1395, Boulevard de la Concorde O, Laval (Québec)",
+            "1395 Concorde Ouest, Laval",
+            "1395 boulevard Concorde, Laval",
+        ] {
+            let place = PlaceText {
+                location: Some("Grande salle"),
+                address: Some(address),
+                ..PlaceText::default()
+            };
+            assert_eq!(
+                g.resolve(&place, None).map(|v| v.id).as_deref(),
+                Some("maison-des-arts"),
+                "{address}"
+            );
+        }
+        for address in [
+            "1395 boulevard de la Concorde Est, Laval",
+            "1397 boulevard de la Concorde Ouest, Laval",
+            "1395 rue Principale, Laval",
+        ] {
+            let place = PlaceText {
+                location: Some("Grande salle"),
+                address: Some(address),
+                ..PlaceText::default()
+            };
+            let got = g.resolve(&place, None).map(|v| v.id).unwrap_or_default();
+            assert!(got.starts_with("loc-"), "{address} matched {got}");
+        }
+    }
+
+    #[test]
+    fn the_city_is_filled_from_text_then_coordinates() {
+        let g = region();
+        // A gazetteer venue with no address: its name says where.
+        let v = g.resolve(&loc("Maison des Arts"), None).expect("venue");
+        assert_eq!(v.city.as_deref(), Some("Laval"));
+        // Named in the location text.
+        let v = g
+            .resolve(&loc("Café Le Signet, Terrebonne"), None)
+            .expect("venue");
+        assert_eq!(v.city.as_deref(), Some("Terrebonne"));
+        let v = g
+            .resolve(&loc("Cabaret du Vieux-Bourg (Montréal)"), None)
+            .expect("venue");
+        assert_eq!(v.city.as_deref(), Some("Montréal"));
+        // Only coordinates: the nearest municipality.
+        let place = PlaceText {
+            location: Some("Sous le chapiteau"),
+            geo: GeoPoint::new(45.572, -73.69),
+            ..PlaceText::default()
+        };
+        let v = g.resolve(&place, None).expect("venue");
+        assert_eq!(v.city.as_deref(), Some("Laval"));
+        // The record's own city comes first.
+        let place = PlaceText {
+            location: Some("Sous le chapiteau"),
+            city: Some("Boisbriand"),
+            geo: GeoPoint::new(45.572, -73.69),
+            ..PlaceText::default()
+        };
+        assert_eq!(
+            g.resolve(&place, None).and_then(|v| v.city).as_deref(),
+            Some("Boisbriand")
+        );
+        // A district alone is no municipality; no coordinates: unknown.
+        let v = g.resolve(&loc("Salle paroissiale, Sainte-Rose"), None);
+        assert_eq!(v.and_then(|v| v.city), None);
+        // The source's default venue gets its city too.
+        let v = g.resolve(&PlaceText::default(), Some("maison-des-arts"));
+        assert_eq!(v.and_then(|v| v.city).as_deref(), Some("Laval"));
+    }
+
+    #[test]
+    fn edit_distance() {
+        assert_eq!(levenshtein("mathieu", "matthieu"), 1);
+        assert_eq!(levenshtein("", "abc"), 3);
+        assert_eq!(levenshtein("kitten", "sitting"), 3);
+        assert!(near_word("panneton", "paneton"));
+        assert!(!near_word("salle", "selle2"));
+        assert!(!near_word("arts", "art"));
     }
 
     #[test]

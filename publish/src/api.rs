@@ -1,6 +1,12 @@
-//! The JSON API: `/api/v1/events`, `/api/v1/events/{id}`, `/api/v1/sources`
-//! and `/healthz`, plus the helpers every handler uses (index calls on the
-//! blocking pool, JSON errors).
+//! The JSON API: `/api/v1/events`, `/api/v1/events/{id}`, `/api/v1/sources`,
+//! `/api/v1/categories`, `/api/v1/venues` and `/healthz`, plus the helpers
+//! every handler uses (index calls on the blocking pool, JSON errors).
+//!
+//! Categories and venues count the events that match the query (the
+//! parameters of `/api/v1/events`; `from` defaults to now, so by default
+//! they count upcoming events). Every configured category is listed, and
+//! every venue of the gazetteer, even with no event; venues that events
+//! name but the gazetteer does not follow them.
 
 use std::sync::Arc;
 
@@ -11,13 +17,14 @@ use axum::Json;
 use chrono::Utc;
 use chrono_tz::Tz;
 use index::{Index, IndexError};
-use model::Event;
+use model::{Event, Venue};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 use crate::cache::{self, CachePolicy};
 use crate::lang::localize;
 use crate::params::{self, ParamError, QueryDefaults};
-use crate::AppState;
+use crate::{AppState, PublishConfig};
 
 /// `{"error": message}` with `status`.
 pub fn json_error(status: StatusCode, message: impl Into<String>) -> Response {
@@ -145,6 +152,159 @@ pub async fn event(
                 Json(event).into_response()
             }
             Ok(None) => json_error(StatusCode::NOT_FOUND, format!("no event with id {id}")),
+            Err(response) => response,
+        }
+    };
+    cache::by_generation(
+        generation,
+        &headers,
+        uri.path(),
+        raw.as_deref(),
+        CachePolicy::Revalidate,
+        render,
+    )
+    .await
+}
+
+/// One item of `/api/v1/categories`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CategoryCount {
+    pub slug: String,
+    /// Language → name, for every configured language.
+    pub name: BTreeMap<String, String>,
+    /// Events that match the query.
+    pub events: usize,
+}
+
+/// One item of `/api/v1/venues`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct VenueCount {
+    #[serde(flatten)]
+    pub venue: Venue,
+    /// Events that match the query.
+    pub events: usize,
+}
+
+/// Every configured category, in configuration order, with its names and
+/// the count of matching events; then any category events carry that the
+/// configuration no longer has (named by its slug).
+pub fn category_counts(
+    config: &PublishConfig,
+    counts: &BTreeMap<String, usize>,
+) -> Vec<CategoryCount> {
+    let mut out: Vec<CategoryCount> = config
+        .categories
+        .iter()
+        .map(|c| {
+            let mut name = c.name.clone();
+            for l in &config.languages {
+                name.entry(l.clone())
+                    .or_insert_with(|| config.category_name(&c.slug, Some(l)));
+            }
+            CategoryCount {
+                slug: c.slug.clone(),
+                name,
+                events: counts.get(&c.slug).copied().unwrap_or(0),
+            }
+        })
+        .collect();
+    for (slug, n) in counts {
+        if !config.categories.iter().any(|c| &c.slug == slug) {
+            out.push(CategoryCount {
+                slug: slug.clone(),
+                name: config
+                    .languages
+                    .iter()
+                    .map(|l| (l.clone(), slug.clone()))
+                    .collect(),
+                events: *n,
+            });
+        }
+    }
+    out
+}
+
+/// The gazetteer in configuration order, each venue with its count (and
+/// what events know of it where the gazetteer is silent), then the venues
+/// events name that the gazetteer lacks, by name.
+pub fn venue_counts(config: &PublishConfig, seen: &[(Venue, usize)]) -> Vec<VenueCount> {
+    let mut out: Vec<VenueCount> = config
+        .venues
+        .iter()
+        .map(|v| {
+            let mut venue = v.clone();
+            let mut events = 0;
+            if let Some((s, n)) = seen.iter().find(|(s, _)| s.id == v.id) {
+                events = *n;
+                venue.address = venue.address.or_else(|| s.address.clone());
+                venue.city = venue.city.or_else(|| s.city.clone());
+                if venue.lat.is_none() || venue.lon.is_none() {
+                    venue.lat = s.lat;
+                    venue.lon = s.lon;
+                }
+            }
+            VenueCount { venue, events }
+        })
+        .collect();
+    for (v, n) in seen {
+        if !config.venues.iter().any(|c| c.id == v.id) {
+            out.push(VenueCount {
+                venue: v.clone(),
+                events: *n,
+            });
+        }
+    }
+    out
+}
+
+/// Facets of the query in `raw` (the API's parameters and defaults).
+async fn facets_of(state: &AppState, raw: Option<&str>) -> Result<index::Facets, Response> {
+    let defaults = QueryDefaults {
+        from: Utc::now(),
+        limit: 50,
+        languages: &state.config.languages,
+    };
+    let (query, _lang) =
+        params::parse_query_with(raw, aggregator_tz(state), &defaults).map_err(param_error)?;
+    run_index(&state.index, "facets", move |ix| ix.facets(&query)).await
+}
+
+/// `GET /api/v1/categories`.
+pub async fn categories(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let generation = generation(&state);
+    let render = async {
+        match facets_of(&state, raw.as_deref()).await {
+            Ok(facets) => Json(category_counts(&state.config, &facets.categories)).into_response(),
+            Err(response) => response,
+        }
+    };
+    cache::by_generation(
+        generation,
+        &headers,
+        uri.path(),
+        raw.as_deref(),
+        CachePolicy::Revalidate,
+        render,
+    )
+    .await
+}
+
+/// `GET /api/v1/venues`.
+pub async fn venues(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let generation = generation(&state);
+    let render = async {
+        match facets_of(&state, raw.as_deref()).await {
+            Ok(facets) => Json(venue_counts(&state.config, &facets.venues)).into_response(),
             Err(response) => response,
         }
     };

@@ -1,10 +1,12 @@
 //! The iCalendar feeds: `/feeds/events.ics` (any search, subscribed to) and
-//! `/events/{id}.ics` (one event).
+//! `/events/{id}.ics` (one event, "add to my calendar"); `/events/{id}`
+//! without the suffix is the event's HTML page (see [`crate::pages`]).
 //!
 //! The feed takes the parameters of the API, with two other defaults: `from`
 //! is **now minus 30 days**, so that subscribed calendars keep the recent
 //! past instead of seeing events vanish as soon as they end, and `limit` is
-//! 1000 (the largest page).
+//! 1000 (the largest page). `lang` gives titles, descriptions and category
+//! names in that language.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
@@ -23,13 +25,42 @@ pub const FEED_PAST_DAYS: i64 = 30;
 /// How often subscribers are asked to refresh.
 pub const FEED_REFRESH_MINUTES: u32 = 60;
 
-pub(crate) fn calendar_meta(state: &AppState) -> CalendarMeta {
+/// The feed's color (RFC 7986 `COLOR` takes a CSS3 color name): the
+/// portal's accent, as near as a name gets.
+pub const FEED_COLOR: &str = "crimson";
+
+/// What the calendar says about itself, in `lang` (else the default
+/// language): name, description, color, category names.
+pub(crate) fn calendar_meta(state: &AppState, lang: Option<&str>) -> CalendarMeta {
+    let config = &state.config;
+    let page_lang = crate::layout::page_lang(config, lang);
+    let description = format!(
+        "{} {}",
+        crate::layout::t(
+            page_lang,
+            "Les événements culturels de",
+            "Cultural events from"
+        ),
+        config.name
+    );
     CalendarMeta {
-        name: state.config.name.clone(),
-        description: None,
-        base_url: state.config.base_url.trim_end_matches('/').to_string(),
-        timezone: state.config.timezone.clone(),
+        name: config.name.clone(),
+        description: Some(description),
+        base_url: config.base_url.trim_end_matches('/').to_string(),
+        timezone: config.timezone.clone(),
         refresh_minutes: FEED_REFRESH_MINUTES,
+        color: Some(FEED_COLOR.to_string()),
+        image: None,
+        category_names: config
+            .categories
+            .iter()
+            .map(|c| {
+                (
+                    c.slug.clone(),
+                    config.category_name(&c.slug, Some(page_lang)),
+                )
+            })
+            .collect(),
     }
 }
 
@@ -76,7 +107,8 @@ pub async fn events_ics(
             Ok(page) => page,
             Err(response) => return response,
         };
-        let body = write_calendar(&page.events, &calendar_meta(&state), lang.as_deref(), now);
+        let meta = calendar_meta(&state, lang.as_deref());
+        let body = write_calendar(&page.events, &meta, lang.as_deref(), now);
         calendar_response(body, "events.ics")
     };
     cache::by_generation(
@@ -90,7 +122,8 @@ pub async fn events_ics(
     .await
 }
 
-/// `GET /events/{file}`: `{id}.ics` is one event as a calendar.
+/// `GET /events/{file}`: `{id}.ics` is one event as a calendar (404 in
+/// JSON when unknown); a bare `{id}` is the event's page (404 in HTML).
 pub async fn event_file(
     State(state): State<AppState>,
     Path(file): Path<String>,
@@ -99,7 +132,7 @@ pub async fn event_file(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let Some(id) = file.strip_suffix(".ics").map(str::to_string) else {
-        return json_error(StatusCode::NOT_FOUND, format!("no page at {}", uri.path()));
+        return crate::pages::event_page(state, file, headers, uri, raw).await;
     };
     let generation = generation(&state);
     let render = async {
@@ -112,7 +145,7 @@ pub async fn event_file(
             Ok(Some(event)) => {
                 let body = write_calendar(
                     std::slice::from_ref(&event),
-                    &calendar_meta(&state),
+                    &calendar_meta(&state, lang.as_deref()),
                     lang.as_deref(),
                     Utc::now(),
                 );

@@ -10,6 +10,8 @@
 //! * [`api`] answers the JSON API and `/healthz`;
 //! * [`feeds`] serves the iCalendar feeds that [`ics`] writes;
 //! * [`metrics`] keeps the counters of `/metrics`;
+//! * [`openapi`] documents the JSON API (`/api/v1/openapi.json`);
+//! * [`rss`] writes `/feeds/events.rss`, [`pages`] the event pages;
 //! * [`lang`] shows events in the language asked for;
 //! * [`routes`] puts them together in the router.
 
@@ -21,6 +23,7 @@ pub mod ics;
 pub mod lang;
 pub mod layout;
 pub mod metrics;
+pub mod openapi;
 pub mod pages;
 pub mod params;
 pub mod portal;

@@ -109,6 +109,7 @@ mod tests {
             error_class: None,
             events,
             next_run: None,
+            unmapped_categories: Default::default(),
         }
     }
 

@@ -16,6 +16,7 @@ pub(crate) fn event(id: &str, start: &str) -> Event {
         series_id: None,
         title: format!("Événement {id}"),
         description: None,
+        description_html: None,
         start: at(start),
         end: None,
         all_day: false,

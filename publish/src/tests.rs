@@ -15,7 +15,7 @@ use model::{
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::{router, AppState, PublishConfig};
+use crate::{router, AppState, CategoryInfo, PublishConfig};
 
 fn sid(s: &str) -> SourceId {
     SourceId::new(s).unwrap()
@@ -38,6 +38,7 @@ fn occ(source: &str, uid: &str, title: &str, start: DateTime<FixedOffset>) -> Oc
             series_id: None,
             title: title.to_string(),
             description: Some(format!("À propos de {title}")),
+            description_html: None,
             start,
             end: Some(start + Duration::hours(2)),
             all_day: false,
@@ -127,12 +128,44 @@ fn fill(index: &Index) -> Vec<Occurrence> {
             description: Some("About concert 1".into()),
         },
     );
+    {
+        // The first event has everything a page shows.
+        let e = &mut occurrences[0].event;
+        e.image = Some("https://mda.example.org/img/concert1.jpg".into());
+        e.url = Some("https://mda.example.org/concert-1".into());
+        e.organizer = Some("Maison des arts".into());
+        e.price = Some("25 $".into());
+        e.description = Some("À propos du concert 1.\n\nDeuxième paragraphe <b>".into());
+        e.description_html = Some("<p>À propos du <em>concert</em> 1.</p>".into());
+        e.categories = vec!["musique".into(), "theatre".into()];
+        e.sources[0].url = Some("https://mda.example.org/concert-1".into());
+        if let Some(v) = e.venue.as_mut() {
+            v.address = Some("1395, boulevard de la Concorde Ouest, Laval, QC H7N 5W1".into());
+        }
+    }
+    // The second one is cancelled, and a venue the gazetteer lacks.
+    occurrences[1].event.status = Status::Cancelled;
+    occurrences[1].event.venue = Some(Venue {
+        id: "parc".into(),
+        name: "Parc des Prairies".into(),
+        address: None,
+        city: Some("Laval".into()),
+        lat: None,
+        lon: None,
+    });
     let past = (Utc::now() - Duration::days(10)).fixed_offset();
     occurrences.push(occ("mda", "past", "Récital passé", past));
     index
         .record_success(run("mda", occurrences.clone()))
         .unwrap();
     occurrences
+}
+
+fn names(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 struct Server {
@@ -158,8 +191,34 @@ async fn serve() -> Server {
             base_url: "https://agenda.example.org".into(),
             timezone: "America/Toronto".into(),
             languages: vec!["fr".into(), "en".into()],
-            categories: Vec::new(),
-            venues: Vec::new(),
+            categories: vec![
+                CategoryInfo {
+                    slug: "musique".into(),
+                    name: names(&[("fr", "Musique"), ("en", "Music")]),
+                },
+                CategoryInfo {
+                    slug: "theatre".into(),
+                    name: names(&[("fr", "Théâtre")]),
+                },
+            ],
+            venues: vec![
+                Venue {
+                    id: "salle-x".into(),
+                    name: "Salle X".into(),
+                    address: None,
+                    city: None,
+                    lat: None,
+                    lon: None,
+                },
+                Venue {
+                    id: "mda".into(),
+                    name: "Maison des arts de Laval".into(),
+                    address: Some("1395, boulevard de la Concorde Ouest, Laval, QC H7N 5W1".into()),
+                    city: None,
+                    lat: None,
+                    lon: None,
+                },
+            ],
         }),
         next_runs: Arc::new(RwLock::new(next)),
     };
@@ -588,4 +647,380 @@ fn drop_all_tables(db: &Path) {
         conn.execute_batch(&format!("DROP TABLE IF EXISTS \"{table}\";"))
             .unwrap();
     }
+}
+
+/// Wait for the HTTP date to be such that the ETag window does not roll
+/// between two requests? Not needed: 304s are asked right after the 200.
+async fn etag_roundtrip(addr: SocketAddr, path: &str) {
+    let r = get(addr, path).await;
+    assert_eq!(r.status, 200, "{path}: {}", r.text());
+    let etag = r
+        .header("etag")
+        .unwrap_or_else(|| panic!("{path}: no ETag"));
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"), "{path}");
+    let again = request(addr, "GET", path, &[("If-None-Match", etag)]).await;
+    assert_eq!(again.status, 304, "{path}");
+    assert!(again.body.is_empty());
+}
+
+#[tokio::test]
+async fn categories_and_venues_count_matching_events() {
+    let s = serve().await;
+    let r = get(s.addr, "/api/v1/categories").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    // Upcoming by default: the past recital is not counted.
+    assert_eq!(
+        r.json(),
+        serde_json::json!([
+            {"slug": "musique", "name": {"fr": "Musique", "en": "Music"}, "events": 5},
+            {"slug": "theatre", "name": {"fr": "Théâtre", "en": "Théâtre"}, "events": 1}
+        ])
+    );
+    let r = get(s.addr, "/api/v1/categories?from=2030-03-01&to=2031-01-01").await;
+    let counts: Vec<(String, u64)> = r
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["slug"].as_str().unwrap().into(),
+                c["events"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        [("musique".to_string(), 3), ("theatre".to_string(), 0)]
+    );
+    let r = get(s.addr, "/api/v1/categories?from=2000-01-01").await;
+    assert_eq!(r.json()[0]["events"], 6, "the past recital too");
+
+    let r = get(s.addr, "/api/v1/venues").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.json(),
+        serde_json::json!([
+            {"id": "salle-x", "name": "Salle X", "address": null, "city": null,
+             "lat": null, "lon": null, "events": 0},
+            {"id": "mda", "name": "Maison des arts de Laval",
+             "address": "1395, boulevard de la Concorde Ouest, Laval, QC H7N 5W1",
+             "city": "Laval", "lat": 45.56, "lon": -73.71, "events": 4},
+            {"id": "parc", "name": "Parc des Prairies", "address": null, "city": "Laval",
+             "lat": null, "lon": null, "events": 1}
+        ])
+    );
+    let r = get(s.addr, "/api/v1/venues?category=theatre").await;
+    let counts: Vec<u64> = r
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["events"].as_u64().unwrap())
+        .collect();
+    assert_eq!(counts, [0, 1]);
+
+    for path in ["/api/v1/categories", "/api/v1/venues"] {
+        etag_roundtrip(s.addr, path).await;
+        etag_roundtrip(s.addr, &format!("{path}?from=2030-01-01&lang=en")).await;
+        for (query, param) in [
+            ("limit=0", "limit"),
+            ("from=hier", "from"),
+            ("lang=de", "lang"),
+        ] {
+            let r = get(s.addr, &format!("{path}?{query}")).await;
+            assert_eq!(r.status, 400, "{path}?{query}");
+            assert_eq!(r.json()["parameter"], param);
+        }
+    }
+}
+
+#[tokio::test]
+async fn rss_feed_has_one_item_per_event_with_the_event_module() {
+    let s = serve().await;
+    let r = get(s.addr, "/feeds/events.rss").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/rss+xml; charset=utf-8")
+    );
+    assert_eq!(r.header("cache-control"), Some("public, max-age=300"));
+    let xml = r.text();
+    assert!(xml.contains("xmlns:ev=\"http://purl.org/rss/1.0/modules/event/\""));
+    // From now on: the five concerts, not the past recital.
+    assert_eq!(xml.matches("<item>").count(), 5, "{xml}");
+    assert!(!xml.contains("Récital passé"));
+    let first = &s.occurrences[0].event;
+    assert!(xml.contains(&format!(
+        "<link>https://agenda.example.org/events/{}</link>",
+        first.id
+    )));
+    assert!(xml.contains(&format!("<guid isPermaLink=\"false\">{}</guid>", first.id)));
+    assert!(xml.contains("<ev:startdate>2030-01-10T20:00:00-05:00</ev:startdate>"));
+    assert!(xml.contains("<category>Musique</category>"));
+    assert!(xml.contains("<language>fr</language>"));
+    assert!(xml.contains("ANNULÉ — "), "the cancelled one says so");
+
+    let xml = get(s.addr, "/feeds/events.rss?lang=en&limit=1")
+        .await
+        .text();
+    assert_eq!(xml.matches("<item>").count(), 1);
+    assert!(xml.contains("<title>Concert number 1</title>"));
+    assert!(xml.contains("<category>Music</category>"));
+    assert!(
+        xml.contains("<category>Théâtre</category>"),
+        "no English name: the default"
+    );
+    assert!(xml.contains("<language>en</language>"));
+    assert!(xml.contains(
+        "<atom:link href=\"https://agenda.example.org/feeds/events.rss?lang=en&amp;limit=1\""
+    ));
+    let xml = get(s.addr, "/feeds/events.rss?from=2020-01-01")
+        .await
+        .text();
+    assert_eq!(xml.matches("<item>").count(), 6);
+
+    etag_roundtrip(s.addr, "/feeds/events.rss").await;
+    let r = get(s.addr, "/feeds/events.rss?near=45").await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["parameter"], "near");
+}
+
+fn jsonld(html: &str) -> Value {
+    let start = html
+        .find("<script type=\"application/ld+json\">")
+        .expect("a JSON-LD script")
+        + "<script type=\"application/ld+json\">".len();
+    let end = start + html[start..].find("</script>").unwrap();
+    serde_json::from_str(&html[start..end]).unwrap()
+}
+
+#[tokio::test]
+async fn event_page_shows_the_event_and_its_json_ld() {
+    let s = serve().await;
+    let first = &s.occurrences[0].event;
+    let path = format!("/events/{}", first.id);
+    let r = get(s.addr, &path).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
+    let html = r.text();
+    for want in [
+        "<html lang=\"fr\">",
+        "<h1>Concert numéro 1</h1>",
+        "jeudi 10 janvier 2030, 20 h à 22 h",
+        "<time datetime=\"2030-01-10T20:00:00-05:00\">",
+        "https://www.openstreetmap.org/?mlat=45.56&amp;mlon=-73.71#map=17/45.56/-73.71",
+        "1395, boulevard de la Concorde Ouest, Laval, QC H7N 5W1",
+        "<p>À propos du <em>concert</em> 1.</p>",
+        "<img class=\"event-image\" src=\"https://mda.example.org/img/concert1.jpg\"",
+        ">Musique</a>",
+        ">Théâtre</a>",
+        &format!("href=\"/events/{}.ics?lang=fr\"", first.id),
+        "https://calendar.google.com/calendar/render?action=TEMPLATE&amp;text=Concert+num%C3%A9ro+1",
+        "https://outlook.live.com/calendar/0/deeplink/compose?",
+        "<a href=\"https://mda.example.org/concert-1\" rel=\"noopener\">Maison des arts</a>",
+        "Ajouter à mon agenda",
+    ] {
+        assert!(html.contains(want), "missing {want} in\n{html}");
+    }
+    let ld = jsonld(&html);
+    assert_eq!(ld["@context"], "https://schema.org");
+    assert_eq!(ld["@type"], "Event");
+    assert_eq!(ld["name"], "Concert numéro 1");
+    assert_eq!(ld["startDate"], "2030-01-10T20:00:00-05:00");
+    assert_eq!(ld["endDate"], "2030-01-10T22:00:00-05:00");
+    assert_eq!(ld["eventStatus"], "https://schema.org/EventScheduled");
+    assert_eq!(
+        ld["eventAttendanceMode"],
+        "https://schema.org/OfflineEventAttendanceMode"
+    );
+    assert_eq!(ld["location"]["@type"], "Place");
+    assert_eq!(ld["location"]["name"], "Maison des arts");
+    assert_eq!(
+        ld["location"]["address"],
+        serde_json::json!({"@type": "PostalAddress",
+            "streetAddress": "1395, boulevard de la Concorde Ouest", "addressLocality": "Laval",
+            "addressRegion": "QC", "postalCode": "H7N 5W1", "addressCountry": "CA"})
+    );
+    assert_eq!(
+        ld["location"]["geo"],
+        serde_json::json!({"@type": "GeoCoordinates", "latitude": 45.56, "longitude": -73.71})
+    );
+    assert_eq!(
+        ld["image"],
+        serde_json::json!(["https://mda.example.org/img/concert1.jpg"])
+    );
+    assert_eq!(ld["url"], "https://mda.example.org/concert-1");
+    assert_eq!(ld["inLanguage"], "fr");
+    assert_eq!(
+        ld["organizer"],
+        serde_json::json!({"@type": "Organization", "name": "Maison des arts"})
+    );
+    assert_eq!(ld["offers"]["price"], "25.00");
+    assert_eq!(ld["offers"]["priceCurrency"], "CAD");
+
+    // In English: the translation, the plain description (the HTML one is
+    // French), English words.
+    let html = get(s.addr, &format!("{path}?lang=en")).await.text();
+    for want in [
+        "<html lang=\"en\">",
+        "<h1>Concert number 1</h1>",
+        "Thursday, January 10, 2030, 8:00 PM – 10:00 PM",
+        "<p>About concert 1</p>",
+        ">Music</a>",
+        "Add to my calendar",
+    ] {
+        assert!(html.contains(want), "missing {want} in\n{html}");
+    }
+    assert!(!html.contains("<em>concert</em>"));
+    assert_eq!(jsonld(&html)["inLanguage"], "en");
+
+    // Cancelled: the banner and the status.
+    let second = &s.occurrences[1].event;
+    let html = get(s.addr, &format!("/events/{}", second.id)).await.text();
+    assert!(html.contains("<strong>Annulé</strong>"), "{html}");
+    let ld = jsonld(&html);
+    assert_eq!(ld["eventStatus"], "https://schema.org/EventCancelled");
+    assert_eq!(
+        ld["location"]["address"],
+        serde_json::json!({"@type": "PostalAddress", "addressLocality": "Laval"})
+    );
+
+    etag_roundtrip(s.addr, &path).await;
+    let r = get(s.addr, "/events/nope").await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
+    assert!(r.text().contains("Événement introuvable"));
+    let r = get(s.addr, "/events/nope?lang=en").await;
+    assert!(r.text().contains("Event not found"));
+    let r = get(s.addr, &format!("{path}?lang=de")).await;
+    assert_eq!(r.status, 400);
+}
+
+/// Every `"/api/v1..."` path given to `.route(` in the crate's sources.
+fn api_routes_in_sources() -> std::collections::BTreeSet<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut found = std::collections::BTreeSet::new();
+    let mut stack = vec![dir];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            if p.extension().is_none_or(|e| e != "rs") || p.ends_with("tests.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).unwrap();
+            for (i, _) in text.match_indices(".route(") {
+                let rest = text[i + ".route(".len()..].trim_start();
+                if let Some(lit) = rest.strip_prefix('"') {
+                    let path = &lit[..lit.find('"').unwrap()];
+                    if path.starts_with("/api/v1") {
+                        found.insert(path.to_string());
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn openapi_document_is_kept_true() {
+    let s = serve().await;
+    let r = get(s.addr, "/api/v1/openapi.json").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    let doc = r.json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    etag_roundtrip(s.addr, "/api/v1/openapi.json").await;
+
+    // (a) The routes and the document's paths are the same.
+    let documented: std::collections::BTreeSet<String> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .filter(|p| p.starts_with("/api/v1"))
+        .cloned()
+        .collect();
+    let routed = api_routes_in_sources();
+    assert!(routed.len() >= 6, "{routed:?}");
+    assert_eq!(documented, routed);
+    let first = s.occurrences[0].event.id.clone();
+    let concrete = |p: &str| p.replace("{id}", &first);
+    for path in doc["paths"].as_object().unwrap().keys() {
+        let r = get(s.addr, &concrete(path)).await;
+        assert_eq!(r.status, 200, "{path} answers: {}", r.text());
+    }
+    // Every documented query parameter is one the parser knows, and back.
+    let params: Vec<&str> = doc["components"]["parameters"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut known = crate::openapi::QUERY_PARAMETERS.to_vec();
+    known.sort_unstable();
+    assert_eq!(params, known);
+
+    // (b) Real answers validate against the schemas.
+    let check = |path: &str, status: u16, body: &Value| {
+        let schema = crate::openapi::response_schema(&doc, path, status)
+            .unwrap_or_else(|| panic!("{path} {status} is not documented"));
+        if let Err(errors) = crate::openapi::validate(&doc, schema, body) {
+            panic!("{path} {status}: {errors:#?}\n{body:#}");
+        }
+    };
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "/api/v1/events",
+            "/api/v1/events?from=2000-01-01&limit=1000".into(),
+        ),
+        (
+            "/api/v1/events",
+            "/api/v1/events?from=2030-01-01&limit=2&lang=en".into(),
+        ),
+        ("/api/v1/events/{id}", format!("/api/v1/events/{first}")),
+        (
+            "/api/v1/events/{id}",
+            format!("/api/v1/events/{first}?lang=en"),
+        ),
+        ("/api/v1/events/{id}", "/api/v1/events/nope".into()),
+        ("/api/v1/sources", "/api/v1/sources".into()),
+        (
+            "/api/v1/categories",
+            "/api/v1/categories?from=2000-01-01".into(),
+        ),
+        ("/api/v1/venues", "/api/v1/venues?from=2000-01-01".into()),
+        ("/api/v1/openapi.json", "/api/v1/openapi.json".into()),
+        ("/healthz", "/healthz".into()),
+        ("/api/v1/events", "/api/v1/events?limit=5000".into()),
+        (
+            "/api/v1/events/{id}",
+            format!("/api/v1/events/{first}?lang=xx"),
+        ),
+        ("/api/v1/categories", "/api/v1/categories?bbox=1,2".into()),
+        ("/api/v1/venues", "/api/v1/venues?to=never".into()),
+    ];
+    let mut statuses = std::collections::BTreeSet::new();
+    for (documented_path, url) in cases {
+        let r = get(s.addr, &url).await;
+        statuses.insert(r.status);
+        check(documented_path, r.status, &r.json());
+    }
+    assert_eq!(statuses.into_iter().collect::<Vec<_>>(), [200, 400, 404]);
+    // The events answer does carry a venue, a translation and sources, so
+    // their schemas were exercised.
+    let all = get(s.addr, "/api/v1/events?from=2000-01-01").await.json();
+    let e = all["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == first.as_str())
+        .unwrap();
+    assert!(e["venue"].is_object() && e["sources"][0].is_object());
+    assert!(e["translations"]["en"].is_object());
 }

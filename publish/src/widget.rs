@@ -1,10 +1,232 @@
-//! Routes of `widget` (being written).
+//! The embeddable widget: `GET /widget.js` (the custom element
+//! `<babillard-events>`, plain JavaScript embedded in the binary, no build
+//! step) and `GET /embed` (a standalone page holding one widget, for sites
+//! whose CMS strips scripts: they embed it in an `<iframe>`).
+//!
+//! The widget reads `{src}/api/v1/events` with the API's parameters, or,
+//! once the static export has rewritten its [`STATIC_FLAG_LINE`] to
+//! `true`, reads `{src}/api/v1/events.json` once and filters on the client.
 
+use std::sync::OnceLock;
+
+use axum::extract::{RawQuery, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use axum::Router;
+use chrono::Utc;
 
+use crate::api::aggregator_tz;
+use crate::cache::{self, CachePolicy};
+use crate::layout::{esc, page_lang, t};
+use crate::params::{self, QueryDefaults};
 use crate::AppState;
+
+/// The widget's source, served as is.
+pub const WIDGET_JS: &str = include_str!("../assets/widget.js");
+
+/// The one line the static export rewrites to `... = true;`.
+pub const STATIC_FLAG_LINE: &str = "const BABILLARD_STATIC = false;";
+
+/// How long browsers may keep `/widget.js`.
+const WIDGET_CACHE: &str = "public, max-age=3600";
 
 /// The routes this module serves, merged into the router.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/widget.js", get(widget_js))
+        .route("/embed", get(embed))
+}
+
+fn widget_etag() -> &'static str {
+    static ETAG_VALUE: OnceLock<String> = OnceLock::new();
+    ETAG_VALUE.get_or_init(|| cache::body_etag(WIDGET_JS.as_bytes()))
+}
+
+/// `GET /widget.js`: ETag from the bytes, cached for an hour.
+pub async fn widget_js(headers: HeaderMap) -> Response {
+    let etag = widget_etag();
+    let mut response = if cache::if_none_match(&headers, etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        (
+            [(
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/javascript; charset=utf-8"),
+            )],
+            WIDGET_JS,
+        )
+            .into_response()
+    };
+    let h = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(etag) {
+        h.insert(ETAG, v);
+    }
+    h.insert(CACHE_CONTROL, HeaderValue::from_static(WIDGET_CACHE));
+    response
+}
+
+/// The widget attributes an `/embed` query maps to: the API's parameters
+/// (`radius_km` becomes `radius-km`) plus `view`. Values are checked by
+/// [`params::parse_query_with`] first.
+pub fn widget_attributes(raw_query: Option<&str>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let raw = raw_query.unwrap_or("");
+    for (key, value) in url::form_urlencoded::parse(raw.as_bytes()) {
+        let value = value.trim();
+        if value.is_empty() {
+            continue;
+        }
+        let name = match key.as_ref() {
+            "radius_km" => "radius-km",
+            k @ ("q" | "category" | "venue" | "source" | "near" | "limit" | "lang" | "view"
+            | "from" | "to" | "bbox") => k,
+            _ => continue,
+        };
+        // Repeatable ones become comma lists, as the API also accepts.
+        if let Some(slot) = out.iter_mut().find(|(k, _)| k == name) {
+            if matches!(name, "category" | "venue" | "source") {
+                slot.1 = format!("{},{value}", slot.1);
+            } else if name == "q" {
+                slot.1 = format!("{} {value}", slot.1);
+            } else {
+                slot.1 = value.to_string();
+            }
+        } else {
+            out.push((name.to_string(), value.to_string()));
+        }
+    }
+    out
+}
+
+/// The `view` parameter: `list` (default) or `month`.
+pub fn parse_view(raw_query: Option<&str>) -> Result<&'static str, params::ParamError> {
+    let raw = raw_query.unwrap_or("");
+    let last = url::form_urlencoded::parse(raw.as_bytes())
+        .filter(|(k, v)| k == "view" && !v.trim().is_empty())
+        .map(|(_, v)| v.trim().to_string())
+        .last();
+    match last.as_deref() {
+        None | Some("list") => Ok("list"),
+        Some("month") => Ok("month"),
+        Some(other) => Err(params::ParamError {
+            parameter: "view".into(),
+            message: format!("unknown view {other:?}: use list or month"),
+        }),
+    }
+}
+
+/// `GET /embed`: one widget on a page of its own, same parameters as the API
+/// plus `view`. Links open in the top window; the page may be framed.
+pub async fn embed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let defaults = QueryDefaults {
+        from: Utc::now(),
+        limit: 50,
+        languages: &state.config.languages,
+    };
+    let checked = params::parse_query_with(raw.as_deref(), aggregator_tz(&state), &defaults)
+        .and_then(|(_, lang)| parse_view(raw.as_deref()).map(|_| lang));
+    let lang = match checked {
+        Ok(lang) => lang,
+        Err(e) => {
+            let lang = page_lang(&state.config, None).to_string();
+            return crate::portal::bad_request(&state.config, &lang, &e);
+        }
+    };
+    let lang = page_lang(&state.config, lang.as_deref()).to_string();
+    let mut attrs = widget_attributes(raw.as_deref());
+    if !attrs.iter().any(|(k, _)| k == "lang") {
+        attrs.push(("lang".into(), lang.clone()));
+    }
+    let attrs: String = attrs
+        .iter()
+        .map(|(k, v)| format!(" {}=\"{}\"", k, esc(v)))
+        .collect();
+    let body = format!(
+        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+<title>{name}</title>\n<base target=\"_top\">\n{icon}\n\
+<style>html,body{{margin:0;padding:0;background:#fff}}</style>\n\
+<script src=\"../widget.js\" async></script>\n</head>\n<body>\n\
+<babillard-events{attrs}></babillard-events>\n\
+<noscript><p><a href=\"../?lang={lang}\">{all}</a></p></noscript>\n</body>\n</html>\n",
+        lang = esc(&lang),
+        name = esc(&state.config.name),
+        attrs = attrs,
+        all = t(&lang, "Voir l’agenda", "See the calendar"),
+        icon = crate::portal::NO_FAVICON,
+    );
+    cache::by_body(
+        &headers,
+        CachePolicy::Public,
+        StatusCode::OK,
+        "text/html; charset=utf-8",
+        body.into_bytes(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_static_flag_line_is_there_exactly_once() {
+        assert_eq!(WIDGET_JS.matches(STATIC_FLAG_LINE).count(), 1);
+        assert_eq!(WIDGET_JS.matches("BABILLARD_STATIC =").count(), 1);
+    }
+
+    #[test]
+    fn the_widget_names_every_contract_attribute() {
+        for a in [
+            "\"src\"",
+            "\"q\"",
+            "\"category\"",
+            "\"venue\"",
+            "\"source\"",
+            "\"near\"",
+            "\"radius-km\"",
+            "\"limit\"",
+            "\"lang\"",
+            "\"view\"",
+            "--babillard-accent",
+            "--babillard-font",
+            "--babillard-bg",
+            "--babillard-fg",
+            "attachShadow",
+            "customElements.define(\"babillard-events\"",
+        ] {
+            assert!(WIDGET_JS.contains(a), "{a}");
+        }
+        // No cookie, no other origin named in the code.
+        assert!(!WIDGET_JS.contains("document.cookie"));
+        assert!(!WIDGET_JS.contains("http://") && !WIDGET_JS.contains("https://"));
+    }
+
+    #[test]
+    fn embed_queries_map_onto_widget_attributes() {
+        let a = widget_attributes(Some(
+            "category=musique&category=theatre&radius_km=5&near=45.5,-73.7&view=month&cursor=x&q=a&q=b&limit=",
+        ));
+        assert_eq!(
+            a,
+            vec![
+                ("category".to_string(), "musique,theatre".to_string()),
+                ("radius-km".to_string(), "5".to_string()),
+                ("near".to_string(), "45.5,-73.7".to_string()),
+                ("view".to_string(), "month".to_string()),
+                ("q".to_string(), "a b".to_string()),
+            ]
+        );
+        assert_eq!(parse_view(None), Ok("list"));
+        assert_eq!(parse_view(Some("view=month")), Ok("month"));
+        assert_eq!(
+            parse_view(Some("view=grid")).map_err(|e| e.parameter),
+            Err("view".to_string())
+        );
+    }
 }

@@ -161,3 +161,61 @@ fn the_repository_config_checks_clean() {
     let (code, out, err) = babillard(root, &["check"]);
     assert_eq!(code, 0, "{out}{err}");
 }
+
+#[test]
+fn run_serves_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(
+        root.join("tests/fixtures/ics/apple_calendar_export.ics"),
+        dir.path().join("apple.ics"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("sources.toml"),
+        "[[source]]\nid = \"apple\"\nurl = \"apple.ics\"\n",
+    )
+    .unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_babillard"))
+        .current_dir(dir.path())
+        .args(["run", "--addr", &format!("127.0.0.1:{port}")])
+        .env("RUST_LOG", "error")
+        .spawn()
+        .unwrap();
+    // Wait for the first ingest pass to be visible through HTTP.
+    let mut ok = false;
+    for _ in 0..100 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            use std::io::{Read, Write};
+            let _ = s.write_all(b"GET /api/v1/sources HTTP/1.0\r\nHost: x\r\n\r\n");
+            let mut body = String::new();
+            let _ = s.read_to_string(&mut body);
+            if body.contains("\"status\":\"ok\"") {
+                ok = true;
+                break;
+            }
+        }
+    }
+    assert!(ok, "run ingests and serves");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut waited = 0;
+    let code = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        waited += 1;
+        assert!(waited < 100, "run did not stop within 10 s of SIGTERM");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert!(code.success(), "{code:?}");
+    assert!(dir.path().join("data/babillard.sqlite").exists());
+}

@@ -5,7 +5,9 @@
 
 mod api;
 mod cli;
+mod export;
 mod harness;
 mod ics_golden;
 mod kinds;
 mod pipeline;
+mod scheduler;

@@ -6,10 +6,18 @@
 //! escaped, no BOM, a VTIMEZONE for each zone the timed events use (see
 //! [`vtimezone`]), all-day events with an exclusive `DTEND;VALUE=DATE` that
 //! is never zero-length, and the RFC 7986 calendar properties (`NAME`,
-//! `REFRESH-INTERVAL`, `IMAGE`) beside their `X-WR-` ancestors.
+//! `DESCRIPTION`, `REFRESH-INTERVAL`, `COLOR`, `IMAGE`) beside the `X-WR-`
+//! and `X-PUBLISHED-TTL` ones Google Calendar and Outlook read.
+//!
+//! Each event carries what calendar apps show: `SEQUENCE` and
+//! `LAST-MODIFIED` (so that subscribers update it), `STATUS` (`CANCELLED`
+//! for a cancelled event), `LOCATION` with the address, `GEO`, `URL`,
+//! `CATEGORIES` as names in the requested language, and its image as
+//! `IMAGE` plus an `ATTACH` when the file extension gives its type.
 //!
 //! Its output is checked against real parsers (ical.js, the one Thunderbird
-//! uses, and Python's icalendar) by `ics_feed_is_accepted_by_real_parsers`.
+//! uses, Python's icalendar and the strict `ical` package) by
+//! `ics_feed_is_accepted_by_real_parsers`.
 
 mod vtimezone;
 
@@ -37,6 +45,13 @@ pub struct CalendarMeta {
     /// How often subscribers should refresh (`REFRESH-INTERVAL`,
     /// `X-PUBLISHED-TTL`).
     pub refresh_minutes: u32,
+    /// `COLOR`: a CSS3 color name (RFC 7986), e.g. `crimson`.
+    pub color: Option<String>,
+    /// `IMAGE;VALUE=URI;DISPLAY=BADGE` of the calendar.
+    pub image: Option<String>,
+    /// Category slug → the name written in `CATEGORIES` (in the requested
+    /// language); a slug missing here is written as it is.
+    pub category_names: BTreeMap<String, String>,
 }
 
 /// The longest physical line, in octets, CRLF excluded.
@@ -70,6 +85,14 @@ pub fn write_calendar(
     let refresh = duration(cal.refresh_minutes.max(1));
     lines.push(format!("REFRESH-INTERVAL;VALUE=DURATION:{refresh}"));
     lines.push(format!("X-PUBLISHED-TTL:{refresh}"));
+    if let Some(color) = cal.color.as_deref().and_then(css_color_name) {
+        lines.push(format!("COLOR:{color}"));
+    }
+    if let Some(image) = cal.image.as_deref().map(clean_value) {
+        if !image.is_empty() {
+            lines.push(format!("IMAGE;VALUE=URI;DISPLAY=BADGE:{image}"));
+        }
+    }
 
     // One VTIMEZONE per zone of a timed event, over the years its events use.
     let mut zones: BTreeMap<String, (Tz, i32, i32)> = BTreeMap::new();
@@ -159,10 +182,7 @@ fn vevent(lines: &mut Vec<String>, event: &Event, cal: &CalendarMeta, host: &str
         lines.push(format!("DESCRIPTION:{}", escape_text(&d)));
     }
     if let Some(venue) = &event.venue {
-        let location = match venue.address.as_deref().filter(|a| !a.trim().is_empty()) {
-            Some(address) if address != venue.name => format!("{}, {address}", venue.name),
-            _ => venue.name.clone(),
-        };
+        let location = location_text(venue);
         if !location.trim().is_empty() {
             lines.push(format!("LOCATION:{}", escape_text(&location)));
         }
@@ -178,7 +198,11 @@ fn vevent(lines: &mut Vec<String>, event: &Event, cal: &CalendarMeta, host: &str
     };
     lines.push(format!("URL:{}", clean_value(&url)));
     if !event.categories.is_empty() {
-        let joined: Vec<String> = event.categories.iter().map(|c| escape_text(c)).collect();
+        let joined: Vec<String> = event
+            .categories
+            .iter()
+            .map(|c| escape_text(cal.category_names.get(c).unwrap_or(c)))
+            .collect();
         lines.push(format!("CATEGORIES:{}", joined.join(",")));
     }
     let status = match event.status {
@@ -195,14 +219,36 @@ fn vevent(lines: &mut Vec<String>, event: &Event, cal: &CalendarMeta, host: &str
     if let Some(image) = event.image.as_deref().filter(|i| !i.trim().is_empty()) {
         let image = clean_value(image);
         lines.push(format!("IMAGE;VALUE=URI;DISPLAY=BADGE:{image}"));
-        match image_type(&image) {
-            Some(t) => lines.push(format!("ATTACH;FMTTYPE={t}:{image}")),
-            None => lines.push(format!("ATTACH:{image}")),
+        if let Some(t) = image_type(&image) {
+            lines.push(format!("ATTACH;FMTTYPE={t}:{image}"));
         }
     }
     lines.push("CLASS:PUBLIC".to_string());
     lines.push("TRANSP:OPAQUE".to_string());
     lines.push("END:VEVENT".to_string());
+}
+
+/// A venue as one line: its name, its address, and its city when the
+/// address does not already say it.
+pub(crate) fn location_text(venue: &model::Venue) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    let name = venue.name.trim();
+    if !name.is_empty() {
+        parts.push(name);
+    }
+    let address = venue.address.as_deref().map(str::trim).unwrap_or("");
+    if !address.is_empty() && address != name {
+        parts.push(address);
+    }
+    if let Some(city) = venue.city.as_deref().map(str::trim) {
+        let known = parts
+            .iter()
+            .any(|p| p.to_lowercase().contains(&city.to_lowercase()));
+        if !city.is_empty() && !known {
+            parts.push(city);
+        }
+    }
+    parts.join(", ")
 }
 
 /// The zone written as a TZID: none for UTC and its aliases (written as
@@ -268,6 +314,37 @@ fn organizer_mailto(organizer: &str) -> Option<String> {
         });
     ok.then(|| format!("mailto:{address}"))
 }
+
+/// `name` when it is a CSS3 color keyword (RFC 7986 `COLOR` takes only
+/// those), lowercased.
+fn css_color_name(name: &str) -> Option<String> {
+    let name = name.trim().to_ascii_lowercase();
+    CSS3_COLORS
+        .split_whitespace()
+        .any(|c| c == name)
+        .then_some(name)
+}
+
+/// The CSS3 color keywords, separated by spaces.
+const CSS3_COLORS: &str =
+    "aliceblue antiquewhite aqua aquamarine azure beige bisque black blanchedalmond blue \
+     blueviolet brown burlywood cadetblue chartreuse chocolate coral cornflowerblue cornsilk \
+     crimson cyan darkblue darkcyan darkgoldenrod darkgray darkgreen darkgrey darkkhaki \
+     darkmagenta darkolivegreen darkorange darkorchid darkred darksalmon darkseagreen \
+     darkslateblue darkslategray darkslategrey darkturquoise darkviolet deeppink deepskyblue \
+     dimgray dimgrey dodgerblue firebrick floralwhite forestgreen fuchsia gainsboro \
+     ghostwhite gold goldenrod gray green greenyellow grey honeydew hotpink indianred indigo \
+     ivory khaki lavender lavenderblush lawngreen lemonchiffon lightblue lightcoral lightcyan \
+     lightgoldenrodyellow lightgray lightgreen lightgrey lightpink lightsalmon lightseagreen \
+     lightskyblue lightslategray lightslategrey lightsteelblue lightyellow lime limegreen \
+     linen magenta maroon mediumaquamarine mediumblue mediumorchid mediumpurple \
+     mediumseagreen mediumslateblue mediumspringgreen mediumturquoise mediumvioletred \
+     midnightblue mintcream mistyrose moccasin navajowhite navy oldlace olive olivedrab \
+     orange orangered orchid palegoldenrod palegreen paleturquoise palevioletred papayawhip \
+     peachpuff peru pink plum powderblue purple rebeccapurple red rosybrown royalblue \
+     saddlebrown salmon sandybrown seagreen seashell sienna silver skyblue slateblue \
+     slategray slategrey snow springgreen steelblue tan teal thistle tomato turquoise violet \
+     wheat white whitesmoke yellow yellowgreen";
 
 fn image_type(url: &str) -> Option<&'static str> {
     let path = url

@@ -17,6 +17,12 @@ fn meta() -> CalendarMeta {
         base_url: "https://agenda.example.org".into(),
         timezone: "America/Toronto".into(),
         refresh_minutes: 60,
+        color: Some("Crimson".into()),
+        image: Some("https://agenda.example.org/logo.png".into()),
+        category_names: [("theatre", "Théâtre"), ("musique", "Musique")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
     }
 }
 
@@ -121,6 +127,10 @@ fn events_carry_what_calendar_apps_show() {
         "X-WR-TIMEZONE:America/Toronto",
         "REFRESH-INTERVAL;VALUE=DURATION:PT1H",
         "X-PUBLISHED-TTL:PT1H",
+        "DESCRIPTION:Tous les événements\\; toutes les salles",
+        "X-WR-CALDESC:Tous les événements\\; toutes les salles",
+        "COLOR:crimson",
+        "IMAGE;VALUE=URI;DISPLAY=BADGE:https://agenda.example.org/logo.png",
         "UID:belles-soeurs@agenda.example.org",
         "DTSTAMP:20261120T150000Z",
         "DTSTART;TZID=America/Toronto:20261205T200000",
@@ -131,8 +141,8 @@ fn events_carry_what_calendar_apps_show() {
         "GEO:45.5605;-73.713",
         "URL:https://mda.example.org/belles-soeurs",
         "URL:https://agenda.example.org/events/nuit-blanche",
-        "CATEGORIES:theatre",
-        "CATEGORIES:musique,danse\\, contemporaine,théâtre\\;rue",
+        "CATEGORIES:Théâtre",
+        "CATEGORIES:Musique,danse\\, contemporaine,théâtre\\;rue",
         "STATUS:CONFIRMED",
         "STATUS:CANCELLED",
         "STATUS:TENTATIVE",
@@ -169,6 +179,46 @@ fn events_carry_what_calendar_apps_show() {
         .iter()
         .any(|l| l.starts_with("DTSTART;TZID=America/Toronto:20260701T193000")));
     assert!(!fete.iter().any(|l| l.starts_with("DTEND")));
+}
+
+#[test]
+fn attach_only_with_a_known_type_and_color_only_a_css_name() {
+    let mut a = event("a", "2026-12-05T20:00:00-05:00");
+    a.image = Some("https://img.example.org/affiche?id=3".into());
+    let mut b = event("b", "2026-12-05T20:00:00-05:00");
+    b.image = Some("https://img.example.org/affiche.PNG?w=300".into());
+    let mut cal = meta();
+    cal.color = Some("#8a1c3c".into());
+    cal.image = None;
+    cal.description = None;
+    let text = write_calendar(&[a, b], &cal, None, now());
+    let lines = unfold(&text);
+    let attach: Vec<&String> = lines.iter().filter(|l| l.starts_with("ATTACH")).collect();
+    assert_eq!(
+        attach,
+        ["ATTACH;FMTTYPE=image/png:https://img.example.org/affiche.PNG?w=300"]
+    );
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("IMAGE")).count(),
+        2,
+        "each event's image, none for the calendar"
+    );
+    assert!(!lines.iter().any(|l| l.starts_with("COLOR")));
+    assert!(!lines.iter().any(|l| l.starts_with("DESCRIPTION")));
+    // The address's city is not repeated; a city it lacks is added.
+    let mut venue = model::Venue {
+        id: "v".into(),
+        name: "Salle".into(),
+        address: Some("1 rue X, Laval".into()),
+        city: Some("Laval".into()),
+        lat: None,
+        lon: None,
+    };
+    assert_eq!(location_text(&venue), "Salle, 1 rue X, Laval");
+    venue.address = Some("1 rue X".into());
+    assert_eq!(location_text(&venue), "Salle, 1 rue X, Laval");
+    venue.address = None;
+    assert_eq!(location_text(&venue), "Salle, Laval");
 }
 
 #[test]
@@ -252,6 +302,7 @@ fn run_validator(program: &str, args: &[&Path], env: &[(&str, &Path)]) -> Value 
 
 /// What both parsers must read back, computed from the Events themselves.
 fn expected(events: &[Event]) -> Value {
+    let names = meta().category_names;
     let utc = |at: DateTime<chrono::FixedOffset>| {
         at.with_timezone(&Utc)
             .format("%Y-%m-%dT%H:%M:%SZ")
@@ -282,7 +333,11 @@ fn expected(events: &[Event]) -> Value {
                 "uid": format!("{}@agenda.example.org", e.id),
                 "summary": e.title,
                 "description": description,
-                "categories": e.categories,
+                "categories": e
+                    .categories
+                    .iter()
+                    .map(|c| names.get(c).unwrap_or(c).clone())
+                    .collect::<Vec<String>>(),
                 "start": start,
                 "end": end,
                 "allDay": e.all_day,
@@ -322,4 +377,35 @@ fn ics_feed_is_accepted_by_real_parsers() {
         &[("PYTHONPATH", &pyclients)],
     );
     assert_eq!(py, want, "python icalendar read back something else");
+    let strict = run_validator(
+        "python3",
+        &[&clients.join("validate_ics_strict.py"), &file],
+        &[("PYTHONPATH", &pyclients)],
+    );
+    assert_eq!(
+        without_escaped_comma_categories(strict),
+        without_escaped_comma_categories(want),
+        "the strict ical package read back something else"
+    );
+}
+
+/// The `ical` package splits CATEGORIES on every comma, escaped or not
+/// (`danse\, contemporaine` becomes two values), against RFC 5545 §3.3.11;
+/// the other parsers and the writer are right. Categories of events with a
+/// comma in one of them are left out of the comparison.
+fn without_escaped_comma_categories(mut events: Value) -> Value {
+    if let Some(list) = events.as_array_mut() {
+        for e in list {
+            let comma = e["categories"].as_array().is_some_and(|c| {
+                c.iter().any(|x| {
+                    x.as_str()
+                        .is_some_and(|s| s.contains(',') || s.ends_with('\\'))
+                })
+            });
+            if comma {
+                e["categories"] = Value::Null;
+            }
+        }
+    }
+    events
 }

@@ -1,0 +1,563 @@
+//! The OpenAPI 3.1 document of the JSON API, served at
+//! `/api/v1/openapi.json`, and a small validator for the subset of JSON
+//! Schema it uses (`$ref`, `type` with type arrays for null, `properties`,
+//! `required`, `additionalProperties`, `items`, `enum`, `format:
+//! date-time`).
+//!
+//! The document is kept true by tests: every `/api/v1` route of the router
+//! is in it and every path in it is a route, and real answers of each route
+//! validate against its schemas (see `openapi_document_is_kept_true` in
+//! the crate's tests). Objects are closed (`additionalProperties: false`),
+//! so a field added to an answer without being documented fails them.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde_json::{json, Value};
+
+use crate::cache::{self, CachePolicy};
+use crate::AppState;
+
+/// `GET /api/v1/openapi.json`.
+pub async fn openapi_json(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let doc = document(&state.config.base_url, &state.config.languages);
+    cache::by_body(
+        &headers,
+        CachePolicy::Revalidate,
+        StatusCode::OK,
+        "application/json",
+        doc.to_string().into_bytes(),
+    )
+}
+
+/// The query parameters of `/api/v1/events` (and of the feeds, the embed
+/// page, categories and venues), in the document's order.
+pub const QUERY_PARAMETERS: [&str; 12] = [
+    "q",
+    "from",
+    "to",
+    "category",
+    "venue",
+    "source",
+    "near",
+    "radius_km",
+    "bbox",
+    "lang",
+    "limit",
+    "cursor",
+];
+
+fn nullable(t: &str) -> Value {
+    json!({ "type": [t, "null"] })
+}
+
+fn nullable_format(t: &str, format: &str) -> Value {
+    json!({ "type": [t, "null"], "format": format })
+}
+
+fn reference(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn json_response(description: &str, schema: Value) -> Value {
+    json!({
+        "description": description,
+        "content": { "application/json": { "schema": schema } }
+    })
+}
+
+fn bad_request() -> Value {
+    json_response(
+        "A parameter cannot be understood; `parameter` names it.",
+        reference("ParamError"),
+    )
+}
+
+fn not_modified() -> Value {
+    json!({ "description": "Unchanged since the ETag given in `If-None-Match`." })
+}
+
+fn query_parameters() -> Vec<Value> {
+    QUERY_PARAMETERS
+        .iter()
+        .map(|p| json!({ "$ref": format!("#/components/parameters/{p}") }))
+        .collect()
+}
+
+/// The whole document; `base_url` is the server's public address.
+pub fn document(base_url: &str, languages: &[String]) -> Value {
+    let langs: Vec<&str> = languages.iter().map(String::as_str).collect();
+    let string_param = |name: &str, description: &str| {
+        json!({"name": name, "in": "query", "required": false,
+               "description": description, "schema": {"type": "string"}})
+    };
+    let list_param = |name: &str, description: &str| {
+        json!({"name": name, "in": "query", "required": false,
+               "description": description, "explode": true, "style": "form",
+               "schema": {"type": "array", "items": {"type": "string"}}})
+    };
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "babillard",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Cultural events gathered from many sources into one bilingual calendar. \
+    Every GET answers an ETag and honours If-None-Match with 304; CORS is open to every origin. \
+    The same query parameters work for /api/v1/events, /feeds/events.ics, /feeds/events.rss and /embed.",
+            "license": { "name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later" }
+        },
+        "servers": [ { "url": base_url.trim_end_matches('/') } ],
+        "paths": {
+            "/api/v1/events": {
+                "get": {
+                    "operationId": "listEvents",
+                    "summary": "Events that overlap [from, to), in start order, one item per occurrence.",
+                    "parameters": query_parameters(),
+                    "responses": {
+                        "200": json_response("One page of events.", reference("EventsPage")),
+                        "304": not_modified(),
+                        "400": bad_request()
+                    }
+                }
+            },
+            "/api/v1/events/{id}": {
+                "get": {
+                    "operationId": "getEvent",
+                    "summary": "One event.",
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+                        {"$ref": "#/components/parameters/lang"}
+                    ],
+                    "responses": {
+                        "200": json_response("The event.", reference("Event")),
+                        "304": not_modified(),
+                        "400": bad_request(),
+                        "404": json_response("No event has this id.", reference("Error"))
+                    }
+                }
+            },
+            "/api/v1/sources": {
+                "get": {
+                    "operationId": "listSources",
+                    "summary": "The health of every source.",
+                    "responses": {
+                        "200": json_response("Every source.", json!({"type": "array", "items": reference("Source")})),
+                        "304": not_modified()
+                    }
+                }
+            },
+            "/api/v1/categories": {
+                "get": {
+                    "operationId": "listCategories",
+                    "summary": "Every configured category with its names and the number of events matching the query (upcoming events by default).",
+                    "parameters": query_parameters(),
+                    "responses": {
+                        "200": json_response("Every category.", json!({"type": "array", "items": reference("Category")})),
+                        "304": not_modified(),
+                        "400": bad_request()
+                    }
+                }
+            },
+            "/api/v1/venues": {
+                "get": {
+                    "operationId": "listVenues",
+                    "summary": "The configured venues and the venues events name, with the number of events matching the query (upcoming events by default).",
+                    "parameters": query_parameters(),
+                    "responses": {
+                        "200": json_response("Every venue.", json!({"type": "array", "items": reference("VenueCount")})),
+                        "304": not_modified(),
+                        "400": bad_request()
+                    }
+                }
+            },
+            "/api/v1/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document.",
+                    "responses": {
+                        "200": json_response("The OpenAPI document.", json!({"type": "object"})),
+                        "304": not_modified()
+                    }
+                }
+            },
+            "/healthz": {
+                "get": {
+                    "operationId": "health",
+                    "summary": "Whether the database and the search index answer.",
+                    "responses": {
+                        "200": json_response("Healthy.", reference("Health")),
+                        "304": not_modified(),
+                        "503": json_response("Not healthy.", reference("Health"))
+                    }
+                }
+            }
+        },
+        "components": {
+            "parameters": {
+                "q": string_param("q", "Full-text search, French and English, accents ignored."),
+                "from": string_param("from", "RFC 3339 date or date-time (inclusive); a date is local midnight in the aggregator's zone. Defaults to now."),
+                "to": string_param("to", "RFC 3339 date or date-time (exclusive); after `from`."),
+                "category": list_param("category", "Category slug; repeatable or comma-separated (any of)."),
+                "venue": list_param("venue", "Venue id; repeatable or comma-separated (any of)."),
+                "source": list_param("source", "Source id; repeatable or comma-separated (any of)."),
+                "near": string_param("near", "`lat,lon`: events within `radius_km` of this point."),
+                "radius_km": {"name": "radius_km", "in": "query", "required": false,
+                              "description": "Distance for `near`, in km (default 10).",
+                              "schema": {"type": "number"}},
+                "bbox": string_param("bbox", "`minlon,minlat,maxlon,maxlat`."),
+                "lang": {"name": "lang", "in": "query", "required": false,
+                         "description": "Language of titles and descriptions (translations where known, else the original).",
+                         "schema": {"type": "string", "enum": langs}},
+                "limit": {"name": "limit", "in": "query", "required": false,
+                          "description": "Events per page, 1 to 1000 (default 50).",
+                          "schema": {"type": "integer"}},
+                "cursor": string_param("cursor", "The `next_cursor` of the previous page.")
+            },
+            "schemas": {
+                "EventsPage": {
+                    "type": "object",
+                    "required": ["events", "next_cursor", "total"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "events": {"type": "array", "items": reference("Event")},
+                        "next_cursor": nullable("string"),
+                        "total": {"type": "integer", "description": "Every match across all pages."}
+                    }
+                },
+                "Event": {
+                    "type": "object",
+                    "required": ["id", "series_id", "title", "description", "start", "end",
+                                 "all_day", "timezone", "status", "url", "image", "categories",
+                                 "language", "translations", "venue", "sources", "updated_at"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "id": {"type": "string", "description": "Stable id of this occurrence."},
+                        "series_id": nullable("string"),
+                        "title": {"type": "string"},
+                        "description": {"type": ["string", "null"], "description": "Plain text."},
+                        "description_html": {"type": ["string", "null"], "description": "Sanitized HTML, when the source's description had markup."},
+                        "start": {"type": "string", "format": "date-time", "description": "With the offset of the event's own zone."},
+                        "end": {"type": ["string", "null"], "format": "date-time", "description": "Exclusive; null when no source gives one."},
+                        "all_day": {"type": "boolean"},
+                        "timezone": {"type": "string", "description": "IANA zone name."},
+                        "status": {"type": "string", "enum": ["scheduled", "cancelled", "postponed"]},
+                        "url": nullable("string"),
+                        "image": nullable("string"),
+                        "categories": {"type": "array", "items": {"type": "string"}},
+                        "language": nullable("string"),
+                        "translations": {"type": "object", "additionalProperties": reference("Translation")},
+                        "venue": {"oneOf": [reference("Venue"), {"type": "null"}]},
+                        "sources": {"type": "array", "items": reference("SourceRef")},
+                        "updated_at": {"type": "string", "format": "date-time"},
+                        "sequence": {"type": "integer", "description": "Grows on every published change (iCalendar SEQUENCE)."},
+                        "organizer": nullable("string"),
+                        "price": nullable("string")
+                    }
+                },
+                "Translation": {
+                    "type": "object",
+                    "required": ["title", "description"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "title": {"type": "string"},
+                        "description": nullable("string")
+                    }
+                },
+                "Venue": {
+                    "type": "object",
+                    "required": ["id", "name", "address", "city", "lat", "lon"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "id": {"type": "string"},
+                        "name": {"type": "string"},
+                        "address": nullable("string"),
+                        "city": nullable("string"),
+                        "lat": nullable("number"),
+                        "lon": nullable("number")
+                    }
+                },
+                "VenueCount": {
+                    "type": "object",
+                    "required": ["id", "name", "address", "city", "lat", "lon", "events"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "id": {"type": "string"},
+                        "name": {"type": "string"},
+                        "address": nullable("string"),
+                        "city": nullable("string"),
+                        "lat": nullable("number"),
+                        "lon": nullable("number"),
+                        "events": {"type": "integer"}
+                    }
+                },
+                "SourceRef": {
+                    "type": "object",
+                    "required": ["source", "uid", "url"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "source": {"type": "string"},
+                        "uid": {"type": "string", "description": "The record's identity in that source."},
+                        "url": nullable("string")
+                    }
+                },
+                "Source": {
+                    "type": "object",
+                    "required": ["id", "name", "kind", "url", "status", "last_fetch_at",
+                                 "last_success_at", "last_error", "events", "next_run"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "id": {"type": "string"},
+                        "name": {"type": "string"},
+                        "kind": {"type": ["string", "null"], "enum": ["ics", "feed", "html", "wordpress", null]},
+                        "url": {"type": "string"},
+                        "status": {"type": "string", "enum": ["ok", "error", "never"]},
+                        "last_fetch_at": nullable_format("string", "date-time"),
+                        "last_success_at": nullable_format("string", "date-time"),
+                        "last_error": nullable("string"),
+                        "error_class": nullable("string"),
+                        "events": {"type": "integer"},
+                        "next_run": nullable_format("string", "date-time")
+                    }
+                },
+                "Category": {
+                    "type": "object",
+                    "required": ["slug", "name", "events"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "slug": {"type": "string"},
+                        "name": {"type": "object", "additionalProperties": {"type": "string"},
+                                 "description": "Language code → name."},
+                        "events": {"type": "integer"}
+                    }
+                },
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "additionalProperties": false,
+                    "properties": { "error": {"type": "string"} }
+                },
+                "ParamError": {
+                    "type": "object",
+                    "required": ["error", "parameter"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "error": {"type": "string"},
+                        "parameter": {"type": "string", "enum": QUERY_PARAMETERS}
+                    }
+                },
+                "Health": {
+                    "type": "object",
+                    "required": ["status"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "status": {"type": "string", "enum": ["ok", "error"]},
+                        "error": {"type": "string"}
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// The schema of the JSON answer of `GET path` with `status`, from the
+/// document (`path` as written in it, e.g. `/api/v1/events/{id}`).
+pub fn response_schema<'a>(doc: &'a Value, path: &str, status: u16) -> Option<&'a Value> {
+    doc.get("paths")?
+        .get(path)?
+        .get("get")?
+        .get("responses")?
+        .get(status.to_string())?
+        .get("content")?
+        .get("application/json")?
+        .get("schema")
+}
+
+/// Check `value` against `schema` (resolving `$ref`s in `doc`); every
+/// violation, each with its JSON path.
+pub fn validate(doc: &Value, schema: &Value, value: &Value) -> Result<(), Vec<String>> {
+    let mut errors = Vec::new();
+    check(doc, schema, value, "$", &mut errors, 0);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+fn type_matches(t: &str, value: &Value) -> bool {
+    match t {
+        "null" => value.is_null(),
+        "boolean" => value.is_boolean(),
+        "object" => value.is_object(),
+        "array" => value.is_array(),
+        "string" => value.is_string(),
+        "number" => value.is_number(),
+        "integer" => value.is_i64() || value.is_u64(),
+        _ => false,
+    }
+}
+
+fn check(
+    doc: &Value,
+    schema: &Value,
+    value: &Value,
+    at: &str,
+    errors: &mut Vec<String>,
+    depth: usize,
+) {
+    if depth > 64 {
+        errors.push(format!("{at}: schema nested too deep"));
+        return;
+    }
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let target = r
+            .strip_prefix("#/")
+            .map(|p| p.split('/').try_fold(doc, |v, k| v.get(k)));
+        match target.flatten() {
+            Some(s) => check(doc, s, value, at, errors, depth + 1),
+            None => errors.push(format!("{at}: unresolved $ref {r}")),
+        }
+        return;
+    }
+    if let Some(options) = schema.get("oneOf").and_then(Value::as_array) {
+        let matching = options
+            .iter()
+            .filter(|o| {
+                let mut e = Vec::new();
+                check(doc, o, value, at, &mut e, depth + 1);
+                e.is_empty()
+            })
+            .count();
+        if matching != 1 {
+            errors.push(format!(
+                "{at}: matches {matching} of the oneOf schemas, not exactly one"
+            ));
+        }
+    }
+    if let Some(t) = schema.get("type") {
+        let ok = match t {
+            Value::String(t) => type_matches(t, value),
+            Value::Array(ts) => ts
+                .iter()
+                .filter_map(Value::as_str)
+                .any(|t| type_matches(t, value)),
+            _ => false,
+        };
+        if !ok {
+            errors.push(format!("{at}: {value} is not of type {t}"));
+            return;
+        }
+    }
+    if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
+        if !allowed.contains(value) {
+            errors.push(format!("{at}: {value} is not one of {allowed:?}"));
+        }
+    }
+    if schema.get("format").and_then(Value::as_str) == Some("date-time") {
+        if let Some(s) = value.as_str() {
+            if chrono::DateTime::parse_from_rfc3339(s).is_err() {
+                errors.push(format!("{at}: {s:?} is not an RFC 3339 date-time"));
+            }
+        }
+    }
+    if let Some(items) = schema.get("items") {
+        if let Some(list) = value.as_array() {
+            for (i, item) in list.iter().enumerate() {
+                check(doc, items, item, &format!("{at}[{i}]"), errors, depth + 1);
+            }
+        }
+    }
+    if let Some(object) = value.as_object() {
+        let properties = schema.get("properties").and_then(Value::as_object);
+        if let Some(required) = schema.get("required").and_then(Value::as_array) {
+            for name in required.iter().filter_map(Value::as_str) {
+                if !object.contains_key(name) {
+                    errors.push(format!("{at}: required property {name:?} missing"));
+                }
+            }
+        }
+        for (key, v) in object {
+            let child = format!("{at}.{key}");
+            match properties.and_then(|p| p.get(key)) {
+                Some(s) => check(doc, s, v, &child, errors, depth + 1),
+                None => match schema.get("additionalProperties") {
+                    Some(Value::Bool(false)) => {
+                        errors.push(format!("{at}: property {key:?} is not documented"))
+                    }
+                    Some(s @ Value::Object(_)) => check(doc, s, v, &child, errors, depth + 1),
+                    _ => {}
+                },
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc() -> Value {
+        document("https://agenda.example.org/", &["fr".into(), "en".into()])
+    }
+
+    #[test]
+    fn every_ref_resolves_and_the_validator_catches_what_it_should() {
+        let doc = doc();
+        // Every $ref in the document resolves.
+        fn refs(v: &Value, out: &mut Vec<String>) {
+            match v {
+                Value::Object(m) => {
+                    if let Some(Value::String(r)) = m.get("$ref") {
+                        out.push(r.clone());
+                    }
+                    m.values().for_each(|x| refs(x, out));
+                }
+                Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+                _ => {}
+            }
+        }
+        let mut all = Vec::new();
+        refs(&doc, &mut all);
+        assert!(all.len() > 20);
+        for r in all {
+            let p = r.strip_prefix("#/").unwrap();
+            assert!(
+                p.split('/').try_fold(&doc, |v, k| v.get(k)).is_some(),
+                "{r}"
+            );
+        }
+        assert_eq!(doc["servers"][0]["url"], "https://agenda.example.org");
+        let venue = json!({"id": "v", "name": "V", "address": null, "city": "Laval",
+                           "lat": 45.5, "lon": null, "events": 3});
+        let schema = json!({"$ref": "#/components/schemas/VenueCount"});
+        assert_eq!(validate(&doc, &schema, &venue), Ok(()));
+        let mut bad = venue.clone();
+        bad["events"] = json!("3");
+        bad["extra"] = json!(1);
+        bad.as_object_mut().unwrap().remove("city");
+        let errors = validate(&doc, &schema, &bad).unwrap_err();
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(errors.iter().any(|e| e.contains("\"city\" missing")));
+        assert!(errors
+            .iter()
+            .any(|e| e.contains("\"extra\" is not documented")));
+        assert!(errors.iter().any(|e| e.starts_with("$.events")));
+        let source_schema = json!({"$ref": "#/components/schemas/Source"});
+        let source = json!({"id": "a", "name": "A", "kind": null, "url": "u", "status": "ok",
+            "last_fetch_at": "2026-11-01T00:00:00Z", "last_success_at": "yesterday",
+            "last_error": null, "events": 1, "next_run": null});
+        let errors = validate(&doc, &source_schema, &source).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].contains("not an RFC 3339"), "{errors:?}");
+        let mut source = source;
+        source["last_success_at"] = Value::Null;
+        source["status"] = json!("fine");
+        let errors = validate(&doc, &source_schema, &source).unwrap_err();
+        assert!(errors[0].starts_with("$.status"), "{errors:?}");
+        // oneOf with null.
+        let event_venue =
+            json!({"oneOf": [{"$ref": "#/components/schemas/Venue"}, {"type": "null"}]});
+        assert_eq!(validate(&doc, &event_venue, &Value::Null), Ok(()));
+        assert!(validate(&doc, &event_venue, &json!({"id": "x"})).is_err());
+    }
+}

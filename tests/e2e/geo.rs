@@ -1,0 +1,218 @@
+//! Geotagging end to end: a source naming a place the gazetteer does not
+//! know, a fake Nominatim on loopback, the real pipeline, store and router.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use babillard::config::Config;
+use babillard::pipeline::{Outcome, Pipeline};
+use index::Index;
+use serde_json::Value;
+
+use crate::harness::{fixture_now, get_json, test_policy, FixtureServer, Resource, TAXONOMY};
+
+/// A fake Nominatim: knows one place, fails on another, counts queries.
+#[derive(Default)]
+struct Nominatim {
+    calls: Mutex<HashMap<String, usize>>,
+}
+
+impl Nominatim {
+    fn calls(&self, needle: &str) -> usize {
+        self.calls
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(q, _)| q.contains(needle))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    fn total(&self) -> usize {
+        self.calls.lock().unwrap().values().sum()
+    }
+}
+
+async fn search(
+    State(fake): State<Arc<Nominatim>>,
+    Query(params): Query<HashMap<String, String>>,
+) -> (StatusCode, String) {
+    let q = params.get("q").cloned().unwrap_or_default();
+    *fake.calls.lock().unwrap().entry(q.clone()).or_default() += 1;
+    assert_eq!(params.get("format").map(String::as_str), Some("jsonv2"));
+    assert_eq!(params.get("countrycodes").map(String::as_str), Some("ca"));
+    if q.contains("Val-des-Arbres") {
+        (
+            StatusCode::OK,
+            r#"[{"lat":"45.6012","lon":"-73.7801","display_name":"Centre communautaire Val-des-Arbres, Laval",
+                "address":{"city":"Laval","state":"Québec","country_code":"ca"}}]"#
+                .to_string(),
+        )
+    } else if q.contains("Boum") {
+        (StatusCode::INTERNAL_SERVER_ERROR, "down".to_string())
+    } else {
+        (StatusCode::OK, "[]".to_string())
+    }
+}
+
+async fn start_nominatim() -> (Arc<Nominatim>, String) {
+    let fake = Arc::new(Nominatim::default());
+    let app = Router::new()
+        .route("/search", get(search))
+        .with_state(Arc::clone(&fake));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (fake, format!("http://{addr}"))
+}
+
+fn calendar(events: &[(&str, &str, &str)]) -> Vec<u8> {
+    let mut s = String::from(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//FR\r\nX-WR-TIMEZONE:America/Toronto\r\n",
+    );
+    for (uid, start, location) in events {
+        s.push_str(&format!(
+            "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261101T000000Z\r\nDTSTART;TZID=America/Toronto:{start}\r\nDURATION:PT2H\r\nSUMMARY:Soirée {uid}\r\nLOCATION:{location}\r\nEND:VEVENT\r\n"
+        ));
+    }
+    s.push_str("END:VCALENDAR\r\n");
+    s.into_bytes()
+}
+
+const VAL_DES_ARBRES: &str = "Centre communautaire Val-des-Arbres\\, 3485 boul. Sainte-Rose";
+
+async fn events(api: &str, query: &str) -> Vec<Value> {
+    let (status, body) = get_json(&format!("{api}/api/v1/events?{query}")).await;
+    assert_eq!(status, 200, "{body}");
+    body["events"].as_array().unwrap().clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_venues_are_geocoded_once_and_found_near_their_place() {
+    let (nominatim, geocoder_url) = start_nominatim().await;
+    let server = FixtureServer::start().await;
+    let ics = "text/calendar; charset=utf-8";
+    server.put(
+        "agenda.ics",
+        Resource::ok(
+            calendar(&[
+                ("a", "20261205T200000", VAL_DES_ARBRES),
+                ("b", "20261206T200000", "Nulle part connue"),
+            ]),
+            ics,
+        ),
+    );
+    server.put(
+        "boum.ics",
+        Resource::ok(calendar(&[("c", "20261207T200000", "Salle Boum")]), ics),
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sources.toml");
+    let text = format!(
+        "[aggregator]\nname = \"Geo\"\nbase_url = \"https://agenda.example.org\"\n\
+         timezone = \"America/Toronto\"\nlanguages = [\"fr\", \"en\"]\n\
+         allow_private_networks = true\ngeocoder = \"{geocoder_url}\"\n\n\
+         [[source]]\nid = \"agenda\"\nkind = \"ics\"\nurl = \"{}\"\n\n\
+         [[source]]\nid = \"boum\"\nkind = \"ics\"\nurl = \"{}\"\n\n{TAXONOMY}",
+        server.url("agenda.ics"),
+        server.url("boum.ics"),
+    );
+    std::fs::write(&path, &text).unwrap();
+    let config = Arc::new(Config::parse(&text, &path).unwrap_or_else(|e| panic!("{e}")));
+    let index = Arc::new(Index::open(&dir.path().join("data")).unwrap());
+    let infos: Vec<index::SourceInfo> = config
+        .sources
+        .iter()
+        .map(|s| index::SourceInfo {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            kind: s.kind.map(|k| k.as_str().to_string()),
+            url: s.url.clone(),
+        })
+        .collect();
+    index.sync_sources(&infos).unwrap();
+    let pipeline = Arc::new(
+        Pipeline::with_policy(Arc::clone(&config), Arc::clone(&index), test_policy())
+            .unwrap()
+            .at(fixture_now()),
+    );
+
+    let reports = pipeline.ingest(&[], |_| {}).await;
+    for r in &reports {
+        assert!(matches!(r.outcome, Outcome::Updated(_)), "{r}");
+    }
+    // The geocoder's failure is a warning of the run, not its failure.
+    let boum = reports.iter().find(|r| r.source == "boum").unwrap();
+    assert!(
+        boum.warnings.iter().any(|w| w.contains("geocoder")),
+        "{:?}",
+        boum.warnings
+    );
+    assert_eq!(nominatim.calls("Val-des-Arbres"), 1);
+    assert_eq!(nominatim.calls("Nulle part"), 1);
+
+    let state = publish::AppState {
+        index: Arc::clone(&index),
+        config: Arc::new(config.publish_config()),
+        next_runs: Default::default(),
+    };
+    let app = publish::router(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let api = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+
+    let range = "from=2026-09-01&to=2028-01-01&limit=1000";
+    let all = events(&api, range).await;
+    let a = all
+        .iter()
+        .find(|e| e["title"] == "Soirée a")
+        .unwrap_or_else(|| panic!("{all:?}"));
+    let venue = &a["venue"];
+    assert_eq!(venue["lat"].as_f64(), Some(45.6012), "{venue}");
+    assert_eq!(venue["lon"].as_f64(), Some(-73.7801), "{venue}");
+    assert_eq!(venue["city"], "Laval", "{venue}");
+    let b = all.iter().find(|e| e["title"] == "Soirée b").unwrap();
+    assert!(b["venue"]["lat"].is_null(), "{}", b["venue"]);
+    let c = all.iter().find(|e| e["title"] == "Soirée c").unwrap();
+    assert!(c["venue"]["lat"].is_null(), "{}", c["venue"]);
+
+    // Found near its place, not far from it.
+    let near = events(&api, &format!("{range}&near=45.60,-73.78&radius_km=2")).await;
+    let titles: Vec<&str> = near.iter().filter_map(|e| e["title"].as_str()).collect();
+    assert_eq!(titles, vec!["Soirée a"]);
+    let quebec = events(&api, &format!("{range}&near=46.81,-71.21&radius_km=20")).await;
+    assert!(quebec.is_empty(), "{quebec:?}");
+
+    // The source changes (a new event at the same place): normalized again,
+    // but the place comes from the cache, and so does "not found".
+    server.put(
+        "agenda.ics",
+        Resource::ok(
+            calendar(&[
+                ("a", "20261205T200000", VAL_DES_ARBRES),
+                ("b", "20261206T200000", "Nulle part connue"),
+                ("d", "20261212T200000", VAL_DES_ARBRES),
+            ]),
+            ics,
+        ),
+    );
+    let before = nominatim.total();
+    let r = pipeline.ingest(&["agenda".to_string()], |_| {}).await;
+    match &r[0].outcome {
+        Outcome::Updated(c) => assert_eq!(c.new, 1, "{c:?}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(nominatim.total(), before, "the cache answered");
+    let near = events(&api, &format!("{range}&near=45.60,-73.78&radius_km=2")).await;
+    let titles: Vec<&str> = near.iter().filter_map(|e| e["title"].as_str()).collect();
+    assert_eq!(titles, vec!["Soirée a", "Soirée d"]);
+}
