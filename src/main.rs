@@ -151,7 +151,10 @@ fn load(path: &Path) -> Result<Config, Failure> {
     Config::load(path).map_err(Failure::Config)
 }
 
-fn open_index(config: &Config, data: Option<&Path>) -> anyhow::Result<Arc<Index>> {
+/// Open the store. `sync` records the configured sources (commands that
+/// write); read-only commands leave that to the process that writes, so
+/// that they work while `babillard run` is running.
+fn open_index(config: &Config, data: Option<&Path>, sync: bool) -> anyhow::Result<Arc<Index>> {
     let dir = config.data_dir(data);
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
@@ -197,7 +200,11 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::SUCCESS);
     }
     let config = Arc::new(load(&cli.config)?);
-    let index = open_index(&config, cli.data.as_deref())?;
+    let writes = !matches!(
+        command,
+        Command::Search { .. } | Command::Sources { .. } | Command::Export { .. }
+    );
+    let index = open_index(&config, cli.data.as_deref(), writes)?;
     match command {
         Command::Check => Ok(ExitCode::SUCCESS),
         Command::Run { addr } => run(config, index, addr, true).await,

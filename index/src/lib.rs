@@ -260,7 +260,18 @@ impl Index {
                         "search index behind the store; rebuilding it"
                     );
                 }
-                index.reindex_locked(w)?;
+                match index.reindex_locked(w) {
+                    Ok(_) => {}
+                    // Another process (`babillard run`) holds the index's
+                    // writer and keeps it in step: read what it wrote.
+                    Err(IndexError::Search {
+                        source: tantivy::TantivyError::LockFailure(..),
+                        ..
+                    }) if !fresh => {
+                        tracing::debug!(path = %search_path, "search index locked by another process");
+                    }
+                    Err(e) => return Err(e),
+                }
             }
             index.generation.store(generation, AtomicOrdering::SeqCst);
         }
@@ -318,7 +329,7 @@ impl Index {
         let generation = store::generation(&w.conn).map_err(|e| self.store_err(e))?;
         let outcome = (|| -> Result<(), SearchFail> {
             for id in &changes.removed {
-                w.search.remove(id);
+                w.search.remove(id)?;
             }
             for event in &changes.upserted {
                 w.search.upsert(event)?;

@@ -260,10 +260,14 @@ impl Search {
         Search::new(TantivyIndex::create_in_ram(schema))
     }
 
+    /// The write side. The tantivy `IndexWriter` (and its lock on the
+    /// directory) is only taken at the first write, so that a process that
+    /// only reads (`babillard search`, `sources`, `export`) can open the
+    /// index while `babillard run` writes to it.
     pub(crate) fn writer(&self) -> tantivy::Result<SearchWriter> {
-        let writer = self.index.writer_with_num_threads(1, WRITER_HEAP)?;
         Ok(SearchWriter {
-            writer,
+            index: self.index.clone(),
+            writer: None,
             fields: self.fields,
         })
     }
@@ -601,13 +605,22 @@ impl From<tantivy::TantivyError> for SearchFail {
     }
 }
 
-/// The one IndexWriter, kept behind the index's write lock.
+/// The one IndexWriter, kept behind the index's write lock and taken at
+/// the first write.
 pub(crate) struct SearchWriter {
-    writer: IndexWriter<TantivyDocument>,
+    index: TantivyIndex,
+    writer: Option<IndexWriter<TantivyDocument>>,
     fields: Fields,
 }
 
 impl SearchWriter {
+    fn writer(&mut self) -> tantivy::Result<&mut IndexWriter<TantivyDocument>> {
+        match &mut self.writer {
+            Some(w) => Ok(w),
+            slot => Ok(slot.insert(self.index.writer_with_num_threads(1, WRITER_HEAP)?)),
+        }
+    }
+
     fn document(&self, event: &Event) -> Result<TantivyDocument, serde_json::Error> {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
@@ -663,30 +676,34 @@ impl SearchWriter {
         let doc = self
             .document(event)
             .map_err(|e| SearchFail::Corrupt(format!("cannot serialize event: {e}")))?;
-        self.writer
-            .delete_term(Term::from_field_text(self.fields.id, &event.id));
-        self.writer.add_document(doc)?;
+        let id = Term::from_field_text(self.fields.id, &event.id);
+        let writer = self.writer()?;
+        writer.delete_term(id);
+        writer.add_document(doc)?;
         Ok(())
     }
 
-    pub(crate) fn remove(&mut self, id: &str) {
-        self.writer
-            .delete_term(Term::from_field_text(self.fields.id, id));
+    pub(crate) fn remove(&mut self, id: &str) -> tantivy::Result<()> {
+        let id = Term::from_field_text(self.fields.id, id);
+        self.writer()?.delete_term(id);
+        Ok(())
     }
 
     pub(crate) fn delete_all(&mut self) -> tantivy::Result<()> {
-        self.writer.delete_all_documents()?;
+        self.writer()?.delete_all_documents()?;
         Ok(())
     }
 
     pub(crate) fn commit(&mut self) -> tantivy::Result<()> {
-        self.writer.commit()?;
+        self.writer()?.commit()?;
         Ok(())
     }
 
     /// Drop the uncommitted operations after a failure.
     pub(crate) fn rollback(&mut self) -> tantivy::Result<()> {
-        self.writer.rollback()?;
+        if let Some(w) = &mut self.writer {
+            w.rollback()?;
+        }
         Ok(())
     }
 }

@@ -202,6 +202,12 @@ fn run_serves_and_stops_cleanly_on_sigterm() {
         }
     }
     assert!(ok, "run ingests and serves");
+    // Read-only commands work while `run` holds the index.
+    let (code, out, err) = babillard(dir.path(), &["sources", "--json"]);
+    assert_eq!(code, 0, "sources while run is running: {err}");
+    assert!(out.contains("\"status\": \"ok\""), "{out}");
+    let (code, _, err) = babillard(dir.path(), &["search", "", "--from", "2026-01-01"]);
+    assert_eq!(code, 0, "search while run is running: {err}");
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
