@@ -170,9 +170,11 @@ fn open_index(config: &Config, data: Option<&Path>, sync: bool) -> anyhow::Resul
             url: s.url.clone(),
         })
         .collect();
-    index
-        .sync_sources(&infos)
-        .context("cannot record the configured sources")?;
+    if sync {
+        index
+            .sync_sources(&infos)
+            .context("cannot record the configured sources")?;
+    }
     Ok(Arc::new(index))
 }
 
