@@ -446,6 +446,7 @@ impl Pipeline {
         h.update(today.to_string());
         h.update(format!("{source:?}"));
         h.update(format!("{:?}", self.normalizer.settings()));
+        h.update(format!("{:?}", self.config.aggregator.geocoder));
         hex::encode(&h.finalize()[..8])
     }
 }

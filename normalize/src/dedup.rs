@@ -333,10 +333,7 @@ fn core_words(title: &str) -> Vec<Word> {
     let all = words(title);
     let mut start = 0;
     let mut end = all.len();
-    loop {
-        let Some(rest) = all.get(start..end) else {
-            break;
-        };
+    while let Some(rest) = all.get(start..end) {
         if let Some(n) = status_prefix(rest).filter(|n| *n < rest.len()) {
             start += n;
             continue;
@@ -864,11 +861,9 @@ fn expand_acronyms(tokens: &mut Vec<String>, other: &[String]) {
             return true;
         }
         let letters: Vec<char> = t.chars().collect();
-        let found = other.windows(n).find(|run| {
-            run.iter()
-                .zip(&letters)
-                .all(|(w, l)| w.chars().next() == Some(*l))
-        });
+        let found = other
+            .windows(n)
+            .find(|run| run.iter().zip(&letters).all(|(w, l)| w.starts_with(*l)));
         match found {
             Some(run) if !run.iter().any(|w| w == t) => {
                 added.extend(run.iter().cloned());

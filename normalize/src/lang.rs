@@ -506,6 +506,101 @@ mod tests {
         assert_eq!(detect(t, &both()), Some("en"));
     }
 
+    /// The whole normalizer: precedence of the language sources, and the
+    /// other enrichments of a record (sanitized HTML, city).
+    #[test]
+    fn normalizer_precedence_and_enrichment() {
+        use crate::{Normalizer, Settings, SourceMeta};
+        use chrono::TimeZone;
+        use model::{RawEvent, SourceId, TimeValue};
+
+        let settings = Settings {
+            timezone: chrono_tz::America::Toronto,
+            horizon_days: 365,
+            languages: both(),
+            venues: vec![],
+            categories: vec![],
+        };
+        let n = Normalizer::new(settings);
+        let mut source = SourceMeta {
+            id: SourceId::new("src").expect("id"),
+            priority: 0,
+            lang: None,
+            categories: vec![],
+            venue: None,
+        };
+        let now = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 15, 12, 0, 0)
+            .single()
+            .expect("now");
+        let start = || TimeValue::Zoned {
+            local: chrono::NaiveDate::from_ymd_opt(2026, 12, 5)
+                .and_then(|d| d.and_hms_opt(20, 0, 0))
+                .expect("date"),
+            tzid: "America/Toronto".into(),
+        };
+        let language = |n: &Normalizer, s: &SourceMeta, r: RawEvent| {
+            n.normalize(s, &[r], now)
+                .occurrences
+                .first()
+                .and_then(|o| o.event.language.clone())
+        };
+        let story = RawEvent::new("s", "Story time for toddlers", start());
+        // Detected when nothing is declared.
+        assert_eq!(language(&n, &source, story.clone()).as_deref(), Some("en"));
+        // Names only: the aggregator's first language.
+        let names = RawEvent::new("n", "Fred Pellerin", start());
+        assert_eq!(language(&n, &source, names.clone()).as_deref(), Some("fr"));
+        // The source's declaration beats detection; the record's beats both.
+        source.lang = Some("fr-CA".into());
+        assert_eq!(language(&n, &source, story.clone()).as_deref(), Some("fr"));
+        let mut declared = story;
+        declared.language = Some("en".into());
+        assert_eq!(language(&n, &source, declared).as_deref(), Some("en"));
+        source.lang = Some("en".into());
+        assert_eq!(language(&n, &source, names).as_deref(), Some("en"));
+        source.lang = None;
+
+        // The description detects too, and keeps its markup when it had some.
+        let mut r = RawEvent::new("h", "Vernissage", start());
+        r.description = Some(
+            "<p>Venez rencontrer <b>les artistes</b>.</p><script>x()</script>\
+             <a href=\"https://ex.org\" onclick=\"y()\">Billets</a>"
+                .into(),
+        );
+        r.location = Some("Galerie Verticale, Laval".into());
+        let out = n.normalize(&source, &[r], now);
+        let e = &out.occurrences.first().expect("occurrence").event;
+        assert_eq!(e.language.as_deref(), Some("fr"));
+        assert_eq!(
+            e.description.as_deref(),
+            Some("Venez rencontrer les artistes.\n\nBillets")
+        );
+        assert_eq!(
+            e.description_html.as_deref(),
+            Some(
+                "<p>Venez rencontrer <b>les artistes</b>.</p>\
+                 <a href=\"https://ex.org\" rel=\"noopener nofollow\">Billets</a>"
+            )
+        );
+        assert_eq!(
+            e.venue.as_ref().and_then(|v| v.city.as_deref()),
+            Some("Laval")
+        );
+        // Plain text: no HTML copy.
+        let mut r = RawEvent::new("p", "Heure du conte", start());
+        r.description = Some("Pour les 3 à 5 ans & leurs parents".into());
+        r.geo = model::GeoPoint::new(45.70, -73.647);
+        r.location = Some("Sous le chapiteau".into());
+        let out = n.normalize(&source, &[r], now);
+        let e = &out.occurrences.first().expect("occurrence").event;
+        assert_eq!(e.description_html, None);
+        assert_eq!(
+            e.venue.as_ref().and_then(|v| v.city.as_deref()),
+            Some("Terrebonne")
+        );
+    }
+
     #[test]
     fn only_configured_languages_are_detected() {
         assert_eq!(detect("Story time for toddlers", &["fr".to_string()]), None);

@@ -4,13 +4,15 @@
 //! and synchronous, no network or disk I/O, no clock (the caller passes
 //! `now`). Steps, in order: time (TZID, Windows names, VTIMEZONE, floating,
 //! dates), recurrence (RRULE/RDATE/EXDATE, RECURRENCE-ID overrides within the
-//! horizon), text (HTML to plain text, whitespace), language, category, venue,
-//! identity.
+//! horizon), text (HTML to plain text and to sanitized HTML, whitespace),
+//! language (declared, else detected), category, venue (fuzzy gazetteer,
+//! city from the address, the place text or the coordinates), identity.
 //!
 //! Modules, in pipeline order: [`time`] (zones and instants, with the
 //! Windows table in [`windows_zones`]), [`recurrence`] (rule expansion),
 //! `series` (a record and its overrides to occurrences, ids), [`text`],
-//! [`category`], [`venue`].
+//! [`lang`], [`category`], [`venue`] (with the offline place list and
+//! reverse geocoder in [`places`]).
 //!
 //! Identity: a single record's occurrence has key `""`; an instance of a
 //! series has key `YYYY-MM-DD`, the original local start date (or

@@ -316,7 +316,12 @@ pub fn document(base_url: &str, languages: &[String]) -> Value {
                         "last_error": nullable("string"),
                         "error_class": nullable("string"),
                         "events": {"type": "integer"},
-                        "next_run": nullable_format("string", "date-time")
+                        "next_run": nullable_format("string", "date-time"),
+                        "unmapped_categories": {
+                            "type": "object",
+                            "additionalProperties": {"type": "integer"},
+                            "description": "Words the source gave as categories that map to no configured category, with how many of its records use each."
+                        }
                     }
                 },
                 "Category": {

@@ -329,7 +329,7 @@ pub fn render_event(
         ));
     }
     body.push_str(&calendar_links_html(&event, lang));
-    body.push_str(&sources_html(&event, lang, source_names));
+    body.push_str(&sources_html(&event, source_names));
     body.push_str("</article>\n");
 
     let switch = format!("/events/{}", enc(&event.id));
@@ -440,7 +440,7 @@ fn calendar_links_html(event: &Event, lang: &str) -> String {
     )
 }
 
-fn sources_html(event: &Event, lang: &str, names: &[(String, String)]) -> String {
+fn sources_html(event: &Event, names: &[(String, String)]) -> String {
     if event.sources.is_empty() {
         return String::new();
     }
@@ -466,7 +466,7 @@ fn sources_html(event: &Event, lang: &str, names: &[(String, String)]) -> String
         .collect();
     format!(
         "<div class=\"sources\"><h2>{}</h2>\n<ul>{}</ul></div>\n",
-        t(lang, "Source", "Source"),
+        if items.len() > 1 { "Sources" } else { "Source" },
         items.join("")
     )
 }

@@ -28,6 +28,7 @@ use crate::api::{aggregator_tz, generation, run_index};
 use crate::cache::{self, CachePolicy};
 use crate::lang::localize;
 use crate::layout::{self, esc, page_lang, t, Page};
+use crate::pages::{subscribe_links, SubscribeLinks};
 use crate::params::{self, ParamError, QueryDefaults, MAX_LIMIT};
 use crate::widget::{parse_view, widget_attributes};
 use crate::{AppState, PublishConfig};
@@ -297,44 +298,18 @@ fn prev_month(y: i32, m: u32) -> (i32, u32) {
     }
 }
 
-/// The subscribe links for a query string of filters.
-pub struct Subscribe {
-    pub webcal: String,
-    pub ics: String,
-    pub rss: String,
-    pub google: String,
-    pub outlook: String,
-}
-
 /// Subscribe links for the filters in `filters` (already encoded, may be
-/// empty) on `base_url`.
-pub fn subscribe(base_url: &str, name: &str, filters: &str) -> Subscribe {
+/// empty) on `base_url`: those of [`crate::pages::subscribe_links`], plus
+/// the RSS feed of the same search.
+pub fn subscribe(base_url: &str, name: &str, filters: &str) -> (SubscribeLinks, String) {
+    let links = subscribe_links(base_url, Some(filters)).named(name);
     let base = base_url.trim_end_matches('/');
-    let q = if filters.is_empty() {
-        String::new()
+    let rss = if filters.is_empty() {
+        format!("{base}/feeds/events.rss")
     } else {
-        format!("?{filters}")
+        format!("{base}/feeds/events.rss?{filters}")
     };
-    let ics = format!("{base}/feeds/events.ics{q}");
-    let webcal = match ics.split_once("://") {
-        Some((_, rest)) => format!("webcal://{rest}"),
-        None => ics.clone(),
-    };
-    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-    Subscribe {
-        google: format!(
-            "https://calendar.google.com/calendar/r?cid={}",
-            enc(&webcal)
-        ),
-        outlook: format!(
-            "https://outlook.live.com/calendar/0/addfromweb?url={}&name={}",
-            enc(&ics),
-            enc(name)
-        ),
-        rss: format!("{base}/feeds/events.rss{q}"),
-        webcal,
-        ics,
-    }
+    (links, rss)
 }
 
 // ---------------------------------------------------------------- the portal
@@ -837,7 +812,7 @@ fn month_table(
 
 fn subscribe_section(config: &PublishConfig, raw: Option<&str>, lang: &str) -> String {
     let filters = encode(&filters_only(raw));
-    let s = subscribe(&config.base_url, &config.name, &filters);
+    let (s, rss) = subscribe(&config.base_url, &config.name, &filters);
     format!(
         "<section aria-labelledby=\"subscribe\" class=\"subscribe\">\n<h2 id=\"subscribe\">{title}</h2>\n\
 <p class=\"muted\">{help}</p>\n<ul class=\"buttons\">\
@@ -856,9 +831,9 @@ fn subscribe_section(config: &PublishConfig, raw: Option<&str>, lang: &str) -> S
         apple = t(lang, "Apple Calendrier, Thunderbird (webcal)", "Apple Calendar, Thunderbird (webcal)"),
         google = esc(&s.google),
         outlook = esc(&s.outlook),
-        ics = esc(&s.ics),
+        ics = esc(&s.https),
         ics_l = t(lang, "Fichier iCalendar (.ics)", "iCalendar file (.ics)"),
-        rss = esc(&s.rss),
+        rss = esc(&rss),
     )
 }
 

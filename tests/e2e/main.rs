@@ -10,4 +10,5 @@ mod harness;
 mod ics_golden;
 mod kinds;
 mod pipeline;
+mod publish;
 mod scheduler;
