@@ -5,6 +5,7 @@
 
 mod api;
 mod cli;
+mod dedup;
 mod export;
 mod harness;
 mod ics_golden;
