@@ -7,6 +7,7 @@ mod api;
 mod cli;
 mod dedup;
 mod export;
+mod geo;
 mod harness;
 mod ics_golden;
 mod kinds;
