@@ -4,6 +4,7 @@
 //! apps use. Nothing reaches beyond loopback.
 
 mod api;
+mod browser;
 mod cli;
 mod dedup;
 mod export;
