@@ -62,9 +62,9 @@ fn rss(s: usize) -> String {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:ev=\"http://purl.org/rss/1.0/modules/event/\"><channel><title>Membre</title><link>https://member.example/</link><description>x</description>\n",
     );
     for (uid, title, start, venue) in shows(s) {
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<item><title>{title}</title><link>https://member.example/{uid}</link><guid isPermaLink=\"false\">{uid}</guid><description>Une soirée.</description><ev:startdate>{start}-05:00</ev:startdate><ev:location>{venue}</ev:location></item>\n"
+            "<item><title>{title}</title><link>https://member.example/{uid}</link><guid isPermaLink=\"false\">{uid}</guid><description>Une soirée.</description><ev:startdate>{start}-05:00</ev:startdate><ev:location>{venue}</ev:location></item>"
         );
     }
     out.push_str("</channel></rss>\n");
