@@ -1794,36 +1794,4 @@ mod tests {
             let _ = parse(&noise, None);
         }
     }
-
-    /// Throughput on a large synthetic calendar: run with
-    /// `cargo test -p ingest --release -- --ignored ics_throughput --nocapture`.
-    #[test]
-    #[ignore]
-    fn ics_throughput() {
-        let google = std::fs::read(fixture_dir().join("google_calendar_export.ics")).unwrap();
-        let mut doc =
-            b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nX-WR-TIMEZONE:America/Toronto\r\n".to_vec();
-        let body_start = google
-            .windows(12)
-            .position(|w| w == b"BEGIN:VEVENT")
-            .unwrap();
-        let body_end = google
-            .windows(13)
-            .rposition(|w| w == b"END:VCALENDAR")
-            .unwrap();
-        while doc.len() < 100 * 1024 * 1024 {
-            doc.extend_from_slice(&google[body_start..body_end]);
-        }
-        doc.extend_from_slice(b"END:VCALENDAR\r\n");
-        let started = std::time::Instant::now();
-        let parsed = parse(&doc, None).unwrap();
-        let secs = started.elapsed().as_secs_f64();
-        let mb = doc.len() as f64 / (1024.0 * 1024.0);
-        println!(
-            "{mb:.0} MB, {} events in {secs:.2} s: {:.0} MB/s",
-            parsed.events.len(),
-            mb / secs
-        );
-        assert!(parsed.warnings.is_empty());
-    }
 }
