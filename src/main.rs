@@ -247,6 +247,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
                 index,
                 config: Arc::new(config.publish_config()),
                 next_runs,
+                responses: Default::default(),
             };
             let report = publish::export::export(state, &out, base_url.as_deref())
                 .await
@@ -322,6 +323,7 @@ async fn run(
         index: Arc::clone(&index),
         config: Arc::new(config.publish_config()),
         next_runs: Arc::clone(&next_runs),
+        responses: Default::default(),
     };
     let app = publish::router(state);
     let listener = tokio::net::TcpListener::bind(addr)

@@ -119,6 +119,7 @@ pub async fn events(
         .into_response()
     };
     cache::by_generation(
+        &state.responses,
         generation,
         &headers,
         uri.path(),
@@ -156,6 +157,7 @@ pub async fn event(
         }
     };
     cache::by_generation(
+        &state.responses,
         generation,
         &headers,
         uri.path(),
@@ -284,6 +286,7 @@ pub async fn categories(
         }
     };
     cache::by_generation(
+        &state.responses,
         generation,
         &headers,
         uri.path(),
@@ -309,6 +312,7 @@ pub async fn venues(
         }
     };
     cache::by_generation(
+        &state.responses,
         generation,
         &headers,
         uri.path(),

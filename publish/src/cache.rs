@@ -9,7 +9,9 @@
 //! answers that do not follow the generation (sources, health, metrics) get
 //! an ETag from a hash of their body.
 
+use std::collections::HashMap;
 use std::future::Future;
+use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
 use axum::http::header::{CACHE_CONTROL, ETAG, IF_NONE_MATCH};
@@ -109,11 +111,81 @@ fn decorate(response: &mut Response, etag: &str, policy: CachePolicy) {
     headers.insert(CACHE_CONTROL, policy.header());
 }
 
+/// Rendered answers kept by their ETag, so that many clients asking for the
+/// same unchanged feed cost one rendering. The ETag already names the index
+/// generation, the route and the normalized query: an entry can never be
+/// served for other data. One per router (in [`crate::AppState`]).
+#[derive(Clone, Default)]
+pub struct ResponseCache {
+    entries: Arc<Mutex<HashMap<String, Cached>>>,
+}
+
+#[derive(Clone)]
+struct Cached {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+}
+
+impl ResponseCache {
+    /// Entries kept at most; past that the cache starts afresh.
+    pub const MAX_ENTRIES: usize = 256;
+    /// Larger bodies are not kept.
+    pub const MAX_BODY: usize = 16 * 1024 * 1024;
+
+    fn get(&self, etag: &str) -> Option<Response> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let c = entries.get(etag)?;
+        let mut response = Response::new(Body::from(c.body.clone()));
+        *response.status_mut() = c.status;
+        *response.headers_mut() = c.headers.clone();
+        Some(response)
+    }
+
+    async fn keep(&self, etag: &str, response: Response) -> Response {
+        let (parts, body) = response.into_parts();
+        let body = match axum::body::to_bytes(body, Self::MAX_BODY).await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::error!("cannot read a rendered body: {e}");
+                return crate::api::json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
+            }
+        };
+        {
+            let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+            if entries.len() >= Self::MAX_ENTRIES {
+                entries.clear();
+            }
+            entries.insert(
+                etag.to_string(),
+                Cached {
+                    status: parts.status,
+                    headers: parts.headers.clone(),
+                    body: body.clone(),
+                },
+            );
+        }
+        Response::from_parts(parts, Body::from(body))
+    }
+
+    /// How many answers are kept (for tests and metrics).
+    pub fn len(&self) -> usize {
+        self.entries.lock().map(|e| e.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// The one helper for answers computed from the index: the ETag comes from
 /// [`query_etag`] before anything else; a matching `If-None-Match` gets a
-/// 304 and `render` never runs; otherwise a successful rendered answer gets
-/// the ETag and the cache policy (errors get neither).
+/// 304 and `render` never runs; an answer already rendered for this ETag
+/// comes from `cache` and `render` never runs either; otherwise a
+/// successful rendered answer gets the ETag and the cache policy and is
+/// kept (errors get neither).
 pub async fn by_generation<F>(
+    cache: &ResponseCache,
     generation: u64,
     headers: &HeaderMap,
     route: &str,
@@ -128,9 +200,15 @@ where
     if if_none_match(headers, &etag) {
         return not_modified(&etag, policy);
     }
+    if let Some(response) = cache.get(&etag) {
+        return response;
+    }
     let mut response = render.await;
     if response.status().is_success() {
         decorate(&mut response, &etag, policy);
+        if response.status() == StatusCode::OK {
+            return cache.keep(&etag, response).await;
+        }
     }
     response
 }
@@ -203,5 +281,54 @@ mod tests {
         );
         let f = Some("from=2026-01-01&q=x");
         assert_eq!(query_etag(1, "/a", f, t), query_etag(1, "/a", f, later));
+    }
+
+    #[tokio::test]
+    async fn an_answer_is_rendered_once_per_etag_and_again_when_data_changes() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let cache = ResponseCache::default();
+        let renders = AtomicUsize::new(0);
+        let render = |text: &'static str| {
+            renders.fetch_add(1, Ordering::SeqCst);
+            async move { (StatusCode::OK, text).into_response() }
+        };
+        let h = HeaderMap::new();
+        let q = Some("from=2026-12-01&category=musique");
+        for _ in 0..3 {
+            let r = by_generation(
+                &cache,
+                7,
+                &h,
+                "/feeds/events.ics",
+                q,
+                CachePolicy::Public,
+                render("v7"),
+            )
+            .await;
+            assert_eq!(r.status(), StatusCode::OK);
+            assert!(r.headers().get(ETAG).is_some());
+            let body = axum::body::to_bytes(r.into_body(), 1024).await.unwrap();
+            assert_eq!(&body[..], b"v7");
+        }
+        // The future is built by the caller but never polled on a hit.
+        assert_eq!(cache.len(), 1);
+        let r = by_generation(
+            &cache,
+            8,
+            &h,
+            "/feeds/events.ics",
+            q,
+            CachePolicy::Public,
+            render("v8"),
+        )
+        .await;
+        let body = axum::body::to_bytes(r.into_body(), 1024).await.unwrap();
+        assert_eq!(&body[..], b"v8", "a new generation is rendered anew");
+        assert_eq!(cache.len(), 2);
+        // Errors are never kept.
+        let err = async { (StatusCode::INTERNAL_SERVER_ERROR, "x").into_response() };
+        let r = by_generation(&cache, 9, &h, "/x", None, CachePolicy::Public, err).await;
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(cache.len(), 2);
     }
 }

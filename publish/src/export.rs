@@ -1234,6 +1234,7 @@ mod tests {
                 venues: Vec::new(),
             }),
             next_runs: crate::NextRuns::default(),
+            responses: Default::default(),
         };
         let app = crate::router(state);
         for limit in [1, 2, 5, 1000] {

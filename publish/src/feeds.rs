@@ -112,6 +112,7 @@ pub async fn events_ics(
         calendar_response(body, "events.ics")
     };
     cache::by_generation(
+        &state.responses,
         generation,
         &headers,
         uri.path(),
@@ -156,6 +157,7 @@ pub async fn event_file(
         }
     };
     cache::by_generation(
+        &state.responses,
         generation,
         &headers,
         uri.path(),

@@ -90,6 +90,19 @@ pub struct AppState {
     pub index: Arc<Index>,
     pub config: Arc<PublishConfig>,
     pub next_runs: NextRuns,
+    /// Rendered answers by ETag (see [`cache::ResponseCache`]).
+    pub responses: cache::ResponseCache,
+}
+
+impl AppState {
+    pub fn new(index: Arc<Index>, config: Arc<PublishConfig>, next_runs: NextRuns) -> AppState {
+        AppState {
+            index,
+            config,
+            next_runs,
+            responses: cache::ResponseCache::default(),
+        }
+    }
 }
 
 /// The whole HTTP surface.

@@ -140,6 +140,7 @@ pub async fn event_page(
         }
     };
     cache::by_generation(
+        &state.responses,
         generation,
         &headers,
         uri.path(),

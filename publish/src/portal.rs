@@ -329,6 +329,7 @@ pub async fn portal(
         }
     };
     cache::by_generation(
+        &state.responses,
         generation,
         &headers,
         uri.path(),
@@ -1236,6 +1237,7 @@ mod tests {
                 venues: Vec::new(),
             }),
             next_runs: Arc::new(RwLock::new(Default::default())),
+            responses: Default::default(),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -66,6 +66,7 @@ pub async fn events_rss(
             .into_response()
     };
     cache::by_generation(
+        &state.responses,
         generation,
         &headers,
         uri.path(),

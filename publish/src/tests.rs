@@ -221,6 +221,7 @@ async fn serve() -> Server {
             ],
         }),
         next_runs: Arc::new(RwLock::new(next)),
+        responses: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

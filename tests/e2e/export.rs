@@ -112,6 +112,7 @@ fn state_of(world: &World) -> AppState {
         index: Arc::clone(&world.index),
         config: Arc::new(world.config.publish_config()),
         next_runs: NextRuns::default(),
+        responses: Default::default(),
     }
 }
 

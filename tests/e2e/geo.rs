@@ -162,6 +162,7 @@ async fn unknown_venues_are_geocoded_once_and_found_near_their_place() {
         index: Arc::clone(&index),
         config: Arc::new(config.publish_config()),
         next_runs: Default::default(),
+        responses: Default::default(),
     };
     let app = publish::router(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -319,6 +319,7 @@ impl World {
             index: Arc::clone(&self.index),
             config: Arc::new(self.config.publish_config()),
             next_runs: NextRuns::default(),
+            responses: Default::default(),
         };
         let app = publish::router(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
