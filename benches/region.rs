@@ -21,8 +21,9 @@ fn main() {
 const SOURCES: usize = 200;
 const EVENTS_PER_SOURCE: usize = 50;
 
-/// The shows of member `s`: (uid, title, start as local ISO, venue).
-fn shows(s: usize) -> Vec<(String, String, String, String)> {
+/// The shows of member `s`: (uid, title, start as local ISO, venue, civic
+/// number of the venue's address).
+fn shows(s: usize) -> Vec<(String, String, String, String, usize)> {
     (0..EVENTS_PER_SOURCE)
         .map(|i| {
             // 30% of a member's shows are the previous member's, listed again.
@@ -39,6 +40,7 @@ fn shows(s: usize) -> Vec<(String, String, String, String)> {
                 format!("Spectacle {owner}-{n} : théâtre et musique d'ici"),
                 format!("2027-{month:02}-{day:02}T{hour:02}:00:00"),
                 format!("Salle {owner} de Laval"),
+                10 * owner + 1,
             )
         })
         .collect()
@@ -46,11 +48,11 @@ fn shows(s: usize) -> Vec<(String, String, String, String)> {
 
 fn ics(s: usize) -> String {
     let mut out = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//bench//FR\r\nX-WR-TIMEZONE:America/Toronto\r\n");
-    for (uid, title, start, venue) in shows(s) {
+    for (uid, title, start, venue, venue_no) in shows(s) {
         let compact = start.replace(['-', ':'], "");
         let _ = write!(
             out,
-            "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261101T000000Z\r\nDTSTART;TZID=America/Toronto:{compact}\r\nDURATION:PT2H\r\nSUMMARY:{title}\r\nLOCATION:{venue}\\, 1 boul. du Test\\, Laval\\, QC\r\nCATEGORIES:Théâtre\r\nEND:VEVENT\r\n"
+            "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261101T000000Z\r\nDTSTART;TZID=America/Toronto:{compact}\r\nDURATION:PT2H\r\nSUMMARY:{title}\r\nLOCATION:{venue}\\, {venue_no} boul. du Test\\, Laval\\, QC\r\nCATEGORIES:Théâtre\r\nEND:VEVENT\r\n"
         );
     }
     out.push_str("END:VCALENDAR\r\n");
@@ -61,7 +63,7 @@ fn rss(s: usize) -> String {
     let mut out = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:ev=\"http://purl.org/rss/1.0/modules/event/\"><channel><title>Membre</title><link>https://member.example/</link><description>x</description>\n",
     );
-    for (uid, title, start, venue) in shows(s) {
+    for (uid, title, start, venue, _venue_no) in shows(s) {
         let _ = writeln!(
             out,
             "<item><title>{title}</title><link>https://member.example/{uid}</link><guid isPermaLink=\"false\">{uid}</guid><description>Une soirée.</description><ev:startdate>{start}-05:00</ev:startdate><ev:location>{venue}</ev:location></item>"
@@ -74,9 +76,9 @@ fn rss(s: usize) -> String {
 fn page(s: usize) -> String {
     let events: Vec<String> = shows(s)
         .into_iter()
-        .map(|(uid, title, start, venue)| {
+        .map(|(uid, title, start, venue, venue_no)| {
             format!(
-                "{{\"@type\":\"TheaterEvent\",\"@id\":\"{uid}\",\"name\":\"{title}\",\"startDate\":\"{start}-05:00\",\"location\":{{\"@type\":\"Place\",\"name\":\"{venue}\",\"address\":\"1 boul. du Test, Laval, QC\"}}}}"
+                "{{\"@type\":\"TheaterEvent\",\"@id\":\"{uid}\",\"name\":\"{title}\",\"startDate\":\"{start}-05:00\",\"location\":{{\"@type\":\"Place\",\"name\":\"{venue}\",\"address\":\"{venue_no} boul. du Test, Laval, QC\"}}}}"
             )
         })
         .collect();

@@ -133,6 +133,10 @@ pub struct SourceStatus {
     /// category, with how many of its records (last successful run) use
     /// each: what the council may want to add to a category's `matches`.
     pub unmapped_categories: BTreeMap<String, usize>,
+    /// Problems of the last run that read the source (a broken event, an
+    /// unknown time zone, a detail page that failed): the events that could
+    /// be read are kept; these say what could not. At most 50.
+    pub warnings: Vec<String>,
 }
 
 /// How many events match a query, per category and per venue
@@ -314,12 +318,21 @@ impl Index {
     ) -> Result<T, IndexError> {
         let mut guard = self.lock_writer();
         let w = &mut *guard;
+        let started = std::time::Instant::now();
         let tx = w.conn.transaction().map_err(|e| self.store_err(e.into()))?;
         let (out, changes) = f(&tx).map_err(|e| self.store_err(e))?;
         tx.commit().map_err(|e| self.store_err(e.into()))?;
+        let stored = started.elapsed();
         if !changes.is_empty() {
             self.apply_changes(w, &changes)?;
         }
+        tracing::debug!(
+            sql_ms = stored.as_millis() as u64,
+            search_ms = (started.elapsed() - stored).as_millis() as u64,
+            upserted = changes.upserted.len(),
+            removed = changes.removed.len(),
+            "store write"
+        );
         Ok(out)
     }
 

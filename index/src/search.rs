@@ -617,7 +617,16 @@ impl SearchWriter {
     fn writer(&mut self) -> tantivy::Result<&mut IndexWriter<TantivyDocument>> {
         match &mut self.writer {
             Some(w) => Ok(w),
-            slot => Ok(slot.insert(self.index.writer_with_num_threads(1, WRITER_HEAP)?)),
+            slot => {
+                let threads = std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(1)
+                    .clamp(1, 4);
+                Ok(slot.insert(
+                    self.index
+                        .writer_with_num_threads(threads, WRITER_HEAP * threads)?,
+                ))
+            }
         }
     }
 

@@ -293,7 +293,7 @@ pub(crate) fn sync_sources(
             params![s.id.as_str(), to_i64(ord), s.name, s.kind, s.url],
         )?;
     }
-    let changes = rebuild_events(tx, &touched, at)?;
+    let changes = rebuild_events(tx, &touched, at, &HashMap::new())?;
     if !changes.is_empty() {
         bump_generation(tx)?;
     }
@@ -338,7 +338,9 @@ pub(crate) fn sources(conn: &Connection) -> StoreResult<Vec<SourceStatus>> {
         "SELECT s.id, s.name, COALESCE(s.kind, s.detected_kind), s.url, s.status,
                 s.last_fetch_at, s.last_success_at, s.last_error, s.error_class,
                 (SELECT COUNT(DISTINCT o.event_id) FROM occurrences o WHERE o.source = s.id),
-                s.unmapped_categories
+                s.unmapped_categories,
+                (SELECT f.warnings FROM fetch_log f WHERE f.source = s.id AND f.outcome = 'ok'
+                 ORDER BY f.id DESC LIMIT 1)
          FROM sources s ORDER BY s.ord, s.id",
     )?;
     type Row = (
@@ -353,6 +355,7 @@ pub(crate) fn sources(conn: &Connection) -> StoreResult<Vec<SourceStatus>> {
         Option<String>,
         i64,
         String,
+        Option<String>,
     );
     let rows = stmt.query_map([], |r| -> rusqlite::Result<Row> {
         Ok((
@@ -367,12 +370,19 @@ pub(crate) fn sources(conn: &Connection) -> StoreResult<Vec<SourceStatus>> {
             r.get(8)?,
             r.get(9)?,
             r.get(10)?,
+            r.get(11)?,
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (id, name, kind, url, status, fetch, success, error, class, events, unmapped) = row?;
+        let (id, name, kind, url, status, fetch, success, error, class, events, unmapped, warnings) =
+            row?;
         let unmapped_categories = from_json("sources.unmapped_categories", &unmapped)?;
+        let mut warnings: Vec<String> = match warnings {
+            Some(w) => from_json("fetch_log.warnings", &w)?,
+            None => Vec::new(),
+        };
+        warnings.truncate(50);
         out.push(SourceStatus {
             id,
             name,
@@ -386,6 +396,7 @@ pub(crate) fn sources(conn: &Connection) -> StoreResult<Vec<SourceStatus>> {
             events: to_usize(events),
             next_run: None,
             unmapped_categories,
+            warnings,
         });
     }
     Ok(out)
@@ -442,6 +453,7 @@ pub(crate) fn apply_success(
 ) -> StoreResult<(RunCounts, ChangeSet)> {
     let source = run.source.as_str();
     let at = ts(run.at);
+    let t0 = std::time::Instant::now();
     ensure_source(tx, &run.source)?;
 
     // Records: write the new and changed ones, touch the rest, drop what
@@ -578,8 +590,16 @@ pub(crate) fn apply_success(
         }
     }
 
-    touched.extend(assign_events(tx, &starts, &new_ids)?);
-    let changes = rebuild_events(tx, &touched, run.at)?;
+    let t_occ = t0.elapsed();
+    touched.extend(assign_events(tx, &starts, &new_ids, &latest)?);
+    let t_assign = t0.elapsed();
+    let changes = rebuild_events(tx, &touched, run.at, &latest)?;
+    tracing::debug!(
+        records_and_occurrences_ms = t_occ.as_millis() as u64,
+        assign_ms = (t_assign - t_occ).as_millis() as u64,
+        rebuild_ms = (t0.elapsed() - t_assign).as_millis() as u64,
+        "apply_success phases"
+    );
     // Counts are over this source's occurrences: an occurrence is updated
     // when it changed and so did the event it belongs to.
     let updated_events: HashSet<&str> = changes.upserted.iter().map(|e| e.id.as_str()).collect();
@@ -711,12 +731,16 @@ fn build_event(event_id: &str, occurrences: &[Occurrence]) -> Option<Event> {
     Some(event)
 }
 
-/// How far around a touched start occurrences are re-clustered (seconds):
-/// the local day and its neighbours in any time zone.
-const CLUSTER_CORE_SECS: i64 = 50 * 3600;
+/// How far around a touched start occurrences are re-clustered (seconds).
+/// Dedup never merges starts more than 90 minutes apart (nor all-day events
+/// of different dates, which start at different instants), so a cluster
+/// spans a few hours at most: six hours on each side holds every cluster a
+/// touched occurrence can belong to, and keeps a run's cost proportional to
+/// the events around its own, not to the size of the region.
+const CLUSTER_CORE_SECS: i64 = 6 * 3600;
 /// How much wider the window read is, so that the clusters reassigned are
-/// judged on all their members.
-const CLUSTER_MARGIN_SECS: i64 = 24 * 3600;
+/// judged on all their members (and those at the edge keep their ids).
+const CLUSTER_MARGIN_SECS: i64 = 6 * 3600;
 
 /// Merge overlapping `[t - radius, t + radius)` intervals.
 fn windows(starts: &[i64], radius: i64) -> Vec<(i64, i64)> {
@@ -749,6 +773,7 @@ pub(crate) fn assign_events(
     tx: &Transaction<'_>,
     starts: &[i64],
     new_ids: &HashSet<String>,
+    fresh: &HashMap<&str, &Occurrence>,
 ) -> StoreResult<BTreeSet<String>> {
     let mut touched = BTreeSet::new();
     if starts.is_empty() {
@@ -759,7 +784,7 @@ pub(crate) fn assign_events(
     let mut members: Vec<Member> = Vec::new();
     {
         let mut stmt = tx.prepare(
-            "SELECT json, event_id, start_utc FROM occurrences
+            "SELECT id, json, event_id, start_utc FROM occurrences
              WHERE start_utc >= ?1 AND start_utc < ?2",
         )?;
         for (lo, hi) in &read {
@@ -767,13 +792,19 @@ pub(crate) fn assign_events(
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
                 ))
             })?;
             for row in rows {
-                let (json, event_id, start) = row?;
+                let (id, json, event_id, start) = row?;
+                // This run's occurrences are in memory: no need to decode.
+                let occ = match fresh.get(id.as_str()) {
+                    Some(o) => (*o).clone(),
+                    None => from_json("occurrence", &json)?,
+                };
                 members.push(Member {
-                    occ: from_json("occurrence", &json)?,
+                    occ,
                     event_id,
                     start,
                 });
@@ -918,9 +949,10 @@ pub(crate) fn rebuild_events(
     tx: &Transaction<'_>,
     ids: &BTreeSet<String>,
     at: DateTime<Utc>,
+    fresh: &HashMap<&str, &Occurrence>,
 ) -> StoreResult<ChangeSet> {
     let mut changes = ChangeSet::default();
-    let mut occs_stmt = tx.prepare("SELECT json FROM occurrences WHERE event_id = ?1")?;
+    let mut occs_stmt = tx.prepare("SELECT id, json FROM occurrences WHERE event_id = ?1")?;
     let mut current_stmt =
         tx.prepare("SELECT sequence, updated_at, hash FROM events WHERE id = ?1")?;
     let mut delete_stmt = tx.prepare("DELETE FROM events WHERE id = ?1")?;
@@ -934,12 +966,17 @@ pub(crate) fn rebuild_events(
            hash = excluded.hash",
     )?;
     for id in ids {
-        let jsons: Vec<String> = occs_stmt
-            .query_map([id], |r| r.get::<_, String>(0))?
+        let rows: Vec<(String, String)> = occs_stmt
+            .query_map([id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?
             .collect::<Result<_, _>>()?;
-        let occurrences = jsons
+        let occurrences = rows
             .iter()
-            .map(|j| from_json::<Occurrence>("occurrence", j))
+            .map(|(occ_id, j)| match fresh.get(occ_id.as_str()) {
+                Some(o) => Ok((*o).clone()),
+                None => from_json::<Occurrence>("occurrence", j),
+            })
             .collect::<StoreResult<Vec<_>>>()?;
         let Some(mut event) = build_event(id, &occurrences) else {
             if delete_stmt.execute([id])? > 0 {

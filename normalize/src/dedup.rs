@@ -476,6 +476,19 @@ pub fn title_similarity(a: &str, b: &str) -> TitleSimilarity {
 }
 
 fn similarity_of(ka: &str, kb: &str, ta: &[&str], tb: &[&str]) -> TitleSimilarity {
+    similarity_at_least(ka, kb, ta, tb, 0.0)
+}
+
+/// [`similarity_of`], where an edit similarity below `edit_floor` may be
+/// reported as 0 (it is then not computed in full: see
+/// [`edit_similarity_at_least`]).
+fn similarity_at_least(
+    ka: &str,
+    kb: &str,
+    ta: &[&str],
+    tb: &[&str],
+    edit_floor: f64,
+) -> TitleSimilarity {
     let (short, long) = if ta.len() <= tb.len() {
         (ta, tb)
     } else {
@@ -501,13 +514,22 @@ fn similarity_of(ka: &str, kb: &str, ta: &[&str], tb: &[&str]) -> TitleSimilarit
         jaccard: ratio(matched, union),
         containment: ratio(matched, short.len()),
         matched,
-        edit: edit_similarity(ka, kb),
+        edit: edit_similarity_at_least(ka, kb, edit_floor),
     }
 }
 
 /// 1 − Levenshtein distance / length of the longer string (in chars);
 /// 0 when either is empty. Strings longer than 200 chars are cut.
 pub fn edit_similarity(a: &str, b: &str) -> f64 {
+    edit_similarity_at_least(a, b, 0.0)
+}
+
+/// [`edit_similarity`] when it is at least `floor`; below that, 0. Only the
+/// band of the distance matrix that can stay within the allowed distance is
+/// computed, and the computation stops as soon as no path can, so telling
+/// two different titles apart costs a few cells per character instead of a
+/// full matrix.
+pub fn edit_similarity_at_least(a: &str, b: &str, floor: f64) -> f64 {
     let a: Vec<char> = a.chars().take(200).collect();
     let b: Vec<char> = b.chars().take(200).collect();
     let longest = a.len().max(b.len());
@@ -518,23 +540,45 @@ pub fn edit_similarity(a: &str, b: &str) -> f64 {
     if a.len().abs_diff(b.len()) * 2 > longest {
         return 0.0;
     }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0usize; b.len() + 1];
+    // The largest distance that still reaches `floor`.
+    let allowed = ((1.0 - floor.clamp(0.0, 1.0)) * longest as f64 + 1e-9).floor() as usize;
+    if a.len().abs_diff(b.len()) > allowed {
+        return 0.0;
+    }
+    let over = allowed + 1;
+    let mut prev: Vec<usize> = (0..=b.len()).map(|j| j.min(over)).collect();
+    let mut cur = vec![over; b.len() + 1];
     for (i, ca) in a.iter().enumerate() {
-        if let Some(c0) = cur.first_mut() {
-            *c0 = i + 1;
+        let row = i + 1;
+        let lo = row.saturating_sub(allowed).max(1);
+        let hi = (row + allowed).min(b.len());
+        for c in cur.iter_mut() {
+            *c = over;
         }
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != cb);
-            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
-            let ins = cur.get(j).copied().unwrap_or(0) + 1;
-            if let Some(c) = cur.get_mut(j + 1) {
-                *c = sub.min(del).min(ins);
+        if let Some(c0) = cur.first_mut() {
+            *c0 = row.min(over);
+        }
+        let mut best = cur.first().copied().unwrap_or(over);
+        for j in lo..=hi {
+            let cb = b.get(j - 1);
+            let sub = prev.get(j - 1).copied().unwrap_or(over) + usize::from(Some(ca) != cb);
+            let del = prev.get(j).copied().unwrap_or(over) + 1;
+            let ins = cur.get(j - 1).copied().unwrap_or(over) + 1;
+            let v = sub.min(del).min(ins).min(over);
+            if let Some(c) = cur.get_mut(j) {
+                *c = v;
             }
+            best = best.min(v);
+        }
+        if best >= over {
+            return 0.0;
         }
         std::mem::swap(&mut prev, &mut cur);
     }
-    let distance = prev.get(b.len()).copied().unwrap_or(longest);
+    let distance = prev.get(b.len()).copied().unwrap_or(over);
+    if distance > allowed {
+        return 0.0;
+    }
     1.0 - distance as f64 / longest as f64
 }
 
@@ -807,7 +851,8 @@ fn score(a: &Features<'_>, b: &Features<'_>) -> Option<f64> {
     if place == Place::Different {
         return None;
     }
-    let sim = compare_titles(a, b);
+    let floor = if place == Place::Same { 0.85 } else { 0.9 };
+    let mut sim = compare_titles(a, b, floor);
     let titles_agree = match place {
         Place::Same => {
             sim.jaccard >= 0.5 || (sim.containment >= 1.0 && sim.matched >= 2) || sim.edit >= 0.85
@@ -818,6 +863,10 @@ fn score(a: &Features<'_>, b: &Features<'_>) -> Option<f64> {
     let titles_agree = titles_agree && (gap != i64::MAX || sim.score() >= 0.75);
     let place_score = if place == Place::Same { 1.0 } else { 0.5 };
     if titles_agree {
+        if sim.edit < floor {
+            // Agreed on words: the exact edit similarity still ranks the pair.
+            sim.edit = edit_similarity(&a.key, &b.key);
+        }
         return Some(2.0 * sim.score() + time_score + place_score);
     }
     if translation(a, b, place, gap) {
@@ -831,7 +880,7 @@ fn score(a: &Features<'_>, b: &Features<'_>) -> Option<f64> {
 /// Laval") unless nothing else remains, and reading an acronym of one as
 /// the words it abbreviates in the other ("LNI" / "Ligue nationale
 /// d'improvisation").
-fn compare_titles(a: &Features<'_>, b: &Features<'_>) -> TitleSimilarity {
+fn compare_titles(a: &Features<'_>, b: &Features<'_>, edit_floor: f64) -> TitleSimilarity {
     let is_place =
         |w: &str| a.place_words.iter().any(|p| p == w) || b.place_words.iter().any(|p| p == w);
     let strip = |tokens: &[String]| -> Vec<String> {
@@ -848,7 +897,7 @@ fn compare_titles(a: &Features<'_>, b: &Features<'_>) -> TitleSimilarity {
     expand_acronyms(&mut tb, &a.ordered);
     let ra: Vec<&str> = ta.iter().map(String::as_str).collect();
     let rb: Vec<&str> = tb.iter().map(String::as_str).collect();
-    similarity_of(&a.key, &b.key, &ra, &rb)
+    similarity_at_least(&a.key, &b.key, &ra, &rb, edit_floor)
 }
 
 /// Replace a word of 2 to 5 letters that spells the initials of a run of
@@ -1623,5 +1672,82 @@ mod tests {
         }
         assert!(precision >= 0.99, "precision {precision:.4} < 0.99");
         assert!(recall >= 0.97, "recall {recall:.4} < 0.97");
+    }
+
+    /// The banded edit similarity is the full one whenever that reaches the
+    /// floor, and 0 otherwise.
+    #[test]
+    fn banded_edit_similarity_matches_the_full_matrix() {
+        fn full(a: &str, b: &str) -> f64 {
+            let a: Vec<char> = a.chars().collect();
+            let b: Vec<char> = b.chars().collect();
+            let longest = a.len().max(b.len());
+            if a.is_empty() || b.is_empty() || a.len().abs_diff(b.len()) * 2 > longest {
+                return 0.0;
+            }
+            let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+            for (i, row) in d.iter_mut().enumerate() {
+                row[0] = i;
+            }
+            for (j, cell) in d[0].iter_mut().enumerate() {
+                *cell = j;
+            }
+            for i in 1..=a.len() {
+                for j in 1..=b.len() {
+                    let sub = d[i - 1][j - 1] + usize::from(a[i - 1] != b[j - 1]);
+                    d[i][j] = sub.min(d[i - 1][j] + 1).min(d[i][j - 1] + 1);
+                }
+            }
+            1.0 - d[a.len()][b.len()] as f64 / longest as f64
+        }
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let alphabet: Vec<char> = "abcé ".chars().collect();
+        for _ in 0..5000 {
+            let la = (next() % 30) as usize;
+            let a: String = (0..la).map(|_| alphabet[(next() % 5) as usize]).collect();
+            // b: a with a few edits, or unrelated.
+            let mut b: Vec<char> = a.chars().collect();
+            if next() % 4 == 0 {
+                b = (0..(next() % 30))
+                    .map(|_| alphabet[(next() % 5) as usize])
+                    .collect();
+            } else {
+                for _ in 0..(next() % 6) {
+                    let pos = if b.is_empty() {
+                        0
+                    } else {
+                        (next() as usize) % b.len()
+                    };
+                    match next() % 3 {
+                        0 if !b.is_empty() => {
+                            b.remove(pos);
+                        }
+                        1 => b.insert(pos, alphabet[(next() % 5) as usize]),
+                        _ if !b.is_empty() => b[pos] = alphabet[(next() % 5) as usize],
+                        _ => {}
+                    }
+                }
+            }
+            let b: String = b.into_iter().collect();
+            let want = full(&a, &b);
+            assert!((edit_similarity(&a, &b) - want).abs() < 1e-9, "{a:?} {b:?}");
+            for floor in [0.5, 0.85, 0.9] {
+                let got = edit_similarity_at_least(&a, &b, floor);
+                if want >= floor {
+                    assert!(
+                        (got - want).abs() < 1e-9,
+                        "{a:?} {b:?} floor {floor}: {got} != {want}"
+                    );
+                } else {
+                    assert_eq!(got, 0.0, "{a:?} {b:?} floor {floor}: {want}");
+                }
+            }
+        }
     }
 }

@@ -110,6 +110,7 @@ mod tests {
             events,
             next_run: None,
             unmapped_categories: Default::default(),
+            warnings: Vec::new(),
         }
     }
 

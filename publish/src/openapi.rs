@@ -321,6 +321,11 @@ pub fn document(base_url: &str, languages: &[String]) -> Value {
                             "type": "object",
                             "additionalProperties": {"type": "integer"},
                             "description": "Words the source gave as categories that map to no configured category, with how many of its records use each."
+                        },
+                        "warnings": {
+                            "type": "array",
+                            "items": {"type": "string"},
+                            "description": "Problems of the last run that read the source (at most 50); the events that could be read are kept."
                         }
                     }
                 },
