@@ -22,7 +22,7 @@ use index::geocache::GeocodedPlace;
 use index::{FetchState, Index, RunCounts, SourceRun};
 use ingest::fetch::{FetchClient, FetchPolicy, Validators};
 use ingest::geocode::Geocoder;
-use ingest::read::{read_source, ReadSettings, SourceRead};
+use ingest::read::{read_source, CachedPage, PageCache, ReadSettings, SourceRead};
 use ingest::SourceConfig;
 use normalize::{Normalizer, SourceMeta};
 use sha2::{Digest, Sha256};
@@ -262,7 +262,14 @@ impl Pipeline {
             Validators::default()
         };
 
-        let read = read_source(&self.client, source, &validators, &ReadSettings::new(today)).await;
+        let settings = ReadSettings {
+            page_cache: Some(Arc::new(StorePages {
+                index: Arc::clone(&self.index),
+                at: now,
+            })),
+            ..ReadSettings::new(today)
+        };
+        let read = read_source(&self.client, source, &validators, &settings).await;
         let elapsed = || started.elapsed().as_millis() as u64;
         let result = match read {
             Err(e) => {
@@ -536,4 +543,48 @@ fn normalize_in_parallel(
         out.warnings.extend(r.warnings);
     }
     Ok((records, out))
+}
+
+/// Detail pages remembered in the store between runs. A store error only
+/// costs the page a full fetch: it is logged, never fails the run.
+struct StorePages {
+    index: Arc<Index>,
+    at: DateTime<Utc>,
+}
+
+impl PageCache for StorePages {
+    fn get(&self, key: &str) -> Option<CachedPage> {
+        match self.index.page_cache_get(key) {
+            Ok(page) => page.map(|p| CachedPage {
+                validators: Validators {
+                    etag: p.etag,
+                    last_modified: p.last_modified,
+                },
+                events: p.events,
+                body_hash: p.body_hash,
+            }),
+            Err(e) => {
+                tracing::warn!("page cache: {e}");
+                None
+            }
+        }
+    }
+
+    fn put(&self, key: &str, page: &CachedPage) {
+        let stored = index::pagecache::StoredPage {
+            etag: page.validators.etag.clone(),
+            last_modified: page.validators.last_modified.clone(),
+            events: page.events.clone(),
+            body_hash: page.body_hash.clone(),
+        };
+        if let Err(e) = self.index.page_cache_put(key, &stored, self.at) {
+            tracing::warn!("page cache: {e}");
+        }
+    }
+
+    fn touch(&self, key: &str) {
+        if let Err(e) = self.index.page_cache_touch(key, self.at) {
+            tracing::warn!("page cache: {e}");
+        }
+    }
 }

@@ -20,6 +20,7 @@
 //! it is persisted in the store, so ETags built on it survive restarts.
 
 pub mod geocache;
+pub mod pagecache;
 mod migrations;
 pub mod query;
 mod search;

@@ -128,6 +128,16 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     "ALTER TABLE events ADD COLUMN first_seen TEXT;
     ALTER TABLE sources ADD COLUMN unmapped_categories TEXT NOT NULL DEFAULT '{}';
     CREATE INDEX occurrences_start ON occurrences(start_utc);",
+    // 5: detail pages remembered between runs (their validators and the
+    // events read from them), so that an unchanged page costs a 304.
+    "CREATE TABLE page_cache (
+        key           TEXT PRIMARY KEY,
+        etag          TEXT,
+        last_modified TEXT,
+        events        TEXT NOT NULL,
+        body_hash     TEXT NOT NULL,
+        used_at       TEXT NOT NULL
+    );",
 ];
 
 /// The version a fully migrated database is at.

@@ -8,6 +8,7 @@
 //! record's text.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use model::RawEvent;
@@ -20,8 +21,28 @@ use crate::{
     SourceKind,
 };
 
+/// A detail page remembered between runs: what it answered and what was
+/// read from it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CachedPage {
+    pub validators: Validators,
+    pub events: Vec<RawEvent>,
+    /// sha256 (hex) of the page's body.
+    pub body_hash: String,
+}
+
+/// Where detail pages are remembered between runs (the store implements
+/// it), so that an unchanged page costs a conditional request and a 304.
+/// Calls are quick and synchronous; they run off the async threads.
+pub trait PageCache: Send + Sync {
+    fn get(&self, key: &str) -> Option<CachedPage>;
+    fn put(&self, key: &str, page: &CachedPage);
+    /// The page under `key` answered 304.
+    fn touch(&self, key: &str);
+}
+
 /// Bounds and context of one read.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ReadSettings {
     /// The run's date in the aggregator's zone.
     pub today: NaiveDate,
@@ -29,6 +50,19 @@ pub struct ReadSettings {
     pub max_pages: usize,
     /// Detail pages fetched per run.
     pub max_details: usize,
+    /// Detail pages remembered between runs, if any.
+    pub page_cache: Option<Arc<dyn PageCache>>,
+}
+
+impl std::fmt::Debug for ReadSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadSettings")
+            .field("today", &self.today)
+            .field("max_pages", &self.max_pages)
+            .field("max_details", &self.max_details)
+            .field("page_cache", &self.page_cache.is_some())
+            .finish()
+    }
 }
 
 impl ReadSettings {
@@ -36,7 +70,8 @@ impl ReadSettings {
         ReadSettings {
             today,
             max_pages: 20,
-            max_details: 300,
+            max_details: 1000,
+            page_cache: None,
         }
     }
 }
@@ -295,8 +330,28 @@ async fn complete_with_details(
         // selectors (the page as one event when `event` matches nothing).
         let selectors = source.selectors.clone();
         let lang = source.lang.clone();
+        let cache = settings.page_cache.clone();
+        // What is read from a page depends on how it is read (and, for
+        // dates without a year, on the day).
+        let key = hex::encode(Sha256::digest(
+            format!("{url}\u{0}{selectors:?}\u{0}{lang:?}\u{0}{today}").as_bytes(),
+        ));
         set.spawn(async move {
-            let result = match client.fetch(&url, &Validators::default()).await {
+            let cached = match &cache {
+                Some(c) => {
+                    let (c, k) = (Arc::clone(c), key.clone());
+                    tokio::task::spawn_blocking(move || c.get(&k))
+                        .await
+                        .ok()
+                        .flatten()
+                }
+                None => None,
+            };
+            let validators = cached
+                .as_ref()
+                .map(|c| c.validators.clone())
+                .unwrap_or_default();
+            let result = match client.fetch(&url, &validators).await {
                 Ok(FetchOutcome::Fetched(f)) => {
                     let ctx = ParseContext {
                         content_type: f.content_type.clone(),
@@ -305,14 +360,37 @@ async fn complete_with_details(
                         selectors,
                         today,
                     };
-                    let hash = Sha256::digest(&f.body);
-                    html::parse(&f.body, &ctx)
-                        .map(|p| (p, hash.to_vec()))
-                        .map_err(|e| format!("{url}: {e}"))
+                    let hash = Sha256::digest(&f.body).to_vec();
+                    let parsed = html::parse(&f.body, &ctx).map_err(|e| format!("{url}: {e}"));
+                    if let (Ok(p), Some(c)) = (&parsed, &cache) {
+                        let v = &f.validators;
+                        if v.etag.is_some() || v.last_modified.is_some() {
+                            let page = CachedPage {
+                                validators: v.clone(),
+                                events: p.events.clone(),
+                                body_hash: hex::encode(&hash),
+                            };
+                            let c = Arc::clone(c);
+                            let _ = tokio::task::spawn_blocking(move || c.put(&key, &page)).await;
+                        }
+                    }
+                    parsed.map(|p| (p, hash))
                 }
-                Ok(FetchOutcome::NotModified) => {
-                    Err(format!("{url}: answered 304 without validators"))
-                }
+                Ok(FetchOutcome::NotModified) => match (cached, &cache) {
+                    (Some(page), Some(c)) => {
+                        let c = Arc::clone(c);
+                        let _ = tokio::task::spawn_blocking(move || c.touch(&key)).await;
+                        let hash = hex::decode(&page.body_hash).unwrap_or_default();
+                        Ok((
+                            Parsed {
+                                events: page.events,
+                                ..Parsed::default()
+                            },
+                            hash,
+                        ))
+                    }
+                    _ => Err(format!("{url}: answered 304 without validators")),
+                },
                 Err(e) => Err(e.to_string()),
             };
             (i, result)

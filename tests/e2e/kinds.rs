@@ -98,6 +98,22 @@ async fn a_feed_whose_items_link_to_detail_pages_takes_their_dates() {
         "412 at https://www.bibliotheques.example.qc.ca"
             .replace("https://www.bibliotheques.example.qc.ca", &server.base)
     );
+    // The feed changes, its items' pages do not: they cost a 304 each and
+    // still date their items.
+    let pages = [
+        "activites/heure-du-conte-en-pyjama",
+        "activites/club-de-lecture-ados",
+    ];
+    server.edit("feed.xml", |r| {
+        r.body.extend_from_slice(b"\n<!-- edited -->\n")
+    });
+    let report = world.ingest_one("biblio").await;
+    assert_eq!(found(&report.outcome), 2, "{report} {:?}", report.warnings);
+    for p in pages {
+        assert_eq!(server.not_modified(p), 1, "{p} was asked conditionally");
+    }
+    let (_, again) = get_json(&format!("{api}/api/v1/events?{RANGE}")).await;
+    assert_eq!(again["events"][0]["start"], "2026-12-04T18:30:00-05:00");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
