@@ -192,11 +192,16 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
             config.venues.len(),
             config.categories.len()
         );
+        // Sources with no `kind`: say what their URL answers, so that a
+        // member can be added by pasting a URL.
+        let detected = detect_kinds(&config).await;
         for s in &config.sources {
-            let kind = s
-                .kind
-                .map(|k| k.as_str())
-                .unwrap_or("detected at the first run");
+            let kind = match (s.kind, detected.get(s.id.as_str())) {
+                (Some(k), _) => k.as_str().to_string(),
+                (None, Some(Ok(k))) => format!("{} (detected)", k.as_str()),
+                (None, Some(Err(e))) => format!("unknown: {e}"),
+                (None, None) => "detected at the first run".to_string(),
+            };
             println!("  {:<24} {:<10} {}", s.id, kind, s.url);
         }
         return Ok(ExitCode::SUCCESS);
@@ -403,6 +408,58 @@ async fn shutdown_signal() {
         _ = ctrl_c => {}
         _ = term => {}
     }
+}
+
+/// Detect the kind of every enabled source that has none, concurrently,
+/// through the same client and policy as ingestion.
+async fn detect_kinds(
+    config: &Config,
+) -> std::collections::HashMap<String, Result<ingest::SourceKind, String>> {
+    let mut out = std::collections::HashMap::new();
+    let policy = ingest::fetch::FetchPolicy {
+        allow_private_networks: config.aggregator.allow_private_networks,
+        total_timeout: Duration::from_secs(20),
+        max_retries: 0,
+        user_agent: format!(
+            "babillard/{} (+{})",
+            env!("CARGO_PKG_VERSION"),
+            config.aggregator.base_url
+        ),
+        ..ingest::fetch::FetchPolicy::default()
+    };
+    let client = match ingest::fetch::FetchClient::new(policy) {
+        Ok(c) => c,
+        Err(e) => {
+            for s in config.sources.iter().filter(|s| s.kind.is_none()) {
+                out.insert(s.id.to_string(), Err(e.to_string()));
+            }
+            return out;
+        }
+    };
+    let today = Utc::now()
+        .with_timezone(&config.aggregator.timezone)
+        .date_naive();
+    let mut set = tokio::task::JoinSet::new();
+    for s in config
+        .sources
+        .iter()
+        .filter(|s| s.kind.is_none() && s.enabled)
+    {
+        let (client, source) = (client.clone(), s.clone());
+        set.spawn(async move {
+            let settings = ingest::read::ReadSettings::new(today);
+            let kind = ingest::read::detect_kind(&client, &source, &settings)
+                .await
+                .map_err(|e| e.to_string());
+            (source.id.to_string(), kind)
+        });
+    }
+    while let Some(joined) = set.join_next().await {
+        if let Ok((id, kind)) = joined {
+            out.insert(id, kind);
+        }
+    }
+    out
 }
 
 /// `--from`/`--to`: an RFC 3339 date (local midnight) or date-time.

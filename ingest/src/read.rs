@@ -259,6 +259,16 @@ async fn detect(
     })
 }
 
+/// The kind of a source with no `kind`, found from what its URL answers
+/// (what `babillard check` reports).
+pub async fn detect_kind(
+    client: &FetchClient,
+    source: &SourceConfig,
+    settings: &ReadSettings,
+) -> Result<SourceKind, ReadError> {
+    detect(client, source, settings).await.map(|(kind, _)| kind)
+}
+
 /// A WordPress page whose site runs The Events Calendar.
 fn looks_like_the_events_calendar(body: &[u8]) -> bool {
     let head = &body[..body.len().min(512 * 1024)];

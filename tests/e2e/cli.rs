@@ -80,8 +80,14 @@ fn ingest_prints_a_line_per_source_and_exits_0_when_some_fail() {
         "[aggregator]\ntimezone = \"America/Toronto\"\n\n[[source]]\nid = \"apple\"\nurl = \"apple.ics\"\n\n[[source]]\nid = \"page\"\nkind = \"ics\"\nurl = \"page.ics\"\n",
     )
     .unwrap();
-    let (code, _, err) = babillard(dir.path(), &["check"]);
+    let (code, out, err) = babillard(dir.path(), &["check"]);
     assert_eq!(code, 0, "{err}");
+    // `check` says what a source without `kind` is.
+    assert!(
+        out.lines()
+            .any(|l| l.contains("apple") && l.contains("ics (detected)")),
+        "{out}"
+    );
     let (code, out, err) = babillard(dir.path(), &["--data", "store", "ingest"]);
     assert_eq!(code, 0, "{out}{err}");
     let lines: Vec<&str> = out.lines().filter(|l| !l.starts_with("    ")).collect();
