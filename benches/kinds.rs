@@ -51,7 +51,7 @@ fn season_page() -> String {
     }
     let menu: String = (0..60).map(|i| format!(r#"<li class="menu-item menu-item-type-post_type"><a href="/page-{i}/">Rubrique {i}</a></li>"#)).collect();
     let script =
-        "var wpData = {\"ajaxurl\":\"/wp-admin/admin-ajax.php\",\"nonce\":\"abcdef\"};".repeat(150);
+        "var wpData = {\"ajaxurl\":\"/wp-admin/admin-ajax.php\",\"nonce\":\"abcdef\"};".repeat(750);
     format!(
         r#"<!DOCTYPE html><html lang="fr-CA"><head><meta charset="utf-8"><title>Saison 2026-2027</title><script>{script}</script><script type="application/ld+json">{{"@context":"https://schema.org","@graph":[{}]}}</script></head><body class="page-template"><header><nav><ul class="menu">{menu}</ul></nav></header><main><h1>Saison 2026-2027</h1><div class="grid">{cards}</div></main><footer><ul>{menu}</ul></footer></body></html>"#,
         events.join(",")

@@ -63,7 +63,8 @@ impl From<SourceId> for String {
 
 impl fmt::Display for SourceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        // `pad` honours width and alignment (`{:<24}`).
+        f.pad(&self.0)
     }
 }
 
