@@ -20,8 +20,8 @@
 //! it is persisted in the store, so ETags built on it survive restarts.
 
 pub mod geocache;
-pub mod pagecache;
 mod migrations;
+pub mod pagecache;
 pub mod query;
 mod search;
 mod store;

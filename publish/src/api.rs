@@ -118,11 +118,11 @@ pub async fn events(
         })
         .into_response()
     };
-    cache::by_generation(
-        &state.responses,
+    cached(
+        &state,
         generation,
         &headers,
-        uri.path(),
+        &uri,
         raw.as_deref(),
         CachePolicy::Revalidate,
         render,
@@ -156,11 +156,11 @@ pub async fn event(
             Err(response) => response,
         }
     };
-    cache::by_generation(
-        &state.responses,
+    cached(
+        &state,
         generation,
         &headers,
-        uri.path(),
+        &uri,
         raw.as_deref(),
         CachePolicy::Revalidate,
         render,
@@ -271,6 +271,29 @@ async fn facets_of(state: &AppState, raw: Option<&str>) -> Result<index::Facets,
     run_index(&state.index, "facets", move |ix| ix.facets(&query)).await
 }
 
+/// An answer computed from the index, through the ETag, the 304 and the
+/// router's cache of rendered answers ([`cache::by_generation`]).
+pub async fn cached<F: std::future::Future<Output = Response>>(
+    state: &AppState,
+    generation: u64,
+    headers: &HeaderMap,
+    uri: &Uri,
+    raw: Option<&str>,
+    policy: CachePolicy,
+    render: F,
+) -> Response {
+    cache::by_generation(
+        &state.responses,
+        generation,
+        headers,
+        uri.path(),
+        raw,
+        policy,
+        render,
+    )
+    .await
+}
+
 /// `GET /api/v1/categories`.
 pub async fn categories(
     State(state): State<AppState>,
@@ -285,11 +308,11 @@ pub async fn categories(
             Err(response) => response,
         }
     };
-    cache::by_generation(
-        &state.responses,
+    cached(
+        &state,
         generation,
         &headers,
-        uri.path(),
+        &uri,
         raw.as_deref(),
         CachePolicy::Revalidate,
         render,
@@ -311,11 +334,11 @@ pub async fn venues(
             Err(response) => response,
         }
     };
-    cache::by_generation(
-        &state.responses,
+    cached(
+        &state,
         generation,
         &headers,
-        uri.path(),
+        &uri,
         raw.as_deref(),
         CachePolicy::Revalidate,
         render,

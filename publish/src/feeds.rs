@@ -14,8 +14,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, Utc};
 
-use crate::api::{aggregator_tz, generation, json_error, param_error, run_index};
-use crate::cache::{self, CachePolicy};
+use crate::api::{aggregator_tz, cached, generation, json_error, param_error, run_index};
+use crate::cache::CachePolicy;
 use crate::ics::{write_calendar, CalendarMeta};
 use crate::params::{self, QueryDefaults, MAX_LIMIT};
 use crate::AppState;
@@ -111,11 +111,11 @@ pub async fn events_ics(
         let body = write_calendar(&page.events, &meta, lang.as_deref(), now);
         calendar_response(body, "events.ics")
     };
-    cache::by_generation(
-        &state.responses,
+    cached(
+        &state,
         generation,
         &headers,
-        uri.path(),
+        &uri,
         raw.as_deref(),
         CachePolicy::Public,
         render,
@@ -156,11 +156,11 @@ pub async fn event_file(
             Err(response) => response,
         }
     };
-    cache::by_generation(
-        &state.responses,
+    cached(
+        &state,
         generation,
         &headers,
-        uri.path(),
+        &uri,
         raw.as_deref(),
         CachePolicy::Public,
         render,

@@ -19,8 +19,8 @@ use chrono_tz::Tz;
 use model::{Event, Status, Venue};
 use serde_json::{json, Map, Value};
 
-use crate::api::{generation, run_index};
-use crate::cache::{self, CachePolicy};
+use crate::api::{cached, generation, run_index};
+use crate::cache::CachePolicy;
 use crate::lang::localize;
 use crate::layout::{esc, json_for_script, page, page_lang, t, Page};
 use crate::params;
@@ -139,11 +139,11 @@ pub async fn event_page(
             ),
         }
     };
-    cache::by_generation(
-        &state.responses,
+    cached(
+        &state,
         generation,
         &headers,
-        uri.path(),
+        &uri,
         raw.as_deref(),
         CachePolicy::Public,
         render,

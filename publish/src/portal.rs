@@ -24,7 +24,7 @@ use chrono_tz::Tz;
 use index::{Facets, Page as EventsPage};
 use model::{Event, Status};
 
-use crate::api::{aggregator_tz, generation, run_index};
+use crate::api::{aggregator_tz, cached, generation, run_index};
 use crate::cache::{self, CachePolicy};
 use crate::lang::localize;
 use crate::layout::{self, esc, page_lang, t, Page};
@@ -328,11 +328,11 @@ pub async fn portal(
             Err(response) => response,
         }
     };
-    cache::by_generation(
-        &state.responses,
+    cached(
+        &state,
         generation,
         &headers,
-        uri.path(),
+        &uri,
         raw.as_deref(),
         CachePolicy::Public,
         render,

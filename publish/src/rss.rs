@@ -17,8 +17,8 @@ use axum::Router;
 use chrono::{DateTime, Utc};
 use model::Event;
 
-use crate::api::{aggregator_tz, generation, param_error, run_index};
-use crate::cache::{self, CachePolicy};
+use crate::api::{aggregator_tz, cached, generation, param_error, run_index};
+use crate::cache::CachePolicy;
 use crate::lang::localize;
 use crate::layout::{page_lang, t};
 use crate::params::{self, QueryDefaults};
@@ -65,11 +65,11 @@ pub async fn events_rss(
         )
             .into_response()
     };
-    cache::by_generation(
-        &state.responses,
+    cached(
+        &state,
         generation,
         &headers,
-        uri.path(),
+        &uri,
         raw.as_deref(),
         CachePolicy::Public,
         render,
