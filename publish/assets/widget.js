@@ -38,7 +38,7 @@
     ".t{font-weight:600}.w,.v,.s{font-size:.9em;color:var(--babillard-muted,#555)}" +
     ".x{display:inline-block;font-size:.8em;font-weight:700;padding:0 .4em;margin-inline-end:.4em;" +
     "border-radius:var(--babillard-radius,4px);background:#a4161a;color:#fff}" +
-    ".x.postponed{background:#7a4b00}.c .t{text-decoration:line-through}" +
+    ".x.postponed{background:#7a4b00}.c .t,a.c{text-decoration:line-through}" +
     ".n{display:flex;align-items:center;justify-content:space-between;gap:.5em;margin-bottom:.5em}" +
     ".n h3{margin:0;text-align:center;flex:1}" +
     "button{cursor:pointer;border:1px solid var(--babillard-accent,#8a1c3c);color:var(--babillard-accent,#8a1c3c);" +
@@ -419,7 +419,7 @@
         cells.push(h("td", { "aria-current": key === today ? "date" : null },
           h("span", { class: "d", "aria-label": dayF.format(new Date(Date.UTC(y, m, d))) }, String(d)),
           evs.length ? h("span", { class: "dot", "aria-hidden": "true" }, "•".repeat(Math.min(evs.length, 3))) : null,
-          evs.map((ev) => h("a", { href: this._href(ev, lang), title: ev.title, class: ev.status === "cancelled" ? "c" : null }, ev.title))));
+          evs.map((ev) => { const st = ev.status === "cancelled" || ev.status === "postponed" ? ev.status : null; const label = st ? t[st] + " : " + ev.title : null; return h("a", { href: this._href(ev, lang), title: label || ev.title, "aria-label": label, class: st === "cancelled" ? "c" : null }, ev.title); })));
         if (cells.length === 7) {
           rows.push(h("tr", null, cells));
           cells = [];

@@ -68,7 +68,12 @@ async function rendered(page, sel) {
 const titles = (page, sel, inner = "a.t") =>
   page.evaluate(([s, i]) => [...document.querySelector(s).shadowRoot.querySelectorAll(i)].map((a) => a.textContent), [sel, inner]);
 const monthTitles = (page, sel) =>
-  page.evaluate((s) => [...document.querySelector(s).shadowRoot.querySelectorAll("td a")].map((a) => a.getAttribute("title")), sel);
+  page.evaluate((s) => [...document.querySelector(s).shadowRoot.querySelectorAll("td a")].map((a) => a.textContent), sel);
+// A cancelled event in the month grid: struck through, and its status said
+// to screen readers and on hover.
+const monthCancelled = (page, sel) =>
+  page.evaluate((s) => [...document.querySelector(s).shadowRoot.querySelectorAll("td a.c")].map((a) => ({
+    label: a.getAttribute("aria-label"), title: a.getAttribute("title"), deco: getComputedStyle(a).textDecorationLine })), sel);
 const monthLabel = (page, sel) =>
   page.evaluate((s) => document.querySelector(s).shadowRoot.querySelector(".n h3").textContent, sel);
 const same = (a, b) => JSON.stringify([...new Set(a)].sort()) === JSON.stringify([...b].sort());
@@ -161,6 +166,11 @@ try {
   // Month view: the current month, then next and previous.
   const [prevM, thisM, nextM] = cfg.expect.months;
   check((await monthLabel(host, "#month")) === thisM.label, `month label ${await monthLabel(host, "#month")} != ${thisM.label}`);
+  const cancelledInMonth = await monthCancelled(host, "#month");
+  check(cancelledInMonth.length >= 1, "the month shows the cancelled event");
+  for (const c of cancelledInMonth) {
+    check(/^Annulé : /.test(c.label || "") && c.label === c.title && c.deco.includes("line-through"), `cancelled in month: ${JSON.stringify(c)}`);
+  }
   check(same(await monthTitles(host, "#month"), thisM.titles), `this month shows ${JSON.stringify(await monthTitles(host, "#month"))}, expected ${JSON.stringify(thisM.titles)}`);
   const wide = await host.evaluate(() => {
     const r = document.querySelector("#month").shadowRoot;
