@@ -71,6 +71,10 @@ pub(crate) fn open_connection(path: &Path, read_only: bool) -> rusqlite::Result<
         let _mode: String =
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // A run of 10,000 events writes ~40 MB through several indexes:
+        // a 64 MB page cache (instead of 2 MB) keeps them in memory.
+        conn.pragma_update(None, "cache_size", -65536)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
     }
     conn.pragma_update(None, "foreign_keys", true)?;
     Ok(conn)
