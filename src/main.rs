@@ -248,12 +248,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
                     }
                 }
             }
-            let state = AppState {
-                index,
-                config: Arc::new(config.publish_config()),
-                next_runs,
-                responses: Default::default(),
-            };
+            let state = AppState::new(index, Arc::new(config.publish_config()), next_runs);
             let report = publish::export::export(state, &out, base_url.as_deref())
                 .await
                 .with_context(|| format!("cannot export to {}", out.display()))?;
@@ -324,12 +319,11 @@ async fn run(
     fetch: bool,
 ) -> Result<ExitCode, Failure> {
     let next_runs: NextRuns = NextRuns::default();
-    let state = AppState {
-        index: Arc::clone(&index),
-        config: Arc::new(config.publish_config()),
-        next_runs: Arc::clone(&next_runs),
-        responses: Default::default(),
-    };
+    let state = AppState::new(
+        Arc::clone(&index),
+        Arc::new(config.publish_config()),
+        Arc::clone(&next_runs),
+    );
     let app = publish::router(state);
     let listener = tokio::net::TcpListener::bind(addr)
         .await

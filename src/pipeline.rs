@@ -588,3 +588,74 @@ impl PageCache for StorePages {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use model::{RawEvent, SourceId, TimeValue};
+
+    /// Normalizing a large source on several threads gives exactly what one
+    /// thread gives (series stay with their overrides).
+    #[test]
+    fn parallel_normalization_matches_the_sequential_one() {
+        let normalizer = Normalizer::new(normalize::Settings {
+            timezone: chrono_tz::America::Toronto,
+            horizon_days: 365,
+            languages: vec!["fr".into(), "en".into()],
+            venues: Vec::new(),
+            categories: Vec::new(),
+        });
+        let meta = SourceMeta {
+            id: SourceId::new("s").unwrap(),
+            priority: 0,
+            lang: None,
+            categories: Vec::new(),
+            venue: None,
+        };
+        let mut records = Vec::new();
+        for i in 0..3000u32 {
+            let local = chrono::NaiveDate::from_ymd_opt(2027, 1 + i % 12, 1 + i % 28)
+                .unwrap()
+                .and_hms_opt(20, 0, 0)
+                .unwrap();
+            let mut r = RawEvent::new(
+                format!("u{i}"),
+                format!("Concert {i}"),
+                TimeValue::Zoned {
+                    local,
+                    tzid: "America/Toronto".into(),
+                },
+            );
+            if i % 100 == 0 {
+                r.rrule = vec!["FREQ=WEEKLY;COUNT=4".into()];
+                // An override of its second instance, moved one hour later.
+                let mut o = r.clone();
+                o.rrule.clear();
+                o.recurrence_id = Some(TimeValue::Zoned {
+                    local: local + chrono::Duration::days(7),
+                    tzid: "America/Toronto".into(),
+                });
+                o.start = TimeValue::Zoned {
+                    local: local + chrono::Duration::days(7) + chrono::Duration::hours(1),
+                    tzid: "America/Toronto".into(),
+                };
+                records.push(o);
+            }
+            records.push(r);
+        }
+        let now: DateTime<Utc> = "2026-11-01T00:00:00Z".parse().unwrap();
+        let sequential = normalizer.normalize(&meta, &records, now);
+        let (_, parallel) = normalize_in_parallel(&normalizer, &meta, records, now).unwrap();
+        let key = |n: &normalize::Normalized| {
+            let mut v: Vec<(String, String)> = n
+                .occurrences
+                .iter()
+                .map(|o| (o.event.id.clone(), o.event.start.to_rfc3339()))
+                .collect();
+            v.sort();
+            v
+        };
+        assert!(sequential.occurrences.len() > 3000);
+        assert_eq!(key(&parallel), key(&sequential));
+    }
+}

@@ -124,6 +124,9 @@ mod tests {
         ));
         assert!(SourceId::new("a_b").is_err());
         assert!(SourceId::new("é").is_err());
+        // Tables of sources line up.
+        let id = SourceId::new("mda").unwrap();
+        assert_eq!(format!("[{id:<6}]"), "[mda   ]");
     }
 
     #[test]

@@ -301,22 +301,9 @@ pub async fn categories(
     uri: Uri,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let generation = generation(&state);
-    let render = async {
-        match facets_of(&state, raw.as_deref()).await {
-            Ok(facets) => Json(category_counts(&state.config, &facets.categories)).into_response(),
-            Err(response) => response,
-        }
-    };
-    cached(
-        &state,
-        generation,
-        &headers,
-        &uri,
-        raw.as_deref(),
-        CachePolicy::Revalidate,
-        render,
-    )
+    facet_answer(state, headers, uri, raw, |config, facets| {
+        Json(category_counts(config, &facets.categories)).into_response()
+    })
     .await
 }
 
@@ -327,10 +314,24 @@ pub async fn venues(
     uri: Uri,
     RawQuery(raw): RawQuery,
 ) -> Response {
+    facet_answer(state, headers, uri, raw, |config, facets| {
+        Json(venue_counts(config, &facets.venues)).into_response()
+    })
+    .await
+}
+
+/// An answer made from the facets of the request's query.
+async fn facet_answer(
+    state: AppState,
+    headers: HeaderMap,
+    uri: Uri,
+    raw: Option<String>,
+    answer: impl FnOnce(&PublishConfig, &index::Facets) -> Response,
+) -> Response {
     let generation = generation(&state);
     let render = async {
         match facets_of(&state, raw.as_deref()).await {
-            Ok(facets) => Json(venue_counts(&state.config, &facets.venues)).into_response(),
+            Ok(facets) => answer(&state.config, &facets),
             Err(response) => response,
         }
     };

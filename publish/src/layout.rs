@@ -2,6 +2,8 @@
 //! page: escaping, the page frame (header, language switch, footer), the
 //! one stylesheet. No external asset: no CDN font, script or image.
 
+use chrono::{Datelike, NaiveDate};
+
 use crate::PublishConfig;
 
 /// Escape text for HTML element content and attribute values.
@@ -41,6 +43,95 @@ pub fn t<'a>(lang: &str, fr: &'a str, en: &'a str) -> &'a str {
         en
     } else {
         fr
+    }
+}
+
+/// Weekday names from Monday, in `lang` (French unless `en`).
+pub fn weekday_names(lang: &str) -> &'static [&'static str; 7] {
+    const FR: [&str; 7] = [
+        "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+    ];
+    const EN: [&str; 7] = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    if lang == "en" {
+        &EN
+    } else {
+        &FR
+    }
+}
+
+/// The name of `month` (1-12) in `lang`.
+pub fn month_name(lang: &str, month: u32) -> &'static str {
+    const FR: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let i = (month.clamp(1, 12) - 1) as usize;
+    if lang == "en" {
+        EN[i]
+    } else {
+        FR[i]
+    }
+}
+
+/// "samedi 5 décembre 2026", "mardi 1er décembre 2026" / "Saturday, December 5, 2026".
+pub fn date_text(date: NaiveDate, lang: &str) -> String {
+    let weekday = weekday_names(lang)[date.weekday().num_days_from_monday() as usize % 7];
+    let month = month_name(lang, date.month());
+    if lang == "en" {
+        format!("{weekday}, {month} {}, {}", date.day(), date.year())
+    } else if date.day() == 1 {
+        format!("{weekday} 1er {month} {}", date.year())
+    } else {
+        format!("{weekday} {} {month} {}", date.day(), date.year())
+    }
+}
+
+/// "20 h", "20 h 30" / "8:00 PM".
+pub fn time_text(hour: u32, minute: u32, lang: &str) -> String {
+    if lang == "en" {
+        let (h12, ampm) = match hour {
+            0 => (12, "AM"),
+            1..=11 => (hour, "AM"),
+            12 => (12, "PM"),
+            _ => (hour - 12, "PM"),
+        };
+        format!("{h12}:{minute:02} {ampm}")
+    } else if minute == 0 {
+        format!("{hour} h")
+    } else {
+        format!("{hour} h {minute:02}")
     }
 }
 

@@ -14,7 +14,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
 use model::{Event, Status, Venue};
 use serde_json::{json, Map, Value};
@@ -22,7 +22,7 @@ use serde_json::{json, Map, Value};
 use crate::api::{cached, generation, run_index};
 use crate::cache::CachePolicy;
 use crate::lang::localize;
-use crate::layout::{esc, json_for_script, page, page_lang, t, Page};
+use crate::layout::{date_text, esc, json_for_script, page, page_lang, t, time_text, Page};
 use crate::params;
 use crate::{AppState, PublishConfig};
 
@@ -497,92 +497,6 @@ fn last_day(event: &Event) -> NaiveDate {
         .filter(|e| *e > first)
         .and_then(|e| e.pred_opt())
         .unwrap_or(first)
-}
-
-const JOURS: [&str; 7] = [
-    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
-];
-const MOIS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-const DAYS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-/// "samedi 5 décembre 2026" / "Saturday, December 5, 2026".
-pub fn date_text(date: NaiveDate, lang: &str) -> String {
-    let wd = date.weekday().num_days_from_monday() as usize;
-    let m = date.month0() as usize;
-    if lang == "en" {
-        format!(
-            "{}, {} {}, {}",
-            DAYS.get(wd).copied().unwrap_or(""),
-            MONTHS.get(m).copied().unwrap_or(""),
-            date.day(),
-            date.year()
-        )
-    } else {
-        let day = if date.day() == 1 {
-            "1er".to_string()
-        } else {
-            date.day().to_string()
-        };
-        format!(
-            "{} {} {} {}",
-            JOURS.get(wd).copied().unwrap_or(""),
-            day,
-            MOIS.get(m).copied().unwrap_or(""),
-            date.year()
-        )
-    }
-}
-
-/// "20 h", "20 h 30" / "8:00 PM".
-pub fn time_text(hour: u32, minute: u32, lang: &str) -> String {
-    if lang == "en" {
-        let (h12, ampm) = match hour {
-            0 => (12, "AM"),
-            1..=11 => (hour, "AM"),
-            12 => (12, "PM"),
-            _ => (hour - 12, "PM"),
-        };
-        format!("{h12}:{minute:02} {ampm}")
-    } else if minute == 0 {
-        format!("{hour} h")
-    } else {
-        format!("{hour} h {minute:02}")
-    }
 }
 
 /// When the event happens, in words, in its own zone:

@@ -76,102 +76,9 @@ pub fn bad_request(config: &PublishConfig, lang: &str, e: &ParamError) -> Respon
 
 // ---------------------------------------------------------------- dates
 
-const FR_DAYS: [&str; 7] = [
-    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
-];
-const EN_DAYS: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
-const FR_MONTHS: [&str; 12] = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-];
-const EN_MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-fn weekday_name(lang: &str, d: NaiveDate) -> &'static str {
-    let i = d.weekday().num_days_from_monday() as usize % 7;
-    if lang == "en" {
-        EN_DAYS[i]
-    } else {
-        FR_DAYS[i]
-    }
-}
-
-fn month_name(lang: &str, month: u32) -> &'static str {
-    let i = (month.clamp(1, 12) - 1) as usize;
-    if lang == "en" {
-        EN_MONTHS[i]
-    } else {
-        FR_MONTHS[i]
-    }
-}
-
-/// "samedi 5 décembre 2026" / "Saturday, December 5, 2026".
-pub fn day_label(lang: &str, d: NaiveDate) -> String {
-    if lang == "en" {
-        format!(
-            "{}, {} {}, {}",
-            weekday_name(lang, d),
-            month_name(lang, d.month()),
-            d.day(),
-            d.year()
-        )
-    } else {
-        format!(
-            "{} {} {} {}",
-            weekday_name(lang, d),
-            d.day(),
-            month_name(lang, d.month()),
-            d.year()
-        )
-    }
-}
-
-/// "20 h", "20 h 30" / "8:00 PM".
-pub fn time_label(lang: &str, time: NaiveTime) -> String {
-    let (h, m) = (time.hour(), time.minute());
-    if lang == "en" {
-        let h12 = if h % 12 == 0 { 12 } else { h % 12 };
-        format!("{h12}:{m:02} {}", if h < 12 { "AM" } else { "PM" })
-    } else if m == 0 {
-        format!("{h} h")
-    } else {
-        format!("{h} h {m:02}")
-    }
-}
-
 /// "décembre 2026" / "December 2026".
 pub fn month_label(lang: &str, year: i32, month: u32) -> String {
-    format!("{} {year}", month_name(lang, month))
+    format!("{} {year}", layout::month_name(lang, month))
 }
 
 /// The local days an event covers, in its own zone (all-day ends are
@@ -193,16 +100,23 @@ fn when_label(lang: &str, e: &Event) -> String {
         if first == last {
             t(lang, "Toute la journée", "All day").to_string()
         } else {
-            format!("{} {}", t(lang, "jusqu’au", "until"), day_label(lang, last))
+            format!(
+                "{} {}",
+                t(lang, "jusqu’au", "until"),
+                layout::date_text(last, lang)
+            )
         }
     } else {
-        let start = time_label(lang, e.start.time());
+        let start = layout::time_text(e.start.hour(), e.start.minute(), lang);
         match e.end {
-            Some(end) if first == last => format!("{start} – {}", time_label(lang, end.time())),
+            Some(end) if first == last => format!(
+                "{start} – {}",
+                layout::time_text(end.hour(), end.minute(), lang)
+            ),
             Some(end) => format!(
                 "{start} – {}, {}",
-                day_label(lang, end.date_naive()),
-                time_label(lang, end.time())
+                layout::date_text(end.date_naive(), lang),
+                layout::time_text(end.hour(), end.minute(), lang)
             ),
             None => start,
         }
@@ -649,7 +563,7 @@ fn day_list(config: &PublishConfig, lang: &str, events: &[Event]) -> String {
             let _ = writeln!(
                 b,
                 "<h3 class=\"day\"><time datetime=\"{day}\">{}</time></h3>\n<ul class=\"events\">",
-                esc(&day_label(lang, day))
+                esc(&layout::date_text(day, lang))
             );
             current = Some(day);
         }
@@ -741,7 +655,7 @@ fn month_table(
         nl = esc(&month_label(lang, nextm.0, nextm.1)),
         cap = esc(&month_label(lang, y, m)),
     );
-    let days = if lang == "en" { EN_DAYS } else { FR_DAYS };
+    let days = layout::weekday_names(lang);
     for d in days {
         let short: String = d.chars().take(3).collect();
         let _ = write!(
@@ -773,7 +687,7 @@ fn month_table(
                 ""
             },
             n = d.day(),
-            label = esc(&day_label(lang, d)),
+            label = esc(&layout::date_text(d, lang)),
         );
         if !evs.is_empty() {
             b.push_str("<ul>");
@@ -781,7 +695,10 @@ fn month_table(
                 let time = if e.all_day {
                     String::new()
                 } else {
-                    format!("{} ", time_label(lang, e.start.time()))
+                    format!(
+                        "{} ",
+                        layout::time_text(e.start.hour(), e.start.minute(), lang)
+                    )
                 };
                 let _ = write!(
                     b,
@@ -1480,14 +1397,15 @@ mod tests {
     #[test]
     fn dates_read_naturally_in_both_languages() {
         let d = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
-        assert_eq!(day_label("fr", d), "samedi 5 décembre 2026");
-        assert_eq!(day_label("en", d), "Saturday, December 5, 2026");
-        let at = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
-        assert_eq!(time_label("fr", at(20, 0)), "20 h");
-        assert_eq!(time_label("fr", at(9, 5)), "9 h 05");
-        assert_eq!(time_label("en", at(20, 0)), "8:00 PM");
-        assert_eq!(time_label("en", at(0, 30)), "12:30 AM");
-        assert_eq!(time_label("en", at(12, 0)), "12:00 PM");
+        assert_eq!(layout::date_text(d, "fr"), "samedi 5 décembre 2026");
+        assert_eq!(layout::date_text(d, "en"), "Saturday, December 5, 2026");
+        let first = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        assert_eq!(layout::date_text(first, "fr"), "mardi 1er décembre 2026");
+        assert_eq!(layout::time_text(20, 0, "fr"), "20 h");
+        assert_eq!(layout::time_text(9, 5, "fr"), "9 h 05");
+        assert_eq!(layout::time_text(20, 0, "en"), "8:00 PM");
+        assert_eq!(layout::time_text(0, 30, "en"), "12:30 AM");
+        assert_eq!(layout::time_text(12, 0, "en"), "12:00 PM");
         assert_eq!(parse_month(Some("month=2026-02")), Ok(Some((2026, 2))));
         assert!(parse_month(Some("month=2026-2x")).is_err());
         assert_eq!(parse_month(Some("month=")), Ok(None));

@@ -7,11 +7,10 @@ use std::process::Command;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
 
-use crate::harness::{client, get_json, FixtureServer, World};
+use crate::harness::{client, get_json, World};
 
 async fn world_with_fixtures() -> (World, String) {
-    let server = FixtureServer::start().await;
-    let names = [
+    let world = World::with_ics_fixtures(&[
         "google_calendar_export",
         "outlook_eastern_standard_time",
         "apple_calendar_export",
@@ -19,30 +18,9 @@ async fn world_with_fixtures() -> (World, String) {
         "eventbrite_export",
         "montreal_alias_tzid",
         "outlook_custom_tzid",
-    ];
-    let mut toml = String::new();
-    for n in names {
-        server.put_fixture(
-            &format!("{n}.ics"),
-            &format!("ics/{n}.ics"),
-            "text/calendar",
-        );
-        toml.push_str(&format!(
-            "[[source]]\nid = \"{}\"\nurl = \"{}\"\n\n",
-            n.replace('_', "-"),
-            server.url(&format!("{n}.ics"))
-        ));
-    }
-    let world = World::new(&toml);
-    for r in world.ingest().await {
-        assert!(
-            matches!(r.outcome, babillard::pipeline::Outcome::Updated(_)),
-            "{r}"
-        );
-    }
+    ])
+    .await;
     let api = world.serve().await;
-    // Keep the fixture server alive as long as the test.
-    std::mem::forget(server);
     (world, api)
 }
 

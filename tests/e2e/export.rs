@@ -6,14 +6,12 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{SecondsFormat, Utc};
-use publish::{AppState, NextRuns};
 use serde_json::Value;
 
-use crate::harness::{client, get_json, FixtureServer, World};
+use crate::harness::{client, get_json, World};
 
 /// A static file server on 127.0.0.1, killed when dropped.
 struct StaticServer {
@@ -75,45 +73,15 @@ fn free_port() -> u16 {
 }
 
 async fn world_with_fixtures() -> World {
-    let server = FixtureServer::start().await;
-    let names = [
+    World::with_ics_fixtures(&[
         "google_calendar_export",
         "outlook_eastern_standard_time",
         "apple_calendar_export",
         "wordpress_the_events_calendar",
         "eventbrite_export",
         "montreal_alias_tzid",
-    ];
-    let mut toml = String::new();
-    for n in names {
-        server.put_fixture(
-            &format!("{n}.ics"),
-            &format!("ics/{n}.ics"),
-            "text/calendar",
-        );
-        toml.push_str(&format!(
-            "[[source]]\nid = \"{}\"\nurl = \"{}\"\n\n",
-            n.replace('_', "-"),
-            server.url(&format!("{n}.ics"))
-        ));
-    }
-    let world = World::new(&toml);
-    for r in world.ingest().await {
-        assert!(
-            matches!(r.outcome, babillard::pipeline::Outcome::Updated(_)),
-            "{r}"
-        );
-    }
-    world
-}
-
-fn state_of(world: &World) -> AppState {
-    AppState {
-        index: Arc::clone(&world.index),
-        config: Arc::new(world.config.publish_config()),
-        next_runs: NextRuns::default(),
-        responses: Default::default(),
-    }
+    ])
+    .await
 }
 
 /// Every id of a listing, following `next_cursor`.
@@ -187,7 +155,7 @@ async fn the_export_served_by_a_static_server_reads_like_the_live_one() {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let out = world.dir.path().join("public");
-    let report = publish::export::export(state_of(&world), &out, Some(&base))
+    let report = publish::export::export(world.state(), &out, Some(&base))
         .await
         .unwrap_or_else(|e| panic!("export failed: {e}"));
     println!("{report}");
@@ -363,7 +331,7 @@ async fn the_export_served_by_a_static_server_reads_like_the_live_one() {
 
     // A second export replaces the first whole; nothing is left beside it.
     std::fs::write(out.join("stale.txt"), "from before").unwrap();
-    publish::export::export(state_of(&world), &out, None)
+    publish::export::export(world.state(), &out, None)
         .await
         .unwrap();
     assert!(!out.join("stale.txt").exists());

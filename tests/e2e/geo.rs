@@ -158,12 +158,11 @@ async fn unknown_venues_are_geocoded_once_and_found_near_their_place() {
     assert_eq!(nominatim.calls("Val-des-Arbres"), 1);
     assert_eq!(nominatim.calls("Nulle part"), 1);
 
-    let state = publish::AppState {
-        index: Arc::clone(&index),
-        config: Arc::new(config.publish_config()),
-        next_runs: Default::default(),
-        responses: Default::default(),
-    };
+    let state = publish::AppState::new(
+        Arc::clone(&index),
+        Arc::new(config.publish_config()),
+        Default::default(),
+    );
     let app = publish::router(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let api = format!("http://{}", listener.local_addr().unwrap());

@@ -313,15 +313,46 @@ impl World {
         r.remove(0)
     }
 
+    /// The router's state over this world's index and configuration.
+    pub fn state(&self) -> AppState {
+        AppState::new(
+            Arc::clone(&self.index),
+            Arc::new(self.config.publish_config()),
+            NextRuns::default(),
+        )
+    }
+
+    /// A world whose sources are these ICS fixtures
+    /// (`tests/fixtures/ics/NAME.ics`, source id NAME with `-` for `_`),
+    /// served on 127.0.0.1 and ingested; every source must read.
+    pub async fn with_ics_fixtures(names: &[&str]) -> World {
+        let server = FixtureServer::start().await;
+        let mut toml = String::new();
+        for n in names {
+            server.put_fixture(
+                &format!("{n}.ics"),
+                &format!("ics/{n}.ics"),
+                "text/calendar",
+            );
+            toml.push_str(&format!(
+                "[[source]]\nid = \"{}\"\nurl = \"{}\"\n\n",
+                n.replace('_', "-"),
+                server.url(&format!("{n}.ics"))
+            ));
+        }
+        let world = World::new(&toml);
+        for r in world.ingest().await {
+            assert!(
+                matches!(r.outcome, babillard::pipeline::Outcome::Updated(_)),
+                "{r}"
+            );
+        }
+        world
+    }
+
     /// Serve the real router on 127.0.0.1; returns its base URL.
     pub async fn serve(&self) -> String {
-        let state = AppState {
-            index: Arc::clone(&self.index),
-            config: Arc::new(self.config.publish_config()),
-            next_runs: NextRuns::default(),
-            responses: Default::default(),
-        };
-        let app = publish::router(state);
+        let app = publish::router(self.state());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {

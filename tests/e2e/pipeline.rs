@@ -346,3 +346,35 @@ async fn private_addresses_are_refused_unless_allowed() {
         "nothing was sent to a private address"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partly_broken_source_keeps_what_it_could_read_and_says_what_it_could_not() {
+    let server = FixtureServer::start().await;
+    server.put_fixture("broken.ics", "ics/broken_partial.ics", "text/calendar");
+    let world = World::new(&format!(
+        "[[source]]\nid = \"broken\"\nkind = \"ics\"\nurl = \"{}\"\n",
+        server.url("broken.ics")
+    ));
+    let report = world.ingest_one("broken").await;
+    let expected: Value =
+        serde_json::from_slice(&read_fixture("ics/broken_partial.expected.json")).unwrap();
+    assert_eq!(
+        counts(&report.outcome).found,
+        expected["events"].as_array().unwrap().len(),
+        "{report}"
+    );
+    let api = world.serve().await;
+    let (_, sources) = get_json(&format!("{api}/api/v1/sources")).await;
+    let warnings: Vec<&str> = sources[0]["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert!(!warnings.is_empty(), "{sources}");
+    assert!(
+        warnings.iter().any(|w| w.contains("line ")),
+        "warnings say where: {warnings:?}"
+    );
+    assert_eq!(sources[0]["status"], "ok");
+}
