@@ -27,14 +27,17 @@
 //! Feed) become [`Link::NextPage`].
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use feed_rs::model::{Entry, Feed};
 use model::{ids::fallback_uid, GeoPoint, RawEvent, TimeValue};
 use quick_xml::events::Event as XmlEvent;
 use quick_xml::name::ResolveResult;
 use quick_xml::{NsReader, Reader};
+use scraper::{Html, Selector};
 use serde_json::Value;
+use textkit::{html_to_text, parse_iso};
 
 use crate::datetext;
 use crate::{Link, ParseContext, ParseError, ParseWarning, Parsed};
@@ -166,61 +169,6 @@ fn parse_timestamp(s: &str, today: NaiveDate) -> Option<DateTime<Utc>> {
         TimeValue::Offset { at } => at.with_timezone(&Utc),
         other => other.as_written().and_utc(),
     })
-}
-
-/// An ISO 8601 date or date-time as an event module or xCal writes it:
-/// an offset gives `Offset`, `Z` gives `Utc`, a date alone gives `Date`, no
-/// offset gives `Floating`. Basic formats (`20261205T200000Z`) too, and
-/// RFC 2822 as a last resort.
-pub(crate) fn parse_iso(s: &str) -> Option<TimeValue> {
-    let s = s.trim();
-    if s.ends_with(['Z', 'z']) {
-        let body = s.get(..s.len() - 1)?;
-        let local = naive_datetime(body)?;
-        return Some(TimeValue::Utc {
-            at: local.and_utc(),
-        });
-    }
-    if let Ok(at) = DateTime::parse_from_rfc3339(s) {
-        return Some(TimeValue::Offset { at });
-    }
-    for fmt in [
-        "%Y-%m-%dT%H:%M:%S%.f%:z",
-        "%Y-%m-%dT%H:%M%:z",
-        "%Y-%m-%dT%H:%M:%S%.f%z",
-        "%Y-%m-%dT%H:%M%z",
-        "%Y-%m-%d %H:%M:%S%.f%:z",
-        "%Y-%m-%d %H:%M:%S%.f%z",
-        "%Y%m%dT%H%M%S%z",
-    ] {
-        if let Ok(at) = DateTime::<FixedOffset>::parse_from_str(s, fmt) {
-            return Some(TimeValue::Offset { at });
-        }
-    }
-    if let Some(local) = naive_datetime(s) {
-        return Some(TimeValue::Floating { local });
-    }
-    for fmt in ["%Y-%m-%d", "%Y%m%d"] {
-        if let Ok(date) = NaiveDate::parse_from_str(s, fmt) {
-            return Some(TimeValue::Date { date });
-        }
-    }
-    DateTime::parse_from_rfc2822(s)
-        .ok()
-        .map(|at| TimeValue::Offset { at })
-}
-
-fn naive_datetime(s: &str) -> Option<NaiveDateTime> {
-    [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%d %H:%M",
-        "%Y%m%dT%H%M%S",
-        "%Y%m%dT%H%M",
-    ]
-    .iter()
-    .find_map(|fmt| NaiveDateTime::parse_from_str(s, fmt).ok())
 }
 
 // ---------------------------------------------------------------------------
@@ -648,8 +596,8 @@ fn scan_xml(text: &str) -> DocExt {
                         Ok(Some(c)) => buf.push(c),
                         _ => {
                             let name = r.decode().unwrap_or_default();
-                            match resolve_entity(&name) {
-                                Some(s) => buf.push_str(s),
+                            match textkit::entities::named(&name) {
+                                Some(c) => buf.push(c),
                                 None => {
                                     buf.push('&');
                                     buf.push_str(&name);
@@ -760,46 +708,6 @@ fn finish(mut ext: ItemExt) -> ItemExt {
         }
     }
     ext
-}
-
-/// The five XML entities and the HTML ones that feeds use most.
-fn resolve_entity(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "amp" => "&",
-        "lt" => "<",
-        "gt" => ">",
-        "quot" => "\"",
-        "apos" => "'",
-        "nbsp" => "\u{a0}",
-        "eacute" => "é",
-        "Eacute" => "É",
-        "egrave" => "è",
-        "Egrave" => "È",
-        "ecirc" => "ê",
-        "euml" => "ë",
-        "agrave" => "à",
-        "Agrave" => "À",
-        "acirc" => "â",
-        "ccedil" => "ç",
-        "Ccedil" => "Ç",
-        "icirc" => "î",
-        "iuml" => "ï",
-        "ocirc" => "ô",
-        "ucirc" => "û",
-        "ugrave" => "ù",
-        "oelig" => "œ",
-        "rsquo" => "\u{2019}",
-        "lsquo" => "\u{2018}",
-        "rdquo" => "\u{201d}",
-        "ldquo" => "\u{201c}",
-        "laquo" => "«",
-        "raquo" => "»",
-        "ndash" => "\u{2013}",
-        "mdash" => "\u{2014}",
-        "hellip" => "\u{2026}",
-        "deg" => "°",
-        _ => return None,
-    })
 }
 
 // ---------------------------------------------------------------------------
@@ -1130,109 +1038,16 @@ fn image_of(entry: &Entry, ext: &ItemExt, description: Option<&str>, base: &str)
         .filter(|u| !u.is_empty())
 }
 
-/// The `src` of the first `<img>` in an HTML fragment.
+/// The `src` of the first `<img>` in an HTML fragment that has one.
 fn first_img_src(html: &str) -> Option<String> {
-    let lower = html.to_ascii_lowercase();
-    let mut from = 0;
-    while let Some(pos) = lower.get(from..).and_then(|s| s.find("<img")) {
-        let start = from + pos;
-        let end = lower
-            .get(start..)
-            .and_then(|s| s.find('>'))
-            .map_or(lower.len(), |e| start + e);
-        let tag = lower.get(start..end).unwrap_or_default();
-        if let Some(src_pos) = find_attr(tag, "src") {
-            let raw = html.get(start + src_pos..end).unwrap_or_default();
-            let value = match raw.chars().next() {
-                Some(q @ ('"' | '\'')) => raw.get(1..).and_then(|r| r.split(q).next()),
-                _ => raw
-                    .split(|c: char| c.is_whitespace() || c == '>' || c == '/')
-                    .next(),
-            };
-            if let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) {
-                return Some(v.replace("&amp;", "&"));
-            }
-        }
-        from = end.max(start + 1);
-    }
-    None
-}
-
-/// The offset of the value of attribute `name` in a lower-cased tag.
-fn find_attr(tag: &str, name: &str) -> Option<usize> {
-    let mut from = 0;
-    while let Some(pos) = tag.get(from..).and_then(|s| s.find(name)) {
-        let at = from + pos;
-        let before_ok = tag
-            .get(..at)
-            .and_then(|b| b.chars().last())
-            .is_some_and(char::is_whitespace);
-        let after = tag.get(at + name.len()..).unwrap_or_default();
-        let trimmed = after.trim_start();
-        if before_ok {
-            if let Some(value) = trimmed.strip_prefix('=') {
-                let value_trimmed = value.trim_start();
-                return Some(tag.len() - value_trimmed.len());
-            }
-        }
-        from = at + name.len();
-    }
-    None
-}
-
-/// A rough plain text of an HTML fragment, only for finding dates in it:
-/// tags become spaces, common entities are decoded.
-fn html_to_text(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match (c, in_tag) {
-            ('<', false) => {
-                in_tag = true;
-                out.push(' ');
-            }
-            ('>', true) => in_tag = false,
-            (c, false) => out.push(c),
-            _ => {}
-        }
-    }
-    decode_entities(&out)
-}
-
-fn decode_entities(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(pos) = rest.find('&') {
-        let (before, here) = rest.split_at(pos);
-        out.push_str(before);
-        let body = here.get(1..).unwrap_or_default();
-        let end = body.get(..body.len().min(12)).and_then(|b| b.find(';'));
-        let decoded = end.and_then(|end| {
-            let name = body.get(..end)?;
-            let text = if let Some(num) = name.strip_prefix('#') {
-                let code = match num.strip_prefix(['x', 'X']) {
-                    Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-                    None => num.parse::<u32>().ok()?,
-                };
-                char::from_u32(code)?.to_string()
-            } else {
-                resolve_entity(name)?.to_string()
-            };
-            Some((text, end + 2))
-        });
-        match decoded {
-            Some((text, len)) => {
-                out.push_str(&text);
-                rest = here.get(len..).unwrap_or_default();
-            }
-            None => {
-                out.push('&');
-                rest = body;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+    static IMG: LazyLock<Option<Selector>> = LazyLock::new(|| Selector::parse("img[src]").ok());
+    let img = IMG.as_ref()?;
+    Html::parse_fragment(html)
+        .select(img)
+        .filter_map(|el| el.value().attr("src"))
+        .map(str::trim)
+        .find(|src| !src.is_empty())
+        .map(str::to_string)
 }
 
 #[cfg(test)]

@@ -27,7 +27,6 @@ mod jsonld;
 mod microdata;
 mod schema;
 mod selectors;
-pub(crate) mod text;
 
 use std::collections::{HashMap, HashSet};
 

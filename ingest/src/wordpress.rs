@@ -20,8 +20,9 @@ use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
 use model::{GeoPoint, RawEvent, Status, TimeValue};
 use serde::Deserialize;
 use serde_json::Value;
+use textkit::clean_text;
+use textkit::iso8601::{offset_value, parse_offset};
 
-use crate::html::text::{clean_text, offset_value, parse_offset};
 use crate::{Link, ParseContext, ParseError, ParseWarning, Parsed};
 
 const EXPECTED: &str = "The Events Calendar REST API (JSON)";

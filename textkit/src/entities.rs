@@ -335,7 +335,10 @@ mod tests {
     #[test]
     fn numeric_references_without_semicolon_and_windows_1252() {
         assert_eq!(decode_entities("&#233t&#xe9;"), "été");
-        assert_eq!(decode_entities("&#128; &#x9C;uvre &#x81;"), "€ œuvre \u{fffd}");
+        assert_eq!(
+            decode_entities("&#128; &#x9C;uvre &#x81;"),
+            "€ œuvre \u{fffd}"
+        );
         assert_eq!(decode_entities("&#0000000233;"), "é");
         assert_eq!(decode_entities("&#x110000; &#xD800;"), "\u{fffd} \u{fffd}");
         assert_eq!(decode_entities("&#; &#x; &#"), "&#; &#x; &#");
@@ -343,8 +346,14 @@ mod tests {
 
     #[test]
     fn legacy_names_without_semicolon_only_before_a_non_alphanumeric() {
-        assert_eq!(decode_entities("a &amp b &copy 2026 &lt;"), "a & b © 2026 <");
-        assert_eq!(decode_entities("&copy2026 &ampx &eacute x"), "&copy2026 &ampx &eacute x");
+        assert_eq!(
+            decode_entities("a &amp b &copy 2026 &lt;"),
+            "a & b © 2026 <"
+        );
+        assert_eq!(
+            decode_entities("&copy2026 &ampx &eacute x"),
+            "&copy2026 &ampx &eacute x"
+        );
         assert_eq!(decode_entities("&AMP; &QUOT; &Prime;"), "& \" ″");
     }
 

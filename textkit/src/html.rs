@@ -254,14 +254,30 @@ mod tests {
     #[test]
     fn clean_text_decodes_and_folds() {
         assert_eq!(clean_text("  a&nbsp;\n b "), "a b");
-        assert_eq!(clean_text("Th&eacute;&acirc;tre\u{200b} du&#160;Nord"), "Théâtre du Nord");
+        assert_eq!(
+            clean_text("Th&eacute;&acirc;tre\u{200b} du&#160;Nord"),
+            "Théâtre du Nord"
+        );
     }
 
     #[test]
     fn broken_html_does_not_panic() {
         for s in [
-            "<", "<<>>", "<p", "</", "<!--", "<?", "<!", "&#", "&#x;", "&", "<é>é</é>",
-            "&#99999999999999999;", "<a href='>'>x</a>", "<script", "<script>",
+            "<",
+            "<<>>",
+            "<p",
+            "</",
+            "<!--",
+            "<?",
+            "<!",
+            "&#",
+            "&#x;",
+            "&",
+            "<é>é</é>",
+            "&#99999999999999999;",
+            "<a href='>'>x</a>",
+            "<script",
+            "<script>",
         ] {
             let _ = html_to_text(s);
             let _ = strip_tags(s);

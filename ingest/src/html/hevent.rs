@@ -8,9 +8,9 @@
 
 use scraper::ElementRef;
 use serde_json::{Map, Value};
+use textkit::collapse_ws;
 
 use super::microdata::insert;
-use super::text::collapse_ws;
 
 const MAX_DEPTH: usize = 64;
 

@@ -4,8 +4,7 @@
 //! escapes in strings, HTML entities instead of quotes).
 
 use serde_json::Value;
-
-use super::text::decode_entities;
+use textkit::decode_entities;
 
 /// True for a `type` attribute naming JSON-LD (any case, with parameters).
 pub(crate) fn is_jsonld_type(ty: &str) -> bool {

@@ -8,8 +8,7 @@
 
 use scraper::ElementRef;
 use serde_json::{Map, Value};
-
-use super::text::collapse_ws;
+use textkit::collapse_ws;
 
 const MAX_DEPTH: usize = 64;
 

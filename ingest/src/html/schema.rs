@@ -13,11 +13,10 @@ use std::collections::{HashMap, HashSet};
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use model::{GeoPoint, RawEvent, Status, TimeValue};
 use serde_json::{Map, Value};
+use textkit::iso8601::{offset_value, parse_duration, parse_iso, parse_time};
+use textkit::{clean_text, decode_entities};
 use url::Url;
 
-use super::text::{
-    clean_text, decode_entities, offset_value, parse_duration, parse_iso, parse_time,
-};
 use crate::ParseWarning;
 
 /// How deep the walk goes into nested values.

@@ -14,10 +14,10 @@
 use chrono::NaiveDate;
 use model::{RawEvent, TimeValue};
 use scraper::{ElementRef, Html, Selector};
+use textkit::collapse_ws;
 use url::Url;
 
 use super::schema::Candidate;
-use super::text::collapse_ws;
 use crate::{ParseError, ParseWarning, Selectors};
 
 /// One compiled field selector.
@@ -114,7 +114,7 @@ fn text(el: ElementRef<'_>) -> String {
 
 /// A date as ISO 8601, else with `date_format`, else in words.
 fn date(s: &str, format: Option<&str>, today: NaiveDate) -> Option<(TimeValue, Option<TimeValue>)> {
-    if let Some(t) = super::text::parse_iso(s) {
+    if let Some(t) = textkit::parse_iso(s) {
         return Some((t, None));
     }
     if let Some(fmt) = format {
