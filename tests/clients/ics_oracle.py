@@ -26,7 +26,8 @@ lasts one day, a timed one with no end is an instant).
 Output, for one FILE: one JSON object
   {"file", "mode": "now"|"file", "timezone", "now", "horizon_days", "from",
    "to", "occurrences": [{"uid", "recurrence_id"?, "start", "end", "all_day",
-   "summary"}]}
+   "summary"}]} (`recurrence_id` for the occurrences of recurring events,
+   in the same format as `start`)
 where `now` and `horizon_days` give the same window as babillard's
 normalizer sees it ([now - 31 days, now + horizon_days]); or {"file",
 "error": "..."} when the oracle cannot read the file (the caller skips it).
@@ -147,7 +148,18 @@ def text_value(value):
     return str(value)
 
 
-def occurrence(component, zone):
+def series_uids(cals):
+    """The uids of recurring events (RRULE, RDATE) and of those with
+    RECURRENCE-ID overrides: their occurrences carry a recurrence_id."""
+    uids = set()
+    for cal in cals:
+        for event in cal.walk("VEVENT"):
+            if any(k in event for k in ("RRULE", "RDATE", "RECURRENCE-ID")):
+                uids.add(text_value(event.get("UID")))
+    return uids
+
+
+def occurrence(component, zone, series):
     start = component.get("DTSTART").dt
     all_day = not isinstance(start, dt.datetime)
     try:
@@ -170,7 +182,7 @@ def occurrence(component, zone):
         "summary": text_value(component.get("SUMMARY")),
     }
     rid = component.get("RECURRENCE-ID")
-    if rid is not None:
+    if rid is not None and out["uid"] in series:
         value = rid.dt
         out["recurrence_id"] = (
             fmt_utc(instant(value, zone)) if isinstance(value, dt.datetime) else value.isoformat()
@@ -180,6 +192,7 @@ def occurrence(component, zone):
 
 def expand(cals, zone, window_from, window_to):
     found = []
+    series = series_uids(cals)
     for cal in cals:
         query = recurring_ical_events.of(standard(cal, zone))
         for component in query.between(window_from - MARGIN, window_to + MARGIN):
@@ -188,7 +201,7 @@ def expand(cals, zone, window_from, window_to):
                 continue
             at = instant(start.dt, zone)
             if window_from <= at <= window_to:
-                found.append(occurrence(component, zone))
+                found.append(occurrence(component, zone, series))
     found.sort(key=lambda o: (o["start"], o["uid"] or ""))
     return found
 

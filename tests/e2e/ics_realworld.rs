@@ -499,7 +499,12 @@ fn report(folder: &str, t: &Tally) -> String {
             } else {
                 String::new()
             };
-            let _ = writeln!(s, "    {file} uid={:?}: {}{more}", f.uid, f.detail);
+            let uid = if f.uid.is_empty() {
+                "(none or unknown to the oracle)".to_string()
+            } else {
+                format!("{:?}", f.uid)
+            };
+            let _ = writeln!(s, "    {file} uid={uid}: {}{more}", f.detail);
         }
     }
     if !t.oracle_errors.is_empty() {
