@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use crate::harness::fixture;
 
-fn actual_events(bytes: &[u8], expected: &Value) -> Value {
+pub(crate) fn actual_events(bytes: &[u8], expected: &Value) -> Value {
     let now: DateTime<Utc> = expected["now"].as_str().unwrap().parse().unwrap();
     let tz: chrono_tz::Tz = expected["timezone"].as_str().unwrap().parse().unwrap();
     let horizon = expected["horizon_days"].as_u64().unwrap() as u32;

@@ -11,6 +11,7 @@ mod export;
 mod geo;
 mod harness;
 mod ics_golden;
+mod ics_realworld;
 mod kinds;
 mod pipeline;
 mod publish;
