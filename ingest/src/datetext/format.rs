@@ -23,8 +23,8 @@ pub fn parse_with_format(text: &str, format: &str) -> Option<TimeValue> {
 }
 
 /// [`parse_with_format`], where a format with no year (`%d %B`) takes the
-/// first such date on or after `reference` minus 7 days, as [`find_date`]
-/// does.
+/// first such date on or after `reference` minus 7 days, as
+/// [`find_date`](super::find_date) does.
 pub fn parse_with_format_on(text: &str, format: &str, reference: NaiveDate) -> Option<TimeValue> {
     parse_format(text, format, Some(reference))
 }

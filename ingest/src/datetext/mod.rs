@@ -6,7 +6,8 @@
 //! (lower case, accents removed, dashes and apostrophes unified), cut into
 //! numbers, words and punctuation, and a small recursive-descent parser tries
 //! every position in turn. Nothing here reads a clock: a date without a year
-//! takes its year from a reference date given by the caller.//!
+//! takes its year from a reference date given by the caller.
+//!
 //! `free` finds a date in free text ([`find_date`]); `format` reads a
 //! source's `date_format` ([`parse_with_format`]). Both share the folding,
 //! the month and weekday words and the year inference below.

@@ -61,6 +61,13 @@
 //! score first with a union-find that refuses to join two groups holding
 //! occurrences of the same source: an occurrence joins the group it
 //! resembles most.
+//!
+//! ## Where things are
+//!
+//! `lexicon` holds the word lists, `titles` the keys and title
+//! similarity, `places` the venue comparison and URL keys, `decide` the
+//! decision for one pair, `cluster` the grouping of many; the numbers of
+//! the rule are the constants below.
 
 mod cluster;
 mod decide;
