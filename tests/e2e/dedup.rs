@@ -29,6 +29,12 @@ const TOURISM_PAGE: &str = r#"<!DOCTYPE html><html lang="en"><head><title>What's
 "location":{"@type":"Place","name":"Salle Alfred-Pellan","address":"1395 boul. de la Concorde O., Laval"}}</script>
 </head><body><h1>What's on</h1></body></html>"#;
 
+/// The string `field` of each object in the array `items`.
+fn strings<'a>(items: &'a Value, field: &str) -> Vec<&'a str> {
+    let items = items.as_array().expect("an array");
+    items.iter().filter_map(|e| e[field].as_str()).collect()
+}
+
 fn vevents(ics: &str) -> usize {
     ics.matches("BEGIN:VEVENT").count()
 }
@@ -76,13 +82,7 @@ async fn the_same_show_from_two_sources_is_published_once() {
     );
     assert_eq!(show["language"], "fr");
     assert_eq!(show["venue"]["id"], "maison-des-arts");
-    let sources: Vec<&str> = show["sources"]
-        .as_array()
-        .expect("sources")
-        .iter()
-        .filter_map(|s| s["source"].as_str())
-        .collect();
-    assert_eq!(sources, vec!["mda", "tourisme"]);
+    assert_eq!(strings(&show["sources"], "source"), vec!["mda", "tourisme"]);
     assert_eq!(
         show["translations"]["en"]["title"],
         "SOLD OUT – Les Belles-sœurs by Michel Tremblay"
@@ -91,12 +91,7 @@ async fn the_same_show_from_two_sources_is_published_once() {
 
     // In English.
     let (_, en) = get_json(&format!("{api}/api/v1/events?{RANGE}&lang=en")).await;
-    let titles: Vec<&str> = en["events"]
-        .as_array()
-        .expect("events")
-        .iter()
-        .filter_map(|e| e["title"].as_str())
-        .collect();
+    let titles = strings(&en["events"], "title");
     assert!(
         titles.contains(&"SOLD OUT – Les Belles-sœurs by Michel Tremblay"),
         "{titles:?}"

@@ -1,0 +1,199 @@
+//! Clustering: blocking by day and shared keys, then a union-find that
+//! joins accepted pairs best first and never puts one source twice in a
+//! group.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use model::Occurrence;
+
+use super::decide::{score, Features};
+use super::MAX_START_GAP_SECS;
+
+/// A union-find over occurrences that keeps, per group, the sources it
+/// holds.
+struct Groups {
+    parent: Vec<usize>,
+    sources: Vec<Vec<u32>>,
+}
+
+impl Groups {
+    fn new(sources: Vec<u32>) -> Groups {
+        Groups {
+            parent: (0..sources.len()).collect(),
+            sources: sources.into_iter().map(|s| vec![s]).collect(),
+        }
+    }
+
+    fn find(&mut self, mut i: usize) -> usize {
+        let mut root = i;
+        while let Some(&p) = self.parent.get(root) {
+            if p == root {
+                break;
+            }
+            root = p;
+        }
+        while let Some(&p) = self.parent.get(i) {
+            if p == root {
+                break;
+            }
+            if let Some(slot) = self.parent.get_mut(i) {
+                *slot = root;
+            }
+            i = p;
+        }
+        root
+    }
+
+    /// Join the groups of `a` and `b` unless they share a source.
+    fn join(&mut self, a: usize, b: usize) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra == rb {
+            return;
+        }
+        let (Some(sa), Some(sb)) = (self.sources.get(ra), self.sources.get(rb)) else {
+            return;
+        };
+        if sa.iter().any(|s| sb.contains(s)) {
+            return;
+        }
+        let (keep, gone) = if sa.len() >= sb.len() {
+            (ra, rb)
+        } else {
+            (rb, ra)
+        };
+        let moved = self
+            .sources
+            .get_mut(gone)
+            .map(std::mem::take)
+            .unwrap_or_default();
+        if let Some(s) = self.sources.get_mut(keep) {
+            s.extend(moved);
+        }
+        if let Some(p) = self.parent.get_mut(gone) {
+            *p = keep;
+        }
+    }
+}
+
+/// Index keys of a title word: its first five letters.
+fn block_key(word: &str) -> &str {
+    match word.char_indices().nth(5) {
+        Some((i, _)) => word.get(..i).unwrap_or(word),
+        None => word,
+    }
+}
+
+/// Group occurrences that are the same event (see the module doc). Every
+/// index of `occs` is in exactly one group; groups are in order of their
+/// first member, members in increasing order.
+pub fn cluster(occs: &[&Occurrence]) -> Vec<Vec<usize>> {
+    let features: Vec<Features<'_>> = occs.iter().map(|o| Features::new(o)).collect();
+    let mut source_ids: HashMap<&str, u32> = HashMap::new();
+    let sources: Vec<u32> = features
+        .iter()
+        .map(|f| {
+            let next = u32::try_from(source_ids.len()).unwrap_or(u32::MAX);
+            *source_ids.entry(f.source).or_insert(next)
+        })
+        .collect();
+
+    let mut by_day: HashMap<NaiveDate, Vec<usize>> = HashMap::new();
+    for (i, f) in features.iter().enumerate() {
+        by_day.entry(f.date).or_default().push(i);
+    }
+    let mut days: Vec<NaiveDate> = by_day.keys().copied().collect();
+    days.sort_unstable();
+
+    let mut edges: Vec<(f64, usize, usize)> = Vec::new();
+    let mut seen: Vec<usize> = vec![usize::MAX; features.len()];
+    let mut postings: HashMap<&str, Vec<usize>> = HashMap::new();
+    let empty: Vec<usize> = Vec::new();
+    for day in &days {
+        let today = by_day.get(day).unwrap_or(&empty);
+        // The early hours of the next day, for events near midnight.
+        let latest = today
+            .iter()
+            .filter_map(|&i| features.get(i))
+            .filter(|f| !f.all_day)
+            .map(|f| f.start)
+            .max();
+        let next: Vec<usize> = match (day.succ_opt().and_then(|d| by_day.get(&d)), latest) {
+            (Some(n), Some(latest)) => n
+                .iter()
+                .copied()
+                .filter(|&j| {
+                    features
+                        .get(j)
+                        .is_some_and(|f| !f.all_day && f.start - latest <= MAX_START_GAP_SECS)
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        postings.clear();
+        for &i in today.iter().chain(next.iter()) {
+            let Some(f) = features.get(i) else { continue };
+            for t in &f.tokens {
+                postings.entry(block_key(t)).or_default().push(i);
+            }
+            if let Some(v) = &f.venue {
+                postings.entry(v.id).or_default().push(i);
+            }
+            if let Some(u) = &f.url {
+                postings.entry(u.as_str()).or_default().push(i);
+            }
+        }
+        for &i in today {
+            let Some(fi) = features.get(i) else { continue };
+            let venue_key = fi.venue.as_ref().map(|v| v.id);
+            let keys = fi
+                .tokens
+                .iter()
+                .map(|t| block_key(t))
+                .chain(venue_key)
+                .chain(fi.url.as_deref());
+            for key in keys {
+                for &j in postings.get(key).unwrap_or(&empty) {
+                    let Some(fj) = features.get(j) else { continue };
+                    // Each pair once: within the day by index order, across
+                    // days from the earlier day.
+                    let later_day = fj.date != fi.date;
+                    if j == i || (!later_day && j < i) {
+                        continue;
+                    }
+                    if seen.get(j) == Some(&i) {
+                        continue;
+                    }
+                    if let Some(s) = seen.get_mut(j) {
+                        *s = i;
+                    }
+                    if let Some(s) = score(fi, fj) {
+                        edges.push((s, i, j));
+                    }
+                }
+            }
+        }
+    }
+    edges.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| a.1.cmp(&b.1))
+            .then_with(|| a.2.cmp(&b.2))
+    });
+    let mut groups = Groups::new(sources);
+    for (_, i, j) in edges {
+        groups.join(i, j);
+    }
+    let mut by_root: HashMap<usize, usize> = HashMap::new();
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    for i in 0..features.len() {
+        let root = groups.find(i);
+        let slot = *by_root.entry(root).or_insert_with(|| {
+            out.push(Vec::new());
+            out.len() - 1
+        });
+        if let Some(g) = out.get_mut(slot) {
+            g.push(i);
+        }
+    }
+    out
+}

@@ -1,0 +1,520 @@
+//! Tests of the dedup rule, by concern: title keys and similarity, the
+//! pair decision (what must merge, what never merges, translations),
+//! clustering, the labelled evaluation set, and the banded edit distance.
+
+use super::*;
+use chrono::{DateTime, FixedOffset, Utc};
+use model::{Event, Occurrence, SourceId, SourceRef, Status, Venue};
+use std::collections::{BTreeMap, BTreeSet};
+
+// ---------------------------------------------------------------- records
+
+/// One listing as a test writes it; also a record of the evaluation set.
+#[derive(serde::Deserialize)]
+struct Record {
+    source: String,
+    priority: i32,
+    uid: String,
+    title: String,
+    start: DateTime<FixedOffset>,
+    end: Option<DateTime<FixedOffset>>,
+    all_day: bool,
+    language: Option<String>,
+    url: Option<String>,
+    venue: Option<Venue>,
+    description: Option<String>,
+}
+
+impl Record {
+    /// The occurrence the normalizer would have produced for it.
+    fn occurrence(self) -> Occurrence {
+        let source = SourceId::new(self.source.clone()).expect("source id");
+        Occurrence {
+            source: source.clone(),
+            record_uid: self.uid.clone(),
+            key: String::new(),
+            priority: self.priority,
+            unmapped_categories: Vec::new(),
+            event: Event {
+                id: model::ids::occurrence_id(&source, &self.uid, ""),
+                series_id: None,
+                title: self.title,
+                description: self.description,
+                description_html: None,
+                start: self.start,
+                end: self.end,
+                all_day: self.all_day,
+                timezone: "America/Toronto".to_string(),
+                status: Status::Scheduled,
+                url: self.url.clone(),
+                image: None,
+                categories: Vec::new(),
+                language: self.language,
+                translations: BTreeMap::new(),
+                venue: self.venue,
+                sources: vec![SourceRef {
+                    source: self.source,
+                    uid: self.uid,
+                    url: self.url,
+                }],
+                updated_at: Utc::now(),
+                sequence: 0,
+                organizer: None,
+                price: None,
+            },
+        }
+    }
+}
+
+fn venue(id: &str, name: &str, city: &str) -> Venue {
+    Venue {
+        id: id.to_string(),
+        name: name.to_string(),
+        address: None,
+        city: Some(city.to_string()),
+        lat: None,
+        lon: None,
+    }
+}
+
+fn mda() -> Venue {
+    Venue {
+        address: Some("1395, boulevard de la Concorde Ouest, Laval, QC H7N 5W1".to_string()),
+        lat: Some(45.5605),
+        lon: Some(-73.7130),
+        ..venue("maison-des-arts", "Maison des arts de Laval", "Laval")
+    }
+}
+
+/// A timed French listing of `source`.
+fn occ(source: &str, title: &str, start: &str, venue: Option<Venue>) -> Occurrence {
+    Record {
+        source: source.to_string(),
+        priority: 0,
+        uid: format!("{source}:{title}:{start}"),
+        title: title.to_string(),
+        start: DateTime::parse_from_rfc3339(start).expect("start"),
+        end: None,
+        all_day: false,
+        language: Some("fr".to_string()),
+        url: None,
+        venue,
+        description: None,
+    }
+    .occurrence()
+}
+
+/// A listing at the Maison des arts.
+fn at_mda(source: &str, title: &str, start: &str) -> Occurrence {
+    occ(source, title, start, Some(mda()))
+}
+
+fn lang(mut o: Occurrence, l: &str) -> Occurrence {
+    o.event.language = Some(l.to_string());
+    o
+}
+
+fn url(mut o: Occurrence, u: &str) -> Occurrence {
+    o.event.url = Some(u.to_string());
+    o
+}
+
+/// The evening show most tests list.
+const SHOW: &str = "2026-12-05T20:00:00-05:00";
+/// The ballet of the translation tests.
+const BALLET: &str = "2026-12-19T19:30:00-05:00";
+
+// ----------------------------------------------------------------- titles
+
+#[test]
+fn title_key_drops_decoration_case_accents_and_word_order() {
+    let k = title_key("Les Belles-sœurs");
+    assert_eq!(k, "belles soeurs");
+    for decorated in [
+        "COMPLET – Les Belles-Sœurs",
+        "Les belles-soeurs (COMPLET)",
+        "Théâtre : Les Belles-sœurs",
+        "ANNULÉ - Théâtre : Les Belles-sœurs",
+        "Les Belles-sœurs – supplémentaire",
+        "Sœurs, les belles",
+        "SOLD OUT: Les Belles-sœurs",
+        "Première : Les Belles-sœurs",
+    ] {
+        assert_eq!(title_key(decorated), k, "{decorated}");
+    }
+    // A genre word without a colon is part of the title.
+    assert_eq!(title_key("Concert de Noël"), "concert noel");
+    // A title that is only decoration keeps its words.
+    assert_eq!(title_key("Complet"), "complet");
+    assert_eq!(title_key("Spectacle :"), "spectacle");
+    assert_eq!(title_key(""), "");
+}
+
+#[test]
+fn similarity_matches_plurals_cognates_and_typos() {
+    let s = title_similarity("Orchestre symphonique de Laval", "Laval Symphony Orchestra");
+    assert_eq!(s.matched, 3);
+    assert!((s.jaccard - 1.0).abs() < 1e-9);
+    let s = title_similarity("Les Belles-sœurs", "Les Belle-soeurs");
+    assert!(s.edit >= 0.85, "{s:?}");
+    let s = title_similarity("Le Dîner de cons", "Les Belles-sœurs");
+    assert_eq!(s.matched, 0);
+    assert!(edit_similarity("abc", "") == 0.0);
+}
+
+// ------------------------------------------------------- must merge
+
+#[test]
+fn must_merge_doors_open_complet_and_venue_named_otherwise() {
+    let a = at_mda("mda", "Les Belles-sœurs", SHOW);
+    let doors = occ(
+        "conseil",
+        "COMPLET – Les Belles-Sœurs",
+        "2026-12-05T19:00:00-05:00",
+        Some(Venue {
+            address: Some("1395 boul. de la Concorde O., Laval".to_string()),
+            ..venue("loc-aaaa", "Maison des arts", "Laval")
+        }),
+    );
+    assert!(same_event(&a, &doors));
+    let by_geo = occ(
+        "tourisme",
+        "Belles-sœurs, Les",
+        SHOW,
+        Some(Venue {
+            lat: Some(45.5607),
+            lon: Some(-73.7127),
+            ..venue("loc-bbbb", "Salle Alfred-Pellan", "Laval")
+        }),
+    );
+    assert!(same_event(&a, &by_geo));
+    // No venue on one side: a strong title is enough.
+    let no_place = occ(
+        "agenda",
+        "Les Belles-sœurs",
+        "2026-12-05T20:30:00-05:00",
+        None,
+    );
+    assert!(same_event(&a, &no_place));
+}
+
+// ----------------------------------------------------------- never merge
+
+#[test]
+fn never_merge_two_records_of_the_same_source() {
+    let a = at_mda("mda", "Les Belles-sœurs", SHOW);
+    let mut b = a.clone();
+    b.record_uid = "other".to_string();
+    assert!(!same_event(&a, &b));
+    let c = at_mda("autre", "Les Belles-sœurs", SHOW);
+    // The other source's listing joins one of the two (the first, on a
+    // tie); the two records of "mda" never share a group. Checking only
+    // the number and sizes of the groups would also pass on [[a, b], [c]].
+    let groups = cluster(&[&a, &b, &c]);
+    assert_eq!(groups, vec![vec![0, 2], vec![1]]);
+    assert!(
+        !groups.iter().any(|g| g.contains(&0) && g.contains(&1)),
+        "{groups:?}"
+    );
+}
+
+#[test]
+fn never_merge_the_same_title_on_different_days() {
+    let a = at_mda("mda", "Les Belles-sœurs", SHOW);
+    let b = at_mda("autre", "Les Belles-sœurs", "2026-12-06T20:00:00-05:00");
+    assert!(!same_event(&a, &b));
+    // Nor a matinee and an evening show the same day.
+    let m = at_mda("autre", "Les Belles-sœurs", "2026-12-05T14:00:00-05:00");
+    assert!(!same_event(&a, &m));
+}
+
+#[test]
+fn never_merge_the_same_title_in_different_cities() {
+    let at = |source: &str, venue: Venue| {
+        occ(
+            source,
+            "Kevin Parent en spectacle",
+            "2027-02-13T20:00:00-05:00",
+            Some(venue),
+        )
+    };
+    let a = at(
+        "sam",
+        venue("salle-andre-mathieu", "Salle André-Mathieu", "Laval"),
+    );
+    let b = at(
+        "agenda",
+        venue("theatre-de-la-ville", "Théâtre de la Ville", "Longueuil"),
+    );
+    assert!(!same_event(&a, &b));
+}
+
+#[test]
+fn never_merge_different_titles_in_the_same_venue_at_the_same_time() {
+    let a = at_mda("mda", "Les Belles-sœurs", SHOW);
+    let b = at_mda("autre", "Le Dîner de cons", SHOW);
+    assert!(!same_event(&a, &b));
+    // In two languages either, without a shared name or URL.
+    let c = lang(at_mda("tourism", "Storytelling Evening", SHOW), "en");
+    assert!(!same_event(&a, &c));
+    // A shared venue word is not a shared name.
+    let d = lang(at_mda("tourism", "Laval Jazz Night", SHOW), "en");
+    let e = at_mda("autre", "Soirée blues à Laval", SHOW);
+    assert!(!same_event(&d, &e));
+}
+
+#[test]
+fn never_merge_the_same_story_hour_in_two_library_branches() {
+    let at = |source: &str, id: &str, name: &str| {
+        occ(
+            source,
+            "Heure du conte",
+            "2027-01-09T10:00:00-05:00",
+            Some(venue(id, name, "Laval")),
+        )
+    };
+    let a = at(
+        "biblio",
+        "bibliotheque-multiculturelle",
+        "Bibliothèque Multiculturelle",
+    );
+    let b = at(
+        "conseil",
+        "bibliotheque-gabrielle-roy",
+        "Bibliothèque Gabrielle-Roy",
+    );
+    assert!(!same_event(&a, &b));
+}
+
+// ----------------------------------------------------------- translations
+
+#[test]
+fn a_french_and_an_english_listing_merge_on_a_name_or_a_url() {
+    let nutcracker = "The Nutcracker – Les Grands Ballets";
+    let fr = at_mda("pda", "Les Grands Ballets : Casse-Noisette", BALLET);
+    let en = lang(at_mda("tourism", nutcracker, BALLET), "en");
+    assert!(same_event(&fr, &en));
+    let fr2 = url(
+        at_mda("gb", "Casse-Noisette", BALLET),
+        "https://www.grandsballets.com/fr/casse-noisette",
+    );
+    let en_url = "https://grandsballets.com/en/casse-noisette/";
+    let en2 = url(
+        lang(at_mda("tourism", "The Nutcracker", BALLET), "en"),
+        en_url,
+    );
+    assert!(same_event(&fr2, &en2));
+    // Same language: the rule does not apply.
+    let fr3 = url(at_mda("tourism", "Le Roi lion", BALLET), en_url);
+    assert!(!same_event(&fr2, &fr3));
+    // More than 15 minutes apart: no.
+    let late = lang(
+        at_mda("tourism", nutcracker, "2026-12-19T20:00:00-05:00"),
+        "en",
+    );
+    assert!(!same_event(&fr, &late));
+    // Another venue: no.
+    let elsewhere = lang(
+        occ(
+            "tourism",
+            nutcracker,
+            BALLET,
+            Some(venue("salle-andre-mathieu", "Salle André-Mathieu", "Laval")),
+        ),
+        "en",
+    );
+    assert!(!same_event(&fr, &elsewhere));
+}
+
+// ------------------------------------------------------------- clustering
+
+#[test]
+fn events_near_midnight_are_compared_across_days() {
+    let a = at_mda(
+        "fest",
+        "Nuit blanche à Montréal",
+        "2027-02-27T23:30:00-05:00",
+    );
+    let b = at_mda(
+        "agenda",
+        "Nuit Blanche Montréal",
+        "2027-02-28T00:15:00-05:00",
+    );
+    assert_eq!(cluster(&[&a, &b]), vec![vec![0, 1]]);
+}
+
+#[test]
+fn an_occurrence_joins_the_group_it_resembles_most() {
+    // The library lists two sessions; the council's listing of the
+    // 10:00 one must join it, not the 10:30 one.
+    let at = |source: &str, title: &str, start: &str| {
+        let v = venue("panneton", "Bibliothèque Philippe-Panneton", "Laval");
+        occ(source, title, start, Some(v))
+    };
+    let ten = at("biblio", "Heure du conte", "2027-01-10T10:00:00-05:00");
+    let half = at("biblio", "Heure du conte", "2027-01-10T10:30:00-05:00");
+    let council = at("conseil", "L'heure du conte", "2027-01-10T10:00:00-05:00");
+    assert_eq!(cluster(&[&half, &council, &ten]), vec![vec![0], vec![1, 2]]);
+}
+
+#[test]
+fn cluster_of_nothing_is_empty() {
+    assert!(cluster(&[]).is_empty());
+}
+
+// ------------------------------------------------------------- evaluation
+
+#[derive(serde::Deserialize)]
+struct EvalFile {
+    records: Vec<EvalRecord>,
+}
+
+/// A record of the evaluation set and the true cluster it belongs to.
+#[derive(serde::Deserialize)]
+struct EvalRecord {
+    cluster: String,
+    #[serde(flatten)]
+    record: Record,
+}
+
+fn load_evaluation() -> Vec<(String, Occurrence)> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/dedup/evaluation.json");
+    let text = std::fs::read_to_string(&path).expect("evaluation set");
+    let file: EvalFile = serde_json::from_str(&text).expect("evaluation JSON");
+    file.records
+        .into_iter()
+        .map(|r| (r.cluster, r.record.occurrence()))
+        .collect()
+}
+
+#[test]
+fn evaluation_set_precision_and_recall() {
+    let labelled = load_evaluation();
+    assert!(labelled.len() >= 150, "{} records", labelled.len());
+    let occs: Vec<&Occurrence> = labelled.iter().map(|(_, o)| o).collect();
+    let groups = cluster(&occs);
+    let mut predicted = vec![usize::MAX; occs.len()];
+    for (g, members) in groups.iter().enumerate() {
+        for &m in members {
+            predicted[m] = g;
+        }
+    }
+    assert!(predicted.iter().all(|&g| g != usize::MAX));
+    let (mut tp, mut fp, mut fn_) = (0usize, 0usize, 0usize);
+    let mut mistakes = Vec::new();
+    for i in 0..occs.len() {
+        for j in i + 1..occs.len() {
+            let truth = labelled[i].0 == labelled[j].0;
+            let said = predicted[i] == predicted[j];
+            match (truth, said) {
+                (true, true) => tp += 1,
+                (false, true) => fp += 1,
+                (true, false) => fn_ += 1,
+                (false, false) => continue,
+            }
+            if truth != said {
+                mistakes.push(format!(
+                    "{} {:?} [{}] / {:?} [{}]",
+                    if said { "merged wrongly:" } else { "missed:" },
+                    occs[i].event.title,
+                    labelled[i].0,
+                    occs[j].event.title,
+                    labelled[j].0
+                ));
+            }
+        }
+    }
+    let precision = tp as f64 / (tp + fp).max(1) as f64;
+    let recall = tp as f64 / (tp + fn_).max(1) as f64;
+    let clusters: BTreeSet<&str> = labelled.iter().map(|(c, _)| c.as_str()).collect();
+    println!(
+        "dedup evaluation: {} records, {} true clusters, {} predicted; pairs: {tp} right, \
+         {fp} wrongly merged, {fn_} missed; precision {precision:.4}, recall {recall:.4}",
+        occs.len(),
+        clusters.len(),
+        groups.len()
+    );
+    for m in &mistakes {
+        println!("  {m}");
+    }
+    assert!(precision >= 0.99, "precision {precision:.4} < 0.99");
+    assert!(recall >= 0.97, "recall {recall:.4} < 0.97");
+}
+
+/// The banded edit similarity is the full one whenever that reaches the
+/// floor, and 0 otherwise.
+#[test]
+fn banded_edit_similarity_matches_the_full_matrix() {
+    fn full(a: &str, b: &str) -> f64 {
+        let a: Vec<char> = a.chars().collect();
+        let b: Vec<char> = b.chars().collect();
+        let longest = a.len().max(b.len());
+        if a.is_empty() || b.is_empty() || a.len().abs_diff(b.len()) * 2 > longest {
+            return 0.0;
+        }
+        let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
+        }
+        for (j, cell) in d[0].iter_mut().enumerate() {
+            *cell = j;
+        }
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                let sub = d[i - 1][j - 1] + usize::from(a[i - 1] != b[j - 1]);
+                d[i][j] = sub.min(d[i - 1][j] + 1).min(d[i][j - 1] + 1);
+            }
+        }
+        1.0 - d[a.len()][b.len()] as f64 / longest as f64
+    }
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let alphabet: Vec<char> = "abcé ".chars().collect();
+    for _ in 0..5000 {
+        let la = (next() % 30) as usize;
+        let a: String = (0..la).map(|_| alphabet[(next() % 5) as usize]).collect();
+        // b: a with a few edits, or unrelated.
+        let mut b: Vec<char> = a.chars().collect();
+        if next() % 4 == 0 {
+            b = (0..(next() % 30))
+                .map(|_| alphabet[(next() % 5) as usize])
+                .collect();
+        } else {
+            for _ in 0..(next() % 6) {
+                let pos = if b.is_empty() {
+                    0
+                } else {
+                    (next() as usize) % b.len()
+                };
+                match next() % 3 {
+                    0 if !b.is_empty() => {
+                        b.remove(pos);
+                    }
+                    1 => b.insert(pos, alphabet[(next() % 5) as usize]),
+                    _ if !b.is_empty() => b[pos] = alphabet[(next() % 5) as usize],
+                    _ => {}
+                }
+            }
+        }
+        let b: String = b.into_iter().collect();
+        let want = full(&a, &b);
+        assert!((edit_similarity(&a, &b) - want).abs() < 1e-9, "{a:?} {b:?}");
+        for floor in [0.5, 0.85, 0.9] {
+            let got = edit_similarity_at_least(&a, &b, floor);
+            if want >= floor {
+                assert!(
+                    (got - want).abs() < 1e-9,
+                    "{a:?} {b:?} floor {floor}: {got} != {want}"
+                );
+            } else {
+                assert_eq!(got, 0.0, "{a:?} {b:?} floor {floor}: {want}");
+            }
+        }
+    }
+}
