@@ -201,7 +201,10 @@ mod tests {
         assert_eq!(GeocodeCache::get(&index, "Salle X, Laval")?, None);
         GeocodeCache::put(&index, "Salle X,  Laval", Some(&x))?;
         GeocodeCache::put(&index, "Nulle part", None)?;
-        assert_eq!(GeocodeCache::get(&index, "salle x, laval")?, Some(Some(x.clone())));
+        assert_eq!(
+            GeocodeCache::get(&index, "salle x, laval")?,
+            Some(Some(x.clone()))
+        );
         assert_eq!(index.geocache_get("SALLE X, LAVAL")?, Some(Some(x)));
         assert_eq!(GeocodeCache::get(&index, "Nulle part")?, Some(None));
         Ok(())

@@ -361,7 +361,10 @@ mod tests {
         assert!(answers.warnings.is_empty(), "{:?}", answers.warnings);
         assert_eq!(
             answers.places,
-            HashMap::from([("Salle A".to_string(), a.clone()), ("Salle B".to_string(), b)])
+            HashMap::from([
+                ("Salle A".to_string(), a.clone()),
+                ("Salle B".to_string(), b)
+            ])
         );
         // Found and not found are both remembered.
         assert_eq!(cache.answers.borrow().get("Salle A"), Some(&Some(a)));
@@ -454,7 +457,10 @@ mod tests {
         located.lon = Some(2.0);
         let mut occs = vec![
             occ("1", Some(venue("Salle A", None, None))),
-            occ("2", Some(venue("Salle A", Some("1 rue X"), Some("Montréal")))),
+            occ(
+                "2",
+                Some(venue("Salle A", Some("1 rue X"), Some("Montréal"))),
+            ),
             occ("3", Some(located.clone())),
             occ("4", Some(venue("Salle Z", None, None))),
             occ("5", None),

@@ -507,7 +507,10 @@ mod tests {
         let mut book = Book::default().outside("e").outside(&a.event.id);
         let out = assign(&clusters, &mut book).unwrap();
         assert_eq!(ids(&out), vec![Some(b.event.id.as_str())]);
-        assert_eq!(book.asked, vec!["e".to_string(), a.event.id.clone(), b.event.id.clone()]);
+        assert_eq!(
+            book.asked,
+            vec!["e".to_string(), a.event.id.clone(), b.event.id.clone()]
+        );
     }
 
     #[test]
