@@ -12,7 +12,8 @@
 //! `normalize::geocode` (the store's cache first, then at most
 //! [`MAX_GEOCODER_LOOKUPS`] requests per run; a geocoder error is a warning
 //! of the run, never its failure). This module only joins the pieces: the
-//! Nominatim client of `ingest` ([`Nominatim`]) and the store's cache.
+//! Nominatim client of `ingest` (adapted by `Nominatim`) and the store's
+//! cache.
 
 use std::fmt;
 use std::sync::Arc;

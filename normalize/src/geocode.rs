@@ -183,10 +183,6 @@ pub fn apply_place(venue: &mut Venue, place: &GeocodedPlace) {
 #[cfg(test)]
 mod tests {
     use std::cell::RefCell;
-    use std::collections::BTreeMap;
-
-    use chrono::{DateTime, Utc};
-    use model::{Event, SourceId, Status};
 
     use super::*;
 
@@ -202,38 +198,9 @@ mod tests {
     }
 
     fn occ(uid: &str, venue: Option<Venue>) -> Occurrence {
-        let start = DateTime::parse_from_rfc3339("2026-12-05T20:00:00-05:00").unwrap();
-        let source = SourceId::new("s").unwrap();
-        Occurrence {
-            source: source.clone(),
-            record_uid: uid.to_string(),
-            key: String::new(),
-            priority: 0,
-            unmapped_categories: Vec::new(),
-            event: Event {
-                id: model::ids::occurrence_id(&source, uid, ""),
-                series_id: None,
-                title: "Concert".to_string(),
-                description: None,
-                description_html: None,
-                start,
-                end: None,
-                all_day: false,
-                timezone: "America/Toronto".to_string(),
-                status: Status::Scheduled,
-                url: None,
-                image: None,
-                categories: Vec::new(),
-                language: None,
-                translations: BTreeMap::new(),
-                venue,
-                sources: Vec::new(),
-                updated_at: start.with_timezone(&Utc),
-                sequence: 0,
-                organizer: None,
-                price: None,
-            },
-        }
+        let mut o = crate::identity::tests::occ("s", uid);
+        o.event.venue = venue;
+        o
     }
 
     fn place(lat: f64, lon: f64, city: Option<&str>) -> GeocodedPlace {

@@ -223,15 +223,16 @@ fn choose<L: Ledger + ?Sized>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::collections::BTreeMap;
 
     use model::{Event, SourceId, SourceRef, Status};
 
     use super::*;
 
-    /// An occurrence of `source`'s record `uid`, at one fixed time.
-    fn occ(source: &str, uid: &str) -> Occurrence {
+    /// An occurrence of `source`'s record `uid`, at one fixed time (the
+    /// geocoding tests use it too).
+    pub(crate) fn occ(source: &str, uid: &str) -> Occurrence {
         let source_id = SourceId::new(source).unwrap();
         let start = DateTime::parse_from_rfc3339("2026-12-05T20:00:00-05:00").unwrap();
         Occurrence {
