@@ -18,7 +18,8 @@
 //! 3. **Who chooses first.** The cluster whose top candidate has the most
 //!    votes, then the one whose top candidate is the smallest id, then the
 //!    order given. So when a cluster splits, the part holding most of its
-//!    members keeps the id and the rest fall through to 5.
+//!    members keeps the id; the rest take their next free candidate, else
+//!    fall through to 5.
 //! 4. **Free candidates.** A cluster takes its first candidate that is
 //!    free: claimed by no cluster before it (1, or an earlier choice) and
 //!    held by no occurrence outside the clusters given
@@ -35,7 +36,7 @@
 //! rebuilt ([`Assignment::touched`]).
 //!
 //! **Extension point: curation.** The staff console's decisions plug in
-//! here without touching the store: a forced merge or split reshapes the
+//! around this chain, not inside the store's SQL: a forced merge or split reshapes the
 //! clusters before they are passed to [`assign`] (dedup proposes, curation
 //! disposes); a locked event (an id pinned to its occurrences) is a cluster
 //! whose id is fixed: a field on [`Cluster`] (say `pinned: Option<String>`)
