@@ -8,29 +8,31 @@
 //! then the source is read in full again.
 //!
 //! With `[aggregator] geocoder` set, venues that normalization left without
-//! coordinates are looked up after normalizing ("name, address, city"),
-//! first in the store's geocoder cache, then (at most
-//! [`MAX_GEOCODER_LOOKUPS`] per run, one query once) from the service; a
-//! geocoder error is a warning of the run, never its failure.
+//! coordinates are looked up after normalizing, by the rule of
+//! `normalize::geocode` (the store's cache first, then at most
+//! [`MAX_GEOCODER_LOOKUPS`] requests per run; a geocoder error is a warning
+//! of the run, never its failure). This module only joins the pieces: the
+//! Nominatim client of `ingest` (adapted by `Nominatim`) and the store's
+//! cache.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use index::geocache::GeocodedPlace;
 use index::{FetchState, Index, RunCounts, SourceRun};
 use ingest::fetch::{FetchClient, FetchPolicy, Validators};
-use ingest::geocode::Geocoder;
+use ingest::geocode::{GeocodeError, Geocoder};
 use ingest::read::{read_source, CachedPage, PageCache, ReadSettings, SourceRead};
 use ingest::SourceConfig;
+use normalize::geocode::GeocodedPlace;
 use normalize::{Normalizer, SourceMeta};
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
 
 /// At most this many geocoder requests per source run (cache hits are free).
-pub const MAX_GEOCODER_LOOKUPS: usize = 50;
+pub const MAX_GEOCODER_LOOKUPS: usize = normalize::geocode::MAX_LOOKUPS_PER_RUN;
 
 /// What happened to one source in one run.
 #[derive(Clone, Debug, PartialEq)]
@@ -352,108 +354,28 @@ impl Pipeline {
     /// Fill the coordinates (and the city, when unknown) of venues that have
     /// none, from the geocoder's cache or the geocoder (see the module doc).
     async fn geocode(&self, occurrences: &mut [model::Occurrence], warnings: &mut Vec<String>) {
-        let Some(geocoder) = &self.geocoder else {
+        let Some(client) = &self.geocoder else {
             return;
         };
-        let mut queries: Vec<String> = Vec::new();
-        for o in occurrences.iter() {
-            if let Some(q) = o.event.venue.as_ref().and_then(geocoder_query) {
-                if !queries.contains(&q) {
-                    queries.push(q);
-                }
-            }
-        }
+        let queries = normalize::geocode::queries(occurrences);
         if queries.is_empty() {
             return;
         }
+        let geocoder = Nominatim {
+            client: Arc::clone(client),
+            runtime: tokio::runtime::Handle::current(),
+        };
         let index = Arc::clone(&self.index);
-        let asked = queries.clone();
-        let cached = tokio::task::spawn_blocking(move || {
-            asked
-                .iter()
-                .map(|q| index.geocache_get(q))
-                .collect::<Vec<_>>()
+        let resolved = tokio::task::spawn_blocking(move || {
+            normalize::geocode::resolve(&queries, &geocoder, &*index, MAX_GEOCODER_LOOKUPS)
         })
         .await;
-        let cached = match cached {
-            Ok(c) => c,
-            Err(e) => {
-                warnings.push(format!("geocoder cache: {e}"));
-                return;
+        match resolved {
+            Ok(answers) => {
+                answers.apply(occurrences);
+                warnings.extend(answers.warnings);
             }
-        };
-        let mut answers: std::collections::HashMap<String, GeocodedPlace> =
-            std::collections::HashMap::new();
-        let mut lookups = 0;
-        let mut failed = false;
-        for (query, cached) in queries.into_iter().zip(cached) {
-            let known = match cached {
-                Ok(Some(answer)) => Some(answer),
-                Ok(None) => None,
-                Err(e) => {
-                    warnings.push(format!("geocoder cache: {e}"));
-                    None
-                }
-            };
-            let answer = match known {
-                Some(answer) => answer,
-                None if failed => continue,
-                None if lookups >= MAX_GEOCODER_LOOKUPS => {
-                    warnings.push(format!(
-                        "geocoder: more than {MAX_GEOCODER_LOOKUPS} places to look up; the rest wait for the next run"
-                    ));
-                    failed = true;
-                    continue;
-                }
-                None => {
-                    lookups += 1;
-                    match geocoder.search(&query).await {
-                        Ok(hit) => {
-                            let place = hit.and_then(|h| {
-                                model::GeoPoint::new(h.lat, h.lon).map(|point| GeocodedPlace {
-                                    point,
-                                    city: h.city,
-                                })
-                            });
-                            let index = Arc::clone(&self.index);
-                            let (q, p) = (query.clone(), place.clone());
-                            let stored = tokio::task::spawn_blocking(move || {
-                                index.geocache_put(&q, p.as_ref())
-                            })
-                            .await;
-                            if let Err(e) = stored
-                                .map_err(anyhow::Error::from)
-                                .and_then(|r| r.map_err(anyhow::Error::from))
-                            {
-                                warnings.push(format!("geocoder cache: {e:#}"));
-                            }
-                            place
-                        }
-                        Err(e) => {
-                            tracing::warn!("{e}");
-                            warnings.push(e.to_string());
-                            failed = true;
-                            continue;
-                        }
-                    }
-                }
-            };
-            if let Some(place) = answer {
-                answers.insert(query, place);
-            }
-        }
-        for o in occurrences.iter_mut() {
-            let Some(venue) = o.event.venue.as_mut() else {
-                continue;
-            };
-            let Some(place) = geocoder_query(venue).and_then(|q| answers.get(&q)) else {
-                continue;
-            };
-            venue.lat = Some(place.point.lat);
-            venue.lon = Some(place.point.lon);
-            if venue.city.is_none() {
-                venue.city = place.city.clone();
-            }
+            Err(e) => warnings.push(format!("geocoder: {e}")),
         }
     }
 
@@ -469,28 +391,28 @@ impl Pipeline {
     }
 }
 
-/// The geocoder query for a venue without coordinates: "name, address,
-/// city", leaving out what an earlier part already says.
-fn geocoder_query(venue: &model::Venue) -> Option<String> {
-    if venue.lat.is_some() && venue.lon.is_some() {
-        return None;
+/// `ingest`'s Nominatim client as normalize's geocoder (ingest does not
+/// depend on normalize, so the binary joins them). Called on a blocking
+/// thread (see `normalize::geocode`), it blocks on the async client; the
+/// client's rate limit is shared by every source through the `Arc`.
+struct Nominatim {
+    client: Arc<Geocoder>,
+    runtime: tokio::runtime::Handle,
+}
+
+impl normalize::geocode::Geocoder for Nominatim {
+    type Error = GeocodeError;
+
+    fn lookup(&self, query: &str) -> Result<Option<GeocodedPlace>, GeocodeError> {
+        let hit = self.runtime.block_on(self.client.search(query))?;
+        // Coordinates out of range are no place.
+        Ok(hit.and_then(|h| {
+            model::GeoPoint::new(h.lat, h.lon).map(|point| GeocodedPlace {
+                point,
+                city: h.city,
+            })
+        }))
     }
-    let mut parts: Vec<&str> = Vec::new();
-    for part in [
-        Some(venue.name.as_str()),
-        venue.address.as_deref(),
-        venue.city.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .map(str::trim)
-    {
-        let lower = part.to_lowercase();
-        if !part.is_empty() && !parts.iter().any(|p| p.to_lowercase().contains(&lower)) {
-            parts.push(part);
-        }
-    }
-    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 fn split_hash(stored: Option<&str>) -> (Option<&str>, Option<&str>) {

@@ -5,7 +5,8 @@
 //! A found place is kept for good; "no such place" is kept for
 //! [`NEGATIVE_TTL_DAYS`] days, after which the query may be asked again.
 //! Writes take the writer lock but touch no published data: the generation
-//! does not move.
+//! does not move. [`Index`] is the pipeline's
+//! [`normalize::geocode::GeocodeCache`].
 
 use chrono::{DateTime, TimeDelta, Utc};
 use model::GeoPoint;
@@ -17,12 +18,7 @@ use crate::{Index, IndexError};
 /// How long an answer "not found" is trusted.
 pub const NEGATIVE_TTL_DAYS: i64 = 30;
 
-/// A geocoded place: its coordinates and, when the service said, its city.
-#[derive(Clone, Debug, PartialEq)]
-pub struct GeocodedPlace {
-    pub point: GeoPoint,
-    pub city: Option<String>,
-}
+pub use normalize::geocode::GeocodedPlace;
 
 /// The cache key of a query.
 pub fn cache_key(query: &str) -> String {
@@ -123,6 +119,18 @@ impl Index {
     }
 }
 
+impl normalize::geocode::GeocodeCache for Index {
+    type Error = IndexError;
+
+    fn get(&self, query: &str) -> Result<Option<Option<GeocodedPlace>>, IndexError> {
+        self.geocache_get(query)
+    }
+
+    fn put(&self, query: &str, answer: Option<&GeocodedPlace>) -> Result<(), IndexError> {
+        self.geocache_put(query, answer)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,6 +184,14 @@ mod tests {
         drop(index);
         let index = Index::open_with(dir.path(), SearchStorage::Ram)?;
         assert!(index.geocache_get_at("salle x, laval", now)?.is_some());
+
+        // The pipeline reaches the same rows through normalize's trait.
+        use normalize::geocode::GeocodeCache;
+        let x = place(45.57, -73.69, Some("Laval"));
+        assert_eq!(GeocodeCache::get(&index, "SALLE X, LAVAL")?, Some(Some(x)));
+        GeocodeCache::put(&index, "Ailleurs", None)?;
+        assert_eq!(index.geocache_get("ailleurs")?, Some(None));
+        assert_eq!(GeocodeCache::get(&index, "Ailleurs")?, Some(None));
         Ok(())
     }
 

@@ -10,15 +10,15 @@
 //! written:
 //!
 //! 1. [`assign_events`] re-clusters every occurrence (of all sources)
-//!    starting within two days of a start the run added, moved or removed,
-//!    with `normalize::dedup::cluster`, and gives each cluster an event id:
-//!    the one most of its members already hold (on a tie, the oldest event:
-//!    smallest `first_seen`, then id), else its best member's occurrence id.
-//!    An id goes to one cluster only: when a cluster splits, the part
-//!    holding most of its members keeps the id and the rest get new ones.
-//!    Only clusters with a member within those two days are reassigned, and
-//!    the window read is one day wider, so that no cluster is judged on
-//!    half its members.
+//!    starting within six hours of a start the run added, moved or
+//!    removed, with `normalize::dedup::cluster`, and gives each cluster an
+//!    event id by the chain of `normalize::identity` (the id most of its
+//!    members hold, else its best member's occurrence id, else a derived
+//!    one; an id goes to one cluster only). The store only reads what the
+//!    rule asks (`first_seen`, who holds an id) and writes its moves. Only
+//!    clusters with a member within those six hours are reassigned, and the
+//!    window read is six hours wider, so that no cluster is judged on half
+//!    its members.
 //! 2. [`rebuild_events`] is given the ids of the events whose members
 //!    changed and brings their rows in `events` up to date with
 //!    `normalize::merge::merge` (insert, update with `sequence + 1` when
@@ -31,6 +31,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use model::{Event, Occurrence, SourceId};
+use normalize::identity;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
 
@@ -769,6 +770,44 @@ struct Member {
     start: i64,
 }
 
+/// What [`normalize::identity::assign`] asks of the store, answered in the
+/// write transaction. The assignment's updates are written after it
+/// decided; they only move occurrences of the window, so who holds an id
+/// outside it does not change meanwhile.
+struct Ledger<'c, 'm> {
+    first_seen: rusqlite::Statement<'c>,
+    holders: rusqlite::Statement<'c>,
+    /// Occurrence ids read in the window.
+    loaded: HashSet<&'m str>,
+}
+
+impl normalize::identity::Ledger for Ledger<'_, '_> {
+    type Error = StoreFail;
+
+    fn first_seen(&mut self, event_id: &str) -> StoreResult<Option<DateTime<Utc>>> {
+        let at: Option<String> = self
+            .first_seen
+            .query_row([event_id], |r| r.get::<_, Option<String>>(0))
+            .optional()?
+            .flatten();
+        parse_ts(at)
+    }
+
+    fn held_outside(&mut self, event_id: &str) -> StoreResult<bool> {
+        let held: Vec<String> = self
+            .holders
+            .query_map([event_id], |r| r.get::<_, String>(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(held.iter().any(|h| !self.loaded.contains(h.as_str())))
+    }
+}
+
+impl From<normalize::identity::NoFreeId> for StoreFail {
+    fn from(e: normalize::identity::NoFreeId) -> Self {
+        StoreFail::Corrupt(e.to_string())
+    }
+}
+
 /// Re-cluster the occurrences around `starts` and give each cluster its
 /// event id (see the module doc). `new_ids` are occurrences inserted by
 /// this run, whose placeholder event id is no vote. Returns the event ids
@@ -779,9 +818,8 @@ pub(crate) fn assign_events(
     new_ids: &HashSet<String>,
     fresh: &HashMap<&str, &Occurrence>,
 ) -> StoreResult<BTreeSet<String>> {
-    let mut touched = BTreeSet::new();
     if starts.is_empty() {
-        return Ok(touched);
+        return Ok(BTreeSet::new());
     }
     let core = windows(starts, CLUSTER_CORE_SECS);
     let read = windows(starts, CLUSTER_CORE_SECS + CLUSTER_MARGIN_SECS);
@@ -815,135 +853,38 @@ pub(crate) fn assign_events(
             }
         }
     }
-    let loaded: HashSet<&str> = members.iter().map(|m| m.occ.event.id.as_str()).collect();
     let refs: Vec<&Occurrence> = members.iter().map(|m| &m.occ).collect();
-    let clusters = normalize::dedup::cluster(&refs);
     let in_core = |start: i64| core.iter().any(|(lo, hi)| start >= *lo && start < *hi);
-
-    // Ids kept by clusters that are not reassigned are taken.
-    let mut claimed: HashSet<String> = HashSet::new();
-    let mut open: Vec<&Vec<usize>> = Vec::new();
-    for cluster in &clusters {
-        let reassign = cluster
-            .iter()
-            .any(|&i| members.get(i).is_some_and(|m| in_core(m.start)));
-        if reassign {
-            open.push(cluster);
-        } else {
-            claimed.extend(
-                cluster
+    // Only the clusters with a member near what the run touched are given
+    // an id; the others keep theirs.
+    let clusters: Vec<identity::Cluster<'_>> = normalize::dedup::cluster(&refs)
+        .iter()
+        .map(|cluster| {
+            let group: Vec<&Member> = cluster.iter().filter_map(|&i| members.get(i)).collect();
+            identity::Cluster {
+                reassign: group.iter().any(|m| in_core(m.start)),
+                members: group
                     .iter()
-                    .filter_map(|&i| members.get(i))
-                    .map(|m| m.event_id.clone()),
-            );
-        }
-    }
-
-    // Each open cluster's candidates: the ids its members hold, most held
-    // first, then the oldest event, then the smallest id.
-    let mut first_seen_stmt = tx.prepare("SELECT first_seen FROM events WHERE id = ?1")?;
-    let mut plans: Vec<(usize, Vec<String>, &Vec<usize>)> = Vec::new();
-    for cluster in open {
-        let mut votes: HashMap<&str, usize> = HashMap::new();
-        for m in cluster.iter().filter_map(|&i| members.get(i)) {
-            if !new_ids.contains(&m.occ.event.id) {
-                *votes.entry(m.event_id.as_str()).or_insert(0) += 1;
+                    .map(|m| identity::Member {
+                        occurrence: &m.occ,
+                        event_id: &m.event_id,
+                        new: new_ids.contains(&m.occ.event.id),
+                    })
+                    .collect(),
             }
-        }
-        let mut ranked: Vec<(usize, Option<String>, &str)> = Vec::new();
-        for (id, n) in votes {
-            let first_seen: Option<String> = first_seen_stmt
-                .query_row([id], |r| r.get::<_, Option<String>>(0))
-                .optional()?
-                .flatten();
-            ranked.push((n, first_seen, id));
-        }
-        ranked.sort_by(|a, b| {
-            b.0.cmp(&a.0)
-                .then_with(|| match (&a.1, &b.1) {
-                    (Some(x), Some(y)) => x.cmp(y),
-                    (Some(_), None) => std::cmp::Ordering::Less,
-                    (None, Some(_)) => std::cmp::Ordering::Greater,
-                    (None, None) => std::cmp::Ordering::Equal,
-                })
-                .then_with(|| a.2.cmp(b.2))
-        });
-        let top = ranked.first().map(|r| r.0).unwrap_or(0);
-        plans.push((
-            top,
-            ranked.into_iter().map(|r| r.2.to_string()).collect(),
-            cluster,
-        ));
-    }
-    // The cluster holding most of an id's members chooses first.
-    plans.sort_by(|a, b| {
-        b.0.cmp(&a.0)
-            .then_with(|| a.1.first().cmp(&b.1.first()))
-            .then_with(|| a.2.first().cmp(&b.2.first()))
-    });
-
-    let mut holders = tx.prepare("SELECT id FROM occurrences WHERE event_id = ?1")?;
-    // Whether `id` is free: no other cluster took it and no occurrence
-    // outside the window holds it.
-    let mut free = |id: &str, claimed: &HashSet<String>| -> StoreResult<bool> {
-        if claimed.contains(id) {
-            return Ok(false);
-        }
-        let held: Vec<String> = holders
-            .query_map([id], |r| r.get::<_, String>(0))?
-            .collect::<Result<_, _>>()?;
-        Ok(held.iter().all(|h| loaded.contains(h.as_str())))
+        })
+        .collect();
+    let mut ledger = Ledger {
+        first_seen: tx.prepare("SELECT first_seen FROM events WHERE id = ?1")?,
+        holders: tx.prepare("SELECT id FROM occurrences WHERE event_id = ?1")?,
+        loaded: members.iter().map(|m| m.occ.event.id.as_str()).collect(),
     };
+    let assignment = identity::assign(&clusters, &mut ledger)?;
     let mut update = tx.prepare("UPDATE occurrences SET event_id = ?2 WHERE id = ?1")?;
-    for (_, candidates, cluster) in plans {
-        let group: Vec<&Member> = cluster.iter().filter_map(|&i| members.get(i)).collect();
-        let mut chosen = None;
-        for id in &candidates {
-            if free(id, &claimed)? {
-                chosen = Some(id.clone());
-                break;
-            }
-        }
-        if chosen.is_none() {
-            // The best member's occurrence id, else another member's, else
-            // one derived from the best's.
-            let occs: Vec<&Occurrence> = group.iter().map(|m| &m.occ).collect();
-            let best = normalize::merge::best(&occs).unwrap_or(0);
-            let mut own: Vec<&str> = occs.iter().map(|o| o.event.id.as_str()).collect();
-            if best < own.len() {
-                let b = own.remove(best);
-                own.insert(0, b);
-            }
-            for id in &own {
-                if free(id, &claimed)? {
-                    chosen = Some(id.to_string());
-                    break;
-                }
-            }
-            if chosen.is_none() {
-                let base = own.first().copied().unwrap_or_default();
-                for n in 1..=u32::MAX {
-                    let id = model::ids::stable_hash(&["event", base, &n.to_string()]);
-                    if free(&id, &claimed)? {
-                        chosen = Some(id);
-                        break;
-                    }
-                }
-            }
-        }
-        let Some(event_id) = chosen else {
-            return Err(StoreFail::Corrupt("no free event id".to_string()));
-        };
-        for m in &group {
-            if m.event_id != event_id {
-                update.execute(params![m.occ.event.id, event_id])?;
-                touched.insert(m.event_id.clone());
-                touched.insert(event_id.clone());
-            }
-        }
-        claimed.insert(event_id);
+    for (occurrence_id, event_id) in &assignment.moves {
+        update.execute(params![occurrence_id, event_id])?;
     }
-    Ok(touched)
+    Ok(assignment.touched)
 }
 
 /// Bring the rows of `events` named by `ids` up to date with their

@@ -8,8 +8,10 @@
 //! the geocoder: a tokio mutex holds the time of the last request and is held
 //! while a request is under way. The answer's first place gives the
 //! coordinates and the city (`address.city`, else `town`, `village`,
-//! `municipality`); an empty array is "no such place". Caching is the
-//! caller's business (the store's `geocache`).
+//! `municipality`); an empty array is "no such place". The rule around the
+//! requests (the store's cache first, a cap per run, what a failure means)
+//! is `normalize::geocode`'s; the binary adapts this client to its
+//! `Geocoder` trait (ingest does not depend on normalize).
 
 use std::time::Duration;
 

@@ -23,6 +23,8 @@
 pub mod category;
 pub mod config;
 pub mod dedup;
+pub mod geocode;
+pub mod identity;
 pub mod lang;
 pub mod merge;
 pub mod places;
