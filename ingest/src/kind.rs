@@ -152,10 +152,7 @@ mod tests {
     /// A typical first document of each kind, by name.
     fn typical(name: &str) -> (&'static [u8], Option<&'static str>) {
         match name {
-            "ics" => (
-                b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n",
-                Some("text/calendar"),
-            ),
+            "ics" => (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n", Some("text/calendar")),
             "feed" => (
                 b"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel>",
                 Some("application/rss+xml"),

@@ -136,10 +136,7 @@ mod tests {
 
     #[test]
     fn kinds_come_from_the_bytes() {
-        assert_eq!(
-            sniff(b"\xEF\xBB\xBFBEGIN:VCALENDAR\r\n", None),
-            kind("ics")
-        );
+        assert_eq!(sniff(b"\xEF\xBB\xBFBEGIN:VCALENDAR\r\n", None), kind("ics"));
         assert_eq!(sniff(b"begin:vcalendar\n", None), kind("ics"));
         assert_eq!(
             sniff(
@@ -155,10 +152,7 @@ mod tests {
             ),
             kind("feed")
         );
-        assert_eq!(
-            sniff(b"<rdf:RDF xmlns:rdf=\"x\">", None),
-            kind("feed")
-        );
+        assert_eq!(sniff(b"<rdf:RDF xmlns:rdf=\"x\">", None), kind("feed"));
         assert_eq!(
             sniff(b"<!DOCTYPE html><html lang=fr>", Some("text/calendar")),
             kind("html")
