@@ -616,7 +616,7 @@ impl Cx<'_> {
         let name = self.string(t, "name").map(|(n, _)| n);
         let kind = self
             .string(t, "kind")
-            .and_then(|(k, sp)| match SourceKind::parse(&k) {
+            .and_then(|(k, sp)| match SourceKind::from_name(&k) {
                 Some(k) => Some(k),
                 None => {
                     let expected = either(&ingest::kind::names().collect::<Vec<_>>());

@@ -28,7 +28,8 @@ pub struct Selectors {
 pub struct SourceConfig {
     pub id: SourceId,
     pub name: String,
-    /// None: detected from what the URL answers.
+    /// One of [`crate::kind::KINDS`]; None: detected from what the URL
+    /// answers.
     pub kind: Option<SourceKind>,
     /// An http(s) URL or a local file path.
     pub url: String,

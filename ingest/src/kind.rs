@@ -6,8 +6,10 @@
 //! documents look ([`Kind::sniff`]), where a source of this kind is read
 //! first and whether that read may be conditional, and its pure parser.
 //! [`KINDS`] is the one list of kinds: reading a source, detecting a kind,
-//! the configuration check, error messages and the OpenAPI document all
-//! read it, and no other code names a particular kind.
+//! the configuration check and its error messages read it, and so does the
+//! OpenAPI document (the binary hands publish the names, as publish does not
+//! depend on ingest). Outside the kinds' own modules, no code branches on a
+//! particular kind.
 //!
 //! A [`SourceKind`] is the configuration's value: a `Copy` handle on one
 //! entry of [`KINDS`], compared by name.
@@ -82,8 +84,8 @@ pub static KINDS: &[&dyn Kind] = &[
 pub struct SourceKind(&'static dyn Kind);
 
 impl SourceKind {
-    /// The kind named `name`, if there is one.
-    pub fn parse(name: &str) -> Option<SourceKind> {
+    /// The kind named `name` (`kind = "..."`), if there is one.
+    pub fn from_name(name: &str) -> Option<SourceKind> {
         all().find(|k| k.name() == name)
     }
 
@@ -175,7 +177,7 @@ mod tests {
         for kind in all() {
             assert!(seen.insert(kind.name()), "{} is listed twice", kind.name());
             assert!(!kind.describe().is_empty());
-            assert_eq!(SourceKind::parse(kind.name()), Some(kind));
+            assert_eq!(SourceKind::from_name(kind.name()), Some(kind));
             let (bytes, ct) = typical(kind.name());
             assert_eq!(sniff(bytes, ct), Some(kind), "{}", kind.name());
             assert_eq!(crate::sniff::describe(bytes, ct), kind.describe());
@@ -186,8 +188,8 @@ mod tests {
             ["ics", "feed", "html", "wordpress"],
             "the names and their order are public: sources.toml, the store, the OpenAPI document"
         );
-        assert_eq!(SourceKind::parse("rss"), None);
-        assert_eq!(SourceKind::parse("ICS"), None);
+        assert_eq!(SourceKind::from_name("rss"), None);
+        assert_eq!(SourceKind::from_name("ICS"), None);
     }
 
     #[test]

@@ -131,7 +131,7 @@ mod tests {
     use super::*;
 
     fn kind(name: &str) -> Option<SourceKind> {
-        Some(SourceKind::parse(name).unwrap())
+        Some(SourceKind::from_name(name).unwrap())
     }
 
     #[test]
