@@ -200,4 +200,39 @@ mod tests {
             .collect();
         assert_eq!(conditional, ["ics", "feed"]);
     }
+
+    #[test]
+    fn the_events_calendar_hides_behind_a_web_page_and_is_read_at_its_api() {
+        let page = b"<!DOCTYPE html><html><head><link rel=\"https://api.w.org/\" href=\"https://x.example/wp-json/\"></head><body class=\"tribe-events\">";
+        let html = SourceKind::from_name("html").unwrap();
+        let feed = SourceKind::from_name("feed").unwrap();
+        let behind: Vec<&str> = all()
+            .filter(|k| k.hidden_behind(html, page))
+            .map(SourceKind::as_str)
+            .collect();
+        assert_eq!(behind, ["wordpress"]);
+        assert!(
+            all().all(|k| !k.hidden_behind(feed, page)),
+            "only a web page hides an API"
+        );
+        assert!(all().all(|k| !k.hidden_behind(html, b"<html><body>no calendar")));
+
+        let today = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+        let source = SourceConfig::new(
+            model::SourceId::new("site").unwrap(),
+            "https://x.example/",
+            None,
+        );
+        for kind in all() {
+            let url = kind.first_url(&source, today);
+            if kind.as_str() == "wordpress" {
+                assert_eq!(
+                    url,
+                    "https://x.example/wp-json/tribe/events/v1/events?start_date=2026-12-05&per_page=50"
+                );
+            } else {
+                assert_eq!(url, source.url, "{kind}");
+            }
+        }
+    }
 }
