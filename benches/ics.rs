@@ -45,9 +45,10 @@ fn generate_ics(n: usize) -> String {
 #[divan::bench(args = [100, 10_000])]
 fn parse_ics(bencher: Bencher, n: usize) {
     let data = generate_ics(n);
+    let ctx = ingest::ParseContext::default();
     bencher
         .counter(BytesCount::new(data.len()))
-        .bench(|| ingest::ics::parse(black_box(data.as_bytes()), None));
+        .bench(|| ingest::ics::parse(black_box(data.as_bytes()), &ctx));
 }
 
 /// One source run of a 10,000-event local calendar into a fresh store.

@@ -167,7 +167,7 @@ fn listing_of_1000_with_detail_pages(bencher: Bencher) {
     let mut source = SourceConfig::new(
         SourceId::new("listing").unwrap(),
         format!("{base}/programmation"),
-        Some(SourceKind::Html),
+        SourceKind::from_name("html"),
     );
     source.selectors = Some(Selectors {
         event: Some(".spectacle".into()),

@@ -218,6 +218,7 @@ impl Config {
                     lon: v.lon,
                 })
                 .collect(),
+            source_kinds: ingest::kind::names().map(str::to_string).collect(),
         }
     }
 }
@@ -615,13 +616,11 @@ impl Cx<'_> {
         let name = self.string(t, "name").map(|(n, _)| n);
         let kind = self
             .string(t, "kind")
-            .and_then(|(k, sp)| match SourceKind::parse(&k) {
+            .and_then(|(k, sp)| match SourceKind::from_name(&k) {
                 Some(k) => Some(k),
                 None => {
-                    self.problem(
-                        &sp,
-                        format!("unknown kind {k:?} (expected ics, feed, html or wordpress)"),
-                    );
+                    let expected = either(&ingest::kind::names().collect::<Vec<_>>());
+                    self.problem(&sp, format!("unknown kind {k:?} (expected {expected})"));
                     None
                 }
             });
@@ -859,6 +858,15 @@ impl Cx<'_> {
 fn str_of<'t>(t: &'t dyn TableLike, key: &str) -> Option<(&'t str, Span)> {
     let item = t.get(key)?;
     Some((item.as_str()?, item.span()))
+}
+
+/// `a, b or c`.
+fn either(words: &[&str]) -> String {
+    match words {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
 }
 
 fn kind(item: &Item) -> &'static str {

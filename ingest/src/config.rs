@@ -5,36 +5,7 @@
 use model::SourceId;
 use serde::{Deserialize, Serialize};
 
-/// `kind = "ics" | "feed" | "html" | "wordpress"`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SourceKind {
-    Ics,
-    Feed,
-    Html,
-    Wordpress,
-}
-
-impl SourceKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SourceKind::Ics => "ics",
-            SourceKind::Feed => "feed",
-            SourceKind::Html => "html",
-            SourceKind::Wordpress => "wordpress",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<SourceKind> {
-        match s {
-            "ics" => Some(SourceKind::Ics),
-            "feed" => Some(SourceKind::Feed),
-            "html" => Some(SourceKind::Html),
-            "wordpress" => Some(SourceKind::Wordpress),
-            _ => None,
-        }
-    }
-}
+use crate::SourceKind;
 
 /// `[source.selectors]`: where things are on a page with no structured data.
 /// Each selector is CSS, optionally followed by `@attr` to read an attribute.
@@ -57,7 +28,8 @@ pub struct Selectors {
 pub struct SourceConfig {
     pub id: SourceId,
     pub name: String,
-    /// None: detected from what the URL answers.
+    /// One of [`crate::kind::KINDS`]; None: detected from what the URL
+    /// answers.
     pub kind: Option<SourceKind>,
     /// An http(s) URL or a local file path.
     pub url: String,

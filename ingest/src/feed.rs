@@ -40,6 +40,8 @@ use serde_json::Value;
 use textkit::{html_to_text, parse_iso};
 
 use crate::datetext;
+use crate::kind::Kind;
+use crate::sniff::{Confidence, Head};
 use crate::{Link, ParseContext, ParseError, ParseWarning, Parsed};
 
 const EXPECTED: &str = "an RSS, Atom or JSON feed";
@@ -53,6 +55,46 @@ const NS_RSS1: &str = "http://purl.org/rss/1.0/";
 const NS_RSS090: &str = "http://my.netscape.com/rdf/simple/0.9/";
 const NS_RSS2: &str = "http://backend.userland.com/rss2";
 const NS_MEDIA: &str = "http://search.yahoo.com/mrss";
+
+/// The `feed` kind: RSS, Atom or JSON Feed, over its `next` pages.
+pub struct FeedKind;
+
+impl Kind for FeedKind {
+    fn name(&self) -> &'static str {
+        "feed"
+    }
+
+    fn describe(&self) -> &'static str {
+        "an RSS/Atom feed"
+    }
+
+    fn sniff(&self, head: &Head) -> Option<Confidence> {
+        if head.is_json() {
+            return head
+                .text()
+                .contains("jsonfeed.org/version")
+                .then_some(Confidence::Declared);
+        }
+        if !head.is_markup() {
+            return None;
+        }
+        if matches!(head.root_element(), "rss" | "feed" | "rdf:rdf" | "rdf") {
+            return Some(Confidence::Declared);
+        }
+        // A feed behind something else at the root (a stylesheet, a wrapper):
+        // less sure than an HTML page's own tags.
+        let text = head.text();
+        (text.contains("<rss") || text.contains("<feed")).then_some(Confidence::Mention)
+    }
+
+    fn conditional(&self) -> bool {
+        true
+    }
+
+    fn parse(&self, bytes: &[u8], ctx: &ParseContext) -> Result<Parsed, ParseError> {
+        parse(bytes, ctx)
+    }
+}
 
 /// Parse one document of this kind.
 pub fn parse(bytes: &[u8], ctx: &ParseContext) -> Result<Parsed, ParseError> {

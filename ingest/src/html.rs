@@ -35,8 +35,50 @@ use scraper::{ElementRef, Html};
 use serde_json::Value;
 use url::Url;
 
+use crate::kind::Kind;
+use crate::sniff::{Confidence, Head};
 use crate::{Link, ParseContext, ParseError, ParseWarning, Parsed};
 use schema::{Candidate, Env};
+
+/// The `html` kind: a web page, or the pages of a listing.
+pub struct HtmlKind;
+
+impl Kind for HtmlKind {
+    fn name(&self) -> &'static str {
+        "html"
+    }
+
+    fn describe(&self) -> &'static str {
+        "an HTML page"
+    }
+
+    fn sniff(&self, head: &Head) -> Option<Confidence> {
+        if !head.is_markup() {
+            return None;
+        }
+        let text = head.text();
+        if head.root_element() == "html"
+            || text.starts_with("<!doctype html")
+            || text.contains("<html")
+            || text.contains("<body")
+            || text.contains("<head")
+        {
+            return Some(Confidence::Shape);
+        }
+        // Markup of no known kind: an HTML fragment, if the server says so.
+        head.content_type()
+            .contains("html")
+            .then_some(Confidence::ContentType)
+    }
+
+    fn conditional(&self) -> bool {
+        false
+    }
+
+    fn parse(&self, bytes: &[u8], ctx: &ParseContext) -> Result<Parsed, ParseError> {
+        parse(bytes, ctx)
+    }
+}
 
 /// Parse one HTML page.
 pub fn parse(bytes: &[u8], ctx: &ParseContext) -> Result<Parsed, ParseError> {
@@ -47,7 +89,7 @@ pub fn parse(bytes: &[u8], ctx: &ParseContext) -> Result<Parsed, ParseError> {
     }
     if !looks_like_html(bytes, &source, content_type) {
         return Err(ParseError::WrongKind {
-            expected: "an HTML page",
+            expected: HtmlKind.describe(),
             found: crate::sniff::describe(bytes, content_type),
         });
     }
@@ -159,10 +201,8 @@ fn looks_like_html(bytes: &[u8], text: &str, content_type: Option<&str>) -> bool
     if head.contains("<html") || head.contains("<!doctype html") || head.contains("<body") {
         return true;
     }
-    match crate::sniff::sniff(bytes, content_type) {
-        Some(crate::SourceKind::Html) => return true,
-        Some(_) => return false,
-        None => {}
+    if let Some(kind) = crate::sniff::sniff(bytes, content_type) {
+        return kind.is(&HtmlKind);
     }
     let t = head.trim_start_matches('\u{feff}').trim_start();
     !(t.starts_with('{') || t.starts_with('[') || t.starts_with("<?xml")) && t.contains('<')

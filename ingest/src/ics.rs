@@ -26,7 +26,9 @@ mod values;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use model::{GeoPoint, RawEvent, Status, TimeValue, TzDefinition};
 
-use crate::{ParseError, ParseWarning, Parsed};
+use crate::kind::Kind;
+use crate::sniff::{Confidence, Head};
+use crate::{ParseContext, ParseError, ParseWarning, Parsed};
 use lines::ContentLine;
 use values::{parse_duration, parse_geo, parse_time, parse_utc_offset, split_list, unescape};
 
@@ -35,12 +37,50 @@ const MAX_WARNINGS: usize = 200;
 /// Nesting of skipped components deeper than this is only counted.
 const MAX_SKIP_DEPTH: usize = 64;
 
-/// Parse an iCalendar document. `content_type` may carry a charset.
+/// The `ics` kind: one iCalendar file per source.
+pub struct IcsKind;
+
+impl Kind for IcsKind {
+    fn name(&self) -> &'static str {
+        "ics"
+    }
+
+    fn describe(&self) -> &'static str {
+        "an iCalendar file"
+    }
+
+    fn sniff(&self, head: &Head) -> Option<Confidence> {
+        let text = head.text();
+        if text.starts_with("begin:vcalendar") || text.starts_with("begin:vevent") {
+            return Some(Confidence::Declared);
+        }
+        // Something before the calendar (a banner, a blank line the trim
+        // missed): trusted only when the server says it is a calendar, and
+        // never for markup or JSON, which are other kinds' to claim.
+        let other = head.is_json() || head.is_markup();
+        (!other
+            && head.content_type().contains("text/calendar")
+            && text.contains("begin:vcalendar"))
+        .then_some(Confidence::ContentType)
+    }
+
+    fn conditional(&self) -> bool {
+        true
+    }
+
+    fn parse(&self, bytes: &[u8], ctx: &ParseContext) -> Result<Parsed, ParseError> {
+        parse(bytes, ctx)
+    }
+}
+
+/// Parse an iCalendar document. Of the context only the Content-Type is
+/// read (it may carry a charset): a calendar carries its own dates and URLs.
 ///
 /// Errors only when the bytes are not iCalendar at all (no `BEGIN:VCALENDAR`
 /// and no `BEGIN:VEVENT`): [`ParseError::WrongKind`]. A calendar with no
 /// events is `Ok` with none.
-pub fn parse(bytes: &[u8], content_type: Option<&str>) -> Result<Parsed, ParseError> {
+pub fn parse(bytes: &[u8], ctx: &ParseContext) -> Result<Parsed, ParseError> {
+    let content_type = ctx.content_type.as_deref();
     let body = if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         // UTF-16: decode first, then unfold the UTF-8 text.
         let text = crate::decode::decode(bytes, content_type);
@@ -58,7 +98,7 @@ pub fn parse(bytes: &[u8], content_type: Option<&str>) -> Result<Parsed, ParseEr
     parser.finish_document();
     if !parser.saw_icalendar {
         return Err(ParseError::WrongKind {
-            expected: "an iCalendar file",
+            expected: IcsKind.describe(),
             found: crate::sniff::describe(bytes, content_type),
         });
     }
@@ -823,8 +863,15 @@ mod tests {
     use super::*;
     use chrono::{NaiveDate, NaiveDateTime};
 
+    fn ctx(content_type: Option<&str>) -> ParseContext {
+        ParseContext {
+            content_type: content_type.map(str::to_string),
+            ..ParseContext::default()
+        }
+    }
+
     fn ok(text: &str) -> Parsed {
-        parse(text.as_bytes(), None).expect("an iCalendar document")
+        parse(text.as_bytes(), &ctx(None)).expect("an iCalendar document")
     }
 
     fn one(text: &str) -> RawEvent {
@@ -902,16 +949,16 @@ mod tests {
         doc.extend_from_slice(
             b"\r\n \xa9\xc3\xa2\r\n\ttre d'\xc3\xa9t\xc3\xa9\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
         );
-        let e = parse(&doc, None).unwrap().events.remove(0);
+        let e = parse(&doc, &ctx(None)).unwrap().events.remove(0);
         assert_eq!(e.title, "Théâtre d'été");
     }
 
     #[test]
     fn windows_1252_and_declared_charsets() {
         let doc = b"BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:l\nDTSTART:20261205\nSUMMARY:Th\xe9\xe2tre \x96 \xc9t\xe9 \xa4\nEND:VEVENT\nEND:VCALENDAR\n";
-        let e = parse(doc, None).unwrap().events.remove(0);
+        let e = parse(doc, &ctx(None)).unwrap().events.remove(0);
         assert_eq!(e.title, "Théâtre – Été ¤");
-        let e = parse(doc, Some("text/calendar; charset=ISO-8859-15"))
+        let e = parse(doc, &ctx(Some("text/calendar; charset=ISO-8859-15")))
             .unwrap()
             .events
             .remove(0);
@@ -1286,7 +1333,7 @@ mod tests {
         for unit in text.encode_utf16() {
             bytes.extend_from_slice(&unit.to_le_bytes());
         }
-        let parsed = parse(&bytes, None).unwrap();
+        let parsed = parse(&bytes, &ctx(None)).unwrap();
         assert_eq!(parsed.events[0].title, "Été");
     }
 
@@ -1294,17 +1341,17 @@ mod tests {
     fn not_icalendar_is_wrong_kind() {
         let html = b"<!DOCTYPE html>\n<html><head><title>Agenda: 404</title></head>\n<body>Page introuvable</body></html>\n";
         assert_eq!(
-            parse(html, Some("text/html")),
+            parse(html, &ctx(Some("text/html"))),
             Err(ParseError::WrongKind {
                 expected: "an iCalendar file",
                 found: "an HTML page".into()
             })
         );
         assert!(
-            matches!(parse(b"", None), Err(ParseError::WrongKind { found, .. }) if found == "an empty body")
+            matches!(parse(b"", &ctx(None)), Err(ParseError::WrongKind { found, .. }) if found == "an empty body")
         );
-        assert!(parse(b"SUMMARY:x\nDTSTART:20261205\n", None).is_err());
-        assert!(parse(b"{\"events\": []}", Some("application/json")).is_err());
+        assert!(parse(b"SUMMARY:x\nDTSTART:20261205\n", &ctx(None)).is_err());
+        assert!(parse(b"{\"events\": []}", &ctx(Some("application/json"))).is_err());
     }
 
     #[test]
@@ -1331,7 +1378,7 @@ mod tests {
 
     fn fixture(name: &str) -> Parsed {
         let bytes = std::fs::read(fixture_dir().join(format!("{name}.ics"))).unwrap();
-        parse(&bytes, Some("text/calendar")).unwrap()
+        parse(&bytes, &ctx(Some("text/calendar"))).unwrap()
     }
 
     fn by_uid<'a>(parsed: &'a Parsed, uid: &str) -> Vec<&'a RawEvent> {
@@ -1695,7 +1742,7 @@ mod tests {
             let expected_path = path.with_extension("expected.json");
             let expected: serde_json::Value =
                 serde_json::from_slice(&std::fs::read(&expected_path).unwrap()).unwrap();
-            let parsed = parse(&std::fs::read(&path).unwrap(), None).unwrap();
+            let parsed = parse(&std::fs::read(&path).unwrap(), &ctx(None)).unwrap();
             for item in expected["events"].as_array().unwrap() {
                 let uid = item["uid"].as_str().unwrap();
                 assert!(
@@ -1758,7 +1805,7 @@ mod tests {
             }
             let bytes = std::fs::read(&path).unwrap();
             for end in 0..=bytes.len() {
-                let _ = parse(&bytes[..end], None);
+                let _ = parse(&bytes[..end], &ctx(None));
             }
             for _ in 0..300 {
                 let mut mutated = bytes.clone();
@@ -1783,7 +1830,7 @@ mod tests {
                         }
                     }
                 }
-                let _ = parse(&mutated, Some("text/calendar; charset=utf-8"));
+                let _ = parse(&mutated, &ctx(Some("text/calendar; charset=utf-8")));
             }
         }
         let mut noise = vec![0u8; 4096];
@@ -1791,7 +1838,7 @@ mod tests {
             for b in noise.iter_mut() {
                 *b = rng.next() as u8;
             }
-            let _ = parse(&noise, None);
+            let _ = parse(&noise, &ctx(None));
         }
     }
 }

@@ -1,10 +1,11 @@
 //! # ingest
 //!
 //! Reading sources: one HTTP client policy for every kind ([`fetch`]), byte
-//! decoding ([`decode`]), kind detection ([`sniff`]) and one pure parser per
-//! kind ([`ics`], [`feed`], [`html`], [`wordpress`]). A parser is a function
-//! from bytes (plus the source's settings) to [`RawEvent`]s and links to
-//! follow; it does no I/O, reads no clock, guesses no time zone and never
+//! decoding ([`decode`]), kind detection ([`sniff`]) and one module per kind
+//! ([`ics`], [`feed`], [`html`], [`wordpress`]), each implementing
+//! [`kind::Kind`] and listed once in [`kind::KINDS`]. A kind's parser is a
+//! function from bytes (plus a [`ParseContext`]) to [`RawEvent`]s and links
+//! to follow; it does no I/O, reads no clock, guesses no time zone and never
 //! panics. [`read`] is one source run's reading half: fetch, parse, follow
 //! links (bounded), and hand the records to the caller.
 //!
@@ -18,16 +19,22 @@ pub mod fetch;
 pub mod geocode;
 pub mod html;
 pub mod ics;
+pub mod kind;
 pub mod read;
 pub mod sniff;
 pub mod wordpress;
 
-pub use config::{Selectors, SourceConfig, SourceKind};
+pub use config::{Selectors, SourceConfig};
+pub use kind::{Kind, SourceKind};
 pub use model::RawEvent;
 
 /// What a parser knows besides the bytes. Parsers read no clock: `today`
 /// is given (to infer the year of "5 décembre").
-#[derive(Debug, Clone, PartialEq)]
+///
+/// The default (no Content-Type, no URL, `today` the 1st of January 1970)
+/// suits a document read on its own, in a test or a benchmark, of a kind
+/// that carries its own dates and absolute URLs (iCalendar).
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParseContext {
     /// The Content-Type header, which may carry a charset.
     pub content_type: Option<String>,

@@ -16,10 +16,7 @@ use sha2::{Digest, Sha256};
 use tokio::task::JoinSet;
 
 use crate::fetch::{FetchClient, FetchError, FetchOutcome, Fetched, Validators};
-use crate::{
-    feed, html, ics, sniff, wordpress, Link, ParseContext, ParseError, Parsed, SourceConfig,
-    SourceKind,
-};
+use crate::{html, kind, sniff, Link, ParseContext, ParseError, Parsed, SourceConfig, SourceKind};
 
 /// A detail page remembered between runs: what it answered and what was
 /// read from it.
@@ -135,19 +132,14 @@ pub async fn read_source(
 
     // The first document, and the kind.
     let (kind, first) = match source.kind {
-        Some(SourceKind::Wordpress) => {
-            let url = wordpress::api_url(&source.url, settings.today);
-            let fetched = fetch_body(client, &url, &Validators::default()).await?;
-            (SourceKind::Wordpress, fetched)
-        }
         Some(kind) => {
-            let conditional = matches!(kind, SourceKind::Ics | SourceKind::Feed);
-            let v = if conditional {
+            let url = kind.first_url(source, settings.today);
+            let v = if kind.conditional() {
                 validators.clone()
             } else {
                 Validators::default()
             };
-            match client.fetch(&source.url, &v).await? {
+            match client.fetch(&url, &v).await? {
                 FetchOutcome::NotModified => return Ok(SourceRead::NotModified),
                 FetchOutcome::Fetched(f) => (kind, f),
             }
@@ -229,7 +221,9 @@ async fn fetch_body(client: &FetchClient, url: &str, v: &Validators) -> Result<F
     }
 }
 
-/// No `kind` configured: find it from what the URL answers.
+/// No `kind` configured: find it from what the URL answers, or from what
+/// that answer reveals (a kind [`hidden behind`](crate::Kind::hidden_behind)
+/// it, whose first document must then sniff as that kind).
 async fn detect(
     client: &FetchClient,
     source: &SourceConfig,
@@ -237,26 +231,24 @@ async fn detect(
 ) -> Result<(SourceKind, Fetched), ReadError> {
     let fetched = fetch_body(client, &source.url, &Validators::default()).await?;
     let ct = fetched.content_type.as_deref();
-    if let Some(kind) = sniff::sniff(&fetched.body, ct) {
-        if kind == SourceKind::Html
-            && !source.is_local()
-            && looks_like_the_events_calendar(&fetched.body)
-        {
-            let api = wordpress::api_url(&source.url, settings.today);
-            if let Ok(api_doc) = fetch_body(client, &api, &Validators::default()).await {
-                if sniff::sniff(&api_doc.body, api_doc.content_type.as_deref())
-                    == Some(SourceKind::Wordpress)
-                {
-                    return Ok((SourceKind::Wordpress, api_doc));
+    let Some(found) = sniff::sniff(&fetched.body, ct) else {
+        return Err(ReadError::UnknownKind {
+            url: source.url.clone(),
+            found: sniff::describe(&fetched.body, ct),
+        });
+    };
+    // A local file has no site behind it.
+    if !source.is_local() {
+        for behind in kind::all().filter(|k| k.hidden_behind(found, &fetched.body)) {
+            let url = behind.first_url(source, settings.today);
+            if let Ok(doc) = fetch_body(client, &url, &Validators::default()).await {
+                if sniff::sniff(&doc.body, doc.content_type.as_deref()) == Some(behind) {
+                    return Ok((behind, doc));
                 }
             }
         }
-        return Ok((kind, fetched));
     }
-    Err(ReadError::UnknownKind {
-        url: source.url.clone(),
-        found: sniff::describe(&fetched.body, ct),
-    })
+    Ok((found, fetched))
 }
 
 /// The kind of a source with no `kind`, found from what its URL answers
@@ -267,13 +259,6 @@ pub async fn detect_kind(
     settings: &ReadSettings,
 ) -> Result<SourceKind, ReadError> {
     detect(client, source, settings).await.map(|(kind, _)| kind)
-}
-
-/// A WordPress page whose site runs The Events Calendar.
-fn looks_like_the_events_calendar(body: &[u8]) -> bool {
-    let head = &body[..body.len().min(512 * 1024)];
-    let text = String::from_utf8_lossy(head);
-    text.contains("wp-json") && (text.contains("tribe-events") || text.contains("tribe_events"))
 }
 
 pub(crate) fn parse_document(
@@ -289,12 +274,7 @@ pub(crate) fn parse_document(
         selectors: source.selectors.clone(),
         today: settings.today,
     };
-    match kind {
-        SourceKind::Ics => ics::parse(&doc.body, doc.content_type.as_deref()),
-        SourceKind::Feed => feed::parse(&doc.body, &ctx),
-        SourceKind::Html => html::parse(&doc.body, &ctx),
-        SourceKind::Wordpress => wordpress::parse(&doc.body, &ctx),
-    }
+    kind.parse(&doc.body, &ctx)
 }
 
 /// Fetch the detail pages named by `Link::Detail` (bounded, concurrently
@@ -371,6 +351,7 @@ async fn complete_with_details(
                         today,
                     };
                     let hash = Sha256::digest(&f.body).to_vec();
+                    // A detail page is a web page whatever the listing's kind.
                     let parsed = html::parse(&f.body, &ctx).map_err(|e| format!("{url}: {e}"));
                     if let (Ok(p), Some(c)) = (&parsed, &cache) {
                         let v = &f.validators;

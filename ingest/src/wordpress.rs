@@ -23,10 +23,58 @@ use serde_json::Value;
 use textkit::clean_text;
 use textkit::iso8601::{offset_value, parse_offset};
 
-use crate::{Link, ParseContext, ParseError, ParseWarning, Parsed};
+use crate::kind::{Kind, SourceKind};
+use crate::sniff::{Confidence, Head};
+use crate::{Link, ParseContext, ParseError, ParseWarning, Parsed, SourceConfig};
 
 const EXPECTED: &str = "The Events Calendar REST API (JSON)";
 const ENDPOINT: &str = "/wp-json/tribe/events/v1/events";
+
+/// The `wordpress` kind: a site running The Events Calendar, read through
+/// its REST API, page after page.
+pub struct WordPressKind;
+
+impl Kind for WordPressKind {
+    fn name(&self) -> &'static str {
+        "wordpress"
+    }
+
+    fn describe(&self) -> &'static str {
+        "a WordPress API answer"
+    }
+
+    fn sniff(&self, head: &Head) -> Option<Confidence> {
+        let text = head.text();
+        (text.starts_with('{')
+            && (text.contains("\"events\"") || text.contains("\"next_rest_url\"")))
+        .then_some(Confidence::Shape)
+    }
+
+    /// The API, from the site's URL.
+    fn first_url(&self, source: &SourceConfig, today: NaiveDate) -> String {
+        api_url(&source.url, today)
+    }
+
+    fn conditional(&self) -> bool {
+        false
+    }
+
+    fn parse(&self, bytes: &[u8], ctx: &ParseContext) -> Result<Parsed, ParseError> {
+        parse(bytes, ctx)
+    }
+
+    /// A page of the site that runs The Events Calendar.
+    fn hidden_behind(&self, page: SourceKind, body: &[u8]) -> bool {
+        page.is(&crate::html::HtmlKind) && runs_the_events_calendar(body)
+    }
+}
+
+/// A WordPress page whose site runs The Events Calendar.
+fn runs_the_events_calendar(body: &[u8]) -> bool {
+    let head = &body[..body.len().min(512 * 1024)];
+    let text = String::from_utf8_lossy(head);
+    text.contains("wp-json") && (text.contains("tribe-events") || text.contains("tribe_events"))
+}
 
 /// The API URL to fetch for a source: a site's base URL gets the endpoint's
 /// path; an endpoint URL given directly is kept. Either way `start_date`

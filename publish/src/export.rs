@@ -1232,6 +1232,7 @@ mod tests {
                 languages: vec!["fr".into(), "en".into()],
                 categories: Vec::new(),
                 venues: Vec::new(),
+                source_kinds: Vec::new(),
             }),
             next_runs: crate::NextRuns::default(),
             responses: Default::default(),

@@ -57,6 +57,9 @@ pub struct PublishConfig {
     pub categories: Vec<CategoryInfo>,
     /// The gazetteer (`[[venue]]`), in configuration order.
     pub venues: Vec<model::Venue>,
+    /// The names a source's `kind` can take, which the OpenAPI document
+    /// lists: ingest's registry, passed in by the binary.
+    pub source_kinds: Vec<String>,
 }
 
 /// A `[[category]]` as publishing shows it.

@@ -20,7 +20,11 @@ use crate::AppState;
 
 /// `GET /api/v1/openapi.json`.
 pub async fn openapi_json(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let doc = document(&state.config.base_url, &state.config.languages);
+    let doc = document(
+        &state.config.base_url,
+        &state.config.languages,
+        &state.config.source_kinds,
+    );
     cache::by_body(
         &headers,
         CachePolicy::Revalidate,
@@ -84,8 +88,15 @@ fn query_parameters() -> Vec<Value> {
         .collect()
 }
 
-/// The whole document; `base_url` is the server's public address.
-pub fn document(base_url: &str, languages: &[String]) -> Value {
+/// The whole document; `base_url` is the server's public address,
+/// `source_kinds` the names a source's `kind` can take.
+pub fn document(base_url: &str, languages: &[String], source_kinds: &[String]) -> Value {
+    // A source with no `kind` is detected at its first run.
+    let kinds: Vec<Value> = source_kinds
+        .iter()
+        .map(|k| Value::from(k.as_str()))
+        .chain([Value::Null])
+        .collect();
     let langs: Vec<&str> = languages.iter().map(String::as_str).collect();
     let string_param = |name: &str, description: &str| {
         json!({"name": name, "in": "query", "required": false,
@@ -308,7 +319,7 @@ pub fn document(base_url: &str, languages: &[String]) -> Value {
                     "properties": {
                         "id": {"type": "string"},
                         "name": {"type": "string"},
-                        "kind": {"type": ["string", "null"], "enum": ["ics", "feed", "html", "wordpress", null]},
+                        "kind": {"type": ["string", "null"], "enum": kinds},
                         "url": {"type": "string"},
                         "status": {"type": "string", "enum": ["ok", "error", "never"]},
                         "last_fetch_at": nullable_format("string", "date-time"),
@@ -507,7 +518,11 @@ mod tests {
     use super::*;
 
     fn doc() -> Value {
-        document("https://agenda.example.org/", &["fr".into(), "en".into()])
+        document(
+            "https://agenda.example.org/",
+            &["fr".into(), "en".into()],
+            &["ics".into(), "feed".into()],
+        )
     }
 
     #[test]

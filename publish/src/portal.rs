@@ -1152,6 +1152,7 @@ mod tests {
                     category("theatre", "Théâtre", "Theatre"),
                 ],
                 venues: Vec::new(),
+                source_kinds: Vec::new(),
             }),
             next_runs: Arc::new(RwLock::new(Default::default())),
             responses: Default::default(),

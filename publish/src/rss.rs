@@ -244,6 +244,7 @@ mod tests {
                     .collect(),
             }],
             venues: Vec::new(),
+            source_kinds: Vec::new(),
         }
     }
 

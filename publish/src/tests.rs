@@ -219,6 +219,9 @@ async fn serve() -> Server {
                     lon: None,
                 },
             ],
+            source_kinds: ["ics", "feed", "html", "wordpress"]
+                .map(String::from)
+                .to_vec(),
         }),
         next_runs: Arc::new(RwLock::new(next)),
         responses: Default::default(),

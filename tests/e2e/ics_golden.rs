@@ -12,7 +12,8 @@ pub(crate) fn actual_events(bytes: &[u8], expected: &Value) -> Value {
     let now: DateTime<Utc> = expected["now"].as_str().unwrap().parse().unwrap();
     let tz: chrono_tz::Tz = expected["timezone"].as_str().unwrap().parse().unwrap();
     let horizon = expected["horizon_days"].as_u64().unwrap() as u32;
-    let parsed = ingest::ics::parse(bytes, None).expect("the fixture parses");
+    let parsed =
+        ingest::ics::parse(bytes, &ingest::ParseContext::default()).expect("the fixture parses");
     let normalizer = Normalizer::new(Settings {
         timezone: tz,
         horizon_days: horizon,

@@ -1,12 +1,14 @@
 //! Every kind of source through the same client and source run: feeds whose
 //! items link to detail pages, listings over two pages, The Events
 //! Calendar's API over two pages, a broken page among good ones, robots.txt,
-//! and kinds detected from what the URL answers.
+//! kinds detected from what the URL answers, and the one list of kinds that
+//! the configuration and the OpenAPI document show.
 
+use babillard::config::{Config, ConfigError};
 use babillard::pipeline::Outcome;
-use serde_json::Value;
+use serde_json::{json, Value};
 
-use crate::harness::{get_json, read_fixture, FixtureServer, Resource, World};
+use crate::harness::{get_json, read_fixture, FixtureServer, Resource, World, AGGREGATOR};
 
 const RANGE: &str = "from=2026-09-01&to=2028-01-01&limit=1000";
 
@@ -330,4 +332,57 @@ async fn kinds_are_detected_from_what_the_url_answers() {
             ("site".to_string(), Some("wordpress".to_string())),
         ]
     );
+}
+
+/// ingest's registry is the one list of kinds: the configuration accepts
+/// each of its names and names them all when given another, and the OpenAPI
+/// document lists them, byte for byte as before the registry.
+#[test]
+fn the_configuration_and_the_openapi_document_show_the_registry_kinds() {
+    let names: Vec<&str> = ingest::kind::names().collect();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sources.toml");
+    let mut toml = AGGREGATOR.to_string();
+    for name in &names {
+        toml.push_str(&format!(
+            "\n[[source]]\nid = \"{name}\"\nkind = \"{name}\"\nurl = \"https://example.org/{name}\"\n"
+        ));
+    }
+    let config = Config::parse(&toml, &path).unwrap_or_else(|e| panic!("{e}"));
+    let configured: Vec<&str> = config
+        .sources
+        .iter()
+        .map(|s| s.kind.expect("a kind").as_str())
+        .collect();
+    assert_eq!(configured, names);
+
+    let published = config.publish_config();
+    assert_eq!(published.source_kinds, names);
+    let doc = publish::openapi::document(
+        &published.base_url,
+        &published.languages,
+        &published.source_kinds,
+    );
+    let listed = &doc["components"]["schemas"]["Source"]["properties"]["kind"]["enum"];
+    let mut expected: Vec<Value> = names.iter().map(|&n| json!(n)).collect();
+    expected.push(Value::Null);
+    assert_eq!(listed, &Value::Array(expected));
+    assert_eq!(
+        listed.to_string(),
+        r#"["ics","feed","html","wordpress",null]"#
+    );
+
+    let bad = format!(
+        "{AGGREGATOR}\n[[source]]\nid = \"x\"\nkind = \"rss\"\nurl = \"https://example.org/x\"\n"
+    );
+    match Config::parse(&bad, &path) {
+        Err(ConfigError::Invalid { problems, .. }) => {
+            let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+            assert_eq!(
+                messages,
+                ["unknown kind \"rss\" (expected ics, feed, html or wordpress)"]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
 }
