@@ -1169,8 +1169,9 @@ mod tests {
 
     #[tokio::test]
     async fn the_real_api_is_followed_page_by_page() {
-        use index::{FetchState, Index, SourceInfo, SourceRun};
-        use model::{Occurrence, RawEvent, SourceId, TimeValue};
+        use crate::testdata::{at, occurrence, source_run};
+        use index::{Index, SourceInfo};
+        use model::{Occurrence, SourceId};
 
         let dir = tempfile::tempdir().unwrap();
         let index = Arc::new(Index::open(dir.path()).unwrap());
@@ -1185,50 +1186,18 @@ mod tests {
             .unwrap();
         let occurrences: Vec<Occurrence> = (1..=5)
             .map(|i| {
-                let uid = format!("e{i}");
-                let mut event =
-                    crate::testdata::event("x", &format!("2030-0{i}-10T20:00:00-05:00"));
-                event.id = model::ids::occurrence_id(&source, &uid, "");
-                event.sources[0].source = "mda".into();
-                event.sources[0].uid = uid.clone();
-                Occurrence {
-                    source: source.clone(),
-                    record_uid: uid,
-                    key: String::new(),
-                    priority: 0,
-                    unmapped_categories: Vec::new(),
-                    event,
-                }
+                let start = at(&format!("2030-0{i}-10T20:00:00-05:00"));
+                occurrence("mda", &format!("e{i}"), "x", start)
             })
             .collect();
         let want: Vec<String> = occurrences.iter().map(|o| o.event.id.clone()).collect();
-        index
-            .record_success(SourceRun {
-                source: source.clone(),
-                at: Utc::now(),
-                duration_ms: 1,
-                kind: Some("ics".into()),
-                fetch: FetchState::default(),
-                records: occurrences
-                    .iter()
-                    .map(|o| {
-                        RawEvent::new(
-                            o.record_uid.clone(),
-                            o.event.title.clone(),
-                            TimeValue::Offset { at: o.event.start },
-                        )
-                    })
-                    .collect(),
-                occurrences,
-                warnings: Vec::new(),
-            })
-            .unwrap();
+        index.record_success(source_run("mda", occurrences)).unwrap();
         let state = AppState {
             index,
             config: Arc::new(crate::PublishConfig {
                 name: "Signé Laval".into(),
                 base_url: "https://agenda.example.org".into(),
-                timezone: "America/Toronto".into(),
+                timezone: chrono_tz::America::Toronto,
                 languages: vec!["fr".into(), "en".into()],
                 categories: Vec::new(),
                 venues: Vec::new(),

@@ -13,10 +13,17 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
 use serde_json::{json, Value};
 
 use crate::cache::{self, CachePolicy};
 use crate::AppState;
+
+/// The routes this module serves, merged into the router.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/api/v1/openapi.json", get(openapi_json))
+}
 
 /// `GET /api/v1/openapi.json`.
 pub async fn openapi_json(State(state): State<AppState>, headers: HeaderMap) -> Response {
