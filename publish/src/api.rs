@@ -44,11 +44,10 @@ struct EventsPage {
 
 /// `GET /api/v1/events`.
 pub async fn events(req: Request) -> Response {
-    req.search(
+    req.events(
         CachePolicy::Revalidate,
         Defaults::Upcoming,
         "events query",
-        |ix, query| ix.query(query),
         |page, search| {
             let mut events = page.events;
             if let Some(lang) = &search.lang {

@@ -1191,7 +1191,9 @@ mod tests {
             })
             .collect();
         let want: Vec<String> = occurrences.iter().map(|o| o.event.id.clone()).collect();
-        index.record_success(source_run("mda", occurrences)).unwrap();
+        index
+            .record_success(source_run("mda", occurrences))
+            .unwrap();
         let state = AppState {
             index,
             config: Arc::new(crate::PublishConfig {

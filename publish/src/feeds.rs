@@ -94,11 +94,10 @@ fn calendar_response(body: String, filename: &str) -> Response {
 
 /// `GET /feeds/events.ics`.
 pub async fn events_ics(req: Request) -> Response {
-    req.search(
+    req.events(
         CachePolicy::Public,
         Defaults::Feed,
         "feed query",
-        |ix, query| ix.query(query),
         |page, search| {
             let lang = search.lang.as_deref();
             let meta = calendar_meta(&req.state, lang);

@@ -96,7 +96,11 @@ impl Request {
 
     /// `render`'s answer through the ETag, the 304 and the router's cache
     /// of rendered answers ([`cache::by_generation`]).
-    pub async fn cached(&self, policy: CachePolicy, render: impl Future<Output = Response>) -> Response {
+    pub async fn cached(
+        &self,
+        policy: CachePolicy,
+        render: impl Future<Output = Response>,
+    ) -> Response {
         cache::by_generation(
             &self.state.responses,
             self.generation,
@@ -139,6 +143,19 @@ impl Request {
         .await
     }
 
+    /// A page of events answered from the index ([`Request::search`]
+    /// asking [`Index::query`]).
+    pub async fn events(
+        &self,
+        policy: CachePolicy,
+        defaults: Defaults,
+        context: &'static str,
+        respond: impl FnOnce(index::Page, Search) -> Response,
+    ) -> Response {
+        self.search(policy, defaults, context, |ix, q| ix.query(q), respond)
+            .await
+    }
+
     /// One event by id, in the language asked for (a bad `lang` is the
     /// JSON 400, an unknown id the JSON 404).
     pub async fn event(
@@ -153,7 +170,11 @@ impl Request {
                 Err(e) => return param_error(e),
             };
             let lookup = id.to_string();
-            match run_index(&self.state.index, "event lookup", move |ix| ix.event(&lookup)).await {
+            match run_index(&self.state.index, "event lookup", move |ix| {
+                ix.event(&lookup)
+            })
+            .await
+            {
                 Ok(Some(event)) => respond(event, lang),
                 Ok(None) => json_error(StatusCode::NOT_FOUND, format!("no event with id {id}")),
                 Err(response) => response,

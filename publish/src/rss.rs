@@ -32,11 +32,10 @@ pub fn routes() -> Router<AppState> {
 
 /// `GET /feeds/events.rss`.
 pub async fn events_rss(req: Request) -> Response {
-    req.search(
+    req.events(
         CachePolicy::Public,
         Defaults::Upcoming,
         "rss query",
-        |ix, query| ix.query(query),
         |page, search| {
             let lang = search.lang.as_deref();
             let body = write_rss(&page.events, &req.state.config, lang, req.raw());

@@ -6,7 +6,9 @@ use std::net::SocketAddr;
 
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use index::{FetchState, SourceRun};
-use model::{Event, Occurrence, RawEvent, SourceId, SourceRef, Status, TimeValue, Translation, Venue};
+use model::{
+    Event, Occurrence, RawEvent, SourceId, SourceRef, Status, TimeValue, Translation, Venue,
+};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -157,7 +159,12 @@ pub(crate) fn feed_events() -> Vec<Event> {
 
 /// An occurrence of `source` at `start`, with a description, a venue (`mda`)
 /// and the category `musique`.
-pub(crate) fn occurrence(source: &str, uid: &str, title: &str, start: DateTime<FixedOffset>) -> Occurrence {
+pub(crate) fn occurrence(
+    source: &str,
+    uid: &str,
+    title: &str,
+    start: DateTime<FixedOffset>,
+) -> Occurrence {
     let source_id = SourceId::new(source).unwrap_or_else(|e| panic!("{source}: {e}"));
     Occurrence {
         source: source_id.clone(),
@@ -270,7 +277,12 @@ impl Resp {
 }
 
 /// One HTTP/1.0 request (no chunked encoding, the server closes).
-pub(crate) async fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]) -> Resp {
+pub(crate) async fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Resp {
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let mut req = format!("{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n");
     for (k, v) in headers {
@@ -306,4 +318,40 @@ pub(crate) async fn request(addr: SocketAddr, method: &str, path: &str, headers:
 /// A GET from another origin (as browsers send it).
 pub(crate) async fn get(addr: SocketAddr, path: &str) -> Resp {
     request(addr, "GET", path, &[("Origin", "https://example.net")]).await
+}
+
+/// The schema of the JSON answer of `GET path` with `status` in the
+/// OpenAPI document `doc` (`path` as written in it, e.g.
+/// `/api/v1/events/{id}`).
+pub(crate) fn response_schema<'a>(doc: &'a Value, path: &str, status: u16) -> Option<&'a Value> {
+    doc.get("paths")?
+        .get(path)?
+        .get("get")?
+        .get("responses")?
+        .get(status.to_string())?
+        .get("content")?
+        .get("application/json")?
+        .get("schema")
+}
+
+/// Check `value` against `schema`, a schema of the OpenAPI document `doc`
+/// (JSON Schema 2020-12, `format` asserted); every violation as `instance
+/// path: message`. The document's components go into the schema, so that
+/// its `#/components/...` references resolve.
+pub(crate) fn validate(doc: &Value, schema: &Value, value: &Value) -> Result<(), Vec<String>> {
+    let mut schema = schema.clone();
+    schema["components"] = doc["components"].clone();
+    let validator = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("not a schema ({e}): {schema:#}"));
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
 }

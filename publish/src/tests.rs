@@ -12,7 +12,9 @@ use index::{Index, SourceInfo};
 use model::{Occurrence, SourceId, Status, Translation, Venue};
 use serde_json::Value;
 
-use crate::testdata::{at, get, names, occurrence, request, serve_router, source_run};
+use crate::testdata::{
+    at, get, names, occurrence, request, response_schema, serve_router, source_run, validate,
+};
 use crate::{AppState, CategoryInfo, PublishConfig};
 
 /// Five events of `mda` in 2030, one ten days ago, and a second source
@@ -817,9 +819,9 @@ async fn openapi_document_is_kept_true() {
 
     // (b) Real answers validate against the schemas.
     let check = |path: &str, status: u16, body: &Value| {
-        let schema = crate::openapi::response_schema(&doc, path, status)
+        let schema = response_schema(&doc, path, status)
             .unwrap_or_else(|| panic!("{path} {status} is not documented"));
-        if let Err(errors) = crate::openapi::validate(&doc, schema, body) {
+        if let Err(errors) = validate(&doc, schema, body) {
             panic!("{path} {status}: {errors:#?}\n{body:#}");
         }
     };

@@ -136,7 +136,6 @@ pub(super) fn view_tabs(raw: Option<&str>, lang: &str, view: &View) -> String {
     )
 }
 
-
 pub(super) fn embed_section(config: &PublishConfig, raw: Option<&str>, lang: &str) -> String {
     let base = config.base_url.trim_end_matches('/');
     let (view, limit) = params::parse_embed_options(raw);
@@ -219,4 +218,3 @@ pub(super) fn embed_section(config: &PublishConfig, raw: Option<&str>, lang: &st
 
 /// Adds a "copy" button after each snippet, where the clipboard exists.
 const COPY_JS: &str = "(function(){if(!navigator.clipboard)return;document.querySelectorAll('pre.snippet').forEach(function(p){var b=document.createElement('button');b.type='button';b.textContent='{copy}';b.addEventListener('click',function(){navigator.clipboard.writeText(p.textContent).then(function(){b.textContent='{done}';});});p.after(b);});})();";
-

@@ -111,7 +111,6 @@ fn when_label(lang: &str, e: &Event) -> String {
     }
 }
 
-
 /// Subscribe links for the filters in `filters` (already encoded, may be
 /// empty) on `base_url`: those of [`crate::pages::subscribe_links`], plus
 /// the RSS feed of the same search.
@@ -155,9 +154,7 @@ async fn render_portal(req: &Request) -> Result<String, Response> {
     let tz = config.timezone;
     let view_name = params::parse_view(raw).map_err(bad)?;
     let month = params::parse_month(raw).map_err(bad)?;
-    let Search {
-        mut query, now, ..
-    } = req.search_query(Defaults::Upcoming).map_err(bad)?;
+    let Search { mut query, now, .. } = req.search_query(Defaults::Upcoming).map_err(bad)?;
     let view = if view_name == "month" {
         let (y, m) = month.unwrap_or_else(|| {
             let from = if params::has_explicit_from(raw) {
@@ -421,7 +418,6 @@ table.month td.off,table.month td.empty{display:none}.dn{display:none}.dl{positi
 table.sources .status{font-weight:700;white-space:nowrap}\
 @media (max-width:40rem){table.sources td{border:0;padding:.15rem 0}table.sources tr{border-bottom:1px solid var(--line);padding:.5rem 0}\
 table.sources td[data-label]::before{content:attr(data-label) ' : ';font-weight:600;color:var(--muted)}}";
-
 
 #[cfg(test)]
 mod tests;

@@ -23,7 +23,10 @@ pub fn month_label(lang: &str, year: i32, month: u32) -> String {
 pub(super) fn month_range(y: i32, m: u32, tz: Tz) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
     let (ny, nm) = next_month(y, m);
     let midnight = |d: NaiveDate| params::local_to_utc(d.and_time(NaiveTime::MIN), tz);
-    Some((midnight(month_start(y, m)?)?, midnight(month_start(ny, nm)?)?))
+    Some((
+        midnight(month_start(y, m)?)?,
+        midnight(month_start(ny, nm)?)?,
+    ))
 }
 
 fn month_start(y: i32, m: u32) -> Option<NaiveDate> {
@@ -162,4 +165,3 @@ pub(super) fn month_table(
     b.push_str("</tr>\n</tbody></table>\n");
     b
 }
-

@@ -125,4 +125,3 @@ pub async fn sources_page(
         body.into_bytes(),
     )
 }
-

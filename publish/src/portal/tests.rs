@@ -80,7 +80,9 @@ async fn serve() -> Server {
             "musique",
         ),
     ];
-    index.record_success(source_run("mda", occurrences)).unwrap();
+    index
+        .record_success(source_run("mda", occurrences))
+        .unwrap();
     let category = |slug: &str, fr: &str, en: &str| CategoryInfo {
         slug: slug.into(),
         name: names(&[("fr", fr), ("en", en)]),
@@ -168,7 +170,8 @@ async fn widget_js_is_served_with_etag_cache_and_cors() {
 #[tokio::test]
 async fn embed_is_a_framable_page_holding_the_widget() {
     let s = serve().await;
-    let path = "/embed?category=musique&category=theatre&radius_km=3&near=45.5,-73.7&view=month&lang=en";
+    let path =
+        "/embed?category=musique&category=theatre&radius_km=3&near=45.5,-73.7&view=month&lang=en";
     let r = get(s.addr, path).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
@@ -229,9 +232,7 @@ async fn the_portal_lists_filters_subscribes_and_embeds() {
     assert!(b.contains("<label for=\"f-q\">") && b.contains("role=\"search\""));
     // Event links, subscribe links for the filters (without dates).
     assert!(b.contains("href=\"/events/"));
-    assert!(
-        b.contains("href=\"webcal://agenda.example.org/feeds/events.ics?category=musique\"")
-    );
+    assert!(b.contains("href=\"webcal://agenda.example.org/feeds/events.ics?category=musique\""));
     assert!(b.contains("href=\"https://agenda.example.org/feeds/events.rss?category=musique\""));
     assert!(b.contains(
         "https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2Fagenda.example.org%2Ffeeds%2Fevents.ics%3Fcategory%3Dmusique"
