@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use chrono::{DateTime, Duration, FixedOffset, Utc};
-use index::{FetchState, SourceRun};
+use index::{FetchState, Index, SourceInfo, SourceRun};
 use model::{
     Event, Occurrence, RawEvent, SourceId, SourceRef, Status, TimeValue, Translation, Venue,
 };
@@ -230,6 +230,27 @@ pub(crate) fn source_run(source: &str, occurrences: Vec<Occurrence>) -> SourceRu
         occurrences,
         warnings: Vec::new(),
     }
+}
+
+/// Declare the sources `mda` (Maison des arts, ICS) and `salle` (named
+/// `salle_name`, kind unknown, never run).
+pub(crate) fn two_sources(index: &Index, salle_name: &str) {
+    index
+        .sync_sources(&[
+            SourceInfo {
+                id: SourceId::new("mda").unwrap_or_else(|e| panic!("{e}")),
+                name: "Maison des arts".into(),
+                kind: Some("ics".into()),
+                url: "https://mda.example.org/events.ics".into(),
+            },
+            SourceInfo {
+                id: SourceId::new("salle").unwrap_or_else(|e| panic!("{e}")),
+                name: salle_name.into(),
+                kind: None,
+                url: "https://salle.example.org/".into(),
+            },
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
 }
 
 /// Language → name, from pairs.

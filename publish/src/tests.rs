@@ -8,34 +8,20 @@ use std::path::Path;
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Duration, Utc};
-use index::{Index, SourceInfo};
-use model::{Occurrence, SourceId, Status, Translation, Venue};
+use index::Index;
+use model::{Occurrence, Status, Translation, Venue};
 use serde_json::Value;
 
 use crate::testdata::{
-    at, get, names, occurrence, request, response_schema, serve_router, source_run, validate,
+    at, get, names, occurrence, request, response_schema, serve_router, source_run, two_sources,
+    validate,
 };
 use crate::{AppState, CategoryInfo, PublishConfig};
 
 /// Five events of `mda` in 2030, one ten days ago, and a second source
 /// never run.
 fn fill(index: &Index) -> Vec<Occurrence> {
-    index
-        .sync_sources(&[
-            SourceInfo {
-                id: SourceId::new("mda").unwrap(),
-                name: "Maison des arts".into(),
-                kind: Some("ics".into()),
-                url: "https://mda.example.org/events.ics".into(),
-            },
-            SourceInfo {
-                id: SourceId::new("salle").unwrap(),
-                name: "Salle".into(),
-                kind: None,
-                url: "https://salle.example.org/".into(),
-            },
-        ])
-        .unwrap();
+    two_sources(index, "Salle");
     let mut occurrences: Vec<Occurrence> = (1..=5)
         .map(|i| {
             occurrence(

@@ -45,6 +45,12 @@ pub async fn sources_page(
     };
     let ok = sources.iter().filter(|s| s.status == "ok").count();
     let failing = sources.iter().filter(|s| s.status == "error").count();
+    let st = t(&lang, "État", "Status");
+    let lf = t(&lang, "Dernière lecture", "Last fetch");
+    let ls = t(&lang, "Dernier succès", "Last success");
+    let le = t(&lang, "Dernière erreur", "Last error");
+    let ev = t(&lang, "Événements", "Events");
+    let nr = t(&lang, "Prochaine lecture", "Next run");
     let mut b = format!(
         "<h1>{title}</h1>\n<p role=\"status\"><span class=\"ok\">● {ok} {ok_l}</span> · \
 <span class=\"error\">▲ {failing} {err_l}</span> · {total} source{plural} · {tz_l} {tz}</p>\n\
@@ -63,12 +69,6 @@ pub async fn sources_page(
             "Les mêmes données que /api/v1/sources.",
             "The same data as /api/v1/sources."
         ),
-        st = t(&lang, "État", "Status"),
-        lf = t(&lang, "Dernière lecture", "Last fetch"),
-        ls = t(&lang, "Dernier succès", "Last success"),
-        le = t(&lang, "Dernière erreur", "Last error"),
-        ev = t(&lang, "Événements", "Events"),
-        nr = t(&lang, "Prochaine lecture", "Next run"),
     );
     for s in &sources {
         let (cls, label) = match s.status.as_str() {
@@ -88,12 +88,6 @@ pub async fn sources_page(
             kind = esc(s.kind.as_deref().unwrap_or("?")),
             url = esc(&s.url),
             url_text = esc(&s.url),
-            st = t(&lang, "État", "Status"),
-            lf = t(&lang, "Dernière lecture", "Last fetch"),
-            ls = t(&lang, "Dernier succès", "Last success"),
-            le = t(&lang, "Dernière erreur", "Last error"),
-            ev = t(&lang, "Événements", "Events"),
-            nr = t(&lang, "Prochaine lecture", "Next run"),
             fetch = when(s.last_fetch_at),
             success = when(s.last_success_at),
             error = s
