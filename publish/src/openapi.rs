@@ -34,22 +34,8 @@ pub async fn openapi_json(State(state): State<AppState>, headers: HeaderMap) -> 
     )
 }
 
-/// The query parameters of `/api/v1/events` (and of the feeds, the embed
-/// page, categories and venues), in the document's order.
-pub const QUERY_PARAMETERS: [&str; 12] = [
-    "q",
-    "from",
-    "to",
-    "category",
-    "venue",
-    "source",
-    "near",
-    "radius_km",
-    "bbox",
-    "lang",
-    "limit",
-    "cursor",
-];
+/// The query parameters, in the document's order (the parser's list).
+pub use crate::params::QUERY_PARAMETERS;
 
 fn nullable(t: &str) -> Value {
     json!({ "type": [t, "null"] })

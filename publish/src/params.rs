@@ -268,10 +268,13 @@ pub fn pairs_without(raw_query: Option<&str>, drop: &[&str]) -> Vec<(String, Str
     pairs(raw_query, |k| !drop.contains(&k))
 }
 
-/// The parameters that make a subscription: the filters, without dates or
-/// paging (a subscription follows the agenda as it moves on).
-pub const FILTER_KEYS: [&str; 8] = [
+/// The query parameters of `/api/v1/events` (and of the feeds, the embed
+/// page, the portal, categories and venues), in the OpenAPI document's
+/// order.
+pub const QUERY_PARAMETERS: [&str; 12] = [
     "q",
+    "from",
+    "to",
     "category",
     "venue",
     "source",
@@ -279,11 +282,20 @@ pub const FILTER_KEYS: [&str; 8] = [
     "radius_km",
     "bbox",
     "lang",
+    "limit",
+    "cursor",
 ];
 
-/// Only the filters of a query ([`FILTER_KEYS`]).
+/// The parameters that are not filters: dates and paging. A subscription
+/// keeps only the filters, so it follows the agenda as it moves on.
+const NOT_FILTERS: [&str; 4] = ["from", "to", "limit", "cursor"];
+
+/// Only the filters of a query: its [`QUERY_PARAMETERS`] but dates and
+/// paging.
 pub fn filters_only(raw_query: Option<&str>) -> Vec<(String, String)> {
-    pairs(raw_query, |k| FILTER_KEYS.contains(&k))
+    pairs(raw_query, |k| {
+        QUERY_PARAMETERS.contains(&k) && !NOT_FILTERS.contains(&k)
+    })
 }
 
 /// Pairs as a query string.
