@@ -42,7 +42,7 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 use crate::feeds::FEED_PAST_DAYS;
-use crate::params::MAX_LIMIT;
+use crate::params::{encode_value as encode, MAX_LIMIT};
 use crate::AppState;
 
 /// The file that marks a folder as a babillard export.
@@ -257,10 +257,6 @@ pub fn safe_segment(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-fn encode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// `widget.js` with its static flag switched on.
