@@ -166,46 +166,35 @@ pub(crate) fn occurrence(
     start: DateTime<FixedOffset>,
 ) -> Occurrence {
     let source_id = SourceId::new(source).unwrap_or_else(|e| panic!("{source}: {e}"));
+    let mut event = event(
+        &model::ids::occurrence_id(&source_id, uid, ""),
+        &start.to_rfc3339(),
+    );
+    event.title = title.to_string();
+    event.description = Some(format!("À propos de {title}"));
+    event.end = Some(start + Duration::hours(2));
+    event.categories = vec!["musique".to_string()];
+    event.venue = Some(Venue {
+        id: "mda".into(),
+        name: "Maison des arts".into(),
+        address: None,
+        city: Some("Laval".into()),
+        lat: Some(45.56),
+        lon: Some(-73.71),
+    });
+    event.sources = vec![SourceRef {
+        source: source.to_string(),
+        uid: uid.to_string(),
+        url: None,
+    }];
+    event.updated_at = at("2026-01-01T00:00:00Z").with_timezone(&Utc);
     Occurrence {
-        source: source_id.clone(),
+        source: source_id,
         record_uid: uid.to_string(),
         key: String::new(),
         priority: 0,
         unmapped_categories: Vec::new(),
-        event: Event {
-            id: model::ids::occurrence_id(&source_id, uid, ""),
-            series_id: None,
-            title: title.to_string(),
-            description: Some(format!("À propos de {title}")),
-            description_html: None,
-            start,
-            end: Some(start + Duration::hours(2)),
-            all_day: false,
-            timezone: "America/Toronto".to_string(),
-            status: Status::Scheduled,
-            url: None,
-            image: None,
-            categories: vec!["musique".to_string()],
-            language: Some("fr".to_string()),
-            translations: BTreeMap::new(),
-            venue: Some(Venue {
-                id: "mda".into(),
-                name: "Maison des arts".into(),
-                address: None,
-                city: Some("Laval".into()),
-                lat: Some(45.56),
-                lon: Some(-73.71),
-            }),
-            sources: vec![SourceRef {
-                source: source.to_string(),
-                uid: uid.to_string(),
-                url: None,
-            }],
-            updated_at: "2026-01-01T00:00:00Z".parse().unwrap(),
-            sequence: 0,
-            organizer: None,
-            price: None,
-        },
+        event,
     }
 }
 
