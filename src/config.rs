@@ -196,7 +196,7 @@ impl Config {
         publish::PublishConfig {
             name: self.aggregator.name.clone(),
             base_url: self.aggregator.base_url.trim_end_matches('/').to_string(),
-            timezone: self.aggregator.timezone.name().to_string(),
+            timezone: self.aggregator.timezone,
             languages: self.aggregator.languages.clone(),
             categories: self
                 .categories

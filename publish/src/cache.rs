@@ -220,7 +220,10 @@ impl ResponseCache {
             Ok(b) => b,
             Err(e) => {
                 tracing::error!("cannot read a rendered body: {e}");
-                return crate::api::json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
+                return crate::respond::json_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error",
+                );
             }
         };
         let textual = parts

@@ -42,7 +42,7 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 use crate::feeds::FEED_PAST_DAYS;
-use crate::params::MAX_LIMIT;
+use crate::params::{encode_value as encode, MAX_LIMIT};
 use crate::AppState;
 
 /// The file that marks a folder as a babillard export.
@@ -257,10 +257,6 @@ pub fn safe_segment(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-fn encode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// `widget.js` with its static flag switched on.
@@ -1169,8 +1165,9 @@ mod tests {
 
     #[tokio::test]
     async fn the_real_api_is_followed_page_by_page() {
-        use index::{FetchState, Index, SourceInfo, SourceRun};
-        use model::{Occurrence, RawEvent, SourceId, TimeValue};
+        use crate::testdata::{at, occurrence, source_run};
+        use index::{Index, SourceInfo};
+        use model::{Occurrence, SourceId};
 
         let dir = tempfile::tempdir().unwrap();
         let index = Arc::new(Index::open(dir.path()).unwrap());
@@ -1185,50 +1182,20 @@ mod tests {
             .unwrap();
         let occurrences: Vec<Occurrence> = (1..=5)
             .map(|i| {
-                let uid = format!("e{i}");
-                let mut event =
-                    crate::testdata::event("x", &format!("2030-0{i}-10T20:00:00-05:00"));
-                event.id = model::ids::occurrence_id(&source, &uid, "");
-                event.sources[0].source = "mda".into();
-                event.sources[0].uid = uid.clone();
-                Occurrence {
-                    source: source.clone(),
-                    record_uid: uid,
-                    key: String::new(),
-                    priority: 0,
-                    unmapped_categories: Vec::new(),
-                    event,
-                }
+                let start = at(&format!("2030-0{i}-10T20:00:00-05:00"));
+                occurrence("mda", &format!("e{i}"), "x", start)
             })
             .collect();
         let want: Vec<String> = occurrences.iter().map(|o| o.event.id.clone()).collect();
         index
-            .record_success(SourceRun {
-                source: source.clone(),
-                at: Utc::now(),
-                duration_ms: 1,
-                kind: Some("ics".into()),
-                fetch: FetchState::default(),
-                records: occurrences
-                    .iter()
-                    .map(|o| {
-                        RawEvent::new(
-                            o.record_uid.clone(),
-                            o.event.title.clone(),
-                            TimeValue::Offset { at: o.event.start },
-                        )
-                    })
-                    .collect(),
-                occurrences,
-                warnings: Vec::new(),
-            })
+            .record_success(source_run("mda", occurrences))
             .unwrap();
         let state = AppState {
             index,
             config: Arc::new(crate::PublishConfig {
                 name: "Signé Laval".into(),
                 base_url: "https://agenda.example.org".into(),
-                timezone: "America/Toronto".into(),
+                timezone: chrono_tz::America::Toronto,
                 languages: vec!["fr".into(), "en".into()],
                 categories: Vec::new(),
                 venues: Vec::new(),

@@ -8,20 +8,29 @@
 //! 1000 (the largest page). `lang` gives titles, descriptions and category
 //! names in that language.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::Path;
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
-use chrono::{Duration, Utc};
+use axum::routing::get;
+use axum::Router;
+use chrono::Utc;
 
-use crate::api::{aggregator_tz, cached, generation, json_error, param_error, run_index};
 use crate::cache::CachePolicy;
+use crate::handler::{Defaults, Request};
 use crate::ics::{write_calendar, CalendarMeta};
-use crate::params::{self, QueryDefaults, MAX_LIMIT};
 use crate::AppState;
 
 /// How far back the feed goes when `from` is not given.
-pub const FEED_PAST_DAYS: i64 = 30;
+pub use crate::params::FEED_PAST_DAYS;
+
+/// The routes this module serves, merged into the router.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/feeds/events.ics", get(events_ics))
+        .route("/events/{file}", get(event_file))
+}
+
 /// How often subscribers are asked to refresh.
 pub const FEED_REFRESH_MINUTES: u32 = 60;
 
@@ -47,7 +56,7 @@ pub(crate) fn calendar_meta(state: &AppState, lang: Option<&str>) -> CalendarMet
         name: config.name.clone(),
         description: Some(description),
         base_url: config.base_url.trim_end_matches('/').to_string(),
-        timezone: config.timezone.clone(),
+        timezone: config.timezone.name().to_string(),
         refresh_minutes: FEED_REFRESH_MINUTES,
         color: Some(FEED_COLOR.to_string()),
         image: None,
@@ -84,86 +93,35 @@ fn calendar_response(body: String, filename: &str) -> Response {
 }
 
 /// `GET /feeds/events.ics`.
-pub async fn events_ics(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let generation = generation(&state);
-    let render = async {
-        let now = Utc::now();
-        let defaults = QueryDefaults {
-            from: now - Duration::days(FEED_PAST_DAYS),
-            limit: MAX_LIMIT,
-            languages: &state.config.languages,
-        };
-        let (query, lang) =
-            match params::parse_query_with(raw.as_deref(), aggregator_tz(&state), &defaults) {
-                Ok(parsed) => parsed,
-                Err(e) => return param_error(e),
-            };
-        let page = match run_index(&state.index, "feed query", move |ix| ix.query(&query)).await {
-            Ok(page) => page,
-            Err(response) => return response,
-        };
-        let meta = calendar_meta(&state, lang.as_deref());
-        let body = write_calendar(&page.events, &meta, lang.as_deref(), now);
-        calendar_response(body, "events.ics")
-    };
-    cached(
-        &state,
-        generation,
-        &headers,
-        &uri,
-        raw.as_deref(),
+pub async fn events_ics(req: Request) -> Response {
+    req.events(
         CachePolicy::Public,
-        render,
+        Defaults::Feed,
+        "feed query",
+        |page, search| {
+            let lang = search.lang.as_deref();
+            let meta = calendar_meta(&req.state, lang);
+            let body = write_calendar(&page.events, &meta, lang, search.now);
+            calendar_response(body, "events.ics")
+        },
     )
     .await
 }
 
 /// `GET /events/{file}`: `{id}.ics` is one event as a calendar (404 in
 /// JSON when unknown); a bare `{id}` is the event's page (404 in HTML).
-pub async fn event_file(
-    State(state): State<AppState>,
-    Path(file): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let Some(id) = file.strip_suffix(".ics").map(str::to_string) else {
-        return crate::pages::event_page(state, file, headers, uri, raw).await;
+pub async fn event_file(Path(file): Path<String>, req: Request) -> Response {
+    let Some(id) = file.strip_suffix(".ics") else {
+        return crate::pages::event_page(req, file).await;
     };
-    let generation = generation(&state);
-    let render = async {
-        let lang = match params::parse_lang(raw.as_deref(), &state.config.languages) {
-            Ok(lang) => lang,
-            Err(e) => return param_error(e),
-        };
-        let lookup = id.clone();
-        match run_index(&state.index, "event lookup", move |ix| ix.event(&lookup)).await {
-            Ok(Some(event)) => {
-                let body = write_calendar(
-                    std::slice::from_ref(&event),
-                    &calendar_meta(&state, lang.as_deref()),
-                    lang.as_deref(),
-                    Utc::now(),
-                );
-                calendar_response(body, &format!("{id}.ics"))
-            }
-            Ok(None) => json_error(StatusCode::NOT_FOUND, format!("no event with id {id}")),
-            Err(response) => response,
-        }
-    };
-    cached(
-        &state,
-        generation,
-        &headers,
-        &uri,
-        raw.as_deref(),
-        CachePolicy::Public,
-        render,
-    )
+    req.event(CachePolicy::Public, id, |event, lang| {
+        let body = write_calendar(
+            std::slice::from_ref(&event),
+            &calendar_meta(&req.state, lang.as_deref()),
+            lang.as_deref(),
+            Utc::now(),
+        );
+        calendar_response(body, &format!("{id}.ics"))
+    })
     .await
 }

@@ -4,8 +4,11 @@
 //! iCalendar, RSS, HTML), the widget and the static export. It reads the
 //! store only through [`index::Index`].
 //!
-//! * [`params`] parses the query parameters shared by the API, the feeds
-//!   and the embed page;
+//! * [`params`] parses the query parameters shared by the API, the feeds,
+//!   the embed page and the portal;
+//! * [`respond`] writes the error answers and runs index calls off the
+//!   runtime; [`handler`] is the skeleton of every answer computed from
+//!   the index (the [`handler::Request`] extractor);
 //! * [`cache`] gives every GET its ETag, `If-None-Match` and `Cache-Control`;
 //! * [`api`] answers the JSON API and `/healthz`;
 //! * [`feeds`] serves the iCalendar feeds that [`ics`] writes;
@@ -13,12 +16,15 @@
 //! * [`openapi`] documents the JSON API (`/api/v1/openapi.json`);
 //! * [`rss`] writes `/feeds/events.rss`, [`pages`] the event pages;
 //! * [`lang`] shows events in the language asked for;
-//! * [`routes`] puts them together in the router.
+//! * [`portal`] is the public portal and the sources page, [`widget`] the
+//!   widget and `/embed`, [`export`] the static export;
+//! * [`routes`] merges the routes of each module into the router.
 
 pub mod api;
 pub mod cache;
 pub mod export;
 pub mod feeds;
+pub mod handler;
 pub mod ics;
 pub mod lang;
 pub mod layout;
@@ -27,6 +33,7 @@ pub mod openapi;
 pub mod pages;
 pub mod params;
 pub mod portal;
+pub mod respond;
 pub mod routes;
 pub mod rss;
 pub mod widget;
@@ -49,8 +56,9 @@ pub struct PublishConfig {
     pub name: String,
     /// Absolute links in feeds and JSON-LD, without a trailing slash.
     pub base_url: String,
-    /// IANA zone of the aggregator.
-    pub timezone: String,
+    /// The aggregator's zone: dates and times without an offset in queries
+    /// are local to it (the configuration has already checked the name).
+    pub timezone: chrono_tz::Tz,
     /// First one is the default.
     pub languages: Vec<String>,
     /// The taxonomy, for category names in each language.

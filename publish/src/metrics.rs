@@ -13,7 +13,44 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
 use index::SourceStatus;
+
+use crate::cache::{self, CachePolicy};
+use crate::respond::run_index;
+use crate::AppState;
+
+/// `/metrics` over `metrics`, the counters the router's middleware feeds.
+pub fn routes(metrics: Arc<Metrics>) -> Router<AppState> {
+    Router::new().route(
+        "/metrics",
+        get(move |State(state): State<AppState>, headers: HeaderMap| {
+            metrics_page(state, metrics, headers)
+        }),
+    )
+}
+
+/// `GET /metrics`: the counters, the index generation and each source's
+/// health (ETag from the body: fetch states change without the generation).
+async fn metrics_page(state: AppState, metrics: Arc<Metrics>, headers: HeaderMap) -> Response {
+    let generation = state.index.generation();
+    let sources = match run_index(&state.index, "metrics sources", |ix| ix.sources()).await {
+        Ok(s) => s,
+        Err(response) => return response,
+    };
+    let body = metrics.render(generation, &sources);
+    cache::by_body(
+        &headers,
+        CachePolicy::Revalidate,
+        StatusCode::OK,
+        "text/plain; version=0.0.4; charset=utf-8",
+        body.into_bytes(),
+    )
+}
 
 /// Request counters.
 #[derive(Debug, Default)]

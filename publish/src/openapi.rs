@@ -1,22 +1,26 @@
 //! The OpenAPI 3.1 document of the JSON API, served at
-//! `/api/v1/openapi.json`, and a small validator for the subset of JSON
-//! Schema it uses (`$ref`, `type` with type arrays for null, `properties`,
-//! `required`, `additionalProperties`, `items`, `enum`, `format:
-//! date-time`).
+//! `/api/v1/openapi.json`.
 //!
 //! The document is kept true by tests: every `/api/v1` route of the router
 //! is in it and every path in it is a route, and real answers of each route
-//! validate against its schemas (see `openapi_document_is_kept_true` in
-//! the crate's tests). Objects are closed (`additionalProperties: false`),
+//! validate against its schemas with the `jsonschema` crate (see
+//! `openapi_document_is_kept_true` in the crate's tests). Objects are closed (`additionalProperties: false`),
 //! so a field added to an answer without being documented fails them.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
 use serde_json::{json, Value};
 
 use crate::cache::{self, CachePolicy};
 use crate::AppState;
+
+/// The routes this module serves, merged into the router.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/api/v1/openapi.json", get(openapi_json))
+}
 
 /// `GET /api/v1/openapi.json`.
 pub async fn openapi_json(State(state): State<AppState>, headers: HeaderMap) -> Response {
@@ -34,22 +38,8 @@ pub async fn openapi_json(State(state): State<AppState>, headers: HeaderMap) -> 
     )
 }
 
-/// The query parameters of `/api/v1/events` (and of the feeds, the embed
-/// page, categories and venues), in the document's order.
-pub const QUERY_PARAMETERS: [&str; 12] = [
-    "q",
-    "from",
-    "to",
-    "category",
-    "venue",
-    "source",
-    "near",
-    "radius_km",
-    "bbox",
-    "lang",
-    "limit",
-    "cursor",
-];
+/// The query parameters, in the document's order (the parser's list).
+pub use crate::params::QUERY_PARAMETERS;
 
 fn nullable(t: &str) -> Value {
     json!({ "type": [t, "null"] })
@@ -380,142 +370,10 @@ pub fn document(base_url: &str, languages: &[String], source_kinds: &[String]) -
     })
 }
 
-/// The schema of the JSON answer of `GET path` with `status`, from the
-/// document (`path` as written in it, e.g. `/api/v1/events/{id}`).
-pub fn response_schema<'a>(doc: &'a Value, path: &str, status: u16) -> Option<&'a Value> {
-    doc.get("paths")?
-        .get(path)?
-        .get("get")?
-        .get("responses")?
-        .get(status.to_string())?
-        .get("content")?
-        .get("application/json")?
-        .get("schema")
-}
-
-/// Check `value` against `schema` (resolving `$ref`s in `doc`); every
-/// violation, each with its JSON path.
-pub fn validate(doc: &Value, schema: &Value, value: &Value) -> Result<(), Vec<String>> {
-    let mut errors = Vec::new();
-    check(doc, schema, value, "$", &mut errors, 0);
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
-    }
-}
-
-fn type_matches(t: &str, value: &Value) -> bool {
-    match t {
-        "null" => value.is_null(),
-        "boolean" => value.is_boolean(),
-        "object" => value.is_object(),
-        "array" => value.is_array(),
-        "string" => value.is_string(),
-        "number" => value.is_number(),
-        "integer" => value.is_i64() || value.is_u64(),
-        _ => false,
-    }
-}
-
-fn check(
-    doc: &Value,
-    schema: &Value,
-    value: &Value,
-    at: &str,
-    errors: &mut Vec<String>,
-    depth: usize,
-) {
-    if depth > 64 {
-        errors.push(format!("{at}: schema nested too deep"));
-        return;
-    }
-    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
-        let target = r
-            .strip_prefix("#/")
-            .map(|p| p.split('/').try_fold(doc, |v, k| v.get(k)));
-        match target.flatten() {
-            Some(s) => check(doc, s, value, at, errors, depth + 1),
-            None => errors.push(format!("{at}: unresolved $ref {r}")),
-        }
-        return;
-    }
-    if let Some(options) = schema.get("oneOf").and_then(Value::as_array) {
-        let matching = options
-            .iter()
-            .filter(|o| {
-                let mut e = Vec::new();
-                check(doc, o, value, at, &mut e, depth + 1);
-                e.is_empty()
-            })
-            .count();
-        if matching != 1 {
-            errors.push(format!(
-                "{at}: matches {matching} of the oneOf schemas, not exactly one"
-            ));
-        }
-    }
-    if let Some(t) = schema.get("type") {
-        let ok = match t {
-            Value::String(t) => type_matches(t, value),
-            Value::Array(ts) => ts
-                .iter()
-                .filter_map(Value::as_str)
-                .any(|t| type_matches(t, value)),
-            _ => false,
-        };
-        if !ok {
-            errors.push(format!("{at}: {value} is not of type {t}"));
-            return;
-        }
-    }
-    if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
-        if !allowed.contains(value) {
-            errors.push(format!("{at}: {value} is not one of {allowed:?}"));
-        }
-    }
-    if schema.get("format").and_then(Value::as_str) == Some("date-time") {
-        if let Some(s) = value.as_str() {
-            if chrono::DateTime::parse_from_rfc3339(s).is_err() {
-                errors.push(format!("{at}: {s:?} is not an RFC 3339 date-time"));
-            }
-        }
-    }
-    if let Some(items) = schema.get("items") {
-        if let Some(list) = value.as_array() {
-            for (i, item) in list.iter().enumerate() {
-                check(doc, items, item, &format!("{at}[{i}]"), errors, depth + 1);
-            }
-        }
-    }
-    if let Some(object) = value.as_object() {
-        let properties = schema.get("properties").and_then(Value::as_object);
-        if let Some(required) = schema.get("required").and_then(Value::as_array) {
-            for name in required.iter().filter_map(Value::as_str) {
-                if !object.contains_key(name) {
-                    errors.push(format!("{at}: required property {name:?} missing"));
-                }
-            }
-        }
-        for (key, v) in object {
-            let child = format!("{at}.{key}");
-            match properties.and_then(|p| p.get(key)) {
-                Some(s) => check(doc, s, v, &child, errors, depth + 1),
-                None => match schema.get("additionalProperties") {
-                    Some(Value::Bool(false)) => {
-                        errors.push(format!("{at}: property {key:?} is not documented"))
-                    }
-                    Some(s @ Value::Object(_)) => check(doc, s, v, &child, errors, depth + 1),
-                    _ => {}
-                },
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testdata::{response_schema, validate};
 
     fn doc() -> Value {
         document(
@@ -526,7 +384,7 @@ mod tests {
     }
 
     #[test]
-    fn every_ref_resolves_and_the_validator_catches_what_it_should() {
+    fn every_ref_resolves_and_the_schemas_catch_what_they_should() {
         let doc = doc();
         // Every $ref in the document resolves.
         fn refs(v: &Value, out: &mut Vec<String>) {
@@ -562,27 +420,43 @@ mod tests {
         bad.as_object_mut().unwrap().remove("city");
         let errors = validate(&doc, &schema, &bad).unwrap_err();
         assert_eq!(errors.len(), 3, "{errors:?}");
-        assert!(errors.iter().any(|e| e.contains("\"city\" missing")));
-        assert!(errors
-            .iter()
-            .any(|e| e.contains("\"extra\" is not documented")));
-        assert!(errors.iter().any(|e| e.starts_with("$.events")));
+        assert!(
+            errors.iter().any(|e| e.contains("\"city\" is a required")),
+            "{errors:?}"
+        );
+        assert!(
+            errors.iter().any(|e| e.contains("'extra' was unexpected")),
+            "{errors:?}"
+        );
+        assert!(
+            errors.iter().any(|e| e.starts_with("/events:")),
+            "{errors:?}"
+        );
         let source_schema = json!({"$ref": "#/components/schemas/Source"});
         let source = json!({"id": "a", "name": "A", "kind": null, "url": "u", "status": "ok",
             "last_fetch_at": "2026-11-01T00:00:00Z", "last_success_at": "yesterday",
             "last_error": null, "events": 1, "next_run": null});
         let errors = validate(&doc, &source_schema, &source).unwrap_err();
-        assert_eq!(errors.len(), 1);
-        assert!(errors[0].contains("not an RFC 3339"), "{errors:?}");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].starts_with("/last_success_at:") && errors[0].contains("date-time"),
+            "{errors:?}"
+        );
         let mut source = source;
         source["last_success_at"] = Value::Null;
         source["status"] = json!("fine");
         let errors = validate(&doc, &source_schema, &source).unwrap_err();
-        assert!(errors[0].starts_with("$.status"), "{errors:?}");
+        assert!(errors[0].starts_with("/status:"), "{errors:?}");
         // oneOf with null.
         let event_venue =
             json!({"oneOf": [{"$ref": "#/components/schemas/Venue"}, {"type": "null"}]});
         assert_eq!(validate(&doc, &event_venue, &Value::Null), Ok(()));
         assert!(validate(&doc, &event_venue, &json!({"id": "x"})).is_err());
+        // Response schemas are found by path and status.
+        assert_eq!(
+            response_schema(&doc, "/api/v1/venues", 200),
+            Some(&json!({"type": "array", "items": {"$ref": "#/components/schemas/VenueCount"}}))
+        );
+        assert!(response_schema(&doc, "/api/v1/nope", 200).is_none());
     }
 }

@@ -8,29 +8,23 @@
 //! `webcal://`, Google Calendar and Outlook.com.
 //!
 //! The route itself is `feeds::event_file`, which serves `{id}.ics` and
-//! hands a bare `{id}` to [`event_page`].
+//! hands a bare `{id}` to [`event_page`]: this module has no route of its
+//! own.
 
-use axum::http::header::CONTENT_TYPE;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
-use axum::Router;
+use axum::http::StatusCode;
+use axum::response::Response;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
 use model::{Event, Status, Venue};
 use serde_json::{json, Map, Value};
 
-use crate::api::{cached, generation, run_index};
 use crate::cache::CachePolicy;
+use crate::handler::Request;
 use crate::lang::localize;
 use crate::layout::{date_text, esc, json_for_script, page, page_lang, t, time_text, Page};
-use crate::params;
-use crate::{AppState, PublishConfig};
-
-/// The routes this module serves, merged into the router (the page's own
-/// route is `/events/{file}`, shared with the `.ics` in `feeds`).
-pub fn routes() -> Router<AppState> {
-    Router::new()
-}
+use crate::params::{self, encode_value as enc};
+use crate::respond::{html, param_error, run_index};
+use crate::PublishConfig;
 
 /// The ways to subscribe to a feed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,19 +53,8 @@ impl SubscribeLinks {
 /// `cursor` is dropped, a subscription has no page).
 pub fn subscribe_links(base_url: &str, query: Option<&str>) -> SubscribeLinks {
     let base = base_url.trim_end_matches('/');
-    let kept: Vec<(String, String)> =
-        url::form_urlencoded::parse(query.unwrap_or("").trim_start_matches('?').as_bytes())
-            .filter(|(k, v)| k != "cursor" && !v.trim().is_empty())
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-    let mut https = format!("{base}/feeds/events.ics");
-    if !kept.is_empty() {
-        let q = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(kept)
-            .finish();
-        https.push('?');
-        https.push_str(&q);
-    }
+    let kept = params::pairs_without(query.map(|q| q.trim_start_matches('?')), &["cursor"]);
+    let https = params::with_pairs(&format!("{base}/feeds/events.ics"), &kept);
     let webcal = match https.split_once("://") {
         Some((_, rest)) => format!("webcal://{rest}"),
         None => https.clone(),
@@ -90,27 +73,16 @@ pub fn subscribe_links(base_url: &str, query: Option<&str>) -> SubscribeLinks {
     }
 }
 
-/// Percent-encode a query value.
-fn enc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-/// `GET /events/{id}`: the page, or an HTML 404.
-pub async fn event_page(
-    state: AppState,
-    id: String,
-    headers: HeaderMap,
-    uri: Uri,
-    raw: Option<String>,
-) -> Response {
-    let generation = generation(&state);
-    let render = async {
-        let lang = match params::parse_lang(raw.as_deref(), &state.config.languages) {
+/// `GET /events/{id}`: the page, or an HTML 404 (the route is
+/// [`crate::feeds::event_file`]'s).
+pub async fn event_page(req: Request, id: String) -> Response {
+    req.cached(CachePolicy::Public, async {
+        let lang = match req.lang() {
             Ok(lang) => lang,
-            Err(e) => return crate::api::param_error(e),
+            Err(e) => return param_error(e),
         };
         let lookup = id.clone();
-        let found = run_index(&state.index, "event page", move |ix| {
+        let found = run_index(&req.state.index, "event page", move |ix| {
             let event = ix.event(&lookup)?;
             let sources = match event {
                 Some(_) => ix.sources()?,
@@ -123,44 +95,18 @@ pub async fn event_page(
             Ok(found) => found,
             Err(response) => return response,
         };
-        let lang = page_lang(&state.config, lang.as_deref()).to_string();
+        let config = &req.state.config;
+        let lang = page_lang(config, lang.as_deref()).to_string();
         match event {
             Some(event) => {
                 let names: Vec<(String, String)> =
                     sources.into_iter().map(|s| (s.id, s.name)).collect();
-                html(
-                    StatusCode::OK,
-                    render_event(&state.config, event, &lang, &names),
-                )
+                html(StatusCode::OK, render_event(config, event, &lang, &names))
             }
-            None => html(
-                StatusCode::NOT_FOUND,
-                not_found_page(&state.config, &lang, &id),
-            ),
+            None => html(StatusCode::NOT_FOUND, not_found_page(config, &lang, &id)),
         }
-    };
-    cached(
-        &state,
-        generation,
-        &headers,
-        &uri,
-        raw.as_deref(),
-        CachePolicy::Public,
-        render,
-    )
+    })
     .await
-}
-
-fn html(status: StatusCode, body: String) -> Response {
-    (
-        status,
-        [(
-            CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        )],
-        body,
-    )
-        .into_response()
 }
 
 fn not_found_page(config: &PublishConfig, lang: &str, id: &str) -> String {

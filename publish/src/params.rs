@@ -1,4 +1,5 @@
-//! The query parameters shared by `/api/v1/events`, the feeds and `/embed`.
+//! The query parameters shared by `/api/v1/events`, the feeds, `/embed`
+//! and the portal: every reading of a query string happens here.
 //!
 //! One parser turns a raw query string into an [`index::Query`] plus the
 //! requested language, following the contract:
@@ -22,6 +23,10 @@
 //! An empty value counts as absent (`?category=&limit=` is the same as no
 //! parameter), single-valued parameters given twice keep their last value,
 //! and unknown parameters are ignored (widgets add cache busters).
+//!
+//! Beside the search itself: the portal's own parameters (`view`, `month`,
+//! `embed_view`, `embed_limit`), the widget attributes an `/embed` query maps
+//! to, and the pair lists the portal re-encodes into its links.
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -31,6 +36,9 @@ use index::{Cursor, Query};
 pub const MAX_LIMIT: usize = 1000;
 /// `radius_km` when `near` comes alone.
 pub const DEFAULT_RADIUS_KM: f64 = 10.0;
+/// How far back the feeds go when `from` is not given (subscribed
+/// calendars keep the recent past instead of seeing events vanish).
+pub const FEED_PAST_DAYS: i64 = 30;
 /// Half the Earth's circumference, roughly: anything farther is everywhere.
 pub const MAX_RADIUS_KM: f64 = 20_000.0;
 
@@ -63,6 +71,26 @@ pub struct QueryDefaults<'a> {
     pub languages: &'a [String],
 }
 
+impl<'a> QueryDefaults<'a> {
+    /// The API's: upcoming events (`from` now), 50 a page.
+    pub fn upcoming(now: DateTime<Utc>, languages: &'a [String]) -> QueryDefaults<'a> {
+        QueryDefaults {
+            from: now,
+            limit: 50,
+            languages,
+        }
+    }
+
+    /// The iCalendar feed's: from [`FEED_PAST_DAYS`] ago, the largest page.
+    pub fn feed(now: DateTime<Utc>, languages: &'a [String]) -> QueryDefaults<'a> {
+        QueryDefaults {
+            from: now - Duration::days(FEED_PAST_DAYS),
+            limit: MAX_LIMIT,
+            languages,
+        }
+    }
+}
+
 /// The languages accepted by [`parse_query`].
 const DEFAULT_LANGUAGES: [&str; 2] = ["fr", "en"];
 
@@ -75,15 +103,7 @@ pub fn parse_query(
     tz: Tz,
 ) -> Result<(Query, Option<String>), ParamError> {
     let languages: Vec<String> = DEFAULT_LANGUAGES.iter().map(|l| l.to_string()).collect();
-    parse_query_with(
-        raw_query,
-        tz,
-        &QueryDefaults {
-            from: now,
-            limit: 50,
-            languages: &languages,
-        },
-    )
+    parse_query_with(raw_query, tz, &QueryDefaults::upcoming(now, &languages))
 }
 
 /// Parse a query string with the given defaults (see the module doc).
@@ -206,12 +226,9 @@ pub fn parse_lang(
     raw_query: Option<&str>,
     languages: &[String],
 ) -> Result<Option<String>, ParamError> {
-    let raw = raw_query.unwrap_or("");
-    let last = url::form_urlencoded::parse(raw.as_bytes())
-        .filter(|(k, v)| k == "lang" && !v.trim().is_empty())
-        .map(|(_, v)| v.trim().to_string())
-        .last();
-    last.map(|l| check_lang(&l, languages)).transpose()
+    last_value(raw_query, "lang")
+        .map(|l| check_lang(&l, languages))
+        .transpose()
 }
 
 fn check_lang(lang: &str, languages: &[String]) -> Result<String, ParamError> {
@@ -227,6 +244,155 @@ fn check_lang(lang: &str, languages: &[String]) -> Result<String, ParamError> {
             ),
         ))
     }
+}
+
+/// The last non-empty value of `key`, trimmed.
+pub fn last_value(raw_query: Option<&str>, key: &str) -> Option<String> {
+    url::form_urlencoded::parse(raw_query.unwrap_or("").as_bytes())
+        .filter(|(k, v)| k == key && !v.trim().is_empty())
+        .map(|(_, v)| v.trim().to_string())
+        .last()
+}
+
+/// The non-empty pairs of a query whose key `keep` accepts, values
+/// trimmed, in their order.
+pub fn pairs(raw_query: Option<&str>, keep: impl Fn(&str) -> bool) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(raw_query.unwrap_or("").as_bytes())
+        .filter(|(k, v)| keep(k) && !v.trim().is_empty())
+        .map(|(k, v)| (k.into_owned(), v.trim().to_string()))
+        .collect()
+}
+
+/// The non-empty pairs of a query but those whose key is in `drop`.
+pub fn pairs_without(raw_query: Option<&str>, drop: &[&str]) -> Vec<(String, String)> {
+    pairs(raw_query, |k| !drop.contains(&k))
+}
+
+/// The query parameters of `/api/v1/events` (and of the feeds, the embed
+/// page, the portal, categories and venues), in the OpenAPI document's
+/// order.
+pub const QUERY_PARAMETERS: [&str; 12] = [
+    "q",
+    "from",
+    "to",
+    "category",
+    "venue",
+    "source",
+    "near",
+    "radius_km",
+    "bbox",
+    "lang",
+    "limit",
+    "cursor",
+];
+
+/// The parameters that are not filters: dates and paging. A subscription
+/// keeps only the filters, so it follows the agenda as it moves on.
+const NOT_FILTERS: [&str; 4] = ["from", "to", "limit", "cursor"];
+
+/// Only the filters of a query: its [`QUERY_PARAMETERS`] but dates and
+/// paging.
+pub fn filters_only(raw_query: Option<&str>) -> Vec<(String, String)> {
+    pairs(raw_query, |k| {
+        QUERY_PARAMETERS.contains(&k) && !NOT_FILTERS.contains(&k)
+    })
+}
+
+/// Pairs as a query string.
+pub fn encode_pairs(pairs: &[(String, String)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
+/// `path`, with `?pairs` when there are any.
+pub fn with_pairs(path: &str, pairs: &[(String, String)]) -> String {
+    if pairs.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{}", encode_pairs(pairs))
+    }
+}
+
+/// One value percent-encoded for a query string (or a path segment).
+pub fn encode_value(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// The `view` parameter of the portal and `/embed`: `list` (default) or
+/// `month`.
+pub fn parse_view(raw_query: Option<&str>) -> Result<&'static str, ParamError> {
+    match last_value(raw_query, "view").as_deref() {
+        None | Some("list") => Ok("list"),
+        Some("month") => Ok("month"),
+        Some(other) => Err(ParamError::new(
+            "view",
+            format!("unknown view {other:?}: use list or month"),
+        )),
+    }
+}
+
+/// The portal's `month=2026-12`.
+pub fn parse_month(raw_query: Option<&str>) -> Result<Option<(i32, u32)>, ParamError> {
+    let Some(value) = last_value(raw_query, "month") else {
+        return Ok(None);
+    };
+    let bad = || ParamError::new("month", format!("{value:?} is not a month such as 2026-12"));
+    let (y, m) = value.split_once('-').ok_or_else(bad)?;
+    let y: i32 = y.parse().map_err(|_| bad())?;
+    let m: u32 = m.parse().map_err(|_| bad())?;
+    if !(1..=12).contains(&m) || !(1900..=9999).contains(&y) {
+        return Err(bad());
+    }
+    Ok(Some((y, m)))
+}
+
+/// The portal's embed form: `embed_view` (`list` unless `month`) and
+/// `embed_limit` (1..=1000, else 10). Never an error: a bad value falls
+/// back to the default, the form shows what is used.
+pub fn parse_embed_options(raw_query: Option<&str>) -> (&'static str, usize) {
+    let view = last_value(raw_query, "embed_view")
+        .filter(|v| v == "month")
+        .map(|_| "month")
+        .unwrap_or("list");
+    let limit: usize = last_value(raw_query, "embed_limit")
+        .and_then(|v| v.parse().ok())
+        .filter(|n| (1..=MAX_LIMIT).contains(n))
+        .unwrap_or(10);
+    (view, limit)
+}
+
+/// The widget attributes an `/embed` query maps to: the API's parameters
+/// (`radius_km` becomes `radius-km`) plus `view`. Values are checked by
+/// [`parse_query_with`] first.
+pub fn widget_attributes(raw_query: Option<&str>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let raw = raw_query.unwrap_or("");
+    for (key, value) in url::form_urlencoded::parse(raw.as_bytes()) {
+        let value = value.trim();
+        if value.is_empty() {
+            continue;
+        }
+        let name = match key.as_ref() {
+            "radius_km" => "radius-km",
+            k @ ("q" | "category" | "venue" | "source" | "near" | "limit" | "lang" | "view"
+            | "from" | "to" | "bbox") => k,
+            _ => continue,
+        };
+        // Repeatable ones become comma lists, as the API also accepts.
+        if let Some(slot) = out.iter_mut().find(|(k, _)| k == name) {
+            if matches!(name, "category" | "venue" | "source") {
+                slot.1 = format!("{},{value}", slot.1);
+            } else if name == "q" {
+                slot.1 = format!("{} {value}", slot.1);
+            } else {
+                slot.1 = value.to_string();
+            }
+        } else {
+            out.push((name.to_string(), value.to_string()));
+        }
+    }
+    out
 }
 
 fn push_list(list: &mut Vec<String>, value: &str) {
@@ -592,5 +758,55 @@ mod tests {
         assert_eq!(parse_lang(Some("lang="), &languages), Ok(None));
         let e = parse_lang(Some("lang=de"), &languages).unwrap_err();
         assert_eq!(e.parameter, "lang");
+    }
+
+    #[test]
+    fn embed_queries_map_onto_widget_attributes() {
+        let a = widget_attributes(Some(
+            "category=musique&category=theatre&radius_km=5&near=45.5,-73.7&view=month&cursor=x&q=a&q=b&limit=",
+        ));
+        assert_eq!(
+            a,
+            vec![
+                ("category".to_string(), "musique,theatre".to_string()),
+                ("radius-km".to_string(), "5".to_string()),
+                ("near".to_string(), "45.5,-73.7".to_string()),
+                ("view".to_string(), "month".to_string()),
+                ("q".to_string(), "a b".to_string()),
+            ]
+        );
+        assert_eq!(parse_view(None), Ok("list"));
+        assert_eq!(parse_view(Some("view=month")), Ok("month"));
+        assert_eq!(
+            parse_view(Some("view=grid")).map_err(|e| e.parameter),
+            Err("view".to_string())
+        );
+    }
+
+    #[test]
+    fn portal_parameters() {
+        assert_eq!(parse_month(Some("month=2026-02")), Ok(Some((2026, 2))));
+        assert!(parse_month(Some("month=2026-2x")).is_err());
+        assert_eq!(parse_month(Some("month=")), Ok(None));
+        assert_eq!(parse_embed_options(None), ("list", 10));
+        assert_eq!(
+            parse_embed_options(Some("embed_view=month&embed_limit=25")),
+            ("month", 25)
+        );
+        assert_eq!(
+            parse_embed_options(Some("embed_view=grid&embed_limit=0")),
+            ("list", 10)
+        );
+        let raw = Some("q=+jazz+&from=2026-12-01&category=a&cursor=x&lang=en&category=");
+        assert_eq!(last_value(raw, "q").as_deref(), Some("jazz"));
+        assert_eq!(
+            encode_pairs(&filters_only(raw)),
+            "q=jazz&category=a&lang=en"
+        );
+        assert_eq!(
+            with_pairs("/", &pairs_without(raw, &["cursor", "from"])),
+            "/?q=jazz&category=a&lang=en"
+        );
+        assert_eq!(with_pairs("/", &[]), "/");
     }
 }

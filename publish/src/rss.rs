@@ -8,20 +8,18 @@
 //! a reader sees an event once however often it changes; `pubDate` is when
 //! it last changed.
 
-use axum::extract::{RawQuery, State};
 use axum::http::header::CONTENT_TYPE;
-use axum::http::{HeaderMap, HeaderValue, Uri};
+use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use chrono::{DateTime, Utc};
 use model::Event;
 
-use crate::api::{aggregator_tz, cached, generation, param_error, run_index};
 use crate::cache::CachePolicy;
+use crate::handler::{Defaults, Request};
 use crate::lang::localize;
 use crate::layout::{page_lang, t};
-use crate::params::{self, QueryDefaults};
 use crate::{AppState, PublishConfig};
 
 /// The RSS event module's namespace.
@@ -33,46 +31,23 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `GET /feeds/events.rss`.
-pub async fn events_rss(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    uri: Uri,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let generation = generation(&state);
-    let render = async {
-        let defaults = QueryDefaults {
-            from: Utc::now(),
-            limit: 50,
-            languages: &state.config.languages,
-        };
-        let (query, lang) =
-            match params::parse_query_with(raw.as_deref(), aggregator_tz(&state), &defaults) {
-                Ok(parsed) => parsed,
-                Err(e) => return param_error(e),
-            };
-        let page = match run_index(&state.index, "rss query", move |ix| ix.query(&query)).await {
-            Ok(page) => page,
-            Err(response) => return response,
-        };
-        let body = write_rss(&page.events, &state.config, lang.as_deref(), raw.as_deref());
-        (
-            [(
-                CONTENT_TYPE,
-                HeaderValue::from_static("application/rss+xml; charset=utf-8"),
-            )],
-            body,
-        )
-            .into_response()
-    };
-    cached(
-        &state,
-        generation,
-        &headers,
-        &uri,
-        raw.as_deref(),
+pub async fn events_rss(req: Request) -> Response {
+    req.events(
         CachePolicy::Public,
-        render,
+        Defaults::Upcoming,
+        "rss query",
+        |page, search| {
+            let lang = search.lang.as_deref();
+            let body = write_rss(&page.events, &req.state.config, lang, req.raw());
+            (
+                [(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/rss+xml; charset=utf-8"),
+                )],
+                body,
+            )
+                .into_response()
+        },
     )
     .await
 }
@@ -234,7 +209,7 @@ mod tests {
         PublishConfig {
             name: "Signé Laval & co".into(),
             base_url: "https://agenda.example.org/".into(),
-            timezone: "America/Toronto".into(),
+            timezone: chrono_tz::America::Toronto,
             languages: vec!["fr".into(), "en".into()],
             categories: vec![CategoryInfo {
                 slug: "theatre".into(),

@@ -2,122 +2,33 @@
 //! filled through its API, the real router served on 127.0.0.1, and plain
 //! HTTP/1.0 requests over TCP.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
-use chrono::{DateTime, Duration, FixedOffset, Utc};
-use index::{FetchState, Index, SourceInfo, SourceRun};
-use model::{
-    Event, Occurrence, RawEvent, SourceId, SourceRef, Status, TimeValue, Translation, Venue,
-};
+use chrono::{DateTime, Duration, Utc};
+use index::Index;
+use model::{Occurrence, Status, Translation, Venue};
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::{router, AppState, CategoryInfo, PublishConfig};
-
-fn sid(s: &str) -> SourceId {
-    SourceId::new(s).unwrap()
-}
-
-fn t(s: &str) -> DateTime<FixedOffset> {
-    DateTime::parse_from_rfc3339(s).unwrap()
-}
-
-fn occ(source: &str, uid: &str, title: &str, start: DateTime<FixedOffset>) -> Occurrence {
-    let source_id = sid(source);
-    Occurrence {
-        source: source_id.clone(),
-        record_uid: uid.to_string(),
-        key: String::new(),
-        priority: 0,
-        unmapped_categories: Vec::new(),
-        event: Event {
-            id: model::ids::occurrence_id(&source_id, uid, ""),
-            series_id: None,
-            title: title.to_string(),
-            description: Some(format!("À propos de {title}")),
-            description_html: None,
-            start,
-            end: Some(start + Duration::hours(2)),
-            all_day: false,
-            timezone: "America/Toronto".to_string(),
-            status: Status::Scheduled,
-            url: None,
-            image: None,
-            categories: vec!["musique".to_string()],
-            language: Some("fr".to_string()),
-            translations: BTreeMap::new(),
-            venue: Some(Venue {
-                id: "mda".into(),
-                name: "Maison des arts".into(),
-                address: None,
-                city: Some("Laval".into()),
-                lat: Some(45.56),
-                lon: Some(-73.71),
-            }),
-            sources: vec![SourceRef {
-                source: source.to_string(),
-                uid: uid.to_string(),
-                url: None,
-            }],
-            updated_at: "2026-01-01T00:00:00Z".parse().unwrap(),
-            sequence: 0,
-            organizer: None,
-            price: None,
-        },
-    }
-}
-
-fn run(source: &str, occurrences: Vec<Occurrence>) -> SourceRun {
-    SourceRun {
-        source: sid(source),
-        at: Utc::now(),
-        duration_ms: 5,
-        kind: Some("ics".into()),
-        fetch: FetchState::default(),
-        records: occurrences
-            .iter()
-            .map(|o| {
-                RawEvent::new(
-                    o.record_uid.clone(),
-                    o.event.title.clone(),
-                    TimeValue::Offset { at: o.event.start },
-                )
-            })
-            .collect(),
-        occurrences,
-        warnings: Vec::new(),
-    }
-}
+use crate::testdata::{
+    at, get, names, occurrence, request, response_schema, serve_router, source_run, two_sources,
+    validate,
+};
+use crate::{AppState, CategoryInfo, PublishConfig};
 
 /// Five events of `mda` in 2030, one ten days ago, and a second source
 /// never run.
 fn fill(index: &Index) -> Vec<Occurrence> {
-    index
-        .sync_sources(&[
-            SourceInfo {
-                id: sid("mda"),
-                name: "Maison des arts".into(),
-                kind: Some("ics".into()),
-                url: "https://mda.example.org/events.ics".into(),
-            },
-            SourceInfo {
-                id: sid("salle"),
-                name: "Salle".into(),
-                kind: None,
-                url: "https://salle.example.org/".into(),
-            },
-        ])
-        .unwrap();
+    two_sources(index, "Salle");
     let mut occurrences: Vec<Occurrence> = (1..=5)
         .map(|i| {
-            occ(
+            occurrence(
                 "mda",
                 &format!("e{i}"),
                 &format!("Concert numéro {i}"),
-                t(&format!("2030-0{i}-10T20:00:00-05:00")),
+                at(&format!("2030-0{i}-10T20:00:00-05:00")),
             )
         })
         .collect();
@@ -154,18 +65,11 @@ fn fill(index: &Index) -> Vec<Occurrence> {
         lon: None,
     });
     let past = (Utc::now() - Duration::days(10)).fixed_offset();
-    occurrences.push(occ("mda", "past", "Récital passé", past));
+    occurrences.push(occurrence("mda", "past", "Récital passé", past));
     index
-        .record_success(run("mda", occurrences.clone()))
+        .record_success(source_run("mda", occurrences.clone()))
         .unwrap();
     occurrences
-}
-
-fn names(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
 }
 
 struct Server {
@@ -189,7 +93,7 @@ async fn serve() -> Server {
         config: Arc::new(PublishConfig {
             name: "Signé Laval".into(),
             base_url: "https://agenda.example.org".into(),
-            timezone: "America/Toronto".into(),
+            timezone: chrono_tz::America::Toronto,
             languages: vec!["fr".into(), "en".into()],
             categories: vec![
                 CategoryInfo {
@@ -226,81 +130,13 @@ async fn serve() -> Server {
         next_runs: Arc::new(RwLock::new(next)),
         responses: Default::default(),
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = router(state);
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let addr = serve_router(state).await;
     Server {
         addr,
         index,
         occurrences,
         _dir: dir,
     }
-}
-
-#[derive(Debug)]
-struct Resp {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Resp {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8(self.body.clone()).unwrap()
-    }
-}
-
-/// One HTTP/1.0 request (no chunked encoding, the server closes).
-async fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)]) -> Resp {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let mut req = format!("{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n");
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    req.push_str("\r\n");
-    stream.write_all(req.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.unwrap();
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("end of headers");
-    let head = String::from_utf8(raw[..split].to_vec()).unwrap();
-    let body = raw[split + 4..].to_vec();
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .expect("status line");
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    Resp {
-        status,
-        headers,
-        body,
-    }
-}
-
-async fn get(addr: SocketAddr, path: &str) -> Resp {
-    request(addr, "GET", path, &[("Origin", "https://example.net")]).await
 }
 
 #[tokio::test]
@@ -457,14 +293,14 @@ async fn etags_give_304_until_the_data_changes() {
     let path = "/api/v1/events?from=2030-01-01";
     let old = get(s.addr, path).await.header("etag").unwrap().to_string();
     let mut more = s.occurrences.clone();
-    more.push(occ(
+    more.push(occurrence(
         "mda",
         "e6",
         "Concert numéro 6",
-        t("2030-06-10T20:00:00-04:00"),
+        at("2030-06-10T20:00:00-04:00"),
     ));
     let index = Arc::clone(&s.index);
-    tokio::task::spawn_blocking(move || index.record_success(run("mda", more)).unwrap())
+    tokio::task::spawn_blocking(move || index.record_success(source_run("mda", more)).unwrap())
         .await
         .unwrap();
     let r = request(s.addr, "GET", path, &[("If-None-Match", &old)]).await;
@@ -972,9 +808,9 @@ async fn openapi_document_is_kept_true() {
 
     // (b) Real answers validate against the schemas.
     let check = |path: &str, status: u16, body: &Value| {
-        let schema = crate::openapi::response_schema(&doc, path, status)
+        let schema = response_schema(&doc, path, status)
             .unwrap_or_else(|| panic!("{path} {status} is not documented"));
-        if let Err(errors) = crate::openapi::validate(&doc, schema, body) {
+        if let Err(errors) = validate(&doc, schema, body) {
             panic!("{path} {status}: {errors:#?}\n{body:#}");
         }
     };

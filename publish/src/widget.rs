@@ -17,10 +17,9 @@ use axum::routing::get;
 use axum::Router;
 use chrono::Utc;
 
-use crate::api::aggregator_tz;
 use crate::cache::{self, CachePolicy};
 use crate::layout::{esc, page_lang, t};
-use crate::params::{self, QueryDefaults};
+use crate::params::{self, parse_view, widget_attributes, QueryDefaults};
 use crate::AppState;
 
 /// The widget's source, served as is.
@@ -67,56 +66,6 @@ pub async fn widget_js(headers: HeaderMap) -> Response {
     response
 }
 
-/// The widget attributes an `/embed` query maps to: the API's parameters
-/// (`radius_km` becomes `radius-km`) plus `view`. Values are checked by
-/// [`params::parse_query_with`] first.
-pub fn widget_attributes(raw_query: Option<&str>) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    let raw = raw_query.unwrap_or("");
-    for (key, value) in url::form_urlencoded::parse(raw.as_bytes()) {
-        let value = value.trim();
-        if value.is_empty() {
-            continue;
-        }
-        let name = match key.as_ref() {
-            "radius_km" => "radius-km",
-            k @ ("q" | "category" | "venue" | "source" | "near" | "limit" | "lang" | "view"
-            | "from" | "to" | "bbox") => k,
-            _ => continue,
-        };
-        // Repeatable ones become comma lists, as the API also accepts.
-        if let Some(slot) = out.iter_mut().find(|(k, _)| k == name) {
-            if matches!(name, "category" | "venue" | "source") {
-                slot.1 = format!("{},{value}", slot.1);
-            } else if name == "q" {
-                slot.1 = format!("{} {value}", slot.1);
-            } else {
-                slot.1 = value.to_string();
-            }
-        } else {
-            out.push((name.to_string(), value.to_string()));
-        }
-    }
-    out
-}
-
-/// The `view` parameter: `list` (default) or `month`.
-pub fn parse_view(raw_query: Option<&str>) -> Result<&'static str, params::ParamError> {
-    let raw = raw_query.unwrap_or("");
-    let last = url::form_urlencoded::parse(raw.as_bytes())
-        .filter(|(k, v)| k == "view" && !v.trim().is_empty())
-        .map(|(_, v)| v.trim().to_string())
-        .last();
-    match last.as_deref() {
-        None | Some("list") => Ok("list"),
-        Some("month") => Ok("month"),
-        Some(other) => Err(params::ParamError {
-            parameter: "view".into(),
-            message: format!("unknown view {other:?}: use list or month"),
-        }),
-    }
-}
-
 /// `GET /embed`: one widget on a page of its own, same parameters as the API
 /// plus `view`. Links open in the top window; the page may be framed.
 pub async fn embed(
@@ -124,12 +73,8 @@ pub async fn embed(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let defaults = QueryDefaults {
-        from: Utc::now(),
-        limit: 50,
-        languages: &state.config.languages,
-    };
-    let checked = params::parse_query_with(raw.as_deref(), aggregator_tz(&state), &defaults)
+    let defaults = QueryDefaults::upcoming(Utc::now(), &state.config.languages);
+    let checked = params::parse_query_with(raw.as_deref(), state.config.timezone, &defaults)
         .and_then(|(_, lang)| parse_view(raw.as_deref()).map(|_| lang));
     let lang = match checked {
         Ok(lang) => lang,
@@ -205,28 +150,5 @@ mod tests {
         // No cookie, no other origin named in the code.
         assert!(!WIDGET_JS.contains("document.cookie"));
         assert!(!WIDGET_JS.contains("http://") && !WIDGET_JS.contains("https://"));
-    }
-
-    #[test]
-    fn embed_queries_map_onto_widget_attributes() {
-        let a = widget_attributes(Some(
-            "category=musique&category=theatre&radius_km=5&near=45.5,-73.7&view=month&cursor=x&q=a&q=b&limit=",
-        ));
-        assert_eq!(
-            a,
-            vec![
-                ("category".to_string(), "musique,theatre".to_string()),
-                ("radius-km".to_string(), "5".to_string()),
-                ("near".to_string(), "45.5,-73.7".to_string()),
-                ("view".to_string(), "month".to_string()),
-                ("q".to_string(), "a b".to_string()),
-            ]
-        );
-        assert_eq!(parse_view(None), Ok("list"));
-        assert_eq!(parse_view(Some("view=month")), Ok("month"));
-        assert_eq!(
-            parse_view(Some("view=grid")).map_err(|e| e.parameter),
-            Err("view".to_string())
-        );
     }
 }

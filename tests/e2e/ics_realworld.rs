@@ -242,7 +242,7 @@ fn compare(file: &str, bytes: &[u8], oracle: &Value, tally: &mut Tally) {
     };
 
     // Babillard, exactly as ics_golden reads its fixtures.
-    let ours = match ingest::ics::parse(bytes, None) {
+    let ours = match ingest::ics::parse(bytes, &ingest::ParseContext::default()) {
         Err(e) => Err(format!("parse error: {e}")),
         Ok(_) => std::panic::catch_unwind(|| actual_events(bytes, oracle)).map_err(|p| {
             let msg = p

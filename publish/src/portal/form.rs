@@ -1,0 +1,220 @@
+//! The portal's forms: the search form (its selects carry the counts of
+//! the index's facets), the list/month tabs, and the embed form with the
+//! snippets that embed the current search elsewhere.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use index::Facets;
+
+use super::View;
+use crate::layout::{esc, t};
+use crate::params::{self, last_value, pairs_without, with_pairs};
+use crate::PublishConfig;
+
+pub(super) fn search_form(
+    config: &PublishConfig,
+    raw: Option<&str>,
+    lang: &str,
+    view: &View,
+    facets: &Facets,
+) -> String {
+    let q = last_value(raw, "q").unwrap_or_default();
+    let date = |k: &str| {
+        last_value(raw, k)
+            .map(|v| v.chars().take(10).collect::<String>())
+            .unwrap_or_default()
+    };
+    let selected_cat = last_value(raw, "category").unwrap_or_default();
+    let selected_venue = last_value(raw, "venue").unwrap_or_default();
+    let mut cats: Vec<(String, String, usize)> = config
+        .categories
+        .iter()
+        .map(|c| {
+            (
+                c.slug.clone(),
+                config.category_name(&c.slug, Some(lang)),
+                facets.categories.get(&c.slug).copied().unwrap_or(0),
+            )
+        })
+        .collect();
+    for (slug, n) in &facets.categories {
+        if !cats.iter().any(|(s, _, _)| s == slug) {
+            cats.push((slug.clone(), config.category_name(slug, Some(lang)), *n));
+        }
+    }
+    let mut venues: BTreeMap<String, (String, usize)> = BTreeMap::new();
+    for (v, n) in &facets.venues {
+        venues.insert(v.id.clone(), (v.name.clone(), *n));
+    }
+    for v in &config.venues {
+        venues.entry(v.id.clone()).or_insert((v.name.clone(), 0));
+    }
+    let mut venues: Vec<(String, String, usize)> =
+        venues.into_iter().map(|(id, (n, c))| (id, n, c)).collect();
+    venues.sort_by_key(|a| a.1.to_lowercase());
+    let options = |items: &[(String, String, usize)], selected: &str, all: &str| {
+        let mut s = format!("<option value=\"\">{}</option>", esc(all));
+        for (id, name, n) in items {
+            let _ = write!(
+                s,
+                "<option value=\"{}\"{}>{} ({n})</option>",
+                esc(id),
+                if id == selected { " selected" } else { "" },
+                esc(name)
+            );
+        }
+        s
+    };
+    let mut hidden = String::new();
+    let _ = write!(
+        hidden,
+        "<input type=\"hidden\" name=\"lang\" value=\"{}\">",
+        esc(lang)
+    );
+    if view.month.is_some() {
+        hidden.push_str("<input type=\"hidden\" name=\"view\" value=\"month\">");
+    }
+    for (k, v) in pairs_without(raw, &[]) {
+        if matches!(k.as_str(), "source" | "near" | "radius_km" | "bbox") {
+            let _ = write!(
+                hidden,
+                "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+                esc(&k),
+                esc(&v)
+            );
+        }
+    }
+    format!(
+        "<form class=\"search\" method=\"get\" action=\"/\" role=\"search\" aria-label=\"{label}\">\n\
+<div class=\"f q\"><label for=\"f-q\">{search}</label><input id=\"f-q\" type=\"search\" name=\"q\" value=\"{q}\"></div>\n\
+<div class=\"f\"><label for=\"f-from\">{from_l}</label><input id=\"f-from\" type=\"date\" name=\"from\" value=\"{from}\"></div>\n\
+<div class=\"f\"><label for=\"f-to\">{to_l}</label><input id=\"f-to\" type=\"date\" name=\"to\" value=\"{to}\"></div>\n\
+<div class=\"f\"><label for=\"f-category\">{cat_l}</label><select id=\"f-category\" name=\"category\">{cats}</select></div>\n\
+<div class=\"f\"><label for=\"f-venue\">{venue_l}</label><select id=\"f-venue\" name=\"venue\">{venues}</select></div>\n\
+{hidden}<div class=\"f\"><button type=\"submit\">{go}</button></div>\n</form>\n",
+        label = t(lang, "Rechercher des événements", "Search events"),
+        search = t(lang, "Recherche", "Search"),
+        q = esc(&q),
+        from_l = t(lang, "Du", "From"),
+        from = esc(&date("from")),
+        to_l = t(lang, "Au (exclu)", "To (excluded)"),
+        to = esc(&date("to")),
+        cat_l = t(lang, "Catégorie", "Category"),
+        cats = options(
+            &cats,
+            &selected_cat,
+            t(lang, "Toutes les catégories", "All categories")
+        ),
+        venue_l = t(lang, "Lieu", "Venue"),
+        venues = options(
+            &venues,
+            &selected_venue,
+            t(lang, "Tous les lieux", "All venues")
+        ),
+        hidden = hidden,
+        go = t(lang, "Rechercher", "Search"),
+    )
+}
+
+pub(super) fn view_tabs(raw: Option<&str>, lang: &str, view: &View) -> String {
+    let base = pairs_without(raw, &["view", "month", "cursor"]);
+    let list = with_pairs("/", &base);
+    let mut month_pairs = base.clone();
+    month_pairs.push(("view".into(), "month".into()));
+    let month = with_pairs("/", &month_pairs);
+    let current = |on: bool| if on { " aria-current=\"page\"" } else { "" };
+    format!(
+        "<nav class=\"views\" aria-label=\"{}\"><a href=\"{}\"{}>{}</a> <a href=\"{}\"{}>{}</a></nav>\n",
+        t(lang, "Affichage", "View"),
+        esc(&list),
+        current(view.month.is_none()),
+        t(lang, "Liste", "List"),
+        esc(&month),
+        current(view.month.is_some()),
+        t(lang, "Mois", "Month"),
+    )
+}
+
+pub(super) fn embed_section(config: &PublishConfig, raw: Option<&str>, lang: &str) -> String {
+    let base = config.base_url.trim_end_matches('/');
+    let (view, limit) = params::parse_embed_options(raw);
+    let mut filters = params::filters_only(raw);
+    filters.retain(|(k, _)| k != "lang");
+    filters.push(("lang".into(), lang.to_string()));
+    filters.push(("view".into(), view.to_string()));
+    if view == "list" {
+        filters.push(("limit".into(), limit.to_string()));
+    }
+    let enc = params::encode_pairs(&filters);
+    let attrs: String = params::widget_attributes(Some(&enc))
+        .iter()
+        .map(|(k, v)| format!(" {k}=\"{}\"", esc(v)))
+        .collect();
+    let widget = format!(
+        "<script src=\"{base}/widget.js\" async></script>\n<babillard-events{attrs}></babillard-events>"
+    );
+    let iframe = format!(
+        "<iframe src=\"{base}/embed?{}\" title=\"{}\" width=\"100%\" height=\"600\" style=\"border:0\" loading=\"lazy\"></iframe>",
+        esc(&enc),
+        esc(&config.name)
+    );
+    let mut hidden = String::new();
+    for (k, v) in pairs_without(raw, &["embed_view", "embed_limit", "cursor"]) {
+        let _ = write!(
+            hidden,
+            "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
+            esc(&k),
+            esc(&v)
+        );
+    }
+    if last_value(raw, "lang").is_none() {
+        let _ = write!(
+            hidden,
+            "<input type=\"hidden\" name=\"lang\" value=\"{}\">",
+            esc(lang)
+        );
+    }
+    format!(
+        "<section aria-labelledby=\"integrer\" class=\"embed\">\n<h2 id=\"integrer\">{title}</h2>\n\
+<p class=\"muted\">{help}</p>\n\
+<form method=\"get\" action=\"/#integrer\" class=\"search\">{hidden}\
+<div class=\"f\"><label for=\"e-view\">{view_l}</label><select id=\"e-view\" name=\"embed_view\">\
+<option value=\"list\"{ls}>{list_l}</option><option value=\"month\"{ms}>{month_l}</option></select></div>\
+<div class=\"f\"><label for=\"e-limit\">{limit_l}</label><input id=\"e-limit\" type=\"number\" min=\"1\" max=\"1000\" name=\"embed_limit\" value=\"{limit}\"></div>\
+<div class=\"f\"><button type=\"submit\">{go}</button></div></form>\n\
+<h3 id=\"snip-widget\">{w_l}</h3>\n<pre class=\"snippet\" tabindex=\"0\" aria-labelledby=\"snip-widget\"><code>{widget}</code></pre>\n\
+<h3 id=\"snip-iframe\">{i_l}</h3>\n<pre class=\"snippet\" tabindex=\"0\" aria-labelledby=\"snip-iframe\"><code>{iframe}</code></pre>\n\
+<script>{js}</script>\n</section>\n",
+        title = t(lang, "Intégrer", "Embed"),
+        help = t(
+            lang,
+            "Copiez un de ces extraits dans votre site pour y afficher la recherche en cours.",
+            "Paste one of these snippets into your site to show the current search there."
+        ),
+        hidden = hidden,
+        view_l = t(lang, "Affichage", "View"),
+        ls = if view == "list" { " selected" } else { "" },
+        ms = if view == "month" { " selected" } else { "" },
+        list_l = t(lang, "Liste", "List"),
+        month_l = t(lang, "Mois", "Month"),
+        limit_l = t(lang, "Nombre d’événements", "Number of events"),
+        limit = limit,
+        go = t(lang, "Mettre à jour", "Update"),
+        w_l = t(lang, "Widget (script)", "Widget (script)"),
+        i_l = t(
+            lang,
+            "Iframe (si votre site refuse les scripts)",
+            "Iframe (if your site refuses scripts)"
+        ),
+        widget = esc(&widget),
+        iframe = esc(&iframe),
+        js = COPY_JS.replace("{copy}", t(lang, "Copier", "Copy")).replace(
+            "{done}",
+            t(lang, "Copié", "Copied")
+        ),
+    )
+}
+
+/// Adds a "copy" button after each snippet, where the clipboard exists.
+const COPY_JS: &str = "(function(){if(!navigator.clipboard)return;document.querySelectorAll('pre.snippet').forEach(function(p){var b=document.createElement('button');b.type='button';b.textContent='{copy}';b.addEventListener('click',function(){navigator.clipboard.writeText(p.textContent).then(function(){b.textContent='{done}';});});p.after(b);});})();";

@@ -1,0 +1,423 @@
+//! The public portal `GET /` and the sources' health `GET /sources`,
+//! server-rendered in the shared frame of [`crate::layout`].
+//!
+//! The portal takes the API's parameters (`q`, `from`, `to`, `category`,
+//! `venue`, `source`, `near`, `radius_km`, `bbox`, `lang`, `limit`,
+//! `cursor`) plus `view` (`list` or `month`) and `month` (`2026-12`). It
+//! shows a search form whose selects carry counts from the index's facets,
+//! the events (grouped by day, or in a month table with previous/next
+//! links), subscribe links for the current filters, and the snippets that
+//! embed the same search elsewhere (the widget or an iframe on `/embed`).
+//! No external asset: the only script is a few inline lines that add
+//! "copy" buttons to the snippets.
+
+mod form;
+mod month;
+mod sources;
+
+use std::fmt::Write as _;
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
+use chrono_tz::Tz;
+use index::{Facets, Page as EventsPage};
+use model::{Event, Status};
+
+use crate::cache::CachePolicy;
+use crate::handler::{Defaults, Request, Search};
+use crate::lang::localize;
+use crate::layout::{self, esc, page_lang, t, Page};
+use crate::pages::{subscribe_links, SubscribeLinks};
+use crate::params::{self, ParamError, MAX_LIMIT};
+use crate::respond::{html, run_index};
+use crate::{AppState, PublishConfig};
+pub use month::month_label;
+pub use sources::sources_page;
+
+/// The routes this module serves, merged into the router.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(portal))
+        .route("/sources", get(sources_page))
+}
+
+/// A 400 HTML page naming the parameter that could not be understood.
+pub fn bad_request(config: &PublishConfig, lang: &str, e: &ParamError) -> Response {
+    let body = format!(
+        "<h1>{title}</h1>\n<p role=\"alert\">{what} <code>{param}</code> : {msg}</p>\n\
+<p><a href=\"/?lang={lang}\">{back}</a></p>",
+        title = t(lang, "Requête invalide", "Bad request"),
+        what = t(lang, "Paramètre", "Parameter"),
+        param = esc(&e.parameter),
+        msg = esc(&e.message),
+        lang = esc(lang),
+        back = t(lang, "Retour à l’agenda", "Back to the calendar"),
+    );
+    let page = layout::page(
+        config,
+        &Page {
+            title: t(lang, "Requête invalide", "Bad request"),
+            lang,
+            head: NO_FAVICON,
+            body: &body,
+            switch_path: None,
+        },
+    );
+    html(StatusCode::BAD_REQUEST, page)
+}
+
+/// The local days an event covers, in its own zone (all-day ends are
+/// exclusive), at most 62.
+fn event_days(e: &Event) -> (NaiveDate, NaiveDate) {
+    let first = e.start.date_naive();
+    let last = match e.end {
+        Some(end) if end > e.start => (end - Duration::seconds(1)).date_naive(),
+        _ => first,
+    };
+    let last = last.min(first + Duration::days(62));
+    (first, last.max(first))
+}
+
+/// When an event happens, on its day: times, or "all day" / "until ...".
+fn when_label(lang: &str, e: &Event) -> String {
+    let (first, last) = event_days(e);
+    if e.all_day {
+        if first == last {
+            t(lang, "Toute la journée", "All day").to_string()
+        } else {
+            format!(
+                "{} {}",
+                t(lang, "jusqu’au", "until"),
+                layout::date_text(last, lang)
+            )
+        }
+    } else {
+        let start = layout::time_text(e.start.hour(), e.start.minute(), lang);
+        match e.end {
+            Some(end) if first == last => format!(
+                "{start} – {}",
+                layout::time_text(end.hour(), end.minute(), lang)
+            ),
+            Some(end) => format!(
+                "{start} – {}, {}",
+                layout::date_text(end.date_naive(), lang),
+                layout::time_text(end.hour(), end.minute(), lang)
+            ),
+            None => start,
+        }
+    }
+}
+
+/// Subscribe links for the filters in `filters` (already encoded, may be
+/// empty) on `base_url`: those of [`crate::pages::subscribe_links`], plus
+/// the RSS feed of the same search.
+pub fn subscribe(base_url: &str, name: &str, filters: &str) -> (SubscribeLinks, String) {
+    let links = subscribe_links(base_url, Some(filters)).named(name);
+    let base = base_url.trim_end_matches('/');
+    let rss = if filters.is_empty() {
+        format!("{base}/feeds/events.rss")
+    } else {
+        format!("{base}/feeds/events.rss?{filters}")
+    };
+    (links, rss)
+}
+
+// ---------------------------------------------------------------- the portal
+
+/// `GET /`.
+pub async fn portal(req: Request) -> Response {
+    req.cached(CachePolicy::Public, async {
+        match render_portal(&req).await {
+            Ok(body) => html(StatusCode::OK, body),
+            Err(response) => response,
+        }
+    })
+    .await
+}
+
+struct View {
+    month: Option<(i32, u32)>,
+}
+
+async fn render_portal(req: &Request) -> Result<String, Response> {
+    let state = &req.state;
+    let raw = req.raw();
+    let config = &state.config;
+    let asked = req
+        .lang()
+        .map_err(|e| bad_request(config, page_lang(config, None), &e))?;
+    let lang = page_lang(config, asked.as_deref()).to_string();
+    let bad = |e: ParamError| bad_request(config, &lang, &e);
+    let tz = config.timezone;
+    let view_name = params::parse_view(raw).map_err(bad)?;
+    let month = params::parse_month(raw).map_err(bad)?;
+    let Search { mut query, now, .. } = req.search_query(Defaults::Upcoming).map_err(bad)?;
+    let view = if view_name == "month" {
+        let (y, m) = month.unwrap_or_else(|| {
+            let from = if params::has_explicit_from(raw) {
+                query.from
+            } else {
+                now
+            };
+            let local = from.with_timezone(&tz);
+            (local.year(), local.month())
+        });
+        let Some((from, to)) = month::month_range(y, m, tz) else {
+            return Err(bad(ParamError {
+                parameter: "month".into(),
+                message: "out of range".into(),
+            }));
+        };
+        query.from = from;
+        query.to = Some(to);
+        query.limit = MAX_LIMIT;
+        query.cursor = None;
+        View {
+            month: Some((y, m)),
+        }
+    } else {
+        View { month: None }
+    };
+    let mut facet_query = query.clone();
+    facet_query.categories.clear();
+    facet_query.venues.clear();
+    let (page, facets) = run_index(&state.index, "portal query", move |ix| {
+        Ok((ix.query(&query)?, ix.facets(&facet_query)?))
+    })
+    .await?;
+    Ok(portal_html(
+        state, raw, &lang, &view, page, &facets, now, tz,
+    ))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn portal_html(
+    state: &AppState,
+    raw: Option<&str>,
+    lang: &str,
+    view: &View,
+    mut page: EventsPage,
+    facets: &Facets,
+    now: DateTime<Utc>,
+    tz: Tz,
+) -> String {
+    let config = &state.config;
+    page.events.iter_mut().for_each(|e| localize(e, lang));
+    let mut b = String::with_capacity(16 * 1024);
+    let _ = writeln!(
+        b,
+        "<h1>{}</h1>",
+        t(lang, "Agenda culturel", "Cultural calendar")
+    );
+    b.push_str(&form::search_form(config, raw, lang, view, facets));
+    b.push_str(&form::view_tabs(raw, lang, view));
+    let _ = writeln!(
+        b,
+        "<section aria-labelledby=\"results\">\n<h2 id=\"results\">{}</h2>\n<p class=\"muted\" role=\"status\">{}</p>",
+        match view.month {
+            Some((y, m)) => month_label(lang, y, m),
+            None => t(lang, "Événements", "Events").to_string(),
+        },
+        count_label(lang, page.total)
+    );
+    match view.month {
+        Some((y, m)) => b.push_str(&month::month_table(raw, lang, y, m, &page.events, now, tz)),
+        None => b.push_str(&day_list(config, lang, &page.events)),
+    }
+    if view.month.is_none() {
+        if let Some(cursor) = page.next_cursor {
+            let mut pairs = params::pairs_without(raw, &["cursor"]);
+            pairs.push(("cursor".into(), cursor.encode()));
+            let _ = writeln!(
+                b,
+                "<p><a rel=\"next\" href=\"{}\">{}</a></p>",
+                esc(&params::with_pairs("/", &pairs)),
+                t(lang, "Événements suivants →", "Next events →")
+            );
+        }
+    }
+    b.push_str("</section>\n");
+    b.push_str(&subscribe_section(config, raw, lang));
+    b.push_str(&form::embed_section(config, raw, lang));
+    let switch = params::with_pairs("/", &params::pairs_without(raw, &["lang"]));
+    layout::page(
+        config,
+        &Page {
+            title: &config.name,
+            lang,
+            head: &format!("{NO_FAVICON}<style>{PORTAL_CSS}</style>"),
+            body: &b,
+            switch_path: Some(&switch),
+        },
+    )
+}
+
+fn count_label(lang: &str, n: usize) -> String {
+    match (lang, n) {
+        ("en", 1) => "1 event".into(),
+        ("en", n) => format!("{n} events"),
+        (_, 0) => "Aucun événement".into(),
+        (_, 1) => "1 événement".into(),
+        (_, n) => format!("{n} événements"),
+    }
+}
+
+fn event_link(e: &Event, lang: &str) -> String {
+    let id = params::encode_value(&e.id);
+    format!("/events/{id}?lang={lang}")
+}
+
+fn status_badge(lang: &str, e: &Event) -> &'static str {
+    match e.status {
+        Status::Cancelled => {
+            if lang == "en" {
+                "<strong class=\"badge cancelled\">Cancelled</strong> "
+            } else {
+                "<strong class=\"badge cancelled\">Annulé</strong> "
+            }
+        }
+        Status::Postponed => {
+            if lang == "en" {
+                "<strong class=\"badge postponed\">Postponed</strong> "
+            } else {
+                "<strong class=\"badge postponed\">Reporté</strong> "
+            }
+        }
+        _ => "",
+    }
+}
+
+fn day_list(config: &PublishConfig, lang: &str, events: &[Event]) -> String {
+    if events.is_empty() {
+        return format!(
+            "<p>{}</p>\n",
+            t(
+                lang,
+                "Aucun événement ne correspond à cette recherche.",
+                "No event matches this search."
+            )
+        );
+    }
+    let mut b = String::new();
+    let mut current: Option<NaiveDate> = None;
+    for e in events {
+        let day = e.start.date_naive();
+        if current != Some(day) {
+            if current.is_some() {
+                b.push_str("</ul>\n");
+            }
+            let _ = writeln!(
+                b,
+                "<h3 class=\"day\"><time datetime=\"{day}\">{}</time></h3>\n<ul class=\"events\">",
+                esc(&layout::date_text(day, lang))
+            );
+            current = Some(day);
+        }
+        let cats: Vec<String> = e
+            .categories
+            .iter()
+            .map(|c| esc(&config.category_name(c, Some(lang))))
+            .collect();
+        let venue = e
+            .venue
+            .as_ref()
+            .map(|v| {
+                let mut s = esc(&v.name);
+                if let Some(city) = v.city.as_deref().filter(|c| !v.name.contains(c)) {
+                    s.push_str(", ");
+                    s.push_str(&esc(city));
+                }
+                format!("<span class=\"where\">{s}</span>")
+            })
+            .unwrap_or_default();
+        let _ = writeln!(
+            b,
+            "<li class=\"event{cls}\"><p class=\"title\">{badge}<a href=\"{href}\">{title}</a></p>\
+<p class=\"meta\"><time datetime=\"{start}\">{when}</time>{sep}{venue}</p>{cats}</li>",
+            cls = if e.status == Status::Cancelled {
+                " cancelled"
+            } else {
+                ""
+            },
+            badge = status_badge(lang, e),
+            href = esc(&event_link(e, lang)),
+            title = esc(&e.title),
+            start = esc(&e.start.to_rfc3339()),
+            when = esc(&when_label(lang, e)),
+            sep = if venue.is_empty() { "" } else { " · " },
+            venue = venue,
+            cats = if cats.is_empty() {
+                String::new()
+            } else {
+                format!("<p class=\"cats\">{}</p>", cats.join(", "))
+            },
+        );
+    }
+    b.push_str("</ul>\n");
+    b
+}
+
+fn subscribe_section(config: &PublishConfig, raw: Option<&str>, lang: &str) -> String {
+    let filters = params::encode_pairs(&params::filters_only(raw));
+    let (s, rss) = subscribe(&config.base_url, &config.name, &filters);
+    format!(
+        "<section aria-labelledby=\"subscribe\" class=\"subscribe\">\n<h2 id=\"subscribe\">{title}</h2>\n\
+<p class=\"muted\">{help}</p>\n<ul class=\"buttons\">\
+<li><a class=\"button\" href=\"{webcal}\">{apple}</a></li>\
+<li><a class=\"button\" href=\"{google}\" rel=\"noopener\">Google Agenda</a></li>\
+<li><a class=\"button\" href=\"{outlook}\" rel=\"noopener\">Outlook.com</a></li>\
+<li><a class=\"button\" href=\"{ics}\">{ics_l}</a></li>\
+<li><a class=\"button\" href=\"{rss}\">RSS</a></li></ul>\n</section>\n",
+        title = t(lang, "S’abonner", "Subscribe"),
+        help = t(
+            lang,
+            "Ces liens suivent la recherche en cours : votre agenda se met à jour tout seul.",
+            "These links follow the current search: your calendar updates itself."
+        ),
+        webcal = esc(&s.webcal),
+        apple = t(lang, "Apple Calendrier, Thunderbird (webcal)", "Apple Calendar, Thunderbird (webcal)"),
+        google = esc(&s.google),
+        outlook = esc(&s.outlook),
+        ics = esc(&s.https),
+        ics_l = t(lang, "Fichier iCalendar (.ics)", "iCalendar file (.ics)"),
+        rss = esc(&rss),
+    )
+}
+
+/// No icon to fetch: browsers otherwise ask for `/favicon.ico`.
+pub const NO_FAVICON: &str = "<link rel=\"icon\" href=\"data:,\">";
+
+/// The portal's own rules, after the shared stylesheet.
+const PORTAL_CSS: &str = "\
+form.search{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end;margin:1rem 0;padding:.75rem;border:1px solid var(--line);border-radius:6px}\
+form.search .f{display:flex;flex-direction:column;min-width:0;flex:1 1 9rem}form.search .f.q{flex:2 1 14rem}\
+label{font-weight:600;font-size:.9rem}\
+input,select,button{font:inherit;padding:.4rem;border:1px solid #767676;border-radius:4px;max-width:100%;min-height:2.5rem;background:#fff;color:var(--fg)}\
+button,.button{background:var(--accent);color:#fff;border-color:var(--accent);cursor:pointer}\
+.views a,.months a{display:inline-block;padding:.3rem .7rem;margin-right:.3rem}\
+.views a[aria-current]{font-weight:700;text-decoration:none;border-bottom:3px solid var(--accent)}\
+.months{display:flex;justify-content:space-between;margin:.5rem 0}\
+h3.day{margin:1.5rem 0 .25rem;font-size:1.05rem}h3.day::first-letter,.dl::first-letter{text-transform:uppercase}\
+ul.events{list-style:none;margin:0;padding:0}li.event{padding:.5rem 0;border-bottom:1px solid var(--line)}\
+li.event p{margin:0}.title{font-weight:600}.meta,.cats{color:var(--muted);font-size:.95rem}\
+.cancelled a{text-decoration:line-through}\
+.badge{display:inline-block;font-size:.8rem;padding:0 .4rem;border-radius:4px;color:#fff;background:#a4161a}.badge.postponed{background:#7a4b00}\
+ul.buttons{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.5rem}\
+.button{display:inline-block;padding:.45rem .8rem;border-radius:4px;text-decoration:none;border:1px solid var(--accent)}\
+pre.snippet{white-space:pre-wrap;overflow-wrap:anywhere;background:#f4f4f4;padding:.75rem;border-radius:4px;font-size:.85rem}\
+table.month{table-layout:fixed}table.month caption{position:absolute;left:-9999px}\
+table.month td{height:5.5rem;border:1px solid var(--line);font-size:.85rem;overflow-wrap:anywhere}\
+table.month td[aria-current]{outline:3px solid var(--accent);outline-offset:-3px}\
+table.month td.off{background:#f4f4f4}table.month ul{list-style:none;margin:0;padding:0}table.month li{margin:.2rem 0;line-height:1.2}\
+.dn{font-weight:700}.dl{position:absolute;left:-9999px}\
+@media (max-width:40rem){table.month td{height:auto;border:0;border-bottom:1px solid var(--line)}\
+table.month td.off,table.month td.empty{display:none}.dn{display:none}.dl{position:static;display:block;font-weight:700}}\
+table.sources .status{font-weight:700;white-space:nowrap}\
+@media (max-width:40rem){table.sources td{border:0;padding:.15rem 0}table.sources tr{border-bottom:1px solid var(--line);padding:.5rem 0}\
+table.sources td[data-label]::before{content:attr(data-label) ' : ';font-weight:600;color:var(--muted)}}";
+
+#[cfg(test)]
+mod tests;

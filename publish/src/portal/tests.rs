@@ -1,0 +1,316 @@
+//! The portal, `/sources`, `/widget.js` and `/embed` over a real index
+//! (SQLite + tantivy in a temporary folder) and the real router on
+//! 127.0.0.1, with plain HTTP/1.0 requests.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use index::Index;
+use model::{Occurrence, Status};
+
+use crate::cache;
+use crate::layout;
+use crate::testdata::{
+    at, names, occurrence, request, serve_router, source_run, two_sources, Resp,
+};
+use crate::{AppState, CategoryInfo, PublishConfig};
+
+/// An event of `mda` at the Maison des arts in `category`, cancelled when
+/// its uid says so.
+fn occ(uid: &str, title: &str, start: &str, category: &str) -> Occurrence {
+    let mut o = occurrence("mda", uid, title, at(start));
+    let e = &mut o.event;
+    e.description = None;
+    e.categories = vec![category.to_string()];
+    if uid == "annule" {
+        e.status = Status::Cancelled;
+    }
+    if let Some(v) = e.venue.as_mut() {
+        v.id = "maison-des-arts".into();
+        v.name = "Maison des arts".into();
+    }
+    o
+}
+
+struct Server {
+    addr: SocketAddr,
+    _dir: tempfile::TempDir,
+}
+
+async fn serve() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let index = Arc::new(Index::open(dir.path()).unwrap());
+    two_sources(&index, "Salle <b>");
+    let occurrences = vec![
+        occ(
+            "a",
+            "Concert de Noël",
+            "2030-12-05T20:00:00-05:00",
+            "musique",
+        ),
+        occ(
+            "b",
+            "Les Belles-sœurs",
+            "2030-12-06T19:30:00-05:00",
+            "theatre",
+        ),
+        occ("annule", "Récital", "2030-12-20T19:00:00-05:00", "musique"),
+        occ(
+            "c",
+            "Concert du Nouvel An",
+            "2031-01-01T20:00:00-05:00",
+            "musique",
+        ),
+    ];
+    index
+        .record_success(source_run("mda", occurrences))
+        .unwrap();
+    let category = |slug: &str, fr: &str, en: &str| CategoryInfo {
+        slug: slug.into(),
+        name: names(&[("fr", fr), ("en", en)]),
+    };
+    let state = AppState::new(
+        index,
+        Arc::new(PublishConfig {
+            name: "Signé Laval".into(),
+            base_url: "https://agenda.example.org".into(),
+            timezone: chrono_tz::America::Toronto,
+            languages: vec!["fr".into(), "en".into()],
+            categories: vec![
+                category("musique", "Musique", "Music"),
+                category("theatre", "Théâtre", "Theatre"),
+            ],
+            venues: Vec::new(),
+            source_kinds: Vec::new(),
+        }),
+        Default::default(),
+    );
+    Server {
+        addr: serve_router(state).await,
+        _dir: dir,
+    }
+}
+
+/// A page as text.
+struct Page {
+    status: u16,
+    body: String,
+    resp: Resp,
+}
+
+impl Page {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.resp.header(name)
+    }
+}
+
+async fn get_with(addr: SocketAddr, path: &str, extra: &[(&str, &str)]) -> Page {
+    let mut headers = vec![("Origin", "https://example.net")];
+    headers.extend_from_slice(extra);
+    page(request(addr, "GET", path, &headers).await)
+}
+
+fn page(resp: Resp) -> Page {
+    Page {
+        status: resp.status,
+        body: resp.text(),
+        resp,
+    }
+}
+
+async fn get(addr: SocketAddr, path: &str) -> Page {
+    get_with(addr, path, &[]).await
+}
+
+async fn revalidates(addr: SocketAddr, path: &str, r: &Page) {
+    let etag = r
+        .header("etag")
+        .unwrap_or_else(|| panic!("{path}: no ETag"));
+    let again = get_with(addr, path, &[("If-None-Match", etag)]).await;
+    assert_eq!(again.status, 304, "{path}");
+    assert!(again.body.is_empty());
+}
+
+#[tokio::test]
+async fn widget_js_is_served_with_etag_cache_and_cors() {
+    let s = serve().await;
+    let r = get(s.addr, "/widget.js").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/javascript; charset=utf-8")
+    );
+    assert_eq!(r.header("cache-control"), Some("public, max-age=3600"));
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(r.body, crate::widget::WIDGET_JS);
+    assert_eq!(
+        r.header("etag"),
+        Some(cache::body_etag(crate::widget::WIDGET_JS.as_bytes()).as_str())
+    );
+    revalidates(s.addr, "/widget.js", &r).await;
+}
+
+#[tokio::test]
+async fn embed_is_a_framable_page_holding_the_widget() {
+    let s = serve().await;
+    let path =
+        "/embed?category=musique&category=theatre&radius_km=3&near=45.5,-73.7&view=month&lang=en";
+    let r = get(s.addr, path).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
+    assert!(r.header("x-frame-options").is_none());
+    assert!(r.body.contains("<html lang=\"en\">"));
+    assert!(r.body.contains(
+        "<babillard-events category=\"musique,theatre\" radius-km=\"3\" near=\"45.5,-73.7\" view=\"month\" lang=\"en\"></babillard-events>"
+    ), "{}", r.body);
+    assert!(r
+        .body
+        .contains("<script src=\"../widget.js\" async></script>"));
+    assert!(r.body.contains("<base target=\"_top\">"));
+    revalidates(s.addr, path, &r).await;
+    // No lang: the default language; bad parameters: a 400 page naming them.
+    let r = get(s.addr, "/embed").await;
+    assert!(r.body.contains("<babillard-events lang=\"fr\">"));
+    let bad = [
+        ("from=hier", "from"),
+        ("view=grid", "view"),
+        ("limit=0", "limit"),
+        ("lang=de", "lang"),
+    ];
+    html_400_names_the_parameter(s.addr, "/embed", &bad).await;
+}
+
+/// Each query on `path` is a 400 HTML page naming its parameter.
+async fn html_400_names_the_parameter(addr: SocketAddr, path: &str, cases: &[(&str, &str)]) {
+    for (query, param) in cases {
+        let r = get(addr, &format!("{path}?{query}")).await;
+        assert_eq!(r.status, 400, "{query}");
+        assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
+        assert!(
+            r.body.contains(&format!("<code>{param}</code>")),
+            "{query}: {}",
+            r.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_portal_lists_filters_subscribes_and_embeds() {
+    let s = serve().await;
+    let path = "/?from=2030-12-01&category=musique";
+    let r = get(s.addr, path).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
+    let b = &r.body;
+    assert!(b.contains("<html lang=\"fr\">"));
+    assert!(b.contains("Concert de Noël") && b.contains("Concert du Nouvel An"));
+    assert!(!b.contains("Les Belles-sœurs"), "category filter");
+    assert!(b.contains("<strong class=\"badge cancelled\">Annulé</strong>"));
+    // Days in French, times in the event's zone.
+    assert!(b.contains("jeudi 5 décembre 2030"), "{b}");
+    assert!(b.contains("20 h – 22 h"));
+    assert!(b.contains("3 événements"));
+    // Selects: the chosen category selected, counts from the facets
+    // without the category filter.
+    assert!(
+        b.contains("<option value=\"musique\" selected>Musique (3)</option>"),
+        "{b}"
+    );
+    assert!(b.contains("<option value=\"theatre\">Théâtre (1)</option>"));
+    assert!(b.contains("<option value=\"maison-des-arts\">Maison des arts (4)</option>"));
+    assert!(b.contains("<label for=\"f-q\">") && b.contains("role=\"search\""));
+    // Event links, subscribe links for the filters (without dates).
+    assert!(b.contains("href=\"/events/"));
+    assert!(b.contains("href=\"webcal://agenda.example.org/feeds/events.ics?category=musique\""));
+    assert!(b.contains("href=\"https://agenda.example.org/feeds/events.rss?category=musique\""));
+    assert!(b.contains(
+        "https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2Fagenda.example.org%2Ffeeds%2Fevents.ics%3Fcategory%3Dmusique"
+    ));
+    assert!(b.contains(
+        "https://outlook.live.com/calendar/0/addfromweb?url=https%3A%2F%2Fagenda.example.org"
+    ));
+    // Embed snippets for the same search.
+    assert!(b.contains(
+        "&lt;script src=&quot;https://agenda.example.org/widget.js&quot; async&gt;&lt;/script&gt;"
+    ));
+    assert!(b.contains(
+        "&lt;babillard-events category=&quot;musique&quot; lang=&quot;fr&quot; view=&quot;list&quot; limit=&quot;10&quot;&gt;"
+    ), "{b}");
+    assert!(b.contains("https://agenda.example.org/embed?category=musique&amp;amp;lang=fr&amp;amp;view=list&amp;amp;limit=10"), "{b}");
+    // No external asset.
+    assert!(!b.contains("<script src") && !b.contains("<link rel=\"stylesheet\""));
+    // Language switch keeps the filters.
+    assert!(b.contains("href=\"/?from=2030-12-01&amp;category=musique&lang=en\""));
+    revalidates(s.addr, path, &r).await;
+
+    let r = get(s.addr, "/?from=2030-12-01&lang=en&embed_view=month").await;
+    assert!(r.body.contains("Thursday, December 5, 2030"), "{}", r.body);
+    assert!(r.body.contains("8:00 PM – 10:00 PM"));
+    assert!(r.body.contains("4 events"));
+    assert!(r.body.contains("view=&quot;month&quot;"));
+}
+
+#[tokio::test]
+async fn the_portal_month_view_is_a_table_with_prev_and_next() {
+    let s = serve().await;
+    let r = get(s.addr, "/?view=month&month=2030-12&category=musique").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let b = &r.body;
+    assert!(b.contains("<table class=\"month\"><caption>décembre 2030</caption>"));
+    assert!(
+        b.contains("href=\"/?category=musique&amp;view=month&amp;month=2030-11\""),
+        "{b}"
+    );
+    assert!(b.contains("href=\"/?category=musique&amp;view=month&amp;month=2031-01\""));
+    assert!(b.contains("20 h Concert de Noël"));
+    assert!(!b.contains("Nouvel An"), "January is another month");
+    assert!(b.contains("2 événements"));
+    assert!(b.contains("aria-current=\"page\">Mois</a>"));
+    // 2030-12-01 is a Sunday: six empty cells before it (weeks start on Monday).
+    assert!(b.contains(&"<td class=\"off\"></td>".repeat(6)));
+    let r = get(s.addr, "/?view=month&month=2031-01&lang=en").await;
+    assert!(r.body.contains("<caption>January 2031</caption>"));
+    assert!(r.body.contains("8:00 PM Concert du Nouvel An"));
+    let bad = [
+        ("month=2030-13", "month"),
+        ("view=week", "view"),
+        ("from=2030-12-01&to=2030-11-01", "to"),
+        ("near=45", "near"),
+    ];
+    html_400_names_the_parameter(s.addr, "/", &bad).await;
+}
+
+#[tokio::test]
+async fn the_sources_page_shows_each_sources_health() {
+    let s = serve().await;
+    let r = get(s.addr, "/sources").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let b = &r.body;
+    assert!(
+        b.contains("<td data-label=\"État\" class=\"status ok\">● En ordre</td>"),
+        "{b}"
+    );
+    assert!(b.contains("class=\"status never\">○ Jamais lue</td>"));
+    assert!(b.contains("Salle &lt;b&gt;"), "escaped");
+    assert!(b.contains("<td data-label=\"Événements\">4</td>"));
+    assert!(b.contains("● 1 en ordre"));
+    revalidates(s.addr, "/sources", &r).await;
+    let r = get(s.addr, "/sources?lang=en").await;
+    assert!(r.body.contains("● OK") && r.body.contains("Last success"));
+    assert_eq!(get(s.addr, "/sources?lang=xx").await.status, 400);
+}
+
+#[test]
+fn dates_read_naturally_in_both_languages() {
+    let d = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+    assert_eq!(layout::date_text(d, "fr"), "samedi 5 décembre 2026");
+    assert_eq!(layout::date_text(d, "en"), "Saturday, December 5, 2026");
+    let first = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    assert_eq!(layout::date_text(first, "fr"), "mardi 1er décembre 2026");
+    assert_eq!(layout::time_text(20, 0, "fr"), "20 h");
+    assert_eq!(layout::time_text(9, 5, "fr"), "9 h 05");
+    assert_eq!(layout::time_text(20, 0, "en"), "8:00 PM");
+    assert_eq!(layout::time_text(0, 30, "en"), "12:30 AM");
+    assert_eq!(layout::time_text(12, 0, "en"), "12:00 PM");
+}
