@@ -127,16 +127,7 @@ fn world(base: &str, dir: &std::path::Path) -> Arc<Pipeline> {
     let path = dir.join("sources.toml");
     let config = Arc::new(Config::parse(&text, &path).unwrap());
     let index = Arc::new(index::Index::open(&dir.join("data")).unwrap());
-    let infos: Vec<index::SourceInfo> = config
-        .sources
-        .iter()
-        .map(|s| index::SourceInfo {
-            id: s.id.clone(),
-            name: s.name.clone(),
-            kind: s.kind.map(|k| k.as_str().to_string()),
-            url: s.url.clone(),
-        })
-        .collect();
+    let infos = config.source_infos();
     index.sync_sources(&infos).unwrap();
     let policy = FetchPolicy {
         allow_private_networks: true,

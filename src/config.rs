@@ -182,6 +182,19 @@ impl Config {
             .unwrap_or(&self.aggregator.schedule)
     }
 
+    /// The configured sources as the store records them.
+    pub fn source_infos(&self) -> Vec<index::SourceInfo> {
+        self.sources
+            .iter()
+            .map(|s| index::SourceInfo {
+                id: s.id.clone(),
+                name: s.name.clone(),
+                kind: s.kind.map(|k| k.as_str().to_string()),
+                url: s.url.clone(),
+            })
+            .collect()
+    }
+
     pub fn normalize_settings(&self) -> normalize::Settings {
         normalize::Settings {
             timezone: self.aggregator.timezone,

@@ -160,16 +160,7 @@ fn open_index(config: &Config, data: Option<&Path>, sync: bool) -> anyhow::Resul
         .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
     let index =
         Index::open(&dir).with_context(|| format!("cannot open the store in {}", dir.display()))?;
-    let infos: Vec<index::SourceInfo> = config
-        .sources
-        .iter()
-        .map(|s| index::SourceInfo {
-            id: s.id.clone(),
-            name: s.name.clone(),
-            kind: s.kind.map(|k| k.as_str().to_string()),
-            url: s.url.clone(),
-        })
-        .collect();
+    let infos = config.source_infos();
     if sync {
         index
             .sync_sources(&infos)
