@@ -22,7 +22,11 @@ impl Rng {
     /// A generator from `seed`. Xorshift stays at zero forever from a zero
     /// state, so a zero seed is replaced by a fixed non-zero one.
     pub fn new(seed: u64) -> Self {
-        Rng(if seed == 0 { 0x9e37_79b9_7f4a_7c15 } else { seed })
+        Rng(if seed == 0 {
+            0x9e37_79b9_7f4a_7c15
+        } else {
+            seed
+        })
     }
 
     /// The next 64 random bits.
