@@ -38,6 +38,13 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
+/// An all-day value.
+fn day(y: i32, m: u32, d: u32) -> TimeValue {
+    TimeValue::Date {
+        date: date(y, m, d),
+    }
+}
+
 fn zoned(s: &str, tzid: &str) -> TimeValue {
     TimeValue::Zoned {
         local: local(s),
@@ -71,12 +78,7 @@ fn lowercase_names_lone_cr_and_bom() {
     let doc = "\u{feff}begin:vcalendar\rbegin:vevent\ruid:x\rsummary:Bas de casse\rdtstart;value=date:20261224\rend:vevent\rend:vcalendar\r";
     let e = one(doc);
     assert_eq!(e.title, "Bas de casse");
-    assert_eq!(
-        e.start,
-        TimeValue::Date {
-            date: date(2026, 12, 24)
-        }
-    );
+    assert_eq!(e.start, day(2026, 12, 24));
 }
 
 #[test]
@@ -310,9 +312,7 @@ fn recurrence_properties() {
         [
             zoned("20261210T190000", "America/Toronto"),
             zoned("20261211T190000", "America/Toronto"),
-            TimeValue::Date {
-                date: date(2026, 12, 24)
-            },
+            day(2026, 12, 24),
             TimeValue::Utc {
                 at: utc("20270105T180000")
             },
@@ -339,12 +339,7 @@ fn recurrence_properties() {
     );
     assert!(o.this_and_future);
     let o = event("RECURRENCE-ID;VALUE=DATE:20261215\r\n");
-    assert_eq!(
-        o.recurrence_id,
-        Some(TimeValue::Date {
-            date: date(2026, 12, 15)
-        })
-    );
+    assert_eq!(o.recurrence_id, Some(day(2026, 12, 15)));
     assert!(!o.this_and_future);
 }
 
@@ -519,15 +514,21 @@ fn fixture(name: &str) -> Parsed {
     parse(&bytes, Some("text/calendar")).unwrap()
 }
 
+/// A fixture read without a warning, with `events` events.
+fn clean_fixture(name: &str, events: usize) -> Parsed {
+    let p = fixture(name);
+    assert!(p.warnings.is_empty(), "{name}: {:?}", p.warnings);
+    assert_eq!(p.events.len(), events, "{name}");
+    p
+}
+
 fn by_uid<'a>(parsed: &'a Parsed, uid: &str) -> Vec<&'a RawEvent> {
     parsed.events.iter().filter(|e| e.uid == uid).collect()
 }
 
 #[test]
 fn fixture_google_calendar_export() {
-    let p = fixture("google_calendar_export");
-    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
-    assert_eq!(p.events.len(), 7);
+    let p = clean_fixture("google_calendar_export", 7);
     let series = by_uid(&p, "3f9d2kq7v1m8l0c5r6h4t2b9ne@google.com");
     assert_eq!(series.len(), 3);
     assert_eq!(series[0].rrule, ["FREQ=WEEKLY;BYDAY=TU"]);
@@ -569,18 +570,8 @@ fn fixture_google_calendar_export() {
             Some("Conférence gratuite, inscription requise.\nAnimée par Marie Tremblay; historienne.\n\nPlaces limitées, arrivez tôt.")
         );
     let sale = &by_uid(&p, "6r1t3y5u7i9o0p2a4s6d8f0g1h@google.com")[0];
-    assert_eq!(
-        sale.start,
-        TimeValue::Date {
-            date: date(2026, 12, 5)
-        }
-    );
-    assert_eq!(
-        sale.end,
-        Some(TimeValue::Date {
-            date: date(2026, 12, 6)
-        })
-    );
+    assert_eq!(sale.start, day(2026, 12, 5));
+    assert_eq!(sale.end, Some(day(2026, 12, 6)));
     let workshop = &by_uid(&p, "9z8x7c6v5b4n3m2l1k0j9h8g7f@google.com")[0];
     assert_eq!(
         workshop.title,
@@ -593,9 +584,7 @@ fn fixture_google_calendar_export() {
 
 #[test]
 fn fixture_outlook_eastern_standard_time() {
-    let p = fixture("outlook_eastern_standard_time");
-    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
-    assert_eq!(p.events.len(), 4);
+    let p = clean_fixture("outlook_eastern_standard_time", 4);
     let rehearsal = &p.events[0];
     assert_eq!(
         rehearsal.start,
@@ -624,18 +613,8 @@ fn fixture_outlook_eastern_standard_time() {
         Some("Eastern Standard Time")
     );
     let open_house = &p.events[2];
-    assert_eq!(
-        open_house.start,
-        TimeValue::Date {
-            date: date(2027, 2, 6)
-        }
-    );
-    assert_eq!(
-        open_house.end,
-        Some(TimeValue::Date {
-            date: date(2027, 2, 7)
-        })
-    );
+    assert_eq!(open_house.start, day(2027, 2, 6));
+    assert_eq!(open_house.end, Some(day(2027, 2, 7)));
     assert!(open_house.timezones.is_empty());
     assert_eq!(
         p.events[1].location.as_deref(),
@@ -645,9 +624,7 @@ fn fixture_outlook_eastern_standard_time() {
 
 #[test]
 fn fixture_outlook_no_vtimezone() {
-    let p = fixture("outlook_no_vtimezone");
-    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
-    assert_eq!(p.events.len(), 3);
+    let p = clean_fixture("outlook_no_vtimezone", 3);
     for e in &p.events {
         assert!(
             matches!(&e.start, TimeValue::Zoned { tzid, .. } if tzid == "Eastern Standard Time")
@@ -662,9 +639,7 @@ fn fixture_outlook_no_vtimezone() {
 
 #[test]
 fn fixture_outlook_custom_tzid() {
-    let p = fixture("outlook_custom_tzid");
-    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
-    assert_eq!(p.events.len(), 3);
+    let p = clean_fixture("outlook_custom_tzid", 3);
     let tzid = "(UTC-05:00) Eastern Time (US & Canada)";
     for e in &p.events {
         assert!(
@@ -682,22 +657,10 @@ fn fixture_outlook_custom_tzid() {
 
 #[test]
 fn fixture_apple_calendar_export() {
-    let p = fixture("apple_calendar_export");
-    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
-    assert_eq!(p.events.len(), 4);
+    let p = clean_fixture("apple_calendar_export", 4);
     let festival = &p.events[0];
-    assert_eq!(
-        festival.start,
-        TimeValue::Date {
-            date: date(2027, 2, 19)
-        }
-    );
-    assert_eq!(
-        festival.end,
-        Some(TimeValue::Date {
-            date: date(2027, 2, 22)
-        })
-    );
+    assert_eq!(festival.start, day(2027, 2, 19));
+    assert_eq!(festival.end, Some(day(2027, 2, 22)));
     assert_eq!(festival.geo, GeoPoint::new(45.5601, -73.6696));
     assert_eq!(
         festival.location.as_deref(),
@@ -715,9 +678,7 @@ fn fixture_apple_calendar_export() {
 
 #[test]
 fn fixture_wordpress_the_events_calendar() {
-    let p = fixture("wordpress_the_events_calendar");
-    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
-    assert_eq!(p.events.len(), 4);
+    let p = clean_fixture("wordpress_the_events_calendar", 4);
     let play = &p.events[0];
     assert_eq!(play.categories, ["Théâtre", "Spectacles"]);
     assert_eq!(play.geo, GeoPoint::new(45.5569, -73.7218));
@@ -760,9 +721,7 @@ fn fixture_wordpress_the_events_calendar() {
 
 #[test]
 fn fixture_eventbrite_export() {
-    let p = fixture("eventbrite_export");
-    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
-    assert_eq!(p.events.len(), 3);
+    let p = clean_fixture("eventbrite_export", 3);
     let jazz = &p.events[0];
     assert_eq!(
         jazz.start,
@@ -845,9 +804,7 @@ fn fixture_broken_partial() {
 
 #[test]
 fn fixture_latin1_windows1252() {
-    let p = fixture("latin1_windows1252");
-    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
-    assert_eq!(p.events.len(), 3);
+    let p = clean_fixture("latin1_windows1252", 3);
     assert_eq!(p.events[0].title, "Théâtre jeunesse : Le Petit Prince");
     assert_eq!(
         p.events[0].description.as_deref(),
