@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 use divan::{black_box, Bencher};
 use model::{Event, Occurrence, SourceId, SourceRef, Status, Venue};
+use testsupport::Rng;
 
 fn main() {
     divan::main();
@@ -20,22 +21,6 @@ fn main() {
 const OCCURRENCES: usize = 200_000;
 const SOURCES: usize = 2_000;
 const CROSS_LISTED: f64 = 0.30;
-
-/// A tiny deterministic generator (xorshift), so that every run measures
-/// the same region.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 const WORDS: &[&str] = &[
     "Belles-sœurs",
@@ -197,7 +182,7 @@ fn occurrence(
 fn region() -> &'static Vec<Occurrence> {
     static REGION: OnceLock<Vec<Occurrence>> = OnceLock::new();
     REGION.get_or_init(|| {
-        let mut rng = Rng(0x5eed_cafe_f00d_d00d);
+        let mut rng = Rng::new(0x5eed_cafe_f00d_d00d);
         let venues = venues(&mut rng);
         let zone = FixedOffset::west_opt(5 * 3600).expect("offset");
         let base = zone

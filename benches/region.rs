@@ -127,8 +127,7 @@ fn world(base: &str, dir: &std::path::Path) -> Arc<Pipeline> {
     let path = dir.join("sources.toml");
     let config = Arc::new(Config::parse(&text, &path).unwrap());
     let index = Arc::new(index::Index::open(&dir.join("data")).unwrap());
-    let infos = config.source_infos();
-    index.sync_sources(&infos).unwrap();
+    index.sync_sources(&config.source_infos()).unwrap();
     let policy = FetchPolicy {
         allow_private_networks: true,
         respect_robots: false,

@@ -12,6 +12,8 @@
 //! This crate never writes to the database.
 
 pub mod config;
+#[cfg(test)]
+mod conformance;
 pub mod datetext;
 pub mod decode;
 pub mod feed;

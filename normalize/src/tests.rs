@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use model::{GeoPoint, RawEvent, SourceId, Status, TimeValue, TzDefinition};
+use testsupport::Rng;
 
 use crate::{CategoryConfig, Normalized, Normalizer, Settings, SourceMeta, VenueConfig};
 
@@ -600,23 +601,14 @@ fn duplicate_uids_keep_the_first_record() {
     assert_eq!(n.warnings.len(), 1);
 }
 
-/// A small deterministic generator (xorshift), so that the test needs no
-/// dependency and fails the same way every time.
-struct Rng(u64);
+/// Random field values for the no-panic test, drawn from the shared
+/// deterministic generator so that the test fails the same way every time.
+trait Noise {
+    fn garbage(&mut self) -> String;
+    fn time(&mut self) -> TimeValue;
+}
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        let i = (self.next() % items.len() as u64) as usize;
-        items.get(i).copied().unwrap_or("")
-    }
-
+impl Noise for Rng {
     fn garbage(&mut self) -> String {
         const PIECES: &[&str] = &[
             "<",
@@ -684,16 +676,18 @@ impl Rng {
             "WKST=",
             "XX",
         ];
-        let n = (self.next() % 12) as usize;
-        (0..n).map(|_| self.pick(PIECES)).collect()
+        let n = (self.next_u64() % 12) as usize;
+        (0..n)
+            .map(|_| self.pick(PIECES).copied().unwrap_or(""))
+            .collect()
     }
 
     fn time(&mut self) -> TimeValue {
         let naive = |r: &mut Rng| {
-            let secs = (r.next() % 600_000_000_000) as i64 - 300_000_000_000;
+            let secs = (r.next_u64() % 600_000_000_000) as i64 - 300_000_000_000;
             DateTime::from_timestamp(secs, 0).map_or(NaiveDateTime::MIN, |d| d.naive_utc())
         };
-        match self.next() % 9 {
+        match self.next_u64() % 9 {
             0 => TimeValue::Date {
                 date: naive(self).date(),
             },
@@ -703,7 +697,7 @@ impl Rng {
             2 => {
                 let at = naive(self);
                 let offset =
-                    chrono::FixedOffset::east_opt(((self.next() % 100_000) as i32) - 50_000);
+                    chrono::FixedOffset::east_opt(((self.next_u64() % 100_000) as i32) - 50_000);
                 TimeValue::Offset {
                     at: offset.map_or_else(
                         || Utc.from_utc_datetime(&at).fixed_offset(),
@@ -728,8 +722,8 @@ impl Rng {
             _ => zoned(
                 2026,
                 11,
-                1 + (self.next() % 28) as u32,
-                (self.next() % 24) as u32,
+                1 + (self.next_u64() % 28) as u32,
+                (self.next_u64() % 24) as u32,
                 30,
             ),
         }
@@ -738,20 +732,20 @@ impl Rng {
 
 #[test]
 fn garbage_in_every_field_never_panics() {
-    let mut rng = Rng(0x5eed_cafe_f00d_1234);
+    let mut rng = Rng::new(0x5eed_cafe_f00d_1234);
     let normalizer = Normalizer::new(settings());
     for round in 0..300 {
         let mut records = Vec::new();
         for _ in 0..4 {
-            let uid = if rng.next().is_multiple_of(2) {
+            let uid = if rng.next_u64().is_multiple_of(2) {
                 "same".to_string()
             } else {
                 rng.garbage()
             };
             let mut r = RawEvent::new(uid, rng.garbage(), rng.time());
             r.description = Some(rng.garbage());
-            r.end = (rng.next().is_multiple_of(2)).then(|| rng.time());
-            r.duration_secs = (rng.next().is_multiple_of(2)).then(|| rng.next() as i64);
+            r.end = (rng.next_u64().is_multiple_of(2)).then(|| rng.time());
+            r.duration_secs = (rng.next_u64().is_multiple_of(2)).then(|| rng.next_u64() as i64);
             r.location = Some(rng.garbage());
             r.address = Some(rng.garbage());
             r.city = Some(rng.garbage());
@@ -762,9 +756,9 @@ fn garbage_in_every_field_never_panics() {
             r.organizer = Some(rng.garbage());
             r.price = Some(rng.garbage());
             r.language = Some(rng.garbage());
-            r.sequence = Some(rng.next() as i64);
+            r.sequence = Some(rng.next_u64() as i64);
             r.rrule = vec![rng.garbage()];
-            if rng.next().is_multiple_of(3) {
+            if rng.next_u64().is_multiple_of(3) {
                 r.rrule = vec!["FREQ=DAILY".into()];
             }
             r.rdate = vec![rng.time(), rng.time()];
@@ -772,13 +766,13 @@ fn garbage_in_every_field_never_panics() {
             r.default_tzid = Some(rng.garbage());
             r.timezones = vec![TzDefinition {
                 tzid: rng.garbage(),
-                standard_offset: Some((rng.next() % 200_000) as i32 - 100_000),
-                daylight_offset: Some(rng.next() as i32),
+                standard_offset: Some((rng.next_u64() % 200_000) as i32 - 100_000),
+                daylight_offset: Some(rng.next_u64() as i32),
                 location: Some(rng.garbage()),
             }];
-            if rng.next().is_multiple_of(2) {
+            if rng.next_u64().is_multiple_of(2) {
                 r.recurrence_id = Some(rng.time());
-                r.this_and_future = rng.next().is_multiple_of(2);
+                r.this_and_future = rng.next_u64().is_multiple_of(2);
             }
             records.push(r);
         }

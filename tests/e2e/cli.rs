@@ -2,18 +2,20 @@
 
 use std::process::Command;
 
-fn babillard(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_babillard"))
-        .current_dir(dir)
-        .args(args)
-        .env("RUST_LOG", "error")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+use crate::harness::babillard;
+
+/// A temporary folder holding `apple.ics` (the Apple Calendar fixture) and
+/// this `sources.toml`.
+fn dir_with_apple_calendar(sources_toml: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(
+        root.join("tests/fixtures/ics/apple_calendar_export.ics"),
+        dir.path().join("apple.ics"),
     )
+    .unwrap();
+    std::fs::write(dir.path().join("sources.toml"), sources_toml).unwrap();
+    dir
 }
 
 #[test]
@@ -63,21 +65,12 @@ fn check_reports_every_problem_as_file_line_col_and_every_command_refuses() {
 
 #[test]
 fn ingest_prints_a_line_per_source_and_exits_0_when_some_fail() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    std::fs::copy(
-        root.join("tests/fixtures/ics/apple_calendar_export.ics"),
-        dir.path().join("apple.ics"),
-    )
-    .unwrap();
+    let dir = dir_with_apple_calendar(
+        "[aggregator]\ntimezone = \"America/Toronto\"\n\n[[source]]\nid = \"apple\"\nurl = \"apple.ics\"\n\n[[source]]\nid = \"page\"\nkind = \"ics\"\nurl = \"page.ics\"\n",
+    );
     std::fs::write(
         dir.path().join("page.ics"),
         "<!DOCTYPE html><html><body>Oups</body></html>",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("sources.toml"),
-        "[aggregator]\ntimezone = \"America/Toronto\"\n\n[[source]]\nid = \"apple\"\nurl = \"apple.ics\"\n\n[[source]]\nid = \"page\"\nkind = \"ics\"\nurl = \"page.ics\"\n",
     )
     .unwrap();
     let (code, out, err) = babillard(dir.path(), &["check"]);
@@ -170,18 +163,7 @@ fn the_repository_config_checks_clean() {
 
 #[test]
 fn run_serves_and_stops_cleanly_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    std::fs::copy(
-        root.join("tests/fixtures/ics/apple_calendar_export.ics"),
-        dir.path().join("apple.ics"),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("sources.toml"),
-        "[[source]]\nid = \"apple\"\nurl = \"apple.ics\"\n",
-    )
-    .unwrap();
+    let dir = dir_with_apple_calendar("[[source]]\nid = \"apple\"\nurl = \"apple.ics\"\n");
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()

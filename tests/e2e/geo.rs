@@ -8,12 +8,10 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
-use babillard::config::Config;
-use babillard::pipeline::{Outcome, Pipeline};
-use index::Index;
+use babillard::pipeline::Outcome;
 use serde_json::Value;
 
-use crate::harness::{fixture_now, get_json, test_policy, FixtureServer, Resource, TAXONOMY};
+use crate::harness::{get_json, test_policy, FixtureServer, Resource, World, TAXONOMY};
 
 /// A fake Nominatim: knows one place, fails on another, counts queries.
 #[derive(Default)]
@@ -113,8 +111,6 @@ async fn unknown_venues_are_geocoded_once_and_found_near_their_place() {
         Resource::ok(calendar(&[("c", "20261207T200000", "Salle Boum")]), ics),
     );
 
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("sources.toml");
     let text = format!(
         "[aggregator]\nname = \"Geo\"\nbase_url = \"https://agenda.example.org\"\n\
          timezone = \"America/Toronto\"\nlanguages = [\"fr\", \"en\"]\n\
@@ -124,27 +120,11 @@ async fn unknown_venues_are_geocoded_once_and_found_near_their_place() {
         server.url("agenda.ics"),
         server.url("boum.ics"),
     );
-    std::fs::write(&path, &text).unwrap();
-    let config = Arc::new(Config::parse(&text, &path).unwrap_or_else(|e| panic!("{e}")));
-    let index = Arc::new(Index::open(&dir.path().join("data")).unwrap());
-    let infos: Vec<index::SourceInfo> = config
-        .sources
-        .iter()
-        .map(|s| index::SourceInfo {
-            id: s.id.clone(),
-            name: s.name.clone(),
-            kind: s.kind.map(|k| k.as_str().to_string()),
-            url: s.url.clone(),
-        })
-        .collect();
-    index.sync_sources(&infos).unwrap();
-    let pipeline = Arc::new(
-        Pipeline::with_policy(Arc::clone(&config), Arc::clone(&index), test_policy())
-            .unwrap()
-            .at(fixture_now()),
-    );
-
+    let world = World::from_config(&text, test_policy());
+    // The world's pipeline runs on the fixtures' day.
+    let pipeline = &world.pipeline;
     let reports = pipeline.ingest(&[], |_| {}).await;
+    assert_eq!(reports.len(), 2, "one report per source: {reports:?}");
     for r in &reports {
         assert!(matches!(r.outcome, Outcome::Updated(_)), "{r}");
     }
@@ -158,17 +138,7 @@ async fn unknown_venues_are_geocoded_once_and_found_near_their_place() {
     assert_eq!(nominatim.calls("Val-des-Arbres"), 1);
     assert_eq!(nominatim.calls("Nulle part"), 1);
 
-    let state = publish::AppState::new(
-        Arc::clone(&index),
-        Arc::new(config.publish_config()),
-        Default::default(),
-    );
-    let app = publish::router(state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let api = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    let api = world.serve().await;
 
     let range = "from=2026-09-01&to=2028-01-01&limit=1000";
     let all = events(&api, range).await;

@@ -274,23 +274,18 @@ impl World {
     }
 
     pub fn with_policy(sources: &str, policy: FetchPolicy) -> World {
+        World::from_config(&format!("{AGGREGATOR}\n{sources}\n{TAXONOMY}"), policy)
+    }
+
+    /// A world from a whole sources.toml (its own `[aggregator]`), written
+    /// in a temporary folder, its sources known to the store.
+    pub fn from_config(text: &str, policy: FetchPolicy) -> World {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sources.toml");
-        let text = format!("{AGGREGATOR}\n{sources}\n{TAXONOMY}");
-        std::fs::write(&path, &text).unwrap();
-        let config = Arc::new(Config::parse(&text, &path).unwrap_or_else(|e| panic!("{e}")));
+        std::fs::write(&path, text).unwrap();
+        let config = Arc::new(Config::parse(text, &path).unwrap_or_else(|e| panic!("{e}")));
         let index = Arc::new(Index::open(&dir.path().join("data")).unwrap());
-        let infos: Vec<index::SourceInfo> = config
-            .sources
-            .iter()
-            .map(|s| index::SourceInfo {
-                id: s.id.clone(),
-                name: s.name.clone(),
-                kind: s.kind.map(|k| k.as_str().to_string()),
-                url: s.url.clone(),
-            })
-            .collect();
-        index.sync_sources(&infos).unwrap();
+        index.sync_sources(&config.source_infos()).unwrap();
         let pipeline =
             Pipeline::with_policy(Arc::clone(&config), Arc::clone(&index), policy).unwrap();
         // The fixtures' dates are fixed: run as on the day they were made.
@@ -341,7 +336,9 @@ impl World {
             ));
         }
         let world = World::new(&toml);
-        for r in world.ingest().await {
+        let reports = world.ingest().await;
+        assert_eq!(reports.len(), names.len(), "one report per source");
+        for r in reports {
             assert!(
                 matches!(r.outcome, babillard::pipeline::Outcome::Updated(_)),
                 "{r}"
@@ -375,4 +372,48 @@ pub async fn get_json(url: &str) -> (u16, serde_json::Value) {
     let json =
         serde_json::from_str(&body).unwrap_or_else(|e| panic!("{url}: not JSON ({e}): {body}"));
     (status, json)
+}
+
+/// Runs the `babillard` binary in `dir`: (exit code, stdout, stderr).
+pub fn babillard(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_babillard"))
+        .current_dir(dir)
+        .args(args)
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Every page of an event listing, from `url` (which has a query) on,
+/// following `next_cursor`; each must answer 200.
+pub async fn listing_pages(url: &str) -> Vec<serde_json::Value> {
+    let mut pages = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut page_url = url.to_string();
+        if let Some(c) = &cursor {
+            page_url.push_str(&format!("&cursor={c}"));
+        }
+        let (status, page) = get_json(&page_url).await;
+        assert_eq!(status, 200, "{page_url}: {page}");
+        cursor = page["next_cursor"].as_str().map(str::to_string);
+        pages.push(page);
+        if cursor.is_none() {
+            return pages;
+        }
+    }
+}
+
+/// The ids of the events of listing pages, in order.
+pub fn page_ids(pages: &[serde_json::Value]) -> Vec<String> {
+    pages
+        .iter()
+        .flat_map(|p| p["events"].as_array().unwrap())
+        .map(|e| e["id"].as_str().unwrap().to_string())
+        .collect()
 }

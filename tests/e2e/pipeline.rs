@@ -123,14 +123,24 @@ async fn ics_fixtures_travel_through_the_api() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unchanged_source_costs_one_conditional_request() {
+/// A fixture server answering `three_events()` at `t.ics`, and a world
+/// whose one source `t` reads it under `policy`.
+async fn one_calendar_source(policy: ingest::fetch::FetchPolicy) -> (FixtureServer, World) {
     let server = FixtureServer::start().await;
     server.put("t.ics", Resource::ok(three_events(), "text/calendar"));
-    let world = World::new(&format!(
-        "[[source]]\nid = \"t\"\nkind = \"ics\"\nurl = \"{}\"\n",
-        server.url("t.ics")
-    ));
+    let world = World::with_policy(
+        &format!(
+            "[[source]]\nid = \"t\"\nkind = \"ics\"\nurl = \"{}\"\n",
+            server.url("t.ics")
+        ),
+        policy,
+    );
+    (server, world)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unchanged_source_costs_one_conditional_request() {
+    let (server, world) = one_calendar_source(test_policy()).await;
     assert_eq!(counts(&world.ingest_one("t").await.outcome).new, 3);
     let generation = world.index.generation();
     let second = world.ingest_one("t").await;
@@ -153,12 +163,7 @@ async fn an_unchanged_source_costs_one_conditional_request() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_source_keeps_its_events_and_says_why() {
-    let server = FixtureServer::start().await;
-    server.put("t.ics", Resource::ok(three_events(), "text/calendar"));
-    let world = World::new(&format!(
-        "[[source]]\nid = \"t\"\nkind = \"ics\"\nurl = \"{}\"\n",
-        server.url("t.ics")
-    ));
+    let (server, world) = one_calendar_source(test_policy()).await;
     world.ingest().await;
     let api = world.serve().await;
     assert_eq!(events_of(&api, RANGE).await.len(), 3);
@@ -225,12 +230,7 @@ async fn a_failing_source_keeps_its_events_and_says_why() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_vanished_record_is_removed_and_a_corrected_one_keeps_its_id() {
-    let server = FixtureServer::start().await;
-    server.put("t.ics", Resource::ok(three_events(), "text/calendar"));
-    let world = World::new(&format!(
-        "[[source]]\nid = \"t\"\nkind = \"ics\"\nurl = \"{}\"\n",
-        server.url("t.ics")
-    ));
+    let (server, world) = one_calendar_source(test_policy()).await;
     world.ingest().await;
     let api = world.serve().await;
     let before = events_of(&api, RANGE).await;
@@ -320,19 +320,11 @@ async fn slow_oversized_and_unreachable_sources_fail_with_their_class() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn private_addresses_are_refused_unless_allowed() {
-    let server = FixtureServer::start().await;
-    server.put("t.ics", Resource::ok(three_events(), "text/calendar"));
-    let policy = ingest::fetch::FetchPolicy {
+    let (server, world) = one_calendar_source(ingest::fetch::FetchPolicy {
         allow_private_networks: false,
         ..test_policy()
-    };
-    let world = World::with_policy(
-        &format!(
-            "[[source]]\nid = \"t\"\nkind = \"ics\"\nurl = \"{}\"\n",
-            server.url("t.ics")
-        ),
-        policy,
-    );
+    })
+    .await;
     let report = world.ingest_one("t").await;
     match &report.outcome {
         Outcome::Failed { class, message } => {

@@ -262,13 +262,8 @@ fn random_token_soup_never_panics_and_ranges_never_go_backwards() {
         "%d/%m/%y",
         "%A %e %b",
     ];
-    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut rng = testsupport::Rng::new(0x2545_F491_4F6C_DD1D);
+    let mut next = move || rng.next_u64();
     for _ in 0..20_000 {
         let len = 1 + (next() % 9) as usize;
         let text: String = (0..len)

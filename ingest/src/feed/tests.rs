@@ -1,6 +1,6 @@
-//! Tests of the feed parser: every fixture in `tests/fixtures/feed/`
-//! against the JSON beside it, quirks one test each, and no panic on cut or
-//! mutated bytes.
+//! Tests of the feed parser: quirks, one test each. Every fixture in
+//! `tests/fixtures/feed/` against the JSON beside it, and no panic on cut
+//! or mutated bytes, are the conformance suite's (`crate::conformance`).
 
 use super::*;
 use serde_json::json;
@@ -24,88 +24,14 @@ fn ctx(url: &str) -> ParseContext {
     }
 }
 
-/// (fixture, the URL it was fetched from)
-const FIXTURES: &[(&str, &str)] = &[
-    (
-        "wordpress_rss2_event_module.xml",
-        "https://maisondesarts.example.org/feed/",
-    ),
-    (
-        "drupal_rss_no_dates.xml",
-        "https://www.bibliotheques.example.qc.ca/rss.xml",
-    ),
-    (
-        "atom_municipal_news_with_dates_in_text.xml",
-        "https://www.laval.example.ca/nouvelles.atom",
-    ),
-    (
-        "jsonfeed_event_extension.json",
-        "https://culture-sainte-rose.example.org/agenda.json",
-    ),
-    (
-        "rss_latin1_bare_ampersand.xml",
-        "http://www.theatredesmuses.example.qc.ca/rss.php",
-    ),
-    ("rss10_rdf_xcal.rdf", "https://cinema-ciel.example.org/rss"),
-];
-
+/// A fixture parsed with the context its expected file gives.
 fn parse_fixture(name: &str) -> Parsed {
-    let url = FIXTURES
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, u)| *u)
-        .unwrap_or("https://example.org/");
-    match parse(&read_fixture(name), &ctx(url)) {
-        Ok(p) => p,
-        Err(e) => panic!("{name}: {e}"),
-    }
-}
-
-/// The shape of `NAME.expected.json`.
-fn summary(parsed: &Parsed) -> Value {
-    let tv = |t: &TimeValue| serde_json::to_value(t).unwrap_or(Value::Null);
-    json!({
-        "events": parsed.events.iter().map(|e| json!({
-            "uid": e.uid,
-            "title": e.title,
-            "start": tv(&e.start),
-            "end": e.end.as_ref().map(tv),
-            "location": e.location,
-        })).collect::<Vec<_>>(),
-        "undated": parsed.undated.iter().map(|e| e.uid.clone()).collect::<Vec<_>>(),
-        "links": parsed.links.iter().map(|l| match l {
-            Link::NextPage(url) => json!({"next_page": url}),
-            Link::Detail { url, uid } => json!({"detail": {"url": url, "uid": uid}}),
-        }).collect::<Vec<_>>(),
-    })
-}
-
-#[test]
-fn every_fixture_matches_its_expected_json() {
-    let mut failures = Vec::new();
-    for (name, _) in FIXTURES {
-        let parsed = parse_fixture(name);
-        let got = summary(&parsed);
-        let stem = name.rsplit_once('.').map_or(*name, |(s, _)| s);
-        let expected_path = fixture_dir().join(format!("{stem}.expected.json"));
-        let expected: Value = std::fs::read_to_string(&expected_path)
-            .ok()
-            .and_then(|s| serde_json::from_str(&s).ok())
-            .unwrap_or_else(|| panic!("cannot read {}", expected_path.display()));
-        if got != expected {
-            failures.push(format!(
-                "{name}:\n got: {}\nwant: {}",
-                serde_json::to_string_pretty(&got).unwrap_or_default(),
-                serde_json::to_string_pretty(&expected).unwrap_or_default()
-            ));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    crate::conformance::parse_fixture("feed", name)
 }
 
 #[test]
 fn wordpress_items_carry_content_image_geo_categories_and_language() {
-    let parsed = parse_fixture("wordpress_rss2_event_module.xml");
+    let parsed = parse_fixture("wordpress_rss2_event_module");
     let first = &parsed.events[0];
     assert_eq!(
         first.url.as_deref(),
@@ -141,7 +67,7 @@ fn wordpress_items_carry_content_image_geo_categories_and_language() {
 
 #[test]
 fn drupal_items_without_dates_wait_for_their_page_and_keep_their_fields() {
-    let parsed = parse_fixture("drupal_rss_no_dates.xml");
+    let parsed = parse_fixture("drupal_rss_no_dates");
     let club = &parsed.undated[1];
     assert_eq!(club.title, "Club de lecture ados : saison 2026");
     // The placeholder start is the run's day, never the pubDate.
@@ -161,7 +87,7 @@ fn drupal_items_without_dates_wait_for_their_page_and_keep_their_fields() {
 
 #[test]
 fn atom_news_item_without_date_nor_link_is_dropped_with_a_warning() {
-    let parsed = parse_fixture("atom_municipal_news_with_dates_in_text.xml");
+    let parsed = parse_fixture("atom_municipal_news_with_dates_in_text");
     assert!(!parsed
         .events
         .iter()
@@ -176,7 +102,7 @@ fn atom_news_item_without_date_nor_link_is_dropped_with_a_warning() {
 
 #[test]
 fn json_feed_event_extension_gives_place_geo_image_and_tags() {
-    let parsed = parse_fixture("jsonfeed_event_extension.json");
+    let parsed = parse_fixture("jsonfeed_event_extension");
     let jazz = &parsed.events[0];
     assert_eq!(
         jazz.address.as_deref(),
@@ -197,7 +123,7 @@ fn json_feed_event_extension_gives_place_geo_image_and_tags() {
 
 #[test]
 fn latin1_feed_with_bare_ampersands_is_repaired_and_decoded() {
-    let parsed = parse_fixture("rss_latin1_bare_ampersand.xml");
+    let parsed = parse_fixture("rss_latin1_bare_ampersand");
     assert!(parsed
         .warnings
         .iter()
@@ -212,7 +138,7 @@ fn latin1_feed_with_bare_ampersands_is_repaired_and_decoded() {
 
 #[test]
 fn rss10_xcal_reads_geo_lat_long() {
-    let parsed = parse_fixture("rss10_rdf_xcal.rdf");
+    let parsed = parse_fixture("rss10_rdf_xcal");
     assert_eq!(parsed.events[0].geo, GeoPoint::new(45.5612, -73.7));
     assert_eq!(parsed.events[1].geo, None);
 }
@@ -365,72 +291,6 @@ fn bare_ampersands_are_escaped_outside_cdata_only() {
         "<a>A &amp; B &amp; &#233; &#x00E9; &nbsp; &amp;x</a><![CDATA[ & ]]><!-- & -->&amp;"
     );
     assert_eq!(n, 3);
-}
-
-/// A deterministic xorshift generator for the mutation test.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            usize::try_from(self.next() % n as u64).unwrap_or(0)
-        }
-    }
-}
-
-#[test]
-fn no_panic_on_truncated_or_mutated_fixtures() {
-    let c = ctx("https://example.org/feed");
-    let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
-    // `FEED_FUZZ_SCALE=10 cargo test` for a longer run.
-    let scale: usize = std::env::var("FEED_FUZZ_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1)
-        .max(1);
-    for (name, _) in FIXTURES {
-        let bytes = read_fixture(name);
-        // Every prefix at a small stride, and every prefix near the end.
-        let step = (bytes.len() / (400 * scale)).max(1);
-        let mut cuts: Vec<usize> = (0..bytes.len()).step_by(step).collect();
-        cuts.extend(bytes.len().saturating_sub(64)..bytes.len());
-        for cut in cuts {
-            let _ = parse(bytes.get(..cut).unwrap_or_default(), &c);
-        }
-        // Byte mutations: flips, deletions, insertions of markup bytes.
-        const NASTY: &[u8] = b"<>&;\"'/[]{}:\x00\xff\xc3";
-        for _ in 0..300 * scale {
-            let mut m = bytes.clone();
-            for _ in 0..(1 + rng.below(4)) {
-                let at = rng.below(m.len());
-                match rng.below(3) {
-                    0 => {
-                        if let Some(b) = m.get_mut(at) {
-                            *b = NASTY[rng.below(NASTY.len())];
-                        }
-                    }
-                    1 => {
-                        if at < m.len() {
-                            m.remove(at);
-                        }
-                    }
-                    _ => m.insert(at, NASTY[rng.below(NASTY.len())]),
-                }
-            }
-            let _ = parse(&m, &c);
-        }
-    }
 }
 
 #[test]

@@ -44,6 +44,48 @@ fn fetched(outcome: FetchOutcome) -> Fetched {
     }
 }
 
+/// A router answering `answer` at `path`, and how many times it was asked.
+/// More routes can be added to it.
+fn counted<T>(path: &str, answer: T) -> (Router, Arc<AtomicUsize>)
+where
+    T: IntoResponse + Clone + Send + Sync + 'static,
+{
+    let hits = counter();
+    let router = Router::new()
+        .route(
+            path,
+            get(move |State(hits): State<Arc<AtomicUsize>>| async move {
+                hits.fetch_add(1, Ordering::SeqCst);
+                answer
+            }),
+        )
+        .with_state(hits.clone());
+    (router, hits)
+}
+
+/// The body of a fetch that must succeed.
+async fn fetch_ok(c: &FetchClient, url: &str) -> Fetched {
+    fetched(c.fetch(url, &Validators::default()).await.unwrap())
+}
+
+/// The error of a fetch that must fail.
+async fn fetch_err(c: &FetchClient, url: &str) -> FetchError {
+    c.fetch(url, &Validators::default()).await.unwrap_err()
+}
+
+/// `err` is the final HTTP status `code` of `url`, with its class and text.
+fn assert_status(err: &FetchError, url: &str, code: u16, class: &str) {
+    assert_eq!(
+        *err,
+        FetchError::Status {
+            url: url.to_string(),
+            code
+        }
+    );
+    assert_eq!(err.class(), class);
+    assert_eq!(err.to_string(), format!("{url}: HTTP status {code}"));
+}
+
 fn counter() -> Arc<AtomicUsize> {
     Arc::new(AtomicUsize::new(0))
 }
@@ -67,14 +109,14 @@ async fn local_files_are_read_by_path_and_file_url() {
     std::fs::write(&path, b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n").unwrap();
     let c = client(policy());
     let shown = path.to_str().unwrap();
-    let f = fetched(c.fetch(shown, &Validators::default()).await.unwrap());
+    let f = fetch_ok(&c, shown).await;
     assert_eq!(f.body, b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n");
     assert_eq!(f.final_url, shown);
     assert_eq!(f.content_type, None);
     assert_eq!(f.validators, Validators::default());
 
     let file_url = Url::from_file_path(&path).unwrap().to_string();
-    let f = fetched(c.fetch(&file_url, &Validators::default()).await.unwrap());
+    let f = fetch_ok(&c, &file_url).await;
     assert_eq!(f.body, b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n");
     std::fs::remove_file(&path).unwrap();
 }
@@ -87,24 +129,18 @@ async fn local_file_errors_name_the_path() {
     });
     let missing = temp_path("missing.ics");
     let shown = missing.to_str().unwrap();
-    let err = c.fetch(shown, &Validators::default()).await.unwrap_err();
+    let err = fetch_err(&c, shown).await;
     assert_eq!(err.class(), "io");
     assert_eq!(err.to_string(), format!("{shown}: file not found"));
 
     let big = temp_path("big.ics");
     std::fs::write(&big, [b'x'; 11]).unwrap();
-    let err = c
-        .fetch(big.to_str().unwrap(), &Validators::default())
-        .await
-        .unwrap_err();
+    let err = fetch_err(&c, big.to_str().unwrap()).await;
     assert_eq!(err.class(), "too_large");
     std::fs::remove_file(&big).unwrap();
 
     let dir = std::env::temp_dir();
-    let err = c
-        .fetch(dir.to_str().unwrap(), &Validators::default())
-        .await
-        .unwrap_err();
+    let err = fetch_err(&c, dir.to_str().unwrap()).await;
     assert_eq!(err.class(), "io");
     assert!(err.to_string().contains("directory"), "{err}");
 }
@@ -118,7 +154,7 @@ async fn invalid_urls_are_rejected() {
         "https://:80/x",
         "  ",
     ] {
-        let err = c.fetch(url, &Validators::default()).await.unwrap_err();
+        let err = fetch_err(&c, url).await;
         assert_eq!(err.class(), "invalid_url", "{url}: {err}");
     }
 }
@@ -147,11 +183,7 @@ async fn sends_user_agent_accept_and_accept_encoding() {
         user_agent: "babillard-test/9".into(),
         ..policy()
     });
-    let f = fetched(
-        c.fetch(&format!("{base}/"), &Validators::default())
-            .await
-            .unwrap(),
-    );
+    let f = fetch_ok(&c, &format!("{base}/")).await;
     assert_eq!(f.body, b"BEGIN:VCALENDAR");
     assert_eq!(
         f.content_type.as_deref(),
@@ -179,31 +211,11 @@ async fn sends_user_agent_accept_and_accept_encoding() {
 
 #[tokio::test]
 async fn final_error_status_is_reported_without_retry() {
-    let hits = counter();
-    let router = Router::new()
-        .route(
-            "/gone.ics",
-            get(|State(hits): State<Arc<AtomicUsize>>| async move {
-                hits.fetch_add(1, Ordering::SeqCst);
-                StatusCode::NOT_FOUND
-            }),
-        )
-        .with_state(hits.clone());
+    let (router, hits) = counted("/gone.ics", StatusCode::NOT_FOUND);
     let base = serve(router).await;
     let url = format!("{base}/gone.ics");
-    let err = client(policy())
-        .fetch(&url, &Validators::default())
-        .await
-        .unwrap_err();
-    assert_eq!(
-        err,
-        FetchError::Status {
-            url: url.clone(),
-            code: 404
-        }
-    );
-    assert_eq!(err.class(), "status_4xx");
-    assert_eq!(err.to_string(), format!("{url}: HTTP status 404"));
+    let err = fetch_err(&client(policy()), &url).await;
+    assert_status(&err, &url, 404, "status_4xx");
     assert_eq!(hits.load(Ordering::SeqCst), 1);
 }
 
@@ -211,24 +223,12 @@ async fn final_error_status_is_reported_without_retry() {
 
 #[tokio::test]
 async fn loopback_is_refused_by_default() {
-    let hits = counter();
-    let router = Router::new()
-        .route(
-            "/",
-            get(|State(hits): State<Arc<AtomicUsize>>| async move {
-                hits.fetch_add(1, Ordering::SeqCst);
-                "hello"
-            }),
-        )
-        .with_state(hits.clone());
+    let (router, hits) = counted("/", "hello");
     let base = serve(router).await;
     let port = base.rsplit(':').next().unwrap().to_owned();
     let c = client(FetchPolicy::default());
 
-    let err = c
-        .fetch(&format!("{base}/"), &Validators::default())
-        .await
-        .unwrap_err();
+    let err = fetch_err(&c, &format!("{base}/")).await;
     assert_eq!(err.class(), "refused");
     assert!(
         err.to_string().contains("127.0.0.1") && err.to_string().contains("loopback"),
@@ -236,20 +236,11 @@ async fn loopback_is_refused_by_default() {
     );
 
     // A name goes through the guarded resolver.
-    let err = c
-        .fetch(&format!("http://localhost:{port}/"), &Validators::default())
-        .await
-        .unwrap_err();
+    let err = fetch_err(&c, &format!("http://localhost:{port}/")).await;
     assert_eq!(err.class(), "refused", "{err}");
     assert!(err.to_string().contains("loopback"), "{err}");
 
-    let err = c
-        .fetch(
-            &format!("http://[::ffff:127.0.0.1]:{port}/"),
-            &Validators::default(),
-        )
-        .await
-        .unwrap_err();
+    let err = fetch_err(&c, &format!("http://[::ffff:127.0.0.1]:{port}/")).await;
     assert_eq!(err.class(), "refused", "{err}");
     assert_eq!(
         hits.load(Ordering::SeqCst),
@@ -258,12 +249,7 @@ async fn loopback_is_refused_by_default() {
     );
 
     // The same server is reachable once private networks are allowed.
-    let f = fetched(
-        client(policy())
-            .fetch(&format!("http://localhost:{port}/"), &Validators::default())
-            .await
-            .unwrap(),
-    );
+    let f = fetch_ok(&client(policy()), &format!("http://localhost:{port}/")).await;
     assert_eq!(f.body, b"hello");
 }
 
@@ -285,7 +271,7 @@ async fn slow_server_times_out() {
     });
     let started = Instant::now();
     let url = format!("{base}/slow");
-    let err = c.fetch(&url, &Validators::default()).await.unwrap_err();
+    let err = fetch_err(&c, &url).await;
     assert_eq!(
         err,
         FetchError::Timeout {
@@ -310,10 +296,7 @@ async fn refused_connection_is_a_connect_error() {
         max_retries: 1,
         ..policy()
     });
-    let err = c
-        .fetch(&format!("http://{addr}/x.ics"), &Validators::default())
-        .await
-        .unwrap_err();
+    let err = fetch_err(&c, &format!("http://{addr}/x.ics")).await;
     assert_eq!(err.class(), "connect", "{err}");
     assert!(err.to_string().contains("refused the connection"), "{err}");
 }
@@ -411,16 +394,12 @@ async fn gzip_bodies_are_decoded_and_a_zip_bomb_is_stopped() {
         max_body_bytes: 1024 * 1024,
         ..policy()
     });
-    let f = fetched(
-        c.fetch(&format!("{base}/small"), &Validators::default())
-            .await
-            .unwrap(),
-    );
+    let f = fetch_ok(&c, &format!("{base}/small")).await;
     assert_eq!(f.body.len(), small_size);
     assert!(f.body.iter().all(|&b| b == b'a'));
 
     let url = format!("{base}/bomb");
-    let err = c.fetch(&url, &Validators::default()).await.unwrap_err();
+    let err = fetch_err(&c, &url).await;
     assert_eq!(
         err,
         FetchError::TooLarge {
@@ -438,10 +417,7 @@ async fn declared_content_length_over_the_cap_is_rejected() {
         max_body_bytes: 1000,
         ..policy()
     });
-    let err = c
-        .fetch(&format!("{base}/big"), &Validators::default())
-        .await
-        .unwrap_err();
+    let err = fetch_err(&c, &format!("{base}/big")).await;
     assert_eq!(err.class(), "too_large");
     assert!(
         err.to_string().ends_with("body larger than 1000 bytes"),
@@ -469,18 +445,11 @@ async fn five_redirects_are_followed_and_the_sixth_is_refused() {
     );
     let base = serve(router).await;
     let c = client(policy());
-    let f = fetched(
-        c.fetch(&format!("{base}/r/5"), &Validators::default())
-            .await
-            .unwrap(),
-    );
+    let f = fetch_ok(&c, &format!("{base}/r/5")).await;
     assert_eq!(f.body, b"arrived");
     assert_eq!(f.final_url, format!("{base}/r/0"));
 
-    let err = c
-        .fetch(&format!("{base}/r/6"), &Validators::default())
-        .await
-        .unwrap_err();
+    let err = fetch_err(&c, &format!("{base}/r/6")).await;
     assert_eq!(err.class(), "refused");
     assert!(err.to_string().contains("more than 5 redirects"), "{err}");
 }
@@ -513,7 +482,7 @@ async fn conditional_get_uses_and_returns_validators() {
     let base = serve(router).await;
     let c = client(policy());
     let url = format!("{base}/cal.ics");
-    let f = fetched(c.fetch(&url, &Validators::default()).await.unwrap());
+    let f = fetch_ok(&c, &url).await;
     assert_eq!(
         f.validators,
         Validators {
@@ -570,12 +539,7 @@ async fn flaky(
 #[tokio::test]
 async fn two_503_then_200_succeeds_after_retries() {
     let (base, hits) = flaky(2, StatusCode::SERVICE_UNAVAILABLE, None).await;
-    let f = fetched(
-        client(policy())
-            .fetch(&format!("{base}/flaky"), &Validators::default())
-            .await
-            .unwrap(),
-    );
+    let f = fetch_ok(&client(policy()), &format!("{base}/flaky")).await;
     assert_eq!(f.body, b"ok");
     assert_eq!(hits.load(Ordering::SeqCst), 3);
 }
@@ -584,19 +548,8 @@ async fn two_503_then_200_succeeds_after_retries() {
 async fn retries_are_bounded() {
     let (base, hits) = flaky(10, StatusCode::INTERNAL_SERVER_ERROR, None).await;
     let url = format!("{base}/flaky");
-    let err = client(policy())
-        .fetch(&url, &Validators::default())
-        .await
-        .unwrap_err();
-    assert_eq!(
-        err,
-        FetchError::Status {
-            url: url.clone(),
-            code: 500
-        }
-    );
-    assert_eq!(err.class(), "status_5xx");
-    assert_eq!(err.to_string(), format!("{url}: HTTP status 500"));
+    let err = fetch_err(&client(policy()), &url).await;
+    assert_status(&err, &url, 500, "status_5xx");
     assert_eq!(
         hits.load(Ordering::SeqCst),
         3,
@@ -608,12 +561,7 @@ async fn retries_are_bounded() {
 async fn retry_after_is_honoured() {
     let (base, hits) = flaky(1, StatusCode::TOO_MANY_REQUESTS, Some("1")).await;
     let started = Instant::now();
-    let f = fetched(
-        client(policy())
-            .fetch(&format!("{base}/flaky"), &Validators::default())
-            .await
-            .unwrap(),
-    );
+    let f = fetch_ok(&client(policy()), &format!("{base}/flaky")).await;
     assert_eq!(f.body, b"ok");
     assert_eq!(hits.load(Ordering::SeqCst), 2);
     assert!(
@@ -627,10 +575,7 @@ async fn retry_after_is_honoured() {
 async fn too_long_retry_after_gives_up_at_once() {
     let (base, hits) = flaky(1, StatusCode::TOO_MANY_REQUESTS, Some("120")).await;
     let started = Instant::now();
-    let err = client(policy())
-        .fetch(&format!("{base}/flaky"), &Validators::default())
-        .await
-        .unwrap_err();
+    let err = fetch_err(&client(policy()), &format!("{base}/flaky")).await;
     assert_eq!(err.class(), "status_4xx");
     assert!(matches!(err, FetchError::Status { code: 429, .. }));
     assert_eq!(hits.load(Ordering::SeqCst), 1);
@@ -704,21 +649,10 @@ async fn global_concurrency_is_bounded() {
 // ---------------------------------------------------------------- robots.txt
 
 async fn robots_server(robots: Option<&'static str>) -> (String, Arc<AtomicUsize>) {
-    let robots_hits = counter();
-    let router = Router::new()
-        .route(
-            "/robots.txt",
-            get(move |State(hits): State<Arc<AtomicUsize>>| async move {
-                hits.fetch_add(1, Ordering::SeqCst);
-                match robots {
-                    Some(text) => text.into_response(),
-                    None => StatusCode::NOT_FOUND.into_response(),
-                }
-            }),
-        )
+    let (router, robots_hits) = counted("/robots.txt", robots.ok_or(StatusCode::NOT_FOUND));
+    let router = router
         .route("/public/cal.ics", get(|| async { "public" }))
-        .route("/private/cal.ics", get(|| async { "private" }))
-        .with_state(robots_hits.clone());
+        .route("/private/cal.ics", get(|| async { "private" }));
     (serve(router).await, robots_hits)
 }
 
@@ -732,14 +666,10 @@ async fn robots_txt_is_obeyed_and_cached() {
         respect_robots: true,
         ..policy()
     });
-    let f = fetched(
-        c.fetch(&format!("{base}/public/cal.ics"), &Validators::default())
-            .await
-            .unwrap(),
-    );
+    let f = fetch_ok(&c, &format!("{base}/public/cal.ics")).await;
     assert_eq!(f.body, b"public");
     let url = format!("{base}/private/cal.ics");
-    let err = c.fetch(&url, &Validators::default()).await.unwrap_err();
+    let err = fetch_err(&c, &url).await;
     assert_eq!(
         err,
         FetchError::Refused {
@@ -769,12 +699,7 @@ async fn missing_robots_txt_allows_everything_and_can_be_ignored() {
     assert_eq!(robots_hits.load(Ordering::SeqCst), 1);
 
     let (base, robots_hits) = robots_server(Some("User-agent: *\nDisallow: /\n")).await;
-    let f = fetched(
-        client(policy())
-            .fetch(&format!("{base}/private/cal.ics"), &Validators::default())
-            .await
-            .unwrap(),
-    );
+    let f = fetch_ok(&client(policy()), &format!("{base}/private/cal.ics")).await;
     assert_eq!(f.body, b"private");
     assert_eq!(
         robots_hits.load(Ordering::SeqCst),
@@ -785,27 +710,14 @@ async fn missing_robots_txt_allows_everything_and_can_be_ignored() {
 
 #[tokio::test]
 async fn failing_robots_txt_allows_everything_without_retry() {
-    let robots_hits = counter();
-    let router = Router::new()
-        .route(
-            "/robots.txt",
-            get(|State(hits): State<Arc<AtomicUsize>>| async move {
-                hits.fetch_add(1, Ordering::SeqCst);
-                StatusCode::SERVICE_UNAVAILABLE
-            }),
-        )
-        .route("/private/cal.ics", get(|| async { "private" }))
-        .with_state(robots_hits.clone());
+    let (router, robots_hits) = counted("/robots.txt", StatusCode::SERVICE_UNAVAILABLE);
+    let router = router.route("/private/cal.ics", get(|| async { "private" }));
     let base = serve(router).await;
     let c = client(FetchPolicy {
         respect_robots: true,
         ..policy()
     });
-    let f = fetched(
-        c.fetch(&format!("{base}/private/cal.ics"), &Validators::default())
-            .await
-            .unwrap(),
-    );
+    let f = fetch_ok(&c, &format!("{base}/private/cal.ics")).await;
     assert_eq!(f.body, b"private");
     assert_eq!(robots_hits.load(Ordering::SeqCst), 1);
 }

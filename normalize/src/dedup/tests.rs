@@ -468,13 +468,8 @@ fn banded_edit_similarity_matches_the_full_matrix() {
         }
         1.0 - d[a.len()][b.len()] as f64 / longest as f64
     }
-    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut next = || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed
-    };
+    let mut rng = testsupport::Rng::new(0x9e37_79b9_7f4a_7c15);
+    let mut next = move || rng.next_u64();
     let alphabet: Vec<char> = "abcé ".chars().collect();
     for _ in 0..5000 {
         let la = (next() % 30) as usize;
