@@ -6,12 +6,11 @@
 //!
 //! `cargo bench --bench normalize`; results in BENCHMARKS.md.
 
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 use divan::{black_box, Bencher};
-use model::{Event, Occurrence, SourceId, SourceRef, Status, Venue};
+use model::{Event, Occurrence, SourceId, Venue};
 use testsupport::Rng;
 
 fn main() {
@@ -141,41 +140,16 @@ fn occurrence(
     lang: &str,
 ) -> Occurrence {
     let source_id = SourceId::new(format!("source-{source}")).expect("source id");
-    let uid = format!("record-{n}");
-    Occurrence {
-        source: source_id.clone(),
-        record_uid: uid.clone(),
-        key: String::new(),
-        priority: (source % 10) as i32,
-        unmapped_categories: Vec::new(),
-        event: Event {
-            id: model::ids::occurrence_id(&source_id, &uid, ""),
-            series_id: None,
-            title,
-            description: Some("Une soirée à ne pas manquer.".to_string()),
-            description_html: None,
-            start,
-            end: Some(start + Duration::hours(2)),
-            all_day: false,
-            timezone: "America/Toronto".to_string(),
-            status: Status::Scheduled,
-            url: Some(format!("https://source-{source}.example.org/events/{n}")),
-            image: None,
-            categories: vec!["musique".to_string()],
-            language: Some(lang.to_string()),
-            translations: BTreeMap::new(),
-            venue: Some(venue),
-            sources: vec![SourceRef {
-                source: format!("source-{source}"),
-                uid,
-                url: None,
-            }],
-            updated_at: Utc::now(),
-            sequence: 0,
-            organizer: None,
-            price: None,
-        },
-    }
+    let mut event = Event::new("", title, start, "America/Toronto", Utc::now());
+    event.description = Some("Une soirée à ne pas manquer.".to_string());
+    event.end = Some(start + Duration::hours(2));
+    event.url = Some(format!("https://source-{source}.example.org/events/{n}"));
+    event.categories = vec!["musique".to_string()];
+    event.language = Some(lang.to_string());
+    event.venue = Some(venue);
+    let mut occurrence = Occurrence::single(source_id, format!("record-{n}"), event);
+    occurrence.priority = (source % 10) as i32;
+    occurrence
 }
 
 /// The region: originals, then their cross-listings.

@@ -4,13 +4,12 @@
 //!
 //! `cargo bench --bench search`; results in BENCHMARKS.md.
 
-use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, Utc};
 use divan::Bencher;
 use index::{FetchState, Index, Query, SourceInfo, SourceRun};
-use model::{Event, Occurrence, RawEvent, SourceId, SourceRef, Status, TimeValue};
+use model::{Event, Occurrence, RawEvent, SourceId, TimeValue};
 
 fn main() {
     divan::main();
@@ -31,40 +30,16 @@ fn base() -> DateTime<Utc> {
 }
 
 fn occurrence(i: i64) -> Occurrence {
-    let source = SourceId::new("s").unwrap();
-    let uid = format!("u{i}");
     let word = WORDS[(i as usize) % WORDS.len()];
     let start = (base() + Duration::minutes(i * 5)).fixed_offset();
-    Occurrence {
-        event: Event {
-            id: model::ids::occurrence_id(&source, &uid, ""),
-            series_id: None,
-            title: format!("{word} {i}"),
-            description: Some(format!("Une soirée de {word} à la Maison des arts, avec des artistes d'ici. Billets en vente.")),
-            description_html: None,
-            start,
-            end: Some(start + Duration::hours(2)),
-            all_day: false,
-            timezone: "America/Toronto".into(),
-            status: Status::Scheduled,
-            url: None,
-            image: None,
-            categories: vec!["musique".into()],
-            language: Some("fr".into()),
-            translations: BTreeMap::new(),
-            venue: None,
-            sources: vec![SourceRef { source: "s".into(), uid: uid.clone(), url: None }],
-            updated_at: base(),
-            sequence: 0,
-            organizer: None,
-            price: None,
-        },
-        source,
-        record_uid: uid,
-        key: String::new(),
-        priority: 0,
-        unmapped_categories: Vec::new(),
-    }
+    let mut event = Event::new("", format!("{word} {i}"), start, "America/Toronto", base());
+    event.description = Some(format!(
+        "Une soirée de {word} à la Maison des arts, avec des artistes d'ici. Billets en vente."
+    ));
+    event.end = Some(start + Duration::hours(2));
+    event.categories = vec!["musique".into()];
+    event.language = Some("fr".into());
+    Occurrence::single(SourceId::new("s").unwrap(), format!("u{i}"), event)
 }
 
 fn run(occurrences: Vec<Occurrence>) -> SourceRun {

@@ -8,9 +8,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use index::{Cursor, FetchState, Index, Query, SearchStorage, SourceInfo, SourceRun};
-use model::{
-    Event, Occurrence, RawEvent, SourceId, SourceRef, Status, TimeValue, Translation, Venue,
-};
+use model::{Event, Occurrence, RawEvent, SourceId, TimeValue, Translation, Venue};
 
 fn t(s: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(s).expect("test time")
@@ -26,42 +24,16 @@ fn sid(s: &str) -> SourceId {
 
 /// An occurrence of a single (non-recurring) record.
 fn occ(source: &str, uid: &str, title: &str, start: &str, end: Option<&str>) -> Occurrence {
-    let source_id = sid(source);
-    let id = model::ids::occurrence_id(&source_id, uid, "");
-    Occurrence {
-        source: source_id,
-        record_uid: uid.to_string(),
-        key: String::new(),
-        priority: 0,
-        unmapped_categories: Vec::new(),
-        event: Event {
-            id,
-            series_id: None,
-            title: title.to_string(),
-            description: None,
-            description_html: None,
-            start: t(start),
-            end: end.map(t),
-            all_day: false,
-            timezone: "America/Toronto".to_string(),
-            status: Status::Scheduled,
-            url: None,
-            image: None,
-            categories: Vec::new(),
-            language: Some("fr".to_string()),
-            translations: BTreeMap::new(),
-            venue: None,
-            sources: vec![SourceRef {
-                source: source.to_string(),
-                uid: uid.to_string(),
-                url: None,
-            }],
-            updated_at: utc("2026-01-01T00:00:00Z"),
-            sequence: 0,
-            organizer: None,
-            price: None,
-        },
-    }
+    let mut event = Event::new(
+        "",
+        title,
+        t(start),
+        "America/Toronto",
+        utc("2026-01-01T00:00:00Z"),
+    );
+    event.end = end.map(t);
+    event.language = Some("fr".to_string());
+    Occurrence::single(sid(source), uid, event)
 }
 
 fn with_venue(mut o: Occurrence, id: &str, lat: Option<f64>, lon: Option<f64>) -> Occurrence {

@@ -95,6 +95,40 @@ pub struct Event {
 }
 
 impl Event {
+    /// A scheduled, timed event with only its id, title, start, zone and
+    /// time of update: no end, text, place, category, language or source.
+    pub fn new(
+        id: impl Into<String>,
+        title: impl Into<String>,
+        start: DateTime<FixedOffset>,
+        timezone: impl Into<String>,
+        updated_at: DateTime<Utc>,
+    ) -> Event {
+        Event {
+            id: id.into(),
+            series_id: None,
+            title: title.into(),
+            description: None,
+            description_html: None,
+            start,
+            end: None,
+            all_day: false,
+            timezone: timezone.into(),
+            status: Status::Scheduled,
+            url: None,
+            image: None,
+            categories: Vec::new(),
+            language: None,
+            translations: BTreeMap::new(),
+            venue: None,
+            sources: Vec::new(),
+            updated_at,
+            sequence: 0,
+            organizer: None,
+            price: None,
+        }
+    }
+
     /// The exclusive end used for range overlap: `end`, or the start itself
     /// (plus one second, so that an event with no end overlaps a range that
     /// contains its start).
@@ -125,4 +159,27 @@ pub struct Occurrence {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unmapped_categories: Vec<String>,
     pub event: Event,
+}
+
+impl Occurrence {
+    /// The occurrence of a single (not recurring) record `uid` of `source`:
+    /// `event` takes the record's occurrence id and names that record as its
+    /// only source (with the event's url).
+    pub fn single(source: SourceId, uid: impl Into<String>, mut event: Event) -> Occurrence {
+        let uid = uid.into();
+        event.id = crate::ids::occurrence_id(&source, &uid, "");
+        event.sources = vec![SourceRef {
+            source: source.to_string(),
+            uid: uid.clone(),
+            url: event.url.clone(),
+        }];
+        Occurrence {
+            source,
+            record_uid: uid,
+            key: String::new(),
+            priority: 0,
+            unmapped_categories: Vec::new(),
+            event,
+        }
+    }
 }

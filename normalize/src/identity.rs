@@ -225,51 +225,17 @@ fn choose<L: Ledger + ?Sized>(
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use std::collections::BTreeMap;
-
-    use model::{Event, SourceId, SourceRef, Status};
+    use model::{Event, SourceId};
 
     use super::*;
 
     /// An occurrence of `source`'s record `uid`, at one fixed time (the
     /// geocoding tests use it too).
     pub(crate) fn occ(source: &str, uid: &str) -> Occurrence {
-        let source_id = SourceId::new(source).unwrap();
         let start = DateTime::parse_from_rfc3339("2026-12-05T20:00:00-05:00").unwrap();
-        Occurrence {
-            source: source_id.clone(),
-            record_uid: uid.to_string(),
-            key: String::new(),
-            priority: 0,
-            unmapped_categories: Vec::new(),
-            event: Event {
-                id: model::ids::occurrence_id(&source_id, uid, ""),
-                series_id: None,
-                title: "Concert".to_string(),
-                description: None,
-                description_html: None,
-                start,
-                end: None,
-                all_day: false,
-                timezone: "America/Toronto".to_string(),
-                status: Status::Scheduled,
-                url: None,
-                image: None,
-                categories: Vec::new(),
-                language: Some("fr".to_string()),
-                translations: BTreeMap::new(),
-                venue: None,
-                sources: vec![SourceRef {
-                    source: source.to_string(),
-                    uid: uid.to_string(),
-                    url: None,
-                }],
-                updated_at: start.with_timezone(&Utc),
-                sequence: 0,
-                organizer: None,
-                price: None,
-            },
-        }
+        let mut event = Event::new("", "Concert", start, "America/Toronto", start.to_utc());
+        event.language = Some("fr".to_string());
+        Occurrence::single(SourceId::new(source).unwrap(), uid, event)
     }
 
     /// The store as the rule sees it: events' first_seen, ids held outside

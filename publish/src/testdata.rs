@@ -20,35 +20,23 @@ pub(crate) fn at(s: &str) -> DateTime<FixedOffset> {
 
 /// A timed event in Toronto, with no end, scheduled, in French.
 pub(crate) fn event(id: &str, start: &str) -> Event {
-    Event {
-        id: id.to_string(),
-        series_id: None,
-        title: format!("Événement {id}"),
-        description: None,
-        description_html: None,
-        start: at(start),
-        end: None,
-        all_day: false,
-        timezone: "America/Toronto".to_string(),
-        status: Status::Scheduled,
+    let updated = "2026-11-01T12:00:00Z"
+        .parse::<DateTime<Utc>>()
+        .unwrap_or_default();
+    let mut e = Event::new(
+        id,
+        format!("Événement {id}"),
+        at(start),
+        "America/Toronto",
+        updated,
+    );
+    e.language = Some("fr".to_string());
+    e.sources = vec![SourceRef {
+        source: "mda".to_string(),
+        uid: format!("uid-{id}"),
         url: None,
-        image: None,
-        categories: Vec::new(),
-        language: Some("fr".to_string()),
-        translations: BTreeMap::new(),
-        venue: None,
-        sources: vec![SourceRef {
-            source: "mda".to_string(),
-            uid: format!("uid-{id}"),
-            url: None,
-        }],
-        updated_at: "2026-11-01T12:00:00Z"
-            .parse::<DateTime<Utc>>()
-            .unwrap_or_default(),
-        sequence: 0,
-        organizer: None,
-        price: None,
-    }
+    }];
+    e
 }
 
 /// About ten events covering what feeds must get right: time zones, DST,

@@ -4,8 +4,8 @@
 
 use super::*;
 use chrono::{DateTime, FixedOffset, Utc};
-use model::{Event, Occurrence, SourceId, SourceRef, Status, Venue};
-use std::collections::{BTreeMap, BTreeSet};
+use model::{Event, Occurrence, SourceId, Venue};
+use std::collections::BTreeSet;
 
 // ---------------------------------------------------------------- records
 
@@ -28,41 +28,17 @@ struct Record {
 impl Record {
     /// The occurrence the normalizer would have produced for it.
     fn occurrence(self) -> Occurrence {
-        let source = SourceId::new(self.source.clone()).expect("source id");
-        Occurrence {
-            source: source.clone(),
-            record_uid: self.uid.clone(),
-            key: String::new(),
-            priority: self.priority,
-            unmapped_categories: Vec::new(),
-            event: Event {
-                id: model::ids::occurrence_id(&source, &self.uid, ""),
-                series_id: None,
-                title: self.title,
-                description: self.description,
-                description_html: None,
-                start: self.start,
-                end: self.end,
-                all_day: self.all_day,
-                timezone: "America/Toronto".to_string(),
-                status: Status::Scheduled,
-                url: self.url.clone(),
-                image: None,
-                categories: Vec::new(),
-                language: self.language,
-                translations: BTreeMap::new(),
-                venue: self.venue,
-                sources: vec![SourceRef {
-                    source: self.source,
-                    uid: self.uid,
-                    url: self.url,
-                }],
-                updated_at: Utc::now(),
-                sequence: 0,
-                organizer: None,
-                price: None,
-            },
-        }
+        let source = SourceId::new(self.source).expect("source id");
+        let mut event = Event::new("", self.title, self.start, "America/Toronto", Utc::now());
+        event.description = self.description;
+        event.end = self.end;
+        event.all_day = self.all_day;
+        event.url = self.url;
+        event.language = self.language;
+        event.venue = self.venue;
+        let mut occurrence = Occurrence::single(source, self.uid, event);
+        occurrence.priority = self.priority;
+        occurrence
     }
 }
 
