@@ -5,8 +5,10 @@
 //!    leading `/` and vendor prefixes (`/mozilla.org/20050126_1/`,
 //!    `/softwarestudio.org/Olson_20011030_5/`); `UTC+01:00`-style fixed
 //!    offsets become `Etc/GMT-1`;
-//! 2. a Windows zone name (`Eastern Standard Time`, CLDR "001" mapping) or an
-//!    Outlook display name (`(UTC-05:00) Eastern Time (US & Canada)`);
+//! 2. a Windows zone name (`Eastern Standard Time`, CLDR "001" mapping), an
+//!    Outlook display name (`(UTC-05:00) Eastern Time (US & Canada)`) or
+//!    another server's name for a zone (Lotus Notes' `Western/Central
+//!    Europe`);
 //! 3. the record's VTIMEZONE with that TZID: its IANA `location`, else a zone
 //!    with the same standard/daylight offsets (the aggregator's first, then a
 //!    small table of well-known zones);
@@ -40,7 +42,7 @@ use chrono::{
 use chrono_tz::Tz;
 use model::{TimeValue, TzDefinition};
 
-use crate::windows_zones::{DISPLAY_NAMES, WINDOWS_ZONES};
+use crate::windows_zones::{DISPLAY_NAMES, VENDOR_NAMES, WINDOWS_ZONES};
 
 /// Why a time could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -251,10 +253,19 @@ impl ZoneContext<'_> {
                 let end_at = match end {
                     Some(e) => match self.resolve(e, warnings) {
                         Ok((Moment::At(t), _, _)) => Some(t),
-                        // A date as the end of a timed event: the end of that day.
-                        Ok((Moment::Day(d), z, _)) => d
-                            .succ_opt()
-                            .and_then(|n| localize(z, n.and_time(NaiveTime::MIN))),
+                        // A date as the end of a timed event: like any DTEND
+                        // it is exclusive, so the midnight that starts that
+                        // day; the next one when that is not after the start.
+                        // Read on the start's own clock (UTC for a UTC start).
+                        Ok((Moment::Day(d), _, _)) => {
+                            localize(rule_zone, d.and_time(NaiveTime::MIN))
+                                .filter(|e| *e > at)
+                                .or_else(|| {
+                                    d.succ_opt().and_then(|n| {
+                                        localize(rule_zone, n.and_time(NaiveTime::MIN))
+                                    })
+                                })
+                        }
                         Err(_) => None,
                     },
                     None => None,
@@ -549,6 +560,13 @@ pub fn windows_zone(tzid: &str) -> Option<Tz> {
     }
     if let Some(tz) = display_index().get(&lower) {
         return Some(*tz);
+    }
+    if let Some(tz) = VENDOR_NAMES
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(&cleaned))
+        .and_then(|(_, iana)| Tz::from_str(iana).ok())
+    {
+        return Some(tz);
     }
     // Outlook sometimes numbers copies: "Eastern Standard Time 1".
     if let Some((base, n)) = lower.rsplit_once(' ') {

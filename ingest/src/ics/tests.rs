@@ -299,7 +299,8 @@ fn time_values() {
 
 #[test]
 fn recurrence_properties() {
-    let e = event(concat!(
+    let parsed = ok(&wrap(concat!(
+        "BEGIN:VEVENT\r\nUID:u1\r\nDTSTART:20261205T200000\r\n",
         "RRULE:FREQ=WEEKLY;BYDAY=TU;UNTIL=20270330T000000Z\r\n",
         "RRULE:FREQ=MONTHLY;BYDAY=1SA\r\n",
         "RDATE;TZID=America/Toronto:20261210T190000,20261211T190000\r\n",
@@ -307,7 +308,12 @@ fn recurrence_properties() {
         "RDATE;VALUE=PERIOD:20270105T180000Z/PT2H\r\n",
         "EXDATE;TZID=America/Toronto:20261229T190000\r\n",
         "EXDATE:20270105T000000Z,20270112T000000Z\r\n",
-    ));
+        "END:VEVENT\r\n",
+    )));
+    // The period's two hours make an override of its instance (see
+    // `rdate_periods_keep_their_own_end`).
+    assert_eq!(parsed.events.len(), 2, "{:?}", parsed.warnings);
+    let e = parsed.events[0].clone();
     assert_eq!(
         e.rrule,
         [
@@ -854,4 +860,77 @@ fn every_fixture_has_an_expected_file() {
         }
     }
     assert!(count >= 10);
+}
+
+/// RFC 5545 3.8.5.2: an RDATE PERIOD is an instance with its own end (an
+/// explicit end, or a duration); a date-only period in a timed series runs
+/// midnight to midnight on the series' clock. Each reaches `normalize` as
+/// an override of that instance.
+#[test]
+fn rdate_periods_keep_their_own_end() {
+    let parsed = ok(&wrap(concat!(
+        "BEGIN:VEVENT\r\nUID:p1\r\n",
+        "DTSTART;TZID=America/Vancouver:20230920T120000\r\n",
+        "DTEND;TZID=America/Vancouver:20230920T140000\r\n",
+        "RDATE;VALUE=PERIOD;TZID=America/Vancouver:20231213T120000/20231213T150000,",
+        "20231214T120000/PT2H\r\n",
+        "END:VEVENT\r\n",
+        "BEGIN:VEVENT\r\nUID:p2\r\nDTSTART:19970101T180000Z\r\n",
+        "RDATE;VALUE=PERIOD:19970105/19970106\r\n",
+        "END:VEVENT\r\n",
+    )));
+    let uids: Vec<(&str, bool)> = parsed
+        .events
+        .iter()
+        .map(|e| (e.uid.as_str(), e.recurrence_id.is_some()))
+        .collect();
+    // The 2-hour period is as long as the series' instances: no override.
+    assert_eq!(uids, [("p1", false), ("p2", false), ("p1", true), ("p2", true)]);
+    let master = &parsed.events[0];
+    assert_eq!(
+        master.rdate,
+        [
+            zoned("20231213T120000", "America/Vancouver"),
+            zoned("20231214T120000", "America/Vancouver")
+        ]
+    );
+    let o = &parsed.events[2];
+    assert_eq!(
+        o.recurrence_id,
+        Some(zoned("20231213T120000", "America/Vancouver"))
+    );
+    assert_eq!(o.start, zoned("20231213T120000", "America/Vancouver"));
+    assert_eq!(o.end, Some(zoned("20231213T150000", "America/Vancouver")));
+    assert!(o.rrule.is_empty() && o.rdate.is_empty());
+    // Date-only period of a UTC series: UTC midnight to midnight.
+    let midnight = TimeValue::Utc {
+        at: utc("19970105T000000"),
+    };
+    assert_eq!(parsed.events[1].rdate, [midnight.clone()]);
+    let o = &parsed.events[3];
+    assert_eq!(o.recurrence_id, Some(midnight.clone()));
+    assert_eq!(o.start, midnight);
+    assert_eq!(
+        o.end,
+        Some(TimeValue::Utc {
+            at: utc("19970106T000000")
+        })
+    );
+}
+
+/// An override the source wrote for a period's instance wins over the one
+/// the period makes.
+#[test]
+fn a_written_override_wins_over_a_period() {
+    let parsed = ok(&wrap(concat!(
+        "BEGIN:VEVENT\r\nUID:p1\r\nDTSTART:20231213T120000Z\r\n",
+        "DTEND:20231213T130000Z\r\n",
+        "RDATE;VALUE=PERIOD:20231220T120000Z/PT5H\r\n",
+        "END:VEVENT\r\n",
+        "BEGIN:VEVENT\r\nUID:p1\r\nRECURRENCE-ID:20231220T120000Z\r\n",
+        "DTSTART:20231220T140000Z\r\nSUMMARY:moved\r\n",
+        "END:VEVENT\r\n",
+    )));
+    assert_eq!(parsed.events.len(), 2);
+    assert_eq!(parsed.events[1].title, "moved");
 }
