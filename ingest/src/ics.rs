@@ -24,7 +24,7 @@ mod lines;
 mod values;
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
-use model::{GeoPoint, RawEvent, Status, TimeValue, TzDefinition};
+use model::{GeoPoint, RawEvent, Status, TimeValue, TzDefinition, TzObservance};
 
 use crate::kind::Kind;
 use crate::sniff::{Confidence, Head};
@@ -126,13 +126,18 @@ struct TzBuilder {
     /// (DTSTART as written, TZOFFSETTO) of each STANDARD block.
     standard: Vec<(Option<NaiveDateTime>, Option<i32>)>,
     daylight: Vec<(Option<NaiveDateTime>, Option<i32>)>,
+    /// The parts with a DTSTART and a TZOFFSETTO, as written.
+    observances: Vec<TzObservance>,
 }
 
 /// A STANDARD or DAYLIGHT block being read.
 struct TzPart {
     daylight: bool,
     dtstart: Option<NaiveDateTime>,
+    offset_from: Option<i32>,
     offset_to: Option<i32>,
+    rrule: Vec<String>,
+    rdate: Vec<NaiveDateTime>,
 }
 
 /// A VEVENT being read.
@@ -313,7 +318,10 @@ impl Parser {
                 self.tz_part = Some(TzPart {
                     daylight: component == b"DAYLIGHT",
                     dtstart: None,
+                    offset_from: None,
                     offset_to: None,
+                    rrule: Vec::new(),
+                    rdate: Vec::new(),
                 });
             }
             b"VALARM" if self.event.is_some() => self.push_skip(written),
@@ -435,6 +443,16 @@ impl Parser {
     fn store_tz_part(&mut self, part: TzPart) {
         if let Some(tz) = &mut self.timezone {
             let entry = (part.dtstart, part.offset_to);
+            if let (Some(start), Some(offset_to)) = (part.dtstart, part.offset_to) {
+                tz.observances.push(TzObservance {
+                    daylight: part.daylight,
+                    start,
+                    offset_from: part.offset_from.unwrap_or(offset_to),
+                    offset_to,
+                    rrule: part.rrule,
+                    rdate: part.rdate,
+                });
+            }
             if part.daylight {
                 tz.daylight.push(entry);
             } else {
@@ -463,6 +481,7 @@ impl Parser {
             standard_offset: latest(&tz.standard),
             daylight_offset: latest(&tz.daylight),
             location: tz.location,
+            observances: tz.observances,
             tzid,
         };
         let calendar = self.calendar.get_or_insert_with(Calendar::default);
@@ -602,6 +621,20 @@ impl Parser {
                         .ok()
                         .map(|t| t.as_written());
                 }
+                b"TZOFFSETFROM" => part.offset_from = parse_utc_offset(content.value),
+                b"RRULE" => {
+                    let rule = content.value.trim();
+                    if !rule.is_empty() {
+                        part.rrule.push(rule.to_string());
+                    }
+                }
+                b"RDATE" => part.rdate.extend(
+                    content
+                        .value
+                        .split(',')
+                        .filter_map(|v| parse_time(v, None, false).ok())
+                        .map(|t| t.as_written()),
+                ),
                 b"TZOFFSETTO" => {
                     part.offset_to = parse_utc_offset(content.value);
                     if part.offset_to.is_none() {

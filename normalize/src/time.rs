@@ -11,8 +11,11 @@
 //!    Europe`);
 //! 3. the record's VTIMEZONE with that TZID: its IANA `location`, else a zone
 //!    with the same standard/daylight offsets (the aggregator's first, then a
-//!    small table of well-known zones);
-//! 4. else the aggregator's zone, with a warning naming the TZID.
+//!    small table of well-known zones); when none has its offsets, a local time in that zone is read by the
+//!    VTIMEZONE's own onsets (a custom zone such as `MyTimezone`, +12:00 in
+//!    winter and +10:00 in summer) and shown in a zone with that offset;
+//! 4. else the calendar's zone (X-WR-TIMEZONE) if it is known, else the
+//!    aggregator's, with a warning naming the TZID.
 //!
 //! For steps 2 and 3 the aggregator's zone is preferred whenever it keeps
 //! the same clock as the zone found all year long, so that "Eastern Standard
@@ -40,7 +43,7 @@ use chrono::{
     TimeDelta, TimeZone, Utc,
 };
 use chrono_tz::Tz;
-use model::{TimeValue, TzDefinition};
+use model::{TimeValue, TzDefinition, TzObservance};
 
 use crate::windows_zones::{DISPLAY_NAMES, VENDOR_NAMES, WINDOWS_ZONES};
 
@@ -109,24 +112,56 @@ impl ZoneContext<'_> {
     /// The zone a TZID names (steps 1–4 above). A warning is pushed when the
     /// TZID is unknown and the aggregator's zone is used instead.
     pub fn zone_for_tzid(&self, tzid: &str, warnings: &mut Vec<String>) -> Tz {
-        if let Some(tz) = iana_zone(tzid) {
+        if let Some(tz) = self.known_zone(tzid) {
             return tz;
         }
-        if let Some(tz) = windows_zone(tzid) {
-            return self.prefer_aggregator(tz);
-        }
-        if let Some(tz) = self.zone_from_definitions(tzid) {
-            return tz;
-        }
-        if let Some(tz) = display_offset_guess(tzid, self.aggregator, self.year) {
-            return tz;
-        }
+        let fallback = self.fallback_zone(tzid);
         warnings.push(format!(
             "unknown time zone {:?}, using {}",
             tzid.trim(),
-            self.aggregator.name()
+            fallback.name()
         ));
-        self.aggregator
+        fallback
+    }
+
+    /// Steps 1–3: the IANA zone a TZID names or its VTIMEZONE matches.
+    fn known_zone(&self, tzid: &str) -> Option<Tz> {
+        if let Some(tz) = iana_zone(tzid) {
+            return Some(tz);
+        }
+        if let Some(tz) = windows_zone(tzid) {
+            return Some(self.prefer_aggregator(tz));
+        }
+        self.zone_from_definitions(tzid)
+            .or_else(|| display_offset_guess(tzid, self.aggregator, self.year))
+    }
+
+    /// Step 4: for a TZID nothing explains, the calendar's own zone
+    /// (X-WR-TIMEZONE) when that one is known, else the aggregator's.
+    fn fallback_zone(&self, tzid: &str) -> Tz {
+        self.default_tzid
+            .filter(|d| clean_tzid(d) != clean_tzid(tzid))
+            .and_then(|d| self.known_zone(d))
+            .unwrap_or(self.aggregator)
+    }
+
+    /// The VTIMEZONE a TZID names.
+    fn definition(&self, tzid: &str) -> Option<&TzDefinition> {
+        let wanted = clean_tzid(tzid);
+        self.timezones
+            .iter()
+            .find(|d| clean_tzid(&d.tzid).eq_ignore_ascii_case(&wanted))
+    }
+
+    /// A local time in a zone known only by its VTIMEZONE (no IANA zone has
+    /// its offsets): the instant by the VTIMEZONE's own onsets, shown in a
+    /// zone with that offset at that instant ([`zone_for_offset`]).
+    fn custom_instant(&self, tzid: &str, local: NaiveDateTime) -> Option<(DateTime<Utc>, Tz)> {
+        let offset = observed_offset(self.definition(tzid)?, local)?;
+        let fixed = FixedOffset::east_opt(offset)?;
+        let at = fixed.from_local_datetime(&local).single()?;
+        let zone = zone_for_offset(&at, self.aggregator);
+        Some((at.with_timezone(&Utc), zone))
     }
 
     /// The zone of floating times and dates: `default_tzid`, else the
@@ -148,11 +183,7 @@ impl ZoneContext<'_> {
     }
 
     fn zone_from_definitions(&self, tzid: &str) -> Option<Tz> {
-        let wanted = clean_tzid(tzid);
-        let def = self
-            .timezones
-            .iter()
-            .find(|d| clean_tzid(&d.tzid).eq_ignore_ascii_case(&wanted))?;
+        let def = self.definition(tzid)?;
         if let Some(loc) = def.location.as_deref() {
             if let Some(tz) = iana_zone(loc).or_else(|| windows_zone(loc)) {
                 return Some(tz);
@@ -184,6 +215,12 @@ impl ZoneContext<'_> {
                 (Moment::At(at.with_timezone(&Utc)), z, z)
             }
             TimeValue::Zoned { local, tzid } => {
+                check_year(local.year(), value)?;
+                if self.known_zone(tzid).is_none() {
+                    if let Some((at, z)) = self.custom_instant(tzid, *local) {
+                        return Ok((Moment::At(at), z, z));
+                    }
+                }
                 let z = self.zone_for_tzid(tzid, warnings);
                 check_year(local.year(), value)?;
                 let at = localize(z, *local).ok_or_else(|| out_of_range(value))?;
@@ -354,6 +391,55 @@ pub fn place(moment: Moment, zone: Tz, length: Length) -> Option<Placed> {
             })
         }
     }
+}
+
+/// The offset a VTIMEZONE gives a local time: that of the part whose
+/// latest onset (DTSTART, RRULE, RDATE; written on the clock in force
+/// before it) is the last one at or before `local`; before every onset, the
+/// first part's TZOFFSETFROM. `None` when the VTIMEZONE has no usable part.
+fn observed_offset(def: &TzDefinition, local: NaiveDateTime) -> Option<i32> {
+    let mut best: Option<(NaiveDateTime, i32)> = None;
+    for o in &def.observances {
+        let Some(onset) = last_onset(o, local) else {
+            continue;
+        };
+        if best.is_none_or(|(b, _)| onset > b) {
+            best = Some((onset, o.offset_to));
+        }
+    }
+    best.map(|(_, offset)| offset).or_else(|| {
+        def.observances
+            .iter()
+            .min_by_key(|o| o.start)
+            .map(|o| o.offset_from)
+    })
+}
+
+/// The latest onset of one STANDARD/DAYLIGHT part at or before `local`.
+fn last_onset(o: &TzObservance, local: NaiveDateTime) -> Option<NaiveDateTime> {
+    if o.start > local {
+        return None;
+    }
+    let mut last = o.start;
+    for r in o.rdate.iter().filter(|r| **r <= local) {
+        last = last.max(*r);
+    }
+    if !o.rrule.is_empty() {
+        if let Ok(e) = crate::recurrence::expand(
+            &o.rrule,
+            o.start,
+            Tz::UTC,
+            &[],
+            &crate::recurrence::Exclusions::default(),
+            o.start,
+            local,
+        ) {
+            if let Some(w) = e.walls.last() {
+                last = last.max(*w);
+            }
+        }
+    }
+    Some(last)
 }
 
 /// The instant of a local time in `tz`: a time in a spring-forward gap moves
@@ -888,30 +974,35 @@ mod tests {
                 standard_offset: Some(-5 * 3600),
                 daylight_offset: Some(-4 * 3600),
                 location: None,
+                observances: Vec::new(),
             },
             TzDefinition {
                 tzid: "Paris-ish".into(),
                 standard_offset: Some(3600),
                 daylight_offset: Some(7200),
                 location: None,
+                observances: Vec::new(),
             },
             TzDefinition {
                 tzid: "Fixed".into(),
                 standard_offset: Some(-3 * 3600),
                 daylight_offset: None,
                 location: None,
+                observances: Vec::new(),
             },
             TzDefinition {
                 tzid: "Located".into(),
                 standard_offset: Some(0),
                 daylight_offset: None,
                 location: Some("America/Vancouver".into()),
+                observances: Vec::new(),
             },
             TzDefinition {
                 tzid: "Weird".into(),
                 standard_offset: Some(-5 * 3600 - 1234),
                 daylight_offset: Some(-4 * 3600 + 77),
                 location: None,
+                observances: Vec::new(),
             },
         ];
         let c = ctx(&defs);

@@ -53,6 +53,17 @@ fn day(y: i32, m: u32, d: u32) -> TimeValue {
     }
 }
 
+/// Definitions without their parts, for the tests of what else they say
+/// (the parts are `vtimezone_parts_are_kept_as_written`'s).
+fn without_observances(defs: &[TzDefinition]) -> Vec<TzDefinition> {
+    defs.iter()
+        .map(|d| TzDefinition {
+            observances: Vec::new(),
+            ..d.clone()
+        })
+        .collect()
+}
+
 fn zoned(s: &str, tzid: &str) -> TimeValue {
     TimeValue::Zoned {
         local: local(s),
@@ -369,12 +380,13 @@ fn calendar_zone_defaults_and_definitions() {
     let e = &parsed.events[0];
     assert_eq!(e.default_tzid.as_deref(), Some("America/Montreal"));
     assert_eq!(
-        e.timezones,
+        without_observances(&e.timezones),
         [TzDefinition {
             tzid: "Eastern Standard Time".into(),
             standard_offset: Some(-18_000),
             daylight_offset: None,
             location: None,
+            observances: Vec::new(),
         }],
         "only the zones the event uses; the STANDARD with the latest DTSTART"
     );
@@ -386,12 +398,13 @@ fn calendar_zone_defaults_and_definitions() {
     let e = &parsed.events[0];
     assert_eq!(e.default_tzid.as_deref(), Some("America/Toronto"));
     assert_eq!(
-        e.timezones,
+        without_observances(&e.timezones),
         [TzDefinition {
             tzid: "America/Toronto".into(),
             standard_offset: Some(-18_000),
             daylight_offset: Some(-14_400),
             location: Some("America/Toronto".into()),
+            observances: Vec::new(),
         }]
     );
 
@@ -614,12 +627,13 @@ fn fixture_outlook_eastern_standard_time() {
         Some(false)
     );
     assert_eq!(
-        rehearsal.timezones,
+        without_observances(&rehearsal.timezones),
         [TzDefinition {
             tzid: "Eastern Standard Time".into(),
             standard_offset: Some(-18_000),
             daylight_offset: Some(-14_400),
             location: None,
+            observances: Vec::new(),
         }]
     );
     assert_eq!(
@@ -714,12 +728,13 @@ fn fixture_wordpress_the_events_calendar() {
     assert_eq!(play.last_modified, Some(utc("20261019T181500")));
     assert_eq!(play.default_tzid.as_deref(), Some("America/Toronto"));
     assert_eq!(
-        play.timezones,
+        without_observances(&play.timezones),
         [TzDefinition {
             tzid: "America/Toronto".into(),
             standard_offset: Some(-18_000),
             daylight_offset: Some(-14_400),
             location: None,
+            observances: Vec::new(),
         }]
     );
     assert_eq!(
@@ -933,4 +948,43 @@ fn a_written_override_wins_over_a_period() {
     )));
     assert_eq!(parsed.events.len(), 2);
     assert_eq!(parsed.events[1].title, "moved");
+}
+
+/// A VTIMEZONE's STANDARD and DAYLIGHT parts are kept as written (onset,
+/// offsets, RRULE, RDATE), so that `normalize` can read a zone no IANA zone
+/// matches by its own rules.
+#[test]
+fn vtimezone_parts_are_kept_as_written() {
+    let parsed = ok(&wrap(concat!(
+        "BEGIN:VTIMEZONE\r\nTZID:MyTimezone\r\n",
+        "BEGIN:STANDARD\r\nTZOFFSETFROM:+1000\r\nTZOFFSETTO:+1200\r\n",
+        "DTSTART:20240101T000000\r\nRDATE:20250101T000000\r\nEND:STANDARD\r\n",
+        "BEGIN:DAYLIGHT\r\nTZOFFSETFROM:+1200\r\nTZOFFSETTO:+1000\r\n",
+        "DTSTART:20240505T080000\r\nRRULE:FREQ=YEARLY;BYMONTH=5;BYMONTHDAY=5\r\n",
+        "END:DAYLIGHT\r\nEND:VTIMEZONE\r\n",
+        "BEGIN:VEVENT\r\nUID:a\r\nDTSTART;TZID=MyTimezone:20240303T080000\r\nEND:VEVENT\r\n",
+    )));
+    let defs = &parsed.events[0].timezones;
+    assert_eq!(defs.len(), 1);
+    assert_eq!(
+        defs[0].observances,
+        [
+            TzObservance {
+                daylight: false,
+                start: local("20240101T000000"),
+                offset_from: 36_000,
+                offset_to: 43_200,
+                rrule: Vec::new(),
+                rdate: vec![local("20250101T000000")],
+            },
+            TzObservance {
+                daylight: true,
+                start: local("20240505T080000"),
+                offset_from: 43_200,
+                offset_to: 36_000,
+                rrule: vec!["FREQ=YEARLY;BYMONTH=5;BYMONTHDAY=5".into()],
+                rdate: Vec::new(),
+            },
+        ]
+    );
 }
