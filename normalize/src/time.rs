@@ -241,7 +241,8 @@ impl ZoneContext<'_> {
     }
 
     /// Resolve a record's start, end and duration into a [`Timing`].
-    /// An end before the start is dropped with a warning.
+    /// A timed end less than a day before the start swaps with it; an end
+    /// further before the start is dropped; both with a warning.
     pub fn timing(
         &self,
         start: &TimeValue,
@@ -249,7 +250,7 @@ impl ZoneContext<'_> {
         duration_secs: Option<i64>,
         warnings: &mut Vec<String>,
     ) -> Result<Timing, TimeError> {
-        let (moment, zone, rule_zone) = self.resolve(start, warnings)?;
+        let (mut moment, zone, rule_zone) = self.resolve(start, warnings)?;
         let duration = match duration_secs {
             Some(d) if (0..=MAX_DURATION_SECS).contains(&d) => Some(d),
             Some(d) => {
@@ -309,6 +310,18 @@ impl ZoneContext<'_> {
                 };
                 match end_at {
                     Some(e) if e >= at => Length::Exact(e - at),
+                    // Less than a day before: start and end written the
+                    // wrong way round (08:30 to 08:00); the earlier one
+                    // starts it, as the Python readers do.
+                    Some(e) if at - e < TimeDelta::days(1) => {
+                        warnings.push(format!(
+                            "end {} before start {}: swapped",
+                            e.to_rfc3339(),
+                            at.to_rfc3339()
+                        ));
+                        moment = Moment::At(e);
+                        Length::Exact(at - e)
+                    }
                     Some(e) => {
                         warnings.push(format!(
                             "end {} before start {} dropped",
@@ -1171,16 +1184,29 @@ mod tests {
     }
 
     #[test]
-    fn end_before_start_is_dropped_with_a_warning() {
+    fn end_before_start_is_swapped_when_close_else_dropped() {
         let c = ctx(&[]);
         let mut w = Vec::new();
         let z = |h| TimeValue::Zoned {
             local: local(2026, 12, 5, h, 0),
             tzid: "America/Toronto".into(),
         };
+        // 20:00 "to" 18:00 the same day: 18:00 to 20:00.
         let t = c.timing(&z(20), Some(&z(18)), None, &mut w).expect("ok");
-        assert_eq!(t.length, Length::Unknown);
+        assert_eq!(t.length, Length::Exact(TimeDelta::hours(2)));
+        let p = place(t.moment, t.zone, t.length).expect("placed");
+        assert_eq!(p.start.to_rfc3339(), "2026-12-05T18:00:00-05:00");
         assert_eq!(w.len(), 1);
+        // An end days before the start (a mistyped date): dropped.
+        let days_before = TimeValue::Zoned {
+            local: local(2026, 12, 1, 18, 0),
+            tzid: "America/Toronto".into(),
+        };
+        let t = c
+            .timing(&z(20), Some(&days_before), None, &mut w)
+            .expect("ok");
+        assert_eq!(t.length, Length::Unknown);
+        assert_eq!(w.len(), 2);
         let t = c.timing(&z(20), Some(&z(22)), None, &mut w).expect("ok");
         let p = place(t.moment, t.zone, t.length).expect("placed");
         assert_eq!(

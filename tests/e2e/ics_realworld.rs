@@ -35,7 +35,7 @@ const NOW: &str = "2026-11-01T00:00:00Z";
 /// in percent. Today's measure rounded down: raise it when you improve the
 /// reader (a ratchet), never lower it to make a change pass.
 const FLOORS: [(&str, u32); 3] = [
-    ("icalendar", 95),
+    ("icalendar", 99),
     ("recurring_ical_events", 99),
     ("holdout_khal", 98),
 ];
@@ -297,7 +297,14 @@ fn compare(file: &str, bytes: &[u8], oracle: &Value, tally: &mut Tally) {
         let mut left_w = Vec::new();
         let mut used = vec![false; g.len()];
         for o in w {
-            let hit = (0..g.len()).find(|&i| !used[i] && g[i].key() == o.key());
+            // Same times, the same title first: calendars without UIDs
+            // (ours and the oracle's then share one group) can hold two
+            // events at the same time.
+            let free = |i: &usize| !used[*i] && g[*i].key() == o.key();
+            let hit = (0..g.len())
+                .filter(free)
+                .find(|&i| g[i].title.as_deref().map(squash) == o.title.as_deref().map(squash))
+                .or_else(|| (0..g.len()).find(free));
             match hit {
                 Some(i) => {
                     used[i] = true;
@@ -845,6 +852,36 @@ END:VEVENT
         );
     }
 
+    /// DTEND less than a day before DTSTART: written the wrong way round,
+    /// the earlier one starts the event; days before: a mistyped end, left
+    /// out (RFC 5545 3.8.2.2 wants DTEND after DTSTART).
+    #[test]
+    fn an_end_before_the_start() {
+        let got = occurrences(
+            "BEGIN:VEVENT
+UID:i
+SUMMARY:i
+DTSTART;TZID=Europe/Berlin:20270304T083000
+DTEND;TZID=Europe/Berlin:20270304T080000
+END:VEVENT
+BEGIN:VEVENT
+UID:j
+SUMMARY:j
+DTSTART:20270304T083000Z
+DTEND:20270301T080000Z
+END:VEVENT
+",
+            "2027-03-01T00:00:00Z",
+        );
+        assert_eq!(
+            got,
+            [
+                "i 2027-03-04T07:00:00Z..2027-03-04T07:30:00Z i",
+                "j 2027-03-04T08:30:00Z..- j",
+            ]
+        );
+    }
+
     /// A TZID nothing explains (no IANA or Windows name, no VTIMEZONE):
     /// the calendar's own zone (X-WR-TIMEZONE), not the aggregator's; and
     /// Lotus Notes' name for Central European Time.
@@ -867,10 +904,7 @@ END:VEVENT
         );
         assert_eq!(
             got,
-            [
-                "g 2027-01-10T19:00:00Z..- g",
-                "h 2027-07-10T14:00:00Z..- h",
-            ]
+            ["g 2027-01-10T19:00:00Z..- g", "h 2027-07-10T14:00:00Z..- h",]
         );
     }
 }

@@ -900,7 +900,10 @@ fn rdate_periods_keep_their_own_end() {
         .map(|e| (e.uid.as_str(), e.recurrence_id.is_some()))
         .collect();
     // The 2-hour period is as long as the series' instances: no override.
-    assert_eq!(uids, [("p1", false), ("p2", false), ("p1", true), ("p2", true)]);
+    assert_eq!(
+        uids,
+        [("p1", false), ("p2", false), ("p1", true), ("p2", true)]
+    );
     let master = &parsed.events[0];
     assert_eq!(
         master.rdate,
