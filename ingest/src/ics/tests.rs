@@ -924,7 +924,7 @@ fn rdate_periods_keep_their_own_end() {
     let midnight = TimeValue::Utc {
         at: utc("19970105T000000"),
     };
-    assert_eq!(parsed.events[1].rdate, [midnight.clone()]);
+    assert_eq!(parsed.events[1].rdate, std::slice::from_ref(&midnight));
     let o = &parsed.events[3];
     assert_eq!(o.recurrence_id, Some(midnight.clone()));
     assert_eq!(o.start, midnight);
