@@ -17,8 +17,13 @@
 //! Times stay as written ([`TimeValue`]): the TZID string verbatim, floating
 //! times floating. The calendar's `X-WR-TIMEZONE` (else the TZID of its only
 //! VTIMEZONE) becomes each event's `default_tzid`, and the VTIMEZONEs an
-//! event's TZIDs name are attached to it as [`TzDefinition`]s: resolving
-//! zones is `normalize`'s job.
+//! event's TZIDs name are attached to it as [`TzDefinition`]s, with their
+//! STANDARD/DAYLIGHT parts as written: resolving zones is `normalize`'s job.
+//!
+//! An `RDATE;VALUE=PERIOD` instance longer or shorter than the series' own
+//! becomes an override record of that instance (RECURRENCE-ID = DTSTART =
+//! the period's start, its end or duration), since a record has one length;
+//! an override the source wrote for the same instance wins.
 
 mod lines;
 mod values;

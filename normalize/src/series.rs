@@ -1,12 +1,18 @@
 //! A record and its RECURRENCE-ID overrides, turned into occurrences.
 //!
 //! Records are grouped by uid. A group's master (the record without a
-//! recurrence id) is expanded into instances (see [`crate::recurrence`]);
+//! recurrence id; of several, the one with the highest SEQUENCE, as an
+//! export may keep a series beside its edited copy) is expanded into
+//! instances (see [`crate::recurrence`]);
 //! each override then replaces the instance whose original start equals its
 //! recurrence id (compared on the series' wall clock, that is as instants;
 //! a DATE recurrence id matches the instance of that day). A cancelled
 //! override keeps its instance, cancelled. An override that matches no
-//! instance is an occurrence of its own (it moved into the window).
+//! instance is an occurrence of its own (it moved into the window), unless
+//! it is older (lower SEQUENCE) than the master and the master no longer
+//! has that instance (EXDATE, a shortened rule): then it is stale and
+//! dropped. A DATE-TIME recurrence id of an all-day series names the day
+//! it is written on.
 //! THISANDFUTURE overrides shift that instance and every later one by the
 //! override's time shift and give them its fields.
 //!
