@@ -118,7 +118,7 @@ struct Calendar {
     timezones: Vec<TzDefinition>,
     events: Vec<RawEvent>,
     /// The instances RDATE periods give their own length, as overrides
-    /// (see [`EventBuilder::period_overrides`]).
+    /// (see [`period_overrides`]).
     period_overrides: Vec<RawEvent>,
 }
 
