@@ -17,14 +17,19 @@
 //! Times stay as written ([`TimeValue`]): the TZID string verbatim, floating
 //! times floating. The calendar's `X-WR-TIMEZONE` (else the TZID of its only
 //! VTIMEZONE) becomes each event's `default_tzid`, and the VTIMEZONEs an
-//! event's TZIDs name are attached to it as [`TzDefinition`]s: resolving
-//! zones is `normalize`'s job.
+//! event's TZIDs name are attached to it as [`TzDefinition`]s, with their
+//! STANDARD/DAYLIGHT parts as written: resolving zones is `normalize`'s job.
+//!
+//! An `RDATE;VALUE=PERIOD` instance longer or shorter than the series' own
+//! becomes an override record of that instance (RECURRENCE-ID = DTSTART =
+//! the period's start, its end or duration), since a record has one length;
+//! an override the source wrote for the same instance wins.
 
 mod lines;
 mod values;
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
-use model::{GeoPoint, RawEvent, Status, TimeValue, TzDefinition};
+use model::{GeoPoint, RawEvent, Status, TimeValue, TzDefinition, TzObservance};
 
 use crate::kind::Kind;
 use crate::sniff::{Confidence, Head};
@@ -112,6 +117,9 @@ struct Calendar {
     wr_timezone: Option<String>,
     timezones: Vec<TzDefinition>,
     events: Vec<RawEvent>,
+    /// The instances RDATE periods give their own length, as overrides
+    /// (see [`period_overrides`]).
+    period_overrides: Vec<RawEvent>,
 }
 
 /// A VTIMEZONE being read.
@@ -123,13 +131,18 @@ struct TzBuilder {
     /// (DTSTART as written, TZOFFSETTO) of each STANDARD block.
     standard: Vec<(Option<NaiveDateTime>, Option<i32>)>,
     daylight: Vec<(Option<NaiveDateTime>, Option<i32>)>,
+    /// The parts with a DTSTART and a TZOFFSETTO, as written.
+    observances: Vec<TzObservance>,
 }
 
 /// A STANDARD or DAYLIGHT block being read.
 struct TzPart {
     daylight: bool,
     dtstart: Option<NaiveDateTime>,
+    offset_from: Option<i32>,
     offset_to: Option<i32>,
+    rrule: Vec<String>,
+    rdate: Vec<NaiveDateTime>,
 }
 
 /// A VEVENT being read.
@@ -158,9 +171,18 @@ struct EventBuilder {
     sequence: Option<i64>,
     rrule: Vec<String>,
     rdate: Vec<TimeValue>,
+    /// `RDATE;VALUE=PERIOD` values: each instance's start and its own end.
+    periods: Vec<(TimeValue, PeriodEnd)>,
     exdate: Vec<TimeValue>,
     recurrence_id: Option<TimeValue>,
     this_and_future: bool,
+}
+
+/// The end of an RDATE period: `start/end` or `start/duration`.
+#[derive(Clone)]
+enum PeriodEnd {
+    At(TimeValue),
+    Secs(i64),
 }
 
 #[derive(Default)]
@@ -301,7 +323,10 @@ impl Parser {
                 self.tz_part = Some(TzPart {
                     daylight: component == b"DAYLIGHT",
                     dtstart: None,
+                    offset_from: None,
                     offset_to: None,
+                    rrule: Vec::new(),
+                    rdate: Vec::new(),
                 });
             }
             b"VALARM" if self.event.is_some() => self.push_skip(written),
@@ -423,6 +448,16 @@ impl Parser {
     fn store_tz_part(&mut self, part: TzPart) {
         if let Some(tz) = &mut self.timezone {
             let entry = (part.dtstart, part.offset_to);
+            if let (Some(start), Some(offset_to)) = (part.dtstart, part.offset_to) {
+                tz.observances.push(TzObservance {
+                    daylight: part.daylight,
+                    start,
+                    offset_from: part.offset_from.unwrap_or(offset_to),
+                    offset_to,
+                    rrule: part.rrule,
+                    rdate: part.rdate,
+                });
+            }
             if part.daylight {
                 tz.daylight.push(entry);
             } else {
@@ -451,6 +486,7 @@ impl Parser {
             standard_offset: latest(&tz.standard),
             daylight_offset: latest(&tz.daylight),
             location: tz.location,
+            observances: tz.observances,
             tzid,
         };
         let calendar = self.calendar.get_or_insert_with(Calendar::default);
@@ -464,11 +500,11 @@ impl Parser {
             return;
         };
         match builder.build() {
-            Ok(event) => self
-                .calendar
-                .get_or_insert_with(Calendar::default)
-                .events
-                .push(event),
+            Ok((event, overrides)) => {
+                let calendar = self.calendar.get_or_insert_with(Calendar::default);
+                calendar.events.push(event);
+                calendar.period_overrides.extend(overrides);
+            }
             Err((line, message)) => self.warn(Some(line), message),
         }
     }
@@ -476,9 +512,21 @@ impl Parser {
     /// Give the calendar's events their default zone and VTIMEZONEs, and
     /// hand them over.
     fn finish_calendar(&mut self) {
-        let Some(calendar) = self.calendar.take() else {
+        let Some(mut calendar) = self.calendar.take() else {
             return;
         };
+        // An override the source wrote wins over one made from a period.
+        let written = std::mem::take(&mut calendar.period_overrides);
+        for o in written {
+            let overridden = calendar.events.iter().any(|e| {
+                e.uid == o.uid
+                    && e.recurrence_id.as_ref().map(TimeValue::as_written)
+                        == o.recurrence_id.as_ref().map(TimeValue::as_written)
+            });
+            if !overridden {
+                calendar.events.push(o);
+            }
+        }
         let default_tzid =
             calendar
                 .wr_timezone
@@ -578,6 +626,20 @@ impl Parser {
                         .ok()
                         .map(|t| t.as_written());
                 }
+                b"TZOFFSETFROM" => part.offset_from = parse_utc_offset(content.value),
+                b"RRULE" => {
+                    let rule = content.value.trim();
+                    if !rule.is_empty() {
+                        part.rrule.push(rule.to_string());
+                    }
+                }
+                b"RDATE" => part.rdate.extend(
+                    content
+                        .value
+                        .split(',')
+                        .filter_map(|v| parse_time(v, None, false).ok())
+                        .map(|t| t.as_written()),
+                ),
                 b"TZOFFSETTO" => {
                     part.offset_to = parse_utc_offset(content.value);
                     if part.offset_to.is_none() {
@@ -742,19 +804,40 @@ impl Parser {
                 let tzid = content.param("TZID");
                 let date_only = content.param_is("VALUE", "DATE");
                 let mut parsed = Vec::new();
+                let which = if name == b"RDATE" { "RDATE" } else { "EXDATE" };
                 for item in value.split(',') {
-                    // A PERIOD (`start/end` or `start/duration`): its start.
-                    let item = item.split('/').next().unwrap_or(item);
+                    // A PERIOD: `start/end` or `start/duration`.
+                    let (item, period_end) = match item.split_once('/') {
+                        Some((start, end)) => (start, Some(end.trim())),
+                        None => (item, None),
+                    };
                     if item.trim().is_empty() {
                         continue;
                     }
-                    match parse_time(item, tzid, date_only) {
-                        Ok(t) => parsed.push(t),
+                    let start = match parse_time(item, tzid, date_only) {
+                        Ok(t) => t,
                         Err(e) => {
-                            let which = if name == b"RDATE" { "RDATE" } else { "EXDATE" };
                             problem = Some(format!("bad {which} value ignored: {e}"));
+                            continue;
                         }
+                    };
+                    let end = match period_end.filter(|_| name == b"RDATE") {
+                        None => None,
+                        Some(end) if end.starts_with(['P', 'p', '+', '-']) => {
+                            parse_duration(end).filter(|d| *d >= 0).map(PeriodEnd::Secs)
+                        }
+                        Some(end) => parse_time(end, tzid, date_only).ok().map(PeriodEnd::At),
+                    };
+                    if period_end.is_some() && end.is_none() && name == b"RDATE" {
+                        problem = Some(format!(
+                            "bad end of RDATE period {:?}, the series' length used",
+                            excerpt(value)
+                        ));
                     }
+                    if let Some(end) = end {
+                        event.periods.push((start.clone(), end));
+                    }
+                    parsed.push(start);
                 }
                 if name == b"RDATE" {
                     event.rdate.extend(parsed);
@@ -778,8 +861,24 @@ impl Parser {
 }
 
 impl EventBuilder {
-    /// The finished record, or why it cannot be one (line, message).
-    fn build(self) -> Result<RawEvent, (usize, String)> {
+    /// The finished record and the overrides its RDATE periods make, or
+    /// why it cannot be one (line, message).
+    fn build(mut self) -> Result<(RawEvent, Vec<RawEvent>), (usize, String)> {
+        let periods = std::mem::take(&mut self.periods);
+        let mut event = self.build_event()?;
+        for (start, _) in &periods {
+            if start.is_date() && !event.start.is_date() {
+                let timed = like_start(start.clone(), &event.start);
+                for r in event.rdate.iter_mut().filter(|r| *r == start) {
+                    *r = timed.clone();
+                }
+            }
+        }
+        let overrides = period_overrides(&event, periods);
+        Ok((event, overrides))
+    }
+
+    fn build_event(self) -> Result<RawEvent, (usize, String)> {
         let Some((start, start_written)) = self.start else {
             let uid = self.uid.as_deref().unwrap_or("none");
             return Err((
@@ -819,6 +918,89 @@ impl EventBuilder {
         event.rdate = self.rdate;
         event.exdate = self.exdate;
         Ok(event)
+    }
+}
+
+/// The instances whose RDATE period gives them a length of their own,
+/// written as what they are: overrides of the series' instance at the
+/// period's start (RECURRENCE-ID = DTSTART = that start, DTEND or
+/// DURATION = the period's), with the series' other fields. A record has
+/// one length, so this is how a period's end reaches `normalize`.
+///
+/// A date-only period (`19970101/19970102`) in a timed series is read on
+/// the series' clock, midnight to midnight, and the RDATE itself likewise.
+/// Periods as long as the series' own instances, and periods of an
+/// override, make nothing.
+fn period_overrides(master: &RawEvent, periods: Vec<(TimeValue, PeriodEnd)>) -> Vec<RawEvent> {
+    if master.recurrence_id.is_some() {
+        return Vec::new();
+    }
+    let own_length = own_length(master);
+    let mut out = Vec::new();
+    for (start, end) in periods {
+        let start = like_start(start, &master.start);
+        let (end, duration) = match end {
+            PeriodEnd::At(e) => (Some(like_start(e, &master.start)), None),
+            PeriodEnd::Secs(d) => (None, Some(d)),
+        };
+        let length = match (&end, duration) {
+            (Some(e), _) => span(&start, e),
+            (None, d) => d,
+        };
+        if length.is_some() && length == own_length {
+            continue;
+        }
+        let mut o = master.clone();
+        o.recurrence_id = Some(start.clone());
+        o.this_and_future = false;
+        o.start = start;
+        o.end = end;
+        o.duration_secs = duration;
+        o.rrule.clear();
+        o.rdate.clear();
+        o.exdate.clear();
+        out.push(o);
+    }
+    out
+}
+
+/// A date read on the clock of a timed DTSTART (its midnight, in the same
+/// zone); anything else as it is.
+fn like_start(value: TimeValue, start: &TimeValue) -> TimeValue {
+    let TimeValue::Date { date } = value else {
+        return value;
+    };
+    let midnight = date.and_time(chrono::NaiveTime::MIN);
+    match start {
+        TimeValue::Date { .. } => value,
+        TimeValue::Utc { .. } => TimeValue::Utc {
+            at: Utc.from_utc_datetime(&midnight),
+        },
+        TimeValue::Zoned { tzid, .. } => TimeValue::Zoned {
+            local: midnight,
+            tzid: tzid.clone(),
+        },
+        TimeValue::Floating { .. } | TimeValue::Offset { .. } => {
+            TimeValue::Floating { local: midnight }
+        }
+    }
+}
+
+/// Seconds from `a` to `b` when both are written on the same clock.
+fn span(a: &TimeValue, b: &TimeValue) -> Option<i64> {
+    let same_clock = match (a, b) {
+        (TimeValue::Zoned { tzid: x, .. }, TimeValue::Zoned { tzid: y, .. }) => x == y,
+        _ => std::mem::discriminant(a) == std::mem::discriminant(b),
+    };
+    same_clock.then(|| (b.as_written() - a.as_written()).num_seconds())
+}
+
+/// The length of the series' own instances, when the record says it plainly.
+fn own_length(event: &RawEvent) -> Option<i64> {
+    match (&event.end, event.duration_secs) {
+        (Some(end), _) => span(&event.start, end),
+        (None, Some(d)) => Some(d),
+        (None, None) => None,
     }
 }
 

@@ -22,4 +22,4 @@ pub mod raw;
 
 pub use event::{Event, Occurrence, SourceRef, Status, Translation, Venue};
 pub use ids::{SourceId, SourceIdError};
-pub use raw::{GeoPoint, RawEvent, TimeValue, TzDefinition};
+pub use raw::{GeoPoint, RawEvent, TimeValue, TzDefinition, TzObservance};

@@ -55,6 +55,27 @@ pub struct TzDefinition {
     pub daylight_offset: Option<i32>,
     /// `X-LIC-LOCATION` or a similar hint naming an IANA zone.
     pub location: Option<String>,
+    /// Every STANDARD and DAYLIGHT part as written, for a zone no IANA
+    /// zone matches (a custom VTIMEZONE is then read by its own rules).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub observances: Vec<TzObservance>,
+}
+
+/// One STANDARD or DAYLIGHT part of a VTIMEZONE: from its onsets on, the
+/// zone's clock is `offset_to` seconds east of UTC.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TzObservance {
+    pub daylight: bool,
+    /// DTSTART: the first onset, on the clock in force before it.
+    pub start: NaiveDateTime,
+    pub offset_from: i32,
+    pub offset_to: i32,
+    /// RRULE values as written: the later onsets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rrule: Vec<String>,
+    /// RDATE values: more onsets, on the same clock as `start`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rdate: Vec<NaiveDateTime>,
 }
 
 /// A WGS84 point.

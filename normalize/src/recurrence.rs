@@ -15,7 +15,10 @@
 //! the series' zone; a local time is taken as written).
 //!
 //! DTSTART always counts as the first instance (RFC 5545), even when the
-//! rule does not produce it.
+//! rule does not produce it, except when every RRULE ends (UNTIL) before
+//! DTSTART: Confluence marks a deleted series so, and dateutil (the Python
+//! readers) gives it no instance. A negative COUNT (`COUNT=-1`, also
+//! Confluence's) is dropped: the rule runs to its UNTIL.
 
 use std::collections::HashSet;
 
@@ -76,15 +79,20 @@ pub fn expand(
 ) -> Result<Expansion, RuleError> {
     let start = rrule::Tz::UTC.from_utc_datetime(&dtstart);
     let mut set = RRuleSet::new(start).limit();
+    let mut ended = 0;
     for rule in rules {
-        if let Some(r) = build_rule(rule, start, zone)? {
-            set = set.rrule(r);
+        match build_rule(rule, start, zone)? {
+            Some(r) => set = set.rrule(r),
+            None => ended += 1,
         }
     }
     let mut walls: Vec<NaiveDateTime> = Vec::new();
     let mut truncated = false;
     let keep = |w: &NaiveDateTime| *w >= from && *w <= to && !exclusions.excludes(w);
-    if keep(&dtstart) {
+    // Every rule ending before it starts is how Confluence deletes a
+    // series: no instance, not even DTSTART (as dateutil reads it).
+    let deleted = ended > 0 && ended == rules.len();
+    if keep(&dtstart) && !deleted {
         walls.push(dtstart);
     }
     if !set.get_rrule().is_empty() {
@@ -157,6 +165,11 @@ pub fn clean_rule(rule: &str) -> (String, Option<String>) {
         let key = key.trim().to_ascii_uppercase();
         let value = value.trim().to_ascii_uppercase();
         if key.is_empty() || key.starts_with("X-") || value.is_empty() {
+            continue;
+        }
+        // `COUNT=-1` (Confluence's "no count"): no limit, rather than a
+        // rule refused whole.
+        if key == "COUNT" && value.starts_with('-') {
             continue;
         }
         if key == "UNTIL" {
@@ -255,9 +268,9 @@ mod tests {
             let e = run(&format!("FREQ=WEEKLY;UNTIL={until}"), start).expect(until);
             assert_eq!(e.walls.len(), 3, "{until}: {:?}", e.walls);
         }
-        // UNTIL before DTSTART: DTSTART alone.
+        // UNTIL before DTSTART: a deleted series, no instance at all.
         let e = run("FREQ=WEEKLY;UNTIL=20200101", start).expect("ok");
-        assert_eq!(e.walls, vec![start]);
+        assert_eq!(e.walls, Vec::<NaiveDateTime>::new());
         assert!(matches!(
             run("FREQ=WEEKLY;UNTIL=garbage", start),
             Err(RuleError::Until(_))

@@ -1,12 +1,18 @@
 //! A record and its RECURRENCE-ID overrides, turned into occurrences.
 //!
 //! Records are grouped by uid. A group's master (the record without a
-//! recurrence id) is expanded into instances (see [`crate::recurrence`]);
+//! recurrence id; of several, the one with the highest SEQUENCE, as an
+//! export may keep a series beside its edited copy) is expanded into
+//! instances (see [`crate::recurrence`]);
 //! each override then replaces the instance whose original start equals its
 //! recurrence id (compared on the series' wall clock, that is as instants;
 //! a DATE recurrence id matches the instance of that day). A cancelled
 //! override keeps its instance, cancelled. An override that matches no
-//! instance is an occurrence of its own (it moved into the window).
+//! instance is an occurrence of its own (it moved into the window), unless
+//! it is older (lower SEQUENCE) than the master and the master no longer
+//! has that instance (EXDATE, a shortened rule): then it is stale and
+//! dropped. A DATE-TIME recurrence id of an all-day series names the day
+//! it is written on.
 //! THISANDFUTURE overrides shift that instance and every later one by the
 //! override's time shift and give them its fields.
 //!
@@ -145,11 +151,11 @@ impl Run<'_> {
     ) {
         if g.masters.len() > 1 {
             warnings.push(format!(
-                "{} records share this uid; only the first is used",
+                "{} records share this uid; only the one with the highest SEQUENCE is used",
                 g.masters.len()
             ));
         }
-        match g.masters.first() {
+        match latest_master(&g.masters) {
             None => self.orphans(g, out, warnings),
             Some(master) if !master.is_recurring() && g.overrides.is_empty() => {
                 let Some(timing) = self.timing_of(master, None, warnings) else {
@@ -241,6 +247,15 @@ impl Run<'_> {
         warnings: &mut Vec<String>,
     ) -> Option<Point> {
         let (moment, _, _) = ctx.resolve(v, warnings).ok()?;
+        // A date-time naming a day of an all-day series (Exchange writes
+        // `RECURRENCE-ID;TZID=GMT Standard Time:20200416T000000` for the
+        // instance of 2020-04-16): the day as written, whatever the zone
+        // the series' dates are shown in.
+        if frame.all_day {
+            if let TimeValue::Zoned { local, .. } | TimeValue::Floating { local } = v {
+                return Some(Point::Day(local.date()));
+            }
+        }
         Some(match moment {
             Moment::Day(d) => Point::Day(d),
             Moment::At(at) if frame.all_day => {
@@ -264,8 +279,9 @@ impl Run<'_> {
         let ctx = self.ctx(master, None);
 
         // Original starts.
-        let walls: Vec<NaiveDateTime> = if recurring {
-            let mut ex = Exclusions::default();
+        let mut ex = Exclusions::default();
+        let mut rdates: Vec<NaiveDateTime> = Vec::new();
+        if recurring {
             for v in &master.exdate {
                 match self.point(&frame, &ctx, v, warnings) {
                     Some(Point::Wall(w)) => {
@@ -277,7 +293,7 @@ impl Run<'_> {
                     None => {}
                 }
             }
-            let rdates: Vec<NaiveDateTime> = master
+            rdates = master
                 .rdate
                 .iter()
                 .filter_map(|v| self.point(&frame, &ctx, v, warnings))
@@ -288,6 +304,8 @@ impl Run<'_> {
                     Point::Day(d) => d.and_time(frame.dtstart.time()),
                 })
                 .collect();
+        }
+        let walls: Vec<NaiveDateTime> = if recurring {
             let margin = TimeDelta::days(2);
             let wall_from = self.from.with_timezone(&frame.rule_zone).naive_local();
             let wall_from = wall_from.checked_sub_signed(margin).unwrap_or(wall_from);
@@ -375,6 +393,18 @@ impl Run<'_> {
             let Some(timing) = self.timing_of(o, Some(master), warnings) else {
                 continue;
             };
+            let older = o.sequence.unwrap_or(0) < master.sequence.unwrap_or(0);
+            let listed = instances.iter().any(|i| matches_point(i.wall, point));
+            if older && !listed && !self.generates(master, &frame, &rdates, &ex, point) {
+                // Left behind by an edit of the series (its SEQUENCE is
+                // older, and the edited series excludes or no longer
+                // produces that instance): stale, not a moved instance.
+                warnings.push(format!(
+                    "override of an instance the edited series no longer has ({}) dropped",
+                    rid.as_written()
+                ));
+                continue;
+            }
             resolved.push((o, point, timing));
         }
         resolved.sort_by_key(|(o, p, _)| (!o.this_and_future, point_wall(*p, &frame)));
@@ -474,6 +504,40 @@ impl Run<'_> {
         }
     }
 
+    /// Whether the master's recurrence set (EXDATEs applied) has an
+    /// instance at `point`, looked for on that day only.
+    fn generates(
+        &self,
+        master: &RawEvent,
+        frame: &Frame,
+        rdates: &[NaiveDateTime],
+        ex: &Exclusions,
+        point: Point,
+    ) -> bool {
+        if !master.is_recurring() {
+            return matches_point(frame.dtstart, point) && !ex.excludes(&frame.dtstart);
+        }
+        let wall = point_wall(point, frame);
+        let day = TimeDelta::days(1);
+        let (Some(from), Some(to)) = (wall.checked_sub_signed(day), wall.checked_add_signed(day))
+        else {
+            return true;
+        };
+        match recurrence::expand(
+            &master.rrule,
+            frame.dtstart,
+            frame.rule_zone,
+            rdates,
+            ex,
+            from,
+            to,
+        ) {
+            Ok(e) => e.truncated || e.walls.iter().any(|w| matches_point(*w, point)),
+            // An unreadable rule: keep the override rather than guess.
+            Err(_) => true,
+        }
+    }
+
     /// The public occurrence.
     #[allow(clippy::too_many_arguments)]
     fn occurrence(
@@ -519,6 +583,20 @@ impl Run<'_> {
             },
         })
     }
+}
+
+/// Of several masters sharing a uid, the edited one: the highest SEQUENCE
+/// (a missing one counts as 0, its RFC 5545 default), the first written on
+/// a tie. Exports that keep the old copy of an edited series beside the new
+/// one (Confluence, some CalDAV servers) mean the later revision.
+fn latest_master<'r>(masters: &[&'r RawEvent]) -> Option<&'r RawEvent> {
+    let mut best: Option<&'r RawEvent> = None;
+    for m in masters {
+        if best.is_none_or(|b| m.sequence.unwrap_or(0) > b.sequence.unwrap_or(0)) {
+            best = Some(m);
+        }
+    }
+    best
 }
 
 /// The wall clock of a moment in a zone (midnight for a date).

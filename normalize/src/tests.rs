@@ -462,6 +462,7 @@ fn windows_zone_and_vtimezone_records() {
         standard_offset: Some(3600),
         daylight_offset: Some(7200),
         location: None,
+        observances: Vec::new(),
     }];
     let n = run(&[r, v]);
     assert_eq!(
@@ -769,6 +770,7 @@ fn garbage_in_every_field_never_panics() {
                 standard_offset: Some((rng.next_u64() % 200_000) as i32 - 100_000),
                 daylight_offset: Some(rng.next_u64() as i32),
                 location: Some(rng.garbage()),
+                observances: Vec::new(),
             }];
             if rng.next_u64().is_multiple_of(2) {
                 r.recurrence_id = Some(rng.time());

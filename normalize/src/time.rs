@@ -5,12 +5,17 @@
 //!    leading `/` and vendor prefixes (`/mozilla.org/20050126_1/`,
 //!    `/softwarestudio.org/Olson_20011030_5/`); `UTC+01:00`-style fixed
 //!    offsets become `Etc/GMT-1`;
-//! 2. a Windows zone name (`Eastern Standard Time`, CLDR "001" mapping) or an
-//!    Outlook display name (`(UTC-05:00) Eastern Time (US & Canada)`);
+//! 2. a Windows zone name (`Eastern Standard Time`, CLDR "001" mapping), an
+//!    Outlook display name (`(UTC-05:00) Eastern Time (US & Canada)`) or
+//!    another server's name for a zone (Lotus Notes' `Western/Central
+//!    Europe`);
 //! 3. the record's VTIMEZONE with that TZID: its IANA `location`, else a zone
 //!    with the same standard/daylight offsets (the aggregator's first, then a
-//!    small table of well-known zones);
-//! 4. else the aggregator's zone, with a warning naming the TZID.
+//!    small table of well-known zones); when none has its offsets, a local time in that zone is read by the
+//!    VTIMEZONE's own onsets (a custom zone such as `MyTimezone`, +12:00 in
+//!    winter and +10:00 in summer) and shown in a zone with that offset;
+//! 4. else the calendar's zone (X-WR-TIMEZONE) if it is known, else the
+//!    aggregator's, with a warning naming the TZID.
 //!
 //! For steps 2 and 3 the aggregator's zone is preferred whenever it keeps
 //! the same clock as the zone found all year long, so that "Eastern Standard
@@ -38,9 +43,9 @@ use chrono::{
     TimeDelta, TimeZone, Utc,
 };
 use chrono_tz::Tz;
-use model::{TimeValue, TzDefinition};
+use model::{TimeValue, TzDefinition, TzObservance};
 
-use crate::windows_zones::{DISPLAY_NAMES, WINDOWS_ZONES};
+use crate::windows_zones::{DISPLAY_NAMES, VENDOR_NAMES, WINDOWS_ZONES};
 
 /// Why a time could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -107,24 +112,56 @@ impl ZoneContext<'_> {
     /// The zone a TZID names (steps 1–4 above). A warning is pushed when the
     /// TZID is unknown and the aggregator's zone is used instead.
     pub fn zone_for_tzid(&self, tzid: &str, warnings: &mut Vec<String>) -> Tz {
-        if let Some(tz) = iana_zone(tzid) {
+        if let Some(tz) = self.known_zone(tzid) {
             return tz;
         }
-        if let Some(tz) = windows_zone(tzid) {
-            return self.prefer_aggregator(tz);
-        }
-        if let Some(tz) = self.zone_from_definitions(tzid) {
-            return tz;
-        }
-        if let Some(tz) = display_offset_guess(tzid, self.aggregator, self.year) {
-            return tz;
-        }
+        let fallback = self.fallback_zone(tzid);
         warnings.push(format!(
             "unknown time zone {:?}, using {}",
             tzid.trim(),
-            self.aggregator.name()
+            fallback.name()
         ));
-        self.aggregator
+        fallback
+    }
+
+    /// Steps 1–3: the IANA zone a TZID names or its VTIMEZONE matches.
+    fn known_zone(&self, tzid: &str) -> Option<Tz> {
+        if let Some(tz) = iana_zone(tzid) {
+            return Some(tz);
+        }
+        if let Some(tz) = windows_zone(tzid) {
+            return Some(self.prefer_aggregator(tz));
+        }
+        self.zone_from_definitions(tzid)
+            .or_else(|| display_offset_guess(tzid, self.aggregator, self.year))
+    }
+
+    /// Step 4: for a TZID nothing explains, the calendar's own zone
+    /// (X-WR-TIMEZONE) when that one is known, else the aggregator's.
+    fn fallback_zone(&self, tzid: &str) -> Tz {
+        self.default_tzid
+            .filter(|d| clean_tzid(d) != clean_tzid(tzid))
+            .and_then(|d| self.known_zone(d))
+            .unwrap_or(self.aggregator)
+    }
+
+    /// The VTIMEZONE a TZID names.
+    fn definition(&self, tzid: &str) -> Option<&TzDefinition> {
+        let wanted = clean_tzid(tzid);
+        self.timezones
+            .iter()
+            .find(|d| clean_tzid(&d.tzid).eq_ignore_ascii_case(&wanted))
+    }
+
+    /// A local time in a zone known only by its VTIMEZONE (no IANA zone has
+    /// its offsets): the instant by the VTIMEZONE's own onsets, shown in a
+    /// zone with that offset at that instant ([`zone_for_offset`]).
+    fn custom_instant(&self, tzid: &str, local: NaiveDateTime) -> Option<(DateTime<Utc>, Tz)> {
+        let offset = observed_offset(self.definition(tzid)?, local)?;
+        let fixed = FixedOffset::east_opt(offset)?;
+        let at = fixed.from_local_datetime(&local).single()?;
+        let zone = zone_for_offset(&at, self.aggregator);
+        Some((at.with_timezone(&Utc), zone))
     }
 
     /// The zone of floating times and dates: `default_tzid`, else the
@@ -146,11 +183,7 @@ impl ZoneContext<'_> {
     }
 
     fn zone_from_definitions(&self, tzid: &str) -> Option<Tz> {
-        let wanted = clean_tzid(tzid);
-        let def = self
-            .timezones
-            .iter()
-            .find(|d| clean_tzid(&d.tzid).eq_ignore_ascii_case(&wanted))?;
+        let def = self.definition(tzid)?;
         if let Some(loc) = def.location.as_deref() {
             if let Some(tz) = iana_zone(loc).or_else(|| windows_zone(loc)) {
                 return Some(tz);
@@ -182,6 +215,12 @@ impl ZoneContext<'_> {
                 (Moment::At(at.with_timezone(&Utc)), z, z)
             }
             TimeValue::Zoned { local, tzid } => {
+                check_year(local.year(), value)?;
+                if self.known_zone(tzid).is_none() {
+                    if let Some((at, z)) = self.custom_instant(tzid, *local) {
+                        return Ok((Moment::At(at), z, z));
+                    }
+                }
                 let z = self.zone_for_tzid(tzid, warnings);
                 check_year(local.year(), value)?;
                 let at = localize(z, *local).ok_or_else(|| out_of_range(value))?;
@@ -202,7 +241,8 @@ impl ZoneContext<'_> {
     }
 
     /// Resolve a record's start, end and duration into a [`Timing`].
-    /// An end before the start is dropped with a warning.
+    /// A timed end less than a day before the start swaps with it; an end
+    /// further before the start is dropped; both with a warning.
     pub fn timing(
         &self,
         start: &TimeValue,
@@ -210,7 +250,7 @@ impl ZoneContext<'_> {
         duration_secs: Option<i64>,
         warnings: &mut Vec<String>,
     ) -> Result<Timing, TimeError> {
-        let (moment, zone, rule_zone) = self.resolve(start, warnings)?;
+        let (mut moment, zone, rule_zone) = self.resolve(start, warnings)?;
         let duration = match duration_secs {
             Some(d) if (0..=MAX_DURATION_SECS).contains(&d) => Some(d),
             Some(d) => {
@@ -251,16 +291,37 @@ impl ZoneContext<'_> {
                 let end_at = match end {
                     Some(e) => match self.resolve(e, warnings) {
                         Ok((Moment::At(t), _, _)) => Some(t),
-                        // A date as the end of a timed event: the end of that day.
-                        Ok((Moment::Day(d), z, _)) => d
-                            .succ_opt()
-                            .and_then(|n| localize(z, n.and_time(NaiveTime::MIN))),
+                        // A date as the end of a timed event: like any DTEND
+                        // it is exclusive, so the midnight that starts that
+                        // day; the next one when that is not after the start.
+                        // Read on the start's own clock (UTC for a UTC start).
+                        Ok((Moment::Day(d), _, _)) => {
+                            localize(rule_zone, d.and_time(NaiveTime::MIN))
+                                .filter(|e| *e > at)
+                                .or_else(|| {
+                                    d.succ_opt().and_then(|n| {
+                                        localize(rule_zone, n.and_time(NaiveTime::MIN))
+                                    })
+                                })
+                        }
                         Err(_) => None,
                     },
                     None => None,
                 };
                 match end_at {
                     Some(e) if e >= at => Length::Exact(e - at),
+                    // Less than a day before: start and end written the
+                    // wrong way round (08:30 to 08:00); the earlier one
+                    // starts it, as the Python readers do.
+                    Some(e) if at - e < TimeDelta::days(1) => {
+                        warnings.push(format!(
+                            "end {} before start {}: swapped",
+                            e.to_rfc3339(),
+                            at.to_rfc3339()
+                        ));
+                        moment = Moment::At(e);
+                        Length::Exact(at - e)
+                    }
                     Some(e) => {
                         warnings.push(format!(
                             "end {} before start {} dropped",
@@ -343,6 +404,55 @@ pub fn place(moment: Moment, zone: Tz, length: Length) -> Option<Placed> {
             })
         }
     }
+}
+
+/// The offset a VTIMEZONE gives a local time: that of the part whose
+/// latest onset (DTSTART, RRULE, RDATE; written on the clock in force
+/// before it) is the last one at or before `local`; before every onset, the
+/// first part's TZOFFSETFROM. `None` when the VTIMEZONE has no usable part.
+fn observed_offset(def: &TzDefinition, local: NaiveDateTime) -> Option<i32> {
+    let mut best: Option<(NaiveDateTime, i32)> = None;
+    for o in &def.observances {
+        let Some(onset) = last_onset(o, local) else {
+            continue;
+        };
+        if best.is_none_or(|(b, _)| onset > b) {
+            best = Some((onset, o.offset_to));
+        }
+    }
+    best.map(|(_, offset)| offset).or_else(|| {
+        def.observances
+            .iter()
+            .min_by_key(|o| o.start)
+            .map(|o| o.offset_from)
+    })
+}
+
+/// The latest onset of one STANDARD/DAYLIGHT part at or before `local`.
+fn last_onset(o: &TzObservance, local: NaiveDateTime) -> Option<NaiveDateTime> {
+    if o.start > local {
+        return None;
+    }
+    let mut last = o.start;
+    for r in o.rdate.iter().filter(|r| **r <= local) {
+        last = last.max(*r);
+    }
+    if !o.rrule.is_empty() {
+        if let Ok(e) = crate::recurrence::expand(
+            &o.rrule,
+            o.start,
+            Tz::UTC,
+            &[],
+            &crate::recurrence::Exclusions::default(),
+            o.start,
+            local,
+        ) {
+            if let Some(w) = e.walls.last() {
+                last = last.max(*w);
+            }
+        }
+    }
+    Some(last)
 }
 
 /// The instant of a local time in `tz`: a time in a spring-forward gap moves
@@ -549,6 +659,13 @@ pub fn windows_zone(tzid: &str) -> Option<Tz> {
     }
     if let Some(tz) = display_index().get(&lower) {
         return Some(*tz);
+    }
+    if let Some(tz) = VENDOR_NAMES
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(&cleaned))
+        .and_then(|(_, iana)| Tz::from_str(iana).ok())
+    {
+        return Some(tz);
     }
     // Outlook sometimes numbers copies: "Eastern Standard Time 1".
     if let Some((base, n)) = lower.rsplit_once(' ') {
@@ -870,30 +987,35 @@ mod tests {
                 standard_offset: Some(-5 * 3600),
                 daylight_offset: Some(-4 * 3600),
                 location: None,
+                observances: Vec::new(),
             },
             TzDefinition {
                 tzid: "Paris-ish".into(),
                 standard_offset: Some(3600),
                 daylight_offset: Some(7200),
                 location: None,
+                observances: Vec::new(),
             },
             TzDefinition {
                 tzid: "Fixed".into(),
                 standard_offset: Some(-3 * 3600),
                 daylight_offset: None,
                 location: None,
+                observances: Vec::new(),
             },
             TzDefinition {
                 tzid: "Located".into(),
                 standard_offset: Some(0),
                 daylight_offset: None,
                 location: Some("America/Vancouver".into()),
+                observances: Vec::new(),
             },
             TzDefinition {
                 tzid: "Weird".into(),
                 standard_offset: Some(-5 * 3600 - 1234),
                 daylight_offset: Some(-4 * 3600 + 77),
                 location: None,
+                observances: Vec::new(),
             },
         ];
         let c = ctx(&defs);
@@ -1062,16 +1184,29 @@ mod tests {
     }
 
     #[test]
-    fn end_before_start_is_dropped_with_a_warning() {
+    fn end_before_start_is_swapped_when_close_else_dropped() {
         let c = ctx(&[]);
         let mut w = Vec::new();
         let z = |h| TimeValue::Zoned {
             local: local(2026, 12, 5, h, 0),
             tzid: "America/Toronto".into(),
         };
+        // 20:00 "to" 18:00 the same day: 18:00 to 20:00.
         let t = c.timing(&z(20), Some(&z(18)), None, &mut w).expect("ok");
-        assert_eq!(t.length, Length::Unknown);
+        assert_eq!(t.length, Length::Exact(TimeDelta::hours(2)));
+        let p = place(t.moment, t.zone, t.length).expect("placed");
+        assert_eq!(p.start.to_rfc3339(), "2026-12-05T18:00:00-05:00");
         assert_eq!(w.len(), 1);
+        // An end days before the start (a mistyped date): dropped.
+        let days_before = TimeValue::Zoned {
+            local: local(2026, 12, 1, 18, 0),
+            tzid: "America/Toronto".into(),
+        };
+        let t = c
+            .timing(&z(20), Some(&days_before), None, &mut w)
+            .expect("ok");
+        assert_eq!(t.length, Length::Unknown);
+        assert_eq!(w.len(), 2);
         let t = c.timing(&z(20), Some(&z(22)), None, &mut w).expect("ok");
         let p = place(t.moment, t.zone, t.length).expect("placed");
         assert_eq!(

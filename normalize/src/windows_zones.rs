@@ -1,7 +1,8 @@
 //! Windows time zone names (as Outlook and Exchange write them in TZID)
 //! mapped to IANA zones: the CLDR `windowsZones.xml` "001" (golden zone)
 //! territory mapping, plus the display names Windows shows
-//! ("(UTC-05:00) Eastern Time (US & Canada)") for the same zones.
+//! ("(UTC-05:00) Eastern Time (US & Canada)") for the same zones, and the
+//! few names other calendar servers write in TZID ([`VENDOR_NAMES`]).
 
 /// Windows zone id → IANA name (CLDR windowsZones.xml, territory "001").
 pub static WINDOWS_ZONES: &[(&str, &str)] = &[
@@ -341,3 +342,10 @@ pub static DISPLAY_NAMES: &[(&str, &str)] = &[
     ("Samoa", "Samoa Standard Time"),
     ("Kiritimati Island", "Line Islands Standard Time"),
 ];
+
+/// Zone names some servers write in TZID that are neither IANA nor
+/// Windows ones → IANA name. Lotus Notes / Domino names its zones after
+/// regions: its exports define "Western/Central Europe" with the CET/CEST
+/// rules (last Sunday of March and of October, +01:00/+02:00), and write
+/// the same TZID without its VTIMEZONE in other files.
+pub static VENDOR_NAMES: &[(&str, &str)] = &[("Western/Central Europe", "Europe/Berlin")];

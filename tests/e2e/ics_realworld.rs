@@ -35,7 +35,7 @@ const NOW: &str = "2026-11-01T00:00:00Z";
 /// in percent. Today's measure rounded down: raise it when you improve the
 /// reader (a ratchet), never lower it to make a change pass.
 const FLOORS: [(&str, u32); 3] = [
-    ("icalendar", 95),
+    ("icalendar", 99),
     ("recurring_ical_events", 99),
     ("holdout_khal", 98),
 ];
@@ -297,7 +297,14 @@ fn compare(file: &str, bytes: &[u8], oracle: &Value, tally: &mut Tally) {
         let mut left_w = Vec::new();
         let mut used = vec![false; g.len()];
         for o in w {
-            let hit = (0..g.len()).find(|&i| !used[i] && g[i].key() == o.key());
+            // Same times, the same title first: calendars without UIDs
+            // (ours and the oracle's then share one group) can hold two
+            // events at the same time.
+            let free = |i: &usize| !used[*i] && g[*i].key() == o.key();
+            let hit = (0..g.len())
+                .filter(free)
+                .find(|&i| g[i].title.as_deref().map(squash) == o.title.as_deref().map(squash))
+                .or_else(|| (0..g.len()).find(free));
             match hit {
                 Some(i) => {
                     used[i] = true;
@@ -591,4 +598,313 @@ fn real_world_calendars_against_an_independent_reader() {
         below.join("\n"),
         out.display()
     );
+}
+
+/// Tiny hand-written calendars, one per quirk the real-world corpus showed,
+/// read as the corpus is (`ingest::ics::parse`, then the normalizer, in
+/// [`ZONE`]). The expected occurrences are worked out from RFC 5545 by
+/// hand, not taken from either reader.
+mod quirks {
+    use super::ZONE;
+    use crate::ics_golden::actual_events;
+    use serde_json::json;
+
+    /// `uid start..end[ all-day] title`, sorted; timed ones in UTC.
+    fn occurrences(body: &str, now: &str) -> Vec<String> {
+        let ics = format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{body}END:VCALENDAR\r\n")
+            .replace('\n', "\r\n")
+            .replace("\r\r\n", "\r\n");
+        let clock = json!({"now": now, "timezone": ZONE, "horizon_days": 365});
+        let events = actual_events(ics.as_bytes(), &clock);
+        let mut out: Vec<String> = events
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let all_day = if e["all_day"].as_bool().unwrap() {
+                    " all-day"
+                } else {
+                    ""
+                };
+                format!(
+                    "{} {}..{}{all_day} {}",
+                    e["uid"].as_str().unwrap(),
+                    e["start"].as_str().unwrap(),
+                    e["end"].as_str().unwrap_or("-"),
+                    e["title"].as_str().unwrap()
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// RFC 5545 3.8.5.2: an RDATE PERIOD is an instance with its own end,
+    /// explicit or as a duration; a date-only period in a timed series runs
+    /// midnight to midnight on the series' clock (here UTC).
+    #[test]
+    fn rdate_periods_keep_their_own_end() {
+        let got = occurrences(
+            "BEGIN:VEVENT
+UID:p
+SUMMARY:p
+DTSTART:20270105T180000Z
+DTEND:20270105T190000Z
+RDATE;VALUE=PERIOD:20270110T180000Z/20270110T210000Z,20270112T180000Z/PT30M
+RDATE;VALUE=PERIOD:20270115/20270116
+END:VEVENT
+",
+            "2027-01-01T00:00:00Z",
+        );
+        assert_eq!(
+            got,
+            [
+                "p 2027-01-05T18:00:00Z..2027-01-05T19:00:00Z p",
+                "p 2027-01-10T18:00:00Z..2027-01-10T21:00:00Z p",
+                "p 2027-01-12T18:00:00Z..2027-01-12T18:30:00Z p",
+                "p 2027-01-15T00:00:00Z..2027-01-16T00:00:00Z p",
+            ]
+        );
+    }
+
+    /// Two masters with one UID (an export that kept the series before its
+    /// edit): the higher SEQUENCE is the series. An override older than it,
+    /// of an instance the edit removed (EXDATE), is stale; a current
+    /// override still moves its instance.
+    #[test]
+    fn the_edited_master_wins_and_stale_overrides_go() {
+        let got = occurrences(
+            "BEGIN:VEVENT
+UID:s
+SEQUENCE:1
+SUMMARY:old
+DTSTART;VALUE=DATE:20270104
+RRULE:FREQ=WEEKLY;COUNT=3
+END:VEVENT
+BEGIN:VEVENT
+UID:s
+SEQUENCE:1
+RECURRENCE-ID;VALUE=DATE:20270111
+SUMMARY:stale
+DTSTART;VALUE=DATE:20270112
+END:VEVENT
+BEGIN:VEVENT
+UID:s
+SEQUENCE:2
+SUMMARY:new
+DTSTART;VALUE=DATE:20270104
+RRULE:FREQ=WEEKLY;COUNT=3
+EXDATE;VALUE=DATE:20270111
+END:VEVENT
+BEGIN:VEVENT
+UID:s
+SEQUENCE:2
+RECURRENCE-ID;VALUE=DATE:20270118
+SUMMARY:moved
+DTSTART;VALUE=DATE:20270119
+END:VEVENT
+",
+            "2027-01-01T00:00:00Z",
+        );
+        assert_eq!(
+            got,
+            [
+                "s 2027-01-04..2027-01-05 all-day new",
+                "s 2027-01-19..2027-01-20 all-day moved",
+            ]
+        );
+    }
+
+    /// Exchange names the instance of an all-day series by its local
+    /// midnight in the organizer's zone: that day, not the day that
+    /// midnight falls on in the aggregator's zone (Toronto, 5 h behind).
+    #[test]
+    fn a_date_time_recurrence_id_names_a_day_of_an_all_day_series() {
+        let got = occurrences(
+            "BEGIN:VEVENT
+UID:b
+SUMMARY:bin
+DTSTART;VALUE=DATE:20270107
+RRULE:FREQ=WEEKLY;COUNT=3
+END:VEVENT
+BEGIN:VEVENT
+UID:b
+SUMMARY:bin moved
+RECURRENCE-ID;TZID=Europe/London:20270114T000000
+DTSTART;VALUE=DATE:20270115
+END:VEVENT
+",
+            "2027-01-01T00:00:00Z",
+        );
+        assert_eq!(
+            got,
+            [
+                "b 2027-01-07..2027-01-08 all-day bin",
+                "b 2027-01-15..2027-01-16 all-day bin moved",
+                "b 2027-01-21..2027-01-22 all-day bin",
+            ]
+        );
+    }
+
+    /// Confluence writes `COUNT=-1` for "no count" (the UNTIL ends the
+    /// rule), and deletes a series by moving its UNTIL before DTSTART.
+    #[test]
+    fn negative_count_and_until_before_dtstart() {
+        let got = occurrences(
+            "BEGIN:VEVENT
+UID:c
+SUMMARY:c
+DTSTART;VALUE=DATE:20270104
+RRULE:FREQ=WEEKLY;UNTIL=20270125;COUNT=-1;INTERVAL=2;BYDAY=MO
+END:VEVENT
+BEGIN:VEVENT
+UID:d
+SUMMARY:d
+DTSTART;VALUE=DATE:20270104
+RRULE:FREQ=WEEKLY;UNTIL=20270101;BYDAY=MO
+END:VEVENT
+",
+            "2027-01-01T00:00:00Z",
+        );
+        assert_eq!(
+            got,
+            [
+                "c 2027-01-04..2027-01-05 all-day c",
+                "c 2027-01-18..2027-01-19 all-day c",
+            ]
+        );
+    }
+
+    /// A DATE as the DTEND of a timed start is exclusive like every DTEND:
+    /// the midnight starting that day, on the start's clock; when that is
+    /// not after the start, the next one.
+    #[test]
+    fn a_date_end_of_a_timed_start() {
+        let got = occurrences(
+            "BEGIN:VEVENT
+UID:e
+SUMMARY:e
+DTSTART:20270104T100000Z
+DTEND;VALUE=DATE:20270105
+END:VEVENT
+BEGIN:VEVENT
+UID:f
+SUMMARY:f
+DTSTART:20270104T100000Z
+DTEND;VALUE=DATE:20270104
+END:VEVENT
+",
+            "2027-01-01T00:00:00Z",
+        );
+        assert_eq!(
+            got,
+            [
+                "e 2027-01-04T10:00:00Z..2027-01-05T00:00:00Z e",
+                "f 2027-01-04T10:00:00Z..2027-01-05T00:00:00Z f",
+            ]
+        );
+    }
+
+    /// A VTIMEZONE no IANA zone matches is read by its own onsets: +12:00
+    /// from 2027-01-01, +10:00 from 2027-05-05 08:00 (clocks go back to
+    /// 06:00; the onset is written on the clock before it, RFC 5545 3.6.5).
+    #[test]
+    fn a_custom_vtimezone_is_read_by_its_own_rules() {
+        let got = occurrences(
+            "BEGIN:VTIMEZONE
+TZID:MyTimezone
+BEGIN:STANDARD
+TZOFFSETFROM:+1000
+TZOFFSETTO:+1200
+DTSTART:20270101T000000
+END:STANDARD
+BEGIN:DAYLIGHT
+TZOFFSETFROM:+1200
+TZOFFSETTO:+1000
+DTSTART:20270505T080000
+END:DAYLIGHT
+END:VTIMEZONE
+BEGIN:VEVENT
+UID:winter
+SUMMARY:w
+DTSTART;TZID=MyTimezone:20270303T080000
+END:VEVENT
+BEGIN:VEVENT
+UID:before
+SUMMARY:b
+DTSTART;TZID=MyTimezone:20270505T070001
+END:VEVENT
+BEGIN:VEVENT
+UID:summer
+SUMMARY:s
+DTSTART;TZID=MyTimezone:20270803T080000
+END:VEVENT
+",
+            "2027-03-01T00:00:00Z",
+        );
+        assert_eq!(
+            got,
+            [
+                "before 2027-05-04T19:00:01Z..- b",
+                "summer 2027-08-02T22:00:00Z..- s",
+                "winter 2027-03-02T20:00:00Z..- w",
+            ]
+        );
+    }
+
+    /// DTEND less than a day before DTSTART: written the wrong way round,
+    /// the earlier one starts the event; days before: a mistyped end, left
+    /// out (RFC 5545 3.8.2.2 wants DTEND after DTSTART).
+    #[test]
+    fn an_end_before_the_start() {
+        let got = occurrences(
+            "BEGIN:VEVENT
+UID:i
+SUMMARY:i
+DTSTART;TZID=Europe/Berlin:20270304T083000
+DTEND;TZID=Europe/Berlin:20270304T080000
+END:VEVENT
+BEGIN:VEVENT
+UID:j
+SUMMARY:j
+DTSTART:20270304T083000Z
+DTEND:20270301T080000Z
+END:VEVENT
+",
+            "2027-03-01T00:00:00Z",
+        );
+        assert_eq!(
+            got,
+            [
+                "i 2027-03-04T07:00:00Z..2027-03-04T07:30:00Z i",
+                "j 2027-03-04T08:30:00Z..- j",
+            ]
+        );
+    }
+
+    /// A TZID nothing explains (no IANA or Windows name, no VTIMEZONE):
+    /// the calendar's own zone (X-WR-TIMEZONE), not the aggregator's; and
+    /// Lotus Notes' name for Central European Time.
+    #[test]
+    fn unknown_tzids_take_the_calendar_zone_and_lotus_names_are_known() {
+        let got = occurrences(
+            "X-WR-TIMEZONE:Europe/Paris
+BEGIN:VEVENT
+UID:g
+SUMMARY:g
+DTSTART;TZID=Somewhere Else:20270110T200000
+END:VEVENT
+BEGIN:VEVENT
+UID:h
+SUMMARY:h
+DTSTART;TZID=\"Western/Central Europe\":20270710T160000
+END:VEVENT
+",
+            "2027-01-01T00:00:00Z",
+        );
+        assert_eq!(
+            got,
+            ["g 2027-01-10T19:00:00Z..- g", "h 2027-07-10T14:00:00Z..- h",]
+        );
+    }
 }

@@ -53,6 +53,17 @@ fn day(y: i32, m: u32, d: u32) -> TimeValue {
     }
 }
 
+/// Definitions without their parts, for the tests of what else they say
+/// (the parts are `vtimezone_parts_are_kept_as_written`'s).
+fn without_observances(defs: &[TzDefinition]) -> Vec<TzDefinition> {
+    defs.iter()
+        .map(|d| TzDefinition {
+            observances: Vec::new(),
+            ..d.clone()
+        })
+        .collect()
+}
+
 fn zoned(s: &str, tzid: &str) -> TimeValue {
     TimeValue::Zoned {
         local: local(s),
@@ -299,7 +310,8 @@ fn time_values() {
 
 #[test]
 fn recurrence_properties() {
-    let e = event(concat!(
+    let parsed = ok(&wrap(concat!(
+        "BEGIN:VEVENT\r\nUID:u1\r\nDTSTART:20261205T200000\r\n",
         "RRULE:FREQ=WEEKLY;BYDAY=TU;UNTIL=20270330T000000Z\r\n",
         "RRULE:FREQ=MONTHLY;BYDAY=1SA\r\n",
         "RDATE;TZID=America/Toronto:20261210T190000,20261211T190000\r\n",
@@ -307,7 +319,12 @@ fn recurrence_properties() {
         "RDATE;VALUE=PERIOD:20270105T180000Z/PT2H\r\n",
         "EXDATE;TZID=America/Toronto:20261229T190000\r\n",
         "EXDATE:20270105T000000Z,20270112T000000Z\r\n",
-    ));
+        "END:VEVENT\r\n",
+    )));
+    // The period's two hours make an override of its instance (see
+    // `rdate_periods_keep_their_own_end`).
+    assert_eq!(parsed.events.len(), 2, "{:?}", parsed.warnings);
+    let e = parsed.events[0].clone();
     assert_eq!(
         e.rrule,
         [
@@ -363,12 +380,13 @@ fn calendar_zone_defaults_and_definitions() {
     let e = &parsed.events[0];
     assert_eq!(e.default_tzid.as_deref(), Some("America/Montreal"));
     assert_eq!(
-        e.timezones,
+        without_observances(&e.timezones),
         [TzDefinition {
             tzid: "Eastern Standard Time".into(),
             standard_offset: Some(-18_000),
             daylight_offset: None,
             location: None,
+            observances: Vec::new(),
         }],
         "only the zones the event uses; the STANDARD with the latest DTSTART"
     );
@@ -380,12 +398,13 @@ fn calendar_zone_defaults_and_definitions() {
     let e = &parsed.events[0];
     assert_eq!(e.default_tzid.as_deref(), Some("America/Toronto"));
     assert_eq!(
-        e.timezones,
+        without_observances(&e.timezones),
         [TzDefinition {
             tzid: "America/Toronto".into(),
             standard_offset: Some(-18_000),
             daylight_offset: Some(-14_400),
             location: Some("America/Toronto".into()),
+            observances: Vec::new(),
         }]
     );
 
@@ -608,12 +627,13 @@ fn fixture_outlook_eastern_standard_time() {
         Some(false)
     );
     assert_eq!(
-        rehearsal.timezones,
+        without_observances(&rehearsal.timezones),
         [TzDefinition {
             tzid: "Eastern Standard Time".into(),
             standard_offset: Some(-18_000),
             daylight_offset: Some(-14_400),
             location: None,
+            observances: Vec::new(),
         }]
     );
     assert_eq!(
@@ -708,12 +728,13 @@ fn fixture_wordpress_the_events_calendar() {
     assert_eq!(play.last_modified, Some(utc("20261019T181500")));
     assert_eq!(play.default_tzid.as_deref(), Some("America/Toronto"));
     assert_eq!(
-        play.timezones,
+        without_observances(&play.timezones),
         [TzDefinition {
             tzid: "America/Toronto".into(),
             standard_offset: Some(-18_000),
             daylight_offset: Some(-14_400),
             location: None,
+            observances: Vec::new(),
         }]
     );
     assert_eq!(
@@ -854,4 +875,119 @@ fn every_fixture_has_an_expected_file() {
         }
     }
     assert!(count >= 10);
+}
+
+/// RFC 5545 3.8.5.2: an RDATE PERIOD is an instance with its own end (an
+/// explicit end, or a duration); a date-only period in a timed series runs
+/// midnight to midnight on the series' clock. Each reaches `normalize` as
+/// an override of that instance.
+#[test]
+fn rdate_periods_keep_their_own_end() {
+    let parsed = ok(&wrap(concat!(
+        "BEGIN:VEVENT\r\nUID:p1\r\n",
+        "DTSTART;TZID=America/Vancouver:20230920T120000\r\n",
+        "DTEND;TZID=America/Vancouver:20230920T140000\r\n",
+        "RDATE;VALUE=PERIOD;TZID=America/Vancouver:20231213T120000/20231213T150000,",
+        "20231214T120000/PT2H\r\n",
+        "END:VEVENT\r\n",
+        "BEGIN:VEVENT\r\nUID:p2\r\nDTSTART:19970101T180000Z\r\n",
+        "RDATE;VALUE=PERIOD:19970105/19970106\r\n",
+        "END:VEVENT\r\n",
+    )));
+    let uids: Vec<(&str, bool)> = parsed
+        .events
+        .iter()
+        .map(|e| (e.uid.as_str(), e.recurrence_id.is_some()))
+        .collect();
+    // The 2-hour period is as long as the series' instances: no override.
+    assert_eq!(
+        uids,
+        [("p1", false), ("p2", false), ("p1", true), ("p2", true)]
+    );
+    let master = &parsed.events[0];
+    assert_eq!(
+        master.rdate,
+        [
+            zoned("20231213T120000", "America/Vancouver"),
+            zoned("20231214T120000", "America/Vancouver")
+        ]
+    );
+    let o = &parsed.events[2];
+    assert_eq!(
+        o.recurrence_id,
+        Some(zoned("20231213T120000", "America/Vancouver"))
+    );
+    assert_eq!(o.start, zoned("20231213T120000", "America/Vancouver"));
+    assert_eq!(o.end, Some(zoned("20231213T150000", "America/Vancouver")));
+    assert!(o.rrule.is_empty() && o.rdate.is_empty());
+    // Date-only period of a UTC series: UTC midnight to midnight.
+    let midnight = TimeValue::Utc {
+        at: utc("19970105T000000"),
+    };
+    assert_eq!(parsed.events[1].rdate, std::slice::from_ref(&midnight));
+    let o = &parsed.events[3];
+    assert_eq!(o.recurrence_id, Some(midnight.clone()));
+    assert_eq!(o.start, midnight);
+    assert_eq!(
+        o.end,
+        Some(TimeValue::Utc {
+            at: utc("19970106T000000")
+        })
+    );
+}
+
+/// An override the source wrote for a period's instance wins over the one
+/// the period makes.
+#[test]
+fn a_written_override_wins_over_a_period() {
+    let parsed = ok(&wrap(concat!(
+        "BEGIN:VEVENT\r\nUID:p1\r\nDTSTART:20231213T120000Z\r\n",
+        "DTEND:20231213T130000Z\r\n",
+        "RDATE;VALUE=PERIOD:20231220T120000Z/PT5H\r\n",
+        "END:VEVENT\r\n",
+        "BEGIN:VEVENT\r\nUID:p1\r\nRECURRENCE-ID:20231220T120000Z\r\n",
+        "DTSTART:20231220T140000Z\r\nSUMMARY:moved\r\n",
+        "END:VEVENT\r\n",
+    )));
+    assert_eq!(parsed.events.len(), 2);
+    assert_eq!(parsed.events[1].title, "moved");
+}
+
+/// A VTIMEZONE's STANDARD and DAYLIGHT parts are kept as written (onset,
+/// offsets, RRULE, RDATE), so that `normalize` can read a zone no IANA zone
+/// matches by its own rules.
+#[test]
+fn vtimezone_parts_are_kept_as_written() {
+    let parsed = ok(&wrap(concat!(
+        "BEGIN:VTIMEZONE\r\nTZID:MyTimezone\r\n",
+        "BEGIN:STANDARD\r\nTZOFFSETFROM:+1000\r\nTZOFFSETTO:+1200\r\n",
+        "DTSTART:20240101T000000\r\nRDATE:20250101T000000\r\nEND:STANDARD\r\n",
+        "BEGIN:DAYLIGHT\r\nTZOFFSETFROM:+1200\r\nTZOFFSETTO:+1000\r\n",
+        "DTSTART:20240505T080000\r\nRRULE:FREQ=YEARLY;BYMONTH=5;BYMONTHDAY=5\r\n",
+        "END:DAYLIGHT\r\nEND:VTIMEZONE\r\n",
+        "BEGIN:VEVENT\r\nUID:a\r\nDTSTART;TZID=MyTimezone:20240303T080000\r\nEND:VEVENT\r\n",
+    )));
+    let defs = &parsed.events[0].timezones;
+    assert_eq!(defs.len(), 1);
+    assert_eq!(
+        defs[0].observances,
+        [
+            TzObservance {
+                daylight: false,
+                start: local("20240101T000000"),
+                offset_from: 36_000,
+                offset_to: 43_200,
+                rrule: Vec::new(),
+                rdate: vec![local("20250101T000000")],
+            },
+            TzObservance {
+                daylight: true,
+                start: local("20240505T080000"),
+                offset_from: 43_200,
+                offset_to: 36_000,
+                rrule: vec!["FREQ=YEARLY;BYMONTH=5;BYMONTHDAY=5".into()],
+                rdate: Vec::new(),
+            },
+        ]
+    );
 }
