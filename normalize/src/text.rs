@@ -3,8 +3,16 @@
 //!
 //! * [`html_to_text`], [`decode_entities`], [`has_markup`]: textkit's,
 //!   re-exported for the callers of this module.
-//! * [`clean_title`]: [`html_to_text`] on one line.
-//! * [`fold_for_match`]: lowercase, accents removed, punctuation to spaces.
+//! * [`clean_title`]: repaired ([`repair`]: escapes and HTML escaped twice,
+//!   mojibake), then [`html_to_text`] on one line; [`typeset_title`] gives
+//!   it its language's apostrophes and quotes once the language is known.
+//! * [`clean_description`]: repaired, [`html_to_text`], apostrophes
+//!   typographic; [`description_html`]: the same repair, then
+//!   [`sanitize_html`].
+//! * [`lost_characters`]: U+FFFD left by a wrong decoding upstream, which
+//!   no repair can undo: the caller warns.
+//! * [`fold_for_match`]: lowercase, accents removed, punctuation (straight
+//!   and typographic apostrophes alike) to spaces.
 //! * [`sanitize_html`]: the description as safe HTML (ammonia): paragraphs,
 //!   line breaks, emphasis, lists, headings h3–h6, quotes and http(s)/mailto
 //!   links with `rel="noopener nofollow"`; no images, scripts or styles.
@@ -12,11 +20,31 @@
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
+pub use textkit::repair::{self, lost_characters, typeset_title};
 pub use textkit::{decode_entities, has_markup, html_to_text};
 
-/// A title: [`html_to_text`] on one line.
+/// A title: repaired, [`html_to_text`], on one line. Mojibake is looked for
+/// again in the text, for the sources that wrote it as entities
+/// (`&Atilde;&copy;`).
 pub fn clean_title(input: &str) -> String {
-    textkit::collapse_ws(&html_to_text(input))
+    let text = html_to_text(&repair::repair(input));
+    textkit::collapse_ws(&repair::mojibake(&text))
+}
+
+/// A description as plain text: repaired, [`html_to_text`], mojibake
+/// written as entities repaired, apostrophes typographic (quotes kept as
+/// written: see [`repair`]).
+pub fn clean_description(input: &str) -> String {
+    let text = html_to_text(&repair::repair(input));
+    let text = repair::mojibake(&text);
+    repair::apostrophes(&text).into_owned()
+}
+
+/// A description as sanitized HTML: repaired, [`sanitize_html`],
+/// apostrophes typographic in its text (never in its links).
+pub fn description_html(input: &str) -> String {
+    let html = sanitize_html(&repair::repair(input));
+    repair::apostrophes_in_html(&html).into_owned()
 }
 
 /// Lowercase, accents removed (NFD without combining marks; œ → oe,
@@ -55,6 +83,9 @@ pub fn fold_for_match(input: &str) -> String {
                 'ø' => push(&mut out, 'o', &mut space),
                 'đ' => push(&mut out, 'd', &mut space),
                 'ł' => push(&mut out, 'l', &mut space),
+                // The modifier letter apostrophe is a letter to Unicode:
+                // as `'` and `’`, it separates words.
+                '\u{2bc}' => push(&mut out, ' ', &mut space),
                 other => push(&mut out, other, &mut space),
             }
         }
