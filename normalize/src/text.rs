@@ -228,6 +228,105 @@ mod tests {
     }
 
     #[test]
+    fn titles_and_descriptions_are_repaired() {
+        // ICS by a PHP plugin: escaped twice, then read once.
+        assert_eq!(
+            clean_description("Entrée libre\\, vin d'honneur.\\nInfos : 450 662-4440"),
+            "Entrée libre, vin d’honneur.\nInfos : 450 662-4440"
+        );
+        // In HTML, the repaired line break is a space like any other.
+        assert_eq!(
+            clean_description("<p>Un\\nDeux</p>\\n<p>Trois</p>"),
+            "Un Deux\n\nTrois"
+        );
+        assert_eq!(
+            description_html("<p>L'été</p>\\n<p><a href=\"https://ex.org/l'a\">l'a</a></p>"),
+            "<p>L’été</p>\n<p><a href=\"https://ex.org/l'a\" rel=\"noopener nofollow\">l’a</a></p>"
+        );
+        // HTML escaped twice, mojibake as characters and as entities.
+        assert_eq!(clean_title("Caf&amp;eacute; &amp;amp; th&amp;#233;"), "Café & thé");
+        assert_eq!(clean_title("Th&Atilde;&copy;&Atilde;&cent;tre"), "Théâtre");
+        assert_eq!(clean_title("Les Belles-sÅ“urs â€“ COMPLET"), "Les Belles-sœurs – COMPLET");
+        assert_eq!(clean_description("RÃ©servation\nÃ  la billetterie"), "Réservation\nà la billetterie");
+        // A Windows path keeps its backslashes.
+        assert_eq!(
+            clean_description("Fiche : S:\\Expositions\\nouvelles.pdf"),
+            "Fiche : S:\\Expositions\\nouvelles.pdf"
+        );
+        // Lost characters are counted.
+        assert_eq!(lost_characters(&clean_title("Th\u{fffd}\u{fffd}tre")), 2);
+        // Cleaning twice changes nothing more.
+        for s in ["Caf&amp;amp;eacute; L'Orchestre\\n", "ThÃƒÂ©Ã¢tre", "<p>a\\nb</p>"] {
+            assert_eq!(clean_title(&clean_title(s)), clean_title(s), "{s:?}");
+            assert_eq!(clean_description(&clean_description(s)), clean_description(s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn every_apostrophe_folds_the_same() {
+        let folded = fold_for_match("L'Orchestre");
+        assert_eq!(folded, "l orchestre");
+        for t in ["L’Orchestre", "Lʼorchestre", "L´Orchestre", "L`Orchestre", "L‘Orchestre"] {
+            assert_eq!(fold_for_match(t), folded, "{t}");
+        }
+        // The dedup key of a title, typeset or not.
+        assert_eq!(
+            crate::dedup::title_key("Le \"Messie\" de L'Orchestre"),
+            crate::dedup::title_key(&typeset_title("Le \"Messie\" de L'Orchestre", Some("fr")))
+        );
+        assert_eq!(
+            crate::dedup::title_key("Lʼorchestre joue"),
+            crate::dedup::title_key("L'Orchestre joue")
+        );
+    }
+
+    #[test]
+    fn a_merged_event_writes_its_apostrophes_one_way() {
+        use chrono::{NaiveDate, TimeZone, Utc};
+        use model::{RawEvent, SourceId, TimeValue};
+
+        let settings = crate::Settings {
+            timezone: chrono_tz::America::Toronto,
+            horizon_days: 365,
+            languages: vec!["fr".into(), "en".into()],
+            venues: vec![],
+            categories: vec![],
+        };
+        let normalizer = crate::Normalizer::new(settings);
+        let start = TimeValue::Zoned {
+            local: NaiveDate::from_ymd_opt(2026, 12, 5)
+                .and_then(|d| d.and_hms_opt(20, 0, 0))
+                .expect("date"),
+            tzid: "America/Toronto".into(),
+        };
+        let source = |id: &str, lang: &str, priority| crate::SourceMeta {
+            id: SourceId::new(id).expect("id"),
+            priority,
+            lang: Some(lang.into()),
+            categories: vec![],
+            venue: None,
+        };
+        let now = Utc.with_ymd_and_hms(2026, 11, 15, 12, 0, 0).single().expect("now");
+        let mut fr = RawEvent::new("a", "L'Orchestre joue le \"Messie\"", start.clone());
+        fr.description = Some("Billets : 35 $\\nDurée : 2 h".into());
+        let fr2 = RawEvent::new("b", "L’Orchestre joue le \"Messie\"", start.clone());
+        let en = RawEvent::new("c", "The Orchestra's \"Messiah\"", start);
+        let a = normalizer.normalize(&source("venue", "fr", 10), &[fr], now);
+        let b = normalizer.normalize(&source("tourisme", "fr", 5), &[fr2], now);
+        let c = normalizer.normalize(&source("tourism", "en", 1), &[en], now);
+        let (a, b, c) = (&a.occurrences[0], &b.occurrences[0], &c.occurrences[0]);
+        assert_eq!(a.event.title, "L’Orchestre joue le «\u{a0}Messie\u{a0}»");
+        assert_eq!(a.event.title, b.event.title);
+        assert_eq!(a.event.description.as_deref(), Some("Billets : 35 $\nDurée : 2 h"));
+        let event = crate::merge::merge(&[a, b, c], &["fr".into(), "en".into()]).expect("event");
+        assert_eq!(event.title, "L’Orchestre joue le «\u{a0}Messie\u{a0}»");
+        assert_eq!(
+            event.translations.get("en").map(|t| t.title.as_str()),
+            Some("The Orchestra’s \u{201c}Messiah\u{201d}")
+        );
+    }
+
+    #[test]
     fn folding_removes_case_accents_and_punctuation() {
         assert_eq!(fold_for_match("Théâtre"), "theatre");
         assert_eq!(
