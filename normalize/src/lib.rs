@@ -171,8 +171,8 @@ impl Normalizer {
         }
         let language = self.language(record, source);
         title = text::typeset_title(&title, language.as_deref());
-        let lost = text::lost_characters(&title)
-            + description.as_deref().map_or(0, text::lost_characters);
+        let lost =
+            text::lost_characters(&title) + description.as_deref().map_or(0, text::lost_characters);
         if lost > 0 {
             warnings.push(format!(
                 "{lost} characters lost to a wrong encoding (U+FFFD) in the title or description"

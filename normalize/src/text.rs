@@ -244,10 +244,19 @@ mod tests {
             "<p>L’été</p>\n<p><a href=\"https://ex.org/l'a\" rel=\"noopener nofollow\">l’a</a></p>"
         );
         // HTML escaped twice, mojibake as characters and as entities.
-        assert_eq!(clean_title("Caf&amp;eacute; &amp;amp; th&amp;#233;"), "Café & thé");
+        assert_eq!(
+            clean_title("Caf&amp;eacute; &amp;amp; th&amp;#233;"),
+            "Café & thé"
+        );
         assert_eq!(clean_title("Th&Atilde;&copy;&Atilde;&cent;tre"), "Théâtre");
-        assert_eq!(clean_title("Les Belles-sÅ“urs â€“ COMPLET"), "Les Belles-sœurs – COMPLET");
-        assert_eq!(clean_description("RÃ©servation\nÃ  la billetterie"), "Réservation\nà la billetterie");
+        assert_eq!(
+            clean_title("Les Belles-sÅ“urs â€“ COMPLET"),
+            "Les Belles-sœurs – COMPLET"
+        );
+        assert_eq!(
+            clean_description("RÃ©servation\nÃ  la billetterie"),
+            "Réservation\nà la billetterie"
+        );
         // A Windows path keeps its backslashes.
         assert_eq!(
             clean_description("Fiche : S:\\Expositions\\nouvelles.pdf"),
@@ -256,9 +265,17 @@ mod tests {
         // Lost characters are counted.
         assert_eq!(lost_characters(&clean_title("Th\u{fffd}\u{fffd}tre")), 2);
         // Cleaning twice changes nothing more.
-        for s in ["Caf&amp;amp;eacute; L'Orchestre\\n", "ThÃƒÂ©Ã¢tre", "<p>a\\nb</p>"] {
+        for s in [
+            "Caf&amp;amp;eacute; L'Orchestre\\n",
+            "ThÃƒÂ©Ã¢tre",
+            "<p>a\\nb</p>",
+        ] {
             assert_eq!(clean_title(&clean_title(s)), clean_title(s), "{s:?}");
-            assert_eq!(clean_description(&clean_description(s)), clean_description(s), "{s:?}");
+            assert_eq!(
+                clean_description(&clean_description(s)),
+                clean_description(s),
+                "{s:?}"
+            );
         }
     }
 
@@ -266,7 +283,13 @@ mod tests {
     fn every_apostrophe_folds_the_same() {
         let folded = fold_for_match("L'Orchestre");
         assert_eq!(folded, "l orchestre");
-        for t in ["L’Orchestre", "Lʼorchestre", "L´Orchestre", "L`Orchestre", "L‘Orchestre"] {
+        for t in [
+            "L’Orchestre",
+            "Lʼorchestre",
+            "L´Orchestre",
+            "L`Orchestre",
+            "L‘Orchestre",
+        ] {
             assert_eq!(fold_for_match(t), folded, "{t}");
         }
         // The dedup key of a title, typeset or not.
@@ -306,7 +329,10 @@ mod tests {
             categories: vec![],
             venue: None,
         };
-        let now = Utc.with_ymd_and_hms(2026, 11, 15, 12, 0, 0).single().expect("now");
+        let now = Utc
+            .with_ymd_and_hms(2026, 11, 15, 12, 0, 0)
+            .single()
+            .expect("now");
         let mut fr = RawEvent::new("a", "L'Orchestre joue le \"Messie\"", start.clone());
         fr.description = Some("Billets : 35 $\\nDurée : 2 h".into());
         let fr2 = RawEvent::new("b", "L’Orchestre joue le \"Messie\"", start.clone());
@@ -317,12 +343,29 @@ mod tests {
         let (a, b, c) = (&a.occurrences[0], &b.occurrences[0], &c.occurrences[0]);
         assert_eq!(a.event.title, "L’Orchestre joue le «\u{a0}Messie\u{a0}»");
         assert_eq!(a.event.title, b.event.title);
-        assert_eq!(a.event.description.as_deref(), Some("Billets : 35 $\nDurée : 2 h"));
+        assert_eq!(
+            a.event.description.as_deref(),
+            Some("Billets : 35 $\nDurée : 2 h")
+        );
         let event = crate::merge::merge(&[a, b, c], &["fr".into(), "en".into()]).expect("event");
         assert_eq!(event.title, "L’Orchestre joue le «\u{a0}Messie\u{a0}»");
         assert_eq!(
             event.translations.get("en").map(|t| t.title.as_str()),
             Some("The Orchestra’s \u{201c}Messiah\u{201d}")
+        );
+        // Letters lost upstream cannot be repaired: the run says so.
+        let lost = RawEvent::new(
+            "d",
+            "Th\u{fffd}\u{fffd}tre",
+            TimeValue::Date {
+                date: NaiveDate::from_ymd_opt(2026, 12, 6).expect("date"),
+            },
+        );
+        let d = normalizer.normalize(&source("venue", "fr", 10), &[lost], now);
+        assert_eq!(d.occurrences[0].event.title, "Th\u{fffd}\u{fffd}tre");
+        assert_eq!(
+            d.warnings,
+            ["d: 2 characters lost to a wrong encoding (U+FFFD) in the title or description"]
         );
     }
 

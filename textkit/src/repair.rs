@@ -176,36 +176,30 @@ fn undouble_once(s: &str) -> String {
         let body = after.get(1..).unwrap_or("");
         let inner = body
             .strip_prefix("amp;")
-            .or_else(|| body.strip_prefix("AMP;"));
-        match inner.and_then(reference_len) {
-            Some(_) => {
-                // Drop `amp;`: the inner reference is decoded by the caller.
-                out.push('&');
-                rest = inner.unwrap_or("");
-            }
-            None => {
-                out.push('&');
-                rest = body;
-            }
-        }
+            .or_else(|| body.strip_prefix("AMP;"))
+            .filter(|inner| reference_decodes(inner));
+        out.push('&');
+        // Without `amp;`, the inner reference is the caller's to decode.
+        rest = inner.unwrap_or(body);
     }
     out.push_str(rest);
     out
 }
 
-/// The length of a complete reference (`name;`, `#233;`, `#xE9;`) at the
-/// start of `s` (after its `&`) that decodes to a character.
-fn reference_len(s: &str) -> Option<usize> {
-    let end = s
+/// Whether `s` (after an `&`) starts with a complete reference (`name;`,
+/// `#233;`, `#xE9;`) that decodes to a character.
+fn reference_decodes(s: &str) -> bool {
+    let Some(end) = s
         .char_indices()
         .take(34)
         .find(|(_, c)| *c == ';')
-        .map(|(at, _)| at)?;
-    if end == 0 {
-        return None;
-    }
-    let body = s.get(..end)?;
-    let decodes = match body.strip_prefix('#') {
+        .map(|(at, _)| at)
+        .filter(|end| *end > 0)
+    else {
+        return false;
+    };
+    let body = s.get(..end).unwrap_or("");
+    match body.strip_prefix('#') {
         Some(num) => {
             let (digits, radix) = match num.strip_prefix(['x', 'X']) {
                 Some(hex) => (hex, 16),
@@ -216,8 +210,7 @@ fn reference_len(s: &str) -> Option<usize> {
                 && decode_entities(&format!("&{body};")) != "\u{fffd}"
         }
         None => body.chars().all(|c| c.is_ascii_alphanumeric()) && named(body).is_some(),
-    };
-    decodes.then_some(end + 1)
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -295,11 +288,12 @@ fn suspects(chars: &[char]) -> Vec<Suspect> {
     let mut out = Vec::new();
     let mut i = 0;
     while let Some(&c) = chars.get(i) {
-        let Some(need) = cp1252_byte(c).and_then(continuation_count) else {
+        let Some((lead, need)) = cp1252_byte(c).and_then(|b| Some((b, continuation_count(b)?)))
+        else {
             i += 1;
             continue;
         };
-        let mut bytes = vec![cp1252_byte(c).unwrap_or(0)];
+        let mut bytes = vec![lead];
         for k in 1..=need {
             match chars.get(i + k).copied().and_then(cp1252_byte) {
                 Some(b @ 0x80..=0xBF) => bytes.push(b),
@@ -317,8 +311,7 @@ fn suspects(chars: &[char]) -> Vec<Suspect> {
                 // or after `à` (`été\u{a0}»`, `à\u{a0}«`): after a lowercase
                 // letter, it proves nothing alone. `Ã\u{a0}` (à) and
                 // `Â\u{a0}` (no-break space) are mojibake.
-                let french_marks =
-                    need > 1 && bytes.get(1..).is_some_and(|b| b.contains(&0xA0));
+                let french_marks = need > 1 && bytes.get(1..).is_some_and(|b| b.contains(&0xA0));
                 out.push(Suspect {
                     at: i,
                     len: need + 1,
@@ -421,10 +414,26 @@ fn suspect_count(s: &str) -> usize {
     suspects(&chars).len()
 }
 
+/// Whether `s` has a lead character (U+00C2–U+00F4) followed by a
+/// continuation character or a space: a cheap test that most correct text,
+/// French included, fails.
+fn may_be_mojibake(s: &str) -> bool {
+    let mut lead = false;
+    for c in s.chars() {
+        let continuation = c == ' '
+            || ('\u{80}'..='\u{bf}').contains(&c)
+            || (u32::from(c) > 0xff && cp1252_byte(c).is_some_and(|b| b >= 0x80));
+        if lead && continuation {
+            return true;
+        }
+        lead = ('\u{c2}'..='\u{f4}').contains(&c);
+    }
+    false
+}
+
 /// UTF-8 read as Windows-1252, repaired (see the module doc).
 pub fn mojibake(s: &str) -> Cow<'_, str> {
-    // Every mojibake sequence starts with a char in U+00C2–U+00F4.
-    if !s.chars().any(|c| ('\u{c2}'..='\u{f4}').contains(&c)) {
+    if !may_be_mojibake(s) {
         return Cow::Borrowed(s);
     }
     let mut current = s.to_string();
@@ -529,25 +538,22 @@ pub fn typeset_title(title: &str, language: Option<&str>) -> String {
         Some("en") => ("\u{201c}", "\u{201d}"),
         _ => return title.into_owned(),
     };
-    match quote_pairs(&title) {
-        Some(pairs) => {
-            let mut out = String::with_capacity(title.len() + 8);
-            for (n, part) in title.split('"').enumerate() {
-                if n > 0 {
-                    out.push_str(if n % 2 == 1 { open } else { close });
-                }
-                out.push_str(part);
-            }
-            debug_assert!(pairs > 0);
-            out
-        }
-        None => title.into_owned(),
+    if !quotes_pair_cleanly(&title) {
+        return title.into_owned();
     }
+    let mut out = String::with_capacity(title.len() + 8);
+    for (n, part) in title.split('"').enumerate() {
+        if n > 0 {
+            out.push_str(if n % 2 == 1 { open } else { close });
+        }
+        out.push_str(part);
+    }
+    out
 }
 
-/// How many pairs the straight double quotes of `s` make, when every one
-/// of them opens or closes cleanly, in turn.
-fn quote_pairs(s: &str) -> Option<usize> {
+/// Whether `s` has straight double quotes, in pairs, every one of them
+/// opening or closing cleanly, in turn.
+fn quotes_pair_cleanly(s: &str) -> bool {
     let chars: Vec<char> = s.chars().collect();
     let mut count = 0;
     for (i, c) in chars.iter().enumerate() {
@@ -566,11 +572,11 @@ fn quote_pairs(s: &str) -> Option<usize> {
                 })
         };
         if !clean {
-            return None;
+            return false;
         }
         count += 1;
     }
-    (count > 0 && count % 2 == 0).then_some(count / 2)
+    count > 0 && count % 2 == 0
 }
 
 #[cfg(test)]

@@ -19,9 +19,15 @@ fn idempotent(s: &str) {
 fn double_escaped_newlines_become_line_breaks() {
     for (input, want) in [
         ("Ligne 1\\nLigne 2", "Ligne 1\nLigne 2"),
-        ("Billets : 35 $\\r\\nDurée : 2 h", "Billets : 35 $\nDurée : 2 h"),
+        (
+            "Billets : 35 $\\r\\nDurée : 2 h",
+            "Billets : 35 $\nDurée : 2 h",
+        ),
         ("Un\\n\\nDeux", "Un\n\nDeux"),
-        ("RFC 5545 permet aussi\\NN majuscule", "RFC 5545 permet aussi\nN majuscule"),
+        (
+            "RFC 5545 permet aussi\\NN majuscule",
+            "RFC 5545 permet aussi\nN majuscule",
+        ),
         ("fin\\n", "fin\n"),
     ] {
         assert_eq!(escapes(input), want, "{input:?}");
@@ -31,7 +37,10 @@ fn double_escaped_newlines_become_line_breaks() {
 
 #[test]
 fn double_escaped_tabs_commas_semicolons_and_quotes() {
-    assert_eq!(escapes("Programme :\\n\\t- Ellington"), "Programme :\n\t- Ellington");
+    assert_eq!(
+        escapes("Programme :\\n\\t- Ellington"),
+        "Programme :\n\t- Ellington"
+    );
     assert_eq!(
         escapes("Du mardi au dimanche\\, de 13 h à 17 h\\; fermé lundi"),
         "Du mardi au dimanche, de 13 h à 17 h; fermé lundi"
@@ -206,10 +215,7 @@ fn titles_take_their_language_s_quotes() {
         "Le «\u{a0}Messie\u{a0}» de Handel"
     );
     assert_eq!(
-        typeset_title(
-            "\"Kukum\", L'Orchestre et \"Les Belles-sœurs\"",
-            Some("fr")
-        ),
+        typeset_title("\"Kukum\", L'Orchestre et \"Les Belles-sœurs\"", Some("fr")),
         "«\u{a0}Kukum\u{a0}», L’Orchestre et «\u{a0}Les Belles-sœurs\u{a0}»"
     );
     assert_eq!(
@@ -356,7 +362,15 @@ fn values(name: &str, text: &str) -> Vec<String> {
                 continue;
             };
             let prop = prop.split(';').next().unwrap_or("");
-            if ["SUMMARY", "DESCRIPTION", "LOCATION", "X-ALT-DESC", "COMMENT"].contains(&prop) {
+            if [
+                "SUMMARY",
+                "DESCRIPTION",
+                "LOCATION",
+                "X-ALT-DESC",
+                "COMMENT",
+            ]
+            .contains(&prop)
+            {
                 out.push(ics_unescape(value));
             }
         }
