@@ -25,8 +25,12 @@
 //!   and Latin Extended-A, to punctuation and symbols, to Vietnamese letters,
 //!   CJK or emoji are repaired alone; others (Greek, Cyrillic, IPA...) only
 //!   with a second suspect sequence in the same word, so that `«ÉTÉ»` (`É»`
-//!   is valid UTF-8 for `ɻ`) or `„Straße“` stay. The whole repair is kept
-//!   only when the result has fewer suspect sequences than the input.
+//!   is valid UTF-8 for `ɻ`) or `„Straße“` stay; so do three-byte
+//!   sequences holding a no-break space (`été\u{a0}»` is valid UTF-8).
+//!   `Ã` and `Â` whose no-break space a whitespace fold turned into a space
+//!   are repaired where a capital cannot be meant: `voilÃ  !`, `Ã  la`,
+//!   `20Â $`, but `IRMÃ E SÃO` stays. The whole repair is kept only when
+//!   the result has fewer suspect sequences than the input.
 //!   The reverse damage (Latin-1 bytes read as UTF-8) left U+FFFD where the
 //!   letters were: nothing to repair from the text; [`lost_characters`]
 //!   counts them so the caller can warn.
@@ -51,7 +55,7 @@
 
 use std::borrow::Cow;
 
-use crate::entities::{decode_entities, named};
+use crate::entities::{decode_entities, named, rewrite_ampersands};
 
 /// Escapes, doubled entities and mojibake, in that order (see the module
 /// doc): for a raw title or description, HTML or plain text.
@@ -168,22 +172,13 @@ pub fn entities(s: &str) -> Cow<'_, str> {
 
 /// One pass of [`entities`].
 fn undouble_once(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(pos) = rest.find('&') {
-        let (before, after) = rest.split_at(pos);
-        out.push_str(before);
-        let body = after.get(1..).unwrap_or("");
+    rewrite_ampersands(s, |body| {
         let inner = body
             .strip_prefix("amp;")
-            .or_else(|| body.strip_prefix("AMP;"))
-            .filter(|inner| reference_decodes(inner));
-        out.push('&');
+            .or_else(|| body.strip_prefix("AMP;"))?;
         // Without `amp;`, the inner reference is the caller's to decode.
-        rest = inner.unwrap_or(body);
-    }
-    out.push_str(rest);
-    out
+        reference_decodes(inner).then_some(('&', 4))
+    })
 }
 
 /// Whether `s` (after an `&`) starts with a complete reference (`name;`,

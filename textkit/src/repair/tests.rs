@@ -319,19 +319,20 @@ fn unfold(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-/// An ICS text value unescaped once, as the ICS reader does.
+/// An ICS text value unescaped once, with the ICS reader's rules
+/// (`ingest::ics::values::unescape`, which textkit cannot call): `\n` `\N`
+/// to a line break, `\,` `\;` `\\` `\:` `\"` to their character, any
+/// other backslash kept.
 fn ics_unescape(value: &str) -> String {
     let mut v = String::new();
-    let mut chars = value.chars();
+    let mut chars = value.chars().peekable();
     while let Some(c) = chars.next() {
-        if c != '\\' {
-            v.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('n' | 'N') => v.push('\n'),
-            Some(o) => v.push(o),
-            None => {}
+        let escaped = chars.next_if(|_| c == '\\');
+        match (c, escaped) {
+            (_, Some('n' | 'N')) => v.push('\n'),
+            (_, Some(e @ (',' | ';' | '\\' | ':' | '"'))) => v.push(e),
+            (_, Some(other)) => v.extend(['\\', other]),
+            (c, None) => v.push(c),
         }
     }
     v
