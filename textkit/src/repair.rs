@@ -410,18 +410,18 @@ fn suspect_count(s: &str) -> usize {
 }
 
 /// Whether `s` has a lead character (U+00C2–U+00F4) followed by a
-/// continuation character or a space: a cheap test that most correct text,
-/// French included, fails.
+/// continuation character, or `Ã`/`Â` by a space: a cheap test that
+/// correct text, French included, fails.
 fn may_be_mojibake(s: &str) -> bool {
-    let mut lead = false;
+    let mut previous = '\0';
     for c in s.chars() {
-        let continuation = c == ' '
-            || ('\u{80}'..='\u{bf}').contains(&c)
+        let continuation = ('\u{80}'..='\u{bf}').contains(&c)
             || (u32::from(c) > 0xff && cp1252_byte(c).is_some_and(|b| b >= 0x80));
-        if lead && continuation {
+        let lead = ('\u{c2}'..='\u{f4}').contains(&previous);
+        if lead && continuation || matches!(previous, 'Ã' | 'Â') && c == ' ' {
             return true;
         }
-        lead = ('\u{c2}'..='\u{f4}').contains(&c);
+        previous = c;
     }
     false
 }

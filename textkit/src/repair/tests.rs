@@ -172,6 +172,15 @@ fn correct_text_is_never_touched() {
 }
 
 #[test]
+fn correct_french_skips_the_mojibake_scan() {
+    assert!(!may_be_mojibake(
+        "Théâtre, été à côté du café, où l’élève déjà « naïve » fête Noël"
+    ));
+    assert!(may_be_mojibake("ThÃ©Ã¢tre"));
+    assert!(may_be_mojibake("voilÃ  !"));
+}
+
+#[test]
 fn characters_lost_to_a_wrong_decoding_are_counted_not_guessed() {
     // Latin-1 bytes read as UTF-8: the letters are gone.
     let s = "Th\u{fffd}\u{fffd}tre d\u{fffd}t\u{e9}";
