@@ -4,9 +4,11 @@
 //! and synchronous, no network or disk I/O, no clock (the caller passes
 //! `now`). Steps, in order: time (TZID, Windows names, VTIMEZONE, floating,
 //! dates), recurrence (RRULE/RDATE/EXDATE, RECURRENCE-ID overrides within the
-//! horizon), text (HTML to plain text and to sanitized HTML, whitespace),
-//! language (declared, else detected), category, venue (fuzzy gazetteer,
-//! city from the address, the place text or the coordinates), identity.
+//! horizon), text (repaired when a source escaped or decoded it twice, HTML
+//! to plain text and to sanitized HTML, whitespace), language (declared,
+//! else detected; then the title's apostrophes and quotes in its style),
+//! category, venue (fuzzy gazetteer, city from the address, the place text
+//! or the coordinates), identity.
 //!
 //! Modules, in pipeline order: [`time`] (zones and instants, with the
 //! Windows table in [`windows_zones`]), [`recurrence`] (rule expansion),
