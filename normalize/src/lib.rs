@@ -4,9 +4,11 @@
 //! and synchronous, no network or disk I/O, no clock (the caller passes
 //! `now`). Steps, in order: time (TZID, Windows names, VTIMEZONE, floating,
 //! dates), recurrence (RRULE/RDATE/EXDATE, RECURRENCE-ID overrides within the
-//! horizon), text (HTML to plain text and to sanitized HTML, whitespace),
-//! language (declared, else detected), category, venue (fuzzy gazetteer,
-//! city from the address, the place text or the coordinates), identity.
+//! horizon), text (repaired when a source escaped or decoded it twice, HTML
+//! to plain text and to sanitized HTML, whitespace), language (declared,
+//! else detected; then the title's apostrophes and quotes in its style),
+//! category, venue (fuzzy gazetteer, city from the address, the place text
+//! or the coordinates), identity.
 //!
 //! Modules, in pipeline order: [`time`] (zones and instants, with the
 //! Windows table in [`windows_zones`]), [`recurrence`] (rule expansion),
@@ -149,13 +151,13 @@ impl Normalizer {
         let description = record
             .description
             .as_deref()
-            .map(text::html_to_text)
+            .map(text::clean_description)
             .filter(|d| !d.is_empty());
         let description_html = record
             .description
             .as_deref()
             .filter(|d| description.is_some() && text::has_markup(d))
-            .map(text::sanitize_html)
+            .map(text::description_html)
             .filter(|h| !h.is_empty());
         let mut title = text::clean_title(&record.title);
         if title.is_empty() {
@@ -168,6 +170,15 @@ impl Normalizer {
                 warnings.push(format!("no title, using {UNTITLED:?}"));
                 title = UNTITLED.to_string();
             }
+        }
+        let language = self.language(record, source);
+        title = text::typeset_title(&title, language.as_deref());
+        let lost =
+            text::lost_characters(&title) + description.as_deref().map_or(0, text::lost_characters);
+        if lost > 0 {
+            warnings.push(format!(
+                "{lost} characters lost to a wrong encoding (U+FFFD) in the title or description"
+            ));
         }
         let mapped = self.taxonomy.map(&record.categories, &source.categories);
         let venue = self.gazetteer.resolve(
@@ -188,7 +199,7 @@ impl Normalizer {
             image: http_url(record.image.as_deref()),
             categories: mapped.slugs,
             unmapped: mapped.unmapped,
-            language: self.language(record, source),
+            language,
             venue,
             organizer: one_line(record.organizer.as_deref()),
             price: one_line(record.price.as_deref()),
@@ -216,7 +227,7 @@ impl Normalizer {
             .or_else(|| {
                 let mut text = text::clean_title(&record.title);
                 if let Some(d) = record.description.as_deref() {
-                    let d = text::html_to_text(d);
+                    let d = text::clean_description(d);
                     text.push('\n');
                     text.extend(d.chars().take(600));
                 }

@@ -556,7 +556,7 @@ fn title_falls_back_to_the_description_then_a_placeholder() {
     r.description = Some("\n\nVernissage de l'expo\nSuite".into());
     let r2 = RawEvent::new("t2", "&nbsp;", zoned(2026, 12, 5, 20, 0));
     let n = run(&[r, r2]);
-    assert_eq!(n.occurrences[0].event.title, "Vernissage de l'expo");
+    assert_eq!(n.occurrences[0].event.title, "Vernissage de l’expo");
     assert_eq!(n.occurrences[1].event.title, crate::UNTITLED);
     assert_eq!(n.warnings.len(), 1);
     assert!(n.warnings[0].starts_with("t2: "));

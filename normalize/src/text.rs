@@ -3,8 +3,16 @@
 //!
 //! * [`html_to_text`], [`decode_entities`], [`has_markup`]: textkit's,
 //!   re-exported for the callers of this module.
-//! * [`clean_title`]: [`html_to_text`] on one line.
-//! * [`fold_for_match`]: lowercase, accents removed, punctuation to spaces.
+//! * [`clean_title`]: repaired ([`repair`]: escapes and HTML escaped twice,
+//!   mojibake), then [`html_to_text`] on one line; [`typeset_title`] gives
+//!   it its language's apostrophes and quotes once the language is known.
+//! * [`clean_description`]: repaired, [`html_to_text`], apostrophes
+//!   typographic; [`description_html`]: the same repair, then
+//!   [`sanitize_html`].
+//! * [`lost_characters`]: U+FFFD left by a wrong decoding upstream, which
+//!   no repair can undo: the caller warns.
+//! * [`fold_for_match`]: lowercase, accents removed, punctuation (straight
+//!   and typographic apostrophes alike) to spaces.
 //! * [`sanitize_html`]: the description as safe HTML (ammonia): paragraphs,
 //!   line breaks, emphasis, lists, headings h3–h6, quotes and http(s)/mailto
 //!   links with `rel="noopener nofollow"`; no images, scripts or styles.
@@ -12,11 +20,31 @@
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
+pub use textkit::repair::{self, lost_characters, typeset_title};
 pub use textkit::{decode_entities, has_markup, html_to_text};
 
-/// A title: [`html_to_text`] on one line.
+/// A title: repaired, [`html_to_text`], on one line. Mojibake is looked for
+/// again in the text, for the sources that wrote it as entities
+/// (`&Atilde;&copy;`).
 pub fn clean_title(input: &str) -> String {
-    textkit::collapse_ws(&html_to_text(input))
+    let text = html_to_text(&repair::repair(input));
+    textkit::collapse_ws(&repair::mojibake(&text))
+}
+
+/// A description as plain text: repaired, [`html_to_text`], mojibake
+/// written as entities repaired, apostrophes typographic (quotes kept as
+/// written: see [`repair`]).
+pub fn clean_description(input: &str) -> String {
+    let text = html_to_text(&repair::repair(input));
+    let text = repair::mojibake(&text);
+    repair::apostrophes(&text).into_owned()
+}
+
+/// A description as sanitized HTML: repaired, [`sanitize_html`],
+/// apostrophes typographic in its text (never in its links).
+pub fn description_html(input: &str) -> String {
+    let html = sanitize_html(&repair::repair(input));
+    repair::apostrophes_in_html(&html).into_owned()
 }
 
 /// Lowercase, accents removed (NFD without combining marks; œ → oe,
@@ -55,6 +83,9 @@ pub fn fold_for_match(input: &str) -> String {
                 'ø' => push(&mut out, 'o', &mut space),
                 'đ' => push(&mut out, 'd', &mut space),
                 'ł' => push(&mut out, 'l', &mut space),
+                // The modifier letter apostrophe is a letter to Unicode:
+                // as `'` and `’`, it separates words.
+                '\u{2bc}' => push(&mut out, ' ', &mut space),
                 other => push(&mut out, other, &mut space),
             }
         }
@@ -194,6 +225,148 @@ mod tests {
         for s in ["<", "<<>>", "<p", "</", "<!--", "<a href=", "&#99999999;"] {
             let _ = sanitize_html(s);
         }
+    }
+
+    #[test]
+    fn titles_and_descriptions_are_repaired() {
+        // ICS by a PHP plugin: escaped twice, then read once.
+        assert_eq!(
+            clean_description("Entrée libre\\, vin d'honneur.\\nInfos : 450 662-4440"),
+            "Entrée libre, vin d’honneur.\nInfos : 450 662-4440"
+        );
+        // In HTML, the repaired line break is a space like any other.
+        assert_eq!(
+            clean_description("<p>Un\\nDeux</p>\\n<p>Trois</p>"),
+            "Un Deux\n\nTrois"
+        );
+        assert_eq!(
+            description_html("<p>L'été</p>\\n<p><a href=\"https://ex.org/l'a\">l'a</a></p>"),
+            "<p>L’été</p>\n<p><a href=\"https://ex.org/l'a\" rel=\"noopener nofollow\">l’a</a></p>"
+        );
+        // HTML escaped twice, mojibake as characters and as entities.
+        assert_eq!(
+            clean_title("Caf&amp;eacute; &amp;amp; th&amp;#233;"),
+            "Café & thé"
+        );
+        assert_eq!(clean_title("Th&Atilde;&copy;&Atilde;&cent;tre"), "Théâtre");
+        assert_eq!(
+            clean_title("Les Belles-sÅ“urs â€“ COMPLET"),
+            "Les Belles-sœurs – COMPLET"
+        );
+        assert_eq!(
+            clean_description("RÃ©servation\nÃ  la billetterie"),
+            "Réservation\nà la billetterie"
+        );
+        // A Windows path keeps its backslashes.
+        assert_eq!(
+            clean_description("Fiche : S:\\Expositions\\nouvelles.pdf"),
+            "Fiche : S:\\Expositions\\nouvelles.pdf"
+        );
+        // Lost characters are counted.
+        assert_eq!(lost_characters(&clean_title("Th\u{fffd}\u{fffd}tre")), 2);
+        // Cleaning twice changes nothing more.
+        for s in [
+            "Caf&amp;amp;eacute; L'Orchestre\\n",
+            "ThÃƒÂ©Ã¢tre",
+            "<p>a\\nb</p>",
+        ] {
+            assert_eq!(clean_title(&clean_title(s)), clean_title(s), "{s:?}");
+            assert_eq!(
+                clean_description(&clean_description(s)),
+                clean_description(s),
+                "{s:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_apostrophe_folds_the_same() {
+        let folded = fold_for_match("L'Orchestre");
+        assert_eq!(folded, "l orchestre");
+        for t in [
+            "L’Orchestre",
+            "Lʼorchestre",
+            "L´Orchestre",
+            "L`Orchestre",
+            "L‘Orchestre",
+        ] {
+            assert_eq!(fold_for_match(t), folded, "{t}");
+        }
+        // The dedup key of a title, typeset or not.
+        assert_eq!(
+            crate::dedup::title_key("Le \"Messie\" de L'Orchestre"),
+            crate::dedup::title_key(&typeset_title("Le \"Messie\" de L'Orchestre", Some("fr")))
+        );
+        assert_eq!(
+            crate::dedup::title_key("Lʼorchestre joue"),
+            crate::dedup::title_key("L'Orchestre joue")
+        );
+    }
+
+    #[test]
+    fn a_merged_event_writes_its_apostrophes_one_way() {
+        use chrono::{NaiveDate, TimeZone, Utc};
+        use model::{RawEvent, SourceId, TimeValue};
+
+        let settings = crate::Settings {
+            timezone: chrono_tz::America::Toronto,
+            horizon_days: 365,
+            languages: vec!["fr".into(), "en".into()],
+            venues: vec![],
+            categories: vec![],
+        };
+        let normalizer = crate::Normalizer::new(settings);
+        let start = TimeValue::Zoned {
+            local: NaiveDate::from_ymd_opt(2026, 12, 5)
+                .and_then(|d| d.and_hms_opt(20, 0, 0))
+                .expect("date"),
+            tzid: "America/Toronto".into(),
+        };
+        let source = |id: &str, lang: &str, priority| crate::SourceMeta {
+            id: SourceId::new(id).expect("id"),
+            priority,
+            lang: Some(lang.into()),
+            categories: vec![],
+            venue: None,
+        };
+        let now = Utc
+            .with_ymd_and_hms(2026, 11, 15, 12, 0, 0)
+            .single()
+            .expect("now");
+        let mut fr = RawEvent::new("a", "L'Orchestre joue le \"Messie\"", start.clone());
+        fr.description = Some("Billets : 35 $\\nDurée : 2 h".into());
+        let fr2 = RawEvent::new("b", "L’Orchestre joue le \"Messie\"", start.clone());
+        let en = RawEvent::new("c", "The Orchestra's \"Messiah\"", start);
+        let a = normalizer.normalize(&source("venue", "fr", 10), &[fr], now);
+        let b = normalizer.normalize(&source("tourisme", "fr", 5), &[fr2], now);
+        let c = normalizer.normalize(&source("tourism", "en", 1), &[en], now);
+        let (a, b, c) = (&a.occurrences[0], &b.occurrences[0], &c.occurrences[0]);
+        assert_eq!(a.event.title, "L’Orchestre joue le «\u{a0}Messie\u{a0}»");
+        assert_eq!(a.event.title, b.event.title);
+        assert_eq!(
+            a.event.description.as_deref(),
+            Some("Billets : 35 $\nDurée : 2 h")
+        );
+        let event = crate::merge::merge(&[a, b, c], &["fr".into(), "en".into()]).expect("event");
+        assert_eq!(event.title, "L’Orchestre joue le «\u{a0}Messie\u{a0}»");
+        assert_eq!(
+            event.translations.get("en").map(|t| t.title.as_str()),
+            Some("The Orchestra’s \u{201c}Messiah\u{201d}")
+        );
+        // Letters lost upstream cannot be repaired: the run says so.
+        let lost = RawEvent::new(
+            "d",
+            "Th\u{fffd}\u{fffd}tre",
+            TimeValue::Date {
+                date: NaiveDate::from_ymd_opt(2026, 12, 6).expect("date"),
+            },
+        );
+        let d = normalizer.normalize(&source("venue", "fr", 10), &[lost], now);
+        assert_eq!(d.occurrences[0].event.title, "Th\u{fffd}\u{fffd}tre");
+        assert_eq!(
+            d.warnings,
+            ["d: 2 characters lost to a wrong encoding (U+FFFD) in the title or description"]
+        );
     }
 
     #[test]

@@ -18,13 +18,20 @@ pub fn decode_entities(s: &str) -> String {
     if !s.contains('&') {
         return s.to_string();
     }
+    rewrite_ampersands(s, decode_one)
+}
+
+/// Each `&` of `s` and what follows it, rewritten: `at` gets the text after
+/// the `&` and answers the character to write instead and how many bytes
+/// of that text it stands for, or None to keep the `&`.
+pub(crate) fn rewrite_ampersands(s: &str, at: impl Fn(&str) -> Option<(char, usize)>) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(pos) = rest.find('&') {
         let (before, after) = rest.split_at(pos);
         out.push_str(before);
         let body = after.get(1..).unwrap_or("");
-        match decode_one(body) {
+        match at(body) {
             Some((c, used)) => {
                 out.push(c);
                 rest = body.get(used..).unwrap_or("");

@@ -10,6 +10,9 @@
 //! * [`html`]: HTML to plain text (block tags to line breaks, scripts and
 //!   styles dropped), [`strip_tags`], [`has_markup`], [`clean_text`].
 //! * [`ws`]: whitespace folding, on one line or keeping lines.
+//! * [`repair`]: text a source damaged: newlines escaped twice, HTML
+//!   escaped twice, UTF-8 read as Windows-1252 (mojibake), and one
+//!   apostrophe and quotation style per language.
 //! * [`iso8601`]: dates, date-times, offsets, times and durations as
 //!   schema.org, microformats, feeds and WordPress write them.
 //!
@@ -18,6 +21,7 @@
 pub mod entities;
 pub mod html;
 pub mod iso8601;
+pub mod repair;
 pub mod ws;
 
 pub use entities::decode_entities;
