@@ -116,10 +116,14 @@ pub fn merge(members: &[&Occurrence], languages: &[String]) -> Option<Event> {
             if venue.city.is_none() {
                 venue.city = other.city.clone();
             }
-            if venue.lat.is_none() || venue.lon.is_none() {
+            // A municipality's centre gives way to the place's own.
+            let stand_in = venue.precision == Some(model::Precision::Municipality);
+            let better = other.precision.is_none_or(model::Precision::is_the_place);
+            if venue.lat.is_none() || venue.lon.is_none() || (stand_in && better) {
                 if let (Some(lat), Some(lon)) = (other.lat, other.lon) {
                     venue.lat = Some(lat);
                     venue.lon = Some(lon);
+                    venue.precision = other.precision;
                 }
             }
         }

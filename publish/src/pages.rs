@@ -909,6 +909,7 @@ mod tests {
             city: city.map(str::to_string),
             lat: None,
             lon: None,
+            precision: None,
         }
     }
 

@@ -186,3 +186,73 @@ async fn unknown_venues_are_geocoded_once_and_found_near_their_place() {
     let titles: Vec<&str> = near.iter().filter_map(|e| e["title"].as_str()).collect();
     assert_eq!(titles, vec!["Soirée a", "Soirée d"]);
 }
+
+/// The event of `title` in `events`.
+fn titled<'a>(events: &'a [Value], title: &str) -> &'a Value {
+    events
+        .iter()
+        .find(|e| e["title"] == title)
+        .unwrap_or_else(|| panic!("no {title:?} in {events:?}"))
+}
+
+/// A source moves its events to other venues between two runs (a gazetteer
+/// venue to an unknown hall, one unknown hall to another, the same text
+/// with new coordinates): each event shows its new venue, keeping its id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_venue_changed_at_the_source_moves_the_event() {
+    let server = FixtureServer::start().await;
+    let ics = "text/calendar; charset=utf-8";
+    server.put_fixture("agenda.ics", "geo/venue_change_before.ics", ics);
+    let world = crate::harness::World::new(&format!(
+        "[[source]]\nid = \"diffuseur\"\nkind = \"ics\"\nurl = \"{}\"\n",
+        server.url("agenda.ics")
+    ));
+    let report = world.ingest_one("diffuseur").await;
+    assert!(matches!(report.outcome, Outcome::Updated(_)), "{report}");
+    let api = world.serve().await;
+    let range = "from=2026-11-01&to=2027-01-01&limit=100";
+    let before = events(&api, range).await;
+    assert_eq!(before.len(), 3, "{before:?}");
+    let quatuor = titled(&before, "Quatuor Molinari").clone();
+    assert_eq!(quatuor["venue"]["id"], "maison-des-arts");
+    let conte = titled(&before, "Conte de Noël").clone();
+    assert_eq!(conte["venue"]["city"], "Laval", "{}", conte["venue"]);
+    let cirque = titled(&before, "Cirque sous le chapiteau").clone();
+    assert_eq!(cirque["venue"]["lat"].as_f64(), Some(45.572));
+
+    server.put_fixture("agenda.ics", "geo/venue_change_after.ics", ics);
+    let report = world.ingest_one("diffuseur").await;
+    match &report.outcome {
+        Outcome::Updated(c) => assert_eq!((c.new, c.updated), (0, 3), "{c:?}"),
+        other => panic!("{other:?}"),
+    }
+    let after = events(&api, range).await;
+    assert_eq!(after.len(), 3, "{after:?}");
+
+    let moved = titled(&after, "Quatuor Molinari");
+    assert_eq!(moved["id"], quatuor["id"]);
+    let venue = &moved["venue"];
+    assert_eq!(venue["name"], "Théâtre Lionel-Groulx", "{venue}");
+    assert_eq!(venue["city"], "Sainte-Thérèse", "{venue}");
+    assert_ne!(venue["id"], "maison-des-arts", "{venue}");
+    let (lat, lon) = (venue["lat"].as_f64().unwrap(), venue["lon"].as_f64().unwrap());
+    assert!((lat - 45.64).abs() < 0.05 && (lon + 73.83).abs() < 0.05, "{venue}");
+    assert_eq!(venue["precision"], "municipality", "{venue}");
+
+    let moved = titled(&after, "Conte de Noël");
+    assert_eq!(moved["id"], conte["id"]);
+    let venue = &moved["venue"];
+    assert_eq!(venue["name"], "Salle Desjardins", "{venue}");
+    assert_eq!(venue["city"], "Terrebonne", "{venue}");
+    assert_ne!(venue["id"], conte["venue"]["id"], "{venue}");
+    let lat = venue["lat"].as_f64().unwrap();
+    assert!((lat - 45.70).abs() < 0.05, "{venue}");
+
+    let moved = titled(&after, "Cirque sous le chapiteau");
+    assert_eq!(moved["id"], cirque["id"]);
+    let venue = &moved["venue"];
+    assert_eq!(venue["lat"].as_f64(), Some(45.701), "{venue}");
+    assert_eq!(venue["lon"].as_f64(), Some(-73.647), "{venue}");
+    assert_eq!(venue["city"], "Terrebonne", "{venue}");
+    assert_eq!(venue["precision"], "venue", "{venue}");
+}
