@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
-use model::{Event, Status, Venue};
+use model::{Event, Precision, Status, Venue};
 use serde_json::{json, Map, Value};
 
 use crate::cache::CachePolicy;
@@ -330,13 +330,30 @@ fn venue_html(venue: &Venue, lang: &str) -> String {
     out.push_str("</p>\n");
     if let Some(map) = map_link(venue) {
         out.push_str(&format!(
-            "<p><a href=\"{}\" rel=\"noopener\">{}</a></p>\n",
+            "<p><a href=\"{}\" rel=\"noopener\">{}</a>{}</p>\n",
             esc(&map),
-            t(lang, "Voir sur la carte", "View on the map")
+            t(lang, "Voir sur la carte", "View on the map"),
+            approximate_note(venue, lang)
         ));
     }
     out.push_str("</div>\n");
     out
+}
+
+/// " (approximate position: town centre)" when the venue's coordinates
+/// are only its municipality's centre, in the page's language; else "".
+pub fn approximate_note(venue: &Venue, lang: &str) -> String {
+    match venue.precision {
+        Some(Precision::Municipality) if venue.lat.is_some() && venue.lon.is_some() => format!(
+            " <span class=\"approx\">{}</span>",
+            t(
+                lang,
+                "(position approximative : centre de la municipalité)",
+                "(approximate position: town centre)"
+            )
+        ),
+        _ => String::new(),
+    }
 }
 
 /// OpenStreetMap at the venue's coordinates, else a search for its
@@ -719,7 +736,10 @@ fn place(venue: &Venue) -> Value {
     if let Some(address) = postal_address(venue) {
         p.insert("address".into(), address);
     }
-    if let (Some(lat), Some(lon)) = (venue.lat, venue.lon) {
+    // A municipality's centre is not the place's position: its town is
+    // said by `address.addressLocality` instead.
+    let own_position = venue.precision.is_none_or(Precision::is_the_place);
+    if let (Some(lat), Some(lon), true) = (venue.lat, venue.lon, own_position) {
         if lat.is_finite() && lon.is_finite() {
             p.insert(
                 "geo".into(),
@@ -910,6 +930,31 @@ mod tests {
             lat: None,
             lon: None,
             precision: None,
+        }
+    }
+
+    #[test]
+    fn a_town_centre_is_no_place_position_and_is_said_approximate() {
+        let mut v = venue(None, Some("Terrebonne"));
+        v.lat = Some(45.70004);
+        v.lon = Some(-73.64732);
+        v.precision = Some(Precision::Municipality);
+        let ld = place(&v);
+        assert!(ld.get("geo").is_none(), "{ld}");
+        assert_eq!(ld["address"]["addressLocality"], "Terrebonne");
+        let fr = venue_html(&v, "fr");
+        assert!(
+            fr.contains("(position approximative : centre de la municipalité)"),
+            "{fr}"
+        );
+        let en = venue_html(&v, "en");
+        assert!(en.contains("(approximate position: town centre)"), "{en}");
+        // The venue's own position (or one stored before precision
+        // existed): geo, no note.
+        for precision in [Some(Precision::Venue), Some(Precision::Address), None] {
+            v.precision = precision;
+            assert_eq!(place(&v)["geo"]["latitude"], 45.70004, "{precision:?}");
+            assert!(!venue_html(&v, "fr").contains("approximative"));
         }
     }
 

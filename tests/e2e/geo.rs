@@ -202,32 +202,57 @@ fn titled<'a>(events: &'a [Value], title: &str) -> &'a Value {
 async fn a_venue_changed_at_the_source_moves_the_event() {
     let server = FixtureServer::start().await;
     let ics = "text/calendar; charset=utf-8";
+    let html = "text/html; charset=utf-8";
     server.put_fixture("agenda.ics", "geo/venue_change_before.ics", ics);
+    server.put_fixture("programmation", "geo/venue_change_before.html", html);
     let world = crate::harness::World::new(&format!(
-        "[[source]]\nid = \"diffuseur\"\nkind = \"ics\"\nurl = \"{}\"\n",
-        server.url("agenda.ics")
+        "[[source]]\nid = \"diffuseur\"\nkind = \"ics\"\nurl = \"{}\"\n\n\
+         [[source]]\nid = \"programmation\"\nkind = \"html\"\nurl = \"{}\"\n",
+        server.url("agenda.ics"),
+        server.url("programmation"),
     ));
-    let report = world.ingest_one("diffuseur").await;
-    assert!(matches!(report.outcome, Outcome::Updated(_)), "{report}");
+    for r in world.ingest().await {
+        assert!(matches!(r.outcome, Outcome::Updated(_)), "{r}");
+    }
     let api = world.serve().await;
     let range = "from=2026-11-01&to=2027-01-01&limit=100";
     let before = events(&api, range).await;
-    assert_eq!(before.len(), 3, "{before:?}");
+    assert_eq!(before.len(), 5, "{before:?}");
     let quatuor = titled(&before, "Quatuor Molinari").clone();
     assert_eq!(quatuor["venue"]["id"], "maison-des-arts");
     let conte = titled(&before, "Conte de Noël").clone();
     assert_eq!(conte["venue"]["city"], "Laval", "{}", conte["venue"]);
     let cirque = titled(&before, "Cirque sous le chapiteau").clone();
     assert_eq!(cirque["venue"]["lat"].as_f64(), Some(45.572));
+    let chorale = titled(&before, "Chorale des Fêtes").clone();
+    assert_eq!(chorale["venue"]["city"], "Laval", "{}", chorale["venue"]);
+    let conte_biblio = titled(&before, "Heure du conte").clone();
+    assert_eq!(conte_biblio["venue"]["city"], "Laval", "{}", conte_biblio["venue"]);
 
     server.put_fixture("agenda.ics", "geo/venue_change_after.ics", ics);
-    let report = world.ingest_one("diffuseur").await;
-    match &report.outcome {
-        Outcome::Updated(c) => assert_eq!((c.new, c.updated), (0, 3), "{c:?}"),
-        other => panic!("{other:?}"),
+    server.put_fixture("programmation", "geo/venue_change_after.html", html);
+    let reports = world.ingest().await;
+    for r in &reports {
+        match &r.outcome {
+            Outcome::Updated(c) => assert_eq!(c.new, 0, "{r}"),
+            other => panic!("{other:?}"),
+        }
     }
     let after = events(&api, range).await;
-    assert_eq!(after.len(), 3, "{after:?}");
+    assert_eq!(after.len(), 5, "{after:?}");
+    for (was, title, city) in [
+        (&chorale, "Chorale des Fêtes", "Terrebonne"),
+        (&conte_biblio, "Heure du conte", "Blainville"),
+    ] {
+        let moved = titled(&after, title);
+        assert_eq!(moved["id"], was["id"], "{title}");
+        let venue = &moved["venue"];
+        assert_eq!(venue["city"], city, "{venue}");
+        let town = normalize::places::municipality(city).unwrap();
+        assert_eq!(venue["lat"].as_f64(), Some(town.lat), "{venue}");
+        assert_eq!(venue["lon"].as_f64(), Some(town.lon), "{venue}");
+    }
+    assert_eq!(titled(&after, "Chorale des Fêtes")["venue"]["name"], "Chapelle du Sacré-Cœur");
 
     let moved = titled(&after, "Quatuor Molinari");
     assert_eq!(moved["id"], quatuor["id"]);
