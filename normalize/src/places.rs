@@ -11,7 +11,8 @@
 //!   "de/du/d'/à/in/at" + its name ("Maison des arts de Laval"), folded.
 //!   So "Salle Honoré-Mercier" or "rue Saint-Jacques" name no place, and the
 //!   last matching segment wins ("Centre X, Sainte-Rose, Laval" → Laval;
-//!   Sainte-Rose is a district, not in the list).
+//!   Sainte-Rose is a district, not in the list), except "Québec" after
+//!   another place, the province ("Laval (Québec)" → Laval).
 //! * [`ReverseGeocoder`]: the nearest place to coordinates. The Canadian
 //!   places above are tried first (a scan of 768 points, nothing to build);
 //!   only when none lies within [`MAX_REVERSE_KM`] is the whole GeoNames list
@@ -197,7 +198,9 @@ pub fn place_in_text(text: &str) -> Option<&'static Place> {
                 by_name(&words.get(i + 1..)?.join(" "))
             })
         });
-        if hit.is_some() {
+        // "Québec" after a town is the province: "Laval (Québec)".
+        let province = hit.is_some_and(|p| p.folded == "quebec") && found.is_some();
+        if hit.is_some() && !province {
             found = hit;
         }
     }
@@ -307,6 +310,8 @@ mod tests {
             name("Parc à Sainte-Thérèse").as_deref(),
             Some("Sainte-Thérèse")
         );
+        assert_eq!(name("Salle X, Laval (Québec)").as_deref(), Some("Laval"));
+        assert_eq!(name("Grand Théâtre, Québec").as_deref(), Some("Québec"));
         // A district is not a municipality; street and hall names are not places.
         assert_eq!(name("Sainte-Rose"), None);
         assert_eq!(name("Salle Honoré-Mercier"), None);

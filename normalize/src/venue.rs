@@ -21,10 +21,28 @@
 //!   same street words (street type, direction when both give one, the city
 //!   and postal code aside): "1395 boul. de la Concorde O., Laval H7N 5W1" is
 //!   "1395, boulevard de la Concorde Ouest".
+//! * Every way of matching skips the venues of another town: when the
+//!   record names a municipality (its city field, else the place text, else
+//!   the city of its address) and the venue's city, address or name names
+//!   another, they are namesakes ("Maison des arts de Terrebonne" is not the
+//!   Maison des arts de Laval, whose fuzzy name it shares): a show moved
+//!   from one to the other moves.
 //! * A matched venue is the configured one (its coordinates, else the
 //!   source's). An unmatched place becomes a venue of its own: id `loc-` +
 //!   12 hex digits of the hash of the folded text, name the part before the
 //!   first comma, address the rest.
+//! * Coordinates and their `precision`: the gazetteer's or the source's are
+//!   the venue's own (`venue`); a venue still without any takes the centre
+//!   of its municipality (`municipality`): its city when that is a listed
+//!   municipality or a borough of one ("Montréal-Nord" is in Montréal),
+//!   else one named in its city field, the place text, or its own name and
+//!   address. The optional geocoder ([`crate::geocode`]) may replace a
+//!   centre (`address` when its query named a street).
+//! * Addresses ([`city_from_address`]): French and English street types
+//!   and their abbreviations, civic numbers with ranges and suffixes
+//!   (`1395-A`, `12½`, `200-1395`), units (`bureau 200`, `#5`), postal codes
+//!   in any case and spacing, provinces, the country and "(Ville)"
+//!   suffixes, with or without commas.
 //! * The city, in order: the venue's or the record's own; the one written
 //!   before a province or postal code in the address; a municipality named
 //!   in the place text ([`crate::places::place_in_text`]); the municipality
@@ -58,6 +76,26 @@ struct Entry {
     address_key: Option<String>,
     /// The address's street, for fuzzy matching.
     street: Option<Street>,
+    /// The municipality the venue is in, when its city, address or name
+    /// says: a record in another town never matches it.
+    town: Option<&'static places::Place>,
+}
+
+impl Entry {
+    /// Whether the venue may be in `town` (the town a record names): the
+    /// same municipality, or either unknown.
+    fn in_town(&self, town: Option<&places::Place>) -> bool {
+        match (self.town, town) {
+            (Some(a), Some(b)) => a.folded == b.folded,
+            _ => true,
+        }
+    }
+}
+
+/// The municipality a city name designates (a borough's town), or one it
+/// names ("Ville de Laval").
+fn town_of(city: &str) -> Option<&'static places::Place> {
+    places::municipality(city).or_else(|| places::place_in_text(city))
 }
 
 /// Articles and prepositions, ignored when comparing names.
@@ -331,6 +369,17 @@ impl Gazetteer {
                     name_tokens,
                     address_key: v.address.as_deref().and_then(address_key),
                     street: v.address.as_deref().and_then(Street::of),
+                    town: v
+                        .city
+                        .as_deref()
+                        .and_then(town_of)
+                        .or_else(|| {
+                            v.address
+                                .as_deref()
+                                .and_then(city_from_address)
+                                .and_then(|c| town_of(&c))
+                        })
+                        .or_else(|| places::place_in_text(&v.name)),
                 }
             })
             .collect();
@@ -369,12 +418,29 @@ impl Gazetteer {
             .flatten()
             .collect::<Vec<_>>()
             .join(", ");
+        // The town the record names: a venue of the gazetteer in another
+        // town is a namesake ("Maison des arts de Terrebonne" is not the
+        // Maison des arts de Laval).
+        let town = city
+            .as_deref()
+            .and_then(town_of)
+            .or_else(|| places::place_in_text(&text))
+            .or_else(|| {
+                [address.as_deref(), location.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .find_map(|a| city_from_address(a).and_then(|c| town_of(&c)))
+            });
         let matched = location
             .as_deref()
-            .and_then(|l| self.by_name(l))
-            .or_else(|| location.as_deref().and_then(|l| self.by_fuzzy_name(l)))
-            .or_else(|| address.as_deref().and_then(|a| self.by_address(a)))
-            .or_else(|| location.as_deref().and_then(|l| self.by_address(l)));
+            .and_then(|l| self.by_name(l, town))
+            .or_else(|| {
+                location
+                    .as_deref()
+                    .and_then(|l| self.by_fuzzy_name(l, town))
+            })
+            .or_else(|| address.as_deref().and_then(|a| self.by_address(a, town)))
+            .or_else(|| location.as_deref().and_then(|l| self.by_address(l, town)));
         if let Some(e) = matched {
             return Some(self.with_city(to_venue(&e.config, place.geo), Some(&text)));
         }
@@ -415,12 +481,12 @@ impl Gazetteer {
     /// The venue whose name or alias is the same token set as the location
     /// or one of its segments (see the module doc); None when two venues
     /// are equally close.
-    fn by_fuzzy_name(&self, location: &str) -> Option<&Entry> {
+    fn by_fuzzy_name(&self, location: &str, town: Option<&places::Place>) -> Option<&Entry> {
         let mut best: Option<(usize, &Entry)> = None;
         let mut tie = false;
         for seg in segments(location) {
             let tokens = Tokens::of(seg);
-            for e in &self.venues {
+            for e in self.venues.iter().filter(|e| e.in_town(town)) {
                 let Some(score) = e.name_tokens.iter().filter_map(|n| n.score(&tokens)).max()
                 else {
                     continue;
@@ -441,17 +507,17 @@ impl Gazetteer {
         best.map(|(_, e)| e)
     }
 
-    fn by_name(&self, location: &str) -> Option<&Entry> {
+    fn by_name(&self, location: &str, town: Option<&places::Place>) -> Option<&Entry> {
         let folded = fold_for_match(location);
         if folded.is_empty() {
             return None;
         }
-        if let Some(e) = self.venues.iter().find(|e| e.names.contains(&folded)) {
+        let venues = || self.venues.iter().filter(|e| e.in_town(town));
+        if let Some(e) = venues().find(|e| e.names.contains(&folded)) {
             return Some(e);
         }
         let padded = format!(" {folded} ");
-        self.venues
-            .iter()
+        venues()
             .filter_map(|e| {
                 e.names
                     .iter()
@@ -464,7 +530,7 @@ impl Gazetteer {
             .map(|(_, e)| e)
     }
 
-    fn by_address(&self, address: &str) -> Option<&Entry> {
+    fn by_address(&self, address: &str, town: Option<&places::Place>) -> Option<&Entry> {
         let key = address_key(address)?;
         // Equal, or one a whole-word prefix of the other (a city left in).
         let prefix = |long: &str, short: &str| {
@@ -472,8 +538,8 @@ impl Gazetteer {
                 .is_some_and(|rest| rest.starts_with(' '))
         };
         let street = Street::of(address);
-        self.venues
-            .iter()
+        let venues = || self.venues.iter().filter(|e| e.in_town(town));
+        venues()
             .find(|e| {
                 e.address_key
                     .as_deref()
@@ -481,10 +547,8 @@ impl Gazetteer {
             })
             .or_else(|| {
                 let street = street.as_ref()?;
-                let mut found = self
-                    .venues
-                    .iter()
-                    .filter(|e| e.street.as_ref().is_some_and(|s| s.same(street)));
+                let mut found =
+                    venues().filter(|e| e.street.as_ref().is_some_and(|s| s.same(street)));
                 let first = found.next()?;
                 // Two venues at one address: the name decides, not this.
                 found.next().is_none().then_some(first)
@@ -652,7 +716,18 @@ fn is_english_type(raw: &str) -> bool {
 fn is_direction(folded: &str) -> bool {
     matches!(
         folded,
-        "ouest" | "est" | "nord" | "sud" | "o" | "e" | "n" | "s" | "w" | "west" | "east" | "north"
+        "ouest"
+            | "est"
+            | "nord"
+            | "sud"
+            | "o"
+            | "e"
+            | "n"
+            | "s"
+            | "w"
+            | "west"
+            | "east"
+            | "north"
             | "south"
     )
 }
@@ -708,8 +783,17 @@ fn civic_number(token: &str) -> Option<String> {
 fn is_unit_word(folded: &str) -> bool {
     matches!(
         folded,
-        "bureau" | "bur" | "local" | "app" | "apt" | "appartement" | "suite" | "unite" | "unit"
-            | "porte" | "ste"
+        "bureau"
+            | "bur"
+            | "local"
+            | "app"
+            | "apt"
+            | "appartement"
+            | "suite"
+            | "unite"
+            | "unit"
+            | "porte"
+            | "ste"
     )
 }
 
@@ -1406,31 +1490,73 @@ mod tests {
             ("2, rue Saint-Paul Est, Montréal", Some("Montréal")),
             ("rue des Érables", None),
             ("4500 rue Fleury Est Montréal-Nord", Some("Montréal-Nord")),
-            ("1395, boul. de la Concorde O., Laval, QC H7N 5W1", Some("Laval")),
+            (
+                "1395, boul. de la Concorde O., Laval, QC H7N 5W1",
+                Some("Laval"),
+            ),
             ("1395 boul. de la Concorde O (Laval)", Some("Laval")),
             ("Maison des arts (Laval)", Some("Laval")),
-            ("475, boulevard de l'Avenir, Laval (Québec) H7N 5H9", Some("Laval")),
-            ("1395-A boul. de la Concorde Ouest, Laval QC h7n5w1", Some("Laval")),
-            ("12½ rue Principale, Sainte-Thérèse, Qc", Some("Sainte-Thérèse")),
-            ("12 rue Principale, Sainte-Thérèse QC", Some("Sainte-Thérèse")),
-            ("100, rue Duquet, bureau 200, Sainte-Thérèse (Québec) J7E 3G6", Some("Sainte-Thérèse")),
-            ("3485, boul. Sainte-Rose, local 3, Laval, Québec, Canada", Some("Laval")),
-            ("1135 chemin du Coteau Terrebonne QC J6W 5Y8", Some("Terrebonne")),
+            (
+                "475, boulevard de l'Avenir, Laval (Québec) H7N 5H9",
+                Some("Laval"),
+            ),
+            (
+                "1395-A boul. de la Concorde Ouest, Laval QC h7n5w1",
+                Some("Laval"),
+            ),
+            (
+                "12½ rue Principale, Sainte-Thérèse, Qc",
+                Some("Sainte-Thérèse"),
+            ),
+            (
+                "12 rue Principale, Sainte-Thérèse QC",
+                Some("Sainte-Thérèse"),
+            ),
+            (
+                "100, rue Duquet, bureau 200, Sainte-Thérèse (Québec) J7E 3G6",
+                Some("Sainte-Thérèse"),
+            ),
+            (
+                "3485, boul. Sainte-Rose, local 3, Laval, Québec, Canada",
+                Some("Laval"),
+            ),
+            (
+                "1135 chemin du Coteau Terrebonne QC J6W 5Y8",
+                Some("Terrebonne"),
+            ),
             ("1135, ch. du Coteau, Terrebonne", Some("Terrebonne")),
-            ("940, montée Masson, Terrebonne, QC, J6W 2C9", Some("Terrebonne")),
+            (
+                "940, montée Masson, Terrebonne, QC, J6W 2C9",
+                Some("Terrebonne"),
+            ),
             ("Rang Saint-Joseph, Saint-Colomban", Some("Saint-Colomban")),
             ("12, rue Saint-Jérôme", None),
             ("45 rue Laval", None),
-            ("200-1600 boul. Le Corbusier, Laval, QC H7S 1Y9", Some("Laval")),
-            ("app. 4, 22 avenue des Pins, Montréal, QC H2W 1P9", Some("Montréal")),
+            (
+                "200-1600 boul. Le Corbusier, Laval, QC H7S 1Y9",
+                Some("Laval"),
+            ),
+            (
+                "app. 4, 22 avenue des Pins, Montréal, QC H2W 1P9",
+                Some("Montréal"),
+            ),
             ("#5, 300 route 117, Mont-Tremblant", Some("Mont-Tremblant")),
-            ("1, place Ville-Marie, Montréal (QC) H3B 2B6", Some("Montréal")),
+            (
+                "1, place Ville-Marie, Montréal (QC) H3B 2B6",
+                Some("Montréal"),
+            ),
             ("10 croissant des Lilas, Blainville", Some("Blainville")),
-            ("5 impasse du Moulin, Rosemère, Québec J7A 1A1", Some("Rosemère")),
+            (
+                "5 impasse du Moulin, Rosemère, Québec J7A 1A1",
+                Some("Rosemère"),
+            ),
             ("2 allée des Bouleaux, Boisbriand", Some("Boisbriand")),
             ("100 Queen St W, Toronto, ON M5H 2N2", Some("Toronto")),
             ("100 Queen St W Toronto ON M5H2N2", Some("Toronto")),
-            ("1 Yonge Street, Suite 100, Toronto, Ontario, Canada", Some("Toronto")),
+            (
+                "1 Yonge Street, Suite 100, Toronto, Ontario, Canada",
+                Some("Toronto"),
+            ),
             ("250 Sparks St., Ottawa, ON", Some("Ottawa")),
             ("55 Main Street Smalltown ON K0A 1A0", Some("Smalltown")),
             ("12 Maple Drive, Gatineau, QC J8T 1A1", Some("Gatineau")),
@@ -1457,17 +1583,28 @@ mod tests {
                 // "Québec" is also a city; "QC", "ON" never are.
                 let province = is_province(c) && f != "quebec";
                 assert!(!is_postal_part(c) && !province, "{address:?} → {c}");
-                assert!(!c.chars().any(|ch| ch.is_ascii_digit()), "{address:?} → {c}");
+                assert!(
+                    !c.chars().any(|ch| ch.is_ascii_digit()),
+                    "{address:?} → {c}"
+                );
             }
         }
-        assert!(wrong.is_empty(), "{} wrong:\n{}", wrong.len(), wrong.join("\n"));
+        assert!(
+            wrong.is_empty(),
+            "{} wrong:\n{}",
+            wrong.len(),
+            wrong.join("\n")
+        );
     }
 
     #[test]
     fn address_keys_ignore_units_suffixes_and_the_tail() {
         let key = |a: &str| address_key(a).unwrap_or_default();
         let base = key("1395, boulevard de la Concorde Ouest");
-        assert_eq!(base, "1395 boulevard concorde ouest".replace(" concorde", " de la concorde"));
+        assert_eq!(
+            base,
+            "1395 boulevard concorde ouest".replace(" concorde", " de la concorde")
+        );
         for same in [
             "1395 boul. de la Concorde O., Laval, QC H7N 5W1",
             "1395-A boul. de la Concorde Ouest, bureau 200, Laval",
@@ -1480,7 +1617,9 @@ mod tests {
         assert_eq!(address_key("rue des Érables"), None);
         assert!(names_a_street("Salle X, 12 rue Y"));
         assert!(names_a_street("rue des Érables"));
-        assert!(!names_a_street("Centre communautaire Val-des-Arbres, Laval"));
+        assert!(!names_a_street(
+            "Centre communautaire Val-des-Arbres, Laval"
+        ));
     }
 
     #[test]
@@ -1514,7 +1653,9 @@ mod tests {
         assert_eq!(v.city.as_deref(), Some("Sainte-Rose"));
         assert_eq!((v.lat, v.lon), (Some(laval.lat), Some(laval.lon)));
         // A gazetteer venue without coordinates: its town.
-        let v = g.resolve(&loc("Bibliothèque Multicentre"), None).expect("venue");
+        let v = g
+            .resolve(&loc("Bibliothèque Multicentre"), None)
+            .expect("venue");
         assert_eq!(v.id, "multicentre");
         assert_eq!(v.precision, Some(Precision::Municipality));
         // Coordinates of the venue: venue precision, kept.
@@ -1526,9 +1667,52 @@ mod tests {
         let v = g.resolve(&place, None).expect("venue");
         assert_eq!((v.lat, v.precision), (Some(45.572), Some(Precision::Venue)));
         let v = gazetteer().resolve(&loc("MDA"), None).expect("venue");
-        assert_eq!((v.lat, v.precision), (Some(45.5605), Some(Precision::Venue)));
+        assert_eq!(
+            (v.lat, v.precision),
+            (Some(45.5605), Some(Precision::Venue))
+        );
         // No town known: no coordinates, no precision.
         let v = g.resolve(&loc("Salle paroissiale"), None).expect("venue");
         assert_eq!((v.lat, v.precision), (None, None));
+    }
+
+    /// A venue of the same kind and name in another town is another venue:
+    /// a show moved from the Maison des arts de Laval to Terrebonne's
+    /// must not stay in Laval.
+    #[test]
+    fn a_namesake_in_another_town_is_another_venue() {
+        let g = gazetteer();
+        for text in [
+            "Maison des arts de Terrebonne",
+            "Maison des Arts, Terrebonne",
+            "Maison des arts (Montréal-Nord)",
+            "Salle Alfred-Pellan, 12 rue Principale, Sainte-Thérèse QC",
+        ] {
+            let v = g.resolve(&loc(text), None).expect("venue");
+            assert!(v.id.starts_with("loc-"), "{text:?} matched {}", v.id);
+            assert_ne!(v.city.as_deref(), Some("Laval"), "{text:?}");
+        }
+        let place = PlaceText {
+            location: Some("Maison des arts"),
+            city: Some("Terrebonne"),
+            ..PlaceText::default()
+        };
+        let v = g.resolve(&place, None).expect("venue");
+        assert!(v.id.starts_with("loc-"), "{v:?}");
+        assert_eq!(v.city.as_deref(), Some("Terrebonne"));
+        // The same town, or none said: the venue.
+        for text in ["Maison des arts, Laval", "Maison des Arts", "MDA (Laval)"] {
+            let v = g.resolve(&loc(text), None).expect("venue");
+            assert_eq!(v.id, "maison-des-arts", "{text:?}");
+        }
+        let place = PlaceText {
+            location: Some("Maison des arts"),
+            city: Some("Laval"),
+            ..PlaceText::default()
+        };
+        assert_eq!(
+            g.resolve(&place, None).map(|v| v.id).as_deref(),
+            Some("maison-des-arts")
+        );
     }
 }

@@ -217,17 +217,23 @@ async fn a_venue_changed_at_the_source_moves_the_event() {
     let api = world.serve().await;
     let range = "from=2026-11-01&to=2027-01-01&limit=100";
     let before = events(&api, range).await;
-    assert_eq!(before.len(), 5, "{before:?}");
+    assert_eq!(before.len(), 6, "{before:?}");
     let quatuor = titled(&before, "Quatuor Molinari").clone();
     assert_eq!(quatuor["venue"]["id"], "maison-des-arts");
     let conte = titled(&before, "Conte de Noël").clone();
     assert_eq!(conte["venue"]["city"], "Laval", "{}", conte["venue"]);
     let cirque = titled(&before, "Cirque sous le chapiteau").clone();
     assert_eq!(cirque["venue"]["lat"].as_f64(), Some(45.572));
+    let soeurs = titled(&before, "Les Belles-sœurs").clone();
+    assert_eq!(soeurs["venue"]["id"], "maison-des-arts");
     let chorale = titled(&before, "Chorale des Fêtes").clone();
     assert_eq!(chorale["venue"]["city"], "Laval", "{}", chorale["venue"]);
     let conte_biblio = titled(&before, "Heure du conte").clone();
-    assert_eq!(conte_biblio["venue"]["city"], "Laval", "{}", conte_biblio["venue"]);
+    assert_eq!(
+        conte_biblio["venue"]["city"], "Laval",
+        "{}",
+        conte_biblio["venue"]
+    );
 
     server.put_fixture("agenda.ics", "geo/venue_change_after.ics", ics);
     server.put_fixture("programmation", "geo/venue_change_after.html", html);
@@ -239,8 +245,12 @@ async fn a_venue_changed_at_the_source_moves_the_event() {
         }
     }
     let after = events(&api, range).await;
-    assert_eq!(after.len(), 5, "{after:?}");
+    assert_eq!(after.len(), 6, "{after:?}");
+    // The namesake in another town is another venue.
+    let moved = titled(&after, "Les Belles-sœurs");
+    assert_eq!(moved["venue"]["name"], "Maison des arts de Terrebonne");
     for (was, title, city) in [
+        (&soeurs, "Les Belles-sœurs", "Terrebonne"),
         (&chorale, "Chorale des Fêtes", "Terrebonne"),
         (&conte_biblio, "Heure du conte", "Blainville"),
     ] {
@@ -252,7 +262,10 @@ async fn a_venue_changed_at_the_source_moves_the_event() {
         assert_eq!(venue["lat"].as_f64(), Some(town.lat), "{venue}");
         assert_eq!(venue["lon"].as_f64(), Some(town.lon), "{venue}");
     }
-    assert_eq!(titled(&after, "Chorale des Fêtes")["venue"]["name"], "Chapelle du Sacré-Cœur");
+    assert_eq!(
+        titled(&after, "Chorale des Fêtes")["venue"]["name"],
+        "Chapelle du Sacré-Cœur"
+    );
 
     let moved = titled(&after, "Quatuor Molinari");
     assert_eq!(moved["id"], quatuor["id"]);
@@ -260,8 +273,14 @@ async fn a_venue_changed_at_the_source_moves_the_event() {
     assert_eq!(venue["name"], "Théâtre Lionel-Groulx", "{venue}");
     assert_eq!(venue["city"], "Sainte-Thérèse", "{venue}");
     assert_ne!(venue["id"], "maison-des-arts", "{venue}");
-    let (lat, lon) = (venue["lat"].as_f64().unwrap(), venue["lon"].as_f64().unwrap());
-    assert!((lat - 45.64).abs() < 0.05 && (lon + 73.83).abs() < 0.05, "{venue}");
+    let (lat, lon) = (
+        venue["lat"].as_f64().unwrap(),
+        venue["lon"].as_f64().unwrap(),
+    );
+    assert!(
+        (lat - 45.64).abs() < 0.05 && (lon + 73.83).abs() < 0.05,
+        "{venue}"
+    );
     assert_eq!(venue["precision"], "municipality", "{venue}");
 
     let moved = titled(&after, "Conte de Noël");
@@ -292,27 +311,63 @@ const IN_TOWN: &[(&str, &str)] = &[
     ("Bibliothèque de Boisbriand", "Boisbriand"),
     ("Maison de la culture de Mascouche", "Mascouche"),
     ("Centre communautaire - Rosemère", "Rosemère"),
-    ("Église Saint-Eustache, 123 rue Saint-Louis, Saint-Eustache, QC J7R 1X9", "Saint-Eustache"),
-    ("Amphithéâtre Hydro-Québec\n1335 chemin du Coteau Terrebonne QC J6W 5H2", "Terrebonne"),
-    ("Salle Pauline-Julien, 15615 boul. Gouin O., Montréal (Québec) H9H 5K4", "Montréal"),
+    (
+        "Église Saint-Eustache, 123 rue Saint-Louis, Saint-Eustache, QC J7R 1X9",
+        "Saint-Eustache",
+    ),
+    (
+        "Amphithéâtre Hydro-Québec\n1335 chemin du Coteau Terrebonne QC J6W 5H2",
+        "Terrebonne",
+    ),
+    (
+        "Salle Pauline-Julien, 15615 boul. Gouin O., Montréal (Québec) H9H 5K4",
+        "Montréal",
+    ),
     ("Le Zénith, 4500 rue Fleury Est Montréal-Nord", "Montréal"),
     ("Cabaret du Vieux-Bourg (Montréal)", "Montréal"),
-    ("Chapelle du Bon-Pasteur, 100 rue Sherbrooke O, Montréal", "Montréal"),
-    ("Théâtre Gilles-Vigneault, 1055 boul. Grignon, Saint-Jérôme, Qc", "Saint-Jérôme"),
+    (
+        "Chapelle du Bon-Pasteur, 100 rue Sherbrooke O, Montréal",
+        "Montréal",
+    ),
+    (
+        "Théâtre Gilles-Vigneault, 1055 boul. Grignon, Saint-Jérôme, Qc",
+        "Saint-Jérôme",
+    ),
     ("Parc Régional, Saint-Colomban", "Saint-Colomban"),
-    ("Grange du Domaine, 2 rang Saint-Vincent, Mirabel", "Mirabel"),
-    ("Salle Jean-Grimaldi, 1111 rue Lapierre, bureau 200, Longueuil QC J4J 4E9", "Longueuil"),
+    (
+        "Grange du Domaine, 2 rang Saint-Vincent, Mirabel",
+        "Mirabel",
+    ),
+    (
+        "Salle Jean-Grimaldi, 1111 rue Lapierre, bureau 200, Longueuil QC J4J 4E9",
+        "Longueuil",
+    ),
     ("Centre d'art de Brossard", "Brossard"),
     ("Marché public, Deux-Montagnes", "Deux-Montagnes"),
     ("Pavillon du lac - Lorraine", "Lorraine"),
-    ("Chalet du parc, 20 chemin du Lac, Bois-des-Filion", "Bois-des-Filion"),
-    ("Maison du citoyen, 25 rue Laurier, Gatineau, QC J8X 4C8", "Gatineau"),
-    ("Centre culturel de l'Université, 2500 boul. de l'Université, Sherbrooke (Québec)", "Sherbrooke"),
-    ("Le Grand Théâtre, 269 boul. René-Lévesque E., Québec, QC G1R 2B3", "Québec"),
+    (
+        "Chalet du parc, 20 chemin du Lac, Bois-des-Filion",
+        "Bois-des-Filion",
+    ),
+    (
+        "Maison du citoyen, 25 rue Laurier, Gatineau, QC J8X 4C8",
+        "Gatineau",
+    ),
+    (
+        "Centre culturel de l'Université, 2500 boul. de l'Université, Sherbrooke (Québec)",
+        "Sherbrooke",
+    ),
+    (
+        "Le Grand Théâtre, 269 boul. René-Lévesque E., Québec, QC G1R 2B3",
+        "Québec",
+    ),
     ("Amphithéâtre Cogeco (Trois-Rivières)", "Trois-Rivières"),
     ("Centre culturel Desjardins, Joliette", "Joliette"),
     ("Salle Odyssée, 855 boul. de la Gappe Gatineau", "Gatineau"),
-    ("Théâtre de la Ville, 180 rue de Gentilly E., Longueuil", "Longueuil"),
+    (
+        "Théâtre de la Ville, 180 rue de Gentilly E., Longueuil",
+        "Longueuil",
+    ),
     ("Vieux-Presbytère de Chambly", "Chambly"),
     ("Maison des jeunes, Sainte-Julie", "Sainte-Julie"),
     ("Complexe sportif de Varennes", "Varennes"),
@@ -322,14 +377,35 @@ const IN_TOWN: &[(&str, &str)] = &[
     ("Espace culturel, La Prairie", "La Prairie"),
     ("Parc de la Cité, Vaudreuil-Dorion", "Vaudreuil-Dorion"),
     ("Place Saint-Bernard, Mont-Tremblant", "Mont-Tremblant"),
-    ("Cinéma Pine, 24 boul. Morin, Sainte-Adèle QC J8B 2P6", "Sainte-Adèle"),
-    ("Gare de Prévost, 1272 rue de la Traverse, Prévost", "Prévost"),
-    ("Arts Centre, 100 Queen St W, Toronto, ON M5H 2N2", "Toronto"),
+    (
+        "Cinéma Pine, 24 boul. Morin, Sainte-Adèle QC J8B 2P6",
+        "Sainte-Adèle",
+    ),
+    (
+        "Gare de Prévost, 1272 rue de la Traverse, Prévost",
+        "Prévost",
+    ),
+    (
+        "Arts Centre, 100 Queen St W, Toronto, ON M5H 2N2",
+        "Toronto",
+    ),
     ("Library Hall (Ottawa)", "Ottawa"),
-    ("The Grand Theatre, 218 Princess Street, Kingston, Ontario", "Kingston"),
-    ("Salle Desjardins, 1135 ch. du Coteau, Terrebonne", "Terrebonne"),
-    ("Centre des arts de la scène Jean-Besré, Sherbrooke", "Sherbrooke"),
-    ("Maison Trestler, 85 ch. de la Commune, Vaudreuil-Dorion", "Vaudreuil-Dorion"),
+    (
+        "The Grand Theatre, 218 Princess Street, Kingston, Ontario",
+        "Kingston",
+    ),
+    (
+        "Salle Desjardins, 1135 ch. du Coteau, Terrebonne",
+        "Terrebonne",
+    ),
+    (
+        "Centre des arts de la scène Jean-Besré, Sherbrooke",
+        "Sherbrooke",
+    ),
+    (
+        "Maison Trestler, 85 ch. de la Commune, Vaudreuil-Dorion",
+        "Vaudreuil-Dorion",
+    ),
 ];
 
 /// The same, in a city field of its own (schema.org `addressLocality`).
@@ -337,7 +413,11 @@ const CITY_FIELD: &[(&str, &str, &str)] = &[
     ("Salle des Chevaliers", "", "Laval"),
     ("Sous le chapiteau", "12 rue Principale", "Repentigny"),
     ("Centre récréatif", "", "Granby"),
-    ("Église Sainte-Famille", "1000 boul. Lévesque", "Montréal-Nord"),
+    (
+        "Église Sainte-Famille",
+        "1000 boul. Lévesque",
+        "Montréal-Nord",
+    ),
     ("Salle communautaire", "", "Ville de Drummondville"),
     ("Auditorium", "3 rue du Collège", "Saint-Hyacinthe"),
 ];
@@ -371,7 +451,8 @@ async fn every_venue_naming_a_municipality_is_on_the_map() {
         .iter()
         .enumerate()
         .map(|(i, (name, street, city))| {
-            let mut address = serde_json::json!({"@type": "PostalAddress", "addressLocality": city});
+            let mut address =
+                serde_json::json!({"@type": "PostalAddress", "addressLocality": city});
             if !street.is_empty() {
                 address["streetAddress"] = Value::from(*street);
             }
