@@ -1029,7 +1029,7 @@ pub fn city_from_address(address: &str) -> Option<String> {
                             .is_some_and(|b| b.iter().any(|w| !is_civic(w)))
                 })
                 .map(|(i, _)| i)
-                .last();
+                .next_back();
             if let Some(i) = english {
                 let rest: Vec<&str> = last
                     .iter()
