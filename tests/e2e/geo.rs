@@ -187,6 +187,28 @@ async fn unknown_venues_are_geocoded_once_and_found_near_their_place() {
     assert_eq!(titles, vec!["Soirée a", "Soirée d"]);
 }
 
+/// A world of two sources of the fixture server, an ICS and an HTML one
+/// (each `(id, path)`), read once; the world and its API's base URL.
+async fn ics_and_html(
+    server: &FixtureServer,
+    ics: (&str, &str),
+    html: (&str, &str),
+) -> (crate::harness::World, String) {
+    let world = crate::harness::World::new(&format!(
+        "[[source]]\nid = \"{}\"\nkind = \"ics\"\nurl = \"{}\"\n\n\
+         [[source]]\nid = \"{}\"\nkind = \"html\"\nurl = \"{}\"\n",
+        ics.0,
+        server.url(ics.1),
+        html.0,
+        server.url(html.1),
+    ));
+    for r in world.ingest().await {
+        assert!(matches!(r.outcome, Outcome::Updated(_)), "{r}");
+    }
+    let api = world.serve().await;
+    (world, api)
+}
+
 /// The event of `title` in `events`.
 fn titled<'a>(events: &'a [Value], title: &str) -> &'a Value {
     events
@@ -205,16 +227,12 @@ async fn a_venue_changed_at_the_source_moves_the_event() {
     let html = "text/html; charset=utf-8";
     server.put_fixture("agenda.ics", "geo/venue_change_before.ics", ics);
     server.put_fixture("programmation", "geo/venue_change_before.html", html);
-    let world = crate::harness::World::new(&format!(
-        "[[source]]\nid = \"diffuseur\"\nkind = \"ics\"\nurl = \"{}\"\n\n\
-         [[source]]\nid = \"programmation\"\nkind = \"html\"\nurl = \"{}\"\n",
-        server.url("agenda.ics"),
-        server.url("programmation"),
-    ));
-    for r in world.ingest().await {
-        assert!(matches!(r.outcome, Outcome::Updated(_)), "{r}");
-    }
-    let api = world.serve().await;
+    let (world, api) = ics_and_html(
+        &server,
+        ("diffuseur", "agenda.ics"),
+        ("programmation", "programmation"),
+    )
+    .await;
     let range = "from=2026-11-01&to=2027-01-01&limit=100";
     let before = events(&api, range).await;
     assert_eq!(before.len(), 6, "{before:?}");
@@ -473,16 +491,8 @@ async fn every_venue_naming_a_municipality_is_on_the_map() {
         "activites",
         Resource::ok(html.into_bytes(), "text/html; charset=utf-8"),
     );
-    let world = crate::harness::World::new(&format!(
-        "[[source]]\nid = \"towns\"\nkind = \"ics\"\nurl = \"{}\"\n\n\
-         [[source]]\nid = \"activites\"\nkind = \"html\"\nurl = \"{}\"\n",
-        server.url("towns.ics"),
-        server.url("activites"),
-    ));
-    for r in world.ingest().await {
-        assert!(matches!(r.outcome, Outcome::Updated(_)), "{r}");
-    }
-    let api = world.serve().await;
+    let (_world, api) =
+        ics_and_html(&server, ("towns", "towns.ics"), ("activites", "activites")).await;
     let all = events(&api, "from=2026-11-01&to=2027-01-01&limit=1000").await;
     let expected: Vec<(String, &str)> = IN_TOWN
         .iter()
