@@ -988,7 +988,14 @@ pub fn city_from_address(address: &str) -> Option<String> {
     let mut tail = false;
     let mut quebec = false;
     while let Some(last) = parts.last_mut() {
+        // "rue de Québec", "avenue Ontario": a street's name, not a province.
+        let named_street = last.len() >= 2
+            && last.get(last.len() - 2).is_some_and(|w| {
+                let f = fold_for_match(w);
+                STOP_WORDS.contains(&f.as_str()) || street_type(&f).is_some()
+            });
         match last.last() {
+            Some(t) if is_province(t) && named_street => break,
             Some(t) if is_country(t) || is_postal_part(t) || is_province(t) => {
                 let f = fold_for_match(bare(t));
                 quebec |= f == "quebec";
@@ -1563,6 +1570,11 @@ mod tests {
             ("1200 Bay Road Hamilton Ontario", Some("Hamilton")),
             ("33 rue du Parc, Québec, QC G1R 4P5", Some("Québec")),
             ("33 rue du Parc, Québec", Some("Québec")),
+            ("3 rue de Québec, Qc", None),
+            ("1500 avenue Ontario, Montréal", Some("Montréal")),
+            ("123, rue Saint-Paul, H2Y 1H2", None),
+            ("Rue Notre-Dame Ouest, Montréal QC", Some("Montréal")),
+            ("1 rue A, 2e étage, Laval", Some("Laval")),
             ("Salle A, Pavillon B", None),
             ("4080 boul. Saint-Martin Ouest", None),
             ("Laval", Some("Laval")),
