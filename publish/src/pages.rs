@@ -357,27 +357,33 @@ pub fn approximate_note(venue: &Venue, lang: &str) -> String {
 }
 
 /// OpenStreetMap at the venue's coordinates, else a search for its
-/// address; None when neither is known.
+/// address; None when neither is known. A municipality's centre is no
+/// pin for the venue: its address is searched when it has one, else the
+/// town is shown, not a street.
 pub fn map_link(venue: &Venue) -> Option<String> {
+    let location = crate::ics::location_text(venue);
+    let has_address = venue
+        .address
+        .as_deref()
+        .is_some_and(|a| !a.trim().is_empty());
+    let search = || {
+        has_address.then(|| {
+            format!(
+                "https://www.openstreetmap.org/search?query={}",
+                enc(&location)
+            )
+        })
+    };
+    let in_town = venue.precision == Some(Precision::Municipality);
     match (venue.lat, venue.lon) {
+        (Some(_), Some(_)) if in_town && has_address => search(),
         (Some(lat), Some(lon)) if lat.is_finite() && lon.is_finite() => Some(format!(
-            "https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}",
+            "https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map={zoom}/{lat}/{lon}",
             lat = round6(lat),
-            lon = round6(lon)
+            lon = round6(lon),
+            zoom = if in_town { 13 } else { 17 }
         )),
-        _ => {
-            let location = crate::ics::location_text(venue);
-            let has_address = venue
-                .address
-                .as_deref()
-                .is_some_and(|a| !a.trim().is_empty());
-            has_address.then(|| {
-                format!(
-                    "https://www.openstreetmap.org/search?query={}",
-                    enc(&location)
-                )
-            })
-        }
+        _ => search(),
     }
 }
 
@@ -1153,6 +1159,17 @@ mod tests {
             "https://www.openstreetmap.org/?mlat=45.5605&mlon=-73.713#map=17/45.5605/-73.713"
         );
         assert_eq!(map_link(&venue(None, Some("Laval"))), None);
+        // A town's centre: the address searched, else the town shown.
+        v.precision = Some(Precision::Municipality);
+        assert_eq!(
+            map_link(&v).unwrap(),
+            "https://www.openstreetmap.org/search?query=Salle%2C+1+rue+X%2C+Laval"
+        );
+        v.address = None;
+        assert_eq!(
+            map_link(&v).unwrap(),
+            "https://www.openstreetmap.org/?mlat=45.5605&mlon=-73.713#map=13/45.5605/-73.713"
+        );
     }
 
     #[test]

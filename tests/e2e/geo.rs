@@ -528,6 +528,30 @@ async fn every_venue_naming_a_municipality_is_on_the_map() {
             misses.push(format!("{title} ({town}): {venue}"));
         }
     }
+    // The event page says the position is approximate, in its language,
+    // and its JSON-LD gives the town, not a position.
+    let id = titled(&all, "Spectacle 0")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for (lang, note) in [
+        ("fr", "(position approximative : centre de la municipalité)"),
+        ("en", "(approximate position: town centre)"),
+    ] {
+        let page = crate::harness::client()
+            .get(format!("{api}/events/{id}?lang={lang}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        assert!(html.contains(note), "{lang}: {html}");
+        assert!(!html.contains("GeoCoordinates"), "{html}");
+        assert!(
+            html.contains("\"addressLocality\":\"Terrebonne\""),
+            "{html}"
+        );
+    }
     eprintln!(
         "venues naming a municipality placed on the map: {placed}/{} ({:.0} %)",
         expected.len(),
