@@ -36,7 +36,12 @@ fn completeness(o: &Occurrence) -> usize {
         e.url.is_some(),
         e.image.is_some(),
         venue.is_some(),
-        venue.is_some_and(|v| v.lat.is_some() && v.lon.is_some()),
+        // A municipality's centre is not the venue's position.
+        venue.is_some_and(|v| {
+            v.lat.is_some()
+                && v.lon.is_some()
+                && v.precision.is_none_or(model::Precision::is_the_place)
+        }),
         venue.is_some_and(|v| v.address.is_some()),
         !e.categories.is_empty(),
         e.organizer.is_some(),

@@ -559,3 +559,41 @@ async fn every_venue_naming_a_municipality_is_on_the_map() {
     );
     assert!(misses.is_empty(), "{}", misses.join("\n"));
 }
+
+/// Two sources list one show at one hall; one gives the hall's coordinates,
+/// the other only its town: the event has the hall's position, not the
+/// town's centre.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_venue_position_wins_over_a_town_centre() {
+    let server = FixtureServer::start().await;
+    let show = |geo: &str| {
+        format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//FR\r\nBEGIN:VEVENT\r\nUID:show\r\n\
+             DTSTAMP:20261101T000000Z\r\nDTSTART;TZID=America/Toronto:20261209T200000\r\n\
+             SUMMARY:Les Cowboys Fringants\r\nLOCATION:Salle Claude-Léveillée\\, Laval\r\n{geo}\
+             END:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+        .into_bytes()
+    };
+    server.put("town.ics", Resource::ok(show(""), "text/calendar"));
+    server.put(
+        "hall.ics",
+        Resource::ok(show("GEO:45.5580;-73.7210\r\n"), "text/calendar"),
+    );
+    // "hall" sorts after "a-town": the tie on priority is not what decides.
+    let world = crate::harness::World::new(&format!(
+        "[[source]]\nid = \"a-town\"\nurl = \"{}\"\n\n[[source]]\nid = \"hall\"\nurl = \"{}\"\n",
+        server.url("town.ics"),
+        server.url("hall.ics"),
+    ));
+    for r in world.ingest().await {
+        assert!(matches!(r.outcome, Outcome::Updated(_)), "{r}");
+    }
+    let api = world.serve().await;
+    let all = events(&api, "from=2026-11-01&to=2027-01-01").await;
+    assert_eq!(all.len(), 1, "{all:?}");
+    let venue = &all[0]["venue"];
+    assert_eq!(venue["lat"].as_f64(), Some(45.558), "{venue}");
+    assert_eq!(venue["precision"], "venue", "{venue}");
+    assert_eq!(all[0]["sources"].as_array().map(Vec::len), Some(2));
+}
