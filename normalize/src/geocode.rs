@@ -491,4 +491,22 @@ mod tests {
         assert_eq!(venues[3], Some(&venue("Salle Z", None, None)));
         assert_eq!(venues[4], None);
     }
+
+    #[test]
+    fn an_answer_replaces_a_town_centre() {
+        let mut v = venue("Salle D", Some("12 rue Principale"), Some("Laval"));
+        v.lat = Some(45.57);
+        v.lon = Some(-73.69);
+        v.precision = Some(Precision::Municipality);
+        let mut occs = vec![occ("1", Some(v))];
+        let q = query(occs[0].event.venue.as_ref().unwrap()).unwrap();
+        let answers = Answers {
+            places: HashMap::from([(q, place(45.6012, -73.7801, Some("Laval")))]),
+            ..Answers::default()
+        };
+        answers.apply(&mut occs);
+        let v = occs[0].event.venue.as_ref().unwrap();
+        assert_eq!((v.lat, v.lon), (Some(45.6012), Some(-73.7801)));
+        assert_eq!(v.precision, Some(Precision::Address));
+    }
 }

@@ -150,6 +150,8 @@ async fn unknown_venues_are_geocoded_once_and_found_near_their_place() {
     assert_eq!(venue["lat"].as_f64(), Some(45.6012), "{venue}");
     assert_eq!(venue["lon"].as_f64(), Some(-73.7801), "{venue}");
     assert_eq!(venue["city"], "Laval", "{venue}");
+    // The query named a street: an address-level position.
+    assert_eq!(venue["precision"], "address", "{venue}");
     let b = all.iter().find(|e| e["title"] == "Soirée b").unwrap();
     assert!(b["venue"]["lat"].is_null(), "{}", b["venue"]);
     let c = all.iter().find(|e| e["title"] == "Soirée c").unwrap();
