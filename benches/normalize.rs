@@ -126,6 +126,7 @@ fn venues(rng: &mut Rng) -> Vec<Venue> {
                 city: Some(city.to_string()),
                 lat: Some(45.3 + (i as f64) * 0.002),
                 lon: Some(-73.9 + (i as f64) * 0.002),
+                precision: None,
             }
         })
         .collect()

@@ -229,6 +229,7 @@ impl Config {
                     city: v.city.clone(),
                     lat: v.lat,
                     lon: v.lon,
+                    precision: None,
                 })
                 .collect(),
             source_kinds: ingest::kind::names().map(str::to_string).collect(),

@@ -44,6 +44,7 @@ fn with_venue(mut o: Occurrence, id: &str, lat: Option<f64>, lon: Option<f64>) -
         city: Some("Laval".to_string()),
         lat,
         lon,
+        precision: None,
     });
     o
 }

@@ -37,6 +37,40 @@ pub struct Venue {
     pub city: Option<String>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
+    /// What `lat`/`lon` locate; absent when there are none (and in JSON
+    /// stored before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<Precision>,
+}
+
+/// How precisely a venue's coordinates place it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// The venue itself: the gazetteer's coordinates, or the source's.
+    Venue,
+    /// A geocoded street address.
+    Address,
+    /// The centre of the venue's municipality: the venue is in that town,
+    /// not at that point.
+    Municipality,
+}
+
+impl Precision {
+    /// The JSON name (`venue`, `address`, `municipality`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Precision::Venue => "venue",
+            Precision::Address => "address",
+            Precision::Municipality => "municipality",
+        }
+    }
+
+    /// Whether the coordinates are the place's own (schema.org `geo`),
+    /// not only its town's.
+    pub fn is_the_place(self) -> bool {
+        !matches!(self, Precision::Municipality)
+    }
 }
 
 /// One source that listed an event.

@@ -20,6 +20,6 @@ pub mod event;
 pub mod ids;
 pub mod raw;
 
-pub use event::{Event, Occurrence, SourceRef, Status, Translation, Venue};
+pub use event::{Event, Occurrence, Precision, SourceRef, Status, Translation, Venue};
 pub use ids::{SourceId, SourceIdError};
 pub use raw::{GeoPoint, RawEvent, TimeValue, TzDefinition, TzObservance};

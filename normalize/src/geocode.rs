@@ -5,7 +5,8 @@
 //!
 //! 1. [`queries`]: each venue without coordinates asks "name, address,
 //!    city" ([`query`]), leaving out what an earlier part already says;
-//!    each query once, in the order of the occurrences.
+//!    each query once, in the order of the occurrences. A venue placed at
+//!    its municipality's centre asks too.
 //! 2. [`resolve`]: every query is first looked up in the cache
 //!    ([`GeocodeCache`]), all of them before any request; the misses are
 //!    asked of the service ([`Geocoder`]), at most `max_lookups` per run
@@ -29,7 +30,7 @@
 use std::collections::HashMap;
 use std::fmt::Display;
 
-use model::{GeoPoint, Occurrence, Venue};
+use model::{GeoPoint, Occurrence, Precision, Venue};
 
 /// At most this many service requests per source run (cache hits are free).
 pub const MAX_LOOKUPS_PER_RUN: usize = 50;
@@ -62,7 +63,9 @@ pub trait GeocodeCache {
 /// leaving out what an earlier part already says. `None` when the venue
 /// has coordinates or nothing to ask.
 pub fn query(venue: &Venue) -> Option<String> {
-    if venue.lat.is_some() && venue.lon.is_some() {
+    // A municipality's centre is a stand-in: the geocoder may do better.
+    let stand_in = venue.precision == Some(Precision::Municipality);
+    if venue.lat.is_some() && venue.lon.is_some() && !stand_in {
         return None;
     }
     let mut parts: Vec<&str> = Vec::new();
@@ -171,10 +174,22 @@ impl Answers {
     }
 }
 
-/// The place's coordinates, and its city when the venue has none.
+/// The place's coordinates, and its city when the venue has none. The
+/// precision is "address" when the query named a street (the venue's
+/// address or name: [`crate::venue::names_a_street`]), else
+/// "municipality".
 pub fn apply_place(venue: &mut Venue, place: &GeocodedPlace) {
     venue.lat = Some(place.point.lat);
     venue.lon = Some(place.point.lon);
+    let street = [venue.address.as_deref(), Some(venue.name.as_str())]
+        .into_iter()
+        .flatten()
+        .any(crate::venue::names_a_street);
+    venue.precision = Some(if street {
+        Precision::Address
+    } else {
+        Precision::Municipality
+    });
     if venue.city.is_none() {
         venue.city = place.city.clone();
     }
@@ -194,6 +209,7 @@ mod tests {
             city: city.map(str::to_string),
             lat: None,
             lon: None,
+            precision: None,
         }
     }
 
@@ -306,6 +322,14 @@ mod tests {
         ];
         assert_eq!(queries(&occs), strings(&["Salle B, Laval", "Salle A"]));
         assert!(queries(&[]).is_empty());
+        // A municipality's centre is a stand-in: still asked.
+        let mut in_town = venue("Salle D", None, Some("Laval"));
+        in_town.lat = Some(45.57);
+        in_town.lon = Some(-73.69);
+        in_town.precision = Some(Precision::Municipality);
+        assert_eq!(query(&in_town).as_deref(), Some("Salle D, Laval"));
+        in_town.precision = Some(Precision::Venue);
+        assert_eq!(query(&in_town), None);
     }
 
     #[test]
@@ -441,20 +465,48 @@ mod tests {
         };
         answers.apply(&mut occs);
         let venues: Vec<Option<&Venue>> = occs.iter().map(|o| o.event.venue.as_ref()).collect();
-        let filled = |name: &str, address: Option<&str>, city: &str| Venue {
+        let filled = |name: &str, address: Option<&str>, city: &str, precision| Venue {
             lat: Some(45.6012),
             lon: Some(-73.7801),
+            precision: Some(precision),
             ..venue(name, address, Some(city))
         };
-        assert_eq!(venues[0], Some(&filled("Salle A", None, "Laval")));
+        // A name alone is found in its town; a street, at its address.
+        assert_eq!(
+            venues[0],
+            Some(&filled("Salle A", None, "Laval", Precision::Municipality))
+        );
         // The venue's own city stays.
         assert_eq!(
             venues[1],
-            Some(&filled("Salle A", Some("1 rue X"), "Montréal"))
+            Some(&filled(
+                "Salle A",
+                Some("1 rue X"),
+                "Montréal",
+                Precision::Address
+            ))
         );
         // Known coordinates are not replaced; unknown places stay as they are.
         assert_eq!(venues[2], Some(&located));
         assert_eq!(venues[3], Some(&venue("Salle Z", None, None)));
         assert_eq!(venues[4], None);
+    }
+
+    #[test]
+    fn an_answer_replaces_a_town_centre() {
+        let mut v = venue("Salle D", Some("12 rue Principale"), Some("Laval"));
+        v.lat = Some(45.57);
+        v.lon = Some(-73.69);
+        v.precision = Some(Precision::Municipality);
+        let mut occs = vec![occ("1", Some(v))];
+        let q = query(occs[0].event.venue.as_ref().unwrap()).unwrap();
+        let answers = Answers {
+            places: HashMap::from([(q, place(45.6012, -73.7801, Some("Laval")))]),
+            ..Answers::default()
+        };
+        answers.apply(&mut occs);
+        let v = occs[0].event.venue.as_ref().unwrap();
+        assert_eq!((v.lat, v.lon), (Some(45.6012), Some(-73.7801)));
+        assert_eq!(v.precision, Some(Precision::Address));
     }
 }

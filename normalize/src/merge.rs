@@ -36,7 +36,12 @@ fn completeness(o: &Occurrence) -> usize {
         e.url.is_some(),
         e.image.is_some(),
         venue.is_some(),
-        venue.is_some_and(|v| v.lat.is_some() && v.lon.is_some()),
+        // A municipality's centre is not the venue's position.
+        venue.is_some_and(|v| {
+            v.lat.is_some()
+                && v.lon.is_some()
+                && v.precision.is_none_or(model::Precision::is_the_place)
+        }),
         venue.is_some_and(|v| v.address.is_some()),
         !e.categories.is_empty(),
         e.organizer.is_some(),
@@ -116,10 +121,14 @@ pub fn merge(members: &[&Occurrence], languages: &[String]) -> Option<Event> {
             if venue.city.is_none() {
                 venue.city = other.city.clone();
             }
-            if venue.lat.is_none() || venue.lon.is_none() {
+            // A municipality's centre gives way to the place's own.
+            let stand_in = venue.precision == Some(model::Precision::Municipality);
+            let better = other.precision.is_none_or(model::Precision::is_the_place);
+            if venue.lat.is_none() || venue.lon.is_none() || (stand_in && better) {
                 if let (Some(lat), Some(lon)) = (other.lat, other.lon) {
                     venue.lat = Some(lat);
                     venue.lon = Some(lon);
+                    venue.precision = other.precision;
                 }
             }
         }

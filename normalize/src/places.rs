@@ -11,7 +11,8 @@
 //!   "de/du/d'/à/in/at" + its name ("Maison des arts de Laval"), folded.
 //!   So "Salle Honoré-Mercier" or "rue Saint-Jacques" name no place, and the
 //!   last matching segment wins ("Centre X, Sainte-Rose, Laval" → Laval;
-//!   Sainte-Rose is a district, not in the list).
+//!   Sainte-Rose is a district, not in the list), except "Québec" after
+//!   another place, the province ("Laval (Québec)" → Laval).
 //! * [`ReverseGeocoder`]: the nearest place to coordinates. The Canadian
 //!   places above are tried first (a scan of 768 points, nothing to build);
 //!   only when none lies within [`MAX_REVERSE_KM`] is the whole GeoNames list
@@ -19,6 +20,9 @@
 //!   built once per geocoder, on first use, and shared by clones; building
 //!   it takes about 0.5–1 s in a debug build and 50 MB of memory, which a
 //!   calendar of Québec events thus never pays).
+//!
+//! [`municipality`] reads a city field ("Montréal-Nord", a borough written
+//! as its town and a compass word, is Montréal's).
 //!
 //! GeoNames names are ASCII; well-known Québec names get their accents back
 //! ("Montreal" → "Montréal").
@@ -160,6 +164,21 @@ pub fn is_place_name(folded: &str) -> bool {
     by_folded_name().contains_key(folded)
 }
 
+/// The municipality a city name designates: a listed place of that name,
+/// or, for a borough written as a listed place and a compass word
+/// ("Montréal-Nord", "Laval Ouest"), that place. The list has no boroughs:
+/// their municipality's centre is the nearest point it knows.
+pub fn municipality(name: &str) -> Option<&'static Place> {
+    let folded = fold_for_match(name);
+    if let Some(p) = by_name(&folded) {
+        return Some(p);
+    }
+    let (town, last) = folded.rsplit_once(' ')?;
+    matches!(last, "nord" | "sud" | "est" | "ouest" | "centre")
+        .then(|| by_name(town))
+        .flatten()
+}
+
 /// The place named in a location text (see the module doc).
 pub fn place_in_text(text: &str) -> Option<&'static Place> {
     let segments = text.split([',', ';', '(', ')', '\n', '|', '/']);
@@ -179,7 +198,9 @@ pub fn place_in_text(text: &str) -> Option<&'static Place> {
                 by_name(&words.get(i + 1..)?.join(" "))
             })
         });
-        if hit.is_some() {
+        // "Québec" after a town is the province: "Laval (Québec)".
+        let province = hit.is_some_and(|p| p.folded == "quebec") && found.is_some();
+        if hit.is_some() && !province {
             found = hit;
         }
     }
@@ -289,6 +310,8 @@ mod tests {
             name("Parc à Sainte-Thérèse").as_deref(),
             Some("Sainte-Thérèse")
         );
+        assert_eq!(name("Salle X, Laval (Québec)").as_deref(), Some("Laval"));
+        assert_eq!(name("Grand Théâtre, Québec").as_deref(), Some("Québec"));
         // A district is not a municipality; street and hall names are not places.
         assert_eq!(name("Sainte-Rose"), None);
         assert_eq!(name("Salle Honoré-Mercier"), None);
@@ -296,6 +319,19 @@ mod tests {
         assert_eq!(name("Place Ville-Marie"), None);
         assert_eq!(name("Lavalloise"), None);
         assert_eq!(name(""), None);
+    }
+
+    #[test]
+    fn municipalities_and_boroughs_written_as_one() {
+        let m = |s: &str| municipality(s).map(|p| p.name.clone());
+        assert_eq!(m("Laval").as_deref(), Some("Laval"));
+        assert_eq!(m("MONTREAL").as_deref(), Some("Montréal"));
+        // A listed municipality is itself, not the town it is named after.
+        assert_eq!(m("Montréal-Est").as_deref(), Some("Montréal-Est"));
+        assert_eq!(m("Montréal-Nord").as_deref(), Some("Montréal"));
+        assert_eq!(m("Sainte-Rose"), None);
+        assert_eq!(m("Nord"), None);
+        assert_eq!(m(""), None);
     }
 
     #[test]

@@ -21,10 +21,28 @@
 //!   same street words (street type, direction when both give one, the city
 //!   and postal code aside): "1395 boul. de la Concorde O., Laval H7N 5W1" is
 //!   "1395, boulevard de la Concorde Ouest".
+//! * Every way of matching skips the venues of another town: when the
+//!   record names a municipality (its city field, else the place text, else
+//!   the city of its address) and the venue's city, address or name names
+//!   another, they are namesakes ("Maison des arts de Terrebonne" is not the
+//!   Maison des arts de Laval, whose fuzzy name it shares): a show moved
+//!   from one to the other moves.
 //! * A matched venue is the configured one (its coordinates, else the
 //!   source's). An unmatched place becomes a venue of its own: id `loc-` +
 //!   12 hex digits of the hash of the folded text, name the part before the
 //!   first comma, address the rest.
+//! * Coordinates and their `precision`: the gazetteer's or the source's are
+//!   the venue's own (`venue`); a venue still without any takes the centre
+//!   of its municipality (`municipality`): its city when that is a listed
+//!   municipality or a borough of one ("Montréal-Nord" is in Montréal),
+//!   else one named in its city field, the place text, or its own name and
+//!   address. The optional geocoder ([`crate::geocode`]) may replace a
+//!   centre (`address` when its query named a street).
+//! * Addresses ([`city_from_address`]): French and English street types
+//!   and their abbreviations, civic numbers with ranges and suffixes
+//!   (`1395-A`, `12½`, `200-1395`), units (`bureau 200`, `#5`), postal codes
+//!   in any case and spacing, provinces, the country and "(Ville)"
+//!   suffixes, with or without commas.
 //! * The city, in order: the venue's or the record's own; the one written
 //!   before a province or postal code in the address; a municipality named
 //!   in the place text ([`crate::places::place_in_text`]); the municipality
@@ -33,7 +51,7 @@
 //!   neighbouring town for a venue near a border (a hall in Sainte-Rose,
 //!   Laval, is nearer Rosemère's point than Laval's).
 
-use model::{GeoPoint, Venue};
+use model::{GeoPoint, Precision, Venue};
 
 use crate::config::VenueConfig;
 use crate::places::{self, ReverseGeocoder};
@@ -58,6 +76,26 @@ struct Entry {
     address_key: Option<String>,
     /// The address's street, for fuzzy matching.
     street: Option<Street>,
+    /// The municipality the venue is in, when its city, address or name
+    /// says: a record in another town never matches it.
+    town: Option<&'static places::Place>,
+}
+
+impl Entry {
+    /// Whether the venue may be in `town` (the town a record names): the
+    /// same municipality, or either unknown.
+    fn in_town(&self, town: Option<&places::Place>) -> bool {
+        match (self.town, town) {
+            (Some(a), Some(b)) => a.folded == b.folded,
+            _ => true,
+        }
+    }
+}
+
+/// The municipality a city name designates (a borough's town), or one it
+/// names ("Ville de Laval").
+fn town_of(city: &str) -> Option<&'static places::Place> {
+    places::municipality(city).or_else(|| places::place_in_text(city))
 }
 
 /// Articles and prepositions, ignored when comparing names.
@@ -194,28 +232,6 @@ struct Street {
     direction: Option<String>,
 }
 
-const STREET_TYPES: &[&str] = &[
-    "boulevard",
-    "avenue",
-    "rue",
-    "chemin",
-    "montee",
-    "place",
-    "rang",
-    "route",
-    "autoroute",
-    "promenade",
-    "croissant",
-    "terrasse",
-    "allee",
-    "impasse",
-    "cote",
-    "square",
-    "street",
-    "road",
-    "drive",
-];
-
 impl Street {
     fn of(address: &str) -> Option<Street> {
         let key = address_key(address)?;
@@ -228,7 +244,7 @@ impl Street {
         for t in tokens {
             if matches!(t, "ouest" | "est" | "nord" | "sud") {
                 direction = Some(t.to_string());
-            } else if !STOP_WORDS.contains(&t) && !STREET_TYPES.contains(&t) {
+            } else if !STOP_WORDS.contains(&t) && street_type(t).is_none() {
                 words.push(t.to_string());
             }
         }
@@ -353,6 +369,17 @@ impl Gazetteer {
                     name_tokens,
                     address_key: v.address.as_deref().and_then(address_key),
                     street: v.address.as_deref().and_then(Street::of),
+                    town: v
+                        .city
+                        .as_deref()
+                        .and_then(town_of)
+                        .or_else(|| {
+                            v.address
+                                .as_deref()
+                                .and_then(city_from_address)
+                                .and_then(|c| town_of(&c))
+                        })
+                        .or_else(|| places::place_in_text(&v.name)),
                 }
             })
             .collect();
@@ -391,12 +418,29 @@ impl Gazetteer {
             .flatten()
             .collect::<Vec<_>>()
             .join(", ");
+        // The town the record names: a venue of the gazetteer in another
+        // town is a namesake ("Maison des arts de Terrebonne" is not the
+        // Maison des arts de Laval).
+        let town = city
+            .as_deref()
+            .and_then(town_of)
+            .or_else(|| places::place_in_text(&text))
+            .or_else(|| {
+                [address.as_deref(), location.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .find_map(|a| city_from_address(a).and_then(|c| town_of(&c)))
+            });
         let matched = location
             .as_deref()
-            .and_then(|l| self.by_name(l))
-            .or_else(|| location.as_deref().and_then(|l| self.by_fuzzy_name(l)))
-            .or_else(|| address.as_deref().and_then(|a| self.by_address(a)))
-            .or_else(|| location.as_deref().and_then(|l| self.by_address(l)));
+            .and_then(|l| self.by_name(l, town))
+            .or_else(|| {
+                location
+                    .as_deref()
+                    .and_then(|l| self.by_fuzzy_name(l, town))
+            })
+            .or_else(|| address.as_deref().and_then(|a| self.by_address(a, town)))
+            .or_else(|| location.as_deref().and_then(|l| self.by_address(l, town)));
         if let Some(e) = matched {
             return Some(self.with_city(to_venue(&e.config, place.geo), Some(&text)));
         }
@@ -406,36 +450,43 @@ impl Gazetteer {
 
     /// Fill the city when it is missing: from a municipality named in the
     /// place text (or the venue's name and address), else from the
-    /// coordinates.
+    /// coordinates. Then a venue still without coordinates takes its
+    /// municipality's centre (see [`municipality_of`]).
     fn with_city(&self, mut venue: Venue, text: Option<&str>) -> Venue {
-        if venue.city.is_some() {
-            return venue;
-        }
         let own = [Some(venue.name.as_str()), venue.address.as_deref()]
             .into_iter()
             .flatten()
             .collect::<Vec<_>>()
             .join(", ");
-        venue.city = text
-            .and_then(places::place_in_text)
-            .or_else(|| places::place_in_text(&own))
-            .map(|p| p.name.clone())
-            .or_else(|| match (venue.lat, venue.lon) {
-                (Some(lat), Some(lon)) => self.reverse.city(lat, lon),
-                _ => None,
-            });
+        if venue.city.is_none() {
+            venue.city = text
+                .and_then(places::place_in_text)
+                .or_else(|| places::place_in_text(&own))
+                .map(|p| p.name.clone())
+                .or_else(|| match (venue.lat, venue.lon) {
+                    (Some(lat), Some(lon)) => self.reverse.city(lat, lon),
+                    _ => None,
+                });
+        }
+        if venue.lat.is_none() || venue.lon.is_none() {
+            if let Some(p) = municipality_of(venue.city.as_deref(), text, &own) {
+                venue.lat = Some(p.lat);
+                venue.lon = Some(p.lon);
+                venue.precision = Some(Precision::Municipality);
+            }
+        }
         venue
     }
 
     /// The venue whose name or alias is the same token set as the location
     /// or one of its segments (see the module doc); None when two venues
     /// are equally close.
-    fn by_fuzzy_name(&self, location: &str) -> Option<&Entry> {
+    fn by_fuzzy_name(&self, location: &str, town: Option<&places::Place>) -> Option<&Entry> {
         let mut best: Option<(usize, &Entry)> = None;
         let mut tie = false;
         for seg in segments(location) {
             let tokens = Tokens::of(seg);
-            for e in &self.venues {
+            for e in self.venues.iter().filter(|e| e.in_town(town)) {
                 let Some(score) = e.name_tokens.iter().filter_map(|n| n.score(&tokens)).max()
                 else {
                     continue;
@@ -456,17 +507,17 @@ impl Gazetteer {
         best.map(|(_, e)| e)
     }
 
-    fn by_name(&self, location: &str) -> Option<&Entry> {
+    fn by_name(&self, location: &str, town: Option<&places::Place>) -> Option<&Entry> {
         let folded = fold_for_match(location);
         if folded.is_empty() {
             return None;
         }
-        if let Some(e) = self.venues.iter().find(|e| e.names.contains(&folded)) {
+        let venues = || self.venues.iter().filter(|e| e.in_town(town));
+        if let Some(e) = venues().find(|e| e.names.contains(&folded)) {
             return Some(e);
         }
         let padded = format!(" {folded} ");
-        self.venues
-            .iter()
+        venues()
             .filter_map(|e| {
                 e.names
                     .iter()
@@ -479,7 +530,7 @@ impl Gazetteer {
             .map(|(_, e)| e)
     }
 
-    fn by_address(&self, address: &str) -> Option<&Entry> {
+    fn by_address(&self, address: &str, town: Option<&places::Place>) -> Option<&Entry> {
         let key = address_key(address)?;
         // Equal, or one a whole-word prefix of the other (a city left in).
         let prefix = |long: &str, short: &str| {
@@ -487,8 +538,8 @@ impl Gazetteer {
                 .is_some_and(|rest| rest.starts_with(' '))
         };
         let street = Street::of(address);
-        self.venues
-            .iter()
+        let venues = || self.venues.iter().filter(|e| e.in_town(town));
+        venues()
             .find(|e| {
                 e.address_key
                     .as_deref()
@@ -496,15 +547,30 @@ impl Gazetteer {
             })
             .or_else(|| {
                 let street = street.as_ref()?;
-                let mut found = self
-                    .venues
-                    .iter()
-                    .filter(|e| e.street.as_ref().is_some_and(|s| s.same(street)));
+                let mut found =
+                    venues().filter(|e| e.street.as_ref().is_some_and(|s| s.same(street)));
                 let first = found.next()?;
                 // Two venues at one address: the name decides, not this.
                 found.next().is_none().then_some(first)
             })
     }
+}
+
+/// The municipality whose centre stands for a venue known only by its
+/// town: its city when that is a listed municipality (or a borough of one,
+/// "Montréal-Nord"), else one named in the city field ("Ville de Laval"),
+/// the place text or the venue's own name and address (a city field may
+/// hold a district the list does not know: "Sainte-Rose" with "…, Laval"
+/// in the text is in Laval).
+fn municipality_of(
+    city: Option<&str>,
+    text: Option<&str>,
+    own: &str,
+) -> Option<&'static places::Place> {
+    city.and_then(places::municipality)
+        .or_else(|| city.and_then(places::place_in_text))
+        .or_else(|| text.and_then(places::place_in_text))
+        .or_else(|| places::place_in_text(own))
 }
 
 fn to_venue(v: &VenueConfig, geo: Option<GeoPoint>) -> Venue {
@@ -523,6 +589,7 @@ fn to_venue(v: &VenueConfig, geo: Option<GeoPoint>) -> Venue {
         city,
         lat,
         lon,
+        precision: lat.and(lon).map(|_| Precision::Venue),
     }
 }
 
@@ -570,10 +637,212 @@ fn unmatched(
         city,
         lat: geo.map(|g| g.lat),
         lon: geo.map(|g| g.lon),
+        precision: geo.map(|_| Precision::Venue),
     }
 }
 
-/// Whether a token is a Canadian postal code or its first half (`H7N`).
+/// The street type a folded word names, canonical (`boul.` → `boulevard`),
+/// French and English, abbreviations included. `st` is left out: it is
+/// "saint" as often as "street" (see [`is_english_type`]).
+fn street_type(folded: &str) -> Option<&'static str> {
+    Some(match folded {
+        "boulevard" | "boul" | "boulv" | "bd" | "blvd" | "bl" => "boulevard",
+        "avenue" | "av" | "ave" => "avenue",
+        "rue" => "rue",
+        "chemin" | "ch" | "chem" => "chemin",
+        "rang" | "rg" => "rang",
+        "montee" | "mtee" => "montee",
+        "place" | "pl" => "place",
+        "route" | "rte" => "route",
+        "cote" => "cote",
+        "croissant" | "crescent" | "cres" | "cresc" => "croissant",
+        "promenade" | "prom" => "promenade",
+        "impasse" | "imp" => "impasse",
+        "allee" => "allee",
+        "autoroute" | "aut" => "autoroute",
+        "terrasse" | "terrace" | "terr" => "terrasse",
+        "square" | "sq" => "square",
+        "street" => "street",
+        "road" | "rd" => "road",
+        "drive" | "dr" => "drive",
+        "lane" | "ln" => "lane",
+        "court" | "ct" | "crt" => "court",
+        "way" => "way",
+        "parkway" | "pkwy" => "parkway",
+        "highway" | "hwy" => "highway",
+        "circle" | "cir" => "circle",
+        "trail" => "trail",
+        "quai" => "quai",
+        "sentier" => "sentier",
+        _ => return None,
+    })
+}
+
+/// Street types written after the street's name, in English order
+/// ("100 Queen St W"); `st`/`st.` counts here, never a hyphenated `St-`.
+fn is_english_type(raw: &str) -> bool {
+    let bare = raw.trim_end_matches('.');
+    if bare.contains('-') {
+        return false;
+    }
+    matches!(
+        fold_for_match(bare).as_str(),
+        "st" | "street"
+            | "ave"
+            | "avenue"
+            | "rd"
+            | "road"
+            | "dr"
+            | "drive"
+            | "blvd"
+            | "lane"
+            | "ln"
+            | "crescent"
+            | "cres"
+            | "court"
+            | "ct"
+            | "way"
+            | "pkwy"
+            | "parkway"
+            | "hwy"
+            | "highway"
+            | "terrace"
+            | "circle"
+            | "trail"
+    )
+}
+
+/// Compass words of street names and boroughs, folded.
+fn is_direction(folded: &str) -> bool {
+    matches!(
+        folded,
+        "ouest"
+            | "est"
+            | "nord"
+            | "sud"
+            | "o"
+            | "e"
+            | "n"
+            | "s"
+            | "w"
+            | "west"
+            | "east"
+            | "north"
+            | "south"
+    )
+}
+
+/// A token with its surrounding punctuation trimmed (`"Qc."` → `"Qc"`).
+fn bare(token: &str) -> &str {
+    token.trim_matches(|c: char| !c.is_alphanumeric() && c != '½' && c != '¼' && c != '¾')
+}
+
+/// Whether a token is a civic number: `12`, `1395A`, `1395-A`, `12½`,
+/// `1395-1401` (a range), `200-1395` (unit and civic number).
+fn is_civic(token: &str) -> bool {
+    civic_number(token).is_some()
+}
+
+/// The civic number of a token (see [`is_civic`]): the first of a range,
+/// the civic number after a unit, the suffix dropped.
+fn civic_number(token: &str) -> Option<String> {
+    /// Leading digits and at most one suffix (a letter or a fraction).
+    fn number(s: &str) -> Option<u64> {
+        let n = s.chars().take_while(char::is_ascii_digit).count();
+        let mut suffix = s.chars().skip(n);
+        let ok = match (suffix.next(), suffix.next()) {
+            (None, _) => true,
+            (Some(c), None) => c.is_ascii_alphabetic() || matches!(c, '½' | '¼' | '¾'),
+            _ => false,
+        };
+        if n == 0 || !ok {
+            return None;
+        }
+        s.get(..n)?.parse().ok()
+    }
+    let t = bare(token);
+    let mut halves = t.splitn(2, ['-', '–']);
+    let a = number(halves.next()?)?;
+    match halves.next() {
+        None => Some(a.to_string()),
+        // "1395-A": a letter suffix.
+        Some(s) if s.len() == 1 && s.chars().all(|c| c.is_ascii_alphabetic()) => {
+            Some(a.to_string())
+        }
+        Some(s) => {
+            let b = number(s)?;
+            // Close numbers are a range of one building; a small number
+            // before a large one is a unit, then the civic number.
+            Some(if b > a && b - a > 20 { b } else { a }.to_string())
+        }
+    }
+}
+
+/// Words that introduce a unit within a building (`bureau 200`, `local 3`,
+/// `app. 4`, `suite 100`), folded.
+fn is_unit_word(folded: &str) -> bool {
+    matches!(
+        folded,
+        "bureau"
+            | "bur"
+            | "local"
+            | "app"
+            | "apt"
+            | "appartement"
+            | "suite"
+            | "unite"
+            | "unit"
+            | "porte"
+            | "ste"
+    )
+}
+
+/// The address with its units removed: `bureau 200`, `local 3`, `app. 4`,
+/// `#5`, `suite 100` (commas kept, so parts stay parts).
+fn without_units(address: &str) -> String {
+    let mut out = String::with_capacity(address.len());
+    for line in address.split_inclusive([',', ';', '\n']) {
+        let tokens: Vec<&str> = line.split_whitespace().collect();
+        let mut kept: Vec<&str> = Vec::new();
+        let mut i = 0;
+        while let Some(t) = tokens.get(i) {
+            let folded = fold_for_match(t);
+            let next_is_number = tokens
+                .get(i + 1)
+                .is_some_and(|n| bare(n).chars().next().is_some_and(|c| c.is_ascii_digit()));
+            // "Ste" is also "Sainte": a unit only before a number.
+            if is_unit_word(&folded) && next_is_number {
+                // Keep the separator the number carried ("suite 100,").
+                if let Some(n) = tokens.get(i + 1) {
+                    if let Some(sep) = n.chars().last().filter(|c| matches!(c, ',' | ';')) {
+                        kept.push(if sep == ',' { "," } else { ";" });
+                    }
+                }
+                i += 2;
+                continue;
+            }
+            if t.starts_with('#') && bare(t).chars().all(|c| c.is_ascii_alphanumeric()) {
+                if t.ends_with(',') {
+                    kept.push(",");
+                }
+                i += 1;
+                continue;
+            }
+            kept.push(t);
+            i += 1;
+        }
+        out.push_str(&kept.join(" "));
+        if line.ends_with('\n') {
+            out.push('\n');
+        } else {
+            out.push(' ');
+        }
+    }
+    out
+}
+
+/// Whether a token is a Canadian postal code or one of its halves (`H7N`,
+/// `5W1`, `H7N5W1`, any case).
 fn is_postal_part(token: &str) -> bool {
     // Letter-digit-letter (`H7N`), digit-letter-digit (`5W1`), or both.
     let shape = |b: &[u8], letter_first: bool| {
@@ -586,7 +855,7 @@ fn is_postal_part(token: &str) -> bool {
                 }
             })
     };
-    let b = token.as_bytes();
+    let b = bare(token).as_bytes();
     match b.len() {
         3 => shape(b, true) || shape(b, false),
         6 => {
@@ -597,85 +866,246 @@ fn is_postal_part(token: &str) -> bool {
     }
 }
 
+/// Whether a token names a province: `QC`, `Qc`, `Québec`, `Quebec`,
+/// `ON`, `Ont.`, `Ontario`, and the other provinces' two capitals.
 fn is_province(token: &str) -> bool {
-    let folded = fold_for_match(token);
-    matches!(folded.as_str(), "qc" | "quebec" | "ontario")
-        || matches!(
-            token,
-            "ON" | "BC" | "AB" | "MB" | "SK" | "NS" | "NB" | "NL" | "PE" | "YT" | "NT" | "NU"
-        )
+    let t = bare(token);
+    let folded = fold_for_match(t);
+    matches!(
+        folded.as_str(),
+        "qc" | "quebec" | "que" | "pq" | "ontario" | "ont"
+    ) || matches!(
+        t,
+        "ON" | "BC" | "AB" | "MB" | "SK" | "NS" | "NB" | "NL" | "PE" | "YT" | "NT" | "NU"
+    )
 }
 
-/// The city written before a province or postal code:
-/// "1395, boul. de la Concorde O., Laval, QC H7N 5W1" → "Laval".
-pub fn city_from_address(address: &str) -> Option<String> {
-    let segments: Vec<&str> = address
-        .split([',', '\n'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
-    for (i, seg) in segments.iter().enumerate() {
-        let tokens: Vec<&str> = seg
-            .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
-            .filter(|t| !t.is_empty())
-            .collect();
-        let Some(p) = tokens
+fn is_country(token: &str) -> bool {
+    matches!(fold_for_match(bare(token)).as_str(), "canada" | "can")
+}
+
+/// Whether the folded words name a listed municipality, or a borough
+/// written as one and a compass word ("Montréal-Nord").
+fn is_place_or_borough(folded: &str) -> bool {
+    places::is_place_name(folded) || places::municipality(folded).is_some()
+}
+
+/// Whether the words of an address part are a street (a civic number, a
+/// street type first, or an English type after a name) or a unit.
+fn is_street_like(tokens: &[&str]) -> bool {
+    let mut words = tokens.iter().skip_while(|t| is_civic(t));
+    let numbered = tokens.first().is_some_and(|t| is_civic(t));
+    let first = words.next();
+    numbered
+        || first.is_some_and(|t| street_type(&fold_for_match(t)).is_some())
+        || tokens.iter().skip(1).any(|t| is_english_type(t))
+}
+
+/// Whether a text names a street: one of its parts (between commas,
+/// semicolons, line breaks, parentheses) starts with a civic number or a
+/// street type, or has an English street type after a name.
+pub fn names_a_street(text: &str) -> bool {
+    without_units(text)
+        .split([',', ';', '\n', '(', ')', '|'])
+        .map(|p| p.split_whitespace().collect::<Vec<_>>())
+        .any(|p| p.len() >= 2 && is_street_like(&p))
+}
+
+/// Whether an address part can be a city: words, no number, no street
+/// type first, not the kind of a place ("Salle B").
+fn is_city_like(tokens: &[&str]) -> bool {
+    let Some(first) = tokens.first() else {
+        return false;
+    };
+    let first = fold_for_match(first);
+    tokens.len() <= 5
+        && !tokens
             .iter()
-            .position(|t| is_province(t) || is_postal_part(t))
-        else {
+            .any(|t| bare(t).chars().any(|c| c.is_ascii_digit()))
+        && street_type(&first).is_none()
+        && !GENERIC_WORDS.contains(&first.as_str())
+        && !is_direction(&first)
+        && !tokens.iter().any(|t| is_province(t) || is_country(t))
+}
+
+/// A municipality (or borough) at the end of a street part, after at
+/// least one word of the street's name: "4500 rue Fleury Est
+/// Montréal-Nord" → "Montréal-Nord", but "rue Saint-Jérôme" → None.
+fn trailing_place(tokens: &[&str]) -> Option<String> {
+    for n in (1..=4usize).rev() {
+        let Some(split) = tokens.len().checked_sub(n).filter(|s| *s > 0) else {
             continue;
         };
-        let city = if p > 0 {
-            tokens.get(..p).map(|t| t.join(" "))
-        } else if i > 0 {
-            segments.get(i - 1).map(|s| s.to_string())
-        } else {
-            None
-        };
-        if let Some(c) =
-            city.filter(|c| !c.starts_with(|ch: char| ch.is_ascii_digit()) && !c.is_empty())
-        {
-            return Some(c);
+        let (before, tail) = tokens.split_at(split);
+        if !is_place_or_borough(&fold_for_match(&tail.join(" "))) {
+            continue;
+        }
+        let named = before.iter().any(|t| {
+            let f = fold_for_match(t);
+            !f.is_empty()
+                && !is_civic(t)
+                && street_type(&f).is_none()
+                && !is_english_type(t)
+                && !STOP_WORDS.contains(&f.as_str())
+                && !is_direction(&f)
+        });
+        if named {
+            return Some(tail.iter().map(|t| bare(t)).collect::<Vec<_>>().join(" "));
         }
     }
     None
 }
 
-/// An address reduced for comparison: folded, street words expanded, the
-/// city, province, postal code and country dropped. None when nothing
-/// that looks like a street address remains.
-fn address_key(address: &str) -> Option<String> {
-    let city = city_from_address(address).map(|c| fold_for_match(&c));
-    let mut folded = fold_for_match(address);
-    if let Some(c) = city.filter(|c| !c.is_empty()) {
-        folded = format!(" {folded} ").replace(&format!(" {c} "), " ");
+/// The city of a postal address, as written (see the table in the tests):
+///
+/// * units (`bureau 200`, `#5`), then from the end the country, postal
+///   code and province (`Canada`, `H7N 5W1`, `QC`, `(Québec)`) are set
+///   aside;
+/// * the last part left (between commas, semicolons, line breaks or
+///   parentheses) is the city when it is not a street, after a street or
+///   a postal code or province (or when it is a listed municipality):
+///   "2, rue Saint-Paul Est, Montréal", "Maison des arts (Laval)";
+/// * with no separator, a listed municipality (or a borough written as
+///   one and a compass word: "Montréal-Nord") ending the street part
+///   after a word of the street's name ("4500 rue Fleury Est
+///   Montréal-Nord"), else, in English order and before a postal code or
+///   province, the words after the street type ("12 Main St W Smalltown
+///   ON" → "Smalltown");
+/// * else "Québec" set aside as a province is the city ("12 rue X,
+///   Québec"); else none. Never a street word, a number, a postal code or
+///   a province.
+pub fn city_from_address(address: &str) -> Option<String> {
+    let cleaned = without_units(address);
+    let mut parts: Vec<Vec<&str>> = cleaned
+        .split([',', ';', '\n', '(', ')', '|'])
+        .map(|p| {
+            p.split_whitespace()
+                .filter(|t| !bare(t).is_empty())
+                .collect::<Vec<_>>()
+        })
+        .filter(|p| !p.is_empty())
+        .collect();
+    let mut tail = false;
+    let mut quebec = false;
+    while let Some(last) = parts.last_mut() {
+        // "rue de Québec", "avenue Ontario": a street's name, not a province.
+        let named_street = last.len() >= 2
+            && last.get(last.len() - 2).is_some_and(|w| {
+                let f = fold_for_match(w);
+                STOP_WORDS.contains(&f.as_str()) || street_type(&f).is_some()
+            });
+        match last.last() {
+            Some(t) if is_province(t) && named_street => break,
+            Some(t) if is_country(t) || is_postal_part(t) || is_province(t) => {
+                let f = fold_for_match(bare(t));
+                quebec |= f == "quebec";
+                tail |= !is_country(t);
+                last.pop();
+            }
+            Some(_) => break,
+            None => {
+                parts.pop();
+            }
+        }
     }
-    let raw_tokens: Vec<&str> = address
+    let as_written = |tokens: &[&str]| tokens.iter().map(|t| bare(t)).collect::<Vec<_>>().join(" ");
+    if let Some(last) = parts.last() {
+        let before_street = parts
+            .iter()
+            .take(parts.len() - 1)
+            .any(|p| is_street_like(p));
+        let known = is_place_or_borough(&fold_for_match(&last.join(" ")));
+        if !is_street_like(last)
+            && is_city_like(last)
+            && (known || (parts.len() >= 2 && (before_street || tail)))
+        {
+            return Some(as_written(last));
+        }
+        if let Some(place) = trailing_place(last) {
+            return Some(place);
+        }
+        if tail && is_street_like(last) {
+            let english = last
+                .iter()
+                .enumerate()
+                .skip(1)
+                .filter(|(i, t)| {
+                    is_english_type(t)
+                        && last
+                            .get(..*i)
+                            .is_some_and(|b| b.iter().any(|w| !is_civic(w)))
+                })
+                .map(|(i, _)| i)
+                .next_back();
+            if let Some(i) = english {
+                let rest: Vec<&str> = last
+                    .iter()
+                    .skip(i + 1)
+                    .skip_while(|t| is_direction(&fold_for_match(t)))
+                    .copied()
+                    .collect();
+                if is_city_like(&rest) {
+                    return Some(as_written(&rest));
+                }
+            }
+        }
+    }
+    quebec.then(|| "Québec".to_string())
+}
+
+/// An address reduced for comparison: folded, street words expanded, the
+/// units, city, province, postal code and country dropped, the civic
+/// number without its suffix or range. None when nothing that looks like
+/// a street address remains.
+fn address_key(address: &str) -> Option<String> {
+    let cleaned = without_units(address);
+    let city = city_from_address(&cleaned).map(|c| fold_for_match(&c));
+    // The civic number, read before folding splits "1395-A".
+    let trimmed = cleaned.trim_start();
+    let first = trimmed.split([' ', ',']).next().unwrap_or_default();
+    let number = civic_number(first);
+    let rest = match &number {
+        Some(_) => trimmed.get(first.len()..).unwrap_or_default(),
+        None => trimmed,
+    };
+    let mut folded = format!(
+        "{} {}",
+        number.as_deref().unwrap_or_default(),
+        fold_for_match(rest)
+    );
+    if let Some(c) = city.filter(|c| !c.is_empty()) {
+        // The last mention: a street may bear the city's name.
+        let padded = format!(" {} ", folded.trim());
+        let needle = format!(" {c} ");
+        folded = match padded.rfind(&needle) {
+            Some(at) if at > 0 => format!(
+                "{} {}",
+                padded.get(..at).unwrap_or_default(),
+                padded.get(at + needle.len()..).unwrap_or_default()
+            ),
+            _ => padded,
+        };
+    }
+    let postal: Vec<String> = cleaned
         .split(|c: char| !c.is_alphanumeric())
         .filter(|t| !t.is_empty())
-        .collect();
-    let postal: Vec<String> = raw_tokens
-        .iter()
-        .filter(|t| is_postal_part(t) || is_province(t))
-        .map(|t| fold_for_match(t))
+        .filter(|t| is_postal_part(t) || is_province(t) || is_country(t))
+        .map(fold_for_match)
         .collect();
     let tokens: Vec<&str> = folded
         .split_whitespace()
         .filter(|t| !postal.iter().any(|p| p == t))
-        .filter(|t| !matches!(*t, "canada" | "qc" | "quebec"))
-        .map(|t| match t {
-            "boul" | "boulv" | "bd" | "blvd" => "boulevard",
-            "av" | "ave" => "avenue",
-            "ch" => "chemin",
-            "o" | "w" | "west" => "ouest",
-            "e" | "east" => "est",
-            "n" | "north" => "nord",
-            "s" | "south" => "sud",
-            "st" => "saint",
-            "ste" => "sainte",
-            "pl" => "place",
-            "mtee" | "mont" => "montee",
-            other => other,
+        .map(|t| {
+            street_type(t).unwrap_or(match t {
+                "o" | "w" | "west" => "ouest",
+                "e" | "east" => "est",
+                "n" | "north" => "nord",
+                "s" | "south" => "sud",
+                "st" => "saint",
+                "ste" => "sainte",
+                "mont" => "montee",
+                other => other,
+            })
         })
         .collect();
     let starts_with_number = tokens
@@ -1055,5 +1485,243 @@ mod tests {
         );
         assert_eq!(city_from_address("12 rue Principale"), None);
         assert_eq!(city_from_address(""), None);
+    }
+
+    /// Real-looking Québec and Ontario addresses, both languages, and the
+    /// city a reader finds in each. A borough written without a comma
+    /// ("Montréal-Nord") is kept as written: the places list has no
+    /// boroughs, and [`places::municipality`] places it in its town.
+    #[test]
+    fn the_city_of_addresses_in_every_form() {
+        let table: &[(&str, Option<&str>)] = &[
+            ("2, rue Saint-Paul Est, Montréal", Some("Montréal")),
+            ("rue des Érables", None),
+            ("4500 rue Fleury Est Montréal-Nord", Some("Montréal-Nord")),
+            (
+                "1395, boul. de la Concorde O., Laval, QC H7N 5W1",
+                Some("Laval"),
+            ),
+            ("1395 boul. de la Concorde O (Laval)", Some("Laval")),
+            ("Maison des arts (Laval)", Some("Laval")),
+            (
+                "475, boulevard de l'Avenir, Laval (Québec) H7N 5H9",
+                Some("Laval"),
+            ),
+            (
+                "1395-A boul. de la Concorde Ouest, Laval QC h7n5w1",
+                Some("Laval"),
+            ),
+            (
+                "12½ rue Principale, Sainte-Thérèse, Qc",
+                Some("Sainte-Thérèse"),
+            ),
+            (
+                "12 rue Principale, Sainte-Thérèse QC",
+                Some("Sainte-Thérèse"),
+            ),
+            (
+                "100, rue Duquet, bureau 200, Sainte-Thérèse (Québec) J7E 3G6",
+                Some("Sainte-Thérèse"),
+            ),
+            (
+                "3485, boul. Sainte-Rose, local 3, Laval, Québec, Canada",
+                Some("Laval"),
+            ),
+            (
+                "1135 chemin du Coteau Terrebonne QC J6W 5Y8",
+                Some("Terrebonne"),
+            ),
+            ("1135, ch. du Coteau, Terrebonne", Some("Terrebonne")),
+            (
+                "940, montée Masson, Terrebonne, QC, J6W 2C9",
+                Some("Terrebonne"),
+            ),
+            ("Rang Saint-Joseph, Saint-Colomban", Some("Saint-Colomban")),
+            ("12, rue Saint-Jérôme", None),
+            ("45 rue Laval", None),
+            (
+                "200-1600 boul. Le Corbusier, Laval, QC H7S 1Y9",
+                Some("Laval"),
+            ),
+            (
+                "app. 4, 22 avenue des Pins, Montréal, QC H2W 1P9",
+                Some("Montréal"),
+            ),
+            ("#5, 300 route 117, Mont-Tremblant", Some("Mont-Tremblant")),
+            (
+                "1, place Ville-Marie, Montréal (QC) H3B 2B6",
+                Some("Montréal"),
+            ),
+            ("10 croissant des Lilas, Blainville", Some("Blainville")),
+            (
+                "5 impasse du Moulin, Rosemère, Québec J7A 1A1",
+                Some("Rosemère"),
+            ),
+            ("2 allée des Bouleaux, Boisbriand", Some("Boisbriand")),
+            ("100 Queen St W, Toronto, ON M5H 2N2", Some("Toronto")),
+            ("100 Queen St W Toronto ON M5H2N2", Some("Toronto")),
+            (
+                "1 Yonge Street, Suite 100, Toronto, Ontario, Canada",
+                Some("Toronto"),
+            ),
+            ("250 Sparks St., Ottawa, ON", Some("Ottawa")),
+            ("55 Main Street Smalltown ON K0A 1A0", Some("Smalltown")),
+            ("12 Maple Drive, Gatineau, QC J8T 1A1", Some("Gatineau")),
+            ("1200 Bay Road Hamilton Ontario", Some("Hamilton")),
+            ("33 rue du Parc, Québec, QC G1R 4P5", Some("Québec")),
+            ("33 rue du Parc, Québec", Some("Québec")),
+            ("3 rue de Québec, Qc", None),
+            ("1500 avenue Ontario, Montréal", Some("Montréal")),
+            ("123, rue Saint-Paul, H2Y 1H2", None),
+            ("Rue Notre-Dame Ouest, Montréal QC", Some("Montréal")),
+            ("1 rue A, 2e étage, Laval", Some("Laval")),
+            ("Salle A, Pavillon B", None),
+            ("4080 boul. Saint-Martin Ouest", None),
+            ("Laval", Some("Laval")),
+            ("H7N 5W1", None),
+            ("QC", None),
+            ("", None),
+        ];
+        let mut wrong = Vec::new();
+        for (address, want) in table {
+            let got = city_from_address(address);
+            if got.as_deref() != *want {
+                wrong.push(format!("{address:?}: got {got:?}, want {want:?}"));
+            }
+            // Never a street word, a postal code, a province or a number.
+            if let Some(c) = &got {
+                let f = fold_for_match(c);
+                assert!(street_type(&f).is_none(), "{address:?} → {c}");
+                // "Québec" is also a city; "QC", "ON" never are.
+                let province = is_province(c) && f != "quebec";
+                assert!(!is_postal_part(c) && !province, "{address:?} → {c}");
+                assert!(
+                    !c.chars().any(|ch| ch.is_ascii_digit()),
+                    "{address:?} → {c}"
+                );
+            }
+        }
+        assert!(
+            wrong.is_empty(),
+            "{} wrong:\n{}",
+            wrong.len(),
+            wrong.join("\n")
+        );
+    }
+
+    #[test]
+    fn address_keys_ignore_units_suffixes_and_the_tail() {
+        let key = |a: &str| address_key(a).unwrap_or_default();
+        let base = key("1395, boulevard de la Concorde Ouest");
+        assert_eq!(base, "1395 boulevard de la concorde ouest");
+        for same in [
+            "1395 boul. de la Concorde O., Laval, QC H7N 5W1",
+            "1395-A boul. de la Concorde Ouest, bureau 200, Laval",
+            "1395, bd de la Concorde O (Laval)",
+            "1395 blvd de la Concorde West, Laval, Québec, Canada",
+        ] {
+            assert_eq!(key(same), base, "{same}");
+        }
+        assert_eq!(key("12 rue Laval, Laval"), "12 rue laval");
+        assert_eq!(address_key("rue des Érables"), None);
+        assert!(names_a_street("Salle X, 12 rue Y"));
+        assert!(names_a_street("rue des Érables"));
+        assert!(!names_a_street(
+            "Centre communautaire Val-des-Arbres, Laval"
+        ));
+    }
+
+    #[test]
+    fn venues_known_by_their_town_get_its_centre() {
+        let g = region();
+        let laval = places::municipality("Laval").expect("Laval");
+        // Named in the place text.
+        let v = g
+            .resolve(&loc("Café Le Signet, 12 rue Principale, Terrebonne"), None)
+            .expect("venue");
+        assert_eq!(v.city.as_deref(), Some("Terrebonne"));
+        assert_eq!(v.precision, Some(Precision::Municipality));
+        assert!((v.lat.unwrap_or_default() - 45.70).abs() < 0.01, "{v:?}");
+        // The record's city field; a borough is in its town.
+        let place = PlaceText {
+            location: Some("Chapiteau"),
+            city: Some("Montréal-Nord"),
+            ..PlaceText::default()
+        };
+        let v = g.resolve(&place, None).expect("venue");
+        assert_eq!(v.city.as_deref(), Some("Montréal-Nord"));
+        assert_eq!(v.precision, Some(Precision::Municipality));
+        assert!((v.lat.unwrap_or_default() - 45.5088).abs() < 0.01, "{v:?}");
+        // A district the list does not know, with the town in the text.
+        let place = PlaceText {
+            location: Some("Salle paroissiale, Laval"),
+            city: Some("Sainte-Rose"),
+            ..PlaceText::default()
+        };
+        let v = g.resolve(&place, None).expect("venue");
+        assert_eq!(v.city.as_deref(), Some("Sainte-Rose"));
+        assert_eq!((v.lat, v.lon), (Some(laval.lat), Some(laval.lon)));
+        // A gazetteer venue without coordinates: its town.
+        let v = g
+            .resolve(&loc("Bibliothèque Multicentre"), None)
+            .expect("venue");
+        assert_eq!(v.id, "multicentre");
+        assert_eq!(v.precision, Some(Precision::Municipality));
+        // Coordinates of the venue: venue precision, kept.
+        let place = PlaceText {
+            location: Some("Sous le chapiteau, Laval"),
+            geo: GeoPoint::new(45.572, -73.69),
+            ..PlaceText::default()
+        };
+        let v = g.resolve(&place, None).expect("venue");
+        assert_eq!((v.lat, v.precision), (Some(45.572), Some(Precision::Venue)));
+        let v = gazetteer().resolve(&loc("MDA"), None).expect("venue");
+        assert_eq!(
+            (v.lat, v.precision),
+            (Some(45.5605), Some(Precision::Venue))
+        );
+        // No town known: no coordinates, no precision.
+        let v = g.resolve(&loc("Salle paroissiale"), None).expect("venue");
+        assert_eq!((v.lat, v.precision), (None, None));
+    }
+
+    /// A venue of the same kind and name in another town is another venue:
+    /// a show moved from the Maison des arts de Laval to Terrebonne's
+    /// must not stay in Laval.
+    #[test]
+    fn a_namesake_in_another_town_is_another_venue() {
+        let g = gazetteer();
+        for text in [
+            "Maison des arts de Terrebonne",
+            "Maison des Arts, Terrebonne",
+            "Maison des arts (Montréal-Nord)",
+            "Salle Alfred-Pellan, 12 rue Principale, Sainte-Thérèse QC",
+        ] {
+            let v = g.resolve(&loc(text), None).expect("venue");
+            assert!(v.id.starts_with("loc-"), "{text:?} matched {}", v.id);
+            assert_ne!(v.city.as_deref(), Some("Laval"), "{text:?}");
+        }
+        let place = PlaceText {
+            location: Some("Maison des arts"),
+            city: Some("Terrebonne"),
+            ..PlaceText::default()
+        };
+        let v = g.resolve(&place, None).expect("venue");
+        assert!(v.id.starts_with("loc-"), "{v:?}");
+        assert_eq!(v.city.as_deref(), Some("Terrebonne"));
+        // The same town, or none said: the venue.
+        for text in ["Maison des arts, Laval", "Maison des Arts", "MDA (Laval)"] {
+            let v = g.resolve(&loc(text), None).expect("venue");
+            assert_eq!(v.id, "maison-des-arts", "{text:?}");
+        }
+        let place = PlaceText {
+            location: Some("Maison des arts"),
+            city: Some("Laval"),
+            ..PlaceText::default()
+        };
+        assert_eq!(
+            g.resolve(&place, None).map(|v| v.id).as_deref(),
+            Some("maison-des-arts")
+        );
     }
 }

@@ -41,6 +41,15 @@ pub async fn openapi_json(State(state): State<AppState>, headers: HeaderMap) -> 
 /// The query parameters, in the document's order (the parser's list).
 pub use crate::params::QUERY_PARAMETERS;
 
+/// What a venue's `lat`/`lon` locate (absent when they are null).
+fn precision() -> Value {
+    json!({
+        "type": "string",
+        "enum": ["venue", "address", "municipality"],
+        "description": "What lat/lon locate: the venue itself (the gazetteer's or the source's coordinates), a geocoded street address, or only the centre of the venue's municipality."
+    })
+}
+
 fn nullable(t: &str) -> Value {
     json!({ "type": [t, "null"] })
 }
@@ -274,7 +283,8 @@ pub fn document(base_url: &str, languages: &[String], source_kinds: &[String]) -
                         "address": nullable("string"),
                         "city": nullable("string"),
                         "lat": nullable("number"),
-                        "lon": nullable("number")
+                        "lon": nullable("number"),
+                        "precision": precision()
                     }
                 },
                 "VenueCount": {
@@ -288,6 +298,7 @@ pub fn document(base_url: &str, languages: &[String], source_kinds: &[String]) -
                         "city": nullable("string"),
                         "lat": nullable("number"),
                         "lon": nullable("number"),
+                        "precision": precision(),
                         "events": {"type": "integer"}
                     }
                 },
@@ -412,6 +423,12 @@ mod tests {
         assert_eq!(doc["servers"][0]["url"], "https://agenda.example.org");
         let venue = json!({"id": "v", "name": "V", "address": null, "city": "Laval",
                            "lat": 45.5, "lon": null, "events": 3});
+        let mut in_town = venue.clone();
+        in_town["precision"] = json!("municipality");
+        let schema = json!({"$ref": "#/components/schemas/VenueCount"});
+        assert_eq!(validate(&doc, &schema, &in_town), Ok(()));
+        in_town["precision"] = json!("street");
+        assert!(validate(&doc, &schema, &in_town).is_err());
         let schema = json!({"$ref": "#/components/schemas/VenueCount"});
         assert_eq!(validate(&doc, &schema, &venue), Ok(()));
         let mut bad = venue.clone();

@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
-use model::{Event, Status, Venue};
+use model::{Event, Precision, Status, Venue};
 use serde_json::{json, Map, Value};
 
 use crate::cache::CachePolicy;
@@ -330,37 +330,60 @@ fn venue_html(venue: &Venue, lang: &str) -> String {
     out.push_str("</p>\n");
     if let Some(map) = map_link(venue) {
         out.push_str(&format!(
-            "<p><a href=\"{}\" rel=\"noopener\">{}</a></p>\n",
+            "<p><a href=\"{}\" rel=\"noopener\">{}</a>{}</p>\n",
             esc(&map),
-            t(lang, "Voir sur la carte", "View on the map")
+            t(lang, "Voir sur la carte", "View on the map"),
+            approximate_note(venue, lang)
         ));
     }
     out.push_str("</div>\n");
     out
 }
 
+/// " (approximate position: town centre)" when the venue's coordinates
+/// are only its municipality's centre, in the page's language; else "".
+pub fn approximate_note(venue: &Venue, lang: &str) -> String {
+    match venue.precision {
+        Some(Precision::Municipality) if venue.lat.is_some() && venue.lon.is_some() => format!(
+            " <span class=\"approx\">{}</span>",
+            t(
+                lang,
+                "(position approximative : centre de la municipalité)",
+                "(approximate position: town centre)"
+            )
+        ),
+        _ => String::new(),
+    }
+}
+
 /// OpenStreetMap at the venue's coordinates, else a search for its
-/// address; None when neither is known.
+/// address; None when neither is known. A municipality's centre is no
+/// pin for the venue: its address is searched when it has one, else the
+/// town is shown, not a street.
 pub fn map_link(venue: &Venue) -> Option<String> {
+    let location = crate::ics::location_text(venue);
+    let has_address = venue
+        .address
+        .as_deref()
+        .is_some_and(|a| !a.trim().is_empty());
+    let search = || {
+        has_address.then(|| {
+            format!(
+                "https://www.openstreetmap.org/search?query={}",
+                enc(&location)
+            )
+        })
+    };
+    let in_town = venue.precision == Some(Precision::Municipality);
     match (venue.lat, venue.lon) {
+        (Some(_), Some(_)) if in_town && has_address => search(),
         (Some(lat), Some(lon)) if lat.is_finite() && lon.is_finite() => Some(format!(
-            "https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}",
+            "https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map={zoom}/{lat}/{lon}",
             lat = round6(lat),
-            lon = round6(lon)
+            lon = round6(lon),
+            zoom = if in_town { 13 } else { 17 }
         )),
-        _ => {
-            let location = crate::ics::location_text(venue);
-            let has_address = venue
-                .address
-                .as_deref()
-                .is_some_and(|a| !a.trim().is_empty());
-            has_address.then(|| {
-                format!(
-                    "https://www.openstreetmap.org/search?query={}",
-                    enc(&location)
-                )
-            })
-        }
+        _ => search(),
     }
 }
 
@@ -719,7 +742,10 @@ fn place(venue: &Venue) -> Value {
     if let Some(address) = postal_address(venue) {
         p.insert("address".into(), address);
     }
-    if let (Some(lat), Some(lon)) = (venue.lat, venue.lon) {
+    // A municipality's centre is not the place's position: its town is
+    // said by `address.addressLocality` instead.
+    let own_position = venue.precision.is_none_or(Precision::is_the_place);
+    if let (Some(lat), Some(lon), true) = (venue.lat, venue.lon, own_position) {
         if lat.is_finite() && lon.is_finite() {
             p.insert(
                 "geo".into(),
@@ -909,6 +935,32 @@ mod tests {
             city: city.map(str::to_string),
             lat: None,
             lon: None,
+            precision: None,
+        }
+    }
+
+    #[test]
+    fn a_town_centre_is_no_place_position_and_is_said_approximate() {
+        let mut v = venue(None, Some("Terrebonne"));
+        v.lat = Some(45.70004);
+        v.lon = Some(-73.64732);
+        v.precision = Some(Precision::Municipality);
+        let ld = place(&v);
+        assert!(ld.get("geo").is_none(), "{ld}");
+        assert_eq!(ld["address"]["addressLocality"], "Terrebonne");
+        let fr = venue_html(&v, "fr");
+        assert!(
+            fr.contains("(position approximative : centre de la municipalité)"),
+            "{fr}"
+        );
+        let en = venue_html(&v, "en");
+        assert!(en.contains("(approximate position: town centre)"), "{en}");
+        // The venue's own position (or one stored before precision
+        // existed): geo, no note.
+        for precision in [Some(Precision::Venue), Some(Precision::Address), None] {
+            v.precision = precision;
+            assert_eq!(place(&v)["geo"]["latitude"], 45.70004, "{precision:?}");
+            assert!(!venue_html(&v, "fr").contains("approximative"));
         }
     }
 
@@ -1107,6 +1159,17 @@ mod tests {
             "https://www.openstreetmap.org/?mlat=45.5605&mlon=-73.713#map=17/45.5605/-73.713"
         );
         assert_eq!(map_link(&venue(None, Some("Laval"))), None);
+        // A town's centre: the address searched, else the town shown.
+        v.precision = Some(Precision::Municipality);
+        assert_eq!(
+            map_link(&v).unwrap(),
+            "https://www.openstreetmap.org/search?query=Salle%2C+1+rue+X%2C+Laval"
+        );
+        v.address = None;
+        assert_eq!(
+            map_link(&v).unwrap(),
+            "https://www.openstreetmap.org/?mlat=45.5605&mlon=-73.713#map=13/45.5605/-73.713"
+        );
     }
 
     #[test]

@@ -65,6 +65,7 @@ pub(crate) fn feed_events() -> Vec<Event> {
         city: Some("Laval".into()),
         lat: Some(45.5605),
         lon: Some(-73.713),
+        precision: None,
     });
     e.image = Some("https://mda.example.org/img/belles.jpg".into());
     e.sequence = 2;
@@ -169,6 +170,7 @@ pub(crate) fn occurrence(
         city: Some("Laval".into()),
         lat: Some(45.56),
         lon: Some(-73.71),
+        precision: None,
     });
     event.sources = vec![SourceRef {
         source: source.to_string(),

@@ -63,6 +63,7 @@ fn fill(index: &Index) -> Vec<Occurrence> {
         city: Some("Laval".into()),
         lat: None,
         lon: None,
+        precision: None,
     });
     let past = (Utc::now() - Duration::days(10)).fixed_offset();
     occurrences.push(occurrence("mda", "past", "Récital passé", past));
@@ -113,6 +114,7 @@ async fn serve() -> Server {
                     city: None,
                     lat: None,
                     lon: None,
+                    precision: None,
                 },
                 Venue {
                     id: "mda".into(),
@@ -121,6 +123,7 @@ async fn serve() -> Server {
                     city: None,
                     lat: None,
                     lon: None,
+                    precision: None,
                 },
             ],
             source_kinds: ["ics", "feed", "html", "wordpress"]

@@ -46,9 +46,11 @@ pub(super) fn venue_features(v: &model::Venue) -> VenueFeatures<'_> {
         name,
         city,
         city_only,
+        // A municipality's centre says nothing of where in town it is.
         geo: v
             .lat
             .zip(v.lon)
+            .filter(|_| v.precision != Some(model::Precision::Municipality))
             .filter(|(la, lo)| la.is_finite() && lo.is_finite()),
         street: v.address.as_deref().and_then(street_key),
     }

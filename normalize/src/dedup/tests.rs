@@ -50,6 +50,7 @@ fn venue(id: &str, name: &str, city: &str) -> Venue {
         city: Some(city.to_string()),
         lat: None,
         lon: None,
+        precision: None,
     }
 }
 
@@ -58,6 +59,7 @@ fn mda() -> Venue {
         address: Some("1395, boulevard de la Concorde Ouest, Laval, QC H7N 5W1".to_string()),
         lat: Some(45.5605),
         lon: Some(-73.7130),
+        precision: None,
         ..venue("maison-des-arts", "Maison des arts de Laval", "Laval")
     }
 }
@@ -160,6 +162,7 @@ fn must_merge_doors_open_complet_and_venue_named_otherwise() {
         Some(Venue {
             lat: Some(45.5607),
             lon: Some(-73.7127),
+            precision: None,
             ..venue("loc-bbbb", "Salle Alfred-Pellan", "Laval")
         }),
     );

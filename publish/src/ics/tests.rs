@@ -213,6 +213,7 @@ fn attach_only_with_a_known_type_and_color_only_a_css_name() {
         city: Some("Laval".into()),
         lat: None,
         lon: None,
+        precision: None,
     };
     assert_eq!(location_text(&venue), "Salle, 1 rue X, Laval");
     venue.address = Some("1 rue X".into());
