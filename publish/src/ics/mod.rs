@@ -186,7 +186,11 @@ fn vevent(lines: &mut Vec<String>, event: &Event, cal: &CalendarMeta, host: &str
         if !location.trim().is_empty() {
             lines.push(format!("LOCATION:{}", escape_text(&location)));
         }
-        if let (Some(lat), Some(lon)) = (venue.lat, venue.lon) {
+        // A town's centre says where the town is, not the place: calendar
+        // apps would pin the event there, so it gets no GEO (LOCATION names
+        // the town).
+        let in_town = venue.precision == Some(model::Precision::Municipality);
+        if let (Some(lat), Some(lon), false) = (venue.lat, venue.lon, in_town) {
             if lat.is_finite() && lon.is_finite() {
                 lines.push(format!("GEO:{};{}", round6(lat), round6(lon)));
             }

@@ -242,6 +242,20 @@ fn utc_and_unknown_zones_are_written_in_utc() {
 }
 
 #[test]
+fn a_town_centre_is_no_geo() {
+    let mut events = feed_events();
+    events.truncate(1);
+    let text = write_calendar(&events, &meta(), None, now());
+    assert!(text.contains("GEO:45.5605;-73.713"), "{text}");
+    if let Some(v) = events[0].venue.as_mut() {
+        v.precision = Some(model::Precision::Municipality);
+    }
+    let text = write_calendar(&events, &meta(), None, now());
+    assert!(!text.contains("GEO:"), "{text}");
+    assert!(text.contains("LOCATION:Maison des arts de Laval"), "{text}");
+}
+
+#[test]
 fn lang_picks_the_translation() {
     let events = feed_events();
     let text = write_calendar(&events[..1], &meta(), Some("en"), now());
