@@ -88,6 +88,8 @@ pub use titles::{
 pub const MAX_START_GAP_SECS: i64 = 90 * 60;
 /// The translation rule's tolerance on starts.
 pub const TRANSLATION_START_GAP_SECS: i64 = 15 * 60;
+/// Ends at most this far apart are the same end (translation evidence).
+pub const SAME_END_SECS: i64 = 5 * 60;
 /// Coordinates closer than this are the same place.
 pub const SAME_PLACE_METRES: f64 = 250.0;
 /// Coordinates further apart than this are different places.
