@@ -127,7 +127,7 @@ impl<'a> Features<'a> {
             image,
             end: e.end.map(|t| t.timestamp()),
             start: e.start.timestamp(),
-            date: e.start.date_naive(),
+            date: local_date(e),
             all_day: e.all_day,
             url,
             venue,
@@ -152,6 +152,16 @@ impl<'a> Features<'a> {
             Some(Marker::Language(code)) => Some(code),
             None => None,
         }
+    }
+}
+
+/// The start's date in the event's own time zone (a ticketing site's UTC
+/// time of an evening show is the previous day there), else in the
+/// start's offset.
+fn local_date(e: &model::Event) -> NaiveDate {
+    match e.timezone.parse::<chrono_tz::Tz>() {
+        Ok(tz) if !e.all_day => e.start.with_timezone(&tz).date_naive(),
+        _ => e.start.date_naive(),
     }
 }
 

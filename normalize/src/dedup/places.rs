@@ -289,6 +289,11 @@ pub(super) fn place(a: Option<&VenueFeatures<'_>>, b: Option<&VenueFeatures<'_>>
     if a.city_only || b.city_only {
         return Place::Unknown;
     }
+    // The same named room ("Salle Alfred-Pellan (MDA)" / "Maison des arts
+    // de Laval – Salle Alfred-Pellan").
+    if !a.room.is_empty() && a.room == b.room && a.room.len() >= 2 {
+        return Place::Same;
+    }
     let contained = |x: &[String], y: &[String]| !x.is_empty() && x.iter().all(|w| y.contains(w));
     if contained(&a.canonical, &b.canonical) || contained(&b.canonical, &a.canonical) {
         return same_unless_rooms;
