@@ -8,8 +8,8 @@ use model::Occurrence;
 use super::lexicon::{is_stop_word, Lang, GENERIC_WORDS};
 use super::places::{place, url_key, venue_features, Place, VenueFeatures};
 use super::titles::{
-    core_words, edit_similarity, key_tokens, match_terms, similarity_at_least, terms, Marker, Term,
-    TermKind, TitleSimilarity,
+    core_words, edit_similarity, key_tokens, match_terms, series_parts, similarity_at_least, terms,
+    Marker, Term, TermKind, TitleSimilarity,
 };
 use super::{MAX_START_GAP_SECS, SAME_END_SECS, TRANSLATION_START_GAP_SECS};
 use crate::text::fold_for_match;
@@ -35,6 +35,8 @@ pub(super) struct Features<'a> {
     terms: Vec<Term>,
     /// The language the title says the event is held in.
     marker: Option<Marker>,
+    /// The title's series and own part (see [`series_parts`]).
+    series: Option<(String, String)>,
     /// Folded words of the description, sorted (names are looked up in
     /// them).
     description: Vec<String>,
@@ -122,6 +124,7 @@ impl<'a> Features<'a> {
             language: e.language.as_deref(),
             terms,
             marker,
+            series: series_parts(&e.title),
             description,
             block,
             image,
@@ -200,10 +203,27 @@ struct WordEvidence {
     /// Each title has a name the other record never mentions, and they
     /// share no name of two words or more ("Les Grands Ballets").
     names_conflict: bool,
-    /// Each title has a topic word, or a number, the other lacks.
+    /// Each title has a topic word, or a number, the other lacks; or both
+    /// are one series ("Ciné-club : ...") with parts that share no word.
     topics_conflict: bool,
     /// A name of one title is in the other record (title or description).
     shared_name: bool,
+}
+
+/// Both titles are "series : part" with the same series and parts that
+/// share no word ("Ciné-club : Amélie" / "Ciné-club : Incendies").
+fn other_parts_of_a_series(a: &Features<'_>, b: &Features<'_>) -> bool {
+    let (Some((sa, pa)), Some((sb, pb))) = (&a.series, &b.series) else {
+        return false;
+    };
+    if sa != sb {
+        return false;
+    }
+    let (ta, tb): (Vec<&str>, Vec<&str>) = (
+        pa.split_whitespace().collect(),
+        pb.split_whitespace().collect(),
+    );
+    similarity_at_least(pa, pb, &ta, &tb, 1.0).matched == 0
 }
 
 fn word_evidence(a: &Features<'_>, b: &Features<'_>) -> WordEvidence {
@@ -242,7 +262,9 @@ fn word_evidence(a: &Features<'_>, b: &Features<'_>) -> WordEvidence {
         dice: ratio(2 * m.matched, na + nb),
         containment: ratio(m.matched, na.min(nb)),
         names_conflict: !names_a.is_empty() && !names_b.is_empty() && m.capitals < 2,
-        topics_conflict: both(TermKind::Topic) || both(TermKind::Number),
+        topics_conflict: both(TermKind::Topic)
+            || both(TermKind::Number)
+            || other_parts_of_a_series(a, b),
         shared_name,
     }
 }
@@ -298,7 +320,13 @@ pub(super) fn score(a: &Features<'_>, b: &Features<'_>) -> Option<f64> {
     // Incendies"), or when they are held in two languages.
     let titles_agree = titles_agree && {
         let w = word_evidence(a, b);
-        strong || !(w.names_conflict || w.topics_conflict || other_languages(a, b))
+        // Listings in two languages more than a few minutes apart agree
+        // only on a name ("Klô Pelgag live" at the doors' time), not on
+        // words the glossary translated.
+        let translated_far =
+            declared_apart(a, b) && gap > TRANSLATION_START_GAP_SECS && !w.shared_name && !strong;
+        strong
+            || !(w.names_conflict || w.topics_conflict || other_languages(a, b) || translated_far)
     };
     if titles_agree {
         if sim.edit < floor {
@@ -374,6 +402,14 @@ fn expand_acronyms(tokens: &mut Vec<String>, other: &[String]) {
         tokens.extend(added);
         tokens.sort();
         tokens.dedup();
+    }
+}
+
+/// Both records declare a language, and not the same one.
+fn declared_apart(a: &Features<'_>, b: &Features<'_>) -> bool {
+    match (a.language, b.language) {
+        (Some(x), Some(y)) => Lang::of(Some(x)).map_or(x != y, |l| Lang::of(Some(y)) != Some(l)),
+        _ => false,
     }
 }
 

@@ -302,6 +302,312 @@ fn a_french_and_an_english_listing_merge_on_a_name_or_a_url() {
     assert!(!same_event(&fr, &elsewhere));
 }
 
+/// A French listing and an English one of `title_en`, at the Maison des
+/// arts at the same hour.
+fn fr_en(fr: &str, en: &str) -> (Occurrence, Occurrence) {
+    let a = at_mda("mda", fr, SHOW);
+    let b = lang(at_mda("tourism", en, SHOW), "en");
+    (a, b)
+}
+
+#[test]
+fn translations_without_a_shared_word_merge_through_the_lexicon() {
+    for (fr, en) in [
+        ("Heure du conte", "Story time"),
+        ("L'heure du conte", "Storytime (in French)"),
+        (
+            "Soirée de contes pour adultes",
+            "Storytelling night for adults",
+        ),
+        ("Atelier de gravure", "Printmaking workshop"),
+        ("Ateliers de gravure", "Printmaking Workshops"),
+        (
+            "Visite guidée de l'exposition",
+            "Guided tour of the exhibition",
+        ),
+        ("Concert de Noël de la chorale", "Christmas choir concert"),
+        ("Spectacle jeunesse", "Youth show"),
+        ("Cinéma en plein air", "Outdoor movie"),
+        ("Causerie avec l'artiste", "Artist talk"),
+        ("Lancement de livre", "Book launch"),
+        ("Danse contemporaine", "Contemporary dance"),
+        ("Conférence : la musique baroque", "Lecture: baroque music"),
+        (
+            "Orchestre symphonique : concert du printemps",
+            "Spring symphony orchestra concert",
+        ),
+        ("Heure du conte en anglais", "Story time"),
+    ] {
+        let (a, b) = fr_en(fr, en);
+        assert!(same_event(&a, &b), "{fr:?} / {en:?} should merge");
+    }
+}
+
+#[test]
+fn translations_that_name_other_things_stay_apart() {
+    for (fr, en) in [
+        // Each side names a film the other does not.
+        ("Ciné-club : Amélie", "Film club: Incendies"),
+        // One shared word is not a translation.
+        ("Contes et légendes du Québec", "Storytelling Evening"),
+        ("Soirée de contes", "Jazz night"),
+        // Another topic.
+        ("Atelier de gravure", "Watercolour workshop"),
+        ("Atelier d'aquarelle", "Printmaking workshop"),
+        // Held in another language.
+        ("Heure du conte", "English story time"),
+        ("Heure du conte", "Story time in Spanish"),
+        ("Club de conversation anglaise", "French conversation club"),
+        // Each side has its own name.
+        (
+            "Les Midis-musique : Quatuor Molinari",
+            "Noon concerts: Fibonacci Trio",
+        ),
+    ] {
+        let (a, b) = fr_en(fr, en);
+        assert!(!same_event(&a, &b), "{fr:?} / {en:?} should stay apart");
+    }
+}
+
+#[test]
+fn a_translation_merges_only_at_the_same_place_and_hour() {
+    let fr = "Soirée de contes pour adultes";
+    let en = "Storytelling night for adults";
+    let (a, _) = fr_en(fr, en);
+    // Doors at 19:00 on one side: too far for a translation.
+    let early = lang(at_mda("tourism", en, "2026-12-05T19:00:00-05:00"), "en");
+    assert!(!same_event(&a, &early));
+    // Another building.
+    let elsewhere = lang(
+        occ(
+            "tourism",
+            en,
+            SHOW,
+            Some(venue("salle-andre-mathieu", "Salle André-Mathieu", "Laval")),
+        ),
+        "en",
+    );
+    assert!(!same_event(&a, &elsewhere));
+    // The English name of the venue, without coordinates, is the venue.
+    let named = lang(
+        occ(
+            "tourism",
+            en,
+            SHOW,
+            Some(venue("loc-en", "Laval House of Arts", "Laval")),
+        ),
+        "en",
+    );
+    assert!(same_event(&a, &named));
+    // No declared language on one side: the lexicon still applies.
+    let mut unknown = lang(at_mda("agenda", en, SHOW), "en");
+    unknown.event.language = None;
+    assert!(same_event(&a, &unknown));
+}
+
+#[test]
+fn structural_evidence_joins_a_translation_without_shared_words() {
+    let fr = url(
+        at_mda("mda", "Veillée du temps des sucres", SHOW),
+        "https://billets.example/evenements/4521",
+    );
+    let en = lang(at_mda("tourism", "Maple season party", SHOW), "en");
+    assert!(!same_event(&fr, &en));
+    // The same ticket URL says it is one event.
+    let en_url = url(en.clone(), "https://billets.example/en/evenements/4521");
+    assert!(same_event(&fr, &en_url));
+    // So does the same image.
+    let mut fr_img = fr.clone();
+    fr_img.event.url = None;
+    fr_img.event.image = Some("https://cdn.example/veillee.jpg".to_string());
+    let mut en_img = en.clone();
+    en_img.event.image = Some("https://cdn.example/veillee.jpg".to_string());
+    assert!(same_event(&fr_img, &en_img));
+    // The same end and a performer named on both sides.
+    let mut fr_perf = at_mda("mda", "Veillée avec Marie Brassard", SHOW);
+    let mut en_perf = lang(at_mda("tourism", "Sugar shack evening", SHOW), "en");
+    en_perf.event.description = Some("With storyteller Marie Brassard.".to_string());
+    let end = DateTime::parse_from_rfc3339("2026-12-05T22:00:00-05:00").expect("end");
+    fr_perf.event.end = Some(end);
+    en_perf.event.end = Some(end);
+    assert!(same_event(&fr_perf, &en_perf));
+}
+
+// ------------------------------------------------------------------ rooms
+
+/// A hall of the Maison des arts: its address and coordinates, its own
+/// name.
+fn mda_room(id: &str, name: &str) -> Venue {
+    Venue {
+        id: id.to_string(),
+        name: name.to_string(),
+        ..mda()
+    }
+}
+
+#[test]
+fn two_rooms_of_one_building_are_two_places() {
+    let title = "Concert-midi";
+    let pellan = occ(
+        "mda",
+        title,
+        SHOW,
+        Some(mda_room(
+            "mda-pellan",
+            "Maison des arts de Laval – Salle Alfred-Pellan",
+        )),
+    );
+    let muses = occ(
+        "agenda",
+        title,
+        SHOW,
+        Some(mda_room(
+            "mda-muses",
+            "Maison des arts de Laval – Théâtre des Muses",
+        )),
+    );
+    assert!(!same_event(&pellan, &muses));
+    let studio = occ(
+        "agenda",
+        title,
+        SHOW,
+        Some(mda_room("loc-studio", "Studio (Maison des arts)")),
+    );
+    assert!(!same_event(&pellan, &studio));
+    let galerie2 = occ("x", title, SHOW, Some(mda_room("g2", "Galerie 2")));
+    let galerie1 = occ("y", title, SHOW, Some(mda_room("g1", "Galerie 1")));
+    assert!(!same_event(&galerie1, &galerie2));
+    // One side names only the building: the same place.
+    let building = occ("agenda", title, SHOW, Some(mda()));
+    assert!(same_event(&pellan, &building));
+    // The same room, named in English or without the building.
+    let hall = lang(
+        occ(
+            "tourism",
+            title,
+            SHOW,
+            Some(mda_room(
+                "loc-hall",
+                "Alfred-Pellan Hall, Laval House of Arts",
+            )),
+        ),
+        "en",
+    );
+    assert!(same_event(&pellan, &hall));
+    let short = occ(
+        "sortir",
+        title,
+        SHOW,
+        Some(Venue {
+            address: None,
+            lat: None,
+            lon: None,
+            ..mda_room("loc-short", "Salle Alfred-Pellan (MDA)")
+        }),
+    );
+    assert!(same_event(&pellan, &short));
+}
+
+// -------------------------------------------------------- distinctive words
+
+#[test]
+fn a_series_with_another_distinctive_word_is_another_event() {
+    for (a, b) in [
+        ("Ciné-club : Amélie", "Ciné-club : Incendies"),
+        (
+            "Les Midis-musique : Quatuor Molinari",
+            "Les Midis-musique : Trio Fibonacci",
+        ),
+        ("Beethoven : Symphonie no 5", "Beethoven : Symphonie no 9"),
+        (
+            "Atelier de création : gravure",
+            "Atelier de création : aquarelle",
+        ),
+        ("Heure du conte", "Heure du conte en espagnol"),
+    ] {
+        let x = at_mda("biblio", a, SHOW);
+        let y = at_mda("agenda", b, SHOW);
+        assert!(!same_event(&x, &y), "{a:?} / {b:?}");
+    }
+    // Unless the same URL says otherwise.
+    let u = "https://biblio.example/cine-club/2026-12-05";
+    let x = url(at_mda("biblio", "Ciné-club : Amélie", SHOW), u);
+    let y = url(at_mda("agenda", "Ciné-club : Incendies", SHOW), u);
+    assert!(same_event(&x, &y));
+    // A name on one side only is a detail, not another event.
+    let x = at_mda("biblio", "Ciné-club : Amélie", SHOW);
+    let y = at_mda("agenda", "Ciné-club : Amélie (Jean-Pierre Jeunet)", SHOW);
+    assert!(same_event(&x, &y));
+}
+
+/// A calendar of distinct events in one hall: a small vocabulary of series
+/// and subjects, two sources listing different events at the same hours.
+/// None may merge.
+#[test]
+fn a_generated_calendar_of_distinct_events_in_one_hall_stays_distinct() {
+    let series = [
+        "Ciné-club",
+        "Les Midis-musique",
+        "Atelier de création",
+        "Conférence",
+        "Soirée jazz",
+        "Heure du conte",
+    ];
+    let subjects = [
+        "Amélie",
+        "Incendies",
+        "Quatuor Molinari",
+        "Trio Fibonacci",
+        "gravure",
+        "aquarelle",
+        "poésie",
+        "Marie Tremblay",
+        "Ensemble Caprice",
+        "les oiseaux du Québec",
+        "piano",
+        "guitare",
+    ];
+    let mut rng = testsupport::Rng::new(0x5eed_da7e);
+    let mut occs: Vec<Occurrence> = Vec::new();
+    let mut titles: Vec<String> = Vec::new();
+    for day in 1..=20u32 {
+        for hour in [10u32, 14, 19] {
+            // Two or three events at once, each listed by one source.
+            let n = 2 + (rng.next_u64() % 2) as usize;
+            // Different subjects at one hour: the same subject in one
+            // hall at one hour would be one event.
+            let mut used: Vec<&str> = Vec::new();
+            for k in 0..n {
+                let (s, t) = loop {
+                    let s = series[(rng.next_u64() % series.len() as u64) as usize];
+                    let t = subjects[(rng.next_u64() % subjects.len() as u64) as usize];
+                    if !used.contains(&t) {
+                        break (s, t);
+                    }
+                };
+                used.push(t);
+                let title = format!("{s} : {t}");
+                let start = format!("2027-03-{day:02}T{hour:02}:00:00-04:00");
+                occs.push(at_mda(&format!("source-{k}"), &title, &start));
+                titles.push(title);
+            }
+        }
+    }
+    let refs: Vec<&Occurrence> = occs.iter().collect();
+    let groups = cluster(&refs);
+    let merged: Vec<String> = groups
+        .iter()
+        .filter(|g| g.len() > 1)
+        .map(|g| {
+            g.iter()
+                .map(|&i| titles[i].as_str())
+                .collect::<Vec<_>>()
+                .join(" / ")
+        })
+        .collect();
+    assert!(merged.is_empty(), "{} merged: {merged:#?}", merged.len());
+}
+
 // ------------------------------------------------------------- clustering
 
 #[test]

@@ -184,10 +184,13 @@ pub(super) enum Marker {
 /// Language names in titles, folded, and the code they stand for.
 const LANGUAGE_WORDS: &[(&str, &str)] = &[
     ("francais", "fr"),
+    ("francaise", "fr"),
     ("french", "fr"),
     ("anglais", "en"),
+    ("anglaise", "en"),
     ("english", "en"),
     ("espagnol", "es"),
+    ("espagnole", "es"),
     ("spanish", "es"),
     ("espanol", "es"),
     ("arabe", "ar"),
@@ -196,10 +199,12 @@ const LANGUAGE_WORDS: &[(&str, &str)] = &[
     ("chinois", "zh"),
     ("chinese", "zh"),
     ("italien", "it"),
+    ("italienne", "it"),
     ("italian", "it"),
     ("portugais", "pt"),
     ("portuguese", "pt"),
     ("allemand", "de"),
+    ("allemande", "de"),
     ("german", "de"),
     ("creole", "ht"),
     ("bilingue", "bilingual"),
@@ -305,6 +310,19 @@ const NUMBER_WORDS: &[(&str, &str)] = &[
     ("dixieme", "10"),
     ("tenth", "10"),
 ];
+
+/// A title's series and its own part, when it is written "series : part"
+/// (or with a dash): the words before the first separator and after it,
+/// both non-empty.
+pub(super) fn series_parts(title: &str) -> Option<(String, String)> {
+    let cut = [" : ", ": ", " – ", " — ", " - "]
+        .iter()
+        .filter_map(|sep| title.find(sep).map(|i| (i, sep.len())))
+        .min_by_key(|(i, _)| *i)?;
+    let (head, tail) = (title.get(..cut.0)?, title.get(cut.0 + cut.1..)?);
+    let (head, tail) = (title_key(head), title_key(tail));
+    (!head.is_empty() && !tail.is_empty()).then_some((head, tail))
+}
 
 /// "5", "5e", "5th", "1er", "2nd", "fifth", "cinquième" → "5", "1", "2";
 /// else None.
