@@ -164,5 +164,8 @@ async fn a_translation_of_higher_priority_is_published_in_french() {
         event["translations"]["en"]["title"],
         "Storytelling night for adults"
     );
-    assert_eq!(strings(&event["sources"], "source"), vec!["tourisme", "mda"]);
+    assert_eq!(
+        strings(&event["sources"], "source"),
+        vec!["tourisme", "mda"]
+    );
 }
