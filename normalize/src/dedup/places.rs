@@ -47,14 +47,10 @@ pub(super) fn venue_features(v: &model::Venue) -> VenueFeatures<'_> {
         .filter(|w| !is_stop_word(w))
         .map(str::to_string)
         .collect();
-    let city = v
-        .city
-        .as_deref()
-        .map(fold_for_match)
-        .filter(|c| !c.is_empty());
+    let city = v.city.as_deref().map(city_key).filter(|c| !c.is_empty());
     let city_only = city
         .as_deref()
-        .is_some_and(|c| name.join(" ") == c || name.is_empty());
+        .is_some_and(|c| name.join(" ") == c || city_key(&v.name) == c || name.is_empty());
     let lex = lexicon();
     let canonical = name.iter().map(|w| lex.french_form(w)).collect();
     let room = room_words(&v.name, city.as_deref());
@@ -70,6 +66,24 @@ pub(super) fn venue_features(v: &model::Venue) -> VenueFeatures<'_> {
             .zip(v.lon)
             .filter(|(la, lo)| la.is_finite() && lo.is_finite()),
         street: v.address.as_deref().and_then(street_key),
+    }
+}
+
+/// A city's comparison key: folded, without "ville de", "city", the
+/// province ("Québec" and "Quebec City", "Ville de Laval" and "Laval").
+fn city_key(city: &str) -> String {
+    const DROPPED: &[&str] = &[
+        "ville", "city", "de", "du", "of", "the", "town", "qc", "canada", "cite",
+    ];
+    let folded = fold_for_match(city);
+    let kept: Vec<&str> = folded
+        .split_whitespace()
+        .filter(|w| !DROPPED.contains(w))
+        .collect();
+    if kept.is_empty() {
+        folded
+    } else {
+        kept.join(" ")
     }
 }
 

@@ -508,6 +508,26 @@ fn two_rooms_of_one_building_are_two_places() {
     assert!(same_event(&pellan, &short));
 }
 
+#[test]
+fn a_city_named_in_english_or_with_ville_de_is_the_same_city() {
+    let grand_theatre = |source: &str, city: &str| {
+        occ(
+            source,
+            "Les Belles-sœurs",
+            SHOW,
+            Some(Venue {
+                lat: Some(46.8069),
+                lon: Some(-71.2185),
+                ..venue(&format!("loc-{source}"), "Grand Théâtre de Québec", city)
+            }),
+        )
+    };
+    let fr = grand_theatre("gtq", "Québec");
+    assert!(same_event(&fr, &grand_theatre("tourism", "Quebec City")));
+    assert!(same_event(&fr, &grand_theatre("agenda", "Ville de Québec")));
+    assert!(!same_event(&fr, &grand_theatre("other", "Lévis")));
+}
+
 // -------------------------------------------------------- distinctive words
 
 #[test]
