@@ -367,35 +367,39 @@ impl Lexicon {
         lexicon
     }
 
-    /// The concepts of a run of folded words read in `lang`.
-    fn phrase(&self, words: &[String], lang: Lang) -> Option<&[u32]> {
+    /// The concepts of a stemmed phrase (stems joined by spaces) in `lang`.
+    fn phrase(&self, stems: &str, lang: Lang) -> Option<&[u32]> {
         let map = match lang {
             Lang::Fr => &self.fr,
             Lang::En => &self.en,
         };
-        map.get(&stem_phrase(words, lang)).map(Vec::as_slice)
+        map.get(stems).map(Vec::as_slice)
     }
 
     /// The concepts each of `words` (folded content words, in order)
     /// takes part in: its own, and those of every phrase of the lexicon
     /// it belongs to. Words are read in `lang` first, then in the other
     /// language when that finds nothing (titles mix languages); with no
-    /// language, in both.
+    /// language, in both. Each word is stemmed once per language.
     pub(super) fn concepts_of(&self, words: &[String], lang: Option<Lang>) -> Vec<Vec<u32>> {
         let order: &[Lang] = match lang {
             Some(Lang::Fr) => &[Lang::Fr, Lang::En],
             Some(Lang::En) => &[Lang::En, Lang::Fr],
             None => &[Lang::Fr, Lang::En],
         };
+        let stems: Vec<(Lang, Vec<String>)> = order
+            .iter()
+            .map(|&l| (l, words.iter().map(|w| stem(w, l).into_owned()).collect()))
+            .collect();
         let mut out: Vec<Vec<u32>> = vec![Vec::new(); words.len()];
         for start in 0..words.len() {
             for len in 1..=self.longest.min(words.len() - start) {
-                let Some(run) = words.get(start..start + len) else {
-                    continue;
-                };
                 let mut found: Vec<u32> = Vec::new();
-                for &l in order {
-                    if let Some(ids) = self.phrase(run, l) {
+                for (l, stemmed) in &stems {
+                    let Some(run) = stemmed.get(start..start + len) else {
+                        continue;
+                    };
+                    if let Some(ids) = self.phrase(&run.join(" "), *l) {
                         found.extend_from_slice(ids);
                         if lang.is_some() {
                             break;
@@ -424,8 +428,7 @@ impl Lexicon {
     /// word itself.
     pub(super) fn french_form(&self, word: &str) -> String {
         let one = |lang: Lang| {
-            let w = [word.to_string()];
-            self.phrase(&w, lang).and_then(|ids| {
+            self.phrase(&stem(word, lang), lang).and_then(|ids| {
                 ids.iter()
                     .filter_map(|id| self.concepts.get(*id as usize))
                     .map(|c| c.french.as_str())

@@ -138,6 +138,140 @@ fn similarity_matches_plurals_cognates_and_typos() {
     assert!(edit_similarity("abc", "") == 0.0);
 }
 
+// ---------------------------------------------------------------- lexicon
+
+/// The words of `text`, folded, stop words out (as titles are read).
+fn words_of(text: &str) -> Vec<String> {
+    crate::text::fold_for_match(text)
+        .split_whitespace()
+        .filter(|w| !lexicon::is_stop_word(w))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_lexicon_has_hundreds_of_terms_and_every_line_reads() {
+    let text = include_str!("lexicon_fr_en.txt");
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('['))
+        .collect();
+    assert!(lines.len() >= 400, "{} lines", lines.len());
+    for line in &lines {
+        let (fr, en) = line.split_once('|').expect(line);
+        assert!(
+            !words_of(fr).is_empty() && !words_of(en).is_empty(),
+            "{line}"
+        );
+        // Each side finds its own line, through the stemmer.
+        let lex = lexicon::lexicon();
+        let f = lex.concepts_of(&words_of(fr), Some(lexicon::Lang::Fr));
+        let e = lex.concepts_of(&words_of(en), Some(lexicon::Lang::En));
+        let shared = f
+            .iter()
+            .flatten()
+            .any(|c| e.iter().flatten().any(|d| d == c));
+        assert!(shared, "{line}: {f:?} / {e:?}");
+    }
+}
+
+#[test]
+fn lexicon_words_match_across_languages_through_stems_and_phrases() {
+    let lex = lexicon::lexicon();
+    let concepts = |text: &str, l| lex.concepts_of(&words_of(text), Some(l));
+    let agree = |fr: &str, en: &str| {
+        let f = concepts(fr, lexicon::Lang::Fr);
+        let e = concepts(en, lexicon::Lang::En);
+        f.iter()
+            .all(|a| e.iter().any(|b| a.iter().any(|c| b.contains(c))))
+            && e.iter()
+                .all(|b| f.iter().any(|a| b.iter().any(|c| a.contains(c))))
+    };
+    for (fr, en) in [
+        ("heure du conte", "story time"),
+        ("ateliers", "workshops"),
+        ("gravure", "printmaking"),
+        ("soirée", "evening"),
+        ("soirées", "nights"),
+        ("visite guidée", "guided tour"),
+        ("vernissage", "opening"),
+        ("famille", "family"),
+        ("adultes", "adults"),
+        ("chorale", "choir"),
+        ("orchestre symphonique", "symphony orchestra"),
+        ("Noël", "Christmas"),
+        ("conférence", "talk"),
+        ("lancement", "launch"),
+        ("cinéma", "movie"),
+        ("jeunesse", "youth"),
+    ] {
+        assert!(agree(fr, en), "{fr:?} / {en:?}");
+    }
+    for (fr, en) in [
+        ("gravure", "watercolour"),
+        ("soirée", "morning"),
+        ("nuit", "evening"),
+        ("jazz", "blues"),
+    ] {
+        assert!(!agree(fr, en), "{fr:?} / {en:?}");
+    }
+    assert_eq!(lex.french_form("hall"), "salle");
+    assert_eq!(lex.french_form("gallery"), "galerie");
+    assert_eq!(lex.french_form("salle"), "salle");
+    assert_eq!(lex.french_form("pellan"), "pellan");
+}
+
+#[test]
+fn title_terms_tell_names_topics_numbers_and_the_language_held_in() {
+    use titles::{terms, Marker, TermKind};
+    let kinds = |t: &str, l| {
+        terms(t, Some(l))
+            .0
+            .into_iter()
+            .map(|t| (t.word, t.kind))
+            .collect::<Vec<_>>()
+    };
+    let fr = lexicon::Lang::Fr;
+    let en = lexicon::Lang::En;
+    assert_eq!(
+        kinds("Ciné-club : Amélie", fr),
+        vec![
+            ("cine".to_string(), TermKind::Generic),
+            ("club".to_string(), TermKind::Generic),
+            ("amelie".to_string(), TermKind::Name),
+        ]
+    );
+    assert_eq!(
+        kinds("Atelier de gravure", fr),
+        vec![
+            ("atelier".to_string(), TermKind::Generic),
+            ("gravure".to_string(), TermKind::Topic),
+        ]
+    );
+    // Ordinals are numbers; a title in capitals has no names.
+    assert_eq!(
+        kinds("Mahler's Fifth", en),
+        vec![
+            ("mahler".to_string(), TermKind::Name),
+            ("5".to_string(), TermKind::Number),
+        ]
+    );
+    assert!(kinds("CONCERT DE KLÔ PELGAG", fr)
+        .iter()
+        .all(|(_, k)| *k != TermKind::Name));
+    // The language the event is held in; captions are not one.
+    assert_eq!(
+        terms("Story time (in French)", Some(en)).1,
+        Some(Marker::Language("fr"))
+    );
+    assert_eq!(
+        terms("Heure du conte en anglais", Some(fr)).1,
+        Some(Marker::Language("en"))
+    );
+    assert_eq!(terms("Les Hardings (English surtitles)", Some(en)).1, None);
+}
+
 // ------------------------------------------------------- must merge
 
 #[test]
