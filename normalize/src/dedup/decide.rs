@@ -42,7 +42,7 @@ pub(super) struct Features<'a> {
     description: Vec<String>,
     /// Keys the clustering indexes the occurrence by.
     pub(super) block: Vec<String>,
-    image: Option<&'a str>,
+    image: Option<String>,
     end: Option<i64>,
     pub(super) start: i64,
     pub(super) date: NaiveDate,
@@ -101,7 +101,8 @@ impl<'a> Features<'a> {
         description.sort();
         description.dedup();
         let url = e.url.as_deref().and_then(url_key);
-        let image = e.image.as_deref().map(str::trim).filter(|i| !i.is_empty());
+        // An image compared without its query (sizes, cache keys).
+        let image = e.image.as_deref().and_then(url_key);
         let mut block: Vec<String> = tokens.iter().map(|t| block_key(t).to_string()).collect();
         block.extend(
             terms
@@ -111,7 +112,7 @@ impl<'a> Features<'a> {
         );
         block.extend(venue.as_ref().map(|v| format!("@{}", v.id)));
         block.extend(url.iter().map(|u| format!("/{u}")));
-        block.extend(image.map(|i| format!("!{i}")));
+        block.extend(image.iter().map(|i| format!("!{i}")));
         block.sort();
         block.dedup();
         Features {

@@ -30,9 +30,10 @@
 //!
 //! Places: the same venue id, or coordinates less than 250 m apart, or the
 //! same street address (number and street name), or the same named room,
-//! or one venue name whose words are all in the other's (words read in
-//! French through the lexicon: "Laval House of Arts" is "Maison des arts de
-//! Laval"), is the *same place*, unless the two venues name different rooms
+//! or one venue name whose words are all in the other's (words matched
+//! through the lexicon: "Laval House of Arts" is "Maison des arts de
+//! Laval"; cities compared without "Ville de", "City", the province), is
+//! the *same place*, unless the two venues name different rooms
 //! of the building ("Salle Alfred-Pellan" / "Théâtre des Muses", "Galerie
 //! 1" / "Galerie 2"; see `places`): a venue that names only the building is
 //! the same place as any of its rooms. A missing venue, or a venue that is
@@ -69,8 +70,10 @@
 //! declare the same language; same place; starts at most 15 minutes apart
 //! (or the same date when one is all-day, then on words alone, Dice ≥
 //! 0.75); the titles do not say different languages; and either
-//! * the same URL (host and path once a leading language segment such as
-//!   `/fr/` or `/en/` and a trailing slash are dropped) or the same image;
+//! * the same URL (host and path once a language subdomain such as `fr.`
+//!   or `en.`, a leading language segment such as `/fr/` or `/en/`, the
+//!   query and a trailing slash are dropped) or the same image (compared
+//!   the same way);
 //! * or, when neither title has a name the other record lacks (unless they
 //!   share a name of two capitalized words, "Les Grands Ballets") nor a
 //!   topic word or number the other lacks: the words agree across the

@@ -31,8 +31,9 @@ pub(super) struct VenueFeatures<'a> {
     /// Folded name words, stop words dropped.
     pub(super) name: Vec<String>,
     pub(super) city: Option<String>,
-    /// The name's words in their French form, for comparing names.
-    canonical: Vec<String>,
+    /// The name's words with the lexicon lines they take part in, for
+    /// comparing names across languages ("Laval House of Arts").
+    canonical: Vec<(String, Vec<u32>)>,
     /// The room's words, French forms, sorted (see the module doc).
     room: Vec<String>,
     /// The venue's name is its city's.
@@ -52,7 +53,11 @@ pub(super) fn venue_features(v: &model::Venue) -> VenueFeatures<'_> {
         .as_deref()
         .is_some_and(|c| name.join(" ") == c || city_key(&v.name) == c || name.is_empty());
     let lex = lexicon();
-    let canonical = name.iter().map(|w| lex.french_form(w)).collect();
+    let canonical = name
+        .iter()
+        .cloned()
+        .zip(lex.concepts_of(&name, None))
+        .collect();
     let room = room_words(&v.name, city.as_deref());
     VenueFeatures {
         id: v.id.as_str(),
@@ -248,6 +253,12 @@ pub(super) fn url_key(url: &str) -> Option<String> {
     let rest = rest.split(['?', '#']).next().unwrap_or_default();
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
     let host = host.strip_prefix("www.").unwrap_or(host);
+    // A language subdomain ("fr.example.com", "en.example.com").
+    let host = ["fr.", "en."]
+        .iter()
+        .find_map(|p| host.strip_prefix(p))
+        .filter(|rest| rest.contains('.'))
+        .unwrap_or(host);
     let mut segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     if segments
         .first()
@@ -308,7 +319,15 @@ pub(super) fn place(a: Option<&VenueFeatures<'_>>, b: Option<&VenueFeatures<'_>>
     if !a.room.is_empty() && a.room == b.room && a.room.len() >= 2 {
         return Place::Same;
     }
-    let contained = |x: &[String], y: &[String]| !x.is_empty() && x.iter().all(|w| y.contains(w));
+    // Every word of one name is a word of the other, or says the same.
+    type Named = [(String, Vec<u32>)];
+    let contained = |x: &Named, y: &Named| {
+        !x.is_empty()
+            && x.iter().all(|(w, c)| {
+                y.iter()
+                    .any(|(v, d)| v == w || c.iter().any(|id| d.contains(id)))
+            })
+    };
     if contained(&a.canonical, &b.canonical) || contained(&b.canonical, &a.canonical) {
         return same_unless_rooms;
     }

@@ -533,6 +533,27 @@ fn a_translation_merges_only_at_the_same_place_and_hour() {
         "en",
     );
     assert!(same_event(&a, &named));
+    // Names of a venue in two languages, phrases included.
+    let museum = |source: &str, name: &str, title: &str, l: &str| {
+        lang(
+            occ(
+                source,
+                title,
+                SHOW,
+                Some(venue(&format!("loc-{source}"), name, "Québec")),
+            ),
+            l,
+        )
+    };
+    assert!(same_event(
+        &museum("mnbaq", "Musée national des beaux-arts du Québec", fr, "fr"),
+        &museum(
+            "tourism",
+            "National Museum of Fine Arts of Quebec",
+            en,
+            "en"
+        ),
+    ));
     // No declared language on one side: the lexicon still applies.
     let mut unknown = lang(at_mda("agenda", en, SHOW), "en");
     unknown.event.language = None;
@@ -555,8 +576,11 @@ fn structural_evidence_joins_a_translation_without_shared_words() {
     fr_img.event.url = None;
     fr_img.event.image = Some("https://cdn.example/veillee.jpg".to_string());
     let mut en_img = en.clone();
-    en_img.event.image = Some("https://cdn.example/veillee.jpg".to_string());
+    en_img.event.image = Some("https://cdn.example/veillee.jpg?w=640".to_string());
     assert!(same_event(&fr_img, &en_img));
+    // A language subdomain is the same site.
+    let en_sub = url(en.clone(), "https://en.billets.example/evenements/4521");
+    assert!(same_event(&fr, &en_sub));
     // The same end and a performer named on both sides.
     let mut fr_perf = at_mda("mda", "Veillée avec Marie Brassard", SHOW);
     let mut en_perf = lang(at_mda("tourism", "Sugar shack evening", SHOW), "en");
