@@ -41,24 +41,37 @@ fn vevents(ics: &str) -> usize {
     ics.matches("BEGIN:VEVENT").count()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_same_show_from_two_sources_is_published_once() {
+/// Two sources on two servers: the venue's calendar (`mda`, ICS, French)
+/// and a tourism site's page (`tourisme`, HTML, English), with their
+/// priorities. The servers live as long as the pair returned.
+async fn venue_and_tourism(
+    ics: &str,
+    venue_priority: i32,
+    page: &str,
+    tourism_priority: i32,
+) -> (World, (FixtureServer, FixtureServer)) {
     let venue = FixtureServer::start().await;
     venue.put(
         "events.ics",
-        Resource::ok(VENUE_ICS.as_bytes().to_vec(), "text/calendar"),
+        Resource::ok(ics.as_bytes().to_vec(), "text/calendar"),
     );
     let tourism = FixtureServer::start().await;
     tourism.put(
         "en/events",
-        Resource::ok(TOURISM_PAGE.as_bytes().to_vec(), "text/html"),
+        Resource::ok(page.as_bytes().to_vec(), "text/html"),
     );
     let world = World::new(&format!(
-        "[[source]]\nid = \"mda\"\nkind = \"ics\"\nurl = \"{}\"\npriority = 10\nlang = \"fr\"\n\n\
-         [[source]]\nid = \"tourisme\"\nkind = \"html\"\nurl = \"{}\"\npriority = 1\nlang = \"en\"\n",
+        "[[source]]\nid = \"mda\"\nkind = \"ics\"\nurl = \"{}\"\npriority = {venue_priority}\nlang = \"fr\"\n\n\
+         [[source]]\nid = \"tourisme\"\nkind = \"html\"\nurl = \"{}\"\npriority = {tourism_priority}\nlang = \"en\"\n",
         venue.url("events.ics"),
         tourism.url("en/events")
     ));
+    (world, (venue, tourism))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_show_from_two_sources_is_published_once() {
+    let (world, _servers) = venue_and_tourism(VENUE_ICS, 10, TOURISM_PAGE, 1).await;
     let reports = world.ingest().await;
     assert_eq!(reports.len(), 2);
     let api = world.serve().await;
@@ -136,22 +149,7 @@ const TOURISM_STORIES: &str = r#"<!DOCTYPE html><html lang="en"><head><title>Wha
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_translation_of_higher_priority_is_published_in_french() {
-    let venue = FixtureServer::start().await;
-    venue.put(
-        "events.ics",
-        Resource::ok(LIBRARY_ICS.as_bytes().to_vec(), "text/calendar"),
-    );
-    let tourism = FixtureServer::start().await;
-    tourism.put(
-        "en/events",
-        Resource::ok(TOURISM_STORIES.as_bytes().to_vec(), "text/html"),
-    );
-    let world = World::new(&format!(
-        "[[source]]\nid = \"mda\"\nkind = \"ics\"\nurl = \"{}\"\npriority = 1\nlang = \"fr\"\n\n\
-         [[source]]\nid = \"tourisme\"\nkind = \"html\"\nurl = \"{}\"\npriority = 10\nlang = \"en\"\n",
-        venue.url("events.ics"),
-        tourism.url("en/events")
-    ));
+    let (world, _servers) = venue_and_tourism(LIBRARY_ICS, 1, TOURISM_STORIES, 10).await;
     world.ingest().await;
     let api = world.serve().await;
     let (status, body) = get_json(&format!("{api}/api/v1/events?{RANGE}")).await;

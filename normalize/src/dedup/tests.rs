@@ -90,6 +90,11 @@ fn lang(mut o: Occurrence, l: &str) -> Occurrence {
     o
 }
 
+/// The English tourism site's listing of `title` at `venue`.
+fn tourism_en(title: &str, start: &str, venue: Venue) -> Occurrence {
+    lang(occ("tourism", title, start, Some(venue)), "en")
+}
+
 fn url(mut o: Occurrence, u: &str) -> Occurrence {
     o.event.url = Some(u.to_string());
     o
@@ -424,14 +429,10 @@ fn a_french_and_an_english_listing_merge_on_a_name_or_a_url() {
     );
     assert!(!same_event(&fr, &late));
     // Another venue: no.
-    let elsewhere = lang(
-        occ(
-            "tourism",
-            nutcracker,
-            BALLET,
-            Some(venue("salle-andre-mathieu", "Salle André-Mathieu", "Laval")),
-        ),
-        "en",
+    let elsewhere = tourism_en(
+        nutcracker,
+        BALLET,
+        venue("salle-andre-mathieu", "Salle André-Mathieu", "Laval"),
     );
     assert!(!same_event(&fr, &elsewhere));
 }
@@ -512,26 +513,14 @@ fn a_translation_merges_only_at_the_same_place_and_hour() {
     let early = lang(at_mda("tourism", en, "2026-12-05T19:00:00-05:00"), "en");
     assert!(!same_event(&a, &early));
     // Another building.
-    let elsewhere = lang(
-        occ(
-            "tourism",
-            en,
-            SHOW,
-            Some(venue("salle-andre-mathieu", "Salle André-Mathieu", "Laval")),
-        ),
-        "en",
+    let elsewhere = tourism_en(
+        en,
+        SHOW,
+        venue("salle-andre-mathieu", "Salle André-Mathieu", "Laval"),
     );
     assert!(!same_event(&a, &elsewhere));
     // The English name of the venue, without coordinates, is the venue.
-    let named = lang(
-        occ(
-            "tourism",
-            en,
-            SHOW,
-            Some(venue("loc-en", "Laval House of Arts", "Laval")),
-        ),
-        "en",
-    );
+    let named = tourism_en(en, SHOW, venue("loc-en", "Laval House of Arts", "Laval"));
     assert!(same_event(&a, &named));
     // Names of a venue in two languages, phrases included.
     let museum = |source: &str, name: &str, title: &str, l: &str| {
