@@ -406,12 +406,17 @@ fn expand_acronyms(tokens: &mut Vec<String>, other: &[String]) {
     }
 }
 
+/// Whether both records declare a language and it is the same one
+/// ("fr", "fr-CA"): Some(true); two languages: Some(false); None when one
+/// does not say.
+fn declared_same(a: &Features<'_>, b: &Features<'_>) -> Option<bool> {
+    let (x, y) = (a.language?, b.language?);
+    Some(x == y || Lang::of(Some(x)).is_some_and(|l| Lang::of(Some(y)) == Some(l)))
+}
+
 /// Both records declare a language, and not the same one.
 fn declared_apart(a: &Features<'_>, b: &Features<'_>) -> bool {
-    match (a.language, b.language) {
-        (Some(x), Some(y)) => Lang::of(Some(x)).map_or(x != y, |l| Lang::of(Some(y)) != Some(l)),
-        _ => false,
-    }
+    declared_same(a, b) == Some(false)
 }
 
 fn same_url(a: &Features<'_>, b: &Features<'_>) -> bool {
@@ -424,13 +429,7 @@ fn same_image(a: &Features<'_>, b: &Features<'_>) -> bool {
 
 /// The translation rule (see the module doc).
 fn translation(a: &Features<'_>, b: &Features<'_>, place: Place, gap: i64) -> bool {
-    let same_language = match (a.language, b.language) {
-        (Some(x), Some(y)) => {
-            x == y || Lang::of(Some(x)).is_some_and(|l| Lang::of(Some(y)) == Some(l))
-        }
-        _ => false,
-    };
-    if same_language || place != Place::Same || other_languages(a, b) {
+    if declared_same(a, b) == Some(true) || place != Place::Same || other_languages(a, b) {
         return false;
     }
     // A timed and an all-day listing of one date: only on words.
@@ -455,11 +454,10 @@ fn translation(a: &Features<'_>, b: &Features<'_>, place: Place, gap: i64) -> bo
         return lexical && w.dice >= 0.75;
     }
     let same_end = matches!((a.end, b.end), (Some(x), Some(y)) if (x - y).abs() <= SAME_END_SECS);
-    let declared_apart = a.language.is_some() && b.language.is_some();
     let shared_proper = a.proper.iter().any(|p| b.ordered.contains(p))
         || b.proper.iter().any(|p| a.ordered.contains(p));
     lexical
-        || (declared_apart && shared_proper)
+        || (declared_apart(a, b) && shared_proper)
         || usize::from(same_end) + usize::from(w.shared_name) + usize::from(w.dice > 0.0) >= 2
 }
 
