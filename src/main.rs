@@ -160,6 +160,7 @@ fn open_index(config: &Config, data: Option<&Path>, sync: bool) -> anyhow::Resul
         .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
     let index =
         Index::open(&dir).with_context(|| format!("cannot open the store in {}", dir.display()))?;
+    index.set_languages(config.aggregator.languages.clone());
     let infos = config.source_infos();
     if sync {
         index

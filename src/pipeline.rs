@@ -115,6 +115,8 @@ impl Pipeline {
         index: Arc<Index>,
         policy: FetchPolicy,
     ) -> Result<Pipeline, ingest::fetch::FetchError> {
+        // Merged events are written in the aggregator's first language.
+        index.set_languages(config.aggregator.languages.clone());
         let geocoder = match &config.aggregator.geocoder {
             Some(url) => {
                 // An API, not a crawl: robots.txt does not apply; one retry.

@@ -31,7 +31,7 @@ pub use query::{Cursor, Page, Query, QueryError};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, RwLock};
 
 use chrono::{DateTime, Utc};
 use model::{Event, Occurrence, RawEvent, SourceId, Venue};
@@ -179,6 +179,9 @@ pub struct Index {
     writer: Mutex<Writer>,
     generation: AtomicU64,
     storage: SearchStorage,
+    /// The aggregator's languages, first the one an event is written in
+    /// when a member has it (see [`normalize::merge::merge`]).
+    languages: RwLock<Vec<String>>,
 }
 
 impl Index {
@@ -250,6 +253,7 @@ impl Index {
             }),
             generation: AtomicU64::new(0),
             storage,
+            languages: RwLock::new(Vec::new()),
         };
         {
             let mut guard = index.lock_writer();
@@ -406,7 +410,29 @@ impl Index {
     /// events. A source whose url or kind changed forgets its validators
     /// (ETag, Last-Modified, content hash), so its next run reads it anew.
     pub fn sync_sources(&self, sources: &[SourceInfo]) -> Result<(), IndexError> {
-        self.write(|tx| Ok(((), store::sync_sources(tx, sources, Utc::now())?)))
+        let languages = self.languages();
+        self.write(|tx| {
+            let changes = store::sync_sources(tx, sources, Utc::now(), &languages)?;
+            Ok(((), changes))
+        })
+    }
+
+    /// The aggregator's languages (`[aggregator] languages`), first the
+    /// preferred: an event's title and description then come from a member
+    /// in the first language when one has it, the others filling its
+    /// translations. Events rebuilt from now on follow them.
+    pub fn set_languages(&self, languages: Vec<String>) {
+        match self.languages.write() {
+            Ok(mut guard) => *guard = languages,
+            Err(poisoned) => *poisoned.into_inner() = languages,
+        }
+    }
+
+    fn languages(&self) -> Vec<String> {
+        match self.languages.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
     }
 
     pub fn fetch_state(&self, source: &SourceId) -> Result<FetchState, IndexError> {
@@ -418,7 +444,8 @@ impl Index {
     /// Apply a successful run in one transaction, then update the search
     /// index for the events it touched.
     pub fn record_success(&self, run: SourceRun) -> Result<RunCounts, IndexError> {
-        self.write(|tx| store::apply_success(tx, &run))
+        let languages = self.languages();
+        self.write(|tx| store::apply_success(tx, &run, &languages))
     }
 
     /// The source answered 304 or an identical body: nothing to parse or

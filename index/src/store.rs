@@ -265,6 +265,7 @@ pub(crate) fn sync_sources(
     tx: &Transaction<'_>,
     sources: &[SourceInfo],
     at: DateTime<Utc>,
+    languages: &[String],
 ) -> StoreResult<ChangeSet> {
     let configured: HashSet<&str> = sources.iter().map(|s| s.id.as_str()).collect();
     let existing: Vec<String> = {
@@ -298,7 +299,7 @@ pub(crate) fn sync_sources(
             params![s.id.as_str(), to_i64(ord), s.name, s.kind, s.url],
         )?;
     }
-    let changes = rebuild_events(tx, &touched, at, &HashMap::new())?;
+    let changes = rebuild_events(tx, &touched, at, &HashMap::new(), languages)?;
     if !changes.is_empty() {
         bump_generation(tx)?;
     }
@@ -455,6 +456,7 @@ fn occurrence_count(conn: &Connection, source: &str) -> StoreResult<usize> {
 pub(crate) fn apply_success(
     tx: &Transaction<'_>,
     run: &SourceRun,
+    languages: &[String],
 ) -> StoreResult<(RunCounts, ChangeSet)> {
     let source = run.source.as_str();
     let at = ts(run.at);
@@ -598,7 +600,7 @@ pub(crate) fn apply_success(
     let t_occ = t0.elapsed();
     touched.extend(assign_events(tx, &starts, &new_ids, &latest)?);
     let t_assign = t0.elapsed();
-    let changes = rebuild_events(tx, &touched, run.at, &latest)?;
+    let changes = rebuild_events(tx, &touched, run.at, &latest, languages)?;
     tracing::debug!(
         records_and_occurrences_ms = t_occ.as_millis() as u64,
         assign_ms = (t_assign - t_occ).as_millis() as u64,
@@ -729,9 +731,9 @@ pub(crate) fn apply_failure(
 // ---------------------------------------------------------------- events
 
 /// The public event of a group of occurrences that belong together.
-fn build_event(event_id: &str, occurrences: &[Occurrence]) -> Option<Event> {
+fn build_event(event_id: &str, occurrences: &[Occurrence], languages: &[String]) -> Option<Event> {
     let members: Vec<&Occurrence> = occurrences.iter().collect();
-    let mut event = normalize::merge::merge(&members, &[])?;
+    let mut event = normalize::merge::merge(&members, languages)?;
     event.id = event_id.to_string();
     Some(event)
 }
@@ -895,6 +897,7 @@ pub(crate) fn rebuild_events(
     ids: &BTreeSet<String>,
     at: DateTime<Utc>,
     fresh: &HashMap<&str, &Occurrence>,
+    languages: &[String],
 ) -> StoreResult<ChangeSet> {
     let mut changes = ChangeSet::default();
     let mut occs_stmt = tx.prepare("SELECT id, json FROM occurrences WHERE event_id = ?1")?;
@@ -923,7 +926,7 @@ pub(crate) fn rebuild_events(
                 None => from_json::<Occurrence>("occurrence", j),
             })
             .collect::<StoreResult<Vec<_>>>()?;
-        let Some(mut event) = build_event(id, &occurrences) else {
+        let Some(mut event) = build_event(id, &occurrences, languages) else {
             if delete_stmt.execute([id])? > 0 {
                 changes.removed.push(id.clone());
             }

@@ -5,19 +5,25 @@
 //! coordinates, categories, organizer and price they give), then by source
 //! and occurrence id so that the result never depends on input order.
 //!
-//! * Title, start, end, time zone, all-day, status, series and language come
-//!   from the best record; an end is taken from the next records only when
-//!   the best has none and it falls after the start.
+//! * Start, end, time zone, all-day, status and series come from the best
+//!   record; an end is taken from the next records only when the best has
+//!   none and it falls after the start.
+//! * Title, description and language come from the best record written in
+//!   the aggregator's first language (`languages[0]`, French-first) when a
+//!   member is, else from the best record: an English listing of higher
+//!   priority still gives the times and the venue, and its title goes to
+//!   `translations.en`.
 //! * Description, URL, image, venue, organizer and price come from the first
 //!   record in rank order that has them; the description only from a record
 //!   in the event's language. A venue missing its address, city or
 //!   coordinates takes them from another record naming the same venue id.
 //! * Categories are the union, in rank order; `sources` lists every
 //!   member's source reference, best first, once each.
-//! * Records in another language fill `translations.<lang>` with their
-//!   title and description (the best record of that language wins); the
-//!   members' own translations fill what is still missing. With a
-//!   non-empty `languages`, only those languages are kept.
+//! * Records in another language (the best record among them too) fill
+//!   `translations.<lang>` with their title and description (the best
+//!   record of that language wins); the members' own translations fill
+//!   what is still missing. With a non-empty `languages`, only those
+//!   languages are kept.
 //! * `sequence` is the members' highest, `updated_at` their latest; `id` is
 //!   the best member's occurrence id, which the caller replaces with the
 //!   event's id.
@@ -69,6 +75,12 @@ pub fn best(members: &[&Occurrence]) -> Option<usize> {
     })
 }
 
+/// Whether two language tags name one language ("fr", "fr-CA").
+fn same_language(a: &str, b: &str) -> bool {
+    let base = |t: &str| t.split(['-', '_']).next().unwrap_or(t).to_ascii_lowercase();
+    base(a) == base(b)
+}
+
 /// Merge a group of occurrences into one Event (see the module doc).
 /// An empty group gives None.
 pub fn merge(members: &[&Occurrence], languages: &[String]) -> Option<Event> {
@@ -76,11 +88,40 @@ pub fn merge(members: &[&Occurrence], languages: &[String]) -> Option<Event> {
     ranked.sort_by(|a, b| rank_order(a, b));
     let (first, rest) = ranked.split_first()?;
     let mut event = first.event.clone();
+    // French-first: the text comes from the best record in the first
+    // language, when the best record is not in it.
+    let preferred = languages.first();
+    let in_preferred = |o: &&&Occurrence| {
+        preferred.is_some_and(|p| {
+            o.event
+                .language
+                .as_deref()
+                .is_some_and(|l| same_language(l, p))
+        })
+    };
+    let writer: &Occurrence = if in_preferred(&first) {
+        first
+    } else {
+        rest.iter().find(in_preferred).copied().unwrap_or(first)
+    };
+    if !std::ptr::eq(writer, *first) {
+        event.title = writer.event.title.clone();
+        event.description = writer.event.description.clone();
+        event.description_html = writer.event.description_html.clone();
+        event.language = writer.event.language.clone();
+    }
     if event.language.is_none() {
         event.language = languages.first().cloned();
     }
     let language = event.language.clone();
-    let same_language = |o: &Occurrence| o.event.language.is_none() || o.event.language == language;
+    let in_event_language =
+        |o: &Occurrence| o.event.language.is_none() || o.event.language == language;
+    // Every member but the one the text came from, in rank order.
+    let others: Vec<&Occurrence> = ranked
+        .iter()
+        .copied()
+        .filter(|o| !std::ptr::eq(*o, writer))
+        .collect();
 
     if event.end.is_none_or(|end| end <= event.start) {
         event.end = rest
@@ -90,9 +131,9 @@ pub fn merge(members: &[&Occurrence], languages: &[String]) -> Option<Event> {
             .or(event.end);
     }
     if event.description.is_none() {
-        if let Some(o) = rest
+        if let Some(o) = others
             .iter()
-            .find(|o| same_language(o) && o.event.description.is_some())
+            .find(|o| in_event_language(o) && o.event.description.is_some())
         {
             event.description = o.event.description.clone();
             event.description_html = o.event.description_html.clone();
@@ -151,7 +192,7 @@ pub fn merge(members: &[&Occurrence], languages: &[String]) -> Option<Event> {
 
     // Translations: other-language records first (in rank order), then
     // the translations the members carried.
-    for o in rest {
+    for o in &others {
         let Some(lang) = o.event.language.as_ref() else {
             continue;
         };
@@ -166,7 +207,7 @@ pub fn merge(members: &[&Occurrence], languages: &[String]) -> Option<Event> {
             },
         );
     }
-    for o in rest {
+    for o in &others {
         for (lang, t) in &o.event.translations {
             if Some(lang) != language.as_ref() && !event.translations.contains_key(lang) {
                 event.translations.insert(lang.clone(), t.clone());
@@ -183,4 +224,90 @@ pub fn merge(members: &[&Occurrence], languages: &[String]) -> Option<Event> {
             .retain(|lang, _| languages.contains(lang));
     }
     Some(event)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, Utc};
+    use model::SourceId;
+
+    fn listing(source: &str, priority: i32, lang: &str, title: &str, start: &str) -> Occurrence {
+        let start = DateTime::parse_from_rfc3339(start).expect("start");
+        let mut e = Event::new("", title, start, "America/Toronto", Utc::now());
+        e.language = Some(lang.to_string());
+        e.description = Some(format!("{title} ({lang})"));
+        let mut o = Occurrence::single(SourceId::new(source).expect("id"), title, e);
+        o.priority = priority;
+        o
+    }
+
+    fn languages() -> Vec<String> {
+        vec!["fr".to_string(), "en".to_string()]
+    }
+
+    #[test]
+    fn an_english_record_of_higher_priority_gives_the_times_not_the_title() {
+        let en = listing(
+            "tourism",
+            10,
+            "en",
+            "Storytelling night for adults",
+            "2027-01-15T19:30:00-05:00",
+        );
+        let fr = listing(
+            "biblio",
+            0,
+            "fr",
+            "Soirée de contes pour adultes",
+            "2027-01-15T19:00:00-05:00",
+        );
+        let event = merge(&[&en, &fr], &languages()).expect("event");
+        assert_eq!(event.title, "Soirée de contes pour adultes");
+        assert_eq!(event.language.as_deref(), Some("fr"));
+        assert_eq!(
+            event.description.as_deref(),
+            Some("Soirée de contes pour adultes (fr)")
+        );
+        // Times still from the record of higher priority.
+        assert_eq!(event.start, en.event.start);
+        let t = event.translations.get("en").expect("translations.en");
+        assert_eq!(t.title, "Storytelling night for adults");
+        assert_eq!(
+            t.description.as_deref(),
+            Some("Storytelling night for adults (en)")
+        );
+        assert!(!event.translations.contains_key("fr"));
+        // Input order does not matter.
+        assert_eq!(merge(&[&fr, &en], &languages()), Some(event));
+    }
+
+    #[test]
+    fn without_a_record_in_the_first_language_the_best_record_writes() {
+        let en = listing(
+            "tourism",
+            10,
+            "en",
+            "Printmaking workshop",
+            "2027-02-01T13:00:00-05:00",
+        );
+        let event = merge(&[&en], &languages()).expect("event");
+        assert_eq!(event.title, "Printmaking workshop");
+        assert_eq!(event.language.as_deref(), Some("en"));
+        assert!(event.translations.is_empty());
+        // With no configured languages, the best record writes, as before.
+        let fr = listing(
+            "biblio",
+            0,
+            "fr",
+            "Atelier de gravure",
+            "2027-02-01T13:00:00-05:00",
+        );
+        let event = merge(&[&en, &fr], &[]).expect("event");
+        assert_eq!(event.title, "Printmaking workshop");
+        assert_eq!(
+            event.translations.get("fr").map(|t| t.title.as_str()),
+            Some("Atelier de gravure")
+        );
+    }
 }

@@ -76,14 +76,6 @@ impl Groups {
     }
 }
 
-/// Index keys of a title word: its first five letters.
-fn block_key(word: &str) -> &str {
-    match word.char_indices().nth(5) {
-        Some((i, _)) => word.get(..i).unwrap_or(word),
-        None => word,
-    }
-}
-
 /// Group occurrences that are the same event (see the module doc). Every
 /// index of `occs` is in exactly one group; groups are in order of their
 /// first member, members in increasing order.
@@ -133,27 +125,14 @@ pub fn cluster(occs: &[&Occurrence]) -> Vec<Vec<usize>> {
         postings.clear();
         for &i in today.iter().chain(next.iter()) {
             let Some(f) = features.get(i) else { continue };
-            for t in &f.tokens {
-                postings.entry(block_key(t)).or_default().push(i);
-            }
-            if let Some(v) = &f.venue {
-                postings.entry(v.id).or_default().push(i);
-            }
-            if let Some(u) = &f.url {
-                postings.entry(u.as_str()).or_default().push(i);
+            for key in &f.block {
+                postings.entry(key.as_str()).or_default().push(i);
             }
         }
         for &i in today {
             let Some(fi) = features.get(i) else { continue };
-            let venue_key = fi.venue.as_ref().map(|v| v.id);
-            let keys = fi
-                .tokens
-                .iter()
-                .map(|t| block_key(t))
-                .chain(venue_key)
-                .chain(fi.url.as_deref());
-            for key in keys {
-                for &j in postings.get(key).unwrap_or(&empty) {
+            for key in &fi.block {
+                for &j in postings.get(key.as_str()).unwrap_or(&empty) {
                     let Some(fj) = features.get(j) else { continue };
                     // Each pair once: within the day by index order, across
                     // days from the earlier day.

@@ -1,15 +1,21 @@
 //! The decision for one pair: hard rules, the title agreement the place
-//! requires, the translation rule, and the score that ranks accepted pairs.
+//! requires, the distinctive-word and language vetoes, the translation
+//! rule, and the score that ranks accepted pairs.
 
 use chrono::NaiveDate;
 use model::Occurrence;
 
-use super::lexicon::{is_stop_word, GENERIC_WORDS};
+use super::lexicon::{is_stop_word, Lang, GENERIC_WORDS};
 use super::places::{place, url_key, venue_features, Place, VenueFeatures};
 use super::titles::{
-    core_words, edit_similarity, key_tokens, similarity_at_least, TitleSimilarity,
+    core_words, edit_similarity, key_tokens, match_terms, series_parts, similarity_at_least, terms,
+    Marker, Term, TermKind, TitleSimilarity,
 };
-use super::{MAX_START_GAP_SECS, TRANSLATION_START_GAP_SECS};
+use super::{MAX_START_GAP_SECS, SAME_END_SECS, TRANSLATION_START_GAP_SECS};
+use crate::text::fold_for_match;
+
+/// How much of a description is read for names.
+const DESCRIPTION_CHARS: usize = 4000;
 
 /// Everything [`same_event`] needs, computed once per occurrence.
 pub(super) struct Features<'a> {
@@ -24,6 +30,20 @@ pub(super) struct Features<'a> {
     /// Folded words of the venue's name and city.
     place_words: Vec<String>,
     language: Option<&'a str>,
+    /// The cross-language comparison's words, the venue's words left out
+    /// unless nothing else remains.
+    terms: Vec<Term>,
+    /// The language the title says the event is held in.
+    marker: Option<Marker>,
+    /// The title's series and own part (see [`series_parts`]).
+    series: Option<(String, String)>,
+    /// Folded words of the description, sorted (names are looked up in
+    /// them).
+    description: Vec<String>,
+    /// Keys the clustering indexes the occurrence by.
+    pub(super) block: Vec<String>,
+    image: Option<String>,
+    end: Option<i64>,
     pub(super) start: i64,
     pub(super) date: NaiveDate,
     pub(super) all_day: bool,
@@ -60,6 +80,41 @@ impl<'a> Features<'a> {
             .collect();
         proper.sort();
         proper.dedup();
+        let (all_terms, marker) = terms(&e.title, Lang::of(e.language.as_deref()));
+        let kept: Vec<Term> = all_terms
+            .iter()
+            .filter(|t| !place_words.contains(&t.word))
+            .cloned()
+            .collect();
+        let terms = if kept.is_empty() { all_terms } else { kept };
+        let mut description: Vec<String> = e
+            .description
+            .as_deref()
+            .map(|d| {
+                let cut: String = d.chars().take(DESCRIPTION_CHARS).collect();
+                fold_for_match(&cut)
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        description.sort();
+        description.dedup();
+        let url = e.url.as_deref().and_then(url_key);
+        // An image compared without its query (sizes, cache keys).
+        let image = e.image.as_deref().and_then(url_key);
+        let mut block: Vec<String> = tokens.iter().map(|t| block_key(t).to_string()).collect();
+        block.extend(
+            terms
+                .iter()
+                .flat_map(|t| t.concepts.iter())
+                .map(|c| format!("#{c}")),
+        );
+        block.extend(venue.as_ref().map(|v| format!("@{}", v.id)));
+        block.extend(url.iter().map(|u| format!("/{u}")));
+        block.extend(image.iter().map(|i| format!("!{i}")));
+        block.sort();
+        block.dedup();
         Features {
             source: occ.source.as_str(),
             key,
@@ -68,12 +123,150 @@ impl<'a> Features<'a> {
             proper,
             place_words,
             language: e.language.as_deref(),
+            terms,
+            marker,
+            series: series_parts(&e.title),
+            description,
+            block,
+            image,
+            end: e.end.map(|t| t.timestamp()),
             start: e.start.timestamp(),
-            date: e.start.date_naive(),
+            date: local_date(e),
             all_day: e.all_day,
-            url: e.url.as_deref().and_then(url_key),
+            url,
             venue,
         }
+    }
+
+    /// Whether a name of the other title is in this record's title words
+    /// or description.
+    fn mentions(&self, word: &str) -> bool {
+        self.ordered.iter().any(|w| w == word)
+            || self
+                .description
+                .binary_search_by(|d| d.as_str().cmp(word))
+                .is_ok()
+            || spells_initials(word, &self.ordered)
+    }
+
+    /// The language the event is held in, as far as the title and the
+    /// record's language say.
+    fn held_in(&self) -> Option<&str> {
+        match self.marker {
+            Some(Marker::Language(code)) => Some(code),
+            None => None,
+        }
+    }
+}
+
+/// The start's date in the event's own time zone (a ticketing site's UTC
+/// time of an evening show is the previous day there), else in the
+/// start's offset.
+fn local_date(e: &model::Event) -> NaiveDate {
+    match e.timezone.parse::<chrono_tz::Tz>() {
+        Ok(tz) if !e.all_day => e.start.with_timezone(&tz).date_naive(),
+        _ => e.start.date_naive(),
+    }
+}
+
+/// Index keys of a title word: its first five letters.
+pub(super) fn block_key(word: &str) -> &str {
+    match word.char_indices().nth(5) {
+        Some((i, _)) => word.get(..i).unwrap_or(word),
+        None => word,
+    }
+}
+
+/// Whether the titles say the events are held in different languages: both
+/// name a language and they differ, or one names a language other than the
+/// one the other record is written in ("Heure du conte" and "English story
+/// time"; but "Story time (in French)" and "Heure du conte" agree).
+fn other_languages(a: &Features<'_>, b: &Features<'_>) -> bool {
+    let listing = |f: &Features<'_>| match Lang::of(f.language) {
+        Some(Lang::Fr) => Some("fr"),
+        Some(Lang::En) => Some("en"),
+        None => None,
+    };
+    match (a.held_in(), b.held_in()) {
+        (Some(x), Some(y)) => x != y,
+        (Some(x), None) => listing(b).is_some_and(|l| l != x),
+        (None, Some(y)) => listing(a).is_some_and(|l| l != y),
+        (None, None) => false,
+    }
+}
+
+/// What the words of two titles say once matched across languages.
+struct WordEvidence {
+    /// Matched words / words of both (Dice).
+    dice: f64,
+    /// Matched words / words of the shorter title.
+    containment: f64,
+    /// Each title has a name the other record never mentions, and they
+    /// share no name of two words or more ("Les Grands Ballets").
+    names_conflict: bool,
+    /// Each title has a topic word, or a number, the other lacks; or both
+    /// are one series ("Ciné-club : ...") with parts that share no word.
+    topics_conflict: bool,
+    /// A name of one title is in the other record (title or description).
+    shared_name: bool,
+}
+
+/// Both titles are "series : part" with the same series and parts that
+/// share no word ("Ciné-club : Amélie" / "Ciné-club : Incendies").
+fn other_parts_of_a_series(a: &Features<'_>, b: &Features<'_>) -> bool {
+    let (Some((sa, pa)), Some((sb, pb))) = (&a.series, &b.series) else {
+        return false;
+    };
+    if sa != sb {
+        return false;
+    }
+    let (ta, tb): (Vec<&str>, Vec<&str>) = (
+        pa.split_whitespace().collect(),
+        pb.split_whitespace().collect(),
+    );
+    similarity_at_least(pa, pb, &ta, &tb, 1.0).matched == 0
+}
+
+fn word_evidence(a: &Features<'_>, b: &Features<'_>) -> WordEvidence {
+    let m = match_terms(&a.terms, &b.terms);
+    let left = |terms: &[Term], idx: &[usize], kind: TermKind| -> Vec<String> {
+        idx.iter()
+            .filter_map(|i| terms.get(*i))
+            .filter(|t| t.kind == kind)
+            .map(|t| t.word.clone())
+            .collect()
+    };
+    let names_a: Vec<String> = left(&a.terms, &m.left_a, TermKind::Name)
+        .into_iter()
+        .filter(|n| !b.mentions(n))
+        .collect();
+    let names_b: Vec<String> = left(&b.terms, &m.left_b, TermKind::Name)
+        .into_iter()
+        .filter(|n| !a.mentions(n))
+        .collect();
+    let both = |kind: TermKind| {
+        !left(&a.terms, &m.left_a, kind).is_empty() && !left(&b.terms, &m.left_b, kind).is_empty()
+    };
+    let is_name = |t: &Term| t.kind == TermKind::Name;
+    let shared_name = a
+        .terms
+        .iter()
+        .filter(|t| is_name(t))
+        .any(|t| b.mentions(&t.word))
+        || b.terms
+            .iter()
+            .filter(|t| is_name(t))
+            .any(|t| a.mentions(&t.word));
+    let (na, nb) = (a.terms.len(), b.terms.len());
+    let ratio = |n: usize, d: usize| if d == 0 { 0.0 } else { n as f64 / d as f64 };
+    WordEvidence {
+        dice: ratio(2 * m.matched, na + nb),
+        containment: ratio(m.matched, na.min(nb)),
+        names_conflict: !names_a.is_empty() && !names_b.is_empty() && m.capitals < 2,
+        topics_conflict: both(TermKind::Topic)
+            || both(TermKind::Number)
+            || other_parts_of_a_series(a, b),
+        shared_name,
     }
 }
 
@@ -122,6 +315,20 @@ pub(super) fn score(a: &Features<'_>, b: &Features<'_>) -> Option<f64> {
     // A timed and an all-day listing agree only on a strong title.
     let titles_agree = titles_agree && (gap != i64::MAX || sim.score() >= 0.75);
     let place_score = if place == Place::Same { 1.0 } else { 0.5 };
+    let strong = same_url(a, b) || same_image(a, b);
+    // Titles that agree in words still name two events when each has a
+    // distinctive word the other lacks ("Ciné-club : Amélie" / "Ciné-club :
+    // Incendies"), or when they are held in two languages.
+    let titles_agree = titles_agree && {
+        let w = word_evidence(a, b);
+        // Listings in two languages more than a few minutes apart agree
+        // only on a name ("Klô Pelgag live" at the doors' time), not on
+        // words the glossary translated.
+        let translated_far =
+            declared_apart(a, b) && gap > TRANSLATION_START_GAP_SECS && !w.shared_name && !strong;
+        strong
+            || !(w.names_conflict || w.topics_conflict || other_languages(a, b) || translated_far)
+    };
     if titles_agree {
         if sim.edit < floor {
             // Agreed on words: the exact edit similarity still ranks the pair.
@@ -160,6 +367,17 @@ fn compare_titles(a: &Features<'_>, b: &Features<'_>, edit_floor: f64) -> TitleS
     similarity_at_least(&a.key, &b.key, &ra, &rb, edit_floor)
 }
 
+/// Whether a word of 2 to 5 letters spells the initials of a run of
+/// `words` ("lni", "Ligue nationale d'improvisation").
+fn spells_initials(word: &str, words: &[String]) -> bool {
+    let letters: Vec<char> = word.chars().collect();
+    (2..=5).contains(&letters.len())
+        && letters.iter().all(|c| c.is_alphabetic())
+        && words
+            .windows(letters.len())
+            .any(|run| run.iter().zip(&letters).all(|(w, l)| w.starts_with(*l)))
+}
+
 /// Replace a word of 2 to 5 letters that spells the initials of a run of
 /// `other`'s words with those words.
 fn expand_acronyms(tokens: &mut Vec<String>, other: &[String]) {
@@ -188,13 +406,35 @@ fn expand_acronyms(tokens: &mut Vec<String>, other: &[String]) {
     }
 }
 
+/// Whether both records declare a language and it is the same one
+/// ("fr", "fr-CA"): Some(true); two languages: Some(false); None when one
+/// does not say.
+fn declared_same(a: &Features<'_>, b: &Features<'_>) -> Option<bool> {
+    let (x, y) = (a.language?, b.language?);
+    Some(x == y || Lang::of(Some(x)).is_some_and(|l| Lang::of(Some(y)) == Some(l)))
+}
+
+/// Both records declare a language, and not the same one.
+fn declared_apart(a: &Features<'_>, b: &Features<'_>) -> bool {
+    declared_same(a, b) == Some(false)
+}
+
+fn same_url(a: &Features<'_>, b: &Features<'_>) -> bool {
+    a.url.is_some() && a.url == b.url
+}
+
+fn same_image(a: &Features<'_>, b: &Features<'_>) -> bool {
+    a.image.is_some() && a.image == b.image
+}
+
 /// The translation rule (see the module doc).
 fn translation(a: &Features<'_>, b: &Features<'_>, place: Place, gap: i64) -> bool {
-    let languages_differ = matches!((a.language, b.language), (Some(x), Some(y)) if x != y);
-    if !languages_differ || place != Place::Same {
+    if declared_same(a, b) == Some(true) || place != Place::Same || other_languages(a, b) {
         return false;
     }
-    let close = if a.all_day && b.all_day {
+    // A timed and an all-day listing of one date: only on words.
+    let mixed = a.all_day != b.all_day;
+    let close = if a.all_day || b.all_day {
         a.date == b.date
     } else {
         gap <= TRANSLATION_START_GAP_SECS
@@ -202,10 +442,23 @@ fn translation(a: &Features<'_>, b: &Features<'_>, place: Place, gap: i64) -> bo
     if !close {
         return false;
     }
-    let same_url = a.url.is_some() && a.url == b.url;
-    same_url
-        || a.proper.iter().any(|p| b.ordered.contains(p))
-        || b.proper.iter().any(|p| a.ordered.contains(p))
+    if !mixed && (same_url(a, b) || same_image(a, b)) {
+        return true;
+    }
+    let w = word_evidence(a, b);
+    if w.names_conflict || w.topics_conflict {
+        return false;
+    }
+    let lexical = w.dice >= 0.6 && w.containment >= 0.5;
+    if mixed {
+        return lexical && w.dice >= 0.75;
+    }
+    let same_end = matches!((a.end, b.end), (Some(x), Some(y)) if (x - y).abs() <= SAME_END_SECS);
+    let shared_proper = a.proper.iter().any(|p| b.ordered.contains(p))
+        || b.proper.iter().any(|p| a.ordered.contains(p));
+    lexical
+        || (declared_apart(a, b) && shared_proper)
+        || usize::from(same_end) + usize::from(w.shared_name) + usize::from(w.dice > 0.0) >= 2
 }
 
 /// Whether two occurrences are the same event (see the module doc).

@@ -29,45 +29,80 @@
 //!   story hour in two library branches apart.
 //!
 //! Places: the same venue id, or coordinates less than 250 m apart, or the
-//! same street address (number and street name), or one venue name whose
-//! words are all in the other's, is the *same place*. A missing venue, or a
-//! venue that is only a city's name, is an *unknown place*.
+//! same street address (number and street name), or the same named room,
+//! or one venue name whose words are all in the other's (words matched
+//! through the lexicon: "Laval House of Arts" is "Maison des arts de
+//! Laval"; cities compared without "Ville de", "City", the province), is
+//! the *same place*, unless the two venues name different rooms
+//! of the building ("Salle Alfred-Pellan" / "Théâtre des Muses", "Galerie
+//! 1" / "Galerie 2"; see `places`): a venue that names only the building is
+//! the same place as any of its rooms. A missing venue, or a venue that is
+//! only a city's name, is an *unknown place*.
 //!
 //! Then, at the same place, the titles must agree: Jaccard ≥ 0.5, or every
 //! word of the shorter title (at least two) in the longer, or an edit
 //! similarity of the keys ≥ 0.85. At an unknown place they must agree
 //! more: Jaccard ≥ 0.75 or edit similarity ≥ 0.9. So two different shows in
-//! the same venue at the same time never merge.
+//! the same venue at the same time never merge. Titles that agree so still
+//! name two events (unless they share a URL or an image) when:
+//! * each has a distinctive word the other lacks: a proper name (a
+//!   capitalized word the lexicon does not know, not found in the other
+//!   record's title or description), a topic word of the lexicon
+//!   ("gravure", "jazz") or a number; or both are one series with parts
+//!   that share no word ("Ciné-club : Amélie" / "Ciné-club : Incendies",
+//!   "Les Midis-musique : Quatuor Molinari" / "… : Trio Fibonacci");
+//! * the titles say the events are held in different languages ("Heure du
+//!   conte" / "Heure du conte en espagnol"; "English story time" against a
+//!   French listing);
+//! * the records declare two languages, start more than 15 minutes apart
+//!   and share no name: words the glossary translated are not enough at
+//!   the doors' time.
 //!
 //! **Translations.** A French and an English listing of a show usually
-//! have titles that do not agree in words. They merge when all of these
-//! hold: both records declare a language and the languages differ; same
-//! place; starts at most 15 minutes apart (or the same date, both all-day);
-//! and they share either a URL (same host and path once a leading
-//! language segment such as `/fr/` or `/en/` and a trailing slash are
-//! dropped) or a proper noun: a word written with a capital or in capitals,
-//! of at least 3 letters, that is not a stop word, a generic word of event
-//! titles (concert, festival, orchestre, heure, story...), a day or a month,
-//! nor a word of either venue's name or city. Records in the same
-//! language never merge through this rule.
+//! have titles that share no word ("Soirée de contes pour adultes" /
+//! "Storytelling night for adults"). The lexicon (`lexicon_fr_en.txt`,
+//! several hundred `fr|en` terms of cultural listings, read into hash maps
+//! of Snowball stems once) turns each title word into the lexicon lines it
+//! takes part in, phrases included ("heure du conte" / "story time");
+//! words it does not know are names when capitalized (unless the title is
+//! in capitals), numbers when digits or ordinals, and are compared as they
+//! are. Such a pair merges when all of these hold: the records do not
+//! declare the same language; same place; starts at most 15 minutes apart
+//! (or the same date when one is all-day, then on words alone, Dice ≥
+//! 0.75); the titles do not say different languages; and either
+//! * the same URL (host and path once a language subdomain such as `fr.`
+//!   or `en.`, a leading language segment such as `/fr/` or `/en/`, the
+//!   query and a trailing slash are dropped) or the same image (compared
+//!   the same way);
+//! * or, when neither title has a name the other record lacks (unless they
+//!   share a name of two capitalized words, "Les Grands Ballets") nor a
+//!   topic word or number the other lacks: the words agree across the
+//!   languages (Dice ≥ 0.6 and at least half of the shorter title
+//!   matched); or both declare their language and share a proper noun (a
+//!   capitalized word of at least 3 letters that is not a stop word, a
+//!   generic word of event titles, a day or a month, nor a word of either
+//!   venue's name or city); or two of: the same end (±5 minutes), a name
+//!   of one title in the other record, a word in common.
 //!
 //! ## Clustering ([`cluster`])
 //!
 //! Occurrences are blocked by local start date (in the event's own zone);
-//! within a day, and between a day and the early hours of the next,
-//! candidates are only pairs that share a title word (by its first five
-//! letters) or a venue id, so the work grows with the number of
-//! occurrences, never with its square. Accepted pairs are joined best
+//! within a day (the start's date in the event's own time zone), and
+//! between a day and the early hours of the next, candidates are only
+//! pairs that share a title word (by its first five letters), a lexicon
+//! line, a venue id, a URL or an image, so the work grows with the number
+//! of occurrences, never with its square. Accepted pairs are joined best
 //! score first with a union-find that refuses to join two groups holding
 //! occurrences of the same source: an occurrence joins the group it
 //! resembles most.
 //!
 //! ## Where things are
 //!
-//! `lexicon` holds the word lists, `titles` the keys and title
-//! similarity, `places` the venue comparison and URL keys, `decide` the
-//! decision for one pair, `cluster` the grouping of many; the numbers of
-//! the rule are the constants below.
+//! `lexicon` holds the word lists and the bilingual lexicon, `titles` the
+//! keys, title similarity and the cross-language terms, `places` the venue
+//! and room comparison and URL keys, `decide` the decision for one pair,
+//! `cluster` the grouping of many; the numbers of the rule are the
+//! constants below.
 
 mod cluster;
 mod decide;
@@ -88,6 +123,8 @@ pub use titles::{
 pub const MAX_START_GAP_SECS: i64 = 90 * 60;
 /// The translation rule's tolerance on starts.
 pub const TRANSLATION_START_GAP_SECS: i64 = 15 * 60;
+/// Ends at most this far apart are the same end (translation evidence).
+pub const SAME_END_SECS: i64 = 5 * 60;
 /// Coordinates closer than this are the same place.
 pub const SAME_PLACE_METRES: f64 = 250.0;
 /// Coordinates further apart than this are different places.

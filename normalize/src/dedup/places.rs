@@ -1,8 +1,18 @@
 //! Places: what is known of an occurrence's venue, and whether two venues
 //! are the same place, different places or unknown. Also the URL key the
 //! translation rule compares.
+//!
+//! Rooms: a venue name may name a hall of a building ("Maison des arts –
+//! Salle Alfred-Pellan", "Théâtre de la Maison du citoyen", "Galerie 2").
+//! Its room is the words of the parts of the name (cut at commas,
+//! parentheses, dashes...) that begin or end with a room word (salle,
+//! studio, galerie, théâtre, agora, café...), read in French through the
+//! lexicon ("Alfred-Pellan Hall" is "salle alfred pellan"). Two venues at
+//! one address or one point whose rooms are both known and neither's
+//! words are all in the other's are different places; a venue that names
+//! only the building is the same place as any of its rooms.
 
-use super::lexicon::is_stop_word;
+use super::lexicon::{is_stop_word, lexicon};
 use super::{OTHER_PLACE_METRES, SAME_PLACE_METRES};
 use crate::text::fold_for_match;
 
@@ -21,6 +31,11 @@ pub(super) struct VenueFeatures<'a> {
     /// Folded name words, stop words dropped.
     pub(super) name: Vec<String>,
     pub(super) city: Option<String>,
+    /// The name's words with the lexicon lines they take part in, for
+    /// comparing names across languages ("Laval House of Arts").
+    canonical: Vec<(String, Vec<u32>)>,
+    /// The room's words, French forms, sorted (see the module doc).
+    room: Vec<String>,
     /// The venue's name is its city's.
     city_only: bool,
     geo: Option<(f64, f64)>,
@@ -33,17 +48,22 @@ pub(super) fn venue_features(v: &model::Venue) -> VenueFeatures<'_> {
         .filter(|w| !is_stop_word(w))
         .map(str::to_string)
         .collect();
-    let city = v
-        .city
-        .as_deref()
-        .map(fold_for_match)
-        .filter(|c| !c.is_empty());
+    let city = v.city.as_deref().map(city_key).filter(|c| !c.is_empty());
     let city_only = city
         .as_deref()
-        .is_some_and(|c| name.join(" ") == c || name.is_empty());
+        .is_some_and(|c| name.join(" ") == c || city_key(&v.name) == c || name.is_empty());
+    let lex = lexicon();
+    let canonical = name
+        .iter()
+        .cloned()
+        .zip(lex.concepts_of(&name, None))
+        .collect();
+    let room = room_words(&v.name, city.as_deref());
     VenueFeatures {
         id: v.id.as_str(),
         name,
+        canonical,
+        room,
         city,
         city_only,
         // A municipality's centre says nothing of where in town it is.
@@ -54,6 +74,120 @@ pub(super) fn venue_features(v: &model::Venue) -> VenueFeatures<'_> {
             .filter(|(la, lo)| la.is_finite() && lo.is_finite()),
         street: v.address.as_deref().and_then(street_key),
     }
+}
+
+/// A city's comparison key: folded, without "ville de", "city", the
+/// province ("Québec" and "Quebec City", "Ville de Laval" and "Laval").
+fn city_key(city: &str) -> String {
+    const DROPPED: &[&str] = &[
+        "ville", "city", "de", "du", "of", "the", "town", "qc", "canada", "cite",
+    ];
+    let folded = fold_for_match(city);
+    let kept: Vec<&str> = folded
+        .split_whitespace()
+        .filter(|w| !DROPPED.contains(w))
+        .collect();
+    if kept.is_empty() {
+        folded
+    } else {
+        kept.join(" ")
+    }
+}
+
+/// Words that make a part of a venue's name a room (French forms).
+const ROOM_WORDS: &[&str] = &[
+    "salle",
+    "studio",
+    "galerie",
+    "theatre",
+    "agora",
+    "auditorium",
+    "amphitheatre",
+    "chapelle",
+    "cafe",
+    "foyer",
+    "atrium",
+    "pavillon",
+    "cabaret",
+    "scene",
+    "loge",
+    "local",
+];
+
+/// Words that may stand before a room word ("Petite salle", "Cinquième
+/// Salle", "Grand Théâtre").
+const ROOM_ADJECTIVES: &[&str] = &[
+    "petite",
+    "petit",
+    "grande",
+    "grand",
+    "nouvelle",
+    "nouveau",
+    "premiere",
+    "deuxieme",
+    "troisieme",
+    "quatrieme",
+    "cinquieme",
+    "main",
+    "small",
+    "little",
+    "big",
+    "fifth",
+    "second",
+    "first",
+];
+
+/// The room a venue's name names (see the module doc): the French forms
+/// of the words of its room parts, sorted, without the city; empty when
+/// no part is a room.
+fn room_words(name: &str, city: Option<&str>) -> Vec<String> {
+    let lex = lexicon();
+    let mut out: Vec<String> = Vec::new();
+    let parts = name
+        .split([',', '(', ')', '[', ']', ';', '|', '/', '–', '—', ':', '·'])
+        .flat_map(|p| p.split(" - "));
+    for part in parts {
+        let words: Vec<String> = fold_for_match(part)
+            .split_whitespace()
+            .filter(|w| !is_stop_word(w))
+            .map(|w| lex.french_form(w))
+            .collect();
+        let mut content = words
+            .iter()
+            .filter(|w| !ROOM_ADJECTIVES.contains(&w.as_str()) && !is_ordinal(w));
+        let first = content.next();
+        let last = words.last();
+        let is_room = |w: Option<&String>| w.is_some_and(|w| ROOM_WORDS.contains(&w.as_str()));
+        if is_room(first) || is_room(last) {
+            out.extend(
+                words
+                    .into_iter()
+                    .filter(|w| city.is_none_or(|c| !c.split_whitespace().any(|cw| cw == w))),
+            );
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// "1re", "2e", "5th"...
+fn is_ordinal(word: &str) -> bool {
+    let digits = word.chars().take_while(char::is_ascii_digit).count();
+    digits > 0
+        && matches!(
+            word.get(digits..).unwrap_or_default(),
+            "e" | "re" | "er" | "eme" | "st" | "nd" | "rd" | "th"
+        )
+}
+
+/// Whether two venues name different rooms (see the module doc).
+fn other_rooms(a: &VenueFeatures<'_>, b: &VenueFeatures<'_>) -> bool {
+    let within = |x: &[String], y: &[String]| x.iter().all(|w| y.contains(w));
+    !a.room.is_empty()
+        && !b.room.is_empty()
+        && !within(&a.room, &b.room)
+        && !within(&b.room, &a.room)
 }
 
 /// "1395, boul. de la Concorde Ouest, Laval" → "1395 concorde".
@@ -121,6 +255,12 @@ pub(super) fn url_key(url: &str) -> Option<String> {
     let rest = rest.split(['?', '#']).next().unwrap_or_default();
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
     let host = host.strip_prefix("www.").unwrap_or(host);
+    // A language subdomain ("fr.example.com", "en.example.com").
+    let host = ["fr.", "en."]
+        .iter()
+        .find_map(|p| host.strip_prefix(p))
+        .filter(|rest| rest.contains('.'))
+        .unwrap_or(host);
     let mut segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     if segments
         .first()
@@ -155,24 +295,43 @@ pub(super) fn place(a: Option<&VenueFeatures<'_>>, b: Option<&VenueFeatures<'_>>
             return Place::Different;
         }
     }
+    // One building, two rooms: two places.
+    let same_unless_rooms = if other_rooms(a, b) {
+        Place::Different
+    } else {
+        Place::Same
+    };
     if let (Some(ga), Some(gb)) = (a.geo, b.geo) {
         let d = distance_m(ga, gb);
         if d <= SAME_PLACE_METRES {
-            return Place::Same;
+            return same_unless_rooms;
         }
         if d > OTHER_PLACE_METRES {
             return Place::Different;
         }
     }
     if a.street.is_some() && a.street == b.street {
-        return Place::Same;
+        return same_unless_rooms;
     }
     if a.city_only || b.city_only {
         return Place::Unknown;
     }
-    let contained = |x: &[String], y: &[String]| !x.is_empty() && x.iter().all(|w| y.contains(w));
-    if contained(&a.name, &b.name) || contained(&b.name, &a.name) {
+    // The same named room ("Salle Alfred-Pellan (MDA)" / "Maison des arts
+    // de Laval – Salle Alfred-Pellan").
+    if !a.room.is_empty() && a.room == b.room && a.room.len() >= 2 {
         return Place::Same;
+    }
+    // Every word of one name is a word of the other, or says the same.
+    type Named = [(String, Vec<u32>)];
+    let contained = |x: &Named, y: &Named| {
+        !x.is_empty()
+            && x.iter().all(|(w, c)| {
+                y.iter()
+                    .any(|(v, d)| v == w || c.iter().any(|id| d.contains(id)))
+            })
+    };
+    if contained(&a.canonical, &b.canonical) || contained(&b.canonical, &a.canonical) {
+        return same_unless_rooms;
     }
     Place::Different
 }

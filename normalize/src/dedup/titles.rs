@@ -1,7 +1,9 @@
 //! Titles: words, their decoration, comparison keys, word-by-word
 //! similarity and the banded edit distance.
 
-use super::lexicon::{is_stop_word, GENRE_LABELS, GLOSSARY, STATUS_PHRASES};
+use super::lexicon::{
+    is_stop_word, lexicon, Lang, GENERIC_WORDS, GENRE_LABELS, GLOSSARY, STATUS_PHRASES,
+};
 use crate::text::fold_for_match;
 
 /// One word of a title, folded, and what surrounds it in the original.
@@ -9,6 +11,8 @@ pub(super) struct Word {
     pub(super) folded: String,
     /// Written with a capital first letter or in capitals.
     pub(super) capital: bool,
+    /// The title's first word (capitalized by convention).
+    initial: bool,
     /// A colon follows it (spaces aside).
     colon_after: bool,
 }
@@ -26,6 +30,7 @@ fn words(title: &str) -> Vec<Word> {
             out.push(Word {
                 folded: part.to_string(),
                 capital,
+                initial: out.is_empty(),
                 colon_after: false,
             });
         }
@@ -127,6 +132,277 @@ pub(super) fn key_tokens(core: &[Word]) -> Vec<String> {
 /// common English words put in French, words sorted (see the module doc).
 pub fn title_key(title: &str) -> String {
     key_tokens(&core_words(title)).join(" ")
+}
+
+/// What a word of a title is, for the cross-language comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TermKind {
+    /// A lexicon word of format, audience, time or place ("atelier").
+    Generic,
+    /// A lexicon word of what the event is about ("gravure", "jazz").
+    Topic,
+    /// A capitalized word the lexicon does not know: a proper name.
+    Name,
+    /// Digits (an ordinal's suffix dropped: "5e", "5th" are "5").
+    Number,
+    /// Any other word.
+    Plain,
+}
+
+/// One word of a title as the cross-language comparison sees it.
+#[derive(Debug, Clone)]
+pub(super) struct Term {
+    pub(super) word: String,
+    /// The lexicon lines the word takes part in (see
+    /// [`super::lexicon::Lexicon::concepts_of`]).
+    pub(super) concepts: Vec<u32>,
+    pub(super) kind: TermKind,
+    /// Capitalized, and not the title's first word: part of a name even
+    /// when the lexicon knows it ("Les Grands Ballets").
+    pub(super) capital: bool,
+}
+
+impl Term {
+    /// Whether two terms say the same: the same word, a shared lexicon
+    /// line, or (outside the lexicon) a long shared prefix.
+    pub(super) fn matches(&self, other: &Term) -> bool {
+        self.word == other.word
+            || self.concepts.iter().any(|c| other.concepts.contains(c))
+            || (self.concepts.is_empty()
+                && other.concepts.is_empty()
+                && word_match(&self.word, &other.word))
+    }
+}
+
+/// The language a title says its event is held in ("en anglais", "in
+/// French", "bilingue"), when it says one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Marker {
+    Language(&'static str),
+}
+
+/// Language names in titles, folded, and the code they stand for.
+const LANGUAGE_WORDS: &[(&str, &str)] = &[
+    ("francais", "fr"),
+    ("francaise", "fr"),
+    ("french", "fr"),
+    ("anglais", "en"),
+    ("anglaise", "en"),
+    ("english", "en"),
+    ("espagnol", "es"),
+    ("espagnole", "es"),
+    ("spanish", "es"),
+    ("espanol", "es"),
+    ("arabe", "ar"),
+    ("arabic", "ar"),
+    ("mandarin", "zh"),
+    ("chinois", "zh"),
+    ("chinese", "zh"),
+    ("italien", "it"),
+    ("italienne", "it"),
+    ("italian", "it"),
+    ("portugais", "pt"),
+    ("portuguese", "pt"),
+    ("allemand", "de"),
+    ("allemande", "de"),
+    ("german", "de"),
+    ("creole", "ht"),
+    ("bilingue", "bilingual"),
+    ("bilingual", "bilingual"),
+];
+
+/// Words next to which a language name is about captions, not the event.
+const CAPTION_WORDS: &[&str] = &[
+    "surtitres",
+    "surtitre",
+    "surtitles",
+    "surtitled",
+    "subtitles",
+    "subtitled",
+    "sous",
+    "titres",
+    "st",
+    "stf",
+    "sta",
+    "vo",
+    "vostf",
+];
+
+/// A title's terms for the cross-language comparison, and the language
+/// its event is said to be held in. `lang` is the record's language: the
+/// lexicon reads its words in that language first.
+pub(super) fn terms(title: &str, lang: Option<Lang>) -> (Vec<Term>, Option<Marker>) {
+    let core = core_words(title);
+    // In a title written in capitals, a capital says nothing of a name.
+    let has_lower = title.chars().any(char::is_lowercase);
+    let mut marker = None;
+    let mut words: Vec<(String, bool, bool)> = Vec::with_capacity(core.len());
+    for (i, w) in core.iter().enumerate() {
+        if let Some((_, code)) = LANGUAGE_WORDS.iter().find(|(l, _)| *l == w.folded) {
+            let near = |j: Option<usize>| {
+                j.and_then(|j| core.get(j))
+                    .is_some_and(|n| CAPTION_WORDS.contains(&n.folded.as_str()))
+            };
+            if !near(i.checked_sub(1)) && !near(i.checked_add(1)) {
+                marker = Some(Marker::Language(code));
+            }
+            continue;
+        }
+        words.push((w.folded.clone(), w.capital && has_lower, w.initial));
+    }
+    let folded: Vec<String> = words.iter().map(|(w, _, _)| w.clone()).collect();
+    let lex = lexicon();
+    let concepts = lex.concepts_of(&folded, lang);
+    let terms = words
+        .into_iter()
+        .zip(concepts)
+        .map(|((word, capital, initial), concepts)| {
+            let digits = ordinal_digits(&word);
+            let kind = if digits.is_some() {
+                TermKind::Number
+            } else if !concepts.is_empty() {
+                if concepts.iter().all(|c| lex.is_topic(*c)) {
+                    TermKind::Topic
+                } else {
+                    TermKind::Generic
+                }
+            } else if capital
+                && word.chars().count() >= 2
+                && !GENERIC_WORDS.contains(&word.as_str())
+                && !CAPTION_WORDS.contains(&word.as_str())
+            {
+                TermKind::Name
+            } else {
+                TermKind::Plain
+            };
+            Term {
+                word: digits.unwrap_or(word),
+                concepts,
+                kind,
+                capital: capital && !initial,
+            }
+        })
+        .collect();
+    (terms, marker)
+}
+
+/// Ordinals and numbers written in words, French and English.
+const NUMBER_WORDS: &[(&str, &str)] = &[
+    ("premier", "1"),
+    ("premiere", "1"),
+    ("first", "1"),
+    ("deuxieme", "2"),
+    ("second", "2"),
+    ("troisieme", "3"),
+    ("third", "3"),
+    ("quatrieme", "4"),
+    ("fourth", "4"),
+    ("cinquieme", "5"),
+    ("fifth", "5"),
+    ("sixieme", "6"),
+    ("sixth", "6"),
+    ("septieme", "7"),
+    ("seventh", "7"),
+    ("huitieme", "8"),
+    ("eighth", "8"),
+    ("neuvieme", "9"),
+    ("ninth", "9"),
+    ("dixieme", "10"),
+    ("tenth", "10"),
+];
+
+/// A title's series and its own part, when it is written "series : part"
+/// (or with a dash): the words before the first separator and after it,
+/// both non-empty.
+pub(super) fn series_parts(title: &str) -> Option<(String, String)> {
+    let cut = [" : ", ": ", " – ", " — ", " - "]
+        .iter()
+        .filter_map(|sep| title.find(sep).map(|i| (i, sep.len())))
+        .min_by_key(|(i, _)| *i)?;
+    let (head, tail) = (title.get(..cut.0)?, title.get(cut.0 + cut.1..)?);
+    let (head, tail) = (title_key(head), title_key(tail));
+    (!head.is_empty() && !tail.is_empty()).then_some((head, tail))
+}
+
+/// "5", "5e", "5th", "1er", "2nd", "fifth", "cinquième" → "5", "1", "2";
+/// else None.
+fn ordinal_digits(word: &str) -> Option<String> {
+    if let Some((_, d)) = NUMBER_WORDS.iter().find(|(w, _)| *w == word) {
+        return Some(d.to_string());
+    }
+    let digits: String = word.chars().take_while(char::is_ascii_digit).collect();
+    if digits.is_empty() {
+        return None;
+    }
+    let rest = word.get(digits.len()..).unwrap_or_default();
+    matches!(
+        rest,
+        "" | "e" | "er" | "re" | "eme" | "st" | "nd" | "rd" | "th"
+    )
+    .then_some(digits)
+}
+
+/// How two titles' terms agree: the matched pairs, found greedily, and
+/// what is left unmatched on each side.
+pub(super) struct TermMatch {
+    pub(super) matched: usize,
+    /// Matched pairs where both words are capitalized inside their title.
+    pub(super) capitals: usize,
+    /// Unmatched terms of the first title, then of the second.
+    pub(super) left_a: Vec<usize>,
+    pub(super) left_b: Vec<usize>,
+}
+
+pub(super) fn match_terms(a: &[Term], b: &[Term]) -> TermMatch {
+    let mut used = vec![false; b.len()];
+    let mut left_a = Vec::new();
+    let mut matched = 0;
+    // Exact words first, so that a lexicon line does not take a word
+    // another word of the title is equal to.
+    let mut capitals = 0;
+    // The index of the term of `b` that the `i`th of `a` matches, marked
+    // used.
+    let pair = |i: usize, exact: bool, used: &mut Vec<bool>| -> Option<usize> {
+        let t = a.get(i)?;
+        let hit = b.iter().enumerate().position(|(j, u)| {
+            !used.get(j).copied().unwrap_or(true)
+                && if exact {
+                    t.word == u.word
+                } else {
+                    t.matches(u)
+                }
+        })?;
+        *used.get_mut(hit)? = true;
+        Some(hit)
+    };
+    let mut count = |i: usize, j: usize, matched: &mut usize| {
+        *matched += 1;
+        if a.get(i).is_some_and(|t| t.capital) && b.get(j).is_some_and(|u| u.capital) {
+            capitals += 1;
+        }
+    };
+    let mut pending = Vec::new();
+    for i in 0..a.len() {
+        match pair(i, true, &mut used) {
+            Some(j) => count(i, j, &mut matched),
+            None => pending.push(i),
+        }
+    }
+    for i in pending {
+        match pair(i, false, &mut used) {
+            Some(j) => count(i, j, &mut matched),
+            None => left_a.push(i),
+        }
+    }
+    let left_b = (0..b.len())
+        .filter(|j| !used.get(*j).copied().unwrap_or(true))
+        .collect();
+    TermMatch {
+        matched,
+        capitals,
+        left_a,
+        left_b,
+    }
 }
 
 /// Whether two folded words match: equal, or a long shared prefix.
