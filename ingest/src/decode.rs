@@ -7,6 +7,12 @@
 //! else UTF-8 when the bytes are valid UTF-8, else Windows-1252 (which is
 //! also what `ISO-8859-1` labels mean, as in every browser).
 //!
+//! Undeclared bytes that are *mostly* UTF-8 (valid multi-byte sequences with
+//! a few stray bytes: a Latin-1 line pasted into a UTF-8 calendar) are read
+//! sequence by sequence ([`decode_mixed`]): the UTF-8 stays UTF-8 and only
+//! the stray bytes are read as Windows-1252, instead of the whole document
+//! turning into mojibake ("Ã©").
+//!
 //! [`decode_utf8_first`] is the order that suits formats whose standard says
 //! UTF-8 (iCalendar): a BOM, then valid UTF-8, then the Content-Type
 //! charset, then Windows-1252.
@@ -33,11 +39,59 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> String {
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => text.to_owned(),
-        Err(_) => WINDOWS_1252
+        Err(_) => decode_mixed(bytes),
+    }
+}
+
+/// Bytes that are not valid UTF-8 and declare no charset: when they hold
+/// valid multi-byte UTF-8 sequences, those are kept as UTF-8 and each stray
+/// byte is read as Windows-1252; with none, the whole is Windows-1252.
+pub fn decode_mixed(bytes: &[u8]) -> String {
+    if !has_utf8_multibyte(bytes) {
+        return WINDOWS_1252
             .decode_without_bom_handling(bytes)
             .0
-            .into_owned(),
+            .into_owned();
     }
+    let mut out = String::with_capacity(bytes.len() + bytes.len() / 8);
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(text) => {
+                out.push_str(text);
+                return out;
+            }
+            Err(e) => {
+                let (good, bad) = rest.split_at(e.valid_up_to());
+                // `good` was just checked to be valid UTF-8.
+                out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                let stray = e.error_len().unwrap_or(bad.len()).max(1);
+                let (stray, after) = bad.split_at(stray.min(bad.len()));
+                out.push_str(&WINDOWS_1252.decode_without_bom_handling(stray).0);
+                rest = after;
+            }
+        }
+    }
+}
+
+/// Whether `bytes` hold at least one valid multi-byte UTF-8 sequence.
+fn has_utf8_multibyte(bytes: &[u8]) -> bool {
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let (good, after) = match std::str::from_utf8(rest) {
+            Ok(text) => (text, &[][..]),
+            Err(e) => {
+                let (good, bad) = rest.split_at(e.valid_up_to());
+                let skip = e.error_len().unwrap_or(bad.len()).max(1).min(bad.len());
+                (std::str::from_utf8(good).unwrap_or_default(), &bad[skip..])
+            }
+        };
+        if good.len() != good.chars().count() {
+            return true;
+        }
+        rest = after;
+    }
+    false
 }
 
 /// Decode bytes of a format that is UTF-8 by standard: a BOM first, then
@@ -52,11 +106,13 @@ pub fn decode_utf8_first(bytes: Vec<u8>, content_type: Option<&str>) -> String {
         Ok(text) => text,
         Err(err) => {
             let bytes = err.into_bytes();
-            let encoding = content_type
+            match content_type
                 .and_then(charset_from_content_type)
                 .filter(|e| *e != UTF_8)
-                .unwrap_or(WINDOWS_1252);
-            encoding.decode_without_bom_handling(&bytes).0.into_owned()
+            {
+                Some(encoding) => encoding.decode_without_bom_handling(&bytes).0.into_owned(),
+                None => decode_mixed(&bytes),
+            }
         }
     }
 }
@@ -176,6 +232,41 @@ mod tests {
 
     /// "Théâtre d'été" in Windows-1252.
     const LATIN: &[u8] = b"Th\xe9\xe2tre d'\xe9t\xe9";
+
+    #[test]
+    fn mostly_utf8_keeps_its_utf8_and_reads_stray_bytes_as_windows_1252() {
+        // A UTF-8 calendar with one line pasted in Latin-1 ("Théâtre").
+        let mut bytes = "SUMMARY:Été à Laval\nLOCATION:".as_bytes().to_vec();
+        bytes.extend_from_slice(b"Th\xe9\xe2tre\n");
+        assert_eq!(
+            decode(&bytes, None),
+            "SUMMARY:Été à Laval\nLOCATION:Théâtre\n"
+        );
+        assert_eq!(
+            decode_utf8_first(bytes, None),
+            "SUMMARY:Été à Laval\nLOCATION:Théâtre\n"
+        );
+        // Only Latin-1: read whole as Windows-1252, as before.
+        assert_eq!(decode(b"Caf\xe9 \x96 \x93x\x94", None), "Café – “x”");
+        // A truncated sequence at the very end.
+        assert_eq!(
+            decode(
+                "é".as_bytes()
+                    .iter()
+                    .chain(b"\xc3")
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .as_slice(),
+                None
+            ),
+            "éÃ"
+        );
+        // A declared UTF-8 document keeps the replacement character.
+        assert_eq!(
+            decode(b"a\xe9b", Some("text/html; charset=utf-8")),
+            "a\u{fffd}b"
+        );
+    }
 
     #[test]
     fn utf8_bom_is_stripped() {
