@@ -26,11 +26,13 @@
 //!    kinds sniffing a body with the same confidence; the names it lists
 //!    become valid in `sources.toml`, in `babillard check` and in the
 //!    OpenAPI document by themselves.
-//! 3. Give it fixtures and tests beside its module, and its typical first
-//!    bytes to the registry test below, which checks that every kind has a
-//!    name of its own and recognizes its own documents (the tests that pin
-//!    public lists of names, such as the configuration's error message,
-//!    then say where the new name shows).
+//! 3. Drop its fixtures in `tests/fixtures/NAME/` with their expectations
+//!    and add its name to the `conformance!` line of `conformance.rs` (a
+//!    test fails until it is there): the one parser suite then runs on it.
+//!    Give its typical first bytes to the registry test below, which
+//!    checks that every kind has a name of its own and recognizes its own
+//!    documents (the tests that pin public lists of names, such as the
+//!    configuration's error message, then say where the new name shows).
 
 use chrono::NaiveDate;
 
