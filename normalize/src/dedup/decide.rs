@@ -11,7 +11,7 @@ use super::titles::{
     core_words, edit_similarity, key_tokens, match_terms, series_parts, similarity_at_least, terms,
     Marker, Term, TermKind, TitleSimilarity,
 };
-use super::{MAX_START_GAP_SECS, SAME_END_SECS, TRANSLATION_START_GAP_SECS};
+use super::{DOORS_GAP_SECS, MAX_START_GAP_SECS, SAME_END_SECS, TRANSLATION_START_GAP_SECS};
 use crate::text::fold_for_match;
 
 /// How much of a description is read for names.
@@ -49,7 +49,24 @@ pub(super) struct Features<'a> {
     pub(super) all_day: bool,
     pub(super) url: Option<String>,
     pub(super) venue: Option<VenueFeatures<'a>>,
+    /// The title names one moment of a longer run (an opening, a guided
+    /// tour), genre label included.
+    occasion: bool,
 }
+
+/// Words that name one moment of a run (an exhibition's opening or a
+/// tour of it), not the run itself.
+const OCCASION_WORDS: &[&str] = &[
+    "vernissage",
+    "finissage",
+    "opening",
+    "closing",
+    "lancement",
+    "launch",
+    "visite",
+    "tour",
+    "tours",
+];
 
 impl<'a> Features<'a> {
     pub(super) fn new(occ: &'a Occurrence) -> Features<'a> {
@@ -135,6 +152,9 @@ impl<'a> Features<'a> {
             all_day: e.all_day,
             url,
             venue,
+            occasion: fold_for_match(&e.title)
+                .split_whitespace()
+                .any(|w| OCCASION_WORDS.contains(&w)),
         }
     }
 
@@ -312,8 +332,11 @@ pub(super) fn score(a: &Features<'_>, b: &Features<'_>) -> Option<f64> {
         }
         _ => sim.jaccard >= 0.75 || sim.edit >= 0.9,
     };
-    // A timed and an all-day listing agree only on a strong title.
-    let titles_agree = titles_agree && (gap != i64::MAX || sim.score() >= 0.75);
+    // A timed and an all-day listing agree only on a strong title, and
+    // not when one names a moment of the other ("Vernissage : X" at 17:00,
+    // "Exposition : X" all day).
+    let titles_agree =
+        titles_agree && (gap != i64::MAX || (sim.score() >= 0.75 && a.occasion == b.occasion));
     let place_score = if place == Place::Same { 1.0 } else { 0.5 };
     let strong = same_url(a, b) || same_image(a, b);
     // Titles that agree in words still name two events when each has a
@@ -324,8 +347,11 @@ pub(super) fn score(a: &Features<'_>, b: &Features<'_>) -> Option<f64> {
         // Listings in two languages more than a few minutes apart agree
         // only on a name ("Klô Pelgag live" at the doors' time), not on
         // words the glossary translated.
-        let translated_far =
-            declared_apart(a, b) && gap > TRANSLATION_START_GAP_SECS && !w.shared_name && !strong;
+        let translated_far = declared_apart(a, b)
+            && gap > TRANSLATION_START_GAP_SECS
+            && !w.shared_name
+            && !strong
+            && !(gap <= DOORS_GAP_SECS && ends_allow_doors(a, b) && strong_words(&w));
         strong
             || !(w.names_conflict || w.topics_conflict || other_languages(a, b) || translated_far)
     };
@@ -336,7 +362,7 @@ pub(super) fn score(a: &Features<'_>, b: &Features<'_>) -> Option<f64> {
         }
         return Some(2.0 * sim.score() + time_score + place_score);
     }
-    if translation(a, b, place, gap) {
+    if translation(a, b, place, gap) && (a.occasion == b.occasion || !mixed_day(a, b)) {
         return Some(1.0 + time_score + place_score);
     }
     None
@@ -427,17 +453,60 @@ fn same_image(a: &Features<'_>, b: &Features<'_>) -> bool {
     a.image.is_some() && a.image == b.image
 }
 
+fn mixed_day(a: &Features<'_>, b: &Features<'_>) -> bool {
+    a.all_day != b.all_day
+}
+
+/// Whether the ends allow one listing to give the doors' (or a
+/// pre-concert talk's) time of the other: neither ends by the time the
+/// other starts (two sessions of a repeated show, an hour apart, each
+/// listed by one source), and two ends given are the same end.
+fn ends_allow_doors(a: &Features<'_>, b: &Features<'_>) -> bool {
+    let over = |x: &Features<'_>, y: &Features<'_>| x.end.is_some_and(|e| e <= y.start);
+    let ends_differ =
+        matches!((a.end, b.end), (Some(x), Some(y)) if (x - y).abs() > SAME_END_SECS);
+    !over(a, b) && !over(b, a) && !ends_differ
+}
+
+/// Words that agree across languages well enough to stand on their own.
+fn strong_words(w: &WordEvidence) -> bool {
+    w.dice >= 0.6 && w.containment >= 0.5 && !w.names_conflict && !w.topics_conflict
+}
+
+/// Both venues are known only by the same city (or one is, and the other
+/// is in that city).
+fn same_city(a: &Features<'_>, b: &Features<'_>) -> bool {
+    match (&a.venue, &b.venue) {
+        (Some(x), Some(y)) => x.city.is_some() && x.city == y.city,
+        _ => false,
+    }
+}
+
 /// The translation rule (see the module doc).
 fn translation(a: &Features<'_>, b: &Features<'_>, place: Place, gap: i64) -> bool {
-    if declared_same(a, b) == Some(true) || place != Place::Same || other_languages(a, b) {
+    if declared_same(a, b) == Some(true) || other_languages(a, b) {
+        return false;
+    }
+    // At a place known only by its city, only the same start and words
+    // that say the same thing (or the same page).
+    let in_town = place == Place::Unknown && same_city(a, b);
+    if place != Place::Same && !in_town {
+        return false;
+    }
+    if in_town && (a.all_day || b.all_day || gap != 0) {
         return false;
     }
     // A timed and an all-day listing of one date: only on words.
-    let mixed = a.all_day != b.all_day;
+    let mixed = mixed_day(a, b);
+    let doors = !a.all_day
+        && !b.all_day
+        && gap > TRANSLATION_START_GAP_SECS
+        && gap <= DOORS_GAP_SECS
+        && ends_allow_doors(a, b);
     let close = if a.all_day || b.all_day {
         a.date == b.date
     } else {
-        gap <= TRANSLATION_START_GAP_SECS
+        gap <= TRANSLATION_START_GAP_SECS || doors
     };
     if !close {
         return false;
@@ -453,9 +522,16 @@ fn translation(a: &Features<'_>, b: &Features<'_>, place: Place, gap: i64) -> bo
     if mixed {
         return lexical && w.dice >= 0.75;
     }
+    if in_town {
+        return lexical && w.dice >= 0.75;
+    }
     let same_end = matches!((a.end, b.end), (Some(x), Some(y)) if (x - y).abs() <= SAME_END_SECS);
     let shared_proper = a.proper.iter().any(|p| b.ordered.contains(p))
         || b.proper.iter().any(|p| a.ordered.contains(p));
+    if doors {
+        // At the doors' time, the weak evidence below is not enough.
+        return lexical || (declared_apart(a, b) && shared_proper);
+    }
     lexical
         || (declared_apart(a, b) && shared_proper)
         || usize::from(same_end) + usize::from(w.shared_name) + usize::from(w.dice > 0.0) >= 2

@@ -123,6 +123,9 @@ pub use titles::{
 pub const MAX_START_GAP_SECS: i64 = 90 * 60;
 /// The translation rule's tolerance on starts.
 pub const TRANSLATION_START_GAP_SECS: i64 = 15 * 60;
+/// A listing in the other language this far from a show's start may give
+/// its doors' or pre-concert talk's time.
+pub const DOORS_GAP_SECS: i64 = 60 * 60;
 /// Ends at most this far apart are the same end (translation evidence).
 pub const SAME_END_SECS: i64 = 5 * 60;
 /// Coordinates closer than this are the same place.

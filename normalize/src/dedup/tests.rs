@@ -425,12 +425,10 @@ fn a_french_and_an_english_listing_merge_on_a_name_or_a_url() {
     // Same language: the rule does not apply.
     let fr3 = url(at_mda("tourism", "Le Roi lion", BALLET), en_url);
     assert!(!same_event(&fr2, &fr3));
-    // More than 15 minutes apart: no.
-    let late = lang(
-        at_mda("tourism", nutcracker, "2026-12-19T20:00:00-05:00"),
-        "en",
-    );
-    assert!(!same_event(&fr, &late));
+    // Half an hour apart (the doors' time): yes; more than an hour: no.
+    let late = |start: &str| lang(at_mda("tourism", nutcracker, start), "en");
+    assert!(same_event(&fr, &late("2026-12-19T20:00:00-05:00")));
+    assert!(!same_event(&fr, &late("2026-12-19T20:45:00-05:00")));
     // Another venue: no.
     let elsewhere = tourism_en(
         nutcracker,
@@ -512,9 +510,21 @@ fn a_translation_merges_only_at_the_same_place_and_hour() {
     let fr = "Soirée de contes pour adultes";
     let en = "Storytelling night for adults";
     let (a, _) = fr_en(fr, en);
-    // Doors at 19:00 on one side: too far for a translation.
+    // Doors at 19:00 on one side: the same show.
     let early = lang(at_mda("tourism", en, "2026-12-05T19:00:00-05:00"), "en");
-    assert!(!same_event(&a, &early));
+    assert!(same_event(&a, &early));
+    // But not an earlier session that ends by the time this one starts,
+    // nor one whose end differs.
+    let mut session = early;
+    session.event.end = DateTime::parse_from_rfc3339("2026-12-05T20:00:00-05:00").ok();
+    assert!(!same_event(&a, &session));
+    let mut a_end = a.clone();
+    a_end.event.end = DateTime::parse_from_rfc3339("2026-12-05T21:30:00-05:00").ok();
+    session.event.end = DateTime::parse_from_rfc3339("2026-12-05T20:30:00-05:00").ok();
+    assert!(!same_event(&a_end, &session));
+    // Nor 75 minutes before.
+    let far = lang(at_mda("tourism", en, "2026-12-05T18:45:00-05:00"), "en");
+    assert!(!same_event(&a, &far));
     // Another building.
     let elsewhere = tourism_en(
         en,
@@ -929,7 +939,7 @@ fn fr_en_tuning_set_precision_and_recall() {
         println!("  {m}");
     }
     assert!(q.precision >= 0.99, "precision {:.4} < 0.99", q.precision);
-    assert!(q.recall >= 0.0, "recall {:.4} < 0.0", q.recall);
+    assert!(q.recall >= 0.86, "recall {:.4} < 0.86", q.recall);
 }
 
 /// The held-out set: never tuned on, so only its aggregate numbers are
