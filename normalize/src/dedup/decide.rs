@@ -279,9 +279,11 @@ fn word_evidence(a: &Features<'_>, b: &Features<'_>) -> WordEvidence {
             .any(|t| a.mentions(&t.word));
     let (na, nb) = (a.terms.len(), b.terms.len());
     let ratio = |n: usize, d: usize| if d == 0 { 0.0 } else { n as f64 / d as f64 };
+    // A phrase's absorbed words count as matched on their side.
+    let (ca, cb) = (m.matched + m.absorbed_a, m.matched + m.absorbed_b);
     WordEvidence {
-        dice: ratio(2 * m.matched, na + nb),
-        containment: ratio(m.matched, na.min(nb)),
+        dice: ratio(ca + cb, na + nb),
+        containment: ratio(ca, na).max(ratio(cb, nb)),
         names_conflict: !names_a.is_empty() && !names_b.is_empty() && m.capitals < 2,
         topics_conflict: both(TermKind::Topic)
             || both(TermKind::Number)

@@ -351,6 +351,11 @@ pub(super) struct TermMatch {
     /// Unmatched terms of the first title, then of the second.
     pub(super) left_a: Vec<usize>,
     pub(super) left_b: Vec<usize>,
+    /// Terms of the first title, then of the second, that are one phrase
+    /// with a matched term of their title and match the same word of the
+    /// other ("casse noisette" / "nutcracker"): neither matched nor left.
+    pub(super) absorbed_a: usize,
+    pub(super) absorbed_b: usize,
 }
 
 pub(super) fn match_terms(a: &[Term], b: &[Term]) -> TermMatch {
@@ -394,19 +399,40 @@ pub(super) fn match_terms(a: &[Term], b: &[Term]) -> TermMatch {
             None => left_a.push(i),
         }
     }
-    let left_b = (0..b.len())
+    let left_b: Vec<usize> = (0..b.len())
         .filter(|j| !used.get(*j).copied().unwrap_or(true))
         .collect();
+    // The other words of a lexicon phrase whose one word matched: the
+    // phrase is one term ("casse noisette" / "nutcracker").
+    let absorbed = |x: &[Term], y: &[Term], left: &[usize]| -> Vec<usize> {
+        left.iter()
+            .copied()
+            .filter(|&i| {
+                let Some(t) = x.get(i) else { return false };
+                let phrase = |n: &Term| t.concepts.iter().any(|c| n.concepts.contains(c));
+                let neighbours = [i.checked_sub(1), i.checked_add(1)];
+                neighbours
+                    .iter()
+                    .flatten()
+                    .filter_map(|&n| x.get(n))
+                    .any(|n| phrase(n) && y.iter().any(|u| t.matches(u) && n.matches(u)))
+            })
+            .collect()
+    };
+    let gone_a = absorbed(a, b, &left_a);
+    let gone_b = absorbed(b, a, &left_b);
     TermMatch {
         matched,
         capitals,
-        left_a,
-        left_b,
+        absorbed_a: gone_a.len(),
+        absorbed_b: gone_b.len(),
+        left_a: left_a.into_iter().filter(|i| !gone_a.contains(i)).collect(),
+        left_b: left_b.into_iter().filter(|i| !gone_b.contains(i)).collect(),
     }
 }
 
 /// Whether two folded words match: equal, or a long shared prefix.
-fn word_match(a: &str, b: &str) -> bool {
+pub(super) fn word_match(a: &str, b: &str) -> bool {
     if a == b {
         return true;
     }
