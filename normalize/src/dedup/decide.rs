@@ -21,6 +21,9 @@ const DESCRIPTION_CHARS: usize = 4000;
 pub(super) struct Features<'a> {
     pub(super) source: &'a str,
     key: String,
+    /// The key without a trailing parenthesis ("Les Misérables (comédie
+    /// musicale)"), when the title has one and words remain.
+    bare_key: Option<String>,
     /// Comparison words, sorted.
     pub(super) tokens: Vec<String>,
     /// The title's folded words in their order (for acronyms and names).
@@ -52,6 +55,8 @@ pub(super) struct Features<'a> {
     /// The title names one moment of a longer run (an opening, a guided
     /// tour), genre label included.
     occasion: bool,
+    /// The title is a pre-concert (or pre-show) talk.
+    pre_talk: bool,
 }
 
 /// Words that name one moment of a run (an exhibition's opening or a
@@ -74,6 +79,9 @@ impl<'a> Features<'a> {
         let core = core_words(&e.title);
         let tokens = key_tokens(&core);
         let key = tokens.join(" ");
+        let bare_key = bare_title(&e.title)
+            .map(|t| key_tokens(&core_words(t)).join(" "))
+            .filter(|k| !k.is_empty() && *k != key);
         let venue = e.venue.as_ref().map(venue_features);
         let mut place_words: Vec<String> = venue
             .iter()
@@ -135,6 +143,7 @@ impl<'a> Features<'a> {
         Features {
             source: occ.source.as_str(),
             key,
+            bare_key,
             tokens,
             ordered: core.into_iter().map(|w| w.folded).collect(),
             proper,
@@ -155,6 +164,7 @@ impl<'a> Features<'a> {
             occasion: fold_for_match(&e.title)
                 .split_whitespace()
                 .any(|w| OCCASION_WORDS.contains(&w)),
+            pre_talk: is_pre_talk(&e.title),
         }
     }
 
@@ -177,6 +187,41 @@ impl<'a> Features<'a> {
             None => None,
         }
     }
+}
+
+/// A pre-concert talk's title ("Causerie préconcert", "Pre-concert
+/// talk", "Causerie d'avant-spectacle"): the talk is an event of its own,
+/// never the concert it precedes.
+fn is_pre_talk(title: &str) -> bool {
+    let words: Vec<String> = fold_for_match(title)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    words.iter().enumerate().any(|(i, w)| {
+        let next = words.get(i + 1).map(String::as_str);
+        match w.as_str() {
+            "preconcert" | "prespectacle" => true,
+            "pre" | "avant" => matches!(next, Some("concert" | "show" | "spectacle")),
+            _ => false,
+        }
+    })
+}
+
+/// A title without its trailing parenthesis, when it ends with one.
+fn bare_title(title: &str) -> Option<&str> {
+    let t = title.trim_end();
+    let inner = t.strip_suffix(')')?;
+    let open = inner.rfind('(')?;
+    Some(inner.get(..open)?.trim_end()).filter(|rest| !rest.is_empty())
+}
+
+/// One title is the other with a parenthesis added ("Les Misérables" /
+/// "Les Misérables (comédie musicale)"), and what they share is more than
+/// generic words.
+fn same_but_parenthesis(a: &Features<'_>, b: &Features<'_>) -> bool {
+    let plain = |f: &Features<'_>| f.terms.iter().any(|t| t.kind != TermKind::Generic);
+    (a.bare_key.as_deref() == Some(b.key.as_str()) && plain(b))
+        || (b.bare_key.as_deref() == Some(a.key.as_str()) && plain(a))
 }
 
 /// The start's date in the event's own time zone (a ticketing site's UTC
@@ -318,7 +363,7 @@ fn time_match(a: &Features<'_>, b: &Features<'_>) -> Option<(f64, i64)> {
 
 /// The pair's score when they are the same event (see the module doc).
 pub(super) fn score(a: &Features<'_>, b: &Features<'_>) -> Option<f64> {
-    if a.source == b.source {
+    if a.source == b.source || a.pre_talk != b.pre_talk {
         return None;
     }
     let (time_score, gap) = time_match(a, b)?;
@@ -330,7 +375,10 @@ pub(super) fn score(a: &Features<'_>, b: &Features<'_>) -> Option<f64> {
     let mut sim = compare_titles(a, b, floor);
     let titles_agree = match place {
         Place::Same => {
-            sim.jaccard >= 0.5 || (sim.containment >= 1.0 && sim.matched >= 2) || sim.edit >= 0.85
+            sim.jaccard >= 0.5
+                || (sim.containment >= 1.0 && sim.matched >= 2)
+                || sim.edit >= 0.85
+                || same_but_parenthesis(a, b)
         }
         _ => sim.jaccard >= 0.75 || sim.edit >= 0.9,
     };

@@ -264,6 +264,16 @@ fn title_terms_tell_names_topics_numbers_and_the_language_held_in() {
             ("5".to_string(), TermKind::Number),
         ]
     );
+    // A first word followed by a preposition or an article is the head
+    // noun of a description, not a name; before a name it stays one.
+    assert_eq!(
+        kinds("Jasette sur les oiseaux", fr),
+        vec![
+            ("jasette".to_string(), TermKind::Plain),
+            ("oiseaux".to_string(), TermKind::Topic),
+        ]
+    );
+    assert_eq!(kinds("Kleztory en concert", fr)[0].1, TermKind::Name);
     assert!(kinds("CONCERT DE KLÔ PELGAG", fr)
         .iter()
         .all(|(_, k)| *k != TermKind::Name));

@@ -15,6 +15,11 @@ pub(super) struct Word {
     initial: bool,
     /// A colon follows it (spaces aside).
     colon_after: bool,
+    /// The title's first word, capitalized only as its first, with a
+    /// lower-case preposition or article after it ("Veillée de danse",
+    /// "Causerie sur les oiseaux"): the head noun of a description, not a
+    /// name.
+    head: bool,
 }
 
 /// Split a title into folded words, keeping capitalization and colons.
@@ -32,6 +37,7 @@ fn words(title: &str) -> Vec<Word> {
                 capital,
                 initial: out.is_empty(),
                 colon_after: false,
+                head: false,
             });
         }
         current.clear();
@@ -49,6 +55,19 @@ fn words(title: &str) -> Vec<Word> {
         }
     }
     flush(&mut current, &mut out);
+    // Prepositions and articles that follow a description's head noun;
+    // not "et"/"and" ("Roméo et Juliette"), "en"/"in" ("Kleztory en
+    // concert") nor a possessive ("Mahler's Fifth"), which follow names.
+    const HEAD_LINKS: &[&str] = &[
+        "de", "du", "des", "d", "sur", "avec", "pour", "au", "aux", "a", "la", "le", "les", "l",
+        "of", "on", "with", "for", "about", "the",
+    ];
+    let next_is_article = out
+        .get(1)
+        .is_some_and(|n| !n.capital && HEAD_LINKS.contains(&n.folded.as_str()));
+    if let Some(first) = out.first_mut() {
+        first.head = next_is_article;
+    }
     out
 }
 
@@ -248,7 +267,7 @@ pub(super) fn terms(title: &str, lang: Option<Lang>) -> (Vec<Term>, Option<Marke
             }
             continue;
         }
-        words.push((w.folded.clone(), w.capital && has_lower, w.initial));
+        words.push((w.folded.clone(), w.capital && has_lower && !w.head, w.initial));
     }
     let folded: Vec<String> = words.iter().map(|(w, _, _)| w.clone()).collect();
     let lex = lexicon();
