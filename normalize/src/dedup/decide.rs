@@ -401,7 +401,10 @@ pub(super) fn score(a: &Features<'_>, b: &Features<'_>) -> Option<f64> {
             && gap > TRANSLATION_START_GAP_SECS
             && !w.shared_name
             && !strong
-            && !(gap <= DOORS_GAP_SECS && ends_allow_doors(a, b) && strong_words(&w));
+            && !(place == Place::Same
+                && gap <= DOORS_GAP_SECS
+                && ends_allow_doors(a, b)
+                && strong_words(&w));
         strong
             || !(w.names_conflict || w.topics_conflict || other_languages(a, b) || translated_far)
     };

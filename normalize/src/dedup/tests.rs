@@ -1034,3 +1034,126 @@ fn banded_edit_similarity_matches_the_full_matrix() {
         }
     }
 }
+
+// ------------------------------------------- doors, towns, repertoire
+
+#[test]
+fn well_known_works_are_translated() {
+    for (fr, en) in [
+        ("Le Lac des cygnes", "Swan Lake"),
+        ("Casse-Noisette", "The Nutcracker (matinee)"),
+        ("Pierre et le loup", "Peter and the Wolf"),
+        ("La Flûte enchantée", "The Magic Flute"),
+        ("Le Messie", "Messiah"),
+        ("Les Quatre Saisons", "The Four Seasons"),
+    ] {
+        let (a, b) = fr_en(fr, en);
+        assert!(same_event(&a, &b), "{fr:?} / {en:?} should merge");
+    }
+    let (a, b) = fr_en("Le Lac des cygnes", "The Nutcracker");
+    assert!(!same_event(&a, &b));
+}
+
+#[test]
+fn a_translation_in_town_needs_the_same_start_and_strong_words() {
+    let fr = "Soirée de contes pour adultes";
+    let en = "Storytelling night for adults";
+    let (a, _) = fr_en(fr, en);
+    let laval = || Some(venue("loc-laval", "Laval", "Laval"));
+    let town = |start: &str| lang(occ("tourism", en, start, laval()), "en");
+    assert!(same_event(&a, &town(SHOW)));
+    // Not at the doors' time: the doors belong to a known venue.
+    assert!(!same_event(&a, &town("2026-12-05T19:15:00-05:00")));
+    // One shared generic word is not enough in town.
+    let other = lang(occ("tourism", "Jazz night", SHOW, laval()), "en");
+    assert!(!same_event(&a, &other));
+}
+
+#[test]
+fn a_listing_in_town_that_matches_two_places_stays_apart() {
+    let title = "Soirée de contes pour adultes";
+    let mda_show = at_mda("mda", title, SHOW);
+    let sam = occ(
+        "sam",
+        title,
+        SHOW,
+        Some(venue("salle-andre-mathieu", "Salle André-Mathieu", "Laval")),
+    );
+    let town = lang(
+        occ(
+            "tourism",
+            "Storytelling night for adults",
+            SHOW,
+            Some(venue("loc-laval", "Laval", "Laval")),
+        ),
+        "en",
+    );
+    assert!(same_event(&mda_show, &town) && same_event(&sam, &town));
+    let groups = cluster(&[&mda_show, &sam, &town]);
+    assert_eq!(groups, vec![vec![0], vec![1], vec![2]]);
+    // With one candidate place, it joins it.
+    assert_eq!(cluster(&[&mda_show, &town]), vec![vec![0, 1]]);
+}
+
+#[test]
+fn a_pre_concert_talk_is_not_the_concert() {
+    let concert = at_mda("mda", "Casse-Noisette", BALLET);
+    let talk = at_mda("council", "Causerie préconcert : Casse-Noisette", BALLET);
+    assert!(!same_event(&concert, &talk));
+    let talk_en = lang(at_mda("tourism", "Pre-concert talk: The Nutcracker", BALLET), "en");
+    assert!(!same_event(&concert, &talk_en));
+}
+
+#[test]
+fn a_trailing_parenthesis_is_a_qualifier() {
+    let a = at_mda("mda", "Les Misérables", SHOW);
+    let b = at_mda("council", "Les Misérables (comédie musicale)", SHOW);
+    assert!(same_event(&a, &b));
+    // Generic words alone say nothing.
+    let c = at_mda("mda", "Concert", SHOW);
+    let d = at_mda("council", "Concert (fête de quartier)", SHOW);
+    assert!(!same_event(&c, &d));
+}
+
+#[test]
+fn an_opening_is_not_the_exhibition_it_opens() {
+    let opening = at_mda("mda", "Vernissage : Paysages de Laval", SHOW);
+    let mut run = at_mda("council", "Exposition : Paysages de Laval", SHOW);
+    run.event.all_day = true;
+    assert!(!same_event(&opening, &run));
+}
+
+#[test]
+fn venue_names_match_across_languages_and_acronyms() {
+    let fr = occ(
+        "biblio",
+        "Heure du conte",
+        SHOW,
+        Some(venue("bib-multi", "Bibliothèque Multiculturelle", "Laval")),
+    );
+    let en = tourism_en(
+        "Story time (in French)",
+        SHOW,
+        venue("loc-multi", "Multicultural Library", "Laval"),
+    );
+    assert!(same_event(&fr, &en));
+    let nac = lang(
+        occ(
+            "tourism",
+            "Messiah",
+            SHOW,
+            Some(venue("nac", "National Arts Centre", "Ottawa")),
+        ),
+        "en",
+    );
+    let hall = lang(
+        occ(
+            "citizen",
+            "Handel's Messiah",
+            SHOW,
+            Some(venue("loc-southam", "NAC Southam Hall", "Ottawa")),
+        ),
+        "en",
+    );
+    assert!(same_event(&nac, &hall));
+}
