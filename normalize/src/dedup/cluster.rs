@@ -203,14 +203,14 @@ fn drop_ambiguous(features: &[Features<'_>], edges: &mut Vec<(f64, usize, usize)
         .iter()
         .filter(|(_, js)| {
             js.iter().enumerate().any(|(n, &j)| {
-                js.iter().skip(n + 1).any(|&k| {
-                    match (features.get(j), features.get(k)) {
+                js.iter()
+                    .skip(n + 1)
+                    .any(|&k| match (features.get(j), features.get(k)) {
                         (Some(fj), Some(fk)) => {
                             place(fj.venue.as_ref(), fk.venue.as_ref()) == Place::Different
                         }
                         _ => false,
-                    }
-                })
+                    })
             })
         })
         .map(|(&i, _)| i)

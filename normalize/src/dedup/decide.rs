@@ -516,8 +516,7 @@ fn mixed_day(a: &Features<'_>, b: &Features<'_>) -> bool {
 /// listed by one source), and two ends given are the same end.
 fn ends_allow_doors(a: &Features<'_>, b: &Features<'_>) -> bool {
     let over = |x: &Features<'_>, y: &Features<'_>| x.end.is_some_and(|e| e <= y.start);
-    let ends_differ =
-        matches!((a.end, b.end), (Some(x), Some(y)) if (x - y).abs() > SAME_END_SECS);
+    let ends_differ = matches!((a.end, b.end), (Some(x), Some(y)) if (x - y).abs() > SAME_END_SECS);
     !over(a, b) && !over(b, a) && !ends_differ
 }
 

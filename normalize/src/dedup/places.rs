@@ -355,7 +355,9 @@ fn expand_initials(x: &Named, y: &Named) -> Vec<(String, Vec<u32>)> {
         let run = ((2..=5).contains(&letters.len()) && letters.iter().all(|l| l.is_alphabetic()))
             .then(|| {
                 y.windows(letters.len()).find(|run| {
-                    run.iter().zip(&letters).all(|((v, _), l)| v.starts_with(*l))
+                    run.iter()
+                        .zip(&letters)
+                        .all(|((v, _), l)| v.starts_with(*l))
                         && !run.iter().any(|(v, _)| v == w)
                 })
             })

@@ -942,7 +942,7 @@ fn evaluation_set_precision_and_recall() {
 /// repertoire titles, all-day ticketing listings) and their hard
 /// negatives; its mistakes are printed too.
 #[test]
-fn fr_en_tuning_set_precision_and_recall() {
+fn fr_en_tuning_set_evaluation_precision_and_recall() {
     assert!(load_labelled("tuning_fr_en.json").len() >= 140);
     let q = evaluate("tuning_fr_en.json");
     for m in &q.mistakes {
@@ -1100,7 +1100,10 @@ fn a_pre_concert_talk_is_not_the_concert() {
     let concert = at_mda("mda", "Casse-Noisette", BALLET);
     let talk = at_mda("council", "Causerie préconcert : Casse-Noisette", BALLET);
     assert!(!same_event(&concert, &talk));
-    let talk_en = lang(at_mda("tourism", "Pre-concert talk: The Nutcracker", BALLET), "en");
+    let talk_en = lang(
+        at_mda("tourism", "Pre-concert talk: The Nutcracker", BALLET),
+        "en",
+    );
     assert!(!same_event(&concert, &talk_en));
 }
 

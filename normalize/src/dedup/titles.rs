@@ -267,7 +267,11 @@ pub(super) fn terms(title: &str, lang: Option<Lang>) -> (Vec<Term>, Option<Marke
             }
             continue;
         }
-        words.push((w.folded.clone(), w.capital && has_lower && !w.head, w.initial));
+        words.push((
+            w.folded.clone(),
+            w.capital && has_lower && !w.head,
+            w.initial,
+        ));
     }
     let folded: Vec<String> = words.iter().map(|(w, _, _)| w.clone()).collect();
     let lex = lexicon();
