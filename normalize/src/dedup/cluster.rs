@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use model::Occurrence;
 
 use super::decide::{score, Features};
+use super::places::{place, Place};
 use super::MAX_START_GAP_SECS;
 
 /// A union-find over occurrences that keeps, per group, the sources it
@@ -153,6 +154,7 @@ pub fn cluster(occs: &[&Occurrence]) -> Vec<Vec<usize>> {
             }
         }
     }
+    drop_ambiguous(&features, &mut edges);
     edges.sort_by(|a, b| {
         b.0.total_cmp(&a.0)
             .then_with(|| a.1.cmp(&b.1))
@@ -175,4 +177,52 @@ pub fn cluster(occs: &[&Occurrence]) -> Vec<Vec<usize>> {
         }
     }
     out
+}
+
+/// Whether an accepted pair was only accepted with one place unknown.
+fn at_unknown_place(a: &Features<'_>, b: &Features<'_>) -> bool {
+    place(a.venue.as_ref(), b.venue.as_ref()) == Place::Unknown
+}
+
+/// Drop the pairs of a listing with no known venue (or only its city)
+/// when it matches listings at two different places: which of them it
+/// lists is unknown ("Christmas concert" in Montréal at 19:00, while two
+/// maisons de la culture hold one).
+fn drop_ambiguous(features: &[Features<'_>], edges: &mut Vec<(f64, usize, usize)>) {
+    let mut partners: HashMap<usize, Vec<usize>> = HashMap::new();
+    for &(_, i, j) in edges.iter() {
+        let (Some(fi), Some(fj)) = (features.get(i), features.get(j)) else {
+            continue;
+        };
+        if at_unknown_place(fi, fj) {
+            partners.entry(i).or_default().push(j);
+            partners.entry(j).or_default().push(i);
+        }
+    }
+    let ambiguous: Vec<usize> = partners
+        .iter()
+        .filter(|(_, js)| {
+            js.iter().enumerate().any(|(n, &j)| {
+                js.iter()
+                    .skip(n + 1)
+                    .any(|&k| match (features.get(j), features.get(k)) {
+                        (Some(fj), Some(fk)) => {
+                            place(fj.venue.as_ref(), fk.venue.as_ref()) == Place::Different
+                        }
+                        _ => false,
+                    })
+            })
+        })
+        .map(|(&i, _)| i)
+        .collect();
+    if ambiguous.is_empty() {
+        return;
+    }
+    edges.retain(|&(_, i, j)| {
+        let unknown = match (features.get(i), features.get(j)) {
+            (Some(fi), Some(fj)) => at_unknown_place(fi, fj),
+            _ => false,
+        };
+        !(unknown && (ambiguous.contains(&i) || ambiguous.contains(&j)))
+    });
 }

@@ -11,7 +11,7 @@ use super::titles::{
     core_words, edit_similarity, key_tokens, match_terms, series_parts, similarity_at_least, terms,
     Marker, Term, TermKind, TitleSimilarity,
 };
-use super::{MAX_START_GAP_SECS, SAME_END_SECS, TRANSLATION_START_GAP_SECS};
+use super::{DOORS_GAP_SECS, MAX_START_GAP_SECS, SAME_END_SECS, TRANSLATION_START_GAP_SECS};
 use crate::text::fold_for_match;
 
 /// How much of a description is read for names.
@@ -21,6 +21,9 @@ const DESCRIPTION_CHARS: usize = 4000;
 pub(super) struct Features<'a> {
     pub(super) source: &'a str,
     key: String,
+    /// The key without a trailing parenthesis ("Les Misérables (comédie
+    /// musicale)"), when the title has one and words remain.
+    bare_key: Option<String>,
     /// Comparison words, sorted.
     pub(super) tokens: Vec<String>,
     /// The title's folded words in their order (for acronyms and names).
@@ -49,7 +52,26 @@ pub(super) struct Features<'a> {
     pub(super) all_day: bool,
     pub(super) url: Option<String>,
     pub(super) venue: Option<VenueFeatures<'a>>,
+    /// The title names one moment of a longer run (an opening, a guided
+    /// tour), genre label included.
+    occasion: bool,
+    /// The title is a pre-concert (or pre-show) talk.
+    pre_talk: bool,
 }
+
+/// Words that name one moment of a run (an exhibition's opening or a
+/// tour of it), not the run itself.
+const OCCASION_WORDS: &[&str] = &[
+    "vernissage",
+    "finissage",
+    "opening",
+    "closing",
+    "lancement",
+    "launch",
+    "visite",
+    "tour",
+    "tours",
+];
 
 impl<'a> Features<'a> {
     pub(super) fn new(occ: &'a Occurrence) -> Features<'a> {
@@ -57,6 +79,9 @@ impl<'a> Features<'a> {
         let core = core_words(&e.title);
         let tokens = key_tokens(&core);
         let key = tokens.join(" ");
+        let bare_key = bare_title(&e.title)
+            .map(|t| key_tokens(&core_words(t)).join(" "))
+            .filter(|k| !k.is_empty() && *k != key);
         let venue = e.venue.as_ref().map(venue_features);
         let mut place_words: Vec<String> = venue
             .iter()
@@ -118,6 +143,7 @@ impl<'a> Features<'a> {
         Features {
             source: occ.source.as_str(),
             key,
+            bare_key,
             tokens,
             ordered: core.into_iter().map(|w| w.folded).collect(),
             proper,
@@ -135,6 +161,10 @@ impl<'a> Features<'a> {
             all_day: e.all_day,
             url,
             venue,
+            occasion: fold_for_match(&e.title)
+                .split_whitespace()
+                .any(|w| OCCASION_WORDS.contains(&w)),
+            pre_talk: is_pre_talk(&e.title),
         }
     }
 
@@ -157,6 +187,41 @@ impl<'a> Features<'a> {
             None => None,
         }
     }
+}
+
+/// A pre-concert talk's title ("Causerie préconcert", "Pre-concert
+/// talk", "Causerie d'avant-spectacle"): the talk is an event of its own,
+/// never the concert it precedes.
+fn is_pre_talk(title: &str) -> bool {
+    let words: Vec<String> = fold_for_match(title)
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    words.iter().enumerate().any(|(i, w)| {
+        let next = words.get(i + 1).map(String::as_str);
+        match w.as_str() {
+            "preconcert" | "prespectacle" => true,
+            "pre" | "avant" => matches!(next, Some("concert" | "show" | "spectacle")),
+            _ => false,
+        }
+    })
+}
+
+/// A title without its trailing parenthesis, when it ends with one.
+fn bare_title(title: &str) -> Option<&str> {
+    let t = title.trim_end();
+    let inner = t.strip_suffix(')')?;
+    let open = inner.rfind('(')?;
+    Some(inner.get(..open)?.trim_end()).filter(|rest| !rest.is_empty())
+}
+
+/// One title is the other with a parenthesis added ("Les Misérables" /
+/// "Les Misérables (comédie musicale)"), and what they share is more than
+/// generic words.
+fn same_but_parenthesis(a: &Features<'_>, b: &Features<'_>) -> bool {
+    let plain = |f: &Features<'_>| f.terms.iter().any(|t| t.kind != TermKind::Generic);
+    (a.bare_key.as_deref() == Some(b.key.as_str()) && plain(b))
+        || (b.bare_key.as_deref() == Some(a.key.as_str()) && plain(a))
 }
 
 /// The start's date in the event's own time zone (a ticketing site's UTC
@@ -259,9 +324,11 @@ fn word_evidence(a: &Features<'_>, b: &Features<'_>) -> WordEvidence {
             .any(|t| a.mentions(&t.word));
     let (na, nb) = (a.terms.len(), b.terms.len());
     let ratio = |n: usize, d: usize| if d == 0 { 0.0 } else { n as f64 / d as f64 };
+    // A phrase's absorbed words count as matched on their side.
+    let (ca, cb) = (m.matched + m.absorbed_a, m.matched + m.absorbed_b);
     WordEvidence {
-        dice: ratio(2 * m.matched, na + nb),
-        containment: ratio(m.matched, na.min(nb)),
+        dice: ratio(ca + cb, na + nb),
+        containment: ratio(ca, na).max(ratio(cb, nb)),
         names_conflict: !names_a.is_empty() && !names_b.is_empty() && m.capitals < 2,
         topics_conflict: both(TermKind::Topic)
             || both(TermKind::Number)
@@ -296,7 +363,7 @@ fn time_match(a: &Features<'_>, b: &Features<'_>) -> Option<(f64, i64)> {
 
 /// The pair's score when they are the same event (see the module doc).
 pub(super) fn score(a: &Features<'_>, b: &Features<'_>) -> Option<f64> {
-    if a.source == b.source {
+    if a.source == b.source || a.pre_talk != b.pre_talk {
         return None;
     }
     let (time_score, gap) = time_match(a, b)?;
@@ -308,12 +375,18 @@ pub(super) fn score(a: &Features<'_>, b: &Features<'_>) -> Option<f64> {
     let mut sim = compare_titles(a, b, floor);
     let titles_agree = match place {
         Place::Same => {
-            sim.jaccard >= 0.5 || (sim.containment >= 1.0 && sim.matched >= 2) || sim.edit >= 0.85
+            sim.jaccard >= 0.5
+                || (sim.containment >= 1.0 && sim.matched >= 2)
+                || sim.edit >= 0.85
+                || same_but_parenthesis(a, b)
         }
         _ => sim.jaccard >= 0.75 || sim.edit >= 0.9,
     };
-    // A timed and an all-day listing agree only on a strong title.
-    let titles_agree = titles_agree && (gap != i64::MAX || sim.score() >= 0.75);
+    // A timed and an all-day listing agree only on a strong title, and
+    // not when one names a moment of the other ("Vernissage : X" at 17:00,
+    // "Exposition : X" all day).
+    let titles_agree =
+        titles_agree && (gap != i64::MAX || (sim.score() >= 0.75 && a.occasion == b.occasion));
     let place_score = if place == Place::Same { 1.0 } else { 0.5 };
     let strong = same_url(a, b) || same_image(a, b);
     // Titles that agree in words still name two events when each has a
@@ -324,8 +397,14 @@ pub(super) fn score(a: &Features<'_>, b: &Features<'_>) -> Option<f64> {
         // Listings in two languages more than a few minutes apart agree
         // only on a name ("Klô Pelgag live" at the doors' time), not on
         // words the glossary translated.
-        let translated_far =
-            declared_apart(a, b) && gap > TRANSLATION_START_GAP_SECS && !w.shared_name && !strong;
+        let translated_far = declared_apart(a, b)
+            && gap > TRANSLATION_START_GAP_SECS
+            && !w.shared_name
+            && !strong
+            && !(place == Place::Same
+                && gap <= DOORS_GAP_SECS
+                && ends_allow_doors(a, b)
+                && strong_words(&w));
         strong
             || !(w.names_conflict || w.topics_conflict || other_languages(a, b) || translated_far)
     };
@@ -336,7 +415,7 @@ pub(super) fn score(a: &Features<'_>, b: &Features<'_>) -> Option<f64> {
         }
         return Some(2.0 * sim.score() + time_score + place_score);
     }
-    if translation(a, b, place, gap) {
+    if translation(a, b, place, gap) && (a.occasion == b.occasion || !mixed_day(a, b)) {
         return Some(1.0 + time_score + place_score);
     }
     None
@@ -427,17 +506,59 @@ fn same_image(a: &Features<'_>, b: &Features<'_>) -> bool {
     a.image.is_some() && a.image == b.image
 }
 
+fn mixed_day(a: &Features<'_>, b: &Features<'_>) -> bool {
+    a.all_day != b.all_day
+}
+
+/// Whether the ends allow one listing to give the doors' (or a
+/// pre-concert talk's) time of the other: neither ends by the time the
+/// other starts (two sessions of a repeated show, an hour apart, each
+/// listed by one source), and two ends given are the same end.
+fn ends_allow_doors(a: &Features<'_>, b: &Features<'_>) -> bool {
+    let over = |x: &Features<'_>, y: &Features<'_>| x.end.is_some_and(|e| e <= y.start);
+    let ends_differ = matches!((a.end, b.end), (Some(x), Some(y)) if (x - y).abs() > SAME_END_SECS);
+    !over(a, b) && !over(b, a) && !ends_differ
+}
+
+/// Words that agree across languages well enough to stand on their own.
+fn strong_words(w: &WordEvidence) -> bool {
+    w.dice >= 0.6 && w.containment >= 0.5 && !w.names_conflict && !w.topics_conflict
+}
+
+/// Both venues are known only by the same city (or one is, and the other
+/// is in that city).
+fn same_city(a: &Features<'_>, b: &Features<'_>) -> bool {
+    match (&a.venue, &b.venue) {
+        (Some(x), Some(y)) => x.city.is_some() && x.city == y.city,
+        _ => false,
+    }
+}
+
 /// The translation rule (see the module doc).
 fn translation(a: &Features<'_>, b: &Features<'_>, place: Place, gap: i64) -> bool {
-    if declared_same(a, b) == Some(true) || place != Place::Same || other_languages(a, b) {
+    if declared_same(a, b) == Some(true) || other_languages(a, b) {
+        return false;
+    }
+    // At a place known only by its city, only the same start and words
+    // that say the same thing (or the same page).
+    let in_town = place == Place::Unknown && same_city(a, b);
+    if place != Place::Same && !in_town {
+        return false;
+    }
+    if in_town && (a.all_day || b.all_day || gap != 0) {
         return false;
     }
     // A timed and an all-day listing of one date: only on words.
-    let mixed = a.all_day != b.all_day;
+    let mixed = mixed_day(a, b);
+    let doors = !a.all_day
+        && !b.all_day
+        && gap > TRANSLATION_START_GAP_SECS
+        && gap <= DOORS_GAP_SECS
+        && ends_allow_doors(a, b);
     let close = if a.all_day || b.all_day {
         a.date == b.date
     } else {
-        gap <= TRANSLATION_START_GAP_SECS
+        gap <= TRANSLATION_START_GAP_SECS || doors
     };
     if !close {
         return false;
@@ -453,9 +574,16 @@ fn translation(a: &Features<'_>, b: &Features<'_>, place: Place, gap: i64) -> bo
     if mixed {
         return lexical && w.dice >= 0.75;
     }
+    if in_town {
+        return lexical && w.dice >= 0.75;
+    }
     let same_end = matches!((a.end, b.end), (Some(x), Some(y)) if (x - y).abs() <= SAME_END_SECS);
     let shared_proper = a.proper.iter().any(|p| b.ordered.contains(p))
         || b.proper.iter().any(|p| a.ordered.contains(p));
+    if doors {
+        // At the doors' time, the weak evidence below is not enough.
+        return lexical || (declared_apart(a, b) && shared_proper);
+    }
     lexical
         || (declared_apart(a, b) && shared_proper)
         || usize::from(same_end) + usize::from(w.shared_name) + usize::from(w.dice > 0.0) >= 2

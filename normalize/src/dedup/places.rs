@@ -13,6 +13,7 @@
 //! only the building is the same place as any of its rooms.
 
 use super::lexicon::{is_stop_word, lexicon};
+use super::titles::word_match;
 use super::{OTHER_PLACE_METRES, SAME_PLACE_METRES};
 use crate::text::fold_for_match;
 
@@ -321,17 +322,50 @@ pub(super) fn place(a: Option<&VenueFeatures<'_>>, b: Option<&VenueFeatures<'_>>
     if !a.room.is_empty() && a.room == b.room && a.room.len() >= 2 {
         return Place::Same;
     }
-    // Every word of one name is a word of the other, or says the same.
-    type Named = [(String, Vec<u32>)];
+    // Every word of one name is a word of the other (or its French or
+    // English form: "Multicultural" / "Multiculturelle"), or says the same;
+    // an acronym reads as the words it abbreviates ("NAC" / "National Arts
+    // Centre").
     let contained = |x: &Named, y: &Named| {
         !x.is_empty()
             && x.iter().all(|(w, c)| {
                 y.iter()
-                    .any(|(v, d)| v == w || c.iter().any(|id| d.contains(id)))
+                    .any(|(v, d)| word_match(v, w) || c.iter().any(|id| d.contains(id)))
             })
     };
-    if contained(&a.canonical, &b.canonical) || contained(&b.canonical, &a.canonical) {
+    let (ca, cb) = (
+        expand_initials(&a.canonical, &b.canonical),
+        expand_initials(&b.canonical, &a.canonical),
+    );
+    if contained(&ca, &cb) || contained(&cb, &ca) {
         return same_unless_rooms;
     }
     Place::Different
+}
+
+/// A venue name's words with their lexicon lines.
+type Named = [(String, Vec<u32>)];
+
+/// `x` with each word of 2 to 5 letters that spells the initials of a run
+/// of `y`'s words replaced by those words.
+fn expand_initials(x: &Named, y: &Named) -> Vec<(String, Vec<u32>)> {
+    let mut out = Vec::with_capacity(x.len());
+    for (w, c) in x {
+        let letters: Vec<char> = w.chars().collect();
+        let run = ((2..=5).contains(&letters.len()) && letters.iter().all(|l| l.is_alphabetic()))
+            .then(|| {
+                y.windows(letters.len()).find(|run| {
+                    run.iter()
+                        .zip(&letters)
+                        .all(|((v, _), l)| v.starts_with(*l))
+                        && !run.iter().any(|(v, _)| v == w)
+                })
+            })
+            .flatten();
+        match run {
+            Some(run) => out.extend(run.iter().cloned()),
+            None => out.push((w.clone(), c.clone())),
+        }
+    }
+    out
 }

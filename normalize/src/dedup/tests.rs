@@ -264,6 +264,16 @@ fn title_terms_tell_names_topics_numbers_and_the_language_held_in() {
             ("5".to_string(), TermKind::Number),
         ]
     );
+    // A first word followed by a preposition or an article is the head
+    // noun of a description, not a name; before a name it stays one.
+    assert_eq!(
+        kinds("Jasette sur les oiseaux", fr),
+        vec![
+            ("jasette".to_string(), TermKind::Plain),
+            ("oiseaux".to_string(), TermKind::Topic),
+        ]
+    );
+    assert_eq!(kinds("Kleztory en concert", fr)[0].1, TermKind::Name);
     assert!(kinds("CONCERT DE KLÔ PELGAG", fr)
         .iter()
         .all(|(_, k)| *k != TermKind::Name));
@@ -425,12 +435,10 @@ fn a_french_and_an_english_listing_merge_on_a_name_or_a_url() {
     // Same language: the rule does not apply.
     let fr3 = url(at_mda("tourism", "Le Roi lion", BALLET), en_url);
     assert!(!same_event(&fr2, &fr3));
-    // More than 15 minutes apart: no.
-    let late = lang(
-        at_mda("tourism", nutcracker, "2026-12-19T20:00:00-05:00"),
-        "en",
-    );
-    assert!(!same_event(&fr, &late));
+    // Half an hour apart (the doors' time): yes; more than an hour: no.
+    let late = |start: &str| lang(at_mda("tourism", nutcracker, start), "en");
+    assert!(same_event(&fr, &late("2026-12-19T20:00:00-05:00")));
+    assert!(!same_event(&fr, &late("2026-12-19T20:45:00-05:00")));
     // Another venue: no.
     let elsewhere = tourism_en(
         nutcracker,
@@ -512,9 +520,21 @@ fn a_translation_merges_only_at_the_same_place_and_hour() {
     let fr = "Soirée de contes pour adultes";
     let en = "Storytelling night for adults";
     let (a, _) = fr_en(fr, en);
-    // Doors at 19:00 on one side: too far for a translation.
+    // Doors at 19:00 on one side: the same show.
     let early = lang(at_mda("tourism", en, "2026-12-05T19:00:00-05:00"), "en");
-    assert!(!same_event(&a, &early));
+    assert!(same_event(&a, &early));
+    // But not an earlier session that ends by the time this one starts,
+    // nor one whose end differs.
+    let mut session = early;
+    session.event.end = DateTime::parse_from_rfc3339("2026-12-05T20:00:00-05:00").ok();
+    assert!(!same_event(&a, &session));
+    let mut a_end = a.clone();
+    a_end.event.end = DateTime::parse_from_rfc3339("2026-12-05T21:30:00-05:00").ok();
+    session.event.end = DateTime::parse_from_rfc3339("2026-12-05T20:30:00-05:00").ok();
+    assert!(!same_event(&a_end, &session));
+    // Nor 75 minutes before.
+    let far = lang(at_mda("tourism", en, "2026-12-05T18:45:00-05:00"), "en");
+    assert!(!same_event(&a, &far));
     // Another building.
     let elsewhere = tourism_en(
         en,
@@ -904,17 +924,35 @@ fn evaluate(name: &str) -> Quality {
     }
 }
 
-/// The tuning set: the rules were written against it, so its mistakes are
-/// printed to guide the next change.
-#[test]
-fn evaluation_set_precision_and_recall() {
-    assert!(load_labelled("evaluation.json").len() >= 150);
-    let q = evaluate("evaluation.json");
+/// Check a tuning set: the rules were written against it, so its mistakes
+/// are printed to guide the next change.
+fn check_tuning_set(name: &str, min_records: usize, min_recall: f64) {
+    assert!(load_labelled(name).len() >= min_records);
+    let q = evaluate(name);
     for m in &q.mistakes {
         println!("  {m}");
     }
     assert!(q.precision >= 0.99, "precision {:.4} < 0.99", q.precision);
-    assert!(q.recall >= 0.97, "recall {:.4} < 0.97", q.recall);
+    assert!(
+        q.recall >= min_recall,
+        "recall {:.4} < {min_recall}",
+        q.recall
+    );
+}
+
+/// The tuning set.
+#[test]
+fn evaluation_set_precision_and_recall() {
+    check_tuning_set("evaluation.json", 150, 0.97);
+}
+
+/// The second tuning set: FR/EN cross-listings in five regions (doors and
+/// pre-concert-talk times, a venue that is only the city, translated
+/// repertoire titles, all-day ticketing listings) and their hard
+/// negatives.
+#[test]
+fn fr_en_tuning_set_evaluation_precision_and_recall() {
+    check_tuning_set("tuning_fr_en.json", 150, 0.99);
 }
 
 /// The held-out set: never tuned on, so only its aggregate numbers are
@@ -925,7 +963,7 @@ fn holdout_evaluation_precision_and_recall() {
     assert!(load_labelled("holdout.json").len() >= 400);
     let q = evaluate("holdout.json");
     assert!(q.precision >= 1.0, "precision {:.4} < 1.0", q.precision);
-    assert!(q.recall >= 0.75, "recall {:.4} < 0.75", q.recall);
+    assert!(q.recall >= 0.81, "recall {:.4} < 0.81", q.recall);
 }
 
 /// The banded edit similarity is the full one whenever that reaches the
@@ -998,4 +1036,123 @@ fn banded_edit_similarity_matches_the_full_matrix() {
             }
         }
     }
+}
+
+// ------------------------------------------- doors, towns, repertoire
+
+/// An English listing of `source` at `SHOW`.
+fn en_show(source: &str, title: &str, venue: Venue) -> Occurrence {
+    lang(occ(source, title, SHOW, Some(venue)), "en")
+}
+
+#[test]
+fn well_known_works_are_translated() {
+    for (fr, en) in [
+        ("Le Lac des cygnes", "Swan Lake"),
+        ("Casse-Noisette", "The Nutcracker (matinee)"),
+        ("Pierre et le loup", "Peter and the Wolf"),
+        ("La Flûte enchantée", "The Magic Flute"),
+        ("Le Messie", "Messiah"),
+        ("Les Quatre Saisons", "The Four Seasons"),
+    ] {
+        let (a, b) = fr_en(fr, en);
+        assert!(same_event(&a, &b), "{fr:?} / {en:?} should merge");
+    }
+    let (a, b) = fr_en("Le Lac des cygnes", "The Nutcracker");
+    assert!(!same_event(&a, &b));
+}
+
+#[test]
+fn a_translation_in_town_needs_the_same_start_and_strong_words() {
+    let fr = "Soirée de contes pour adultes";
+    let en = "Storytelling night for adults";
+    let (a, _) = fr_en(fr, en);
+    let laval = || Some(venue("loc-laval", "Laval", "Laval"));
+    let town = |start: &str| lang(occ("tourism", en, start, laval()), "en");
+    assert!(same_event(&a, &town(SHOW)));
+    // Not at the doors' time: the doors belong to a known venue.
+    assert!(!same_event(&a, &town("2026-12-05T19:15:00-05:00")));
+    // One shared generic word is not enough in town.
+    let other = lang(occ("tourism", "Jazz night", SHOW, laval()), "en");
+    assert!(!same_event(&a, &other));
+}
+
+#[test]
+fn a_listing_in_town_that_matches_two_places_stays_apart() {
+    let title = "Soirée de contes pour adultes";
+    let mda_show = at_mda("mda", title, SHOW);
+    let sam = occ(
+        "sam",
+        title,
+        SHOW,
+        Some(venue("salle-andre-mathieu", "Salle André-Mathieu", "Laval")),
+    );
+    let town = en_show(
+        "tourism",
+        "Storytelling night for adults",
+        venue("loc-laval", "Laval", "Laval"),
+    );
+    assert!(same_event(&mda_show, &town) && same_event(&sam, &town));
+    let groups = cluster(&[&mda_show, &sam, &town]);
+    assert_eq!(groups, vec![vec![0], vec![1], vec![2]]);
+    // With one candidate place, it joins it.
+    assert_eq!(cluster(&[&mda_show, &town]), vec![vec![0, 1]]);
+}
+
+#[test]
+fn a_pre_concert_talk_is_not_the_concert() {
+    let concert = at_mda("mda", "Casse-Noisette", BALLET);
+    let talk = at_mda("council", "Causerie préconcert : Casse-Noisette", BALLET);
+    assert!(!same_event(&concert, &talk));
+    let talk_en = lang(
+        at_mda("tourism", "Pre-concert talk: The Nutcracker", BALLET),
+        "en",
+    );
+    assert!(!same_event(&concert, &talk_en));
+}
+
+#[test]
+fn a_trailing_parenthesis_is_a_qualifier() {
+    let a = at_mda("mda", "Les Misérables", SHOW);
+    let b = at_mda("council", "Les Misérables (comédie musicale)", SHOW);
+    assert!(same_event(&a, &b));
+    // Generic words alone say nothing.
+    let c = at_mda("mda", "Concert", SHOW);
+    let d = at_mda("council", "Concert (fête de quartier)", SHOW);
+    assert!(!same_event(&c, &d));
+}
+
+#[test]
+fn an_opening_is_not_the_exhibition_it_opens() {
+    let opening = at_mda("mda", "Vernissage : Paysages de Laval", SHOW);
+    let mut run = at_mda("council", "Exposition : Paysages de Laval", SHOW);
+    run.event.all_day = true;
+    assert!(!same_event(&opening, &run));
+}
+
+#[test]
+fn venue_names_match_across_languages_and_acronyms() {
+    let fr = occ(
+        "biblio",
+        "Heure du conte",
+        SHOW,
+        Some(venue("bib-multi", "Bibliothèque Multiculturelle", "Laval")),
+    );
+    let en = tourism_en(
+        "Story time (in French)",
+        SHOW,
+        venue("loc-multi", "Multicultural Library", "Laval"),
+    );
+    assert!(same_event(&fr, &en));
+    let nac = en_show(
+        "tourism",
+        "Messiah",
+        venue("nac", "National Arts Centre", "Ottawa"),
+    );
+    let hall = en_show(
+        "citizen",
+        "Handel's Messiah",
+        venue("loc-southam", "NAC Southam Hall", "Ottawa"),
+    );
+    assert!(same_event(&nac, &hall));
 }

@@ -15,6 +15,11 @@ pub(super) struct Word {
     initial: bool,
     /// A colon follows it (spaces aside).
     colon_after: bool,
+    /// The title's first word, capitalized only as its first, with a
+    /// lower-case preposition or article after it ("Veillée de danse",
+    /// "Causerie sur les oiseaux"): the head noun of a description, not a
+    /// name.
+    head: bool,
 }
 
 /// Split a title into folded words, keeping capitalization and colons.
@@ -32,6 +37,7 @@ fn words(title: &str) -> Vec<Word> {
                 capital,
                 initial: out.is_empty(),
                 colon_after: false,
+                head: false,
             });
         }
         current.clear();
@@ -49,6 +55,19 @@ fn words(title: &str) -> Vec<Word> {
         }
     }
     flush(&mut current, &mut out);
+    // Prepositions and articles that follow a description's head noun;
+    // not "et"/"and" ("Roméo et Juliette"), "en"/"in" ("Kleztory en
+    // concert") nor a possessive ("Mahler's Fifth"), which follow names.
+    const HEAD_LINKS: &[&str] = &[
+        "de", "du", "des", "d", "sur", "avec", "pour", "au", "aux", "a", "la", "le", "les", "l",
+        "of", "on", "with", "for", "about", "the",
+    ];
+    let next_is_article = out
+        .get(1)
+        .is_some_and(|n| !n.capital && HEAD_LINKS.contains(&n.folded.as_str()));
+    if let Some(first) = out.first_mut() {
+        first.head = next_is_article;
+    }
     out
 }
 
@@ -248,7 +267,11 @@ pub(super) fn terms(title: &str, lang: Option<Lang>) -> (Vec<Term>, Option<Marke
             }
             continue;
         }
-        words.push((w.folded.clone(), w.capital && has_lower, w.initial));
+        words.push((
+            w.folded.clone(),
+            w.capital && has_lower && !w.head,
+            w.initial,
+        ));
     }
     let folded: Vec<String> = words.iter().map(|(w, _, _)| w.clone()).collect();
     let lex = lexicon();
@@ -351,6 +374,11 @@ pub(super) struct TermMatch {
     /// Unmatched terms of the first title, then of the second.
     pub(super) left_a: Vec<usize>,
     pub(super) left_b: Vec<usize>,
+    /// Terms of the first title, then of the second, that are one phrase
+    /// with a matched term of their title and match the same word of the
+    /// other ("casse noisette" / "nutcracker"): neither matched nor left.
+    pub(super) absorbed_a: usize,
+    pub(super) absorbed_b: usize,
 }
 
 pub(super) fn match_terms(a: &[Term], b: &[Term]) -> TermMatch {
@@ -394,19 +422,40 @@ pub(super) fn match_terms(a: &[Term], b: &[Term]) -> TermMatch {
             None => left_a.push(i),
         }
     }
-    let left_b = (0..b.len())
+    let left_b: Vec<usize> = (0..b.len())
         .filter(|j| !used.get(*j).copied().unwrap_or(true))
         .collect();
+    // The other words of a lexicon phrase whose one word matched: the
+    // phrase is one term ("casse noisette" / "nutcracker").
+    let absorbed = |x: &[Term], y: &[Term], left: &[usize]| -> Vec<usize> {
+        left.iter()
+            .copied()
+            .filter(|&i| {
+                let Some(t) = x.get(i) else { return false };
+                let phrase = |n: &Term| t.concepts.iter().any(|c| n.concepts.contains(c));
+                let neighbours = [i.checked_sub(1), i.checked_add(1)];
+                neighbours
+                    .iter()
+                    .flatten()
+                    .filter_map(|&n| x.get(n))
+                    .any(|n| phrase(n) && y.iter().any(|u| t.matches(u) && n.matches(u)))
+            })
+            .collect()
+    };
+    let gone_a = absorbed(a, b, &left_a);
+    let gone_b = absorbed(b, a, &left_b);
     TermMatch {
         matched,
         capitals,
-        left_a,
-        left_b,
+        absorbed_a: gone_a.len(),
+        absorbed_b: gone_b.len(),
+        left_a: left_a.into_iter().filter(|i| !gone_a.contains(i)).collect(),
+        left_b: left_b.into_iter().filter(|i| !gone_b.contains(i)).collect(),
     }
 }
 
 /// Whether two folded words match: equal, or a long shared prefix.
-fn word_match(a: &str, b: &str) -> bool {
+pub(super) fn word_match(a: &str, b: &str) -> bool {
     if a == b {
         return true;
     }
