@@ -40,9 +40,11 @@ pub(super) struct Features<'a> {
     marker: Option<Marker>,
     /// The title's series and own part (see [`series_parts`]).
     series: Option<(String, String)>,
-    /// Folded words of the description, sorted (names are looked up in
-    /// them).
-    description: Vec<String>,
+    /// The record's description, and its folded words, sorted (names are
+    /// looked up in them), computed the first time a pair needs them: most
+    /// pairs never do, and descriptions are the longest text of a record.
+    description_text: Option<&'a str>,
+    description: std::cell::OnceCell<Vec<String>>,
     /// Keys the clustering indexes the occurrence by.
     pub(super) block: Vec<String>,
     image: Option<String>,
@@ -112,19 +114,6 @@ impl<'a> Features<'a> {
             .cloned()
             .collect();
         let terms = if kept.is_empty() { all_terms } else { kept };
-        let mut description: Vec<String> = e
-            .description
-            .as_deref()
-            .map(|d| {
-                let cut: String = d.chars().take(DESCRIPTION_CHARS).collect();
-                fold_for_match(&cut)
-                    .split_whitespace()
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default();
-        description.sort();
-        description.dedup();
         let url = e.url.as_deref().and_then(url_key);
         // An image compared without its query (sizes, cache keys).
         let image = e.image.as_deref().and_then(url_key);
@@ -152,7 +141,8 @@ impl<'a> Features<'a> {
             terms,
             marker,
             series: series_parts(&e.title),
-            description,
+            description_text: e.description.as_deref(),
+            description: std::cell::OnceCell::new(),
             block,
             image,
             end: e.end.map(|t| t.timestamp()),
@@ -168,12 +158,31 @@ impl<'a> Features<'a> {
         }
     }
 
+    /// The description's folded words, sorted and once each.
+    fn description_words(&self) -> &[String] {
+        self.description.get_or_init(|| {
+            let mut words: Vec<String> = self
+                .description_text
+                .map(|d| {
+                    let cut: String = d.chars().take(DESCRIPTION_CHARS).collect();
+                    fold_for_match(&cut)
+                        .split_whitespace()
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            words.sort();
+            words.dedup();
+            words
+        })
+    }
+
     /// Whether a name of the other title is in this record's title words
     /// or description.
     fn mentions(&self, word: &str) -> bool {
         self.ordered.iter().any(|w| w == word)
             || self
-                .description
+                .description_words()
                 .binary_search_by(|d| d.as_str().cmp(word))
                 .is_ok()
             || spells_initials(word, &self.ordered)
