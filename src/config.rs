@@ -229,7 +229,8 @@ impl Config {
                     city: v.city.clone(),
                     lat: v.lat,
                     lon: v.lon,
-                    precision: None,
+                    // A `[[venue]]` with coordinates is placed by them.
+                    precision: v.lat.and(v.lon).map(|_| model::Precision::Venue),
                 })
                 .collect(),
             source_kinds: ingest::kind::names().map(str::to_string).collect(),

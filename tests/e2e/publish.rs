@@ -621,6 +621,7 @@ async fn categories_and_venues_answer_the_contract() {
     assert!(venues.len() > 5);
     assert_eq!(venues[0]["id"], "maison-des-arts", "the gazetteer first");
     assert_eq!(venues[0]["lat"], 45.5605);
+    assert_eq!(venues[0]["precision"], "venue", "placed by its coordinates");
     for v in venues {
         for key in ["id", "name", "address", "city", "lat", "lon", "events"] {
             assert!(v.get(key).is_some(), "{key} in {v}");
