@@ -13,8 +13,12 @@
 //! Modules, in pipeline order: [`time`] (zones and instants, with the
 //! Windows table in [`windows_zones`]), [`recurrence`] (rule expansion),
 //! `series` (a record and its overrides to occurrences, ids), [`text`],
-//! [`lang`], [`category`], [`venue`] (with the offline place list and
-//! reverse geocoder in [`places`]).
+//! [`lang`], [`category`], [`venue`] (street addresses read by
+//! [`address`]; the offline place list and reverse geocoder in [`places`]).
+//! Across sources, called by the store and the pipeline: [`dedup`] (which
+//! occurrences are one event), [`merge`] (the public event of a cluster),
+//! [`identity`] (which event id a cluster keeps) and [`geocode`] (the
+//! optional geocoder's rule).
 //!
 //! Identity: a single record's occurrence has key `""`; an instance of a
 //! series has key `YYYY-MM-DD`, the original local start date (or
@@ -22,6 +26,7 @@
 //! ids survive title and time changes, and an override moved to another day
 //! keeps the id of the date it replaces.
 
+pub mod address;
 pub mod category;
 pub mod config;
 pub mod dedup;
