@@ -125,11 +125,9 @@ fn decode(bytes: &[u8], content_type: Option<&str>) -> String {
         enc.decode_without_bom_handling(rest).0.into_owned()
     } else if let Some(enc) = declared_encoding(bytes) {
         if enc == encoding_rs::UTF_8 && std::str::from_utf8(bytes).is_err() {
-            // Declared UTF-8 but is not: the usual culprit is Windows-1252.
-            encoding_rs::WINDOWS_1252
-                .decode_without_bom_handling(bytes)
-                .0
-                .into_owned()
+            // Declared UTF-8 but is not: the usual culprit is Windows-1252,
+            // in the whole file or in a pasted line (its UTF-8 kept).
+            crate::decode::decode_mixed(bytes)
         } else {
             enc.decode_without_bom_handling(bytes).0.into_owned()
         }

@@ -137,6 +137,21 @@ fn latin1_feed_with_bare_ampersands_is_repaired_and_decoded() {
 }
 
 #[test]
+fn a_latin1_line_in_a_utf8_feed_keeps_the_rest_utf8() {
+    let mut bytes = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel>\
+        <title>Été</title><item><title>Soirée à Laval</title>\
+        <link>https://example.org/a</link><description>"
+        .as_bytes()
+        .to_vec();
+    bytes.extend_from_slice(b"Th\xe9\xe2tre");
+    bytes.extend_from_slice(b"</description><ev:startdate xmlns:ev=\"http://purl.org/rss/1.0/modules/event/\">2026-12-05T20:00:00-05:00</ev:startdate></item></channel></rss>");
+    let parsed = parse(&bytes, &ctx("https://example.org/feed")).unwrap();
+    assert_eq!(parsed.events.len(), 1, "{parsed:?}");
+    assert_eq!(parsed.events[0].title, "Soirée à Laval");
+    assert_eq!(parsed.events[0].description.as_deref(), Some("Théâtre"));
+}
+
+#[test]
 fn rss10_xcal_reads_geo_lat_long() {
     let parsed = parse_fixture("rss10_rdf_xcal");
     assert_eq!(parsed.events[0].geo, GeoPoint::new(45.5612, -73.7));
