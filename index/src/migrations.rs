@@ -33,6 +33,36 @@
 //!
 //! * `geocache`: the geocoder's answers by normalized query (`found` = 0
 //!   for "no such place", kept 30 days; else `lat`, `lon`, `city`).
+//! * `page_cache`: detail pages read by HTML sources, by URL.
+//!
+//! People's decisions and accounts (migration 6, the staff console):
+//!
+//! * `accounts(email, role, calendars, password_hash, created_at)`: staff
+//!   accounts; `role` is `admin` or `editor`, `calendars` a JSON array of
+//!   calendar ids (empty: all); `password_hash` a PHC Argon2id string.
+//! * `sessions(id, account, data, expiry)`: console sessions (the session
+//!   layer's records; `expiry` in Unix seconds; `account` so that removing
+//!   an account or changing its password revokes its sessions).
+//! * `api_tokens(name, role, calendars, token_hash, created_at, revoked_at)`:
+//!   only the SHA-256 of a token is kept.
+//! * `login_failures(key, at)`: failed logins by account and by address,
+//!   for the rate limit.
+//! * `audit(id, at, who, action, target, before, after, undone_by)`: one row
+//!   per change a person made; `before`/`after` are JSON; `undone_by` is
+//!   the id of the row that undid it.
+//! * `locks(event_id, field, value)`: a field of an event set by a person
+//!   (`value` is the field's JSON in the Event shape); it wins over every
+//!   source until released.
+//! * `hidden(target, series)`: an event id (`series` 0) or a series id
+//!   (`series` 1) kept out of every public answer.
+//! * `links(a, b, kind)`: occurrence ids that a person said are the same
+//!   event (`same`) or never the same (`apart`), with `a < b`; the dedup
+//!   honours them on every later ingest.
+//! * `manual_events(id, source, raw, created_by, created_at, updated_at)`:
+//!   events entered by hand in the console (`raw` is the `RawEvent` JSON);
+//!   a built-in source reads them like any other.
+//! * `events.hidden`: 1 when `hidden` keeps the event out of public answers
+//!   (the row stays, for the console).
 //!
 //! Times are RFC 3339 text, except `start_utc`/`end_utc` which are Unix
 //! seconds (for range scans).
@@ -138,6 +168,72 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         body_hash     TEXT NOT NULL,
         used_at       TEXT NOT NULL
     );",
+    // 6: the staff console: accounts, sessions, tokens, the audit trail and
+    // people's decisions (see the module doc).
+    "CREATE TABLE accounts (
+        email         TEXT PRIMARY KEY COLLATE NOCASE,
+        role          TEXT NOT NULL,
+        calendars     TEXT NOT NULL DEFAULT '[]',
+        password_hash TEXT NOT NULL,
+        created_at    TEXT NOT NULL
+    );
+    CREATE TABLE sessions (
+        id      TEXT PRIMARY KEY,
+        account TEXT,
+        data    BLOB NOT NULL,
+        expiry  INTEGER NOT NULL
+    );
+    CREATE INDEX sessions_account ON sessions(account);
+    CREATE TABLE api_tokens (
+        name       TEXT PRIMARY KEY,
+        role       TEXT NOT NULL,
+        calendars  TEXT NOT NULL DEFAULT '[]',
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+    );
+    CREATE TABLE login_failures (
+        key TEXT NOT NULL,
+        at  INTEGER NOT NULL
+    );
+    CREATE INDEX login_failures_key ON login_failures(key, at);
+    CREATE TABLE audit (
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        at        TEXT NOT NULL,
+        who       TEXT NOT NULL,
+        action    TEXT NOT NULL,
+        target    TEXT NOT NULL,
+        before    TEXT,
+        after     TEXT,
+        undone_by INTEGER
+    );
+    CREATE TABLE locks (
+        event_id TEXT NOT NULL,
+        field    TEXT NOT NULL,
+        value    TEXT NOT NULL,
+        PRIMARY KEY (event_id, field)
+    );
+    CREATE TABLE hidden (
+        target TEXT PRIMARY KEY,
+        series INTEGER NOT NULL
+    );
+    CREATE TABLE links (
+        a    TEXT NOT NULL,
+        b    TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        PRIMARY KEY (a, b, kind)
+    );
+    CREATE INDEX links_b ON links(b);
+    CREATE TABLE manual_events (
+        id         TEXT PRIMARY KEY,
+        source     TEXT NOT NULL,
+        raw        TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX manual_events_source ON manual_events(source);
+    ALTER TABLE events ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// The version a fully migrated database is at.

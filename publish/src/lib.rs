@@ -18,6 +18,7 @@
 //! * [`lang`] shows events in the language asked for;
 //! * [`portal`] is the public portal and the sources page, [`widget`] the
 //!   widget and `/embed`, [`export`] the static export;
+//! * [`i18n`] is the one localization layer (Fluent, French first);
 //! * [`routes`] merges the routes of each module into the router.
 
 pub mod api;
@@ -25,6 +26,7 @@ pub mod cache;
 pub mod export;
 pub mod feeds;
 pub mod handler;
+pub mod i18n;
 pub mod ics;
 pub mod lang;
 pub mod layout;
