@@ -19,7 +19,9 @@
 //! events (not on an unchanged run, a failure, or a source's fetch state);
 //! it is persisted in the store, so ETags built on it survive restarts.
 
+mod audit_log;
 pub mod geocache;
+pub mod manual;
 mod migrations;
 pub mod pagecache;
 pub mod query;
