@@ -6,5 +6,6 @@
 //! The logic lives in the crates `ingest`, `normalize`, `index`, `publish`.
 
 pub mod config;
+pub mod onboard;
 pub mod pipeline;
 pub mod scheduler;

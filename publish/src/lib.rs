@@ -21,6 +21,7 @@
 //! * [`i18n`] is the one localization layer (Fluent, French first);
 //! * [`routes`] merges the routes of each module into the router.
 
+pub mod admin;
 pub mod api;
 pub mod cache;
 pub mod export;

@@ -1,0 +1,3 @@
+//! The staff console (placeholder until the auth branch lands).
+
+pub mod sources;
