@@ -1,59 +1,105 @@
-//! Sources administration from the console: what the binary does for
-//! publish (publish never depends on ingest), behind the [`SourceAdmin`]
-//! trait held in `AppState.source_admin` (None: these routes answer 503).
+//! Administering the member sources from the console: the interface the
+//! binary implements (publish never depends on ingest), held as
+//! [`crate::AppState::source_admin`]. When it is `None` (a router built
+//! without the binary, as in most tests), the sources routes answer 503.
+//!
+//! The routes under `/api/v1/admin/sources` and the manual events are
+//! filled in by the onboarding work; this file holds the shared types.
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 
-use model::Event;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
+use chrono::{NaiveDate, NaiveDateTime};
+use model::{Event, RawEvent, TimeValue};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-/// What previewing a URL found, without storing anything.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+use crate::{AppState, PublishConfig};
+
+/// What an administration call answers, later.
+pub type AdminFuture<'a, T> =
+    Pin<Box<dyn Future<Output = Result<T, SourceAdminError>> + Send + 'a>>;
+
+/// The operations on sources a person may ask for; `who` is the e-mail or
+/// token name that goes into the audit trail.
+pub trait SourceAdmin: Send + Sync + 'static {
+    /// Fetch `url` as a new source would (the same guards), storing nothing.
+    fn preview(&self, url: &str) -> AdminFuture<'_, Preview>;
+    /// Add a `[[source]]` (its keys as in `sources.toml`), then run it.
+    fn add(&self, who: &str, source: serde_json::Map<String, serde_json::Value>)
+        -> AdminFuture<'_, ()>;
+    /// Change some keys of source `id`.
+    fn update(
+        &self,
+        who: &str,
+        id: &str,
+        changes: serde_json::Map<String, serde_json::Value>,
+    ) -> AdminFuture<'_, ()>;
+    fn run_now(&self, who: &str, id: &str) -> AdminFuture<'_, ()>;
+    fn pause(&self, who: &str, id: &str) -> AdminFuture<'_, ()>;
+    fn resume(&self, who: &str, id: &str) -> AdminFuture<'_, ()>;
+    /// Add `word` to the `matches` of the `[[category]]` `slug`.
+    fn map_category(&self, who: &str, word: &str, slug: &str) -> AdminFuture<'_, ()>;
+    /// Create (`id` `None`) or replace a manual event; its id.
+    fn save_manual_event(
+        &self,
+        who: &str,
+        id: Option<&str>,
+        event: ManualEvent,
+    ) -> AdminFuture<'_, String>;
+    fn delete_manual_event(&self, who: &str, id: &str) -> AdminFuture<'_, ()>;
+}
+
+/// What a URL holds, as a new source would read it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Preview {
     pub kind: String,
     pub events: Vec<Event>,
     pub warnings: Vec<String>,
 }
 
-/// An event entered by hand in the console.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// An event entered by hand. Times are local to the aggregator:
+/// `YYYY-MM-DDTHH:MM`, or `YYYY-MM-DD` for a whole day.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ManualEvent {
     /// Language code → title.
+    #[serde(default)]
     pub title: BTreeMap<String, String>,
+    /// Language code → description.
     #[serde(default)]
     pub description: BTreeMap<String, String>,
-    /// `YYYY-MM-DDTHH:MM` or `YYYY-MM-DD`, local to the aggregator.
     pub start: String,
     #[serde(default)]
     pub end: Option<String>,
     #[serde(default)]
     pub all_day: bool,
     #[serde(default)]
-    pub recurrence: Option<Recurrence>,
-    /// A `[[venue]]` id.
+    pub recurrence: Option<ManualRecurrence>,
+    /// A venue id of the gazetteer.
     #[serde(default)]
     pub venue: Option<String>,
     #[serde(default)]
     pub image: Option<String>,
     #[serde(default)]
     pub url: Option<String>,
+    /// Category slugs.
     #[serde(default)]
     pub categories: Vec<String>,
-    /// `scheduled`, `cancelled` or `postponed`.
     #[serde(default)]
-    pub status: Option<String>,
+    pub status: Option<model::Status>,
 }
 
-/// How a hand-entered event repeats.
+/// How a manual event repeats.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
-pub enum Recurrence {
+pub enum ManualRecurrence {
     /// Every week or month from the start, until a date or a count.
     Rule {
-        freq: Frequency,
+        freq: ManualFrequency,
         #[serde(default)]
         until: Option<String>,
         #[serde(default)]
@@ -65,52 +111,312 @@ pub enum Recurrence {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Frequency {
+pub enum ManualFrequency {
     Weekly,
     Monthly,
 }
 
-/// Why a sources administration request failed.
+/// Why an administration call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceAdminError {
-    /// A bad value in the request (400 with `field`).
+    /// A value a person gave is wrong: 400 `{"error", "field"}`.
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
-    /// No such source or manual event (404).
+    /// No such source or manual event: 404.
     #[error("not found: {0}")]
     NotFound(String),
-    /// The configuration `check` would refuse (400): its messages,
-    /// `FILE:LINE:COL: message`.
-    #[error("{}", .0.join("\n"))]
+    /// `check` refused the configuration this would write: 400 with its
+    /// messages (the file is left as it was).
+    #[error("refused: {}", .0.join("; "))]
     Refused(Vec<String>),
-    /// The work could not be done (fetching, writing the file).
+    /// Fetching or writing failed: 502.
     #[error("{0}")]
     Failed(String),
 }
 
-pub type AdminFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, SourceAdminError>> + Send + 'a>>;
+impl IntoResponse for SourceAdminError {
+    fn into_response(self) -> Response {
+        match self {
+            SourceAdminError::Invalid { field, message } => (
+                StatusCode::BAD_REQUEST,
+                Json(serde_json::json!({ "error": message, "field": field })),
+            )
+                .into_response(),
+            SourceAdminError::NotFound(what) => (
+                StatusCode::NOT_FOUND,
+                Json(serde_json::json!({ "error": what })),
+            )
+                .into_response(),
+            SourceAdminError::Refused(messages) => (
+                StatusCode::BAD_REQUEST,
+                Json(serde_json::json!({ "error": messages.join("\n"), "messages": messages })),
+            )
+                .into_response(),
+            SourceAdminError::Failed(message) => {
+                tracing::warn!(error = %message, "source administration failed");
+                (
+                    StatusCode::BAD_GATEWAY,
+                    Json(serde_json::json!({ "error": message })),
+                )
+                    .into_response()
+            }
+        }
+    }
+}
 
-/// What the console asks of the running process about sources.
-pub trait SourceAdmin: Send + Sync + 'static {
-    fn preview(&self, url: &str) -> AdminFuture<'_, Preview>;
-    fn add(&self, who: &str, source: serde_json::Map<String, Value>) -> AdminFuture<'_, ()>;
-    fn update(
-        &self,
-        who: &str,
-        id: &str,
-        changes: serde_json::Map<String, Value>,
-    ) -> AdminFuture<'_, ()>;
-    fn run_now(&self, who: &str, id: &str) -> AdminFuture<'_, ()>;
-    fn pause(&self, who: &str, id: &str) -> AdminFuture<'_, ()>;
-    fn resume(&self, who: &str, id: &str) -> AdminFuture<'_, ()>;
-    /// Adds `word` to the `matches` of the `[[category]]` `slug`.
-    fn map_category(&self, who: &str, word: &str, slug: &str) -> AdminFuture<'_, ()>;
-    /// Returns the manual event's id.
-    fn save_manual_event(
-        &self,
-        who: &str,
-        id: Option<&str>,
-        event: ManualEvent,
-    ) -> AdminFuture<'_, String>;
-    fn delete_manual_event(&self, who: &str, id: &str) -> AdminFuture<'_, ()>;
+/// The sources routes (none yet: see the module doc).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}
+
+impl ManualEvent {
+    /// The record the built-in source lists for this event (`id` is its
+    /// uid): times local to the aggregator's zone, the recurrence as an
+    /// RRULE or RDATEs, the gazetteer venue's name, address and point, the
+    /// first of the aggregator's languages given as the record's text and
+    /// the others as its translations.
+    pub fn to_raw(&self, id: &str, config: &PublishConfig) -> Result<RawEvent, SourceAdminError> {
+        let invalid = |field: &str, message: String| SourceAdminError::Invalid {
+            field: field.to_string(),
+            message,
+        };
+        let titles: BTreeMap<&str, &str> = self
+            .title
+            .iter()
+            .map(|(l, t)| (l.as_str(), t.trim()))
+            .filter(|(_, t)| !t.is_empty())
+            .collect();
+        // The aggregator's languages in order, then any other given.
+        let language = config
+            .languages
+            .iter()
+            .map(String::as_str)
+            .find(|l| titles.contains_key(l))
+            .or_else(|| titles.keys().next().copied())
+            .ok_or_else(|| invalid("title", "a title is needed, in at least one language".into()))?;
+        let description = |lang: &str| {
+            self.description
+                .get(lang)
+                .map(|d| d.trim().to_string())
+                .filter(|d| !d.is_empty())
+        };
+        let zone = config.timezone.name().to_string();
+        let start = parse_local(&self.start, self.all_day, &zone)
+            .ok_or_else(|| invalid("start", format!("{:?} is not a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM)", self.start)))?;
+        let mut raw = RawEvent::new(id, titles[language], start.clone());
+        raw.language = Some(language.to_string());
+        raw.description = description(language);
+        raw.translations = titles
+            .iter()
+            .filter(|(l, _)| **l != language)
+            .map(|(l, t)| {
+                (
+                    l.to_string(),
+                    model::Translation {
+                        title: t.to_string(),
+                        description: description(l),
+                    },
+                )
+            })
+            .collect();
+        if let Some(end) = self.end.as_deref().filter(|e| !e.trim().is_empty()) {
+            let mut end_value = parse_local(end, self.all_day, &zone).ok_or_else(|| {
+                invalid("end", format!("{end:?} is not a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM)"))
+            })?;
+            // A person gives the last day of an all-day event; iCalendar's
+            // end is the day after.
+            if let TimeValue::Date { date } = &mut end_value {
+                *date = date.succ_opt().unwrap_or(*date);
+            }
+            let (s, e) = (start.as_written(), end_value.as_written());
+            if e < s || (e == s && !self.all_day) {
+                return Err(invalid("end", "the end must come after the start".into()));
+            }
+            raw.end = Some(end_value);
+        }
+        match &self.recurrence {
+            None => {}
+            Some(ManualRecurrence::Rule { freq, until, count }) => {
+                let mut rule = match freq {
+                    ManualFrequency::Weekly => "FREQ=WEEKLY".to_string(),
+                    ManualFrequency::Monthly => "FREQ=MONTHLY".to_string(),
+                };
+                match (until.as_deref().filter(|u| !u.is_empty()), count) {
+                    (Some(_), Some(_)) => {
+                        return Err(invalid(
+                            "recurrence",
+                            "give an end date or a number of times, not both".into(),
+                        ))
+                    }
+                    (Some(u), None) => {
+                        let date = NaiveDate::parse_from_str(u, "%Y-%m-%d").map_err(|_| {
+                            invalid("recurrence", format!("{u:?} is not a date (YYYY-MM-DD)"))
+                        })?;
+                        if date < start.as_written().date() {
+                            return Err(invalid(
+                                "recurrence",
+                                "the repetition ends before the start".into(),
+                            ));
+                        }
+                        rule.push_str(&format!(";UNTIL={}", date.format("%Y%m%d")));
+                    }
+                    (None, Some(0)) => {
+                        return Err(invalid("recurrence", "the count must be at least 1".into()))
+                    }
+                    (None, Some(n)) => rule.push_str(&format!(";COUNT={n}")),
+                    (None, None) => {}
+                }
+                raw.rrule = vec![rule];
+            }
+            Some(ManualRecurrence::Dates { dates }) => {
+                let time = start.as_written().time();
+                for d in dates {
+                    let date = NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").map_err(|_| {
+                        invalid("recurrence", format!("{d:?} is not a date (YYYY-MM-DD)"))
+                    })?;
+                    raw.rdate.push(match start {
+                        TimeValue::Date { .. } => TimeValue::Date { date },
+                        _ => TimeValue::Zoned {
+                            local: date.and_time(time),
+                            tzid: zone.clone(),
+                        },
+                    });
+                }
+            }
+        }
+        if let Some(venue_id) = self.venue.as_deref().filter(|v| !v.is_empty()) {
+            let venue = config
+                .venues
+                .iter()
+                .find(|v| v.id == venue_id)
+                .ok_or_else(|| invalid("venue", format!("no venue has the id {venue_id:?}")))?;
+            raw.location = Some(venue.name.clone());
+            raw.address = venue.address.clone();
+            raw.city = venue.city.clone();
+            raw.geo = venue.lat.zip(venue.lon).and_then(|(lat, lon)| model::GeoPoint::new(lat, lon));
+        }
+        for (field, value) in [("image", &self.image), ("url", &self.url)] {
+            if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                match url::Url::parse(v) {
+                    Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {}
+                    _ => return Err(invalid(field, format!("{v:?} is not an http(s) address"))),
+                }
+                if field == "image" {
+                    raw.image = Some(v.to_string());
+                } else {
+                    raw.url = Some(v.to_string());
+                }
+            }
+        }
+        for slug in &self.categories {
+            if !config.categories.iter().any(|c| &c.slug == slug) {
+                return Err(invalid("categories", format!("no category has the slug {slug:?}")));
+            }
+        }
+        raw.categories = self.categories.clone();
+        raw.status = self.status;
+        Ok(raw)
+    }
+
+    /// The form of a record [`ManualEvent::to_raw`] made (to edit it).
+    pub fn from_raw(raw: &RawEvent, config: &PublishConfig) -> ManualEvent {
+        let mut title = BTreeMap::new();
+        let mut description = BTreeMap::new();
+        let lang = raw
+            .language
+            .clone()
+            .or_else(|| config.languages.first().cloned())
+            .unwrap_or_else(|| "fr".to_string());
+        title.insert(lang.clone(), raw.title.clone());
+        if let Some(d) = &raw.description {
+            description.insert(lang, d.clone());
+        }
+        for (l, t) in &raw.translations {
+            title.insert(l.clone(), t.title.clone());
+            if let Some(d) = &t.description {
+                description.insert(l.clone(), d.clone());
+            }
+        }
+        let all_day = raw.start.is_date();
+        let written = |t: &TimeValue| match t {
+            TimeValue::Date { date } => date.format("%Y-%m-%d").to_string(),
+            other => other.as_written().format("%Y-%m-%dT%H:%M").to_string(),
+        };
+        let end = raw.end.as_ref().map(|e| match e {
+            // Back to the last day, as a person gives it.
+            TimeValue::Date { date } => date
+                .pred_opt()
+                .unwrap_or(*date)
+                .format("%Y-%m-%d")
+                .to_string(),
+            other => written(other),
+        });
+        let recurrence = if let Some(rule) = raw.rrule.first() {
+            let mut freq = ManualFrequency::Weekly;
+            let (mut until, mut count) = (None, None);
+            for part in rule.split(';') {
+                match part.split_once('=') {
+                    Some(("FREQ", "MONTHLY")) => freq = ManualFrequency::Monthly,
+                    Some(("UNTIL", u)) => {
+                        until = NaiveDate::parse_from_str(u.get(..8).unwrap_or(u), "%Y%m%d")
+                            .ok()
+                            .map(|d| d.format("%Y-%m-%d").to_string())
+                    }
+                    Some(("COUNT", n)) => count = n.parse().ok(),
+                    _ => {}
+                }
+            }
+            Some(ManualRecurrence::Rule { freq, until, count })
+        } else if !raw.rdate.is_empty() {
+            Some(ManualRecurrence::Dates {
+                dates: raw
+                    .rdate
+                    .iter()
+                    .map(|d| d.as_written().date().format("%Y-%m-%d").to_string())
+                    .collect(),
+            })
+        } else {
+            None
+        };
+        let venue = raw.location.as_ref().and_then(|name| {
+            config
+                .venues
+                .iter()
+                .find(|v| &v.name == name)
+                .map(|v| v.id.clone())
+        });
+        ManualEvent {
+            title,
+            description,
+            start: written(&raw.start),
+            end,
+            all_day,
+            recurrence,
+            venue,
+            image: raw.image.clone(),
+            url: raw.url.clone(),
+            categories: raw.categories.clone(),
+            status: raw.status,
+        }
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM` (seconds allowed) in `zone`, or `YYYY-MM-DD`; a
+/// date-time of an all-day event keeps its date.
+fn parse_local(s: &str, all_day: bool, zone: &str) -> Option<TimeValue> {
+    let s = s.trim();
+    if let Ok(date) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Some(TimeValue::Date { date });
+    }
+    let local = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
+        .ok()?;
+    Some(if all_day {
+        TimeValue::Date { date: local.date() }
+    } else {
+        TimeValue::Zoned {
+            local,
+            tzid: zone.to_string(),
+        }
+    })
 }
