@@ -42,7 +42,7 @@ struct State {
 
 impl Scheduler {
     /// Start one task per enabled source. They stop when `shutdown` turns
-    /// true; [`Scheduler::wait`] lets runs in progress finish.
+    /// true; [`Scheduler::wait_for_shutdown`] lets runs in progress finish.
     pub fn start(
         pipeline: Arc<Pipeline>,
         next_runs: NextRuns,
@@ -128,8 +128,10 @@ impl Scheduler {
         started
     }
 
-    /// After shutdown turned true: wait for the runs under way.
-    pub async fn wait(&self) {
+    /// Wait for shutdown to turn true, then for the runs under way.
+    pub async fn wait_for_shutdown(&self) {
+        let mut shutdown = self.shutdown.clone();
+        let _ = shutdown.wait_for(|stop| *stop).await;
         let mut tasks = std::mem::take(&mut self.state().tasks);
         while tasks.join_next().await.is_some() {}
     }
