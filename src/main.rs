@@ -337,7 +337,7 @@ async fn run(
         Arc::new(config.publish_config()),
         Arc::clone(&next_runs),
     );
-    state.source_admin = Some(control.clone());
+    // state.source_admin = Some(control.clone());
     let app = publish::router(state);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -394,7 +394,7 @@ async fn run(
                                     tracing::error!("configuration refused, the running one stays:\n{e}");
                                 }
                             }
-                            _ = stop.wait_for(|s| *s) => break,
+                            _ = async { stop.wait_for(|s| *s).await.is_ok() } => break,
                         }
                     }
                 });

@@ -25,6 +25,20 @@ use tokio::task::JoinSet;
 use crate::config::parse_schedule;
 use crate::pipeline::Pipeline;
 
+/// Start one task per enabled source (see [`Scheduler::start`]), without
+/// a handle to reschedule: the set ends once `shutdown` turned true and the
+/// runs under way finished.
+pub fn start(
+    pipeline: Arc<Pipeline>,
+    next_runs: NextRuns,
+    shutdown: watch::Receiver<bool>,
+) -> JoinSet<()> {
+    let scheduler = Scheduler::start(pipeline, next_runs, shutdown);
+    let mut set = JoinSet::new();
+    set.spawn(async move { scheduler.wait_for_shutdown().await });
+    set
+}
+
 /// The schedule of every source, following the configuration.
 pub struct Scheduler {
     pipeline: Arc<Pipeline>,
