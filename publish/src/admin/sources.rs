@@ -420,3 +420,130 @@ fn parse_local(s: &str, all_day: bool, zone: &str) -> Option<TimeValue> {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> PublishConfig {
+        PublishConfig {
+            name: "Test".into(),
+            base_url: "https://agenda.example.org".into(),
+            timezone: chrono_tz::America::Toronto,
+            languages: vec!["fr".into(), "en".into()],
+            categories: vec![crate::CategoryInfo {
+                slug: "musique".into(),
+                name: BTreeMap::from([("fr".into(), "Musique".into())]),
+            }],
+            venues: vec![model::Venue {
+                id: "mda".into(),
+                name: "Maison des arts de Laval".into(),
+                address: Some("1395, boulevard de la Concorde Ouest".into()),
+                city: Some("Laval".into()),
+                lat: Some(45.5605),
+                lon: Some(-73.713),
+                precision: None,
+            }],
+            source_kinds: vec![],
+        }
+    }
+
+    fn form() -> ManualEvent {
+        ManualEvent {
+            title: BTreeMap::from([
+                ("en".into(), "Knitting workshop".into()),
+                ("fr".into(), "Atelier de tricot".into()),
+            ]),
+            description: BTreeMap::from([("fr".into(), "Apportez vos aiguilles.".into())]),
+            start: "2026-12-03T19:00".into(),
+            end: Some("2026-12-03T21:00".into()),
+            all_day: false,
+            recurrence: Some(ManualRecurrence::Rule {
+                freq: ManualFrequency::Weekly,
+                until: Some("2027-01-28".into()),
+                count: None,
+            }),
+            venue: Some("mda".into()),
+            image: Some("https://img.example.org/t.jpg".into()),
+            url: None,
+            categories: vec!["musique".into()],
+            status: Some(model::Status::Scheduled),
+        }
+    }
+
+    #[test]
+    fn a_form_becomes_the_record_of_the_built_in_source_and_back() {
+        let raw = form().to_raw("m-1", &config()).unwrap();
+        assert_eq!(raw.uid, "m-1");
+        // French first, English as the record's own translation.
+        assert_eq!(raw.title, "Atelier de tricot");
+        assert_eq!(raw.language.as_deref(), Some("fr"));
+        assert_eq!(raw.description.as_deref(), Some("Apportez vos aiguilles."));
+        assert_eq!(raw.translations["en"].title, "Knitting workshop");
+        assert_eq!(raw.translations["en"].description, None);
+        assert_eq!(
+            raw.start,
+            TimeValue::Zoned {
+                local: "2026-12-03T19:00:00".parse().unwrap(),
+                tzid: "America/Toronto".into()
+            }
+        );
+        assert_eq!(raw.rrule, vec!["FREQ=WEEKLY;UNTIL=20270128"]);
+        assert_eq!(raw.location.as_deref(), Some("Maison des arts de Laval"));
+        assert_eq!(raw.city.as_deref(), Some("Laval"));
+        assert!(raw.geo.is_some());
+        assert_eq!(ManualEvent::from_raw(&raw, &config()), form());
+    }
+
+    #[test]
+    fn all_day_events_end_on_the_day_after_and_dates_are_rdates() {
+        let mut f = form();
+        f.all_day = true;
+        f.start = "2026-12-05".into();
+        f.end = Some("2026-12-06".into());
+        f.recurrence = Some(ManualRecurrence::Dates {
+            dates: vec!["2026-12-12".into(), "2026-12-19".into()],
+        });
+        let raw = f.to_raw("m-2", &config()).unwrap();
+        let date = |s: &str| TimeValue::Date {
+            date: s.parse().unwrap(),
+        };
+        assert_eq!(raw.start, date("2026-12-05"));
+        assert_eq!(raw.end, Some(date("2026-12-07")));
+        assert_eq!(raw.rdate, vec![date("2026-12-12"), date("2026-12-19")]);
+        assert_eq!(ManualEvent::from_raw(&raw, &config()), f);
+    }
+
+    #[test]
+    fn a_wrong_value_names_its_field() {
+        let field = |f: ManualEvent| match f.to_raw("m", &config()) {
+            Err(SourceAdminError::Invalid { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        let mut f = form();
+        f.title.clear();
+        assert_eq!(field(f), "title");
+        let mut f = form();
+        f.start = "demain".into();
+        assert_eq!(field(f), "start");
+        let mut f = form();
+        f.end = Some("2026-12-03T18:00".into());
+        assert_eq!(field(f), "end");
+        let mut f = form();
+        f.recurrence = Some(ManualRecurrence::Rule {
+            freq: ManualFrequency::Monthly,
+            until: Some("2027-01-01".into()),
+            count: Some(3),
+        });
+        assert_eq!(field(f), "recurrence");
+        let mut f = form();
+        f.venue = Some("ailleurs".into());
+        assert_eq!(field(f), "venue");
+        let mut f = form();
+        f.image = Some("javascript:alert(1)".into());
+        assert_eq!(field(f), "image");
+        let mut f = form();
+        f.categories = vec!["cuisine".into()];
+        assert_eq!(field(f), "categories");
+    }
+}
