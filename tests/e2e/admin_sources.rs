@@ -653,3 +653,92 @@ async fn a_word_is_mapped_to_a_category_in_the_file() {
         .await;
     assert_eq!(status, 403);
 }
+
+/// `GET path` on 127.0.0.1:port, the body (empty when nothing answers).
+fn get_local(port: u16, path: &str) -> String {
+    use std::io::{Read, Write};
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return String::new();
+    };
+    let _ = s.write_all(format!("GET {path} HTTP/1.0\r\nHost: x\r\n\r\n").as_bytes());
+    let mut body = String::new();
+    let _ = s.read_to_string(&mut body);
+    body
+}
+
+fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
+    for _ in 0..150 {
+        if ok() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("{what}: not within 15 s");
+}
+
+/// SIGHUP takes an edited sources.toml at once (a new source is read);
+/// a file `check` refuses is logged with its message and the running
+/// configuration stays.
+#[test]
+fn sighup_takes_the_file_or_keeps_the_running_configuration() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["apple_calendar_export", "google_calendar_export"] {
+        std::fs::copy(
+            crate::harness::fixture(&format!("ics/{name}.ics")),
+            dir.path().join(format!("{name}.ics")),
+        )
+        .unwrap();
+    }
+    let first = format!("{AGGREGATOR}\n[[source]]\nid = \"apple\"\nurl = \"apple_calendar_export.ics\"\n");
+    let path = dir.path().join("sources.toml");
+    std::fs::write(&path, &first).unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_babillard"))
+        .current_dir(dir.path())
+        .args(["run", "--addr", &format!("127.0.0.1:{port}")])
+        .env("RUST_LOG", "error")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let hup = |pid: u32| {
+        let status = Command::new("kill")
+            .args(["-HUP", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    wait_until("the first pass", || {
+        get_local(port, "/api/v1/sources").contains("\"status\":\"ok\"")
+    });
+
+    let second = format!("{first}\n[[source]]\nid = \"google\"\nurl = \"google_calendar_export.ics\"\n");
+    std::fs::write(&path, &second).unwrap();
+    hup(child.id());
+    wait_until("the new source read", || {
+        get_local(port, "/api/v1/events?source=google&from=2026-11-01")
+            .contains("Heure du conte en pyjama")
+    });
+
+    std::fs::write(&path, second.replace("id = \"google\"", "id = \"google\"\nschedule = \"61 * * * *\"")).unwrap();
+    hup(child.id());
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    assert!(child.try_wait().unwrap().is_none(), "still running");
+    assert!(get_local(port, "/api/v1/sources").contains("\"id\":\"google\""));
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}:", path.display())) && stderr.contains("invalid cron expression \"61 * * * *\""),
+        "{stderr}"
+    );
+}
