@@ -742,3 +742,62 @@ fn sighup_takes_the_file_or_keeps_the_running_configuration() {
         "{stderr}"
     );
 }
+
+/// Paused from the console, a source's scheduled task stops; resumed, it
+/// is read at once and scheduled again; a new schedule restarts it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scheduler_follows_what_the_console_writes() {
+    use publish::admin::sources::SourceAdmin;
+    use std::time::Duration;
+
+    let server = FixtureServer::start().await;
+    let ics = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTART:20261205T010000Z\r\nSUMMARY:X\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    server.put("fast.ics", Resource::ok(ics.to_vec(), "text/calendar"));
+    let world = World::new(&format!(
+        "[[source]]\nid = \"fast\"\nkind = \"ics\"\nurl = \"{}\"\nschedule = \"* * * * * *\"\n",
+        server.url("fast.ics")
+    ));
+    let next_runs = publish::NextRuns::default();
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let scheduler =
+        babillard::scheduler::Scheduler::start(Arc::clone(&world.pipeline), next_runs.clone(), rx);
+    let control = Control::new(Arc::clone(&world.pipeline));
+    control.set_scheduler(Arc::clone(&scheduler));
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(server.hits("fast.ics") >= 1);
+    assert!(next_runs.read().unwrap().contains_key("saisie"));
+
+    control.pause("test", "fast").await.unwrap();
+    // A run under way may finish; then nothing more.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let paused = server.hits("fast.ics");
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    assert_eq!(server.hits("fast.ics"), paused, "a paused source is not run");
+    assert!(!next_runs.read().unwrap().contains_key("fast"));
+
+    control.resume("test", "fast").await.unwrap();
+    assert_eq!(server.hits("fast.ics"), paused + 1, "resumed: read at once");
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(server.hits("fast.ics") > paused + 1, "and scheduled again");
+
+    control
+        .update(
+            "test",
+            "fast",
+            [("schedule".to_string(), json!("0 0 1 1 *"))].into_iter().collect(),
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let yearly = server.hits("fast.ics");
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    assert_eq!(server.hits("fast.ics"), yearly, "the new schedule is in force");
+    let next = next_runs.read().unwrap()["fast"];
+    assert_eq!(next.format("%m-%d").to_string(), "01-01", "{next}");
+
+    tx.send(true).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), scheduler.wait_for_shutdown())
+        .await
+        .expect("the scheduler stops");
+    assert!(next_runs.read().unwrap().is_empty());
+}
