@@ -776,7 +776,8 @@ async fn the_scheduler_follows_what_the_console_writes() {
     assert!(!next_runs.read().unwrap().contains_key("fast"));
 
     control.resume("test", "fast").await.unwrap();
-    assert_eq!(server.hits("fast.ics"), paused + 1, "resumed: read at once");
+    // Read at once (the schedule may already have run it again).
+    assert!(server.hits("fast.ics") > paused, "resumed: read at once");
     tokio::time::sleep(Duration::from_millis(2500)).await;
     assert!(server.hits("fast.ics") > paused + 1, "and scheduled again");
 
