@@ -293,7 +293,10 @@ pub fn check_times(
     end: Option<&Value>,
     current_start: DateTime<FixedOffset>,
 ) -> Result<(), FieldError> {
-    let parse = |v: Option<&Value>| v.and_then(Value::as_str).and_then(|s| DateTime::parse_from_rfc3339(s).ok());
+    let parse = |v: Option<&Value>| {
+        v.and_then(Value::as_str)
+            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+    };
     let start = parse(start).unwrap_or(current_start);
     if let Some(end) = parse(end) {
         if end < start {
@@ -340,7 +343,10 @@ mod tests {
         .unwrap();
         assert_eq!(e.title, "Les Belles-sœurs");
         assert_eq!(e.description.as_deref(), Some("Texte corrigé."));
-        assert_eq!(e.description_html, None, "the sources' HTML no longer says the same");
+        assert_eq!(
+            e.description_html, None,
+            "the sources' HTML no longer says the same"
+        );
         assert_eq!(e.status, model::Status::Cancelled);
         assert_eq!(e.categories, vec!["theatre", "famille"]);
     }
@@ -348,7 +354,11 @@ mod tests {
     #[test]
     fn a_locked_start_moves_the_end_with_it() {
         let mut e = event();
-        apply_locks(&mut e, &locks(&[("start", json!("2026-12-06T19:00:00-05:00"))])).unwrap();
+        apply_locks(
+            &mut e,
+            &locks(&[("start", json!("2026-12-06T19:00:00-05:00"))]),
+        )
+        .unwrap();
         assert_eq!(e.start.to_rfc3339(), "2026-12-06T19:00:00-05:00");
         assert_eq!(e.end.unwrap().to_rfc3339(), "2026-12-06T21:00:00-05:00");
         // Both locked: each as given.
@@ -370,7 +380,10 @@ mod tests {
         let venue = json!({"id": "mda", "name": "Maison des arts de Laval", "address": null,
                            "city": "Laval", "lat": 45.56, "lon": -73.71});
         apply_locks(&mut e, &locks(&[("venue", venue)])).unwrap();
-        assert_eq!(e.venue.as_ref().map(|v| v.name.as_str()), Some("Maison des arts de Laval"));
+        assert_eq!(
+            e.venue.as_ref().map(|v| v.name.as_str()),
+            Some("Maison des arts de Laval")
+        );
         assert!(check_field("venue", &json!({"nom": 3})).is_err());
     }
 
@@ -410,7 +423,10 @@ mod tests {
         let mut hidden = HashMap::new();
         assert!(!is_hidden(&e, &hidden));
         hidden.insert("s1".to_string(), false);
-        assert!(!is_hidden(&e, &hidden), "an event id s1 is not the series s1");
+        assert!(
+            !is_hidden(&e, &hidden),
+            "an event id s1 is not the series s1"
+        );
         hidden.insert("s1".to_string(), true);
         assert!(is_hidden(&e, &hidden));
         let mut hidden = HashMap::new();
@@ -453,6 +469,9 @@ mod tests {
         let mut links = Links::default();
         links.same.insert(pair("a", "zz"));
         links.apart.insert(pair("b", "zz"));
-        assert_eq!(links.reshape(vec![vec![0], vec![1]], &ids), vec![vec![0], vec![1]]);
+        assert_eq!(
+            links.reshape(vec![vec![0], vec![1]], &ids),
+            vec![vec![0], vec![1]]
+        );
     }
 }

@@ -347,7 +347,11 @@ pub(crate) mod tests {
         assert_eq!(ids(&out), vec![Some("old")], "unpinned: votes win");
         book.pinned.insert("curated".into());
         let out = assign(&clusters, &mut book).unwrap();
-        assert_eq!(ids(&out), vec![Some("curated")], "pinned: the person's event keeps its id");
+        assert_eq!(
+            ids(&out),
+            vec![Some("curated")],
+            "pinned: the person's event keeps its id"
+        );
         // A cluster pinned to an id chooses before a cluster with more
         // votes for the same id.
         let d = occ("d", "x");
