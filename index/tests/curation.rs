@@ -367,7 +367,7 @@ fn a_forced_merge_and_a_split_survive_ingests_and_undo() {
         Err(CurationError::Invalid(e)) => assert_eq!(e.field, "source"),
         other => panic!("{other:?}"),
     }
-    match index.merge("ed", &[ab.id.clone()]) {
+    match index.merge("ed", std::slice::from_ref(&ab.id)) {
         Err(CurationError::Invalid(e)) => assert_eq!(e.field, "ids"),
         other => panic!("{other:?}"),
     }
