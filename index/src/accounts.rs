@@ -94,9 +94,7 @@ fn token_from_row(row: TokenRow) -> StoreResult<ApiToken> {
     Ok(ApiToken {
         calendars: parse_calendars(&what, &calendars)?,
         created_at: parse_time(&what, &created_at)?,
-        revoked_at: revoked_at
-            .map(|t| parse_time(&what, &t))
-            .transpose()?,
+        revoked_at: revoked_at.map(|t| parse_time(&what, &t)).transpose()?,
         name,
         role,
     })
@@ -202,7 +200,10 @@ impl Index {
     pub fn remove_account(&self, email: &str) -> Result<bool, IndexError> {
         self.write_plain(|conn| {
             let tx = conn.unchecked_transaction()?;
-            tx.execute("DELETE FROM sessions WHERE account = ?1 COLLATE NOCASE", params![email])?;
+            tx.execute(
+                "DELETE FROM sessions WHERE account = ?1 COLLATE NOCASE",
+                params![email],
+            )?;
             let n = tx.execute("DELETE FROM accounts WHERE email = ?1", params![email])?;
             tx.commit()?;
             Ok(n == 1)
@@ -218,7 +219,10 @@ impl Index {
                 "UPDATE accounts SET password_hash = ?2 WHERE email = ?1",
                 params![email, password_hash],
             )?;
-            tx.execute("DELETE FROM sessions WHERE account = ?1 COLLATE NOCASE", params![email])?;
+            tx.execute(
+                "DELETE FROM sessions WHERE account = ?1 COLLATE NOCASE",
+                params![email],
+            )?;
             tx.commit()?;
             Ok(n == 1)
         })
@@ -243,15 +247,15 @@ impl Index {
 
     // --- sessions ---
 
-    /// The data of session `key` unless it expired before `now` (Unix
-    /// seconds).
-    pub fn load_session(&self, key: &str, now: i64) -> Result<Option<Vec<u8>>, IndexError> {
+    /// The data and expiry (Unix seconds) of session `key`, unless it
+    /// expired at or before `now` (Unix seconds).
+    pub fn load_session(&self, key: &str, now: i64) -> Result<Option<(Vec<u8>, i64)>, IndexError> {
         self.read_plain(|conn| {
             Ok(conn
                 .query_row(
-                    "SELECT data FROM sessions WHERE id = ?1 AND expiry > ?2",
+                    "SELECT data, expiry FROM sessions WHERE id = ?1 AND expiry > ?2",
                     params![key, now],
-                    |r| r.get(0),
+                    |r| Ok((r.get(0)?, r.get(1)?)),
                 )
                 .optional()?)
         })
@@ -478,8 +482,13 @@ mod tests {
         assert_eq!(a.email, "a@example.org");
         assert_eq!(hash, "$argon2id$x");
 
-        assert!(index.set_account_access("b@example.org", "admin", &[]).unwrap());
-        assert_eq!(index.account("b@example.org").unwrap().unwrap().role, "admin");
+        assert!(index
+            .set_account_access("b@example.org", "admin", &[])
+            .unwrap());
+        assert_eq!(
+            index.account("b@example.org").unwrap().unwrap().role,
+            "admin"
+        );
         assert!(index.remove_account("b@example.org").unwrap());
         assert!(!index.remove_account("b@example.org").unwrap());
         assert_eq!(index.account("b@example.org").unwrap(), None);
@@ -489,23 +498,39 @@ mod tests {
     #[test]
     fn removing_an_account_or_changing_its_password_ends_its_sessions() {
         let (_dir, index) = open();
-        index.create_account("a@example.org", "admin", &[], "h1").unwrap();
-        index.create_account("b@example.org", "admin", &[], "h2").unwrap();
+        index
+            .create_account("a@example.org", "admin", &[], "h1")
+            .unwrap();
+        index
+            .create_account("b@example.org", "admin", &[], "h2")
+            .unwrap();
         let far = 4_000_000_000;
-        index.save_session("s1", Some("a@example.org"), b"one", far).unwrap();
-        index.save_session("s2", Some("a@example.org"), b"two", far).unwrap();
-        index.save_session("s3", Some("B@example.org"), b"three", far).unwrap();
+        index
+            .save_session("s1", Some("a@example.org"), b"one", far)
+            .unwrap();
+        index
+            .save_session("s2", Some("a@example.org"), b"two", far)
+            .unwrap();
+        index
+            .save_session("s3", Some("B@example.org"), b"three", far)
+            .unwrap();
         index.save_session("s4", None, b"anonymous", far).unwrap();
 
         assert!(index.set_password_hash("a@example.org", "h1b").unwrap());
         assert_eq!(index.load_session("s1", 0).unwrap(), None);
         assert_eq!(index.load_session("s2", 0).unwrap(), None);
-        assert_eq!(index.account_with_hash("a@example.org").unwrap().unwrap().1, "h1b");
-        assert_eq!(index.load_session("s3", 0).unwrap().unwrap(), b"three");
+        assert_eq!(
+            index.account_with_hash("a@example.org").unwrap().unwrap().1,
+            "h1b"
+        );
+        assert_eq!(index.load_session("s3", 0).unwrap().unwrap().0, b"three");
 
         assert!(index.remove_account("b@example.org").unwrap());
         assert_eq!(index.load_session("s3", 0).unwrap(), None);
-        assert_eq!(index.load_session("s4", 0).unwrap().unwrap(), b"anonymous");
+        assert_eq!(
+            index.load_session("s4", 0).unwrap().unwrap().0,
+            b"anonymous"
+        );
     }
 
     #[test]
@@ -514,10 +539,18 @@ mod tests {
         assert!(index.create_session("k", None, b"a", 100).unwrap());
         // A taken key is not overwritten by create.
         assert!(!index.create_session("k", None, b"b", 100).unwrap());
-        assert_eq!(index.load_session("k", 99).unwrap().unwrap(), b"a");
+        assert_eq!(
+            index.load_session("k", 99).unwrap().unwrap(),
+            (b"a".to_vec(), 100)
+        );
         assert_eq!(index.load_session("k", 100).unwrap(), None);
-        index.save_session("k", Some("a@example.org"), b"c", 200).unwrap();
-        assert_eq!(index.load_session("k", 150).unwrap().unwrap(), b"c");
+        index
+            .save_session("k", Some("a@example.org"), b"c", 200)
+            .unwrap();
+        assert_eq!(
+            index.load_session("k", 150).unwrap().unwrap(),
+            (b"c".to_vec(), 200)
+        );
         index.save_session("old", None, b"d", 50).unwrap();
         assert_eq!(index.delete_expired_sessions(100).unwrap(), 1);
         assert_eq!(index.delete_sessions_of("a@example.org").unwrap(), 1);
@@ -574,7 +607,9 @@ mod tests {
         );
         assert_eq!(index.login_failures("addr:1.2.3.4", 0).unwrap().count, 3);
         // Old rows are forgotten on the next failure.
-        index.record_login_failure(&["addr:5.6.7.8"], 400, 250).unwrap();
+        index
+            .record_login_failure(&["addr:5.6.7.8"], 400, 250)
+            .unwrap();
         assert_eq!(index.login_failures("addr:1.2.3.4", 0).unwrap().count, 1);
     }
 }
