@@ -3,7 +3,8 @@
 //! on 127.0.0.1, the real `babillard` binary, and the parsers real calendar
 //! apps use. Nothing reaches beyond loopback.
 
-// mod admin_sources;
+mod admin_auth;
+mod admin_sources;
 mod api;
 mod browser;
 mod cli;

@@ -16,3 +16,4 @@ onboard-preview-unreachable = The site cannot be reached ({ $detail }): check th
 onboard-preview-too-large = The page is too large to read: look for the address of a lighter calendar (ICS) or feed (RSS).
 onboard-preview-unknown-kind = Cannot tell what this address holds ({ $detail }): it is neither a calendar, nor a feed, nor a readable events page.
 onboard-preview-failed = Reading this address failed: { $detail }
+onboard-unavailable = Sources administration is not available in this process: start babillard with run or serve.

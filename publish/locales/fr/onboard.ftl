@@ -16,3 +16,4 @@ onboard-preview-unreachable = Le site est injoignable ({ $detail }) : vérifiez 
 onboard-preview-too-large = La page est trop volumineuse pour être lue : cherchez l'adresse d'un calendrier (ICS) ou d'un flux (RSS) plus léger.
 onboard-preview-unknown-kind = Impossible de reconnaître ce qui se trouve à cette adresse ({ $detail }) : ce n'est ni un calendrier, ni un flux, ni une page d'événements lisible.
 onboard-preview-failed = La lecture de cette adresse a échoué : { $detail }
+onboard-unavailable = La gestion des sources n'est pas disponible dans ce processus : lancez babillard avec run ou serve.

@@ -3,8 +3,16 @@
 //! [`crate::AppState::source_admin`]. When it is `None` (a router built
 //! without the binary, as in most tests), the sources routes answer 503.
 //!
-//! The routes under `/api/v1/admin/sources` and the manual events are
-//! filled in by the onboarding work; this file holds the shared types.
+//! The routes: `POST /api/v1/admin/sources/preview` (any staff),
+//! `POST /api/v1/admin/sources`, `PATCH .../{id}`, `POST .../{id}/pause`,
+//! `.../resume` (admins), `POST .../{id}/run` (any staff),
+//! `POST /api/v1/admin/categories/map` (admins), and the events entered by
+//! hand, `POST /api/v1/admin/manual-events`, `PUT` and `DELETE
+//! .../{id}` (any staff). A bad body, a value `check` would refuse, a
+//! wrong date: 400 `{"error", "field"}`.
+//!
+//! [`ManualEvent::to_raw`] makes the record the built-in source lists of an
+//! event entered by hand ([`ManualEvent::from_raw`] gives the form back).
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -13,10 +21,18 @@ use std::pin::Pin;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::routing::{patch, post, put};
 use chrono::{NaiveDate, NaiveDateTime};
 use model::{Event, RawEvent, TimeValue};
 use serde::{Deserialize, Serialize};
 
+use crate::admin::auth::{Admin, Editor, Staff};
+use crate::i18n;
+use crate::respond::{json_error, run_index};
 use crate::{AppState, PublishConfig};
 
 /// What an administration call answers, later.
@@ -29,8 +45,11 @@ pub trait SourceAdmin: Send + Sync + 'static {
     /// Fetch `url` as a new source would (the same guards), storing nothing.
     fn preview(&self, url: &str) -> AdminFuture<'_, Preview>;
     /// Add a `[[source]]` (its keys as in `sources.toml`), then run it.
-    fn add(&self, who: &str, source: serde_json::Map<String, serde_json::Value>)
-        -> AdminFuture<'_, ()>;
+    fn add(
+        &self,
+        who: &str,
+        source: serde_json::Map<String, serde_json::Value>,
+    ) -> AdminFuture<'_, ()>;
     /// Change some keys of source `id`.
     fn update(
         &self,
@@ -147,11 +166,18 @@ impl IntoResponse for SourceAdminError {
                 Json(serde_json::json!({ "error": what })),
             )
                 .into_response(),
-            SourceAdminError::Refused(messages) => (
-                StatusCode::BAD_REQUEST,
-                Json(serde_json::json!({ "error": messages.join("\n"), "messages": messages })),
-            )
-                .into_response(),
+            SourceAdminError::Refused(messages) => {
+                let field = messages.iter().find_map(|m| field_of(m));
+                (
+                    StatusCode::BAD_REQUEST,
+                    Json(serde_json::json!({
+                        "error": messages.join("\n"),
+                        "field": field,
+                        "messages": messages,
+                    })),
+                )
+                    .into_response()
+            }
             SourceAdminError::Failed(message) => {
                 tracing::warn!(error = %message, "source administration failed");
                 (
@@ -164,10 +190,254 @@ impl IntoResponse for SourceAdminError {
     }
 }
 
-/// The sources routes (none yet: see the module doc).
+/// The sources routes: previews and members (`Admin`, but an editor may
+/// run a source now), category words (`Admin`) and events entered by hand
+/// (`Editor`). Bodies are read here so that a bad one is a 400
+/// `{"error", "field"}` like every other refusal.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/api/v1/admin/sources/preview", post(preview))
+        .route("/api/v1/admin/sources", post(add))
+        .route("/api/v1/admin/sources/{id}", patch(update))
+        .route("/api/v1/admin/sources/{id}/run", post(run_now))
+        .route("/api/v1/admin/sources/{id}/pause", post(pause))
+        .route("/api/v1/admin/sources/{id}/resume", post(resume))
+        .route("/api/v1/admin/categories/map", post(map_category))
+        .route("/api/v1/admin/manual-events", post(create_manual))
+        .route(
+            "/api/v1/admin/manual-events/{id}",
+            put(replace_manual).delete(delete_manual),
+        )
 }
+
+/// The implementation, or the 503 that says there is none.
+fn admin_of(state: &AppState) -> Result<Arc<dyn SourceAdmin>, Response> {
+    state.source_admin.clone().ok_or_else(|| {
+        let lang = state.config.languages.first().map_or("fr", String::as_str);
+        json_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            i18n::tr(lang, "onboard-unavailable"),
+        )
+    })
+}
+
+/// A JSON body, or 400 `{"error", "field"}` naming the field serde named.
+fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, Response> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        let message = e.to_string();
+        let field = message
+            .split('`')
+            .nth(1)
+            .map(str::to_string)
+            .unwrap_or_default();
+        bad_request(&message, (!field.is_empty()).then_some(field.as_str()))
+    })
+}
+
+fn bad_request(message: &str, field: Option<&str>) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(serde_json::json!({ "error": message, "field": field })),
+    )
+        .into_response()
+}
+
+/// The store's view of source `id` after a change: `{"id", "source"}`.
+async fn source_answer(state: &AppState, status: StatusCode, id: &str) -> Response {
+    let sources = match run_index(&state.index, "sources", |index| index.sources()).await {
+        Ok(s) => s,
+        Err(response) => return response,
+    };
+    let source = sources.into_iter().find(|s| s.id == id);
+    (status, Json(serde_json::json!({ "id": id, "source": source }))).into_response()
+}
+
+#[derive(Deserialize)]
+struct UrlBody {
+    url: String,
+}
+
+async fn preview(State(state): State<AppState>, Editor(_staff): Editor, bytes: Bytes) -> Response {
+    let admin = match admin_of(&state) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let request: UrlBody = match body(&bytes) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    match admin.preview(&request.url).await {
+        Ok(preview) => Json(preview).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn add(State(state): State<AppState>, Admin(staff): Admin, bytes: Bytes) -> Response {
+    let admin = match admin_of(&state) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let fields: serde_json::Map<String, serde_json::Value> = match body(&bytes) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let Some(id) = fields.get("id").and_then(|v| v.as_str()).map(str::to_string) else {
+        return bad_request("a source needs an `id`", Some("id"));
+    };
+    match admin.add(&staff.who, fields).await {
+        Ok(()) => source_answer(&state, StatusCode::CREATED, &id).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn update(
+    State(state): State<AppState>,
+    Admin(staff): Admin,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Response {
+    let admin = match admin_of(&state) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let changes: serde_json::Map<String, serde_json::Value> = match body(&bytes) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    match admin.update(&staff.who, &id, changes).await {
+        Ok(()) => source_answer(&state, StatusCode::OK, &id).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Any staff member may run a source now.
+async fn run_now(State(state): State<AppState>, Editor(staff): Editor, Path(id): Path<String>) -> Response {
+    let admin = match admin_of(&state) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match admin.run_now(&staff.who, &id).await {
+        Ok(()) => source_answer(&state, StatusCode::OK, &id).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn pause(State(state): State<AppState>, Admin(staff): Admin, Path(id): Path<String>) -> Response {
+    let admin = match admin_of(&state) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match admin.pause(&staff.who, &id).await {
+        Ok(()) => source_answer(&state, StatusCode::OK, &id).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn resume(State(state): State<AppState>, Admin(staff): Admin, Path(id): Path<String>) -> Response {
+    let admin = match admin_of(&state) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match admin.resume(&staff.who, &id).await {
+        Ok(()) => source_answer(&state, StatusCode::OK, &id).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct MapBody {
+    word: String,
+    slug: String,
+}
+
+async fn map_category(State(state): State<AppState>, Admin(staff): Admin, bytes: Bytes) -> Response {
+    let admin = match admin_of(&state) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let request: MapBody = match body(&bytes) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    match admin.map_category(&staff.who, &request.word, &request.slug).await {
+        Ok(()) => Json(serde_json::json!({ "word": request.word.trim(), "slug": request.slug }))
+            .into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn create_manual(State(state): State<AppState>, Editor(staff): Editor, bytes: Bytes) -> Response {
+    save_manual(state, staff, None, bytes).await
+}
+
+async fn replace_manual(
+    State(state): State<AppState>,
+    Editor(staff): Editor,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Response {
+    save_manual(state, staff, Some(id), bytes).await
+}
+
+async fn save_manual(state: AppState, staff: Staff, id: Option<String>, bytes: Bytes) -> Response {
+    let admin = match admin_of(&state) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let event: ManualEvent = match body(&bytes) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let status = if id.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    match admin.save_manual_event(&staff.who, id.as_deref(), event).await {
+        Ok(id) => (status, Json(serde_json::json!({ "id": id }))).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn delete_manual(
+    State(state): State<AppState>,
+    Editor(staff): Editor,
+    Path(id): Path<String>,
+) -> Response {
+    let admin = match admin_of(&state) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match admin.delete_manual_event(&staff.who, &id).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The `[[source]]` key a message of `check` is about, when it names one.
+fn field_of(message: &str) -> Option<&'static str> {
+    // `FILE:LINE:COL: message`: the message is after the third colon.
+    let text = message.splitn(4, ':').nth(3).unwrap_or(message);
+    const KEYS: &[(&str, &str)] = &[
+        ("source id", "id"),
+        ("duplicate source id", "id"),
+        ("invalid cron expression", "schedule"),
+        ("url ", "url"),
+        ("unknown kind", "kind"),
+        ("unknown venue", "venue"),
+        ("unknown category", "categories"),
+        ("lang ", "lang"),
+    ];
+    KEYS.iter()
+        .find(|(start, _)| text.trim_start().starts_with(start))
+        .map(|(_, field)| *field)
+        .or_else(|| {
+            ["id", "name", "kind", "url", "schedule", "priority", "lang", "categories", "venue", "enabled", "selectors"]
+                .into_iter()
+                .find(|k| text.contains(&format!("`{k}`")))
+        })
+}
+
 
 impl ManualEvent {
     /// The record the built-in source lists for this event (`id` is its
