@@ -130,14 +130,10 @@ fn vevents(ics: &str) -> Vec<(String, String)> {
 async fn a_preview_reads_an_ics_a_feed_and_a_page_with_json_ld_and_stores_nothing() {
     let server = FixtureServer::start().await;
     server.put_fixture("cal.ics", "ics/google_calendar_export.ics", "text/calendar");
-    server.put_fixture(
-        "feed.xml",
-        "feed/wordpress_rss2_event_module.xml",
-        "application/rss+xml",
-    );
+    server.put_fixture("feed.xml", "feed/rss10_rdf_xcal.rdf", "application/rdf+xml");
     server.put_fixture(
         "agenda.html",
-        "html/drupal_listing_jsonld_graph.html",
+        "html/wix_page_jsonld_array.html",
         "text/html; charset=utf-8",
     );
     server.put_fixture("broken.ics", "ics/broken_partial.ics", "text/calendar");
@@ -145,8 +141,8 @@ async fn a_preview_reads_an_ics_a_feed_and_a_page_with_json_ld_and_stores_nothin
 
     for (path, kind, title) in [
         ("cal.ics", "ics", "Heure du conte en pyjama"),
-        ("feed.xml", "feed", "Les Belles-sœurs – Théâtre du Rideau Vert"),
-        ("agenda.html", "html", "Un conte de Noël"),
+        ("feed.xml", "feed", "Mon oncle Antoine (Claude Jutra, 1971)"),
+        ("agenda.html", "html", "Nuit électro-acoustique"),
     ] {
         let (status, preview) = console
             .post("/api/v1/admin/sources/preview", json!({"url": server.url(path)}))
@@ -499,8 +495,8 @@ async fn an_event_entered_by_hand_reaches_the_feed_and_the_english_api() {
 
     let events = console.events("").await;
     assert_eq!(titles(&events), vec!["Atelier de tricot"; 4], "{events:?}");
-    assert_eq!(events[0]["start"], "2026-12-04T00:00:00Z");
-    assert_eq!(events[3]["start"], "2026-12-25T00:00:00Z");
+    assert_eq!(events[0]["start"], "2026-12-03T19:00:00-05:00");
+    assert_eq!(events[3]["start"], "2026-12-24T19:00:00-05:00");
     assert_eq!(events[0]["venue"]["id"], "maison-des-arts");
     assert_eq!(events[0]["sources"][0]["source"], "saisie");
     assert_eq!(events[0]["categories"], json!(["musique"]));
