@@ -339,6 +339,16 @@ async fn a_member_added_through_the_api_is_written_checked_and_published_at_once
     let events = console.events("&source=bibliotheques").await;
     assert!(titles(&events).contains(&"Heure du conte en pyjama"), "{events:?}");
     assert_eq!(server.hits("cal.ics"), 1);
+
+    // Audited: who, what, the table written.
+    let audit = console.world.index.audit(10, None).unwrap();
+    let entry = &audit.entries[0];
+    assert_eq!(
+        (entry.who.as_str(), entry.action.as_str(), entry.target.as_str()),
+        ("console-admin", "source.add", "bibliotheques")
+    );
+    assert_eq!(entry.before, None);
+    assert_eq!(entry.after.as_ref().unwrap()["url"], server.url("cal.ics"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -552,6 +562,24 @@ async fn an_event_entered_by_hand_reaches_the_feed_and_the_english_api() {
         .await;
     assert_eq!(status, 204);
     assert!(console.events("").await.is_empty());
+    let actions: Vec<(String, String)> = console
+        .world
+        .index
+        .audit(10, None)
+        .unwrap()
+        .entries
+        .into_iter()
+        .map(|e| (e.who, e.action))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("console-editor", "manual_event.delete"),
+            ("console-editor", "manual_event.update"),
+            ("console-editor", "manual_event.add"),
+        ]
+        .map(|(w, a)| (w.to_string(), a.to_string()))
+    );
     let (status, _) = console
         .send("DELETE", &format!("/api/v1/admin/manual-events/{id}"), Some(&console.editor), None)
         .await;
