@@ -29,9 +29,7 @@ use ingest::fetch::{FetchError, FetchOutcome, Validators};
 use ingest::read::{read_source, ReadError, ReadSettings, SourceRead};
 use ingest::SourceConfig;
 use model::SourceId;
-use publish::admin::sources::{
-    AdminFuture, ManualEvent, Preview, SourceAdmin, SourceAdminError,
-};
+use publish::admin::sources::{AdminFuture, ManualEvent, Preview, SourceAdmin, SourceAdminError};
 use publish::i18n::{self, FluentValue};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -259,7 +257,11 @@ impl Control {
         upcoming.sort_by_key(|e| e.start);
         past.sort_by_key(|e| std::cmp::Reverse(e.start));
         let found = upcoming.len() + past.len();
-        events = upcoming.into_iter().chain(past).take(PREVIEW_EVENTS).collect();
+        events = upcoming
+            .into_iter()
+            .chain(past)
+            .take(PREVIEW_EVENTS)
+            .collect();
 
         let mut warnings = Vec::new();
         if events.is_empty() {
@@ -388,16 +390,25 @@ impl Control {
             .ok_or_else(|| SourceAdminError::NotFound(format!("source {id:?}")))?;
         let report = self.pipeline.run_source(&source).await;
         let outcome = match &report.outcome {
-            Outcome::Updated(c) => json!({"outcome": "ok", "found": c.found, "new": c.new, "updated": c.updated, "removed": c.removed}),
+            Outcome::Updated(c) => {
+                json!({"outcome": "ok", "found": c.found, "new": c.new, "updated": c.updated, "removed": c.removed})
+            }
             Outcome::Unchanged { events } => json!({"outcome": "unchanged", "found": events}),
-            Outcome::Failed { class, message } => json!({"outcome": "error", "class": class, "message": message}),
+            Outcome::Failed { class, message } => {
+                json!({"outcome": "error", "class": class, "message": message})
+            }
         };
         self.audit(who, "source.run", id, None, Some(outcome)).await;
         Ok(())
     }
 
     /// `enabled = true/false` in the source's table.
-    async fn set_enabled(&self, who: &str, id: &str, enabled: bool) -> Result<(), SourceAdminError> {
+    async fn set_enabled(
+        &self,
+        who: &str,
+        id: &str,
+        enabled: bool,
+    ) -> Result<(), SourceAdminError> {
         if id == MANUAL_SOURCE {
             return Err(not_in_file(id));
         }
@@ -405,7 +416,11 @@ impl Control {
             .into_iter()
             .collect();
         let target = id.to_string();
-        let action = if enabled { "source.resume" } else { "source.pause" };
+        let action = if enabled {
+            "source.resume"
+        } else {
+            "source.pause"
+        };
         self.write(who, action, id, move |path| {
             onboard::update_source(path, &target, &changes)
         })
@@ -416,16 +431,17 @@ impl Control {
 fn not_in_file(id: &str) -> SourceAdminError {
     SourceAdminError::Invalid {
         field: "id".to_string(),
-        message: format!("{id:?} is the built-in source of the events entered by hand: it has no settings"),
+        message: format!(
+            "{id:?} is the built-in source of the events entered by hand: it has no settings"
+        ),
     }
 }
 
 /// What went wrong reading a URL, in words a person can act on.
 fn explain(lang: &str, e: &ReadError) -> String {
     let detail = e.to_string();
-    let with = |id: &str| {
-        i18n::tr_args(lang, id, &[("detail", FluentValue::from(detail.as_str()))])
-    };
+    let with =
+        |id: &str| i18n::tr_args(lang, id, &[("detail", FluentValue::from(detail.as_str()))]);
     match e {
         ReadError::Fetch(f) => match f {
             FetchError::Refused { .. } => i18n::tr(lang, "onboard-preview-refused"),

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use babillard::config::{parse_schedule, Config, ConfigError};
-use babillard::pipeline::{Outcome, Pipeline};
 use babillard::control::Control;
+use babillard::pipeline::{Outcome, Pipeline};
 use babillard::scheduler::Scheduler;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use clap::{Parser, Subcommand};
@@ -329,7 +329,8 @@ async fn run(
     // Under `serve` too: what a person asks for in the console (a preview,
     // a new source, "run now") is fetched at once.
     let pipeline = Arc::new(
-        Pipeline::new(Arc::clone(&config), Arc::clone(&index)).context("cannot build the HTTP client")?,
+        Pipeline::new(Arc::clone(&config), Arc::clone(&index))
+            .context("cannot build the HTTP client")?,
     );
     let control = Control::new(Arc::clone(&pipeline));
     let mut state = AppState::new(

@@ -399,9 +399,11 @@ matches = ["concert", "music"]   # words
         let (_dir, path) = file();
         let w = add_source(
             &path,
-            &map(json!({"id": "c", "name": "Centre C", "url": "https://c.example.org/agenda",
+            &map(
+                json!({"id": "c", "name": "Centre C", "url": "https://c.example.org/agenda",
                         "lang": "fr", "priority": 3, "venue": "salle", "categories": ["musique"],
-                        "selectors": {"event": ".ev", "title": "h2"}})),
+                        "selectors": {"event": ".ev", "title": "h2"}}),
+            ),
         )
         .unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
@@ -420,7 +422,12 @@ matches = ["concert", "music"]   # words
         assert_eq!(w.config.sources[2].id.as_str(), "c");
         assert_eq!(w.config.sources[2].priority, 3);
         assert_eq!(
-            w.config.sources[2].selectors.as_ref().unwrap().title.as_deref(),
+            w.config.sources[2]
+                .selectors
+                .as_ref()
+                .unwrap()
+                .title
+                .as_deref(),
             Some("h2")
         );
         assert_eq!(w.after.unwrap()["venue"], "salle");
@@ -486,7 +493,9 @@ matches = ["concert", "music"]   # words
             "{messages:?}"
         );
         assert!(
-            messages.iter().any(|m| m.contains("invalid cron expression")),
+            messages
+                .iter()
+                .any(|m| m.contains("invalid cron expression")),
             "{messages:?}"
         );
         // The built-in source's id, an unknown key, an unknown source.

@@ -241,7 +241,12 @@ impl Pipeline {
     ) -> Vec<RunReport> {
         let config = self.config();
         let sources: Vec<SourceConfig> = if only.is_empty() {
-            config.sources.iter().filter(|s| s.enabled).cloned().collect()
+            config
+                .sources
+                .iter()
+                .filter(|s| s.enabled)
+                .cloned()
+                .collect()
         } else {
             config
                 .sources

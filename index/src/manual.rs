@@ -182,7 +182,10 @@ mod tests {
         assert_eq!(list[0].created_at, at);
         assert_eq!(list[0].updated_at, later);
 
-        assert_eq!(index.delete_manual_event("m1").unwrap().unwrap().raw, changed);
+        assert_eq!(
+            index.delete_manual_event("m1").unwrap().unwrap().raw,
+            changed
+        );
         assert!(index.manual_event("m1").unwrap().is_none());
         assert!(index.delete_manual_event("m1").unwrap().is_none());
         assert!(index.manual_events("saisie").unwrap().is_empty());

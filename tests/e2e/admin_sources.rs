@@ -14,8 +14,7 @@ use publish::admin::auth::secret::new_api_token;
 use serde_json::{json, Value};
 
 use crate::harness::{
-    babillard, client, get_json, test_policy, FixtureServer, Resource, World,
-    AGGREGATOR, TAXONOMY,
+    babillard, client, get_json, test_policy, FixtureServer, Resource, World, AGGREGATOR, TAXONOMY,
 };
 
 const RANGE: &str = "from=2026-11-01&to=2027-06-01&limit=1000";
@@ -58,7 +57,13 @@ impl Console {
         }
     }
 
-    async fn send(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let mut req = client().request(method, format!("{}{path}", self.api));
         if let Some(t) = token {
@@ -117,7 +122,10 @@ fn vevents(ics: &str) -> Vec<(String, String)> {
                 out.push((summary.clone(), start.clone()));
             }
             l if inside && l.starts_with("SUMMARY") => {
-                summary = l.split_once(':').map(|(_, v)| v.replace("\\,", ",")).unwrap_or_default()
+                summary = l
+                    .split_once(':')
+                    .map(|(_, v)| v.replace("\\,", ","))
+                    .unwrap_or_default()
             }
             l if inside && l.starts_with("DTSTART") => start = l.to_string(),
             _ => {}
@@ -145,27 +153,41 @@ async fn a_preview_reads_an_ics_a_feed_and_a_page_with_json_ld_and_stores_nothin
         ("agenda.html", "html", "Nuit électro-acoustique"),
     ] {
         let (status, preview) = console
-            .post("/api/v1/admin/sources/preview", json!({"url": server.url(path)}))
+            .post(
+                "/api/v1/admin/sources/preview",
+                json!({"url": server.url(path)}),
+            )
             .await;
         assert_eq!(status, 200, "{path}: {preview}");
         assert_eq!(preview["kind"], kind, "{path}: {preview}");
         let events = preview["events"].as_array().unwrap();
-        assert!(!events.is_empty() && events.len() <= 50, "{path}: {preview}");
+        assert!(
+            !events.is_empty() && events.len() <= 50,
+            "{path}: {preview}"
+        );
         assert!(
             titles(events).contains(&title),
             "{path}: {:?}",
             titles(events)
         );
         // Public events, as the API shows them.
-        assert!(events.iter().all(|e| e["id"].is_string() && e["start"].is_string()));
+        assert!(events
+            .iter()
+            .all(|e| e["id"].is_string() && e["start"].is_string()));
     }
 
     // What could not be read is said in French, the rest is there.
     let (status, preview) = console
-        .post("/api/v1/admin/sources/preview", json!({"url": server.url("broken.ics")}))
+        .post(
+            "/api/v1/admin/sources/preview",
+            json!({"url": server.url("broken.ics")}),
+        )
         .await;
     assert_eq!(status, 200, "{preview}");
-    assert!(!preview["events"].as_array().unwrap().is_empty(), "{preview}");
+    assert!(
+        !preview["events"].as_array().unwrap().is_empty(),
+        "{preview}"
+    );
     let warnings = preview["warnings"].to_string();
     assert!(warnings.contains("pas pu être lu"), "{warnings}");
 
@@ -207,7 +229,10 @@ async fn a_preview_of_a_page_with_nothing_says_what_to_do_in_french() {
     let console = Console::new("").await;
 
     let (status, preview) = console
-        .post("/api/v1/admin/sources/preview", json!({"url": server.url("plain")}))
+        .post(
+            "/api/v1/admin/sources/preview",
+            json!({"url": server.url("plain")}),
+        )
         .await;
     assert_eq!(status, 200, "{preview}");
     assert_eq!(preview["kind"], "html");
@@ -215,11 +240,17 @@ async fn a_preview_of_a_page_with_nothing_says_what_to_do_in_french() {
     let warnings = preview["warnings"].as_array().unwrap();
     assert_eq!(warnings.len(), 1, "{preview}");
     let w = warnings[0].as_str().unwrap();
-    assert!(w.starts_with("Aucun événement reconnu à cette adresse"), "{w}");
+    assert!(
+        w.starts_with("Aucun événement reconnu à cette adresse"),
+        "{w}"
+    );
     assert!(w.contains("sélecteurs"), "{w}");
 
     let (status, preview) = console
-        .post("/api/v1/admin/sources/preview", json!({"url": server.url("with-feed")}))
+        .post(
+            "/api/v1/admin/sources/preview",
+            json!({"url": server.url("with-feed")}),
+        )
         .await;
     assert_eq!(status, 200, "{preview}");
     let w = preview["warnings"][0].as_str().unwrap();
@@ -233,7 +264,10 @@ async fn a_preview_of_a_page_with_nothing_says_what_to_do_in_french() {
 
     // A file path is no address to preview.
     let (status, answer) = console
-        .post("/api/v1/admin/sources/preview", json!({"url": "/etc/passwd"}))
+        .post(
+            "/api/v1/admin/sources/preview",
+            json!({"url": "/etc/passwd"}),
+        )
         .await;
     assert_eq!(status, 400, "{answer}");
     assert_eq!(answer["field"], "url");
@@ -258,7 +292,10 @@ async fn a_preview_keeps_the_private_network_guard() {
     );
     let console = Console::from_world(world).await;
     let (status, answer) = console
-        .post("/api/v1/admin/sources/preview", json!({"url": server.url("cal.ics")}))
+        .post(
+            "/api/v1/admin/sources/preview",
+            json!({"url": server.url("cal.ics")}),
+        )
         .await;
     assert_eq!(status, 502, "{answer}");
     assert!(
@@ -275,15 +312,23 @@ const COMMENTED: &str = "# Les membres du conseil.\n# Ce commentaire reste.\n\n[
 fn commented_world() -> World {
     let text = format!("{AGGREGATOR}\n{COMMENTED}\n{TAXONOMY}");
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("premier.ics"), "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n").unwrap();
+    std::fs::write(
+        dir.path().join("premier.ics"),
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n",
+    )
+    .unwrap();
     let path = dir.path().join("sources.toml");
     std::fs::write(&path, &text).unwrap();
     let config = Arc::new(babillard::config::Config::load(&path).unwrap());
     let index = Arc::new(index::Index::open(&dir.path().join("data")).unwrap());
     index.sync_sources(&config.source_infos()).unwrap();
-    let pipeline = babillard::pipeline::Pipeline::with_policy(Arc::clone(&config), Arc::clone(&index), test_policy())
-        .unwrap()
-        .at(crate::harness::fixture_now());
+    let pipeline = babillard::pipeline::Pipeline::with_policy(
+        Arc::clone(&config),
+        Arc::clone(&index),
+        test_policy(),
+    )
+    .unwrap()
+    .at(crate::harness::fixture_now());
     World {
         dir,
         config,
@@ -304,10 +349,17 @@ async fn a_member_added_through_the_api_is_written_checked_and_published_at_once
                       "url": server.url("cal.ics"), "lang": "fr", "priority": 5,
                       "venue": "maison-des-arts", "categories": ["musique"]});
     let (status, answer) = console
-        .send("POST", "/api/v1/admin/sources", Some(&console.editor), Some(body.clone()))
+        .send(
+            "POST",
+            "/api/v1/admin/sources",
+            Some(&console.editor),
+            Some(body.clone()),
+        )
         .await;
     assert_eq!(status, 403, "{answer}");
-    let (status, answer) = console.send("POST", "/api/v1/admin/sources", None, Some(body.clone())).await;
+    let (status, answer) = console
+        .send("POST", "/api/v1/admin/sources", None, Some(body.clone()))
+        .await;
     assert_eq!(status, 401, "{answer}");
     assert_eq!(console.sources_toml(), before);
 
@@ -322,7 +374,8 @@ async fn a_member_added_through_the_api_is_written_checked_and_published_at_once
     assert!(after.starts_with(&before[..cut]), "{after}");
     assert!(after.ends_with(&before[cut..]), "{after}");
     assert!(
-        after[cut..].starts_with("[[source]]\nid = \"bibliotheques\"\nname = \"Bibliothèques de Laval\"\n"),
+        after[cut..]
+            .starts_with("[[source]]\nid = \"bibliotheques\"\nname = \"Bibliothèques de Laval\"\n"),
         "{after}"
     );
 
@@ -337,14 +390,21 @@ async fn a_member_added_through_the_api_is_written_checked_and_published_at_once
 
     // Its events are published at once.
     let events = console.events("&source=bibliotheques").await;
-    assert!(titles(&events).contains(&"Heure du conte en pyjama"), "{events:?}");
+    assert!(
+        titles(&events).contains(&"Heure du conte en pyjama"),
+        "{events:?}"
+    );
     assert_eq!(server.hits("cal.ics"), 1);
 
     // Audited: who, what, the table written.
     let audit = console.world.index.audit(10, None).unwrap();
     let entry = &audit.entries[0];
     assert_eq!(
-        (entry.who.as_str(), entry.action.as_str(), entry.target.as_str()),
+        (
+            entry.who.as_str(),
+            entry.action.as_str(),
+            entry.target.as_str()
+        ),
         ("console-admin", "source.add", "bibliotheques")
     );
     assert_eq!(entry.before, None);
@@ -357,7 +417,13 @@ async fn a_member_check_would_refuse_is_refused_with_its_message_and_the_file_st
     server.put_fixture("cal.ics", "ics/google_calendar_export.ics", "text/calendar");
     let console = Console::from_world(commented_world()).await;
     let before = console.sources_toml();
-    let path = console.world.dir.path().join("sources.toml").display().to_string();
+    let path = console
+        .world
+        .dir
+        .path()
+        .join("sources.toml")
+        .display()
+        .to_string();
 
     let (status, answer) = console
         .post(
@@ -369,7 +435,8 @@ async fn a_member_check_would_refuse_is_refused_with_its_message_and_the_file_st
     assert_eq!(answer["field"], "schedule", "{answer}");
     let error = answer["error"].as_str().unwrap();
     assert!(
-        error.starts_with(&format!("{path}:")) && error.contains("invalid cron expression \"61 * * * *\""),
+        error.starts_with(&format!("{path}:"))
+            && error.contains("invalid cron expression \"61 * * * *\""),
         "{answer}"
     );
 
@@ -382,11 +449,17 @@ async fn a_member_check_would_refuse_is_refused_with_its_message_and_the_file_st
     assert_eq!(status, 400, "{answer}");
     assert_eq!(answer["field"], "id", "{answer}");
     assert!(
-        answer["error"].as_str().unwrap().contains("duplicate source id \"premier\""),
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .contains("duplicate source id \"premier\""),
         "{answer}"
     );
     // The same message as `check` gives for such a file.
-    let text = format!("{before}\n[[source]]\nid = \"premier\"\nurl = \"{}\"\n", server.url("cal.ics"));
+    let text = format!(
+        "{before}\n[[source]]\nid = \"premier\"\nurl = \"{}\"\n",
+        server.url("cal.ics")
+    );
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("premier.ics"), "").unwrap();
     std::fs::write(dir.path().join("sources.toml"), text).unwrap();
@@ -396,7 +469,10 @@ async fn a_member_check_would_refuse_is_refused_with_its_message_and_the_file_st
 
     // The reserved id of the events entered by hand.
     let (status, answer) = console
-        .post("/api/v1/admin/sources", json!({"id": "saisie", "url": server.url("cal.ics")}))
+        .post(
+            "/api/v1/admin/sources",
+            json!({"id": "saisie", "url": server.url("cal.ics")}),
+        )
         .await;
     assert_eq!(status, 400, "{answer}");
     assert_eq!(answer["field"], "id");
@@ -419,17 +495,29 @@ async fn a_member_is_paused_resumed_run_and_rescheduled() {
 
     // An editor may run a source now, not pause it.
     let (status, answer) = console
-        .send("POST", "/api/v1/admin/sources/biblio/run", Some(&console.editor), None)
+        .send(
+            "POST",
+            "/api/v1/admin/sources/biblio/run",
+            Some(&console.editor),
+            None,
+        )
         .await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["source"]["status"], "ok", "{answer}");
     assert_eq!(server.hits("cal.ics"), 2);
     let (status, _) = console
-        .send("POST", "/api/v1/admin/sources/biblio/pause", Some(&console.editor), None)
+        .send(
+            "POST",
+            "/api/v1/admin/sources/biblio/pause",
+            Some(&console.editor),
+            None,
+        )
         .await;
     assert_eq!(status, 403);
 
-    let (status, answer) = console.post("/api/v1/admin/sources/biblio/pause", json!({})).await;
+    let (status, answer) = console
+        .post("/api/v1/admin/sources/biblio/pause", json!({}))
+        .await;
     assert_eq!(status, 200, "{answer}");
     assert!(console.sources_toml().contains("enabled = false"));
     assert!(!console.world.pipeline.config().sources[0].enabled);
@@ -438,7 +526,9 @@ async fn a_member_is_paused_resumed_run_and_rescheduled() {
     assert_eq!(server.hits("cal.ics"), 2);
 
     // Resumed: written, and read at once.
-    let (status, answer) = console.post("/api/v1/admin/sources/biblio/resume", json!({})).await;
+    let (status, answer) = console
+        .post("/api/v1/admin/sources/biblio/resume", json!({}))
+        .await;
     assert_eq!(status, 200, "{answer}");
     assert!(console.sources_toml().contains("enabled = true"));
     assert_eq!(server.hits("cal.ics"), 3);
@@ -455,7 +545,9 @@ async fn a_member_is_paused_resumed_run_and_rescheduled() {
     assert_eq!(status, 200, "{answer}");
     assert!(console.sources_toml().contains("schedule = \"15 6 * * *\""));
     assert_eq!(
-        console.world.pipeline.config().sources[0].schedule.as_deref(),
+        console.world.pipeline.config().sources[0]
+            .schedule
+            .as_deref(),
         Some("15 6 * * *")
     );
     let (status, answer) = console
@@ -469,9 +561,13 @@ async fn a_member_is_paused_resumed_run_and_rescheduled() {
     assert_eq!(status, 400, "{answer}");
     assert_eq!(answer["field"], "schedule");
 
-    let (status, _) = console.post("/api/v1/admin/sources/nope/pause", json!({})).await;
+    let (status, _) = console
+        .post("/api/v1/admin/sources/nope/pause", json!({}))
+        .await;
     assert_eq!(status, 404);
-    let (status, _) = console.post("/api/v1/admin/sources/nope/run", json!({})).await;
+    let (status, _) = console
+        .post("/api/v1/admin/sources/nope/run", json!({}))
+        .await;
     assert_eq!(status, 404);
 }
 
@@ -494,11 +590,21 @@ async fn an_event_entered_by_hand_reaches_the_feed_and_the_english_api() {
 
     // Anyone signed in may enter one; nobody else.
     let (status, _) = console
-        .send("POST", "/api/v1/admin/manual-events", None, Some(weekly_workshop()))
+        .send(
+            "POST",
+            "/api/v1/admin/manual-events",
+            None,
+            Some(weekly_workshop()),
+        )
         .await;
     assert_eq!(status, 401);
     let (status, answer) = console
-        .send("POST", "/api/v1/admin/manual-events", Some(&console.editor), Some(weekly_workshop()))
+        .send(
+            "POST",
+            "/api/v1/admin/manual-events",
+            Some(&console.editor),
+            Some(weekly_workshop()),
+        )
         .await;
     assert_eq!(status, 201, "{answer}");
     let id = answer["id"].as_str().unwrap().to_string();
@@ -528,13 +634,21 @@ async fn an_event_entered_by_hand_reaches_the_feed_and_the_english_api() {
         .filter(|(s, _)| s == "Atelier de tricot")
         .collect();
     assert_eq!(found.len(), 4, "{ics}");
-    assert_eq!(found[0].1, "DTSTART;TZID=America/Toronto:20261203T190000", "{ics}");
+    assert_eq!(
+        found[0].1, "DTSTART;TZID=America/Toronto:20261203T190000",
+        "{ics}"
+    );
 
     // Changed: the same events, a new title.
     let mut changed = weekly_workshop();
     changed["title"]["fr"] = json!("Atelier de tricot (complet)");
     let (status, answer) = console
-        .send("PUT", &format!("/api/v1/admin/manual-events/{id}"), Some(&console.editor), Some(changed))
+        .send(
+            "PUT",
+            &format!("/api/v1/admin/manual-events/{id}"),
+            Some(&console.editor),
+            Some(changed),
+        )
         .await;
     assert_eq!(status, 200, "{answer}");
     let again = console.events("").await;
@@ -558,7 +672,12 @@ async fn an_event_entered_by_hand_reaches_the_feed_and_the_english_api() {
 
     // Deleted: gone.
     let (status, _) = console
-        .send("DELETE", &format!("/api/v1/admin/manual-events/{id}"), Some(&console.editor), None)
+        .send(
+            "DELETE",
+            &format!("/api/v1/admin/manual-events/{id}"),
+            Some(&console.editor),
+            None,
+        )
         .await;
     assert_eq!(status, 204);
     assert!(console.events("").await.is_empty());
@@ -581,7 +700,12 @@ async fn an_event_entered_by_hand_reaches_the_feed_and_the_english_api() {
         .map(|(w, a)| (w.to_string(), a.to_string()))
     );
     let (status, _) = console
-        .send("DELETE", &format!("/api/v1/admin/manual-events/{id}"), Some(&console.editor), None)
+        .send(
+            "DELETE",
+            &format!("/api/v1/admin/manual-events/{id}"),
+            Some(&console.editor),
+            None,
+        )
         .await;
     assert_eq!(status, 404);
 }
@@ -637,7 +761,10 @@ LOCATION:Maison des arts de Laval\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
 async fn without_sources_administration_the_routes_answer_503() {
     let world = World::new("");
     let t = new_api_token().unwrap();
-    world.index.create_token("t", "admin", &[], &t.hash).unwrap();
+    world
+        .index
+        .create_token("t", "admin", &[], &t.hash)
+        .unwrap();
     let api = world.serve().await;
     let r = client()
         .post(format!("{api}/api/v1/admin/sources/preview"))
@@ -656,18 +783,24 @@ async fn without_sources_administration_the_routes_answer_503() {
 async fn a_word_is_mapped_to_a_category_in_the_file() {
     let console = Console::from_world(commented_world()).await;
     let (status, answer) = console
-        .post("/api/v1/admin/categories/map", json!({"word": "Spectacle musical", "slug": "musique"}))
+        .post(
+            "/api/v1/admin/categories/map",
+            json!({"word": "Spectacle musical", "slug": "musique"}),
+        )
         .await;
     assert_eq!(status, 200, "{answer}");
     assert!(
-        console
-            .sources_toml()
-            .contains("matches = [\"music\", \"concert\", \"chanson\", \"musique\", \"Spectacle musical\"]"),
+        console.sources_toml().contains(
+            "matches = [\"music\", \"concert\", \"chanson\", \"musique\", \"Spectacle musical\"]"
+        ),
         "{}",
         console.sources_toml()
     );
     let (status, _) = console
-        .post("/api/v1/admin/categories/map", json!({"word": "x", "slug": "nope"}))
+        .post(
+            "/api/v1/admin/categories/map",
+            json!({"word": "x", "slug": "nope"}),
+        )
         .await;
     assert_eq!(status, 404);
     let (status, _) = console
@@ -717,7 +850,8 @@ fn sighup_takes_the_file_or_keeps_the_running_configuration() {
         )
         .unwrap();
     }
-    let first = format!("{AGGREGATOR}\n[[source]]\nid = \"apple\"\nurl = \"apple_calendar_export.ics\"\n");
+    let first =
+        format!("{AGGREGATOR}\n[[source]]\nid = \"apple\"\nurl = \"apple_calendar_export.ics\"\n");
     let path = dir.path().join("sources.toml");
     std::fs::write(&path, &first).unwrap();
     let port = {
@@ -742,7 +876,8 @@ fn sighup_takes_the_file_or_keeps_the_running_configuration() {
         get_local(port, "/api/v1/sources").contains("\"status\":\"ok\"")
     });
 
-    let second = format!("{first}\n[[source]]\nid = \"google\"\nurl = \"google_calendar_export.ics\"\n");
+    let second =
+        format!("{first}\n[[source]]\nid = \"google\"\nurl = \"google_calendar_export.ics\"\n");
     std::fs::write(&path, &second).unwrap();
     hup(child.id());
     wait_until("the new source read", || {
@@ -750,7 +885,14 @@ fn sighup_takes_the_file_or_keeps_the_running_configuration() {
             .contains("Heure du conte en pyjama")
     });
 
-    std::fs::write(&path, second.replace("id = \"google\"", "id = \"google\"\nschedule = \"61 * * * *\"")).unwrap();
+    std::fs::write(
+        &path,
+        second.replace(
+            "id = \"google\"",
+            "id = \"google\"\nschedule = \"61 * * * *\"",
+        ),
+    )
+    .unwrap();
     hup(child.id());
     std::thread::sleep(std::time::Duration::from_millis(1000));
     assert!(child.try_wait().unwrap().is_none(), "still running");
@@ -765,7 +907,8 @@ fn sighup_takes_the_file_or_keeps_the_running_configuration() {
     assert!(out.status.success(), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("sources.toml:") && stderr.contains("invalid cron expression \"61 * * * *\""),
+        stderr.contains("sources.toml:")
+            && stderr.contains("invalid cron expression \"61 * * * *\""),
         "{stderr}"
     );
 }
@@ -799,7 +942,11 @@ async fn the_scheduler_follows_what_the_console_writes() {
     tokio::time::sleep(Duration::from_millis(1200)).await;
     let paused = server.hits("fast.ics");
     tokio::time::sleep(Duration::from_millis(2000)).await;
-    assert_eq!(server.hits("fast.ics"), paused, "a paused source is not run");
+    assert_eq!(
+        server.hits("fast.ics"),
+        paused,
+        "a paused source is not run"
+    );
     assert!(!next_runs.read().unwrap().contains_key("fast"));
 
     control.resume("test", "fast").await.unwrap();
@@ -812,14 +959,20 @@ async fn the_scheduler_follows_what_the_console_writes() {
         .update(
             "test",
             "fast",
-            [("schedule".to_string(), json!("0 0 1 1 *"))].into_iter().collect(),
+            [("schedule".to_string(), json!("0 0 1 1 *"))]
+                .into_iter()
+                .collect(),
         )
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(1200)).await;
     let yearly = server.hits("fast.ics");
     tokio::time::sleep(Duration::from_millis(2000)).await;
-    assert_eq!(server.hits("fast.ics"), yearly, "the new schedule is in force");
+    assert_eq!(
+        server.hits("fast.ics"),
+        yearly,
+        "the new schedule is in force"
+    );
     let next = next_runs.read().unwrap()["fast"];
     assert_eq!(next.format("%m-%d").to_string(), "01-01", "{next}");
 

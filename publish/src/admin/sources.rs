@@ -210,36 +210,68 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
+/// Why a sources route answers before (or instead of) the work.
+enum Refusal {
+    /// No [`SourceAdmin`] in this process (503), in this language.
+    Unavailable(String),
+    /// A body that is not what the route takes (400).
+    Body {
+        message: String,
+        field: Option<String>,
+    },
+    Admin(SourceAdminError),
+}
+
+impl From<SourceAdminError> for Refusal {
+    fn from(e: SourceAdminError) -> Refusal {
+        Refusal::Admin(e)
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Refusal::Unavailable(lang) => json_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                i18n::tr(&lang, "onboard-unavailable"),
+            ),
+            Refusal::Body { message, field } => (
+                StatusCode::BAD_REQUEST,
+                Json(serde_json::json!({ "error": message, "field": field })),
+            )
+                .into_response(),
+            Refusal::Admin(e) => e.into_response(),
+        }
+    }
+}
+
+type Answer = Result<Response, Refusal>;
+
 /// The implementation, or the 503 that says there is none.
-fn admin_of(state: &AppState) -> Result<Arc<dyn SourceAdmin>, Response> {
+fn admin_of(state: &AppState) -> Result<Arc<dyn SourceAdmin>, Refusal> {
     state.source_admin.clone().ok_or_else(|| {
-        let lang = state.config.languages.first().map_or("fr", String::as_str);
-        json_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            i18n::tr(lang, "onboard-unavailable"),
+        Refusal::Unavailable(
+            state
+                .config
+                .languages
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "fr".to_string()),
         )
     })
 }
 
 /// A JSON body, or 400 `{"error", "field"}` naming the field serde named.
-fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, Response> {
+fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, Refusal> {
     serde_json::from_slice(bytes).map_err(|e| {
         let message = e.to_string();
         let field = message
             .split('`')
             .nth(1)
-            .map(str::to_string)
-            .unwrap_or_default();
-        bad_request(&message, (!field.is_empty()).then_some(field.as_str()))
+            .filter(|f| !f.is_empty())
+            .map(str::to_string);
+        Refusal::Body { message, field }
     })
-}
-
-fn bad_request(message: &str, field: Option<&str>) -> Response {
-    (
-        StatusCode::BAD_REQUEST,
-        Json(serde_json::json!({ "error": message, "field": field })),
-    )
-        .into_response()
 }
 
 /// The store's view of source `id` after a change: `{"id", "source"}`.
@@ -249,7 +281,11 @@ async fn source_answer(state: &AppState, status: StatusCode, id: &str) -> Respon
         Err(response) => return response,
     };
     let source = sources.into_iter().find(|s| s.id == id);
-    (status, Json(serde_json::json!({ "id": id, "source": source }))).into_response()
+    (
+        status,
+        Json(serde_json::json!({ "id": id, "source": source })),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -257,37 +293,27 @@ struct UrlBody {
     url: String,
 }
 
-async fn preview(State(state): State<AppState>, Editor(_staff): Editor, bytes: Bytes) -> Response {
-    let admin = match admin_of(&state) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let request: UrlBody = match body(&bytes) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    match admin.preview(&request.url).await {
-        Ok(preview) => Json(preview).into_response(),
-        Err(e) => e.into_response(),
-    }
+async fn preview(State(state): State<AppState>, Editor(_staff): Editor, bytes: Bytes) -> Answer {
+    let admin = admin_of(&state)?;
+    let request: UrlBody = body(&bytes)?;
+    Ok(Json(admin.preview(&request.url).await?).into_response())
 }
 
-async fn add(State(state): State<AppState>, Admin(staff): Admin, bytes: Bytes) -> Response {
-    let admin = match admin_of(&state) {
-        Ok(a) => a,
-        Err(r) => return r,
+async fn add(State(state): State<AppState>, Admin(staff): Admin, bytes: Bytes) -> Answer {
+    let admin = admin_of(&state)?;
+    let fields: serde_json::Map<String, serde_json::Value> = body(&bytes)?;
+    let Some(id) = fields
+        .get("id")
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+    else {
+        return Err(Refusal::Body {
+            message: "a source needs an `id`".to_string(),
+            field: Some("id".to_string()),
+        });
     };
-    let fields: serde_json::Map<String, serde_json::Value> = match body(&bytes) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    let Some(id) = fields.get("id").and_then(|v| v.as_str()).map(str::to_string) else {
-        return bad_request("a source needs an `id`", Some("id"));
-    };
-    match admin.add(&staff.who, fields).await {
-        Ok(()) => source_answer(&state, StatusCode::CREATED, &id).await,
-        Err(e) => e.into_response(),
-    }
+    admin.add(&staff.who, fields).await?;
+    Ok(source_answer(&state, StatusCode::CREATED, &id).await)
 }
 
 async fn update(
@@ -295,53 +321,39 @@ async fn update(
     Admin(staff): Admin,
     Path(id): Path<String>,
     bytes: Bytes,
-) -> Response {
-    let admin = match admin_of(&state) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let changes: serde_json::Map<String, serde_json::Value> = match body(&bytes) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    match admin.update(&staff.who, &id, changes).await {
-        Ok(()) => source_answer(&state, StatusCode::OK, &id).await,
-        Err(e) => e.into_response(),
-    }
+) -> Answer {
+    let admin = admin_of(&state)?;
+    let changes: serde_json::Map<String, serde_json::Value> = body(&bytes)?;
+    admin.update(&staff.who, &id, changes).await?;
+    Ok(source_answer(&state, StatusCode::OK, &id).await)
 }
 
 /// Any staff member may run a source now.
-async fn run_now(State(state): State<AppState>, Editor(staff): Editor, Path(id): Path<String>) -> Response {
-    let admin = match admin_of(&state) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    match admin.run_now(&staff.who, &id).await {
-        Ok(()) => source_answer(&state, StatusCode::OK, &id).await,
-        Err(e) => e.into_response(),
-    }
+async fn run_now(
+    State(state): State<AppState>,
+    Editor(staff): Editor,
+    Path(id): Path<String>,
+) -> Answer {
+    admin_of(&state)?.run_now(&staff.who, &id).await?;
+    Ok(source_answer(&state, StatusCode::OK, &id).await)
 }
 
-async fn pause(State(state): State<AppState>, Admin(staff): Admin, Path(id): Path<String>) -> Response {
-    let admin = match admin_of(&state) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    match admin.pause(&staff.who, &id).await {
-        Ok(()) => source_answer(&state, StatusCode::OK, &id).await,
-        Err(e) => e.into_response(),
-    }
+async fn pause(
+    State(state): State<AppState>,
+    Admin(staff): Admin,
+    Path(id): Path<String>,
+) -> Answer {
+    admin_of(&state)?.pause(&staff.who, &id).await?;
+    Ok(source_answer(&state, StatusCode::OK, &id).await)
 }
 
-async fn resume(State(state): State<AppState>, Admin(staff): Admin, Path(id): Path<String>) -> Response {
-    let admin = match admin_of(&state) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    match admin.resume(&staff.who, &id).await {
-        Ok(()) => source_answer(&state, StatusCode::OK, &id).await,
-        Err(e) => e.into_response(),
-    }
+async fn resume(
+    State(state): State<AppState>,
+    Admin(staff): Admin,
+    Path(id): Path<String>,
+) -> Answer {
+    admin_of(&state)?.resume(&staff.who, &id).await?;
+    Ok(source_answer(&state, StatusCode::OK, &id).await)
 }
 
 #[derive(Deserialize)]
@@ -350,23 +362,23 @@ struct MapBody {
     slug: String,
 }
 
-async fn map_category(State(state): State<AppState>, Admin(staff): Admin, bytes: Bytes) -> Response {
-    let admin = match admin_of(&state) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let request: MapBody = match body(&bytes) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    match admin.map_category(&staff.who, &request.word, &request.slug).await {
-        Ok(()) => Json(serde_json::json!({ "word": request.word.trim(), "slug": request.slug }))
+async fn map_category(State(state): State<AppState>, Admin(staff): Admin, bytes: Bytes) -> Answer {
+    let admin = admin_of(&state)?;
+    let request: MapBody = body(&bytes)?;
+    admin
+        .map_category(&staff.who, &request.word, &request.slug)
+        .await?;
+    Ok(
+        Json(serde_json::json!({ "word": request.word.trim(), "slug": request.slug }))
             .into_response(),
-        Err(e) => e.into_response(),
-    }
+    )
 }
 
-async fn create_manual(State(state): State<AppState>, Editor(staff): Editor, bytes: Bytes) -> Response {
+async fn create_manual(
+    State(state): State<AppState>,
+    Editor(staff): Editor,
+    bytes: Bytes,
+) -> Answer {
     save_manual(state, staff, None, bytes).await
 }
 
@@ -375,43 +387,33 @@ async fn replace_manual(
     Editor(staff): Editor,
     Path(id): Path<String>,
     bytes: Bytes,
-) -> Response {
+) -> Answer {
     save_manual(state, staff, Some(id), bytes).await
 }
 
-async fn save_manual(state: AppState, staff: Staff, id: Option<String>, bytes: Bytes) -> Response {
-    let admin = match admin_of(&state) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let event: ManualEvent = match body(&bytes) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
+async fn save_manual(state: AppState, staff: Staff, id: Option<String>, bytes: Bytes) -> Answer {
+    let admin = admin_of(&state)?;
+    let event: ManualEvent = body(&bytes)?;
     let status = if id.is_some() {
         StatusCode::OK
     } else {
         StatusCode::CREATED
     };
-    match admin.save_manual_event(&staff.who, id.as_deref(), event).await {
-        Ok(id) => (status, Json(serde_json::json!({ "id": id }))).into_response(),
-        Err(e) => e.into_response(),
-    }
+    let id = admin
+        .save_manual_event(&staff.who, id.as_deref(), event)
+        .await?;
+    Ok((status, Json(serde_json::json!({ "id": id }))).into_response())
 }
 
 async fn delete_manual(
     State(state): State<AppState>,
     Editor(staff): Editor,
     Path(id): Path<String>,
-) -> Response {
-    let admin = match admin_of(&state) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    match admin.delete_manual_event(&staff.who, &id).await {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => e.into_response(),
-    }
+) -> Answer {
+    admin_of(&state)?
+        .delete_manual_event(&staff.who, &id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// The `[[source]]` key a message of `check` is about, when it names one.
@@ -432,12 +434,23 @@ fn field_of(message: &str) -> Option<&'static str> {
         .find(|(start, _)| text.trim_start().starts_with(start))
         .map(|(_, field)| *field)
         .or_else(|| {
-            ["id", "name", "kind", "url", "schedule", "priority", "lang", "categories", "venue", "enabled", "selectors"]
-                .into_iter()
-                .find(|k| text.contains(&format!("`{k}`")))
+            [
+                "id",
+                "name",
+                "kind",
+                "url",
+                "schedule",
+                "priority",
+                "lang",
+                "categories",
+                "venue",
+                "enabled",
+                "selectors",
+            ]
+            .into_iter()
+            .find(|k| text.contains(&format!("`{k}`")))
         })
 }
-
 
 impl ManualEvent {
     /// The record the built-in source lists for this event (`id` is its
@@ -463,7 +476,12 @@ impl ManualEvent {
             .map(String::as_str)
             .find(|l| titles.contains_key(l))
             .or_else(|| titles.keys().next().copied())
-            .ok_or_else(|| invalid("title", "a title is needed, in at least one language".into()))?;
+            .ok_or_else(|| {
+                invalid(
+                    "title",
+                    "a title is needed, in at least one language".into(),
+                )
+            })?;
         let description = |lang: &str| {
             self.description
                 .get(lang)
@@ -471,8 +489,15 @@ impl ManualEvent {
                 .filter(|d| !d.is_empty())
         };
         let zone = config.timezone.name().to_string();
-        let start = parse_local(&self.start, self.all_day, &zone)
-            .ok_or_else(|| invalid("start", format!("{:?} is not a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM)", self.start)))?;
+        let start = parse_local(&self.start, self.all_day, &zone).ok_or_else(|| {
+            invalid(
+                "start",
+                format!(
+                    "{:?} is not a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM)",
+                    self.start
+                ),
+            )
+        })?;
         let mut raw = RawEvent::new(id, titles[language], start.clone());
         raw.language = Some(language.to_string());
         raw.description = description(language);
@@ -491,7 +516,12 @@ impl ManualEvent {
             .collect();
         if let Some(end) = self.end.as_deref().filter(|e| !e.trim().is_empty()) {
             let mut end_value = parse_local(end, self.all_day, &zone).ok_or_else(|| {
-                invalid("end", format!("{end:?} is not a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM)"))
+                invalid(
+                    "end",
+                    format!(
+                        "{end:?} is not a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM)"
+                    ),
+                )
             })?;
             // A person gives the last day of an all-day event; iCalendar's
             // end is the day after.
@@ -563,7 +593,10 @@ impl ManualEvent {
             raw.location = Some(venue.name.clone());
             raw.address = venue.address.clone();
             raw.city = venue.city.clone();
-            raw.geo = venue.lat.zip(venue.lon).and_then(|(lat, lon)| model::GeoPoint::new(lat, lon));
+            raw.geo = venue
+                .lat
+                .zip(venue.lon)
+                .and_then(|(lat, lon)| model::GeoPoint::new(lat, lon));
         }
         for (field, value) in [("image", &self.image), ("url", &self.url)] {
             if let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
@@ -580,7 +613,10 @@ impl ManualEvent {
         }
         for slug in &self.categories {
             if !config.categories.iter().any(|c| &c.slug == slug) {
-                return Err(invalid("categories", format!("no category has the slug {slug:?}")));
+                return Err(invalid(
+                    "categories",
+                    format!("no category has the slug {slug:?}"),
+                ));
             }
         }
         raw.categories = self.categories.clone();
