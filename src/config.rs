@@ -93,7 +93,8 @@ const AGGREGATOR_KEYS: &[&str] = &[
     "allow_private_networks",
     "geocoder",
 ];
-const SOURCE_KEYS: &[&str] = &[
+/// The keys of a `[[source]]`.
+pub const SOURCE_KEYS: &[&str] = &[
     "id",
     "name",
     "kind",

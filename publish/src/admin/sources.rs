@@ -416,11 +416,17 @@ async fn delete_manual(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// The `[[source]]` key a message of `check` is about, when it names one.
-fn field_of(message: &str) -> Option<&'static str> {
+/// The `[[source]]` key a message of `check` is about, when it names one:
+/// by the words `check` starts its messages with, else the first key it
+/// quotes (`` `priority` must be an integer ``).
+fn field_of(message: &str) -> Option<String> {
     // `FILE:LINE:COL: message`: the message is after the third colon.
-    let text = message.splitn(4, ':').nth(3).unwrap_or(message);
-    const KEYS: &[(&str, &str)] = &[
+    let text = message
+        .splitn(4, ':')
+        .nth(3)
+        .unwrap_or(message)
+        .trim_start();
+    const STARTS: &[(&str, &str)] = &[
         ("source id", "id"),
         ("duplicate source id", "id"),
         ("invalid cron expression", "schedule"),
@@ -430,25 +436,15 @@ fn field_of(message: &str) -> Option<&'static str> {
         ("unknown category", "categories"),
         ("lang ", "lang"),
     ];
-    KEYS.iter()
-        .find(|(start, _)| text.trim_start().starts_with(start))
-        .map(|(_, field)| *field)
+    STARTS
+        .iter()
+        .find(|(start, _)| text.starts_with(start))
+        .map(|(_, field)| field.to_string())
         .or_else(|| {
-            [
-                "id",
-                "name",
-                "kind",
-                "url",
-                "schedule",
-                "priority",
-                "lang",
-                "categories",
-                "venue",
-                "enabled",
-                "selectors",
-            ]
-            .into_iter()
-            .find(|k| text.contains(&format!("`{k}`")))
+            text.split('`')
+                .nth(1)
+                .filter(|k| !k.is_empty())
+                .map(str::to_string)
         })
 }
 
