@@ -56,8 +56,18 @@ fn curation_error(e: CurationError) -> Response {
     }
 }
 
-/// Run a curation on the blocking pool.
-async fn curate<T, F>(index: &Arc<Index>, f: F) -> Result<T, Response>
+/// The answer to a curation that did not go through (boxed: a response
+/// is large, and most calls succeed).
+struct Refusal(Box<Response>);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        *self.0
+    }
+}
+
+/// Run a curation on the blocking pool; a refusal is its answer.
+async fn curate<T, F>(index: &Arc<Index>, f: F) -> Result<T, Refusal>
 where
     T: Send + 'static,
     F: FnOnce(&Index) -> Result<T, CurationError> + Send + 'static,
@@ -65,31 +75,49 @@ where
     let index = Arc::clone(index);
     match tokio::task::spawn_blocking(move || f(&index)).await {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(curation_error(e)),
-        Err(join) => Err(internal_error("curation", &join)),
+        Ok(Err(e)) => Err(Refusal(Box::new(curation_error(e)))),
+        Err(join) => Err(Refusal(Box::new(internal_error("curation", &join)))),
+    }
+}
+
+/// A body that is not what a route takes: 400 naming the field.
+struct BodyError {
+    field: &'static str,
+    message: String,
+}
+
+impl IntoResponse for BodyError {
+    fn into_response(self) -> Response {
+        field_error(self.field, self.message)
     }
 }
 
 /// The body as a JSON object; an empty body is an empty object.
-fn object(body: &Bytes) -> Result<Map<String, Value>, Response> {
+fn object(body: &Bytes) -> Result<Map<String, Value>, BodyError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(field_error("body", "expected a JSON object")),
-        Err(e) => Err(field_error("body", format!("not JSON: {e}"))),
-    }
+    let message = match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => return Ok(map),
+        Ok(_) => "expected a JSON object".to_string(),
+        Err(e) => format!("not JSON: {e}"),
+    };
+    Err(BodyError {
+        field: "body",
+        message,
+    })
 }
 
 /// A body field of type `T`, or 400 naming it.
 fn take<T: for<'de> Deserialize<'de>>(
     map: &Map<String, Value>,
-    field: &str,
-) -> Result<T, Response> {
+    field: &'static str,
+) -> Result<T, BodyError> {
     let value = map.get(field).cloned().unwrap_or(Value::Null);
-    serde_json::from_value(value)
-        .map_err(|_| field_error(field, format!("{field}: missing or of the wrong type")))
+    serde_json::from_value(value).map_err(|_| BodyError {
+        field,
+        message: format!("{field}: missing or of the wrong type"),
+    })
 }
 
 /// A venue by id: the gazetteer first, else a venue events already have.
@@ -119,7 +147,7 @@ async fn curated_event(
     match found {
         Ok(Some(c)) => Json(c).into_response(),
         Ok(None) => json_error(StatusCode::NOT_FOUND, "no such event"),
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 
@@ -132,7 +160,7 @@ async fn patch_event(
 ) -> Response {
     let mut fields = match object(&body) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     // The contract names a venue by its id; the lock keeps the whole venue.
     if let Some(venue) = fields.get("venue").cloned() {
@@ -144,7 +172,7 @@ async fn patch_event(
                 match found {
                     Ok(Some(v)) => serde_json::to_value(v).unwrap_or(Value::Null),
                     Ok(None) => return field_error("venue", "unknown venue id"),
-                    Err(r) => return r,
+                    Err(r) => return r.into_response(),
                 }
             }
             _ => return field_error("venue", "expected a venue id or null"),
@@ -158,7 +186,7 @@ async fn patch_event(
     .await
     {
         Ok(event) => Json(event).into_response(),
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 
@@ -171,14 +199,14 @@ async fn unlock(
     let who = staff.who;
     match curate(&state.index, move |index| index.unlock(&who, &id, &field)).await {
         Ok(event) => Json(event).into_response(),
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 
 async fn set_hidden(state: AppState, who: String, id: String, body: Bytes, hide: bool) -> Response {
     let map = match object(&body) {
         Ok(m) => m,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let series = match map.get("series") {
         None | Some(Value::Null) => false,
@@ -195,7 +223,7 @@ async fn set_hidden(state: AppState, who: String, id: String, body: Bytes, hide:
     .await;
     match done {
         Ok(()) => Json(json!({"hidden": hide, "series": series})).into_response(),
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 
@@ -223,12 +251,12 @@ async fn unhide(
 async fn merge(Editor(staff): Editor, State(state): State<AppState>, body: Bytes) -> Response {
     let ids: Vec<String> = match object(&body).and_then(|m| take(&m, "ids")) {
         Ok(ids) => ids,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let who = staff.who;
     match curate(&state.index, move |index| index.merge(&who, &ids)).await {
         Ok(event) => Json(event).into_response(),
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 
@@ -236,16 +264,16 @@ async fn merge(Editor(staff): Editor, State(state): State<AppState>, body: Bytes
 async fn split(Editor(staff): Editor, State(state): State<AppState>, body: Bytes) -> Response {
     let map = match object(&body) {
         Ok(m) => m,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let (id, source): (String, String) = match (take(&map, "id"), take(&map, "source")) {
         (Ok(i), Ok(s)) => (i, s),
-        (Err(r), _) | (_, Err(r)) => return r,
+        (Err(r), _) | (_, Err(r)) => return r.into_response(),
     };
     let who = staff.who;
     match curate(&state.index, move |index| index.split(&who, &id, &source)).await {
         Ok(event) => Json(event).into_response(),
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 
@@ -288,7 +316,7 @@ async fn audit(
             "next_cursor": page.next.map(|n| n.to_string()),
         }))
         .into_response(),
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 
@@ -304,6 +332,6 @@ async fn undo(
     let who = staff.who;
     match curate(&state.index, move |index| index.undo(&who, id)).await {
         Ok(()) => Json(json!({"undone": id})).into_response(),
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
