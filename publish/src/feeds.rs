@@ -43,14 +43,10 @@ pub const FEED_COLOR: &str = "crimson";
 pub(crate) fn calendar_meta(state: &AppState, lang: Option<&str>) -> CalendarMeta {
     let config = &state.config;
     let page_lang = crate::layout::page_lang(config, lang);
-    let description = format!(
-        "{} {}",
-        crate::layout::t(
-            page_lang,
-            "Les événements culturels de",
-            "Cultural events from"
-        ),
-        config.name
+    let description = crate::i18n::tr_args(
+        page_lang,
+        "feeds-description",
+        &[("name", config.name.as_str().into())],
     );
     CalendarMeta {
         name: config.name.clone(),
