@@ -172,7 +172,10 @@ mod tests {
                 for name in CLASSES {
                     assert!(!words.contains(*name), "{lang}: {name} in {text}");
                 }
-                assert!(!text.contains('_') && !text.contains("mda.example.org"), "{text}");
+                assert!(
+                    !text.contains('_') && !text.contains("mda.example.org"),
+                    "{text}"
+                );
             }
         }
     }
@@ -205,8 +208,12 @@ mod tests {
         let bare = explain("en", Some("status_5xx"), Some("it broke"));
         assert!(bare.starts_with("The site’s server is failing:"), "{bare}");
         // Digits in the URL are not a status.
-        assert!(!explain("fr", Some("status_4xx"), Some("https://x.org/404/a: HTTP status 418"))
-            .contains("introuvable"));
+        assert!(!explain(
+            "fr",
+            Some("status_4xx"),
+            Some("https://x.org/404/a: HTTP status 418")
+        )
+        .contains("introuvable"));
         // No class at all (a source that never failed the new way).
         assert_eq!(
             explain("fr", None, None),
@@ -217,9 +224,18 @@ mod tests {
     #[test]
     fn status_codes_are_read_from_messages() {
         assert_eq!(status_code("https://a.org/x: HTTP status 404"), Some(404));
-        assert_eq!(status_code("https://a.org/2026/x: HTTP status 503"), Some(503));
-        assert_eq!(status_code("the server said 429 Too Many Requests"), Some(429));
-        assert_eq!(status_code("https://a.org/404/x: timed out after 30 s"), None);
+        assert_eq!(
+            status_code("https://a.org/2026/x: HTTP status 503"),
+            Some(503)
+        );
+        assert_eq!(
+            status_code("the server said 429 Too Many Requests"),
+            Some(429)
+        );
+        assert_eq!(
+            status_code("https://a.org/404/x: timed out after 30 s"),
+            None
+        );
         assert_eq!(status_code(""), None);
     }
 }

@@ -275,4 +275,23 @@ mod tests {
             "{\"a\":\"\\u003c/script\\u003e\"}"
         );
     }
+
+    #[test]
+    fn a_message_with_markup_keeps_its_sentence_whole() {
+        // The message's text is escaped, the argument goes in as HTML.
+        assert_eq!(
+            tr_html(
+                "fr",
+                "error-event-not-found",
+                &[("id", "<code>a&amp;b</code>")]
+            ),
+            "Aucun événement ne porte l’identifiant <code>a&amp;b</code>. \
+             Il a peut-être été retiré par son organisateur."
+        );
+        assert_eq!(
+            tr_html("en", "pages-price", &[("price", "&lt;25 $&gt;")]),
+            "Price: &lt;25 $&gt;"
+        );
+        assert_eq!(tr_esc("en", "skip-to-content"), "Skip to content");
+    }
 }

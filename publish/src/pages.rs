@@ -20,14 +20,14 @@ use serde_json::{json, Map, Value};
 
 use crate::cache::CachePolicy;
 use crate::handler::Request;
-use crate::lang::localize;
 use crate::i18n;
+use crate::lang::localize;
 use crate::layout::{
     date_text, date_time_text, esc, json_for_script, page, page_lang, time_text, tr_esc, tr_html,
     Page,
 };
-use crate::portal::error_page;
 use crate::params::{self, encode_value as enc};
+use crate::portal::error_page;
 use crate::respond::{html, param_error, run_index};
 use crate::PublishConfig;
 

@@ -18,8 +18,8 @@ use model::Event;
 
 use crate::cache::CachePolicy;
 use crate::handler::{Defaults, Request};
-use crate::lang::localize;
 use crate::i18n;
+use crate::lang::localize;
 use crate::layout::page_lang;
 use crate::{AppState, PublishConfig};
 

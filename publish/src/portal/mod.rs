@@ -28,8 +28,8 @@ use model::{Event, Status};
 
 use crate::cache::CachePolicy;
 use crate::handler::{Defaults, Request, Search};
-use crate::lang::localize;
 use crate::i18n;
+use crate::lang::localize;
 use crate::layout::{self, esc, page_lang, tr_esc, tr_html, Page};
 use crate::pages::{subscribe_links, SubscribeLinks};
 use crate::params::{self, ParamError, MAX_LIMIT};
@@ -254,11 +254,7 @@ fn portal_html(
     let config = &state.config;
     page.events.iter_mut().for_each(|e| localize(e, lang));
     let mut b = String::with_capacity(16 * 1024);
-    let _ = writeln!(
-        b,
-        "<h1>{}</h1>",
-        tr_esc(lang, "portal-title")
-    );
+    let _ = writeln!(b, "<h1>{}</h1>", tr_esc(lang, "portal-title"));
     b.push_str(&form::search_form(config, raw, lang, view, facets));
     b.push_str(&form::view_tabs(raw, lang, view));
     let _ = writeln!(
@@ -325,10 +321,7 @@ fn status_badge(lang: &str, e: &Event) -> String {
 
 fn day_list(config: &PublishConfig, lang: &str, events: &[Event]) -> String {
     if events.is_empty() {
-        return format!(
-            "<p>{}</p>\n",
-            tr_esc(lang, "portal-no-match")
-        );
+        return format!("<p>{}</p>\n", tr_esc(lang, "portal-no-match"));
     }
     let mut b = String::new();
     let mut current: Option<NaiveDate> = None;

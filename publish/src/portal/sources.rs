@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 
 use super::{bad_request, server_error, NO_FAVICON, PORTAL_CSS};
 use crate::cache::{self, CachePolicy};
-use crate::handler::sources_with_next_runs;
 use crate::explain::explain;
+use crate::handler::sources_with_next_runs;
 use crate::i18n;
 use crate::layout::{self, esc, page_lang, tr_esc, Page};
 use crate::params;
@@ -78,7 +78,10 @@ pub async fn sources_page(
     let detail = tr_esc(&lang, "portal-sources-error-detail");
     for s in &sources {
         let (cls, label) = match s.status.as_str() {
-            "ok" => ("ok", format!("● {}", tr_esc(&lang, "portal-sources-status-ok"))),
+            "ok" => (
+                "ok",
+                format!("● {}", tr_esc(&lang, "portal-sources-status-ok")),
+            ),
             "error" => (
                 "error",
                 format!("▲ {}", tr_esc(&lang, "portal-sources-status-error")),

@@ -39,6 +39,11 @@ struct Server {
 }
 
 async fn serve() -> Server {
+    serve_with(|_| {}).await
+}
+
+/// [`serve`], with `prepare` run on the index before serving.
+async fn serve_with(prepare: impl FnOnce(&Index)) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let index = Arc::new(Index::open(dir.path()).unwrap());
     two_sources(&index, "Salle <b>");
@@ -66,6 +71,7 @@ async fn serve() -> Server {
     index
         .record_success(source_run("mda", occurrences))
         .unwrap();
+    prepare(&index);
     let category = |slug: &str, fr: &str, en: &str| CategoryInfo {
         slug: slug.into(),
         name: names(&[("fr", fr), ("en", en)]),
@@ -313,4 +319,175 @@ fn dates_read_naturally_in_both_languages() {
     assert_eq!(layout::time_text(20, 0, "en"), "8:00 PM");
     assert_eq!(layout::time_text(0, 30, "en"), "12:30 AM");
     assert_eq!(layout::time_text(12, 0, "en"), "12:00 PM");
+}
+
+#[tokio::test]
+async fn the_sources_page_explains_a_failing_source_in_plain_words() {
+    let raw = "https://salle.example.org/: HTTP status 404";
+    let s = serve_with(|index| {
+        let salle = model::SourceId::new("salle").unwrap();
+        index
+            .record_failure(
+                &salle,
+                at("2030-11-30T08:00:00-05:00").to_utc(),
+                120,
+                "status_4xx",
+                raw,
+            )
+            .unwrap();
+    })
+    .await;
+    for lang in ["fr", "en"] {
+        let r = get(s.addr, &format!("/sources?lang={lang}")).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let b = &r.body;
+        let sentence = crate::explain::explain(lang, Some("status_4xx"), Some(raw));
+        assert!(b.contains(&layout::esc(&sentence)), "{lang}: {b}");
+        // The raw message stays within reach, folded, never the class.
+        assert!(b.contains(&format!("<code>{raw}</code></details>")), "{b}");
+        assert!(!b.contains("status_4xx"), "{b}");
+        assert!(b.contains("class=\"status error\">▲ "), "{b}");
+    }
+    let b = get(s.addr, "/sources").await.body;
+    assert!(
+        b.contains("Le site a répondu 404 (page introuvable)"),
+        "{b}"
+    );
+    assert!(b.contains("<summary>Détail technique</summary>"));
+    assert!(b.contains("▲ 1 en erreur"));
+}
+
+/// The messages of a file of ours (`portal`, `pages`, ...) with no
+/// variable, as `(id, French, English)`, where the languages differ.
+fn plain_messages(file: &str) -> Vec<(String, String, String)> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("locales/fr")
+        .join(format!("{file}.ftl"));
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
+        .filter_map(|l| l.split_once('=').map(|(id, _)| id.trim().to_string()))
+        .map(|id| {
+            let fr = crate::i18n::tr("fr", &id);
+            let en = crate::i18n::tr("en", &id);
+            (id, fr, en)
+        })
+        .filter(|(_, fr, en)| fr != en && !fr.contains('{') && !en.contains('{'))
+        .collect()
+}
+
+/// Whether `text` holds `word` between non-letters (so that "List" is
+/// not found in "Liste").
+fn has_word(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + word.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+#[tokio::test]
+async fn each_language_reads_only_its_own_messages() {
+    let s = serve_with(|index| {
+        let salle = model::SourceId::new("salle").unwrap();
+        index
+            .record_failure(
+                &salle,
+                at("2030-11-30T08:00:00-05:00").to_utc(),
+                9,
+                "timeout",
+                "x: timed out after 30 s",
+            )
+            .unwrap();
+    })
+    .await;
+    let list = get(s.addr, "/?from=2030-12-01").await.body;
+    let id_start = list.find("href=\"/events/").unwrap() + "href=\"/events/".len();
+    let id = &list[id_start..id_start + list[id_start..].find('?').unwrap()];
+    let paths = [
+        "/?from=2030-12-01".to_string(),
+        "/?view=month&month=2030-12".to_string(),
+        "/?q=introuvable-zzz".to_string(),
+        "/sources".to_string(),
+        format!("/events/{id}"),
+        "/events/nope".to_string(),
+        "/?view=week".to_string(),
+        "/embed".to_string(),
+    ];
+    let mut messages = Vec::new();
+    for file in ["common", "portal", "pages", "errors", "feeds"] {
+        messages.extend(plain_messages(file));
+    }
+    assert!(messages.len() > 50, "{}", messages.len());
+    let mut shown = std::collections::BTreeSet::new();
+    for path in &paths {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        for (lang, other) in [("fr", "en"), ("en", "fr")] {
+            let b = get(s.addr, &format!("{path}{sep}lang={lang}")).await.body;
+            for (id, fr, en) in &messages {
+                let (mine, theirs) = if lang == "fr" { (fr, en) } else { (en, fr) };
+                assert!(
+                    !has_word(&b, &layout::esc(theirs)),
+                    "{path} in {lang} shows {id} in {other}: {theirs:?}\n{b}"
+                );
+                if has_word(&b, &layout::esc(mine)) {
+                    shown.insert(id.as_str());
+                }
+            }
+        }
+    }
+    // The pages did show our messages: a sample of each kind.
+    for id in [
+        "skip-to-content",
+        "status-cancelled",
+        "portal-no-match",
+        "portal-search-label",
+        "portal-subscribe-help",
+        "portal-embed-help",
+        "portal-view-month",
+        "portal-sources-title",
+        "portal-sources-col-next-run",
+        "portal-sources-error-detail",
+        "pages-add-to-calendar",
+        "pages-venue",
+        "error-bad-request-title",
+        "error-event-not-found-title",
+        "error-all-events",
+        "source-error-timeout",
+        "portal-embed-see-calendar",
+    ] {
+        assert!(shown.contains(id), "{id} was shown on none of the pages");
+    }
+}
+
+#[test]
+fn a_server_error_is_a_page_in_the_visitors_language() {
+    let config = PublishConfig {
+        name: "Signé Laval".into(),
+        base_url: "https://agenda.example.org".into(),
+        timezone: chrono_tz::America::Toronto,
+        languages: vec!["fr".into(), "en".into()],
+        categories: Vec::new(),
+        venues: Vec::new(),
+        source_kinds: Vec::new(),
+    };
+    for (lang, title) in [("fr", "Erreur du serveur"), ("en", "Server error")] {
+        let r = super::server_error(&config, lang);
+        assert_eq!(r.status(), 500);
+        let body = body_text(r);
+        assert!(body.contains(&format!("<h1>{title}</h1>")), "{body}");
+        assert!(body.contains(&format!("<html lang=\"{lang}\">")));
+        assert!(body.contains("noindex"));
+    }
+}
+
+/// The body of an answer built in memory.
+fn body_text(r: axum::response::Response) -> String {
+    let bytes = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(axum::body::to_bytes(r.into_body(), usize::MAX))
+        .unwrap();
+    String::from_utf8(bytes.to_vec()).unwrap()
 }
