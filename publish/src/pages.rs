@@ -27,8 +27,8 @@ use crate::layout::{
     Page,
 };
 use crate::params::{self, encode_value as enc};
-use crate::portal::error_page;
-use crate::respond::{html, param_error, run_index};
+use crate::portal::{bad_request, error_page, server_error};
+use crate::respond::{html, run_index};
 use crate::PublishConfig;
 
 /// The ways to subscribe to a feed.
@@ -79,13 +79,16 @@ pub fn subscribe_links(base_url: &str, query: Option<&str>) -> SubscribeLinks {
 }
 
 /// `GET /events/{id}`: the page, or an HTML 404 (the route is
-/// [`crate::feeds::event_file`]'s).
+/// [`crate::feeds::event_file`]'s); its errors are pages too, in the
+/// visitor's language.
 pub async fn event_page(req: Request, id: String) -> Response {
     req.cached(CachePolicy::Public, async {
+        let config = &req.state.config;
         let lang = match req.lang() {
             Ok(lang) => lang,
-            Err(e) => return param_error(e),
+            Err(e) => return bad_request(config, page_lang(config, None), &e),
         };
+        let lang = page_lang(config, lang.as_deref()).to_string();
         let lookup = id.clone();
         let found = run_index(&req.state.index, "event page", move |ix| {
             let event = ix.event(&lookup)?;
@@ -98,10 +101,9 @@ pub async fn event_page(req: Request, id: String) -> Response {
         .await;
         let (event, sources) = match found {
             Ok(found) => found,
-            Err(response) => return response,
+            // The cause is logged by `run_index`.
+            Err(_) => return server_error(config, &lang),
         };
-        let config = &req.state.config;
-        let lang = page_lang(config, lang.as_deref()).to_string();
         match event {
             Some(event) => {
                 let names: Vec<(String, String)> =
