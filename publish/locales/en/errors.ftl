@@ -3,7 +3,21 @@
 
 ## Error pages.
 error-bad-request-title = Bad request
-error-bad-parameter = The parameter { $parameter } could not be understood: { $message }
+error-bad-parameter = The parameter { $parameter } in this page’s address could not be understood.
+error-parameter-hint = { $parameter ->
+    [from] It expects a date, such as 2026-12-05 (or a date and time, such as 2026-12-05T20:00).
+    [to] It expects a date after the start of the search, such as 2026-12-31.
+    [month] It expects a month, such as 2026-12.
+    [view] It expects list or month.
+    [lang] It expects one of the calendar’s languages: { $languages }.
+    [limit] It expects a whole number from 1 to { $max }.
+    [near] It expects a latitude and a longitude separated by a comma, such as 45.56,-73.71.
+    [radius_km] It expects a distance in kilometres, above 0, with near.
+    [bbox] It expects four numbers: the smallest longitude and latitude, then the largest.
+    [cursor] This link to more results is no longer valid: start the search again.
+   *[other] Check its value in the page’s address.
+}
+error-detail = Technical detail
 error-back = Back to the calendar
 error-event-not-found-title = Event not found
 error-event-not-found = No event has the id { $id }. Its organizer may have removed it.

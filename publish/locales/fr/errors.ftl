@@ -3,7 +3,22 @@
 
 ## Error pages.
 error-bad-request-title = Requête invalide
-error-bad-parameter = Le paramètre { $parameter } n’a pas pu être compris : { $message }
+error-bad-parameter = Le paramètre { $parameter } de l’adresse de cette page n’a pas pu être compris.
+# What a parameter of the portal's address expects, by its name.
+error-parameter-hint = { $parameter ->
+    [from] Il attend une date, comme 2026-12-05 (ou une date et une heure, comme 2026-12-05T20:00).
+    [to] Il attend une date postérieure au début de la recherche, comme 2026-12-31.
+    [month] Il attend un mois, comme 2026-12.
+    [view] Il attend list (la liste) ou month (le mois).
+    [lang] Il attend une des langues de l’agenda : { $languages }.
+    [limit] Il attend un nombre entier de 1 à { $max }.
+    [near] Il attend une latitude et une longitude séparées par une virgule, comme 45.56,-73.71.
+    [radius_km] Il attend une distance en kilomètres, plus grande que 0, avec near.
+    [bbox] Il attend quatre nombres : longitude et latitude minimales, puis maximales.
+    [cursor] Ce lien vers la suite des résultats n’est plus valable : reprenez la recherche depuis le début.
+   *[other] Vérifiez sa valeur dans l’adresse de la page.
+}
+error-detail = Détail technique
 error-back = Retour à l’agenda
 error-event-not-found-title = Événement introuvable
 error-event-not-found = Aucun événement ne porte l’identifiant { $id }. Il a peut-être été retiré par son organisateur.

@@ -45,20 +45,31 @@ pub fn routes() -> Router<AppState> {
         .route("/sources", get(sources_page))
 }
 
-/// A 400 HTML page naming the parameter that could not be understood.
+/// A 400 HTML page naming the parameter that could not be understood and
+/// what it expects; the parser's own message (the API's, in English) is
+/// folded under it.
 pub fn bad_request(config: &PublishConfig, lang: &str, e: &ParamError) -> Response {
     let body = format!(
-        "<h1>{title}</h1>\n<p role=\"alert\">{what}</p>\n\
+        "<h1>{title}</h1>\n<p role=\"alert\">{what} {hint}</p>\n\
+<details><summary>{detail}</summary><code>{message}</code></details>\n\
 <p><a href=\"/?lang={lang}\">{back}</a></p>",
         title = tr_esc(lang, "error-bad-request-title"),
         what = tr_html(
             lang,
             "error-bad-parameter",
-            &[
-                ("parameter", &format!("<code>{}</code>", esc(&e.parameter))),
-                ("message", &esc(&e.message)),
-            ]
+            &[("parameter", &format!("<code>{}</code>", esc(&e.parameter)))]
         ),
+        hint = esc(&i18n::tr_args(
+            lang,
+            "error-parameter-hint",
+            &[
+                ("parameter", e.parameter.as_str().into()),
+                ("languages", config.languages.join(", ").into()),
+                ("max", MAX_LIMIT.into()),
+            ]
+        )),
+        detail = tr_esc(lang, "error-detail"),
+        message = esc(&e.message),
         lang = esc(lang),
         back = tr_esc(lang, "error-back"),
     );

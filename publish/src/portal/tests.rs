@@ -285,6 +285,17 @@ async fn the_portal_month_view_is_a_table_with_prev_and_next() {
         ("near=45", "near"),
     ];
     html_400_names_the_parameter(s.addr, "/", &bad).await;
+    // In words: what the parameter expects; the parser's message folded.
+    let b = get(s.addr, "/?view=month&month=2030-13").await.body;
+    assert!(b.contains("Il attend un mois, comme 2026-12."), "{b}");
+    assert!(b.contains("<summary>Détail technique</summary>"), "{b}");
+    let b = get(s.addr, "/?limit=0&lang=en").await.body;
+    assert!(
+        b.contains("It expects a whole number from 1 to 1000."),
+        "{b}"
+    );
+    let b = get(s.addr, "/?lang=de").await.body;
+    assert!(b.contains("une des langues de l’agenda : fr, en."), "{b}");
 }
 
 #[tokio::test]
