@@ -33,6 +33,35 @@ fn occ(uid: &str, title: &str, start: &str, category: &str) -> Occurrence {
     o
 }
 
+/// The aggregator the pages are rendered for.
+fn config() -> PublishConfig {
+    let category = |slug: &str, fr: &str, en: &str| CategoryInfo {
+        slug: slug.into(),
+        name: names(&[("fr", fr), ("en", en)]),
+    };
+    PublishConfig {
+        name: "Signé Laval".into(),
+        base_url: "https://agenda.example.org".into(),
+        timezone: chrono_tz::America::Toronto,
+        languages: vec!["fr".into(), "en".into()],
+        categories: vec![
+            category("musique", "Musique", "Music"),
+            category("theatre", "Théâtre", "Theatre"),
+        ],
+        venues: Vec::new(),
+        source_kinds: Vec::new(),
+    }
+}
+
+/// Record a failed run of the source `salle`.
+fn salle_failed(index: &Index, class: &str, message: &str) {
+    let salle = model::SourceId::new("salle").unwrap();
+    let when = at("2030-11-30T08:00:00-05:00").to_utc();
+    index
+        .record_failure(&salle, when, 120, class, message)
+        .unwrap();
+}
+
 struct Server {
     addr: SocketAddr,
     _dir: tempfile::TempDir,
@@ -72,26 +101,7 @@ async fn serve_with(prepare: impl FnOnce(&Index)) -> Server {
         .record_success(source_run("mda", occurrences))
         .unwrap();
     prepare(&index);
-    let category = |slug: &str, fr: &str, en: &str| CategoryInfo {
-        slug: slug.into(),
-        name: names(&[("fr", fr), ("en", en)]),
-    };
-    let state = AppState::new(
-        index,
-        Arc::new(PublishConfig {
-            name: "Signé Laval".into(),
-            base_url: "https://agenda.example.org".into(),
-            timezone: chrono_tz::America::Toronto,
-            languages: vec!["fr".into(), "en".into()],
-            categories: vec![
-                category("musique", "Musique", "Music"),
-                category("theatre", "Théâtre", "Theatre"),
-            ],
-            venues: Vec::new(),
-            source_kinds: Vec::new(),
-        }),
-        Default::default(),
-    );
+    let state = AppState::new(index, Arc::new(config()), Default::default());
     Server {
         addr: serve_router(state).await,
         _dir: dir,
@@ -335,19 +345,7 @@ fn dates_read_naturally_in_both_languages() {
 #[tokio::test]
 async fn the_sources_page_explains_a_failing_source_in_plain_words() {
     let raw = "https://salle.example.org/: HTTP status 404";
-    let s = serve_with(|index| {
-        let salle = model::SourceId::new("salle").unwrap();
-        index
-            .record_failure(
-                &salle,
-                at("2030-11-30T08:00:00-05:00").to_utc(),
-                120,
-                "status_4xx",
-                raw,
-            )
-            .unwrap();
-    })
-    .await;
+    let s = serve_with(|index| salle_failed(index, "status_4xx", raw)).await;
     for lang in ["fr", "en"] {
         let r = get(s.addr, &format!("/sources?lang={lang}")).await;
         assert_eq!(r.status, 200, "{}", r.body);
@@ -400,19 +398,7 @@ fn has_word(text: &str, word: &str) -> bool {
 
 #[tokio::test]
 async fn each_language_reads_only_its_own_messages() {
-    let s = serve_with(|index| {
-        let salle = model::SourceId::new("salle").unwrap();
-        index
-            .record_failure(
-                &salle,
-                at("2030-11-30T08:00:00-05:00").to_utc(),
-                9,
-                "timeout",
-                "x: timed out after 30 s",
-            )
-            .unwrap();
-    })
-    .await;
+    let s = serve_with(|index| salle_failed(index, "timeout", "x: timed out after 30 s")).await;
     let list = get(s.addr, "/?from=2030-12-01").await.body;
     let id_start = list.find("href=\"/events/").unwrap() + "href=\"/events/".len();
     let id = &list[id_start..id_start + list[id_start..].find('?').unwrap()];
@@ -474,15 +460,7 @@ async fn each_language_reads_only_its_own_messages() {
 
 #[test]
 fn a_server_error_is_a_page_in_the_visitors_language() {
-    let config = PublishConfig {
-        name: "Signé Laval".into(),
-        base_url: "https://agenda.example.org".into(),
-        timezone: chrono_tz::America::Toronto,
-        languages: vec!["fr".into(), "en".into()],
-        categories: Vec::new(),
-        venues: Vec::new(),
-        source_kinds: Vec::new(),
-    };
+    let config = config();
     for (lang, title) in [("fr", "Erreur du serveur"), ("en", "Server error")] {
         let r = super::server_error(&config, lang);
         assert_eq!(r.status(), 500);
