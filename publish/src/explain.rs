@@ -7,7 +7,9 @@
 //! give both as they are; pages that people read (`/sources`, the staff
 //! console) show [`explain`]: one sentence, French first, saying what
 //! happened and what to do. The raw message only refines the sentence
-//! (which 4xx status, which kind of refusal); it never appears in it.
+//! (which 4xx status, which kind of refusal) or, for an error passed on
+//! without its class, tells the class by its wording; it never appears
+//! in the sentence.
 //!
 //! `publish` does not depend on `ingest`, so the classes are matched here
 //! as the strings the store holds; a class this module does not know reads
@@ -16,10 +18,13 @@
 use crate::i18n::{self, FluentValue};
 
 /// The sentence explaining an error of class `class` (as stored with the
-/// source) whose raw message is `message`, in `lang`.
+/// source) whose raw message is `message`, in `lang`. Without a class (an
+/// error passed on as text only, such as a preview's), the class is read
+/// from the message's wording when `ingest` worded it.
 pub fn explain(lang: &str, class: Option<&str>, message: Option<&str>) -> String {
     let message = message.unwrap_or_default();
     let code = status_code(message);
+    let class = class.or_else(|| class_of(message));
     let (id, code) = match class.unwrap_or_default() {
         "invalid_url" => ("source-error-invalid-url", None),
         "timeout" => ("source-error-timeout", None),
@@ -49,6 +54,36 @@ pub fn explain(lang: &str, class: Option<&str>, message: Option<&str>) -> String
         None => i18n::tr(lang, id),
     }
 }
+
+/// The class of a message as `ingest`'s errors word it (their `Display`),
+/// for errors that reach us without their class.
+fn class_of(message: &str) -> Option<&'static str> {
+    if let Some((_, class)) = WORDING.iter().find(|(w, _)| message.contains(w)) {
+        return Some(class);
+    }
+    match status_code(message) {
+        Some(c) if message.contains("HTTP status ") && c < 500 => Some("status_4xx"),
+        Some(_) if message.contains("HTTP status ") => Some("status_5xx"),
+        _ => None,
+    }
+}
+
+/// How `ingest`'s errors word each class.
+const WORDING: &[(&str, &str)] = &[
+    (": not a valid http(s) URL or file path: ", "invalid_url"),
+    (": timed out after ", "timeout"),
+    (": TLS error: ", "tls"),
+    (": DNS lookup failed: ", "dns"),
+    (": connection failed: ", "connect"),
+    (": refused: ", "refused"),
+    (": body larger than ", "too_large"),
+    ("the HTTP client could not be set up: ", "client"),
+    (
+        ": could not tell what kind of source this is: ",
+        "unknown_kind",
+    ),
+    (" but the source answered ", "wrong_kind"),
+];
 
 /// Which refusal: `ingest`'s fetch guard words its reasons
 /// ("disallowed by robots.txt", "... set allow_private_networks = true",
@@ -219,6 +254,63 @@ mod tests {
             explain("fr", None, None),
             explain("fr", Some("something_new"), None)
         );
+    }
+
+    #[test]
+    fn without_a_class_the_message_tells_it() {
+        for (class, message) in CASES {
+            // Messages worded by ingest's fetch and read errors only.
+            if matches!(*class, "io" | "parse" | "internal" | "something_new") {
+                continue;
+            }
+            assert_eq!(
+                explain("fr", None, Some(message)),
+                explain("fr", Some(class), Some(message)),
+                "{message}"
+            );
+        }
+        assert_eq!(
+            explain("en", None, Some("who knows")),
+            explain("en", Some("something_new"), None)
+        );
+    }
+
+    /// The wording read here is ingest's own: each fragment is in the
+    /// `#[error]` attributes of its errors (publish does not depend on
+    /// ingest, so its sources are read as text).
+    #[test]
+    fn the_wording_matches_ingests_errors() {
+        let ingest = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ingest/src");
+        let sources: String = ["fetch.rs", "fetch/guard.rs", "read.rs", "lib.rs"]
+            .iter()
+            .map(|f| std::fs::read_to_string(ingest.join(f)).unwrap())
+            .collect();
+        let fragments = [
+            ": not a valid http(s) URL or file path: ",
+            ": timed out after ",
+            ": TLS error: ",
+            ": DNS lookup failed: ",
+            ": connection failed: ",
+            ": refused: ",
+            ": body larger than ",
+            "the HTTP client could not be set up: ",
+            ": could not tell what kind of source this is: ",
+            " but the source answered ",
+            ": HTTP status {code}",
+            "disallowed by robots.txt",
+            "set allow_private_networks = true",
+            "redirects",
+            "redirect to",
+        ];
+        for fragment in fragments {
+            assert!(
+                sources.contains(fragment),
+                "ingest no longer says {fragment:?}"
+            );
+        }
+        for (w, _) in WORDING {
+            assert!(fragments.contains(w), "{w:?} is not checked above");
+        }
     }
 
     #[test]
