@@ -22,6 +22,8 @@ error-back = Back to the calendar
 error-event-not-found-title = Event not found
 error-event-not-found = No event has the id { $id }. Its organizer may have removed it.
 error-all-events = All events
+error-page-not-found-title = Page not found
+error-page-not-found = There is no page at { $path }: the link may be old or mistyped.
 error-server-title = Server error
 error-server = The calendar cannot be read right now. Try again in a few minutes.
 

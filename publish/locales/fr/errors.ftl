@@ -23,6 +23,8 @@ error-back = Retour à l’agenda
 error-event-not-found-title = Événement introuvable
 error-event-not-found = Aucun événement ne porte l’identifiant { $id }. Il a peut-être été retiré par son organisateur.
 error-all-events = Tous les événements
+error-page-not-found-title = Page introuvable
+error-page-not-found = Il n’y a pas de page à l’adresse { $path } : le lien est peut-être ancien ou mal copié.
 error-server-title = Erreur du serveur
 error-server = L’agenda ne peut pas être lu pour le moment. Réessayez dans quelques minutes.
 

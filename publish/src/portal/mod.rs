@@ -17,7 +17,8 @@ mod sources;
 
 use std::fmt::Write as _;
 
-use axum::http::StatusCode;
+use axum::http::header::ACCEPT;
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -33,7 +34,7 @@ use crate::lang::localize;
 use crate::layout::{self, esc, page_lang, tr_esc, tr_html, Page};
 use crate::pages::{subscribe_links, SubscribeLinks};
 use crate::params::{self, ParamError, MAX_LIMIT};
-use crate::respond::{html, run_index};
+use crate::respond::{html, json_error, run_index};
 use crate::{AppState, PublishConfig};
 pub use month::month_label;
 pub use sources::sources_page;
@@ -80,6 +81,34 @@ pub fn bad_request(config: &PublishConfig, lang: &str, e: &ParamError) -> Respon
         &i18n::tr(lang, "error-bad-request-title"),
         &body,
     )
+}
+
+/// The answer to a path no route serves: a 404 page for a browser (it
+/// asks for `text/html`) outside the API, else the API's JSON error.
+pub fn not_found(config: &PublishConfig, headers: &HeaderMap, uri: &Uri) -> Response {
+    let path = uri.path();
+    let browser = headers
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if !browser || path.starts_with("/api/") {
+        return json_error(StatusCode::NOT_FOUND, format!("no page at {path}"));
+    }
+    let asked = params::parse_lang(uri.query(), &config.languages).unwrap_or(None);
+    let lang = page_lang(config, asked.as_deref());
+    let title = i18n::tr(lang, "error-page-not-found-title");
+    let body = format!(
+        "<h1>{}</h1>\n<p>{}</p>\n<p><a href=\"/?lang={}\">{}</a></p>",
+        esc(&title),
+        tr_html(
+            lang,
+            "error-page-not-found",
+            &[("path", &format!("<code>{}</code>", esc(path)))]
+        ),
+        esc(lang),
+        tr_esc(lang, "error-back"),
+    );
+    error_page(config, lang, StatusCode::NOT_FOUND, &title, &body)
 }
 
 /// A 500 HTML page: the index could not be read (the cause is in the log,

@@ -480,3 +480,28 @@ fn body_text(r: axum::response::Response) -> String {
         .unwrap();
     String::from_utf8(bytes.to_vec()).unwrap()
 }
+
+#[tokio::test]
+async fn an_unknown_path_is_a_page_for_browsers_and_json_for_programs() {
+    let s = serve().await;
+    let html = [("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")];
+    let r = get_with(s.addr, "/agenda/2030?lang=en", &html).await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
+    assert!(r.body.contains("<h1>Page not found</h1>"), "{}", r.body);
+    assert!(r.body.contains("<code>/agenda/2030</code>"));
+    let r = get_with(s.addr, "/agenda/%3Cb%3E", &html).await;
+    assert!(r.body.contains("<h1>Page introuvable</h1>"), "{}", r.body);
+    assert!(
+        r.body.contains("<code>/agenda/%3Cb%3E</code>"),
+        "{}",
+        r.body
+    );
+    // Programs, and anything under the API, keep the JSON error.
+    for (path, headers) in [("/agenda", &[][..]), ("/api/v1/nothing", &html[..])] {
+        let r = get_with(s.addr, path, headers).await;
+        assert_eq!(r.status, 404);
+        assert_eq!(r.header("content-type"), Some("application/json"), "{path}");
+        assert!(r.body.contains("no page at"), "{}", r.body);
+    }
+}
