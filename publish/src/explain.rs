@@ -231,7 +231,7 @@ mod tests {
         let at = |code: &str| format!("https://mda.example.org/agenda: HTTP status {code}");
         assert_eq!(
             explain("fr", Some("status_4xx"), Some(&at("404"))),
-            "Le site a répondu 404 (page introuvable) : l’adresse a sans doute changé ; \
+            "Le site a répondu 404 (page introuvable)\u{a0}: l’adresse a sans doute changé\u{a0}; \
              ouvrez-la dans un navigateur et corrigez l’URL du membre."
         );
         assert!(explain("fr", Some("status_4xx"), Some(&at("401"))).contains("(erreur 401)"));
@@ -239,7 +239,10 @@ mod tests {
         assert!(explain("fr", Some("status_5xx"), Some(&at("502"))).contains("(erreur 502)"));
         // No code to read: the sentence without it, never "erreur 0".
         let bare = explain("fr", Some("status_4xx"), None);
-        assert!(bare.starts_with("Le site a refusé la demande :"), "{bare}");
+        assert!(
+            bare.starts_with("Le site a refusé la demande\u{a0}:"),
+            "{bare}"
+        );
         let bare = explain("en", Some("status_5xx"), Some("it broke"));
         assert!(bare.starts_with("The site’s server is failing:"), "{bare}");
         // Digits in the URL are not a status.

@@ -4,8 +4,8 @@ pages-map = Voir sur la carte
 # After the map link, when the venue is only placed at its town's centre.
 pages-approximate = (position approximative : centre de la municipalité)
 pages-categories = Catégories
-pages-price = Prix : { $price }
-pages-organizer = Organisé par : { $organizer }
+pages-price = Prix : { $price }
+pages-organizer = Organisé par : { $organizer }
 pages-more-info = Plus d’information
 pages-add-to-calendar = Ajouter à mon agenda
 pages-ics-file = Fichier iCalendar (Apple, Outlook, Thunderbird)

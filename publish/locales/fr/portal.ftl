@@ -30,7 +30,7 @@ portal-months = Mois
 
 ## Subscribing.
 portal-subscribe = S’abonner
-portal-subscribe-help = Ces liens suivent la recherche en cours : votre agenda se met à jour tout seul.
+portal-subscribe-help = Ces liens suivent la recherche en cours : votre agenda se met à jour tout seul.
 portal-subscribe-webcal = Apple Calendrier, Thunderbird (webcal)
 portal-subscribe-ics = Fichier iCalendar (.ics)
 

@@ -105,7 +105,7 @@ pub async fn sources_page(
             "<tr class=\"{cls}-row\"><th scope=\"row\">{name}<br><span class=\"muted\">{id} · {kind}</span><br>\
 <a href=\"{url}\" class=\"muted\">{url_text}</a></th>\
 <td data-label=\"{st}\" class=\"status {cls}\">{label}</td><td data-label=\"{lf}\">{fetch}</td>\
-<td data-label=\"{ls}\">{success}</td><td data-label=\"{le}\">{error}</td>\
+<td data-label=\"{ls}\">{success}</td><td data-label=\"{le}\" class=\"why\">{error}</td>\
 <td data-label=\"{ev}\">{events}</td><td data-label=\"{nr}\">{next}</td></tr>",
             name = esc(&s.name),
             id = esc(&s.id),

@@ -305,7 +305,10 @@ async fn the_portal_month_view_is_a_table_with_prev_and_next() {
         "{b}"
     );
     let b = get(s.addr, "/?lang=de").await.body;
-    assert!(b.contains("une des langues de l’agenda : fr, en."), "{b}");
+    assert!(
+        b.contains("une des langues de l’agenda\u{a0}: fr, en."),
+        "{b}"
+    );
 }
 
 #[tokio::test]
