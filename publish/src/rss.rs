@@ -79,11 +79,7 @@ pub fn write_rss(
         &mut out,
         1,
         "description",
-        &i18n::tr_args(
-            &channel_lang,
-            "feeds-description",
-            &[("name", config.name.as_str().into())],
-        ),
+        &crate::feeds::description(&channel_lang, &config.name),
     );
     element(&mut out, 1, "language", &channel_lang);
     out.push_str(&format!(
