@@ -61,6 +61,7 @@ portal-sources-col-last-success = Last success
 portal-sources-col-last-error = Last error
 portal-sources-col-events = Events
 portal-sources-col-next-run = Next run
+portal-sources-kind-unknown = kind not known yet
 portal-sources-status-ok = OK
 portal-sources-status-error = Error
 portal-sources-status-never = Never read

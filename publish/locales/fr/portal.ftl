@@ -63,6 +63,8 @@ portal-sources-col-last-success = Dernier succès
 portal-sources-col-last-error = Dernière erreur
 portal-sources-col-events = Événements
 portal-sources-col-next-run = Prochaine lecture
+# A source whose kind is neither configured nor yet detected.
+portal-sources-kind-unknown = type encore inconnu
 portal-sources-status-ok = En ordre
 portal-sources-status-error = Erreur
 portal-sources-status-never = Jamais lue

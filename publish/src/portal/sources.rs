@@ -109,7 +109,10 @@ pub async fn sources_page(
 <td data-label=\"{ev}\">{events}</td><td data-label=\"{nr}\">{next}</td></tr>",
             name = esc(&s.name),
             id = esc(&s.id),
-            kind = esc(s.kind.as_deref().unwrap_or("?")),
+            kind = match s.kind.as_deref() {
+                Some(kind) => esc(kind),
+                None => tr_esc(&lang, "portal-sources-kind-unknown"),
+            },
             url = esc(&s.url),
             url_text = esc(&s.url),
             fetch = when(s.last_fetch_at),

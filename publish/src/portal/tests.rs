@@ -325,6 +325,7 @@ async fn the_sources_page_shows_each_sources_health() {
     assert!(b.contains("Salle &lt;b&gt;"), "escaped");
     assert!(b.contains("<td data-label=\"Événements\">4</td>"));
     assert!(b.contains("● 1 en ordre"));
+    assert!(b.contains("salle · type encore inconnu"), "{b}");
     revalidates(s.addr, "/sources", &r).await;
     let r = get(s.addr, "/sources?lang=en").await;
     assert!(r.body.contains("● OK") && r.body.contains("Last success"));
