@@ -261,7 +261,7 @@ async fn a_preview_of_a_page_with_nothing_says_what_to_do_in_french() {
     assert_eq!(
         w,
         format!(
-            "Aucun événement reconnu sur cette page : indiquez des sélecteurs, ou utilisez le flux annoncé par la page ({}).",
+            "Aucun événement reconnu sur cette page\u{a0}: indiquez des sélecteurs, ou utilisez le flux annoncé par la page ({}).",
             server.url("agenda/feed/")
         )
     );
