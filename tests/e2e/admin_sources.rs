@@ -597,6 +597,29 @@ async fn an_event_entered_by_hand_reaches_the_feed_and_the_english_api() {
     assert_eq!(status, 201, "{answer}");
     let id = answer["id"].as_str().unwrap().to_string();
 
+    // Listed for the console with the form it was entered with.
+    let (status, list) = console
+        .as_editor("GET", "/api/v1/admin/manual-events", None)
+        .await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list["events"][0]["id"], id.as_str());
+    assert_eq!(list["events"][0]["created_by"], "console-editor");
+    let mut expected = weekly_workshop();
+    expected["all_day"] = json!(false);
+    expected["image"] = Value::Null;
+    expected["status"] = Value::Null;
+    expected["recurrence"]["until"] = Value::Null;
+    assert_eq!(list["events"][0]["event"], expected);
+    let (status, one) = console
+        .as_editor("GET", &format!("/api/v1/admin/manual-events/{id}"), None)
+        .await;
+    assert_eq!(status, 200, "{one}");
+    assert_eq!(one, list["events"][0]);
+    let (status, _) = console
+        .send("GET", "/api/v1/admin/manual-events", None, None)
+        .await;
+    assert_eq!(status, 401);
+
     let events = console.events("").await;
     assert_eq!(titles(&events), vec!["Atelier de tricot"; 4], "{events:?}");
     assert_eq!(events[0]["start"], "2026-12-03T19:00:00-05:00");
