@@ -475,6 +475,7 @@ table.month td.off{background:#f4f4f4}table.month ul{list-style:none;margin:0;pa
 @media (max-width:40rem){table.month td{height:auto;border:0;border-bottom:1px solid var(--line)}\
 table.month td.off,table.month td.empty{display:none}.dn{display:none}.dl{position:static;display:block;font-weight:700}}\
 table.sources .status{font-weight:700;white-space:nowrap}table.sources .why{min-width:16rem}\
+table.sources th a{overflow-wrap:anywhere}\
 @media (max-width:40rem){table.sources td{border:0;padding:.15rem 0}table.sources tr{border-bottom:1px solid var(--line);padding:.5rem 0}\
 table.sources td[data-label]::before{content:attr(data-label) ' : ';font-weight:600;color:var(--muted)}}";
 
