@@ -630,6 +630,21 @@ async fn an_event_entered_by_hand_reaches_the_feed_and_the_english_api() {
 
     let english = console.events("&lang=en").await;
     assert_eq!(titles(&english), vec!["Knitting workshop"; 4]);
+    // The built-in source on /sources, named in the page's language.
+    for (lang, name) in [("fr", "Saisie manuelle"), ("en", "Entered by hand")] {
+        let page = client()
+            .get(format!("{}/sources?lang={lang}", console.api))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains(&format!("<th scope=\"row\">{name}<br>")),
+            "{page}"
+        );
+    }
     assert_eq!(english[0]["description"], "Bring your needles.");
 
     let ics = client()

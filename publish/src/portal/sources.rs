@@ -107,7 +107,13 @@ pub async fn sources_page(
 <td data-label=\"{st}\" class=\"status {cls}\">{label}</td><td data-label=\"{lf}\">{fetch}</td>\
 <td data-label=\"{ls}\">{success}</td><td data-label=\"{le}\" class=\"why\">{error}</td>\
 <td data-label=\"{ev}\">{events}</td><td data-label=\"{nr}\">{next}</td></tr>",
-            name = esc(&s.name),
+            // The built-in source of events entered by hand is named in
+            // the page's language.
+            name = if s.id == crate::admin::sources::MANUAL_SOURCE {
+                tr_esc(&lang, "onboard-manual-source")
+            } else {
+                esc(&s.name)
+            },
             id = esc(&s.id),
             kind = match s.kind.as_deref() {
                 Some(kind) => esc(kind),
