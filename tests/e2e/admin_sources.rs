@@ -47,7 +47,13 @@ impl Console {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
+            // With the peer's address, as the binary serves (the login's
+            // rate limit reads it).
+            let _ = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await;
         });
         Console {
             world,
@@ -995,4 +1001,70 @@ async fn the_scheduler_follows_what_the_console_writes() {
         .await
         .expect("the scheduler stops");
     assert!(next_runs.read().unwrap().is_empty());
+}
+
+/// Signed in with a session cookie, a write needs the session's CSRF token
+/// in `X-CSRF-Token`: without it or with a wrong one, 401 and nothing
+/// written; with it, the write happens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_writes_only_with_its_csrf_token() {
+    let console = Console::from_world(commented_world()).await;
+    let password = "une phrase de passe assez longue";
+    let hash = publish::admin::auth::secret::hash_password(password).unwrap();
+    assert!(console
+        .world
+        .index
+        .create_account("admin@example.org", "admin", &[], &hash)
+        .unwrap());
+    let r = client()
+        .post(format!("{}/api/v1/admin/login", console.api))
+        .header("content-type", "application/json")
+        .body(json!({"email": "admin@example.org", "password": password}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("babillard_session="))
+        .and_then(|v| v.split(';').next())
+        .unwrap()
+        .to_string();
+    let body: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    let csrf = body["csrf_token"].as_str().unwrap().to_string();
+    let before = console.sources_toml();
+
+    let map = json!({"word": "Spectacle musical", "slug": "musique"}).to_string();
+    let write = |token: Option<String>| {
+        let mut req = client()
+            .post(format!("{}/api/v1/admin/categories/map", console.api))
+            .header("cookie", &cookie)
+            .header("content-type", "application/json")
+            .body(map.clone());
+        if let Some(t) = token {
+            req = req.header("X-CSRF-Token", t);
+        }
+        req.send()
+    };
+    assert_eq!(write(None).await.unwrap().status().as_u16(), 401);
+    assert_eq!(
+        write(Some(format!("{csrf}x")))
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        401
+    );
+    assert_eq!(console.sources_toml(), before);
+    assert_eq!(
+        write(Some(csrf.clone())).await.unwrap().status().as_u16(),
+        200
+    );
+    assert!(console.sources_toml().contains("\"Spectacle musical\""));
+    let audit = console.world.index.audit(1, None).unwrap();
+    assert_eq!(audit.entries[0].who, "admin@example.org");
+    assert_eq!(audit.entries[0].action, "category.map");
 }
