@@ -1068,3 +1068,79 @@ async fn a_session_writes_only_with_its_csrf_token() {
     assert_eq!(audit.entries[0].who, "admin@example.org");
     assert_eq!(audit.entries[0].action, "category.map");
 }
+
+/// `POST path` with a Bearer token on 127.0.0.1:port: (status, body).
+fn post_local(port: u16, path: &str, token: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let request = format!(
+        "POST {path} HTTP/1.0\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Length: 0\r\n\r\n"
+    );
+    s.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// Under `serve` nothing runs on a schedule, but "run now" reads the
+/// source at once (the real binary).
+#[test]
+fn serve_runs_a_source_when_a_person_asks() {
+    use std::process::Command;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        crate::harness::fixture("ics/google_calendar_export.ics"),
+        dir.path().join("agenda.ics"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("sources.toml"),
+        format!("{AGGREGATOR}\n[[source]]\nid = \"biblio\"\nurl = \"agenda.ics\"\n"),
+    )
+    .unwrap();
+    let token = new_api_token().unwrap();
+    {
+        let index = index::Index::open(&dir.path().join("data")).unwrap();
+        assert!(index.create_token("t", "editor", &[], &token.hash).unwrap());
+    }
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_babillard"))
+        .current_dir(dir.path())
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .env("RUST_LOG", "error")
+        .spawn()
+        .unwrap();
+    wait_until("serve answers", || {
+        get_local(port, "/api/v1/sources").contains("\"id\":\"biblio\"")
+    });
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        !get_local(port, "/api/v1/events?source=biblio&from=2026-11-01")
+            .contains("Heure du conte en pyjama"),
+        "serve reads nothing by itself"
+    );
+    let (status, body) = post_local(port, "/api/v1/admin/sources/biblio/run", &token.secret);
+    assert_eq!(status, 200, "{body}");
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answer["source"]["status"], "ok", "{answer}");
+    assert!(
+        get_local(port, "/api/v1/events?source=biblio&from=2026-11-01")
+            .contains("Heure du conte en pyjama")
+    );
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    assert!(child.wait().unwrap().success());
+}
