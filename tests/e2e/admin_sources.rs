@@ -95,6 +95,11 @@ impl Console {
         self.send(method, path, Some(&self.editor), body).await
     }
 
+    async fn patch(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send("PATCH", path, Some(&self.admin), Some(body))
+            .await
+    }
+
     async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         self.send("POST", path, Some(&self.admin), Some(body)).await
     }
@@ -530,11 +535,9 @@ async fn a_member_is_paused_resumed_run_and_rescheduled() {
 
     // A new schedule.
     let (status, answer) = console
-        .send(
-            "PATCH",
+        .patch(
             "/api/v1/admin/sources/biblio",
-            Some(&console.admin),
-            Some(json!({"schedule": "15 6 * * *"})),
+            json!({"schedule": "15 6 * * *"}),
         )
         .await;
     assert_eq!(status, 200, "{answer}");
@@ -546,12 +549,7 @@ async fn a_member_is_paused_resumed_run_and_rescheduled() {
         Some("15 6 * * *")
     );
     let (status, answer) = console
-        .send(
-            "PATCH",
-            "/api/v1/admin/sources/biblio",
-            Some(&console.admin),
-            Some(json!({"schedule": "never"})),
-        )
+        .patch("/api/v1/admin/sources/biblio", json!({"schedule": "never"}))
         .await;
     assert_eq!(status, 400, "{answer}");
     assert_eq!(answer["field"], "schedule");
@@ -846,6 +844,26 @@ fn get_local(port: u16, path: &str) -> String {
     body
 }
 
+/// The real binary serving (`run` or `serve`) in `dir` on a free port.
+fn spawn_babillard(
+    dir: &std::path::Path,
+    command: &str,
+    stderr: std::process::Stdio,
+) -> (std::process::Child, u16) {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_babillard"))
+        .current_dir(dir)
+        .args([command, "--addr", &format!("127.0.0.1:{port}")])
+        .env("RUST_LOG", "error")
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    (child, port)
+}
+
 fn wait_until(what: &str, mut ok: impl FnMut() -> bool) {
     for _ in 0..150 {
         if ok() {
@@ -874,17 +892,7 @@ fn sighup_takes_the_file_or_keeps_the_running_configuration() {
         format!("{AGGREGATOR}\n[[source]]\nid = \"apple\"\nurl = \"apple_calendar_export.ics\"\n");
     let path = dir.path().join("sources.toml");
     std::fs::write(&path, &first).unwrap();
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_babillard"))
-        .current_dir(dir.path())
-        .args(["run", "--addr", &format!("127.0.0.1:{port}")])
-        .env("RUST_LOG", "error")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let (mut child, port) = spawn_babillard(dir.path(), "run", Stdio::piped());
     let hup = |pid: u32| {
         let status = Command::new("kill")
             .args(["-HUP", &pid.to_string()])
@@ -1112,16 +1120,7 @@ fn serve_runs_a_source_when_a_person_asks() {
         let index = index::Index::open(&dir.path().join("data")).unwrap();
         assert!(index.create_token("t", "editor", &[], &token.hash).unwrap());
     }
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let mut child = Command::new(env!("CARGO_BIN_EXE_babillard"))
-        .current_dir(dir.path())
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-        .env("RUST_LOG", "error")
-        .spawn()
-        .unwrap();
+    let (mut child, port) = spawn_babillard(dir.path(), "serve", std::process::Stdio::inherit());
     wait_until("serve answers", || {
         get_local(port, "/api/v1/sources").contains("\"id\":\"biblio\"")
     });
