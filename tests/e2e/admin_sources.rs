@@ -100,6 +100,11 @@ impl Console {
             .await
     }
 
+    async fn preview(&self, url: impl Into<String>) -> (u16, Value) {
+        let body = json!({ "url": url.into() });
+        self.post("/api/v1/admin/sources/preview", body).await
+    }
+
     async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         self.send("POST", path, Some(&self.admin), Some(body)).await
     }
@@ -167,12 +172,7 @@ async fn a_preview_reads_an_ics_a_feed_and_a_page_with_json_ld_and_stores_nothin
         ("feed.xml", "feed", "Mon oncle Antoine (Claude Jutra, 1971)"),
         ("agenda.html", "html", "Nuit électro-acoustique"),
     ] {
-        let (status, preview) = console
-            .post(
-                "/api/v1/admin/sources/preview",
-                json!({"url": server.url(path)}),
-            )
-            .await;
+        let (status, preview) = console.preview(server.url(path)).await;
         assert_eq!(status, 200, "{path}: {preview}");
         assert_eq!(preview["kind"], kind, "{path}: {preview}");
         let events = preview["events"].as_array().unwrap();
@@ -192,12 +192,7 @@ async fn a_preview_reads_an_ics_a_feed_and_a_page_with_json_ld_and_stores_nothin
     }
 
     // What could not be read is said in French, the rest is there.
-    let (status, preview) = console
-        .post(
-            "/api/v1/admin/sources/preview",
-            json!({"url": server.url("broken.ics")}),
-        )
-        .await;
+    let (status, preview) = console.preview(server.url("broken.ics")).await;
     assert_eq!(status, 200, "{preview}");
     assert!(
         !preview["events"].as_array().unwrap().is_empty(),
@@ -243,12 +238,7 @@ async fn a_preview_of_a_page_with_nothing_says_what_to_do_in_french() {
     );
     let console = Console::new("").await;
 
-    let (status, preview) = console
-        .post(
-            "/api/v1/admin/sources/preview",
-            json!({"url": server.url("plain")}),
-        )
-        .await;
+    let (status, preview) = console.preview(server.url("plain")).await;
     assert_eq!(status, 200, "{preview}");
     assert_eq!(preview["kind"], "html");
     assert_eq!(preview["events"], json!([]));
@@ -261,12 +251,7 @@ async fn a_preview_of_a_page_with_nothing_says_what_to_do_in_french() {
     );
     assert!(w.contains("sélecteurs"), "{w}");
 
-    let (status, preview) = console
-        .post(
-            "/api/v1/admin/sources/preview",
-            json!({"url": server.url("with-feed")}),
-        )
-        .await;
+    let (status, preview) = console.preview(server.url("with-feed")).await;
     assert_eq!(status, 200, "{preview}");
     let w = preview["warnings"][0].as_str().unwrap();
     assert_eq!(
@@ -278,12 +263,7 @@ async fn a_preview_of_a_page_with_nothing_says_what_to_do_in_french() {
     );
 
     // A file path is no address to preview.
-    let (status, answer) = console
-        .post(
-            "/api/v1/admin/sources/preview",
-            json!({"url": "/etc/passwd"}),
-        )
-        .await;
+    let (status, answer) = console.preview("/etc/passwd").await;
     assert_eq!(status, 400, "{answer}");
     assert_eq!(answer["field"], "url");
     // A bad body names its field.
@@ -306,12 +286,7 @@ async fn a_preview_keeps_the_private_network_guard() {
         },
     );
     let console = Console::from_world(world).await;
-    let (status, answer) = console
-        .post(
-            "/api/v1/admin/sources/preview",
-            json!({"url": server.url("cal.ics")}),
-        )
-        .await;
+    let (status, answer) = console.preview(server.url("cal.ics")).await;
     assert_eq!(status, 502, "{answer}");
     assert!(
         answer["error"].as_str().unwrap().contains("réseau privé"),
