@@ -1,0 +1,360 @@
+//! The staff console at `/admin`: server-rendered pages in the portal's
+//! style where the council's staff correct what the machine got wrong.
+//!
+//! Every screen is a `GET` that renders a whole page, and every action a
+//! plain HTML form `POST` (`application/x-www-form-urlencoded`, with the
+//! session's CSRF token in the field `csrf`, checked by
+//! [`Staff::check_csrf`]) that redirects back (303) with a message, so
+//! nothing needs JavaScript; `/admin/assets/console.js` only adds
+//! confirmations and the URL preview without a reload. No inline script or
+//! style anywhere: [`super::router`] gives every answer a strict
+//! Content-Security-Policy that allows neither.
+//!
+//! Every string a person reads comes from `publish/locales/*/console.ftl`
+//! through [`crate::i18n`], French first; `?lang=en` (and a hidden `lang`
+//! field in forms) switches the language without a cookie.
+//!
+//! The screens, one module each:
+//! * [`login`]: the login form (the same session as the JSON login) and
+//!   logout; an anonymous visitor of any screen gets the login form;
+//! * [`events`]: the search with the public filters, hidden and locked
+//!   events, and one event with its source records side by side, the edit
+//!   form (which locks what it changes), unlock, hide, merge and split;
+//! * [`manual`]: events entered by hand (a built-in source);
+//! * [`sources`]: the sources' health, run now / pause / resume, and
+//!   adding a member by its address through a preview (admin);
+//! * [`catalog`]: venues (the gazetteer and the venues seen) and
+//!   categories (with the words that matched nothing, to map them);
+//! * [`audit`]: every change, newest first, with undo;
+//! * [`accounts`]: staff accounts (admin).
+//!
+//! What is shared lives here: [`Ctx`] (who asks, in which language), the
+//! form reader [`Fields`], and the redirect that carries a message.
+
+mod accounts;
+mod audit;
+mod catalog;
+mod events;
+mod frame;
+mod login;
+mod manual;
+mod sources;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+use index::{Index, IndexError};
+
+use super::auth::{Role, Staff};
+use crate::i18n;
+use crate::layout::{esc, page_lang};
+use crate::AppState;
+
+/// The console's routes, merged by [`super::routes`].
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(events::list))
+        .route("/admin/", get(events::list))
+        .route("/admin/assets/console.css", get(frame::css))
+        .route("/admin/assets/console.js", get(frame::js))
+        .route("/admin/login", get(login::form).post(login::submit))
+        .route("/admin/logout", post(login::logout))
+        .route("/admin/events", get(events::list))
+        .route("/admin/events/new", get(manual::new_form).post(manual::create))
+        .route("/admin/events/{id}", get(events::one))
+        .route("/admin/events/{id}/edit", post(events::edit))
+        .route("/admin/events/{id}/unlock", post(events::unlock))
+        .route("/admin/events/{id}/hide", post(events::hide))
+        .route("/admin/events/{id}/unhide", post(events::unhide))
+        .route("/admin/events/{id}/merge", post(events::merge))
+        .route("/admin/events/{id}/split", post(events::split))
+        .route("/admin/manual/{id}", post(manual::update))
+        .route("/admin/manual/{id}/delete", post(manual::delete))
+        .route("/admin/sources", get(sources::list))
+        .route("/admin/sources/new", get(sources::new_form).post(sources::add))
+        .route("/admin/sources/preview", post(sources::preview))
+        .route("/admin/sources/{id}/{action}", post(sources::act))
+        .route("/admin/venues", get(catalog::venues))
+        .route("/admin/categories", get(catalog::categories))
+        .route("/admin/categories/map", post(catalog::map))
+        .route("/admin/audit", get(audit::list))
+        .route("/admin/audit/{id}/undo", post(audit::undo))
+        .route("/admin/accounts", get(accounts::list).post(accounts::add))
+        .route("/admin/accounts/remove", post(accounts::remove))
+}
+
+/// Who asks, in which language: what every screen renders with.
+pub(crate) struct Ctx {
+    pub state: AppState,
+    pub staff: Staff,
+    pub lang: String,
+}
+
+impl Ctx {
+    /// A signed-in request's context; `None` (anonymous) answers the login
+    /// form, which brings the visitor back to `path` once signed in.
+    fn new(
+        state: &AppState,
+        staff: Option<Staff>,
+        lang: Option<&str>,
+        path: &str,
+    ) -> Result<Ctx, Response> {
+        let lang = page_lang(&state.config, lang).to_string();
+        match staff {
+            Some(staff) => Ok(Ctx {
+                state: state.clone(),
+                staff,
+                lang,
+            }),
+            None => Err(login::login_page(state, &lang, path, None, StatusCode::OK)),
+        }
+    }
+
+    /// A screen's context, its language from the query's `lang`.
+    pub(crate) fn page(
+        state: &AppState,
+        staff: Option<Staff>,
+        query: &Query,
+        path: &str,
+    ) -> Result<Ctx, Response> {
+        Ctx::new(state, staff, query.get("lang"), path)
+    }
+
+    /// A form's context: signed in (else 401 and the login form), the
+    /// language from its `lang` field, its `csrf` field the session's
+    /// token (else 403).
+    pub(crate) fn form(
+        state: &AppState,
+        staff: Option<Staff>,
+        fields: &Fields,
+        back: &str,
+    ) -> Result<Ctx, Response> {
+        let lang = page_lang(&state.config, fields.get("lang")).to_string();
+        let Some(staff) = staff else {
+            return Err(login::login_page(
+                state,
+                &lang,
+                back,
+                Some("console-login-needed"),
+                StatusCode::UNAUTHORIZED,
+            ));
+        };
+        if staff.check_csrf(fields.get("csrf").unwrap_or("")).is_err() {
+            return Err(frame::error_page(
+                state,
+                &lang,
+                Some(&staff),
+                StatusCode::FORBIDDEN,
+                "console-csrf-title",
+                &tr(&lang, "console-csrf-text"),
+                back,
+            ));
+        }
+        Ok(Ctx {
+            state: state.clone(),
+            staff,
+            lang,
+        })
+    }
+
+    /// Admin-only screens and actions: a 403 page for editors.
+    pub(crate) fn require_admin(&self) -> Result<(), Response> {
+        if self.staff.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(self.error(
+                StatusCode::FORBIDDEN,
+                "console-forbidden-title",
+                &tr(&self.lang, "console-forbidden-text"),
+                "/admin",
+            ))
+        }
+    }
+
+    pub(crate) fn is_admin(&self) -> bool {
+        self.staff.role == Role::Admin
+    }
+
+    /// The message `id`, escaped for HTML.
+    pub(crate) fn t(&self, id: &str) -> String {
+        tr(&self.lang, id)
+    }
+
+    /// An error page (`title_id` a message id, `text` already HTML) with a
+    /// link back to `back`.
+    pub(crate) fn error(
+        &self,
+        status: StatusCode,
+        title_id: &str,
+        text: &str,
+        back: &str,
+    ) -> Response {
+        frame::error_page(
+            &self.state,
+            &self.lang,
+            Some(&self.staff),
+            status,
+            title_id,
+            text,
+            back,
+        )
+    }
+
+    /// Run `f` on the blocking pool (the index is synchronous); a panic is
+    /// a logged 500 page.
+    pub(crate) async fn blocking<T, E, F>(&self, f: F) -> Result<Result<T, E>, Response>
+    where
+        T: Send + 'static,
+        E: Send + 'static,
+        F: FnOnce(&Index) -> Result<T, E> + Send + 'static,
+    {
+        let index = Arc::clone(&self.state.index);
+        tokio::task::spawn_blocking(move || f(&index))
+            .await
+            .map_err(|e| self.internal("console", &e))
+    }
+
+    /// A read of the index for a page; an error is a logged 500 page.
+    pub(crate) async fn read<T, F>(&self, context: &'static str, f: F) -> Result<T, Response>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Index) -> Result<T, IndexError> + Send + 'static,
+    {
+        match self.blocking(f).await? {
+            Ok(v) => Ok(v),
+            Err(e) => Err(self.internal(context, &e)),
+        }
+    }
+
+    /// The 500 page, the detail going to the log only.
+    pub(crate) fn internal(&self, context: &str, detail: &dyn std::fmt::Display) -> Response {
+        tracing::error!(context, error = %detail, "console: internal error");
+        self.error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "console-internal-title",
+            &self.t("console-internal-text"),
+            "/admin",
+        )
+    }
+
+    /// `path` in this language (`path` may hold a query already).
+    pub(crate) fn href(&self, path: &str) -> String {
+        with_lang(path, &self.lang)
+    }
+
+    /// The hidden fields every form carries.
+    pub(crate) fn hidden(&self) -> String {
+        format!(
+            "<input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"lang\" value=\"{}\">",
+            esc(self.staff.csrf_token.as_deref().unwrap_or("")),
+            esc(&self.lang)
+        )
+    }
+
+    /// 303 to `path` in this language, with the message `console-done-{done}`.
+    pub(crate) fn done(&self, path: &str, done: &str) -> Response {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        see_other(&format!(
+            "{path}{sep}lang={}&done={}",
+            encode(&self.lang),
+            encode(done)
+        ))
+    }
+}
+
+/// The message `id` in `lang`, escaped for HTML.
+pub(crate) fn tr(lang: &str, id: &str) -> String {
+    esc(&i18n::tr(lang, id))
+}
+
+/// The message `id` in `lang` with arguments, escaped for HTML.
+pub(crate) fn tr_args(lang: &str, id: &str, args: &[(&'static str, i18n::FluentValue<'_>)]) -> String {
+    esc(&i18n::tr_args(lang, id, args))
+}
+
+/// `path` with `lang=` added to its query.
+pub(crate) fn with_lang(path: &str, lang: &str) -> String {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{sep}lang={}", encode(lang))
+}
+
+/// A value for a query string or a path segment.
+pub(crate) fn encode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// 303 See Other to `location` (a path of this site).
+pub(crate) fn see_other(location: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, v);
+    }
+    response
+}
+
+/// The pairs of a query string or of a form body, in order (a name may
+/// come several times: checkboxes).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Fields(Vec<(String, String)>);
+
+/// A query string read the same way as a form.
+pub(crate) type Query = Fields;
+
+impl Fields {
+    pub(crate) fn parse(raw: &[u8]) -> Fields {
+        Fields(
+            url::form_urlencoded::parse(raw)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        )
+    }
+
+    pub(crate) fn from_query(raw: Option<&str>) -> Fields {
+        Fields::parse(raw.unwrap_or("").as_bytes())
+    }
+
+    pub(crate) fn from_body(body: &Bytes) -> Fields {
+        Fields::parse(body)
+    }
+
+    /// The last value of `name`, trimmed, when not empty.
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, v)| k == name && !v.trim().is_empty())
+            .map(|(_, v)| v.trim())
+    }
+
+    /// The last value of `name` as given (empty when absent).
+    pub(crate) fn raw(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+
+    /// Every non-empty value of `name`, in order.
+    pub(crate) fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, v)| k == name && !v.trim().is_empty())
+            .map(|(_, v)| v.trim().to_string())
+            .collect()
+    }
+
+    /// Whether a checkbox `name` was ticked.
+    pub(crate) fn checked(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, v)| k == name && !v.is_empty())
+    }
+}

@@ -1,0 +1,437 @@
+//! Events entered by hand (`/admin/events/new`): for a member with no feed
+//! at all. The form (title and description in each language, date and time
+//! pickers, all day, recurrence, venue from the gazetteer, image, link,
+//! categories, status) becomes a [`ManualEvent`] that the process saves
+//! into the built-in source of hand-entered events and runs at once
+//! ([`crate::admin::sources::SourceAdmin::save_manual_event`]), so these
+//! events dedup and publish like any other.
+
+use std::fmt::Write as _;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{json, Value};
+
+use super::events::{category_checkboxes, status_label};
+use super::frame::{self, Frame, Section};
+use super::sources::{admin_failed, source_admin};
+use super::{encode, tr_args, Ctx, Fields};
+use crate::admin::auth::MaybeStaff;
+use crate::admin::sources::ManualEvent;
+use crate::layout::esc;
+use crate::respond::html;
+use crate::AppState;
+use model::Status;
+
+/// `GET /admin/events/new`: the empty form (`replace=ID` saves over the
+/// hand-entered event ID).
+pub async fn new_form(
+    State(state): State<AppState>,
+    MaybeStaff(staff): MaybeStaff,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let query = Fields::from_query(raw.as_deref());
+    let ctx = match Ctx::page(&state, staff, &query, "/admin/events/new") {
+        Ok(ctx) => ctx,
+        Err(r) => return r,
+    };
+    form_page(&ctx, &query, query.get("replace"), None, StatusCode::OK)
+}
+
+/// The form, filled with `values` (a form sent back with a problem).
+fn form_page(
+    ctx: &Ctx,
+    values: &Fields,
+    replace: Option<&str>,
+    problem: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let config = &ctx.state.config;
+    let lang = ctx.lang.as_str();
+    let v = |name: &str| esc(values.raw(name));
+    let action = match replace {
+        Some(id) => format!("/admin/manual/{}", encode(id)),
+        None => "/admin/events/new".to_string(),
+    };
+    let mut b = format!(
+        "<p class=\"hint\">{}</p>\n<form method=\"post\" action=\"{}\">{}\n",
+        ctx.t("console-manual-help"),
+        esc(&action),
+        ctx.hidden()
+    );
+    for (i, l) in config.languages.iter().enumerate() {
+        let required = if i == 0 { " required" } else { "" };
+        let language = crate::i18n::tr(l, "language-name");
+        let _ = write!(
+            b,
+            "<fieldset lang=\"{l}\"><legend>{legend}</legend>\
+<div class=\"field\"><label for=\"m-title-{l}\">{title_l}</label><input type=\"text\" id=\"m-title-{l}\" name=\"title_{l}\" value=\"{title}\"{required}></div>\
+<div class=\"field\"><label for=\"m-description-{l}\">{desc_l}</label><textarea id=\"m-description-{l}\" name=\"description_{l}\">{desc}</textarea></div></fieldset>\n",
+            l = esc(l),
+            legend = tr_args(lang, "console-manual-in", &[("language", language.into())]),
+            title_l = ctx.t("console-field-title"),
+            title = v(&format!("title_{l}")),
+            desc_l = ctx.t("console-field-description"),
+            desc = v(&format!("description_{l}")),
+        );
+    }
+    let _ = write!(
+        b,
+        "<fieldset><legend>{when}</legend>\
+<div class=\"field\"><input type=\"checkbox\" id=\"m-all-day\" name=\"all_day\" value=\"1\" data-all-day{all_day}> <label class=\"check\" for=\"m-all-day\">{all_day_l}</label></div>\
+<div class=\"row\"><div class=\"field\"><label for=\"m-start-date\">{sd_l}</label><input type=\"date\" id=\"m-start-date\" name=\"start_date\" value=\"{sd}\" required></div>\
+<div class=\"field\" data-timed><label for=\"m-start-time\">{st_l}</label><input type=\"time\" id=\"m-start-time\" name=\"start_time\" value=\"{st}\"></div>\
+<div class=\"field\"><label for=\"m-end-date\">{ed_l}</label><input type=\"date\" id=\"m-end-date\" name=\"end_date\" value=\"{ed}\"></div>\
+<div class=\"field\" data-timed><label for=\"m-end-time\">{et_l}</label><input type=\"time\" id=\"m-end-time\" name=\"end_time\" value=\"{et}\"></div></div>\
+<p class=\"hint\">{zone}</p></fieldset>\n",
+        when = ctx.t("console-manual-when"),
+        all_day = if values.checked("all_day") { " checked" } else { "" },
+        all_day_l = ctx.t("console-field-all-day"),
+        sd_l = ctx.t("console-start-date"),
+        sd = v("start_date"),
+        st_l = ctx.t("console-start-time"),
+        st = v("start_time"),
+        ed_l = ctx.t("console-end-date"),
+        ed = v("end_date"),
+        et_l = ctx.t("console-end-time"),
+        et = v("end_time"),
+        zone = tr_args(lang, "console-times-in", &[("zone", config.timezone.name().into())]),
+    );
+    let rec = values.get("recurrence").unwrap_or("none");
+    let radio = |value: &str, id: &str| {
+        format!(
+            "<span class=\"check\"><input type=\"radio\" id=\"m-rec-{value}\" name=\"recurrence\" value=\"{value}\"{}> <label for=\"m-rec-{value}\">{}</label></span>",
+            if rec == value { " checked" } else { "" },
+            ctx.t(id)
+        )
+    };
+    let _ = write!(
+        b,
+        "<fieldset data-recurrence><legend>{legend}</legend><div class=\"checks\">{none}{weekly}{monthly}{dates}</div>\
+<div class=\"row\" data-for=\"weekly monthly\"><div class=\"field\"><label for=\"m-until\">{until_l}</label><input type=\"date\" id=\"m-until\" name=\"until\" value=\"{until}\"></div>\
+<div class=\"field\"><label for=\"m-count\">{count_l}</label><input type=\"number\" id=\"m-count\" name=\"count\" min=\"1\" max=\"500\" value=\"{count}\"></div></div>\
+<div class=\"field\" data-for=\"dates\"><label for=\"m-dates\">{dates_l}</label><textarea id=\"m-dates\" name=\"dates\" aria-describedby=\"m-dates-help\">{dates_v}</textarea>\
+<p class=\"hint\" id=\"m-dates-help\">{dates_help}</p></div></fieldset>\n",
+        legend = ctx.t("console-recurrence"),
+        none = radio("none", "console-recurrence-none"),
+        weekly = radio("weekly", "console-recurrence-weekly"),
+        monthly = radio("monthly", "console-recurrence-monthly"),
+        dates = radio("dates", "console-recurrence-dates"),
+        until_l = ctx.t("console-recurrence-until"),
+        until = v("until"),
+        count_l = ctx.t("console-recurrence-count"),
+        count = v("count"),
+        dates_l = ctx.t("console-recurrence-dates-list"),
+        dates_v = v("dates"),
+        dates_help = ctx.t("console-recurrence-dates-help"),
+    );
+    let chosen_venue = values.get("venue");
+    let mut venues = format!("<option value=\"\">{}</option>", ctx.t("console-venue-none"));
+    for g in &config.venues {
+        let _ = write!(
+            venues,
+            "<option value=\"{}\"{}>{}</option>",
+            esc(&g.id),
+            if chosen_venue == Some(g.id.as_str()) {
+                " selected"
+            } else {
+                ""
+            },
+            esc(&g.name)
+        );
+    }
+    let chosen_status = values.get("status").unwrap_or("scheduled");
+    let statuses: String = [Status::Scheduled, Status::Cancelled, Status::Postponed]
+        .iter()
+        .map(|s| {
+            format!(
+                "<option value=\"{0}\"{1}>{2}</option>",
+                s.as_str(),
+                if s.as_str() == chosen_status {
+                    " selected"
+                } else {
+                    ""
+                },
+                status_label(lang, *s)
+            )
+        })
+        .collect();
+    let _ = write!(
+        b,
+        "<div class=\"row\"><div class=\"field\"><label for=\"m-venue\">{venue_l}</label><select id=\"m-venue\" name=\"venue\">{venues}</select></div>\
+<div class=\"field\"><label for=\"m-status\">{status_l}</label><select id=\"m-status\" name=\"status\">{statuses}</select></div></div>\
+<div class=\"field\"><label for=\"m-url\">{url_l}</label><input type=\"url\" id=\"m-url\" name=\"url\" value=\"{url}\"></div>\
+<div class=\"field\"><label for=\"m-image\">{image_l}</label><input type=\"url\" id=\"m-image\" name=\"image\" value=\"{image}\"></div>\
+{categories}\n<p><button type=\"submit\">{save}</button></p></form>\n",
+        venue_l = ctx.t("console-field-venue"),
+        status_l = ctx.t("console-field-status"),
+        url_l = ctx.t("console-field-url"),
+        url = v("url"),
+        image_l = ctx.t("console-field-image"),
+        image = v("image"),
+        categories = category_checkboxes(ctx, "m-cat", &values.all("categories")),
+        save = ctx.t("console-manual-save"),
+    );
+    if let Some(id) = replace {
+        let _ = write!(
+            b,
+            "<form method=\"post\" action=\"/admin/manual/{}/delete\" data-confirm=\"{}\">{}<button type=\"submit\" class=\"danger\">{}</button></form>\n",
+            esc(&encode(id)),
+            ctx.t("console-manual-delete-confirm"),
+            ctx.hidden(),
+            ctx.t("console-manual-delete")
+        );
+    }
+    let flash = match problem {
+        Some(p) => Some((p, true)),
+        None => frame::flash(lang, values),
+    };
+    let title = crate::i18n::tr(lang, "console-manual-title");
+    let mut switch = "/admin/events/new".to_string();
+    if let Some(id) = replace {
+        switch.push_str(&format!("?replace={}", encode(id)));
+    }
+    html(
+        status,
+        frame::page(
+            &ctx.state,
+            &Frame {
+                lang,
+                staff: Some(&ctx.staff),
+                section: Section::NewEvent,
+                title: &title,
+                body: &b,
+                switch: &switch,
+                flash,
+            },
+        ),
+    )
+}
+
+/// The [`ManualEvent`] a form describes, or the field that is wrong and why
+/// (already HTML).
+fn manual_event(ctx: &Ctx, f: &Fields) -> Result<ManualEvent, String> {
+    let config = &ctx.state.config;
+    let lang = ctx.lang.as_str();
+    let bad = |field: &str, message: &str| {
+        tr_args(
+            lang,
+            "console-error-invalid",
+            &[
+                ("field", crate::i18n::tr(lang, field).into()),
+                ("message", crate::i18n::tr(lang, message).into()),
+            ],
+        )
+    };
+    let mut title = serde_json::Map::new();
+    let mut description = serde_json::Map::new();
+    for l in &config.languages {
+        if let Some(t) = f.get(&format!("title_{l}")) {
+            title.insert(l.clone(), Value::from(t));
+        }
+        let d = f.raw(&format!("description_{l}")).replace("\r\n", "\n");
+        if !d.trim().is_empty() {
+            description.insert(l.clone(), Value::from(d.trim()));
+        }
+    }
+    if title.is_empty() {
+        return Err(bad("console-field-title", "console-invalid-required"));
+    }
+    let all_day = f.checked("all_day");
+    let date = |name: &str| -> Result<Option<String>, String> {
+        match f.get(name) {
+            None => Ok(None),
+            Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map(|d| Some(d.format("%Y-%m-%d").to_string()))
+                .map_err(|_| bad("console-start-date", "console-invalid-date")),
+        }
+    };
+    let time = |name: &str| -> Result<Option<String>, String> {
+        match f.get(name) {
+            None => Ok(None),
+            Some(t) => chrono::NaiveTime::parse_from_str(t, "%H:%M")
+                .or_else(|_| chrono::NaiveTime::parse_from_str(t, "%H:%M:%S"))
+                .map(|t| Some(t.format("%H:%M").to_string()))
+                .map_err(|_| bad("console-start-time", "console-invalid-date")),
+        }
+    };
+    let start_date = date("start_date")?.ok_or_else(|| bad("console-start-date", "console-invalid-required"))?;
+    let start = match (all_day, time("start_time")?) {
+        (false, Some(t)) => format!("{start_date}T{t}"),
+        (false, None) => return Err(bad("console-start-time", "console-invalid-required")),
+        (true, _) => start_date.clone(),
+    };
+    let end = match (date("end_date")?, all_day, time("end_time")?) {
+        (Some(d), true, _) => Some(d),
+        (Some(d), false, Some(t)) => Some(format!("{d}T{t}")),
+        (None, false, Some(t)) => Some(format!("{start_date}T{t}")),
+        (Some(d), false, None) => Some(format!("{d}T{}", time("start_time")?.unwrap_or_default())),
+        (None, _, _) => None,
+    };
+    if let Some(end) = &end {
+        if end.as_str() < start.as_str() {
+            return Err(bad("console-end-date", "console-invalid-end-before-start"));
+        }
+    }
+    let recurrence = match f.get("recurrence").unwrap_or("none") {
+        "none" => Value::Null,
+        freq @ ("weekly" | "monthly") => {
+            let until = date("until").map_err(|_| bad("console-recurrence-until", "console-invalid-date"))?;
+            let count = match f.get("count") {
+                None => None,
+                Some(c) => Some(
+                    c.parse::<u32>()
+                        .ok()
+                        .filter(|c| (1..=500).contains(c))
+                        .ok_or_else(|| bad("console-recurrence-count", "console-invalid-count"))?,
+                ),
+            };
+            if until.is_none() && count.is_none() {
+                return Err(bad("console-recurrence", "console-invalid-recurrence-end"));
+            }
+            json!({ "freq": freq, "until": until, "count": count })
+        }
+        "dates" => {
+            let mut dates = Vec::new();
+            for d in f
+                .raw("dates")
+                .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+                .filter(|d| !d.is_empty())
+            {
+                let d = chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                    .map_err(|_| bad("console-recurrence-dates-list", "console-invalid-date"))?;
+                dates.push(d.format("%Y-%m-%d").to_string());
+            }
+            if dates.is_empty() {
+                return Err(bad("console-recurrence-dates-list", "console-invalid-required"));
+            }
+            json!({ "dates": dates })
+        }
+        _ => return Err(bad("console-recurrence", "console-invalid-choice")),
+    };
+    let venue = f.get("venue");
+    if venue.is_some_and(|v| !config.venues.iter().any(|g| g.id == v)) {
+        return Err(bad("console-field-venue", "console-invalid-choice"));
+    }
+    for field in ["url", "image"] {
+        if let Some(u) = f.get(field) {
+            let ok = url::Url::parse(u).is_ok_and(|u| u.scheme() == "http" || u.scheme() == "https");
+            if !ok {
+                return Err(bad(&format!("console-field-{field}"), "console-invalid-url"));
+            }
+        }
+    }
+    let categories = f.all("categories");
+    if categories
+        .iter()
+        .any(|c| !config.categories.iter().any(|k| &k.slug == c))
+    {
+        return Err(bad("console-field-categories", "console-invalid-choice"));
+    }
+    let status = f.get("status").unwrap_or("scheduled");
+    if !["scheduled", "cancelled", "postponed"].contains(&status) {
+        return Err(bad("console-field-status", "console-invalid-choice"));
+    }
+    let value = json!({
+        "title": title,
+        "description": description,
+        "start": start,
+        "end": end,
+        "all_day": all_day,
+        "recurrence": recurrence,
+        "venue": venue,
+        "image": f.get("image"),
+        "url": f.get("url"),
+        "categories": categories,
+        "status": status,
+    });
+    serde_json::from_value(value).map_err(|e| {
+        tr_args(
+            lang,
+            "console-error-refused",
+            &[("message", e.to_string().into())],
+        )
+    })
+}
+
+async fn save(state: AppState, staff: Option<crate::admin::auth::Staff>, body: Bytes, id: Option<String>) -> Response {
+    let fields = Fields::from_body(&body);
+    let back = match &id {
+        Some(id) => format!("/admin/events/new?replace={}", encode(id)),
+        None => "/admin/events/new".to_string(),
+    };
+    let ctx = match Ctx::form(&state, staff, &fields, &back) {
+        Ok(ctx) => ctx,
+        Err(r) => return r,
+    };
+    let event = match manual_event(&ctx, &fields) {
+        Ok(e) => e,
+        Err(problem) => {
+            return form_page(&ctx, &fields, id.as_deref(), Some(problem), StatusCode::BAD_REQUEST)
+        }
+    };
+    let admin = match source_admin(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match admin
+        .save_manual_event(&ctx.staff.who, id.as_deref(), event)
+        .await
+    {
+        Ok(saved) => ctx.done(
+            &format!("/admin/events/new?replace={}", encode(&saved)),
+            "manual-saved",
+        ),
+        Err(e) => {
+            let problem = admin_failed(&ctx, &e);
+            form_page(&ctx, &fields, id.as_deref(), Some(problem.1), problem.0)
+        }
+    }
+}
+
+/// `POST /admin/events/new`: a new hand-entered event.
+pub async fn create(
+    State(state): State<AppState>,
+    MaybeStaff(staff): MaybeStaff,
+    body: Bytes,
+) -> Response {
+    save(state, staff, body, None).await
+}
+
+/// `POST /admin/manual/{id}`: the hand-entered event `id`, replaced.
+pub async fn update(
+    State(state): State<AppState>,
+    MaybeStaff(staff): MaybeStaff,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    save(state, staff, body, Some(id)).await
+}
+
+/// `POST /admin/manual/{id}/delete`.
+pub async fn delete(
+    State(state): State<AppState>,
+    MaybeStaff(staff): MaybeStaff,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let fields = Fields::from_body(&body);
+    let back = format!("/admin/events/new?replace={}", encode(&id));
+    let ctx = match Ctx::form(&state, staff, &fields, &back) {
+        Ok(ctx) => ctx,
+        Err(r) => return r,
+    };
+    let admin = match source_admin(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match admin.delete_manual_event(&ctx.staff.who, &id).await {
+        Ok(()) => ctx.done("/admin/events", "manual-deleted"),
+        Err(e) => {
+            let (status, text) = admin_failed(&ctx, &e);
+            ctx.error(status, "console-error-title", &text, &back)
+        }
+    }
+}
