@@ -19,6 +19,7 @@
 //! events (not on an unchanged run, a failure, or a source's fetch state);
 //! it is persisted in the store, so ETags built on it survive restarts.
 
+pub mod curation;
 pub mod geocache;
 mod migrations;
 pub mod pagecache;
@@ -26,6 +27,7 @@ pub mod query;
 mod search;
 mod store;
 
+pub use curation::{AuditEntry, AuditPage, CuratedEvent, CurationError};
 pub use query::{Cursor, Page, Query, QueryError};
 
 use std::collections::BTreeMap;

@@ -19,10 +19,16 @@
 //!    clusters with a member within those six hours are reassigned, and the
 //!    window read is six hours wider, so that no cluster is judged on half
 //!    its members.
+//!    People's links (forced merges and splits, `crate::curation`)
+//!    reshape the dedup's clusters before the ids are given, and an id
+//!    with locks or a hide is pinned.
 //! 2. [`rebuild_events`] is given the ids of the events whose members
 //!    changed and brings their rows in `events` up to date with
 //!    `normalize::merge::merge` (insert, update with `sequence + 1` when
-//!    the published content changed, or delete when no member is left).
+//!    the published content changed, or delete when no member is left),
+//!    then applies people's locks and hides: a hidden event keeps its row
+//!    (`hidden = 1`, for the console) and leaves the search index and
+//!    every public read.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -139,7 +145,7 @@ pub(crate) fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
-fn parse_ts(s: Option<String>) -> StoreResult<Option<DateTime<Utc>>> {
+pub(crate) fn parse_ts(s: Option<String>) -> StoreResult<Option<DateTime<Utc>>> {
     match s {
         None => Ok(None),
         Some(s) => DateTime::parse_from_rfc3339(&s)
@@ -152,11 +158,11 @@ fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> StoreResult<String> {
     serde_json::to_string(value).map_err(|e| StoreFail::Corrupt(format!("cannot serialize: {e}")))
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> StoreResult<T> {
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(what: &str, json: &str) -> StoreResult<T> {
     serde_json::from_str(json).map_err(|e| StoreFail::Corrupt(format!("{what}: {e}")))
 }
 
@@ -240,7 +246,7 @@ pub(crate) fn set_search_generation(conn: &Connection, generation: u64) -> Store
     set_meta(conn, "search_generation", &generation.to_string())
 }
 
-fn bump_generation(tx: &Transaction<'_>) -> StoreResult<u64> {
+pub(crate) fn bump_generation(tx: &Transaction<'_>) -> StoreResult<u64> {
     let next = generation(tx)?.saturating_add(1);
     set_meta(tx, "generation", &next.to_string())?;
     Ok(next)
@@ -766,10 +772,10 @@ fn windows(starts: &[i64], radius: i64) -> Vec<(i64, i64)> {
 }
 
 /// An occurrence read for re-clustering.
-struct Member {
-    occ: Occurrence,
-    event_id: String,
-    start: i64,
+pub(crate) struct Member {
+    pub(crate) occ: Occurrence,
+    pub(crate) event_id: String,
+    pub(crate) start: i64,
 }
 
 /// What [`normalize::identity::assign`] asks of the store, answered in the
@@ -779,6 +785,7 @@ struct Member {
 struct Ledger<'c, 'm> {
     first_seen: rusqlite::Statement<'c>,
     holders: rusqlite::Statement<'c>,
+    pinned: rusqlite::Statement<'c>,
     /// Occurrence ids read in the window.
     loaded: HashSet<&'m str>,
 }
@@ -801,6 +808,10 @@ impl normalize::identity::Ledger for Ledger<'_, '_> {
             .query_map([event_id], |r| r.get::<_, String>(0))?
             .collect::<Result<_, _>>()?;
         Ok(held.iter().any(|h| !self.loaded.contains(h.as_str())))
+    }
+
+    fn pinned(&mut self, event_id: &str) -> StoreResult<bool> {
+        Ok(self.pinned.query_row([event_id], |r| r.get::<_, bool>(0))?)
     }
 }
 
@@ -855,11 +866,16 @@ pub(crate) fn assign_events(
             }
         }
     }
+    // People's links: a forced merge may join occurrences of other days,
+    // which the window did not read; they are read too.
+    let links = crate::curation::links_of(tx, &mut members, fresh)?;
     let refs: Vec<&Occurrence> = members.iter().map(|m| &m.occ).collect();
+    let ids: Vec<&str> = refs.iter().map(|o| o.event.id.as_str()).collect();
     let in_core = |start: i64| core.iter().any(|(lo, hi)| start >= *lo && start < *hi);
     // Only the clusters with a member near what the run touched are given
     // an id; the others keep theirs.
-    let clusters: Vec<identity::Cluster<'_>> = normalize::dedup::cluster(&refs)
+    let clusters: Vec<identity::Cluster<'_>> = links
+        .reshape(normalize::dedup::cluster(&refs), &ids)
         .iter()
         .map(|cluster| {
             let group: Vec<&Member> = cluster.iter().filter_map(|&i| members.get(i)).collect();
@@ -879,6 +895,10 @@ pub(crate) fn assign_events(
     let mut ledger = Ledger {
         first_seen: tx.prepare("SELECT first_seen FROM events WHERE id = ?1")?,
         holders: tx.prepare("SELECT id FROM occurrences WHERE event_id = ?1")?,
+        pinned: tx.prepare(
+            "SELECT EXISTS (SELECT 1 FROM locks WHERE event_id = ?1)
+                 OR EXISTS (SELECT 1 FROM hidden WHERE target = ?1 AND series = 0)",
+        )?,
         loaded: members.iter().map(|m| m.occ.event.id.as_str()).collect(),
     };
     let assignment = identity::assign(&clusters, &mut ledger)?;
@@ -906,13 +926,14 @@ pub(crate) fn rebuild_events(
     let mut delete_stmt = tx.prepare("DELETE FROM events WHERE id = ?1")?;
     let mut upsert_stmt = tx.prepare(
         "INSERT INTO events (id, json, start_utc, end_utc, sequence, updated_at, hash,
-                             first_seen)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                             first_seen, hidden)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT(id) DO UPDATE SET
            json = excluded.json, start_utc = excluded.start_utc, end_utc = excluded.end_utc,
            sequence = excluded.sequence, updated_at = excluded.updated_at,
-           hash = excluded.hash",
+           hash = excluded.hash, hidden = excluded.hidden",
     )?;
+    let mut decisions = crate::curation::Decisions::read(tx)?;
     for id in ids {
         let rows: Vec<(String, String)> = occs_stmt
             .query_map([id], |r| {
@@ -932,7 +953,12 @@ pub(crate) fn rebuild_events(
             }
             continue;
         };
-        let hash = content_hash(&event)?;
+        // People's decisions win over the sources: locked fields, hides.
+        let hidden = decisions.apply(&mut event)?;
+        let mut hash = content_hash(&event)?;
+        if hidden {
+            hash.push_str("-hidden");
+        }
         let current: Option<(i64, String, String)> = current_stmt
             .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
@@ -953,26 +979,38 @@ pub(crate) fn rebuild_events(
             event.sequence,
             ts(event.updated_at),
             hash,
-            ts(at)
+            ts(at),
+            hidden
         ])?;
-        changes.upserted.push(event);
+        if hidden {
+            // Out of every public answer, as a removed event is.
+            changes.removed.push(event.id);
+        } else {
+            changes.upserted.push(event);
+        }
     }
     Ok(changes)
 }
 
 pub(crate) fn event(conn: &Connection, id: &str) -> StoreResult<Option<Event>> {
     let json: Option<String> = conn
-        .query_row("SELECT json FROM events WHERE id = ?1", [id], |r| r.get(0))
+        .query_row(
+            "SELECT json FROM events WHERE id = ?1 AND hidden = 0",
+            [id],
+            |r| r.get(0),
+        )
         .optional()?;
     json.map(|j| from_json("event", &j)).transpose()
 }
 
 pub(crate) fn event_count(conn: &Connection) -> StoreResult<u64> {
-    let n: i64 = conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?;
+    let n: i64 = conn.query_row("SELECT COUNT(*) FROM events WHERE hidden = 0", [], |r| {
+        r.get(0)
+    })?;
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
-/// Call `f` on every stored event, in id order; store failures become `E`
+/// Call `f` on every public (not hidden) event, in id order; store failures become `E`
 /// through `map`.
 pub(crate) fn for_each_event<E>(
     conn: &Connection,
@@ -980,7 +1018,7 @@ pub(crate) fn for_each_event<E>(
     mut f: impl FnMut(Event) -> Result<(), E>,
 ) -> Result<usize, E> {
     let mut stmt = conn
-        .prepare("SELECT json FROM events ORDER BY id")
+        .prepare("SELECT json FROM events WHERE hidden = 0 ORDER BY id")
         .map_err(|e| map(e.into()))?;
     let mut rows = stmt.query([]).map_err(|e| map(e.into()))?;
     let mut n = 0;

@@ -13,10 +13,11 @@
 //!    keeps the ids its members hold, and no other cluster may take them.
 //! 2. **Votes.** Each member that is not new this run votes for the id it
 //!    holds (a new one's placeholder is no vote). A cluster's candidates
-//!    are ranked by votes, then the oldest event ([`Ledger::first_seen`];
+//!    are ranked: first the ids a person's decisions are pinned to
+//!    ([`Ledger::pinned`]), then by votes, then the oldest event ([`Ledger::first_seen`];
 //!    an id with no event row last), then the smallest id.
-//! 3. **Who chooses first.** The cluster whose top candidate has the most
-//!    votes, then the one whose top candidate is the smallest id, then the
+//! 3. **Who chooses first.** A cluster whose top candidate is pinned, then
+//!    the one whose top candidate has the most votes, then the one whose top candidate is the smallest id, then the
 //!    order given. So when a cluster splits, the part holding most of its
 //!    members keeps the id; the rest take their next free candidate, else
 //!    fall through to 5.
@@ -35,13 +36,11 @@
 //! ([`Assignment::moves`]), and both ids are touched: their events must be
 //! rebuilt ([`Assignment::touched`]).
 //!
-//! **Extension point: curation.** The staff console's decisions plug in
-//! around this chain, not inside the store's SQL: a forced merge or split reshapes the
-//! clusters before they are passed to [`assign`] (dedup proposes, curation
-//! disposes); a locked event (an id pinned to its occurrences) is a cluster
-//! whose id is fixed: a field on [`Cluster`] (say `pinned: Option<String>`)
-//! claimed in step 1, before any vote, and skipped by steps 2 to 6. Both
-//! stay pure: the console's table is read by the store, like `first_seen`.
+//! **Curation.** The staff console's decisions plug in around this chain,
+//! not inside the store's SQL ([`crate::curation`]): forced merges and
+//! splits reshape the clusters before they are passed to [`assign`] (dedup
+//! proposes, curation disposes), and an id with locks or a hide is pinned
+//! (step 2), so it stays on its event.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -78,6 +77,13 @@ pub trait Ledger {
     fn first_seen(&mut self, event_id: &str) -> Result<Option<DateTime<Utc>>, Self::Error>;
     /// Whether an occurrence outside the clusters given holds `event_id`.
     fn held_outside(&mut self, event_id: &str) -> Result<bool, Self::Error>;
+    /// Whether a person's decisions (locks, a hide) are attached to
+    /// `event_id`: such an id is ranked before every vote, so that the
+    /// decisions stay on the event they were made on (see
+    /// [`crate::curation`]).
+    fn pinned(&mut self, _event_id: &str) -> Result<bool, Self::Error> {
+        Ok(false)
+    }
 }
 
 /// Every derived id is taken (never in practice: 2³² of them).
@@ -100,6 +106,8 @@ pub struct Assignment {
 /// A cluster to reassign and its ranked candidates (steps 2 and 3).
 struct Plan {
     cluster: usize,
+    /// Whether the top candidate is pinned (a curated event).
+    pinned: bool,
     /// Votes for the top candidate (0 when nobody votes).
     top: usize,
     candidates: Vec<String>,
@@ -122,8 +130,9 @@ pub fn assign<L: Ledger + ?Sized>(
         plans.push(plan(i, cluster, ledger)?);
     }
     plans.sort_by(|a, b| {
-        b.top
-            .cmp(&a.top)
+        b.pinned
+            .cmp(&a.pinned)
+            .then_with(|| b.top.cmp(&a.top))
             .then_with(|| a.candidates.first().cmp(&b.candidates.first()))
             .then_with(|| a.cluster.cmp(&b.cluster))
     });
@@ -164,24 +173,26 @@ fn plan<L: Ledger + ?Sized>(
     for m in cluster.members.iter().filter(|m| !m.new) {
         *votes.entry(m.event_id).or_insert(0) += 1;
     }
-    let mut ranked: Vec<(usize, Option<DateTime<Utc>>, &str)> = Vec::new();
+    let mut ranked: Vec<(bool, usize, Option<DateTime<Utc>>, &str)> = Vec::new();
     for (id, n) in votes {
-        ranked.push((n, ledger.first_seen(id)?, id));
+        ranked.push((ledger.pinned(id)?, n, ledger.first_seen(id)?, id));
     }
     ranked.sort_by(|a, b| {
         b.0.cmp(&a.0)
-            .then_with(|| match (&a.1, &b.1) {
+            .then_with(|| b.1.cmp(&a.1))
+            .then_with(|| match (&a.2, &b.2) {
                 (Some(x), Some(y)) => x.cmp(y),
                 (Some(_), None) => Ordering::Less,
                 (None, Some(_)) => Ordering::Greater,
                 (None, None) => Ordering::Equal,
             })
-            .then_with(|| a.2.cmp(b.2))
+            .then_with(|| a.3.cmp(b.3))
     });
     Ok(Plan {
         cluster: index,
-        top: ranked.first().map_or(0, |r| r.0),
-        candidates: ranked.into_iter().map(|r| r.2.to_string()).collect(),
+        pinned: ranked.first().is_some_and(|r| r.0),
+        top: ranked.first().map_or(0, |r| r.1),
+        candidates: ranked.into_iter().map(|r| r.3.to_string()).collect(),
     })
 }
 
@@ -244,6 +255,7 @@ pub(crate) mod tests {
     struct Book {
         first_seen: HashMap<String, DateTime<Utc>>,
         outside: HashSet<String>,
+        pinned: HashSet<String>,
         asked: Vec<String>,
     }
 
@@ -263,6 +275,9 @@ pub(crate) mod tests {
 
     impl Ledger for Book {
         type Error = NoFreeId;
+        fn pinned(&mut self, id: &str) -> Result<bool, NoFreeId> {
+            Ok(self.pinned.contains(id))
+        }
         fn first_seen(&mut self, id: &str) -> Result<Option<DateTime<Utc>>, NoFreeId> {
             Ok(self.first_seen.get(id).copied())
         }
@@ -314,6 +329,40 @@ pub(crate) mod tests {
 
     fn derived(base: &str, n: u32) -> String {
         model::ids::stable_hash(&["event", base, &n.to_string()])
+    }
+
+    #[test]
+    fn a_pinned_id_wins_the_votes_and_chooses_first() {
+        // Two held by "old" (older, more votes), one by "curated" (locked).
+        let (a, b, c) = (occ("a", "x"), occ("b", "x"), occ("c", "x"));
+        let clusters = vec![open(vec![
+            held(&a, "old"),
+            held(&b, "old"),
+            held(&c, "curated"),
+        ])];
+        let mut book = Book::default()
+            .event("old", "2026-01-01T00:00:00Z")
+            .event("curated", "2026-06-01T00:00:00Z");
+        let out = assign(&clusters, &mut book).unwrap();
+        assert_eq!(ids(&out), vec![Some("old")], "unpinned: votes win");
+        book.pinned.insert("curated".into());
+        let out = assign(&clusters, &mut book).unwrap();
+        assert_eq!(
+            ids(&out),
+            vec![Some("curated")],
+            "pinned: the person's event keeps its id"
+        );
+        // A cluster pinned to an id chooses before a cluster with more
+        // votes for the same id.
+        let d = occ("d", "x");
+        let clusters = vec![
+            open(vec![held(&a, "curated"), held(&b, "curated")]),
+            open(vec![held(&c, "curated"), held(&d, "other")]),
+        ];
+        let mut book = Book::default();
+        book.pinned.insert("other".into());
+        let out = assign(&clusters, &mut book).unwrap();
+        assert_eq!(ids(&out), vec![Some("curated"), Some("other")]);
     }
 
     #[test]

@@ -17,7 +17,8 @@
 //! [`address`]; the offline place list and reverse geocoder in [`places`]).
 //! Across sources, called by the store and the pipeline: [`dedup`] (which
 //! occurrences are one event), [`merge`] (the public event of a cluster),
-//! [`identity`] (which event id a cluster keeps) and [`geocode`] (the
+//! [`identity`] (which event id a cluster keeps), [`curation`] (people's
+//! decisions: forced merges and splits, locks, hides) and [`geocode`] (the
 //! optional geocoder's rule).
 //!
 //! Identity: a single record's occurrence has key `""`; an instance of a
@@ -29,6 +30,7 @@
 pub mod address;
 pub mod category;
 pub mod config;
+pub mod curation;
 pub mod dedup;
 pub mod geocode;
 pub mod identity;
