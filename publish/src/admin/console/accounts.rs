@@ -173,7 +173,7 @@ pub async fn add(
             if created {
                 ix.log_action(
                     &who,
-                    "account-add",
+                    "account.add",
                     &e,
                     None,
                     Some(json!({ "email": e, "role": role.as_str() })),
@@ -222,7 +222,7 @@ pub async fn remove(
             if removed {
                 ix.log_action(
                     &who,
-                    "account-remove",
+                    "account.remove",
                     &e,
                     before.map(|a| json!({ "email": a.email, "role": a.role })),
                     None,

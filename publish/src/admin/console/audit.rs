@@ -32,12 +32,10 @@ fn json_block(v: &Option<Value>) -> String {
     }
 }
 
-/// Whether an action's target is an event (the others name sources,
-/// accounts, tokens or categories).
+/// Whether an action's target is an event (`event.patch`, `event.hide`,
+/// ...; the others name sources, accounts or audit rows).
 fn targets_event(action: &str) -> bool {
-    !["source", "account", "token", "categor", "user", "session", "login"]
-        .iter()
-        .any(|w| action.contains(w))
+    action.starts_with("event.")
 }
 
 /// `GET /admin/audit` (`before`: the cursor of the next page).
@@ -90,6 +88,7 @@ pub async fn list(
             };
             let undo = match e.undone_by {
                 Some(by) => tr_args(lang, "console-undone-by", &[("id", by.into())]),
+                None if !e.undoable => String::new(),
                 None => format!(
                     "<form class=\"inline\" method=\"post\" action=\"/admin/audit/{id}/undo\" data-confirm=\"{confirm}\">{hidden}\
 <button type=\"submit\" class=\"quiet\">{undo_l}<span class=\"sr\"> — {action} {target_text}</span></button></form>",

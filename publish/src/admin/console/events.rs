@@ -802,30 +802,32 @@ fn actions_html(ctx: &Ctx, c: &index::CuratedEvent, sources: &[SourceStatus]) ->
 
 // ------------------------------------------------------------- the actions
 
-/// The answer to a curation that failed: the reason in the console's words.
+/// The answer to a curation that failed: the reason in the console's
+/// words (the store's own detail, in English, follows in a smaller line).
 pub(super) fn curation_failed(ctx: &Ctx, e: CurationError, back: &str) -> Response {
+    let detail = |d: &str| format!("<br><span class=\"hint\" lang=\"en\">{}</span>", esc(d));
     let (status, text) = match &e {
         CurationError::NotFound(what) => (
             StatusCode::NOT_FOUND,
-            tr_args(&ctx.lang, "console-error-not-found", &[("what", what.clone().into())]),
+            format!("{}{}", ctx.t("console-error-gone"), detail(what)),
         ),
-        CurationError::Invalid { field, message } => (
+        CurationError::Invalid(fe) => (
             StatusCode::BAD_REQUEST,
-            tr_args(
-                &ctx.lang,
-                "console-error-invalid",
-                &[
-                    ("field", field.clone().into()),
-                    ("message", message.clone().into()),
-                ],
+            format!(
+                "{}{}",
+                tr_args(
+                    &ctx.lang,
+                    "console-error-invalid-field",
+                    &[("field", i18n_field(&ctx.lang, &fe.field).into())],
+                ),
+                detail(&fe.reason)
             ),
         ),
-        CurationError::Index(detail) => return ctx.internal("curation", detail),
-        #[allow(unreachable_patterns)]
-        other => (
-            StatusCode::BAD_REQUEST,
-            tr_args(&ctx.lang, "console-error-refused", &[("message", other.to_string().into())]),
+        CurationError::Conflict(why) => (
+            StatusCode::CONFLICT,
+            format!("{}{}", ctx.t("console-error-conflict"), detail(why)),
         ),
+        CurationError::Index(detail) => return ctx.internal("curation", detail),
     };
     ctx.error(status, "console-error-title", &text, back)
 }
