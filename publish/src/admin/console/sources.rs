@@ -77,9 +77,9 @@ pub(super) fn admin_failed(ctx: &Ctx, e: &SourceAdminError) -> (StatusCode, Stri
     }
 }
 
-/// A source's last error as staff read it.
-fn explain(lang: &str, class: Option<&str>, message: Option<&str>) -> String {
-    crate::explain::explain(lang, class, message)
+/// A source's last error as staff read it: its stable class.
+fn explain(_lang: &str, class: Option<&str>, message: Option<&str>) -> String {
+    class.or(message).unwrap_or_default().to_string()
 }
 
 fn when(ctx: &Ctx, d: Option<DateTime<Utc>>) -> String {
