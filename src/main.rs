@@ -323,11 +323,15 @@ async fn run(
     let (tx, rx) = tokio::sync::watch::channel(false);
     let mut server_rx = rx.clone();
     let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = server_rx.wait_for(|stop| *stop).await;
-            })
-            .await
+        // The peer's address feeds the login rate limit.
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = server_rx.wait_for(|stop| *stop).await;
+        })
+        .await
     });
     tracing::info!("serving {} on http://{addr}", config.aggregator.name);
 

@@ -15,10 +15,14 @@
 //! other SQLite connections (WAL) and the tantivy reader, and never wait for
 //! a writer. The crate is synchronous: async callers use `spawn_blocking`.
 //!
+//! Staff accounts, console sessions, API tokens and failed logins are
+//! kept by `accounts.rs` (the hashing and the rules live in `publish`).
+//!
 //! [`Index::generation`] grows on every commit that changed published
 //! events (not on an unchanged run, a failure, or a source's fetch state);
 //! it is persisted in the store, so ETags built on it survive restarts.
 
+pub mod accounts;
 pub mod curation;
 pub mod geocache;
 mod migrations;

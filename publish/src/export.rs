@@ -1203,6 +1203,8 @@ mod tests {
             }),
             next_runs: crate::NextRuns::default(),
             responses: Default::default(),
+            auth: Default::default(),
+            source_admin: None,
         };
         let app = crate::router(state);
         for limit in [1, 2, 5, 1000] {

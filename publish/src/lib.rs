@@ -19,8 +19,11 @@
 //! * [`portal`] is the public portal and the sources page, [`widget`] the
 //!   widget and `/embed`, [`export`] the static export;
 //! * [`i18n`] is the one localization layer (Fluent, French first);
+//! * [`admin`] is the staff console (accounts, sessions, curation,
+//!   sources) under `/admin` and `/api/v1/admin/`;
 //! * [`routes`] merges the routes of each module into the router.
 
+pub mod admin;
 pub mod api;
 pub mod cache;
 pub mod export;
@@ -105,6 +108,11 @@ pub struct AppState {
     pub next_runs: NextRuns,
     /// Rendered answers by ETag (see [`cache::ResponseCache`]).
     pub responses: cache::ResponseCache,
+    /// Sessions and the login rate limit (see [`admin::auth`]).
+    pub auth: admin::auth::AuthSettings,
+    /// What the console may do to sources; `None` when the binary gave
+    /// nothing (the sources routes answer 503).
+    pub source_admin: Option<Arc<dyn admin::sources::SourceAdmin>>,
 }
 
 impl AppState {
@@ -114,6 +122,8 @@ impl AppState {
             config,
             next_runs,
             responses: cache::ResponseCache::default(),
+            auth: admin::auth::AuthSettings::default(),
+            source_admin: None,
         }
     }
 }

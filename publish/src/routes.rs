@@ -1,5 +1,6 @@
-//! The router: the routes of every module merged, then CORS, request
-//! counting (for `/metrics`) and the JSON 404 of unknown paths.
+//! The router: the routes of every public module merged with the JSON 404
+//! of unknown paths under CORS, then the staff console's (outside CORS:
+//! see [`crate::admin`]), then request counting (for `/metrics`).
 
 use std::sync::Arc;
 
@@ -12,7 +13,7 @@ use tower_http::cors::{Any, CorsLayer};
 
 use crate::metrics::Metrics;
 use crate::respond::json_error;
-use crate::{api, feeds, metrics, openapi, portal, rss, widget, AppState};
+use crate::{admin, api, feeds, metrics, openapi, portal, rss, widget, AppState};
 
 /// Build the router over `state`.
 pub fn build(state: AppState) -> Router {
@@ -22,7 +23,7 @@ pub fn build(state: AppState) -> Router {
         .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
         .allow_headers(Any)
         .expose_headers([header::ETAG]);
-    Router::new()
+    let public = Router::new()
         .merge(api::routes())
         .merge(openapi::routes())
         .merge(metrics::routes(Arc::clone(&metrics)))
@@ -31,8 +32,11 @@ pub fn build(state: AppState) -> Router {
         .merge(widget::routes())
         .merge(portal::routes())
         .fallback(not_found)
+        .layer(cors);
+    Router::new()
+        .merge(public)
+        .merge(admin::router(&state))
         .layer(middleware::from_fn_with_state(metrics, count_requests))
-        .layer(cors)
         .with_state(state)
 }
 

@@ -3,6 +3,7 @@
 //! on 127.0.0.1, the real `babillard` binary, and the parsers real calendar
 //! apps use. Nothing reaches beyond loopback.
 
+mod admin_auth;
 mod api;
 mod browser;
 mod cli;

@@ -1,0 +1,615 @@
+//! Staff accounts, console sessions, API tokens and failed logins (the
+//! tables of migration 6).
+//!
+//! This module stores what it is given: the password's PHC string, the
+//! SHA-256 of a token, the key of a session, the session layer's bytes. The
+//! hashing, the comparisons and the rules (who may do what, how many
+//! failures are too many) live in `publish::admin::auth`, which holds the
+//! secrets only long enough to hash them.
+//!
+//! * Removing an account or changing its password deletes its sessions, so
+//!   a stolen cookie dies with the old password.
+//! * Session rows carry the account they belong to (`sessions.account`)
+//!   for that reason; a row past its `expiry` is never loaded and is
+//!   deleted by [`Index::delete_expired_sessions`].
+//! * A revoked token keeps its row (`revoked_at`), so its name stays taken
+//!   and the audit trail keeps meaning something.
+//! * Failed logins are rows `(key, at)`: the caller picks the keys (one per
+//!   account, one per address) and counts them in its window, so a restart
+//!   does not reset the limit.
+//!
+//! Writes take the writer lock but touch no published data: the generation
+//! does not move.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension};
+
+use crate::store::{self, StoreFail, StoreResult};
+use crate::{Index, IndexError};
+
+/// A staff account, without its password hash.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Account {
+    pub email: String,
+    /// `admin` or `editor` (publish decides what each may do).
+    pub role: String,
+    /// The calendars the account curates; empty: all of them.
+    pub calendars: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An API token, without its hash.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ApiToken {
+    pub name: String,
+    pub role: String,
+    pub calendars: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// The failed logins of one key within a window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Failures {
+    pub count: u32,
+    /// Unix seconds of the oldest failure counted (when there is one): the
+    /// window frees a place when it falls out.
+    pub oldest: Option<i64>,
+}
+
+fn parse_time(what: &str, s: &str) -> StoreResult<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreFail::Corrupt(format!("{what}: bad time {s:?}: {e}")))
+}
+
+fn parse_calendars(what: &str, json: &str) -> StoreResult<Vec<String>> {
+    serde_json::from_str(json)
+        .map_err(|e| StoreFail::Corrupt(format!("{what}: bad calendars {json:?}: {e}")))
+}
+
+fn calendars_json(calendars: &[String]) -> StoreResult<String> {
+    serde_json::to_string(calendars)
+        .map_err(|e| StoreFail::Corrupt(format!("cannot serialize calendars: {e}")))
+}
+
+type AccountRow = (String, String, String, String);
+
+fn account_from_row(row: AccountRow) -> StoreResult<Account> {
+    let (email, role, calendars, created_at) = row;
+    let what = format!("account {email}");
+    Ok(Account {
+        calendars: parse_calendars(&what, &calendars)?,
+        created_at: parse_time(&what, &created_at)?,
+        email,
+        role,
+    })
+}
+
+type TokenRow = (String, String, String, String, Option<String>);
+
+fn token_from_row(row: TokenRow) -> StoreResult<ApiToken> {
+    let (name, role, calendars, created_at, revoked_at) = row;
+    let what = format!("token {name}");
+    Ok(ApiToken {
+        calendars: parse_calendars(&what, &calendars)?,
+        created_at: parse_time(&what, &created_at)?,
+        revoked_at: revoked_at.map(|t| parse_time(&what, &t)).transpose()?,
+        name,
+        role,
+    })
+}
+
+impl Index {
+    /// Run one statement (or a few) on the write connection, outside any
+    /// published-data transaction.
+    fn write_plain<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Connection) -> StoreResult<T>,
+    ) -> Result<T, IndexError> {
+        let w = self.lock_writer();
+        f(&w.conn).map_err(|e| self.store_err(e))
+    }
+
+    fn read_plain<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Connection) -> StoreResult<T>,
+    ) -> Result<T, IndexError> {
+        self.reads.with(f).map_err(|e| self.store_err(e))
+    }
+
+    // --- accounts ---
+
+    /// Create an account. `false` when the e-mail (compared without case)
+    /// already has one; nothing is changed then.
+    pub fn create_account(
+        &self,
+        email: &str,
+        role: &str,
+        calendars: &[String],
+        password_hash: &str,
+    ) -> Result<bool, IndexError> {
+        self.create_account_at(email, role, calendars, password_hash, Utc::now())
+    }
+
+    /// [`Index::create_account`] as of `at`.
+    pub fn create_account_at(
+        &self,
+        email: &str,
+        role: &str,
+        calendars: &[String],
+        password_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, IndexError> {
+        self.write_plain(|conn| {
+            let n = conn.execute(
+                "INSERT INTO accounts (email, role, calendars, password_hash, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(email) DO NOTHING",
+                params![
+                    email,
+                    role,
+                    calendars_json(calendars)?,
+                    password_hash,
+                    store::ts(at)
+                ],
+            )?;
+            Ok(n == 1)
+        })
+    }
+
+    /// Every account, by e-mail.
+    pub fn accounts(&self) -> Result<Vec<Account>, IndexError> {
+        self.read_plain(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT email, role, calendars, created_at FROM accounts ORDER BY email",
+            )?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                .collect::<rusqlite::Result<Vec<AccountRow>>>()?;
+            rows.into_iter().map(account_from_row).collect()
+        })
+    }
+
+    /// The account of `email` (without case).
+    pub fn account(&self, email: &str) -> Result<Option<Account>, IndexError> {
+        Ok(self.account_with_hash(email)?.map(|(account, _)| account))
+    }
+
+    /// The account of `email` with its password hash, for signing in.
+    pub fn account_with_hash(&self, email: &str) -> Result<Option<(Account, String)>, IndexError> {
+        self.read_plain(|conn| {
+            let row = conn
+                .query_row(
+                    "SELECT email, role, calendars, created_at, password_hash
+                     FROM accounts WHERE email = ?1",
+                    params![email],
+                    |r| {
+                        Ok((
+                            (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?),
+                            r.get::<_, String>(4)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            row.map(|(row, hash)| Ok((account_from_row(row)?, hash)))
+                .transpose()
+        })
+    }
+
+    /// Remove an account and its sessions. `false` when there was none.
+    pub fn remove_account(&self, email: &str) -> Result<bool, IndexError> {
+        self.write_plain(|conn| {
+            let tx = conn.unchecked_transaction()?;
+            tx.execute(
+                "DELETE FROM sessions WHERE account = ?1 COLLATE NOCASE",
+                params![email],
+            )?;
+            let n = tx.execute("DELETE FROM accounts WHERE email = ?1", params![email])?;
+            tx.commit()?;
+            Ok(n == 1)
+        })
+    }
+
+    /// Replace an account's password hash and end its sessions. `false`
+    /// when there is no such account.
+    pub fn set_password_hash(&self, email: &str, password_hash: &str) -> Result<bool, IndexError> {
+        self.write_plain(|conn| {
+            let tx = conn.unchecked_transaction()?;
+            let n = tx.execute(
+                "UPDATE accounts SET password_hash = ?2 WHERE email = ?1",
+                params![email, password_hash],
+            )?;
+            tx.execute(
+                "DELETE FROM sessions WHERE account = ?1 COLLATE NOCASE",
+                params![email],
+            )?;
+            tx.commit()?;
+            Ok(n == 1)
+        })
+    }
+
+    /// Change what an account may do. Its sessions stay: every request
+    /// reads the account's role anew. `false` when there is no such account.
+    pub fn set_account_access(
+        &self,
+        email: &str,
+        role: &str,
+        calendars: &[String],
+    ) -> Result<bool, IndexError> {
+        self.write_plain(|conn| {
+            let n = conn.execute(
+                "UPDATE accounts SET role = ?2, calendars = ?3 WHERE email = ?1",
+                params![email, role, calendars_json(calendars)?],
+            )?;
+            Ok(n == 1)
+        })
+    }
+
+    // --- sessions ---
+
+    /// The data and expiry (Unix seconds) of session `key`, unless it
+    /// expired at or before `now` (Unix seconds).
+    pub fn load_session(&self, key: &str, now: i64) -> Result<Option<(Vec<u8>, i64)>, IndexError> {
+        self.read_plain(|conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT data, expiry FROM sessions WHERE id = ?1 AND expiry > ?2",
+                    params![key, now],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?)
+        })
+    }
+
+    /// Insert session `key`; `false` (and nothing written) when the key is
+    /// taken.
+    pub fn create_session(
+        &self,
+        key: &str,
+        account: Option<&str>,
+        data: &[u8],
+        expiry: i64,
+    ) -> Result<bool, IndexError> {
+        self.write_plain(|conn| {
+            let n = conn.execute(
+                "INSERT INTO sessions (id, account, data, expiry) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(id) DO NOTHING",
+                params![key, account, data, expiry],
+            )?;
+            Ok(n == 1)
+        })
+    }
+
+    /// Insert or replace session `key`.
+    pub fn save_session(
+        &self,
+        key: &str,
+        account: Option<&str>,
+        data: &[u8],
+        expiry: i64,
+    ) -> Result<(), IndexError> {
+        self.write_plain(|conn| {
+            conn.execute(
+                "INSERT INTO sessions (id, account, data, expiry) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(id) DO UPDATE SET account = excluded.account,
+                   data = excluded.data, expiry = excluded.expiry",
+                params![key, account, data, expiry],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Delete session `key` (signing out).
+    pub fn delete_session(&self, key: &str) -> Result<(), IndexError> {
+        self.write_plain(|conn| {
+            conn.execute("DELETE FROM sessions WHERE id = ?1", params![key])?;
+            Ok(())
+        })
+    }
+
+    /// Delete the sessions that expired before `now` (Unix seconds); the
+    /// number deleted.
+    pub fn delete_expired_sessions(&self, now: i64) -> Result<usize, IndexError> {
+        self.write_plain(|conn| {
+            Ok(conn.execute("DELETE FROM sessions WHERE expiry <= ?1", params![now])?)
+        })
+    }
+
+    /// Delete every session of `account`; the number deleted.
+    pub fn delete_sessions_of(&self, account: &str) -> Result<usize, IndexError> {
+        self.write_plain(|conn| {
+            Ok(conn.execute(
+                "DELETE FROM sessions WHERE account = ?1 COLLATE NOCASE",
+                params![account],
+            )?)
+        })
+    }
+
+    // --- API tokens ---
+
+    /// Record a token by the SHA-256 of its secret. `false` when the name
+    /// is taken (by a live or a revoked token).
+    pub fn create_token(
+        &self,
+        name: &str,
+        role: &str,
+        calendars: &[String],
+        token_hash: &str,
+    ) -> Result<bool, IndexError> {
+        self.write_plain(|conn| {
+            let n = conn.execute(
+                "INSERT INTO api_tokens (name, role, calendars, token_hash, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                params![
+                    name,
+                    role,
+                    calendars_json(calendars)?,
+                    token_hash,
+                    store::ts(Utc::now())
+                ],
+            )?;
+            Ok(n == 1)
+        })
+    }
+
+    /// The live (not revoked) token whose secret hashes to `token_hash`.
+    pub fn token_by_hash(&self, token_hash: &str) -> Result<Option<ApiToken>, IndexError> {
+        self.read_plain(|conn| {
+            let row = conn
+                .query_row(
+                    "SELECT name, role, calendars, created_at, revoked_at FROM api_tokens
+                     WHERE token_hash = ?1 AND revoked_at IS NULL",
+                    params![token_hash],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                )
+                .optional()?;
+            row.map(token_from_row).transpose()
+        })
+    }
+
+    /// Every token, revoked ones included, by name.
+    pub fn tokens(&self) -> Result<Vec<ApiToken>, IndexError> {
+        self.read_plain(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT name, role, calendars, created_at, revoked_at FROM api_tokens
+                 ORDER BY name",
+            )?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                })?
+                .collect::<rusqlite::Result<Vec<TokenRow>>>()?;
+            rows.into_iter().map(token_from_row).collect()
+        })
+    }
+
+    /// Revoke the token `name`. `false` when there is no live token of
+    /// that name.
+    pub fn revoke_token(&self, name: &str) -> Result<bool, IndexError> {
+        self.write_plain(|conn| {
+            let n = conn.execute(
+                "UPDATE api_tokens SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL",
+                params![name, store::ts(Utc::now())],
+            )?;
+            Ok(n == 1)
+        })
+    }
+
+    // --- failed logins ---
+
+    /// Record one failed login at `at` (Unix seconds) under each of
+    /// `keys`, and forget the failures older than `forget_before`.
+    pub fn record_login_failure(
+        &self,
+        keys: &[&str],
+        at: i64,
+        forget_before: i64,
+    ) -> Result<(), IndexError> {
+        self.write_plain(|conn| {
+            let tx = conn.unchecked_transaction()?;
+            tx.execute(
+                "DELETE FROM login_failures WHERE at < ?1",
+                params![forget_before],
+            )?;
+            for key in keys {
+                tx.execute(
+                    "INSERT INTO login_failures (key, at) VALUES (?1, ?2)",
+                    params![key, at],
+                )?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    /// The failures of `key` at or after `since` (Unix seconds).
+    pub fn login_failures(&self, key: &str, since: i64) -> Result<Failures, IndexError> {
+        self.read_plain(|conn| {
+            let (count, oldest): (i64, Option<i64>) = conn.query_row(
+                "SELECT COUNT(*), MIN(at) FROM login_failures WHERE key = ?1 AND at >= ?2",
+                params![key, since],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            Ok(Failures {
+                count: u32::try_from(count).unwrap_or(u32::MAX),
+                oldest,
+            })
+        })
+    }
+
+    /// Forget the failures of `key` (a successful login).
+    pub fn clear_login_failures(&self, key: &str) -> Result<(), IndexError> {
+        self.write_plain(|conn| {
+            conn.execute("DELETE FROM login_failures WHERE key = ?1", params![key])?;
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SearchStorage;
+
+    fn open() -> (tempfile::TempDir, Index) {
+        let dir = tempfile::tempdir().unwrap();
+        let index = Index::open_with(dir.path(), SearchStorage::Ram).unwrap();
+        (dir, index)
+    }
+
+    #[test]
+    fn accounts_are_created_once_listed_and_removed() {
+        let (_dir, index) = open();
+        assert!(index
+            .create_account("a@example.org", "admin", &[], "$argon2id$x")
+            .unwrap());
+        // The e-mail is compared without case.
+        assert!(!index
+            .create_account("A@Example.org", "editor", &[], "$argon2id$y")
+            .unwrap());
+        let cals = vec!["laval".to_string()];
+        assert!(index
+            .create_account("b@example.org", "editor", &cals, "$argon2id$z")
+            .unwrap());
+        let all = index.accounts().unwrap();
+        assert_eq!(
+            all.iter().map(|a| a.email.as_str()).collect::<Vec<_>>(),
+            ["a@example.org", "b@example.org"]
+        );
+        assert_eq!(all[1].calendars, cals);
+        assert_eq!(all[0].role, "admin");
+        let (a, hash) = index.account_with_hash("A@EXAMPLE.ORG").unwrap().unwrap();
+        assert_eq!(a.email, "a@example.org");
+        assert_eq!(hash, "$argon2id$x");
+
+        assert!(index
+            .set_account_access("b@example.org", "admin", &[])
+            .unwrap());
+        assert_eq!(
+            index.account("b@example.org").unwrap().unwrap().role,
+            "admin"
+        );
+        assert!(index.remove_account("b@example.org").unwrap());
+        assert!(!index.remove_account("b@example.org").unwrap());
+        assert_eq!(index.account("b@example.org").unwrap(), None);
+        assert!(!index.set_password_hash("b@example.org", "h").unwrap());
+    }
+
+    #[test]
+    fn removing_an_account_or_changing_its_password_ends_its_sessions() {
+        let (_dir, index) = open();
+        index
+            .create_account("a@example.org", "admin", &[], "h1")
+            .unwrap();
+        index
+            .create_account("b@example.org", "admin", &[], "h2")
+            .unwrap();
+        let far = 4_000_000_000;
+        index
+            .save_session("s1", Some("a@example.org"), b"one", far)
+            .unwrap();
+        index
+            .save_session("s2", Some("a@example.org"), b"two", far)
+            .unwrap();
+        index
+            .save_session("s3", Some("B@example.org"), b"three", far)
+            .unwrap();
+        index.save_session("s4", None, b"anonymous", far).unwrap();
+
+        assert!(index.set_password_hash("a@example.org", "h1b").unwrap());
+        assert_eq!(index.load_session("s1", 0).unwrap(), None);
+        assert_eq!(index.load_session("s2", 0).unwrap(), None);
+        assert_eq!(
+            index.account_with_hash("a@example.org").unwrap().unwrap().1,
+            "h1b"
+        );
+        assert_eq!(index.load_session("s3", 0).unwrap().unwrap().0, b"three");
+
+        assert!(index.remove_account("b@example.org").unwrap());
+        assert_eq!(index.load_session("s3", 0).unwrap(), None);
+        assert_eq!(
+            index.load_session("s4", 0).unwrap().unwrap().0,
+            b"anonymous"
+        );
+    }
+
+    #[test]
+    fn sessions_expire_and_are_saved_deleted_and_swept() {
+        let (_dir, index) = open();
+        assert!(index.create_session("k", None, b"a", 100).unwrap());
+        // A taken key is not overwritten by create.
+        assert!(!index.create_session("k", None, b"b", 100).unwrap());
+        assert_eq!(
+            index.load_session("k", 99).unwrap().unwrap(),
+            (b"a".to_vec(), 100)
+        );
+        assert_eq!(index.load_session("k", 100).unwrap(), None);
+        index
+            .save_session("k", Some("a@example.org"), b"c", 200)
+            .unwrap();
+        assert_eq!(
+            index.load_session("k", 150).unwrap().unwrap(),
+            (b"c".to_vec(), 200)
+        );
+        index.save_session("old", None, b"d", 50).unwrap();
+        assert_eq!(index.delete_expired_sessions(100).unwrap(), 1);
+        assert_eq!(index.delete_sessions_of("a@example.org").unwrap(), 1);
+        assert_eq!(index.load_session("k", 0).unwrap(), None);
+        index.save_session("k2", None, b"e", 200).unwrap();
+        index.delete_session("k2").unwrap();
+        assert_eq!(index.load_session("k2", 0).unwrap(), None);
+    }
+
+    #[test]
+    fn tokens_are_found_by_hash_until_revoked() {
+        let (_dir, index) = open();
+        assert!(index.create_token("ci", "editor", &[], "hash-1").unwrap());
+        assert!(!index.create_token("ci", "admin", &[], "hash-2").unwrap());
+        let t = index.token_by_hash("hash-1").unwrap().unwrap();
+        assert_eq!((t.name.as_str(), t.role.as_str()), ("ci", "editor"));
+        assert_eq!(index.token_by_hash("hash-2").unwrap(), None);
+        assert!(index.revoke_token("ci").unwrap());
+        assert!(!index.revoke_token("ci").unwrap());
+        assert_eq!(index.token_by_hash("hash-1").unwrap(), None);
+        let all = index.tokens().unwrap();
+        assert_eq!(all.len(), 1);
+        assert!(all[0].revoked_at.is_some());
+        // The name of a revoked token stays taken.
+        assert!(!index.create_token("ci", "editor", &[], "hash-3").unwrap());
+    }
+
+    #[test]
+    fn login_failures_are_counted_in_a_window_and_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = Index::open_with(dir.path(), SearchStorage::Ram).unwrap();
+        for at in [100, 200, 300] {
+            index
+                .record_login_failure(&["account:a", "addr:1.2.3.4"], at, 0)
+                .unwrap();
+        }
+        assert_eq!(
+            index.login_failures("account:a", 150).unwrap(),
+            Failures {
+                count: 2,
+                oldest: Some(200)
+            }
+        );
+        drop(index);
+        let index = Index::open_with(dir.path(), SearchStorage::Ram).unwrap();
+        assert_eq!(index.login_failures("addr:1.2.3.4", 0).unwrap().count, 3);
+        index.clear_login_failures("account:a").unwrap();
+        assert_eq!(
+            index.login_failures("account:a", 0).unwrap(),
+            Failures {
+                count: 0,
+                oldest: None
+            }
+        );
+        assert_eq!(index.login_failures("addr:1.2.3.4", 0).unwrap().count, 3);
+        // Old rows are forgotten on the next failure.
+        index
+            .record_login_failure(&["addr:5.6.7.8"], 400, 250)
+            .unwrap();
+        assert_eq!(index.login_failures("addr:1.2.3.4", 0).unwrap().count, 1);
+    }
+}

@@ -1,0 +1,21 @@
+# Signing in, and the refusals of the staff API.
+auth-signed-out = Connectez-vous d’abord : votre session a pris fin ou vous n’êtes pas connecté.
+auth-bad-token = Ce jeton d’API est inconnu ou a été révoqué. Demandez-en un nouveau à un administrateur.
+auth-csrf-missing = Le jeton anti-falsification (en-tête X-CSRF-Token) manque. Rechargez la page et recommencez.
+auth-csrf-wrong = Le jeton anti-falsification ne correspond pas à votre session. Rechargez la page et recommencez.
+auth-bad-credentials = Adresse courriel ou mot de passe incorrect.
+auth-forbidden = Votre rôle ne permet pas cette action. Demandez-la à un administrateur.
+auth-too-many = Trop de tentatives de connexion manquées. Réessayez dans { $minutes ->
+    [one] { $minutes } minute
+   *[other] { $minutes } minutes
+}.
+auth-invalid-email = Indiquez une adresse courriel valide (par exemple nom@exemple.org).
+auth-password-missing = Indiquez votre mot de passe.
+auth-password-short = Le mot de passe doit compter au moins 12 caractères.
+auth-invalid-role = Le rôle doit être « admin » ou « editor ».
+auth-invalid-calendars = Les agendas doivent être une liste d’identifiants.
+auth-bad-body = La requête doit être un objet JSON (Content-Type: application/json).
+auth-account-exists = Un compte existe déjà pour cette adresse courriel.
+auth-no-account = Aucun compte pour cette adresse courriel.
+auth-remove-self = Vous ne pouvez pas supprimer votre propre compte.
+auth-internal = Erreur interne du serveur. Réessayez ; si elle persiste, consultez le journal.
