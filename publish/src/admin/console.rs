@@ -31,6 +31,10 @@
 //! What is shared lives here: [`Ctx`] (who asks, in which language), the
 //! form reader [`Fields`], and the redirect that carries a message.
 
+// A screen's early answer (the login form, a 403 page) is the axum
+// `Response` it returns, once per request: boxing it would buy nothing.
+#![allow(clippy::result_large_err)]
+
 mod accounts;
 mod audit;
 mod catalog;
@@ -68,7 +72,10 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/login", get(login::form).post(login::submit))
         .route("/admin/logout", post(login::logout))
         .route("/admin/events", get(events::list))
-        .route("/admin/events/new", get(manual::new_form).post(manual::create))
+        .route(
+            "/admin/events/new",
+            get(manual::new_form).post(manual::create),
+        )
         .route("/admin/events/{id}", get(events::one))
         .route("/admin/events/{id}/edit", post(events::edit))
         .route("/admin/events/{id}/unlock", post(events::unlock))
@@ -79,7 +86,10 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/manual/{id}", post(manual::update))
         .route("/admin/manual/{id}/delete", post(manual::delete))
         .route("/admin/sources", get(sources::list))
-        .route("/admin/sources/new", get(sources::new_form).post(sources::add))
+        .route(
+            "/admin/sources/new",
+            get(sources::new_form).post(sources::add),
+        )
         .route("/admin/sources/preview", post(sources::preview))
         .route("/admin/sources/{id}/{action}", post(sources::act))
         .route("/admin/venues", get(catalog::venues))
@@ -276,7 +286,11 @@ pub(crate) fn tr(lang: &str, id: &str) -> String {
 }
 
 /// The message `id` in `lang` with arguments, escaped for HTML.
-pub(crate) fn tr_args(lang: &str, id: &str, args: &[(&'static str, i18n::FluentValue<'_>)]) -> String {
+pub(crate) fn tr_args(
+    lang: &str,
+    id: &str,
+    args: &[(&'static str, i18n::FluentValue<'_>)],
+) -> String {
     esc(&i18n::tr_args(lang, id, args))
 }
 

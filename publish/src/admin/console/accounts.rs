@@ -57,7 +57,10 @@ async fn page(ctx: &Ctx, values: &Fields, problem: Option<String>, status: Statu
             other => esc(other),
         };
         let remove = if a.email.eq_ignore_ascii_case(&ctx.staff.who) {
-            format!("<span class=\"muted\">{}</span>", ctx.t("console-account-you"))
+            format!(
+                "<span class=\"muted\">{}</span>",
+                ctx.t("console-account-you")
+            )
         } else {
             format!(
                 "<form class=\"inline\" method=\"post\" action=\"/admin/accounts/remove\" data-confirm=\"{confirm}\">{hidden}\
@@ -73,12 +76,16 @@ async fn page(ctx: &Ctx, values: &Fields, problem: Option<String>, status: Statu
             "<tr><th scope=\"row\">{email}</th><td data-label=\"{role_l}\">{role}</td>\
 <td data-label=\"{since_l}\">{since}</td><td data-label=\"{act_l}\">{remove}</td></tr>",
             email = esc(&a.email),
-            since = esc(&a.created_at.with_timezone(&ctx.state.config.timezone).format("%Y-%m-%d").to_string()),
+            since = esc(&a
+                .created_at
+                .with_timezone(&ctx.state.config.timezone)
+                .format("%Y-%m-%d")
+                .to_string()),
         );
     }
     b.push_str("</tbody></table>\n");
     let role = values.get("role").unwrap_or("editor");
-    let _ = write!(
+    let _ = writeln!(
         b,
         "<section aria-labelledby=\"add\"><h2 id=\"add\">{title}</h2>\n{alert}<form method=\"post\" action=\"/admin/accounts\">{hidden}\
 <div class=\"row\"><div class=\"field\"><label for=\"a-email\">{email_l}</label><input type=\"email\" id=\"a-email\" name=\"email\" value=\"{email}\" required autocomplete=\"off\"></div>\
@@ -87,7 +94,7 @@ async fn page(ctx: &Ctx, values: &Fields, problem: Option<String>, status: Statu
 <div class=\"field\"><label for=\"a-password\">{password_l}</label><input type=\"password\" id=\"a-password\" name=\"password\" required \
 minlength=\"{min}\" autocomplete=\"new-password\" aria-describedby=\"a-password-help\">\
 <p class=\"hint\" id=\"a-password-help\">{password_help}</p></div>\
-<p><button type=\"submit\">{save}</button></p></form></section>\n",
+<p><button type=\"submit\">{save}</button></p></form></section>",
         title = ctx.t("console-account-add"),
         alert = problem
             .map(|p| format!("<p role=\"alert\" class=\"flash bad\">{p}</p>"))
@@ -141,13 +148,25 @@ pub async fn add(
     }
     let bad = |id: &str| Some(ctx.t(id));
     let Some(email) = fields.get("email").and_then(auth::normalize_email) else {
-        return page(&ctx, &fields, bad("console-account-bad-email"), StatusCode::BAD_REQUEST).await;
+        return page(
+            &ctx,
+            &fields,
+            bad("console-account-bad-email"),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
     };
     let role = match fields.get("role") {
         Some("admin") => Role::Admin,
         Some("editor") | None => Role::Editor,
         Some(_) => {
-            return page(&ctx, &fields, bad("console-invalid-choice"), StatusCode::BAD_REQUEST).await
+            return page(
+                &ctx,
+                &fields,
+                bad("console-invalid-choice"),
+                StatusCode::BAD_REQUEST,
+            )
+            .await
         }
     };
     let password = fields.raw("password").to_string();
@@ -184,7 +203,15 @@ pub async fn add(
         .await;
     match created {
         Ok(true) => ctx.done("/admin/accounts", "account-added"),
-        Ok(false) => page(&ctx, &fields, bad("console-account-exists"), StatusCode::CONFLICT).await,
+        Ok(false) => {
+            page(
+                &ctx,
+                &fields,
+                bad("console-account-exists"),
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
         Err(r) => r,
     }
 }
@@ -236,7 +263,11 @@ pub async fn remove(
         Ok(false) => ctx.error(
             StatusCode::NOT_FOUND,
             "console-error-title",
-            &tr_args(&ctx.lang, "console-error-not-found", &[("what", email.into())]),
+            &tr_args(
+                &ctx.lang,
+                "console-error-not-found",
+                &[("what", email.into())],
+            ),
             back,
         ),
         Err(r) => r,

@@ -50,7 +50,10 @@ pub async fn list(
         Err(r) => return r,
     };
     let before = query.get("before").and_then(|b| b.parse::<i64>().ok());
-    let page = match ctx.read("console audit", move |ix| ix.audit(PAGE, before)).await {
+    let page = match ctx
+        .read("console audit", move |ix| ix.audit(PAGE, before))
+        .await
+    {
         Ok(p) => p,
         Err(r) => return r,
     };

@@ -27,11 +27,20 @@ use crate::AppState;
 async fn read(ctx: &Ctx) -> Result<(Facets, Vec<SourceStatus>), Response> {
     let mut query = index::Query::from(Utc::now());
     query.limit = MAX_LIMIT;
-    ctx.read("console catalog", move |ix| Ok((ix.facets(&query)?, ix.sources()?)))
-        .await
+    ctx.read("console catalog", move |ix| {
+        Ok((ix.facets(&query)?, ix.sources()?))
+    })
+    .await
 }
 
-fn render(ctx: &Ctx, query: &Fields, section: Section, title_id: &str, path: &str, body: &str) -> Response {
+fn render(
+    ctx: &Ctx,
+    query: &Fields,
+    section: Section,
+    title_id: &str,
+    path: &str,
+    body: &str,
+) -> Response {
     let title = crate::i18n::tr(&ctx.lang, title_id);
     html(
         StatusCode::OK,
@@ -109,7 +118,14 @@ pub async fn venues(
         );
     }
     b.push_str("</tbody></table>\n");
-    render(&ctx, &query, Section::Venues, "console-venues-title", "/admin/venues", &b)
+    render(
+        &ctx,
+        &query,
+        Section::Venues,
+        "console-venues-title",
+        "/admin/venues",
+        &b,
+    )
 }
 
 /// `GET /admin/categories`.
@@ -144,7 +160,11 @@ pub async fn categories(
         let names: Vec<String> = config
             .languages
             .iter()
-            .filter_map(|l| c.name.get(l).map(|n| format!("<span lang=\"{}\">{}</span>", esc(l), esc(n))))
+            .filter_map(|l| {
+                c.name
+                    .get(l)
+                    .map(|n| format!("<span lang=\"{}\">{}</span>", esc(l), esc(n)))
+            })
             .collect();
         let _ = writeln!(
             b,
@@ -157,9 +177,9 @@ pub async fn categories(
         );
     }
     b.push_str("</tbody></table></section>\n");
-    let _ = write!(
+    let _ = writeln!(
         b,
-        "<section aria-labelledby=\"unmapped\"><h2 id=\"unmapped\">{}</h2>\n<p class=\"hint\">{}</p>\n",
+        "<section aria-labelledby=\"unmapped\"><h2 id=\"unmapped\">{}</h2>\n<p class=\"hint\">{}</p>",
         ctx.t("console-unmapped-title"),
         ctx.t("console-unmapped-help")
     );
@@ -227,7 +247,14 @@ pub async fn categories(
         b.push_str("</tbody></table>\n");
     }
     b.push_str("</section>\n");
-    render(&ctx, &query, Section::Categories, "console-categories-title", "/admin/categories", &b)
+    render(
+        &ctx,
+        &query,
+        Section::Categories,
+        "console-categories-title",
+        "/admin/categories",
+        &b,
+    )
 }
 
 /// `POST /admin/categories/map` (`word`, `slug`), admin.
@@ -250,8 +277,14 @@ pub async fn map(
             &ctx.lang,
             "console-error-invalid",
             &[
-                ("field", crate::i18n::tr(&ctx.lang, "console-category").into()),
-                ("message", crate::i18n::tr(&ctx.lang, "console-invalid-required").into()),
+                (
+                    "field",
+                    crate::i18n::tr(&ctx.lang, "console-category").into(),
+                ),
+                (
+                    "message",
+                    crate::i18n::tr(&ctx.lang, "console-invalid-required").into(),
+                ),
             ],
         );
         return ctx.error(StatusCode::BAD_REQUEST, "console-error-title", &text, back);

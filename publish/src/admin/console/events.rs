@@ -62,15 +62,16 @@ pub async fn list(
     let config = &state.config;
     let now = Utc::now();
     let defaults = QueryDefaults::upcoming(now, &config.languages);
-    let (search, problem) = match params::parse_query_with(raw.as_deref(), config.timezone, &defaults) {
-        Ok((q, _)) => (q, None),
-        Err(e) => (
-            params::parse_query_with(None, config.timezone, &defaults)
-                .map(|(q, _)| q)
-                .unwrap_or_else(|_| index::Query::from(now)),
-            Some(e),
-        ),
-    };
+    let (search, problem) =
+        match params::parse_query_with(raw.as_deref(), config.timezone, &defaults) {
+            Ok((q, _)) => (q, None),
+            Err(e) => (
+                params::parse_query_with(None, config.timezone, &defaults)
+                    .map(|(q, _)| q)
+                    .unwrap_or_else(|_| index::Query::from(now)),
+                Some(e),
+            ),
+        };
     let mut facet_query = index::Query::from(now);
     facet_query.limit = params::MAX_LIMIT;
     let listing = ctx
@@ -100,7 +101,10 @@ pub async fn list(
         ));
     }
     let body = list_html(&ctx, &query, raw.as_deref(), &listing);
-    let switch = params::with_pairs("/admin/events", &params::pairs_without(raw.as_deref(), &["lang", "done"]));
+    let switch = params::with_pairs(
+        "/admin/events",
+        &params::pairs_without(raw.as_deref(), &["lang", "done"]),
+    );
     html(
         StatusCode::OK,
         frame::page(
@@ -160,7 +164,7 @@ fn list_html(ctx: &Ctx, query: &Fields, raw: Option<&str>, l: &Listing) -> Strin
         .map(|s| (s.id.clone(), s.name.clone()))
         .collect();
     let mut b = String::with_capacity(16 * 1024);
-    let _ = write!(
+    let _ = writeln!(
         b,
         "<form class=\"search\" method=\"get\" action=\"/admin/events\" role=\"search\">\
 <input type=\"hidden\" name=\"lang\" value=\"{lang}\">\
@@ -170,7 +174,7 @@ fn list_html(ctx: &Ctx, query: &Fields, raw: Option<&str>, l: &Listing) -> Strin
 <div class=\"row\"><div class=\"field\"><label for=\"category\">{cat_l}</label><select id=\"category\" name=\"category\">{cats}</select></div>\
 <div class=\"field\"><label for=\"venue\">{venue_l}</label><select id=\"venue\" name=\"venue\">{venues}</select></div>\
 <div class=\"field\"><label for=\"source\">{source_l}</label><select id=\"source\" name=\"source\">{sources}</select></div>\
-<div class=\"field\"><button type=\"submit\">{go}</button></div></div></form>\n",
+<div class=\"field\"><button type=\"submit\">{go}</button></div></div></form>",
         lang = esc(lang),
         q_l = ctx.t("console-search-q"),
         q = esc(query.get("q").unwrap_or("")),
@@ -186,10 +190,14 @@ fn list_html(ctx: &Ctx, query: &Fields, raw: Option<&str>, l: &Listing) -> Strin
         sources = options(query.get("source"), &sources, &ctx.t("console-all")),
         go = ctx.t("console-search-go"),
     );
-    let _ = write!(
+    let _ = writeln!(
         b,
-        "<section aria-labelledby=\"found\"><h2 id=\"found\">{}</h2>\n",
-        tr_args(lang, "console-events-found", &[("count", l.page.total.into())])
+        "<section aria-labelledby=\"found\"><h2 id=\"found\">{}</h2>",
+        tr_args(
+            lang,
+            "console-events-found",
+            &[("count", l.page.total.into())]
+        )
     );
     if l.page.events.is_empty() {
         let _ = writeln!(b, "<p>{}</p>", ctx.t("console-events-none"));
@@ -207,9 +215,9 @@ fn list_html(ctx: &Ctx, query: &Fields, raw: Option<&str>, l: &Listing) -> Strin
         );
     }
     b.push_str("</section>\n");
-    let _ = write!(
+    let _ = writeln!(
         b,
-        "<section aria-labelledby=\"hidden\"><h2 id=\"hidden\">{}</h2>\n<p class=\"hint\">{}</p>\n",
+        "<section aria-labelledby=\"hidden\"><h2 id=\"hidden\">{}</h2>\n<p class=\"hint\">{}</p>",
         ctx.t("console-hidden-title"),
         ctx.t("console-hidden-help")
     );
@@ -245,7 +253,11 @@ fn events_table(
     for e in events {
         let mut state = String::new();
         if e.status != Status::Scheduled {
-            let _ = write!(state, "<span class=\"badge\">{}</span> ", status_label(lang, e.status));
+            let _ = write!(
+                state,
+                "<span class=\"badge\">{}</span> ",
+                status_label(lang, e.status)
+            );
         }
         if let Some(fields) = locked.get(&e.id).filter(|f| !f.is_empty()) {
             let names: Vec<String> = fields.iter().map(|f| field_label(lang, f)).collect();
@@ -383,7 +395,10 @@ fn field_value(e: &Event, field: &str) -> Value {
             Value::from(c)
         }
         "start" => Value::from(e.start.timestamp()),
-        "end" => e.end.map(|d| Value::from(d.timestamp())).unwrap_or(Value::Null),
+        "end" => e
+            .end
+            .map(|d| Value::from(d.timestamp()))
+            .unwrap_or(Value::Null),
         _ => serde_json::to_value(e)
             .ok()
             .and_then(|v| v.get(field).cloned())
@@ -395,7 +410,7 @@ fn field_value(e: &Event, field: &str) -> Value {
 fn field_text(ctx: &Ctx, e: &Event, field: &str) -> String {
     let lang = ctx.lang.as_str();
     let config = &ctx.state.config;
-    let none = || format!("<span class=\"muted\">—</span>");
+    let none = || "<span class=\"muted\">—</span>".to_string();
     match field {
         "title" => esc(&e.title),
         "description" => match e.description.as_deref() {
@@ -436,7 +451,10 @@ fn field_text(ctx: &Ctx, e: &Event, field: &str) -> String {
         }
         "status" => status_label(lang, e.status),
         "url" | "image" => match if field == "url" { &e.url } else { &e.image } {
-            Some(u) => format!("<a href=\"{0}\" rel=\"noopener noreferrer\">{0}</a>", esc(u)),
+            Some(u) => format!(
+                "<a href=\"{0}\" rel=\"noopener noreferrer\">{0}</a>",
+                esc(u)
+            ),
             None => none(),
         },
         "categories" => {
@@ -477,9 +495,9 @@ fn event_html(ctx: &Ctx, c: &index::CuratedEvent, sources: &[SourceStatus]) -> S
     let e = &c.event;
     let id = encode(&e.id);
     let mut b = String::with_capacity(24 * 1024);
-    let _ = write!(
+    let _ = writeln!(
         b,
-        "<p class=\"muted\">{id_l} <code>{id_text}</code>{series}</p>\n",
+        "<p class=\"muted\">{id_l} <code>{id_text}</code>{series}</p>",
         id_l = ctx.t("console-event-id"),
         id_text = esc(&e.id),
         series = e
@@ -509,10 +527,10 @@ fn event_html(ctx: &Ctx, c: &index::CuratedEvent, sources: &[SourceStatus]) -> S
         ctx.t("console-col-value"),
         ctx.t("console-col-from"),
     );
-    let _ = write!(
+    let _ = writeln!(
         b,
         "<section aria-labelledby=\"fields\"><h2 id=\"fields\">{}</h2>\n<p class=\"hint\">{}</p>\n\
-<table><thead><tr><th scope=\"col\">{field_l}</th><th scope=\"col\">{value_l}</th><th scope=\"col\">{from_l}</th></tr></thead><tbody>\n",
+<table><thead><tr><th scope=\"col\">{field_l}</th><th scope=\"col\">{value_l}</th><th scope=\"col\">{from_l}</th></tr></thead><tbody>",
         ctx.t("console-fields-title"),
         ctx.t("console-fields-help"),
     );
@@ -549,9 +567,9 @@ fn event_html(ctx: &Ctx, c: &index::CuratedEvent, sources: &[SourceStatus]) -> S
     b.push_str("</tbody></table></section>\n");
 
     // Every source record side by side.
-    let _ = write!(
+    let _ = writeln!(
         b,
-        "<section aria-labelledby=\"records\"><h2 id=\"records\">{}</h2>\n<p class=\"hint\">{}</p>\n<div class=\"records\">\n",
+        "<section aria-labelledby=\"records\"><h2 id=\"records\">{}</h2>\n<p class=\"hint\">{}</p>\n<div class=\"records\">",
         tr_args(lang, "console-records-title", &[("count", c.records.len().into())]),
         ctx.t("console-records-help"),
     );
@@ -582,7 +600,10 @@ fn record_html(ctx: &Ctx, public: &Event, r: &Occurrence, sources: &[SourceStatu
             if same { " class=\"same\"" } else { "" },
             field_text(ctx, &r.event, field),
             if same {
-                format!("<span class=\"sr\"> ({})</span>", ctx.t("console-same-as-public"))
+                format!(
+                    "<span class=\"sr\"> ({})</span>",
+                    ctx.t("console-same-as-public")
+                )
             } else {
                 String::new()
             }
@@ -631,7 +652,10 @@ fn edit_form(ctx: &Ctx, e: &Event) -> String {
         })
         .collect();
     let current_venue = e.venue.as_ref().map(|v| v.id.as_str());
-    let mut venues = format!("<option value=\"\">{}</option>", ctx.t("console-venue-none"));
+    let mut venues = format!(
+        "<option value=\"\">{}</option>",
+        ctx.t("console-venue-none")
+    );
     let mut listed = false;
     for v in &config.venues {
         let selected = current_venue == Some(v.id.as_str());
@@ -760,11 +784,11 @@ fn actions_html(ctx: &Ctx, c: &index::CuratedEvent, sources: &[SourceStatus]) ->
         );
     }
     b.push_str("</div>\n");
-    let _ = write!(
+    let _ = writeln!(
         b,
         "<h3>{title}</h3><form method=\"post\" action=\"/admin/events/{id}/merge\">{hidden}\
 <div class=\"field\"><label for=\"merge-ids\">{label}</label><input type=\"text\" id=\"merge-ids\" name=\"ids\" required aria-describedby=\"merge-help\">\
-<p class=\"hint\" id=\"merge-help\">{help}</p></div><button type=\"submit\">{button}</button></form>\n",
+<p class=\"hint\" id=\"merge-help\">{help}</p></div><button type=\"submit\">{button}</button></form>",
         title = ctx.t("console-merge-title"),
         label = ctx.t("console-merge-ids"),
         help = ctx.t("console-merge-help"),
@@ -784,11 +808,11 @@ fn actions_html(ctx: &Ctx, c: &index::CuratedEvent, sources: &[SourceStatus]) ->
                 )
             })
             .collect();
-        let _ = write!(
+        let _ = writeln!(
             b,
             "<h3>{title}</h3><form method=\"post\" action=\"/admin/events/{id}/split\" data-confirm=\"{confirm}\">{hidden}\
 <div class=\"field\"><label for=\"split-source\">{label}</label><select id=\"split-source\" name=\"source\">{opts}</select>\
-<p class=\"hint\">{help}</p></div><button type=\"submit\">{button}</button></form>\n",
+<p class=\"hint\">{help}</p></div><button type=\"submit\">{button}</button></form>",
             title = ctx.t("console-split-title"),
             confirm = ctx.t("console-split-confirm"),
             label = ctx.t("console-split-source"),
@@ -874,7 +898,10 @@ pub async fn edit(
         Err(r) => return r,
     };
     let lookup = id.clone();
-    let event = match ctx.read("console edit", move |ix| ix.curated_event(&lookup)).await {
+    let event = match ctx
+        .read("console edit", move |ix| ix.curated_event(&lookup))
+        .await
+    {
         Ok(Some(c)) => c.event,
         Ok(None) => {
             return ctx.error(
@@ -938,10 +965,10 @@ pub(super) fn local_instant(
     };
     let local = date.and_time(time);
     // A time skipped by a DST change reads as the hour after.
-    let at = tz
-        .from_local_datetime(&local)
-        .earliest()
-        .or_else(|| tz.from_local_datetime(&(local + Duration::hours(1))).earliest())?;
+    let at = tz.from_local_datetime(&local).earliest().or_else(|| {
+        tz.from_local_datetime(&(local + Duration::hours(1)))
+            .earliest()
+    })?;
     Some(at.fixed_offset())
 }
 
@@ -956,7 +983,9 @@ fn changed_fields(
     let config = &ctx.state.config;
     let tz = zone(ctx, e);
     let mut out = Map::new();
-    let title = f.get("title").ok_or(("title".to_string(), "console-invalid-required"))?;
+    let title = f
+        .get("title")
+        .ok_or(("title".to_string(), "console-invalid-required"))?;
     if title != e.title {
         out.insert("title".into(), Value::from(title));
     }
@@ -995,7 +1024,8 @@ fn changed_fields(
         }
         None => None,
         Some(d) if all_day => {
-            let last = local_instant(tz, d, None).ok_or(("end".to_string(), "console-invalid-date"))?;
+            let last =
+                local_instant(tz, d, None).ok_or(("end".to_string(), "console-invalid-date"))?;
             let next = last.date_naive() + Duration::days(1);
             Some(
                 local_instant(tz, &next.format("%Y-%m-%d").to_string(), None)
@@ -1015,7 +1045,8 @@ fn changed_fields(
     if end != e.end || (all_day != e.all_day && end.is_some()) {
         out.insert(
             "end".into(),
-            end.map(|d| Value::from(d.to_rfc3339())).unwrap_or(Value::Null),
+            end.map(|d| Value::from(d.to_rfc3339()))
+                .unwrap_or(Value::Null),
         );
     }
     let status = match f.get("status").unwrap_or("scheduled") {
@@ -1030,7 +1061,8 @@ fn changed_fields(
     for (field, current) in [("url", &e.url), ("image", &e.image)] {
         let given = f.get(field);
         if let Some(u) = given {
-            let ok = url::Url::parse(u).is_ok_and(|u| u.scheme() == "http" || u.scheme() == "https");
+            let ok =
+                url::Url::parse(u).is_ok_and(|u| u.scheme() == "http" || u.scheme() == "https");
             if !ok {
                 return Err((field.into(), "console-invalid-url"));
             }
@@ -1172,7 +1204,11 @@ pub async fn merge(
         Err(r) => return r,
     };
     let mut ids = vec![id.clone()];
-    ids.extend(pasted_ids(fields.raw("ids")).into_iter().filter(|i| *i != id));
+    ids.extend(
+        pasted_ids(fields.raw("ids"))
+            .into_iter()
+            .filter(|i| *i != id),
+    );
     if ids.len() < 2 {
         return ctx.error(
             StatusCode::BAD_REQUEST,

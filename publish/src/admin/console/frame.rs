@@ -43,13 +43,43 @@ pub enum Section {
 }
 
 const NAV: &[(Section, &str, &str, bool)] = &[
-    (Section::Events, "/admin/events", "console-nav-events", false),
-    (Section::NewEvent, "/admin/events/new", "console-nav-new-event", false),
-    (Section::Sources, "/admin/sources", "console-nav-sources", false),
-    (Section::Venues, "/admin/venues", "console-nav-venues", false),
-    (Section::Categories, "/admin/categories", "console-nav-categories", false),
+    (
+        Section::Events,
+        "/admin/events",
+        "console-nav-events",
+        false,
+    ),
+    (
+        Section::NewEvent,
+        "/admin/events/new",
+        "console-nav-new-event",
+        false,
+    ),
+    (
+        Section::Sources,
+        "/admin/sources",
+        "console-nav-sources",
+        false,
+    ),
+    (
+        Section::Venues,
+        "/admin/venues",
+        "console-nav-venues",
+        false,
+    ),
+    (
+        Section::Categories,
+        "/admin/categories",
+        "console-nav-categories",
+        false,
+    ),
     (Section::Audit, "/admin/audit", "console-nav-audit", false),
-    (Section::Accounts, "/admin/accounts", "console-nav-accounts", true),
+    (
+        Section::Accounts,
+        "/admin/accounts",
+        "console-nav-accounts",
+        true,
+    ),
 ];
 
 /// What goes into a console page.
@@ -77,7 +107,10 @@ pub fn page(state: &AppState, f: &Frame<'_>) -> String {
         .filter(|l| i18n::LANGUAGES.contains(&l.as_str()))
         .map(|l| {
             if l == lang {
-                format!("<span aria-current=\"true\">{}</span>", esc(&l.to_uppercase()))
+                format!(
+                    "<span aria-current=\"true\">{}</span>",
+                    esc(&l.to_uppercase())
+                )
             } else {
                 format!(
                     "<a href=\"{}\" hreflang=\"{l}\" lang=\"{l}\">{}</a>",
@@ -171,10 +204,7 @@ pub fn page(state: &AppState, f: &Frame<'_>) -> String {
 pub fn flash(lang: &str, query: &Query) -> Option<(String, bool)> {
     let done = query.get("done")?;
     let id = format!("console-done-{done}");
-    let known = done
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c == '-')
-        && i18n::has(&id);
+    let known = done.chars().all(|c| c.is_ascii_lowercase() || c == '-') && i18n::has(&id);
     known.then(|| (tr(lang, &id), false))
 }
 

@@ -35,7 +35,14 @@ pub fn login_page(
     problem: Option<&str>,
     status: StatusCode,
 ) -> Response {
-    login_page_with(state, lang, next, problem.map(|id| tr(lang, id)), "", status)
+    login_page_with(
+        state,
+        lang,
+        next,
+        problem.map(|id| tr(lang, id)),
+        "",
+        status,
+    )
 }
 
 fn login_page_with(

@@ -64,11 +64,11 @@ fn form_page(
     for (i, l) in config.languages.iter().enumerate() {
         let required = if i == 0 { " required" } else { "" };
         let language = crate::i18n::tr(l, "language-name");
-        let _ = write!(
+        let _ = writeln!(
             b,
             "<fieldset lang=\"{l}\"><legend>{legend}</legend>\
 <div class=\"field\"><label for=\"m-title-{l}\">{title_l}</label><input type=\"text\" id=\"m-title-{l}\" name=\"title_{l}\" value=\"{title}\"{required}></div>\
-<div class=\"field\"><label for=\"m-description-{l}\">{desc_l}</label><textarea id=\"m-description-{l}\" name=\"description_{l}\">{desc}</textarea></div></fieldset>\n",
+<div class=\"field\"><label for=\"m-description-{l}\">{desc_l}</label><textarea id=\"m-description-{l}\" name=\"description_{l}\">{desc}</textarea></div></fieldset>",
             l = esc(l),
             legend = tr_args(lang, "console-manual-in", &[("language", language.into())]),
             title_l = ctx.t("console-field-title"),
@@ -77,7 +77,7 @@ fn form_page(
             desc = v(&format!("description_{l}")),
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         b,
         "<fieldset><legend>{when}</legend>\
 <div class=\"field\"><input type=\"checkbox\" id=\"m-all-day\" name=\"all_day\" value=\"1\" data-all-day{all_day}> <label class=\"check\" for=\"m-all-day\">{all_day_l}</label></div>\
@@ -85,7 +85,7 @@ fn form_page(
 <div class=\"field\" data-timed><label for=\"m-start-time\">{st_l}</label><input type=\"time\" id=\"m-start-time\" name=\"start_time\" value=\"{st}\"></div>\
 <div class=\"field\"><label for=\"m-end-date\">{ed_l}</label><input type=\"date\" id=\"m-end-date\" name=\"end_date\" value=\"{ed}\"></div>\
 <div class=\"field\" data-timed><label for=\"m-end-time\">{et_l}</label><input type=\"time\" id=\"m-end-time\" name=\"end_time\" value=\"{et}\"></div></div>\
-<p class=\"hint\">{zone}</p></fieldset>\n",
+<p class=\"hint\">{zone}</p></fieldset>",
         when = ctx.t("console-manual-when"),
         all_day = if values.checked("all_day") { " checked" } else { "" },
         all_day_l = ctx.t("console-field-all-day"),
@@ -107,13 +107,13 @@ fn form_page(
             ctx.t(id)
         )
     };
-    let _ = write!(
+    let _ = writeln!(
         b,
         "<fieldset data-recurrence><legend>{legend}</legend><div class=\"checks\">{none}{weekly}{monthly}{dates}</div>\
 <div class=\"row\" data-for=\"weekly monthly\"><div class=\"field\"><label for=\"m-until\">{until_l}</label><input type=\"date\" id=\"m-until\" name=\"until\" value=\"{until}\"></div>\
 <div class=\"field\"><label for=\"m-count\">{count_l}</label><input type=\"number\" id=\"m-count\" name=\"count\" min=\"1\" max=\"500\" value=\"{count}\"></div></div>\
 <div class=\"field\" data-for=\"dates\"><label for=\"m-dates\">{dates_l}</label><textarea id=\"m-dates\" name=\"dates\" aria-describedby=\"m-dates-help\">{dates_v}</textarea>\
-<p class=\"hint\" id=\"m-dates-help\">{dates_help}</p></div></fieldset>\n",
+<p class=\"hint\" id=\"m-dates-help\">{dates_help}</p></div></fieldset>",
         legend = ctx.t("console-recurrence"),
         none = radio("none", "console-recurrence-none"),
         weekly = radio("weekly", "console-recurrence-weekly"),
@@ -128,7 +128,10 @@ fn form_page(
         dates_help = ctx.t("console-recurrence-dates-help"),
     );
     let chosen_venue = values.get("venue");
-    let mut venues = format!("<option value=\"\">{}</option>", ctx.t("console-venue-none"));
+    let mut venues = format!(
+        "<option value=\"\">{}</option>",
+        ctx.t("console-venue-none")
+    );
     for g in &config.venues {
         let _ = write!(
             venues,
@@ -158,13 +161,13 @@ fn form_page(
             )
         })
         .collect();
-    let _ = write!(
+    let _ = writeln!(
         b,
         "<div class=\"row\"><div class=\"field\"><label for=\"m-venue\">{venue_l}</label><select id=\"m-venue\" name=\"venue\">{venues}</select></div>\
 <div class=\"field\"><label for=\"m-status\">{status_l}</label><select id=\"m-status\" name=\"status\">{statuses}</select></div></div>\
 <div class=\"field\"><label for=\"m-url\">{url_l}</label><input type=\"url\" id=\"m-url\" name=\"url\" value=\"{url}\"></div>\
 <div class=\"field\"><label for=\"m-image\">{image_l}</label><input type=\"url\" id=\"m-image\" name=\"image\" value=\"{image}\"></div>\
-{categories}\n<p><button type=\"submit\">{save}</button></p></form>\n",
+{categories}\n<p><button type=\"submit\">{save}</button></p></form>",
         venue_l = ctx.t("console-field-venue"),
         status_l = ctx.t("console-field-status"),
         url_l = ctx.t("console-field-url"),
@@ -175,9 +178,9 @@ fn form_page(
         save = ctx.t("console-manual-save"),
     );
     if let Some(id) = replace {
-        let _ = write!(
+        let _ = writeln!(
             b,
-            "<form method=\"post\" action=\"/admin/manual/{}/delete\" data-confirm=\"{}\">{}<button type=\"submit\" class=\"danger\">{}</button></form>\n",
+            "<form method=\"post\" action=\"/admin/manual/{}/delete\" data-confirm=\"{}\">{}<button type=\"submit\" class=\"danger\">{}</button></form>",
             esc(&encode(id)),
             ctx.t("console-manual-delete-confirm"),
             ctx.hidden(),
@@ -257,7 +260,8 @@ fn manual_event(ctx: &Ctx, f: &Fields) -> Result<ManualEvent, String> {
                 .map_err(|_| bad("console-start-time", "console-invalid-date")),
         }
     };
-    let start_date = date("start_date")?.ok_or_else(|| bad("console-start-date", "console-invalid-required"))?;
+    let start_date =
+        date("start_date")?.ok_or_else(|| bad("console-start-date", "console-invalid-required"))?;
     let start = match (all_day, time("start_time")?) {
         (false, Some(t)) => format!("{start_date}T{t}"),
         (false, None) => return Err(bad("console-start-time", "console-invalid-required")),
@@ -278,7 +282,8 @@ fn manual_event(ctx: &Ctx, f: &Fields) -> Result<ManualEvent, String> {
     let recurrence = match f.get("recurrence").unwrap_or("none") {
         "none" => Value::Null,
         freq @ ("weekly" | "monthly") => {
-            let until = date("until").map_err(|_| bad("console-recurrence-until", "console-invalid-date"))?;
+            let until = date("until")
+                .map_err(|_| bad("console-recurrence-until", "console-invalid-date"))?;
             let count = match f.get("count") {
                 None => None,
                 Some(c) => Some(
@@ -305,7 +310,10 @@ fn manual_event(ctx: &Ctx, f: &Fields) -> Result<ManualEvent, String> {
                 dates.push(d.format("%Y-%m-%d").to_string());
             }
             if dates.is_empty() {
-                return Err(bad("console-recurrence-dates-list", "console-invalid-required"));
+                return Err(bad(
+                    "console-recurrence-dates-list",
+                    "console-invalid-required",
+                ));
             }
             json!({ "dates": dates })
         }
@@ -317,9 +325,13 @@ fn manual_event(ctx: &Ctx, f: &Fields) -> Result<ManualEvent, String> {
     }
     for field in ["url", "image"] {
         if let Some(u) = f.get(field) {
-            let ok = url::Url::parse(u).is_ok_and(|u| u.scheme() == "http" || u.scheme() == "https");
+            let ok =
+                url::Url::parse(u).is_ok_and(|u| u.scheme() == "http" || u.scheme() == "https");
             if !ok {
-                return Err(bad(&format!("console-field-{field}"), "console-invalid-url"));
+                return Err(bad(
+                    &format!("console-field-{field}"),
+                    "console-invalid-url",
+                ));
             }
         }
     }
@@ -356,7 +368,12 @@ fn manual_event(ctx: &Ctx, f: &Fields) -> Result<ManualEvent, String> {
     })
 }
 
-async fn save(state: AppState, staff: Option<crate::admin::auth::Staff>, body: Bytes, id: Option<String>) -> Response {
+async fn save(
+    state: AppState,
+    staff: Option<crate::admin::auth::Staff>,
+    body: Bytes,
+    id: Option<String>,
+) -> Response {
     let fields = Fields::from_body(&body);
     let back = match &id {
         Some(id) => format!("/admin/events/new?replace={}", encode(id)),
@@ -369,7 +386,13 @@ async fn save(state: AppState, staff: Option<crate::admin::auth::Staff>, body: B
     let event = match manual_event(&ctx, &fields) {
         Ok(e) => e,
         Err(problem) => {
-            return form_page(&ctx, &fields, id.as_deref(), Some(problem), StatusCode::BAD_REQUEST)
+            return form_page(
+                &ctx,
+                &fields,
+                id.as_deref(),
+                Some(problem),
+                StatusCode::BAD_REQUEST,
+            )
         }
     };
     let admin = match source_admin(&ctx) {

@@ -55,7 +55,11 @@ pub(super) fn admin_failed(ctx: &Ctx, e: &SourceAdminError) -> (StatusCode, Stri
         ),
         SourceAdminError::NotFound(what) => (
             StatusCode::NOT_FOUND,
-            tr_args(lang, "console-error-not-found", &[("what", what.clone().into())]),
+            tr_args(
+                lang,
+                "console-error-not-found",
+                &[("what", what.clone().into())],
+            ),
         ),
         SourceAdminError::Refused(messages) => {
             let list: String = messages
@@ -71,7 +75,11 @@ pub(super) fn admin_failed(ctx: &Ctx, e: &SourceAdminError) -> (StatusCode, Stri
             tracing::warn!(error = %message, "console: sources request failed");
             (
                 StatusCode::BAD_GATEWAY,
-                tr_args(lang, "console-error-failed", &[("message", message.clone().into())]),
+                tr_args(
+                    lang,
+                    "console-error-failed",
+                    &[("message", message.clone().into())],
+                ),
             )
         }
     }
@@ -174,7 +182,11 @@ pub async fn list(
         } else {
             format!(
                 "<details><summary>{}</summary><ul>{}</ul></details>",
-                tr_args(lang, "console-warnings", &[("count", s.warnings.len().into())]),
+                tr_args(
+                    lang,
+                    "console-warnings",
+                    &[("count", s.warnings.len().into())]
+                ),
                 s.warnings
                     .iter()
                     .map(|w| format!("<li>{}</li>", esc(w)))
@@ -263,7 +275,11 @@ pub async fn act(
             return ctx.error(
                 StatusCode::NOT_FOUND,
                 "console-error-title",
-                &tr_args(&ctx.lang, "console-error-not-found", &[("what", action.into())]),
+                &tr_args(
+                    &ctx.lang,
+                    "console-error-not-found",
+                    &[("what", action.into())],
+                ),
                 "/admin/sources",
             )
         }
@@ -383,14 +399,26 @@ fn preview_html(ctx: &Ctx, values: &Fields, p: &Preview) -> String {
     let url = values.get("url").unwrap_or("");
     let mut b = format!(
         "<h2 id=\"preview-title\">{}</h2>\n<p>{}</p>\n",
-        tr_args(lang, "console-preview-found", &[("count", p.events.len().into())]),
-        tr_args(lang, "console-preview-kind", &[("kind", p.kind.clone().into())]),
+        tr_args(
+            lang,
+            "console-preview-found",
+            &[("count", p.events.len().into())]
+        ),
+        tr_args(
+            lang,
+            "console-preview-kind",
+            &[("kind", p.kind.clone().into())]
+        ),
     );
     if !p.warnings.is_empty() {
-        let _ = write!(
+        let _ = writeln!(
             b,
-            "<h3>{}</h3><ul>{}</ul>\n",
-            tr_args(lang, "console-warnings", &[("count", p.warnings.len().into())]),
+            "<h3>{}</h3><ul>{}</ul>",
+            tr_args(
+                lang,
+                "console-warnings",
+                &[("count", p.warnings.len().into())]
+            ),
             p.warnings
                 .iter()
                 .map(|w| format!("<li>{}</li>", esc(w)))
@@ -398,7 +426,11 @@ fn preview_html(ctx: &Ctx, values: &Fields, p: &Preview) -> String {
         );
     }
     if !p.events.is_empty() {
-        let _ = write!(b, "<h3>{}</h3><ul class=\"preview\">", ctx.t("console-preview-events"));
+        let _ = write!(
+            b,
+            "<h3>{}</h3><ul class=\"preview\">",
+            ctx.t("console-preview-events")
+        );
         for e in p.events.iter().take(20) {
             let _ = write!(
                 b,
@@ -416,7 +448,11 @@ fn preview_html(ctx: &Ctx, values: &Fields, p: &Preview) -> String {
             let _ = writeln!(
                 b,
                 "<p class=\"muted\">{}</p>",
-                tr_args(lang, "console-preview-more", &[("count", (p.events.len() - 20).into())])
+                tr_args(
+                    lang,
+                    "console-preview-more",
+                    &[("count", (p.events.len() - 20).into())]
+                )
             );
         }
     }
@@ -443,7 +479,10 @@ fn preview_html(ctx: &Ctx, values: &Fields, p: &Preview) -> String {
         })
         .collect();
     let chosen_venue = values.get("venue");
-    let mut venues = format!("<option value=\"\">{}</option>", ctx.t("console-venue-none"));
+    let mut venues = format!(
+        "<option value=\"\">{}</option>",
+        ctx.t("console-venue-none")
+    );
     for g in &config.venues {
         let _ = write!(
             venues,
@@ -457,7 +496,7 @@ fn preview_html(ctx: &Ctx, values: &Fields, p: &Preview) -> String {
             esc(&g.name)
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         b,
         "<h3>{save_title}</h3>\n<form method=\"post\" action=\"/admin/sources/new\">{hidden}\
 <input type=\"hidden\" name=\"url\" value=\"{url}\"><input type=\"hidden\" name=\"kind\" value=\"{kind}\">\
@@ -469,7 +508,7 @@ fn preview_html(ctx: &Ctx, values: &Fields, p: &Preview) -> String {
 <div class=\"field\"><label for=\"s-venue\">{venue_l}</label><select id=\"s-venue\" name=\"venue\">{venues}</select></div></div>\
 <div class=\"field\"><label for=\"s-schedule\">{sched_l}</label><input type=\"text\" id=\"s-schedule\" name=\"schedule\" value=\"{sched}\" aria-describedby=\"s-sched-help\">\
 <p class=\"hint\" id=\"s-sched-help\">{sched_help}</p></div>\
-{categories}\n<p><button type=\"submit\">{save}</button></p></form>\n",
+{categories}\n<p><button type=\"submit\">{save}</button></p></form>",
         save_title = ctx.t("console-add-save-title"),
         hidden = ctx.hidden(),
         url = esc(url),
@@ -515,8 +554,14 @@ pub async fn preview(
             &ctx.lang,
             "console-error-invalid",
             &[
-                ("field", crate::i18n::tr(&ctx.lang, "console-source-url").into()),
-                ("message", crate::i18n::tr(&ctx.lang, "console-invalid-required").into()),
+                (
+                    "field",
+                    crate::i18n::tr(&ctx.lang, "console-source-url").into(),
+                ),
+                (
+                    "message",
+                    crate::i18n::tr(&ctx.lang, "console-invalid-required").into(),
+                ),
             ],
         );
         return add_page(&ctx, &fields, None, Some(text), StatusCode::BAD_REQUEST);

@@ -63,12 +63,27 @@ async fn console() -> Console {
         .record_success(source_run(
             "mda",
             vec![
-                occ("mda", "noel", "Concert de Noël", "2030-12-05T20:00:00-05:00"),
-                occ("mda", "belles", "Les Belles-sœurs", "2030-12-06T19:30:00-05:00"),
+                occ(
+                    "mda",
+                    "noel",
+                    "Concert de Noël",
+                    "2030-12-05T20:00:00-05:00",
+                ),
+                occ(
+                    "mda",
+                    "belles",
+                    "Les Belles-sœurs",
+                    "2030-12-06T19:30:00-05:00",
+                ),
             ],
         ))
         .unwrap();
-    let mut salle = occ("salle", "tremblay", "Michel Tremblay : lecture", "2030-12-06T19:30:00-05:00");
+    let mut salle = occ(
+        "salle",
+        "tremblay",
+        "Michel Tremblay : lecture",
+        "2030-12-06T19:30:00-05:00",
+    );
     salle.event.venue = None;
     index
         .record_success(source_run("salle", vec![salle]))
@@ -132,7 +147,12 @@ impl Console {
             }
             None => Body::empty(),
         };
-        let response = self.app.clone().oneshot(req.body(body).unwrap()).await.unwrap();
+        let response = self
+            .app
+            .clone()
+            .oneshot(req.body(body).unwrap())
+            .await
+            .unwrap();
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
@@ -162,7 +182,11 @@ impl Console {
         );
         let r = self.post("/admin/login", None, &form).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-        assert!(r.header("location").starts_with("/admin/events"), "{}", r.header("location"));
+        assert!(
+            r.header("location").starts_with("/admin/events"),
+            "{}",
+            r.header("location")
+        );
         let cookie = r
             .header("set-cookie")
             .split(';')
@@ -219,7 +243,9 @@ fn csrf_of(html: &str) -> String {
 fn assert_clean_page(path: &str, r: &Resp) {
     let csp = r.header("content-security-policy");
     assert!(
-        csp.contains("default-src 'none'") && csp.contains("script-src 'self'") && csp.contains("style-src 'self'"),
+        csp.contains("default-src 'none'")
+            && csp.contains("script-src 'self'")
+            && csp.contains("style-src 'self'"),
         "{path}: CSP {csp:?}"
     );
     assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
@@ -229,12 +255,24 @@ fn assert_clean_page(path: &str, r: &Resp) {
     assert!(!html.contains(" style="), "{path}: a style attribute");
     for (i, _) in html.match_indices("<script") {
         let tag = &html[i..i + html[i..].find('>').unwrap()];
-        assert!(tag.contains(" src=\"/admin/assets/"), "{path}: inline script {tag}");
+        assert!(
+            tag.contains(" src=\"/admin/assets/"),
+            "{path}: inline script {tag}"
+        );
     }
-    for handler in [" onclick=", " onsubmit=", " onload=", " onchange=", "javascript:"] {
+    for handler in [
+        " onclick=",
+        " onsubmit=",
+        " onload=",
+        " onchange=",
+        "javascript:",
+    ] {
         assert!(!html.contains(handler), "{path}: {handler}");
     }
-    assert!(html.contains("<a class=\"skip\" href=\"#main\">"), "{path}: skip link");
+    assert!(
+        html.contains("<a class=\"skip\" href=\"#main\">"),
+        "{path}: skip link"
+    );
     assert!(html.contains("aria-live=\"polite\""), "{path}: live region");
     assert_eq!(html.matches("<h1>").count(), 1, "{path}: one h1");
     // Every field has its label.
@@ -249,7 +287,8 @@ fn assert_clean_page(path: &str, r: &Resp) {
             .map(|s| &s[..s.find('"').unwrap()])
             .unwrap_or_else(|| panic!("{path}: an input without id: {tag}"));
         assert!(
-            html.contains(&format!("<label for=\"{id}\"")) || html.contains(&format!("<label class=\"check\" for=\"{id}\""))
+            html.contains(&format!("<label for=\"{id}\""))
+                || html.contains(&format!("<label class=\"check\" for=\"{id}\""))
                 || html.contains(&format!("<label class=\"sr\" for=\"{id}\"")),
             "{path}: no label for {id}"
         );
@@ -264,7 +303,10 @@ async fn every_screen_renders_for_an_admin_in_french_then_english() {
     let screens = [
         ("/admin", "Événements"),
         ("/admin/events?q=concert", "Concert de Noël"),
-        (&format!("/admin/events/{id}") as &str, "D’où vient chaque champ"),
+        (
+            &format!("/admin/events/{id}") as &str,
+            "D’où vient chaque champ",
+        ),
         ("/admin/events/new", "Saisir un événement"),
         ("/admin/sources", "Maison des arts"),
         ("/admin/sources/new", "Ajouter un membre"),
@@ -299,13 +341,25 @@ async fn every_screen_renders_for_an_admin_in_french_then_english() {
 async fn an_editor_curates_but_gets_403_on_the_admin_screens() {
     let c = console().await;
     let editor = c.sign_in("editor@example.org").await;
-    for path in ["/admin/events", "/admin/sources", "/admin/venues", "/admin/categories", "/admin/audit"] {
+    for path in [
+        "/admin/events",
+        "/admin/sources",
+        "/admin/venues",
+        "/admin/categories",
+        "/admin/audit",
+    ] {
         let r = c.get(path, Some(&editor)).await;
         assert_eq!(r.status, StatusCode::OK, "{path}");
     }
     let sources = c.get("/admin/sources", Some(&editor)).await;
-    assert!(!sources.body.contains("/run\""), "no run button for an editor");
-    assert!(!sources.body.contains("/admin/accounts\""), "no accounts link for an editor");
+    assert!(
+        !sources.body.contains("/run\""),
+        "no run button for an editor"
+    );
+    assert!(
+        !sources.body.contains("/admin/accounts\""),
+        "no accounts link for an editor"
+    );
     for path in ["/admin/accounts", "/admin/sources/new"] {
         let r = c.get(path, Some(&editor)).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}");
@@ -314,12 +368,27 @@ async fn an_editor_curates_but_gets_403_on_the_admin_screens() {
     }
     let csrf = format!("csrf={}", editor.csrf);
     for (path, form) in [
-        ("/admin/accounts", format!("{csrf}&email=x%40example.org&role=admin&password=aaaaaaaaaaaaaaaa")),
-        ("/admin/accounts/remove", format!("{csrf}&email=admin%40example.org")),
+        (
+            "/admin/accounts",
+            format!("{csrf}&email=x%40example.org&role=admin&password=aaaaaaaaaaaaaaaa"),
+        ),
+        (
+            "/admin/accounts/remove",
+            format!("{csrf}&email=admin%40example.org"),
+        ),
         ("/admin/sources/mda/run", csrf.clone()),
-        ("/admin/sources/preview", format!("{csrf}&url=http%3A%2F%2F127.0.0.1%2F")),
-        ("/admin/sources/new", format!("{csrf}&id=x&url=http%3A%2F%2F127.0.0.1%2F")),
-        ("/admin/categories/map", format!("{csrf}&word=jazz&slug=musique")),
+        (
+            "/admin/sources/preview",
+            format!("{csrf}&url=http%3A%2F%2F127.0.0.1%2F"),
+        ),
+        (
+            "/admin/sources/new",
+            format!("{csrf}&id=x&url=http%3A%2F%2F127.0.0.1%2F"),
+        ),
+        (
+            "/admin/categories/map",
+            format!("{csrf}&word=jazz&slug=musique"),
+        ),
     ] {
         let r = c.post(path, Some(&editor), &form).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}: {}", r.body);
@@ -348,7 +417,10 @@ async fn anonymous_visitors_get_the_login_form() {
         assert!(r.body.contains("action=\"/admin/login\""), "{path}");
         assert!(r.body.contains("name=\"password\""), "{path}");
         assert!(r.body.contains("Connexion"), "{path}");
-        assert!(!r.body.contains("Concert de Noël"), "{path} shows nothing else");
+        assert!(
+            !r.body.contains("Concert de Noël"),
+            "{path} shows nothing else"
+        );
         assert_clean_page(&path, &r);
     }
     // A form posted without a session: 401 and the login form, nothing done.
@@ -366,17 +438,32 @@ async fn a_wrong_password_is_said_in_french_then_the_rate_limit() {
     let form = "email=admin%40example.org&password=wrong-password-123";
     let r = c.post("/admin/login", None, form).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    assert!(r.body.contains("Adresse courriel ou mot de passe incorrect."), "{}", r.body);
-    assert!(r.body.contains("value=\"admin@example.org\""), "the address is kept");
+    assert!(
+        r.body
+            .contains("Adresse courriel ou mot de passe incorrect."),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("value=\"admin@example.org\""),
+        "the address is kept"
+    );
     assert!(r.header("set-cookie").is_empty() || !r.body.contains("Se déconnecter"));
     for _ in 0..2 {
         c.post("/admin/login", None, form).await;
     }
     // Past the limit even the right password is refused, with the wait.
-    let right = format!("email=admin%40example.org&password={}", crate::params::encode_value(PASSWORD));
+    let right = format!(
+        "email=admin%40example.org&password={}",
+        crate::params::encode_value(PASSWORD)
+    );
     let r = c.post("/admin/login", None, &right).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(r.body.contains("Trop de tentatives de connexion"), "{}", r.body);
+    assert!(
+        r.body.contains("Trop de tentatives de connexion"),
+        "{}",
+        r.body
+    );
     assert!(r.header("retry-after").parse::<u64>().unwrap() > 0);
     let en = c
         .post("/admin/login", None, &format!("{right}&lang=en"))
@@ -410,9 +497,17 @@ async fn every_form_refuses_a_missing_or_wrong_csrf_token() {
         "/admin/logout".into(),
     ];
     for path in &forms {
-        for form in ["title=X&email=editor%40example.org", "csrf=not-the-token&title=X&email=editor%40example.org"] {
+        for form in [
+            "title=X&email=editor%40example.org",
+            "csrf=not-the-token&title=X&email=editor%40example.org",
+        ] {
             let r = c.post(path, Some(&admin), form).await;
-            assert_eq!(r.status, StatusCode::FORBIDDEN, "{path} with {form}: {}", r.body);
+            assert_eq!(
+                r.status,
+                StatusCode::FORBIDDEN,
+                "{path} with {form}: {}",
+                r.body
+            );
             assert!(r.body.contains("Formulaire expiré"), "{path}");
         }
     }
@@ -439,7 +534,10 @@ async fn hide_edit_unlock_and_undo_through_the_forms() {
     let list = c.get("/admin/events?done=hidden", Some(&admin)).await;
     let hidden = &list.body[list.body.find("id=\"hidden\"").unwrap()..];
     assert!(hidden.contains("Concert de Noël"));
-    assert!(list.body.contains("Événement masqué"), "the message after the redirect");
+    assert!(
+        list.body.contains("Événement masqué"),
+        "the message after the redirect"
+    );
     let r = c.post(&format!("{page}/unhide"), Some(&admin), &csrf).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(c.public_titles().contains(&"Concert de Noël".to_string()));
@@ -471,14 +569,25 @@ async fn hide_edit_unlock_and_undo_through_the_forms() {
     let bad = form.replace("end_time=22%3A00", "end_time=18%3A00");
     let r = c.post(&format!("{page}/edit"), Some(&admin), &bad).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert!(r.body.contains("la fin doit venir après le début"), "{}", r.body);
+    assert!(
+        r.body.contains("la fin doit venir après le début"),
+        "{}",
+        r.body
+    );
 
     // Unlock gives the title back to the source.
     let r = c
-        .post(&format!("{page}/unlock"), Some(&admin), &format!("{csrf}&field=title"))
+        .post(
+            &format!("{page}/unlock"),
+            Some(&admin),
+            &format!("{csrf}&field=title"),
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(c.index.curated_event(&id).unwrap().unwrap().event.title, "Concert de Noël");
+    assert_eq!(
+        c.index.curated_event(&id).unwrap().unwrap().event.title,
+        "Concert de Noël"
+    );
 
     // The audit lists it all, newest first; undo the unlock.
     let audit = c.get("/admin/audit", Some(&admin)).await;
@@ -490,7 +599,11 @@ async fn hide_edit_unlock_and_undo_through_the_forms() {
     let entry = c.index.audit(1, None).unwrap().entries.remove(0);
     assert_eq!(entry.action, "event.unlock");
     let r = c
-        .post(&format!("/admin/audit/{}/undo", entry.id), Some(&admin), &csrf)
+        .post(
+            &format!("/admin/audit/{}/undo", entry.id),
+            Some(&admin),
+            &csrf,
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(
@@ -499,7 +612,11 @@ async fn hide_edit_unlock_and_undo_through_the_forms() {
     );
     // Undoing it twice is refused in words.
     let r = c
-        .post(&format!("/admin/audit/{}/undo", entry.id), Some(&admin), &csrf)
+        .post(
+            &format!("/admin/audit/{}/undo", entry.id),
+            Some(&admin),
+            &csrf,
+        )
         .await;
     assert!(r.status.is_client_error(), "{}", r.status);
     assert!(r.body.contains("Impossible de faire ce changement"));
@@ -529,8 +646,14 @@ async fn merge_and_split_through_the_forms() {
         .unwrap()
         .to_string();
     assert!(merged_id == belles || merged_id == lecture);
-    let page = c.get(&format!("/admin/events/{merged_id}"), Some(&admin)).await;
-    assert!(page.body.contains("Les 2 fiches des sources, côte à côte"), "{}", page.body);
+    let page = c
+        .get(&format!("/admin/events/{merged_id}"), Some(&admin))
+        .await;
+    assert!(
+        page.body.contains("Les 2 fiches des sources, côte à côte"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("Salle André-Mathieu") && page.body.contains("Maison des arts"));
     assert!(page.body.contains("name=\"source\""), "a split form");
     let titles = c.public_titles();
@@ -538,7 +661,11 @@ async fn merge_and_split_through_the_forms() {
 
     // Nothing to merge with: said, nothing done.
     let r = c
-        .post(&format!("/admin/events/{merged_id}/merge"), Some(&admin), &format!("{csrf}&ids="))
+        .post(
+            &format!("/admin/events/{merged_id}/merge"),
+            Some(&admin),
+            &format!("{csrf}&ids="),
+        )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 
@@ -560,16 +687,31 @@ async fn sources_actions_without_a_source_admin_answer_503_in_words() {
     let csrf = format!("csrf={}", admin.csrf);
     for (path, form) in [
         ("/admin/sources/mda/run", csrf.clone()),
-        ("/admin/sources/preview", format!("{csrf}&url=http%3A%2F%2F127.0.0.1%2Fa.ics")),
-        ("/admin/categories/map", format!("{csrf}&word=jazz&slug=musique")),
+        (
+            "/admin/sources/preview",
+            format!("{csrf}&url=http%3A%2F%2F127.0.0.1%2Fa.ics"),
+        ),
+        (
+            "/admin/categories/map",
+            format!("{csrf}&word=jazz&slug=musique"),
+        ),
         (
             "/admin/events/new",
             format!("{csrf}&title_fr=Atelier&start_date=2030-12-10&start_time=10%3A00"),
         ),
     ] {
         let r = c.post(path, Some(&admin), &form).await;
-        assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{path}: {}", r.body);
-        assert!(r.body.contains("La gestion des sources n’est pas disponible"), "{path}");
+        assert_eq!(
+            r.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{path}: {}",
+            r.body
+        );
+        assert!(
+            r.body
+                .contains("La gestion des sources n’est pas disponible"),
+            "{path}"
+        );
     }
 }
 
@@ -607,7 +749,11 @@ async fn accounts_are_added_and_removed_by_an_admin() {
     let admin = c.sign_in("admin@example.org").await;
     let csrf = format!("csrf={}", admin.csrf);
     let r = c
-        .post("/admin/accounts", Some(&admin), &format!("{csrf}&email=nouveau%40example.org&role=editor&password=court"))
+        .post(
+            "/admin/accounts",
+            Some(&admin),
+            &format!("{csrf}&email=nouveau%40example.org&role=editor&password=court"),
+        )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.body.contains("Au moins"), "{}", r.body);
@@ -615,23 +761,41 @@ async fn accounts_are_added_and_removed_by_an_admin() {
         .post(
             "/admin/accounts",
             Some(&admin),
-            &format!("{csrf}&email=Nouveau%40Example.org&role=editor&password=un+mot+de+passe+long"),
+            &format!(
+                "{csrf}&email=Nouveau%40Example.org&role=editor&password=un+mot+de+passe+long"
+            ),
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let r = c
-        .post("/admin/accounts", Some(&admin), &format!("{csrf}&email=nouveau%40example.org&role=admin&password=un+mot+de+passe+long"))
+        .post(
+            "/admin/accounts",
+            Some(&admin),
+            &format!("{csrf}&email=nouveau%40example.org&role=admin&password=un+mot+de+passe+long"),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body.contains("déjà un compte"));
     let list = c.get("/admin/accounts", Some(&admin)).await;
     assert!(list.body.contains("nouveau@example.org"));
     let r = c
-        .post("/admin/accounts/remove", Some(&admin), &format!("{csrf}&email=admin%40example.org"))
+        .post(
+            "/admin/accounts/remove",
+            Some(&admin),
+            &format!("{csrf}&email=admin%40example.org"),
+        )
         .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "nobody removes themselves");
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "nobody removes themselves"
+    );
     let r = c
-        .post("/admin/accounts/remove", Some(&admin), &format!("{csrf}&email=nouveau%40example.org"))
+        .post(
+            "/admin/accounts/remove",
+            Some(&admin),
+            &format!("{csrf}&email=nouveau%40example.org"),
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(c.index.accounts().unwrap().len(), 2);
@@ -651,7 +815,11 @@ async fn logout_ends_the_session() {
     let c = console().await;
     let admin = c.sign_in("admin@example.org").await;
     let r = c
-        .post("/admin/logout", Some(&admin), &format!("csrf={}", admin.csrf))
+        .post(
+            "/admin/logout",
+            Some(&admin),
+            &format!("csrf={}", admin.csrf),
+        )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(r.header("location").starts_with("/admin/login"));
