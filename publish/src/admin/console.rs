@@ -28,8 +28,12 @@
 //! * [`audit`]: every change, newest first, with undo;
 //! * [`accounts`]: staff accounts (admin).
 //!
-//! What is shared lives here: [`Ctx`] (who asks, in which language), the
-//! form reader [`Fields`], and the redirect that carries a message.
+//! What is shared lives here: the extractors every handler takes
+//! ([`Screen`] and [`Form`], and their admin-only [`AdminScreen`] and
+//! [`AdminForm`]: the login form for anonymous visitors, the CSRF check,
+//! the 403 for editors, all before the handler runs), [`Ctx`] (who asks,
+//! in which language), the form reader [`Fields`], and the redirect that
+//! carries a message.
 
 // A screen's early answer (the login form, a 403 page) is the axum
 // `Response` it returns, once per request: boxing it would buy nothing.
@@ -49,15 +53,16 @@ mod tests;
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
 use index::{Index, IndexError};
 
-use super::auth::{Role, Staff};
+use super::auth::{MaybeStaff, Role, Staff};
 use crate::i18n;
 use crate::layout::{esc, page_lang};
 use crate::AppState;
@@ -78,11 +83,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/events/{id}", get(events::one))
         .route("/admin/events/{id}/edit", post(events::edit))
-        .route("/admin/events/{id}/unlock", post(events::unlock))
-        .route("/admin/events/{id}/hide", post(events::hide))
-        .route("/admin/events/{id}/unhide", post(events::unhide))
         .route("/admin/events/{id}/merge", post(events::merge))
-        .route("/admin/events/{id}/split", post(events::split))
+        .route("/admin/events/{id}/{action}", post(events::act))
         .route("/admin/manual/{id}", post(manual::update))
         .route("/admin/manual/{id}/delete", post(manual::delete))
         .route("/admin/sources", get(sources::list))
@@ -108,51 +110,123 @@ pub(crate) struct Ctx {
     pub lang: String,
 }
 
-impl Ctx {
-    /// A signed-in request's context; `None` (anonymous) answers the login
-    /// form, which brings the visitor back to `path` once signed in.
-    fn new(
-        state: &AppState,
-        staff: Option<Staff>,
-        lang: Option<&str>,
-        path: &str,
-    ) -> Result<Ctx, Response> {
-        let lang = page_lang(&state.config, lang).to_string();
+/// A screen's request: who asks (anonymous visitors get the login form,
+/// which brings them back here) and its query, whose `lang` picks the
+/// language.
+pub(crate) struct Screen {
+    pub ctx: Ctx,
+    pub query: Query,
+    /// The query string as it came.
+    pub raw: Option<String>,
+}
+
+/// A screen for admins only: editors get a 403 page.
+pub(crate) struct AdminScreen(pub Screen);
+
+/// A form's request: signed in (else 401 and the login form), its fields
+/// (`lang` picks the language), its `csrf` field the session's token (else
+/// a 403 page). Nothing is done before all of this holds.
+pub(crate) struct Form {
+    pub ctx: Ctx,
+    pub fields: Fields,
+}
+
+/// A form for admins only: editors get a 403 page.
+pub(crate) struct AdminForm(pub Form);
+
+/// The largest form body read (a description is at most a few pages).
+const FORM_LIMIT: usize = 256 * 1024;
+
+async fn staff_of(parts: &mut Parts, state: &AppState) -> Option<Staff> {
+    match MaybeStaff::from_request_parts(parts, state).await {
+        Ok(MaybeStaff(staff)) => staff,
+        Err(never) => match never {},
+    }
+}
+
+/// Where a refused form sends the person back: the console page it was
+/// posted from (browsers send the referrer to the same origin), else the
+/// console's home.
+fn back_of(headers: &HeaderMap) -> String {
+    headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| url::Url::parse(r).ok())
+        .map(|u| match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_string(),
+        })
+        .filter(|p| p.starts_with("/admin") && !p.starts_with("//"))
+        .unwrap_or_else(|| "/admin".to_string())
+}
+
+impl FromRequestParts<AppState> for Screen {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Screen, Response> {
+        let staff = staff_of(parts, state).await;
+        let query = Fields::from_query(parts.uri.query());
+        let lang = page_lang(&state.config, query.get("lang")).to_string();
         match staff {
-            Some(staff) => Ok(Ctx {
-                state: state.clone(),
-                staff,
-                lang,
+            Some(staff) => Ok(Screen {
+                ctx: Ctx {
+                    state: state.clone(),
+                    staff,
+                    lang,
+                },
+                query,
+                raw: parts.uri.query().map(str::to_string),
             }),
-            None => Err(login::login_page(state, &lang, path, None, StatusCode::OK)),
+            None => Err(login::login_page(
+                state,
+                &lang,
+                parts.uri.path(),
+                None,
+                StatusCode::OK,
+            )),
         }
     }
+}
 
-    /// A screen's context, its language from the query's `lang`.
-    pub(crate) fn page(
+impl FromRequestParts<AppState> for AdminScreen {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
         state: &AppState,
-        staff: Option<Staff>,
-        query: &Query,
-        path: &str,
-    ) -> Result<Ctx, Response> {
-        Ctx::new(state, staff, query.get("lang"), path)
+    ) -> Result<AdminScreen, Response> {
+        let screen = Screen::from_request_parts(parts, state).await?;
+        screen.ctx.require_admin()?;
+        Ok(AdminScreen(screen))
     }
+}
 
-    /// A form's context: signed in (else 401 and the login form), the
-    /// language from its `lang` field, its `csrf` field the session's
-    /// token (else 403).
-    pub(crate) fn form(
-        state: &AppState,
-        staff: Option<Staff>,
-        fields: &Fields,
-        back: &str,
-    ) -> Result<Ctx, Response> {
+impl FromRequest<AppState> for Form {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Form, Response> {
+        let (mut parts, body) = request.into_parts();
+        let staff = staff_of(&mut parts, state).await;
+        let back = back_of(&parts.headers);
+        let default_lang = page_lang(&state.config, None).to_string();
+        let Ok(bytes) = axum::body::to_bytes(body, FORM_LIMIT).await else {
+            return Err(frame::error_page(
+                state,
+                &default_lang,
+                staff.as_ref(),
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "console-error-title",
+                &tr(&default_lang, "console-too-large"),
+                &back,
+            ));
+        };
+        let fields = Fields::parse(&bytes);
         let lang = page_lang(&state.config, fields.get("lang")).to_string();
         let Some(staff) = staff else {
             return Err(login::login_page(
                 state,
                 &lang,
-                back,
+                &back,
                 Some("console-login-needed"),
                 StatusCode::UNAUTHORIZED,
             ));
@@ -165,16 +239,31 @@ impl Ctx {
                 StatusCode::FORBIDDEN,
                 "console-csrf-title",
                 &tr(&lang, "console-csrf-text"),
-                back,
+                &back,
             ));
         }
-        Ok(Ctx {
-            state: state.clone(),
-            staff,
-            lang,
+        Ok(Form {
+            ctx: Ctx {
+                state: state.clone(),
+                staff,
+                lang,
+            },
+            fields,
         })
     }
+}
 
+impl FromRequest<AppState> for AdminForm {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<AdminForm, Response> {
+        let form = Form::from_request(request, state).await?;
+        form.ctx.require_admin()?;
+        Ok(AdminForm(form))
+    }
+}
+
+impl Ctx {
     /// Admin-only screens and actions: a 403 page for editors.
     pub(crate) fn require_admin(&self) -> Result<(), Response> {
         if self.staff.role == Role::Admin {
@@ -333,10 +422,6 @@ impl Fields {
 
     pub(crate) fn from_query(raw: Option<&str>) -> Fields {
         Fields::parse(raw.unwrap_or("").as_bytes())
-    }
-
-    pub(crate) fn from_body(body: &Bytes) -> Fields {
-        Fields::parse(body)
     }
 
     /// The last value of `name`, trimmed, when not empty.

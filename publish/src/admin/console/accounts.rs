@@ -4,33 +4,18 @@
 
 use std::fmt::Write as _;
 
-use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
 
 use super::frame::{self, Frame, Section};
-use super::{tr_args, Ctx, Fields};
-use crate::admin::auth::{self, secret, MaybeStaff, Role};
+use super::{tr_args, AdminForm, AdminScreen, Ctx, Fields, Form, Screen};
+use crate::admin::auth::{self, secret, Role};
 use crate::layout::esc;
 use crate::respond::html;
-use crate::AppState;
 
 /// `GET /admin/accounts`.
-pub async fn list(
-    State(state): State<AppState>,
-    MaybeStaff(staff): MaybeStaff,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let query = Fields::from_query(raw.as_deref());
-    let ctx = match Ctx::page(&state, staff, &query, "/admin/accounts") {
-        Ok(ctx) => ctx,
-        Err(r) => return r,
-    };
-    if let Err(r) = ctx.require_admin() {
-        return r;
-    }
+pub async fn list(AdminScreen(Screen { ctx, query, .. }): AdminScreen) -> Response {
     page(&ctx, &query, None, StatusCode::OK).await
 }
 
@@ -133,19 +118,7 @@ minlength=\"{min}\" autocomplete=\"new-password\" aria-describedby=\"a-password-
 }
 
 /// `POST /admin/accounts` (`email`, `role`, `password`).
-pub async fn add(
-    State(state): State<AppState>,
-    MaybeStaff(staff): MaybeStaff,
-    body: Bytes,
-) -> Response {
-    let fields = Fields::from_body(&body);
-    let ctx = match Ctx::form(&state, staff, &fields, "/admin/accounts") {
-        Ok(ctx) => ctx,
-        Err(r) => return r,
-    };
-    if let Err(r) = ctx.require_admin() {
-        return r;
-    }
+pub async fn add(AdminForm(Form { ctx, fields }): AdminForm) -> Response {
     let bad = |id: &str| Some(ctx.t(id));
     let Some(email) = fields.get("email").and_then(auth::normalize_email) else {
         return page(
@@ -217,20 +190,8 @@ pub async fn add(
 }
 
 /// `POST /admin/accounts/remove` (`email`); nobody removes themselves.
-pub async fn remove(
-    State(state): State<AppState>,
-    MaybeStaff(staff): MaybeStaff,
-    body: Bytes,
-) -> Response {
-    let fields = Fields::from_body(&body);
+pub async fn remove(AdminForm(Form { ctx, fields }): AdminForm) -> Response {
     let back = "/admin/accounts";
-    let ctx = match Ctx::form(&state, staff, &fields, back) {
-        Ok(ctx) => ctx,
-        Err(r) => return r,
-    };
-    if let Err(r) = ctx.require_admin() {
-        return r;
-    }
     let email = fields.get("email").unwrap_or("").to_lowercase();
     if email.eq_ignore_ascii_case(&ctx.staff.who) {
         return ctx.error(

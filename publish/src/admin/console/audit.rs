@@ -4,8 +4,7 @@
 
 use std::fmt::Write as _;
 
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
@@ -13,11 +12,9 @@ use serde_json::Value;
 
 use super::events::curation_failed;
 use super::frame::{self, Frame, Section};
-use super::{encode, tr_args, Ctx, Fields};
-use crate::admin::auth::MaybeStaff;
+use super::{encode, tr_args, Form, Screen};
 use crate::layout::esc;
 use crate::respond::html;
-use crate::AppState;
 
 /// Rows a page shows.
 const PAGE: usize = 50;
@@ -39,16 +36,8 @@ fn targets_event(action: &str) -> bool {
 }
 
 /// `GET /admin/audit` (`before`: the cursor of the next page).
-pub async fn list(
-    State(state): State<AppState>,
-    MaybeStaff(staff): MaybeStaff,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let query = Fields::from_query(raw.as_deref());
-    let ctx = match Ctx::page(&state, staff, &query, "/admin/audit") {
-        Ok(ctx) => ctx,
-        Err(r) => return r,
-    };
+pub async fn list(Screen { ctx, query, .. }: Screen) -> Response {
+    let state = &ctx.state;
     let before = query.get("before").and_then(|b| b.parse::<i64>().ok());
     let page = match ctx
         .read("console audit", move |ix| ix.audit(PAGE, before))
@@ -135,7 +124,7 @@ pub async fn list(
     html(
         StatusCode::OK,
         frame::page(
-            &state,
+            state,
             &Frame {
                 lang,
                 staff: Some(&ctx.staff),
@@ -150,18 +139,8 @@ pub async fn list(
 }
 
 /// `POST /admin/audit/{id}/undo`.
-pub async fn undo(
-    State(state): State<AppState>,
-    MaybeStaff(staff): MaybeStaff,
-    Path(id): Path<i64>,
-    body: Bytes,
-) -> Response {
-    let fields = Fields::from_body(&body);
+pub async fn undo(Path(id): Path<i64>, Form { ctx, .. }: Form) -> Response {
     let back = "/admin/audit";
-    let ctx = match Ctx::form(&state, staff, &fields, back) {
-        Ok(ctx) => ctx,
-        Err(r) => return r,
-    };
     let who = ctx.staff.who.clone();
     match ctx.blocking(move |ix| ix.undo(&who, id)).await {
         Ok(Ok(())) => ctx.done(back, "undone"),

@@ -6,8 +6,6 @@
 
 use std::fmt::Write as _;
 
-use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
@@ -15,13 +13,11 @@ use index::{Facets, SourceStatus};
 
 use super::frame::{self, Frame, Section};
 use super::sources::{admin_failed, source_admin};
-use super::{encode, tr_args, Ctx, Fields};
-use crate::admin::auth::MaybeStaff;
+use super::{encode, tr_args, AdminForm, Ctx, Fields, Form, Screen};
 use crate::api::{category_counts, venue_counts};
 use crate::layout::esc;
 use crate::params::MAX_LIMIT;
 use crate::respond::html;
-use crate::AppState;
 
 /// The upcoming events' facets and the sources.
 async fn read(ctx: &Ctx) -> Result<(Facets, Vec<SourceStatus>), Response> {
@@ -60,16 +56,8 @@ fn render(
 }
 
 /// `GET /admin/venues`.
-pub async fn venues(
-    State(state): State<AppState>,
-    MaybeStaff(staff): MaybeStaff,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let query = Fields::from_query(raw.as_deref());
-    let ctx = match Ctx::page(&state, staff, &query, "/admin/venues") {
-        Ok(ctx) => ctx,
-        Err(r) => return r,
-    };
+pub async fn venues(Screen { ctx, query, .. }: Screen) -> Response {
+    let state = ctx.state.clone();
     let (facets, _) = match read(&ctx).await {
         Ok(r) => r,
         Err(r) => return r,
@@ -129,16 +117,8 @@ pub async fn venues(
 }
 
 /// `GET /admin/categories`.
-pub async fn categories(
-    State(state): State<AppState>,
-    MaybeStaff(staff): MaybeStaff,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let query = Fields::from_query(raw.as_deref());
-    let ctx = match Ctx::page(&state, staff, &query, "/admin/categories") {
-        Ok(ctx) => ctx,
-        Err(r) => return r,
-    };
+pub async fn categories(Screen { ctx, query, .. }: Screen) -> Response {
+    let state = ctx.state.clone();
     let (facets, sources) = match read(&ctx).await {
         Ok(r) => r,
         Err(r) => return r,
@@ -258,20 +238,8 @@ pub async fn categories(
 }
 
 /// `POST /admin/categories/map` (`word`, `slug`), admin.
-pub async fn map(
-    State(state): State<AppState>,
-    MaybeStaff(staff): MaybeStaff,
-    body: Bytes,
-) -> Response {
-    let fields = Fields::from_body(&body);
+pub async fn map(AdminForm(Form { ctx, fields }): AdminForm) -> Response {
     let back = "/admin/categories";
-    let ctx = match Ctx::form(&state, staff, &fields, back) {
-        Ok(ctx) => ctx,
-        Err(r) => return r,
-    };
-    if let Err(r) = ctx.require_admin() {
-        return r;
-    }
     let (Some(word), Some(slug)) = (fields.get("word"), fields.get("slug")) else {
         let text = tr_args(
             &ctx.lang,

@@ -7,8 +7,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
@@ -18,12 +17,10 @@ use model::{Event, Occurrence, Status};
 use serde_json::{Map, Value};
 
 use super::frame::{self, Frame, Section};
-use super::{encode, tr, tr_args, Ctx, Fields};
-use crate::admin::auth::MaybeStaff;
+use super::{encode, tr, tr_args, Ctx, Fields, Form, Screen};
 use crate::layout::{self, esc};
 use crate::params::{self, QueryDefaults};
 use crate::respond::html;
-use crate::AppState;
 
 /// The public fields a person may set, in the order the screens show them.
 pub(super) const FIELDS: [&str; 10] = [
@@ -49,16 +46,8 @@ struct Listing {
 }
 
 /// `GET /admin`, `GET /admin/events`: the search.
-pub async fn list(
-    State(state): State<AppState>,
-    MaybeStaff(staff): MaybeStaff,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let query = Fields::from_query(raw.as_deref());
-    let ctx = match Ctx::page(&state, staff, &query, "/admin/events") {
-        Ok(ctx) => ctx,
-        Err(r) => return r,
-    };
+pub async fn list(Screen { ctx, query, raw }: Screen) -> Response {
+    let state = ctx.state.clone();
     let config = &state.config;
     let now = Utc::now();
     let defaults = QueryDefaults::upcoming(now, &config.languages);
@@ -332,18 +321,9 @@ pub(super) fn field_label(lang: &str, field: &str) -> String {
 // ------------------------------------------------------------- one event
 
 /// `GET /admin/events/{id}`.
-pub async fn one(
-    State(state): State<AppState>,
-    MaybeStaff(staff): MaybeStaff,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let query = Fields::from_query(raw.as_deref());
+pub async fn one(Path(id): Path<String>, Screen { ctx, query, .. }: Screen) -> Response {
+    let state = ctx.state.clone();
     let path = format!("/admin/events/{}", encode(&id));
-    let ctx = match Ctx::page(&state, staff, &query, &path) {
-        Ok(ctx) => ctx,
-        Err(r) => return r,
-    };
     let lookup = id.clone();
     let found = ctx
         .read("console event", move |ix| {
@@ -856,47 +836,10 @@ pub(super) fn curation_failed(ctx: &Ctx, e: CurationError, back: &str) -> Respon
     ctx.error(status, "console-error-title", &text, back)
 }
 
-/// Run a curation for the form's author; back to `back` with the message
-/// `done`, or the page that says why not.
-async fn curate<T, F>(
-    state: AppState,
-    staff: Option<crate::admin::auth::Staff>,
-    body: &Bytes,
-    back: String,
-    act: F,
-    done: impl FnOnce(&Ctx, T) -> Response,
-) -> Response
-where
-    T: Send + 'static,
-    F: FnOnce(&index::Index, &str, &Fields) -> Result<T, CurationError> + Send + 'static,
-{
-    let fields = Fields::from_body(body);
-    let ctx = match Ctx::form(&state, staff, &fields, &back) {
-        Ok(ctx) => ctx,
-        Err(r) => return r,
-    };
-    let who = ctx.staff.who.clone();
-    match ctx.blocking(move |ix| act(ix, &who, &fields)).await {
-        Ok(Ok(value)) => done(&ctx, value),
-        Ok(Err(e)) => curation_failed(&ctx, e, &back),
-        Err(r) => r,
-    }
-}
-
 /// `POST /admin/events/{id}/edit`: the fields that differ from the public
 /// event are set and locked.
-pub async fn edit(
-    State(state): State<AppState>,
-    MaybeStaff(staff): MaybeStaff,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
+pub async fn edit(Path(id): Path<String>, Form { ctx, fields }: Form) -> Response {
     let back = format!("/admin/events/{}", encode(&id));
-    let fields = Fields::from_body(&body);
-    let ctx = match Ctx::form(&state, staff, &fields, &back) {
-        Ok(ctx) => ctx,
-        Err(r) => return r,
-    };
     let lookup = id.clone();
     let event = match ctx
         .read("console edit", move |ix| ix.curated_event(&lookup))
@@ -1108,61 +1051,49 @@ fn changed_fields(
     Ok(out)
 }
 
-/// `POST /admin/events/{id}/unlock` (`field`).
-pub async fn unlock(
-    State(state): State<AppState>,
-    MaybeStaff(staff): MaybeStaff,
-    Path(id): Path<String>,
-    body: Bytes,
+/// `POST /admin/events/{id}/{action}`: `hide` and `unhide` (`series=1`
+/// for the whole series), `unlock` (`field`: back to the sources), `split`
+/// (`source`: that source's record out, as its own event).
+pub async fn act(
+    Path((id, action)): Path<(String, String)>,
+    Form { ctx, fields }: Form,
 ) -> Response {
     let back = format!("/admin/events/{}", encode(&id));
-    curate(
-        state,
-        staff,
-        &body,
-        back.clone(),
-        move |ix, who, f| ix.unlock(who, &id, f.get("field").unwrap_or("")),
-        move |ctx, _| ctx.done(&back, "unlocked"),
-    )
-    .await
-}
-
-/// `POST /admin/events/{id}/hide` (`series=1` for the whole series).
-pub async fn hide(
-    State(state): State<AppState>,
-    MaybeStaff(staff): MaybeStaff,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    let back = format!("/admin/events/{}", encode(&id));
-    curate(
-        state,
-        staff,
-        &body,
-        back.clone(),
-        move |ix, who, f| ix.hide(who, &id, f.checked("series")),
-        move |ctx, _| ctx.done(&back, "hidden"),
-    )
-    .await
-}
-
-/// `POST /admin/events/{id}/unhide` (`series=1` for the whole series).
-pub async fn unhide(
-    State(state): State<AppState>,
-    MaybeStaff(staff): MaybeStaff,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    let back = format!("/admin/events/{}", encode(&id));
-    curate(
-        state,
-        staff,
-        &body,
-        back.clone(),
-        move |ix, who, f| ix.unhide(who, &id, f.checked("series")),
-        move |ctx, _| ctx.done(&back, "unhidden"),
-    )
-    .await
+    let done = match action.as_str() {
+        "hide" => "hidden",
+        "unhide" => "unhidden",
+        "unlock" => "unlocked",
+        "split" => "split",
+        _ => {
+            return ctx.error(
+                StatusCode::NOT_FOUND,
+                "console-error-title",
+                &tr_args(
+                    &ctx.lang,
+                    "console-error-not-found",
+                    &[("what", action.into())],
+                ),
+                &back,
+            )
+        }
+    };
+    let who = ctx.staff.who.clone();
+    let series = fields.checked("series");
+    let field = fields.get("field").unwrap_or("").to_string();
+    let source = fields.get("source").unwrap_or("").to_string();
+    let result = ctx
+        .blocking(move |ix| match action.as_str() {
+            "hide" => ix.hide(&who, &id, series),
+            "unhide" => ix.unhide(&who, &id, series),
+            "unlock" => ix.unlock(&who, &id, &field).map(drop),
+            _ => ix.split(&who, &id, &source).map(drop),
+        })
+        .await;
+    match result {
+        Ok(Ok(())) => ctx.done(&back, done),
+        Ok(Err(e)) => curation_failed(&ctx, e, &back),
+        Err(r) => r,
+    }
 }
 
 /// The event ids in what a person pasted: ids or the addresses of event
@@ -1191,18 +1122,8 @@ pub(super) fn pasted_ids(text: &str) -> Vec<String> {
 }
 
 /// `POST /admin/events/{id}/merge` (`ids`): one event of this and those.
-pub async fn merge(
-    State(state): State<AppState>,
-    MaybeStaff(staff): MaybeStaff,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
+pub async fn merge(Path(id): Path<String>, Form { ctx, fields }: Form) -> Response {
     let back = format!("/admin/events/{}", encode(&id));
-    let fields = Fields::from_body(&body);
-    let ctx = match Ctx::form(&state, staff, &fields, &back) {
-        Ok(ctx) => ctx,
-        Err(r) => return r,
-    };
     let mut ids = vec![id.clone()];
     ids.extend(
         pasted_ids(fields.raw("ids"))
@@ -1223,23 +1144,4 @@ pub async fn merge(
         Ok(Err(e)) => curation_failed(&ctx, e, &back),
         Err(r) => r,
     }
-}
-
-/// `POST /admin/events/{id}/split` (`source`): that source's record out.
-pub async fn split(
-    State(state): State<AppState>,
-    MaybeStaff(staff): MaybeStaff,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    let back = format!("/admin/events/{}", encode(&id));
-    curate(
-        state,
-        staff,
-        &body,
-        back.clone(),
-        move |ix, who, f| ix.split(who, &id, f.get("source").unwrap_or("")),
-        move |ctx, _| ctx.done(&back, "split"),
-    )
-    .await
 }

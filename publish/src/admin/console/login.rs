@@ -11,7 +11,7 @@ use axum::response::Response;
 use tower_sessions::Session;
 
 use super::frame::{self, Frame, Section};
-use super::{see_other, tr, tr_args, with_lang, Ctx, Fields};
+use super::{see_other, tr, tr_args, with_lang, Fields, Form};
 use crate::admin::auth::{self, AuthError, ClientAddr, MaybeStaff};
 use crate::i18n;
 use crate::layout::{esc, page_lang};
@@ -116,7 +116,7 @@ pub async fn submit(
     client: ClientAddr,
     body: Bytes,
 ) -> Response {
-    let fields = Fields::from_body(&body);
+    let fields = Fields::parse(&body);
     let lang = page_lang(&state.config, fields.get("lang")).to_string();
     let next = safe_next(fields.get("next")).to_string();
     let email = fields.get("email").unwrap_or("");
@@ -163,17 +163,7 @@ pub async fn submit(
 }
 
 /// `POST /admin/logout`: the session ends.
-pub async fn logout(
-    State(state): State<AppState>,
-    MaybeStaff(staff): MaybeStaff,
-    session: Session,
-    body: Bytes,
-) -> Response {
-    let fields = Fields::from_body(&body);
-    let ctx = match Ctx::form(&state, staff, &fields, "/admin") {
-        Ok(ctx) => ctx,
-        Err(r) => return r,
-    };
+pub async fn logout(session: Session, Form { ctx, .. }: Form) -> Response {
     if let Err(e) = session.flush().await {
         return ctx.internal("console logout", &e);
     }

@@ -8,8 +8,7 @@
 
 use std::fmt::Write as _;
 
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{json, Value};
@@ -17,26 +16,15 @@ use serde_json::{json, Value};
 use super::events::{category_checkboxes, status_label};
 use super::frame::{self, Frame, Section};
 use super::sources::{admin_failed, source_admin};
-use super::{encode, tr_args, Ctx, Fields};
-use crate::admin::auth::MaybeStaff;
+use super::{encode, tr_args, Ctx, Fields, Form, Screen};
 use crate::admin::sources::ManualEvent;
 use crate::layout::esc;
 use crate::respond::html;
-use crate::AppState;
 use model::Status;
 
 /// `GET /admin/events/new`: the empty form (`replace=ID` saves over the
 /// hand-entered event ID).
-pub async fn new_form(
-    State(state): State<AppState>,
-    MaybeStaff(staff): MaybeStaff,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let query = Fields::from_query(raw.as_deref());
-    let ctx = match Ctx::page(&state, staff, &query, "/admin/events/new") {
-        Ok(ctx) => ctx,
-        Err(r) => return r,
-    };
+pub async fn new_form(Screen { ctx, query, .. }: Screen) -> Response {
     form_page(&ctx, &query, query.get("replace"), None, StatusCode::OK)
 }
 
@@ -368,21 +356,7 @@ fn manual_event(ctx: &Ctx, f: &Fields) -> Result<ManualEvent, String> {
     })
 }
 
-async fn save(
-    state: AppState,
-    staff: Option<crate::admin::auth::Staff>,
-    body: Bytes,
-    id: Option<String>,
-) -> Response {
-    let fields = Fields::from_body(&body);
-    let back = match &id {
-        Some(id) => format!("/admin/events/new?replace={}", encode(id)),
-        None => "/admin/events/new".to_string(),
-    };
-    let ctx = match Ctx::form(&state, staff, &fields, &back) {
-        Ok(ctx) => ctx,
-        Err(r) => return r,
-    };
+async fn save(Form { ctx, fields }: Form, id: Option<String>) -> Response {
     let event = match manual_event(&ctx, &fields) {
         Ok(e) => e,
         Err(problem) => {
@@ -415,37 +389,18 @@ async fn save(
 }
 
 /// `POST /admin/events/new`: a new hand-entered event.
-pub async fn create(
-    State(state): State<AppState>,
-    MaybeStaff(staff): MaybeStaff,
-    body: Bytes,
-) -> Response {
-    save(state, staff, body, None).await
+pub async fn create(form: Form) -> Response {
+    save(form, None).await
 }
 
 /// `POST /admin/manual/{id}`: the hand-entered event `id`, replaced.
-pub async fn update(
-    State(state): State<AppState>,
-    MaybeStaff(staff): MaybeStaff,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    save(state, staff, body, Some(id)).await
+pub async fn update(Path(id): Path<String>, form: Form) -> Response {
+    save(form, Some(id)).await
 }
 
 /// `POST /admin/manual/{id}/delete`.
-pub async fn delete(
-    State(state): State<AppState>,
-    MaybeStaff(staff): MaybeStaff,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    let fields = Fields::from_body(&body);
+pub async fn delete(Path(id): Path<String>, Form { ctx, .. }: Form) -> Response {
     let back = format!("/admin/events/new?replace={}", encode(&id));
-    let ctx = match Ctx::form(&state, staff, &fields, &back) {
-        Ok(ctx) => ctx,
-        Err(r) => return r,
-    };
     let admin = match source_admin(&ctx) {
         Ok(a) => a,
         Err(r) => return r,

@@ -9,8 +9,7 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
@@ -18,13 +17,11 @@ use serde_json::{Map, Value};
 
 use super::events::{category_checkboxes, when_text};
 use super::frame::{self, Frame, Section};
-use super::{encode, tr_args, Ctx, Fields};
-use crate::admin::auth::MaybeStaff;
+use super::{encode, tr_args, AdminForm, AdminScreen, Ctx, Fields, Form, Screen};
 use crate::admin::sources::{Preview, SourceAdmin, SourceAdminError};
 use crate::handler::sources_with_next_runs;
 use crate::layout::esc;
 use crate::respond::html;
-use crate::AppState;
 
 /// The process's side of sources administration, or the 503 page.
 pub(super) fn source_admin(ctx: &Ctx) -> Result<Arc<dyn SourceAdmin>, Response> {
@@ -105,16 +102,8 @@ fn when(ctx: &Ctx, d: Option<DateTime<Utc>>) -> String {
 }
 
 /// `GET /admin/sources`.
-pub async fn list(
-    State(state): State<AppState>,
-    MaybeStaff(staff): MaybeStaff,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let query = Fields::from_query(raw.as_deref());
-    let ctx = match Ctx::page(&state, staff, &query, "/admin/sources") {
-        Ok(ctx) => ctx,
-        Err(r) => return r,
-    };
+pub async fn list(Screen { ctx, query, .. }: Screen) -> Response {
+    let state = ctx.state.clone();
     let sources = match sources_with_next_runs(&state, "console sources").await {
         Ok(s) => s,
         Err(_) => return ctx.internal("console sources", &"index"),
@@ -249,19 +238,9 @@ pub async fn list(
 
 /// `POST /admin/sources/{id}/{action}`: `run`, `pause` or `resume` (admin).
 pub async fn act(
-    State(state): State<AppState>,
-    MaybeStaff(staff): MaybeStaff,
     Path((id, action)): Path<(String, String)>,
-    body: Bytes,
+    AdminForm(Form { ctx, .. }): AdminForm,
 ) -> Response {
-    let fields = Fields::from_body(&body);
-    let ctx = match Ctx::form(&state, staff, &fields, "/admin/sources") {
-        Ok(ctx) => ctx,
-        Err(r) => return r,
-    };
-    if let Err(r) = ctx.require_admin() {
-        return r;
-    }
     let admin = match source_admin(&ctx) {
         Ok(a) => a,
         Err(r) => return r,
@@ -296,19 +275,7 @@ pub async fn act(
 // ------------------------------------------------------------ a new member
 
 /// `GET /admin/sources/new`: paste an address (admin).
-pub async fn new_form(
-    State(state): State<AppState>,
-    MaybeStaff(staff): MaybeStaff,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let query = Fields::from_query(raw.as_deref());
-    let ctx = match Ctx::page(&state, staff, &query, "/admin/sources/new") {
-        Ok(ctx) => ctx,
-        Err(r) => return r,
-    };
-    if let Err(r) = ctx.require_admin() {
-        return r;
-    }
+pub async fn new_form(AdminScreen(Screen { ctx, query, .. }): AdminScreen) -> Response {
     add_page(&ctx, &query, None, None, StatusCode::OK)
 }
 
@@ -532,19 +499,7 @@ fn preview_html(ctx: &Ctx, values: &Fields, p: &Preview) -> String {
 }
 
 /// `POST /admin/sources/preview` (`url`): what the address holds (admin).
-pub async fn preview(
-    State(state): State<AppState>,
-    MaybeStaff(staff): MaybeStaff,
-    body: Bytes,
-) -> Response {
-    let fields = Fields::from_body(&body);
-    let ctx = match Ctx::form(&state, staff, &fields, "/admin/sources/new") {
-        Ok(ctx) => ctx,
-        Err(r) => return r,
-    };
-    if let Err(r) = ctx.require_admin() {
-        return r;
-    }
+pub async fn preview(AdminForm(Form { ctx, fields }): AdminForm) -> Response {
     let admin = match source_admin(&ctx) {
         Ok(a) => a,
         Err(r) => return r,
@@ -601,19 +556,7 @@ fn source_table(f: &Fields) -> Map<String, Value> {
 }
 
 /// `POST /admin/sources/new`: the source written and run (admin).
-pub async fn add(
-    State(state): State<AppState>,
-    MaybeStaff(staff): MaybeStaff,
-    body: Bytes,
-) -> Response {
-    let fields = Fields::from_body(&body);
-    let ctx = match Ctx::form(&state, staff, &fields, "/admin/sources/new") {
-        Ok(ctx) => ctx,
-        Err(r) => return r,
-    };
-    if let Err(r) = ctx.require_admin() {
-        return r;
-    }
+pub async fn add(AdminForm(Form { ctx, fields }): AdminForm) -> Response {
     let admin = match source_admin(&ctx) {
         Ok(a) => a,
         Err(r) => return r,
