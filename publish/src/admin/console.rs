@@ -65,7 +65,9 @@ use index::{Index, IndexError};
 use super::auth::{MaybeStaff, Role, Staff};
 use crate::i18n;
 use crate::layout::{esc, page_lang};
+use crate::respond::html;
 use crate::AppState;
+use frame::Section;
 
 /// The console's routes, merged by [`super::routes`].
 pub fn routes() -> Router<AppState> {
@@ -341,6 +343,49 @@ impl Ctx {
             "console-internal-title",
             &self.t("console-internal-text"),
             "/admin",
+        )
+    }
+
+    /// A whole page of `section` in the console's frame: `title` as text,
+    /// `body` already HTML, `switch` this page's path for the language
+    /// switch, `flash` the message to show (a failure when `true`).
+    pub(crate) fn render(
+        &self,
+        status: StatusCode,
+        section: Section,
+        title: &str,
+        body: &str,
+        switch: &str,
+        flash: Option<(String, bool)>,
+    ) -> Response {
+        html(
+            status,
+            frame::page(
+                &self.state,
+                &frame::Frame {
+                    lang: &self.lang,
+                    staff: Some(&self.staff),
+                    section,
+                    title,
+                    body,
+                    switch,
+                    flash,
+                },
+            ),
+        )
+    }
+
+    /// The 404 page for `what`, with a link back to `back`.
+    pub(crate) fn not_found(&self, what: &str, back: &str) -> Response {
+        self.error(
+            StatusCode::NOT_FOUND,
+            "console-error-title",
+            &tr_args(
+                &self.lang,
+                "console-error-not-found",
+                &[("what", what.into())],
+            ),
+            back,
         )
     }
 

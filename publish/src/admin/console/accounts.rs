@@ -8,11 +8,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::json;
 
-use super::frame::{self, Frame, Section};
+use super::frame::{self, Section};
 use super::{tr_args, AdminForm, AdminScreen, Ctx, Fields, Form, Screen};
 use crate::admin::auth::{self, secret, Role};
 use crate::layout::esc;
-use crate::respond::html;
 
 /// `GET /admin/accounts`.
 pub async fn list(AdminScreen(Screen { ctx, query, .. }): AdminScreen) -> Response {
@@ -100,20 +99,13 @@ minlength=\"{min}\" autocomplete=\"new-password\" aria-describedby=\"a-password-
         save = ctx.t("console-account-save"),
     );
     let title = crate::i18n::tr(lang, "console-accounts-title");
-    html(
+    ctx.render(
         status,
-        frame::page(
-            &ctx.state,
-            &Frame {
-                lang,
-                staff: Some(&ctx.staff),
-                section: Section::Accounts,
-                title: &title,
-                body: &b,
-                switch: "/admin/accounts",
-                flash: frame::flash(lang, values),
-            },
-        ),
+        Section::Accounts,
+        &title,
+        &b,
+        "/admin/accounts",
+        frame::flash(lang, values),
     )
 }
 
@@ -221,16 +213,7 @@ pub async fn remove(AdminForm(Form { ctx, fields }): AdminForm) -> Response {
         .await;
     match removed {
         Ok(true) => ctx.done(back, "account-removed"),
-        Ok(false) => ctx.error(
-            StatusCode::NOT_FOUND,
-            "console-error-title",
-            &tr_args(
-                &ctx.lang,
-                "console-error-not-found",
-                &[("what", email.into())],
-            ),
-            back,
-        ),
+        Ok(false) => ctx.not_found(&email, back),
         Err(r) => r,
     }
 }

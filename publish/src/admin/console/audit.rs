@@ -11,10 +11,9 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::events::curation_failed;
-use super::frame::{self, Frame, Section};
+use super::frame::{self, Section};
 use super::{encode, tr_args, Form, Screen};
 use crate::layout::esc;
-use crate::respond::html;
 
 /// Rows a page shows.
 const PAGE: usize = 50;
@@ -121,20 +120,13 @@ pub async fn list(Screen { ctx, query, .. }: Screen) -> Response {
         Some(b) => format!("/admin/audit?before={b}"),
         None => "/admin/audit".to_string(),
     };
-    html(
+    ctx.render(
         StatusCode::OK,
-        frame::page(
-            state,
-            &Frame {
-                lang,
-                staff: Some(&ctx.staff),
-                section: Section::Audit,
-                title: &title,
-                body: &b,
-                switch: &switch,
-                flash: frame::flash(lang, &query),
-            },
-        ),
+        Section::Audit,
+        &title,
+        &b,
+        &switch,
+        frame::flash(lang, &query),
     )
 }
 

@@ -11,13 +11,12 @@ use axum::response::Response;
 use chrono::Utc;
 use index::{Facets, SourceStatus};
 
-use super::frame::{self, Frame, Section};
+use super::frame::{self, Section};
 use super::sources::{admin_failed, source_admin};
 use super::{encode, tr_args, AdminForm, Ctx, Fields, Form, Screen};
 use crate::api::{category_counts, venue_counts};
 use crate::layout::esc;
 use crate::params::MAX_LIMIT;
-use crate::respond::html;
 
 /// The upcoming events' facets and the sources.
 async fn read(ctx: &Ctx) -> Result<(Facets, Vec<SourceStatus>), Response> {
@@ -38,20 +37,13 @@ fn render(
     body: &str,
 ) -> Response {
     let title = crate::i18n::tr(&ctx.lang, title_id);
-    html(
+    ctx.render(
         StatusCode::OK,
-        frame::page(
-            &ctx.state,
-            &Frame {
-                lang: &ctx.lang,
-                staff: Some(&ctx.staff),
-                section,
-                title: &title,
-                body,
-                switch: path,
-                flash: frame::flash(&ctx.lang, query),
-            },
-        ),
+        section,
+        &title,
+        body,
+        path,
+        frame::flash(&ctx.lang, query),
     )
 }
 

@@ -16,25 +16,13 @@ use index::{CurationError, Facets, Page as EventsPage, SourceStatus};
 use model::{Event, Occurrence, Status};
 use serde_json::{Map, Value};
 
-use super::frame::{self, Frame, Section};
+use super::frame::{self, Section};
 use super::{encode, tr, tr_args, Ctx, Fields, Form, Screen};
 use crate::layout::{self, esc};
 use crate::params::{self, QueryDefaults};
-use crate::respond::html;
 
 /// The public fields a person may set, in the order the screens show them.
-pub(super) const FIELDS: [&str; 10] = [
-    "title",
-    "description",
-    "start",
-    "end",
-    "all_day",
-    "status",
-    "url",
-    "image",
-    "categories",
-    "venue",
-];
+pub(super) const FIELDS: &[&str] = index::LOCKABLE;
 
 /// What the search screen reads in one go.
 struct Listing {
@@ -94,20 +82,13 @@ pub async fn list(Screen { ctx, query, raw }: Screen) -> Response {
         "/admin/events",
         &params::pairs_without(raw.as_deref(), &["lang", "done"]),
     );
-    html(
+    ctx.render(
         StatusCode::OK,
-        frame::page(
-            &state,
-            &Frame {
-                lang: &ctx.lang,
-                staff: Some(&ctx.staff),
-                section: Section::Events,
-                title: &crate::i18n::tr(&ctx.lang, "console-events-title"),
-                body: &body,
-                switch: &switch,
-                flash,
-            },
-        ),
+        Section::Events,
+        &crate::i18n::tr(&ctx.lang, "console-events-title"),
+        &body,
+        &switch,
+        flash,
     )
 }
 
@@ -322,7 +303,6 @@ pub(super) fn field_label(lang: &str, field: &str) -> String {
 
 /// `GET /admin/events/{id}`.
 pub async fn one(Path(id): Path<String>, Screen { ctx, query, .. }: Screen) -> Response {
-    let state = ctx.state.clone();
     let path = format!("/admin/events/{}", encode(&id));
     let lookup = id.clone();
     let found = ctx
@@ -343,20 +323,13 @@ pub async fn one(Path(id): Path<String>, Screen { ctx, query, .. }: Screen) -> R
         Err(r) => return r,
     };
     let body = event_html(&ctx, &curated, &sources);
-    html(
+    ctx.render(
         StatusCode::OK,
-        frame::page(
-            &state,
-            &Frame {
-                lang: &ctx.lang,
-                staff: Some(&ctx.staff),
-                section: Section::Events,
-                title: &curated.event.title,
-                body: &body,
-                switch: &path,
-                flash: frame::flash(&ctx.lang, &query),
-            },
-        ),
+        Section::Events,
+        &curated.event.title,
+        &body,
+        &path,
+        frame::flash(&ctx.lang, &query),
     )
 }
 
@@ -514,7 +487,7 @@ fn event_html(ctx: &Ctx, c: &index::CuratedEvent, sources: &[SourceStatus]) -> S
         ctx.t("console-fields-title"),
         ctx.t("console-fields-help"),
     );
-    for field in FIELDS {
+    for &field in FIELDS {
         let label = field_label(lang, field);
         let from = if c.locks.contains_key(field) {
             format!(
@@ -571,7 +544,7 @@ fn record_html(ctx: &Ctx, public: &Event, r: &Occurrence, sources: &[SourceStatu
         ctx.t("console-record-uid"),
         esc(&r.record_uid)
     );
-    for field in FIELDS {
+    for &field in FIELDS {
         let same = field_value(&r.event, field) == field_value(public, field);
         let _ = write!(
             b,
@@ -632,22 +605,11 @@ fn edit_form(ctx: &Ctx, e: &Event) -> String {
         })
         .collect();
     let current_venue = e.venue.as_ref().map(|v| v.id.as_str());
-    let mut venues = format!(
-        "<option value=\"\">{}</option>",
-        ctx.t("console-venue-none")
-    );
-    let mut listed = false;
-    for v in &config.venues {
-        let selected = current_venue == Some(v.id.as_str());
-        listed |= selected;
-        let _ = write!(
-            venues,
-            "<option value=\"{}\"{}>{}</option>",
-            esc(&v.id),
-            if selected { " selected" } else { "" },
-            esc(&v.name)
-        );
-    }
+    let mut venues = venue_options(ctx, current_venue);
+    let listed = config
+        .venues
+        .iter()
+        .any(|v| Some(v.id.as_str()) == current_venue);
     if let (Some(v), false) = (&e.venue, listed) {
         // A venue the gazetteer lacks: kept as it is unless another is chosen.
         let _ = write!(
@@ -708,6 +670,29 @@ fn edit_form(ctx: &Ctx, e: &Event) -> String {
         categories = category_checkboxes(ctx, "e-cat", &e.categories),
         save = ctx.t("console-save-lock"),
     )
+}
+
+/// The gazetteer as the options of a `<select>`, "no venue" first,
+/// `chosen` selected.
+pub(super) fn venue_options(ctx: &Ctx, chosen: Option<&str>) -> String {
+    let mut b = format!(
+        "<option value=\"\">{}</option>",
+        ctx.t("console-venue-none")
+    );
+    for v in &ctx.state.config.venues {
+        let _ = write!(
+            b,
+            "<option value=\"{}\"{}>{}</option>",
+            esc(&v.id),
+            if chosen == Some(v.id.as_str()) {
+                " selected"
+            } else {
+                ""
+            },
+            esc(&v.name)
+        );
+    }
+    b
 }
 
 /// The taxonomy as checkboxes named `categories`, `chosen` ticked.
@@ -1064,18 +1049,7 @@ pub async fn act(
         "unhide" => "unhidden",
         "unlock" => "unlocked",
         "split" => "split",
-        _ => {
-            return ctx.error(
-                StatusCode::NOT_FOUND,
-                "console-error-title",
-                &tr_args(
-                    &ctx.lang,
-                    "console-error-not-found",
-                    &[("what", action.into())],
-                ),
-                &back,
-            )
-        }
+        _ => return ctx.not_found(&action, &back),
     };
     let who = ctx.staff.who.clone();
     let series = fields.checked("series");

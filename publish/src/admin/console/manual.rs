@@ -13,13 +13,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::events::{category_checkboxes, status_label};
-use super::frame::{self, Frame, Section};
+use super::events::{category_checkboxes, status_label, venue_options};
+use super::frame::{self, Section};
 use super::sources::{admin_failed, source_admin};
 use super::{encode, tr_args, Ctx, Fields, Form, Screen};
 use crate::admin::sources::ManualEvent;
 use crate::layout::esc;
-use crate::respond::html;
 use model::Status;
 
 /// `GET /admin/events/new`: the empty form (`replace=ID` saves over the
@@ -116,23 +115,7 @@ fn form_page(
         dates_help = ctx.t("console-recurrence-dates-help"),
     );
     let chosen_venue = values.get("venue");
-    let mut venues = format!(
-        "<option value=\"\">{}</option>",
-        ctx.t("console-venue-none")
-    );
-    for g in &config.venues {
-        let _ = write!(
-            venues,
-            "<option value=\"{}\"{}>{}</option>",
-            esc(&g.id),
-            if chosen_venue == Some(g.id.as_str()) {
-                " selected"
-            } else {
-                ""
-            },
-            esc(&g.name)
-        );
-    }
+    let venues = venue_options(ctx, chosen_venue);
     let chosen_status = values.get("status").unwrap_or("scheduled");
     let statuses: String = [Status::Scheduled, Status::Cancelled, Status::Postponed]
         .iter()
@@ -184,21 +167,7 @@ fn form_page(
     if let Some(id) = replace {
         switch.push_str(&format!("?replace={}", encode(id)));
     }
-    html(
-        status,
-        frame::page(
-            &ctx.state,
-            &Frame {
-                lang,
-                staff: Some(&ctx.staff),
-                section: Section::NewEvent,
-                title: &title,
-                body: &b,
-                switch: &switch,
-                flash,
-            },
-        ),
-    )
+    ctx.render(status, Section::NewEvent, &title, &b, &switch, flash)
 }
 
 /// The [`ManualEvent`] a form describes, or the field that is wrong and why

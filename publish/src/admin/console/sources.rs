@@ -15,13 +15,12 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::events::{category_checkboxes, when_text};
-use super::frame::{self, Frame, Section};
+use super::events::{category_checkboxes, venue_options, when_text};
+use super::frame::{self, Section};
 use super::{encode, tr_args, AdminForm, AdminScreen, Ctx, Fields, Form, Screen};
 use crate::admin::sources::{Preview, SourceAdmin, SourceAdminError};
 use crate::handler::sources_with_next_runs;
 use crate::layout::esc;
-use crate::respond::html;
 
 /// The process's side of sources administration, or the 503 page.
 pub(super) fn source_admin(ctx: &Ctx) -> Result<Arc<dyn SourceAdmin>, Response> {
@@ -80,6 +79,22 @@ pub(super) fn admin_failed(ctx: &Ctx, e: &SourceAdminError) -> (StatusCode, Stri
             )
         }
     }
+}
+
+/// Warnings under a heading (`tag`: `h3`, or `summary` inside `<details>`).
+fn warnings_list(lang: &str, tag: &str, warnings: &[String]) -> String {
+    let items: String = warnings
+        .iter()
+        .map(|w| format!("<li>{}</li>", esc(w)))
+        .collect();
+    format!(
+        "<{tag}>{}</{tag}><ul>{items}</ul>",
+        tr_args(
+            lang,
+            "console-warnings",
+            &[("count", warnings.len().into())]
+        )
+    )
 }
 
 /// A source's last error as staff read it: its stable class.
@@ -170,16 +185,8 @@ pub async fn list(Screen { ctx, query, .. }: Screen) -> Response {
             String::new()
         } else {
             format!(
-                "<details><summary>{}</summary><ul>{}</ul></details>",
-                tr_args(
-                    lang,
-                    "console-warnings",
-                    &[("count", s.warnings.len().into())]
-                ),
-                s.warnings
-                    .iter()
-                    .map(|w| format!("<li>{}</li>", esc(w)))
-                    .collect::<String>()
+                "<details>{}</details>",
+                warnings_list(lang, "summary", &s.warnings)
             )
         };
         let actions = if ctx.is_admin() {
@@ -219,20 +226,13 @@ pub async fn list(Screen { ctx, query, .. }: Screen) -> Response {
     }
     b.push_str("</tbody></table>\n");
     let title = crate::i18n::tr(lang, "console-sources-title");
-    html(
+    ctx.render(
         StatusCode::OK,
-        frame::page(
-            &state,
-            &Frame {
-                lang,
-                staff: Some(&ctx.staff),
-                section: Section::Sources,
-                title: &title,
-                body: &b,
-                switch: "/admin/sources",
-                flash: frame::flash(lang, &query),
-            },
-        ),
+        Section::Sources,
+        &title,
+        &b,
+        "/admin/sources",
+        frame::flash(lang, &query),
     )
 }
 
@@ -250,18 +250,7 @@ pub async fn act(
         "run" => (admin.run_now(who, &id).await, "run"),
         "pause" => (admin.pause(who, &id).await, "paused"),
         "resume" => (admin.resume(who, &id).await, "resumed"),
-        _ => {
-            return ctx.error(
-                StatusCode::NOT_FOUND,
-                "console-error-title",
-                &tr_args(
-                    &ctx.lang,
-                    "console-error-not-found",
-                    &[("what", action.into())],
-                ),
-                "/admin/sources",
-            )
-        }
+        _ => return ctx.not_found(&action, "/admin/sources"),
     };
     match result {
         Ok(()) => ctx.done("/admin/sources", done),
@@ -315,20 +304,13 @@ placeholder=\"https://\" aria-describedby=\"s-url-help\"><p class=\"hint\" id=\"
     }
     b.push_str("</section>\n");
     let title = crate::i18n::tr(lang, "console-add-member");
-    html(
+    ctx.render(
         status,
-        frame::page(
-            &ctx.state,
-            &Frame {
-                lang,
-                staff: Some(&ctx.staff),
-                section: Section::Sources,
-                title: &title,
-                body: &b,
-                switch: "/admin/sources/new",
-                flash: frame::flash(lang, values),
-            },
-        ),
+        Section::Sources,
+        &title,
+        &b,
+        "/admin/sources/new",
+        frame::flash(lang, values),
     )
 }
 
@@ -378,19 +360,7 @@ fn preview_html(ctx: &Ctx, values: &Fields, p: &Preview) -> String {
         ),
     );
     if !p.warnings.is_empty() {
-        let _ = writeln!(
-            b,
-            "<h3>{}</h3><ul>{}</ul>",
-            tr_args(
-                lang,
-                "console-warnings",
-                &[("count", p.warnings.len().into())]
-            ),
-            p.warnings
-                .iter()
-                .map(|w| format!("<li>{}</li>", esc(w)))
-                .collect::<String>()
-        );
+        b.push_str(&warnings_list(lang, "h3", &p.warnings));
     }
     if !p.events.is_empty() {
         let _ = write!(
@@ -446,23 +416,7 @@ fn preview_html(ctx: &Ctx, values: &Fields, p: &Preview) -> String {
         })
         .collect();
     let chosen_venue = values.get("venue");
-    let mut venues = format!(
-        "<option value=\"\">{}</option>",
-        ctx.t("console-venue-none")
-    );
-    for g in &config.venues {
-        let _ = write!(
-            venues,
-            "<option value=\"{}\"{}>{}</option>",
-            esc(&g.id),
-            if chosen_venue == Some(g.id.as_str()) {
-                " selected"
-            } else {
-                ""
-            },
-            esc(&g.name)
-        );
-    }
+    let venues = venue_options(ctx, chosen_venue);
     let _ = writeln!(
         b,
         "<h3>{save_title}</h3>\n<form method=\"post\" action=\"/admin/sources/new\">{hidden}\
