@@ -312,14 +312,7 @@ pub async fn one(Path(id): Path<String>, Screen { ctx, query, .. }: Screen) -> R
         .await;
     let (curated, sources) = match found {
         Ok((Some(c), s)) => (c, s),
-        Ok((None, _)) => {
-            return ctx.error(
-                StatusCode::NOT_FOUND,
-                "console-no-event-title",
-                &tr_args(&ctx.lang, "console-no-event-text", &[("id", id.into())]),
-                "/admin/events",
-            )
-        }
+        Ok((None, _)) => return no_event(&ctx, id),
         Err(r) => return r,
     };
     let body = event_html(&ctx, &curated, &sources);
@@ -330,6 +323,16 @@ pub async fn one(Path(id): Path<String>, Screen { ctx, query, .. }: Screen) -> R
         &body,
         &path,
         frame::flash(&ctx.lang, &query),
+    )
+}
+
+/// The 404 page of an unknown event id.
+fn no_event(ctx: &Ctx, id: String) -> Response {
+    ctx.error(
+        StatusCode::NOT_FOUND,
+        "console-no-event-title",
+        &tr_args(&ctx.lang, "console-no-event-text", &[("id", id.into())]),
+        "/admin/events",
     )
 }
 
@@ -831,14 +834,7 @@ pub async fn edit(Path(id): Path<String>, Form { ctx, fields }: Form) -> Respons
         .await
     {
         Ok(Some(c)) => c.event,
-        Ok(None) => {
-            return ctx.error(
-                StatusCode::NOT_FOUND,
-                "console-no-event-title",
-                &tr_args(&ctx.lang, "console-no-event-text", &[("id", id.into())]),
-                "/admin/events",
-            )
-        }
+        Ok(None) => return no_event(&ctx, id),
         Err(r) => return r,
     };
     let changes = match changed_fields(&ctx, &event, &fields) {

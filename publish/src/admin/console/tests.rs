@@ -228,6 +228,14 @@ impl Console {
     }
 }
 
+/// A console with the admin signed in, and the form field of its CSRF token.
+async fn as_admin() -> (Console, Who, String) {
+    let c = console().await;
+    let admin = c.sign_in("admin@example.org").await;
+    let csrf = format!("csrf={}", admin.csrf);
+    (c, admin, csrf)
+}
+
 fn csrf_of(html: &str) -> String {
     let marker = "name=\"csrf\" value=\"";
     html.find(marker)
@@ -520,9 +528,7 @@ async fn every_form_refuses_a_missing_or_wrong_csrf_token() {
 
 #[tokio::test]
 async fn hide_edit_unlock_and_undo_through_the_forms() {
-    let c = console().await;
-    let admin = c.sign_in("admin@example.org").await;
-    let csrf = format!("csrf={}", admin.csrf);
+    let (c, admin, csrf) = as_admin().await;
     let id = c.id_of("Concert de Noël");
     let page = format!("/admin/events/{id}");
 
@@ -624,9 +630,7 @@ async fn hide_edit_unlock_and_undo_through_the_forms() {
 
 #[tokio::test]
 async fn merge_and_split_through_the_forms() {
-    let c = console().await;
-    let admin = c.sign_in("admin@example.org").await;
-    let csrf = format!("csrf={}", admin.csrf);
+    let (c, admin, csrf) = as_admin().await;
     let belles = c.id_of("Les Belles-sœurs");
     let lecture = c.id_of("Michel Tremblay : lecture");
     // The other event given as the address of its public page.
@@ -682,9 +686,7 @@ async fn merge_and_split_through_the_forms() {
 
 #[tokio::test]
 async fn sources_actions_without_a_source_admin_answer_503_in_words() {
-    let c = console().await;
-    let admin = c.sign_in("admin@example.org").await;
-    let csrf = format!("csrf={}", admin.csrf);
+    let (c, admin, csrf) = as_admin().await;
     for (path, form) in [
         ("/admin/sources/mda/run", csrf.clone()),
         (
@@ -717,9 +719,7 @@ async fn sources_actions_without_a_source_admin_answer_503_in_words() {
 
 #[tokio::test]
 async fn a_hand_entered_event_is_checked_before_anything_is_saved() {
-    let c = console().await;
-    let admin = c.sign_in("admin@example.org").await;
-    let csrf = format!("csrf={}", admin.csrf);
+    let (c, admin, csrf) = as_admin().await;
     for (form, says) in [
         ("start_date=2030-12-10&start_time=10%3A00", "Titre"),
         ("title_fr=Atelier&start_date=2030-13-45&start_time=10%3A00", "n’est pas valide"),
@@ -745,9 +745,7 @@ async fn a_hand_entered_event_is_checked_before_anything_is_saved() {
 
 #[tokio::test]
 async fn accounts_are_added_and_removed_by_an_admin() {
-    let c = console().await;
-    let admin = c.sign_in("admin@example.org").await;
-    let csrf = format!("csrf={}", admin.csrf);
+    let (c, admin, csrf) = as_admin().await;
     let r = c
         .post(
             "/admin/accounts",
