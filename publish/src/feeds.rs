@@ -38,20 +38,17 @@ pub const FEED_REFRESH_MINUTES: u32 = 60;
 /// portal's accent, as near as a name gets.
 pub const FEED_COLOR: &str = "crimson";
 
+/// "Les événements culturels de {name}": how a feed describes itself.
+pub(crate) fn description(lang: &str, name: &str) -> String {
+    crate::i18n::tr_args(lang, "feeds-description", &[("name", name.into())])
+}
+
 /// What the calendar says about itself, in `lang` (else the default
 /// language): name, description, color, category names.
 pub(crate) fn calendar_meta(state: &AppState, lang: Option<&str>) -> CalendarMeta {
     let config = &state.config;
     let page_lang = crate::layout::page_lang(config, lang);
-    let description = format!(
-        "{} {}",
-        crate::layout::t(
-            page_lang,
-            "Les événements culturels de",
-            "Cultural events from"
-        ),
-        config.name
-    );
+    let description = description(page_lang, &config.name);
     CalendarMeta {
         name: config.name.clone(),
         description: Some(description),

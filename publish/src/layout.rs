@@ -1,9 +1,15 @@
 //! The HTML shell shared by the portal, the event pages and the sources
 //! page: escaping, the page frame (header, language switch, footer), the
 //! one stylesheet. No external asset: no CDN font, script or image.
+//!
+//! Words come from [`crate::i18n`]: [`tr_esc`] and [`tr_html`] put a
+//! message into HTML. The names of days and months are data (the tables
+//! below); the way a date or a time is written, with its words ("1er",
+//! "h", "PM"), is the Fluent messages `date-long` and `time-of-day`.
 
 use chrono::{Datelike, NaiveDate};
 
+use crate::i18n::{self, FluentValue};
 use crate::PublishConfig;
 
 /// Escape text for HTML element content and attribute values.
@@ -37,13 +43,30 @@ pub fn page_lang<'a>(config: &'a PublishConfig, lang: Option<&'a str>) -> &'a st
     }
 }
 
-/// French or English UI string.
-pub fn t<'a>(lang: &str, fr: &'a str, en: &'a str) -> &'a str {
-    if lang == "en" {
-        en
-    } else {
-        fr
+/// The message `id` in `lang` with its arguments, as HTML: the message's
+/// own text is escaped, each argument is inserted as given (already HTML:
+/// escape text arguments with [`esc`], or wrap them in markup such as
+/// `<code>`). This keeps a whole sentence in one message even when a part
+/// of it is markup.
+pub fn tr_html(lang: &str, id: &str, args: &[(&'static str, &str)]) -> String {
+    // Private-use characters stand for the arguments while the message
+    // is formatted and escaped; neither Fluent nor `esc` touches them.
+    let marker = |i: usize| format!("\u{E000}{i}\u{E001}");
+    let values: Vec<(&'static str, FluentValue<'_>)> = args
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| (*name, FluentValue::from(marker(i))))
+        .collect();
+    let mut out = esc(&i18n::tr_args(lang, id, &values));
+    for (i, (_, html)) in args.iter().enumerate() {
+        out = out.replace(&marker(i), html);
     }
+    out
+}
+
+/// The message `id` in `lang`, escaped for HTML.
+pub fn tr_esc(lang: &str, id: &str) -> String {
+    esc(&i18n::tr(lang, id))
 }
 
 /// Weekday names from Monday, in `lang` (French unless `en`).
@@ -105,34 +128,53 @@ pub fn month_name(lang: &str, month: u32) -> &'static str {
     }
 }
 
-/// "samedi 5 décembre 2026", "mardi 1er décembre 2026" / "Saturday, December 5, 2026".
+/// "samedi 5 décembre 2026", "mardi 1er décembre 2026" / "Saturday, December 5, 2026"
+/// (the names from the tables above, their order from `date-long`).
 pub fn date_text(date: NaiveDate, lang: &str) -> String {
     let weekday = weekday_names(lang)[date.weekday().num_days_from_monday() as usize % 7];
-    let month = month_name(lang, date.month());
-    if lang == "en" {
-        format!("{weekday}, {month} {}, {}", date.day(), date.year())
-    } else if date.day() == 1 {
-        format!("{weekday} 1er {month} {}", date.year())
-    } else {
-        format!("{weekday} {} {month} {}", date.day(), date.year())
-    }
+    i18n::tr_args(
+        lang,
+        "date-long",
+        &[
+            ("weekday", weekday.into()),
+            ("day", date.day().into()),
+            ("month", month_name(lang, date.month()).into()),
+            // A string: a number could be formatted with a group separator.
+            ("year", date.year().to_string().into()),
+        ],
+    )
 }
 
-/// "20 h", "20 h 30" / "8:00 PM".
+/// "20 h", "20 h 30" / "8:00 PM" (`time-of-day`).
 pub fn time_text(hour: u32, minute: u32, lang: &str) -> String {
-    if lang == "en" {
-        let (h12, ampm) = match hour {
-            0 => (12, "AM"),
-            1..=11 => (hour, "AM"),
-            12 => (12, "PM"),
-            _ => (hour - 12, "PM"),
-        };
-        format!("{h12}:{minute:02} {ampm}")
-    } else if minute == 0 {
-        format!("{hour} h")
-    } else {
-        format!("{hour} h {minute:02}")
-    }
+    let hour12 = match hour % 12 {
+        0 => 12,
+        h => h,
+    };
+    i18n::tr_args(
+        lang,
+        "time-of-day",
+        &[
+            ("hour", hour.into()),
+            ("minute", minute.into()),
+            ("mm", format!("{minute:02}").into()),
+            ("hour12", hour12.into()),
+            ("pm", u32::from(hour >= 12).into()),
+        ],
+    )
+}
+
+/// "samedi 5 décembre 2026, 20 h" (`when-date-time`), `time` already
+/// written by [`time_text`].
+pub fn date_time_text(lang: &str, date: NaiveDate, time: &str) -> String {
+    i18n::tr_args(
+        lang,
+        "when-date-time",
+        &[
+            ("date", date_text(date, lang).into()),
+            ("time", time.into()),
+        ],
+    )
 }
 
 /// What goes into a page.
@@ -194,12 +236,12 @@ pub fn page(config: &PublishConfig, p: &Page<'_>) -> String {
         title = esc(p.title),
         css = CSS,
         head = p.head,
-        skip = t(lang, "Aller au contenu", "Skip to content"),
+        skip = tr_esc(lang, "skip-to-content"),
         name = esc(&config.name),
-        langs = t(lang, "Langue", "Language"),
+        langs = tr_esc(lang, "language-switch"),
         switch = switch,
         body = p.body,
-        sources = t(lang, "Sources", "Sources"),
+        sources = tr_esc(lang, "footer-sources"),
     )
 }
 
@@ -216,6 +258,7 @@ main{max-width:60rem;margin:0 auto;padding:1rem}\
 h1{line-height:1.2}.muted{color:var(--muted)}\
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem;border-bottom:1px solid var(--line);vertical-align:top}\
 .ok{color:#1b6e2a}.error{color:#a4161a}.never{color:var(--muted)}\
+summary{cursor:pointer;color:var(--muted)}details code{overflow-wrap:anywhere}\
 @media (max-width:40rem){main{padding:.5rem}table,tbody,tr,td,th{display:block}thead{display:none}}";
 
 #[cfg(test)]
@@ -232,5 +275,24 @@ mod tests {
             json_for_script("{\"a\":\"</script>\"}"),
             "{\"a\":\"\\u003c/script\\u003e\"}"
         );
+    }
+
+    #[test]
+    fn a_message_with_markup_keeps_its_sentence_whole() {
+        // The message's text is escaped, the argument goes in as HTML.
+        assert_eq!(
+            tr_html(
+                "fr",
+                "error-event-not-found",
+                &[("id", "<code>a&amp;b</code>")]
+            ),
+            "Aucun événement ne porte l’identifiant <code>a&amp;b</code>. \
+             Il a peut-être été retiré par son organisateur."
+        );
+        assert_eq!(
+            tr_html("en", "pages-price", &[("price", "&lt;25 $&gt;")]),
+            "Price: &lt;25 $&gt;"
+        );
+        assert_eq!(tr_esc("en", "skip-to-content"), "Skip to content");
     }
 }

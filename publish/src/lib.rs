@@ -26,6 +26,7 @@
 pub mod admin;
 pub mod api;
 pub mod cache;
+pub mod explain;
 pub mod export;
 pub mod feeds;
 pub mod handler;

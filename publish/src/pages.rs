@@ -20,10 +20,15 @@ use serde_json::{json, Map, Value};
 
 use crate::cache::CachePolicy;
 use crate::handler::Request;
+use crate::i18n;
 use crate::lang::localize;
-use crate::layout::{date_text, esc, json_for_script, page, page_lang, t, time_text, Page};
+use crate::layout::{
+    date_text, date_time_text, esc, json_for_script, page, page_lang, time_text, tr_esc, tr_html,
+    Page,
+};
 use crate::params::{self, encode_value as enc};
-use crate::respond::{html, param_error, run_index};
+use crate::portal::{bad_request, error_page, server_error};
+use crate::respond::{html, run_index};
 use crate::PublishConfig;
 
 /// The ways to subscribe to a feed.
@@ -74,13 +79,16 @@ pub fn subscribe_links(base_url: &str, query: Option<&str>) -> SubscribeLinks {
 }
 
 /// `GET /events/{id}`: the page, or an HTML 404 (the route is
-/// [`crate::feeds::event_file`]'s).
+/// [`crate::feeds::event_file`]'s); its errors are pages too, in the
+/// visitor's language.
 pub async fn event_page(req: Request, id: String) -> Response {
     req.cached(CachePolicy::Public, async {
+        let config = &req.state.config;
         let lang = match req.lang() {
             Ok(lang) => lang,
-            Err(e) => return param_error(e),
+            Err(e) => return bad_request(config, page_lang(config, None), &e),
         };
+        let lang = page_lang(config, lang.as_deref()).to_string();
         let lookup = id.clone();
         let found = run_index(&req.state.index, "event page", move |ix| {
             let event = ix.event(&lookup)?;
@@ -93,46 +101,35 @@ pub async fn event_page(req: Request, id: String) -> Response {
         .await;
         let (event, sources) = match found {
             Ok(found) => found,
-            Err(response) => return response,
+            // The cause is logged by `run_index`.
+            Err(_) => return server_error(config, &lang),
         };
-        let config = &req.state.config;
-        let lang = page_lang(config, lang.as_deref()).to_string();
         match event {
             Some(event) => {
                 let names: Vec<(String, String)> =
                     sources.into_iter().map(|s| (s.id, s.name)).collect();
                 html(StatusCode::OK, render_event(config, event, &lang, &names))
             }
-            None => html(StatusCode::NOT_FOUND, not_found_page(config, &lang, &id)),
+            None => not_found_page(config, &lang, &id),
         }
     })
     .await
 }
 
-fn not_found_page(config: &PublishConfig, lang: &str, id: &str) -> String {
-    let title = t(lang, "Événement introuvable", "Event not found");
+fn not_found_page(config: &PublishConfig, lang: &str, id: &str) -> Response {
+    let title = i18n::tr(lang, "error-event-not-found-title");
     let body = format!(
-        "<h1>{title}</h1>\n<p>{msg} <code>{id}</code>.</p>\n<p><a href=\"/?lang={lang}\">{back}</a></p>",
-        title = esc(title),
-        msg = t(
+        "<h1>{title}</h1>\n<p>{msg}</p>\n<p><a href=\"/?lang={lang}\">{back}</a></p>",
+        title = esc(&title),
+        msg = tr_html(
             lang,
-            "Aucun événement ne porte l’identifiant",
-            "No event has the id"
+            "error-event-not-found",
+            &[("id", &format!("<code>{}</code>", esc(id)))]
         ),
-        id = esc(id),
         lang = esc(lang),
-        back = t(lang, "Tous les événements", "All events"),
+        back = tr_esc(lang, "error-all-events"),
     );
-    page(
-        config,
-        &Page {
-            title,
-            lang,
-            head: "<meta name=\"robots\" content=\"noindex\">",
-            body: &body,
-            switch_path: None,
-        },
-    )
+    error_page(config, lang, StatusCode::NOT_FOUND, &title, &body)
 }
 
 /// The whole page of `event` in `lang`; `source_names` maps source ids to
@@ -192,11 +189,11 @@ pub fn render_event(
     match event.status {
         Status::Cancelled => body.push_str(&format!(
             "<p class=\"status cancelled\" role=\"status\"><strong>{}</strong></p>\n",
-            t(lang, "Annulé", "Cancelled")
+            tr_esc(lang, "status-cancelled")
         )),
         Status::Postponed => body.push_str(&format!(
             "<p class=\"status postponed\" role=\"status\"><strong>{}</strong></p>\n",
-            t(lang, "Reporté", "Postponed")
+            tr_esc(lang, "status-postponed")
         )),
         Status::Scheduled => {}
     }
@@ -250,33 +247,31 @@ pub fn render_event(
             .collect();
         body.push_str(&format!(
             "<h2>{}</h2>\n<ul class=\"categories\">{}</ul>\n",
-            t(lang, "Catégories", "Categories"),
+            tr_esc(lang, "pages-categories"),
             items.join("")
         ));
     }
     if let Some(price) = event.price.as_deref().filter(|p| !p.trim().is_empty()) {
         body.push_str(&format!(
-            "<p class=\"price\">{} : {}</p>\n",
-            t(lang, "Prix", "Price"),
-            esc(price)
+            "<p class=\"price\">{}</p>\n",
+            tr_html(lang, "pages-price", &[("price", &esc(price))])
         ));
     }
     if let Some(org) = event.organizer.as_deref().filter(|o| !o.trim().is_empty()) {
         body.push_str(&format!(
-            "<p class=\"organizer\">{} : {}</p>\n",
-            t(lang, "Organisé par", "Organized by"),
-            esc(org)
+            "<p class=\"organizer\">{}</p>\n",
+            tr_html(lang, "pages-organizer", &[("organizer", &esc(org))])
         ));
     }
     if let Some(u) = event.url.as_deref().filter(|u| is_http(u)) {
         body.push_str(&format!(
             "<p><a href=\"{}\" rel=\"noopener\">{}</a></p>\n",
             esc(u),
-            t(lang, "Plus d’information", "More information")
+            tr_esc(lang, "pages-more-info")
         ));
     }
     body.push_str(&calendar_links_html(&event, lang));
-    body.push_str(&sources_html(&event, source_names));
+    body.push_str(&sources_html(&event, lang, source_names));
     body.push_str("</article>\n");
 
     let switch = format!("/events/{}", enc(&event.id));
@@ -316,7 +311,7 @@ fn paragraphs(text: &str) -> String {
 fn venue_html(venue: &Venue, lang: &str) -> String {
     let mut out = format!(
         "<div class=\"venue\"><h2>{}</h2>\n<p><strong>{}</strong>",
-        t(lang, "Lieu", "Venue"),
+        tr_esc(lang, "pages-venue"),
         esc(&venue.name)
     );
     let location = crate::ics::location_text(venue);
@@ -332,7 +327,7 @@ fn venue_html(venue: &Venue, lang: &str) -> String {
         out.push_str(&format!(
             "<p><a href=\"{}\" rel=\"noopener\">{}</a>{}</p>\n",
             esc(&map),
-            t(lang, "Voir sur la carte", "View on the map"),
+            tr_esc(lang, "pages-map"),
             approximate_note(venue, lang)
         ));
     }
@@ -346,11 +341,7 @@ pub fn approximate_note(venue: &Venue, lang: &str) -> String {
     match venue.precision {
         Some(Precision::Municipality) if venue.lat.is_some() && venue.lon.is_some() => format!(
             " <span class=\"approx\">{}</span>",
-            t(
-                lang,
-                "(position approximative : centre de la municipalité)",
-                "(approximate position: town centre)"
-            )
+            tr_esc(lang, "pages-approximate")
         ),
         _ => String::new(),
     }
@@ -395,22 +386,19 @@ fn calendar_links_html(event: &Event, lang: &str) -> String {
     format!(
         "<div class=\"add\"><h2>{h}</h2>\n<ul>\
 <li><a href=\"/events/{id}.ics?lang={lang}\" download>{ics}</a></li>\
-<li><a href=\"{google}\" rel=\"noopener\">Google Agenda</a></li>\
+<li><a href=\"{google}\" rel=\"noopener\">{google_l}</a></li>\
 <li><a href=\"{outlook}\" rel=\"noopener\">Outlook.com</a></li></ul></div>\n",
-        h = t(lang, "Ajouter à mon agenda", "Add to my calendar"),
+        h = tr_esc(lang, "pages-add-to-calendar"),
         id = esc(&enc(&event.id)),
         lang = esc(lang),
-        ics = t(
-            lang,
-            "Fichier iCalendar (Apple, Outlook, Thunderbird)",
-            "iCalendar file (Apple, Outlook, Thunderbird)"
-        ),
+        ics = tr_esc(lang, "pages-ics-file"),
         google = esc(&google_link(event)),
+        google_l = tr_esc(lang, "google-calendar"),
         outlook = esc(&outlook_link(event)),
     )
 }
 
-fn sources_html(event: &Event, names: &[(String, String)]) -> String {
+fn sources_html(event: &Event, lang: &str, names: &[(String, String)]) -> String {
     if event.sources.is_empty() {
         return String::new();
     }
@@ -436,7 +424,11 @@ fn sources_html(event: &Event, names: &[(String, String)]) -> String {
         .collect();
     format!(
         "<div class=\"sources\"><h2>{}</h2>\n<ul>{}</ul></div>\n",
-        if items.len() > 1 { "Sources" } else { "Source" },
+        esc(&i18n::tr_args(
+            lang,
+            "pages-sources",
+            &[("count", items.len().into())]
+        )),
         items.join("")
     )
 }
@@ -473,21 +465,22 @@ fn last_day(event: &Event) -> NaiveDate {
 /// 8:00 PM – 10:00 PM", all-day and multi-day forms.
 pub fn when_text(event: &Event, lang: &str) -> String {
     let start = local(event, event.start);
+    let range = |id: &str, start: String, end: String| {
+        i18n::tr_args(lang, id, &[("start", start.into()), ("end", end.into())])
+    };
     if event.all_day {
         let first = start.date_naive();
         let last = last_day(event);
         return if last == first {
             date_text(first, lang)
-        } else if lang == "en" {
-            format!("{} – {}", date_text(first, lang), date_text(last, lang))
         } else {
-            format!("du {} au {}", date_text(first, lang), date_text(last, lang))
+            range("when-range", date_text(first, lang), date_text(last, lang))
         };
     }
-    let start_text = format!(
-        "{}, {}",
-        date_text(start.date_naive(), lang),
-        time_text(start.hour(), start.minute(), lang)
+    let start_text = date_time_text(
+        lang,
+        start.date_naive(),
+        &time_text(start.hour(), start.minute(), lang),
     );
     let Some(end) = event
         .end
@@ -498,18 +491,10 @@ pub fn when_text(event: &Event, lang: &str) -> String {
     };
     let end_time = time_text(end.hour(), end.minute(), lang);
     if end.date_naive() == start.date_naive() {
-        if lang == "en" {
-            format!("{start_text} – {end_time}")
-        } else {
-            format!("{start_text} à {end_time}")
-        }
+        range("when-same-day", start_text, end_time)
     } else {
-        let end_text = format!("{}, {end_time}", date_text(end.date_naive(), lang));
-        if lang == "en" {
-            format!("{start_text} – {end_text}")
-        } else {
-            format!("du {start_text} au {end_text}")
-        }
+        let end_text = date_time_text(lang, end.date_naive(), &end_time);
+        range("when-range", start_text, end_text)
     }
 }
 

@@ -1,18 +1,18 @@
-//! The router: the routes of every public module merged with the JSON 404
-//! of unknown paths under CORS, then the staff console's (outside CORS:
-//! see [`crate::admin`]), then request counting (for `/metrics`).
+//! The router: the routes of every public module merged with the 404 of
+//! unknown paths (JSON, or a page for a browser outside the API) under
+//! CORS, then the staff console's (outside CORS: see [`crate::admin`]),
+//! then request counting (for `/metrics`).
 
 use std::sync::Arc;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, Method, StatusCode, Uri};
+use axum::http::{header, Method, Uri};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::Router;
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::metrics::Metrics;
-use crate::respond::json_error;
 use crate::{admin, api, feeds, metrics, openapi, portal, rss, widget, AppState};
 
 /// Build the router over `state`.
@@ -40,8 +40,12 @@ pub fn build(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn not_found(uri: Uri) -> Response {
-    json_error(StatusCode::NOT_FOUND, format!("no page at {}", uri.path()))
+async fn not_found(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    uri: Uri,
+) -> Response {
+    portal::not_found(&state.config, &headers, &uri)
 }
 
 async fn count_requests(

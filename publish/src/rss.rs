@@ -18,8 +18,9 @@ use model::Event;
 
 use crate::cache::CachePolicy;
 use crate::handler::{Defaults, Request};
+use crate::i18n;
 use crate::lang::localize;
-use crate::layout::{page_lang, t};
+use crate::layout::page_lang;
 use crate::{AppState, PublishConfig};
 
 /// The RSS event module's namespace.
@@ -78,15 +79,7 @@ pub fn write_rss(
         &mut out,
         1,
         "description",
-        &format!(
-            "{} {}",
-            t(
-                &channel_lang,
-                "Les événements culturels de",
-                "Cultural events from"
-            ),
-            config.name
-        ),
+        &crate::feeds::description(&channel_lang, &config.name),
     );
     element(&mut out, 1, "language", &channel_lang);
     out.push_str(&format!(
@@ -125,8 +118,8 @@ fn item(out: &mut String, event: &Event, config: &PublishConfig, lang: &str) {
     ));
     let mut description = match event.status {
         model::Status::Scheduled => String::new(),
-        model::Status::Cancelled => format!("{} — ", t(lang, "ANNULÉ", "CANCELLED")),
-        model::Status::Postponed => format!("{} — ", t(lang, "REPORTÉ", "POSTPONED")),
+        model::Status::Cancelled => format!("{} — ", i18n::tr(lang, "feeds-cancelled")),
+        model::Status::Postponed => format!("{} — ", i18n::tr(lang, "feeds-postponed")),
     };
     description.push_str(&crate::pages::when_text(event, lang));
     if let Some(venue) = &event.venue {

@@ -741,6 +741,9 @@ async fn event_page_shows_the_event_and_its_json_ld() {
     assert!(r.text().contains("Event not found"));
     let r = get(s.addr, &format!("{path}?lang=de")).await;
     assert_eq!(r.status, 400);
+    // A page's error is a page, naming the parameter.
+    assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
+    assert!(r.text().contains("<code>lang</code>"), "{}", r.text());
 }
 
 /// Every `"/api/v1..."` path given to `.route(` in the crate's sources,

@@ -18,7 +18,7 @@ use axum::Router;
 use chrono::Utc;
 
 use crate::cache::{self, CachePolicy};
-use crate::layout::{esc, page_lang, t};
+use crate::layout::{esc, page_lang, tr_esc};
 use crate::params::{self, parse_view, widget_attributes, QueryDefaults};
 use crate::AppState;
 
@@ -103,7 +103,7 @@ pub async fn embed(
         lang = esc(&lang),
         name = esc(&state.config.name),
         attrs = attrs,
-        all = t(&lang, "Voir l’agenda", "See the calendar"),
+        all = tr_esc(&lang, "portal-embed-see-calendar"),
         icon = crate::portal::NO_FAVICON,
     );
     cache::by_body(

@@ -4,6 +4,7 @@
 //! apps use. Nothing reaches beyond loopback.
 
 mod admin_auth;
+mod admin_curation;
 mod api;
 mod browser;
 mod cli;

@@ -8,7 +8,8 @@ use std::fmt::Write as _;
 use index::Facets;
 
 use super::View;
-use crate::layout::{esc, t};
+use crate::i18n;
+use crate::layout::{esc, tr_esc};
 use crate::params::{self, last_value, pairs_without, with_pairs};
 use crate::PublishConfig;
 
@@ -93,27 +94,27 @@ pub(super) fn search_form(
 <div class=\"f\"><label for=\"f-category\">{cat_l}</label><select id=\"f-category\" name=\"category\">{cats}</select></div>\n\
 <div class=\"f\"><label for=\"f-venue\">{venue_l}</label><select id=\"f-venue\" name=\"venue\">{venues}</select></div>\n\
 {hidden}<div class=\"f\"><button type=\"submit\">{go}</button></div>\n</form>\n",
-        label = t(lang, "Rechercher des événements", "Search events"),
-        search = t(lang, "Recherche", "Search"),
+        label = tr_esc(lang, "portal-search-label"),
+        search = tr_esc(lang, "portal-search-field"),
         q = esc(&q),
-        from_l = t(lang, "Du", "From"),
+        from_l = tr_esc(lang, "portal-from"),
         from = esc(&date("from")),
-        to_l = t(lang, "Au (exclu)", "To (excluded)"),
+        to_l = tr_esc(lang, "portal-to"),
         to = esc(&date("to")),
-        cat_l = t(lang, "Catégorie", "Category"),
+        cat_l = tr_esc(lang, "portal-category"),
         cats = options(
             &cats,
             &selected_cat,
-            t(lang, "Toutes les catégories", "All categories")
+            &i18n::tr(lang, "portal-all-categories")
         ),
-        venue_l = t(lang, "Lieu", "Venue"),
+        venue_l = tr_esc(lang, "portal-venue"),
         venues = options(
             &venues,
             &selected_venue,
-            t(lang, "Tous les lieux", "All venues")
+            &i18n::tr(lang, "portal-all-venues")
         ),
         hidden = hidden,
-        go = t(lang, "Rechercher", "Search"),
+        go = tr_esc(lang, "portal-search-button"),
     )
 }
 
@@ -126,13 +127,13 @@ pub(super) fn view_tabs(raw: Option<&str>, lang: &str, view: &View) -> String {
     let current = |on: bool| if on { " aria-current=\"page\"" } else { "" };
     format!(
         "<nav class=\"views\" aria-label=\"{}\"><a href=\"{}\"{}>{}</a> <a href=\"{}\"{}>{}</a></nav>\n",
-        t(lang, "Affichage", "View"),
+        tr_esc(lang, "portal-view"),
         esc(&list),
         current(view.month.is_none()),
-        t(lang, "Liste", "List"),
+        tr_esc(lang, "portal-view-list"),
         esc(&month),
         current(view.month.is_some()),
-        t(lang, "Mois", "Month"),
+        tr_esc(lang, "portal-view-month"),
     )
 }
 
@@ -186,35 +187,32 @@ pub(super) fn embed_section(config: &PublishConfig, raw: Option<&str>, lang: &st
 <h3 id=\"snip-widget\">{w_l}</h3>\n<pre class=\"snippet\" tabindex=\"0\" aria-labelledby=\"snip-widget\"><code>{widget}</code></pre>\n\
 <h3 id=\"snip-iframe\">{i_l}</h3>\n<pre class=\"snippet\" tabindex=\"0\" aria-labelledby=\"snip-iframe\"><code>{iframe}</code></pre>\n\
 <script>{js}</script>\n</section>\n",
-        title = t(lang, "Intégrer", "Embed"),
-        help = t(
-            lang,
-            "Copiez un de ces extraits dans votre site pour y afficher la recherche en cours.",
-            "Paste one of these snippets into your site to show the current search there."
-        ),
+        title = tr_esc(lang, "portal-embed"),
+        help = tr_esc(lang, "portal-embed-help"),
         hidden = hidden,
-        view_l = t(lang, "Affichage", "View"),
+        view_l = tr_esc(lang, "portal-view"),
         ls = if view == "list" { " selected" } else { "" },
         ms = if view == "month" { " selected" } else { "" },
-        list_l = t(lang, "Liste", "List"),
-        month_l = t(lang, "Mois", "Month"),
-        limit_l = t(lang, "Nombre d’événements", "Number of events"),
+        list_l = tr_esc(lang, "portal-view-list"),
+        month_l = tr_esc(lang, "portal-view-month"),
+        limit_l = tr_esc(lang, "portal-embed-limit"),
         limit = limit,
-        go = t(lang, "Mettre à jour", "Update"),
-        w_l = t(lang, "Widget (script)", "Widget (script)"),
-        i_l = t(
-            lang,
-            "Iframe (si votre site refuse les scripts)",
-            "Iframe (if your site refuses scripts)"
-        ),
+        go = tr_esc(lang, "portal-embed-update"),
+        w_l = tr_esc(lang, "portal-embed-widget"),
+        i_l = tr_esc(lang, "portal-embed-iframe"),
         widget = esc(&widget),
         iframe = esc(&iframe),
-        js = COPY_JS.replace("{copy}", t(lang, "Copier", "Copy")).replace(
-            "{done}",
-            t(lang, "Copié", "Copied")
-        ),
+        js = COPY_JS
+            .replace("{copy}", &js_string(&i18n::tr(lang, "portal-copy")))
+            .replace("{done}", &js_string(&i18n::tr(lang, "portal-copied"))),
     )
 }
 
+/// `text` as a JavaScript string literal that is safe inside `<script>`.
+fn js_string(text: &str) -> String {
+    let json = serde_json::Value::from(text).to_string();
+    crate::layout::json_for_script(&json)
+}
+
 /// Adds a "copy" button after each snippet, where the clipboard exists.
-const COPY_JS: &str = "(function(){if(!navigator.clipboard)return;document.querySelectorAll('pre.snippet').forEach(function(p){var b=document.createElement('button');b.type='button';b.textContent='{copy}';b.addEventListener('click',function(){navigator.clipboard.writeText(p.textContent).then(function(){b.textContent='{done}';});});p.after(b);});})();";
+const COPY_JS: &str = "(function(){if(!navigator.clipboard)return;document.querySelectorAll('pre.snippet').forEach(function(p){var b=document.createElement('button');b.type='button';b.textContent={copy};b.addEventListener('click',function(){navigator.clipboard.writeText(p.textContent).then(function(){b.textContent={done};});});p.after(b);});})();";

@@ -17,7 +17,8 @@ mod sources;
 
 use std::fmt::Write as _;
 
-use axum::http::StatusCode;
+use axum::http::header::ACCEPT;
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -28,11 +29,12 @@ use model::{Event, Status};
 
 use crate::cache::CachePolicy;
 use crate::handler::{Defaults, Request, Search};
+use crate::i18n;
 use crate::lang::localize;
-use crate::layout::{self, esc, page_lang, t, Page};
+use crate::layout::{self, esc, page_lang, tr_esc, tr_html, Page};
 use crate::pages::{subscribe_links, SubscribeLinks};
 use crate::params::{self, ParamError, MAX_LIMIT};
-use crate::respond::{html, run_index};
+use crate::respond::{html, json_error, run_index};
 use crate::{AppState, PublishConfig};
 pub use month::month_label;
 pub use sources::sources_page;
@@ -44,29 +46,110 @@ pub fn routes() -> Router<AppState> {
         .route("/sources", get(sources_page))
 }
 
-/// A 400 HTML page naming the parameter that could not be understood.
+/// A 400 HTML page naming the parameter that could not be understood and
+/// what it expects; the parser's own message (the API's, in English) is
+/// folded under it.
 pub fn bad_request(config: &PublishConfig, lang: &str, e: &ParamError) -> Response {
     let body = format!(
-        "<h1>{title}</h1>\n<p role=\"alert\">{what} <code>{param}</code> : {msg}</p>\n\
+        "<h1>{title}</h1>\n<p role=\"alert\">{what} {hint}</p>\n\
+<details><summary>{detail}</summary><code>{message}</code></details>\n\
 <p><a href=\"/?lang={lang}\">{back}</a></p>",
-        title = t(lang, "Requête invalide", "Bad request"),
-        what = t(lang, "Paramètre", "Parameter"),
-        param = esc(&e.parameter),
-        msg = esc(&e.message),
+        title = tr_esc(lang, "error-bad-request-title"),
+        what = tr_html(
+            lang,
+            "error-bad-parameter",
+            &[("parameter", &format!("<code>{}</code>", esc(&e.parameter)))]
+        ),
+        hint = esc(&i18n::tr_args(
+            lang,
+            "error-parameter-hint",
+            &[
+                ("parameter", e.parameter.as_str().into()),
+                ("languages", config.languages.join(", ").into()),
+                ("max", MAX_LIMIT.into()),
+            ]
+        )),
+        detail = tr_esc(lang, "error-detail"),
+        message = esc(&e.message),
         lang = esc(lang),
-        back = t(lang, "Retour à l’agenda", "Back to the calendar"),
+        back = tr_esc(lang, "error-back"),
     );
+    error_page(
+        config,
+        lang,
+        StatusCode::BAD_REQUEST,
+        &i18n::tr(lang, "error-bad-request-title"),
+        &body,
+    )
+}
+
+/// The answer to a path no route serves: a 404 page for a browser (it
+/// asks for `text/html`) outside the API, else the API's JSON error.
+pub fn not_found(config: &PublishConfig, headers: &HeaderMap, uri: &Uri) -> Response {
+    let path = uri.path();
+    let browser = headers
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if !browser || path.starts_with("/api/") {
+        return json_error(StatusCode::NOT_FOUND, format!("no page at {path}"));
+    }
+    let asked = params::parse_lang(uri.query(), &config.languages).unwrap_or(None);
+    let lang = page_lang(config, asked.as_deref());
+    let title = i18n::tr(lang, "error-page-not-found-title");
+    let body = format!(
+        "<h1>{}</h1>\n<p>{}</p>\n<p><a href=\"/?lang={}\">{}</a></p>",
+        esc(&title),
+        tr_html(
+            lang,
+            "error-page-not-found",
+            &[("path", &format!("<code>{}</code>", esc(path)))]
+        ),
+        esc(lang),
+        tr_esc(lang, "error-back"),
+    );
+    error_page(config, lang, StatusCode::NOT_FOUND, &title, &body)
+}
+
+/// A 500 HTML page: the index could not be read (the cause is in the log,
+/// written by [`crate::respond::run_index`]).
+pub fn server_error(config: &PublishConfig, lang: &str) -> Response {
+    let title = i18n::tr(lang, "error-server-title");
+    let body = format!(
+        "<h1>{}</h1>\n<p role=\"alert\">{}</p>\n<p><a href=\"/?lang={}\">{}</a></p>",
+        esc(&title),
+        tr_esc(lang, "error-server"),
+        esc(lang),
+        tr_esc(lang, "error-back"),
+    );
+    error_page(
+        config,
+        lang,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        &title,
+        &body,
+    )
+}
+
+/// An error page in the shared frame, kept out of search engines.
+pub fn error_page(
+    config: &PublishConfig,
+    lang: &str,
+    status: StatusCode,
+    title: &str,
+    body: &str,
+) -> Response {
     let page = layout::page(
         config,
         &Page {
-            title: t(lang, "Requête invalide", "Bad request"),
+            title,
             lang,
-            head: NO_FAVICON,
-            body: &body,
+            head: &format!("{NO_FAVICON}<meta name=\"robots\" content=\"noindex\">"),
+            body,
             switch_path: None,
         },
     );
-    html(StatusCode::BAD_REQUEST, page)
+    html(status, page)
 }
 
 /// The local days an event covers, in its own zone (all-day ends are
@@ -86,12 +169,12 @@ fn when_label(lang: &str, e: &Event) -> String {
     let (first, last) = event_days(e);
     if e.all_day {
         if first == last {
-            t(lang, "Toute la journée", "All day").to_string()
+            i18n::tr(lang, "when-all-day")
         } else {
-            format!(
-                "{} {}",
-                t(lang, "jusqu’au", "until"),
-                layout::date_text(last, lang)
+            i18n::tr_args(
+                lang,
+                "when-until",
+                &[("date", layout::date_text(last, lang).into())],
             )
         }
     } else {
@@ -102,9 +185,12 @@ fn when_label(lang: &str, e: &Event) -> String {
                 layout::time_text(end.hour(), end.minute(), lang)
             ),
             Some(end) => format!(
-                "{start} – {}, {}",
-                layout::date_text(end.date_naive(), lang),
-                layout::time_text(end.hour(), end.minute(), lang)
+                "{start} – {}",
+                layout::date_time_text(
+                    lang,
+                    end.date_naive(),
+                    &layout::time_text(end.hour(), end.minute(), lang)
+                )
             ),
             None => start,
         }
@@ -187,7 +273,8 @@ async fn render_portal(req: &Request) -> Result<String, Response> {
     let (page, facets) = run_index(&state.index, "portal query", move |ix| {
         Ok((ix.query(&query)?, ix.facets(&facet_query)?))
     })
-    .await?;
+    .await
+    .map_err(|_| server_error(config, &lang))?;
     Ok(portal_html(
         state, raw, &lang, &view, page, &facets, now, tz,
     ))
@@ -207,21 +294,17 @@ fn portal_html(
     let config = &state.config;
     page.events.iter_mut().for_each(|e| localize(e, lang));
     let mut b = String::with_capacity(16 * 1024);
-    let _ = writeln!(
-        b,
-        "<h1>{}</h1>",
-        t(lang, "Agenda culturel", "Cultural calendar")
-    );
+    let _ = writeln!(b, "<h1>{}</h1>", tr_esc(lang, "portal-title"));
     b.push_str(&form::search_form(config, raw, lang, view, facets));
     b.push_str(&form::view_tabs(raw, lang, view));
     let _ = writeln!(
         b,
         "<section aria-labelledby=\"results\">\n<h2 id=\"results\">{}</h2>\n<p class=\"muted\" role=\"status\">{}</p>",
         match view.month {
-            Some((y, m)) => month_label(lang, y, m),
-            None => t(lang, "Événements", "Events").to_string(),
+            Some((y, m)) => esc(&month_label(lang, y, m)),
+            None => tr_esc(lang, "portal-events"),
         },
-        count_label(lang, page.total)
+        esc(&count_label(lang, page.total))
     );
     match view.month {
         Some((y, m)) => b.push_str(&month::month_table(raw, lang, y, m, &page.events, now, tz)),
@@ -235,7 +318,7 @@ fn portal_html(
                 b,
                 "<p><a rel=\"next\" href=\"{}\">{}</a></p>",
                 esc(&params::with_pairs("/", &pairs)),
-                t(lang, "Événements suivants →", "Next events →")
+                tr_esc(lang, "portal-next")
             );
         }
     }
@@ -256,13 +339,7 @@ fn portal_html(
 }
 
 fn count_label(lang: &str, n: usize) -> String {
-    match (lang, n) {
-        ("en", 1) => "1 event".into(),
-        ("en", n) => format!("{n} events"),
-        (_, 0) => "Aucun événement".into(),
-        (_, 1) => "1 événement".into(),
-        (_, n) => format!("{n} événements"),
-    }
+    i18n::tr_args(lang, "portal-count", &[("count", n.into())])
 }
 
 fn event_link(e: &Event, lang: &str) -> String {
@@ -270,36 +347,21 @@ fn event_link(e: &Event, lang: &str) -> String {
     format!("/events/{id}?lang={lang}")
 }
 
-fn status_badge(lang: &str, e: &Event) -> &'static str {
-    match e.status {
-        Status::Cancelled => {
-            if lang == "en" {
-                "<strong class=\"badge cancelled\">Cancelled</strong> "
-            } else {
-                "<strong class=\"badge cancelled\">Annulé</strong> "
-            }
-        }
-        Status::Postponed => {
-            if lang == "en" {
-                "<strong class=\"badge postponed\">Postponed</strong> "
-            } else {
-                "<strong class=\"badge postponed\">Reporté</strong> "
-            }
-        }
-        _ => "",
-    }
+fn status_badge(lang: &str, e: &Event) -> String {
+    let (class, id) = match e.status {
+        Status::Cancelled => ("cancelled", "status-cancelled"),
+        Status::Postponed => ("postponed", "status-postponed"),
+        Status::Scheduled => return String::new(),
+    };
+    format!(
+        "<strong class=\"badge {class}\">{}</strong> ",
+        tr_esc(lang, id)
+    )
 }
 
 fn day_list(config: &PublishConfig, lang: &str, events: &[Event]) -> String {
     if events.is_empty() {
-        return format!(
-            "<p>{}</p>\n",
-            t(
-                lang,
-                "Aucun événement ne correspond à cette recherche.",
-                "No event matches this search."
-            )
-        );
+        return format!("<p>{}</p>\n", tr_esc(lang, "portal-no-match"));
     }
     let mut b = String::new();
     let mut current: Option<NaiveDate> = None;
@@ -367,22 +429,19 @@ fn subscribe_section(config: &PublishConfig, raw: Option<&str>, lang: &str) -> S
         "<section aria-labelledby=\"subscribe\" class=\"subscribe\">\n<h2 id=\"subscribe\">{title}</h2>\n\
 <p class=\"muted\">{help}</p>\n<ul class=\"buttons\">\
 <li><a class=\"button\" href=\"{webcal}\">{apple}</a></li>\
-<li><a class=\"button\" href=\"{google}\" rel=\"noopener\">Google Agenda</a></li>\
+<li><a class=\"button\" href=\"{google}\" rel=\"noopener\">{google_l}</a></li>\
 <li><a class=\"button\" href=\"{outlook}\" rel=\"noopener\">Outlook.com</a></li>\
 <li><a class=\"button\" href=\"{ics}\">{ics_l}</a></li>\
 <li><a class=\"button\" href=\"{rss}\">RSS</a></li></ul>\n</section>\n",
-        title = t(lang, "S’abonner", "Subscribe"),
-        help = t(
-            lang,
-            "Ces liens suivent la recherche en cours : votre agenda se met à jour tout seul.",
-            "These links follow the current search: your calendar updates itself."
-        ),
+        title = tr_esc(lang, "portal-subscribe"),
+        help = tr_esc(lang, "portal-subscribe-help"),
         webcal = esc(&s.webcal),
-        apple = t(lang, "Apple Calendrier, Thunderbird (webcal)", "Apple Calendar, Thunderbird (webcal)"),
+        apple = tr_esc(lang, "portal-subscribe-webcal"),
         google = esc(&s.google),
+        google_l = tr_esc(lang, "google-calendar"),
         outlook = esc(&s.outlook),
         ics = esc(&s.https),
-        ics_l = t(lang, "Fichier iCalendar (.ics)", "iCalendar file (.ics)"),
+        ics_l = tr_esc(lang, "portal-subscribe-ics"),
         rss = esc(&rss),
     )
 }
@@ -415,7 +474,7 @@ table.month td.off{background:#f4f4f4}table.month ul{list-style:none;margin:0;pa
 .dn{font-weight:700}.dl{position:absolute;left:-9999px}\
 @media (max-width:40rem){table.month td{height:auto;border:0;border-bottom:1px solid var(--line)}\
 table.month td.off,table.month td.empty{display:none}.dn{display:none}.dl{position:static;display:block;font-weight:700}}\
-table.sources .status{font-weight:700;white-space:nowrap}\
+table.sources .status{font-weight:700;white-space:nowrap}table.sources .why{min-width:16rem}\
 @media (max-width:40rem){table.sources td{border:0;padding:.15rem 0}table.sources tr{border-bottom:1px solid var(--line);padding:.5rem 0}\
 table.sources td[data-label]::before{content:attr(data-label) ' : ';font-weight:600;color:var(--muted)}}";
 

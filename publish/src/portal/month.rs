@@ -10,12 +10,20 @@ use chrono_tz::Tz;
 use model::{Event, Status};
 
 use super::{event_days, event_link, status_badge};
-use crate::layout::{self, esc, t};
+use crate::i18n;
+use crate::layout::{self, esc, tr_esc};
 use crate::params;
 
 /// "décembre 2026" / "December 2026".
 pub fn month_label(lang: &str, year: i32, month: u32) -> String {
-    format!("{} {year}", layout::month_name(lang, month))
+    i18n::tr_args(
+        lang,
+        "month-year",
+        &[
+            ("month", layout::month_name(lang, month).into()),
+            ("year", year.to_string().into()),
+        ],
+    )
 }
 
 /// The instants a month covers in `tz`: local midnight of its first day,
@@ -86,7 +94,7 @@ pub(super) fn month_table(
         "<nav class=\"months\" aria-label=\"{nav}\"><a rel=\"prev\" href=\"{ph}\">← {pl}</a> \
 <a rel=\"next\" href=\"{nh}\">{nl} →</a></nav>\n\
 <table class=\"month\"><caption>{cap}</caption>\n<thead><tr>",
-        nav = t(lang, "Mois", "Months"),
+        nav = tr_esc(lang, "portal-months"),
         ph = esc(&link(prev)),
         pl = esc(&month_label(lang, prev.0, prev.1)),
         nh = esc(&link(nextm)),

@@ -1,4 +1,6 @@
-//! `GET /sources`: the health of every source, readable at a glance.
+//! `GET /sources`: the health of every source, readable at a glance. A
+//! failing source's last error reads as a sentence saying what to do
+//! ([`crate::explain`]), its raw message folded under it.
 
 use std::fmt::Write as _;
 
@@ -7,10 +9,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 
-use super::{bad_request, NO_FAVICON, PORTAL_CSS};
+use super::{bad_request, server_error, NO_FAVICON, PORTAL_CSS};
 use crate::cache::{self, CachePolicy};
+use crate::explain::explain;
 use crate::handler::sources_with_next_runs;
-use crate::layout::{self, esc, page_lang, t, Page};
+use crate::i18n;
+use crate::layout::{self, esc, page_lang, tr_esc, Page};
 use crate::params;
 use crate::AppState;
 
@@ -29,7 +33,8 @@ pub async fn sources_page(
     };
     let sources = match sources_with_next_runs(&state, "sources page").await {
         Ok(s) => s,
-        Err(response) => return response,
+        // The cause is logged by `run_index`; people get a page.
+        Err(_) => return server_error(config, &lang),
     };
     let tz = config.timezone;
     let when = |d: Option<DateTime<Utc>>| match d {
@@ -45,56 +50,73 @@ pub async fn sources_page(
     };
     let ok = sources.iter().filter(|s| s.status == "ok").count();
     let failing = sources.iter().filter(|s| s.status == "error").count();
-    let st = t(&lang, "État", "Status");
-    let lf = t(&lang, "Dernière lecture", "Last fetch");
-    let ls = t(&lang, "Dernier succès", "Last success");
-    let le = t(&lang, "Dernière erreur", "Last error");
-    let ev = t(&lang, "Événements", "Events");
-    let nr = t(&lang, "Prochaine lecture", "Next run");
+    let st = tr_esc(&lang, "portal-sources-col-status");
+    let lf = tr_esc(&lang, "portal-sources-col-last-fetch");
+    let ls = tr_esc(&lang, "portal-sources-col-last-success");
+    let le = tr_esc(&lang, "portal-sources-col-last-error");
+    let ev = tr_esc(&lang, "portal-sources-col-events");
+    let nr = tr_esc(&lang, "portal-sources-col-next-run");
+    let count = |id: &str, n: usize| esc(&i18n::tr_args(&lang, id, &[("count", n.into())]));
     let mut b = format!(
-        "<h1>{title}</h1>\n<p role=\"status\"><span class=\"ok\">● {ok} {ok_l}</span> · \
-<span class=\"error\">▲ {failing} {err_l}</span> · {total} source{plural} · {tz_l} {tz}</p>\n\
+        "<h1>{title}</h1>\n<p role=\"status\"><span class=\"ok\">● {ok}</span> · \
+<span class=\"error\">▲ {failing}</span> · {total} · {tz}</p>\n\
 <table class=\"sources\">\n<caption class=\"muted\">{cap}</caption>\n<thead><tr>\
-<th scope=\"col\">Source</th><th scope=\"col\">{st}</th><th scope=\"col\">{lf}</th><th scope=\"col\">{ls}</th>\
+<th scope=\"col\">{src}</th><th scope=\"col\">{st}</th><th scope=\"col\">{lf}</th><th scope=\"col\">{ls}</th>\
 <th scope=\"col\">{le}</th><th scope=\"col\">{ev}</th><th scope=\"col\">{nr}</th></tr></thead>\n<tbody>\n",
-        title = t(&lang, "État des sources", "Sources' health"),
-        ok_l = t(&lang, "en ordre", "ok"),
-        err_l = t(&lang, "en erreur", "failing"),
-        total = sources.len(),
-        plural = if sources.len() == 1 { "" } else { "s" },
-        tz_l = t(&lang, "heures de", "times in"),
-        tz = esc(config.timezone.name()),
-        cap = t(
+        title = tr_esc(&lang, "portal-sources-title"),
+        ok = count("portal-sources-summary-ok", ok),
+        failing = count("portal-sources-summary-failing", failing),
+        total = count("portal-sources-summary-total", sources.len()),
+        tz = esc(&i18n::tr_args(
             &lang,
-            "Les mêmes données que /api/v1/sources.",
-            "The same data as /api/v1/sources."
-        ),
+            "portal-sources-timezone",
+            &[("zone", config.timezone.name().into())]
+        )),
+        cap = tr_esc(&lang, "portal-sources-caption"),
+        src = tr_esc(&lang, "portal-sources-col-source"),
     );
+    let detail = tr_esc(&lang, "portal-sources-error-detail");
     for s in &sources {
         let (cls, label) = match s.status.as_str() {
-            "ok" => ("ok", t(&lang, "● En ordre", "● OK")),
-            "error" => ("error", t(&lang, "▲ Erreur", "▲ Error")),
-            _ => ("never", t(&lang, "○ Jamais lue", "○ Never read")),
+            "ok" => (
+                "ok",
+                format!("● {}", tr_esc(&lang, "portal-sources-status-ok")),
+            ),
+            "error" => (
+                "error",
+                format!("▲ {}", tr_esc(&lang, "portal-sources-status-error")),
+            ),
+            _ => (
+                "never",
+                format!("○ {}", tr_esc(&lang, "portal-sources-status-never")),
+            ),
+        };
+        let error = match s.last_error.as_deref() {
+            Some(raw) => format!(
+                "<span class=\"error\">{}</span>\
+<details><summary>{detail}</summary><code>{}</code></details>",
+                esc(&explain(&lang, s.error_class.as_deref(), Some(raw))),
+                esc(raw)
+            ),
+            None => "—".into(),
         };
         let _ = writeln!(
             b,
             "<tr class=\"{cls}-row\"><th scope=\"row\">{name}<br><span class=\"muted\">{id} · {kind}</span><br>\
 <a href=\"{url}\" class=\"muted\">{url_text}</a></th>\
 <td data-label=\"{st}\" class=\"status {cls}\">{label}</td><td data-label=\"{lf}\">{fetch}</td>\
-<td data-label=\"{ls}\">{success}</td><td data-label=\"{le}\">{error}</td>\
+<td data-label=\"{ls}\">{success}</td><td data-label=\"{le}\" class=\"why\">{error}</td>\
 <td data-label=\"{ev}\">{events}</td><td data-label=\"{nr}\">{next}</td></tr>",
             name = esc(&s.name),
             id = esc(&s.id),
-            kind = esc(s.kind.as_deref().unwrap_or("?")),
+            kind = match s.kind.as_deref() {
+                Some(kind) => esc(kind),
+                None => tr_esc(&lang, "portal-sources-kind-unknown"),
+            },
             url = esc(&s.url),
             url_text = esc(&s.url),
             fetch = when(s.last_fetch_at),
             success = when(s.last_success_at),
-            error = s
-                .last_error
-                .as_deref()
-                .map(|e| format!("<span class=\"error\">{}</span>", esc(e)))
-                .unwrap_or_else(|| "—".into()),
             events = s.events,
             next = when(s.next_run),
         );
@@ -104,7 +126,7 @@ pub async fn sources_page(
     let body = layout::page(
         config,
         &Page {
-            title: t(&lang, "État des sources", "Sources' health"),
+            title: &i18n::tr(&lang, "portal-sources-title"),
             lang: &lang,
             head: &format!("{NO_FAVICON}<style>{PORTAL_CSS}</style>"),
             body: &b,

@@ -33,12 +33,46 @@ fn occ(uid: &str, title: &str, start: &str, category: &str) -> Occurrence {
     o
 }
 
+/// The aggregator the pages are rendered for.
+fn config() -> PublishConfig {
+    let category = |slug: &str, fr: &str, en: &str| CategoryInfo {
+        slug: slug.into(),
+        name: names(&[("fr", fr), ("en", en)]),
+    };
+    PublishConfig {
+        name: "Signé Laval".into(),
+        base_url: "https://agenda.example.org".into(),
+        timezone: chrono_tz::America::Toronto,
+        languages: vec!["fr".into(), "en".into()],
+        categories: vec![
+            category("musique", "Musique", "Music"),
+            category("theatre", "Théâtre", "Theatre"),
+        ],
+        venues: Vec::new(),
+        source_kinds: Vec::new(),
+    }
+}
+
+/// Record a failed run of the source `salle`.
+fn salle_failed(index: &Index, class: &str, message: &str) {
+    let salle = model::SourceId::new("salle").unwrap();
+    let when = at("2030-11-30T08:00:00-05:00").to_utc();
+    index
+        .record_failure(&salle, when, 120, class, message)
+        .unwrap();
+}
+
 struct Server {
     addr: SocketAddr,
     _dir: tempfile::TempDir,
 }
 
 async fn serve() -> Server {
+    serve_with(|_| {}).await
+}
+
+/// [`serve`], with `prepare` run on the index before serving.
+async fn serve_with(prepare: impl FnOnce(&Index)) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let index = Arc::new(Index::open(dir.path()).unwrap());
     two_sources(&index, "Salle <b>");
@@ -66,26 +100,8 @@ async fn serve() -> Server {
     index
         .record_success(source_run("mda", occurrences))
         .unwrap();
-    let category = |slug: &str, fr: &str, en: &str| CategoryInfo {
-        slug: slug.into(),
-        name: names(&[("fr", fr), ("en", en)]),
-    };
-    let state = AppState::new(
-        index,
-        Arc::new(PublishConfig {
-            name: "Signé Laval".into(),
-            base_url: "https://agenda.example.org".into(),
-            timezone: chrono_tz::America::Toronto,
-            languages: vec!["fr".into(), "en".into()],
-            categories: vec![
-                category("musique", "Musique", "Music"),
-                category("theatre", "Théâtre", "Theatre"),
-            ],
-            venues: Vec::new(),
-            source_kinds: Vec::new(),
-        }),
-        Default::default(),
-    );
+    prepare(&index);
+    let state = AppState::new(index, Arc::new(config()), Default::default());
     Server {
         addr: serve_router(state).await,
         _dir: dir,
@@ -279,6 +295,20 @@ async fn the_portal_month_view_is_a_table_with_prev_and_next() {
         ("near=45", "near"),
     ];
     html_400_names_the_parameter(s.addr, "/", &bad).await;
+    // In words: what the parameter expects; the parser's message folded.
+    let b = get(s.addr, "/?view=month&month=2030-13").await.body;
+    assert!(b.contains("Il attend un mois, comme 2026-12."), "{b}");
+    assert!(b.contains("<summary>Détail technique</summary>"), "{b}");
+    let b = get(s.addr, "/?limit=0&lang=en").await.body;
+    assert!(
+        b.contains("It expects a whole number from 1 to 1000."),
+        "{b}"
+    );
+    let b = get(s.addr, "/?lang=de").await.body;
+    assert!(
+        b.contains("une des langues de l’agenda\u{a0}: fr, en."),
+        "{b}"
+    );
 }
 
 #[tokio::test]
@@ -295,6 +325,7 @@ async fn the_sources_page_shows_each_sources_health() {
     assert!(b.contains("Salle &lt;b&gt;"), "escaped");
     assert!(b.contains("<td data-label=\"Événements\">4</td>"));
     assert!(b.contains("● 1 en ordre"));
+    assert!(b.contains("salle · type encore inconnu"), "{b}");
     revalidates(s.addr, "/sources", &r).await;
     let r = get(s.addr, "/sources?lang=en").await;
     assert!(r.body.contains("● OK") && r.body.contains("Last success"));
@@ -313,4 +344,168 @@ fn dates_read_naturally_in_both_languages() {
     assert_eq!(layout::time_text(20, 0, "en"), "8:00 PM");
     assert_eq!(layout::time_text(0, 30, "en"), "12:30 AM");
     assert_eq!(layout::time_text(12, 0, "en"), "12:00 PM");
+}
+
+#[tokio::test]
+async fn the_sources_page_explains_a_failing_source_in_plain_words() {
+    let raw = "https://salle.example.org/: HTTP status 404";
+    let s = serve_with(|index| salle_failed(index, "status_4xx", raw)).await;
+    for lang in ["fr", "en"] {
+        let r = get(s.addr, &format!("/sources?lang={lang}")).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let b = &r.body;
+        let sentence = crate::explain::explain(lang, Some("status_4xx"), Some(raw));
+        assert!(b.contains(&layout::esc(&sentence)), "{lang}: {b}");
+        // The raw message stays within reach, folded, never the class.
+        assert!(b.contains(&format!("<code>{raw}</code></details>")), "{b}");
+        assert!(!b.contains("status_4xx"), "{b}");
+        assert!(b.contains("class=\"status error\">▲ "), "{b}");
+    }
+    let b = get(s.addr, "/sources").await.body;
+    assert!(
+        b.contains("Le site a répondu 404 (page introuvable)"),
+        "{b}"
+    );
+    assert!(b.contains("<summary>Détail technique</summary>"));
+    assert!(b.contains("▲ 1 en erreur"));
+}
+
+/// The messages of a file of ours (`portal`, `pages`, ...) with no
+/// variable, as `(id, French, English)`, where the languages differ.
+fn plain_messages(file: &str) -> Vec<(String, String, String)> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("locales/fr")
+        .join(format!("{file}.ftl"));
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
+        .filter_map(|l| l.split_once('=').map(|(id, _)| id.trim().to_string()))
+        .map(|id| {
+            let fr = crate::i18n::tr("fr", &id);
+            let en = crate::i18n::tr("en", &id);
+            (id, fr, en)
+        })
+        .filter(|(_, fr, en)| fr != en && !fr.contains('{') && !en.contains('{'))
+        .collect()
+}
+
+/// Whether `text` holds `word` between non-letters (so that "List" is
+/// not found in "Liste").
+fn has_word(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + word.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+#[tokio::test]
+async fn each_language_reads_only_its_own_messages() {
+    let s = serve_with(|index| salle_failed(index, "timeout", "x: timed out after 30 s")).await;
+    let list = get(s.addr, "/?from=2030-12-01").await.body;
+    let id_start = list.find("href=\"/events/").unwrap() + "href=\"/events/".len();
+    let id = &list[id_start..id_start + list[id_start..].find('?').unwrap()];
+    let paths = [
+        "/?from=2030-12-01".to_string(),
+        "/?view=month&month=2030-12".to_string(),
+        "/?q=introuvable-zzz".to_string(),
+        "/sources".to_string(),
+        format!("/events/{id}"),
+        "/events/nope".to_string(),
+        "/?view=week".to_string(),
+        "/embed".to_string(),
+    ];
+    let mut messages = Vec::new();
+    for file in ["common", "portal", "pages", "errors", "feeds"] {
+        messages.extend(plain_messages(file));
+    }
+    assert!(messages.len() > 50, "{}", messages.len());
+    let mut shown = std::collections::BTreeSet::new();
+    for path in &paths {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        for (lang, other) in [("fr", "en"), ("en", "fr")] {
+            let b = get(s.addr, &format!("{path}{sep}lang={lang}")).await.body;
+            for (id, fr, en) in &messages {
+                let (mine, theirs) = if lang == "fr" { (fr, en) } else { (en, fr) };
+                assert!(
+                    !has_word(&b, &layout::esc(theirs)),
+                    "{path} in {lang} shows {id} in {other}: {theirs:?}\n{b}"
+                );
+                if has_word(&b, &layout::esc(mine)) {
+                    shown.insert(id.as_str());
+                }
+            }
+        }
+    }
+    // The pages did show our messages: a sample of each kind.
+    for id in [
+        "skip-to-content",
+        "status-cancelled",
+        "portal-no-match",
+        "portal-search-label",
+        "portal-subscribe-help",
+        "portal-embed-help",
+        "portal-view-month",
+        "portal-sources-title",
+        "portal-sources-col-next-run",
+        "portal-sources-error-detail",
+        "pages-add-to-calendar",
+        "pages-venue",
+        "error-bad-request-title",
+        "error-event-not-found-title",
+        "error-all-events",
+        "source-error-timeout",
+        "portal-embed-see-calendar",
+    ] {
+        assert!(shown.contains(id), "{id} was shown on none of the pages");
+    }
+}
+
+#[test]
+fn a_server_error_is_a_page_in_the_visitors_language() {
+    let config = config();
+    for (lang, title) in [("fr", "Erreur du serveur"), ("en", "Server error")] {
+        let r = super::server_error(&config, lang);
+        assert_eq!(r.status(), 500);
+        let body = body_text(r);
+        assert!(body.contains(&format!("<h1>{title}</h1>")), "{body}");
+        assert!(body.contains(&format!("<html lang=\"{lang}\">")));
+        assert!(body.contains("noindex"));
+    }
+}
+
+/// The body of an answer built in memory.
+fn body_text(r: axum::response::Response) -> String {
+    let bytes = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(axum::body::to_bytes(r.into_body(), usize::MAX))
+        .unwrap();
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+#[tokio::test]
+async fn an_unknown_path_is_a_page_for_browsers_and_json_for_programs() {
+    let s = serve().await;
+    let html = [("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")];
+    let r = get_with(s.addr, "/agenda/2030?lang=en", &html).await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
+    assert!(r.body.contains("<h1>Page not found</h1>"), "{}", r.body);
+    assert!(r.body.contains("<code>/agenda/2030</code>"));
+    let r = get_with(s.addr, "/agenda/%3Cb%3E", &html).await;
+    assert!(r.body.contains("<h1>Page introuvable</h1>"), "{}", r.body);
+    assert!(
+        r.body.contains("<code>/agenda/%3Cb%3E</code>"),
+        "{}",
+        r.body
+    );
+    // Programs, and anything under the API, keep the JSON error.
+    for (path, headers) in [("/agenda", &[][..]), ("/api/v1/nothing", &html[..])] {
+        let r = get_with(s.addr, path, headers).await;
+        assert_eq!(r.status, 404);
+        assert_eq!(r.header("content-type"), Some("application/json"), "{path}");
+        assert!(r.body.contains("no page at"), "{}", r.body);
+    }
 }
