@@ -97,11 +97,6 @@ fn warnings_list(lang: &str, tag: &str, warnings: &[String]) -> String {
     )
 }
 
-/// A source's last error as staff read it: its stable class.
-fn explain(_lang: &str, class: Option<&str>, message: Option<&str>) -> String {
-    class.or(message).unwrap_or_default().to_string()
-}
-
 fn when(ctx: &Ctx, d: Option<DateTime<Utc>>) -> String {
     match d {
         Some(d) => {
@@ -176,7 +171,11 @@ pub async fn list(Screen { ctx, query, .. }: Screen) -> Response {
         let error = match (&s.last_error, s.status.as_str()) {
             (Some(e), _) => format!(
                 "<span class=\"error\">{}</span><br><span class=\"hint\">{}</span>",
-                esc(&explain(lang, s.error_class.as_deref(), Some(e))),
+                esc(&crate::explain::explain(
+                    lang,
+                    s.error_class.as_deref(),
+                    Some(e)
+                )),
                 esc(e)
             ),
             (None, _) => "—".to_string(),

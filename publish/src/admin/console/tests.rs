@@ -687,6 +687,24 @@ async fn merge_and_split_through_the_forms() {
 #[tokio::test]
 async fn sources_actions_without_a_source_admin_answer_503_in_words() {
     let (c, admin, csrf) = as_admin().await;
+    // A failing source's error is a sentence that says what to do.
+    let salle = model::SourceId::new("salle").unwrap();
+    c.index
+        .record_failure(
+            &salle,
+            chrono::Utc::now(),
+            80,
+            "status_4xx",
+            "https://salle.example.org/: HTTP status 404",
+        )
+        .unwrap();
+    let page = c.get("/admin/sources", Some(&admin)).await;
+    assert!(
+        page.body.contains("404 (page introuvable)"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("corrigez l’URL"), "{}", page.body);
     for (path, form) in [
         ("/admin/sources/mda/run", csrf.clone()),
         (
