@@ -43,9 +43,8 @@ context.on("request", (r) => {
   const u = r.url();
   if (!u.startsWith("data:") && new URL(u).origin !== origin) seen.strays.push(u);
 });
-// Confirmation dialogs (data-confirm) are accepted, as a person would.
-context.on("page", (p) => p.on("dialog", (d) => d.accept()));
 const page = await context.newPage();
+// Confirmation dialogs (data-confirm) are accepted, as a person would.
 page.on("dialog", (d) => d.accept());
 page.on("console", (m) => {
   if (m.type() === "error") seen.errors.push(m.text());
@@ -61,13 +60,16 @@ try {
   // ------------------------------------------------ keyboard-only login
   await page.goto(cfg.base + "/admin", { waitUntil: "load" });
   check(await page.locator("h1").textContent() === "Connexion", "anonymous /admin shows the login form");
-  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+  // Tab, the skip link; Enter, the main content; Tab, the first field.
   await page.keyboard.press("Tab");
   const first = await page.evaluate(() => document.activeElement.className);
   check(first === "skip", `the first Tab reaches the skip link (got ${first})`);
   const skipVisible = await page.evaluate(() => document.activeElement.getBoundingClientRect().left >= 0);
   check(skipVisible, "the focused skip link is visible");
-  await page.focus("#email");
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Tab");
+  const onEmail = await page.evaluate(() => document.activeElement.id);
+  check(onEmail === "email", `after the skip link, Tab reaches the address (got ${onEmail})`);
   await page.keyboard.type(cfg.email);
   await page.keyboard.press("Tab");
   const onPassword = await page.evaluate(() => document.activeElement.id);

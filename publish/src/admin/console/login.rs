@@ -60,7 +60,7 @@ fn login_page_with(
         "{alert}<form class=\"login\" method=\"post\" action=\"/admin/login\">\
 <input type=\"hidden\" name=\"lang\" value=\"{lang}\"><input type=\"hidden\" name=\"next\" value=\"{next}\">\
 <div class=\"field\"><label for=\"email\">{email_l}</label><input type=\"email\" id=\"email\" name=\"email\" value=\"{email}\" \
-autocomplete=\"username\" required autofocus></div>\
+autocomplete=\"username\" required></div>\
 <div class=\"field\"><label for=\"password\">{password_l}</label><input type=\"password\" id=\"password\" name=\"password\" \
 autocomplete=\"current-password\" required></div>\
 <p><button type=\"submit\">{go}</button></p></form>\n<p class=\"hint\">{help}</p>\n",
