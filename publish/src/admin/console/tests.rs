@@ -842,3 +842,21 @@ async fn logout_ends_the_session() {
     let after = c.get("/admin/events", Some(&admin)).await;
     assert!(after.body.contains("action=\"/admin/login\""));
 }
+
+#[tokio::test]
+async fn unknown_events_and_actions_are_404_pages() {
+    let (c, admin, csrf) = as_admin().await;
+    let r = c.get("/admin/events/nope", Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("Événement introuvable"));
+    assert_clean_page("/admin/events/nope", &r);
+    let r = c.post("/admin/events/nope/hide", Some(&admin), &csrf).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    assert!(r.body.contains("Cet élément n’existe plus"), "{}", r.body);
+    let id = c.id_of("Concert de Noël");
+    let r = c
+        .post(&format!("/admin/events/{id}/explode"), Some(&admin), &csrf)
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(c.public_titles().contains(&"Concert de Noël".to_string()));
+}
