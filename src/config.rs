@@ -121,6 +121,14 @@ const VENUE_KEYS: &[&str] = &["id", "name", "aliases", "address", "city", "lat",
 const CATEGORY_KEYS: &[&str] = &["slug", "name", "matches"];
 const TOP_KEYS: &[&str] = &["aggregator", "source", "venue", "category"];
 
+/// The id of the built-in source that lists the events entered by hand in
+/// the console (table `manual_events`): always known to the store, never
+/// written in `sources.toml`, where `check` refuses it.
+pub const MANUAL_SOURCE: &str = "saisie";
+
+/// Its name as the store records it (the sources page translates it).
+pub const MANUAL_SOURCE_NAME: &str = "Saisie manuelle";
+
 impl Config {
     /// Read and validate `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -182,10 +190,13 @@ impl Config {
             .unwrap_or(&self.aggregator.schedule)
     }
 
-    /// The configured sources as the store records them.
+    /// The configured sources as the store records them, then the
+    /// built-in source of the events entered by hand ([`MANUAL_SOURCE`]).
     pub fn source_infos(&self) -> Vec<index::SourceInfo> {
+        let manual = self.manual_source();
         self.sources
             .iter()
+            .chain(std::iter::once(&manual))
             .map(|s| index::SourceInfo {
                 id: s.id.clone(),
                 name: s.name.clone(),
@@ -193,6 +204,29 @@ impl Config {
                 url: s.url.clone(),
             })
             .collect()
+    }
+
+    /// The built-in source of the events entered by hand: read from the
+    /// store (never fetched), on the aggregator's schedule so that its
+    /// recurring events roll forward, and in the aggregator's first
+    /// language. Its `url` is where a person manages them.
+    pub fn manual_source(&self) -> SourceConfig {
+        let mut s = SourceConfig::new(
+            SourceId::new(MANUAL_SOURCE).unwrap_or_else(|_| unreachable!("a valid id")),
+            format!("{}/admin", self.aggregator.base_url.trim_end_matches('/')),
+            None,
+        );
+        s.name = MANUAL_SOURCE_NAME.to_string();
+        s.lang = self.aggregator.languages.first().cloned();
+        s
+    }
+
+    /// A source of the file, or the built-in one, by id.
+    pub fn source(&self, id: &str) -> Option<SourceConfig> {
+        if id == MANUAL_SOURCE {
+            return Some(self.manual_source());
+        }
+        self.sources.iter().find(|s| s.id.as_str() == id).cloned()
     }
 
     pub fn normalize_settings(&self) -> normalize::Settings {
@@ -622,6 +656,13 @@ impl Cx<'_> {
         let id = self
             .required(t, "id", span, "this [[source]]")
             .and_then(|(id, sp)| match SourceId::new(id) {
+                Ok(id) if id.as_str() == MANUAL_SOURCE => {
+                    self.problem(
+                        &sp,
+                        format!("source id {MANUAL_SOURCE:?} is reserved for the events entered by hand in the console"),
+                    );
+                    None
+                }
                 Ok(id) => Some(id),
                 Err(e) => {
                     self.problem(&sp, format!("{e}"));

@@ -2,9 +2,14 @@
 //!
 //! The binary's glue, as a library so that end-to-end tests drive the same
 //! code: [`config`] (composes the sections of `sources.toml`, `check`),
-//! [`pipeline`] (one source run end to end), [`scheduler`] (cron schedules).
+//! [`pipeline`] (one source run end to end), [`scheduler`] (cron schedules),
+//! [`onboard`] (writing `sources.toml` from the console) and [`control`]
+//! (the running process steered from the console: sources, previews,
+//! events entered by hand).
 //! The logic lives in the crates `ingest`, `normalize`, `index`, `publish`.
 
 pub mod config;
+pub mod control;
+pub mod onboard;
 pub mod pipeline;
 pub mod scheduler;

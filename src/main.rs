@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use babillard::config::{parse_schedule, Config, ConfigError};
+use babillard::control::Control;
 use babillard::pipeline::{Outcome, Pipeline};
-use babillard::scheduler;
+use babillard::scheduler::Scheduler;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use clap::{Parser, Subcommand};
 use index::{Index, Query};
@@ -65,7 +66,11 @@ enum Command {
         base_url: Option<String>,
     },
     /// Validate the configuration; print every problem as FILE:LINE:COL: message.
-    Check,
+    Check {
+        /// Do not fetch the sources that have no `kind` to say what they are.
+        #[arg(long)]
+        offline: bool,
+    },
     /// Search the index from the terminal.
     Search {
         query: String,
@@ -107,7 +112,7 @@ fn main() -> ExitCode {
         cli.command,
         Some(
             Command::Ingest { .. }
-                | Command::Check
+                | Command::Check { .. }
                 | Command::Search { .. }
                 | Command::Sources { .. }
                 | Command::Reindex
@@ -174,7 +179,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
     let command = cli.command.unwrap_or(Command::Run {
         addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
     });
-    if let Command::Check = command {
+    if let Command::Check { offline } = command {
         let config = load(&cli.config)?;
         println!(
             "{}: ok: {} sources ({} enabled), {} venues, {} categories",
@@ -186,7 +191,11 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
         );
         // Sources with no `kind`: say what their URL answers, so that a
         // member can be added by pasting a URL.
-        let detected = detect_kinds(&config).await;
+        let detected = if offline {
+            std::collections::HashMap::new()
+        } else {
+            detect_kinds(&config).await
+        };
         for s in &config.sources {
             let kind = match (s.kind, detected.get(s.id.as_str())) {
                 (Some(k), _) => k.as_str().to_string(),
@@ -205,7 +214,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
     );
     let index = open_index(&config, cli.data.as_deref(), writes)?;
     match command {
-        Command::Check => Ok(ExitCode::SUCCESS),
+        Command::Check { .. } => Ok(ExitCode::SUCCESS),
         Command::Run { addr } => run(config, index, addr, true).await,
         Command::Serve { addr } => run(config, index, addr, false).await,
         Command::Ingest { sources } => ingest(config, index, sources).await,
@@ -231,7 +240,13 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
             let now = Utc::now().with_timezone(&tz);
             let next_runs: NextRuns = NextRuns::default();
             if let Ok(mut map) = next_runs.write() {
-                for src in config.sources.iter().filter(|s| s.enabled) {
+                let manual = config.manual_source();
+                for src in config
+                    .sources
+                    .iter()
+                    .filter(|s| s.enabled)
+                    .chain(std::iter::once(&manual))
+                {
                     if let Some(at) = parse_schedule(config.schedule_of(src))
                         .ok()
                         .and_then(|c| c.find_next_occurrence(&now, false).ok())
@@ -311,11 +326,19 @@ async fn run(
     fetch: bool,
 ) -> Result<ExitCode, Failure> {
     let next_runs: NextRuns = NextRuns::default();
-    let state = AppState::new(
+    // Under `serve` too: what a person asks for in the console (a preview,
+    // a new source, "run now") is fetched at once.
+    let pipeline = Arc::new(
+        Pipeline::new(Arc::clone(&config), Arc::clone(&index))
+            .context("cannot build the HTTP client")?,
+    );
+    let control = Control::new(Arc::clone(&pipeline));
+    let mut state = AppState::new(
         Arc::clone(&index),
         Arc::new(config.publish_config()),
         Arc::clone(&next_runs),
     );
+    state.source_admin = Some(control.clone());
     let app = publish::router(state);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -337,12 +360,10 @@ async fn run(
 
     let mut work = tokio::task::JoinSet::new();
     if fetch {
-        let pipeline = Arc::new(
-            Pipeline::new(Arc::clone(&config), index).context("cannot build the HTTP client")?,
-        );
         let first = Arc::clone(&pipeline);
         let sched_rx = rx.clone();
         let nr = Arc::clone(&next_runs);
+        let steer = Arc::clone(&control);
         work.spawn(async move {
             let reports = first.ingest(&[], |_| {}).await;
             let failed = reports
@@ -353,9 +374,38 @@ async fn run(
                 "first ingest pass done: {} sources, {failed} failed",
                 reports.len()
             );
-            let mut tasks = scheduler::start(first, nr, sched_rx);
-            while tasks.join_next().await.is_some() {}
+            let scheduler = Scheduler::start(first, nr, sched_rx);
+            steer.set_scheduler(Arc::clone(&scheduler));
+            scheduler.wait_for_shutdown().await;
         });
+    }
+    // SIGHUP: read sources.toml again; a file `check` refuses is logged
+    // and the running configuration stays.
+    #[cfg(unix)]
+    {
+        let steer = Arc::clone(&control);
+        let mut stop = rx.clone();
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+            Ok(mut hup) => {
+                tokio::spawn(async move {
+                    loop {
+                        tokio::select! {
+                            got = hup.recv() => {
+                                if got.is_none() {
+                                    break;
+                                }
+                                tracing::info!("SIGHUP: reading the configuration again");
+                                if let Err(e) = steer.reload().await {
+                                    tracing::error!("configuration refused, the running one stays:\n{e}");
+                                }
+                            }
+                            _ = async { stop.wait_for(|s| *s).await.is_ok() } => break,
+                        }
+                    }
+                });
+            }
+            Err(e) => tracing::warn!("no SIGHUP reload: {e}"),
+        }
     }
 
     shutdown_signal().await;

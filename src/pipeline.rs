@@ -16,7 +16,7 @@
 //! cache.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -29,7 +29,7 @@ use normalize::geocode::GeocodedPlace;
 use normalize::{Normalizer, SourceMeta};
 use sha2::{Digest, Sha256};
 
-use crate::config::Config;
+use crate::config::{Config, MANUAL_SOURCE};
 
 /// At most this many geocoder requests per source run (cache hits are free).
 pub const MAX_GEOCODER_LOOKUPS: usize = normalize::geocode::MAX_LOOKUPS_PER_RUN;
@@ -81,11 +81,17 @@ impl fmt::Display for RunReport {
 }
 
 /// Reads sources and writes what they say into the index.
+///
+/// The configuration can be swapped while running ([`Pipeline::set_config`],
+/// after the console wrote `sources.toml` or on SIGHUP): a run uses the
+/// configuration and normalizer it started with. The fetch policy
+/// (`allow_private_networks`, the user agent) and the geocoder stay those
+/// the process started with.
 pub struct Pipeline {
-    config: Arc<Config>,
+    config: RwLock<Arc<Config>>,
     index: Arc<Index>,
     client: FetchClient,
-    normalizer: Arc<Normalizer>,
+    normalizer: RwLock<Arc<Normalizer>>,
     /// The geocoding service, when configured (shared: one rate limit).
     geocoder: Option<Arc<Geocoder>>,
     writer: tokio::sync::Mutex<()>,
@@ -143,10 +149,10 @@ impl Pipeline {
         let client = FetchClient::new(policy)?;
         let normalizer = Arc::new(Normalizer::new(config.normalize_settings()));
         Ok(Pipeline {
-            config,
+            config: RwLock::new(config),
             index,
             client,
-            normalizer,
+            normalizer: RwLock::new(normalizer),
             geocoder,
             writer: tokio::sync::Mutex::new(()),
             clock: None,
@@ -163,31 +169,93 @@ impl Pipeline {
         &self.index
     }
 
-    pub fn config(&self) -> &Arc<Config> {
-        &self.config
+    /// The configuration in force.
+    pub fn config(&self) -> Arc<Config> {
+        // A poisoned lock only means a writer panicked between two
+        // assignments of whole values: the value is usable.
+        match self.config.read() {
+            Ok(c) => Arc::clone(&c),
+            Err(p) => Arc::clone(&p.into_inner()),
+        }
     }
 
-    /// Every source, or those named, concurrently (the fetch client bounds
-    /// concurrency globally and per host). Reports come in configuration
-    /// order. `on_done` is called as each source finishes.
+    fn normalizer(&self) -> Arc<Normalizer> {
+        match self.normalizer.read() {
+            Ok(n) => Arc::clone(&n),
+            Err(p) => Arc::clone(&p.into_inner()),
+        }
+    }
+
+    /// Take a new configuration (already validated): runs started from now
+    /// on use it. The caller syncs the store's sources and reschedules.
+    pub fn set_config(&self, config: Arc<Config>) {
+        self.index
+            .set_languages(config.aggregator.languages.clone());
+        let settings = config.normalize_settings();
+        let normalizer = Arc::new(Normalizer::new(settings));
+        match self.normalizer.write() {
+            Ok(mut n) => *n = normalizer,
+            Err(p) => *p.into_inner() = normalizer,
+        }
+        match self.config.write() {
+            Ok(mut c) => *c = config,
+            Err(p) => *p.into_inner() = config,
+        }
+    }
+
+    /// The client every fetch goes through (its policy: the guards).
+    pub fn client(&self) -> &FetchClient {
+        &self.client
+    }
+
+    /// The clock of runs: fixed in tests, else the system's.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.unwrap_or_else(Utc::now)
+    }
+
+    /// Normalize records as a run of `source` would, without storing
+    /// anything (a preview).
+    pub async fn normalize_only(
+        &self,
+        source: &SourceConfig,
+        records: Vec<model::RawEvent>,
+    ) -> anyhow::Result<normalize::Normalized> {
+        let meta = source_meta(source);
+        let normalizer = self.normalizer();
+        let now = self.now();
+        let (_, normalized) = tokio::task::spawn_blocking(move || {
+            normalize_in_parallel(&normalizer, &meta, records, now)
+        })
+        .await??;
+        Ok(normalized)
+    }
+
+    /// Every enabled source of the file, or those named (the built-in
+    /// source of events entered by hand too, when named), concurrently (the
+    /// fetch client bounds concurrency globally and per host). Reports come
+    /// in configuration order. `on_done` is called as each source finishes.
     pub async fn ingest(
         self: &Arc<Self>,
         only: &[String],
         on_done: impl Fn(&RunReport),
     ) -> Vec<RunReport> {
-        let sources: Vec<SourceConfig> = self
-            .config
-            .sources
-            .iter()
-            .filter(|s| {
-                if only.is_empty() {
-                    s.enabled
-                } else {
-                    only.iter().any(|o| o == s.id.as_str())
-                }
-            })
-            .cloned()
-            .collect();
+        let config = self.config();
+        let sources: Vec<SourceConfig> = if only.is_empty() {
+            config
+                .sources
+                .iter()
+                .filter(|s| s.enabled)
+                .cloned()
+                .collect()
+        } else {
+            config
+                .sources
+                .iter()
+                .cloned()
+                .chain(std::iter::once(config.manual_source()))
+                .filter(|s| only.iter().any(|o| o == s.id.as_str()))
+                .collect()
+        };
         let mut set = tokio::task::JoinSet::new();
         for (i, source) in sources.into_iter().enumerate() {
             let me = Arc::clone(self);
@@ -211,7 +279,7 @@ impl Pipeline {
     /// source and reported.
     pub async fn run_source(&self, source: &SourceConfig) -> RunReport {
         let started = Instant::now();
-        let now = self.clock.unwrap_or_else(Utc::now);
+        let now = self.now();
         let mut report = RunReport {
             source: source.id.to_string(),
             outcome: Outcome::Unchanged { events: 0 },
@@ -251,10 +319,10 @@ impl Pipeline {
             let id = id.clone();
             tokio::task::spawn_blocking(move || index.fetch_state(&id)).await??
         };
-        let today = now
-            .with_timezone(&self.config.aggregator.timezone)
-            .date_naive();
-        let fingerprint = self.fingerprint(source, today);
+        let config = self.config();
+        let normalizer = self.normalizer();
+        let today = now.with_timezone(&config.aggregator.timezone).date_naive();
+        let fingerprint = fingerprint(&config, &normalizer, source, today);
         let (stored_body, stored_fp) = split_hash(state.content_hash.as_deref());
         let same_inputs = stored_fp == Some(fingerprint.as_str());
         let validators = if same_inputs {
@@ -273,7 +341,22 @@ impl Pipeline {
             })),
             ..ReadSettings::new(today)
         };
-        let read = read_source(&self.client, source, &validators, &settings).await;
+        let read = if source.id.as_str() == MANUAL_SOURCE {
+            Ok(self.read_manual(source).await?)
+        } else {
+            read_source(&self.client, source, &validators, &settings)
+                .await
+                .map(|r| match r {
+                    SourceRead::NotModified => None,
+                    SourceRead::Read(r) => Some(Read {
+                        kind: Some(r.kind.as_str().to_string()),
+                        records: r.records,
+                        warnings: r.warnings,
+                        body_hash: r.body_hash,
+                        validators: r.validators,
+                    }),
+                })
+        };
         let elapsed = || started.elapsed().as_millis() as u64;
         let result = match read {
             Err(e) => {
@@ -286,12 +369,12 @@ impl Pipeline {
                     .await??;
                 return Ok(Outcome::Failed { class, message });
             }
-            Ok(SourceRead::NotModified) => None,
-            Ok(SourceRead::Read(r)) if same_inputs && stored_body == Some(r.body_hash.as_str()) => {
+            Ok(None) => None,
+            Ok(Some(r)) if same_inputs && stored_body == Some(r.body_hash.as_str()) => {
                 *warnings = r.warnings;
                 None
             }
-            Ok(SourceRead::Read(r)) => Some(r),
+            Ok(Some(r)) => Some(r),
         };
         let Some(read) = result else {
             let index = Arc::clone(&self.index);
@@ -304,14 +387,7 @@ impl Pipeline {
             });
         };
 
-        let meta = SourceMeta {
-            id: source.id.clone(),
-            priority: source.priority,
-            lang: source.lang.clone(),
-            categories: source.categories.clone(),
-            venue: source.venue.clone(),
-        };
-        let normalizer = Arc::clone(&self.normalizer);
+        let meta = source_meta(source);
         let records = read.records;
         let read_ms = elapsed();
         let (records, mut normalized) = tokio::task::spawn_blocking(move || {
@@ -327,7 +403,7 @@ impl Pipeline {
             source: id,
             at: now,
             duration_ms: elapsed(),
-            kind: Some(read.kind.as_str().to_string()),
+            kind: read.kind,
             fetch: FetchState {
                 etag: read.validators.etag,
                 last_modified: read.validators.last_modified,
@@ -381,16 +457,58 @@ impl Pipeline {
         }
     }
 
-    /// What normalization depends on besides the bytes.
-    fn fingerprint(&self, source: &SourceConfig, today: chrono::NaiveDate) -> String {
-        let mut h = Sha256::new();
-        h.update(env!("CARGO_PKG_VERSION"));
-        h.update(today.to_string());
-        h.update(format!("{source:?}"));
-        h.update(format!("{:?}", self.normalizer.settings()));
-        h.update(format!("{:?}", self.config.aggregator.geocoder));
-        hex::encode(&h.finalize()[..8])
+    /// The built-in source's records: the events entered by hand, read
+    /// from the store (their hash plays the part of the body's).
+    async fn read_manual(&self, source: &SourceConfig) -> anyhow::Result<Option<Read>> {
+        let index = Arc::clone(&self.index);
+        let id = source.id.to_string();
+        let stored = tokio::task::spawn_blocking(move || index.manual_events(&id)).await??;
+        let records: Vec<model::RawEvent> = stored.into_iter().map(|m| m.raw).collect();
+        let body_hash = hex::encode(Sha256::digest(serde_json::to_vec(&records)?));
+        Ok(Some(Read {
+            kind: None,
+            records,
+            warnings: Vec::new(),
+            body_hash,
+            validators: Validators::default(),
+        }))
     }
+}
+
+/// What one run read, whatever the source.
+struct Read {
+    /// The kind read (None for the built-in source).
+    kind: Option<String>,
+    records: Vec<model::RawEvent>,
+    warnings: Vec<String>,
+    body_hash: String,
+    validators: Validators,
+}
+
+fn source_meta(source: &SourceConfig) -> SourceMeta {
+    SourceMeta {
+        id: source.id.clone(),
+        priority: source.priority,
+        lang: source.lang.clone(),
+        categories: source.categories.clone(),
+        venue: source.venue.clone(),
+    }
+}
+
+/// What normalization depends on besides the bytes.
+fn fingerprint(
+    config: &Config,
+    normalizer: &Normalizer,
+    source: &SourceConfig,
+    today: chrono::NaiveDate,
+) -> String {
+    let mut h = Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION"));
+    h.update(today.to_string());
+    h.update(format!("{source:?}"));
+    h.update(format!("{:?}", normalizer.settings()));
+    h.update(format!("{:?}", config.aggregator.geocoder));
+    hex::encode(&h.finalize()[..8])
 }
 
 /// `ingest`'s Nominatim client as normalize's geocoder (ingest does not

@@ -7,6 +7,8 @@
 //! rebuilt at any time ([`Index::reindex`]); [`Index::open`] rebuilds it
 //! when it is missing, unreadable, or behind the store (a crash between the
 //! two commits). [`Index`] is the one API the rest of babillard uses.
+//! The events entered by hand in the console are kept by [`manual`] for
+//! the built-in source that lists them.
 //!
 //! Concurrency: every write (a source run, a sync) takes one lock that
 //! guards the write connection and the tantivy `IndexWriter`, commits SQLite
@@ -25,6 +27,7 @@
 pub mod accounts;
 pub mod curation;
 pub mod geocache;
+pub mod manual;
 mod migrations;
 pub mod pagecache;
 pub mod query;

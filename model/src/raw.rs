@@ -1,9 +1,11 @@
 //! What a parser read from a source, as the source said it.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::Status;
+use crate::{Status, Translation};
 
 /// A date or date-time as the source wrote it. `normalize` resolves it to an
 /// instant; parsers never guess a time zone.
@@ -170,6 +172,11 @@ pub struct RawEvent {
     /// Time zone definitions (VTIMEZONE) for the TZIDs this record uses.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub timezones: Vec<TzDefinition>,
+    /// The title and description in other languages, by language code,
+    /// when the source gives them itself (an event entered by hand in both
+    /// languages); `title`/`description` are in `language`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub translations: BTreeMap<String, Translation>,
 }
 
 impl RawEvent {
@@ -202,6 +209,7 @@ impl RawEvent {
             exdate: Vec::new(),
             default_tzid: None,
             timezones: Vec::new(),
+            translations: BTreeMap::new(),
         }
     }
 

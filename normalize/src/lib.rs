@@ -46,8 +46,10 @@ pub mod windows_zones;
 
 pub use config::{CategoryConfig, Settings, SourceMeta, VenueConfig};
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Datelike, TimeDelta, Utc};
-use model::{Occurrence, RawEvent, SourceRef, Status, Venue};
+use model::{Occurrence, RawEvent, SourceRef, Status, Translation, Venue};
 
 use crate::category::Taxonomy;
 use crate::venue::{Gazetteer, PlaceText};
@@ -88,6 +90,8 @@ pub(crate) struct Fields {
     pub categories: Vec<String>,
     pub unmapped: Vec<String>,
     pub language: Option<String>,
+    /// The record's own translations (cleaned like its title/description).
+    pub translations: BTreeMap<String, Translation>,
     pub venue: Option<Venue>,
     pub organizer: Option<String>,
     pub price: Option<String>,
@@ -197,6 +201,20 @@ impl Normalizer {
             },
             source.venue.as_deref(),
         );
+        let translations = record
+            .translations
+            .iter()
+            .filter(|(lang, _)| Some(lang.as_str()) != language.as_deref())
+            .filter_map(|(lang, t)| {
+                let title = text::typeset_title(&text::clean_title(&t.title), Some(lang));
+                let description = t
+                    .description
+                    .as_deref()
+                    .map(text::clean_description)
+                    .filter(|d| !d.is_empty());
+                (!title.is_empty()).then(|| (lang.clone(), Translation { title, description }))
+            })
+            .collect();
         let url = http_url(record.url.as_deref());
         let one_line = |s: Option<&str>| s.map(text::clean_title).filter(|s| !s.is_empty());
         Fields {
@@ -207,6 +225,7 @@ impl Normalizer {
             categories: mapped.slugs,
             unmapped: mapped.unmapped,
             language,
+            translations,
             venue,
             organizer: one_line(record.organizer.as_deref()),
             price: one_line(record.price.as_deref()),

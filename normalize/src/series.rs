@@ -573,7 +573,7 @@ impl Run<'_> {
                 image: f.image.clone(),
                 categories: f.categories.clone(),
                 language: f.language.clone(),
-                translations: Default::default(),
+                translations: f.translations.clone(),
                 venue: f.venue.clone(),
                 sources: f.sources.clone(),
                 updated_at: f.updated_at,

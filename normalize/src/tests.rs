@@ -788,3 +788,41 @@ fn garbage_in_every_field_never_panics() {
         }
     }
 }
+
+/// A record that carries its own translation (an event entered by hand in
+/// both languages) gives it to every occurrence, cleaned like the title,
+/// and the merged event keeps it.
+#[test]
+fn a_records_own_translations_reach_its_occurrences_and_the_event() {
+    let mut r = weekly("bilingue");
+    r.language = Some("fr".into());
+    r.description = Some("Un quartette de jazz.".into());
+    r.translations.insert(
+        "en".into(),
+        model::Translation {
+            title: "  Jazz   night ".into(),
+            description: Some("<p>A jazz <b>quartet</b>.</p>".into()),
+        },
+    );
+    // A "translation" in the record's own language is no translation.
+    r.translations.insert(
+        "fr".into(),
+        model::Translation {
+            title: "Autre titre".into(),
+            description: None,
+        },
+    );
+    let n = run(&[r]);
+    assert_eq!(n.occurrences.len(), 4);
+    for o in &n.occurrences {
+        assert_eq!(o.event.title, "Soirée jazz");
+        assert_eq!(o.event.translations.len(), 1, "{:?}", o.event.translations);
+        let en = &o.event.translations["en"];
+        assert_eq!(en.title, "Jazz night");
+        assert_eq!(en.description.as_deref(), Some("A jazz quartet."));
+    }
+    let languages = vec!["fr".to_string(), "en".to_string()];
+    let event = crate::merge::merge(&[&n.occurrences[0]], &languages).expect("an event");
+    assert_eq!(event.title, "Soirée jazz");
+    assert_eq!(event.translations["en"].title, "Jazz night");
+}

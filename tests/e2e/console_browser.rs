@@ -27,7 +27,9 @@ const PASSWORD: &str = "un mot de passe assez long";
 
 /// An ICS calendar of timed events (uid, title, local day, hour) in Toronto.
 fn ics(events: &[(&str, &str, NaiveDate, u32)]) -> Vec<u8> {
-    let mut s = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//babillard tests//console//FR\r\n");
+    let mut s = String::from(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//babillard tests//console//FR\r\n",
+    );
     for (uid, title, day, hour) in events {
         let start = day.and_hms_opt(*hour, 0, 0).unwrap_or_default();
         s.push_str(&format!(
@@ -51,7 +53,8 @@ async fn the_console_in_chromium() {
         "{chromium} is missing: apt-get install -y chromium (scripts/test does it)"
     );
     assert!(
-        root.join("tests/browser/node_modules/playwright-core").is_dir(),
+        root.join("tests/browser/node_modules/playwright-core")
+            .is_dir(),
         "playwright-core is missing: run scripts/setup-test-clients"
     );
 
@@ -70,7 +73,12 @@ async fn the_console_in_chromium() {
     server.put(
         "membre.ics",
         Resource::ok(
-            ics(&[("atelier", "Atelier du centre", today + Duration::days(3), 10)]),
+            ics(&[(
+                "atelier",
+                "Atelier du centre",
+                today + Duration::days(3),
+                10,
+            )]),
             "text/calendar",
         ),
     );
@@ -156,7 +164,10 @@ async fn the_console_in_chromium() {
         .map(|e| e.action)
         .collect();
     for action in ["event.hide", "event.patch"] {
-        assert!(actions.iter().any(|a| a == action), "{action} in {actions:?}");
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} in {actions:?}"
+        );
     }
     std::mem::forget(server);
 }

@@ -5,9 +5,11 @@
 
 mod admin_auth;
 mod admin_curation;
+mod admin_sources;
 mod api;
 mod browser;
 mod cli;
+mod console_browser;
 mod dedup;
 mod export;
 mod geo;

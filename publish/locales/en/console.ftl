@@ -189,6 +189,7 @@ console-recurrence-count = Number of times
 console-recurrence-dates-list = Dates
 console-recurrence-dates-help = One date per line, as YYYY-MM-DD; the time is the start's.
 console-manual-save = Save the event
+console-manual-edit = Edit this hand-entered event
 console-manual-delete = Delete this hand-entered event
 console-manual-delete-confirm = Delete this hand-entered event for good?
 

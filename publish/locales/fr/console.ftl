@@ -189,6 +189,7 @@ console-recurrence-count = Nombre de fois
 console-recurrence-dates-list = Dates
 console-recurrence-dates-help = Une date par ligne, au format AAAA-MM-JJ ; l’heure est celle du début.
 console-manual-save = Enregistrer l’événement
+console-manual-edit = Modifier cet événement saisi
 console-manual-delete = Supprimer cet événement saisi
 console-manual-delete-confirm = Supprimer définitivement cet événement saisi à la main ?
 

@@ -307,15 +307,23 @@ pub async fn one(Path(id): Path<String>, Screen { ctx, query, .. }: Screen) -> R
     let lookup = id.clone();
     let found = ctx
         .read("console event", move |ix| {
-            Ok((ix.curated_event(&lookup)?, ix.sources()?))
+            let curated = ix.curated_event(&lookup)?;
+            // The records entered by hand (their uid is the manual event's id).
+            let mut manual = Vec::new();
+            for r in curated.iter().flat_map(|c| &c.records) {
+                if ix.manual_event(&r.record_uid)?.is_some() {
+                    manual.push(r.record_uid.clone());
+                }
+            }
+            Ok((curated, ix.sources()?, manual))
         })
         .await;
-    let (curated, sources) = match found {
-        Ok((Some(c), s)) => (c, s),
-        Ok((None, _)) => return no_event(&ctx, id),
+    let (curated, sources, manual) = match found {
+        Ok((Some(c), s, m)) => (c, s, m),
+        Ok((None, _, _)) => return no_event(&ctx, id),
         Err(r) => return r,
     };
-    let body = event_html(&ctx, &curated, &sources);
+    let body = event_html(&ctx, &curated, &sources, &manual);
     ctx.render(
         StatusCode::OK,
         Section::Events,
@@ -446,7 +454,12 @@ fn source_name<'a>(sources: &'a [SourceStatus], id: &'a str) -> &'a str {
         .unwrap_or(id)
 }
 
-fn event_html(ctx: &Ctx, c: &index::CuratedEvent, sources: &[SourceStatus]) -> String {
+fn event_html(
+    ctx: &Ctx,
+    c: &index::CuratedEvent,
+    sources: &[SourceStatus],
+    manual: &[String],
+) -> String {
     let lang = ctx.lang.as_str();
     let e = &c.event;
     let id = encode(&e.id);
@@ -530,7 +543,13 @@ fn event_html(ctx: &Ctx, c: &index::CuratedEvent, sources: &[SourceStatus]) -> S
         ctx.t("console-records-help"),
     );
     for r in &c.records {
-        b.push_str(&record_html(ctx, e, r, sources));
+        b.push_str(&record_html(
+            ctx,
+            e,
+            r,
+            sources,
+            manual.contains(&r.record_uid),
+        ));
     }
     b.push_str("</div></section>\n");
 
@@ -539,7 +558,13 @@ fn event_html(ctx: &Ctx, c: &index::CuratedEvent, sources: &[SourceStatus]) -> S
     b
 }
 
-fn record_html(ctx: &Ctx, public: &Event, r: &Occurrence, sources: &[SourceStatus]) -> String {
+fn record_html(
+    ctx: &Ctx,
+    public: &Event,
+    r: &Occurrence,
+    sources: &[SourceStatus],
+    by_hand: bool,
+) -> String {
     let lang = ctx.lang.as_str();
     let mut b = format!(
         "<article class=\"record\"><h3>{}</h3><p class=\"muted\">{} <code>{}</code></p><dl>",
@@ -573,7 +598,19 @@ fn record_html(ctx: &Ctx, public: &Event, r: &Occurrence, sources: &[SourceStatu
             esc(url)
         );
     }
-    b.push_str("</dl></article>\n");
+    b.push_str("</dl>");
+    if by_hand {
+        let _ = write!(
+            b,
+            "<p><a href=\"{}\">{}</a></p>",
+            esc(&ctx.href(&format!(
+                "/admin/events/new?replace={}",
+                encode(&r.record_uid)
+            ))),
+            ctx.t("console-manual-edit")
+        );
+    }
+    b.push_str("</article>\n");
     b
 }
 

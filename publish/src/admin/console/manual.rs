@@ -7,6 +7,7 @@
 //! events dedup and publish like any other.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -21,10 +22,33 @@ use crate::admin::sources::ManualEvent;
 use crate::layout::esc;
 use model::Status;
 
-/// `GET /admin/events/new`: the empty form (`replace=ID` saves over the
-/// hand-entered event ID).
+/// `GET /admin/events/new`: the empty form; `replace=ID` the form of the
+/// hand-entered event ID as saved, which it saves over.
 pub async fn new_form(Screen { ctx, query, .. }: Screen) -> Response {
-    form_page(&ctx, &query, query.get("replace"), None, StatusCode::OK)
+    let Some(id) = query.get("replace").map(str::to_string) else {
+        return form_page(&ctx, &query, None, None, StatusCode::OK);
+    };
+    // Editing one: the form holds what was saved.
+    let config = Arc::clone(&ctx.state.config);
+    let lookup = id.clone();
+    let saved = ctx
+        .read("console manual event", move |ix| {
+            Ok(ix
+                .manual_event(&lookup)?
+                .map(|r| ManualEvent::from_raw(&r.raw, &config)))
+        })
+        .await;
+    match saved {
+        Ok(Some(event)) => {
+            let mut values = fields_of(&serde_json::to_value(&event).unwrap_or(Value::Null));
+            if let Some(done) = query.get("done") {
+                values.0.push(("done".into(), done.to_string()));
+            }
+            form_page(&ctx, &values, Some(&id), None, StatusCode::OK)
+        }
+        Ok(None) => ctx.not_found(&id, "/admin/events/new"),
+        Err(r) => r,
+    }
 }
 
 /// The form, filled with `values` (a form sent back with a problem).
@@ -168,6 +192,66 @@ fn form_page(
         switch.push_str(&format!("?replace={}", encode(id)));
     }
     ctx.render(status, Section::NewEvent, &title, &b, &switch, flash)
+}
+
+/// The form's values for a hand-entered event as it was saved (its
+/// [`ManualEvent`] as JSON), to edit it.
+fn fields_of(event: &Value) -> Fields {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let text = |v: &Value| v.as_str().map(str::to_string);
+    for (key, field) in [("title", "title_"), ("description", "description_")] {
+        if let Some(map) = event.get(key).and_then(Value::as_object) {
+            for (lang, value) in map {
+                if let Some(t) = text(value) {
+                    pairs.push((format!("{field}{lang}"), t));
+                }
+            }
+        }
+    }
+    for (key, date, time) in [
+        ("start", "start_date", "start_time"),
+        ("end", "end_date", "end_time"),
+    ] {
+        if let Some(when) = event.get(key).and_then(Value::as_str) {
+            let (d, t) = when.split_once('T').unwrap_or((when, ""));
+            pairs.push((date.into(), d.to_string()));
+            pairs.push((time.into(), t.chars().take(5).collect()));
+        }
+    }
+    if event.get("all_day").and_then(Value::as_bool) == Some(true) {
+        pairs.push(("all_day".into(), "1".into()));
+    }
+    match event.get("recurrence") {
+        Some(r) if r.get("dates").is_some() => {
+            pairs.push(("recurrence".into(), "dates".into()));
+            let dates: Vec<String> = r["dates"]
+                .as_array()
+                .map(|a| a.iter().filter_map(text).collect())
+                .unwrap_or_default();
+            pairs.push(("dates".into(), dates.join("\n")));
+        }
+        Some(r) if r.get("freq").is_some() => {
+            pairs.push(("recurrence".into(), text(&r["freq"]).unwrap_or_default()));
+            if let Some(until) = r.get("until").and_then(text) {
+                pairs.push(("until".into(), until));
+            }
+            if let Some(count) = r.get("count").and_then(Value::as_u64) {
+                pairs.push(("count".into(), count.to_string()));
+            }
+        }
+        _ => {}
+    }
+    for key in ["venue", "image", "url", "status"] {
+        if let Some(v) = event.get(key).and_then(text) {
+            pairs.push((key.into(), v));
+        }
+    }
+    if let Some(list) = event.get("categories").and_then(Value::as_array) {
+        for c in list.iter().filter_map(text) {
+            pairs.push(("categories".into(), c));
+        }
+    }
+    Fields(pairs)
 }
 
 /// The [`ManualEvent`] a form describes, or the field that is wrong and why

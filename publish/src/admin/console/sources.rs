@@ -421,7 +421,7 @@ fn preview_html(ctx: &Ctx, values: &Fields, p: &Preview) -> String {
         "<h3>{save_title}</h3>\n<form method=\"post\" action=\"/admin/sources/new\">{hidden}\
 <input type=\"hidden\" name=\"url\" value=\"{url}\"><input type=\"hidden\" name=\"kind\" value=\"{kind}\">\
 <div class=\"row\"><div class=\"field\"><label for=\"s-name\">{name_l}</label><input type=\"text\" id=\"s-name\" name=\"name\" value=\"{name}\" required></div>\
-<div class=\"field\"><label for=\"s-id\">{id_l}</label><input type=\"text\" id=\"s-id\" name=\"id\" value=\"{id}\" required pattern=\"[a-z0-9-]+\" aria-describedby=\"s-id-help\">\
+<div class=\"field\"><label for=\"s-id\">{id_l}</label><input type=\"text\" id=\"s-id\" name=\"id\" value=\"{id}\" required pattern=\"[a-z0-9\\-]+\" aria-describedby=\"s-id-help\">\
 <p class=\"hint\" id=\"s-id-help\">{id_help}</p></div></div>\
 <div class=\"row\"><div class=\"field\"><label for=\"s-lang\">{lang_l}</label><select id=\"s-lang\" name=\"source_lang\">{langs}</select></div>\
 <div class=\"field\"><label for=\"s-priority\">{prio_l}</label><input type=\"number\" id=\"s-priority\" name=\"priority\" value=\"{prio}\" min=\"-100\" max=\"100\"></div>\
