@@ -138,10 +138,10 @@ fn list_html(ctx: &Ctx, query: &Fields, raw: Option<&str>, l: &Listing) -> Strin
         b,
         "<form class=\"search\" method=\"get\" action=\"/admin/events\" role=\"search\">\
 <input type=\"hidden\" name=\"lang\" value=\"{lang}\">\
-<div class=\"row\"><div class=\"field q\"><label for=\"q\">{q_l}</label><input type=\"search\" id=\"q\" name=\"q\" value=\"{q}\"></div>\
+<div class=\"row end\"><div class=\"field q\"><label for=\"q\">{q_l}</label><input type=\"search\" id=\"q\" name=\"q\" value=\"{q}\"></div>\
 <div class=\"field\"><label for=\"from\">{from_l}</label><input type=\"date\" id=\"from\" name=\"from\" value=\"{from}\"></div>\
 <div class=\"field\"><label for=\"to\">{to_l}</label><input type=\"date\" id=\"to\" name=\"to\" value=\"{to}\"></div></div>\
-<div class=\"row\"><div class=\"field\"><label for=\"category\">{cat_l}</label><select id=\"category\" name=\"category\">{cats}</select></div>\
+<div class=\"row end\"><div class=\"field\"><label for=\"category\">{cat_l}</label><select id=\"category\" name=\"category\">{cats}</select></div>\
 <div class=\"field\"><label for=\"venue\">{venue_l}</label><select id=\"venue\" name=\"venue\">{venues}</select></div>\
 <div class=\"field\"><label for=\"source\">{source_l}</label><select id=\"source\" name=\"source\">{sources}</select></div>\
 <div class=\"field\"><button type=\"submit\">{go}</button></div></div></form>",

@@ -313,22 +313,40 @@ placeholder=\"https://\" aria-describedby=\"s-url-help\"><p class=\"hint\" id=\"
     )
 }
 
-/// A source id suggested from an address: its host's main label.
+/// A source id suggested from an address: the host's first telling label
+/// (`agenda.mda.example.org` → `mda`), else, for an address by IP or a
+/// single-label host, the file's name (`/membre.ics` → `membre`).
 fn suggest_id(url: &str) -> String {
-    let host = url::Url::parse(url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_string))
-        .unwrap_or_default();
-    let parts: Vec<&str> = host
-        .split('.')
-        .filter(|p| !p.is_empty() && *p != "www")
-        .collect();
-    let main = if parts.len() >= 2 {
-        parts[parts.len() - 2]
-    } else {
-        parts.first().copied().unwrap_or("")
+    const VAGUE: [&str; 7] = [
+        "www",
+        "agenda",
+        "calendar",
+        "calendrier",
+        "events",
+        "evenements",
+        "ical",
+    ];
+    let Ok(u) = url::Url::parse(url) else {
+        return String::new();
     };
-    let id: String = main
+    let labels: Vec<&str> = match u.host() {
+        Some(url::Host::Domain(d)) => d.split('.').collect(),
+        _ => Vec::new(),
+    };
+    let named = labels
+        .iter()
+        .take(labels.len().saturating_sub(1))
+        .find(|l| !VAGUE.contains(l))
+        .copied();
+    let word = match named {
+        Some(w) => w.to_string(),
+        None => u
+            .path_segments()
+            .and_then(|mut s| s.next_back())
+            .map(|f| f.split('.').next().unwrap_or(f).to_string())
+            .unwrap_or_default(),
+    };
+    let id: String = word
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() {
@@ -530,5 +548,22 @@ pub async fn add(AdminForm(Form { ctx, fields }): AdminForm) -> Response {
             });
             add_page(&ctx, &fields, Some(&found), Some(text), status)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::suggest_id;
+
+    #[test]
+    fn an_id_is_suggested_from_the_address() {
+        assert_eq!(suggest_id("https://agenda.mda.example.org/feed.ics"), "mda");
+        assert_eq!(suggest_id("https://www.maisondesarts.ca/"), "maisondesarts");
+        assert_eq!(suggest_id("http://127.0.0.1:4000/membre.ics"), "membre");
+        assert_eq!(
+            suggest_id("http://localhost/Centre_Culturel.ics"),
+            "centre-culturel"
+        );
+        assert_eq!(suggest_id("not a url"), "");
     }
 }
