@@ -74,12 +74,17 @@ fn form_page(
     );
     for (i, l) in config.languages.iter().enumerate() {
         let required = if i == 0 { " required" } else { "" };
-        let language = crate::i18n::tr(l, "language-name");
+        let name_id = format!("console-lang-{l}");
+        let language = if crate::i18n::has(&name_id) {
+            crate::i18n::tr(lang, &name_id)
+        } else {
+            l.clone()
+        };
         let _ = writeln!(
             b,
-            "<fieldset lang=\"{l}\"><legend>{legend}</legend>\
-<div class=\"field\"><label for=\"m-title-{l}\">{title_l}</label><input type=\"text\" id=\"m-title-{l}\" name=\"title_{l}\" value=\"{title}\"{required}></div>\
-<div class=\"field\"><label for=\"m-description-{l}\">{desc_l}</label><textarea id=\"m-description-{l}\" name=\"description_{l}\">{desc}</textarea></div></fieldset>",
+            "<fieldset><legend>{legend}</legend>\
+<div class=\"field\"><label for=\"m-title-{l}\">{title_l}</label><input type=\"text\" id=\"m-title-{l}\" name=\"title_{l}\" lang=\"{l}\" value=\"{title}\"{required}></div>\
+<div class=\"field\"><label for=\"m-description-{l}\">{desc_l}</label><textarea id=\"m-description-{l}\" name=\"description_{l}\" lang=\"{l}\">{desc}</textarea></div></fieldset>",
             l = esc(l),
             legend = tr_args(lang, "console-manual-in", &[("language", language.into())]),
             title_l = ctx.t("console-field-title"),
