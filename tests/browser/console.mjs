@@ -163,6 +163,12 @@ try {
     if (!found) await new Promise((r) => setTimeout(r, 250));
   }
   check(found, "the hand-entered event is in the ICS feed");
+  check(await page.inputValue("#m-title-fr") === cfg.manual_title, "after saving, the form holds the event as saved");
+  check(await page.inputValue("#m-start-time") === "14:00", "the saved time is in the form");
+  await page.goto(cfg.base + "/admin/events?q=" + encodeURIComponent(cfg.manual_title), { waitUntil: "load" });
+  await Promise.all([page.waitForNavigation(), page.getByRole("link", { name: cfg.manual_title }).first().click()]);
+  const edit = page.getByRole("link", { name: "Modifier cet événement saisi" });
+  check(await edit.count() === 1, "a hand-entered event's screen links to its form");
 
   // ------------------------------------------------ 360 px: one column, no sideways scroll
   await page.setViewportSize({ width: 360, height: 740 });
