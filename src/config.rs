@@ -93,7 +93,8 @@ const AGGREGATOR_KEYS: &[&str] = &[
     "allow_private_networks",
     "geocoder",
 ];
-const SOURCE_KEYS: &[&str] = &[
+/// The keys of a `[[source]]`.
+pub const SOURCE_KEYS: &[&str] = &[
     "id",
     "name",
     "kind",
@@ -124,7 +125,7 @@ const TOP_KEYS: &[&str] = &["aggregator", "source", "venue", "category"];
 /// The id of the built-in source that lists the events entered by hand in
 /// the console (table `manual_events`): always known to the store, never
 /// written in `sources.toml`, where `check` refuses it.
-pub const MANUAL_SOURCE: &str = "saisie";
+pub use publish::admin::sources::MANUAL_SOURCE;
 
 /// Its name as the store records it (the sources page translates it).
 pub const MANUAL_SOURCE_NAME: &str = "Saisie manuelle";

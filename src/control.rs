@@ -25,7 +25,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use ingest::fetch::{FetchError, FetchOutcome, Validators};
+use ingest::fetch::{FetchOutcome, Validators};
 use ingest::read::{read_source, ReadError, ReadSettings, SourceRead};
 use ingest::SourceConfig;
 use model::SourceId;
@@ -231,10 +231,10 @@ impl Control {
             Ok(SourceRead::Read(r)) => r,
             // Without validators a 304 is the server's mistake.
             Ok(SourceRead::NotModified) => {
-                return Err(SourceAdminError::Failed(i18n::tr_args(
+                return Err(SourceAdminError::Failed(publish::explain::explain(
                     &lang,
-                    "onboard-preview-status",
-                    &[("detail", FluentValue::from("304"))],
+                    None,
+                    Some("HTTP status 304"),
                 )))
             }
             Err(e) => return Err(SourceAdminError::Failed(explain(&lang, &e))),
@@ -437,30 +437,10 @@ fn not_in_file(id: &str) -> SourceAdminError {
     }
 }
 
-/// What went wrong reading a URL, in words a person can act on.
+/// What went wrong reading a URL, in words a person can act on: the
+/// sentence `/sources` and the console give for the same error.
 fn explain(lang: &str, e: &ReadError) -> String {
-    let detail = e.to_string();
-    let with =
-        |id: &str| i18n::tr_args(lang, id, &[("detail", FluentValue::from(detail.as_str()))]);
-    match e {
-        ReadError::Fetch(f) => match f {
-            FetchError::Refused { .. } => i18n::tr(lang, "onboard-preview-refused"),
-            FetchError::Timeout { .. } => i18n::tr(lang, "onboard-preview-timeout"),
-            FetchError::Status { .. } => with("onboard-preview-status"),
-            FetchError::TooLarge { .. } => i18n::tr(lang, "onboard-preview-too-large"),
-            FetchError::Dns { .. } | FetchError::Connect { .. } | FetchError::Tls { .. } => {
-                with("onboard-preview-unreachable")
-            }
-            FetchError::InvalidUrl { .. } => i18n::tr(lang, "onboard-preview-bad-url"),
-            _ => with("onboard-preview-failed"),
-        },
-        ReadError::UnknownKind { found, .. } => i18n::tr_args(
-            lang,
-            "onboard-preview-unknown-kind",
-            &[("detail", FluentValue::from(found.as_str()))],
-        ),
-        ReadError::Parse { .. } => with("onboard-preview-failed"),
-    }
+    publish::explain::explain(lang, Some(e.class()), Some(&e.to_string()))
 }
 
 /// The feeds and calendars a page announces (`<link rel="alternate">`),

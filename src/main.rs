@@ -271,7 +271,7 @@ async fn ingest(
     only: Vec<String>,
 ) -> Result<ExitCode, Failure> {
     for id in &only {
-        if !config.sources.iter().any(|s| s.id.as_str() == id) {
+        if config.source(id).is_none() {
             eprintln!("{}: no source has the id {id:?}", config.path.display());
             return Ok(ExitCode::from(2));
         }
@@ -572,9 +572,9 @@ fn sources(config: &Config, index: &Index, json: bool) -> Result<ExitCode, Failu
     let tz = config.aggregator.timezone;
     let now = Utc::now().with_timezone(&tz);
     for s in &mut list {
-        if let Some(src) = config.sources.iter().find(|c| c.id.as_str() == s.id) {
+        if let Some(src) = config.source(&s.id) {
             if src.enabled {
-                s.next_run = parse_schedule(config.schedule_of(src))
+                s.next_run = parse_schedule(config.schedule_of(&src))
                     .ok()
                     .and_then(|c| c.find_next_occurrence(&now, false).ok())
                     .map(|t| t.with_timezone(&Utc));

@@ -21,22 +21,7 @@ use publish::admin::sources::SourceAdminError;
 use serde_json::{Map, Value as Json};
 use toml_edit::{Array, DocumentMut, Item, Table, TableLike, Value};
 
-use crate::config::{Config, ConfigError, MANUAL_SOURCE};
-
-/// The keys a `[[source]]` takes from the console (those of `check`).
-pub const SOURCE_FIELDS: &[&str] = &[
-    "id",
-    "name",
-    "kind",
-    "url",
-    "schedule",
-    "priority",
-    "lang",
-    "categories",
-    "venue",
-    "enabled",
-    "selectors",
-];
+use crate::config::{Config, ConfigError, MANUAL_SOURCE, SOURCE_KEYS};
 
 /// A change accepted and written.
 #[derive(Debug)]
@@ -53,8 +38,8 @@ pub fn add_source(path: &Path, fields: &Map<String, Json>) -> Result<Written, So
     check_fields(fields)?;
     edit(path, |doc| {
         let mut table = Table::new();
-        // `id`, `name` and `url` first, the rest in the order of `check`.
-        for key in SOURCE_FIELDS {
+        // In the order of `check`'s keys: `id`, `name`, `kind`, `url`, ...
+        for key in SOURCE_KEYS {
             if let Some(v) = fields.get(*key) {
                 if !v.is_null() {
                     table.insert(key, to_item(key, v)?);
@@ -222,12 +207,12 @@ fn invalid(field: &str, message: impl Into<String>) -> SourceAdminError {
 /// values themselves are `check`'s business.
 fn check_fields(fields: &Map<String, Json>) -> Result<(), SourceAdminError> {
     for key in fields.keys() {
-        if !SOURCE_FIELDS.contains(&key.as_str()) {
+        if !SOURCE_KEYS.contains(&key.as_str()) {
             return Err(invalid(
                 key,
                 format!(
                     "unknown key `{key}` in [[source]] (expected one of: {})",
-                    SOURCE_FIELDS.join(", ")
+                    SOURCE_KEYS.join(", ")
                 ),
             ));
         }

@@ -57,6 +57,17 @@ fn read_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     ))
 }
 
+fn by_id(conn: &rusqlite::Connection, id: &str) -> Result<Option<ManualRecord>, StoreFail> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM manual_events WHERE id = ?1"),
+        params![id],
+        read_row,
+    )
+    .optional()?
+    .map(record)
+    .transpose()
+}
+
 impl Index {
     /// Insert or replace the manual event `id` of `source`; returns what it
     /// was before (None when new). Its creator and creation time stay.
@@ -71,15 +82,7 @@ impl Index {
         let json = serde_json::to_string(raw)
             .map_err(|e| IndexError::Corrupt(format!("cannot serialize: {e}")))?;
         self.write(|tx| {
-            let before = tx
-                .query_row(
-                    &format!("SELECT {COLUMNS} FROM manual_events WHERE id = ?1"),
-                    params![id],
-                    read_row,
-                )
-                .optional()?
-                .map(record)
-                .transpose()?;
+            let before = by_id(tx, id)?;
             let now = store::ts(at);
             tx.execute(
                 "INSERT INTO manual_events (id, source, raw, created_by, created_at, updated_at)
@@ -110,31 +113,14 @@ impl Index {
     /// One manual event.
     pub fn manual_event(&self, id: &str) -> Result<Option<ManualRecord>, IndexError> {
         self.reads
-            .with(|conn| {
-                conn.query_row(
-                    &format!("SELECT {COLUMNS} FROM manual_events WHERE id = ?1"),
-                    params![id],
-                    read_row,
-                )
-                .optional()?
-                .map(record)
-                .transpose()
-            })
+            .with(|conn| by_id(conn, id))
             .map_err(|e| self.store_err(e))
     }
 
     /// Remove the manual event `id`; returns what it was (None: no such).
     pub fn delete_manual_event(&self, id: &str) -> Result<Option<ManualRecord>, IndexError> {
         self.write(|tx| {
-            let before = tx
-                .query_row(
-                    &format!("SELECT {COLUMNS} FROM manual_events WHERE id = ?1"),
-                    params![id],
-                    read_row,
-                )
-                .optional()?
-                .map(record)
-                .transpose()?;
+            let before = by_id(tx, id)?;
             tx.execute("DELETE FROM manual_events WHERE id = ?1", params![id])?;
             Ok((before, ChangeSet::default()))
         })

@@ -85,6 +85,10 @@ impl Console {
         (status, json)
     }
 
+    async fn as_editor(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        self.send(method, path, Some(&self.editor), body).await
+    }
+
     async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         self.send("POST", path, Some(&self.admin), Some(body)).await
     }
@@ -257,7 +261,7 @@ async fn a_preview_of_a_page_with_nothing_says_what_to_do_in_french() {
     assert_eq!(
         w,
         format!(
-            "Aucun événement reconnu sur cette page : indiquez des sélecteurs, ou utilisez le flux annoncé par la page ({}).",
+            "Aucun événement reconnu sur cette page\u{a0}: indiquez des sélecteurs, ou utilisez le flux annoncé par la page ({}).",
             server.url("agenda/feed/")
         )
     );
@@ -349,12 +353,7 @@ async fn a_member_added_through_the_api_is_written_checked_and_published_at_once
                       "url": server.url("cal.ics"), "lang": "fr", "priority": 5,
                       "venue": "maison-des-arts", "categories": ["musique"]});
     let (status, answer) = console
-        .send(
-            "POST",
-            "/api/v1/admin/sources",
-            Some(&console.editor),
-            Some(body.clone()),
-        )
+        .as_editor("POST", "/api/v1/admin/sources", Some(body.clone()))
         .await;
     assert_eq!(status, 403, "{answer}");
     let (status, answer) = console
@@ -495,23 +494,13 @@ async fn a_member_is_paused_resumed_run_and_rescheduled() {
 
     // An editor may run a source now, not pause it.
     let (status, answer) = console
-        .send(
-            "POST",
-            "/api/v1/admin/sources/biblio/run",
-            Some(&console.editor),
-            None,
-        )
+        .as_editor("POST", "/api/v1/admin/sources/biblio/run", None)
         .await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["source"]["status"], "ok", "{answer}");
     assert_eq!(server.hits("cal.ics"), 2);
     let (status, _) = console
-        .send(
-            "POST",
-            "/api/v1/admin/sources/biblio/pause",
-            Some(&console.editor),
-            None,
-        )
+        .as_editor("POST", "/api/v1/admin/sources/biblio/pause", None)
         .await;
     assert_eq!(status, 403);
 
@@ -599,15 +588,37 @@ async fn an_event_entered_by_hand_reaches_the_feed_and_the_english_api() {
         .await;
     assert_eq!(status, 401);
     let (status, answer) = console
-        .send(
+        .as_editor(
             "POST",
             "/api/v1/admin/manual-events",
-            Some(&console.editor),
             Some(weekly_workshop()),
         )
         .await;
     assert_eq!(status, 201, "{answer}");
     let id = answer["id"].as_str().unwrap().to_string();
+
+    // Listed for the console with the form it was entered with.
+    let (status, list) = console
+        .as_editor("GET", "/api/v1/admin/manual-events", None)
+        .await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(list["events"][0]["id"], id.as_str());
+    assert_eq!(list["events"][0]["created_by"], "console-editor");
+    let mut expected = weekly_workshop();
+    expected["all_day"] = json!(false);
+    expected["image"] = Value::Null;
+    expected["status"] = Value::Null;
+    expected["recurrence"]["until"] = Value::Null;
+    assert_eq!(list["events"][0]["event"], expected);
+    let (status, one) = console
+        .as_editor("GET", &format!("/api/v1/admin/manual-events/{id}"), None)
+        .await;
+    assert_eq!(status, 200, "{one}");
+    assert_eq!(one, list["events"][0]);
+    let (status, _) = console
+        .send("GET", "/api/v1/admin/manual-events", None, None)
+        .await;
+    assert_eq!(status, 401);
 
     let events = console.events("").await;
     assert_eq!(titles(&events), vec!["Atelier de tricot"; 4], "{events:?}");
@@ -643,10 +654,9 @@ async fn an_event_entered_by_hand_reaches_the_feed_and_the_english_api() {
     let mut changed = weekly_workshop();
     changed["title"]["fr"] = json!("Atelier de tricot (complet)");
     let (status, answer) = console
-        .send(
+        .as_editor(
             "PUT",
             &format!("/api/v1/admin/manual-events/{id}"),
-            Some(&console.editor),
             Some(changed),
         )
         .await;
@@ -672,12 +682,7 @@ async fn an_event_entered_by_hand_reaches_the_feed_and_the_english_api() {
 
     // Deleted: gone.
     let (status, _) = console
-        .send(
-            "DELETE",
-            &format!("/api/v1/admin/manual-events/{id}"),
-            Some(&console.editor),
-            None,
-        )
+        .as_editor("DELETE", &format!("/api/v1/admin/manual-events/{id}"), None)
         .await;
     assert_eq!(status, 204);
     assert!(console.events("").await.is_empty());
@@ -700,12 +705,7 @@ async fn an_event_entered_by_hand_reaches_the_feed_and_the_english_api() {
         .map(|(w, a)| (w.to_string(), a.to_string()))
     );
     let (status, _) = console
-        .send(
-            "DELETE",
-            &format!("/api/v1/admin/manual-events/{id}"),
-            Some(&console.editor),
-            None,
-        )
+        .as_editor("DELETE", &format!("/api/v1/admin/manual-events/{id}"), None)
         .await;
     assert_eq!(status, 404);
 }
@@ -804,10 +804,9 @@ async fn a_word_is_mapped_to_a_category_in_the_file() {
         .await;
     assert_eq!(status, 404);
     let (status, _) = console
-        .send(
+        .as_editor(
             "POST",
             "/api/v1/admin/categories/map",
-            Some(&console.editor),
             Some(json!({"word": "x", "slug": "musique"})),
         )
         .await;

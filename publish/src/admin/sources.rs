@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::routing::{patch, post, put};
+use axum::routing::{get, patch, post};
 use chrono::{NaiveDate, NaiveDateTime};
 use model::{Event, RawEvent, TimeValue};
 use serde::{Deserialize, Serialize};
@@ -34,6 +34,10 @@ use crate::admin::auth::{Admin, Editor, Staff};
 use crate::i18n;
 use crate::respond::{json_error, run_index};
 use crate::{AppState, PublishConfig};
+
+/// The id of the built-in source that lists the events entered by hand
+/// (`index::manual`); `check` refuses it in `sources.toml`.
+pub const MANUAL_SOURCE: &str = "saisie";
 
 /// What an administration call answers, later.
 pub type AdminFuture<'a, T> =
@@ -203,10 +207,13 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/admin/sources/{id}/pause", post(pause))
         .route("/api/v1/admin/sources/{id}/resume", post(resume))
         .route("/api/v1/admin/categories/map", post(map_category))
-        .route("/api/v1/admin/manual-events", post(create_manual))
+        .route(
+            "/api/v1/admin/manual-events",
+            get(list_manual).post(create_manual),
+        )
         .route(
             "/api/v1/admin/manual-events/{id}",
-            put(replace_manual).delete(delete_manual),
+            get(one_manual).put(replace_manual).delete(delete_manual),
         )
 }
 
@@ -374,6 +381,52 @@ async fn map_category(State(state): State<AppState>, Admin(staff): Admin, bytes:
     )
 }
 
+/// A manual event as the console edits it: `{"id", "event": ManualEvent,
+/// "created_by", "created_at", "updated_at"}`.
+fn manual_json(m: &index::manual::ManualRecord, config: &PublishConfig) -> serde_json::Value {
+    serde_json::json!({
+        "id": m.id,
+        "event": ManualEvent::from_raw(&m.raw, config),
+        "created_by": m.created_by,
+        "created_at": m.created_at,
+        "updated_at": m.updated_at,
+    })
+}
+
+/// `GET /api/v1/admin/manual-events`: every event entered by hand, oldest
+/// first, `{"events": [...]}`.
+async fn list_manual(State(state): State<AppState>, Editor(_staff): Editor) -> Response {
+    match run_index(&state.index, "manual events", |index| {
+        index.manual_events(MANUAL_SOURCE)
+    })
+    .await
+    {
+        Ok(list) => {
+            let events: Vec<serde_json::Value> =
+                list.iter().map(|m| manual_json(m, &state.config)).collect();
+            Json(serde_json::json!({ "events": events })).into_response()
+        }
+        Err(response) => response,
+    }
+}
+
+async fn one_manual(
+    State(state): State<AppState>,
+    Editor(_staff): Editor,
+    Path(id): Path<String>,
+) -> Response {
+    let wanted = id.clone();
+    match run_index(&state.index, "manual event", move |index| {
+        index.manual_event(&wanted)
+    })
+    .await
+    {
+        Ok(Some(m)) => Json(manual_json(&m, &state.config)).into_response(),
+        Ok(None) => SourceAdminError::NotFound(format!("manual event {id:?}")).into_response(),
+        Err(response) => response,
+    }
+}
+
 async fn create_manual(
     State(state): State<AppState>,
     Editor(staff): Editor,
@@ -416,11 +469,17 @@ async fn delete_manual(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// The `[[source]]` key a message of `check` is about, when it names one.
-fn field_of(message: &str) -> Option<&'static str> {
+/// The `[[source]]` key a message of `check` is about, when it names one:
+/// by the words `check` starts its messages with, else the first key it
+/// quotes (`` `priority` must be an integer ``).
+fn field_of(message: &str) -> Option<String> {
     // `FILE:LINE:COL: message`: the message is after the third colon.
-    let text = message.splitn(4, ':').nth(3).unwrap_or(message);
-    const KEYS: &[(&str, &str)] = &[
+    let text = message
+        .splitn(4, ':')
+        .nth(3)
+        .unwrap_or(message)
+        .trim_start();
+    const STARTS: &[(&str, &str)] = &[
         ("source id", "id"),
         ("duplicate source id", "id"),
         ("invalid cron expression", "schedule"),
@@ -430,25 +489,15 @@ fn field_of(message: &str) -> Option<&'static str> {
         ("unknown category", "categories"),
         ("lang ", "lang"),
     ];
-    KEYS.iter()
-        .find(|(start, _)| text.trim_start().starts_with(start))
-        .map(|(_, field)| *field)
+    STARTS
+        .iter()
+        .find(|(start, _)| text.starts_with(start))
+        .map(|(_, field)| field.to_string())
         .or_else(|| {
-            [
-                "id",
-                "name",
-                "kind",
-                "url",
-                "schedule",
-                "priority",
-                "lang",
-                "categories",
-                "venue",
-                "enabled",
-                "selectors",
-            ]
-            .into_iter()
-            .find(|k| text.contains(&format!("`{k}`")))
+            text.split('`')
+                .nth(1)
+                .filter(|k| !k.is_empty())
+                .map(str::to_string)
         })
 }
 
