@@ -15,24 +15,24 @@
 //! field in forms) switches the language without a cookie.
 //!
 //! The screens, one module each:
-//! * [`login`]: the login form (the same session as the JSON login) and
+//! * `login`: the login form (the same session as the JSON login) and
 //!   logout; an anonymous visitor of any screen gets the login form;
-//! * [`events`]: the search with the public filters, hidden and locked
+//! * `events`: the search with the public filters, hidden and locked
 //!   events, and one event with its source records side by side, the edit
 //!   form (which locks what it changes), unlock, hide, merge and split;
-//! * [`manual`]: events entered by hand (a built-in source);
-//! * [`sources`]: the sources' health, run now / pause / resume, and
+//! * `manual`: events entered by hand (a built-in source);
+//! * `sources`: the sources' health, run now / pause / resume, and
 //!   adding a member by its address through a preview (admin);
-//! * [`catalog`]: venues (the gazetteer and the venues seen) and
+//! * `catalog`: venues (the gazetteer and the venues seen) and
 //!   categories (with the words that matched nothing, to map them);
-//! * [`audit`]: every change, newest first, with undo;
-//! * [`accounts`]: staff accounts (admin).
+//! * `audit`: every change, newest first, with undo;
+//! * `accounts`: staff accounts (admin).
 //!
 //! What is shared lives here: the extractors every handler takes
-//! ([`Screen`] and [`Form`], and their admin-only [`AdminScreen`] and
-//! [`AdminForm`]: the login form for anonymous visitors, the CSRF check,
-//! the 403 for editors, all before the handler runs), [`Ctx`] (who asks,
-//! in which language), the form reader [`Fields`], and the redirect that
+//! (`Screen` and `Form`, and their admin-only `AdminScreen` and
+//! `AdminForm`: the login form for anonymous visitors, the CSRF check,
+//! the 403 for editors, all before the handler runs), `Ctx` (who asks,
+//! in which language), the form reader `Fields`, and the redirect that
 //! carries a message.
 
 // A screen's early answer (the login form, a 403 page) is the axum

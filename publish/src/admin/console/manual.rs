@@ -4,7 +4,9 @@
 //! categories, status) becomes a [`ManualEvent`] that the process saves
 //! into the built-in source of hand-entered events and runs at once
 //! ([`crate::admin::sources::SourceAdmin::save_manual_event`]), so these
-//! events dedup and publish like any other.
+//! events dedup and publish like any other. `?replace=ID` opens one as it
+//! was saved ([`ManualEvent::from_raw`] of its stored record), to change
+//! or delete it; an event's screen links there from its hand-entered record.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
