@@ -20,7 +20,7 @@ use chrono_tz::America::Toronto;
 use publish::admin::sources::SourceAdmin;
 use serde_json::json;
 
-use crate::harness::{test_policy, FixtureServer, Resource, World};
+use crate::harness::{chromium, run_browser_script, test_policy, FixtureServer, Resource, World};
 
 const EMAIL: &str = "conseil@example.org";
 const PASSWORD: &str = "un mot de passe assez long";
@@ -47,16 +47,7 @@ CATEGORIES:Concert\r\nEND:VEVENT\r\n",
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_console_in_chromium() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let chromium = std::env::var("BABILLARD_CHROMIUM").unwrap_or("/usr/bin/chromium".into());
-    assert!(
-        Path::new(&chromium).exists(),
-        "{chromium} is missing: apt-get install -y chromium (scripts/test does it)"
-    );
-    assert!(
-        root.join("tests/browser/node_modules/playwright-core")
-            .is_dir(),
-        "playwright-core is missing: run scripts/setup-test-clients"
-    );
+    let chromium = chromium();
 
     let today = Utc::now().with_timezone(&Toronto).date_naive();
     let server = FixtureServer::start().await;
@@ -132,24 +123,7 @@ async fn the_console_in_chromium() {
         "manual_title": "Atelier de tricot",
         "manual_date": (today + Duration::days(6)).format("%Y-%m-%d").to_string(),
     });
-    let cfg_path = world.dir.path().join("console.json");
-    std::fs::write(&cfg_path, cfg.to_string()).unwrap();
-    let script = root.join("tests/browser/console.mjs");
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("node")
-            .arg(script)
-            .arg(cfg_path)
-            .output()
-    })
-    .await
-    .unwrap()
-    .expect("node runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "console checks failed:\n{stderr}\n{stdout}"
-    );
+    run_browser_script(world.dir.path(), "console.mjs", &cfg).await;
     println!("screenshots in {}", shots.display());
 
     // What the person did is on disk and in the audit trail.
