@@ -12,17 +12,15 @@
 //! screenshots to `target/screenshots/`.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use axum::http::header::{ACCESS_CONTROL_ALLOW_ORIGIN, CONTENT_TYPE};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use babillard::pipeline::{Outcome, Pipeline};
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::America::Toronto;
 use serde_json::{json, Value};
 
-use crate::harness::{chromium, client, run_browser_script, test_policy, FixtureServer, World};
+use crate::harness::{chromium, client, run_browser_script, FixtureServer, World};
 
 /// One event of the generated source.
 struct Ev {
@@ -200,18 +198,7 @@ async fn the_widget_embed_and_portal_in_chromium() {
         server.url("agenda.ics")
     ));
     // The fixture is relative to today: ingest at today's clock.
-    let pipeline = Arc::new(
-        Pipeline::with_policy(
-            Arc::clone(&world.config),
-            Arc::clone(&world.index),
-            test_policy(),
-        )
-        .unwrap()
-        .at(Utc::now()),
-    );
-    for r in pipeline.ingest(&[], |_| {}).await {
-        assert!(matches!(r.outcome, Outcome::Updated(_)), "{r}");
-    }
+    world.ingest_today().await;
     let api = world.serve().await;
 
     // What each view must show.

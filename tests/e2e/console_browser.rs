@@ -14,13 +14,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use babillard::control::Control;
-use babillard::pipeline::{Outcome, Pipeline};
 use chrono::{Duration, NaiveDate, Utc};
 use chrono_tz::America::Toronto;
 use publish::admin::sources::SourceAdmin;
 use serde_json::json;
 
-use crate::harness::{chromium, run_browser_script, test_policy, FixtureServer, Resource, World};
+use crate::harness::{chromium, run_browser_script, FixtureServer, Resource, World};
 
 const EMAIL: &str = "conseil@example.org";
 const PASSWORD: &str = "un mot de passe assez long";
@@ -77,19 +76,8 @@ async fn the_console_in_chromium() {
         "[[source]]\nid = \"maison-des-arts\"\nname = \"Maison des arts\"\nkind = \"ics\"\nurl = \"{}\"\n",
         server.url("agenda.ics")
     ));
-    // The fixture is relative to today: run at today's clock.
-    let pipeline = Arc::new(
-        Pipeline::with_policy(
-            Arc::clone(&world.config),
-            Arc::clone(&world.index),
-            test_policy(),
-        )
-        .unwrap()
-        .at(Utc::now()),
-    );
-    for r in pipeline.ingest(&[], |_| {}).await {
-        assert!(matches!(r.outcome, Outcome::Updated(_)), "{r}");
-    }
+    // The fixture is relative to today: ingest at today's clock.
+    let pipeline = world.ingest_today().await;
     let hash = publish::admin::auth::secret::hash_password(PASSWORD).unwrap();
     assert!(world
         .index

@@ -308,6 +308,27 @@ impl World {
         r.remove(0)
     }
 
+    /// A pipeline over this world at today's clock (for fixtures written
+    /// relative to today), after one ingest in which every source read.
+    pub async fn ingest_today(&self) -> Arc<Pipeline> {
+        let pipeline = Arc::new(
+            Pipeline::with_policy(
+                Arc::clone(&self.config),
+                Arc::clone(&self.index),
+                test_policy(),
+            )
+            .unwrap()
+            .at(chrono::Utc::now()),
+        );
+        for r in pipeline.ingest(&[], |_| {}).await {
+            assert!(
+                matches!(r.outcome, babillard::pipeline::Outcome::Updated(_)),
+                "{r}"
+            );
+        }
+        pipeline
+    }
+
     /// The router's state over this world's index and configuration.
     pub fn state(&self) -> AppState {
         AppState::new(
