@@ -12,31 +12,10 @@
 // and the member's events get published; an event entered by hand in
 // French is in the ICS feed; at 360 px no console screen scrolls sideways;
 // no console error and no request to another origin.
-import { chromium } from "playwright-core";
-import { mkdtempSync, readFileSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { start } from "./session.mjs";
 
-const cfg = JSON.parse(readFileSync(process.argv[2], "utf8"));
-const failures = [];
-function check(ok, what) {
-  if (!ok) failures.push(what);
-  return ok;
-}
-mkdirSync(cfg.shots, { recursive: true });
-
-const profile = mkdtempSync(join(tmpdir(), "babillard-console-"));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: cfg.chromium || "/usr/bin/chromium",
-  headless: true,
-  args: [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  ],
-  viewport: { width: 1280, height: 900 },
-  timezoneId: "America/Toronto",
-  locale: "fr-CA",
-});
+const { cfg, failures, check, context, finish } = await start();
 const origin = new URL(cfg.base).origin;
 const seen = { strays: [], errors: [] };
 context.on("request", (r) => {
@@ -194,7 +173,7 @@ try {
     await page.screenshot({ path: join(cfg.shots, "console-failure.png"), fullPage: true });
   } catch {}
 } finally {
-  await context.close();
+  await finish();
 }
 if (failures.length) {
   console.error(failures.map((f) => "FAIL " + f).join("\n"));
