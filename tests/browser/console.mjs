@@ -144,6 +144,9 @@ try {
   check(found, "the hand-entered event is in the ICS feed");
   check(await page.inputValue("#m-title-fr") === cfg.manual_title, "after saving, the form holds the event as saved");
   check(await page.inputValue("#m-start-time") === "14:00", "the saved time is in the form");
+  await page.goto(cfg.base + "/admin/events/new", { waitUntil: "load" });
+  const saved = page.locator("#saved ~ ul a, section[aria-labelledby=saved] a");
+  check((await saved.allTextContents()).includes(cfg.manual_title), "the hand-entry screen lists what was entered");
   await page.goto(cfg.base + "/admin/events?q=" + encodeURIComponent(cfg.manual_title), { waitUntil: "load" });
   await Promise.all([page.waitForNavigation(), page.getByRole("link", { name: cfg.manual_title }).first().click()]);
   const edit = page.getByRole("link", { name: "Modifier cet événement saisi" });

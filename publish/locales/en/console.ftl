@@ -194,6 +194,9 @@ console-manual-save = Save the event
 console-manual-edit = Edit this hand-entered event
 console-manual-delete = Delete this hand-entered event
 console-manual-delete-confirm = Delete this hand-entered event for good?
+console-manual-saved = Events entered by hand
+console-manual-none = No event entered by hand yet.
+console-manual-by = by { $who }, on { $date }
 
 ## Sources
 console-sources-title = Sources

@@ -194,6 +194,9 @@ console-manual-save = Enregistrer l’événement
 console-manual-edit = Modifier cet événement saisi
 console-manual-delete = Supprimer cet événement saisi
 console-manual-delete-confirm = Supprimer définitivement cet événement saisi à la main ?
+console-manual-saved = Événements saisis
+console-manual-none = Aucun événement saisi pour l’instant.
+console-manual-by = par { $who }, le { $date }
 
 ## Sources
 console-sources-title = Sources

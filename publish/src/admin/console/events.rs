@@ -18,6 +18,7 @@ use serde_json::{Map, Value};
 
 use super::frame::{self, Section};
 use super::{encode, tr, tr_args, Ctx, Fields, Form, Screen};
+use crate::admin::sources::MANUAL_SOURCE;
 use crate::layout::{self, esc};
 use crate::params::{self, QueryDefaults};
 
@@ -307,23 +308,15 @@ pub async fn one(Path(id): Path<String>, Screen { ctx, query, .. }: Screen) -> R
     let lookup = id.clone();
     let found = ctx
         .read("console event", move |ix| {
-            let curated = ix.curated_event(&lookup)?;
-            // The records entered by hand (their uid is the manual event's id).
-            let mut manual = Vec::new();
-            for r in curated.iter().flat_map(|c| &c.records) {
-                if ix.manual_event(&r.record_uid)?.is_some() {
-                    manual.push(r.record_uid.clone());
-                }
-            }
-            Ok((curated, ix.sources()?, manual))
+            Ok((ix.curated_event(&lookup)?, ix.sources()?))
         })
         .await;
-    let (curated, sources, manual) = match found {
-        Ok((Some(c), s, m)) => (c, s, m),
-        Ok((None, _, _)) => return no_event(&ctx, id),
+    let (curated, sources) = match found {
+        Ok((Some(c), s)) => (c, s),
+        Ok((None, _)) => return no_event(&ctx, id),
         Err(r) => return r,
     };
-    let body = event_html(&ctx, &curated, &sources, &manual);
+    let body = event_html(&ctx, &curated, &sources);
     ctx.render(
         StatusCode::OK,
         Section::Events,
@@ -454,12 +447,7 @@ fn source_name<'a>(sources: &'a [SourceStatus], id: &'a str) -> &'a str {
         .unwrap_or(id)
 }
 
-fn event_html(
-    ctx: &Ctx,
-    c: &index::CuratedEvent,
-    sources: &[SourceStatus],
-    manual: &[String],
-) -> String {
+fn event_html(ctx: &Ctx, c: &index::CuratedEvent, sources: &[SourceStatus]) -> String {
     let lang = ctx.lang.as_str();
     let e = &c.event;
     let id = encode(&e.id);
@@ -543,13 +531,7 @@ fn event_html(
         ctx.t("console-records-help"),
     );
     for r in &c.records {
-        b.push_str(&record_html(
-            ctx,
-            e,
-            r,
-            sources,
-            manual.contains(&r.record_uid),
-        ));
+        b.push_str(&record_html(ctx, e, r, sources));
     }
     b.push_str("</div></section>\n");
 
@@ -558,13 +540,7 @@ fn event_html(
     b
 }
 
-fn record_html(
-    ctx: &Ctx,
-    public: &Event,
-    r: &Occurrence,
-    sources: &[SourceStatus],
-    by_hand: bool,
-) -> String {
+fn record_html(ctx: &Ctx, public: &Event, r: &Occurrence, sources: &[SourceStatus]) -> String {
     let lang = ctx.lang.as_str();
     let mut b = format!(
         "<article class=\"record\"><h3>{}</h3><p class=\"muted\">{} <code>{}</code></p><dl>",
@@ -599,7 +575,8 @@ fn record_html(
         );
     }
     b.push_str("</dl>");
-    if by_hand {
+    // Entered by hand: the record's uid is the manual event's id.
+    if r.source.as_str() == MANUAL_SOURCE {
         let _ = write!(
             b,
             "<p><a href=\"{}\">{}</a></p>",

@@ -20,15 +20,27 @@ use super::events::{category_checkboxes, status_label, venue_options};
 use super::frame::{self, Section};
 use super::sources::{admin_failed, source_admin};
 use super::{encode, tr_args, Ctx, Fields, Form, Screen};
-use crate::admin::sources::ManualEvent;
+use crate::admin::sources::{ManualEvent, MANUAL_SOURCE};
 use crate::layout::esc;
+use index::manual::ManualRecord;
 use model::Status;
 
 /// `GET /admin/events/new`: the empty form; `replace=ID` the form of the
 /// hand-entered event ID as saved, which it saves over.
 pub async fn new_form(Screen { ctx, query, .. }: Screen) -> Response {
     let Some(id) = query.get("replace").map(str::to_string) else {
-        return form_page(&ctx, &query, None, None, StatusCode::OK);
+        let saved = ctx
+            .read("console manual events", |ix| {
+                ix.manual_events(MANUAL_SOURCE)
+            })
+            .await;
+        return match saved {
+            Ok(saved) => {
+                let list = saved_list(&ctx, &saved);
+                form_page(&ctx, &query, None, None, StatusCode::OK, &list)
+            }
+            Err(r) => r,
+        };
     };
     // Editing one: the form holds what was saved.
     let config = Arc::clone(&ctx.state.config);
@@ -46,7 +58,7 @@ pub async fn new_form(Screen { ctx, query, .. }: Screen) -> Response {
             if let Some(done) = query.get("done") {
                 values.0.push(("done".into(), done.to_string()));
             }
-            form_page(&ctx, &values, Some(&id), None, StatusCode::OK)
+            form_page(&ctx, &values, Some(&id), None, StatusCode::OK, "")
         }
         Ok(None) => ctx.not_found(&id, "/admin/events/new"),
         Err(r) => r,
@@ -60,6 +72,7 @@ fn form_page(
     replace: Option<&str>,
     problem: Option<String>,
     status: StatusCode,
+    after: &str,
 ) -> Response {
     let config = &ctx.state.config;
     let lang = ctx.lang.as_str();
@@ -189,6 +202,7 @@ fn form_page(
             ctx.t("console-manual-delete")
         );
     }
+    b.push_str(after);
     let flash = match problem {
         Some(p) => Some((p, true)),
         None => frame::flash(lang, values),
@@ -199,6 +213,45 @@ fn form_page(
         switch.push_str(&format!("?replace={}", encode(id)));
     }
     ctx.render(status, Section::NewEvent, &title, &b, &switch, flash)
+}
+
+/// The events entered by hand so far, each a link to its form.
+fn saved_list(ctx: &Ctx, saved: &[ManualRecord]) -> String {
+    let mut b = format!(
+        "<section aria-labelledby=\"saved\"><h2 id=\"saved\">{}</h2>\n",
+        ctx.t("console-manual-saved")
+    );
+    if saved.is_empty() {
+        let _ = writeln!(b, "<p>{}</p>", ctx.t("console-manual-none"));
+    } else {
+        b.push_str("<ul>");
+        for m in saved {
+            let _ = write!(
+                b,
+                "<li><a href=\"{}\">{}</a> <span class=\"muted\">{}</span></li>",
+                esc(&ctx.href(&format!("/admin/events/new?replace={}", encode(&m.id)))),
+                esc(&m.raw.title),
+                tr_args(
+                    &ctx.lang,
+                    "console-manual-by",
+                    &[
+                        ("who", m.created_by.clone().into()),
+                        (
+                            "date",
+                            m.updated_at
+                                .with_timezone(&ctx.state.config.timezone)
+                                .format("%Y-%m-%d")
+                                .to_string()
+                                .into()
+                        ),
+                    ]
+                )
+            );
+        }
+        b.push_str("</ul>\n");
+    }
+    b.push_str("</section>\n");
+    b
 }
 
 /// The form's values for a hand-entered event as it was saved (its
@@ -426,6 +479,7 @@ async fn save(Form { ctx, fields }: Form, id: Option<String>) -> Response {
                 id.as_deref(),
                 Some(problem),
                 StatusCode::BAD_REQUEST,
+                "",
             )
         }
     };
@@ -443,7 +497,7 @@ async fn save(Form { ctx, fields }: Form, id: Option<String>) -> Response {
         ),
         Err(e) => {
             let problem = admin_failed(&ctx, &e);
-            form_page(&ctx, &fields, id.as_deref(), Some(problem.1), problem.0)
+            form_page(&ctx, &fields, id.as_deref(), Some(problem.1), problem.0, "")
         }
     }
 }

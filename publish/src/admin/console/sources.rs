@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use super::events::{category_checkboxes, venue_options, when_text};
 use super::frame::{self, Section};
 use super::{encode, tr_args, AdminForm, AdminScreen, Ctx, Fields, Form, Screen};
-use crate::admin::sources::{Preview, SourceAdmin, SourceAdminError};
+use crate::admin::sources::{Preview, SourceAdmin, SourceAdminError, MANUAL_SOURCE};
 use crate::handler::sources_with_next_runs;
 use crate::layout::esc;
 
@@ -199,11 +199,24 @@ pub async fn list(Screen { ctx, query, .. }: Screen) -> Response {
                     esc(&s.name)
                 )
             };
+            // The built-in source of hand-entered events has no settings to
+            // pause: it is read whenever one is saved.
+            let settings = if s.id == MANUAL_SOURCE {
+                format!(
+                    "<a href=\"{}\">{}</a>",
+                    esc(&ctx.href("/admin/events/new")),
+                    ctx.t("console-nav-new-event")
+                )
+            } else {
+                format!(
+                    "{}{}",
+                    button("pause", "console-pause"),
+                    button("resume", "console-resume")
+                )
+            };
             format!(
-                "<td data-label=\"{act_l}\">{}{}{}</td>",
-                button("run", "console-run-now"),
-                button("pause", "console-pause"),
-                button("resume", "console-resume")
+                "<td data-label=\"{act_l}\">{}{settings}</td>",
+                button("run", "console-run-now")
             )
         } else {
             String::new()

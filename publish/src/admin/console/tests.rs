@@ -315,7 +315,7 @@ async fn every_screen_renders_for_an_admin_in_french_then_english() {
             &format!("/admin/events/{id}") as &str,
             "D’où vient chaque champ",
         ),
-        ("/admin/events/new", "Saisir un événement"),
+        ("/admin/events/new", "Aucun événement saisi pour l’instant."),
         ("/admin/sources", "Maison des arts"),
         ("/admin/sources/new", "Ajouter un membre"),
         ("/admin/venues", "Maison des arts"),
