@@ -35,6 +35,8 @@ mod search;
 mod store;
 
 pub use curation::{AuditEntry, AuditPage, CuratedEvent, CurationError};
+/// The fields a person may set (and so lock), for the console's forms.
+pub use normalize::curation::LOCKABLE;
 pub use query::{Cursor, Page, Query, QueryError};
 
 use std::collections::BTreeMap;

@@ -4,33 +4,12 @@
 // folder served as the static export would be), the screenshots folder and
 // what each view must show. Prints one JSON line of measurements; exits 1
 // after listing every failed check.
-import { chromium } from "playwright-core";
-import { mkdtempSync, readFileSync, rmSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { start } from "./session.mjs";
 
-const cfg = JSON.parse(readFileSync(process.argv[2], "utf8"));
-const failures = [];
+const { cfg, failures, check, context, finish } = await start();
 const results = {};
-function check(ok, what) {
-  if (!ok) failures.push(what);
-  return ok;
-}
-mkdirSync(cfg.shots, { recursive: true });
-
-const profile = mkdtempSync(join(tmpdir(), "babillard-chromium-"));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: cfg.chromium || "/usr/bin/chromium",
-  headless: true,
-  args: [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  ],
-  viewport: { width: 1280, height: 900 },
-  timezoneId: "America/Toronto",
-  locale: "fr-CA",
-});
 
 const origins = (list) => list.map((u) => new URL(u).origin);
 // A page that records its requests, console errors and page errors.
@@ -286,8 +265,7 @@ try {
 } catch (e) {
   failures.push("script error: " + (e && e.stack ? e.stack : e));
 } finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
+  await finish();
 }
 console.log(JSON.stringify(results));
 if (failures.length) {

@@ -12,17 +12,15 @@
 //! screenshots to `target/screenshots/`.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use axum::http::header::{ACCESS_CONTROL_ALLOW_ORIGIN, CONTENT_TYPE};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use babillard::pipeline::{Outcome, Pipeline};
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::America::Toronto;
 use serde_json::{json, Value};
 
-use crate::harness::{client, test_policy, FixtureServer, World};
+use crate::harness::{chromium, client, run_browser_script, FixtureServer, World};
 
 /// One event of the generated source.
 struct Ev {
@@ -129,16 +127,7 @@ async fn serve_bodies(bodies: Vec<(&'static str, &'static str, Vec<u8>)>) -> Str
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_widget_embed_and_portal_in_chromium() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let chromium = std::env::var("BABILLARD_CHROMIUM").unwrap_or("/usr/bin/chromium".into());
-    assert!(
-        Path::new(&chromium).exists(),
-        "{chromium} is missing: apt-get install -y chromium (scripts/test does it)"
-    );
-    assert!(
-        root.join("tests/browser/node_modules/playwright-core")
-            .is_dir(),
-        "playwright-core is missing: run scripts/setup-test-clients"
-    );
+    let chromium = chromium();
 
     // A source written relative to today, in Toronto.
     let today = Utc::now().with_timezone(&Toronto).date_naive();
@@ -209,18 +198,7 @@ async fn the_widget_embed_and_portal_in_chromium() {
         server.url("agenda.ics")
     ));
     // The fixture is relative to today: ingest at today's clock.
-    let pipeline = Arc::new(
-        Pipeline::with_policy(
-            Arc::clone(&world.config),
-            Arc::clone(&world.index),
-            test_policy(),
-        )
-        .unwrap()
-        .at(Utc::now()),
-    );
-    for r in pipeline.ingest(&[], |_| {}).await {
-        assert!(matches!(r.outcome, Outcome::Updated(_)), "{r}");
-    }
+    world.ingest_today().await;
     let api = world.serve().await;
 
     // What each view must show.
@@ -326,24 +304,7 @@ async fn the_widget_embed_and_portal_in_chromium() {
         "chromium": chromium,
         "expect": expect,
     });
-    let cfg_path = world.dir.path().join("browser.json");
-    std::fs::write(&cfg_path, cfg.to_string()).unwrap();
-    let script = root.join("tests/browser/run.mjs");
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("node")
-            .arg(script)
-            .arg(cfg_path)
-            .output()
-    })
-    .await
-    .unwrap()
-    .expect("node runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "browser checks failed:\n{stderr}\n{stdout}"
-    );
+    let stdout = run_browser_script(world.dir.path(), "run.mjs", &cfg).await;
     let measured: Value = stdout
         .lines()
         .rev()

@@ -308,6 +308,27 @@ impl World {
         r.remove(0)
     }
 
+    /// A pipeline over this world at today's clock (for fixtures written
+    /// relative to today), after one ingest in which every source read.
+    pub async fn ingest_today(&self) -> Arc<Pipeline> {
+        let pipeline = Arc::new(
+            Pipeline::with_policy(
+                Arc::clone(&self.config),
+                Arc::clone(&self.index),
+                test_policy(),
+            )
+            .unwrap()
+            .at(chrono::Utc::now()),
+        );
+        for r in pipeline.ingest(&[], |_| {}).await {
+            assert!(
+                matches!(r.outcome, babillard::pipeline::Outcome::Updated(_)),
+                "{r}"
+            );
+        }
+        pipeline
+    }
+
     /// The router's state over this world's index and configuration.
     pub fn state(&self) -> AppState {
         AppState::new(
@@ -416,4 +437,48 @@ pub fn page_ids(pages: &[serde_json::Value]) -> Vec<String> {
         .flat_map(|p| p["events"].as_array().unwrap())
         .map(|e| e["id"].as_str().unwrap().to_string())
         .collect()
+}
+
+/// The headless browser the browser tests drive: Debian's Chromium (or
+/// `BABILLARD_CHROMIUM`), with playwright-core installed; a panic says how
+/// to get what is missing.
+pub fn chromium() -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let chromium = std::env::var("BABILLARD_CHROMIUM").unwrap_or("/usr/bin/chromium".into());
+    assert!(
+        Path::new(&chromium).exists(),
+        "{chromium} is missing: apt-get install -y chromium (scripts/test does it)"
+    );
+    assert!(
+        root.join("tests/browser/node_modules/playwright-core")
+            .is_dir(),
+        "playwright-core is missing: run scripts/setup-test-clients"
+    );
+    chromium
+}
+
+/// Run the browser script `tests/browser/SCRIPT` with node on `cfg`
+/// (written beside the world, in `dir`); asserts that every check passed
+/// and returns what it printed.
+pub async fn run_browser_script(dir: &Path, script: &str, cfg: &serde_json::Value) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cfg_path = dir.join(format!("{script}.json"));
+    std::fs::write(&cfg_path, cfg.to_string()).unwrap();
+    let script_path = root.join("tests/browser").join(script);
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .arg(script_path)
+            .arg(cfg_path)
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "{script}: browser checks failed:\n{stderr}\n{stdout}"
+    );
+    stdout
 }

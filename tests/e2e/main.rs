@@ -9,6 +9,7 @@ mod admin_sources;
 mod api;
 mod browser;
 mod cli;
+mod console_browser;
 mod dedup;
 mod export;
 mod geo;
