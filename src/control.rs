@@ -29,7 +29,9 @@ use ingest::fetch::{FetchOutcome, Validators};
 use ingest::read::{read_source, ReadError, ReadSettings, SourceRead};
 use ingest::SourceConfig;
 use model::SourceId;
-use publish::admin::sources::{AdminFuture, ManualEvent, Preview, SourceAdmin, SourceAdminError};
+use publish::admin::sources::{
+    AdminFuture, ManualEvent, Preview, SourceAdmin, SourceAdminError, VenueRef,
+};
 use publish::i18n::{self, FluentValue};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -38,6 +40,7 @@ use crate::config::{Config, ConfigError, MANUAL_SOURCE};
 use crate::onboard::{self, Written};
 use crate::pipeline::{Outcome, Pipeline};
 use crate::scheduler::Scheduler;
+use crate::venues;
 
 /// At most this many events in a preview.
 pub const PREVIEW_EVENTS: usize = 50;
@@ -551,5 +554,50 @@ impl SourceAdmin for Control {
     fn delete_manual_event(&self, who: &str, id: &str) -> AdminFuture<'_, ()> {
         let (who, id) = (who.to_string(), id.to_string());
         Box::pin(async move { self.do_delete_manual(&who, &id).await })
+    }
+
+    fn update_venue(
+        &self,
+        who: &str,
+        id: &str,
+        changes: Map<String, Value>,
+    ) -> AdminFuture<'_, ()> {
+        let (who, id) = (who.to_string(), id.to_string());
+        Box::pin(async move {
+            let target = id.clone();
+            self.write(&who, "venue.update", &id, move |path| {
+                venues::update_venue(path, &target, &changes)
+            })
+            .await?;
+            self.rerun_everything();
+            Ok(())
+        })
+    }
+
+    fn merge_venues(&self, who: &str, into: &str, from: Vec<VenueRef>) -> AdminFuture<'_, ()> {
+        let (who, into) = (who.to_string(), into.to_string());
+        Box::pin(async move {
+            let target = into.clone();
+            self.write(&who, "venue.merge", &into, move |path| {
+                venues::merge_venues(path, &target, &from)
+            })
+            .await?;
+            self.rerun_everything();
+            Ok(())
+        })
+    }
+}
+
+impl Control {
+    /// Run every enabled source again, in the background: the gazetteer
+    /// changed, and every event's place is read against it.
+    fn rerun_everything(&self) {
+        let pipeline = Arc::clone(&self.pipeline);
+        tokio::spawn(async move {
+            let config = pipeline.config();
+            for source in config.sources.iter().filter(|s| s.enabled) {
+                pipeline.run_source(source).await;
+            }
+        });
     }
 }

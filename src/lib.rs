@@ -5,7 +5,8 @@
 //! [`pipeline`] (one source run end to end), [`scheduler`] (cron schedules),
 //! [`onboard`] (writing `sources.toml` from the console) and [`control`]
 //! (the running process steered from the console: sources, previews,
-//! events entered by hand).
+//! events entered by hand), [`venues`] (venue edits and merges written
+//! into the gazetteer).
 //! The logic lives in the crates `ingest`, `normalize`, `index`, `publish`.
 
 pub mod config;
@@ -13,3 +14,4 @@ pub mod control;
 pub mod onboard;
 pub mod pipeline;
 pub mod scheduler;
+pub mod venues;

@@ -143,7 +143,7 @@ pub fn map_category(path: &Path, word: &str, slug: &str) -> Result<Written, Sour
 
 /// Read the file, change it with `change`, validate the new text as
 /// `check` does, and write it atomically when accepted.
-fn edit(
+pub(crate) fn edit(
     path: &Path,
     change: impl FnOnce(&mut DocumentMut) -> Result<(Option<Json>, Option<Json>), SourceAdminError>,
 ) -> Result<Written, SourceAdminError> {
@@ -196,7 +196,7 @@ fn source_table<'d>(doc: &'d mut DocumentMut, id: &str) -> Result<&'d mut Table,
         .ok_or_else(|| SourceAdminError::NotFound(format!("source {id:?}")))
 }
 
-fn invalid(field: &str, message: impl Into<String>) -> SourceAdminError {
+pub(crate) fn invalid(field: &str, message: impl Into<String>) -> SourceAdminError {
     SourceAdminError::Invalid {
         field: field.to_string(),
         message: message.into(),
@@ -244,7 +244,7 @@ fn to_item(key: &str, v: &Json) -> Result<Item, SourceAdminError> {
     Ok(Item::Value(to_value(key, v)?))
 }
 
-fn to_value(key: &str, v: &Json) -> Result<Value, SourceAdminError> {
+pub(crate) fn to_value(key: &str, v: &Json) -> Result<Value, SourceAdminError> {
     Ok(match v {
         Json::String(s) => Value::from(s.as_str()),
         Json::Bool(b) => Value::from(*b),
@@ -274,7 +274,7 @@ fn to_value(key: &str, v: &Json) -> Result<Value, SourceAdminError> {
 }
 
 /// A table as JSON (for the audit's before/after).
-fn table_json(t: &dyn TableLike) -> Json {
+pub(crate) fn table_json(t: &dyn TableLike) -> Json {
     Json::Object(
         t.iter()
             .filter_map(|(k, item)| item_json(item).map(|v| (k.to_string(), v)))

@@ -6,6 +6,7 @@
 mod admin_auth;
 mod admin_curation;
 mod admin_sources;
+mod admin_venues;
 mod api;
 mod browser;
 mod cli;

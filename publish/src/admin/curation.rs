@@ -121,7 +121,7 @@ fn take<T: for<'de> Deserialize<'de>>(
 }
 
 /// A venue by id: the gazetteer first, else a venue events already have.
-fn venue_by_id(state: &AppState, id: &str) -> Result<Option<Venue>, CurationError> {
+pub(crate) fn venue_by_id(state: &AppState, id: &str) -> Result<Option<Venue>, CurationError> {
     if let Some(v) = state.config.venues.iter().find(|v| v.id == id) {
         return Ok(Some(v.clone()));
     }

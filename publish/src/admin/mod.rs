@@ -8,6 +8,8 @@
 //! * [`curation`]: events (fields, locks, hide, merge, split) and the audit;
 //! * [`sources`]: member sources and manual events, through the
 //!   [`sources::SourceAdmin`] the binary provides;
+//! * [`venues`]: venue edits and merges (aliases learned), written into
+//!   the gazetteer through the same [`sources::SourceAdmin`];
 //! * [`console`]: the HTML pages.
 //!
 //! [`router`] adds what every route here shares, and the public routes do
@@ -21,6 +23,7 @@ pub mod auth;
 pub mod console;
 pub mod curation;
 pub mod sources;
+pub mod venues;
 
 use axum::extract::Request;
 use axum::http::header::{
@@ -50,6 +53,7 @@ pub fn routes() -> Router<AppState> {
         .merge(auth::routes())
         .merge(curation::routes())
         .merge(sources::routes())
+        .merge(venues::routes())
         .merge(console::routes())
 }
 

@@ -74,6 +74,25 @@ pub trait SourceAdmin: Send + Sync + 'static {
         event: ManualEvent,
     ) -> AdminFuture<'_, String>;
     fn delete_manual_event(&self, who: &str, id: &str) -> AdminFuture<'_, ()>;
+    /// Change the gazetteer's venue `id` (any of `name`, `aliases`,
+    /// `address`, `city`, `lat`, `lon`), or add a venue seen in events to
+    /// it; every source then runs again.
+    fn update_venue(
+        &self,
+        who: &str,
+        id: &str,
+        changes: serde_json::Map<String, serde_json::Value>,
+    ) -> AdminFuture<'_, ()>;
+    /// Merge `from` into the gazetteer's venue `into`: their names become
+    /// its aliases; every source then runs again.
+    fn merge_venues(&self, who: &str, into: &str, from: Vec<VenueRef>) -> AdminFuture<'_, ()>;
+}
+
+/// A venue named in a merge: its id and the name events show for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VenueRef {
+    pub id: String,
+    pub name: String,
 }
 
 /// What a URL holds, as a new source would read it.
