@@ -33,6 +33,7 @@ use publish::admin::sources::{
     AdminFuture, ManualEvent, Preview, SourceAdmin, SourceAdminError, VenueRef,
 };
 use publish::i18n::{self, FluentValue};
+use publish::LiveConfig;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -51,6 +52,8 @@ pub struct Control {
     path: PathBuf,
     /// None under `serve`, where nothing runs on a schedule.
     scheduler: RwLock<Option<Arc<Scheduler>>>,
+    /// The router's configuration, swapped with the pipeline's.
+    published: RwLock<Option<LiveConfig>>,
     /// One edit of the file at a time (each reads, changes, writes it all).
     edits: tokio::sync::Mutex<()>,
     ids: AtomicU64,
@@ -66,7 +69,17 @@ impl Control {
             scheduler: RwLock::new(None),
             edits: tokio::sync::Mutex::new(()),
             ids: AtomicU64::new(0),
+            published: RwLock::new(None),
         })
+    }
+
+    /// From now on, a configuration taken is also what the router
+    /// publishes with (category names, the gazetteer, ...).
+    pub fn publish_to(&self, live: LiveConfig) {
+        match self.published.write() {
+            Ok(mut p) => *p = Some(live),
+            Err(p) => *p.into_inner() = Some(live),
+        }
     }
 
     /// From now on, changes reschedule through `scheduler` (under `run`).
@@ -128,6 +141,13 @@ impl Control {
             .cloned()
             .collect();
         let infos = config.source_infos();
+        let published = match self.published.read() {
+            Ok(p) => p.clone(),
+            Err(p) => p.into_inner().clone(),
+        };
+        if let Some(live) = published {
+            live.set(config.publish_config());
+        }
         self.pipeline.set_config(Arc::new(config));
         let index = Arc::clone(self.pipeline.index());
         tokio::task::spawn_blocking(move || index.sync_sources(&infos))

@@ -338,6 +338,7 @@ async fn run(
         Arc::new(config.publish_config()),
         Arc::clone(&next_runs),
     );
+    control.publish_to(state.live_config.clone());
     state.source_admin = Some(control.clone());
     let app = publish::router(state);
     let listener = tokio::net::TcpListener::bind(addr)

@@ -193,7 +193,7 @@ async fn facet_answer(
         Defaults::Upcoming,
         "facets",
         |ix, query| ix.facets(query),
-        |facets, _| answer(&req.state.config, &facets),
+        |facets, _| answer(&req.state.config(), &facets),
     )
     .await
 }

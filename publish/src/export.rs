@@ -352,12 +352,13 @@ pub async fn export(
     out: &Path,
     base_url: Option<&str>,
 ) -> Result<ExportReport, ExportError> {
-    let base_url = check_base_url(base_url.unwrap_or(&state.config.base_url))?;
-    let mut config = (*state.config).clone();
+    let current = state.config();
+    let base_url = check_base_url(base_url.unwrap_or(&current.base_url))?;
+    let mut config = (*current).clone();
     config.base_url = base_url.clone();
     let slugs: Vec<String> = config.categories.iter().map(|c| c.slug.clone()).collect();
     let app = crate::router(AppState {
-        config: Arc::new(config),
+        live_config: crate::LiveConfig::new(Arc::new(config)),
         ..state
     });
     export_router(&app, &slugs, out, base_url).await
@@ -1192,7 +1193,7 @@ mod tests {
             .unwrap();
         let state = AppState {
             index,
-            config: Arc::new(crate::PublishConfig {
+            live_config: crate::LiveConfig::new(Arc::new(crate::PublishConfig {
                 name: "Signé Laval".into(),
                 base_url: "https://agenda.example.org".into(),
                 timezone: chrono_tz::America::Toronto,
@@ -1200,7 +1201,7 @@ mod tests {
                 categories: Vec::new(),
                 venues: Vec::new(),
                 source_kinds: Vec::new(),
-            }),
+            })),
             next_runs: crate::NextRuns::default(),
             responses: Default::default(),
             auth: Default::default(),

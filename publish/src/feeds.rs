@@ -46,7 +46,7 @@ pub(crate) fn description(lang: &str, name: &str) -> String {
 /// What the calendar says about itself, in `lang` (else the default
 /// language): name, description, color, category names.
 pub(crate) fn calendar_meta(state: &AppState, lang: Option<&str>) -> CalendarMeta {
-    let config = &state.config;
+    let config = &state.config();
     let page_lang = crate::layout::page_lang(config, lang);
     let description = description(page_lang, &config.name);
     CalendarMeta {

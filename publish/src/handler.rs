@@ -44,7 +44,12 @@ impl FromRequestParts<AppState> for Request {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
         Ok(Request {
             state: state.clone(),
-            generation: state.index.generation(),
+            // A new configuration (categories' names, the gazetteer...)
+            // changes answers as new data does: its version counts in.
+            generation: state
+                .index
+                .generation()
+                .wrapping_add(state.live_config.version() << 40),
             headers: parts.headers.clone(),
             path: parts.uri.path().to_string(),
             raw: parts.uri.query().map(str::to_string),
@@ -79,19 +84,19 @@ impl Request {
     /// The search the query asks for, with `defaults`.
     pub fn search_query(&self, defaults: Defaults) -> Result<Search, ParamError> {
         let now = Utc::now();
-        let languages = &self.state.config.languages;
+        let languages = &self.state.config().languages;
         let defaults = match defaults {
             Defaults::Upcoming => QueryDefaults::upcoming(now, languages),
             Defaults::Feed => QueryDefaults::feed(now, languages),
         };
         let (query, lang) =
-            params::parse_query_with(self.raw(), self.state.config.timezone, &defaults)?;
+            params::parse_query_with(self.raw(), self.state.config().timezone, &defaults)?;
         Ok(Search { query, lang, now })
     }
 
     /// The only parameter of routes that take no search: `lang`.
     pub fn lang(&self) -> Result<Option<String>, ParamError> {
-        params::parse_lang(self.raw(), &self.state.config.languages)
+        params::parse_lang(self.raw(), &self.state.config().languages)
     }
 
     /// `render`'s answer through the ETag, the 304 and the router's cache

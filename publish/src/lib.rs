@@ -101,11 +101,58 @@ impl PublishConfig {
 /// Next scheduled run per source id, kept up to date by the scheduler.
 pub type NextRuns = Arc<RwLock<HashMap<String, DateTime<Utc>>>>;
 
+/// The configuration the router publishes with, swapped whole when the
+/// running process takes a new `sources.toml` (the console's writes,
+/// SIGHUP). Clones share it. Its version grows on every swap and is part
+/// of every answer's ETag ([`handler`]), so no answer rendered with the old
+/// configuration is served as current.
+#[derive(Clone, Debug)]
+pub struct LiveConfig {
+    inner: Arc<RwLock<(Arc<PublishConfig>, u64)>>,
+}
+
+impl LiveConfig {
+    pub fn new(config: Arc<PublishConfig>) -> LiveConfig {
+        LiveConfig {
+            inner: Arc::new(RwLock::new((config, 0))),
+        }
+    }
+
+    /// The configuration now.
+    pub fn get(&self) -> Arc<PublishConfig> {
+        // A poisoned lock only means a writer panicked between two plain
+        // assignments; the value is whole.
+        match self.inner.read() {
+            Ok(g) => Arc::clone(&g.0),
+            Err(p) => Arc::clone(&p.into_inner().0),
+        }
+    }
+
+    /// How many times it was swapped.
+    pub fn version(&self) -> u64 {
+        match self.inner.read() {
+            Ok(g) => g.1,
+            Err(p) => p.into_inner().1,
+        }
+    }
+
+    /// Publish with `config` from now on.
+    pub fn set(&self, config: PublishConfig) {
+        let mut g = match self.inner.write() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        let version = g.1.wrapping_add(1);
+        *g = (Arc::new(config), version);
+    }
+}
+
 /// Shared state of the router.
 #[derive(Clone)]
 pub struct AppState {
     pub index: Arc<Index>,
-    pub config: Arc<PublishConfig>,
+    /// Read it with [`AppState::config`].
+    pub live_config: LiveConfig,
     pub next_runs: NextRuns,
     /// Rendered answers by ETag (see [`cache::ResponseCache`]).
     pub responses: cache::ResponseCache,
@@ -120,12 +167,17 @@ impl AppState {
     pub fn new(index: Arc<Index>, config: Arc<PublishConfig>, next_runs: NextRuns) -> AppState {
         AppState {
             index,
-            config,
+            live_config: LiveConfig::new(config),
             next_runs,
             responses: cache::ResponseCache::default(),
             auth: admin::auth::AuthSettings::default(),
             source_admin: None,
         }
+    }
+
+    /// The configuration now (see [`LiveConfig`]).
+    pub fn config(&self) -> Arc<PublishConfig> {
+        self.live_config.get()
     }
 }
 

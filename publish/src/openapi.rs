@@ -25,9 +25,9 @@ pub fn routes() -> Router<AppState> {
 /// `GET /api/v1/openapi.json`.
 pub async fn openapi_json(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let doc = document(
-        &state.config.base_url,
-        &state.config.languages,
-        &state.config.source_kinds,
+        &state.config().base_url,
+        &state.config().languages,
+        &state.config().source_kinds,
     );
     cache::by_body(
         &headers,

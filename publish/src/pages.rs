@@ -83,7 +83,7 @@ pub fn subscribe_links(base_url: &str, query: Option<&str>) -> SubscribeLinks {
 /// visitor's language.
 pub async fn event_page(req: Request, id: String) -> Response {
     req.cached(CachePolicy::Public, async {
-        let config = &req.state.config;
+        let config = &req.state.config();
         let lang = match req.lang() {
             Ok(lang) => lang,
             Err(e) => return bad_request(config, page_lang(config, None), &e),

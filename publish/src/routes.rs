@@ -45,7 +45,7 @@ async fn not_found(
     headers: axum::http::HeaderMap,
     uri: Uri,
 ) -> Response {
-    portal::not_found(&state.config, &headers, &uri)
+    portal::not_found(&state.config(), &headers, &uri)
 }
 
 async fn count_requests(

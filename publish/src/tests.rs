@@ -91,7 +91,7 @@ async fn serve() -> Server {
     );
     let state = AppState {
         index: Arc::clone(&index),
-        config: Arc::new(PublishConfig {
+        live_config: crate::LiveConfig::new(Arc::new(PublishConfig {
             name: "Signé Laval".into(),
             base_url: "https://agenda.example.org".into(),
             timezone: chrono_tz::America::Toronto,
@@ -129,7 +129,7 @@ async fn serve() -> Server {
             source_kinds: ["ics", "feed", "html", "wordpress"]
                 .map(String::from)
                 .to_vec(),
-        }),
+        })),
         next_runs: Arc::new(RwLock::new(next)),
         responses: Default::default(),
         auth: Default::default(),

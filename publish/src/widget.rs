@@ -73,17 +73,18 @@ pub async fn embed(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let defaults = QueryDefaults::upcoming(Utc::now(), &state.config.languages);
-    let checked = params::parse_query_with(raw.as_deref(), state.config.timezone, &defaults)
+    let config = state.config();
+    let defaults = QueryDefaults::upcoming(Utc::now(), &config.languages);
+    let checked = params::parse_query_with(raw.as_deref(), config.timezone, &defaults)
         .and_then(|(_, lang)| parse_view(raw.as_deref()).map(|_| lang));
     let lang = match checked {
         Ok(lang) => lang,
         Err(e) => {
-            let lang = page_lang(&state.config, None).to_string();
-            return crate::portal::bad_request(&state.config, &lang, &e);
+            let lang = page_lang(&config, None).to_string();
+            return crate::portal::bad_request(&config, &lang, &e);
         }
     };
-    let lang = page_lang(&state.config, lang.as_deref()).to_string();
+    let lang = page_lang(&config, lang.as_deref()).to_string();
     let mut attrs = widget_attributes(raw.as_deref());
     if !attrs.iter().any(|(k, _)| k == "lang") {
         attrs.push(("lang".into(), lang.clone()));
@@ -101,7 +102,7 @@ pub async fn embed(
 <babillard-events{attrs}></babillard-events>\n\
 <noscript><p><a href=\"../?lang={lang}\">{all}</a></p></noscript>\n</body>\n</html>\n",
         lang = esc(&lang),
-        name = esc(&state.config.name),
+        name = esc(&config.name),
         attrs = attrs,
         all = tr_esc(&lang, "portal-embed-see-calendar"),
         icon = crate::portal::NO_FAVICON,

@@ -75,7 +75,9 @@ async fn a_venue_merge_learns_an_alias_and_an_edit_reaches_the_events() {
         .create_token("robot", "editor", &[], &editor.hash)
         .unwrap());
     let mut state = world.state();
-    state.source_admin = Some(Control::new(Arc::clone(&world.pipeline)));
+    let control = Control::new(Arc::clone(&world.pipeline));
+    control.publish_to(state.live_config.clone());
+    state.source_admin = Some(control);
     let app = publish::router(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let api = format!("http://{}", listener.local_addr().unwrap());
@@ -181,6 +183,19 @@ async fn a_venue_merge_learns_an_alias_and_an_edit_reaches_the_events() {
     })
     .await;
     assert_eq!(edited["id"], "maison-des-arts");
+    // The router publishes with the new gazetteer at once.
+    let (_, venues) = get_json(&format!("{api}/api/v1/venues")).await;
+    let mda = venues
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == "maison-des-arts")
+        .cloned()
+        .unwrap();
+    assert!(
+        mda["address"].as_str().unwrap().contains("entrée est"),
+        "{mda}"
+    );
 
     // Both changes are in the audit trail, by the token's name.
     let (status, audit) = send(

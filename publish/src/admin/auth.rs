@@ -229,7 +229,7 @@ impl AuthRejection {
 /// The first of the aggregator's languages we have messages for.
 pub(crate) fn lang_of(state: &AppState) -> &'static str {
     state
-        .config
+        .config()
         .languages
         .iter()
         .find_map(|l| i18n::LANGUAGES.iter().find(|x| **x == l.as_str()))

@@ -168,7 +168,7 @@ impl FromRequestParts<AppState> for Screen {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Screen, Response> {
         let staff = staff_of(parts, state).await;
         let query = Fields::from_query(parts.uri.query());
-        let lang = page_lang(&state.config, query.get("lang")).to_string();
+        let lang = page_lang(&state.config(), query.get("lang")).to_string();
         match staff {
             Some(staff) => Ok(Screen {
                 ctx: Ctx {
@@ -210,7 +210,7 @@ impl FromRequest<AppState> for Form {
         let (mut parts, body) = request.into_parts();
         let staff = staff_of(&mut parts, state).await;
         let back = back_of(&parts.headers);
-        let default_lang = page_lang(&state.config, None).to_string();
+        let default_lang = page_lang(&state.config(), None).to_string();
         let Ok(bytes) = axum::body::to_bytes(body, FORM_LIMIT).await else {
             return Err(frame::error_page(
                 state,
@@ -223,7 +223,7 @@ impl FromRequest<AppState> for Form {
             ));
         };
         let fields = Fields::parse(&bytes);
-        let lang = page_lang(&state.config, fields.get("lang")).to_string();
+        let lang = page_lang(&state.config(), fields.get("lang")).to_string();
         let Some(staff) = staff else {
             return Err(login::login_page(
                 state,

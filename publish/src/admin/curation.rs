@@ -122,7 +122,7 @@ fn take<T: for<'de> Deserialize<'de>>(
 
 /// A venue by id: the gazetteer first, else a venue events already have.
 pub(crate) fn venue_by_id(state: &AppState, id: &str) -> Result<Option<Venue>, CurationError> {
-    if let Some(v) = state.config.venues.iter().find(|v| v.id == id) {
+    if let Some(v) = state.config().venues.iter().find(|v| v.id == id) {
         return Ok(Some(v.clone()));
     }
     let mut query = Query::from(chrono::DateTime::<chrono::Utc>::MIN_UTC);

@@ -60,7 +60,7 @@ pub fn routes() -> Router<AppState> {
 /// The console's routes with their layers, ready to merge into the
 /// public router (outside its CORS layer).
 pub fn router(state: &AppState) -> Router<AppState> {
-    let secure = state.config.base_url.starts_with("https://");
+    let secure = state.config().base_url.starts_with("https://");
     let idle =
         CookieDuration::try_from(state.auth.session_idle).unwrap_or(CookieDuration::hours(12));
     let sessions = SessionManagerLayer::new(auth::store::SqliteSessionStore::new(

@@ -278,7 +278,7 @@ fn admin_of(state: &AppState) -> Result<Arc<dyn SourceAdmin>, Refusal> {
     state.source_admin.clone().ok_or_else(|| {
         Refusal::Unavailable(
             state
-                .config
+                .config()
                 .languages
                 .first()
                 .cloned()
@@ -421,8 +421,10 @@ async fn list_manual(State(state): State<AppState>, Editor(_staff): Editor) -> R
     .await
     {
         Ok(list) => {
-            let events: Vec<serde_json::Value> =
-                list.iter().map(|m| manual_json(m, &state.config)).collect();
+            let events: Vec<serde_json::Value> = list
+                .iter()
+                .map(|m| manual_json(m, &state.config()))
+                .collect();
             Json(serde_json::json!({ "events": events })).into_response()
         }
         Err(response) => response,
@@ -440,7 +442,7 @@ async fn one_manual(
     })
     .await
     {
-        Ok(Some(m)) => Json(manual_json(&m, &state.config)).into_response(),
+        Ok(Some(m)) => Json(manual_json(&m, &state.config())).into_response(),
         Ok(None) => SourceAdminError::NotFound(format!("manual event {id:?}")).into_response(),
         Err(response) => response,
     }

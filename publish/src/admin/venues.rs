@@ -53,7 +53,7 @@ async fn update(
     };
     // A venue seen in events joins the gazetteer under its own name unless
     // another is given.
-    if !state.config.venues.iter().any(|v| v.id == id) && !changes.contains_key("name") {
+    if !state.config().venues.iter().any(|v| v.id == id) && !changes.contains_key("name") {
         let s = state.clone();
         let vid = id.clone();
         let seen = tokio::task::spawn_blocking(move || venue_by_id(&s, &vid)).await;

@@ -231,7 +231,7 @@ struct View {
 async fn render_portal(req: &Request) -> Result<String, Response> {
     let state = &req.state;
     let raw = req.raw();
-    let config = &state.config;
+    let config = &state.config();
     let asked = req
         .lang()
         .map_err(|e| bad_request(config, page_lang(config, None), &e))?;
@@ -291,7 +291,7 @@ fn portal_html(
     now: DateTime<Utc>,
     tz: Tz,
 ) -> String {
-    let config = &state.config;
+    let config = &state.config();
     page.events.iter_mut().for_each(|e| localize(e, lang));
     let mut b = String::with_capacity(16 * 1024);
     let _ = writeln!(b, "<h1>{}</h1>", tr_esc(lang, "portal-title"));

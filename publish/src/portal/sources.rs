@@ -26,7 +26,7 @@ pub async fn sources_page(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let config = &state.config;
+    let config = &state.config();
     let lang = match params::parse_lang(raw.as_deref(), &config.languages) {
         Ok(l) => page_lang(config, l.as_deref()).to_string(),
         Err(e) => return bad_request(config, page_lang(config, None), &e),

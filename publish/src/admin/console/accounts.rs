@@ -62,7 +62,7 @@ async fn page(ctx: &Ctx, values: &Fields, problem: Option<String>, status: Statu
             email = esc(&a.email),
             since = esc(&a
                 .created_at
-                .with_timezone(&ctx.state.config.timezone)
+                .with_timezone(&ctx.state.config().timezone)
                 .format("%Y-%m-%d")
                 .to_string()),
         );

@@ -46,7 +46,7 @@ pub async fn list(Screen { ctx, query, .. }: Screen) -> Response {
         Err(r) => return r,
     };
     let lang = ctx.lang.as_str();
-    let tz = state.config.timezone;
+    let tz = state.config().timezone;
     let (at_l, who_l, action_l, target_l, before_l, after_l, undo_l) = (
         ctx.t("console-audit-at"),
         ctx.t("console-audit-who"),

@@ -54,7 +54,7 @@ pub async fn venues(Screen { ctx, query, .. }: Screen) -> Response {
         Ok(r) => r,
         Err(r) => return r,
     };
-    let config = &state.config;
+    let config = &state.config();
     let counts = venue_counts(config, &facets.venues);
     let (name_l, where_l, coords_l, events_l, kind_l) = (
         ctx.t("console-field-venue"),
@@ -115,7 +115,7 @@ pub async fn categories(Screen { ctx, query, .. }: Screen) -> Response {
         Ok(r) => r,
         Err(r) => return r,
     };
-    let config = &state.config;
+    let config = &state.config();
     let lang = ctx.lang.as_str();
     let counts = category_counts(config, &facets.categories);
     let (cat_l, slug_l, events_l) = (

@@ -37,7 +37,7 @@ struct Listing {
 /// `GET /admin`, `GET /admin/events`: the search.
 pub async fn list(Screen { ctx, query, raw }: Screen) -> Response {
     let state = ctx.state.clone();
-    let config = &state.config;
+    let config = &state.config();
     let now = Utc::now();
     let defaults = QueryDefaults::upcoming(now, &config.languages);
     let (search, problem) =
@@ -113,7 +113,7 @@ fn options(selected: Option<&str>, items: &[(String, String)], all: &str) -> Str
 
 fn list_html(ctx: &Ctx, query: &Fields, raw: Option<&str>, l: &Listing) -> String {
     let lang = ctx.lang.as_str();
-    let config = &ctx.state.config;
+    let config = &ctx.state.config();
     let categories: Vec<(String, String)> = config
         .categories
         .iter()
@@ -366,7 +366,7 @@ fn field_value(e: &Event, field: &str) -> Value {
 /// A field of an event as a person reads it, already HTML.
 fn field_text(ctx: &Ctx, e: &Event, field: &str) -> String {
     let lang = ctx.lang.as_str();
-    let config = &ctx.state.config;
+    let config = &ctx.state.config();
     let none = || "<span class=\"muted\">—</span>".to_string();
     match field {
         "title" => esc(&e.title),
@@ -593,13 +593,13 @@ fn record_html(ctx: &Ctx, public: &Event, r: &Occurrence, sources: &[SourceStatu
 
 /// The zone of an event (its own, else the aggregator's).
 fn zone(ctx: &Ctx, e: &Event) -> Tz {
-    e.timezone.parse().unwrap_or(ctx.state.config.timezone)
+    e.timezone.parse().unwrap_or(ctx.state.config().timezone)
 }
 
 /// The edit form: every field with the public value; what is changed gets
 /// locked when saved.
 fn edit_form(ctx: &Ctx, e: &Event) -> String {
-    let config = &ctx.state.config;
+    let config = &ctx.state.config();
     let lang = ctx.lang.as_str();
     let id = encode(&e.id);
     let start = e.start;
@@ -696,7 +696,7 @@ pub(super) fn venue_options(ctx: &Ctx, chosen: Option<&str>) -> String {
         "<option value=\"\">{}</option>",
         ctx.t("console-venue-none")
     );
-    for v in &ctx.state.config.venues {
+    for v in &ctx.state.config().venues {
         let _ = write!(
             b,
             "<option value=\"{}\"{}>{}</option>",
@@ -714,7 +714,7 @@ pub(super) fn venue_options(ctx: &Ctx, chosen: Option<&str>) -> String {
 
 /// The taxonomy as checkboxes named `categories`, `chosen` ticked.
 pub(super) fn category_checkboxes(ctx: &Ctx, prefix: &str, chosen: &[String]) -> String {
-    let config = &ctx.state.config;
+    let config = &ctx.state.config();
     let mut b = format!(
         "<fieldset><legend>{}</legend><div class=\"checks\">",
         ctx.t("console-field-categories")
@@ -918,7 +918,7 @@ fn changed_fields(
     e: &Event,
     f: &Fields,
 ) -> Result<Map<String, Value>, (String, &'static str)> {
-    let config = &ctx.state.config;
+    let config = &ctx.state.config();
     let tz = zone(ctx, e);
     let mut out = Map::new();
     let title = f

@@ -100,7 +100,7 @@ pub struct Frame<'a> {
 /// A whole console page.
 pub fn page(state: &AppState, f: &Frame<'_>) -> String {
     let lang = f.lang;
-    let config = &state.config;
+    let config = &state.config();
     let switch = config
         .languages
         .iter()

@@ -98,7 +98,7 @@ pub async fn form(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let query = Fields::from_query(raw.as_deref());
-    let lang = page_lang(&state.config, query.get("lang")).to_string();
+    let lang = page_lang(&state.config(), query.get("lang")).to_string();
     let next = safe_next(query.get("next"));
     if staff.is_some() {
         return see_other(&with_lang(next, &lang));
@@ -117,7 +117,7 @@ pub async fn submit(
     body: Bytes,
 ) -> Response {
     let fields = Fields::parse(&body);
-    let lang = page_lang(&state.config, fields.get("lang")).to_string();
+    let lang = page_lang(&state.config(), fields.get("lang")).to_string();
     let next = safe_next(fields.get("next")).to_string();
     let email = fields.get("email").unwrap_or("");
     let password = fields.raw("password");

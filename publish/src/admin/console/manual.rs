@@ -43,7 +43,7 @@ pub async fn new_form(Screen { ctx, query, .. }: Screen) -> Response {
         };
     };
     // Editing one: the form holds what was saved.
-    let config = Arc::clone(&ctx.state.config);
+    let config = Arc::clone(&ctx.state.config());
     let lookup = id.clone();
     let saved = ctx
         .read("console manual event", move |ix| {
@@ -74,7 +74,7 @@ fn form_page(
     status: StatusCode,
     after: &str,
 ) -> Response {
-    let config = &ctx.state.config;
+    let config = &ctx.state.config();
     let lang = ctx.lang.as_str();
     let v = |name: &str| esc(values.raw(name));
     let action = match replace {
@@ -239,7 +239,7 @@ fn saved_list(ctx: &Ctx, saved: &[ManualRecord]) -> String {
                         (
                             "date",
                             m.updated_at
-                                .with_timezone(&ctx.state.config.timezone)
+                                .with_timezone(&ctx.state.config().timezone)
                                 .format("%Y-%m-%d")
                                 .to_string()
                                 .into()
@@ -317,7 +317,7 @@ fn fields_of(event: &Value) -> Fields {
 /// The [`ManualEvent`] a form describes, or the field that is wrong and why
 /// (already HTML).
 fn manual_event(ctx: &Ctx, f: &Fields) -> Result<ManualEvent, String> {
-    let config = &ctx.state.config;
+    let config = &ctx.state.config();
     let lang = ctx.lang.as_str();
     let bad = |field: &str, message: &str| {
         tr_args(

@@ -100,7 +100,7 @@ fn warnings_list(lang: &str, tag: &str, warnings: &[String]) -> String {
 fn when(ctx: &Ctx, d: Option<DateTime<Utc>>) -> String {
     match d {
         Some(d) => {
-            let local = d.with_timezone(&ctx.state.config.timezone);
+            let local = d.with_timezone(&ctx.state.config().timezone);
             format!(
                 "<time datetime=\"{}\">{}</time>",
                 esc(&d.to_rfc3339()),
@@ -373,7 +373,7 @@ fn suggest_id(url: &str) -> String {
 }
 
 fn preview_html(ctx: &Ctx, values: &Fields, p: &Preview) -> String {
-    let config = &ctx.state.config;
+    let config = &ctx.state.config();
     let lang = ctx.lang.as_str();
     let url = values.get("url").unwrap_or("");
     let mut b = format!(
