@@ -197,7 +197,44 @@ async fn a_venue_merge_learns_an_alias_and_an_edit_reaches_the_events() {
         "{mda}"
     );
 
-    // Both changes are in the audit trail, by the token's name.
+    // The console's venues screen offers the same, as plain HTML forms.
+    let page = client()
+        .get(format!("{api}/admin/venues"))
+        .bearer_auth(&editor.secret)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("action=\"/admin/venues/maison-des-arts/edit\""),
+        "{page}"
+    );
+    let r = client()
+        .post(format!("{api}/admin/venues/maison-des-arts/edit"))
+        .bearer_auth(&editor.secret)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("name=Maison+des+arts+de+Laval&address=1395%2C+boulevard+de+la+Concorde+Ouest&city=Laval+%28Chomedey%29&lat=45.5605&lon=-73.713")
+        .send()
+        .await
+        .unwrap();
+    // Redirected (303, followed) to the screen with its message.
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r.url().path() == "/admin/venues");
+    assert!(r.text().await.unwrap().contains("Lieu enregistré"));
+    venue_when(&api, |v| v["city"] == "Laval (Chomedey)").await;
+    let r = client()
+        .post(format!("{api}/admin/venues/maison-des-arts/edit"))
+        .bearer_auth(&editor.secret)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("name=Maison+des+arts&lat=quarante&lon=-73.7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400, "a latitude that is not a number");
+
+    // The changes are in the audit trail, by the token's name.
     let (status, audit) = send(
         &api,
         &editor.secret,
@@ -213,6 +250,6 @@ async fn a_venue_merge_learns_an_alias_and_an_edit_reaches_the_events() {
         .iter()
         .filter_map(|e| e["action"].as_str())
         .collect();
-    assert_eq!(actions, vec!["venue.update", "venue.merge"]);
+    assert_eq!(actions, vec!["venue.update", "venue.update", "venue.merge"]);
     assert_eq!(audit["entries"][0]["who"], "robot");
 }

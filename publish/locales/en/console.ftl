@@ -287,3 +287,18 @@ console-account-password-help = At least { $count } characters.
 console-account-save = Create the account
 console-account-bad-email = This e-mail address is not valid.
 console-account-exists = This address already has an account.
+
+# Venues: edit and merge
+console-venue-actions = Correct
+console-venue-edit = Edit this venue
+console-venue-add = Add to the gazetteer
+console-venue-city = City
+console-venue-lat = Latitude
+console-venue-lon = Longitude
+console-venue-save = Save the venue
+console-venue-merge-into = Merge into
+console-venue-merge = Merge
+console-venue-unknown = This venue no longer exists.
+console-invalid-number = a number is expected
+console-done-venue-saved = Venue saved; the sources are read again.
+console-done-venue-merged = Venues merged: the name is learned as another name; the sources are read again.

@@ -287,3 +287,18 @@ console-account-password-help = Au moins { $count } caractères.
 console-account-save = Créer le compte
 console-account-bad-email = Cette adresse courriel n’est pas valide.
 console-account-exists = Cette adresse a déjà un compte.
+
+# Venues: edit and merge
+console-venue-actions = Corriger
+console-venue-edit = Modifier ce lieu
+console-venue-add = Ajouter au répertoire
+console-venue-city = Ville
+console-venue-lat = Latitude
+console-venue-lon = Longitude
+console-venue-save = Enregistrer le lieu
+console-venue-merge-into = Fusionner dans
+console-venue-merge = Fusionner
+console-venue-unknown = Ce lieu n’existe plus.
+console-invalid-number = un nombre est attendu
+console-done-venue-saved = Lieu enregistré ; les sources sont relues.
+console-done-venue-merged = Lieux fusionnés : le nom est appris comme autre nom ; les sources sont relues.

@@ -97,6 +97,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/sources/preview", post(sources::preview))
         .route("/admin/sources/{id}/{action}", post(sources::act))
         .route("/admin/venues", get(catalog::venues))
+        .route("/admin/venues/merge", post(catalog::merge_venue))
+        .route("/admin/venues/{id}/edit", post(catalog::edit_venue))
         .route("/admin/categories", get(catalog::categories))
         .route("/admin/categories/map", post(catalog::map))
         .route("/admin/audit", get(audit::list))

@@ -6,6 +6,7 @@
 
 use std::fmt::Write as _;
 
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
@@ -63,9 +64,11 @@ pub async fn venues(Screen { ctx, query, .. }: Screen) -> Response {
         ctx.t("console-col-events"),
         ctx.t("console-venue-kind"),
     );
+    let actions_l = ctx.t("console-venue-actions");
     let mut b = format!(
         "<p class=\"hint\">{}</p>\n<table><thead><tr><th scope=\"col\">{name_l}</th><th scope=\"col\">{where_l}</th>\
-<th scope=\"col\">{coords_l}</th><th scope=\"col\">{kind_l}</th><th scope=\"col\">{events_l}</th></tr></thead><tbody>\n",
+<th scope=\"col\">{coords_l}</th><th scope=\"col\">{kind_l}</th><th scope=\"col\">{events_l}</th>\
+<th scope=\"col\">{actions_l}</th></tr></thead><tbody>\n",
         ctx.t("console-venues-help")
     );
     for c in &counts {
@@ -85,7 +88,8 @@ pub async fn venues(Screen { ctx, query, .. }: Screen) -> Response {
             b,
             "<tr><th scope=\"row\">{name}<br><span class=\"muted\"><code>{id}</code></span></th>\
 <td data-label=\"{where_l}\">{address}</td><td data-label=\"{coords_l}\">{coords}</td>\
-<td data-label=\"{kind_l}\">{kind}</td><td data-label=\"{events_l}\"><a href=\"{href}\">{events}</a></td></tr>",
+<td data-label=\"{kind_l}\">{kind}</td><td data-label=\"{events_l}\"><a href=\"{href}\">{events}</a></td>\
+<td data-label=\"{actions_l}\">{actions}</td></tr>",
             name = esc(&v.name),
             id = esc(&v.id),
             kind = if known {
@@ -95,6 +99,7 @@ pub async fn venues(Screen { ctx, query, .. }: Screen) -> Response {
             },
             href = esc(&ctx.href(&format!("/admin/events?venue={}", encode(&v.id)))),
             events = c.events,
+            actions = venue_actions(&ctx, config, v, known),
         );
     }
     b.push_str("</tbody></table>\n");
@@ -255,6 +260,172 @@ pub async fn map(AdminForm(Form { ctx, fields }): AdminForm) -> Response {
     };
     match admin.map_category(&ctx.staff.who, word, slug).await {
         Ok(()) => ctx.done(back, "mapped"),
+        Err(e) => {
+            let (status, text) = admin_failed(&ctx, &e);
+            ctx.error(status, "console-error-title", &text, back)
+        }
+    }
+}
+
+/// A venue's forms: edit it (or, for a venue seen in the sources, add it
+/// to the gazetteer), and merge it into a venue of the gazetteer, its name
+/// then learned as an alias.
+fn venue_actions(
+    ctx: &Ctx,
+    config: &crate::PublishConfig,
+    v: &model::Venue,
+    known: bool,
+) -> String {
+    let id = esc(&v.id);
+    let slot = encode(&v.id);
+    let number = |x: Option<f64>| x.map(|x| format!("{x}")).unwrap_or_default();
+    let field = |name: &str, label_id: &str, value: &str, kind: &str| {
+        format!(
+            "<p><label for=\"{name}-{slot}\">{label}</label>\
+<input id=\"{name}-{slot}\" name=\"{name}\" type=\"{kind}\" value=\"{value}\"{extra}></p>",
+            label = ctx.t(label_id),
+            value = esc(value),
+            extra = if kind == "number" {
+                " step=\"any\""
+            } else {
+                ""
+            },
+        )
+    };
+    let mut out = format!(
+        "<details><summary>{summary}</summary><form method=\"post\" action=\"/admin/venues/{slot}/edit\">{hidden}{name}{address}{city}{lat}{lon}\
+<p><button type=\"submit\">{save}</button></p></form></details>",
+        summary = if known { ctx.t("console-venue-edit") } else { ctx.t("console-venue-add") },
+        hidden = ctx.hidden(),
+        name = field("name", "console-field-venue", &v.name, "text"),
+        address = field("address", "console-venue-address", v.address.as_deref().unwrap_or(""), "text"),
+        city = field("city", "console-venue-city", v.city.as_deref().unwrap_or(""), "text"),
+        lat = field("lat", "console-venue-lat", &number(v.lat), "number"),
+        lon = field("lon", "console-venue-lon", &number(v.lon), "number"),
+        save = ctx.t("console-venue-save"),
+    );
+    let targets: String = config
+        .venues
+        .iter()
+        .filter(|g| g.id != v.id)
+        .map(|g| format!("<option value=\"{}\">{}</option>", esc(&g.id), esc(&g.name)))
+        .collect();
+    if !targets.is_empty() {
+        let _ = write!(
+            out,
+            "<form class=\"inline\" method=\"post\" action=\"/admin/venues/merge\">{hidden}\
+<input type=\"hidden\" name=\"from\" value=\"{id}\"><label for=\"into-{slot}\">{label}</label> \
+<select id=\"into-{slot}\" name=\"into\" required><option value=\"\">{choose}</option>{targets}</select> \
+<button type=\"submit\">{go}</button></form>",
+            hidden = ctx.hidden(),
+            label = ctx.t("console-venue-merge-into"),
+            choose = ctx.t("console-choose"),
+            go = ctx.t("console-venue-merge"),
+        );
+    }
+    out
+}
+
+/// `POST /admin/venues/{id}/edit`: the gazetteer's venue `id` takes the
+/// form's values (a venue seen in the sources joins the gazetteer); its
+/// other names (learned by merges) stay.
+pub async fn edit_venue(Path(id): Path<String>, Form { ctx, fields }: Form) -> Response {
+    let back = "/admin/venues";
+    let mut changes = serde_json::Map::new();
+    for key in ["name", "address", "city"] {
+        let value = fields
+            .get(key)
+            .map(|v| serde_json::Value::String(v.to_string()));
+        changes.insert(key.to_string(), value.unwrap_or(serde_json::Value::Null));
+    }
+    for key in ["lat", "lon"] {
+        let value = match fields.get(key) {
+            None => serde_json::Value::Null,
+            Some(text) => match text.replace(',', ".").parse::<f64>() {
+                Ok(x) if x.is_finite() => serde_json::json!(x),
+                _ => {
+                    let text = tr_args(
+                        &ctx.lang,
+                        "console-error-invalid",
+                        &[
+                            (
+                                "field",
+                                crate::i18n::tr(&ctx.lang, &format!("console-venue-{key}")).into(),
+                            ),
+                            (
+                                "message",
+                                crate::i18n::tr(&ctx.lang, "console-invalid-number").into(),
+                            ),
+                        ],
+                    );
+                    return ctx.error(StatusCode::BAD_REQUEST, "console-error-title", &text, back);
+                }
+            },
+        };
+        changes.insert(key.to_string(), value);
+    }
+    let admin = match source_admin(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match admin.update_venue(&ctx.staff.who, &id, changes).await {
+        Ok(()) => ctx.done(back, "venue-saved"),
+        Err(e) => {
+            let (status, text) = admin_failed(&ctx, &e);
+            ctx.error(status, "console-error-title", &text, back)
+        }
+    }
+}
+
+/// `POST /admin/venues/merge` (`from`, `into`): `from`'s name becomes an
+/// alias of the gazetteer's venue `into`.
+pub async fn merge_venue(Form { ctx, fields }: Form) -> Response {
+    let back = "/admin/venues";
+    let (Some(from), Some(into)) = (fields.get("from"), fields.get("into")) else {
+        let text = tr_args(
+            &ctx.lang,
+            "console-error-invalid",
+            &[
+                (
+                    "field",
+                    crate::i18n::tr(&ctx.lang, "console-venue-merge-into").into(),
+                ),
+                (
+                    "message",
+                    crate::i18n::tr(&ctx.lang, "console-invalid-required").into(),
+                ),
+            ],
+        );
+        return ctx.error(StatusCode::BAD_REQUEST, "console-error-title", &text, back);
+    };
+    let state = ctx.state.clone();
+    let lookup = from.to_string();
+    let seen = ctx
+        .read("console venue merge", move |_| {
+            crate::admin::curation::venue_by_id(&state, &lookup).map_err(|e| match e {
+                index::CurationError::Index(e) => e,
+                other => index::IndexError::Corrupt(other.to_string()),
+            })
+        })
+        .await;
+    let venue = match seen {
+        Ok(Some(v)) => v,
+        Ok(None) => {
+            let text = crate::i18n::tr(&ctx.lang, "console-venue-unknown");
+            return ctx.error(StatusCode::NOT_FOUND, "console-error-title", &text, back);
+        }
+        Err(r) => return r,
+    };
+    let admin = match source_admin(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let from = vec![crate::admin::sources::VenueRef {
+        id: venue.id,
+        name: venue.name,
+    }];
+    match admin.merge_venues(&ctx.staff.who, into, from).await {
+        Ok(()) => ctx.done(back, "venue-merged"),
         Err(e) => {
             let (status, text) = admin_failed(&ctx, &e);
             ctx.error(status, "console-error-title", &text, back)
