@@ -269,6 +269,12 @@ impl Config {
                 })
                 .collect(),
             source_kinds: ingest::kind::names().map(str::to_string).collect(),
+            paused: self
+                .sources
+                .iter()
+                .filter(|s| !s.enabled)
+                .map(|s| s.id.as_str().to_string())
+                .collect(),
         }
     }
 }

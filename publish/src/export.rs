@@ -1200,6 +1200,7 @@ mod tests {
                 languages: vec!["fr".into(), "en".into()],
                 categories: Vec::new(),
                 venues: Vec::new(),
+                paused: Vec::new(),
                 source_kinds: Vec::new(),
             })),
             next_runs: crate::NextRuns::default(),

@@ -74,6 +74,8 @@ pub struct PublishConfig {
     /// The names a source's `kind` can take, which the OpenAPI document
     /// lists: ingest's registry, passed in by the binary.
     pub source_kinds: Vec<String>,
+    /// The sources paused (`enabled = false`), by id.
+    pub paused: Vec<String>,
 }
 
 /// A `[[category]]` as publishing shows it.

@@ -212,6 +212,7 @@ mod tests {
                     .collect(),
             }],
             venues: Vec::new(),
+            paused: Vec::new(),
             source_kinds: Vec::new(),
         }
     }

@@ -126,6 +126,7 @@ async fn serve() -> Server {
                     precision: None,
                 },
             ],
+            paused: Vec::new(),
             source_kinds: ["ics", "feed", "html", "wordpress"]
                 .map(String::from)
                 .to_vec(),

@@ -42,7 +42,9 @@ impl Console {
         let admin = token("console-admin", "admin");
         let editor = token("console-editor", "editor");
         let mut state = world.state();
-        state.source_admin = Some(Control::new(Arc::clone(&world.pipeline)));
+        let control = Control::new(Arc::clone(&world.pipeline));
+        control.publish_to(state.live_config.clone());
+        state.source_admin = Some(control);
         let app = publish::router(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -499,6 +501,19 @@ async fn a_member_is_paused_resumed_run_and_rescheduled() {
     // A paused member is not read by a full pass.
     console.world.ingest().await;
     assert_eq!(server.hits("cal.ics"), 2);
+    // The console says so, and offers to resume it, not to pause it.
+    let screen = client()
+        .get(format!("{}/admin/sources", console.api))
+        .bearer_auth(&console.admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(screen.contains("En pause"), "{screen}");
+    assert!(screen.contains("action=\"/admin/sources/biblio/resume\""));
+    assert!(!screen.contains("action=\"/admin/sources/biblio/pause\""));
 
     // Resumed: written, and read at once.
     let (status, answer) = console

@@ -302,3 +302,4 @@ console-venue-unknown = This venue no longer exists.
 console-invalid-number = a number is expected
 console-done-venue-saved = Venue saved; the sources are read again.
 console-done-venue-merged = Venues merged: the name is learned as another name; the sources are read again.
+console-source-paused = ‖ Paused

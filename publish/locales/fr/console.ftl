@@ -302,3 +302,4 @@ console-venue-unknown = Ce lieu n’existe plus.
 console-invalid-number = un nombre est attendu
 console-done-venue-saved = Lieu enregistré ; les sources sont relues.
 console-done-venue-merged = Lieux fusionnés : le nom est appris comme autre nom ; les sources sont relues.
+console-source-paused = ‖ En pause

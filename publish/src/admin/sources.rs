@@ -820,6 +820,7 @@ mod tests {
                 lon: Some(-73.713),
                 precision: None,
             }],
+            paused: Vec::new(),
             source_kinds: vec![],
         }
     }

@@ -49,6 +49,7 @@ fn config() -> PublishConfig {
             category("theatre", "Théâtre", "Theatre"),
         ],
         venues: Vec::new(),
+        paused: Vec::new(),
         source_kinds: Vec::new(),
     }
 }

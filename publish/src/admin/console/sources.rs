@@ -162,8 +162,11 @@ pub async fn list(Screen { ctx, query, .. }: Screen) -> Response {
             String::new()
         }
     );
+    let paused = ctx.state.config().paused.clone();
     for s in &sources {
+        let is_paused = paused.contains(&s.id);
         let (cls, label) = match s.status.as_str() {
+            _ if is_paused => ("never", ctx.t("console-source-paused")),
             "ok" => ("ok", ctx.t("console-source-ok")),
             "error" => ("error", ctx.t("console-source-error")),
             _ => ("never", ctx.t("console-source-never")),
@@ -207,12 +210,10 @@ pub async fn list(Screen { ctx, query, .. }: Screen) -> Response {
                     esc(&ctx.href("/admin/events/new")),
                     ctx.t("console-nav-new-event")
                 )
+            } else if is_paused {
+                button("resume", "console-resume")
             } else {
-                format!(
-                    "{}{}",
-                    button("pause", "console-pause"),
-                    button("resume", "console-resume")
-                )
+                button("pause", "console-pause")
             };
             format!(
                 "<td data-label=\"{act_l}\">{}{settings}</td>",

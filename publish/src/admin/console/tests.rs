@@ -119,6 +119,7 @@ async fn console() -> Console {
                 lon: Some(-73.71),
                 precision: None,
             }],
+            paused: Vec::new(),
             source_kinds: vec!["ics".into()],
         }),
         Default::default(),
