@@ -19,3 +19,22 @@ auth-account-exists = An account already exists for this e-mail address.
 auth-no-account = No account for this e-mail address.
 auth-remove-self = You cannot remove your own account.
 auth-internal = Internal server error. Try again; if it persists, read the log.
+
+# The `user` and `token` commands.
+cli-bad-calendar = "{ $id }" is not a calendar id (lowercase letters, digits and hyphens).
+cli-password-prompt = Password (at least { $min } characters, on one line):
+cli-password-unreadable = Cannot read the password from standard input.
+cli-password-missing = No password given: write it on one line of standard input.
+cli-password-short = The password must have at least { $min } characters.
+cli-bad-email = "{ $email }" is not a valid e-mail address.
+cli-account-exists = An account already exists for { $email }.
+cli-account-created = Account { $email } created (role { $role }).
+cli-all-calendars = (all calendars)
+cli-no-account = No account for { $email }.
+cli-account-removed = Account { $email } removed; its sessions are closed.
+cli-password-changed = Password of { $email } changed; its sessions are closed.
+cli-bad-token-name = A token's name has 1 to 64 characters, without spaces.
+cli-token-exists = A token named { $name } already exists (even revoked): choose another name.
+cli-token-created = Token { $name } created (role { $role }). It is shown once, on standard output: keep it now.
+cli-no-token = No live token named { $name }.
+cli-token-revoked = Token { $name } revoked.

@@ -19,3 +19,22 @@ auth-account-exists = Un compte existe déjà pour cette adresse courriel.
 auth-no-account = Aucun compte pour cette adresse courriel.
 auth-remove-self = Vous ne pouvez pas supprimer votre propre compte.
 auth-internal = Erreur interne du serveur. Réessayez ; si elle persiste, consultez le journal.
+
+# The `user` and `token` commands.
+cli-bad-calendar = « { $id } » n’est pas un identifiant d’agenda (lettres minuscules, chiffres et tirets).
+cli-password-prompt = Mot de passe (au moins { $min } caractères, sur une ligne) :
+cli-password-unreadable = Impossible de lire le mot de passe sur l’entrée standard.
+cli-password-missing = Aucun mot de passe reçu : donnez-le sur une ligne de l’entrée standard.
+cli-password-short = Le mot de passe doit compter au moins { $min } caractères.
+cli-bad-email = « { $email } » n’est pas une adresse courriel valide.
+cli-account-exists = Un compte existe déjà pour { $email }.
+cli-account-created = Compte { $email } créé (rôle { $role }).
+cli-all-calendars = (tous les agendas)
+cli-no-account = Aucun compte pour { $email }.
+cli-account-removed = Compte { $email } supprimé ; ses sessions sont fermées.
+cli-password-changed = Mot de passe de { $email } changé ; ses sessions sont fermées.
+cli-bad-token-name = Le nom du jeton doit compter de 1 à 64 caractères, sans espace.
+cli-token-exists = Un jeton nommé { $name } existe déjà (même révoqué) : choisissez un autre nom.
+cli-token-created = Jeton { $name } créé (rôle { $role }). Il est affiché une seule fois, sur la sortie standard : conservez-le maintenant.
+cli-no-token = Aucun jeton actif nommé { $name }.
+cli-token-revoked = Jeton { $name } révoqué.
