@@ -11,7 +11,8 @@
 //!   a stolen cookie dies with the old password.
 //! * Session rows carry the account they belong to (`sessions.account`)
 //!   for that reason; a row past its `expiry` is never loaded and is
-//!   deleted by [`Index::delete_expired_sessions`].
+//!   deleted by [`Index::delete_expired_sessions`]; a deleted row is never
+//!   brought back by a later save ([`Index::update_session`]).
 //! * A revoked token keeps its row (`revoked_at`), so its name stays taken
 //!   and the audit trail keeps meaning something.
 //! * Failed logins are rows `(key, at)`: the caller picks the keys (one per
@@ -280,22 +281,23 @@ impl Index {
         })
     }
 
-    /// Insert or replace session `key`.
-    pub fn save_session(
+    /// Replace the data and expiry of session `key`, when its row is still
+    /// there: `false` when it is gone. Never inserts: a session deleted
+    /// while a request of it was under way (a logout, a new password, a
+    /// removed account) stays deleted.
+    pub fn update_session(
         &self,
         key: &str,
         account: Option<&str>,
         data: &[u8],
         expiry: i64,
-    ) -> Result<(), IndexError> {
+    ) -> Result<bool, IndexError> {
         self.write_plain(|conn| {
-            conn.execute(
-                "INSERT INTO sessions (id, account, data, expiry) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(id) DO UPDATE SET account = excluded.account,
-                   data = excluded.data, expiry = excluded.expiry",
+            let n = conn.execute(
+                "UPDATE sessions SET account = ?2, data = ?3, expiry = ?4 WHERE id = ?1",
                 params![key, account, data, expiry],
             )?;
-            Ok(())
+            Ok(n == 1)
         })
     }
 
@@ -505,20 +507,23 @@ mod tests {
             .create_account("b@example.org", "admin", &[], "h2")
             .unwrap();
         let far = 4_000_000_000;
-        index
-            .save_session("s1", Some("a@example.org"), b"one", far)
-            .unwrap();
-        index
-            .save_session("s2", Some("a@example.org"), b"two", far)
-            .unwrap();
-        index
-            .save_session("s3", Some("B@example.org"), b"three", far)
-            .unwrap();
-        index.save_session("s4", None, b"anonymous", far).unwrap();
+        for (key, account, data) in [
+            ("s1", Some("a@example.org"), &b"one"[..]),
+            ("s2", Some("a@example.org"), b"two"),
+            ("s3", Some("B@example.org"), b"three"),
+            ("s4", None, b"anonymous"),
+        ] {
+            assert!(index.create_session(key, account, data, far).unwrap());
+        }
 
         assert!(index.set_password_hash("a@example.org", "h1b").unwrap());
         assert_eq!(index.load_session("s1", 0).unwrap(), None);
         assert_eq!(index.load_session("s2", 0).unwrap(), None);
+        // A request of s1 that was under way does not bring it back.
+        assert!(!index
+            .update_session("s1", Some("a@example.org"), b"one", far)
+            .unwrap());
+        assert_eq!(index.load_session("s1", 0).unwrap(), None);
         assert_eq!(
             index.account_with_hash("a@example.org").unwrap().unwrap().1,
             "h1b"
@@ -544,18 +549,18 @@ mod tests {
             (b"a".to_vec(), 100)
         );
         assert_eq!(index.load_session("k", 100).unwrap(), None);
-        index
-            .save_session("k", Some("a@example.org"), b"c", 200)
-            .unwrap();
+        assert!(index
+            .update_session("k", Some("a@example.org"), b"c", 200)
+            .unwrap());
         assert_eq!(
             index.load_session("k", 150).unwrap().unwrap(),
             (b"c".to_vec(), 200)
         );
-        index.save_session("old", None, b"d", 50).unwrap();
+        assert!(index.create_session("old", None, b"d", 50).unwrap());
         assert_eq!(index.delete_expired_sessions(100).unwrap(), 1);
         assert_eq!(index.delete_sessions_of("a@example.org").unwrap(), 1);
         assert_eq!(index.load_session("k", 0).unwrap(), None);
-        index.save_session("k2", None, b"e", 200).unwrap();
+        assert!(index.create_session("k2", None, b"e", 200).unwrap());
         index.delete_session("k2").unwrap();
         assert_eq!(index.load_session("k2", 0).unwrap(), None);
     }

@@ -926,7 +926,7 @@ fn the_user_and_token_commands() {
         // The line ending is not part of the password.
         assert!(secret::verify_password(PASSWORD, Some(&hash)));
         index
-            .save_session("s", Some("marie@example.org"), b"{}", i64::MAX)
+            .create_session("s", Some("marie@example.org"), b"{}", i64::MAX)
             .unwrap();
     }
 

@@ -9,7 +9,7 @@
 //! account's failures, not the address's (one good account must not reset
 //! the guessing of others from the same place).
 //!
-//! The client address is the peer's; behind a reverse proxy on the same
+//! The client address is the peer's (an IPv6 one counts as its /64); behind a reverse proxy on the same
 //! machine (a loopback peer) it is the last address of `X-Forwarded-For`,
 //! the one that proxy saw.
 
@@ -84,9 +84,27 @@ fn failure_keys(
 ) -> Vec<(String, u32)> {
     let mut keys = vec![(format!("account:{email}"), settings.failures_per_account)];
     if let Some(ip) = client {
-        keys.push((format!("address:{ip}"), settings.failures_per_address));
+        keys.push((
+            format!("address:{}", address_key(ip)),
+            settings.failures_per_address,
+        ));
     }
     keys
+}
+
+/// What an address counts as: an IPv4 address, or the /64 of an IPv6 one
+/// (one subscriber holds a whole /64 and could rotate within it).
+fn address_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
 }
 
 /// Sign `email` in on `session` when the password is right and neither
@@ -308,5 +326,19 @@ mod tests {
         );
         assert_eq!(client_addr(Some(local), &HeaderMap::new()), Some(local));
         assert_eq!(client_addr(None, &headers), None);
+    }
+
+    #[test]
+    fn an_ipv6_client_counts_as_its_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(address_key(a), address_key(b));
+        assert_ne!(address_key(a), address_key(c));
+        assert_eq!(
+            address_key("::ffff:192.0.2.7".parse().unwrap()),
+            "192.0.2.7"
+        );
+        assert_eq!(address_key("192.0.2.7".parse().unwrap()), "192.0.2.7");
     }
 }

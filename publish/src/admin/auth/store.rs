@@ -6,7 +6,9 @@
 //! out live sessions. The row also names the account signed in (read from
 //! the session's data), so that removing the account or changing its
 //! password deletes its sessions. Expired rows are never loaded, and are
-//! swept each time a session is created.
+//! swept each time a session is created. Saving only ever updates a row:
+//! a session deleted on the server stays deleted, whatever its requests
+//! still under way do.
 
 use std::sync::Arc;
 
@@ -96,8 +98,16 @@ impl SessionStore for SqliteSessionStore {
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let (account, data, expiry) = encode(record)?;
         let key = key_of(&record.id);
-        self.blocking(move |index| index.save_session(&key, account.as_deref(), &data, expiry))
-            .await
+        // Only an update: a row deleted meanwhile (logout, new password,
+        // removed account) is not brought back by a request that was
+        // under way; the next request finds no session.
+        let kept = self
+            .blocking(move |index| index.update_session(&key, account.as_deref(), &data, expiry))
+            .await?;
+        if !kept {
+            tracing::debug!("session ended while a request of it was under way");
+        }
+        Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
