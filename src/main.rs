@@ -245,23 +245,11 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
         } => search(&config, &index, query, from, to, categories, json),
         Command::Sources { json } => sources(&config, &index, json),
         Command::User { command } => {
-            let lang = config
-                .aggregator
-                .languages
-                .first()
-                .cloned()
-                .unwrap_or_default();
-            staff_cli::user(&index, &lang, command)?;
+            staff_cli::user(&index, &config.aggregator.languages, command)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Token { command } => {
-            let lang = config
-                .aggregator
-                .languages
-                .first()
-                .cloned()
-                .unwrap_or_default();
-            staff_cli::token(&index, &lang, command)?;
+            staff_cli::token(&index, &config.aggregator.languages, command)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Reindex => {

@@ -55,6 +55,12 @@ pub enum TokenCommand {
     Revoke { name: String },
 }
 
+/// The message `id` in `lang`, with text arguments.
+fn say(lang: &str, id: &str, args: &[(&'static str, &str)]) -> String {
+    let args: Vec<_> = args.iter().map(|(k, v)| (*k, (*v).into())).collect();
+    tr_args(lang, id, &args)
+}
+
 fn parse_role(s: &str) -> Result<Role, String> {
     s.parse()
 }
@@ -74,11 +80,7 @@ fn check_calendars(lang: &str, calendars: &[String]) -> anyhow::Result<()> {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !fine {
-            bail!(tr_args(
-                lang,
-                "cli-bad-calendar",
-                &[("id", id.as_str().into())]
-            ));
+            bail!(say(lang, "cli-bad-calendar", &[("id", &id)]));
         }
     }
     Ok(())
@@ -127,11 +129,17 @@ fn hash(password: &str) -> anyhow::Result<String> {
 
 fn email_or_fail(lang: &str, raw: &str) -> anyhow::Result<String> {
     normalize_email(raw)
-        .ok_or_else(|| anyhow::anyhow!(tr_args(lang, "cli-bad-email", &[("email", raw.into())])))
+        .ok_or_else(|| anyhow::anyhow!(say(lang, "cli-bad-email", &[("email", raw)])))
 }
 
-/// `babillard user ...`; `lang` is the aggregator's first language.
-pub fn user(index: &Index, lang: &str, command: UserCommand) -> anyhow::Result<()> {
+/// The language of the messages: the aggregator's first.
+fn first(languages: &[String]) -> &str {
+    languages.first().map(String::as_str).unwrap_or_default()
+}
+
+/// `babillard user ...`; `languages` are the aggregator's.
+pub fn user(index: &Index, languages: &[String], command: UserCommand) -> anyhow::Result<()> {
+    let lang = first(languages);
     match command {
         UserCommand::Add {
             email,
@@ -141,20 +149,12 @@ pub fn user(index: &Index, lang: &str, command: UserCommand) -> anyhow::Result<(
             let email = email_or_fail(lang, &email)?;
             check_calendars(lang, &calendars)?;
             if index.account(&email)?.is_some() {
-                bail!(tr_args(
-                    lang,
-                    "cli-account-exists",
-                    &[("email", email.as_str().into())]
-                ));
+                bail!(say(lang, "cli-account-exists", &[("email", &email)]));
             }
             let password = read_password(lang)?;
             let hash = hash(&password)?;
             if !index.create_account(&email, role.as_str(), &calendars, &hash)? {
-                bail!(tr_args(
-                    lang,
-                    "cli-account-exists",
-                    &[("email", email.as_str().into())]
-                ));
+                bail!(say(lang, "cli-account-exists", &[("email", &email)]));
             }
             index.log_action(
                 &actor(),
@@ -165,13 +165,10 @@ pub fn user(index: &Index, lang: &str, command: UserCommand) -> anyhow::Result<(
             )?;
             eprintln!(
                 "{}",
-                tr_args(
+                say(
                     lang,
                     "cli-account-created",
-                    &[
-                        ("email", email.as_str().into()),
-                        ("role", role.as_str().into())
-                    ]
+                    &[("email", &email), ("role", role.as_str())]
                 )
             );
         }
@@ -195,18 +192,10 @@ pub fn user(index: &Index, lang: &str, command: UserCommand) -> anyhow::Result<(
         UserCommand::Remove { email } => {
             let email = email.trim().to_lowercase();
             let Some(before) = index.account(&email)? else {
-                bail!(tr_args(
-                    lang,
-                    "cli-no-account",
-                    &[("email", email.as_str().into())]
-                ));
+                bail!(say(lang, "cli-no-account", &[("email", &email)]));
             };
             if !index.remove_account(&email)? {
-                bail!(tr_args(
-                    lang,
-                    "cli-no-account",
-                    &[("email", email.as_str().into())]
-                ));
+                bail!(say(lang, "cli-no-account", &[("email", &email)]));
             }
             index.log_action(
                 &actor(),
@@ -215,50 +204,32 @@ pub fn user(index: &Index, lang: &str, command: UserCommand) -> anyhow::Result<(
                 Some(json!({ "email": before.email, "role": before.role, "calendars": before.calendars })),
                 None,
             )?;
-            eprintln!(
-                "{}",
-                tr_args(
-                    lang,
-                    "cli-account-removed",
-                    &[("email", email.as_str().into())]
-                )
-            );
+            eprintln!("{}", say(lang, "cli-account-removed", &[("email", &email)]));
         }
         UserCommand::Password { email } => {
             let email = email.trim().to_lowercase();
             if index.account(&email)?.is_none() {
-                bail!(tr_args(
-                    lang,
-                    "cli-no-account",
-                    &[("email", email.as_str().into())]
-                ));
+                bail!(say(lang, "cli-no-account", &[("email", &email)]));
             }
             let password = read_password(lang)?;
             let hash = hash(&password)?;
             if !index.set_password_hash(&email, &hash)? {
-                bail!(tr_args(
-                    lang,
-                    "cli-no-account",
-                    &[("email", email.as_str().into())]
-                ));
+                bail!(say(lang, "cli-no-account", &[("email", &email)]));
             }
             // The audit says that it changed, never what to.
             index.log_action(&actor(), "account.password", &email, None, None)?;
             eprintln!(
                 "{}",
-                tr_args(
-                    lang,
-                    "cli-password-changed",
-                    &[("email", email.as_str().into())]
-                )
+                say(lang, "cli-password-changed", &[("email", &email)])
             );
         }
     }
     Ok(())
 }
 
-/// `babillard token ...`; `lang` is the aggregator's first language.
-pub fn token(index: &Index, lang: &str, command: TokenCommand) -> anyhow::Result<()> {
+/// `babillard token ...`; `languages` are the aggregator's.
+pub fn token(index: &Index, languages: &[String], command: TokenCommand) -> anyhow::Result<()> {
+    let lang = first(languages);
     match command {
         TokenCommand::Create {
             role,
@@ -275,11 +246,7 @@ pub fn token(index: &Index, lang: &str, command: TokenCommand) -> anyhow::Result
             check_calendars(lang, &calendars)?;
             let token = secret::new_api_token().map_err(|e| anyhow::anyhow!(e))?;
             if !index.create_token(&name, role.as_str(), &calendars, &token.hash)? {
-                bail!(tr_args(
-                    lang,
-                    "cli-token-exists",
-                    &[("name", name.as_str().into())]
-                ));
+                bail!(say(lang, "cli-token-exists", &[("name", &name)]));
             }
             index.log_action(
                 &actor(),
@@ -290,13 +257,10 @@ pub fn token(index: &Index, lang: &str, command: TokenCommand) -> anyhow::Result
             )?;
             eprintln!(
                 "{}",
-                tr_args(
+                say(
                     lang,
                     "cli-token-created",
-                    &[
-                        ("name", name.as_str().into()),
-                        ("role", role.as_str().into())
-                    ]
+                    &[("name", &name), ("role", role.as_str())]
                 )
             );
             let mut out = std::io::stdout().lock();
@@ -305,17 +269,10 @@ pub fn token(index: &Index, lang: &str, command: TokenCommand) -> anyhow::Result
         }
         TokenCommand::Revoke { name } => {
             if !index.revoke_token(&name)? {
-                bail!(tr_args(
-                    lang,
-                    "cli-no-token",
-                    &[("name", name.as_str().into())]
-                ));
+                bail!(say(lang, "cli-no-token", &[("name", &name)]));
             }
             index.log_action(&actor(), "token.revoke", &name, None, None)?;
-            eprintln!(
-                "{}",
-                tr_args(lang, "cli-token-revoked", &[("name", name.as_str().into())])
-            );
+            eprintln!("{}", say(lang, "cli-token-revoked", &[("name", &name)]));
         }
     }
     Ok(())

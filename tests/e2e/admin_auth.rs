@@ -92,6 +92,16 @@ impl Console {
             .unwrap()
     }
 
+    async fn post_account(&self, auth: Auth<'_>, body: &Value) -> reqwest::Response {
+        self.write(Method::POST, "/api/v1/admin/accounts", auth, body)
+            .await
+    }
+
+    async fn delete_account(&self, auth: Auth<'_>, email: &str) -> reqwest::Response {
+        let path = format!("/api/v1/admin/accounts/{email}");
+        self.write(Method::DELETE, &path, auth, &json!({})).await
+    }
+
     /// A JSON write: `method` `path` with `body`.
     async fn write(
         &self,
@@ -368,14 +378,7 @@ async fn bad_bodies_are_400_with_their_field() {
         ),
     ];
     for (body, field) in cases {
-        let r = c
-            .write(
-                Method::POST,
-                "/api/v1/admin/accounts",
-                Auth::Session(&s),
-                &body,
-            )
-            .await;
+        let r = c.post_account(Auth::Session(&s), &body).await;
         let (status, answer) = json_of(r).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
         assert_eq!(answer["field"], field, "{body}: {answer}");
@@ -383,14 +386,7 @@ async fn bad_bodies_are_400_with_their_field() {
     assert_eq!(c.world.index.account("x@example.org").unwrap(), None);
     // An existing e-mail: 409 on the field.
     let body = json!({ "email": EDITOR, "password": PASSWORD, "role": "admin" });
-    let r = c
-        .write(
-            Method::POST,
-            "/api/v1/admin/accounts",
-            Auth::Session(&s),
-            &body,
-        )
-        .await;
+    let r = c.post_account(Auth::Session(&s), &body).await;
     let (status, answer) = json_of(r).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(answer["field"], "email");
@@ -407,8 +403,7 @@ async fn anonymous_requests_are_401_and_editors_403_on_admin_routes() {
     for r in [
         c.get("/api/v1/admin/me", Auth::Nobody).await,
         c.get("/api/v1/admin/accounts", Auth::Nobody).await,
-        c.write(Method::POST, "/api/v1/admin/accounts", Auth::Nobody, &body)
-            .await,
+        c.post_account(Auth::Nobody, &body).await,
         c.write(
             Method::POST,
             "/api/v1/admin/logout",
@@ -444,20 +439,8 @@ async fn anonymous_requests_are_401_and_editors_403_on_admin_routes() {
     assert_eq!(me["calendars"], json!(["laval"]));
     for r in [
         c.get("/api/v1/admin/accounts", Auth::Cookie(&s)).await,
-        c.write(
-            Method::POST,
-            "/api/v1/admin/accounts",
-            Auth::Session(&s),
-            &body,
-        )
-        .await,
-        c.write(
-            Method::DELETE,
-            &format!("/api/v1/admin/accounts/{ADMIN}"),
-            Auth::Session(&s),
-            &json!({}),
-        )
-        .await,
+        c.post_account(Auth::Session(&s), &body).await,
+        c.delete_account(Auth::Session(&s), ADMIN).await,
     ] {
         let (status, answer) = json_of(r).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
@@ -484,14 +467,7 @@ async fn admins_list_add_and_remove_accounts_and_each_change_is_audited() {
     assert!(!list.to_string().contains("argon2"), "{list}");
 
     let body = json!({ "email": "Nouveau@Example.org", "password": PASSWORD, "role": "editor", "calendars": ["laval"] });
-    let r = c
-        .write(
-            Method::POST,
-            "/api/v1/admin/accounts",
-            Auth::Session(&admin),
-            &body,
-        )
-        .await;
+    let r = c.post_account(Auth::Session(&admin), &body).await;
     let (status, created) = json_of(r).await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(created["email"], "nouveau@example.org");
@@ -500,37 +476,16 @@ async fn admins_list_add_and_remove_accounts_and_each_change_is_audited() {
     assert_eq!(r.status(), StatusCode::OK);
 
     // Nobody removes themselves.
-    let r = c
-        .write(
-            Method::DELETE,
-            &format!("/api/v1/admin/accounts/{ADMIN}"),
-            Auth::Session(&admin),
-            &json!({}),
-        )
-        .await;
+    let r = c.delete_account(Auth::Session(&admin), ADMIN).await;
     let (status, answer) = json_of(r).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(answer["field"], "email");
     // Removing the editor ends the editor's session at once.
-    let r = c
-        .write(
-            Method::DELETE,
-            &format!("/api/v1/admin/accounts/{EDITOR}"),
-            Auth::Session(&admin),
-            &json!({}),
-        )
-        .await;
+    let r = c.delete_account(Auth::Session(&admin), EDITOR).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let r = c.get("/api/v1/admin/me", Auth::Cookie(&editor)).await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    let r = c
-        .write(
-            Method::DELETE,
-            &format!("/api/v1/admin/accounts/{EDITOR}"),
-            Auth::Session(&admin),
-            &json!({}),
-        )
-        .await;
+    let r = c.delete_account(Auth::Session(&admin), EDITOR).await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 
     let audit = c.world.index.audit(10, None).unwrap();
@@ -610,14 +565,7 @@ async fn api_tokens_work_without_csrf_until_revoked() {
     assert_eq!(me["csrf_token"], Value::Null);
     // A write needs no CSRF token: a browser never sends a token by itself.
     let body = json!({ "email": "bot@example.org", "password": PASSWORD, "role": "editor" });
-    let r = c
-        .write(
-            Method::POST,
-            "/api/v1/admin/accounts",
-            Auth::Bearer(&admin.secret),
-            &body,
-        )
-        .await;
+    let r = c.post_account(Auth::Bearer(&admin.secret), &body).await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let audit = c.world.index.audit(1, None).unwrap();
     assert_eq!(audit.entries[0].who, "robot");
