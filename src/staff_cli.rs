@@ -80,7 +80,7 @@ fn check_calendars(lang: &str, calendars: &[String]) -> anyhow::Result<()> {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !fine {
-            bail!(say(lang, "cli-bad-calendar", &[("id", &id)]));
+            bail!(say(lang, "cli-bad-calendar", &[("id", id)]));
         }
     }
     Ok(())
