@@ -932,3 +932,59 @@ fn the_user_and_token_commands() {
     assert!(audit.entries.iter().all(|e| e.who.starts_with("cli:")));
     assert!(!format!("{:?}", audit.entries).contains(token));
 }
+
+#[tokio::test]
+async fn a_page_of_another_site_cannot_sign_in_nor_write() {
+    let c = Console::start(AuthSettings::default()).await;
+    let login = json!({ "email": ADMIN, "password": PASSWORD });
+    let from = |origin: &'static str, site: Option<&'static str>| {
+        let r = client()
+            .post(c.url("/api/v1/admin/login"))
+            .header("Origin", origin)
+            .json_body(&login);
+        match site {
+            Some(site) => r.header("Sec-Fetch-Site", site),
+            None => r,
+        }
+    };
+    for (origin, site) in [
+        ("https://evil.example", None),
+        ("https://evil.example", Some("cross-site")),
+        ("null", None),
+    ] {
+        let r = from(origin, site).send().await.unwrap();
+        assert_eq!(session_cookie(r.headers()), None, "{origin}");
+        let (status, body) = json_of(r).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{origin}: {body}");
+        assert!(
+            body["error"].as_str().unwrap().contains("autre site"),
+            "{body}"
+        );
+    }
+    // The console's own pages, and the public address behind a proxy.
+    let own: &'static str = Box::leak(c.base.clone().into_boxed_str());
+    for origin in [own, "https://agenda.example.org"] {
+        let r = from(origin, Some("same-origin")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{origin}");
+    }
+    // A signed-in session's write from elsewhere, CSRF token and all.
+    let s = c.login(ADMIN).await;
+    let r = Auth::Session(&s)
+        .apply(client().post(c.url("/api/v1/admin/accounts")))
+        .header("Origin", "https://evil.example")
+        .json_body(&json!({ "email": "x@example.org", "password": PASSWORD, "role": "admin" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(c.world.index.account("x@example.org").unwrap(), None);
+    // Anonymous, from elsewhere: the contract's 401, as for any anonymous write.
+    let r = client()
+        .post(c.url("/api/v1/admin/accounts"))
+        .header("Origin", "https://evil.example")
+        .json_body(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}

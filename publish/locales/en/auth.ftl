@@ -9,6 +9,7 @@ auth-too-many = Too many failed sign-ins. Try again in { $minutes ->
     [one] { $minutes } minute
    *[other] { $minutes } minutes
 }.
+auth-cross-site = Request refused: it comes from a page of another site. Open the console at its own address.
 auth-invalid-email = Give a valid e-mail address (for example name@example.org).
 auth-password-missing = Give your password.
 auth-password-short = The password must have at least 12 characters.

@@ -9,6 +9,7 @@ auth-too-many = Trop de tentatives de connexion manquées. Réessayez dans { $mi
     [one] { $minutes } minute
    *[other] { $minutes } minutes
 }.
+auth-cross-site = Requête refusée : elle vient d’une page d’un autre site. Ouvrez la console directement à son adresse.
 auth-invalid-email = Indiquez une adresse courriel valide (par exemple nom@exemple.org).
 auth-password-missing = Indiquez votre mot de passe.
 auth-password-short = Le mot de passe doit compter au moins 12 caractères.

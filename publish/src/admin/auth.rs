@@ -179,6 +179,9 @@ pub enum AuthError {
     /// The role may not: 403.
     #[error("forbidden")]
     Forbidden,
+    /// A write sent by a page of another site: 403.
+    #[error("cross-site write")]
+    CrossSite,
     /// Too many failed logins: 429 with `Retry-After`.
     #[error("too many failed logins; retry in {retry_after}s")]
     TooMany { retry_after: u64 },
@@ -248,6 +251,7 @@ impl IntoResponse for AuthRejection {
             AuthError::CsrfWrong => (StatusCode::UNAUTHORIZED, tr("auth-csrf-wrong")),
             AuthError::BadCredentials => (StatusCode::UNAUTHORIZED, tr("auth-bad-credentials")),
             AuthError::Forbidden => (StatusCode::FORBIDDEN, tr("auth-forbidden")),
+            AuthError::CrossSite => (StatusCode::FORBIDDEN, tr("auth-cross-site")),
             AuthError::TooMany { retry_after } => {
                 let minutes = retry_after.div_ceil(60).max(1);
                 let message = i18n::tr_args(lang, "auth-too-many", &[("minutes", minutes.into())]);
@@ -445,6 +449,48 @@ impl FromRequestParts<AppState> for MaybeStaff {
     }
 }
 
+/// Whether a write comes from a page of another site, by what the browser
+/// says: `Sec-Fetch-Site` other than `same-origin` or `none`, or an
+/// `Origin` whose host is neither the request's `Host` (or
+/// `X-Forwarded-Host`) nor `base_url`'s. Scripts that send neither header
+/// are not browsers, and are judged by their credentials alone.
+///
+/// The CSRF token already guards every write of a session; this also
+/// guards the login form (a page elsewhere must not sign a visitor into
+/// its own account) and is one more lock on the rest.
+pub fn is_cross_site(headers: &axum::http::HeaderMap, base_url: &str) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = header("sec-fetch-site") {
+        if !matches!(site, "same-origin" | "none") {
+            return true;
+        }
+    }
+    let Some(origin) = header("origin") else {
+        return false;
+    };
+    let Some(origin_host) = url::Url::parse(origin)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| host_port(h, u.port())))
+    else {
+        // `null` (a sandboxed frame, a file) or garbage.
+        return true;
+    };
+    let base_host = url::Url::parse(base_url)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| host_port(h, u.port())));
+    let same = |candidate: Option<&str>| {
+        candidate.is_some_and(|c| c.trim().eq_ignore_ascii_case(&origin_host))
+    };
+    !(same(header("host")) || same(header("x-forwarded-host")) || same(base_host.as_deref()))
+}
+
+fn host_port(host: &str, port: Option<u16>) -> String {
+    match port {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    }
+}
+
 /// An e-mail trimmed and lowercased, when it has the shape of one:
 /// something, `@`, a domain with a dot; no spaces or control characters.
 pub fn normalize_email(raw: &str) -> Option<String> {
@@ -508,6 +554,67 @@ mod tests {
             ..s
         }
         .curates("montreal-nord"));
+    }
+
+    #[test]
+    fn cross_site_writes_are_told_by_the_browser_headers() {
+        use axum::http::HeaderMap;
+        let base = "https://agenda.example.org";
+        let h = |pairs: &[(&'static str, &'static str)]| {
+            let mut m = HeaderMap::new();
+            for (k, v) in pairs {
+                m.insert(*k, HeaderValue::from_static(v));
+            }
+            m
+        };
+        // A script: no Origin, no Sec-Fetch-Site.
+        assert!(!is_cross_site(&h(&[("host", "127.0.0.1:8080")]), base));
+        // The console itself, directly or behind a proxy.
+        assert!(!is_cross_site(
+            &h(&[
+                ("host", "127.0.0.1:8080"),
+                ("origin", "http://127.0.0.1:8080"),
+                ("sec-fetch-site", "same-origin")
+            ]),
+            base
+        ));
+        assert!(!is_cross_site(
+            &h(&[
+                ("host", "127.0.0.1:8080"),
+                ("origin", "https://agenda.example.org")
+            ]),
+            base
+        ));
+        assert!(!is_cross_site(
+            &h(&[
+                ("host", "10.0.0.2"),
+                ("x-forwarded-host", "Agenda.example.org"),
+                ("origin", "https://agenda.example.org")
+            ]),
+            "http://localhost"
+        ));
+        // Elsewhere.
+        assert!(is_cross_site(
+            &h(&[
+                ("host", "agenda.example.org"),
+                ("origin", "https://evil.example")
+            ]),
+            base
+        ));
+        assert!(is_cross_site(
+            &h(&[
+                ("host", "agenda.example.org"),
+                ("origin", "https://agenda.example.org:8443")
+            ]),
+            base
+        ));
+        assert!(is_cross_site(
+            &h(&[("host", "agenda.example.org"), ("origin", "null")]),
+            base
+        ));
+        assert!(is_cross_site(&h(&[("sec-fetch-site", "cross-site")]), base));
+        // A sibling subdomain is same-site, not same-origin.
+        assert!(is_cross_site(&h(&[("sec-fetch-site", "same-site")]), base));
     }
 
     #[test]
