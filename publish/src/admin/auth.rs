@@ -59,11 +59,30 @@ pub const SESSION_IDLE: Duration = Duration::from_secs(12 * 60 * 60);
 /// Where the signed-in staff member is kept in the session.
 pub(crate) const STAFF_KEY: &str = "staff";
 
-/// What a session remembers: who signed in and their CSRF token.
+/// What a session remembers: who signed in, their CSRF token, and when
+/// its expiry was last pushed back (Unix seconds).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct SessionStaff {
     pub email: String,
     pub csrf: String,
+    #[serde(default)]
+    pub seen: i64,
+}
+
+/// How stale a session's expiry may get before a request pushes it back:
+/// a quarter of the idle time, at most five minutes. Saving on every
+/// request would take the store's write lock (shared with the ingest) for
+/// every click.
+fn refresh_after(idle: Duration) -> i64 {
+    let secs = (idle / 4).min(Duration::from_secs(5 * 60)).as_secs();
+    i64::try_from(secs).unwrap_or(i64::MAX)
+}
+
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }
 
 /// The knobs of authentication; tests shorten them.
@@ -348,6 +367,19 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Staff>, 
         }
         return Ok(None);
     };
+    // Activity pushes the expiry back (the session layer saves a session
+    // that changed, with a new expiry and cookie).
+    let now = unix_now();
+    if now.saturating_sub(signed_in.seen) >= refresh_after(state.auth.session_idle) {
+        let refreshed = SessionStaff {
+            seen: now,
+            ..signed_in.clone()
+        };
+        session
+            .insert(STAFF_KEY, refreshed)
+            .await
+            .map_err(|e| AuthError::Internal(e.to_string()))?;
+    }
     Ok(Some(Staff {
         role: role_of(&account.role, &account.email)?,
         who: account.email,

@@ -72,10 +72,10 @@ pub fn router(state: &AppState) -> Router<AppState> {
     .with_same_site(SameSite::Strict)
     .with_path("/")
     .with_secure(secure)
-    .with_expiry(Expiry::OnInactivity(idle))
-    // Saving on every request is what makes the expiry slide with
-    // activity.
-    .with_always_save(true);
+    // The expiry slides with activity: `auth` marks a session changed
+    // when its expiry is due to be pushed back, and a changed session is
+    // saved with a fresh expiry and cookie.
+    .with_expiry(Expiry::OnInactivity(idle));
     routes()
         .route("/api/v1/admin", any(api_not_found))
         .route("/api/v1/admin/{*rest}", any(api_not_found))

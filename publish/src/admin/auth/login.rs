@@ -14,7 +14,6 @@
 //! the one that proxy saw.
 
 use std::net::{IpAddr, SocketAddr};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
@@ -27,8 +26,8 @@ use serde_json::{json, Map, Value};
 use tower_sessions::Session;
 
 use super::{
-    blocking, lang_of, normalize_email, secret, AuthError, AuthRejection, AuthSettings, Editor,
-    SessionStaff, STAFF_KEY,
+    blocking, lang_of, normalize_email, secret, unix_now, AuthError, AuthRejection, AuthSettings,
+    Editor, SessionStaff, STAFF_KEY,
 };
 use crate::AppState;
 
@@ -61,13 +60,6 @@ fn client_addr(peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
         .filter_map(|a| a.trim().parse::<IpAddr>().ok())
         .next_back();
     Some(forwarded.unwrap_or(peer))
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }
 
 fn window_secs(settings: &AuthSettings) -> i64 {
@@ -209,6 +201,7 @@ async fn sign_in_inner(
             SessionStaff {
                 email: account.email,
                 csrf: csrf.clone(),
+                seen: unix_now(),
             },
         )
         .await

@@ -65,7 +65,14 @@ fn encode(record: &Record) -> session_store::Result<(Option<String>, Vec<u8>, i6
         .map(|s| s.email);
     let data = serde_json::to_vec(&record.data)
         .map_err(|e| session_store::Error::Encode(e.to_string()))?;
-    Ok((account, data, record.expiry_date.unix_timestamp()))
+    // Whole seconds, rounded up: a session never ends before its time.
+    let expiry = record.expiry_date.unix_timestamp();
+    let expiry = if record.expiry_date.nanosecond() > 0 {
+        expiry.saturating_add(1)
+    } else {
+        expiry
+    };
+    Ok((account, data, expiry))
 }
 
 fn now() -> i64 {
