@@ -44,7 +44,7 @@ use tower_sessions::Session;
 
 use crate::{i18n, AppState};
 
-pub use login::{sign_in, ClientAddr};
+pub use login::{sign_in, sign_out, ClientAddr};
 pub use secret::{MIN_PASSWORD_CHARS, TOKEN_PREFIX};
 
 /// The session cookie's name.

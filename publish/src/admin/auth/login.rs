@@ -266,14 +266,20 @@ async fn login(
     Ok(Json(json!({ "csrf_token": csrf })))
 }
 
-/// `POST /api/v1/admin/logout`: the session's row is deleted (a copy of
-/// the cookie is worth nothing after it) and the cookie removed.
+/// End the session: its row is deleted (a copy of the cookie is worth
+/// nothing after it) and the cookie removed. The console's logout form
+/// calls it too.
+pub async fn sign_out(session: &Session) -> Result<(), AuthRejection> {
+    session
+        .flush()
+        .await
+        .map_err(|e| AuthRejection::from(AuthError::Internal(e.to_string())))
+}
+
+/// `POST /api/v1/admin/logout` (an API token has no session to end).
 async fn logout(Editor(staff): Editor, session: Session) -> Result<StatusCode, AuthRejection> {
     if staff.csrf_token.is_some() {
-        session
-            .flush()
-            .await
-            .map_err(|e| AuthRejection::from(AuthError::Internal(e.to_string())))?;
+        sign_out(&session).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }
