@@ -994,3 +994,89 @@ async fn a_page_of_another_site_cannot_sign_in_nor_write() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// Stops the child it holds (a `babillard serve` of this test) when dropped,
+/// even when an assertion failed first.
+struct Served(std::process::Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn an_account_added_while_serve_runs_signs_in_to_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("sources.toml"), AGGREGATOR).unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let _served = Served(
+        Command::new(env!("CARGO_BIN_EXE_babillard"))
+            .current_dir(dir.path())
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .env("RUST_LOG", "error")
+            .spawn()
+            .unwrap(),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if client().get(format!("{base}/healthz")).send().await.is_ok() {
+            up = true;
+            break;
+        }
+    }
+    assert!(up, "serve answers");
+
+    // The CLI writes into the store the server reads.
+    let (code, _, err) = babillard_with_stdin(
+        dir.path(),
+        &["user", "add", "claire@example.org", "--role", "admin"],
+        &format!("{PASSWORD}\n"),
+    );
+    assert_eq!(code, 0, "user add while serve runs: {err}");
+    let (code, token, err) = babillard_with_stdin(
+        dir.path(),
+        &["token", "create", "--role", "admin", "--name", "cron"],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+
+    let login = |password: &'static str| {
+        client()
+            .post(format!("{base}/api/v1/admin/login"))
+            .json_body(&json!({ "email": "claire@example.org", "password": password }))
+            .send()
+    };
+    let r = login(PASSWORD).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let cookie = session_cookie(r.headers()).unwrap();
+    assert!(cookie.to_lowercase().contains("httponly"), "{cookie}");
+    let r = client()
+        .get(format!("{base}/api/v1/admin/accounts"))
+        .header(AUTHORIZATION, format!("Bearer {}", token.trim_end()))
+        .send()
+        .await
+        .unwrap();
+    let (status, list) = json_of(r).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list["accounts"][0]["email"], "claire@example.org");
+    // The binary knows the peer's address: the per-address limit holds
+    // across accounts (twenty failures, then 429).
+    for i in 0..20 {
+        let r = client()
+            .post(format!("{base}/api/v1/admin/login"))
+            .json_body(&json!({ "email": format!("guess{i}@example.org"), "password": "essai" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let r = login(PASSWORD).await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+}
