@@ -431,7 +431,7 @@ async fn anonymous_requests_are_401_and_editors_403_on_admin_routes() {
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
         assert_eq!(
             answer["error"],
-            "Connectez-vous d’abord : votre session a pris fin ou vous n’êtes pas connecté."
+            "Connectez-vous d’abord\u{a0}: votre session a pris fin ou vous n’êtes pas connecté."
         );
     }
 
