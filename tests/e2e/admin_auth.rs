@@ -263,6 +263,17 @@ async fn a_session_reads_and_writes_with_its_csrf_token_only() {
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{csrf:?}: {body}");
     }
     assert_eq!(c.world.index.account("new@example.org").unwrap(), None);
+    // A form is no way around it on the JSON API.
+    let r = Auth::Cookie(&s)
+        .apply(client().post(c.url("/api/v1/admin/logout")))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body("csrf=")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = c.get("/api/v1/admin/me", Auth::Cookie(&s)).await;
+    assert_eq!(r.status(), StatusCode::OK, "still signed in");
     // The right one: the write happens.
     assert_eq!(post(Auth::Session(&s)).await.status(), StatusCode::CREATED);
     assert_eq!(

@@ -12,11 +12,14 @@
 //! nobody is signed in (or the token is unknown or revoked), 403 when the
 //! role may not. A write (POST, PATCH, PUT, DELETE) through a session also
 //! needs the session's CSRF token in the `X-CSRF-Token` header, compared in
-//! constant time; the console's HTML forms (`application/x-www-form-urlencoded`)
+//! constant time; the console's HTML forms
+//! (`application/x-www-form-urlencoded`, under `/admin`, never `/api/`)
 //! carry it as a field named `csrf`, which their handler checks with
 //! [`Staff::check_csrf`]. A token needs no CSRF token: a browser never
 //! sends it on its own. [`MaybeStaff`] is for pages that show a login form
-//! to anonymous visitors.
+//! to anonymous visitors. Before any of this, `admin::router` refuses (403)
+//! a write that a page of another site sent with the session cookie, or to
+//! a login ([`is_cross_site`]).
 //!
 //! Every error is JSON `{"error"}` (400 adds `"field"`), in the
 //! aggregator's first language. `secret.rs` holds the hashing and the
@@ -388,23 +391,26 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Staff>, 
     }))
 }
 
-/// A write through a session carries the CSRF token in its header (forms
-/// are checked by their handler).
+/// A write through a session carries the CSRF token in its header; the
+/// console's forms (outside `/api/`) carry it as a field, which their
+/// handler checks. The JSON API takes no forms, so a form sent there
+/// needs the header like any other write.
 fn guard_write(parts: &Parts, staff: &Staff) -> Result<(), AuthRejection> {
     let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
     if safe || staff.csrf_token.is_none() {
         return Ok(());
     }
-    let form = parts
-        .headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(';').next().is_some_and(|m| {
-                m.trim()
-                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-            })
-        });
+    let form = !parts.uri.path().starts_with("/api/")
+        && parts
+            .headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.split(';').next().is_some_and(|m| {
+                    m.trim()
+                        .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+                })
+            });
     if form {
         return Ok(());
     }
