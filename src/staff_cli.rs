@@ -51,6 +51,8 @@ pub enum TokenCommand {
         #[arg(long = "calendar", value_name = "ID")]
         calendars: Vec<String>,
     },
+    /// List the API tokens (never their secret), revoked ones too.
+    List,
     /// Revoke an API token.
     Revoke { name: String },
 }
@@ -59,6 +61,10 @@ pub enum TokenCommand {
 fn say(lang: &str, id: &str, args: &[(&'static str, &str)]) -> String {
     let args: Vec<_> = args.iter().map(|(k, v)| (*k, (*v).into())).collect();
     tr_args(lang, id, &args)
+}
+
+fn stamp(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -185,7 +191,7 @@ pub fn user(index: &Index, languages: &[String], command: UserCommand) -> anyhow
                     a.email,
                     a.role,
                     calendars,
-                    a.created_at.format("%Y-%m-%d %H:%M UTC")
+                    stamp(a.created_at)
                 );
             }
         }
@@ -266,6 +272,27 @@ pub fn token(index: &Index, languages: &[String], command: TokenCommand) -> anyh
             let mut out = std::io::stdout().lock();
             writeln!(out, "{}", token.secret).context("cannot write the token")?;
             out.flush().context("cannot write the token")?;
+        }
+        TokenCommand::List => {
+            let all = tr(lang, "cli-all-calendars");
+            for t in index.tokens()? {
+                let calendars = if t.calendars.is_empty() {
+                    all.clone()
+                } else {
+                    t.calendars.join(",")
+                };
+                let revoked = t
+                    .revoked_at
+                    .map(|at| say(lang, "cli-token-revoked-at", &[("at", &stamp(at))]))
+                    .unwrap_or_default();
+                println!(
+                    "{:<24} {:<7} {:<24} {} {revoked}",
+                    t.name,
+                    t.role,
+                    calendars,
+                    stamp(t.created_at)
+                );
+            }
         }
         TokenCommand::Revoke { name } => {
             if !index.revoke_token(&name)? {

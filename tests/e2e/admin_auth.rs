@@ -919,8 +919,17 @@ fn the_user_and_token_commands() {
         assert_eq!(index.load_session("s", 0).unwrap(), None);
     }
 
+    let (code, out, err) = run(&["token", "list"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("site-web") && out.contains("editor"), "{out}");
+    assert!(!out.contains(token) && !out.contains("révoqué"), "{out}");
     let (code, _, err) = run(&["token", "revoke", "site-web"], "");
     assert_eq!(code, 0, "{err}");
+    let (_, out, _) = run(&["token", "list"], "");
+    assert!(
+        out.contains("site-web") && out.contains("révoqué le"),
+        "{out}"
+    );
     let (code, _, _) = run(&["token", "revoke", "site-web"], "");
     assert_ne!(code, 0);
     let (code, _, err) = run(&["user", "remove", "marie@example.org"], "");

@@ -37,5 +37,6 @@ cli-password-changed = Password of { $email } changed; its sessions are closed.
 cli-bad-token-name = A token's name has 1 to 64 characters, without spaces.
 cli-token-exists = A token named { $name } already exists (even revoked): choose another name.
 cli-token-created = Token { $name } created (role { $role }). It is shown once, on standard output: keep it now.
+cli-token-revoked-at = (revoked { $at })
 cli-no-token = No live token named { $name }.
 cli-token-revoked = Token { $name } revoked.

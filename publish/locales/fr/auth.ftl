@@ -39,5 +39,6 @@ cli-password-changed = Mot de passe de { $email } changé ; ses sessions sont f
 cli-bad-token-name = Le nom du jeton doit compter de 1 à 64 caractères, sans espace.
 cli-token-exists = Un jeton nommé { $name } existe déjà (même révoqué) : choisissez un autre nom.
 cli-token-created = Jeton { $name } créé (rôle { $role }). Il est affiché une seule fois, sur la sortie standard : conservez-le maintenant.
+cli-token-revoked-at = (révoqué le { $at })
 cli-no-token = Aucun jeton actif nommé { $name }.
 cli-token-revoked = Jeton { $name } révoqué.
