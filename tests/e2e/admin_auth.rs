@@ -1100,3 +1100,32 @@ async fn an_account_added_while_serve_runs_signs_in_to_the_binary() {
     let r = login(PASSWORD).await.unwrap();
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn guesses_sent_all_at_once_get_no_more_tries() {
+    let settings = AuthSettings {
+        failures_per_account: 3,
+        failures_per_address: 100,
+        ..AuthSettings::default()
+    };
+    let c = Arc::new(Console::start(settings).await);
+    let mut guesses = tokio::task::JoinSet::new();
+    for i in 0..10 {
+        let c = Arc::clone(&c);
+        guesses.spawn(async move {
+            c.login_raw(ADMIN, &format!("essai numéro {i}"))
+                .await
+                .status()
+        });
+    }
+    let mut tried = 0;
+    let mut refused = 0;
+    while let Some(status) = guesses.join_next().await {
+        match status.unwrap() {
+            StatusCode::UNAUTHORIZED => tried += 1,
+            StatusCode::TOO_MANY_REQUESTS => refused += 1,
+            other => panic!("{other}"),
+        }
+    }
+    assert_eq!((tried, refused), (3, 7));
+}

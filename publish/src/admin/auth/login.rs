@@ -2,7 +2,10 @@
 //!
 //! Failures are counted per account and per client address over
 //! [`AuthSettings::failure_window`] in the `login_failures` table, so a
-//! restart does not reset them. Past either limit every attempt is refused
+//! restart does not reset them. An attempt is counted as a failure before
+//! the password is checked (and uncounted when it was right), in the same
+//! transaction as the check of the limit, so that attempts sent all at
+//! once get no more tries than attempts sent one by one. Past either limit every attempt is refused
 //! with 429 and `Retry-After` (the seconds until the oldest failure leaves
 //! the window), even one with the right password: otherwise the limit
 //! would only slow a guesser down until they guessed. A success clears the
@@ -22,6 +25,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use index::accounts::{LoginAttempt, LoginLimit};
 use serde_json::{json, Map, Value};
 use tower_sessions::Session;
 
@@ -137,25 +141,26 @@ async fn sign_in_inner(
     let window = window_secs(settings);
     let keys = failure_keys(&email, client, settings);
 
-    let counted = keys.clone();
-    let over = blocking(&state.index, move |index| {
-        let mut retry_after: Option<i64> = None;
-        for (key, limit) in &counted {
-            let failures = index.login_failures(key, now.saturating_sub(window))?;
-            if failures.count >= *limit {
-                let free_at = failures.oldest.unwrap_or(now).saturating_add(window);
-                let wait = free_at.saturating_sub(now).max(1);
-                retry_after = Some(retry_after.map_or(wait, |w| w.max(wait)));
-            }
-        }
-        Ok(retry_after)
+    // Counted as a failure before the password is even looked at (see
+    // `Index::begin_login_attempt`): attempts sent all at once get no more
+    // tries than attempts sent one by one.
+    let attempt = blocking(&state.index, move |index| {
+        let limits: Vec<LoginLimit<'_>> = keys
+            .iter()
+            .map(|(key, max)| LoginLimit { key, max: *max })
+            .collect();
+        index.begin_login_attempt(&limits, now, window)
     })
     .await?;
-    if let Some(wait) = over {
-        return Err(AuthError::TooMany {
-            retry_after: u64::try_from(wait).unwrap_or(1),
-        });
-    }
+    let rows = match attempt {
+        LoginAttempt::Allowed { rows } => rows,
+        LoginAttempt::Refused { retry_at } => {
+            let wait = retry_at.saturating_sub(now).max(1);
+            return Err(AuthError::TooMany {
+                retry_after: u64::try_from(wait).unwrap_or(1),
+            });
+        }
+    };
 
     let looked_up = email.clone();
     let found = blocking(&state.index, move |index| {
@@ -173,19 +178,14 @@ async fn sign_in_inner(
             .map_err(|e| AuthError::Internal(e.to_string()))?;
     let account = match account {
         Some(account) if matches => account,
-        _ => {
-            let names: Vec<String> = keys.into_iter().map(|(k, _)| k).collect();
-            blocking(&state.index, move |index| {
-                let names: Vec<&str> = names.iter().map(String::as_str).collect();
-                index.record_login_failure(&names, now, now.saturating_sub(window))
-            })
-            .await?;
-            return Err(AuthError::BadCredentials);
-        }
+        // The failure is already counted.
+        _ => return Err(AuthError::BadCredentials),
     };
 
+    // A success: uncount it, and forget the account's earlier failures.
     let account_key = format!("account:{email}");
     blocking(&state.index, move |index| {
+        index.forget_login_attempt(&rows)?;
         index.clear_login_failures(&account_key)
     })
     .await?;
