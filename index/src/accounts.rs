@@ -16,8 +16,10 @@
 //! * A revoked token keeps its row (`revoked_at`), so its name stays taken
 //!   and the audit trail keeps meaning something.
 //! * Failed logins are rows `(key, at)`: the caller picks the keys (one per
-//!   account, one per address) and counts them in its window, so a restart
-//!   does not reset the limit.
+//!   account, one per address) and their limits; an attempt is checked
+//!   against them and counted in one transaction
+//!   ([`Index::begin_login_attempt`]), before the password is, and
+//!   uncounted when it succeeds. Being rows, they survive a restart.
 //!
 //! Writes take the writer lock but touch no published data: the generation
 //! does not move.
