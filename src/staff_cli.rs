@@ -243,9 +243,12 @@ pub fn token(index: &Index, languages: &[String], command: TokenCommand) -> anyh
             calendars,
         } => {
             let name = name.trim().to_string();
+            // No `@`: the audit trail must not mistake a token for an account.
             let fine = !name.is_empty()
                 && name.len() <= 64
-                && !name.chars().any(|c| c.is_control() || c.is_whitespace());
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
             if !fine {
                 bail!(tr(lang, "cli-bad-token-name"));
             }

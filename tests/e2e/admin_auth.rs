@@ -870,6 +870,20 @@ fn the_user_and_token_commands() {
     );
     assert_ne!(code, 0);
     assert!(err.contains("existe déjà"), "{err}");
+    // A token's name cannot pass for an account in the audit trail.
+    let (code, out, _) = run(
+        &[
+            "token",
+            "create",
+            "--role",
+            "admin",
+            "--name",
+            "marie@example.org",
+        ],
+        "",
+    );
+    assert_ne!(code, 0);
+    assert!(out.is_empty());
 
     {
         let index = Index::open(&dir.path().join("data")).unwrap();
