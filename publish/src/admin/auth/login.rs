@@ -5,16 +5,19 @@
 //! restart does not reset them. An attempt is counted as a failure before
 //! the password is checked (and uncounted when it was right), in the same
 //! transaction as the check of the limit, so that attempts sent all at
-//! once get no more tries than attempts sent one by one. Past either limit every attempt is refused
-//! with 429 and `Retry-After` (the seconds until the oldest failure leaves
-//! the window), even one with the right password: otherwise the limit
-//! would only slow a guesser down until they guessed. A success clears the
-//! account's failures, not the address's (one good account must not reset
-//! the guessing of others from the same place).
+//! once get no more tries than attempts sent one by one. Past either limit
+//! every attempt is refused with 429 and `Retry-After` (the seconds until
+//! the oldest failure leaves the window), even one with the right
+//! password: otherwise the limit would only slow a guesser down until they
+//! guessed. A success clears the account's failures, not the address's
+//! (one good account must not reset the guessing of others from the same
+//! place).
 //!
-//! The client address is the peer's (an IPv6 one counts as its /64); behind a reverse proxy on the same
-//! machine (a loopback peer) it is the last address of `X-Forwarded-For`,
-//! the one that proxy saw.
+//! The client address is the peer's (an IPv6 one counts as its /64);
+//! behind a reverse proxy on the same machine (a loopback peer) it is the
+//! last address of `X-Forwarded-For`, the one that proxy saw. A router
+//! served without the peer's address (`into_make_service_with_connect_info`)
+//! limits per account only.
 
 use std::net::{IpAddr, SocketAddr};
 
