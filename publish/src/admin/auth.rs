@@ -1,7 +1,7 @@
 //! Who is acting, and whether they may: the guard of every write.
 //!
 //! Staff sign in with an e-mail and a password (`POST
-//! /api/v1/admin/login`, [`login`]); the session lives in the database
+//! /api/v1/admin/login`, `login.rs`); the session lives in the database
 //! ([`store::SqliteSessionStore`] under `tower-sessions`), its cookie
 //! `babillard_session` is HttpOnly, SameSite=Strict, Path=/, Secure behind
 //! https, and it ends after [`SESSION_IDLE`] without activity, at logout,
