@@ -63,6 +63,15 @@ fn say(lang: &str, id: &str, args: &[(&'static str, &str)]) -> String {
     tr_args(lang, id, &args)
 }
 
+/// A list of calendars as `list` shows it: "all" when empty.
+fn calendars_text(lang: &str, calendars: &[String]) -> String {
+    if calendars.is_empty() {
+        tr(lang, "cli-all-calendars")
+    } else {
+        calendars.join(",")
+    }
+}
+
 fn stamp(at: chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
@@ -179,13 +188,8 @@ pub fn user(index: &Index, languages: &[String], command: UserCommand) -> anyhow
             );
         }
         UserCommand::List => {
-            let all = tr(lang, "cli-all-calendars");
             for a in index.accounts()? {
-                let calendars = if a.calendars.is_empty() {
-                    all.clone()
-                } else {
-                    a.calendars.join(",")
-                };
+                let calendars = calendars_text(lang, &a.calendars);
                 println!(
                     "{:<32} {:<7} {:<24} {}",
                     a.email,
@@ -277,13 +281,8 @@ pub fn token(index: &Index, languages: &[String], command: TokenCommand) -> anyh
             out.flush().context("cannot write the token")?;
         }
         TokenCommand::List => {
-            let all = tr(lang, "cli-all-calendars");
             for t in index.tokens()? {
-                let calendars = if t.calendars.is_empty() {
-                    all.clone()
-                } else {
-                    t.calendars.join(",")
-                };
+                let calendars = calendars_text(lang, &t.calendars);
                 let revoked = t
                     .revoked_at
                     .map(|at| say(lang, "cli-token-revoked-at", &[("at", &stamp(at))]))
