@@ -18,6 +18,8 @@ use clap::{Parser, Subcommand};
 use index::{Index, Query};
 use publish::{AppState, NextRuns};
 
+mod staff_cli;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "babillard",
@@ -92,6 +94,16 @@ enum Command {
     },
     /// Rebuild the search index from the database.
     Reindex,
+    /// Staff accounts of the console (`user add EMAIL --role admin|editor`, `list`, `remove`, `password`).
+    User {
+        #[command(subcommand)]
+        command: staff_cli::UserCommand,
+    },
+    /// API tokens of the console's JSON API (`token create --role ROLE --name NAME`, `revoke`).
+    Token {
+        #[command(subcommand)]
+        command: staff_cli::TokenCommand,
+    },
 }
 
 /// A failure that maps to an exit code.
@@ -117,6 +129,8 @@ fn main() -> ExitCode {
                 | Command::Sources { .. }
                 | Command::Reindex
                 | Command::Export { .. }
+                | Command::User { .. }
+                | Command::Token { .. }
         )
     );
     init_tracing(if quiet { "warn" } else { "info" });
@@ -210,7 +224,11 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
     let config = Arc::new(load(&cli.config)?);
     let writes = !matches!(
         command,
-        Command::Search { .. } | Command::Sources { .. } | Command::Export { .. }
+        Command::Search { .. }
+            | Command::Sources { .. }
+            | Command::Export { .. }
+            | Command::User { .. }
+            | Command::Token { .. }
     );
     let index = open_index(&config, cli.data.as_deref(), writes)?;
     match command {
@@ -226,6 +244,14 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
             json,
         } => search(&config, &index, query, from, to, categories, json),
         Command::Sources { json } => sources(&config, &index, json),
+        Command::User { command } => {
+            staff_cli::user(&index, &config.aggregator.languages, command)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token { command } => {
+            staff_cli::token(&index, &config.aggregator.languages, command)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Reindex => {
             let n = tokio::task::spawn_blocking(move || index.reindex())
                 .await

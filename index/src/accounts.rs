@@ -11,12 +11,15 @@
 //!   a stolen cookie dies with the old password.
 //! * Session rows carry the account they belong to (`sessions.account`)
 //!   for that reason; a row past its `expiry` is never loaded and is
-//!   deleted by [`Index::delete_expired_sessions`].
+//!   deleted by [`Index::delete_expired_sessions`]; a deleted row is never
+//!   brought back by a later save ([`Index::update_session`]).
 //! * A revoked token keeps its row (`revoked_at`), so its name stays taken
 //!   and the audit trail keeps meaning something.
 //! * Failed logins are rows `(key, at)`: the caller picks the keys (one per
-//!   account, one per address) and counts them in its window, so a restart
-//!   does not reset the limit.
+//!   account, one per address) and their limits; an attempt is checked
+//!   against them and counted in one transaction
+//!   ([`Index::begin_login_attempt`]), before the password is, and
+//!   uncounted when it succeeds. Being rows, they survive a restart.
 //!
 //! Writes take the writer lock but touch no published data: the generation
 //! does not move.
@@ -48,13 +51,22 @@ pub struct ApiToken {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-/// The failed logins of one key within a window.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Failures {
-    pub count: u32,
-    /// Unix seconds of the oldest failure counted (when there is one): the
-    /// window frees a place when it falls out.
-    pub oldest: Option<i64>,
+/// A limit on failed logins: at most `max` under `key` within the window.
+#[derive(Clone, Copy, Debug)]
+pub struct LoginLimit<'a> {
+    pub key: &'a str,
+    pub max: u32,
+}
+
+/// What [`Index::begin_login_attempt`] decided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LoginAttempt {
+    /// The attempt may go on; it is already counted as a failure under
+    /// each key (these rows), until [`Index::forget_login_attempt`].
+    Allowed { rows: Vec<i64> },
+    /// A limit is reached: no attempt before `retry_at` (Unix seconds),
+    /// when the oldest failure counted leaves the window.
+    Refused { retry_at: i64 },
 }
 
 fn parse_time(what: &str, s: &str) -> StoreResult<DateTime<Utc>> {
@@ -280,22 +292,23 @@ impl Index {
         })
     }
 
-    /// Insert or replace session `key`.
-    pub fn save_session(
+    /// Replace the data and expiry of session `key`, when its row is still
+    /// there: `false` when it is gone. Never inserts: a session deleted
+    /// while a request of it was under way (a logout, a new password, a
+    /// removed account) stays deleted.
+    pub fn update_session(
         &self,
         key: &str,
         account: Option<&str>,
         data: &[u8],
         expiry: i64,
-    ) -> Result<(), IndexError> {
+    ) -> Result<bool, IndexError> {
         self.write_plain(|conn| {
-            conn.execute(
-                "INSERT INTO sessions (id, account, data, expiry) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(id) DO UPDATE SET account = excluded.account,
-                   data = excluded.data, expiry = excluded.expiry",
+            let n = conn.execute(
+                "UPDATE sessions SET account = ?2, data = ?3, expiry = ?4 WHERE id = ?1",
                 params![key, account, data, expiry],
             )?;
-            Ok(())
+            Ok(n == 1)
         })
     }
 
@@ -397,43 +410,59 @@ impl Index {
 
     // --- failed logins ---
 
-    /// Record one failed login at `at` (Unix seconds) under each of
-    /// `keys`, and forget the failures older than `forget_before`.
-    pub fn record_login_failure(
+    /// Begin a login attempt at `now` (Unix seconds): refused when a limit
+    /// is reached within the `window` (seconds) before `now`, else counted
+    /// at once as a failure under every key. Checking and counting are one
+    /// transaction under the write lock, so attempts sent all at once
+    /// cannot all pass the check before any is counted. Failures older
+    /// than the window are forgotten on the way.
+    pub fn begin_login_attempt(
         &self,
-        keys: &[&str],
-        at: i64,
-        forget_before: i64,
-    ) -> Result<(), IndexError> {
+        limits: &[LoginLimit<'_>],
+        now: i64,
+        window: i64,
+    ) -> Result<LoginAttempt, IndexError> {
+        let since = now.saturating_sub(window);
         self.write_plain(|conn| {
             let tx = conn.unchecked_transaction()?;
-            tx.execute(
-                "DELETE FROM login_failures WHERE at < ?1",
-                params![forget_before],
-            )?;
-            for key in keys {
+            tx.execute("DELETE FROM login_failures WHERE at < ?1", params![since])?;
+            let mut retry_at: Option<i64> = None;
+            for limit in limits {
+                let (count, oldest): (i64, Option<i64>) = tx.query_row(
+                    "SELECT COUNT(*), MIN(at) FROM login_failures WHERE key = ?1 AND at >= ?2",
+                    params![limit.key, since],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?;
+                if count >= i64::from(limit.max) {
+                    let at = oldest.unwrap_or(now).saturating_add(window);
+                    retry_at = Some(retry_at.map_or(at, |r| r.max(at)));
+                }
+            }
+            if let Some(retry_at) = retry_at {
+                return Ok(LoginAttempt::Refused { retry_at });
+            }
+            let mut rows = Vec::with_capacity(limits.len());
+            for limit in limits {
                 tx.execute(
                     "INSERT INTO login_failures (key, at) VALUES (?1, ?2)",
-                    params![key, at],
+                    params![limit.key, now],
                 )?;
+                rows.push(tx.last_insert_rowid());
             }
             tx.commit()?;
-            Ok(())
+            Ok(LoginAttempt::Allowed { rows })
         })
     }
 
-    /// The failures of `key` at or after `since` (Unix seconds).
-    pub fn login_failures(&self, key: &str, since: i64) -> Result<Failures, IndexError> {
-        self.read_plain(|conn| {
-            let (count, oldest): (i64, Option<i64>) = conn.query_row(
-                "SELECT COUNT(*), MIN(at) FROM login_failures WHERE key = ?1 AND at >= ?2",
-                params![key, since],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
-            Ok(Failures {
-                count: u32::try_from(count).unwrap_or(u32::MAX),
-                oldest,
-            })
+    /// Uncount an attempt that succeeded.
+    pub fn forget_login_attempt(&self, rows: &[i64]) -> Result<(), IndexError> {
+        self.write_plain(|conn| {
+            let tx = conn.unchecked_transaction()?;
+            for row in rows {
+                tx.execute("DELETE FROM login_failures WHERE rowid = ?1", params![row])?;
+            }
+            tx.commit()?;
+            Ok(())
         })
     }
 
@@ -505,20 +534,23 @@ mod tests {
             .create_account("b@example.org", "admin", &[], "h2")
             .unwrap();
         let far = 4_000_000_000;
-        index
-            .save_session("s1", Some("a@example.org"), b"one", far)
-            .unwrap();
-        index
-            .save_session("s2", Some("a@example.org"), b"two", far)
-            .unwrap();
-        index
-            .save_session("s3", Some("B@example.org"), b"three", far)
-            .unwrap();
-        index.save_session("s4", None, b"anonymous", far).unwrap();
+        for (key, account, data) in [
+            ("s1", Some("a@example.org"), &b"one"[..]),
+            ("s2", Some("a@example.org"), b"two"),
+            ("s3", Some("B@example.org"), b"three"),
+            ("s4", None, b"anonymous"),
+        ] {
+            assert!(index.create_session(key, account, data, far).unwrap());
+        }
 
         assert!(index.set_password_hash("a@example.org", "h1b").unwrap());
         assert_eq!(index.load_session("s1", 0).unwrap(), None);
         assert_eq!(index.load_session("s2", 0).unwrap(), None);
+        // A request of s1 that was under way does not bring it back.
+        assert!(!index
+            .update_session("s1", Some("a@example.org"), b"one", far)
+            .unwrap());
+        assert_eq!(index.load_session("s1", 0).unwrap(), None);
         assert_eq!(
             index.account_with_hash("a@example.org").unwrap().unwrap().1,
             "h1b"
@@ -544,18 +576,18 @@ mod tests {
             (b"a".to_vec(), 100)
         );
         assert_eq!(index.load_session("k", 100).unwrap(), None);
-        index
-            .save_session("k", Some("a@example.org"), b"c", 200)
-            .unwrap();
+        assert!(index
+            .update_session("k", Some("a@example.org"), b"c", 200)
+            .unwrap());
         assert_eq!(
             index.load_session("k", 150).unwrap().unwrap(),
             (b"c".to_vec(), 200)
         );
-        index.save_session("old", None, b"d", 50).unwrap();
+        assert!(index.create_session("old", None, b"d", 50).unwrap());
         assert_eq!(index.delete_expired_sessions(100).unwrap(), 1);
         assert_eq!(index.delete_sessions_of("a@example.org").unwrap(), 1);
         assert_eq!(index.load_session("k", 0).unwrap(), None);
-        index.save_session("k2", None, b"e", 200).unwrap();
+        assert!(index.create_session("k2", None, b"e", 200).unwrap());
         index.delete_session("k2").unwrap();
         assert_eq!(index.load_session("k2", 0).unwrap(), None);
     }
@@ -579,37 +611,69 @@ mod tests {
     }
 
     #[test]
-    fn login_failures_are_counted_in_a_window_and_survive_reopening() {
+    fn login_attempts_are_counted_before_they_are_tried_and_survive_reopening() {
         let dir = tempfile::tempdir().unwrap();
         let index = Index::open_with(dir.path(), SearchStorage::Ram).unwrap();
-        for at in [100, 200, 300] {
-            index
-                .record_login_failure(&["account:a", "addr:1.2.3.4"], at, 0)
+        let limits = |max_account, max_address| {
+            [
+                LoginLimit {
+                    key: "account:a",
+                    max: max_account,
+                },
+                LoginLimit {
+                    key: "address:1.2.3.4",
+                    max: max_address,
+                },
+            ]
+        };
+        let window = 100;
+        // Three attempts at 100, 110, 120, all failed: the third reaches
+        // the account's limit of three.
+        for at in [100, 110, 120] {
+            let attempt = index
+                .begin_login_attempt(&limits(3, 10), at, window)
                 .unwrap();
+            assert!(matches!(attempt, LoginAttempt::Allowed { ref rows } if rows.len() == 2));
         }
         assert_eq!(
-            index.login_failures("account:a", 150).unwrap(),
-            Failures {
-                count: 2,
-                oldest: Some(200)
-            }
+            index
+                .begin_login_attempt(&limits(3, 10), 130, window)
+                .unwrap(),
+            LoginAttempt::Refused { retry_at: 200 }
         );
+        // Kept in the file.
         drop(index);
         let index = Index::open_with(dir.path(), SearchStorage::Ram).unwrap();
-        assert_eq!(index.login_failures("addr:1.2.3.4", 0).unwrap().count, 3);
-        index.clear_login_failures("account:a").unwrap();
         assert_eq!(
-            index.login_failures("account:a", 0).unwrap(),
-            Failures {
-                count: 0,
-                oldest: None
-            }
+            index
+                .begin_login_attempt(&limits(3, 10), 199, window)
+                .unwrap(),
+            LoginAttempt::Refused { retry_at: 200 }
         );
-        assert_eq!(index.login_failures("addr:1.2.3.4", 0).unwrap().count, 3);
-        // Old rows are forgotten on the next failure.
-        index
-            .record_login_failure(&["addr:5.6.7.8"], 400, 250)
-            .unwrap();
-        assert_eq!(index.login_failures("addr:1.2.3.4", 0).unwrap().count, 1);
+        // The oldest leaves the window: one more attempt, which succeeds
+        // and is uncounted, and the account's failures are cleared.
+        let LoginAttempt::Allowed { rows } = index
+            .begin_login_attempt(&limits(3, 10), 201, window)
+            .unwrap()
+        else {
+            panic!("allowed once the oldest failure left the window");
+        };
+        index.forget_login_attempt(&rows).unwrap();
+        index.clear_login_failures("account:a").unwrap();
+        // The address keeps its failures at 110 and 120 (the one at 100
+        // left the window, the refused attempts were never counted, the
+        // success was uncounted): a limit of two refuses until 210.
+        assert_eq!(
+            index
+                .begin_login_attempt(&limits(3, 2), 202, window)
+                .unwrap(),
+            LoginAttempt::Refused { retry_at: 210 }
+        );
+        assert!(matches!(
+            index
+                .begin_login_attempt(&limits(3, 3), 202, window)
+                .unwrap(),
+            LoginAttempt::Allowed { .. }
+        ));
     }
 }

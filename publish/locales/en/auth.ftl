@@ -9,6 +9,7 @@ auth-too-many = Too many failed sign-ins. Try again in { $minutes ->
     [one] { $minutes } minute
    *[other] { $minutes } minutes
 }.
+auth-cross-site = Request refused: it comes from a page of another site. Open the console at its own address.
 auth-invalid-email = Give a valid e-mail address (for example name@example.org).
 auth-password-missing = Give your password.
 auth-password-short = The password must have at least 12 characters.
@@ -19,3 +20,23 @@ auth-account-exists = An account already exists for this e-mail address.
 auth-no-account = No account for this e-mail address.
 auth-remove-self = You cannot remove your own account.
 auth-internal = Internal server error. Try again; if it persists, read the log.
+
+# The `user` and `token` commands.
+cli-bad-calendar = "{ $id }" is not a calendar id (lowercase letters, digits and hyphens).
+cli-password-prompt = Password (at least { $min } characters, on one line):
+cli-password-unreadable = Cannot read the password from standard input.
+cli-password-missing = No password given: write it on one line of standard input.
+cli-password-short = The password must have at least { $min } characters.
+cli-bad-email = "{ $email }" is not a valid e-mail address.
+cli-account-exists = An account already exists for { $email }.
+cli-account-created = Account { $email } created (role { $role }).
+cli-all-calendars = (all calendars)
+cli-no-account = No account for { $email }.
+cli-account-removed = Account { $email } removed; its sessions are closed.
+cli-password-changed = Password of { $email } changed; its sessions are closed.
+cli-bad-token-name = A token's name has 1 to 64 unaccented letters, digits, "-", "_" or "." (no "@": it is not an account).
+cli-token-exists = A token named { $name } already exists (even revoked): choose another name.
+cli-token-created = Token { $name } created (role { $role }). It is shown once, on standard output: keep it now.
+cli-token-revoked-at = (revoked { $at })
+cli-no-token = No live token named { $name }.
+cli-token-revoked = Token { $name } revoked.

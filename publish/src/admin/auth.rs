@@ -1,7 +1,7 @@
 //! Who is acting, and whether they may: the guard of every write.
 //!
 //! Staff sign in with an e-mail and a password (`POST
-//! /api/v1/admin/login`, [`login`]); the session lives in the database
+//! /api/v1/admin/login`, `login.rs`); the session lives in the database
 //! ([`store::SqliteSessionStore`] under `tower-sessions`), its cookie
 //! `babillard_session` is HttpOnly, SameSite=Strict, Path=/, Secure behind
 //! https, and it ends after [`SESSION_IDLE`] without activity, at logout,
@@ -12,11 +12,14 @@
 //! nobody is signed in (or the token is unknown or revoked), 403 when the
 //! role may not. A write (POST, PATCH, PUT, DELETE) through a session also
 //! needs the session's CSRF token in the `X-CSRF-Token` header, compared in
-//! constant time; the console's HTML forms (`application/x-www-form-urlencoded`)
+//! constant time; the console's HTML forms
+//! (`application/x-www-form-urlencoded`, under `/admin`, never `/api/`)
 //! carry it as a field named `csrf`, which their handler checks with
 //! [`Staff::check_csrf`]. A token needs no CSRF token: a browser never
 //! sends it on its own. [`MaybeStaff`] is for pages that show a login form
-//! to anonymous visitors.
+//! to anonymous visitors. Before any of this, `admin::router` refuses (403)
+//! a write that a page of another site sent with the session cookie, or to
+//! a login ([`is_cross_site`]).
 //!
 //! Every error is JSON `{"error"}` (400 adds `"field"`), in the
 //! aggregator's first language. `secret.rs` holds the hashing and the
@@ -44,7 +47,7 @@ use tower_sessions::Session;
 
 use crate::{i18n, AppState};
 
-pub use login::{sign_in, ClientAddr};
+pub use login::{sign_in, sign_out, ClientAddr};
 pub use secret::{MIN_PASSWORD_CHARS, TOKEN_PREFIX};
 
 /// The session cookie's name.
@@ -59,11 +62,30 @@ pub const SESSION_IDLE: Duration = Duration::from_secs(12 * 60 * 60);
 /// Where the signed-in staff member is kept in the session.
 pub(crate) const STAFF_KEY: &str = "staff";
 
-/// What a session remembers: who signed in and their CSRF token.
+/// What a session remembers: who signed in, their CSRF token, and when
+/// its expiry was last pushed back (Unix seconds).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct SessionStaff {
     pub email: String,
     pub csrf: String,
+    #[serde(default)]
+    pub seen: i64,
+}
+
+/// How stale a session's expiry may get before a request pushes it back:
+/// a quarter of the idle time, at most five minutes. Saving on every
+/// request would take the store's write lock (shared with the ingest) for
+/// every click.
+fn refresh_after(idle: Duration) -> i64 {
+    let secs = (idle / 4).min(Duration::from_secs(5 * 60)).as_secs();
+    i64::try_from(secs).unwrap_or(i64::MAX)
+}
+
+pub(crate) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }
 
 /// The knobs of authentication; tests shorten them.
@@ -179,6 +201,9 @@ pub enum AuthError {
     /// The role may not: 403.
     #[error("forbidden")]
     Forbidden,
+    /// A write sent by a page of another site: 403.
+    #[error("cross-site write")]
+    CrossSite,
     /// Too many failed logins: 429 with `Retry-After`.
     #[error("too many failed logins; retry in {retry_after}s")]
     TooMany { retry_after: u64 },
@@ -248,6 +273,7 @@ impl IntoResponse for AuthRejection {
             AuthError::CsrfWrong => (StatusCode::UNAUTHORIZED, tr("auth-csrf-wrong")),
             AuthError::BadCredentials => (StatusCode::UNAUTHORIZED, tr("auth-bad-credentials")),
             AuthError::Forbidden => (StatusCode::FORBIDDEN, tr("auth-forbidden")),
+            AuthError::CrossSite => (StatusCode::FORBIDDEN, tr("auth-cross-site")),
             AuthError::TooMany { retry_after } => {
                 let minutes = retry_after.div_ceil(60).max(1);
                 let message = i18n::tr_args(lang, "auth-too-many", &[("minutes", minutes.into())]);
@@ -344,6 +370,19 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Staff>, 
         }
         return Ok(None);
     };
+    // Activity pushes the expiry back (the session layer saves a session
+    // that changed, with a new expiry and cookie).
+    let now = unix_now();
+    if now.saturating_sub(signed_in.seen) >= refresh_after(state.auth.session_idle) {
+        let refreshed = SessionStaff {
+            seen: now,
+            ..signed_in.clone()
+        };
+        session
+            .insert(STAFF_KEY, refreshed)
+            .await
+            .map_err(|e| AuthError::Internal(e.to_string()))?;
+    }
     Ok(Some(Staff {
         role: role_of(&account.role, &account.email)?,
         who: account.email,
@@ -352,23 +391,26 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Option<Staff>, 
     }))
 }
 
-/// A write through a session carries the CSRF token in its header (forms
-/// are checked by their handler).
+/// A write through a session carries the CSRF token in its header; the
+/// console's forms (outside `/api/`) carry it as a field, which their
+/// handler checks. The JSON API takes no forms, so a form sent there
+/// needs the header like any other write.
 fn guard_write(parts: &Parts, staff: &Staff) -> Result<(), AuthRejection> {
     let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
     if safe || staff.csrf_token.is_none() {
         return Ok(());
     }
-    let form = parts
-        .headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(';').next().is_some_and(|m| {
-                m.trim()
-                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-            })
-        });
+    let form = !parts.uri.path().starts_with("/api/")
+        && parts
+            .headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.split(';').next().is_some_and(|m| {
+                    m.trim()
+                        .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+                })
+            });
     if form {
         return Ok(());
     }
@@ -445,6 +487,48 @@ impl FromRequestParts<AppState> for MaybeStaff {
     }
 }
 
+/// Whether a write comes from a page of another site, by what the browser
+/// says: `Sec-Fetch-Site` other than `same-origin` or `none`, or an
+/// `Origin` whose host is neither the request's `Host` (or
+/// `X-Forwarded-Host`) nor `base_url`'s. Scripts that send neither header
+/// are not browsers, and are judged by their credentials alone.
+///
+/// The CSRF token already guards every write of a session; this also
+/// guards the login form (a page elsewhere must not sign a visitor into
+/// its own account) and is one more lock on the rest.
+pub fn is_cross_site(headers: &axum::http::HeaderMap, base_url: &str) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = header("sec-fetch-site") {
+        if !matches!(site, "same-origin" | "none") {
+            return true;
+        }
+    }
+    let Some(origin) = header("origin") else {
+        return false;
+    };
+    let Some(origin_host) = url::Url::parse(origin)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| host_port(h, u.port())))
+    else {
+        // `null` (a sandboxed frame, a file) or garbage.
+        return true;
+    };
+    let base_host = url::Url::parse(base_url)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| host_port(h, u.port())));
+    let same = |candidate: Option<&str>| {
+        candidate.is_some_and(|c| c.trim().eq_ignore_ascii_case(&origin_host))
+    };
+    !(same(header("host")) || same(header("x-forwarded-host")) || same(base_host.as_deref()))
+}
+
+fn host_port(host: &str, port: Option<u16>) -> String {
+    match port {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    }
+}
+
 /// An e-mail trimmed and lowercased, when it has the shape of one:
 /// something, `@`, a domain with a dot; no spaces or control characters.
 pub fn normalize_email(raw: &str) -> Option<String> {
@@ -508,6 +592,67 @@ mod tests {
             ..s
         }
         .curates("montreal-nord"));
+    }
+
+    #[test]
+    fn cross_site_writes_are_told_by_the_browser_headers() {
+        use axum::http::HeaderMap;
+        let base = "https://agenda.example.org";
+        let h = |pairs: &[(&'static str, &'static str)]| {
+            let mut m = HeaderMap::new();
+            for (k, v) in pairs {
+                m.insert(*k, HeaderValue::from_static(v));
+            }
+            m
+        };
+        // A script: no Origin, no Sec-Fetch-Site.
+        assert!(!is_cross_site(&h(&[("host", "127.0.0.1:8080")]), base));
+        // The console itself, directly or behind a proxy.
+        assert!(!is_cross_site(
+            &h(&[
+                ("host", "127.0.0.1:8080"),
+                ("origin", "http://127.0.0.1:8080"),
+                ("sec-fetch-site", "same-origin")
+            ]),
+            base
+        ));
+        assert!(!is_cross_site(
+            &h(&[
+                ("host", "127.0.0.1:8080"),
+                ("origin", "https://agenda.example.org")
+            ]),
+            base
+        ));
+        assert!(!is_cross_site(
+            &h(&[
+                ("host", "10.0.0.2"),
+                ("x-forwarded-host", "Agenda.example.org"),
+                ("origin", "https://agenda.example.org")
+            ]),
+            "http://localhost"
+        ));
+        // Elsewhere.
+        assert!(is_cross_site(
+            &h(&[
+                ("host", "agenda.example.org"),
+                ("origin", "https://evil.example")
+            ]),
+            base
+        ));
+        assert!(is_cross_site(
+            &h(&[
+                ("host", "agenda.example.org"),
+                ("origin", "https://agenda.example.org:8443")
+            ]),
+            base
+        ));
+        assert!(is_cross_site(
+            &h(&[("host", "agenda.example.org"), ("origin", "null")]),
+            base
+        ));
+        assert!(is_cross_site(&h(&[("sec-fetch-site", "cross-site")]), base));
+        // A sibling subdomain is same-site, not same-origin.
+        assert!(is_cross_site(&h(&[("sec-fetch-site", "same-site")]), base));
     }
 
     #[test]

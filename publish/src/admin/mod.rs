@@ -16,8 +16,9 @@
 //! not have: the session layer, the security headers (no caching, no
 //! framing, no sniffing, a strict Content-Security-Policy: the console
 //! loads its CSS and JavaScript from `/admin/assets/`, nothing inline and
-//! nothing from elsewhere), a JSON 404 for unknown API paths, and no CORS
-//! (the public router's CORS layer is applied before this router is merged).
+//! nothing from elsewhere), the refusal of writes sent by pages of other
+//! sites, a JSON 404 for unknown API paths, and no CORS (the public
+//! router's CORS layer is applied before this router is merged).
 
 pub mod auth;
 pub mod console;
@@ -25,14 +26,14 @@ pub mod curation;
 pub mod sources;
 pub mod venues;
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, SET_COOKIE, X_CONTENT_TYPE_OPTIONS,
     X_FRAME_OPTIONS,
 };
-use axum::http::{HeaderValue, StatusCode, Uri};
+use axum::http::{HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
 use tower_sessions::cookie::time::Duration as CookieDuration;
@@ -71,15 +72,53 @@ pub fn router(state: &AppState) -> Router<AppState> {
     .with_same_site(SameSite::Strict)
     .with_path("/")
     .with_secure(secure)
-    .with_expiry(Expiry::OnInactivity(idle))
-    // Saving on every request is what makes the expiry slide with
-    // activity.
-    .with_always_save(true);
+    // The expiry slides with activity: `auth` marks a session changed
+    // when its expiry is due to be pushed back, and a changed session is
+    // saved with a fresh expiry and cookie.
+    .with_expiry(Expiry::OnInactivity(idle));
     routes()
         .route("/api/v1/admin", any(api_not_found))
         .route("/api/v1/admin/{*rest}", any(api_not_found))
         .layer(sessions)
+        .layer(middleware::from_fn_with_state(
+            std::sync::Arc::new(state.config.base_url.clone()),
+            same_site_writes,
+        ))
         .layer(middleware::from_fn(security_headers))
+}
+
+/// Refuse a write that a page of another site sent (see
+/// [`auth::is_cross_site`]) when it could act as someone: it carries the
+/// session cookie, or it signs in (a path ending in `/login`, the API's or
+/// the console form's). An anonymous write from elsewhere goes on to its
+/// route, whose guard answers 401 as for any anonymous write.
+async fn same_site_writes(
+    State(base_url): State<std::sync::Arc<String>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let acts = request.uri().path().ends_with("/login") || has_session_cookie(request.headers());
+    if !safe && acts && auth::is_cross_site(request.headers(), &base_url) {
+        return auth::AuthRejection::from(auth::AuthError::CrossSite).into_response();
+    }
+    next.run(request).await
+}
+
+fn has_session_cookie(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .any(|c| {
+            c.trim()
+                .split_once('=')
+                .is_some_and(|(name, _)| name == auth::SESSION_COOKIE)
+        })
 }
 
 async fn api_not_found(uri: Uri) -> Response {

@@ -1,7 +1,8 @@
 //! The accounts screen's JSON, for admins only:
 //! `GET /api/v1/admin/accounts`, `POST /api/v1/admin/accounts`
 //! `{"email", "password", "role", "calendars"}` and
-//! `DELETE /api/v1/admin/accounts/{email}`.
+//! `DELETE /api/v1/admin/accounts/{email}`. Each change is a row of the
+//! audit trail (never with the password or its hash).
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -28,18 +29,19 @@ async fn list(
 
 async fn create(
     State(state): State<AppState>,
-    Admin(_): Admin,
+    Admin(staff): Admin,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<Value>), AuthRejection> {
     let lang = lang_of(&state);
-    create_inner(&state, &headers, &body)
+    create_inner(&state, &staff.who, &headers, &body)
         .await
         .map_err(|e| AuthRejection::from(e).in_lang(lang))
 }
 
 async fn create_inner(
     state: &AppState,
+    who: &str,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(StatusCode, Json<Value>), AuthError> {
@@ -84,6 +86,15 @@ async fn create_inner(
         return Err(AuthError::AccountExists);
     }
     let after = json!({ "email": email, "role": role, "calendars": calendars });
+    audit(
+        state,
+        who,
+        "account.create",
+        &email,
+        None,
+        Some(after.clone()),
+    )
+    .await;
     Ok((StatusCode::CREATED, Json(after)))
 }
 
@@ -108,11 +119,38 @@ async fn remove_inner(state: &AppState, who: &str, email: &str) -> Result<Status
         });
     }
     let e = email.clone();
+    let before = blocking(&state.index, move |index| index.account(&e))
+        .await?
+        .ok_or(AuthError::NoAccount)?;
+    let e = email.clone();
     let removed = blocking(&state.index, move |index| index.remove_account(&e)).await?;
     if !removed {
         return Err(AuthError::NoAccount);
     }
+    let before =
+        json!({ "email": before.email, "role": before.role, "calendars": before.calendars });
+    audit(state, who, "account.remove", &email, Some(before), None).await;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Write the audit row of an account change. The change is made: a
+/// failure to record it is logged, not turned into an error answer.
+async fn audit(
+    state: &AppState,
+    who: &str,
+    action: &'static str,
+    target: &str,
+    before: Option<Value>,
+    after: Option<Value>,
+) {
+    let (who, target) = (who.to_string(), target.to_string());
+    let logged = blocking(&state.index, move |index| {
+        index.log_action(&who, action, &target, before, after)
+    })
+    .await;
+    if let Err(e) = logged {
+        tracing::error!(error = %e, action, "could not audit an account change");
+    }
 }
 
 pub(super) fn routes() -> Router<AppState> {

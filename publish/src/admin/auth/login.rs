@@ -2,19 +2,24 @@
 //!
 //! Failures are counted per account and per client address over
 //! [`AuthSettings::failure_window`] in the `login_failures` table, so a
-//! restart does not reset them. Past either limit every attempt is refused
-//! with 429 and `Retry-After` (the seconds until the oldest failure leaves
-//! the window), even one with the right password: otherwise the limit
-//! would only slow a guesser down until they guessed. A success clears the
-//! account's failures, not the address's (one good account must not reset
-//! the guessing of others from the same place).
+//! restart does not reset them. An attempt is counted as a failure before
+//! the password is checked (and uncounted when it was right), in the same
+//! transaction as the check of the limit, so that attempts sent all at
+//! once get no more tries than attempts sent one by one. Past either limit
+//! every attempt is refused with 429 and `Retry-After` (the seconds until
+//! the oldest failure leaves the window), even one with the right
+//! password: otherwise the limit would only slow a guesser down until they
+//! guessed. A success clears the account's failures, not the address's
+//! (one good account must not reset the guessing of others from the same
+//! place).
 //!
-//! The client address is the peer's; behind a reverse proxy on the same
-//! machine (a loopback peer) it is the last address of `X-Forwarded-For`,
-//! the one that proxy saw.
+//! The client address is the peer's (an IPv6 one counts as its /64);
+//! behind a reverse proxy on the same machine (a loopback peer) it is the
+//! last address of `X-Forwarded-For`, the one that proxy saw. A router
+//! served without the peer's address (`into_make_service_with_connect_info`)
+//! limits per account only.
 
 use std::net::{IpAddr, SocketAddr};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
@@ -23,12 +28,13 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use index::accounts::{LoginAttempt, LoginLimit};
 use serde_json::{json, Map, Value};
 use tower_sessions::Session;
 
 use super::{
-    blocking, lang_of, normalize_email, secret, AuthError, AuthRejection, AuthSettings, Editor,
-    SessionStaff, STAFF_KEY,
+    blocking, lang_of, normalize_email, secret, unix_now, AuthError, AuthRejection, AuthSettings,
+    Editor, SessionStaff, STAFF_KEY,
 };
 use crate::AppState;
 
@@ -63,13 +69,6 @@ fn client_addr(peer: Option<IpAddr>, headers: &HeaderMap) -> Option<IpAddr> {
     Some(forwarded.unwrap_or(peer))
 }
 
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
 fn window_secs(settings: &AuthSettings) -> i64 {
     i64::try_from(settings.failure_window.as_secs())
         .unwrap_or(i64::MAX)
@@ -84,9 +83,27 @@ fn failure_keys(
 ) -> Vec<(String, u32)> {
     let mut keys = vec![(format!("account:{email}"), settings.failures_per_account)];
     if let Some(ip) = client {
-        keys.push((format!("address:{ip}"), settings.failures_per_address));
+        keys.push((
+            format!("address:{}", address_key(ip)),
+            settings.failures_per_address,
+        ));
     }
     keys
+}
+
+/// What an address counts as: an IPv4 address, or the /64 of an IPv6 one
+/// (one subscriber holds a whole /64 and could rotate within it).
+fn address_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
 }
 
 /// Sign `email` in on `session` when the password is right and neither
@@ -127,25 +144,26 @@ async fn sign_in_inner(
     let window = window_secs(settings);
     let keys = failure_keys(&email, client, settings);
 
-    let counted = keys.clone();
-    let over = blocking(&state.index, move |index| {
-        let mut retry_after: Option<i64> = None;
-        for (key, limit) in &counted {
-            let failures = index.login_failures(key, now.saturating_sub(window))?;
-            if failures.count >= *limit {
-                let free_at = failures.oldest.unwrap_or(now).saturating_add(window);
-                let wait = free_at.saturating_sub(now).max(1);
-                retry_after = Some(retry_after.map_or(wait, |w| w.max(wait)));
-            }
-        }
-        Ok(retry_after)
+    // Counted as a failure before the password is even looked at (see
+    // `Index::begin_login_attempt`): attempts sent all at once get no more
+    // tries than attempts sent one by one.
+    let attempt = blocking(&state.index, move |index| {
+        let limits: Vec<LoginLimit<'_>> = keys
+            .iter()
+            .map(|(key, max)| LoginLimit { key, max: *max })
+            .collect();
+        index.begin_login_attempt(&limits, now, window)
     })
     .await?;
-    if let Some(wait) = over {
-        return Err(AuthError::TooMany {
-            retry_after: u64::try_from(wait).unwrap_or(1),
-        });
-    }
+    let rows = match attempt {
+        LoginAttempt::Allowed { rows } => rows,
+        LoginAttempt::Refused { retry_at } => {
+            let wait = retry_at.saturating_sub(now).max(1);
+            return Err(AuthError::TooMany {
+                retry_after: u64::try_from(wait).unwrap_or(1),
+            });
+        }
+    };
 
     let looked_up = email.clone();
     let found = blocking(&state.index, move |index| {
@@ -163,19 +181,14 @@ async fn sign_in_inner(
             .map_err(|e| AuthError::Internal(e.to_string()))?;
     let account = match account {
         Some(account) if matches => account,
-        _ => {
-            let names: Vec<String> = keys.into_iter().map(|(k, _)| k).collect();
-            blocking(&state.index, move |index| {
-                let names: Vec<&str> = names.iter().map(String::as_str).collect();
-                index.record_login_failure(&names, now, now.saturating_sub(window))
-            })
-            .await?;
-            return Err(AuthError::BadCredentials);
-        }
+        // The failure is already counted.
+        _ => return Err(AuthError::BadCredentials),
     };
 
+    // A success: uncount it, and forget the account's earlier failures.
     let account_key = format!("account:{email}");
     blocking(&state.index, move |index| {
+        index.forget_login_attempt(&rows)?;
         index.clear_login_failures(&account_key)
     })
     .await?;
@@ -191,6 +204,7 @@ async fn sign_in_inner(
             SessionStaff {
                 email: account.email,
                 csrf: csrf.clone(),
+                seen: unix_now(),
             },
         )
         .await
@@ -255,14 +269,20 @@ async fn login(
     Ok(Json(json!({ "csrf_token": csrf })))
 }
 
-/// `POST /api/v1/admin/logout`: the session's row is deleted (a copy of
-/// the cookie is worth nothing after it) and the cookie removed.
+/// End the session: its row is deleted (a copy of the cookie is worth
+/// nothing after it) and the cookie removed. The console's logout form
+/// calls it too.
+pub async fn sign_out(session: &Session) -> Result<(), AuthRejection> {
+    session
+        .flush()
+        .await
+        .map_err(|e| AuthRejection::from(AuthError::Internal(e.to_string())))
+}
+
+/// `POST /api/v1/admin/logout` (an API token has no session to end).
 async fn logout(Editor(staff): Editor, session: Session) -> Result<StatusCode, AuthRejection> {
     if staff.csrf_token.is_some() {
-        session
-            .flush()
-            .await
-            .map_err(|e| AuthRejection::from(AuthError::Internal(e.to_string())))?;
+        sign_out(&session).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -308,5 +328,19 @@ mod tests {
         );
         assert_eq!(client_addr(Some(local), &HeaderMap::new()), Some(local));
         assert_eq!(client_addr(None, &headers), None);
+    }
+
+    #[test]
+    fn an_ipv6_client_counts_as_its_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        let c: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(address_key(a), address_key(b));
+        assert_ne!(address_key(a), address_key(c));
+        assert_eq!(
+            address_key("::ffff:192.0.2.7".parse().unwrap()),
+            "192.0.2.7"
+        );
+        assert_eq!(address_key("192.0.2.7".parse().unwrap()), "192.0.2.7");
     }
 }

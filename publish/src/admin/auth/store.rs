@@ -6,7 +6,9 @@
 //! out live sessions. The row also names the account signed in (read from
 //! the session's data), so that removing the account or changing its
 //! password deletes its sessions. Expired rows are never loaded, and are
-//! swept each time a session is created.
+//! swept each time a session is created. Saving only ever updates a row:
+//! a session deleted on the server stays deleted, whatever its requests
+//! still under way do.
 
 use std::sync::Arc;
 
@@ -63,7 +65,14 @@ fn encode(record: &Record) -> session_store::Result<(Option<String>, Vec<u8>, i6
         .map(|s| s.email);
     let data = serde_json::to_vec(&record.data)
         .map_err(|e| session_store::Error::Encode(e.to_string()))?;
-    Ok((account, data, record.expiry_date.unix_timestamp()))
+    // Whole seconds, rounded up: a session never ends before its time.
+    let expiry = record.expiry_date.unix_timestamp();
+    let expiry = if record.expiry_date.nanosecond() > 0 {
+        expiry.saturating_add(1)
+    } else {
+        expiry
+    };
+    Ok((account, data, expiry))
 }
 
 fn now() -> i64 {
@@ -96,8 +105,16 @@ impl SessionStore for SqliteSessionStore {
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let (account, data, expiry) = encode(record)?;
         let key = key_of(&record.id);
-        self.blocking(move |index| index.save_session(&key, account.as_deref(), &data, expiry))
-            .await
+        // Only an update: a row deleted meanwhile (logout, new password,
+        // removed account) is not brought back by a request that was
+        // under way; the next request finds no session.
+        let kept = self
+            .blocking(move |index| index.update_session(&key, account.as_deref(), &data, expiry))
+            .await?;
+        if !kept {
+            tracing::debug!("session ended while a request of it was under way");
+        }
+        Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
