@@ -736,9 +736,9 @@ async fn the_staff_api_has_no_cors_and_the_security_headers() {
 #[tokio::test]
 async fn the_cookie_is_secure_behind_https_only() {
     let c = Console::start_with(AuthSettings::default(), |state| {
-        let mut config = (*state.config).clone();
+        let mut config = (*state.config()).clone();
         config.base_url = "http://localhost:8080".into();
-        state.config = Arc::new(config);
+        state.live_config = publish::LiveConfig::new(Arc::new(config));
     })
     .await;
     let r = c.login_raw(ADMIN, PASSWORD).await;

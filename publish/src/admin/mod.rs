@@ -81,7 +81,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/api/v1/admin/{*rest}", any(api_not_found))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(
-            std::sync::Arc::new(state.config.base_url.clone()),
+            std::sync::Arc::new(state.config().base_url.clone()),
             same_site_writes,
         ))
         .layer(middleware::from_fn(security_headers))
