@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use index::Index;
 use publish::admin::auth::{secret, AuthSettings};
-use publish::AppState;
+use publish::{AppState, LiveConfig};
 use reqwest::header::{HeaderMap, AUTHORIZATION, CONTENT_TYPE, COOKIE, SET_COOKIE};
 use reqwest::Method;
 use reqwest::StatusCode;
@@ -738,7 +738,7 @@ async fn the_cookie_is_secure_behind_https_only() {
     let c = Console::start_with(AuthSettings::default(), |state| {
         let mut config = (*state.config()).clone();
         config.base_url = "http://localhost:8080".into();
-        state.live_config = publish::LiveConfig::new(Arc::new(config));
+        state.live_config = LiveConfig::new(Arc::new(config));
     })
     .await;
     let r = c.login_raw(ADMIN, PASSWORD).await;

@@ -81,7 +81,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/api/v1/admin/{*rest}", any(api_not_found))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(
-            std::sync::Arc::new(state.config().base_url.clone()),
+            state.clone(),
             same_site_writes,
         ))
         .layer(middleware::from_fn(security_headers))
@@ -92,17 +92,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
 /// session cookie, or it signs in (a path ending in `/login`, the API's or
 /// the console form's). An anonymous write from elsewhere goes on to its
 /// route, whose guard answers 401 as for any anonymous write.
-async fn same_site_writes(
-    State(base_url): State<std::sync::Arc<String>>,
-    request: Request,
-    next: Next,
-) -> Response {
+async fn same_site_writes(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let safe = matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
     let acts = request.uri().path().ends_with("/login") || has_session_cookie(request.headers());
-    if !safe && acts && auth::is_cross_site(request.headers(), &base_url) {
+    if !safe && acts && auth::is_cross_site(request.headers(), &state.config().base_url) {
         return auth::AuthRejection::from(auth::AuthError::CrossSite).into_response();
     }
     next.run(request).await
