@@ -175,6 +175,16 @@ impl Control {
         target: &str,
         edit: impl FnOnce(&std::path::Path) -> Result<Written, SourceAdminError> + Send + 'static,
     ) -> Result<(), SourceAdminError> {
+        self.write_then(Some((who, action, target)), edit).await
+    }
+
+    /// [`Control::write`], audited as `(who, action, target)` when given
+    /// (an undo is audited by its caller, as the undo of its entry).
+    async fn write_then(
+        &self,
+        audit: Option<(&str, &str, &str)>,
+        edit: impl FnOnce(&std::path::Path) -> Result<Written, SourceAdminError> + Send + 'static,
+    ) -> Result<(), SourceAdminError> {
         let changed = {
             let _edit = self.edits.lock().await;
             let path = self.path.clone();
@@ -182,8 +192,10 @@ impl Control {
                 .await
                 .map_err(|e| SourceAdminError::Failed(e.to_string()))??;
             let changed = self.take(written.config).await?;
-            self.audit(who, action, target, written.before, written.after)
-                .await;
+            if let Some((who, action, target)) = audit {
+                self.audit(who, action, target, written.before, written.after)
+                    .await;
+            }
             changed
         };
         self.run_all(changed).await;
@@ -594,6 +606,10 @@ impl SourceAdmin for Control {
         })
     }
 
+    fn undo_change(&self, _who: &str, entry: index::AuditEntry) -> AdminFuture<'_, ()> {
+        Box::pin(async move { self.undo_entry(entry).await })
+    }
+
     fn merge_venues(&self, who: &str, into: &str, from: Vec<VenueRef>) -> AdminFuture<'_, ()> {
         let (who, into) = (who.to_string(), into.to_string());
         Box::pin(async move {
@@ -609,6 +625,15 @@ impl SourceAdmin for Control {
 }
 
 impl Control {
+    async fn undo_entry(&self, entry: index::AuditEntry) -> Result<(), SourceAdminError> {
+        self.write_then(None, move |path| {
+            venues::revert(path, &entry.action, &entry.target, entry.before.as_ref())
+        })
+        .await?;
+        self.rerun_everything();
+        Ok(())
+    }
+
     /// Run every enabled source again, in the background: the gazetteer
     /// changed, and every event's place is read against it.
     fn rerun_everything(&self) {

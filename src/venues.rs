@@ -124,6 +124,9 @@ pub fn merge_venues(
         // The names to learn: a gazetteer venue's own, else the name seen.
         let mut names: Vec<String> = Vec::new();
         let mut removed: Vec<String> = Vec::new();
+        // What undoing the merge needs: the venues removed, whole.
+        let mut removed_tables: Vec<Json> = Vec::new();
+        let mut moved_sources: Vec<Json> = Vec::new();
         if let Some(list) = venues_mut(doc) {
             let mut i = 0;
             while i < list.len() {
@@ -135,6 +138,7 @@ pub fn merge_venues(
                 match id {
                     Some(id) if from.iter().any(|f| f.id == id) => {
                         if let Some(t) = list.get(i) {
+                            removed_tables.push(table_json(t));
                             names.extend(t.get("name").and_then(Item::as_str).map(str::to_string));
                             if let Some(a) = t.get("aliases").and_then(Item::as_array) {
                                 names
@@ -158,6 +162,10 @@ pub fn merge_venues(
                     .and_then(Item::as_str)
                     .is_some_and(|v| removed.iter().any(|r| r == v))
                 {
+                    moved_sources.push(serde_json::json!([
+                        s.get("id").and_then(Item::as_str).unwrap_or_default(),
+                        s.get("venue").and_then(Item::as_str).unwrap_or_default(),
+                    ]));
                     let mut value = Value::from(into);
                     if let Some(Item::Value(old)) = s.get("venue") {
                         *value.decor_mut() = old.decor().clone();
@@ -196,8 +204,148 @@ pub fn merge_venues(
         if let Json::Object(map) = &mut after {
             map.insert("removed".to_string(), Json::from(removed));
         }
+        let before = serde_json::json!({
+            "into": before,
+            "removed": removed_tables,
+            "moved_sources": moved_sources,
+        });
         Ok((Some(before), Some(after)))
     })
+}
+
+/// Undo a change of the gazetteer or the taxonomy recorded in the audit
+/// trail (`action`, and the `before` it recorded): `venue.update` puts the
+/// venue back as it was (or removes the venue it added), `venue.merge`
+/// gives the venue kept its names back and brings back the venues it
+/// removed (and the sources that named them), `category.map` gives the
+/// category its words back. Written like any change: checked, atomic.
+pub fn revert(
+    path: &Path,
+    action: &str,
+    target: &str,
+    before: Option<&Json>,
+) -> Result<Written, SourceAdminError> {
+    match action {
+        "venue.update" | "venue.merge" | "category.map" => {}
+        other => {
+            return Err(invalid(
+                "action",
+                format!("{other} is not a change of the gazetteer or the taxonomy"),
+            ))
+        }
+    }
+    edit(path, |doc| {
+        match (action, before) {
+            ("venue.update", None) => {
+                // The venue was added to the gazetteer: it leaves it.
+                let list = venues_mut(doc)
+                    .ok_or_else(|| SourceAdminError::NotFound(format!("venue {target:?}")))?;
+                let at = list
+                    .iter()
+                    .position(|t| t.get("id").and_then(Item::as_str) == Some(target))
+                    .ok_or_else(|| SourceAdminError::NotFound(format!("venue {target:?}")))?;
+                list.remove(at);
+            }
+            ("venue.update", Some(table)) => restore_table(doc, "venue", "id", table)?,
+            ("venue.merge", Some(record)) => {
+                if let Some(into) = record.get("into") {
+                    restore_table(doc, "venue", "id", into)?;
+                }
+                for t in record
+                    .get("removed")
+                    .and_then(Json::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    append_table(doc, "venue", t)?;
+                }
+                let moved = record.get("moved_sources").and_then(Json::as_array);
+                if let Some(sources) = doc.get_mut("source").and_then(Item::as_array_of_tables_mut)
+                {
+                    for pair in moved.into_iter().flatten() {
+                        let (Some(id), Some(venue)) = (
+                            pair.get(0).and_then(Json::as_str),
+                            pair.get(1).and_then(Json::as_str),
+                        ) else {
+                            continue;
+                        };
+                        if let Some(s) = sources
+                            .iter_mut()
+                            .find(|s| s.get("id").and_then(Item::as_str) == Some(id))
+                        {
+                            let mut value = Value::from(venue);
+                            if let Some(Item::Value(old)) = s.get("venue") {
+                                *value.decor_mut() = old.decor().clone();
+                            }
+                            s.insert("venue", Item::Value(value));
+                        }
+                    }
+                }
+            }
+            ("category.map", Some(table)) => restore_table(doc, "category", "slug", table)?,
+            _ => return Err(invalid("action", "nothing recorded to undo")),
+        }
+        Ok((None, before.cloned()))
+    })
+}
+
+/// Set the `[[kind]]` whose `key` is the one of `table` back to `table`'s
+/// values (keys it lacks removed), comments beside values kept.
+fn restore_table(
+    doc: &mut DocumentMut,
+    kind: &str,
+    key: &str,
+    table: &Json,
+) -> Result<(), SourceAdminError> {
+    let Some(wanted) = table.as_object() else {
+        return Err(invalid("before", "not a table"));
+    };
+    let Some(id) = wanted.get(key).and_then(Json::as_str) else {
+        return Err(invalid("before", format!("no {key}")));
+    };
+    let target = doc
+        .get_mut(kind)
+        .and_then(Item::as_array_of_tables_mut)
+        .and_then(|list| {
+            list.iter_mut()
+                .find(|t| t.get(key).and_then(Item::as_str) == Some(id))
+        })
+        .ok_or_else(|| SourceAdminError::NotFound(format!("{kind} {id:?}")))?;
+    let present: Vec<String> = target.iter().map(|(k, _)| k.to_string()).collect();
+    for k in present.iter().filter(|k| !wanted.contains_key(k.as_str())) {
+        target.remove(k);
+    }
+    for (k, v) in wanted {
+        if v.is_null() {
+            continue;
+        }
+        let mut value = to_value(k, v)?;
+        if let Some(Item::Value(old)) = target.get(k) {
+            *value.decor_mut() = old.decor().clone();
+        }
+        target.insert(k, Item::Value(value));
+    }
+    Ok(())
+}
+
+/// Append a `[[kind]]` made of `table`'s values.
+fn append_table(doc: &mut DocumentMut, kind: &str, table: &Json) -> Result<(), SourceAdminError> {
+    let Some(values) = table.as_object() else {
+        return Err(invalid("before", "not a table"));
+    };
+    let mut t = Table::new();
+    for (k, v) in values.iter().filter(|(_, v)| !v.is_null()) {
+        t.insert(k, Item::Value(to_value(k, v)?));
+    }
+    match doc.get_mut(kind) {
+        Some(Item::ArrayOfTables(list)) => list.push(t),
+        _ => {
+            let mut list = toml_edit::ArrayOfTables::new();
+            list.push(t);
+            doc.insert(kind, Item::ArrayOfTables(list));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -342,5 +490,67 @@ aliases = ["Salle Pellan"]
             Err(SourceAdminError::NotFound(_))
         ));
         assert!(merge_venues(&path, "mda", &[]).is_err());
+    }
+
+    #[test]
+    fn each_change_is_put_back_from_its_record() {
+        let (_d, path) = file();
+        let original = std::fs::read_to_string(&path).unwrap();
+        let merged = merge_venues(
+            &path,
+            "mda",
+            &[
+                VenueRef {
+                    id: "pellan".into(),
+                    name: "Salle Alfred-Pellan".into(),
+                },
+                VenueRef {
+                    id: "vue".into(),
+                    name: "Maison des Arts (Laval)".into(),
+                },
+            ],
+        )
+        .unwrap();
+        let back = revert(&path, "venue.merge", "mda", merged.before.as_ref()).unwrap();
+        let pellan = back
+            .config
+            .venues
+            .iter()
+            .find(|v| v.id == "pellan")
+            .expect("pellan is back");
+        assert_eq!(pellan.aliases, vec!["Salle Pellan"]);
+        let mda = back.config.venues.iter().find(|v| v.id == "mda").unwrap();
+        assert_eq!(mda.aliases, vec!["MDA"], "the names learned are forgotten");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("venue = \"pellan\" # salle par défaut"),
+            "{text}"
+        );
+        assert!(text.contains("name = \"Maison des arts de Laval\"   # la grande salle"));
+        assert!(original.lines().count() <= text.lines().count() + 1);
+
+        let edited =
+            update_venue(&path, "mda", &object(serde_json::json!({"city": "Laval"}))).unwrap();
+        let back = revert(&path, "venue.update", "mda", edited.before.as_ref()).unwrap();
+        assert_eq!(
+            back.config
+                .venues
+                .iter()
+                .find(|v| v.id == "mda")
+                .and_then(|v| v.city.clone()),
+            None
+        );
+
+        let added = update_venue(
+            &path,
+            "neuve",
+            &object(serde_json::json!({"name": "Salle neuve"})),
+        )
+        .unwrap();
+        assert!(added.before.is_none());
+        let back = revert(&path, "venue.update", "neuve", None).unwrap();
+        assert!(back.config.venues.iter().all(|v| v.id != "neuve"));
+
+        assert!(revert(&path, "source.add", "x", None).is_err());
     }
 }

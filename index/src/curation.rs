@@ -89,6 +89,11 @@ pub struct CuratedEvent {
     pub records: Vec<Occurrence>,
 }
 
+/// Changes of the gazetteer and the taxonomy: undone by the binary, which
+/// writes `sources.toml` (`SourceAdmin::undo_change`), then marked undone
+/// here with [`Index::record_undo`].
+pub const CONFIG_UNDOABLE: &[&str] = &["venue.update", "venue.merge", "category.map"];
+
 /// The actions [`Index::undo`] knows how to undo.
 const UNDOABLE: &[&str] = &[
     "event.patch",
@@ -802,6 +807,55 @@ impl Index {
         })
     }
 
+    /// Entry `id` of the audit trail.
+    pub fn audit_entry(&self, id: i64) -> Result<Option<AuditEntry>, IndexError> {
+        let page = self.audit(1, id.checked_add(1))?;
+        Ok(page.entries.into_iter().find(|e| e.id == id))
+    }
+
+    /// Mark entry `audit_id` undone by a change made outside the index (a
+    /// change of `sources.toml` put back): an `undo` row, as
+    /// [`Index::undo`] writes.
+    pub fn record_undo(&self, who: &str, audit_id: i64) -> Result<(), CurationError> {
+        self.curate(|tx, _| {
+            type Row = (Option<String>, Option<String>, Option<i64>);
+            let row: Option<Row> = tx
+                .query_row(
+                    "SELECT before, after, undone_by FROM audit WHERE id = ?1",
+                    [audit_id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?;
+            let Some((before, after, undone_by)) = row else {
+                return refuse(CurationError::NotFound(format!(
+                    "no audit entry {audit_id}"
+                )));
+            };
+            if undone_by.is_some() {
+                return refuse(CurationError::Conflict(format!(
+                    "entry {audit_id} is already undone"
+                )));
+            }
+            let parse = |s: Option<String>| -> StoreResult<Option<Value>> {
+                s.map(|j| store::from_json("audit", &j)).transpose()
+            };
+            let (before, after) = (parse(before)?, parse(after)?);
+            let undo = audit_row(
+                tx,
+                who,
+                "undo",
+                &audit_id.to_string(),
+                after.as_ref(),
+                before.as_ref(),
+            )?;
+            tx.execute(
+                "UPDATE audit SET undone_by = ?2 WHERE id = ?1",
+                params![audit_id, undo],
+            )?;
+            Ok((Ok(()), ChangeSet::default()))
+        })
+    }
+
     /// Record a change made outside the index (a source added, an
     /// account removed) in the audit trail; returns its id.
     pub fn log_action(
@@ -852,7 +906,9 @@ impl Index {
                     let json = |s: Option<String>| -> StoreResult<Option<Value>> {
                         s.map(|j| store::from_json("audit", &j)).transpose()
                     };
-                    let undoable = undone_by.is_none() && UNDOABLE.contains(&action.as_str());
+                    let undoable = undone_by.is_none()
+                        && (UNDOABLE.contains(&action.as_str())
+                            || CONFIG_UNDOABLE.contains(&action.as_str()));
                     entries.push(AuditEntry {
                         id,
                         at: store::parse_ts(Some(at))?.unwrap_or_default(),

@@ -34,7 +34,7 @@ pub mod query;
 mod search;
 mod store;
 
-pub use curation::{AuditEntry, AuditPage, CuratedEvent, CurationError};
+pub use curation::{AuditEntry, AuditPage, CuratedEvent, CurationError, CONFIG_UNDOABLE};
 /// The fields a person may set (and so lock), for the console's forms.
 pub use normalize::curation::LOCKABLE;
 pub use query::{Cursor, Page, Query, QueryError};

@@ -820,6 +820,33 @@ async fn a_word_is_mapped_to_a_category_in_the_file() {
         )
         .await;
     assert_eq!(status, 403);
+
+    // Undone from the audit trail: the category has its words back.
+    let (_, audit) = console
+        .send("GET", "/api/v1/admin/audit", Some(&console.admin), None)
+        .await;
+    let entry = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "category.map")
+        .cloned()
+        .expect("the mapping is audited");
+    assert_eq!(entry["undoable"], true);
+    let (status, answer) = console
+        .post(
+            &format!("/api/v1/admin/audit/{}/undo", entry["id"]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(
+        console
+            .sources_toml()
+            .contains("matches = [\"music\", \"concert\", \"chanson\", \"musique\"]"),
+        "{}",
+        console.sources_toml()
+    );
 }
 
 /// `GET path` on 127.0.0.1:port, the body (empty when nothing answers).

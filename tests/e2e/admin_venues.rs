@@ -252,4 +252,61 @@ async fn a_venue_merge_learns_an_alias_and_an_edit_reaches_the_events() {
         .collect();
     assert_eq!(actions, vec!["venue.update", "venue.update", "venue.merge"]);
     assert_eq!(audit["entries"][0]["who"], "robot");
+
+    // Each can be undone from the audit trail: the last edit first...
+    let entries = audit["entries"].as_array().unwrap().clone();
+    assert!(entries.iter().all(|e| e["undoable"] == true));
+    let id_of = |i: usize| entries[i]["id"].as_i64().unwrap();
+    let (status, v) = send(
+        &api,
+        &editor.secret,
+        "POST",
+        &format!("/api/v1/admin/audit/{}/undo", id_of(0)),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    venue_when(&api, |v| v["city"] == "Laval").await;
+    let (status, _) = send(
+        &api,
+        &editor.secret,
+        "POST",
+        &format!("/api/v1/admin/audit/{}/undo", id_of(0)),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 409, "an entry is undone once");
+    // ...then the merge: the events go back to the venue the source names.
+    let (status, v) = send(
+        &api,
+        &editor.secret,
+        "POST",
+        &format!("/api/v1/admin/audit/{}/undo", id_of(2)),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    let back = venue_when(&api, |v| v["id"] != "maison-des-arts").await;
+    // (the source writes it in lower case since its second version)
+    assert_eq!(
+        back["name"].as_str().map(str::to_lowercase).as_deref(),
+        Some("centre culturel marius-barbeau")
+    );
+    let text = std::fs::read_to_string(&toml_path).unwrap();
+    assert!(
+        !text.contains("\"Centre culturel Marius-Barbeau\""),
+        "the alias is forgotten: {text}"
+    );
+    let (code, out, err) = babillard(world.dir.path(), &["check", "--offline"]);
+    assert_eq!(code, 0, "check accepts the file put back: {out} {err}");
+    let (_, audit) = send(
+        &api,
+        &editor.secret,
+        "GET",
+        "/api/v1/admin/audit",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(audit["entries"][0]["action"], "undo");
+    assert_eq!(audit["entries"][0]["who"], "robot");
 }

@@ -320,6 +320,60 @@ async fn audit(
     }
 }
 
+/// Why an undo did not go through.
+pub(crate) enum UndoError {
+    Curation(CurationError),
+    /// The binary could not put `sources.toml` back.
+    Admin(super::sources::SourceAdminError),
+    /// Nothing here can write `sources.toml`.
+    Unavailable,
+    Internal(String),
+}
+
+/// Undo audit entry `id`: a change to an event by the index itself; a
+/// change of the gazetteer or the taxonomy by the binary, which puts
+/// `sources.toml` back, then marked undone in the audit trail. The API and
+/// the console both come here.
+pub(crate) async fn undo_entry(state: &AppState, who: String, id: i64) -> Result<(), UndoError> {
+    let index = Arc::clone(&state.index);
+    let blocking = |f: Box<dyn FnOnce(&Index) -> Result<(), CurationError> + Send>| {
+        let index = Arc::clone(&index);
+        async move {
+            match tokio::task::spawn_blocking(move || f(&index)).await {
+                Ok(r) => r.map_err(UndoError::Curation),
+                Err(e) => Err(UndoError::Internal(e.to_string())),
+            }
+        }
+    };
+    let lookup = Arc::clone(&index);
+    let entry = match tokio::task::spawn_blocking(move || lookup.audit_entry(id)).await {
+        Ok(Ok(Some(entry))) => entry,
+        Ok(Ok(None)) => {
+            return Err(UndoError::Curation(CurationError::NotFound(format!(
+                "no audit entry {id}"
+            ))))
+        }
+        Ok(Err(e)) => return Err(UndoError::Curation(e.into())),
+        Err(e) => return Err(UndoError::Internal(e.to_string())),
+    };
+    if !index::CONFIG_UNDOABLE.contains(&entry.action.as_str()) {
+        return blocking(Box::new(move |ix| ix.undo(&who, id))).await;
+    }
+    if entry.undone_by.is_some() {
+        return Err(UndoError::Curation(CurationError::Conflict(format!(
+            "entry {id} is already undone"
+        ))));
+    }
+    let Some(admin) = state.source_admin.clone() else {
+        return Err(UndoError::Unavailable);
+    };
+    admin
+        .undo_change(&who, entry)
+        .await
+        .map_err(UndoError::Admin)?;
+    blocking(Box::new(move |ix| ix.record_undo(&who, id))).await
+}
+
 /// `POST /api/v1/admin/audit/{id}/undo`.
 async fn undo(
     Editor(staff): Editor,
@@ -329,9 +383,14 @@ async fn undo(
     let Ok(id) = id.parse::<i64>() else {
         return json_error(StatusCode::NOT_FOUND, "no such audit entry");
     };
-    let who = staff.who;
-    match curate(&state.index, move |index| index.undo(&who, id)).await {
+    match undo_entry(&state, staff.who, id).await {
         Ok(()) => Json(json!({"undone": id})).into_response(),
-        Err(r) => r.into_response(),
+        Err(UndoError::Curation(e)) => curation_error(e),
+        Err(UndoError::Admin(e)) => e.into_response(),
+        Err(UndoError::Unavailable) => json_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "this server cannot write its configuration",
+        ),
+        Err(UndoError::Internal(e)) => internal_error("undo", &e),
     }
 }

@@ -86,6 +86,10 @@ pub trait SourceAdmin: Send + Sync + 'static {
     /// Merge `from` into the gazetteer's venue `into`: their names become
     /// its aliases; every source then runs again.
     fn merge_venues(&self, who: &str, into: &str, from: Vec<VenueRef>) -> AdminFuture<'_, ()>;
+    /// Undo a change of the gazetteer or the taxonomy from its audit entry
+    /// (`venue.update`, `venue.merge`, `category.map`); every source then
+    /// runs again. The entry itself is marked undone by the caller.
+    fn undo_change(&self, who: &str, entry: index::AuditEntry) -> AdminFuture<'_, ()>;
 }
 
 /// A venue named in a merge: its id and the name events show for it.

@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::events::curation_failed;
 use super::frame::{self, Section};
 use super::{encode, tr_args, Form, Screen};
+use crate::admin::curation::UndoError;
 use crate::layout::esc;
 
 /// Rows a page shows.
@@ -134,9 +135,22 @@ pub async fn list(Screen { ctx, query, .. }: Screen) -> Response {
 pub async fn undo(Path(id): Path<i64>, Form { ctx, .. }: Form) -> Response {
     let back = "/admin/audit";
     let who = ctx.staff.who.clone();
-    match ctx.blocking(move |ix| ix.undo(&who, id)).await {
-        Ok(Ok(())) => ctx.done(back, "undone"),
-        Ok(Err(e)) => curation_failed(&ctx, e, back),
-        Err(r) => r,
+    match crate::admin::curation::undo_entry(&ctx.state, who, id).await {
+        Ok(()) => ctx.done(back, "undone"),
+        Err(UndoError::Curation(e)) => curation_failed(&ctx, e, back),
+        Err(UndoError::Admin(e)) => {
+            let (status, text) = super::sources::admin_failed(&ctx, &e);
+            ctx.error(status, "console-error-title", &text, back)
+        }
+        Err(UndoError::Unavailable) => match super::sources::source_admin(&ctx) {
+            Err(r) => r,
+            Ok(_) => ctx.error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "console-error-title",
+                &ctx.t("console-sources-unavailable"),
+                back,
+            ),
+        },
+        Err(UndoError::Internal(e)) => crate::respond::internal_error("console undo", &e),
     }
 }
