@@ -336,7 +336,9 @@ pub(crate) enum UndoError {
 /// the console both come here.
 pub(crate) async fn undo_entry(state: &AppState, who: String, id: i64) -> Result<(), UndoError> {
     let index = Arc::clone(&state.index);
-    let blocking = |f: Box<dyn FnOnce(&Index) -> Result<(), CurationError> + Send>| {
+    /// An index call that may refuse, run off the runtime.
+    type Call = Box<dyn FnOnce(&Index) -> Result<(), CurationError> + Send>;
+    let blocking = |f: Call| {
         let index = Arc::clone(&index);
         async move {
             match tokio::task::spawn_blocking(move || f(&index)).await {
