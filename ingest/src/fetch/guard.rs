@@ -757,42 +757,43 @@ mod tests {
         assert!(sources.contains("[fd12::5]"));
         let public = url("https://www.example.org/");
         let private = url("http://127.0.0.1:4000/");
-        let rule = |next: &str, from: &Url, from_private: bool| {
-            redirect_rule(true, &url(next), from, from_private, &sources)
-        };
-        // Public to an unconfigured private host: refused.
-        assert_eq!(
-            rule("http://10.0.0.7/", &public, false),
-            PrivateRule::RefuseAfterRedirect
-        );
-        assert_eq!(
-            rule("http://unknown.example/", &public, false),
-            PrivateRule::RefuseAfterRedirect
-        );
-        // Public to a configured host, whatever its port: allowed.
-        assert_eq!(
-            rule("https://intranet.example/x", &public, false),
-            PrivateRule::Allow
-        );
-        assert_eq!(
-            rule("http://[fd12::5]:81/", &public, false),
-            PrivateRule::Allow
-        );
-        // Private to the same private host: allowed; to another: refused.
-        assert_eq!(
-            rule("http://127.0.0.1:4000/next", &private, true),
-            PrivateRule::Allow
-        );
-        assert_eq!(
-            rule("http://127.0.0.2:4000/", &private, true),
-            PrivateRule::RefuseAfterRedirect
-        );
-        // A public host staying on its own name is still judged afresh (the
-        // name may now resolve elsewhere).
-        assert_eq!(
-            rule("https://www.example.org/next", &public, false),
-            PrivateRule::RefuseAfterRedirect
-        );
+        use PrivateRule::{Allow, RefuseAfterRedirect};
+        let cases = [
+            // Public to an unconfigured private host (literal or name).
+            ("http://10.0.0.7/", &public, false, RefuseAfterRedirect),
+            (
+                "http://unknown.example/",
+                &public,
+                false,
+                RefuseAfterRedirect,
+            ),
+            // Public to a configured host, whatever its port.
+            ("https://intranet.example/x", &public, false, Allow),
+            ("http://[fd12::5]:81/", &public, false, Allow),
+            // Private to the same private host; to another one.
+            ("http://127.0.0.1:4000/next", &private, true, Allow),
+            (
+                "http://127.0.0.2:4000/",
+                &private,
+                true,
+                RefuseAfterRedirect,
+            ),
+            // A public host staying on its own name is judged afresh (the
+            // name may now resolve elsewhere).
+            (
+                "https://www.example.org/next",
+                &public,
+                false,
+                RefuseAfterRedirect,
+            ),
+        ];
+        for (next, from, from_private, want) in cases {
+            assert_eq!(
+                redirect_rule(true, &url(next), from, from_private, &sources),
+                want,
+                "{from} to {next}"
+            );
+        }
         // Private networks not allowed: refused everywhere.
         assert_eq!(
             redirect_rule(
