@@ -650,6 +650,7 @@ impl FetchClient {
         };
         let mut current = url.clone();
         let mut client = &http.open;
+        let mut hop_rule = PrivateRule::from_allow(allow_private);
         let mut redirects = 0usize;
         loop {
             let mut request = client
@@ -670,12 +671,13 @@ impl FetchClient {
                 request = request.header(header::IF_MODIFIED_SINCE, date);
             }
             let response = request.send().await.map_err(Hop::Http)?;
-            // The address actually connected to, in case a name slipped past
-            // the resolver (it never should).
+            // The address actually connected to, judged again under this
+            // hop's rule, in case an address slipped past the resolver (it
+            // never should).
             let remote = response.remote_addr().map(|a| a.ip());
             if let Some(addr) = remote {
                 let host = current.host_str().unwrap_or_default();
-                if let Err(refusal) = guard::check_addr(host, addr, PrivateRule::Allow) {
+                if let Err(refusal) = guard::check_addr(host, addr, hop_rule) {
                     return Err(refused(refusal.to_string()));
                 }
             }
@@ -712,6 +714,7 @@ impl FetchClient {
                 PrivateRule::Allow | PrivateRule::Refuse => &http.open,
             };
             current = next;
+            hop_rule = rule;
             redirects += 1;
         }
     }
