@@ -485,6 +485,9 @@ async fn detect_kinds(
     let mut out = std::collections::HashMap::new();
     let policy = ingest::fetch::FetchPolicy {
         allow_private_networks: config.aggregator.allow_private_networks,
+        source_hosts: ingest::fetch::SourceHosts::from_urls(
+            config.sources.iter().map(|s| s.url.as_str()),
+        ),
         total_timeout: Duration::from_secs(20),
         max_retries: 0,
         user_agent: format!(

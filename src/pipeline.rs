@@ -86,7 +86,8 @@ impl fmt::Display for RunReport {
 /// after the console wrote `sources.toml` or on SIGHUP): a run uses the
 /// configuration and normalizer it started with. The fetch policy
 /// (`allow_private_networks`, the user agent) and the geocoder stay those
-/// the process started with.
+/// the process started with, except the set of source hosts a redirect may
+/// lead onto when private, which follows the configuration.
 pub struct Pipeline {
     config: RwLock<Arc<Config>>,
     index: Arc<Index>,
@@ -123,6 +124,11 @@ impl Pipeline {
     ) -> Result<Pipeline, ingest::fetch::FetchError> {
         // Merged events are written in the aggregator's first language.
         index.set_languages(config.aggregator.languages.clone());
+        // The guard lets a redirect onto a private address only reach these
+        // hosts (shared with the client: `set_config` replaces them).
+        policy
+            .source_hosts
+            .set(config.sources.iter().map(|s| s.url.as_str()));
         let geocoder = match &config.aggregator.geocoder {
             Some(url) => {
                 // An API, not a crawl: robots.txt does not apply; one retry.
@@ -191,6 +197,10 @@ impl Pipeline {
     pub fn set_config(&self, config: Arc<Config>) {
         self.index
             .set_languages(config.aggregator.languages.clone());
+        self.client
+            .policy()
+            .source_hosts
+            .set(config.sources.iter().map(|s| s.url.as_str()));
         let settings = config.normalize_settings();
         let normalizer = Arc::new(Normalizer::new(settings));
         match self.normalizer.write() {

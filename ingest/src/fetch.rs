@@ -8,7 +8,9 @@
 //! file paths are read from disk under the same size cap.
 //!
 //! One [`FetchClient::fetch`] of an http(s) URL:
-//! 1. refuses a non-public IP literal host ([`guard`]);
+//! 1. refuses an IP literal host the guard does not allow ([`guard`]:
+//!    link-local, cloud metadata, unspecified, multicast, broadcast and
+//!    reserved addresses always, private ones unless allowed);
 //! 2. takes a global permit, then a permit for the URL's `host:port`, held
 //!    until the fetch (retries included) ends;
 //! 3. checks the origin's robots.txt, fetched at most once per origin per
@@ -16,9 +18,12 @@
 //!    redirects, a 512 KB cap; a 4xx, 5xx or unreachable robots.txt allows
 //!    everything) ([`robots`]);
 //! 4. sends the GET (`If-None-Match`/`If-Modified-Since` from the
-//!    validators), following at most `max_redirects` redirects, each one
-//!    re-checked by the guard; names resolve through a resolver that keeps
-//!    only public addresses;
+//!    validators), following at most `max_redirects` redirects by hand,
+//!    each one re-checked by the guard; names resolve through a resolver
+//!    that refuses a name when any of its addresses is refused; with private
+//!    networks allowed, a redirect reaches a private address only on a
+//!    configured source's host (`source_hosts`) or on the private host it
+//!    came from;
 //! 5. streams the body, decompressed, and stops past `max_body_bytes`;
 //! 6. on a connection error, 429 or 5xx, tries again up to `max_retries`
 //!    times, waiting `retry_base_delay` doubled each time, or what
@@ -26,7 +31,7 @@
 //!    wait gives up at once with the status).
 //!
 //! `total_timeout` bounds each attempt (request and body), not the retries.
-//! Too many redirects, a redirect to a private address or to a non-http(s)
+//! Too many redirects, a redirect to a refused address or to a non-http(s)
 //! URL, and a robots.txt refusal are all [`FetchError::Refused`] (class
 //! `refused`), with a reason that says which.
 
@@ -47,10 +52,10 @@ use tokio::io::AsyncReadExt;
 use tokio::sync::Semaphore;
 use url::Url;
 
-use guard::{DnsFailure, GuardRefusal, GuardedResolver, RedirectRefusal};
+use guard::{DnsFailure, GuardRefusal, GuardedResolver, PrivateRule, RedirectRefusal};
 use robots::{RobotsCache, RobotsRules, PRODUCT_TOKEN};
 
-pub use guard::{is_public_ip, non_public_reason};
+pub use guard::{classify, host_key, is_public_ip, non_public_reason, AddrClass, SourceHosts};
 
 /// The `Accept` header: calendars and feeds first, then pages.
 pub const ACCEPT: &str = "text/calendar, application/calendar+json;q=0.9, \
@@ -71,9 +76,14 @@ pub struct FetchPolicy {
     /// Cap on the body, after decompression (default 20 MB).
     pub max_body_bytes: usize,
     pub max_redirects: usize,
-    /// When false (the default), a source that resolves to a loopback,
-    /// private, link-local, multicast or unspecified address is refused.
+    /// When false (the default), a source that resolves to a loopback or
+    /// private address is refused. Link-local, cloud metadata, unspecified,
+    /// multicast, broadcast and reserved addresses are refused always.
     pub allow_private_networks: bool,
+    /// The hosts of the configured sources: with private networks allowed,
+    /// a redirect may reach a private address only on one of these hosts
+    /// (or stay on the private host it came from).
+    pub source_hosts: SourceHosts,
     pub per_host_concurrency: usize,
     pub global_concurrency: usize,
     /// Retries after the first attempt, on connection errors, 429 and 5xx.
@@ -98,6 +108,7 @@ impl Default for FetchPolicy {
             max_body_bytes: 20 * 1024 * 1024,
             max_redirects: 5,
             allow_private_networks: false,
+            source_hosts: SourceHosts::default(),
             per_host_concurrency: 2,
             global_concurrency: 16,
             max_retries: 2,
@@ -193,12 +204,22 @@ pub struct FetchClient {
 }
 
 struct Inner {
-    /// The reqwest client, or why it could not be built (local files still
-    /// work then).
-    http: Result<reqwest::Client, String>,
+    /// The reqwest clients, or why they could not be built (local files
+    /// still work then).
+    http: Result<Clients, String>,
     global: Arc<Semaphore>,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
     robots: RobotsCache,
+}
+
+/// Two clients, so that each connection resolves under the rule of its hop
+/// (and a pooled connection is only reused under the same rule).
+struct Clients {
+    /// Private addresses per `allow_private_networks`: the first request
+    /// and redirects onto a configured source's host.
+    open: reqwest::Client,
+    /// Private addresses refused: a redirect onto another host.
+    redirected: reqwest::Client,
 }
 
 /// What to fetch.
@@ -236,28 +257,43 @@ impl FetchClient {
     /// certificates), local files still work and http(s) fetches fail with
     /// [`FetchError::Client`].
     pub fn new(policy: FetchPolicy) -> Result<FetchClient, FetchError> {
+        FetchClient::with_lookup(policy, Arc::new(guard::futures_lookup::system))
+    }
+
+    /// [`FetchClient::new`] with another name lookup than the system's
+    /// (tests map names to chosen addresses).
+    pub(crate) fn with_lookup(
+        policy: FetchPolicy,
+        lookup: guard::LookupFn,
+    ) -> Result<FetchClient, FetchError> {
         let user_agent =
             HeaderValue::from_str(&policy.user_agent).map_err(|e| FetchError::Client {
                 message: format!("invalid user agent {:?}: {e}", policy.user_agent),
             })?;
         ensure_crypto_provider();
-        let max = policy.max_redirects;
-        let allow_private = policy.allow_private_networks;
-        let redirect = reqwest::redirect::Policy::custom(move |attempt| {
-            let so_far = attempt.previous().len().saturating_sub(1);
-            match guard::check_redirect(attempt.url(), so_far, max, allow_private) {
-                Ok(()) => attempt.follow(),
-                Err(refusal) => attempt.error(refusal),
-            }
-        });
-        let http = reqwest::Client::builder()
-            .user_agent(user_agent)
-            .connect_timeout(policy.connect_timeout)
-            .timeout(policy.total_timeout)
-            .redirect(redirect)
-            .dns_resolver(GuardedResolver { allow_private })
-            .no_proxy()
-            .build()
+        let open_rule = PrivateRule::from_allow(policy.allow_private_networks);
+        let build = |rule: PrivateRule| {
+            // Redirects are followed by hand (`send_following`), each hop
+            // judged with what is known of the hop before.
+            reqwest::Client::builder()
+                .user_agent(user_agent.clone())
+                .connect_timeout(policy.connect_timeout)
+                .timeout(policy.total_timeout)
+                .redirect(reqwest::redirect::Policy::none())
+                .dns_resolver(GuardedResolver {
+                    rule,
+                    lookup: lookup.clone(),
+                })
+                .no_proxy()
+                .build()
+        };
+        let http = build(open_rule)
+            .and_then(|open| {
+                Ok(Clients {
+                    open,
+                    redirected: build(PrivateRule::RefuseAfterRedirect)?,
+                })
+            })
             .map_err(|e| {
                 let message = error_chain(&e);
                 tracing::warn!(error = %message, "HTTP client unavailable; only local files can be read");
@@ -330,11 +366,10 @@ impl FetchClient {
         url: Url,
         validators: &Validators,
     ) -> Result<FetchOutcome, FetchError> {
-        guard::check_url_host(&url, self.policy.allow_private_networks).map_err(|refusal| {
-            FetchError::Refused {
-                url: shown.to_owned(),
-                reason: refusal.to_string(),
-            }
+        let rule = PrivateRule::from_allow(self.policy.allow_private_networks);
+        guard::check_url_host(&url, rule).map_err(|refusal| FetchError::Refused {
+            url: shown.to_owned(),
+            reason: refusal.to_string(),
         })?;
         let http = self
             .inner
@@ -408,12 +443,7 @@ impl FetchClient {
     }
 
     /// Refuse `url` when its origin's robots.txt disallows it.
-    async fn robots_check(
-        &self,
-        http: &reqwest::Client,
-        shown: &str,
-        url: &Url,
-    ) -> Result<(), FetchError> {
+    async fn robots_check(&self, http: &Clients, shown: &str, url: &Url) -> Result<(), FetchError> {
         let origin = url.origin().ascii_serialization();
         let rules = self
             .inner
@@ -434,7 +464,7 @@ impl FetchClient {
     }
 
     /// Fetch and parse `origin`/robots.txt; anything but a 2xx allows all.
-    async fn load_robots(&self, http: &reqwest::Client, origin: &str) -> RobotsRules {
+    async fn load_robots(&self, http: &Clients, origin: &str) -> RobotsRules {
         let robots_url = format!("{origin}/robots.txt");
         let Ok(parsed) = Url::parse(&robots_url) else {
             return RobotsRules::allow_all();
@@ -472,7 +502,7 @@ impl FetchClient {
     /// is cut at `cap` instead of failing.
     async fn attempt(
         &self,
-        http: &reqwest::Client,
+        http: &Clients,
         shown: &str,
         url: &Url,
         validators: &Validators,
@@ -492,33 +522,18 @@ impl FetchClient {
 
     async fn attempt_inner(
         &self,
-        http: &reqwest::Client,
+        http: &Clients,
         shown: &str,
         url: &Url,
         validators: &Validators,
         cap: usize,
         truncate: bool,
     ) -> Attempt {
-        let mut request = http
-            .get(url.clone())
-            .header(header::ACCEPT, HeaderValue::from_static(ACCEPT));
-        if let Some(etag) = validators
-            .etag
-            .as_deref()
-            .and_then(|v| HeaderValue::from_str(v).ok())
-        {
-            request = request.header(header::IF_NONE_MATCH, etag);
-        }
-        if let Some(date) = validators
-            .last_modified
-            .as_deref()
-            .and_then(|v| HeaderValue::from_str(v).ok())
-        {
-            request = request.header(header::IF_MODIFIED_SINCE, date);
-        }
-        let mut response = match request.send().await {
+        let sent = self.send_following(http, shown, url, validators).await;
+        let mut response = match sent {
             Ok(r) => r,
-            Err(e) => {
+            Err(Hop::Refused(error)) => return Attempt::Fail(error),
+            Err(Hop::Http(e)) => {
                 let error = map_reqwest_error(shown, &self.policy, &e);
                 // A connect timeout is a connection error too.
                 let connecting = e.is_connect() && e.is_timeout();
@@ -603,6 +618,105 @@ impl FetchClient {
                 last_modified: header_string(&headers, header::LAST_MODIFIED),
             },
         }))
+    }
+}
+
+/// Why following a redirect chain stopped short of a response.
+enum Hop {
+    /// The guard or the redirect policy refused a hop.
+    Refused(FetchError),
+    /// The request itself failed.
+    Http(reqwest::Error),
+}
+
+impl FetchClient {
+    /// GET `url`, following up to `max_redirects` redirects by hand: each
+    /// target is checked by the guard (scheme, IP literal, count), and a hop
+    /// onto another host than a configured source's, after a public hop,
+    /// goes through the client whose resolver refuses private addresses.
+    async fn send_following(
+        &self,
+        http: &Clients,
+        shown: &str,
+        url: &Url,
+        validators: &Validators,
+    ) -> Result<reqwest::Response, Hop> {
+        let allow_private = self.policy.allow_private_networks;
+        let refused = |reason: String| {
+            Hop::Refused(FetchError::Refused {
+                url: shown.to_owned(),
+                reason,
+            })
+        };
+        let mut current = url.clone();
+        let mut client = &http.open;
+        let mut hop_rule = PrivateRule::from_allow(allow_private);
+        let mut redirects = 0usize;
+        loop {
+            let mut request = client
+                .get(current.clone())
+                .header(header::ACCEPT, HeaderValue::from_static(ACCEPT));
+            if let Some(etag) = validators
+                .etag
+                .as_deref()
+                .and_then(|v| HeaderValue::from_str(v).ok())
+            {
+                request = request.header(header::IF_NONE_MATCH, etag);
+            }
+            if let Some(date) = validators
+                .last_modified
+                .as_deref()
+                .and_then(|v| HeaderValue::from_str(v).ok())
+            {
+                request = request.header(header::IF_MODIFIED_SINCE, date);
+            }
+            let response = request.send().await.map_err(Hop::Http)?;
+            // The address actually connected to, judged again under this
+            // hop's rule, in case an address slipped past the resolver (it
+            // never should).
+            let remote = response.remote_addr().map(|a| a.ip());
+            if let Some(addr) = remote {
+                let host = current.host_str().unwrap_or_default();
+                if let Err(refusal) = guard::check_addr(host, addr, hop_rule) {
+                    return Err(refused(refusal.to_string()));
+                }
+            }
+            let status = response.status();
+            let location = response.headers().get(header::LOCATION);
+            let redirect = matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308);
+            let Some(location) = location.filter(|_| redirect) else {
+                return Ok(response);
+            };
+            let location = String::from_utf8_lossy(location.as_bytes()).into_owned();
+            let next = current.join(location.trim()).map_err(|e| {
+                refused(
+                    RedirectRefusal::Invalid {
+                        location: location.clone(),
+                        reason: e.to_string(),
+                    }
+                    .to_string(),
+                )
+            })?;
+            let from_was_private =
+                remote.is_some_and(|a| matches!(guard::classify(a), AddrClass::Private(_)));
+            let rule = guard::redirect_rule(
+                allow_private,
+                &next,
+                &current,
+                from_was_private,
+                &self.policy.source_hosts,
+            );
+            guard::check_redirect(&next, redirects, self.policy.max_redirects, rule)
+                .map_err(|e| refused(e.to_string()))?;
+            tracing::debug!(from = %current, to = %next, "following a redirect");
+            client = match rule {
+                PrivateRule::RefuseAfterRedirect => &http.redirected,
+                PrivateRule::Allow | PrivateRule::Refuse => &http.open,
+            };
+            current = next;
+            hop_rule = rule;
+            redirects += 1;
+        }
     }
 }
 

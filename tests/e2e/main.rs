@@ -21,3 +21,4 @@ mod kinds;
 mod pipeline;
 mod publish;
 mod scheduler;
+mod ssrf;

@@ -836,3 +836,277 @@ fn client_errors_and_classes() {
     assert_eq!(whole_secs(Duration::from_millis(300)), 1);
     assert_eq!(whole_secs(Duration::from_secs(10)), 10);
 }
+
+// ---------------------------------------------------------------- SSRF guard
+
+/// A server on 127.0.0.1 whose `/go` redirects to `location`.
+async fn redirector(location: String) -> String {
+    let router = Router::new().route(
+        "/go",
+        get(move || async move { (StatusCode::FOUND, [(header::LOCATION, location)]) }),
+    );
+    serve(router).await
+}
+
+/// A client whose resolver answers from `table` (names missing from it do
+/// not resolve).
+fn client_with_table(
+    policy: FetchPolicy,
+    table: Vec<(&'static str, Vec<&'static str>)>,
+) -> FetchClient {
+    let table: Arc<HashMap<String, Vec<std::net::SocketAddr>>> = Arc::new(
+        table
+            .into_iter()
+            .map(|(name, addrs)| {
+                let addrs = addrs
+                    .into_iter()
+                    .map(|a| std::net::SocketAddr::new(a.parse().unwrap(), 0))
+                    .collect();
+                (name.to_owned(), addrs)
+            })
+            .collect(),
+    );
+    let lookup: guard::LookupFn = Arc::new(move |host: String| {
+        let found = table.get(&host).cloned();
+        Box::pin(async move {
+            found.ok_or_else(|| std::io::Error::other("no such name in the test table"))
+        }) as guard::futures_lookup::LookupFuture
+    });
+    FetchClient::with_lookup(policy, lookup).unwrap()
+}
+
+/// `err` is a refusal whose reason contains `want`.
+fn assert_refused(err: &FetchError, want: &str) {
+    match err {
+        FetchError::Refused { reason, .. } => assert!(reason.contains(want), "{reason}"),
+        other => panic!("expected a refusal ({want}), got {other:?}"),
+    }
+    assert_eq!(err.class(), "refused");
+}
+
+#[tokio::test]
+async fn never_fetched_addresses_are_refused_even_with_private_networks_allowed() {
+    let c = client(policy());
+    for (u, want) in [
+        (
+            "http://169.254.169.254/latest/meta-data/",
+            "link-local/cloud metadata address 169.254.169.254 is never fetched",
+        ),
+        (
+            "http://2852039166/",
+            "link-local/cloud metadata address 169.254.169.254",
+        ),
+        (
+            "http://0251.0376.0251.0376/",
+            "link-local/cloud metadata address 169.254.169.254",
+        ),
+        (
+            "http://[::ffff:169.254.169.254]/",
+            "link-local/cloud metadata address ::ffff:169.254.169.254",
+        ),
+        (
+            "http://[fd00:ec2::254]/",
+            "cloud metadata address fd00:ec2::254",
+        ),
+        (
+            "http://100.100.100.200/",
+            "cloud metadata address 100.100.100.200",
+        ),
+        ("http://[fe80::1]/", "link-local address fe80::1"),
+        ("http://0.0.0.0:9/", "unspecified"),
+        ("http://[::]:9/", "unspecified address ::"),
+        ("http://224.0.0.1/", "multicast address 224.0.0.1"),
+        ("http://[ff02::1]/", "multicast address ff02::1"),
+        ("http://255.255.255.255/", "broadcast address"),
+        ("http://240.0.0.1/", "reserved address"),
+        ("http://[64:ff9b::a9fe:a9fe]/", "link-local/cloud metadata"),
+        ("http://[2002:a9fe:a9fe::1]/", "link-local/cloud metadata"),
+    ] {
+        let err = fetch_err(&c, u).await;
+        assert_refused(&err, want);
+    }
+    // A zone index never makes a valid URL.
+    let err = fetch_err(&c, "http://[fe80::1%25eth0]/").await;
+    assert_eq!(err.class(), "invalid_url", "{err}");
+}
+
+#[tokio::test]
+async fn private_literals_in_any_notation_are_refused_unless_allowed() {
+    let hits = counter();
+    let router = Router::new()
+        .route(
+            "/x",
+            get(|State(hits): State<Arc<AtomicUsize>>| async move {
+                hits.fetch_add(1, Ordering::SeqCst);
+                "inside"
+            }),
+        )
+        .with_state(hits.clone());
+    let base = serve(router).await;
+    let port = base.rsplit(':').next().unwrap().to_owned();
+    let strict = client(FetchPolicy {
+        allow_private_networks: false,
+        ..policy()
+    });
+    for host in [
+        "2130706433",
+        "0177.0.0.1",
+        "0x7f.1",
+        "127.1",
+        "[::ffff:127.0.0.1]",
+    ] {
+        let err = fetch_err(&strict, &format!("http://{host}:{port}/x")).await;
+        assert_refused(
+            &err,
+            "a loopback address; set allow_private_networks = true",
+        );
+    }
+    assert_eq!(hits.load(Ordering::SeqCst), 0);
+    let f = fetch_ok(&client(policy()), &format!("http://0x7f.1:{port}/x")).await;
+    assert_eq!(f.body, b"inside");
+}
+
+#[tokio::test]
+async fn redirects_to_never_fetched_addresses_are_refused() {
+    // The 0.0.0.0 target points at a live server: on Linux, connecting to
+    // 0.0.0.0 reaches the loopback, so it must be refused before connecting.
+    let (router, hits) = counted("/secret", "metadata");
+    let target = serve(router).await;
+    let port = target.rsplit(':').next().unwrap().to_owned();
+    let c = client(policy());
+    for (location, want) in [
+        ("http://169.254.169.254/".to_owned(), "redirect to http://169.254.169.254/: link-local/cloud metadata address 169.254.169.254 is never fetched"),
+        ("http://[::ffff:169.254.169.254]/".to_owned(), "link-local/cloud metadata address ::ffff:169.254.169.254 is never fetched"),
+        ("http://[::ffff:a9fe:a9fe]/latest".to_owned(), "link-local/cloud metadata address ::ffff:169.254.169.254"),
+        (format!("http://0.0.0.0:{port}/secret"), "unspecified (\"this network\") address 0.0.0.0 is never fetched"),
+        (format!("http://0:{port}/secret"), "unspecified"),
+        (format!("http://[::]:{port}/secret"), "unspecified address :: is never fetched"),
+        ("http://[fe80::1%25lo]/".to_owned(), "not a valid URL"),
+        ("gopher://127.0.0.1:70/".to_owned(), "not an http(s) URL"),
+    ] {
+        let base = redirector(location.clone()).await;
+        let err = fetch_err(&c, &format!("{base}/go")).await;
+        assert_refused(&err, want);
+    }
+    assert_eq!(hits.load(Ordering::SeqCst), 0);
+}
+
+/// Binds 127.0.0.2 (all of 127/8 is loopback on Linux): a second private
+/// host.
+async fn serve_on_second_host(router: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.2:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, router).await.unwrap();
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_private_host_needs_it_configured() {
+    let (router, hits) = counted("/cal.ics", "BEGIN:VCALENDAR");
+    let other = serve_on_second_host(router).await;
+    let start = redirector(format!("{other}/cal.ics")).await;
+
+    // Not configured: refused before any connection to it.
+    let err = fetch_err(&client(policy()), &format!("{start}/go")).await;
+    assert_refused(
+        &err,
+        "127.0.0.2 resolves to 127.0.0.2, which is a loopback address, reached by a redirect",
+    );
+    assert_eq!(hits.load(Ordering::SeqCst), 0);
+
+    // Configured as a source's host (another port, another path): followed.
+    let configured = client(FetchPolicy {
+        source_hosts: SourceHosts::from_urls(["http://127.0.0.2/other.ics"]),
+        ..policy()
+    });
+    let f = fetch_ok(&configured, &format!("{start}/go")).await;
+    assert_eq!(f.body, b"BEGIN:VCALENDAR");
+    assert_eq!(f.final_url, format!("{other}/cal.ics"));
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+
+    // The set follows the configuration.
+    configured.policy().source_hosts.set(["http://127.0.0.3/"]);
+    let err = fetch_err(&configured, &format!("{start}/go")).await;
+    assert_refused(&err, "reached by a redirect");
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn names_resolving_to_refused_addresses_are_refused() {
+    let (router, hits) = counted("/cal.ics", "BEGIN:VCALENDAR");
+    let base = serve(router).await;
+    let port = base.rsplit(':').next().unwrap().to_owned();
+    let table = vec![
+        ("metadata.google.internal", vec!["169.254.169.254"]),
+        ("metadata6.example", vec!["fd00:ec2::254"]),
+        // The loopback would answer; the metadata address refuses the name.
+        ("mixed.example", vec!["127.0.0.1", "169.254.169.254"]),
+        ("mapped.example", vec!["::ffff:169.254.169.254"]),
+        ("calendar.example", vec!["127.0.0.1"]),
+        ("intranet.example", vec!["127.0.0.1"]),
+    ];
+    let c = client_with_table(policy(), table.clone());
+    for (name, want) in [
+        ("metadata.google.internal", "metadata.google.internal resolves to link-local/cloud metadata address 169.254.169.254, which is never fetched"),
+        ("metadata6.example", "cloud metadata address fd00:ec2::254"),
+        ("mixed.example", "mixed.example resolves to link-local/cloud metadata address 169.254.169.254"),
+        ("mapped.example", "::ffff:169.254.169.254, which is never fetched"),
+    ] {
+        let err = fetch_err(&c, &format!("http://{name}:{port}/cal.ics")).await;
+        assert_refused(&err, want);
+    }
+    assert_eq!(hits.load(Ordering::SeqCst), 0);
+
+    // A name resolving to the loopback: fetched only with private networks
+    // allowed.
+    let f = fetch_ok(&c, &format!("http://calendar.example:{port}/cal.ics")).await;
+    assert_eq!(f.body, b"BEGIN:VCALENDAR");
+    let strict = client_with_table(
+        FetchPolicy {
+            allow_private_networks: false,
+            ..policy()
+        },
+        table,
+    );
+    let err = fetch_err(&strict, &format!("http://calendar.example:{port}/cal.ics")).await;
+    assert_refused(
+        &err,
+        "calendar.example resolves to 127.0.0.1, which is a loopback address",
+    );
+    // The system resolver too.
+    let system = client(FetchPolicy {
+        allow_private_networks: false,
+        ..policy()
+    });
+    let err = fetch_err(&system, &format!("http://localhost:{port}/cal.ics")).await;
+    assert_refused(&err, "localhost resolves to");
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+
+    // Redirected onto a name: judged after resolution, under the redirect
+    // rule (private only on a configured source's host).
+    let meta = redirector(format!("http://metadata.google.internal:{port}/cal.ics")).await;
+    let err = fetch_err(&c, &format!("{meta}/go")).await;
+    assert_refused(
+        &err,
+        "link-local/cloud metadata address 169.254.169.254, which is never fetched",
+    );
+    let intranet = redirector(format!("http://intranet.example:{port}/cal.ics")).await;
+    let err = fetch_err(&c, &format!("{intranet}/go")).await;
+    assert_refused(
+        &err,
+        "intranet.example resolves to 127.0.0.1, which is a loopback address, reached by a redirect",
+    );
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+    let configured = client_with_table(
+        FetchPolicy {
+            source_hosts: SourceHosts::from_urls(["https://intranet.example/"]),
+            ..policy()
+        },
+        vec![("intranet.example", vec!["127.0.0.1"])],
+    );
+    let f = fetch_ok(&configured, &format!("{intranet}/go")).await;
+    assert_eq!(f.body, b"BEGIN:VCALENDAR");
+    assert_eq!(hits.load(Ordering::SeqCst), 2);
+}
