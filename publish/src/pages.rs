@@ -214,7 +214,7 @@ pub fn render_event(
     }
     if let Some(img) = event.image.as_deref().filter(|i| !i.trim().is_empty()) {
         body.push_str(&format!(
-            "<p><img class=\"event-image\" src=\"{}\" alt=\"\" loading=\"lazy\" style=\"max-width:100%;height:auto\"></p>\n",
+            "<p><img class=\"event-image\" src=\"{}\" alt=\"\" loading=\"lazy\"></p>\n",
             esc(img)
         ));
     }

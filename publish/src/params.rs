@@ -928,7 +928,12 @@ mod tests {
         ];
         for (raw, parameter) in &cases {
             let e = parse(raw).unwrap_err();
-            assert_eq!(e.parameter, *parameter, "{}: {e}", &raw[..raw.len().min(60)]);
+            assert_eq!(
+                e.parameter,
+                *parameter,
+                "{}: {e}",
+                &raw[..raw.len().min(60)]
+            );
             let languages = vec!["fr".to_string()];
             let e = parse_lang(Some(raw), &languages).unwrap_err();
             assert_eq!(e.parameter, *parameter);

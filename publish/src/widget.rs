@@ -28,6 +28,11 @@ pub const WIDGET_JS: &str = include_str!("../assets/widget.js");
 /// The one line the static export rewrites to `... = true;`.
 pub const STATIC_FLAG_LINE: &str = "const BABILLARD_STATIC = false;";
 
+/// The one style of `/embed`, inline: its hash is in the
+/// Content-Security-Policy ([`crate::security`]), so it must stay exactly
+/// this text.
+pub const EMBED_CSS: &str = "html,body{margin:0;padding:0;background:#fff}";
+
 /// How long browsers may keep `/widget.js`.
 const WIDGET_CACHE: &str = "public, max-age=3600";
 
@@ -97,7 +102,7 @@ pub async fn embed(
         "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
 <title>{name}</title>\n<base target=\"_top\">\n{icon}\n\
-<style>html,body{{margin:0;padding:0;background:#fff}}</style>\n\
+<style>{css}</style>\n\
 <script src=\"../widget.js\" async></script>\n</head>\n<body>\n\
 <babillard-events{attrs}></babillard-events>\n\
 <noscript><p><a href=\"../?lang={lang}\">{all}</a></p></noscript>\n</body>\n</html>\n",
@@ -106,6 +111,7 @@ pub async fn embed(
         attrs = attrs,
         all = tr_esc(&lang, "portal-embed-see-calendar"),
         icon = crate::portal::NO_FAVICON,
+        css = EMBED_CSS,
     );
     cache::by_body(
         &headers,

@@ -255,8 +255,10 @@ async fn the_portal_lists_filters_subscribes_and_embeds() {
         "&lt;babillard-events category=&quot;musique&quot; lang=&quot;fr&quot; view=&quot;list&quot; limit=&quot;10&quot;&gt;"
     ), "{b}");
     assert!(b.contains("https://agenda.example.org/embed?category=musique&amp;amp;lang=fr&amp;amp;view=list&amp;amp;limit=10"), "{b}");
-    // No external asset.
-    assert!(!b.contains("<script src") && !b.contains("<link rel=\"stylesheet\""));
+    // No external asset: the one script is the portal's own.
+    assert_eq!(b.matches("<script").count(), 1);
+    assert!(b.contains("<script src=\"/assets/portal.js\" defer></script>"));
+    assert!(!b.contains("<link rel=\"stylesheet\""));
     // Language switch keeps the filters.
     assert!(b.contains("href=\"/?from=2030-12-01&amp;category=musique&lang=en\""));
     revalidates(s.addr, path, &r).await;
