@@ -11,6 +11,7 @@ mod api;
 mod browser;
 mod cli;
 mod console_browser;
+mod csp_browser;
 mod dedup;
 mod export;
 mod geo;
