@@ -184,7 +184,8 @@ try {
       check(titles.length === cfg.music.length, `host: framed list ${JSON.stringify(titles)}`);
     }
     // /sources may not be framed: its frame holds no page of ours.
-    const sources = p.frames().find((f) => f !== p.mainFrame() && f.name() === "" && !f.url().startsWith(cfg.api + "/embed"));
+    // (Playwright names a frame after its element's id when it has no name.)
+    const sources = p.frames().find((f) => f.name() === "sources");
     let framedSources = false;
     results.sources_frame = sources ? sources.url() : null;
     if (check(!!sources, "host: the frame of /sources")) {
