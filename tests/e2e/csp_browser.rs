@@ -30,9 +30,8 @@ const HOSTILE: [(&str, &str); 4] = [
 
 fn hostile_ics() -> String {
     let today = Utc::now().with_timezone(&Toronto).date_naive();
-    let mut s = String::from(
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//babillard tests//csp//FR\r\n",
-    );
+    let mut s =
+        String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//babillard tests//csp//FR\r\n");
     for (i, (title, category)) in HOSTILE.iter().enumerate() {
         let day = today + Duration::days(i as i64 + 1);
         s.push_str(&format!(
@@ -105,7 +104,10 @@ async fn no_csp_violation_and_nothing_executed_in_chromium() {
             })
         })
         .collect();
-    println!("stored titles: {:?}", events.iter().map(|e| &e["title"]).collect::<Vec<_>>());
+    println!(
+        "stored titles: {:?}",
+        events.iter().map(|e| &e["title"]).collect::<Vec<_>>()
+    );
     let music: Vec<&Value> = events
         .iter()
         .filter(|e| {

@@ -22,3 +22,4 @@ mod kinds;
 mod pipeline;
 mod publish;
 mod scheduler;
+mod server_limits;
