@@ -53,31 +53,43 @@ pub fn build(state: AppState) -> Router {
         .merge(portal::routes())
         .fallback(not_found)
         .layer(cors);
-    Router::new()
+    let routes = Router::new()
         .merge(public)
         .merge(admin::router(&state))
+        .layer(middleware::from_fn_with_state(metrics, count_requests));
+    with_limits(routes, MAX_IN_FLIGHT, REQUEST_TIMEOUT).with_state(state)
+}
+
+/// `routes` under the server's limits: bodies of at most
+/// [`MAX_BODY_BYTES`] (413 beyond), an answer within `timeout` (else 503),
+/// at most `max_in_flight` requests at once (else 503 at once), and, over
+/// all of them, the security headers ([`crate::security`]), so that the
+/// limits' own answers carry them too.
+pub fn with_limits<S: Clone + Send + Sync + 'static>(
+    routes: Router<S>,
+    max_in_flight: usize,
+    timeout: Duration,
+) -> Router<S> {
+    routes
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(middleware::from_fn(deadline))
-        .layer(middleware::from_fn_with_state(metrics, count_requests))
+        .layer(middleware::from_fn_with_state(timeout, deadline))
         .layer(middleware::from_fn_with_state(
-            Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
+            Arc::new(Semaphore::new(max_in_flight)),
             limit_in_flight,
         ))
-        // Outermost: the limits' own answers get the headers too.
         .layer(middleware::from_fn(security::headers))
-        .with_state(state)
 }
 
 /// A 503 (JSON, like every error the API gives) when the answer takes
-/// longer than [`REQUEST_TIMEOUT`]; the handler's future is dropped.
-async fn deadline(request: Request, next: Next) -> Response {
-    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+/// longer than `timeout`; the handler's future is dropped.
+async fn deadline(State(timeout): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(timeout, next.run(request)).await {
         Ok(response) => response,
         Err(_) => json_error(
             StatusCode::SERVICE_UNAVAILABLE,
             format!(
                 "the answer took longer than {} seconds",
-                REQUEST_TIMEOUT.as_secs()
+                timeout.as_secs_f64()
             ),
         ),
     }
@@ -125,4 +137,98 @@ async fn count_requests(
     let response = next.run(request).await;
     metrics.record(&route, response.status().as_u16());
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+
+    use axum::routing::{get, post};
+    use tokio::sync::Notify;
+
+    use super::*;
+    use crate::testdata::request;
+
+    /// A router under [`with_limits`] (one request at a time, `timeout`)
+    /// whose `/wait` answers once `release` is notified and `/never` never
+    /// answers.
+    async fn serve_limited(release: Arc<Notify>, timeout: Duration) -> SocketAddr {
+        let routes: Router = Router::new()
+            .route(
+                "/wait",
+                get(move || {
+                    let release = Arc::clone(&release);
+                    async move {
+                        release.notified().await;
+                        "done"
+                    }
+                }),
+            )
+            .route("/never", get(std::future::pending::<&'static str>))
+            .route("/fast", get(|| async { "fast" }))
+            .route(
+                "/echo",
+                post(|body: axum::body::Bytes| async move { body.len().to_string() }),
+            );
+        let app = with_limits(routes, 1, timeout);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn a_full_server_sheds_at_once_and_a_stuck_answer_ends() {
+        let release = Arc::new(Notify::new());
+        // A deadline no step of this test comes near.
+        let addr = serve_limited(Arc::clone(&release), Duration::from_secs(600)).await;
+        // One slot, taken by /wait: the next request is shed with 503.
+        let waiting = tokio::spawn(async move { request(addr, "GET", "/wait", &[]).await });
+        let mut shed = None;
+        // The waiting request may not have reached the handler yet: ask
+        // until it holds the slot.
+        for _ in 0..1000 {
+            let r = request(addr, "GET", "/fast", &[]).await;
+            if r.status == 503 {
+                shed = Some(r);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let shed = shed.expect("a request beyond the limit is shed");
+        assert_eq!(shed.header("retry-after"), Some("1"));
+        assert!(shed.json()["error"].as_str().is_some());
+        assert_eq!(shed.header("x-content-type-options"), Some("nosniff"));
+        release.notify_one();
+        let waited = waiting.await.unwrap();
+        assert_eq!(waited.status, 200);
+        assert_eq!(waited.text(), "done");
+        // The slot is free again.
+        assert_eq!(request(addr, "GET", "/fast", &[]).await.status, 200);
+        // A handler that never answers gets the 503 of the deadline.
+        let addr = serve_limited(Arc::new(Notify::new()), Duration::from_millis(200)).await;
+        let r = request(addr, "GET", "/never", &[]).await;
+        assert_eq!(r.status, 503);
+        assert!(r.json()["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("longer")));
+        assert!(r.header("content-security-policy").is_some());
+        assert_eq!(request(addr, "GET", "/fast", &[]).await.status, 200);
+    }
+
+    #[tokio::test]
+    async fn a_body_beyond_the_limit_is_refused() {
+        let addr = serve_limited(Arc::new(Notify::new()), Duration::from_secs(600)).await;
+        let big = MAX_BODY_BYTES + 1;
+        let r = request(
+            addr,
+            "POST",
+            "/echo",
+            &[("Content-Length", &big.to_string())],
+        )
+        .await;
+        assert_eq!(r.status, 413);
+    }
 }
