@@ -33,7 +33,7 @@ pub const STATIC_FLAG_LINE: &str = "const BABILLARD_STATIC = false;";
 /// this text.
 pub const EMBED_CSS: &str = "html,body{margin:0;padding:0;background:#fff}";
 
-/// How long browsers may keep `/widget.js`.
+/// How long browsers may keep `/widget.js` (and `/assets/portal.js`).
 const WIDGET_CACHE: &str = "public, max-age=3600";
 
 /// The routes this module serves, merged into the router.
@@ -50,8 +50,13 @@ fn widget_etag() -> &'static str {
 
 /// `GET /widget.js`: ETag from the bytes, cached for an hour.
 pub async fn widget_js(headers: HeaderMap) -> Response {
-    let etag = widget_etag();
-    let mut response = if cache::if_none_match(&headers, etag) {
+    script(&headers, widget_etag(), WIDGET_JS)
+}
+
+/// A script embedded in the binary: 304 when `etag` matches, else its
+/// bytes; cached for an hour and revalidated by ETag.
+pub(crate) fn script(headers: &HeaderMap, etag: &str, body: &'static str) -> Response {
+    let mut response = if cache::if_none_match(headers, etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         (
@@ -59,7 +64,7 @@ pub async fn widget_js(headers: HeaderMap) -> Response {
                 CONTENT_TYPE,
                 HeaderValue::from_static("application/javascript; charset=utf-8"),
             )],
-            WIDGET_JS,
+            body,
         )
             .into_response()
     };

@@ -1,7 +1,7 @@
 // The Content-Security-Policy in Debian's headless Chromium. Started by
 // tests/e2e/csp_browser.rs with one argument: a JSON file naming the
-// aggregator (api), a host page on another origin that frames /embed and
-// /sources (host), the hostile event pages (pages: path and stored title),
+// aggregator (api), the URL of a host page on another origin that frames
+// /embed and /sources (host), the hostile event pages (pages: path and stored title),
 // the titles filed under "musique" (music) and the number of events
 // (total). Every frame of every page listens for securitypolicyviolation
 // from its first script on; a dialog (alert) is recorded and dismissed.
@@ -17,8 +17,7 @@ import { start } from "./session.mjs";
 const { cfg, failures, check, context, finish } = await start();
 const results = { pages: 0 };
 
-// In every frame, before any of its scripts: record violations and the
-// inline code a hostile page would run (a marker that must stay unset).
+// In every frame, before any of its scripts: record the violations.
 await context.addInitScript(() => {
   window.__violations = [];
   document.addEventListener("securitypolicyviolation", (e) => {
@@ -164,7 +163,7 @@ try {
   // ------------------------------------------- framed by another origin
   {
     // Chromium logs the refused frame of /sources as a console error.
-    const p = await open("host", cfg.host + "/");
+    const p = await open("host", cfg.host);
     const embed = p.frames().find((f) => f.url().startsWith(cfg.api + "/embed?view=month"));
     if (check(!!embed, "host: /embed is framed")) {
       await widgetRendered(embed);

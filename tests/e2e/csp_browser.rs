@@ -48,8 +48,8 @@ URL:javascript:alert({i})\r\nEND:VEVENT\r\n",
     s
 }
 
-/// A host page on its own origin.
-async fn serve_host(api: &str) -> String {
+/// A host page on its own origin that frames `/embed` twice and `/sources`.
+fn host_page(api: &str) -> Resource {
     let page = format!(
         r#"<!DOCTYPE html>
 <html lang="fr"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Hôte</title></head>
@@ -59,19 +59,7 @@ async fn serve_host(api: &str) -> String {
 <iframe id="sources" src="{api}/sources" title="Sources" width="100%" height="200"></iframe>
 </body></html>"#
     );
-    let app = axum::Router::new().route(
-        "/",
-        axum::routing::get(move || {
-            let page = page.clone();
-            async move { axum::response::Html(page) }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    format!("http://{addr}")
+    Resource::ok(page.into_bytes(), "text/html; charset=utf-8")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -119,10 +107,11 @@ async fn no_csp_violation_and_nothing_executed_in_chromium() {
         .collect();
     assert!(!music.is_empty() && music.len() < events.len());
 
-    let host = serve_host(&api).await;
+    let host = FixtureServer::start().await;
+    host.put("host.html", host_page(&api));
     let cfg = json!({
         "api": api,
-        "host": host,
+        "host": host.url("host.html"),
         "chromium": chromium,
         "shots": root.join("target/screenshots"),
         "pages": pages,
@@ -131,5 +120,5 @@ async fn no_csp_violation_and_nothing_executed_in_chromium() {
     });
     let stdout = run_browser_script(world.dir.path(), "csp.mjs", &cfg).await;
     println!("{stdout}");
-    std::mem::forget(server);
+    std::mem::forget((server, host));
 }

@@ -7,48 +7,18 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::harness::{client, AGGREGATOR};
-
-/// Stops the `babillard serve` it holds when dropped, even after a failed
-/// assertion.
-struct Served(std::process::Child);
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::harness::{client, ServedBinary, AGGREGATOR};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_never_ends_its_headers_is_cut_off() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("sources.toml"), AGGREGATOR).unwrap();
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let _served = Served(
-        std::process::Command::new(env!("CARGO_BIN_EXE_babillard"))
-            .current_dir(dir.path())
-            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-            .env("RUST_LOG", "error")
-            .spawn()
-            .unwrap(),
-    );
-    let base = format!("http://127.0.0.1:{port}");
-    let mut up = false;
-    for _ in 0..100 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        if client().get(format!("{base}/healthz")).send().await.is_ok() {
-            up = true;
-            break;
-        }
-    }
-    assert!(up, "serve answers");
+    let served = ServedBinary::start(dir.path()).await;
+    let base = served.base.clone();
+    let port = base.rsplit(':').next().unwrap_or_default().to_string();
 
     // Half a request, then silence.
-    let mut slow = tokio::net::TcpStream::connect(("127.0.0.1", port))
+    let mut slow = tokio::net::TcpStream::connect(format!("127.0.0.1:{port}"))
         .await
         .unwrap();
     slow.write_all(b"GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")

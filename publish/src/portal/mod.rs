@@ -18,9 +18,9 @@ mod sources;
 
 use std::fmt::Write as _;
 
-use axum::http::header::{ACCEPT, CACHE_CONTROL, CONTENT_TYPE, ETAG};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::http::header::ACCEPT;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
@@ -50,31 +50,12 @@ pub fn routes() -> Router<AppState> {
 
 /// The portal's script, served as is.
 pub const PORTAL_JS: &str = include_str!("../../assets/portal.js");
-/// How long browsers may keep `/assets/portal.js` (revalidated by ETag).
-const PORTAL_JS_CACHE: &str = "public, max-age=3600";
 
 /// `GET /assets/portal.js`: ETag from the bytes, cached for an hour.
 async fn portal_js(headers: HeaderMap) -> Response {
     static ETAG_VALUE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let etag = ETAG_VALUE.get_or_init(|| crate::cache::body_etag(PORTAL_JS.as_bytes()));
-    let mut response = if crate::cache::if_none_match(&headers, etag) {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        (
-            [(
-                CONTENT_TYPE,
-                HeaderValue::from_static("application/javascript; charset=utf-8"),
-            )],
-            PORTAL_JS,
-        )
-            .into_response()
-    };
-    let h = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(etag) {
-        h.insert(ETAG, v);
-    }
-    h.insert(CACHE_CONTROL, HeaderValue::from_static(PORTAL_JS_CACHE));
-    response
+    crate::widget::script(&headers, etag, PORTAL_JS)
 }
 
 /// A 400 HTML page naming the parameter that could not be understood and

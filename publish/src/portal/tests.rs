@@ -169,6 +169,29 @@ async fn widget_js_is_served_with_etag_cache_and_cors() {
 }
 
 #[tokio::test]
+async fn the_portal_script_is_served_with_etag_and_cache() {
+    let s = serve().await;
+    let r = get(s.addr, "/assets/portal.js").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/javascript; charset=utf-8")
+    );
+    assert_eq!(r.header("cache-control"), Some("public, max-age=3600"));
+    assert_eq!(r.body, super::PORTAL_JS);
+    assert_eq!(
+        r.header("etag"),
+        Some(cache::body_etag(super::PORTAL_JS.as_bytes()).as_str())
+    );
+    revalidates(s.addr, "/assets/portal.js", &r).await;
+    // Its words come from the page, in the page's language.
+    let fr = get(s.addr, "/").await.body;
+    assert!(fr.contains("data-copy=\"Copier\""), "{fr}");
+    let en = get(s.addr, "/?lang=en").await.body;
+    assert!(en.contains("data-copy=\"Copy\""));
+}
+
+#[tokio::test]
 async fn embed_is_a_framable_page_holding_the_widget() {
     let s = serve().await;
     let path =
