@@ -53,11 +53,12 @@ pub fn build(state: AppState) -> Router {
         .merge(portal::routes())
         .fallback(not_found)
         .layer(cors);
-    let routes = Router::new()
-        .merge(public)
-        .merge(admin::router(&state))
-        .layer(middleware::from_fn_with_state(metrics, count_requests));
-    with_limits(routes, MAX_IN_FLIGHT, REQUEST_TIMEOUT).with_state(state)
+    let routes = Router::new().merge(public).merge(admin::router(&state));
+    // Counted outside the limits: the 503s of shedding and of the deadline
+    // show in `/metrics`.
+    with_limits(routes, MAX_IN_FLIGHT, REQUEST_TIMEOUT)
+        .layer(middleware::from_fn_with_state(metrics, count_requests))
+        .with_state(state)
 }
 
 /// `routes` under the server's limits: bodies of at most
