@@ -373,12 +373,7 @@ async fn run(
     let (tx, rx) = tokio::sync::watch::channel(false);
     let mut server_rx = rx.clone();
     let server = tokio::spawn(async move {
-        // The peer's address feeds the login rate limit.
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+        serve_http(listener, app, async move {
             let _ = server_rx.wait_for(|stop| *stop).await;
         })
         .await
@@ -454,6 +449,81 @@ async fn run(
         Err(e) => return Err(Failure::Other(anyhow::anyhow!("HTTP server task: {e}"))),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How long a client may take to send a request's headers: a slow client
+/// (slowloris) holds a connection no longer than this.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serve `app` on `listener` over HTTP/1.1 until `stop` completes, then
+/// let the connections finish their requests. What `axum::serve` does,
+/// plus a header-read timeout ([`HEADER_READ_TIMEOUT`]), which it does not
+/// offer. Each request carries the peer's `ConnectInfo<SocketAddr>` (the
+/// login rate limit reads it), as `into_make_service_with_connect_info`
+/// would give.
+async fn serve_http(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    stop: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+    use tower::ServiceExt;
+
+    let (closing_tx, closing_rx) = tokio::sync::watch::channel(false);
+    let mut connections = tokio::task::JoinSet::new();
+    tokio::pin!(stop);
+    loop {
+        let (stream, peer) = tokio::select! {
+            _ = &mut stop => break,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait rather
+                    // than spin; the listener itself stays good.
+                    tracing::warn!("accepting a connection: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let service = app.clone().map_request(
+            move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                request
+            },
+        );
+        let mut closing = closing_rx.clone();
+        connections.spawn(async move {
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT);
+            let connection =
+                builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+            tokio::pin!(connection);
+            let done = tokio::select! {
+                done = connection.as_mut() => done,
+                // (The guard `wait_for` returns is dropped at once.)
+                _ = async { closing.wait_for(|c| *c).await.is_ok() } => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(e) = done {
+                tracing::debug!("connection from {peer}: {e}");
+            }
+        });
+        // Reap the finished connections as we go.
+        while connections.try_join_next().is_some() {}
+    }
+    let _ = closing_tx.send(true);
+    drop(listener);
+    while connections.join_next().await.is_some() {}
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -51,6 +51,18 @@
     "td .dot{display:none}.ag{display:none}.f{margin-top:.5em;font-size:.9em}.st{color:var(--babillard-muted,#555);padding:.5em 0}" +
     "@container (max-width:544px){td a{display:none}td .dot{display:block;text-align:center;color:var(--babillard-accent,#8a1c3c)}" +
     "td{height:2.6em}.ag{display:block}}";
+  // A constructed stylesheet is not an inline <style>: it works under a
+  // strict Content-Security-Policy (the host page's, or /embed's) that has
+  // no 'unsafe-inline'. Browsers without it get the <style> element.
+  const SHEET = (() => {
+    try {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(CSS);
+      return sheet;
+    } catch (e) {
+      return null;
+    }
+  })();
 
   const fmtCache = new Map();
   function fmt(locale, tz, opts) {
@@ -129,6 +141,8 @@
     constructor() {
       super();
       this._root = this.attachShadow({ mode: "open" });
+      this._sheet = SHEET && "adoptedStyleSheets" in this._root;
+      if (this._sheet) this._root.adoptedStyleSheets = [SHEET];
       this._seq = 0;
       this._month = null;
       this._queued = false;
@@ -302,7 +316,7 @@
       }
       this._key = key;
       this._all = h("a", { href: this._portal(lang), class: "all" }, t.all);
-      const kids = [h("style", null, CSS)];
+      const kids = this._sheet ? [] : [h("style", null, CSS)];
       const root = h("div", { class: "b", part: "root", lang, role: "region", "aria-label": t.events, onkeydown: (e) => this._keys(e) });
       if (range) {
         this._title = h("h3", { "aria-live": "polite" }, this._monthLabel(lang));

@@ -258,6 +258,7 @@ main{max-width:60rem;margin:0 auto;padding:1rem}\
 h1{line-height:1.2}.muted{color:var(--muted)}\
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem;border-bottom:1px solid var(--line);vertical-align:top}\
 .ok{color:#1b6e2a}.error{color:#a4161a}.never{color:var(--muted)}\
+.event-image{max-width:100%;height:auto}\
 summary{cursor:pointer;color:var(--muted)}details code{overflow-wrap:anywhere}\
 @media (max-width:40rem){main{padding:.5rem}table,tbody,tr,td,th{display:block}thead{display:none}}";
 

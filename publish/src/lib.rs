@@ -42,6 +42,7 @@ pub mod portal;
 pub mod respond;
 pub mod routes;
 pub mod rss;
+pub mod security;
 pub mod widget;
 
 #[cfg(test)]

@@ -152,8 +152,9 @@ pub fn render_event(
     let base = config.base_url.trim_end_matches('/');
     let page_url = format!("{base}/events/{}", event.id);
     let jsonld = event_jsonld(config, &event, lang);
+    // No icon to fetch (a 404 on every first visit otherwise).
     let mut head = format!(
-        "<link rel=\"canonical\" href=\"{url}\">\n\
+        "{icon}\n<link rel=\"canonical\" href=\"{url}\">\n\
 <link rel=\"alternate\" type=\"text/calendar\" href=\"/events/{id}.ics\">\n\
 <meta property=\"og:type\" content=\"website\">\n\
 <meta property=\"og:title\" content=\"{title}\">\n\
@@ -161,6 +162,7 @@ pub fn render_event(
         url = esc(&page_url),
         id = esc(&event.id),
         title = esc(&event.title),
+        icon = crate::portal::NO_FAVICON,
     );
     if let Some(d) = event
         .description
@@ -214,7 +216,7 @@ pub fn render_event(
     }
     if let Some(img) = event.image.as_deref().filter(|i| !i.trim().is_empty()) {
         body.push_str(&format!(
-            "<p><img class=\"event-image\" src=\"{}\" alt=\"\" loading=\"lazy\" style=\"max-width:100%;height:auto\"></p>\n",
+            "<p><img class=\"event-image\" src=\"{}\" alt=\"\" loading=\"lazy\"></p>\n",
             esc(img)
         ));
     }

@@ -20,6 +20,14 @@
 //! * `limit`: 1..=1000 (default 50 for the API, 1000 for the feeds);
 //! * `cursor`: the `next_cursor` of the previous page.
 //!
+//! Every query is bounded before it is read ([`check_bounds`]): the whole
+//! string at most [`MAX_QUERY_BYTES`] bytes, `q` at most [`MAX_Q_CHARS`]
+//! characters (all its values together: the search index keeps no more, and
+//! a search is refused rather than silently cut), any other value at most
+//! [`MAX_VALUE_CHARS`], and at most [`MAX_LIST_ITEMS`] values of `category`,
+//! `venue` or `source` (counting comma-separated items). Beyond a bound: the
+//! 400 naming the parameter (`query` for the whole string).
+//!
 //! An empty value counts as absent (`?category=&limit=` is the same as no
 //! parameter), single-valued parameters given twice keep their last value,
 //! and unknown parameters are ignored (widgets add cache busters).
@@ -41,6 +49,73 @@ pub const DEFAULT_RADIUS_KM: f64 = 10.0;
 pub const FEED_PAST_DAYS: i64 = 30;
 /// Half the Earth's circumference, roughly: anything farther is everywhere.
 pub const MAX_RADIUS_KM: f64 = 20_000.0;
+
+/// The longest query string, in bytes (as sent, percent-encoded).
+pub const MAX_QUERY_BYTES: usize = 4096;
+/// The longest search text, in characters, all `q` values joined: what the
+/// search index reads of it (it would cut a longer one).
+pub const MAX_Q_CHARS: usize = 256;
+/// The longest value of any other parameter, in characters (ids, dates,
+/// coordinates, cursors, cache busters).
+pub const MAX_VALUE_CHARS: usize = 200;
+/// The most values of one list parameter (`category`, `venue`, `source`).
+pub const MAX_LIST_ITEMS: usize = 50;
+/// The name given to the whole query string when it is too long.
+pub const WHOLE_QUERY: &str = "query";
+
+/// Refuse a query string beyond the bounds of the module doc, naming the
+/// first parameter over its bound, else the whole string (`query`) when it
+/// is too long. Parameters are looked at first so that a 10 KB `q` is
+/// named as such; the string is already in memory, bounded by the server's
+/// header limits, and decoding it is linear.
+pub fn check_bounds(raw_query: Option<&str>) -> Result<(), ParamError> {
+    let raw = raw_query.unwrap_or("");
+    let mut q_chars = 0usize;
+    let mut lists: [(&str, usize); 3] = [("category", 0), ("venue", 0), ("source", 0)];
+    for (key, value) in url::form_urlencoded::parse(raw.as_bytes()) {
+        let value = value.trim();
+        if key == "q" {
+            // Joined with a space, as parse_query_with does.
+            if !value.is_empty() {
+                q_chars += value.chars().count() + usize::from(q_chars > 0);
+            }
+            if q_chars > MAX_Q_CHARS {
+                return Err(ParamError::new(
+                    "q",
+                    format!("the search text is longer than {MAX_Q_CHARS} characters"),
+                ));
+            }
+            continue;
+        }
+        let chars = value.chars().count();
+        if chars > MAX_VALUE_CHARS {
+            let name: String = key.chars().take(MAX_VALUE_CHARS).collect();
+            return Err(ParamError::new(
+                &name,
+                format!("a value of {name} is longer than {MAX_VALUE_CHARS} characters"),
+            ));
+        }
+        if let Some((name, count)) = lists.iter_mut().find(|(name, _)| *name == key) {
+            *count += value.split(',').filter(|v| !v.trim().is_empty()).count();
+            if *count > MAX_LIST_ITEMS {
+                return Err(ParamError::new(
+                    name,
+                    format!("more than {MAX_LIST_ITEMS} values of {name}"),
+                ));
+            }
+        }
+    }
+    if raw.len() > MAX_QUERY_BYTES {
+        return Err(ParamError::new(
+            WHOLE_QUERY,
+            format!(
+                "the query string is {} bytes long, more than {MAX_QUERY_BYTES}",
+                raw.len()
+            ),
+        ));
+    }
+    Ok(())
+}
 
 /// A parameter that cannot be understood: answered with HTTP 400
 /// `{"error": message, "parameter": parameter}`.
@@ -112,6 +187,7 @@ pub fn parse_query_with(
     tz: Tz,
     defaults: &QueryDefaults<'_>,
 ) -> Result<(Query, Option<String>), ParamError> {
+    check_bounds(raw_query)?;
     let mut query = Query::from(defaults.from);
     query.limit = defaults.limit;
     let mut q_parts: Vec<String> = Vec::new();
@@ -226,6 +302,7 @@ pub fn parse_lang(
     raw_query: Option<&str>,
     languages: &[String],
 ) -> Result<Option<String>, ParamError> {
+    check_bounds(raw_query)?;
     last_value(raw_query, "lang")
         .map(|l| check_lang(&l, languages))
         .transpose()
@@ -808,5 +885,59 @@ mod tests {
             "/?q=jazz&category=a&lang=en"
         );
         assert_eq!(with_pairs("/", &[]), "/");
+    }
+
+    #[test]
+    fn bounds_name_the_parameter() {
+        let at_bound = |n: usize| "a".repeat(n);
+        // At each bound: accepted, and q arrives whole.
+        let raw = format!("q={}", at_bound(MAX_Q_CHARS));
+        let (q, _) = parse(&raw).unwrap();
+        assert_eq!(q.q.map(|q| q.chars().count()), Some(MAX_Q_CHARS));
+        let raw = format!("q={}&q={}", at_bound(100), at_bound(MAX_Q_CHARS - 101));
+        assert!(parse(&raw).is_ok());
+        let raw = format!("venue={}", at_bound(MAX_VALUE_CHARS));
+        assert!(parse(&raw).is_ok());
+        let many = |key: &str, n: usize| {
+            (0..n)
+                .map(|i| format!("{key}=c{i}"))
+                .collect::<Vec<_>>()
+                .join("&")
+        };
+        assert!(parse(&many("category", MAX_LIST_ITEMS)).is_ok());
+        // Beyond: refused, never cut.
+        let too_long_q = format!("q={}", "é".repeat(MAX_Q_CHARS + 1));
+        let q_split = format!("q={}&q={}", at_bound(200), at_bound(MAX_Q_CHARS - 200));
+        let long_venue = format!("venue={}", at_bound(MAX_VALUE_CHARS + 1));
+        let long_cursor = format!("cursor={}", at_bound(MAX_VALUE_CHARS + 1));
+        let long_unknown = format!("_={}", at_bound(MAX_VALUE_CHARS + 1));
+        let commas = format!("source={}", vec!["s"; MAX_LIST_ITEMS + 1].join(","));
+        let whole = format!("{}&x=1", many("_", MAX_QUERY_BYTES / 4));
+        let cases: Vec<(String, &str)> = vec![
+            (too_long_q, "q"),
+            (q_split, "q"),
+            (format!("q={}", "a".repeat(10_000)), "q"),
+            (long_venue, "venue"),
+            (long_cursor, "cursor"),
+            (long_unknown, "_"),
+            (many("category", MAX_LIST_ITEMS + 1), "category"),
+            (many("category", 1000), "category"),
+            (many("venue", MAX_LIST_ITEMS + 1), "venue"),
+            (commas, "source"),
+            (whole, WHOLE_QUERY),
+        ];
+        for (raw, parameter) in &cases {
+            let e = parse(raw).unwrap_err();
+            assert_eq!(
+                e.parameter,
+                *parameter,
+                "{}: {e}",
+                &raw[..raw.len().min(60)]
+            );
+            let languages = vec!["fr".to_string()];
+            let e = parse_lang(Some(raw), &languages).unwrap_err();
+            assert_eq!(e.parameter, *parameter);
+        }
+        assert!(check_bounds(None).is_ok());
     }
 }

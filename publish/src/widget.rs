@@ -28,7 +28,12 @@ pub const WIDGET_JS: &str = include_str!("../assets/widget.js");
 /// The one line the static export rewrites to `... = true;`.
 pub const STATIC_FLAG_LINE: &str = "const BABILLARD_STATIC = false;";
 
-/// How long browsers may keep `/widget.js`.
+/// The one style of `/embed`, inline: its hash is in the
+/// Content-Security-Policy ([`crate::security`]), so it must stay exactly
+/// this text.
+pub const EMBED_CSS: &str = "html,body{margin:0;padding:0;background:#fff}";
+
+/// How long browsers may keep `/widget.js` (and `/assets/portal.js`).
 const WIDGET_CACHE: &str = "public, max-age=3600";
 
 /// The routes this module serves, merged into the router.
@@ -45,8 +50,13 @@ fn widget_etag() -> &'static str {
 
 /// `GET /widget.js`: ETag from the bytes, cached for an hour.
 pub async fn widget_js(headers: HeaderMap) -> Response {
-    let etag = widget_etag();
-    let mut response = if cache::if_none_match(&headers, etag) {
+    script(&headers, widget_etag(), WIDGET_JS)
+}
+
+/// A script embedded in the binary: 304 when `etag` matches, else its
+/// bytes; cached for an hour and revalidated by ETag.
+pub(crate) fn script(headers: &HeaderMap, etag: &str, body: &'static str) -> Response {
+    let mut response = if cache::if_none_match(headers, etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         (
@@ -54,7 +64,7 @@ pub async fn widget_js(headers: HeaderMap) -> Response {
                 CONTENT_TYPE,
                 HeaderValue::from_static("application/javascript; charset=utf-8"),
             )],
-            WIDGET_JS,
+            body,
         )
             .into_response()
     };
@@ -97,7 +107,7 @@ pub async fn embed(
         "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
 <title>{name}</title>\n<base target=\"_top\">\n{icon}\n\
-<style>html,body{{margin:0;padding:0;background:#fff}}</style>\n\
+<style>{css}</style>\n\
 <script src=\"../widget.js\" async></script>\n</head>\n<body>\n\
 <babillard-events{attrs}></babillard-events>\n\
 <noscript><p><a href=\"../?lang={lang}\">{all}</a></p></noscript>\n</body>\n</html>\n",
@@ -106,6 +116,7 @@ pub async fn embed(
         attrs = attrs,
         all = tr_esc(&lang, "portal-embed-see-calendar"),
         icon = crate::portal::NO_FAVICON,
+        css = EMBED_CSS,
     );
     cache::by_body(
         &headers,

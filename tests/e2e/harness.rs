@@ -380,6 +380,53 @@ impl World {
     }
 }
 
+/// A `babillard serve` of a test, on a free port of 127.0.0.1 in `dir`;
+/// stopped when dropped, even after a failed assertion.
+pub struct ServedBinary {
+    child: std::process::Child,
+    pub base: String,
+}
+
+impl ServedBinary {
+    /// Start `babillard serve` in `dir` (which holds its `sources.toml`)
+    /// and wait until `/healthz` answers.
+    pub async fn start(dir: &Path) -> ServedBinary {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_babillard"))
+            .current_dir(dir)
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .env("RUST_LOG", "error")
+            .spawn()
+            .unwrap();
+        let served = ServedBinary {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
+        for _ in 0..100 {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            if client()
+                .get(format!("{}/healthz", served.base))
+                .send()
+                .await
+                .is_ok()
+            {
+                return served;
+            }
+        }
+        panic!("babillard serve does not answer on {}", served.base);
+    }
+}
+
+impl Drop for ServedBinary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// An HTTP client for the tests (plain http on loopback).
 pub fn client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();

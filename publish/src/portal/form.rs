@@ -177,7 +177,7 @@ pub(super) fn embed_section(config: &PublishConfig, raw: Option<&str>, lang: &st
         );
     }
     format!(
-        "<section aria-labelledby=\"integrer\" class=\"embed\">\n<h2 id=\"integrer\">{title}</h2>\n\
+        "<section aria-labelledby=\"integrer\" class=\"embed\" data-copy=\"{copy}\" data-copied=\"{copied}\">\n<h2 id=\"integrer\">{title}</h2>\n\
 <p class=\"muted\">{help}</p>\n\
 <form method=\"get\" action=\"/#integrer\" class=\"search\">{hidden}\
 <div class=\"f\"><label for=\"e-view\">{view_l}</label><select id=\"e-view\" name=\"embed_view\">\
@@ -186,7 +186,7 @@ pub(super) fn embed_section(config: &PublishConfig, raw: Option<&str>, lang: &st
 <div class=\"f\"><button type=\"submit\">{go}</button></div></form>\n\
 <h3 id=\"snip-widget\">{w_l}</h3>\n<pre class=\"snippet\" tabindex=\"0\" aria-labelledby=\"snip-widget\"><code>{widget}</code></pre>\n\
 <h3 id=\"snip-iframe\">{i_l}</h3>\n<pre class=\"snippet\" tabindex=\"0\" aria-labelledby=\"snip-iframe\"><code>{iframe}</code></pre>\n\
-<script>{js}</script>\n</section>\n",
+<script src=\"/assets/portal.js\" defer></script>\n</section>\n",
         title = tr_esc(lang, "portal-embed"),
         help = tr_esc(lang, "portal-embed-help"),
         hidden = hidden,
@@ -202,17 +202,7 @@ pub(super) fn embed_section(config: &PublishConfig, raw: Option<&str>, lang: &st
         i_l = tr_esc(lang, "portal-embed-iframe"),
         widget = esc(&widget),
         iframe = esc(&iframe),
-        js = COPY_JS
-            .replace("{copy}", &js_string(&i18n::tr(lang, "portal-copy")))
-            .replace("{done}", &js_string(&i18n::tr(lang, "portal-copied"))),
+        copy = tr_esc(lang, "portal-copy"),
+        copied = tr_esc(lang, "portal-copied"),
     )
 }
-
-/// `text` as a JavaScript string literal that is safe inside `<script>`.
-fn js_string(text: &str) -> String {
-    let json = serde_json::Value::from(text).to_string();
-    crate::layout::json_for_script(&json)
-}
-
-/// Adds a "copy" button after each snippet, where the clipboard exists.
-const COPY_JS: &str = "(function(){if(!navigator.clipboard)return;document.querySelectorAll('pre.snippet').forEach(function(p){var b=document.createElement('button');b.type='button';b.textContent={copy};b.addEventListener('click',function(){navigator.clipboard.writeText(p.textContent).then(function(){b.textContent={done};});});p.after(b);});})();";

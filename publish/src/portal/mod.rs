@@ -8,8 +8,9 @@
 //! the events (grouped by day, or in a month table with previous/next
 //! links), subscribe links for the current filters, and the snippets that
 //! embed the same search elsewhere (the widget or an iframe on `/embed`).
-//! No external asset: the only script is a few inline lines that add
-//! "copy" buttons to the snippets.
+//! No external asset: the only script, `/assets/portal.js` (served from
+//! the binary, no inline script: see [`crate::security`]), adds "copy"
+//! buttons to the snippets.
 
 mod form;
 mod month;
@@ -44,6 +45,17 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(portal))
         .route("/sources", get(sources_page))
+        .route("/assets/portal.js", get(portal_js))
+}
+
+/// The portal's script, served as is.
+pub const PORTAL_JS: &str = include_str!("../../assets/portal.js");
+
+/// `GET /assets/portal.js`: ETag from the bytes, cached for an hour.
+async fn portal_js(headers: HeaderMap) -> Response {
+    static ETAG_VALUE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let etag = ETAG_VALUE.get_or_init(|| crate::cache::body_etag(PORTAL_JS.as_bytes()));
+    crate::widget::script(&headers, etag, PORTAL_JS)
 }
 
 /// A 400 HTML page naming the parameter that could not be understood and
@@ -450,7 +462,7 @@ fn subscribe_section(config: &PublishConfig, raw: Option<&str>, lang: &str) -> S
 pub const NO_FAVICON: &str = "<link rel=\"icon\" href=\"data:,\">";
 
 /// The portal's own rules, after the shared stylesheet.
-const PORTAL_CSS: &str = "\
+pub(crate) const PORTAL_CSS: &str = "\
 form.search{display:flex;flex-wrap:wrap;gap:.75rem;align-items:flex-end;margin:1rem 0;padding:.75rem;border:1px solid var(--line);border-radius:6px}\
 form.search .f{display:flex;flex-direction:column;min-width:0;flex:1 1 9rem}form.search .f.q{flex:2 1 14rem}\
 label{font-weight:600;font-size:.9rem}\

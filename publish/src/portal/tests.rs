@@ -169,6 +169,29 @@ async fn widget_js_is_served_with_etag_cache_and_cors() {
 }
 
 #[tokio::test]
+async fn the_portal_script_is_served_with_etag_and_cache() {
+    let s = serve().await;
+    let r = get(s.addr, "/assets/portal.js").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/javascript; charset=utf-8")
+    );
+    assert_eq!(r.header("cache-control"), Some("public, max-age=3600"));
+    assert_eq!(r.body, super::PORTAL_JS);
+    assert_eq!(
+        r.header("etag"),
+        Some(cache::body_etag(super::PORTAL_JS.as_bytes()).as_str())
+    );
+    revalidates(s.addr, "/assets/portal.js", &r).await;
+    // Its words come from the page, in the page's language.
+    let fr = get(s.addr, "/").await.body;
+    assert!(fr.contains("data-copy=\"Copier\""), "{fr}");
+    let en = get(s.addr, "/?lang=en").await.body;
+    assert!(en.contains("data-copy=\"Copy\""));
+}
+
+#[tokio::test]
 async fn embed_is_a_framable_page_holding_the_widget() {
     let s = serve().await;
     let path =
@@ -255,8 +278,10 @@ async fn the_portal_lists_filters_subscribes_and_embeds() {
         "&lt;babillard-events category=&quot;musique&quot; lang=&quot;fr&quot; view=&quot;list&quot; limit=&quot;10&quot;&gt;"
     ), "{b}");
     assert!(b.contains("https://agenda.example.org/embed?category=musique&amp;amp;lang=fr&amp;amp;view=list&amp;amp;limit=10"), "{b}");
-    // No external asset.
-    assert!(!b.contains("<script src") && !b.contains("<link rel=\"stylesheet\""));
+    // No external asset: the one script is the portal's own.
+    assert_eq!(b.matches("<script").count(), 1);
+    assert!(b.contains("<script src=\"/assets/portal.js\" defer></script>"));
+    assert!(!b.contains("<link rel=\"stylesheet\""));
     // Language switch keeps the filters.
     assert!(b.contains("href=\"/?from=2030-12-01&amp;category=musique&lang=en\""));
     revalidates(s.addr, path, &r).await;
