@@ -22,5 +22,5 @@ mod kinds;
 mod pipeline;
 mod publish;
 mod scheduler;
-mod ssrf;
 mod server_limits;
+mod ssrf;
