@@ -11,6 +11,7 @@
 //!
 //! This crate never writes to the database.
 
+pub mod bounds;
 pub mod config;
 #[cfg(test)]
 mod conformance;
