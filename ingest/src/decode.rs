@@ -21,9 +21,12 @@
 //!
 //! A document that *declares* UTF-8 (a UTF-8 BOM, the Content-Type charset,
 //! its own declaration) but holds invalid bytes is read as UTF-8 with
-//! U+FFFD in place of each invalid sequence, so that its valid text is never
-//! garbled; the `*_checked` variants say how many there were and where the
-//! first one is ([`InvalidUtf8`]), for the parsers to warn about.
+//! U+FFFD in place of each invalid sequence ([`declared_utf8`]), so that its
+//! valid text is never garbled; when it is mostly UTF-8 (valid multi-byte
+//! sequences and a few stray bytes, the pasted Latin-1 line again) the stray
+//! bytes are read as Windows-1252 instead, which recovers that line. The
+//! `*_checked` variants say how many invalid sequences there were and where
+//! the first one is ([`InvalidUtf8`]), for the parsers to warn about.
 
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
 
@@ -39,6 +42,9 @@ pub struct InvalidUtf8 {
     pub first_offset: usize,
     /// 1-based line of the first one.
     pub first_line: usize,
+    /// The stray bytes were read as Windows-1252 (the rest being UTF-8),
+    /// rather than replaced by U+FFFD.
+    pub read_as_windows_1252: bool,
 }
 
 impl std::fmt::Display for InvalidUtf8 {
@@ -46,9 +52,15 @@ impl std::fmt::Display for InvalidUtf8 {
         let plural = if self.count == 1 { "" } else { "s" };
         write!(
             f,
-            "declared UTF-8 but holds {} invalid byte sequence{plural} (the first at byte {}, line {}); \
-             read as UTF-8 with U+FFFD in their place",
-            self.count, self.first_offset, self.first_line
+            "declared UTF-8 but holds {} invalid byte sequence{plural} (the first at byte {}, line {}); {}",
+            self.count,
+            self.first_offset,
+            self.first_line,
+            if self.read_as_windows_1252 {
+                "the UTF-8 kept, the stray bytes read as Windows-1252"
+            } else {
+                "read as UTF-8 with U+FFFD in their place"
+            }
         )
     }
 }
@@ -80,7 +92,7 @@ pub fn decode_checked(bytes: &[u8], content_type: Option<&str>) -> Decoded {
     if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
         let body = bytes.get(bom_len..).unwrap_or_default();
         if encoding == UTF_8 {
-            return utf8_lossy(body);
+            return declared_utf8(body);
         }
         return Decoded::clean(encoding.decode_without_bom_handling(body).0.into_owned());
     }
@@ -88,12 +100,29 @@ pub fn decode_checked(bytes: &[u8], content_type: Option<&str>) -> Decoded {
         .and_then(charset_from_content_type)
         .or_else(|| charset_from_document(bytes));
     match declared {
-        Some(encoding) if encoding == UTF_8 => utf8_lossy(bytes),
+        Some(encoding) if encoding == UTF_8 => declared_utf8(bytes),
         Some(encoding) => Decoded::clean(encoding.decode_without_bom_handling(bytes).0.into_owned()),
         None => Decoded::clean(match std::str::from_utf8(bytes) {
             Ok(text) => text.to_owned(),
             Err(_) => decode_mixed(bytes),
         }),
+    }
+}
+
+/// Bytes that declare UTF-8: [`utf8_lossy`], or, when they are mostly
+/// UTF-8 (valid multi-byte sequences besides the invalid ones),
+/// [`decode_mixed`]; the invalid sequences counted either way.
+pub fn declared_utf8(bytes: &[u8]) -> Decoded {
+    let lossy = utf8_lossy(bytes);
+    match lossy.invalid_utf8 {
+        Some(invalid) if has_utf8_multibyte(bytes) => Decoded {
+            text: decode_mixed(bytes),
+            invalid_utf8: Some(InvalidUtf8 {
+                read_as_windows_1252: true,
+                ..invalid
+            }),
+        },
+        _ => lossy,
     }
 }
 
@@ -133,6 +162,7 @@ pub fn utf8_lossy(bytes: &[u8]) -> Decoded {
             .iter()
             .filter(|&&b| b == b'\n')
             .count(),
+        read_as_windows_1252: false,
     });
     Decoded {
         text: out,
@@ -205,7 +235,7 @@ pub fn decode_utf8_first_checked(bytes: Vec<u8>, content_type: Option<&str>) -> 
     if let Some((encoding, bom_len)) = Encoding::for_bom(&bytes) {
         let body = bytes.get(bom_len..).unwrap_or_default();
         if encoding == UTF_8 {
-            return utf8_lossy(body);
+            return declared_utf8(body);
         }
         return Decoded::clean(encoding.decode_without_bom_handling(body).0.into_owned());
     }
@@ -214,7 +244,7 @@ pub fn decode_utf8_first_checked(bytes: Vec<u8>, content_type: Option<&str>) -> 
         Err(err) => {
             let bytes = err.into_bytes();
             match content_type.and_then(charset_from_content_type) {
-                Some(encoding) if encoding == UTF_8 => utf8_lossy(&bytes),
+                Some(encoding) if encoding == UTF_8 => declared_utf8(&bytes),
                 Some(encoding) => {
                     Decoded::clean(encoding.decode_without_bom_handling(&bytes).0.into_owned())
                 }
@@ -514,16 +544,18 @@ mod tests {
 
     #[test]
     fn declared_utf8_with_invalid_bytes_is_counted() {
-        // Valid UTF-8 text with two stray bytes on line 2, declared UTF-8:
-        // the valid text stays intact (no "Ã©"), each stray byte is U+FFFD.
+        // Valid UTF-8 text with two stray Latin-1 bytes on line 2, declared
+        // UTF-8: the valid text stays intact (no "Ã©"), the stray bytes are
+        // read as Windows-1252, and counted.
         let mut bytes = "Été\nà Laval ".as_bytes().to_vec();
         bytes.extend_from_slice(b"\xe9t\xe9");
         let offset = "Été\nà Laval ".len();
-        let expected = "Été\nà Laval \u{fffd}t\u{fffd}";
+        let expected = "Été\nà Laval été";
         let want = Some(InvalidUtf8 {
             count: 2,
             first_offset: offset,
             first_line: 2,
+            read_as_windows_1252: true,
         });
         let d = decode_checked(&bytes, Some("text/calendar; charset=UTF-8"));
         assert_eq!(d.text, expected);
@@ -546,6 +578,18 @@ mod tests {
         let d = decode_checked(&bytes, None);
         assert_eq!(d.text, "Été\nà Laval été");
         assert_eq!(d.invalid_utf8, None);
+        // Declared, no valid multi-byte UTF-8 at all: U+FFFD, counted.
+        let d = decode_checked(b"a\xe9b\xffc", Some("text/html; charset=utf-8"));
+        assert_eq!(d.text, "a\u{fffd}b\u{fffd}c");
+        assert_eq!(
+            d.invalid_utf8,
+            Some(InvalidUtf8 {
+                count: 2,
+                first_offset: 1,
+                first_line: 1,
+                read_as_windows_1252: false
+            })
+        );
         // Valid declared UTF-8: nothing to say.
         assert_eq!(decode_checked("é".as_bytes(), Some("text/plain; charset=utf-8")).invalid_utf8, None);
     }
