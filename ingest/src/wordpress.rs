@@ -149,7 +149,23 @@ struct WireEvent {
 
 /// Parse one answer of the events endpoint (a single event's answer too).
 pub fn parse(bytes: &[u8], ctx: &ParseContext) -> Result<Parsed, ParseError> {
-    let text = crate::decode::decode(bytes, ctx.content_type.as_deref());
+    let decoded = crate::decode::decode_checked(bytes, ctx.content_type.as_deref());
+    let mut parsed = parse_text(&decoded.text, bytes, ctx)?;
+    if let Some(invalid) = decoded.invalid_utf8 {
+        parsed.warnings.insert(
+            0,
+            ParseWarning {
+                line: Some(invalid.first_line),
+                message: invalid.to_string(),
+            },
+        );
+    }
+    crate::bounds::bound_parsed(&mut parsed);
+    Ok(parsed)
+}
+
+/// [`parse`] once the bytes are text.
+fn parse_text(text: &str, bytes: &[u8], ctx: &ParseContext) -> Result<Parsed, ParseError> {
     let trimmed = text.trim_start_matches('\u{feff}').trim();
     if !(trimmed.starts_with('{') || trimmed.starts_with('[')) {
         return Err(ParseError::WrongKind {
