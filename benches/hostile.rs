@@ -60,8 +60,9 @@ fn ics_million() -> &'static str {
 fn ics_invalid_utf8() -> &'static [u8] {
     static DOC: OnceLock<Vec<u8>> = OnceLock::new();
     DOC.get_or_init(|| {
-        let mut b = format!("{CAL_HEAD}BEGIN:VEVENT\r\nUID:a\r\nDTSTART:20261205T200000\r\nSUMMARY:")
-            .into_bytes();
+        let mut b =
+            format!("{CAL_HEAD}BEGIN:VEVENT\r\nUID:a\r\nDTSTART:20261205T200000\r\nSUMMARY:")
+                .into_bytes();
         for i in 0..(10 << 20) {
             b.push(if i % 100 == 0 { 0xFF } else { b'x' });
         }
@@ -90,7 +91,11 @@ fn jsonld_deep() -> String {
 fn billion_laughs() -> String {
     let mut d = String::from("<!DOCTYPE rss [<!ENTITY lol \"lol\">");
     for i in 1..=9 {
-        let prev = if i == 1 { "lol".to_string() } else { format!("lol{}", i - 1) };
+        let prev = if i == 1 {
+            "lol".to_string()
+        } else {
+            format!("lol{}", i - 1)
+        };
         let _ = write!(d, "<!ENTITY lol{i} \"{}\">", format!("&{prev};").repeat(10));
     }
     d.push_str("]>");
@@ -121,12 +126,9 @@ fn ics_million_vevents(bencher: Bencher) {
 #[divan::bench(sample_count = 3)]
 fn ics_10mb_invalid_utf8(bencher: Bencher) {
     let doc = ics_invalid_utf8();
-    bencher.counter(BytesCount::new(doc.len())).bench(|| {
-        ingest::ics::parse(
-            black_box(doc),
-            &ctx("text/calendar; charset=utf-8"),
-        )
-    });
+    bencher
+        .counter(BytesCount::new(doc.len()))
+        .bench(|| ingest::ics::parse(black_box(doc), &ctx("text/calendar; charset=utf-8")));
 }
 
 #[divan::bench(sample_count = 3, args = ["<div>", "<div itemscope itemprop=x>", "<div class=\"h-event\">"])]

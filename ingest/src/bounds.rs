@@ -184,13 +184,21 @@ mod tests {
         r.categories = (0..150).map(|i| format!("c{i}")).collect();
         let messages = bound_record(&mut r);
         assert_eq!(r.title.chars().count(), MAX_TITLE_CHARS);
-        assert_eq!(r.description.as_deref().map(str::len), Some(MAX_DESCRIPTION_CHARS));
-        assert_eq!(r.location.as_deref().map(str::len), Some(MAX_SHORT_FIELD_CHARS));
+        assert_eq!(
+            r.description.as_deref().map(str::len),
+            Some(MAX_DESCRIPTION_CHARS)
+        );
+        assert_eq!(
+            r.location.as_deref().map(str::len),
+            Some(MAX_SHORT_FIELD_CHARS)
+        );
         assert_eq!(r.url.as_deref().map(str::len), Some(MAX_SHORT_FIELD_CHARS));
         assert_eq!(r.categories.len(), MAX_CATEGORIES);
         for field in ["title", "description", "location", "url"] {
             assert!(
-                messages.iter().any(|m| m.starts_with(&format!("ev-1: {field} cut"))),
+                messages
+                    .iter()
+                    .any(|m| m.starts_with(&format!("ev-1: {field} cut"))),
                 "{field}: {messages:?}"
             );
         }
@@ -214,7 +222,9 @@ mod tests {
     #[test]
     fn records_per_document_are_capped() {
         let mut parsed = Parsed {
-            events: (0..MAX_RECORDS + 10).map(|i| rec(&format!("e{i}"))).collect(),
+            events: (0..MAX_RECORDS + 10)
+                .map(|i| rec(&format!("e{i}")))
+                .collect(),
             undated: vec![rec("u")],
             ..Parsed::default()
         };

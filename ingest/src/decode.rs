@@ -101,7 +101,9 @@ pub fn decode_checked(bytes: &[u8], content_type: Option<&str>) -> Decoded {
         .or_else(|| charset_from_document(bytes));
     match declared {
         Some(encoding) if encoding == UTF_8 => declared_utf8(bytes),
-        Some(encoding) => Decoded::clean(encoding.decode_without_bom_handling(bytes).0.into_owned()),
+        Some(encoding) => {
+            Decoded::clean(encoding.decode_without_bom_handling(bytes).0.into_owned())
+        }
         None => Decoded::clean(match std::str::from_utf8(bytes) {
             Ok(text) => text.to_owned(),
             Err(_) => decode_mixed(bytes),
@@ -567,13 +569,22 @@ mod tests {
         let mut doc = b"<?xml version=\"1.0\" encoding=\"utf-8\"?><a>".to_vec();
         doc.extend_from_slice(b"\xff</a>");
         let d = decode_checked(&doc, None);
-        assert_eq!(d.text, "<?xml version=\"1.0\" encoding=\"utf-8\"?><a>\u{fffd}</a>");
-        assert_eq!(d.invalid_utf8.map(|i| (i.count, i.first_offset)), Some((1, 41)));
+        assert_eq!(
+            d.text,
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><a>\u{fffd}</a>"
+        );
+        assert_eq!(
+            d.invalid_utf8.map(|i| (i.count, i.first_offset)),
+            Some((1, 41))
+        );
         let d = decode_utf8_first_checked(b"\xef\xbb\xbfa\xffb".to_vec(), None);
         assert_eq!(d.text, "a\u{fffd}b");
         assert_eq!(d.invalid_utf8.map(|i| i.count), Some(1));
         let message = d.invalid_utf8.map(|i| i.to_string()).unwrap_or_default();
-        assert!(message.contains("1 invalid byte sequence (the first at byte 1, line 1)"), "{message}");
+        assert!(
+            message.contains("1 invalid byte sequence (the first at byte 1, line 1)"),
+            "{message}"
+        );
         // Undeclared: no warning, the mixed reading as before.
         let d = decode_checked(&bytes, None);
         assert_eq!(d.text, "Été\nà Laval été");
@@ -591,7 +602,10 @@ mod tests {
             })
         );
         // Valid declared UTF-8: nothing to say.
-        assert_eq!(decode_checked("é".as_bytes(), Some("text/plain; charset=utf-8")).invalid_utf8, None);
+        assert_eq!(
+            decode_checked("é".as_bytes(), Some("text/plain; charset=utf-8")).invalid_utf8,
+            None
+        );
     }
 
     #[test]
@@ -599,6 +613,9 @@ mod tests {
         // A megabyte of nothing but invalid bytes: one U+FFFD each, counted.
         let d = utf8_lossy(&vec![0xFFu8; 1 << 20]);
         assert_eq!(d.text.chars().count(), 1 << 20);
-        assert_eq!(d.invalid_utf8.map(|i| (i.count, i.first_offset)), Some((1 << 20, 0)));
+        assert_eq!(
+            d.invalid_utf8.map(|i| (i.count, i.first_offset)),
+            Some((1 << 20, 0))
+        );
     }
 }

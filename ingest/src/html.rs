@@ -629,7 +629,12 @@ mod tests {
     #[test]
     fn a_hundred_thousand_nested_tags_are_read() {
         let n = 100_000;
-        for open in ["<div>", "<div itemscope itemprop=x>", "<div class=\"h-event\">", "<span>"] {
+        for open in [
+            "<div>",
+            "<div itemscope itemprop=x>",
+            "<div class=\"h-event\">",
+            "<span>",
+        ] {
             let page = format!(
                 "<html><head>{GOOD_EVENT}</head><body>{}deep{}</body></html>",
                 open.repeat(n),
@@ -687,7 +692,11 @@ mod tests {
         assert_eq!(e.title.chars().count(), crate::bounds::MAX_TITLE_CHARS);
         assert_eq!(e.location.as_deref().map(str::len), Some(2_000));
         let all: Vec<String> = parsed.warnings.iter().map(|w| w.to_string()).collect();
-        assert!(all.iter().any(|w| w.contains("declared UTF-8 but holds 1 invalid byte sequence")), "{all:?}");
+        assert!(
+            all.iter()
+                .any(|w| w.contains("declared UTF-8 but holds 1 invalid byte sequence")),
+            "{all:?}"
+        );
         assert!(all.iter().any(|w| w.contains(": title cut")), "{all:?}");
         assert!(all.iter().any(|w| w.contains(": location cut")), "{all:?}");
     }

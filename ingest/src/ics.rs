@@ -105,7 +105,10 @@ pub fn parse(bytes: &[u8], ctx: &ParseContext) -> Result<Parsed, ParseError> {
         if let Some(&physical) = line_numbers.get(invalid.first_line.saturating_sub(1)) {
             invalid.first_line = physical;
         }
-        parser.warn(None, format!("{invalid} (byte offset counted after unfolding)"));
+        parser.warn(
+            None,
+            format!("{invalid} (byte offset counted after unfolding)"),
+        );
     }
     for (line, &number) in text.split('\n').zip(line_numbers.iter()) {
         if line.len() > MAX_LINE_BYTES {
@@ -117,7 +120,9 @@ pub fn parse(bytes: &[u8], ctx: &ParseContext) -> Result<Parsed, ParseError> {
                     excerpt(line)
                 ),
             );
-            let cut = line.get(..floor_char_boundary(line, MAX_LINE_BYTES)).unwrap_or_default();
+            let cut = line
+                .get(..floor_char_boundary(line, MAX_LINE_BYTES))
+                .unwrap_or_default();
             parser.line(cut, number);
         } else {
             parser.line(line, number);

@@ -33,10 +33,19 @@ fn hostile_bodies() -> Vec<(&'static str, Vec<u8>, &'static str)> {
     )
     .into_bytes();
     // Billion laughs and an external entity.
-    let mut doctype = String::from("<!DOCTYPE rss [<!ENTITY lol \"lol\"><!ENTITY xxe SYSTEM \"file:///etc/passwd\">");
+    let mut doctype = String::from(
+        "<!DOCTYPE rss [<!ENTITY lol \"lol\"><!ENTITY xxe SYSTEM \"file:///etc/passwd\">",
+    );
     for i in 1..=9 {
-        let prev = if i == 1 { "lol".to_string() } else { format!("lol{}", i - 1) };
-        doctype.push_str(&format!("<!ENTITY lol{i} \"{}\">", format!("&{prev};").repeat(10)));
+        let prev = if i == 1 {
+            "lol".to_string()
+        } else {
+            format!("lol{}", i - 1)
+        };
+        doctype.push_str(&format!(
+            "<!ENTITY lol{i} \"{}\">",
+            format!("&{prev};").repeat(10)
+        ));
     }
     doctype.push_str("]>");
     let feed = format!(
@@ -57,7 +66,15 @@ fn hostile_bodies() -> Vec<(&'static str, Vec<u8>, &'static str)> {
         "</div>".repeat(100_000)
     )
     .into_bytes();
+    // FREQ=SECONDLY with no end.
+    let secondly = format!(
+        "{CAL_HEAD}{}BEGIN:VEVENT\r\nUID:secondly\r\nDTSTART;TZID=America/Toronto:20261205T200000\r\n\
+         SUMMARY:Chaque seconde\r\nRRULE:FREQ=SECONDLY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        good_vevent("good-5")
+    )
+    .into_bytes();
     vec![
+        ("secondly", secondly, "text/calendar"),
         ("invalid-utf8", invalid, "text/calendar; charset=utf-8"),
         ("long-line", long, "text/calendar"),
         ("laughs", feed, "application/rss+xml"),
@@ -99,15 +116,30 @@ async fn hostile_bodies_are_bounded_with_warnings_and_the_good_events_kept() {
             .as_array()
             .and_then(|all| all.iter().find(|s| s["id"] == id))
             .and_then(|s| s["warnings"].as_array())
-            .map(|w| w.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .map(|w| {
+                w.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let expect = [
-        ("invalid-utf8", "declared UTF-8 but holds 1 invalid byte sequence"),
+        (
+            "invalid-utf8",
+            "declared UTF-8 but holds 1 invalid byte sequence",
+        ),
         ("long-line", "content line of 1500012 bytes cut to 1048576"),
         ("long-line", "long-1: title cut to its first 1000 chars"),
-        ("laughs", "DOCTYPE removed: it declares 11 entities, some external (never read)"),
-        ("deep-html", "elements nested deeper than 512 levels were flattened"),
+        (
+            "laughs",
+            "DOCTYPE removed: it declares 11 entities, some external (never read)",
+        ),
+        (
+            "deep-html",
+            "elements nested deeper than 512 levels were flattened",
+        ),
+        ("secondly", "series too dense, expansion stopped early"),
     ];
     for (id, needle) in expect {
         let warnings = warnings_of(id);
@@ -131,13 +163,26 @@ async fn hostile_bodies_are_bounded_with_warnings_and_the_good_events_kept() {
                 .collect()
         })
         .unwrap_or_default();
-    for good in ["good-1", "good-2", "good-3", "good-4"] {
+    for good in ["good-1", "good-2", "good-3", "good-4", "good-5"] {
         assert!(
             titles.iter().any(|t| t.contains(good)),
             "{good} not in {titles:?}"
         );
     }
-    assert!(titles.iter().any(|t| t.starts_with("Caf\u{fffd} noir")), "{titles:?}");
+    assert!(
+        titles.iter().any(|t| t.starts_with("Caf\u{fffd} noir")),
+        "{titles:?}"
+    );
     assert!(titles.iter().all(|t| t.chars().count() <= 1_000));
-    assert!(titles.iter().all(|t| !t.contains("lollol") && !t.contains("root:")));
+    assert!(titles
+        .iter()
+        .all(|t| !t.contains("lollol") && !t.contains("root:")));
+
+    // The endless series is stored bounded: at most the per-series cap.
+    let (_, secondly) = get_json(&format!("{api}/api/v1/events?source=secondly&limit=1000")).await;
+    let total = secondly["total"].as_u64().unwrap_or(u64::MAX);
+    assert!(
+        (2..=normalize::MAX_OCCURRENCES_PER_SERIES as u64 + 1).contains(&total),
+        "{total}"
+    );
 }

@@ -370,7 +370,11 @@ fn hostile_rss(doctype: &str, title: &str) -> String {
 fn billion_laughs_is_refused_with_a_warning_and_the_items_kept() {
     let mut doctype = String::from("<!DOCTYPE rss [\n<!ENTITY lol \"lol\">\n");
     for i in 1..=9 {
-        let prev = if i == 1 { "lol".to_string() } else { format!("lol{}", i - 1) };
+        let prev = if i == 1 {
+            "lol".to_string()
+        } else {
+            format!("lol{}", i - 1)
+        };
         doctype.push_str(&format!(
             "<!ENTITY lol{i} \"{}\">\n",
             format!("&{prev};").repeat(10)
@@ -380,7 +384,10 @@ fn billion_laughs_is_refused_with_a_warning_and_the_items_kept() {
     let text = hostile_rss(&doctype, "Laughs &lol9;");
     let parsed = parse(text.as_bytes(), &ctx("https://example.org/feed")).unwrap();
     assert_eq!(parsed.events.len(), 2, "{:?}", parsed.warnings);
-    let hostile = parsed.events.iter().find(|e| e.url.as_deref() == Some("https://example.org/h"));
+    let hostile = parsed
+        .events
+        .iter()
+        .find(|e| e.url.as_deref() == Some("https://example.org/h"));
     // Not expanded: the reference is kept as written.
     assert_eq!(hostile.map(|e| e.title.as_str()), Some("Laughs &lol9;"));
     let warning = parsed
@@ -388,7 +395,11 @@ fn billion_laughs_is_refused_with_a_warning_and_the_items_kept() {
         .iter()
         .find(|w| w.message.starts_with("DOCTYPE removed"))
         .unwrap_or_else(|| panic!("{:?}", parsed.warnings));
-    assert!(warning.message.contains("11 entities"), "{}", warning.message);
+    assert!(
+        warning.message.contains("11 entities"),
+        "{}",
+        warning.message
+    );
     assert_eq!(warning.line, Some(2));
 }
 
@@ -423,15 +434,17 @@ fn declared_utf8_with_invalid_bytes_warns() {
     // The second `</title>` (the item's): after "Soirée à ".
     let at = at
         + 3
-        + bytes[at + 3..].windows(8).position(|w| w == b"</title>").unwrap_or(0);
+        + bytes[at + 3..]
+            .windows(8)
+            .position(|w| w == b"</title>")
+            .unwrap_or(0);
     bytes.splice(at..at, b"\xff\xfe".iter().copied());
     let parsed = parse(&bytes, &ctx("https://example.org/feed")).unwrap();
     assert_eq!(parsed.events.len(), 2, "{:?}", parsed.warnings);
     assert!(
-        parsed
-            .warnings
-            .iter()
-            .any(|w| w.message.starts_with("declared UTF-8 but holds 2 invalid byte sequences")),
+        parsed.warnings.iter().any(|w| w
+            .message
+            .starts_with("declared UTF-8 but holds 2 invalid byte sequences")),
         "{:?}",
         parsed.warnings
     );
@@ -441,7 +454,10 @@ fn declared_utf8_with_invalid_bytes_warns() {
 fn an_overlong_item_title_is_capped_with_a_warning() {
     let text = hostile_rss("", &"T".repeat(5_000));
     let parsed = parse(text.as_bytes(), &ctx("https://example.org/feed")).unwrap();
-    assert!(parsed.events.iter().all(|e| e.title.len() <= crate::bounds::MAX_TITLE_CHARS));
+    assert!(parsed
+        .events
+        .iter()
+        .all(|e| e.title.len() <= crate::bounds::MAX_TITLE_CHARS));
     assert!(parsed
         .warnings
         .iter()

@@ -18,9 +18,8 @@ pub(crate) const MAX_NESTING: usize = 512;
 
 const NOT_COUNTED: &[&str] = &[
     // Void elements.
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-    "track", "wbr", "param", "keygen",
-    // End tag optional: often left open by real pages.
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr", "param", "keygen", // End tag optional: often left open by real pages.
     "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "thead", "tbody", "tfoot",
     "colgroup", "rb", "rt", "rtc", "rp", "html", "head", "body",
 ];
@@ -36,7 +35,10 @@ pub(crate) fn flatten(source: &str) -> (Cow<'_, str>, usize) {
     // Byte ranges to remove, in order.
     let mut cuts: Vec<(usize, usize)> = Vec::new();
     let mut i = 0usize;
-    while let Some(off) = bytes.get(i..).and_then(|r| r.iter().position(|&b| b == b'<')) {
+    while let Some(off) = bytes
+        .get(i..)
+        .and_then(|r| r.iter().position(|&b| b == b'<'))
+    {
         let at = i + off;
         let rest = bytes.get(at..).unwrap_or_default();
         if rest.starts_with(b"<!--") {
@@ -156,7 +158,11 @@ mod tests {
     #[test]
     fn deep_nesting_is_flattened_past_the_bound_content_kept() {
         let n = MAX_NESTING + 100;
-        let page = format!("{}deep{}<b>after</b>", "<div class='a>b'>".repeat(n), "</div>".repeat(n));
+        let page = format!(
+            "{}deep{}<b>after</b>",
+            "<div class='a>b'>".repeat(n),
+            "</div>".repeat(n)
+        );
         let (out, dropped) = flatten(&page);
         assert_eq!(dropped, 100);
         assert_eq!(out.matches("<div").count(), MAX_NESTING);

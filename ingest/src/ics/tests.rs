@@ -996,7 +996,10 @@ fn vtimezone_parts_are_kept_as_written() {
 // Hostile documents: bounded, with a warning, never a panic.
 
 fn has_warning(parsed: &Parsed, needle: &str) -> bool {
-    parsed.warnings.iter().any(|w| w.to_string().contains(needle))
+    parsed
+        .warnings
+        .iter()
+        .any(|w| w.to_string().contains(needle))
 }
 
 #[test]
@@ -1013,7 +1016,11 @@ fn declared_utf8_with_invalid_bytes_keeps_its_utf8_and_warns() {
         "{:?}",
         parsed.warnings
     );
-    assert!(has_warning(&parsed, "byte 91, line 6"), "{:?}", parsed.warnings);
+    assert!(
+        has_warning(&parsed, "byte 91, line 6"),
+        "{:?}",
+        parsed.warnings
+    );
 }
 
 #[test]
@@ -1028,12 +1035,26 @@ fn an_overlong_content_line_is_cut_with_a_warning() {
     ));
     let parsed = ok(&text);
     assert_eq!(parsed.events.len(), 2, "{:?}", parsed.warnings);
-    assert!(has_warning(&parsed, "line 7: content line of"), "{:?}", parsed.warnings);
+    assert!(
+        has_warning(&parsed, "line 7: content line of"),
+        "{:?}",
+        parsed.warnings
+    );
     let big = parsed.events.iter().find(|e| e.uid == "big").unwrap();
     let description = big.description.as_deref().unwrap_or_default();
-    assert_eq!(description.chars().count(), crate::bounds::MAX_DESCRIPTION_CHARS);
-    assert!(has_warning(&parsed, "big: description cut"), "{:?}", parsed.warnings);
-    assert!(parsed.events.iter().any(|e| e.uid == "good" && e.title == "Good"));
+    assert_eq!(
+        description.chars().count(),
+        crate::bounds::MAX_DESCRIPTION_CHARS
+    );
+    assert!(
+        has_warning(&parsed, "big: description cut"),
+        "{:?}",
+        parsed.warnings
+    );
+    assert!(parsed
+        .events
+        .iter()
+        .any(|e| e.uid == "good" && e.title == "Good"));
 }
 
 #[test]
@@ -1051,7 +1072,11 @@ fn overlong_fields_are_capped_and_named() {
     assert_eq!(e.location.as_deref().map(str::len), Some(2_000));
     assert!(e.url.as_deref().map(str::len).unwrap_or(0) <= 2_000);
     for field in ["u1: title cut", "u1: location cut", "u1: url cut"] {
-        assert!(has_warning(&parsed, field), "{field}: {:?}", parsed.warnings);
+        assert!(
+            has_warning(&parsed, field),
+            "{field}: {:?}",
+            parsed.warnings
+        );
     }
 }
 
@@ -1066,5 +1091,9 @@ fn vevents_past_the_record_cap_are_dropped_with_a_warning() {
     }
     let parsed = ok(&wrap(&body));
     assert_eq!(parsed.events.len(), crate::bounds::MAX_RECORDS);
-    assert!(has_warning(&parsed, "25 VEVENTs dropped"), "{:?}", parsed.warnings);
+    assert!(
+        has_warning(&parsed, "25 VEVENTs dropped"),
+        "{:?}",
+        parsed.warnings
+    );
 }
