@@ -1010,7 +1010,8 @@ fn declared_utf8_with_invalid_bytes_keeps_its_utf8_and_warns() {
     bytes.extend_from_slice(b"Th\xe9\xe2tre\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
     let parsed = parse(&bytes, &ctx(Some("text/calendar; charset=utf-8"))).unwrap();
     assert_eq!(parsed.events.len(), 1);
-    assert_eq!(parsed.events[0].title, "Été à Th\u{fffd}\u{fffd}tre");
+    // Mostly UTF-8: the pasted Latin-1 word is recovered, and named.
+    assert_eq!(parsed.events[0].title, "Été à Théâtre");
     assert!(
         has_warning(&parsed, "declared UTF-8 but holds 2 invalid byte sequences"),
         "{:?}",
@@ -1021,6 +1022,24 @@ fn declared_utf8_with_invalid_bytes_keeps_its_utf8_and_warns() {
         "{:?}",
         parsed.warnings
     );
+    assert!(has_warning(&parsed, "the stray bytes read as Windows-1252"));
+
+    // No valid multi-byte UTF-8 at all: U+FFFD, and the warning says so.
+    let mut bytes = wrap("BEGIN:VEVENT\r\nUID:u1\r\nDTSTART:20261205T200000\r\nSUMMARY:Caf")
+        .replace("END:VCALENDAR\r\n", "")
+        .into_bytes();
+    bytes.extend_from_slice(b"\xff noir\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
+    let parsed = parse(&bytes, &ctx(Some("text/calendar; charset=utf-8"))).unwrap();
+    assert_eq!(parsed.events[0].title, "Caf\u{fffd} noir");
+    assert!(
+        has_warning(&parsed, "1 invalid byte sequence (the first at byte"),
+        "{:?}",
+        parsed.warnings
+    );
+    assert!(has_warning(
+        &parsed,
+        "read as UTF-8 with U+FFFD in their place"
+    ));
 }
 
 #[test]
