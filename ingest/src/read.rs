@@ -15,6 +15,7 @@ use model::RawEvent;
 use sha2::{Digest, Sha256};
 use tokio::task::JoinSet;
 
+use crate::bounds::MAX_RECORDS;
 use crate::fetch::{FetchClient, FetchError, FetchOutcome, Fetched, Validators};
 use crate::{html, kind, sniff, Link, ParseContext, ParseError, Parsed, SourceConfig, SourceKind};
 
@@ -188,6 +189,19 @@ pub async fn read_source(
                 detail @ Link::Detail { .. } => parsed_all.links.push(detail),
             }
         }
+    }
+
+    // Each document is bounded by its parser; a listing's pages together
+    // are bounded here.
+    let listed = parsed_all.events.len() + parsed_all.undated.len();
+    if listed > MAX_RECORDS {
+        parsed_all.events.truncate(MAX_RECORDS);
+        let room = MAX_RECORDS.saturating_sub(parsed_all.events.len());
+        parsed_all.undated.truncate(room);
+        warnings.push(format!(
+            "{} records dropped: a source gives at most {MAX_RECORDS} per run",
+            listed - MAX_RECORDS
+        ));
     }
 
     let records = complete_with_details(
