@@ -563,4 +563,32 @@ mod tests {
             other => panic!("{other:?}"),
         }
     }
+
+    #[test]
+    fn an_overlong_title_and_invalid_utf8_are_bounded_with_warnings() {
+        let mut body = format!(
+            r#"{{"id": 7, "title": "{}", "start_date": "2026-12-01 10:00", "venue": [], "description": "caf"#,
+            "T".repeat(4_000)
+        )
+        .into_bytes();
+        body.extend_from_slice(b"\xff\"}");
+        let parsed = parse(
+            &body,
+            &ctx("https://example.org/wp-json/tribe/events/v1/events/7"),
+        )
+        .unwrap();
+        assert_eq!(parsed.events.len(), 1, "{:?}", parsed.warnings);
+        assert_eq!(parsed.events[0].title.len(), crate::bounds::MAX_TITLE_CHARS);
+        let all: Vec<String> = parsed.warnings.iter().map(|w| w.to_string()).collect();
+        assert!(
+            all.iter()
+                .any(|w| w.contains("declared UTF-8 but holds 1 invalid byte sequence")),
+            "{all:?}"
+        );
+        assert!(
+            all.iter()
+                .any(|w| w.contains(": title cut to its first 1000 chars")),
+            "{all:?}"
+        );
+    }
 }
