@@ -288,7 +288,11 @@ pub(crate) fn parse_document(
         selectors: source.selectors.clone(),
         today: settings.today,
     };
-    kind.parse(&doc.body, &ctx)
+    let mut parsed = kind.parse(&doc.body, &ctx)?;
+    // The kinds bound what they read themselves; this holds any kind to the
+    // same caps (a second pass over bounded records finds nothing to cut).
+    crate::bounds::bound_parsed(&mut parsed);
+    Ok(parsed)
 }
 
 /// Fetch the detail pages named by `Link::Detail` (bounded, concurrently
