@@ -25,6 +25,8 @@ pub const MAX_CATEGORY_CHARS: usize = 200;
 pub const MAX_CATEGORIES: usize = 100;
 /// Records (events and undated ones together) kept from one document.
 pub const MAX_RECORDS: usize = 50_000;
+/// Cut fields listed one by one per document; the rest are counted.
+pub const MAX_CUT_WARNINGS: usize = 20;
 /// One unfolded iCalendar content line, in bytes.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
@@ -140,13 +142,28 @@ pub fn bound_parsed(parsed: &mut Parsed) {
             ),
         });
     }
+    // Listed one by one up to a point, then counted: fifty thousand
+    // records with overlong titles are one problem, not fifty thousand.
+    let mut more = 0usize;
+    let mut listed = 0usize;
     for rec in parsed.events.iter_mut().chain(parsed.undated.iter_mut()) {
         for message in bound_record(rec) {
-            parsed.warnings.push(ParseWarning {
-                line: None,
-                message,
-            });
+            if listed < MAX_CUT_WARNINGS {
+                listed += 1;
+                parsed.warnings.push(ParseWarning {
+                    line: None,
+                    message,
+                });
+            } else {
+                more += 1;
+            }
         }
+    }
+    if more > 0 {
+        parsed.warnings.push(ParseWarning {
+            line: None,
+            message: format!("{more} more fields cut to their bounds"),
+        });
     }
 }
 
@@ -217,6 +234,30 @@ mod tests {
         assert_eq!(r.uid.len(), MAX_SHORT_FIELD_CHARS);
         assert_eq!(messages.len(), 1);
         assert!(messages[0].len() < 200, "{}", messages[0]);
+    }
+
+    #[test]
+    fn cut_fields_past_twenty_are_counted_in_one_warning() {
+        let mut parsed = Parsed {
+            events: (0..30)
+                .map(|i| {
+                    let mut r = rec(&format!("e{i}"));
+                    r.title = "t".repeat(MAX_TITLE_CHARS + 1);
+                    r
+                })
+                .collect(),
+            ..Parsed::default()
+        };
+        bound_parsed(&mut parsed);
+        assert_eq!(parsed.warnings.len(), MAX_CUT_WARNINGS + 1);
+        assert_eq!(
+            parsed.warnings.last().map(|w| w.message.as_str()),
+            Some("10 more fields cut to their bounds")
+        );
+        assert!(parsed
+            .events
+            .iter()
+            .all(|e| e.title.len() == MAX_TITLE_CHARS));
     }
 
     #[test]
