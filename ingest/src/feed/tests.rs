@@ -463,3 +463,26 @@ fn an_overlong_item_title_is_capped_with_a_warning() {
         .iter()
         .any(|w| w.message.contains(": title cut to its first 1000 chars")));
 }
+
+#[test]
+fn a_hundred_thousand_nested_elements_are_refused_with_a_clear_error() {
+    for (open, close) in [("<x>", "</x>"), ("<description>", "</description>")] {
+        let inner = format!("{}deep{}", open.repeat(100_000), close.repeat(100_000));
+        let text = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" \
+             xmlns:ev=\"http://purl.org/rss/1.0/modules/event/\"><channel><title>T</title>\
+             <item><title>Deep</title><link>https://example.org/d</link>{inner}\
+             <ev:startdate>2026-12-06T20:00:00-05:00</ev:startdate></item>{GOOD_ITEM}</channel></rss>"
+        );
+        // feed-rs refuses past its nesting limit: an error naming it, no crash.
+        match parse(text.as_bytes(), &ctx("https://example.org/feed")) {
+            Err(ParseError::Malformed { message, .. }) => {
+                assert!(
+                    message.contains("nests elements deeper"),
+                    "{open}: {message}"
+                )
+            }
+            other => panic!("{open}: {other:?}"),
+        }
+    }
+}
