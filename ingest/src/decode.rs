@@ -18,28 +18,157 @@
 //! charset, then Windows-1252.
 //!
 //! The BOM is always stripped.
+//!
+//! A document that *declares* UTF-8 (a UTF-8 BOM, the Content-Type charset,
+//! its own declaration) but holds invalid bytes is read as UTF-8 with
+//! U+FFFD in place of each invalid sequence ([`declared_utf8`]), so that its
+//! valid text is never garbled; when it is mostly UTF-8 (valid multi-byte
+//! sequences and a few stray bytes, the pasted Latin-1 line again) the stray
+//! bytes are read as Windows-1252 instead, which recovers that line. The
+//! `*_checked` variants say how many invalid sequences there were and where
+//! the first one is ([`InvalidUtf8`]), for the parsers to warn about.
 
 use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
 
 /// How far into a document its own charset declaration is looked for.
 const SNIFF_LIMIT: usize = 1024;
 
+/// Invalid byte sequences in a document that declared UTF-8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidUtf8 {
+    /// How many invalid sequences (each became one U+FFFD).
+    pub count: usize,
+    /// Byte offset of the first one in the decoded bytes.
+    pub first_offset: usize,
+    /// 1-based line of the first one.
+    pub first_line: usize,
+    /// The stray bytes were read as Windows-1252 (the rest being UTF-8),
+    /// rather than replaced by U+FFFD.
+    pub read_as_windows_1252: bool,
+}
+
+impl std::fmt::Display for InvalidUtf8 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural = if self.count == 1 { "" } else { "s" };
+        write!(
+            f,
+            "declared UTF-8 but holds {} invalid byte sequence{plural} (the first at byte {}, line {}); {}",
+            self.count,
+            self.first_offset,
+            self.first_line,
+            if self.read_as_windows_1252 {
+                "the UTF-8 kept, the stray bytes read as Windows-1252"
+            } else {
+                "read as UTF-8 with U+FFFD in their place"
+            }
+        )
+    }
+}
+
+/// Text and what was wrong with the bytes, if anything worth a warning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    pub text: String,
+    pub invalid_utf8: Option<InvalidUtf8>,
+}
+
+impl Decoded {
+    fn clean(text: String) -> Decoded {
+        Decoded {
+            text,
+            invalid_utf8: None,
+        }
+    }
+}
+
 /// Decode `bytes` to a String, never failing (see the module doc for the
 /// order in which the charset is chosen).
 pub fn decode(bytes: &[u8], content_type: Option<&str>) -> String {
+    decode_checked(bytes, content_type).text
+}
+
+/// [`decode`], saying whether a document declared UTF-8 held invalid bytes.
+pub fn decode_checked(bytes: &[u8], content_type: Option<&str>) -> Decoded {
     if let Some((encoding, bom_len)) = Encoding::for_bom(bytes) {
         let body = bytes.get(bom_len..).unwrap_or_default();
-        return encoding.decode_without_bom_handling(body).0.into_owned();
+        if encoding == UTF_8 {
+            return declared_utf8(body);
+        }
+        return Decoded::clean(encoding.decode_without_bom_handling(body).0.into_owned());
     }
-    if let Some(encoding) = content_type.and_then(charset_from_content_type) {
-        return encoding.decode_without_bom_handling(bytes).0.into_owned();
+    let declared = content_type
+        .and_then(charset_from_content_type)
+        .or_else(|| charset_from_document(bytes));
+    match declared {
+        Some(encoding) if encoding == UTF_8 => declared_utf8(bytes),
+        Some(encoding) => {
+            Decoded::clean(encoding.decode_without_bom_handling(bytes).0.into_owned())
+        }
+        None => Decoded::clean(match std::str::from_utf8(bytes) {
+            Ok(text) => text.to_owned(),
+            Err(_) => decode_mixed(bytes),
+        }),
     }
-    if let Some(encoding) = charset_from_document(bytes) {
-        return encoding.decode_without_bom_handling(bytes).0.into_owned();
+}
+
+/// Bytes that declare UTF-8: [`utf8_lossy`], or, when they are mostly
+/// UTF-8 (valid multi-byte sequences besides the invalid ones),
+/// [`decode_mixed`]; the invalid sequences counted either way.
+pub fn declared_utf8(bytes: &[u8]) -> Decoded {
+    let lossy = utf8_lossy(bytes);
+    match lossy.invalid_utf8 {
+        Some(invalid) if has_utf8_multibyte(bytes) => Decoded {
+            text: decode_mixed(bytes),
+            invalid_utf8: Some(InvalidUtf8 {
+                read_as_windows_1252: true,
+                ..invalid
+            }),
+        },
+        _ => lossy,
     }
-    match std::str::from_utf8(bytes) {
-        Ok(text) => text.to_owned(),
-        Err(_) => decode_mixed(bytes),
+}
+
+/// `bytes` as UTF-8, each invalid sequence replaced by U+FFFD (as
+/// `String::from_utf8_lossy` does), counting them. One pass, linear.
+pub fn utf8_lossy(bytes: &[u8]) -> Decoded {
+    let mut out = String::with_capacity(bytes.len());
+    let mut rest = bytes;
+    let mut count = 0usize;
+    let mut first_offset = None;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(text) => {
+                out.push_str(text);
+                break;
+            }
+            Err(e) => {
+                let (good, bad) = rest.split_at(e.valid_up_to());
+                // `good` was just checked to be valid UTF-8.
+                out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                out.push('\u{FFFD}');
+                count += 1;
+                if first_offset.is_none() {
+                    first_offset = Some(bytes.len() - bad.len());
+                }
+                let skip = e.error_len().unwrap_or(bad.len()).max(1).min(bad.len());
+                rest = bad.get(skip..).unwrap_or_default();
+            }
+        }
+    }
+    let invalid_utf8 = first_offset.map(|first_offset| InvalidUtf8 {
+        count,
+        first_offset,
+        first_line: 1 + bytes
+            .get(..first_offset)
+            .unwrap_or_default()
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count(),
+        read_as_windows_1252: false,
+    });
+    Decoded {
+        text: out,
+        invalid_utf8,
     }
 }
 
@@ -96,22 +225,32 @@ fn has_utf8_multibyte(bytes: &[u8]) -> bool {
 
 /// Decode bytes of a format that is UTF-8 by standard: a BOM first, then
 /// UTF-8 when the bytes are valid UTF-8 (without copying them), then the
-/// Content-Type charset, else Windows-1252. Never fails.
+/// Content-Type charset (UTF-8 with replacement when it says UTF-8), else
+/// the stray bytes as Windows-1252 ([`decode_mixed`]). Never fails.
 pub fn decode_utf8_first(bytes: Vec<u8>, content_type: Option<&str>) -> String {
+    decode_utf8_first_checked(bytes, content_type).text
+}
+
+/// [`decode_utf8_first`], saying whether bytes declared UTF-8 (a UTF-8 BOM
+/// or the Content-Type charset) were invalid.
+pub fn decode_utf8_first_checked(bytes: Vec<u8>, content_type: Option<&str>) -> Decoded {
     if let Some((encoding, bom_len)) = Encoding::for_bom(&bytes) {
         let body = bytes.get(bom_len..).unwrap_or_default();
-        return encoding.decode_without_bom_handling(body).0.into_owned();
+        if encoding == UTF_8 {
+            return declared_utf8(body);
+        }
+        return Decoded::clean(encoding.decode_without_bom_handling(body).0.into_owned());
     }
     match String::from_utf8(bytes) {
-        Ok(text) => text,
+        Ok(text) => Decoded::clean(text),
         Err(err) => {
             let bytes = err.into_bytes();
-            match content_type
-                .and_then(charset_from_content_type)
-                .filter(|e| *e != UTF_8)
-            {
-                Some(encoding) => encoding.decode_without_bom_handling(&bytes).0.into_owned(),
-                None => decode_mixed(&bytes),
+            match content_type.and_then(charset_from_content_type) {
+                Some(encoding) if encoding == UTF_8 => declared_utf8(&bytes),
+                Some(encoding) => {
+                    Decoded::clean(encoding.decode_without_bom_handling(&bytes).0.into_owned())
+                }
+                None => Decoded::clean(decode_mixed(&bytes)),
             }
         }
     }
@@ -375,12 +514,14 @@ mod tests {
         // Invalid UTF-8: the header's charset.
         let koi8 = decode_utf8_first(vec![0xC1, 0xC2], Some("text/calendar; charset=koi8-r"));
         assert_eq!(koi8, "аб");
-        // Invalid UTF-8, header says UTF-8 or nothing: Windows-1252.
+        // Invalid UTF-8 and no header charset: the stray bytes as Windows-1252.
+        assert_eq!(decode_utf8_first(LATIN.to_vec(), None), "Théâtre d'été");
+        // Invalid UTF-8 that the header declares UTF-8: UTF-8 with
+        // replacement (see `declared_utf8_with_invalid_bytes_is_counted`).
         assert_eq!(
             decode_utf8_first(LATIN.to_vec(), Some("text/calendar; charset=utf-8")),
-            "Théâtre d'été"
+            "Th\u{fffd}\u{fffd}tre d'\u{fffd}t\u{fffd}"
         );
-        assert_eq!(decode_utf8_first(LATIN.to_vec(), None), "Théâtre d'été");
         // The BOM first, and stripped.
         assert_eq!(
             decode_utf8_first(b"\xef\xbb\xbfBEGIN".to_vec(), None),
@@ -401,5 +542,80 @@ mod tests {
             Some(WINDOWS_1252)
         );
         assert_eq!(charset_from_content_type("charset=utf-8"), None);
+    }
+
+    #[test]
+    fn declared_utf8_with_invalid_bytes_is_counted() {
+        // Valid UTF-8 text with two stray Latin-1 bytes on line 2, declared
+        // UTF-8: the valid text stays intact (no "Ã©"), the stray bytes are
+        // read as Windows-1252, and counted.
+        let mut bytes = "Été\nà Laval ".as_bytes().to_vec();
+        bytes.extend_from_slice(b"\xe9t\xe9");
+        let offset = "Été\nà Laval ".len();
+        let expected = "Été\nà Laval été";
+        let want = Some(InvalidUtf8 {
+            count: 2,
+            first_offset: offset,
+            first_line: 2,
+            read_as_windows_1252: true,
+        });
+        let d = decode_checked(&bytes, Some("text/calendar; charset=UTF-8"));
+        assert_eq!(d.text, expected);
+        assert_eq!(d.invalid_utf8, want);
+        let d = decode_utf8_first_checked(bytes.clone(), Some("text/calendar; charset=utf-8"));
+        assert_eq!(d.text, expected);
+        assert_eq!(d.invalid_utf8, want);
+        // Declared by the document itself, or by a UTF-8 BOM.
+        let mut doc = b"<?xml version=\"1.0\" encoding=\"utf-8\"?><a>".to_vec();
+        doc.extend_from_slice(b"\xff</a>");
+        let d = decode_checked(&doc, None);
+        assert_eq!(
+            d.text,
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><a>\u{fffd}</a>"
+        );
+        assert_eq!(
+            d.invalid_utf8.map(|i| (i.count, i.first_offset)),
+            Some((1, 41))
+        );
+        let d = decode_utf8_first_checked(b"\xef\xbb\xbfa\xffb".to_vec(), None);
+        assert_eq!(d.text, "a\u{fffd}b");
+        assert_eq!(d.invalid_utf8.map(|i| i.count), Some(1));
+        let message = d.invalid_utf8.map(|i| i.to_string()).unwrap_or_default();
+        assert!(
+            message.contains("1 invalid byte sequence (the first at byte 1, line 1)"),
+            "{message}"
+        );
+        // Undeclared: no warning, the mixed reading as before.
+        let d = decode_checked(&bytes, None);
+        assert_eq!(d.text, "Été\nà Laval été");
+        assert_eq!(d.invalid_utf8, None);
+        // Declared, no valid multi-byte UTF-8 at all: U+FFFD, counted.
+        let d = decode_checked(b"a\xe9b\xffc", Some("text/html; charset=utf-8"));
+        assert_eq!(d.text, "a\u{fffd}b\u{fffd}c");
+        assert_eq!(
+            d.invalid_utf8,
+            Some(InvalidUtf8 {
+                count: 2,
+                first_offset: 1,
+                first_line: 1,
+                read_as_windows_1252: false
+            })
+        );
+        // Valid declared UTF-8: nothing to say.
+        assert_eq!(
+            decode_checked("é".as_bytes(), Some("text/plain; charset=utf-8")).invalid_utf8,
+            None
+        );
+    }
+
+    #[test]
+    fn utf8_lossy_is_linear_on_all_invalid_bytes() {
+        // A megabyte of nothing but invalid bytes: one U+FFFD each, counted.
+        let d = utf8_lossy(&vec![0xFFu8; 1 << 20]);
+        assert_eq!(d.text.chars().count(), 1 << 20);
+        assert_eq!(
+            d.invalid_utf8.map(|i| (i.count, i.first_offset)),
+            Some((1 << 20, 0))
+        );
     }
 }

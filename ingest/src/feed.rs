@@ -40,6 +40,7 @@ use serde_json::Value;
 use textkit::{html_to_text, parse_iso};
 
 use crate::datetext;
+use crate::decode::Decoded;
 use crate::kind::Kind;
 use crate::sniff::{Confidence, Head};
 use crate::{Link, ParseContext, ParseError, ParseWarning, Parsed};
@@ -99,17 +100,147 @@ impl Kind for FeedKind {
 /// Parse one document of this kind.
 pub fn parse(bytes: &[u8], ctx: &ParseContext) -> Result<Parsed, ParseError> {
     let content_type = ctx.content_type.as_deref();
-    let text = decode(bytes, content_type);
-    let body = text.trim_start_matches('\u{feff}').trim_start();
+    let decoded = decode(bytes, content_type);
+    let body = decoded.text.trim_start_matches('\u{feff}').trim_start();
     let wrong = || ParseError::WrongKind {
         expected: EXPECTED,
         found: crate::sniff::describe(bytes, content_type),
     };
-    match body.chars().next() {
-        Some('{') => parse_json(body, ctx).map_err(|e| e.unwrap_or_else(wrong)),
-        Some('<') => parse_xml(body, ctx).map_err(|e| e.unwrap_or_else(wrong)),
-        _ => Err(wrong()),
+    let mut warnings = Vec::new();
+    if let Some(invalid) = decoded.invalid_utf8 {
+        warnings.push(ParseWarning {
+            line: Some(invalid.first_line),
+            message: invalid.to_string(),
+        });
     }
+    let mut parsed = match body.chars().next() {
+        Some('{') => parse_json(body, ctx).map_err(|e| e.unwrap_or_else(wrong))?,
+        Some('<') => {
+            let (body, refused) = refuse_entities(body);
+            warnings.extend(refused);
+            parse_xml(&body, ctx).map_err(|e| e.unwrap_or_else(wrong))?
+        }
+        _ => return Err(wrong()),
+    };
+    warnings.append(&mut parsed.warnings);
+    parsed.warnings = warnings;
+    crate::bounds::bound_parsed(&mut parsed);
+    Ok(parsed)
+}
+
+// ---------------------------------------------------------------------------
+// Entities
+
+/// Remove a DOCTYPE that declares entities (or names an external DTD
+/// together with an internal subset), so that nothing downstream can expand
+/// them: the "billion laughs" (entities defined by entities, exponentially)
+/// and external entities (`SYSTEM "file:///etc/passwd"`) alike. References
+/// to the entities it declared are escaped, so they show as written
+/// (`&lol9;`) instead of breaking the parse. A DOCTYPE without an internal
+/// subset (RSS 0.91's `PUBLIC ... rss-0.91.dtd`) is left alone: no parser
+/// here reads external DTDs. One pass, linear in the document.
+fn refuse_entities(text: &str) -> (Cow<'_, str>, Option<ParseWarning>) {
+    let Some((start, end)) = doctype_span(text) else {
+        return (Cow::Borrowed(text), None);
+    };
+    let decl = text.get(start..end).unwrap_or_default();
+    let Some(subset_at) = decl.find('[') else {
+        return (Cow::Borrowed(text), None);
+    };
+    let subset = decl.get(subset_at..).unwrap_or_default();
+    let names: std::collections::HashSet<&str> = subset
+        .match_indices("<!ENTITY")
+        .filter_map(|(at, _)| {
+            let rest = subset.get(at + "<!ENTITY".len()..)?.trim_start();
+            // A parameter entity (`<!ENTITY % name ...>`) is only usable
+            // inside the DTD, which is removed whole.
+            let rest = rest.strip_prefix('%').map(str::trim_start).unwrap_or(rest);
+            let len = rest
+                .find(|c: char| c.is_whitespace() || c == '>' || c == '"' || c == '\'')
+                .unwrap_or(rest.len());
+            rest.get(..len).filter(|n| !n.is_empty())
+        })
+        .collect();
+    let external = subset.contains("SYSTEM") || subset.contains("PUBLIC");
+    let head = text.get(..start).unwrap_or_default();
+    let tail = text.get(end..).unwrap_or_default();
+    let mut out = String::with_capacity(text.len() - (end - start));
+    out.push_str(head);
+    // Escape `&name;` for each declared name.
+    let mut rest = tail;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(rest.get(..amp).unwrap_or_default());
+        let after = rest.get(amp + 1..).unwrap_or_default();
+        let name_len = after.find(';').filter(|&n| n <= 64).unwrap_or(0);
+        let name = after.get(..name_len).unwrap_or_default();
+        if name_len > 0 && names.contains(name) {
+            out.push_str("&amp;");
+        } else {
+            out.push('&');
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    let line = 1 + head.matches('\n').count();
+    let message = format!(
+        "DOCTYPE removed: it declares {} entit{}{}; entity expansion is refused and \
+         references to them are kept as written",
+        names.len(),
+        if names.len() == 1 { "y" } else { "ies" },
+        if external {
+            ", some external (never read)"
+        } else {
+            ""
+        }
+    );
+    (
+        Cow::Owned(out),
+        Some(ParseWarning {
+            line: Some(line),
+            message,
+        }),
+    )
+}
+
+/// Byte span of the `<!DOCTYPE ...>` declaration in the prolog (after the
+/// XML declaration, comments and processing instructions), internal subset
+/// included: quotes and brackets are followed so that a `>` inside an
+/// entity value does not end it. None when there is none, or it never ends.
+fn doctype_span(text: &str) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    loop {
+        while bytes.get(i).is_some_and(|b| b.is_ascii_whitespace()) {
+            i += 1;
+        }
+        let rest = bytes.get(i..)?;
+        if rest.starts_with(b"<?") {
+            i += rest.windows(2).position(|w| w == b"?>")? + 2;
+        } else if rest.starts_with(b"<!--") {
+            i += rest.windows(3).position(|w| w == b"-->")? + 3;
+        } else if rest.len() >= 9 && rest.get(..9)?.eq_ignore_ascii_case(b"<!DOCTYPE") {
+            break;
+        } else {
+            return None;
+        }
+    }
+    let start = i;
+    let mut depth = 0usize;
+    let mut quote: Option<u8> = None;
+    let mut j = start + 9;
+    while let Some(&b) = bytes.get(j) {
+        match (quote, b) {
+            (Some(q), _) if b == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(b),
+            (None, b'[') => depth += 1,
+            (None, b']') => depth = depth.saturating_sub(1),
+            (None, b'>') if depth == 0 => return Some((start, j + 1)),
+            _ => {}
+        }
+        j += 1;
+    }
+    None
 }
 
 // ---------------------------------------------------------------------------
@@ -119,22 +250,27 @@ pub fn parse(bytes: &[u8], ctx: &ParseContext) -> Result<Parsed, ParseError> {
 /// [`crate::decode::decode`] (Content-Type charset, UTF-8, Windows-1252).
 /// The XML declaration is rewritten to say UTF-8, so that feed-rs does not
 /// decode the text a second time.
-fn decode(bytes: &[u8], content_type: Option<&str>) -> String {
-    let text = if let Some((enc, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
-        let rest = bytes.get(bom_len..).unwrap_or_default();
-        enc.decode_without_bom_handling(rest).0.into_owned()
+fn decode(bytes: &[u8], content_type: Option<&str>) -> Decoded {
+    let decoded = if encoding_rs::Encoding::for_bom(bytes).is_some() {
+        crate::decode::decode_checked(bytes, None)
     } else if let Some(enc) = declared_encoding(bytes) {
-        if enc == encoding_rs::UTF_8 && std::str::from_utf8(bytes).is_err() {
-            // Declared UTF-8 but is not: the usual culprit is Windows-1252,
-            // in the whole file or in a pasted line (its UTF-8 kept).
-            crate::decode::decode_mixed(bytes)
+        if enc == encoding_rs::UTF_8 {
+            // Declared UTF-8: invalid bytes are counted, the valid text is
+            // never garbled (a pasted Latin-1 line is read as such).
+            crate::decode::declared_utf8(bytes)
         } else {
-            enc.decode_without_bom_handling(bytes).0.into_owned()
+            Decoded {
+                text: enc.decode_without_bom_handling(bytes).0.into_owned(),
+                invalid_utf8: None,
+            }
         }
     } else {
-        crate::decode::decode(bytes, content_type)
+        crate::decode::decode_checked(bytes, content_type)
     };
-    rewrite_declaration(text)
+    Decoded {
+        text: rewrite_declaration(decoded.text),
+        invalid_utf8: decoded.invalid_utf8,
+    }
 }
 
 /// The `encoding` of an `<?xml ...?>` declaration at the start of `bytes`.

@@ -25,6 +25,7 @@
 mod hevent;
 mod jsonld;
 mod microdata;
+mod nesting;
 mod schema;
 mod selectors;
 
@@ -83,7 +84,8 @@ impl Kind for HtmlKind {
 /// Parse one HTML page.
 pub fn parse(bytes: &[u8], ctx: &ParseContext) -> Result<Parsed, ParseError> {
     let content_type = ctx.content_type.as_deref();
-    let source = crate::decode::decode(bytes, content_type);
+    let decoded = crate::decode::decode_checked(bytes, content_type);
+    let source = decoded.text;
     if source.trim().is_empty() {
         return Ok(Parsed::default());
     }
@@ -93,7 +95,8 @@ pub fn parse(bytes: &[u8], ctx: &ParseContext) -> Result<Parsed, ParseError> {
             found: crate::sniff::describe(bytes, content_type),
         });
     }
-    let doc = Html::parse_document(&source);
+    let (flat, flattened) = nesting::flatten(&source);
+    let doc = Html::parse_document(&flat);
     let scan = Scan::run(&doc);
 
     let page_url = Url::parse(ctx.url.trim()).ok();
@@ -109,6 +112,21 @@ pub fn parse(bytes: &[u8], ctx: &ParseContext) -> Result<Parsed, ParseError> {
         page_lang,
     };
     let mut parsed = Parsed::default();
+    if let Some(invalid) = decoded.invalid_utf8 {
+        parsed.warnings.push(ParseWarning {
+            line: Some(invalid.first_line),
+            message: invalid.to_string(),
+        });
+    }
+    if flattened > 0 {
+        parsed.warnings.push(ParseWarning {
+            line: None,
+            message: format!(
+                "{flattened} elements nested deeper than {} levels were flattened",
+                nesting::MAX_NESTING
+            ),
+        });
+    }
 
     // 1. JSON-LD.
     let mut blocks = Vec::new();
@@ -188,6 +206,7 @@ pub fn parse(bytes: &[u8], ctx: &ParseContext) -> Result<Parsed, ParseError> {
             parsed.links.insert(0, Link::NextPage(next));
         }
     }
+    crate::bounds::bound_parsed(&mut parsed);
     Ok(parsed)
 }
 
@@ -598,5 +617,87 @@ mod tests {
         assert_eq!(parsed.events[3].title, "Spectacle n° 3");
         // Generous: a debug build on a busy machine, document parsing included.
         assert!(took.as_millis() < 2000, "{took:?}");
+    }
+
+    // -----------------------------------------------------------------------
+    // Hostile pages: bounded, never a panic or a stack overflow.
+
+    const GOOD_EVENT: &str = r#"<script type="application/ld+json">{"@context":"https://schema.org",
+        "@type":"Event","name":"Concert","startDate":"2026-12-05T20:00:00-05:00",
+        "url":"https://example.org/c"}</script>"#;
+
+    #[test]
+    fn a_hundred_thousand_nested_tags_are_read() {
+        let n = 100_000;
+        for open in [
+            "<div>",
+            "<div itemscope itemprop=x>",
+            "<div class=\"h-event\">",
+            "<span>",
+        ] {
+            let page = format!(
+                "<html><head>{GOOD_EVENT}</head><body>{}deep{}</body></html>",
+                open.repeat(n),
+                "</div>".repeat(n)
+            );
+            let parsed = parse(page.as_bytes(), &ctx("https://example.org/p", None)).unwrap();
+            assert!(
+                parsed.events.iter().any(|e| e.title == "Concert"),
+                "{open}: {:?}",
+                parsed.warnings
+            );
+            assert!(
+                parsed.warnings.iter().any(|w| w
+                    .message
+                    .contains("elements nested deeper than 512 levels were flattened")),
+                "{open}: {:?}",
+                parsed.warnings
+            );
+        }
+    }
+
+    #[test]
+    fn json_ld_ten_thousand_levels_deep_is_a_warning() {
+        let deep = format!(
+            r#"<script type="application/ld+json">{}{}</script>"#,
+            r#"{"@type":"Event","about":"#.repeat(10_000),
+            "}".repeat(10_000)
+        );
+        let page = format!("<html><head>{GOOD_EVENT}{deep}</head><body></body></html>");
+        let parsed = parse(page.as_bytes(), &ctx("https://example.org/p", None)).unwrap();
+        assert!(parsed.events.iter().any(|e| e.title == "Concert"));
+        assert!(
+            parsed
+                .warnings
+                .iter()
+                .any(|w| w.message.contains("a JSON-LD block could not be read")),
+            "{:?}",
+            parsed.warnings
+        );
+    }
+
+    #[test]
+    fn declared_utf8_with_invalid_bytes_and_overlong_fields_warn() {
+        let long = "n".repeat(3_000);
+        let mut page = format!(
+            r#"<html><head><meta charset="utf-8"><script type="application/ld+json">
+            {{"@type":"Event","name":"{long}","startDate":"2026-12-05T20:00:00-05:00",
+            "url":"https://example.org/c","location":{{"@type":"Place","name":"{long}"}}}}</script>
+            </head><body><p>"#
+        )
+        .into_bytes();
+        page.extend_from_slice(b"caf\xff</p></body></html>");
+        let parsed = parse(&page, &ctx("https://example.org/p", None)).unwrap();
+        let e = &parsed.events[0];
+        assert_eq!(e.title.chars().count(), crate::bounds::MAX_TITLE_CHARS);
+        assert_eq!(e.location.as_deref().map(str::len), Some(2_000));
+        let all: Vec<String> = parsed.warnings.iter().map(|w| w.to_string()).collect();
+        assert!(
+            all.iter()
+                .any(|w| w.contains("declared UTF-8 but holds 1 invalid byte sequence")),
+            "{all:?}"
+        );
+        assert!(all.iter().any(|w| w.contains(": title cut")), "{all:?}");
+        assert!(all.iter().any(|w| w.contains(": location cut")), "{all:?}");
     }
 }

@@ -31,6 +31,7 @@ mod values;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use model::{GeoPoint, RawEvent, Status, TimeValue, TzDefinition, TzObservance};
 
+use crate::bounds::{bound_parsed, floor_char_boundary, MAX_LINE_BYTES, MAX_RECORDS};
 use crate::kind::Kind;
 use crate::sniff::{Confidence, Head};
 use crate::{ParseContext, ParseError, ParseWarning, Parsed};
@@ -94,11 +95,38 @@ pub fn parse(bytes: &[u8], ctx: &ParseContext) -> Result<Parsed, ParseError> {
         lines::unfold(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
     };
     let line_numbers = body.line_numbers;
-    let text = crate::decode::decode_utf8_first(body.bytes, content_type);
+    let decoded = crate::decode::decode_utf8_first_checked(body.bytes, content_type);
+    let text = decoded.text;
 
     let mut parser = Parser::default();
+    if let Some(mut invalid) = decoded.invalid_utf8 {
+        // The line of the unfolded text back to the file's; the byte offset
+        // stays the unfolded text's, and says so.
+        if let Some(&physical) = line_numbers.get(invalid.first_line.saturating_sub(1)) {
+            invalid.first_line = physical;
+        }
+        parser.warn(
+            None,
+            format!("{invalid} (byte offset counted after unfolding)"),
+        );
+    }
     for (line, &number) in text.split('\n').zip(line_numbers.iter()) {
-        parser.line(line, number);
+        if line.len() > MAX_LINE_BYTES {
+            parser.warn(
+                Some(number),
+                format!(
+                    "content line of {} bytes cut to {MAX_LINE_BYTES}: {}",
+                    line.len(),
+                    excerpt(line)
+                ),
+            );
+            let cut = line
+                .get(..floor_char_boundary(line, MAX_LINE_BYTES))
+                .unwrap_or_default();
+            parser.line(cut, number);
+        } else {
+            parser.line(line, number);
+        }
     }
     parser.finish_document();
     if !parser.saw_icalendar {
@@ -107,7 +135,9 @@ pub fn parse(bytes: &[u8], ctx: &ParseContext) -> Result<Parsed, ParseError> {
             found: crate::sniff::describe(bytes, content_type),
         });
     }
-    Ok(parser.into_parsed())
+    let mut parsed = parser.into_parsed();
+    bound_parsed(&mut parsed);
+    Ok(parsed)
 }
 
 /// The calendar being read (a VCALENDAR, or the implicit one around
@@ -199,6 +229,8 @@ struct Parser {
     events: Vec<RawEvent>,
     warnings: Vec<ParseWarning>,
     dropped_warnings: usize,
+    /// VEVENTs not kept past [`MAX_RECORDS`].
+    over_cap: usize,
 }
 
 /// An ASCII-uppercased copy of a short name in a stack buffer; names longer
@@ -502,6 +534,14 @@ impl Parser {
         match builder.build() {
             Ok((event, overrides)) => {
                 let calendar = self.calendar.get_or_insert_with(Calendar::default);
+                // Stop building records past the cap, so that a million
+                // VEVENTs cost one pass and bounded memory.
+                let kept =
+                    self.events.len() + calendar.events.len() + calendar.period_overrides.len();
+                if kept >= MAX_RECORDS {
+                    self.over_cap += 1;
+                    return;
+                }
                 calendar.events.push(event);
                 calendar.period_overrides.extend(overrides);
             }
@@ -516,13 +556,21 @@ impl Parser {
             return;
         };
         // An override the source wrote wins over one made from a period.
+        // (A set, not a scan per override: many of both stays linear.)
         let written = std::mem::take(&mut calendar.period_overrides);
+        let key = |e: &RawEvent| {
+            (
+                e.uid.clone(),
+                e.recurrence_id.as_ref().map(TimeValue::as_written),
+            )
+        };
+        let existing: std::collections::HashSet<_> = if written.is_empty() {
+            Default::default()
+        } else {
+            calendar.events.iter().map(key).collect()
+        };
         for o in written {
-            let overridden = calendar.events.iter().any(|e| {
-                e.uid == o.uid
-                    && e.recurrence_id.as_ref().map(TimeValue::as_written)
-                        == o.recurrence_id.as_ref().map(TimeValue::as_written)
-            });
+            let overridden = existing.contains(&key(&o));
             if !overridden {
                 calendar.events.push(o);
             }
@@ -601,6 +649,17 @@ impl Parser {
     }
 
     fn into_parsed(mut self) -> Parsed {
+        if self.over_cap > 0 {
+            // Never lost among the other warnings past MAX_WARNINGS.
+            let message = format!(
+                "{} VEVENTs dropped: a document gives at most {MAX_RECORDS} records",
+                self.over_cap
+            );
+            self.warnings.push(ParseWarning {
+                line: None,
+                message,
+            });
+        }
         if self.dropped_warnings > 0 {
             let message = format!("{} more problems not listed", self.dropped_warnings);
             self.warnings.push(ParseWarning {

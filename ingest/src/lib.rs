@@ -6,11 +6,14 @@
 //! [`kind::Kind`] and listed once in [`kind::KINDS`]. A kind's parser is a
 //! function from bytes (plus a [`ParseContext`]) to [`RawEvent`]s and links
 //! to follow; it does no I/O, reads no clock, guesses no time zone and never
-//! panics. [`read`] is one source run's reading half: fetch, parse, follow
-//! links (bounded), and hand the records to the caller.
+//! panics. [`bounds`] holds the caps every kind applies to what it read
+//! (field lengths, records per document), with a warning for each cut.
+//! [`read`] is one source run's reading half: fetch, parse, follow links
+//! (bounded), and hand the records to the caller.
 //!
 //! This crate never writes to the database.
 
+pub mod bounds;
 pub mod config;
 #[cfg(test)]
 mod conformance;

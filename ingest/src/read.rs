@@ -15,6 +15,7 @@ use model::RawEvent;
 use sha2::{Digest, Sha256};
 use tokio::task::JoinSet;
 
+use crate::bounds::MAX_RECORDS;
 use crate::fetch::{FetchClient, FetchError, FetchOutcome, Fetched, Validators};
 use crate::{html, kind, sniff, Link, ParseContext, ParseError, Parsed, SourceConfig, SourceKind};
 
@@ -190,6 +191,19 @@ pub async fn read_source(
         }
     }
 
+    // Each document is bounded by its parser; a listing's pages together
+    // are bounded here.
+    let listed = parsed_all.events.len() + parsed_all.undated.len();
+    if listed > MAX_RECORDS {
+        parsed_all.events.truncate(MAX_RECORDS);
+        let room = MAX_RECORDS.saturating_sub(parsed_all.events.len());
+        parsed_all.undated.truncate(room);
+        warnings.push(format!(
+            "{} records dropped: a source gives at most {MAX_RECORDS} per run",
+            listed - MAX_RECORDS
+        ));
+    }
+
     let records = complete_with_details(
         client,
         source,
@@ -274,7 +288,11 @@ pub(crate) fn parse_document(
         selectors: source.selectors.clone(),
         today: settings.today,
     };
-    kind.parse(&doc.body, &ctx)
+    let mut parsed = kind.parse(&doc.body, &ctx)?;
+    // The kinds bound what they read themselves; this holds any kind to the
+    // same caps (a second pass over bounded records finds nothing to cut).
+    crate::bounds::bound_parsed(&mut parsed);
+    Ok(parsed)
 }
 
 /// Fetch the detail pages named by `Link::Detail` (bounded, concurrently

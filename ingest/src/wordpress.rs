@@ -149,7 +149,23 @@ struct WireEvent {
 
 /// Parse one answer of the events endpoint (a single event's answer too).
 pub fn parse(bytes: &[u8], ctx: &ParseContext) -> Result<Parsed, ParseError> {
-    let text = crate::decode::decode(bytes, ctx.content_type.as_deref());
+    let decoded = crate::decode::decode_checked(bytes, ctx.content_type.as_deref());
+    let mut parsed = parse_text(&decoded.text, bytes, ctx)?;
+    if let Some(invalid) = decoded.invalid_utf8 {
+        parsed.warnings.insert(
+            0,
+            ParseWarning {
+                line: Some(invalid.first_line),
+                message: invalid.to_string(),
+            },
+        );
+    }
+    crate::bounds::bound_parsed(&mut parsed);
+    Ok(parsed)
+}
+
+/// [`parse`] once the bytes are text.
+fn parse_text(text: &str, bytes: &[u8], ctx: &ParseContext) -> Result<Parsed, ParseError> {
     let trimmed = text.trim_start_matches('\u{feff}').trim();
     if !(trimmed.starts_with('{') || trimmed.starts_with('[')) {
         return Err(ParseError::WrongKind {
@@ -546,5 +562,33 @@ mod tests {
             TimeValue::Offset { at } => assert_eq!(at.offset().local_minus_utc(), 19800),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn an_overlong_title_and_invalid_utf8_are_bounded_with_warnings() {
+        let mut body = format!(
+            r#"{{"id": 7, "title": "{}", "start_date": "2026-12-01 10:00", "venue": [], "description": "caf"#,
+            "T".repeat(4_000)
+        )
+        .into_bytes();
+        body.extend_from_slice(b"\xff\"}");
+        let parsed = parse(
+            &body,
+            &ctx("https://example.org/wp-json/tribe/events/v1/events/7"),
+        )
+        .unwrap();
+        assert_eq!(parsed.events.len(), 1, "{:?}", parsed.warnings);
+        assert_eq!(parsed.events[0].title.len(), crate::bounds::MAX_TITLE_CHARS);
+        let all: Vec<String> = parsed.warnings.iter().map(|w| w.to_string()).collect();
+        assert!(
+            all.iter()
+                .any(|w| w.contains("declared UTF-8 but holds 1 invalid byte sequence")),
+            "{all:?}"
+        );
+        assert!(
+            all.iter()
+                .any(|w| w.contains(": title cut to its first 1000 chars")),
+            "{all:?}"
+        );
     }
 }

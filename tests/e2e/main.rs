@@ -16,6 +16,7 @@ mod dedup;
 mod export;
 mod geo;
 mod harness;
+mod hostile;
 mod ics_golden;
 mod ics_realworld;
 mod kinds;

@@ -350,3 +350,139 @@ fn a_local_file_path_as_url_still_parses() {
     assert_eq!(parsed.events[0].url.as_deref(), Some("atelier.html"));
     assert_eq!(parsed.events[0].language.as_deref(), Some("fr"));
 }
+
+// ---------------------------------------------------------------------------
+// Hostile feeds: entities refused, invalid UTF-8 named, fields bounded.
+
+const GOOD_ITEM: &str = "<item><title>Concert</title><link>https://example.org/c</link>\
+    <ev:startdate>2026-12-05T20:00:00-05:00</ev:startdate></item>";
+
+fn hostile_rss(doctype: &str, title: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{doctype}\n\
+         <rss version=\"2.0\" xmlns:ev=\"http://purl.org/rss/1.0/modules/event/\"><channel>\
+         <title>T</title><item><title>{title}</title><link>https://example.org/h</link>\
+         <ev:startdate>2026-12-06T20:00:00-05:00</ev:startdate></item>{GOOD_ITEM}</channel></rss>"
+    )
+}
+
+#[test]
+fn billion_laughs_is_refused_with_a_warning_and_the_items_kept() {
+    let mut doctype = String::from("<!DOCTYPE rss [\n<!ENTITY lol \"lol\">\n");
+    for i in 1..=9 {
+        let prev = if i == 1 {
+            "lol".to_string()
+        } else {
+            format!("lol{}", i - 1)
+        };
+        doctype.push_str(&format!(
+            "<!ENTITY lol{i} \"{}\">\n",
+            format!("&{prev};").repeat(10)
+        ));
+    }
+    doctype.push_str("<!ENTITY tricky \"a > b ]\">\n]>");
+    let text = hostile_rss(&doctype, "Laughs &lol9;");
+    let parsed = parse(text.as_bytes(), &ctx("https://example.org/feed")).unwrap();
+    assert_eq!(parsed.events.len(), 2, "{:?}", parsed.warnings);
+    let hostile = parsed
+        .events
+        .iter()
+        .find(|e| e.url.as_deref() == Some("https://example.org/h"));
+    // Not expanded: the reference is kept as written.
+    assert_eq!(hostile.map(|e| e.title.as_str()), Some("Laughs &lol9;"));
+    let warning = parsed
+        .warnings
+        .iter()
+        .find(|w| w.message.starts_with("DOCTYPE removed"))
+        .unwrap_or_else(|| panic!("{:?}", parsed.warnings));
+    assert!(
+        warning.message.contains("11 entities"),
+        "{}",
+        warning.message
+    );
+    assert_eq!(warning.line, Some(2));
+}
+
+#[test]
+fn external_entities_are_never_read() {
+    let doctype = "<!DOCTYPE rss [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>";
+    let text = hostile_rss(doctype, "Leak &xxe;");
+    let parsed = parse(text.as_bytes(), &ctx("https://example.org/feed")).unwrap();
+    assert_eq!(parsed.events.len(), 2, "{:?}", parsed.warnings);
+    assert!(parsed.events.iter().all(|e| !e.title.contains("root:")));
+    assert!(parsed.events.iter().any(|e| e.title == "Leak &xxe;"));
+    assert!(parsed
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("1 entity, some external (never read)")));
+}
+
+#[test]
+fn a_doctype_without_internal_subset_is_left_alone() {
+    let doctype = "<!DOCTYPE rss PUBLIC \"-//Netscape Communications//DTD RSS 0.91//EN\" \
+                   \"http://my.netscape.com/publish/formats/rss-0.91.dtd\">";
+    let text = hostile_rss(doctype, "Plain");
+    let parsed = parse(text.as_bytes(), &ctx("https://example.org/feed")).unwrap();
+    assert_eq!(parsed.events.len(), 2);
+    assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+}
+
+#[test]
+fn declared_utf8_with_invalid_bytes_warns() {
+    let mut bytes = hostile_rss("", "Soirée à ").into_bytes();
+    let at = bytes.windows(3).position(|w| w == b"</t").unwrap_or(0);
+    // The second `</title>` (the item's): after "Soirée à ".
+    let at = at
+        + 3
+        + bytes[at + 3..]
+            .windows(8)
+            .position(|w| w == b"</title>")
+            .unwrap_or(0);
+    bytes.splice(at..at, b"\xff\xfe".iter().copied());
+    let parsed = parse(&bytes, &ctx("https://example.org/feed")).unwrap();
+    assert_eq!(parsed.events.len(), 2, "{:?}", parsed.warnings);
+    assert!(
+        parsed.warnings.iter().any(|w| w
+            .message
+            .starts_with("declared UTF-8 but holds 2 invalid byte sequences")),
+        "{:?}",
+        parsed.warnings
+    );
+}
+
+#[test]
+fn an_overlong_item_title_is_capped_with_a_warning() {
+    let text = hostile_rss("", &"T".repeat(5_000));
+    let parsed = parse(text.as_bytes(), &ctx("https://example.org/feed")).unwrap();
+    assert!(parsed
+        .events
+        .iter()
+        .all(|e| e.title.len() <= crate::bounds::MAX_TITLE_CHARS));
+    assert!(parsed
+        .warnings
+        .iter()
+        .any(|w| w.message.contains(": title cut to its first 1000 chars")));
+}
+
+#[test]
+fn a_hundred_thousand_nested_elements_are_refused_with_a_clear_error() {
+    for (open, close) in [("<x>", "</x>"), ("<description>", "</description>")] {
+        let inner = format!("{}deep{}", open.repeat(100_000), close.repeat(100_000));
+        let text = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" \
+             xmlns:ev=\"http://purl.org/rss/1.0/modules/event/\"><channel><title>T</title>\
+             <item><title>Deep</title><link>https://example.org/d</link>{inner}\
+             <ev:startdate>2026-12-06T20:00:00-05:00</ev:startdate></item>{GOOD_ITEM}</channel></rss>"
+        );
+        // feed-rs refuses past its nesting limit: an error naming it, no crash.
+        match parse(text.as_bytes(), &ctx("https://example.org/feed")) {
+            Err(ParseError::Malformed { message, .. }) => {
+                assert!(
+                    message.contains("nests elements deeper"),
+                    "{open}: {message}"
+                )
+            }
+            other => panic!("{open}: {other:?}"),
+        }
+    }
+}

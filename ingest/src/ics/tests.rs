@@ -991,3 +991,128 @@ fn vtimezone_parts_are_kept_as_written() {
         ]
     );
 }
+
+// ---------------------------------------------------------------------------
+// Hostile documents: bounded, with a warning, never a panic.
+
+fn has_warning(parsed: &Parsed, needle: &str) -> bool {
+    parsed
+        .warnings
+        .iter()
+        .any(|w| w.to_string().contains(needle))
+}
+
+#[test]
+fn declared_utf8_with_invalid_bytes_keeps_its_utf8_and_warns() {
+    let mut bytes = wrap("BEGIN:VEVENT\r\nUID:u1\r\nDTSTART:20261205T200000\r\nSUMMARY:Été à ")
+        .replace("END:VCALENDAR\r\n", "")
+        .into_bytes();
+    bytes.extend_from_slice(b"Th\xe9\xe2tre\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
+    let parsed = parse(&bytes, &ctx(Some("text/calendar; charset=utf-8"))).unwrap();
+    assert_eq!(parsed.events.len(), 1);
+    // Mostly UTF-8: the pasted Latin-1 word is recovered, and named.
+    assert_eq!(parsed.events[0].title, "Été à Théâtre");
+    assert!(
+        has_warning(&parsed, "declared UTF-8 but holds 2 invalid byte sequences"),
+        "{:?}",
+        parsed.warnings
+    );
+    assert!(
+        has_warning(&parsed, "byte 91, line 6"),
+        "{:?}",
+        parsed.warnings
+    );
+    assert!(has_warning(&parsed, "the stray bytes read as Windows-1252"));
+
+    // No valid multi-byte UTF-8 at all: U+FFFD, and the warning says so.
+    let mut bytes = wrap("BEGIN:VEVENT\r\nUID:u1\r\nDTSTART:20261205T200000\r\nSUMMARY:Caf")
+        .replace("END:VCALENDAR\r\n", "")
+        .into_bytes();
+    bytes.extend_from_slice(b"\xff noir\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
+    let parsed = parse(&bytes, &ctx(Some("text/calendar; charset=utf-8"))).unwrap();
+    assert_eq!(parsed.events[0].title, "Caf\u{fffd} noir");
+    assert!(
+        has_warning(&parsed, "1 invalid byte sequence (the first at byte"),
+        "{:?}",
+        parsed.warnings
+    );
+    assert!(has_warning(
+        &parsed,
+        "read as UTF-8 with U+FFFD in their place"
+    ));
+}
+
+#[test]
+fn an_overlong_content_line_is_cut_with_a_warning() {
+    // A 10 MB DESCRIPTION on one line, multi-byte so the cut must find a
+    // char boundary; the events around it are kept.
+    let huge = "é".repeat(5 << 20);
+    let text = wrap(&format!(
+        "BEGIN:VEVENT\r\nUID:big\r\nDTSTART:20261205T200000\r\nSUMMARY:Big\r\n\
+         DESCRIPTION:{huge}\r\nEND:VEVENT\r\n\
+         BEGIN:VEVENT\r\nUID:good\r\nDTSTART:20261206T200000\r\nSUMMARY:Good\r\nEND:VEVENT\r\n"
+    ));
+    let parsed = ok(&text);
+    assert_eq!(parsed.events.len(), 2, "{:?}", parsed.warnings);
+    assert!(
+        has_warning(&parsed, "line 7: content line of"),
+        "{:?}",
+        parsed.warnings
+    );
+    let big = parsed.events.iter().find(|e| e.uid == "big").unwrap();
+    let description = big.description.as_deref().unwrap_or_default();
+    assert_eq!(
+        description.chars().count(),
+        crate::bounds::MAX_DESCRIPTION_CHARS
+    );
+    assert!(
+        has_warning(&parsed, "big: description cut"),
+        "{:?}",
+        parsed.warnings
+    );
+    assert!(parsed
+        .events
+        .iter()
+        .any(|e| e.uid == "good" && e.title == "Good"));
+}
+
+#[test]
+fn overlong_fields_are_capped_and_named() {
+    let e_title = "T".repeat(1_500);
+    let text = wrap(&format!(
+        "BEGIN:VEVENT\r\nUID:u1\r\nDTSTART:20261205T200000\r\nSUMMARY:{e_title}\r\n\
+         LOCATION:{}\r\nURL:https://x.test/{}\r\nEND:VEVENT\r\n",
+        "L".repeat(2_500),
+        "p".repeat(2_500)
+    ));
+    let parsed = ok(&text);
+    let e = &parsed.events[0];
+    assert_eq!(e.title.len(), crate::bounds::MAX_TITLE_CHARS);
+    assert_eq!(e.location.as_deref().map(str::len), Some(2_000));
+    assert!(e.url.as_deref().map(str::len).unwrap_or(0) <= 2_000);
+    for field in ["u1: title cut", "u1: location cut", "u1: url cut"] {
+        assert!(
+            has_warning(&parsed, field),
+            "{field}: {:?}",
+            parsed.warnings
+        );
+    }
+}
+
+#[test]
+fn vevents_past_the_record_cap_are_dropped_with_a_warning() {
+    let n = crate::bounds::MAX_RECORDS + 25;
+    let mut body = String::with_capacity(n * 80);
+    for i in 0..n {
+        body.push_str(&format!(
+            "BEGIN:VEVENT\r\nUID:e{i}\r\nDTSTART:20261205T200000\r\nSUMMARY:E\r\nEND:VEVENT\r\n"
+        ));
+    }
+    let parsed = ok(&wrap(&body));
+    assert_eq!(parsed.events.len(), crate::bounds::MAX_RECORDS);
+    assert!(
+        has_warning(&parsed, "25 VEVENTs dropped"),
+        "{:?}",
+        parsed.warnings
+    );
+}
