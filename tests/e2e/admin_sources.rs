@@ -514,6 +514,40 @@ async fn a_member_is_paused_resumed_run_and_rescheduled() {
     assert!(screen.contains("En pause"), "{screen}");
     assert!(screen.contains("action=\"/admin/sources/biblio/resume\""));
     assert!(!screen.contains("action=\"/admin/sources/biblio/pause\""));
+    // A new schedule from the console's form, written into the file; a
+    // schedule `check` refuses is refused with its message.
+    let form = |schedule: &str| {
+        client()
+            .post(format!("{}/admin/sources/biblio/schedule", console.api))
+            .bearer_auth(&console.admin)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "schedule={}",
+                schedule
+                    .replace(' ', "+")
+                    .replace('/', "%2F")
+                    .replace('*', "%2A")
+            ))
+            .send()
+    };
+    let r = form("15 */2 * * *").await.unwrap();
+    assert_eq!(r.status().as_u16(), 200, "redirected to the screen");
+    assert!(r.text().await.unwrap().contains("Horaire changé"));
+    assert!(
+        console
+            .sources_toml()
+            .contains("schedule = \"15 */2 * * *\""),
+        "{}",
+        console.sources_toml()
+    );
+    let r = form("toutes les heures").await.unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert!(
+        console
+            .sources_toml()
+            .contains("schedule = \"15 */2 * * *\""),
+        "the file is left as it was"
+    );
 
     // Resumed: written, and read at once.
     let (status, answer) = console

@@ -303,3 +303,6 @@ console-invalid-number = a number is expected
 console-done-venue-saved = Venue saved; the sources are read again.
 console-done-venue-merged = Venues merged: the name is learned as another name; the sources are read again.
 console-source-paused = ‖ Paused
+console-source-new-schedule = New schedule (cron)
+console-source-reschedule = Change
+console-done-rescheduled = Schedule changed.

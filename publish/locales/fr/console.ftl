@@ -303,3 +303,6 @@ console-invalid-number = un nombre est attendu
 console-done-venue-saved = Lieu enregistré ; les sources sont relues.
 console-done-venue-merged = Lieux fusionnés : le nom est appris comme autre nom ; les sources sont relues.
 console-source-paused = ‖ En pause
+console-source-new-schedule = Nouvel horaire (cron)
+console-source-reschedule = Changer
+console-done-rescheduled = Horaire changé.

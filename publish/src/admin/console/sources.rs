@@ -210,10 +210,20 @@ pub async fn list(Screen { ctx, query, .. }: Screen) -> Response {
                     esc(&ctx.href("/admin/events/new")),
                     ctx.t("console-nav-new-event")
                 )
-            } else if is_paused {
-                button("resume", "console-resume")
             } else {
-                button("pause", "console-pause")
+                let toggle = if is_paused {
+                    button("resume", "console-resume")
+                } else {
+                    button("pause", "console-pause")
+                };
+                format!(
+                    "{toggle}<form class=\"inline\" method=\"post\" action=\"/admin/sources/{id}/schedule\">{hidden}\
+<label for=\"sched-{id}\">{label}</label> <input id=\"sched-{id}\" name=\"schedule\" type=\"text\" required \
+placeholder=\"*/30 * * * *\" size=\"12\"> <button type=\"submit\" class=\"quiet\">{go}</button></form>",
+                    hidden = ctx.hidden(),
+                    label = ctx.t("console-source-new-schedule"),
+                    go = ctx.t("console-source-reschedule"),
+                )
             };
             format!(
                 "<td data-label=\"{act_l}\">{}{settings}</td>",
@@ -252,7 +262,7 @@ pub async fn list(Screen { ctx, query, .. }: Screen) -> Response {
 /// `POST /admin/sources/{id}/{action}`: `run`, `pause` or `resume` (admin).
 pub async fn act(
     Path((id, action)): Path<(String, String)>,
-    AdminForm(Form { ctx, .. }): AdminForm,
+    AdminForm(Form { ctx, fields }): AdminForm,
 ) -> Response {
     let admin = match source_admin(&ctx) {
         Ok(a) => a,
@@ -260,6 +270,31 @@ pub async fn act(
     };
     let who = ctx.staff.who.as_str();
     let (result, done) = match action.as_str() {
+        "schedule" => {
+            // A new cron schedule, checked by `check` when written.
+            let Some(schedule) = fields.get("schedule") else {
+                let text = crate::i18n::tr_args(
+                    &ctx.lang,
+                    "console-error-invalid",
+                    &[
+                        ("field", ctx.t("console-source-schedule").into()),
+                        ("message", ctx.t("console-invalid-required").into()),
+                    ],
+                );
+                return ctx.error(
+                    StatusCode::BAD_REQUEST,
+                    "console-error-title",
+                    &text,
+                    "/admin/sources",
+                );
+            };
+            let mut changes = serde_json::Map::new();
+            changes.insert(
+                "schedule".to_string(),
+                serde_json::Value::String(schedule.to_string()),
+            );
+            (admin.update(who, &id, changes).await, "rescheduled")
+        }
         "run" => (admin.run_now(who, &id).await, "run"),
         "pause" => (admin.pause(who, &id).await, "paused"),
         "resume" => (admin.resume(who, &id).await, "resumed"),
