@@ -346,6 +346,28 @@ fn hide_targets(tx: &Transaction<'_>, target: &str, series: bool) -> StoreResult
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Hide (or publish again) `target`; the events whose hidden state
+/// follows it, to rebuild.
+fn set_hidden_row(
+    tx: &Transaction<'_>,
+    target: &str,
+    series: bool,
+    hide: bool,
+) -> StoreResult<BTreeSet<String>> {
+    if hide {
+        tx.execute(
+            "INSERT OR REPLACE INTO hidden (target, series) VALUES (?1, ?2)",
+            params![target, series],
+        )?;
+    } else {
+        tx.execute(
+            "DELETE FROM hidden WHERE target = ?1 AND series = ?2",
+            params![target, series],
+        )?;
+    }
+    hide_targets(tx, target, series)
+}
+
 /// Re-cluster around `starts`, rebuild what moved plus `also`, and bump
 /// the generation when the public events changed.
 fn settle(
@@ -499,18 +521,7 @@ impl Index {
                 params![target, series],
                 |r| r.get(0),
             )?;
-            if hide {
-                tx.execute(
-                    "INSERT OR REPLACE INTO hidden (target, series) VALUES (?1, ?2)",
-                    params![target, series],
-                )?;
-            } else {
-                tx.execute(
-                    "DELETE FROM hidden WHERE target = ?1 AND series = ?2",
-                    params![target, series],
-                )?;
-            }
-            let affected = hide_targets(tx, &target, series)?;
+            let affected = set_hidden_row(tx, &target, series, hide)?;
             let changes = settle(tx, &[], &HashSet::new(), affected, languages)?;
             let before = json!({"target": target, "series": series, "hidden": was});
             let after = json!({"target": target, "series": series, "hidden": hide});
@@ -722,18 +733,7 @@ impl Index {
                     let hidden_target = before.get("target").and_then(Value::as_str).unwrap_or(&target);
                     let series = before.get("series").and_then(Value::as_bool).unwrap_or(false);
                     let was = before.get("hidden").and_then(Value::as_bool).unwrap_or(false);
-                    if was {
-                        tx.execute(
-                            "INSERT OR REPLACE INTO hidden (target, series) VALUES (?1, ?2)",
-                            params![hidden_target, series],
-                        )?;
-                    } else {
-                        tx.execute(
-                            "DELETE FROM hidden WHERE target = ?1 AND series = ?2",
-                            params![hidden_target, series],
-                        )?;
-                    }
-                    let affected = hide_targets(tx, hidden_target, series)?;
+                    let affected = set_hidden_row(tx, hidden_target, series, was)?;
                     settle(tx, &[], &HashSet::new(), affected, languages)?
                 }
                 "event.merge" => {
