@@ -159,6 +159,16 @@ try {
     const w = await page.evaluate(() => document.documentElement.scrollWidth);
     check(w <= 360, `${path} at 360 px is ${w} px wide`);
   }
+  // The venues screen with a venue's edit form opened, and the sources
+  // screen with its schedule form, at 360 px.
+  await page.goto(cfg.base + "/admin/venues", { waitUntil: "load" });
+  const open = page.locator("details summary").first();
+  if (await open.count() === 1) await open.click();
+  const vw = await page.evaluate(() => document.documentElement.scrollWidth);
+  check(vw <= 360, `/admin/venues with a form open at 360 px is ${vw} px wide`);
+  await page.screenshot({ path: join(cfg.shots, "console-venues-360.png"), fullPage: true });
+  await page.goto(cfg.base + "/admin/sources", { waitUntil: "load" });
+  await page.screenshot({ path: join(cfg.shots, "console-sources-360.png"), fullPage: true });
   await page.goto(cfg.base + "/admin/audit", { waitUntil: "load" });
   await page.screenshot({ path: join(cfg.shots, "console-audit-360.png"), fullPage: true });
   await page.goto(cfg.base + "/admin/events", { waitUntil: "load" });

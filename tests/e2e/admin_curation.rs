@@ -461,6 +461,40 @@ async fn a_lock_and_a_hide_hold_through_two_ingests_and_are_undone() {
         );
         assert!(b.events().await.iter().all(|e| e["id"] != pid.as_str()));
     }
+    // Its page is gone, and the static export holds neither its page nor
+    // its title; the edited title is what the export publishes.
+    let r = client()
+        .get(b.url(&format!("/events/{pid}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let out = tempfile::tempdir().unwrap();
+    publish::export::export(b.world.state(), out.path(), None)
+        .await
+        .unwrap();
+    let mut exported = String::new();
+    let mut stack = vec![out.path().to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(text) = std::fs::read_to_string(&path) {
+                exported.push_str(&text);
+            }
+        }
+    }
+    assert!(!out
+        .path()
+        .join("events")
+        .join(format!("{pid}.html"))
+        .exists());
+    assert!(
+        !exported.contains("Belles-s"),
+        "the hidden event is not exported"
+    );
+    assert!(exported.contains("Concert de Noël des Petits Chanteurs"));
     // The console still sees the hidden event, with its records.
     let (status, seen) = b
         .call(Method::GET, &format!("/api/v1/admin/events/{pid}"), None)

@@ -306,3 +306,4 @@ console-source-paused = ‖ Paused
 console-source-new-schedule = New schedule (cron)
 console-source-reschedule = Change
 console-done-rescheduled = Schedule changed.
+console-source-builtin = built-in source

@@ -306,3 +306,4 @@ console-source-paused = ‖ En pause
 console-source-new-schedule = Nouvel horaire (cron)
 console-source-reschedule = Changer
 console-done-rescheduled = Horaire changé.
+console-source-builtin = source intégrée

@@ -240,7 +240,12 @@ placeholder=\"*/30 * * * *\" size=\"12\"> <button type=\"submit\" class=\"quiet\
 <td data-label=\"{error_l}\">{error}</td><td data-label=\"{events_l}\">{events}</td><td data-label=\"{next_l}\">{next}</td>{actions}</tr>",
             name = esc(&s.name),
             id = esc(&s.id),
-            kind = esc(s.kind.as_deref().unwrap_or("?")),
+            // The built-in source has no kind; one not yet read has none yet.
+            kind = match (s.kind.as_deref(), s.id == MANUAL_SOURCE) {
+                (_, true) => ctx.t("console-source-builtin"),
+                (Some(k), false) => esc(k),
+                (None, false) => ctx.t("portal-sources-kind-unknown"),
+            },
             url = esc(&s.url),
             last = when(&ctx, s.last_success_at),
             events = s.events,
