@@ -37,7 +37,7 @@ mod store;
 pub use curation::{AuditEntry, AuditPage, CuratedEvent, CurationError, CONFIG_UNDOABLE};
 /// The fields a person may set (and so lock), for the console's forms.
 pub use normalize::curation::LOCKABLE;
-pub use query::{Cursor, Page, Query, QueryError};
+pub use query::{Cursor, Page, Query, QueryError, Scope, ScopePart};
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -15,6 +15,10 @@ pub struct Query {
     pub categories: Vec<String>,
     pub venues: Vec<String>,
     pub sources: Vec<String>,
+    /// Any of these territory ids (`territory=`).
+    pub territories: Vec<String>,
+    /// Only the events of a calendar (`/c/{id}/`); `None`: every event.
+    pub scope: Option<Scope>,
     /// (lat, lon, radius in km).
     pub near: Option<(f64, f64, f64)>,
     /// (minlon, minlat, maxlon, maxlat).
@@ -34,6 +38,8 @@ impl Query {
             categories: Vec::new(),
             venues: Vec::new(),
             sources: Vec::new(),
+            territories: Vec::new(),
+            scope: None,
             near: None,
             bbox: None,
             limit: 50,
@@ -74,4 +80,49 @@ pub struct Page {
 pub enum QueryError {
     #[error("the cursor is not one this server gave")]
     BadCursor,
+}
+
+/// The events of a calendar: those matching any of its parts. A calendar
+/// with members, territories and member calendars (a network) is flattened
+/// into parts by the configuration: its own part, then each member
+/// calendar's parts narrowed by its own category restriction.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Scope {
+    pub parts: Vec<ScopePart>,
+}
+
+/// Events listed by any of `sources` or taking place in any of
+/// `territories`, and, when `categories` is given, in one of them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ScopePart {
+    pub sources: Vec<String>,
+    pub territories: Vec<String>,
+    /// `None`: every category (and events with none).
+    pub categories: Option<Vec<String>>,
+}
+
+impl Scope {
+    /// Whether `event` is in the calendar: the same rule the search index
+    /// applies to a query's `scope`.
+    pub fn matches(&self, event: &model::Event) -> bool {
+        self.parts.iter().any(|p| p.matches(event))
+    }
+}
+
+impl ScopePart {
+    pub fn matches(&self, event: &model::Event) -> bool {
+        let listed = event
+            .sources
+            .iter()
+            .any(|s| self.sources.iter().any(|m| *m == s.source));
+        let placed = event
+            .territories
+            .iter()
+            .any(|t| self.territories.iter().any(|m| m == t));
+        let category = match &self.categories {
+            None => true,
+            Some(allowed) => event.categories.iter().any(|c| allowed.contains(c)),
+        };
+        (listed || placed) && category
+    }
 }

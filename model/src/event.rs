@@ -118,6 +118,12 @@ pub struct Event {
     pub translations: BTreeMap<String, Translation>,
     pub venue: Option<Venue>,
     pub sources: Vec<SourceRef>,
+    /// The `[[territory]]` ids its venue lies in (point in polygon, else
+    /// the venue's municipality), in configuration order; empty when it has
+    /// no place or the configuration has no territory. Set by the store
+    /// when the event is written (`index`), so every copy agrees.
+    #[serde(default)]
+    pub territories: Vec<String>,
     pub updated_at: DateTime<Utc>,
     /// Grows on every published change (iCalendar SEQUENCE).
     #[serde(default)]
@@ -156,6 +162,7 @@ impl Event {
             translations: BTreeMap::new(),
             venue: None,
             sources: Vec::new(),
+            territories: Vec::new(),
             updated_at,
             sequence: 0,
             organizer: None,

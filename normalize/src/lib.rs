@@ -39,6 +39,7 @@ pub mod merge;
 pub mod places;
 pub mod recurrence;
 mod series;
+pub mod territory;
 pub mod text;
 pub mod time;
 pub mod venue;

@@ -576,6 +576,7 @@ impl Run<'_> {
                 translations: f.translations.clone(),
                 venue: f.venue.clone(),
                 sources: f.sources.clone(),
+                territories: Vec::new(),
                 updated_at: f.updated_at,
                 sequence: f.sequence,
                 organizer: f.organizer.clone(),
