@@ -23,7 +23,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::store::{self, ChangeSet, Member, StoreFail, StoreResult};
+use crate::store::{self, ChangeSet, Member, Rules, StoreFail, StoreResult};
 use crate::{Index, IndexError};
 
 /// Why a person's change was refused.
@@ -375,11 +375,11 @@ fn settle(
     starts: &[i64],
     new_ids: &HashSet<String>,
     also: BTreeSet<String>,
-    languages: &[String],
+    rules: &Rules,
 ) -> StoreResult<ChangeSet> {
     let mut touched = store::assign_events(tx, starts, new_ids, &HashMap::new())?;
     touched.extend(also);
-    let changes = store::rebuild_events(tx, &touched, Utc::now(), &HashMap::new(), languages)?;
+    let changes = store::rebuild_events(tx, &touched, Utc::now(), &HashMap::new(), rules)?;
     if !changes.is_empty() {
         store::bump_generation(tx)?;
     }
@@ -392,10 +392,10 @@ impl Index {
     /// Run a curation in one write transaction (see [`Decided`]).
     fn curate<T>(
         &self,
-        f: impl FnOnce(&Transaction<'_>, &[String]) -> Decided<T>,
+        f: impl FnOnce(&Transaction<'_>, &Rules) -> Decided<T>,
     ) -> Result<T, CurationError> {
-        let languages = self.languages();
-        self.write(|tx| f(tx, &languages))?
+        let rules = self.rules();
+        self.write(|tx| f(tx, &rules))?
     }
 
     fn stored(&self, id: &str) -> Result<Event, CurationError> {
@@ -422,7 +422,7 @@ impl Index {
         }
         let current = self.stored(id)?;
         rule::check_times(checked.get("start"), checked.get("end"), current.start)?;
-        self.curate(|tx, languages| {
+        self.curate(|tx, rules| {
             if stored_event(tx, id)?.is_none() {
                 return refuse(CurationError::NotFound(format!("no event {id}")));
             }
@@ -447,7 +447,7 @@ impl Index {
                 &[],
                 &HashSet::new(),
                 BTreeSet::from([id.to_string()]),
-                languages,
+                rules,
             )?;
             let before = json!({"locks": before_locks, "values": before_values});
             let after = json!({"locks": checked});
@@ -459,7 +459,7 @@ impl Index {
 
     /// Give `field` of event `id` back to the sources.
     pub fn unlock(&self, who: &str, id: &str, field: &str) -> Result<Event, CurationError> {
-        self.curate(|tx, languages| {
+        self.curate(|tx, rules| {
             if stored_event(tx, id)?.is_none() {
                 return refuse(CurationError::NotFound(format!("no event {id}")));
             }
@@ -476,7 +476,7 @@ impl Index {
                 &[],
                 &HashSet::new(),
                 BTreeSet::from([id.to_string()]),
-                languages,
+                rules,
             )?;
             let before = json!({"locks": {field: value}});
             let after = json!({"locks": {field: Value::Null}});
@@ -504,7 +504,7 @@ impl Index {
         series: bool,
         hide: bool,
     ) -> Result<(), CurationError> {
-        self.curate(|tx, languages| {
+        self.curate(|tx, rules| {
             let Some((event, _)) = stored_event(tx, id)? else {
                 return refuse(CurationError::NotFound(format!("no event {id}")));
             };
@@ -522,7 +522,7 @@ impl Index {
                 |r| r.get(0),
             )?;
             let affected = set_hidden_row(tx, &target, series, hide)?;
-            let changes = settle(tx, &[], &HashSet::new(), affected, languages)?;
+            let changes = settle(tx, &[], &HashSet::new(), affected, rules)?;
             let before = json!({"target": target, "series": series, "hidden": was});
             let after = json!({"target": target, "series": series, "hidden": hide});
             let action = if hide { "event.hide" } else { "event.unhide" };
@@ -546,7 +546,7 @@ impl Index {
         if unique.len() > 50 {
             return Err(invalid("ids", "at most 50 events at once"));
         }
-        let merged = self.curate(|tx, languages| {
+        let merged = self.curate(|tx, rules| {
             let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
             let mut order: Vec<Vec<String>> = Vec::new();
             for id in &unique {
@@ -603,8 +603,7 @@ impl Index {
                 tx.execute("DELETE FROM locks WHERE event_id = ?1", [id])?;
             }
             touched.insert(into.clone());
-            let changes =
-                store::rebuild_events(tx, &touched, Utc::now(), &HashMap::new(), languages)?;
+            let changes = store::rebuild_events(tx, &touched, Utc::now(), &HashMap::new(), rules)?;
             if !changes.is_empty() {
                 store::bump_generation(tx)?;
             }
@@ -631,7 +630,7 @@ impl Index {
     /// Take `source`'s record out of event `id`, now and later: it becomes
     /// its own event. The answer is the event that keeps `id`.
     pub fn split(&self, who: &str, id: &str, source: &str) -> Result<Event, CurationError> {
-        self.curate(|tx, languages| {
+        self.curate(|tx, rules| {
             let members = members_of(tx, id)?;
             if members.is_empty() {
                 return refuse(CurationError::NotFound(format!("no event {id}")));
@@ -667,7 +666,7 @@ impl Index {
             // its event is built all the same.
             let mut also: BTreeSet<String> = leaving.iter().cloned().collect();
             also.insert(id.to_string());
-            let changes = settle(tx, &starts, &leaving, also, languages)?;
+            let changes = settle(tx, &starts, &leaving, also, rules)?;
             let first = out.first().map(|m| m.0.clone()).unwrap_or_default();
             let new_event = event_of(tx, &first)?;
             let before = json!({"event": id, "source": source});
@@ -685,7 +684,7 @@ impl Index {
     /// Undo the change of audit entry `audit_id` (a change to an event),
     /// as a new audited change.
     pub fn undo(&self, who: &str, audit_id: i64) -> Result<(), CurationError> {
-        self.curate(|tx, languages| {
+        self.curate(|tx, rules| {
             /// action, target, before, after, undone_by
             type Row = (String, String, Option<String>, Option<String>, Option<i64>);
             let row: Option<Row> = tx
@@ -727,14 +726,14 @@ impl Index {
                             set_lock(tx, &target, field, value)?;
                         }
                     }
-                    settle(tx, &[], &HashSet::new(), BTreeSet::from([target.clone()]), languages)?
+                    settle(tx, &[], &HashSet::new(), BTreeSet::from([target.clone()]), rules)?
                 }
                 "event.hide" | "event.unhide" => {
                     let hidden_target = before.get("target").and_then(Value::as_str).unwrap_or(&target);
                     let series = before.get("series").and_then(Value::as_bool).unwrap_or(false);
                     let was = before.get("hidden").and_then(Value::as_bool).unwrap_or(false);
                     let affected = set_hidden_row(tx, hidden_target, series, was)?;
-                    settle(tx, &[], &HashSet::new(), affected, languages)?
+                    settle(tx, &[], &HashSet::new(), affected, rules)?
                 }
                 "event.merge" => {
                     let mut occurrences = Vec::new();
@@ -778,7 +777,7 @@ impl Index {
                         }
                     }
                     let starts = starts_of(tx, &occurrences)?;
-                    settle(tx, &starts, &HashSet::new(), touched, languages)?
+                    settle(tx, &starts, &HashSet::new(), touched, rules)?
                 }
                 "event.split" => {
                     let mut occurrences = Vec::new();
@@ -794,7 +793,7 @@ impl Index {
                         touched.insert(new_event.to_string());
                     }
                     let starts = starts_of(tx, &occurrences)?;
-                    settle(tx, &starts, &HashSet::new(), touched, languages)?
+                    settle(tx, &starts, &HashSet::new(), touched, rules)?
                 }
                 _ => ChangeSet::default(),
             };

@@ -181,6 +181,10 @@ struct Writer {
     search: SearchWriter,
 }
 
+/// The meta key of the fingerprint of the territories the stored events
+/// were placed in.
+const TERRITORIES_KEY: &str = "territories";
+
 /// The store and the search index.
 pub struct Index {
     db_path: String,
@@ -191,8 +195,9 @@ pub struct Index {
     generation: AtomicU64,
     storage: SearchStorage,
     /// The aggregator's languages, first the one an event is written in
-    /// when a member has it (see [`normalize::merge::merge`]).
-    languages: RwLock<Vec<String>>,
+    /// when a member has it (see [`normalize::merge::merge`]), and the
+    /// territories events are placed in.
+    rules: RwLock<store::Rules>,
 }
 
 impl Index {
@@ -264,7 +269,7 @@ impl Index {
             }),
             generation: AtomicU64::new(0),
             storage,
-            languages: RwLock::new(Vec::new()),
+            rules: RwLock::new(store::Rules::default()),
         };
         {
             let mut guard = index.lock_writer();
@@ -421,9 +426,9 @@ impl Index {
     /// events. A source whose url or kind changed forgets its validators
     /// (ETag, Last-Modified, content hash), so its next run reads it anew.
     pub fn sync_sources(&self, sources: &[SourceInfo]) -> Result<(), IndexError> {
-        let languages = self.languages();
+        let rules = self.rules();
         self.write(|tx| {
-            let changes = store::sync_sources(tx, sources, Utc::now(), &languages)?;
+            let changes = store::sync_sources(tx, sources, Utc::now(), &rules)?;
             Ok(((), changes))
         })
     }
@@ -433,14 +438,39 @@ impl Index {
     /// in the first language when one has it, the others filling its
     /// translations. Events rebuilt from now on follow them.
     pub fn set_languages(&self, languages: Vec<String>) {
-        match self.languages.write() {
-            Ok(mut guard) => *guard = languages,
-            Err(poisoned) => *poisoned.into_inner() = languages,
+        match self.rules.write() {
+            Ok(mut guard) => guard.languages = languages,
+            Err(poisoned) => poisoned.into_inner().languages = languages,
         }
     }
 
-    fn languages(&self) -> Vec<String> {
-        match self.languages.read() {
+    /// The territories (`[[territory]]`) events are placed in from now on.
+    /// When they differ from those the stored events were placed with (a
+    /// fingerprint kept in the store), every event is placed again, at
+    /// once: returns how many changed.
+    pub fn set_territories(
+        &self,
+        territories: std::sync::Arc<normalize::territory::Territories>,
+    ) -> Result<usize, IndexError> {
+        match self.rules.write() {
+            Ok(mut guard) => guard.territories = std::sync::Arc::clone(&territories),
+            Err(poisoned) => {
+                poisoned.into_inner().territories = std::sync::Arc::clone(&territories)
+            }
+        }
+        let fingerprint = territories.fingerprint();
+        self.write(|tx| {
+            if store::get_meta(tx, TERRITORIES_KEY)?.as_deref() == Some(fingerprint.as_str()) {
+                return Ok((0, store::ChangeSet::default()));
+            }
+            let changes = store::retag_territories(tx, &territories)?;
+            store::set_meta(tx, TERRITORIES_KEY, &fingerprint)?;
+            Ok((changes.upserted.len(), changes))
+        })
+    }
+
+    fn rules(&self) -> store::Rules {
+        match self.rules.read() {
             Ok(guard) => guard.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         }
@@ -455,8 +485,8 @@ impl Index {
     /// Apply a successful run in one transaction, then update the search
     /// index for the events it touched.
     pub fn record_success(&self, run: SourceRun) -> Result<RunCounts, IndexError> {
-        let languages = self.languages();
-        self.write(|tx| store::apply_success(tx, &run, &languages))
+        let rules = self.rules();
+        self.write(|tx| store::apply_success(tx, &run, &rules))
     }
 
     /// The source answered 304 or an identical body: nothing to parse or

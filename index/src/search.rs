@@ -10,7 +10,7 @@
 //! | `start` | i64 secs, INDEXED, FAST | start instant |
 //! | `end_eff` | i64 secs, INDEXED, FAST | [`Event::effective_end_utc`] |
 //! | `sort` | u64 FAST | `start` (clamped to u32) << 32 \| 32 bits of a hash of the id |
-//! | `category`, `venue`, `source`, `city` | STRING, FAST, multi-valued | filters |
+//! | `category`, `venue`, `source`, `city`, `territory` | STRING, FAST, multi-valued | filters |
 //! | `lat`, `lon` | f64 FAST | absent when unknown |
 //! | `json` | STORED | the Event JSON, so that answering needs no SQLite |
 //!
@@ -52,7 +52,7 @@ use tantivy::{
     SegmentOrdinal, SegmentReader, TantivyDocument, Term,
 };
 
-use crate::query::{Cursor, Page, Query};
+use crate::query::{Cursor, Page, Query, Scope};
 
 /// Heap of the one IndexWriter (the whole budget goes to one thread, so a
 /// commit makes one segment).
@@ -77,6 +77,7 @@ pub(crate) struct Fields {
     venue: Field,
     source: Field,
     city: Field,
+    territory: Field,
     lat: Field,
     lon: Field,
     json: Field,
@@ -106,6 +107,7 @@ pub(crate) fn schema() -> (Schema, Fields) {
         venue: b.add_text_field("venue", STRING | FAST),
         source: b.add_text_field("source", STRING | FAST),
         city: b.add_text_field("city", STRING | FAST),
+        territory: b.add_text_field("territory", STRING | FAST),
         lat: b.add_f64_field("lat", FAST),
         lon: b.add_f64_field("lon", FAST),
         json: b.add_text_field("json", STORED),
@@ -325,11 +327,14 @@ impl Search {
             (f.category, &q.categories),
             (f.venue, &q.venues),
             (f.source, &q.sources),
+            (f.territory, &q.territories),
         ] {
             if !values.is_empty() {
-                let terms = values.iter().map(|v| Term::from_field_text(field, v));
-                clauses.push((Occur::Must, Box::new(TermSetQuery::new(terms))));
+                clauses.push((Occur::Must, self.any_of(field, values)));
             }
+        }
+        if let Some(scope) = &q.scope {
+            clauses.push((Occur::Must, self.scope_clause(scope)));
         }
         if let Some((minlon, minlat, maxlon, maxlat)) = q.bbox {
             clauses.extend(self.box_clauses(minlat, maxlat, minlon, maxlon));
@@ -359,6 +364,44 @@ impl Search {
             }
         }
         Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// Documents with any of `values` in `field`.
+    fn any_of(&self, field: Field, values: &[String]) -> Box<dyn TantivyQuery> {
+        let terms = values.iter().map(|v| Term::from_field_text(field, v));
+        Box::new(TermSetQuery::new(terms))
+    }
+
+    /// The events of a calendar ([`Scope`]): any of its parts, each part
+    /// "listed by one of its sources or placed in one of its territories,
+    /// and in one of its categories when it names some". No part: nothing.
+    fn scope_clause(&self, scope: &Scope) -> Box<dyn TantivyQuery> {
+        let f = &self.fields;
+        let parts = scope
+            .parts
+            .iter()
+            .map(|part| {
+                let mut either: Vec<(Occur, Box<dyn TantivyQuery>)> = Vec::new();
+                if !part.sources.is_empty() {
+                    either.push((Occur::Should, self.any_of(f.source, &part.sources)));
+                }
+                if !part.territories.is_empty() {
+                    either.push((Occur::Should, self.any_of(f.territory, &part.territories)));
+                }
+                let mut clauses: Vec<(Occur, Box<dyn TantivyQuery>)> =
+                    vec![(Occur::Must, Box::new(BooleanQuery::new(either)))];
+                if let Some(categories) = &part.categories {
+                    clauses.push((Occur::Must, self.any_of(f.category, categories)));
+                }
+                let part: Box<dyn TantivyQuery> = Box::new(BooleanQuery::new(clauses));
+                (Occur::Should, part)
+            })
+            .collect::<Vec<_>>();
+        if parts.is_empty() {
+            // Matches nothing: a calendar that lists nothing shows nothing.
+            return self.any_of(f.id, &[]);
+        }
+        Box::new(BooleanQuery::new(parts))
     }
 
     /// Range clauses for a box; `minlon > maxlon` means it crosses the
@@ -663,6 +706,9 @@ impl SearchWriter {
         }
         for source in &event.sources {
             doc.add_text(f.source, &source.source);
+        }
+        for territory in &event.territories {
+            doc.add_text(f.territory, territory);
         }
         if let Some(venue) = &event.venue {
             doc.add_text(f.venue, &venue.id);

@@ -43,6 +43,15 @@ use sha2::{Digest, Sha256};
 
 use crate::{FetchState, RunCounts, SourceInfo, SourceRun, SourceStatus};
 
+/// What rebuilding an event follows besides its occurrences: the
+/// aggregator's languages (which member's text comes first) and the
+/// territories (which of them its venue lies in).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Rules {
+    pub languages: Vec<String>,
+    pub territories: std::sync::Arc<normalize::territory::Territories>,
+}
+
 /// How long a connection waits for a lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Read connections kept open between calls.
@@ -271,7 +280,7 @@ pub(crate) fn sync_sources(
     tx: &Transaction<'_>,
     sources: &[SourceInfo],
     at: DateTime<Utc>,
-    languages: &[String],
+    rules: &Rules,
 ) -> StoreResult<ChangeSet> {
     let configured: HashSet<&str> = sources.iter().map(|s| s.id.as_str()).collect();
     let existing: Vec<String> = {
@@ -305,7 +314,7 @@ pub(crate) fn sync_sources(
             params![s.id.as_str(), to_i64(ord), s.name, s.kind, s.url],
         )?;
     }
-    let changes = rebuild_events(tx, &touched, at, &HashMap::new(), languages)?;
+    let changes = rebuild_events(tx, &touched, at, &HashMap::new(), rules)?;
     if !changes.is_empty() {
         bump_generation(tx)?;
     }
@@ -462,7 +471,7 @@ fn occurrence_count(conn: &Connection, source: &str) -> StoreResult<usize> {
 pub(crate) fn apply_success(
     tx: &Transaction<'_>,
     run: &SourceRun,
-    languages: &[String],
+    rules: &Rules,
 ) -> StoreResult<(RunCounts, ChangeSet)> {
     let source = run.source.as_str();
     let at = ts(run.at);
@@ -606,7 +615,7 @@ pub(crate) fn apply_success(
     let t_occ = t0.elapsed();
     touched.extend(assign_events(tx, &starts, &new_ids, &latest)?);
     let t_assign = t0.elapsed();
-    let changes = rebuild_events(tx, &touched, run.at, &latest, languages)?;
+    let changes = rebuild_events(tx, &touched, run.at, &latest, rules)?;
     tracing::debug!(
         records_and_occurrences_ms = t_occ.as_millis() as u64,
         assign_ms = (t_assign - t_occ).as_millis() as u64,
@@ -917,7 +926,7 @@ pub(crate) fn rebuild_events(
     ids: &BTreeSet<String>,
     at: DateTime<Utc>,
     fresh: &HashMap<&str, &Occurrence>,
-    languages: &[String],
+    rules: &Rules,
 ) -> StoreResult<ChangeSet> {
     let mut changes = ChangeSet::default();
     let mut occs_stmt = tx.prepare("SELECT id, json FROM occurrences WHERE event_id = ?1")?;
@@ -947,7 +956,7 @@ pub(crate) fn rebuild_events(
                 None => from_json::<Occurrence>("occurrence", j),
             })
             .collect::<StoreResult<Vec<_>>>()?;
-        let Some(mut event) = build_event(id, &occurrences, languages) else {
+        let Some(mut event) = build_event(id, &occurrences, &rules.languages) else {
             if delete_stmt.execute([id])? > 0 {
                 changes.removed.push(id.clone());
             }
@@ -955,6 +964,8 @@ pub(crate) fn rebuild_events(
         };
         // People's decisions win over the sources: locked fields, hides.
         let hidden = decisions.apply(&mut event)?;
+        // After the decisions: a venue set by a person places the event.
+        event.territories = rules.territories.of(event.venue.as_ref());
         let mut hash = content_hash(&event)?;
         if hidden {
             hash.push_str("-hidden");
@@ -1012,6 +1023,38 @@ pub(crate) fn event_count(conn: &Connection) -> StoreResult<u64> {
 
 /// Call `f` on every public (not hidden) event, in id order; store failures become `E`
 /// through `map`.
+/// Give every stored event the territories `territories` places it in,
+/// where they changed (a new `[[territory]]` configuration); the events
+/// changed come back for the search index. Nothing else about an event
+/// changes: its hash, sequence and time of update stay.
+pub(crate) fn retag_territories(
+    tx: &Transaction<'_>,
+    territories: &normalize::territory::Territories,
+) -> StoreResult<ChangeSet> {
+    let mut changes = ChangeSet::default();
+    let mut update = tx.prepare("UPDATE events SET json = ?2 WHERE id = ?1")?;
+    let rows: Vec<(String, String, bool)> = tx
+        .prepare("SELECT id, json, hidden FROM events")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, json, hidden) in rows {
+        let mut event: Event = from_json("event", &json)?;
+        let placed = territories.of(event.venue.as_ref());
+        if placed == event.territories {
+            continue;
+        }
+        event.territories = placed;
+        update.execute(params![id, to_json(&event)?])?;
+        if !hidden {
+            changes.upserted.push(event);
+        }
+    }
+    if !changes.upserted.is_empty() {
+        bump_generation(tx)?;
+    }
+    Ok(changes)
+}
+
 pub(crate) fn for_each_event<E>(
     conn: &Connection,
     map: impl Fn(StoreFail) -> E,

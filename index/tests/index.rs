@@ -1407,3 +1407,224 @@ fn unmapped_categories_are_counted_per_source() {
         .collect();
     assert_eq!(s.unmapped_categories, expected, "counted once per record");
 }
+
+/// Territories by municipality name, written as files the way the
+/// configuration gives them.
+fn territories(dir: &Path, entries: &[(&str, &[&str])]) -> Arc<normalize::territory::Territories> {
+    let configs: Vec<normalize::territory::TerritoryConfig> = entries
+        .iter()
+        .map(|(id, towns)| {
+            let file = dir.join(format!("{id}.geojson"));
+            // A square far from every venue of these tests: only the
+            // municipality names place events.
+            std::fs::write(
+                &file,
+                r#"{"type":"Polygon","coordinates":[[[10,10],[11,10],[11,11],[10,11],[10,10]]]}"#,
+            )
+            .expect("write geojson");
+            normalize::territory::TerritoryConfig {
+                id: id.to_string(),
+                name: BTreeMap::from([("fr".to_string(), id.to_string())]),
+                geojson: file,
+                municipalities: towns.iter().map(|t| t.to_string()).collect(),
+            }
+        })
+        .collect();
+    Arc::new(normalize::territory::Territories::load(&configs).expect("territories load"))
+}
+
+fn in_town(o: Occurrence, id: &str, town: &str) -> Occurrence {
+    let mut o = with_venue(o, id, None, None);
+    if let Some(v) = o.event.venue.as_mut() {
+        v.city = Some(town.to_string());
+    }
+    o
+}
+
+#[test]
+fn territories_are_set_on_write_and_again_when_they_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let geo = tempfile::tempdir().unwrap();
+    let index = open(dir.path(), &["a", "b"]);
+    index
+        .set_territories(territories(geo.path(), &[("ouest", &["Sainte-Dorothée"])]))
+        .unwrap();
+    index
+        .record_success(run(
+            "a",
+            "2026-05-01T00:00:00Z",
+            vec![
+                in_town(
+                    occ(
+                        "a",
+                        "1",
+                        "Conte à Sainte-Dorothée",
+                        "2026-06-01T10:00:00-04:00",
+                        None,
+                    ),
+                    "v1",
+                    "Sainte-Dorothée",
+                ),
+                in_town(
+                    occ(
+                        "a",
+                        "2",
+                        "Concert à Vimont",
+                        "2026-06-02T10:00:00-04:00",
+                        None,
+                    ),
+                    "v2",
+                    "Vimont",
+                ),
+                occ(
+                    "a",
+                    "3",
+                    "Causerie sans lieu",
+                    "2026-06-03T10:00:00-04:00",
+                    None,
+                ),
+            ],
+        ))
+        .unwrap();
+    let page = index.query(&everything()).unwrap();
+    let placed: Vec<(String, Vec<String>)> = page
+        .events
+        .iter()
+        .map(|e| (e.title.clone(), e.territories.clone()))
+        .collect();
+    assert_eq!(
+        placed,
+        vec![
+            (
+                "Conte à Sainte-Dorothée".to_string(),
+                vec!["ouest".to_string()]
+            ),
+            ("Concert à Vimont".to_string(), vec![]),
+            ("Causerie sans lieu".to_string(), vec![]),
+        ]
+    );
+    // The stored copy agrees with the search index's.
+    let id = &page.events[0].id;
+    assert_eq!(index.event(id).unwrap().unwrap().territories, vec!["ouest"]);
+
+    // `territory=` filters.
+    let mut q = everything();
+    q.territories = vec!["ouest".to_string()];
+    assert_eq!(titles(&index, &q), vec!["Conte à Sainte-Dorothée"]);
+    q.territories = vec!["nulle-part".to_string()];
+    assert!(titles(&index, &q).is_empty());
+
+    // A new configuration places every stored event again, at once, and
+    // only once.
+    let changed = index
+        .set_territories(territories(
+            geo.path(),
+            &[("ouest", &["Sainte-Dorothée"]), ("vimont", &["Vimont"])],
+        ))
+        .unwrap();
+    assert_eq!(changed, 1);
+    let mut q = everything();
+    q.territories = vec!["vimont".to_string()];
+    assert_eq!(titles(&index, &q), vec!["Concert à Vimont"]);
+    let again = index
+        .set_territories(territories(
+            geo.path(),
+            &[("ouest", &["Sainte-Dorothée"]), ("vimont", &["Vimont"])],
+        ))
+        .unwrap();
+    assert_eq!(again, 0);
+    // It holds across a reopen (the search index is rebuilt from the store).
+    drop(index);
+    let index = open(dir.path(), &["a", "b"]);
+    assert_eq!(titles(&index, &q), vec!["Concert à Vimont"]);
+}
+
+#[test]
+fn a_scope_is_any_of_its_parts_each_narrowed_by_its_categories() {
+    let dir = tempfile::tempdir().unwrap();
+    let geo = tempfile::tempdir().unwrap();
+    let index = open(dir.path(), &["a", "b", "c"]);
+    index
+        .set_territories(territories(geo.path(), &[("nord", &["Montréal-Nord"])]))
+        .unwrap();
+    for (source, items) in [
+        (
+            "a",
+            vec![
+                ("1", "A musique", "musique", None),
+                ("2", "A théâtre", "theatre", None),
+            ],
+        ),
+        ("b", vec![("1", "B musique", "musique", None)]),
+        (
+            "c",
+            vec![
+                ("1", "C au nord", "theatre", Some("Montréal-Nord")),
+                ("2", "C ailleurs", "musique", Some("Laval")),
+            ],
+        ),
+    ] {
+        let occurrences = items
+            .into_iter()
+            .enumerate()
+            .map(|(i, (uid, title, cat, town))| {
+                let start = format!("2026-06-0{}T1{}:00:00-04:00", i + 1, source.len());
+                let o = with_categories(occ(source, uid, title, &start, None), &[cat]);
+                match town {
+                    Some(town) => in_town(o, &format!("{source}{uid}"), town),
+                    None => o,
+                }
+            })
+            .collect();
+        index
+            .record_success(run(source, "2026-05-01T00:00:00Z", occurrences))
+            .unwrap();
+    }
+    let scoped = |scope: index::Scope| {
+        let mut q = everything();
+        q.scope = Some(scope);
+        let mut t = titles(&index, &q);
+        t.sort();
+        // The pure rule agrees with the index.
+        let mut pure: Vec<String> = index
+            .query(&everything())
+            .unwrap()
+            .events
+            .into_iter()
+            .filter(|e| q.scope.as_ref().is_some_and(|s| s.matches(e)))
+            .map(|e| e.title)
+            .collect();
+        pure.sort();
+        assert_eq!(t, pure);
+        t
+    };
+    let part =
+        |sources: &[&str], territories: &[&str], categories: Option<&[&str]>| index::ScopePart {
+            sources: sources.iter().map(|s| s.to_string()).collect(),
+            territories: territories.iter().map(|s| s.to_string()).collect(),
+            categories: categories.map(|c| c.iter().map(|s| s.to_string()).collect()),
+        };
+    // Members only.
+    assert_eq!(
+        scoped(index::Scope {
+            parts: vec![part(&["a"], &[], None)]
+        }),
+        vec!["A musique", "A théâtre"]
+    );
+    // Members or territory, narrowed to music.
+    assert_eq!(
+        scoped(index::Scope {
+            parts: vec![part(&["a", "b"], &["nord"], Some(&["musique"]))]
+        }),
+        vec!["A musique", "B musique"]
+    );
+    // A network: the union of its members' parts, each with its own narrowing.
+    assert_eq!(
+        scoped(index::Scope {
+            parts: vec![part(&["b"], &[], None), part(&[], &["nord"], None)]
+        }),
+        vec!["B musique", "C au nord"]
+    );
+    // No part: nothing.
+    assert!(scoped(index::Scope { parts: vec![] }).is_empty());
+}

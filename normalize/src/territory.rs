@@ -84,7 +84,11 @@ impl Territories {
         let city = city.trim().to_lowercase();
         self.entries
             .iter()
-            .filter(|e| e.municipalities.iter().any(|m| m.trim().to_lowercase() == city))
+            .filter(|e| {
+                e.municipalities
+                    .iter()
+                    .any(|m| m.trim().to_lowercase() == city)
+            })
             .map(|e| e.id.clone())
             .collect()
     }
