@@ -275,6 +275,7 @@ impl Config {
                 .filter(|s| !s.enabled)
                 .map(|s| s.id.as_str().to_string())
                 .collect(),
+            network: Default::default(),
         }
     }
 }

@@ -1,6 +1,7 @@
 /*! babillard widget: <babillard-events>. Plain JavaScript, no build step.
- * Attributes: src q category venue source near radius-km limit lang view(list|month),
- * and as in the API: from to bbox.
+ * Attributes: src calendar q category venue source territory near radius-km limit lang
+ * view(list|month), and as in the API: from to bbox. `calendar` reads that calendar of
+ * the server (its /c/{id}/ surface) and wears its branding (accent colour, logo, name).
  * Theming: --babillard-accent --babillard-font --babillard-bg --babillard-fg
  * --babillard-muted --babillard-line --babillard-radius --babillard-font-size.
  * Sets no cookie; talks to its own server only. Licence: AGPL-3.0-or-later. */
@@ -31,8 +32,8 @@
     "font-size:var(--babillard-font-size,16px);line-height:1.45;color:var(--babillard-fg,#1d1d1f);" +
     "background:var(--babillard-bg,#fff);text-align:start;padding:.5em;overflow-wrap:anywhere}" +
     ":where(.b *){box-sizing:border-box;font:inherit;color:inherit;margin:0;padding:0}.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}" +
-    "a{color:var(--babillard-accent,#8a1c3c);text-decoration:underline}" +
-    "a:focus-visible,button:focus-visible{outline:3px solid var(--babillard-accent,#8a1c3c);outline-offset:2px}" +
+    "a{color:var(--babillard-accent,var(--babillard-brand,#8a1c3c));text-decoration:underline}" +
+    "a:focus-visible,button:focus-visible{outline:3px solid var(--babillard-accent,var(--babillard-brand,#8a1c3c));outline-offset:2px}" +
     "ul{list-style:none}h3{font-weight:700;margin:.75em 0 .25em}h3::first-letter{text-transform:uppercase}" +
     "li.e{padding:.4em 0;border-bottom:1px solid var(--babillard-line,#ddd)}" +
     ".t{font-weight:600}.w,.v,.s{font-size:.9em;color:var(--babillard-muted,#555)}" +
@@ -41,16 +42,17 @@
     ".x.postponed{background:#7a4b00}.c .t,a.c{text-decoration:line-through}" +
     ".n{display:flex;align-items:center;justify-content:space-between;gap:.5em;margin-bottom:.5em}" +
     ".n h3{margin:0;text-align:center;flex:1}" +
-    "button{cursor:pointer;border:1px solid var(--babillard-accent,#8a1c3c);color:var(--babillard-accent,#8a1c3c);" +
+    "button{cursor:pointer;border:1px solid var(--babillard-accent,var(--babillard-brand,#8a1c3c));color:var(--babillard-accent,var(--babillard-brand,#8a1c3c));" +
     "background:var(--babillard-bg,#fff);border-radius:var(--babillard-radius,4px);padding:.2em .6em;min-width:2.5em;min-height:2.2em}" +
     "table{border-collapse:collapse;width:100%;table-layout:fixed}" +
     "th{font-size:.8em;font-weight:600;color:var(--babillard-muted,#555);padding:.2em;text-align:center}" +
     "td{vertical-align:top;border:1px solid var(--babillard-line,#ddd);height:4.5em;padding:.15em;font-size:.85em}" +
-    "td.o{background:var(--babillard-off,#f4f4f4)}td[aria-current]{outline:2px solid var(--babillard-accent,#8a1c3c);outline-offset:-2px}" +
+    "td.o{background:var(--babillard-off,#f4f4f4)}td[aria-current]{outline:2px solid var(--babillard-accent,var(--babillard-brand,#8a1c3c));outline-offset:-2px}" +
     ".d{display:block;font-weight:600}td a{display:block;font-size:.9em;line-height:1.2;margin-top:.15em;overflow:hidden;text-overflow:ellipsis}" +
     "td .dot{display:none}.ag{display:none}.f{margin-top:.5em;font-size:.9em}.st{color:var(--babillard-muted,#555);padding:.5em 0}" +
-    "@container (max-width:544px){td a{display:none}td .dot{display:block;text-align:center;color:var(--babillard-accent,#8a1c3c)}" +
-    "td{height:2.6em}.ag{display:block}}";
+    "@container (max-width:544px){td a{display:none}td .dot{display:block;text-align:center;color:var(--babillard-accent,var(--babillard-brand,#8a1c3c))}" +
+    "td{height:2.6em}.ag{display:block}}" +
+    ".hd{display:flex;align-items:center;gap:.5em;margin-bottom:.25em;font-weight:700}.hd img{height:1.75em;width:auto}.hd[hidden]{display:none}";
   // A constructed stylesheet is not an inline <style>: it works under a
   // strict Content-Security-Policy (the host page's, or /embed's) that has
   // no 'unsafe-inline'. Browsers without it get the <style> element.
@@ -133,10 +135,21 @@
     return el;
   }
   const staticData = new Map();
+  // The branding of a calendar (`api/v1/calendar` of its surface), once
+  // per surface.
+  const brands = new Map();
+  function brandOf(base) {
+    if (!brands.has(base)) {
+      brands.set(base, fetch(base + "api/v1/calendar", { credentials: "omit", mode: "cors" })
+        .then((r) => (r.ok ? r.json() : null))
+        .catch(() => null));
+    }
+    return brands.get(base);
+  }
 
   class BabillardEvents extends HTMLElement {
     static get observedAttributes() {
-      return ["src", "q", "category", "venue", "source", "near", "radius-km", "limit", "lang", "view", "from", "to", "bbox"];
+      return ["src", "calendar", "q", "category", "venue", "source", "territory", "near", "radius-km", "limit", "lang", "view", "from", "to", "bbox"];
     }
     constructor() {
       super();
@@ -169,7 +182,13 @@
       } catch (_) {
         u = BASE;
       }
-      return u.endsWith("/") ? u : u + "/";
+      u = u.endsWith("/") ? u : u + "/";
+      const cal = (this.getAttribute("calendar") || "").trim();
+      if (!cal || BABILLARD_STATIC) return u;
+      // The server's root, whether `src` (or widget.js) named it or one
+      // of its calendars, then that calendar's surface.
+      const root = u.replace(/c\/[^/]+\/$/, "");
+      return root + "c/" + encodeURIComponent(cal) + "/";
     }
     get _lang() {
       const own = this.getAttribute("lang");
@@ -183,7 +202,7 @@
       const a = (n) => (this.getAttribute(n) || "").trim();
       const lim = parseInt(a("limit"), 10);
       return {
-        q: a("q"), category: a("category"), venue: a("venue"), source: a("source"),
+        q: a("q"), category: a("category"), venue: a("venue"), source: a("source"), territory: a("territory"),
         near: a("near"), radius: a("radius-km"), from: a("from"), to: a("to"), bbox: a("bbox"),
         limit: lim >= 1 && lim <= 1000 ? lim : 10,
       };
@@ -213,6 +232,12 @@
       const f = this._filters();
       const range = this._range();
       this._frame(t, lang, range);
+      if (!BABILLARD_STATIC) {
+        const base = this._base;
+        brandOf(base).then((b) => {
+          if (this._base === base) this._brand(b);
+        });
+      }
       const body = this._body;
       body.setAttribute("aria-busy", "true");
       body.replaceChildren(h("p", { class: "st", role: "status" }, t.loading));
@@ -236,7 +261,7 @@
     async _live(f, range) {
       const p = new URLSearchParams();
       if (f.q) p.set("q", f.q);
-      for (const k of ["category", "venue", "source"]) if (f[k]) p.set(k, f[k]);
+      for (const k of ["category", "venue", "source", "territory"]) if (f[k]) p.set(k, f[k]);
       if (f.near) {
         p.set("near", f.near);
         if (f.radius) p.set("radius_km", f.radius);
@@ -271,7 +296,7 @@
         staticData.delete(url);
         throw e;
       }
-      const cats = list(f.category), venues = list(f.venue), sources = list(f.source);
+      const cats = list(f.category), venues = list(f.venue), sources = list(f.source), territories = list(f.territory);
       const q = fold(f.q).split(/\s+/).filter(Boolean);
       let near = null;
       if (f.near) {
@@ -287,6 +312,7 @@
         if (cats.length && !(ev.categories || []).some((c) => cats.includes(c))) return false;
         if (venues.length && !(ev.venue && venues.includes(ev.venue.id))) return false;
         if (sources.length && !(ev.sources || []).some((s) => sources.includes(s.source))) return false;
+        if (territories.length && !(ev.territories || []).some((x) => territories.includes(x))) return false;
         if (q.length) {
           const trs = Object.values(ev.translations || {}).map((x) => x.title + " " + (x.description || ""));
           const text = fold([ev.title, ev.description, ev.venue && ev.venue.name, ev.venue && ev.venue.city].concat(trs).join(" "));
@@ -326,9 +352,30 @@
           h("button", { type: "button", class: "next", "aria-label": t.next, title: t.next, onclick: () => this._shift(1) }, "›")));
       }
       this._body = h("div", { class: "body" });
+      this._hd = h("p", { class: "hd", hidden: true });
+      root.prepend(this._hd);
       root.append(this._body, h("p", { class: "f" }, this._all));
       kids.push(root);
       this._root.replaceChildren(...kids);
+      this._rootEl = root;
+      if (this._brandInfo) this._brand(this._brandInfo);
+    }
+    // A calendar's branding: its accent (under the host page's own
+    // --babillard-accent, which wins), its logo and name atop the list.
+    _brand(b) {
+      this._brandInfo = b;
+      const root = this._rootEl;
+      if (!root || !this._hd) return;
+      const cal = b && b.id ? b : null;
+      if (cal && /^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$/.test(cal.accent || "")) root.style.setProperty("--babillard-brand", cal.accent);
+      else root.style.removeProperty("--babillard-brand");
+      if (!cal) {
+        this._hd.hidden = true;
+        this._hd.replaceChildren();
+        return;
+      }
+      this._hd.replaceChildren(cal.logo ? h("img", { src: cal.logo, alt: "" }) : null, h("span", null, cal.name));
+      this._hd.hidden = false;
     }
     _keys(e) {
       if (this._view !== "month" || e.altKey || e.ctrlKey || e.metaKey) return;
@@ -341,7 +388,7 @@
       const p = new URLSearchParams();
       const f = this._filters();
       if (f.q) p.set("q", f.q);
-      for (const k of ["category", "venue", "source"]) if (f[k]) p.set(k, f[k]);
+      for (const k of ["category", "venue", "source", "territory"]) if (f[k]) p.set(k, f[k]);
       p.set("lang", lang);
       return this._base + (BABILLARD_STATIC ? "" : "?" + p);
     }

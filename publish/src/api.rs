@@ -19,6 +19,7 @@ use model::{Event, Venue};
 use serde::Serialize;
 
 use crate::cache::{self, CachePolicy};
+use crate::calendars::Site;
 use crate::handler::{sources_with_next_runs, Defaults, Request};
 use crate::lang::localize;
 use crate::respond::internal_error;
@@ -193,15 +194,15 @@ async fn facet_answer(
         Defaults::Upcoming,
         "facets",
         |ix, query| ix.facets(query),
-        |facets, _| answer(&req.state.config(), &facets),
+        |facets, _| answer(&req.config, &facets),
     )
     .await
 }
 
 /// `GET /api/v1/sources`, `next_run` from the scheduler.
-pub async fn sources(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn sources(State(state): State<AppState>, Site(site): Site, headers: HeaderMap) -> Response {
     let sources = match sources_with_next_runs(&state, "sources").await {
-        Ok(s) => s,
+        Ok(s) => crate::calendars::own_sources(&site, s),
         Err(response) => return response,
     };
     match serde_json::to_vec(&sources) {

@@ -1201,6 +1201,7 @@ mod tests {
                 categories: Vec::new(),
                 venues: Vec::new(),
                 paused: Vec::new(),
+                network: Default::default(),
                 source_kinds: Vec::new(),
             })),
             next_runs: crate::NextRuns::default(),

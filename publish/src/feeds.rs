@@ -19,7 +19,7 @@ use chrono::Utc;
 use crate::cache::CachePolicy;
 use crate::handler::{Defaults, Request};
 use crate::ics::{write_calendar, CalendarMeta};
-use crate::AppState;
+use crate::{AppState, PublishConfig};
 
 /// How far back the feed goes when `from` is not given.
 pub use crate::params::FEED_PAST_DAYS;
@@ -45,8 +45,7 @@ pub(crate) fn description(lang: &str, name: &str) -> String {
 
 /// What the calendar says about itself, in `lang` (else the default
 /// language): name, description, color, category names.
-pub(crate) fn calendar_meta(state: &AppState, lang: Option<&str>) -> CalendarMeta {
-    let config = &state.config();
+pub(crate) fn calendar_meta(config: &PublishConfig, lang: Option<&str>) -> CalendarMeta {
     let page_lang = crate::layout::page_lang(config, lang);
     let description = description(page_lang, &config.name);
     CalendarMeta {
@@ -97,7 +96,7 @@ pub async fn events_ics(req: Request) -> Response {
         "feed query",
         |page, search| {
             let lang = search.lang.as_deref();
-            let meta = calendar_meta(&req.state, lang);
+            let meta = calendar_meta(&req.config, lang);
             let body = write_calendar(&page.events, &meta, lang, search.now);
             calendar_response(body, "events.ics")
         },
@@ -114,7 +113,7 @@ pub async fn event_file(Path(file): Path<String>, req: Request) -> Response {
     req.event(CachePolicy::Public, id, |event, lang| {
         let body = write_calendar(
             std::slice::from_ref(&event),
-            &calendar_meta(&req.state, lang.as_deref()),
+            &calendar_meta(&req.config, lang.as_deref()),
             lang.as_deref(),
             Utc::now(),
         );

@@ -11,6 +11,7 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -23,16 +24,21 @@ use model::Event;
 use crate::cache::{self, CachePolicy};
 use crate::params::{self, ParamError, QueryDefaults};
 use crate::respond::{json_error, param_error, run_index};
-use crate::AppState;
+use crate::{AppState, PublishConfig};
 
 /// What a handler of an index answer gets from the request.
 pub struct Request {
     pub state: AppState,
+    /// The configuration of the calendar asked for (the installation's
+    /// at the root): its scope narrows every search, its name and links
+    /// make the pages ([`crate::calendars`]).
+    pub config: Arc<PublishConfig>,
     /// The index generation, read before anything else (it names the
     /// data the answer is computed from, in the ETag).
     pub generation: u64,
     pub headers: HeaderMap,
-    /// The request path, the route part of the ETag.
+    /// Where the answer is served (the calendar's base URL, then the
+    /// path): the route part of the ETag.
     pub path: String,
     /// The raw query string.
     pub raw: Option<String>,
@@ -42,6 +48,7 @@ impl FromRequestParts<AppState> for Request {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
+        let config = crate::calendars::site_of(parts, state);
         Ok(Request {
             state: state.clone(),
             // A new configuration (categories' names, the gazetteer...)
@@ -51,8 +58,12 @@ impl FromRequestParts<AppState> for Request {
                 .generation()
                 .wrapping_add(state.live_config.version() << 40),
             headers: parts.headers.clone(),
-            path: parts.uri.path().to_string(),
+            // Two calendars (or a calendar at its host and under `/c/`)
+            // answer the same path differently: the route part of the ETag
+            // and of the answer cache names where it is served.
+            path: format!("{}{}", config.base_url, parts.uri.path()),
             raw: parts.uri.query().map(str::to_string),
+            config,
         })
     }
 }
@@ -84,19 +95,24 @@ impl Request {
     /// The search the query asks for, with `defaults`.
     pub fn search_query(&self, defaults: Defaults) -> Result<Search, ParamError> {
         let now = Utc::now();
-        let languages = &self.state.config().languages;
+        let languages = &self.config.languages;
         let defaults = match defaults {
             Defaults::Upcoming => QueryDefaults::upcoming(now, languages),
             Defaults::Feed => QueryDefaults::feed(now, languages),
         };
-        let (query, lang) =
-            params::parse_query_with(self.raw(), self.state.config().timezone, &defaults)?;
+        let (mut query, lang) =
+            params::parse_query_with(self.raw(), self.config.timezone, &defaults)?;
+        params::check_territories(
+            &query.territories,
+            self.config.network.territories.iter().map(|t| t.id.as_str()),
+        )?;
+        query.scope = self.config.scope().cloned();
         Ok(Search { query, lang, now })
     }
 
     /// The only parameter of routes that take no search: `lang`.
     pub fn lang(&self) -> Result<Option<String>, ParamError> {
-        params::parse_lang(self.raw(), &self.state.config().languages)
+        params::parse_lang(self.raw(), &self.config.languages)
     }
 
     /// `render`'s answer through the ETag, the 304 and the router's cache
@@ -175,13 +191,17 @@ impl Request {
                 Err(e) => return param_error(e),
             };
             let lookup = id.to_string();
+            let scope = self.config.scope().cloned();
             match run_index(&self.state.index, "event lookup", move |ix| {
                 ix.event(&lookup)
             })
             .await
             {
-                Ok(Some(event)) => respond(event, lang),
-                Ok(None) => json_error(StatusCode::NOT_FOUND, format!("no event with id {id}")),
+                // An event of another calendar is not one of this one's.
+                Ok(Some(event)) if scope.as_ref().is_none_or(|s| s.matches(&event)) => {
+                    respond(event, lang)
+                }
+                Ok(_) => json_error(StatusCode::NOT_FOUND, format!("no event with id {id}")),
                 Err(response) => response,
             }
         })

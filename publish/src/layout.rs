@@ -224,17 +224,20 @@ pub fn page(config: &PublishConfig, p: &Page<'_>) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-<title>{title}</title>\n<style>{css}</style>\n{head}\n</head>\n<body>\n\
+<title>{title}</title>\n<style>{css}</style>\n{brand}{head}\n</head>\n<body>\n\
 <a class=\"skip\" href=\"#main\">{skip}</a>\n\
-<header class=\"site\"><a class=\"brand\" href=\"/?lang={lang}\">{name}</a>\
+<header class=\"site\"><a class=\"brand\" href=\"{p}/?lang={lang}\">{logo}{name}</a>\
 <nav class=\"lang\" aria-label=\"{langs}\">{switch}</nav></header>\n\
 <main id=\"main\">\n{body}\n</main>\n\
-<footer class=\"site\"><a href=\"/sources?lang={lang}\">{sources}</a> · \
-<a href=\"/feeds/events.ics\">iCalendar</a> · <a href=\"/feeds/events.rss\">RSS</a> · \
-<a href=\"/api/v1/events\">API</a> · babillard</footer>\n</body>\n</html>\n",
+<footer class=\"site\"><a href=\"{p}/sources?lang={lang}\">{sources}</a> · \
+<a href=\"{p}/feeds/events.ics\">iCalendar</a> · <a href=\"{p}/feeds/events.rss\">RSS</a> · \
+<a href=\"{p}/api/v1/events\">API</a> · babillard</footer>\n</body>\n</html>\n",
         lang = esc(lang),
         title = esc(p.title),
         css = CSS,
+        brand = config.brand_head(),
+        p = esc(&config.network.prefix),
+        logo = logo_html(config),
         head = p.head,
         skip = tr_esc(lang, "skip-to-content"),
         name = esc(&config.name),
@@ -245,6 +248,18 @@ pub fn page(config: &PublishConfig, p: &Page<'_>) -> String {
     )
 }
 
+/// The calendar's logo before its name in the page header (decorative:
+/// the name follows), or nothing.
+fn logo_html(config: &PublishConfig) -> String {
+    match config.network.current.as_ref() {
+        Some(c) if c.logo.is_some() => format!(
+            "<img class=\"logo\" src=\"{}\" alt=\"\" height=\"32\">",
+            esc(&config.link("/logo"))
+        ),
+        _ => String::new(),
+    }
+}
+
 /// The one stylesheet: readable on a phone, WCAG AA contrast, themable.
 pub const CSS: &str = "\
 :root{--accent:#8a1c3c;--fg:#1d1d1f;--muted:#555;--bg:#fff;--line:#ddd;--font:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}\
@@ -253,7 +268,8 @@ a{color:var(--accent)}a:focus-visible,button:focus-visible,input:focus-visible,s
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem}\
 header.site,footer.site{display:flex;flex-wrap:wrap;gap:1rem;justify-content:space-between;align-items:center;padding:.75rem 1rem;border-bottom:1px solid var(--line)}\
 footer.site{border-top:1px solid var(--line);border-bottom:0;color:var(--muted);font-size:.9rem;justify-content:center}\
-.brand{font-weight:700;font-size:1.2rem;text-decoration:none;color:var(--fg)}\
+.brand{font-weight:700;font-size:1.2rem;text-decoration:none;color:var(--fg);display:inline-flex;align-items:center;gap:.5rem}\
+.brand .logo{height:2rem;width:auto}.intro{border-left:4px solid var(--accent);padding:.25rem 1rem;margin:0 0 1rem}\
 main{max-width:60rem;margin:0 auto;padding:1rem}\
 h1{line-height:1.2}.muted{color:var(--muted)}\
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.4rem;border-bottom:1px solid var(--line);vertical-align:top}\

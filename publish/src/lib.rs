@@ -21,11 +21,14 @@
 //! * [`i18n`] is the one localization layer (Fluent, French first);
 //! * [`admin`] is the staff console (accounts, sessions, curation,
 //!   sources) under `/admin` and `/api/v1/admin/`;
+//! * [`calendars`] serves each `[[calendar]]` under `/c/{id}/` and its
+//!   hosts, and lists calendars and territories;
 //! * [`routes`] merges the routes of each module into the router.
 
 pub mod admin;
 pub mod api;
 pub mod cache;
+pub mod calendars;
 pub mod explain;
 pub mod export;
 pub mod feeds;
@@ -77,6 +80,9 @@ pub struct PublishConfig {
     pub source_kinds: Vec<String>,
     /// The sources paused (`enabled = false`), by id.
     pub paused: Vec<String>,
+    /// The calendars and territories, and which calendar this
+    /// configuration serves (see [`calendars`]).
+    pub network: calendars::Network,
 }
 
 /// A `[[category]]` as publishing shows it.
@@ -111,42 +117,67 @@ pub type NextRuns = Arc<RwLock<HashMap<String, DateTime<Utc>>>>;
 /// configuration is served as current.
 #[derive(Clone, Debug)]
 pub struct LiveConfig {
-    inner: Arc<RwLock<(Arc<PublishConfig>, u64)>>,
+    inner: Arc<RwLock<Live>>,
+}
+
+/// What [`LiveConfig`] holds: the configuration, its version and the
+/// configurations of its calendars.
+#[derive(Debug)]
+struct Live {
+    config: Arc<PublishConfig>,
+    version: u64,
+    variants: Arc<calendars::Variants>,
 }
 
 impl LiveConfig {
     pub fn new(config: Arc<PublishConfig>) -> LiveConfig {
+        let variants = Arc::new(calendars::Variants::of(&config));
         LiveConfig {
-            inner: Arc::new(RwLock::new((config, 0))),
+            inner: Arc::new(RwLock::new(Live {
+                config,
+                version: 0,
+                variants,
+            })),
         }
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&Live) -> T) -> T {
+        // A poisoned lock only means a writer panicked between two plain
+        // assignments; the value is whole.
+        match self.inner.read() {
+            Ok(g) => f(&g),
+            Err(p) => f(&p.into_inner()),
+        }
+    }
+
+    /// The configurations of the calendars now.
+    pub fn variants(&self) -> Arc<calendars::Variants> {
+        self.read(|l| Arc::clone(&l.variants))
     }
 
     /// The configuration now.
     pub fn get(&self) -> Arc<PublishConfig> {
-        // A poisoned lock only means a writer panicked between two plain
-        // assignments; the value is whole.
-        match self.inner.read() {
-            Ok(g) => Arc::clone(&g.0),
-            Err(p) => Arc::clone(&p.into_inner().0),
-        }
+        self.read(|l| Arc::clone(&l.config))
     }
 
     /// How many times it was swapped.
     pub fn version(&self) -> u64 {
-        match self.inner.read() {
-            Ok(g) => g.1,
-            Err(p) => p.into_inner().1,
-        }
+        self.read(|l| l.version)
     }
 
     /// Publish with `config` from now on.
     pub fn set(&self, config: PublishConfig) {
+        let variants = Arc::new(calendars::Variants::of(&config));
         let mut g = match self.inner.write() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
         };
-        let version = g.1.wrapping_add(1);
-        *g = (Arc::new(config), version);
+        let version = g.version.wrapping_add(1);
+        *g = Live {
+            config: Arc::new(config),
+            version,
+            variants,
+        };
     }
 }
 

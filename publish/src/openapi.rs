@@ -7,7 +7,7 @@
 //! `openapi_document_is_kept_true` in the crate's tests). Objects are closed (`additionalProperties: false`),
 //! so a field added to an answer without being documented fails them.
 
-use axum::extract::State;
+use crate::calendars::Site;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
@@ -23,12 +23,8 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `GET /api/v1/openapi.json`.
-pub async fn openapi_json(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let doc = document(
-        &state.config().base_url,
-        &state.config().languages,
-        &state.config().source_kinds,
-    );
+pub async fn openapi_json(Site(config): Site, headers: HeaderMap) -> Response {
+    let doc = document(&config.base_url, &config.languages, &config.source_kinds);
     cache::by_body(
         &headers,
         CachePolicy::Revalidate,
@@ -113,7 +109,8 @@ pub fn document(base_url: &str, languages: &[String], source_kinds: &[String]) -
             "version": env!("CARGO_PKG_VERSION"),
             "description": "Cultural events gathered from many sources into one bilingual calendar. \
     Every GET answers an ETag and honours If-None-Match with 304; CORS is open to every origin. \
-    The same query parameters work for /api/v1/events, /feeds/events.ics, /feeds/events.rss and /embed.",
+    The same query parameters work for /api/v1/events, /feeds/events.ics, /feeds/events.rss and /embed. \
+    Each calendar of the installation (/api/v1/calendars) has this whole surface under /c/{id}/ and at the root of its host names, narrowed to its own events.",
             "license": { "name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later" }
         },
         "servers": [ { "url": base_url.trim_end_matches('/') } ],
@@ -180,6 +177,36 @@ pub fn document(base_url: &str, languages: &[String], source_kinds: &[String]) -
                     }
                 }
             },
+            "/api/v1/calendars": {
+                "get": {
+                    "operationId": "listCalendars",
+                    "summary": "Every calendar of the installation, each served under /c/{id}/ and at its hosts.",
+                    "responses": {
+                        "200": json_response("Every calendar.", json!({"type": "array", "items": reference("Calendar")})),
+                        "304": not_modified()
+                    }
+                }
+            },
+            "/api/v1/calendar": {
+                "get": {
+                    "operationId": "getCalendar",
+                    "summary": "The calendar this surface serves, with its branding (`id` null at the root of the installation).",
+                    "responses": {
+                        "200": json_response("The calendar.", reference("Calendar")),
+                        "304": not_modified()
+                    }
+                }
+            },
+            "/api/v1/territories": {
+                "get": {
+                    "operationId": "listTerritories",
+                    "summary": "Every territory, the values of `territory=`.",
+                    "responses": {
+                        "200": json_response("Every territory.", json!({"type": "array", "items": reference("Territory")})),
+                        "304": not_modified()
+                    }
+                }
+            },
             "/api/v1/openapi.json": {
                 "get": {
                     "operationId": "openapi",
@@ -210,6 +237,7 @@ pub fn document(base_url: &str, languages: &[String], source_kinds: &[String]) -
                 "category": list_param("category", "Category slug; repeatable or comma-separated (any of)."),
                 "venue": list_param("venue", "Venue id; repeatable or comma-separated (any of)."),
                 "source": list_param("source", "Source id; repeatable or comma-separated (any of)."),
+                "territory": list_param("territory", "Territory id (/api/v1/territories); repeatable or comma-separated (any of). An unknown id is a 400."),
                 "near": string_param("near", "`lat,lon`: events within `radius_km` of this point."),
                 "radius_km": {"name": "radius_km", "in": "query", "required": false,
                               "description": "Distance for `near`, in km (default 10).",
@@ -238,7 +266,8 @@ pub fn document(base_url: &str, languages: &[String], source_kinds: &[String]) -
                     "type": "object",
                     "required": ["id", "series_id", "title", "description", "start", "end",
                                  "all_day", "timezone", "status", "url", "image", "categories",
-                                 "language", "translations", "venue", "sources", "updated_at"],
+                                 "language", "translations", "venue", "sources", "territories",
+                                 "updated_at"],
                     "additionalProperties": false,
                     "properties": {
                         "id": {"type": "string", "description": "Stable id of this occurrence."},
@@ -258,10 +287,36 @@ pub fn document(base_url: &str, languages: &[String], source_kinds: &[String]) -
                         "translations": {"type": "object", "additionalProperties": reference("Translation")},
                         "venue": {"oneOf": [reference("Venue"), {"type": "null"}]},
                         "sources": {"type": "array", "items": reference("SourceRef")},
+                        "territories": {"type": "array", "items": {"type": "string"},
+                                        "description": "The territories its venue lies in (point in polygon, else its municipality)."},
                         "updated_at": {"type": "string", "format": "date-time"},
                         "sequence": {"type": "integer", "description": "Grows on every published change (iCalendar SEQUENCE)."},
                         "organizer": nullable("string"),
                         "price": nullable("string")
+                    }
+                },
+                "Calendar": {
+                    "type": "object",
+                    "required": ["id", "name", "languages", "hosts", "url", "accent", "logo", "intro"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "id": nullable("string"),
+                        "name": {"type": "string"},
+                        "languages": {"type": "array", "items": {"type": "string"}},
+                        "hosts": {"type": "array", "items": {"type": "string"}},
+                        "url": {"type": "string", "description": "Its portal."},
+                        "accent": {"type": ["string", "null"], "description": "`#rgb` or `#rrggbb`."},
+                        "logo": nullable("string"),
+                        "intro": {"type": ["object", "null"], "additionalProperties": {"type": "string"}}
+                    }
+                },
+                "Territory": {
+                    "type": "object",
+                    "required": ["id", "name"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "id": {"type": "string"},
+                        "name": {"type": "object", "additionalProperties": {"type": "string"}}
                     }
                 },
                 "Translation": {

@@ -83,7 +83,7 @@ pub fn subscribe_links(base_url: &str, query: Option<&str>) -> SubscribeLinks {
 /// visitor's language.
 pub async fn event_page(req: Request, id: String) -> Response {
     req.cached(CachePolicy::Public, async {
-        let config = &req.state.config();
+        let config = &req.config;
         let lang = match req.lang() {
             Ok(lang) => lang,
             Err(e) => return bad_request(config, page_lang(config, None), &e),
@@ -104,6 +104,8 @@ pub async fn event_page(req: Request, id: String) -> Response {
             // The cause is logged by `run_index`.
             Err(_) => return server_error(config, &lang),
         };
+        // An event of another calendar is not one of this one's.
+        let event = event.filter(|e| config.scope().is_none_or(|s| s.matches(e)));
         match event {
             Some(event) => {
                 let names: Vec<(String, String)> =
@@ -119,7 +121,8 @@ pub async fn event_page(req: Request, id: String) -> Response {
 fn not_found_page(config: &PublishConfig, lang: &str, id: &str) -> Response {
     let title = i18n::tr(lang, "error-event-not-found-title");
     let body = format!(
-        "<h1>{title}</h1>\n<p>{msg}</p>\n<p><a href=\"/?lang={lang}\">{back}</a></p>",
+        "<h1>{title}</h1>\n<p>{msg}</p>\n<p><a href=\"{p}/?lang={lang}\">{back}</a></p>",
+        p = esc(&config.network.prefix),
         title = esc(&title),
         msg = tr_html(
             lang,
@@ -155,11 +158,12 @@ pub fn render_event(
     // No icon to fetch (a 404 on every first visit otherwise).
     let mut head = format!(
         "{icon}\n<link rel=\"canonical\" href=\"{url}\">\n\
-<link rel=\"alternate\" type=\"text/calendar\" href=\"/events/{id}.ics\">\n\
+<link rel=\"alternate\" type=\"text/calendar\" href=\"{p}/events/{id}.ics\">\n\
 <meta property=\"og:type\" content=\"website\">\n\
 <meta property=\"og:title\" content=\"{title}\">\n\
 <meta property=\"og:url\" content=\"{url}\">\n",
         url = esc(&page_url),
+        p = esc(&config.network.prefix),
         id = esc(&event.id),
         title = esc(&event.title),
         icon = crate::portal::NO_FAVICON,
@@ -240,7 +244,8 @@ pub fn render_event(
             .iter()
             .map(|c| {
                 format!(
-                    "<li><a href=\"/?category={}&amp;lang={}\">{}</a></li>",
+                    "<li><a href=\"{}/?category={}&amp;lang={}\">{}</a></li>",
+                    esc(&config.network.prefix),
                     esc(&enc(c)),
                     esc(lang),
                     esc(&config.category_name(c, Some(lang)))
@@ -272,7 +277,7 @@ pub fn render_event(
             tr_esc(lang, "pages-more-info")
         ));
     }
-    body.push_str(&calendar_links_html(&event, lang));
+    body.push_str(&calendar_links_html(&config.network.prefix, &event, lang));
     body.push_str(&sources_html(&event, lang, source_names));
     body.push_str("</article>\n");
 
@@ -384,13 +389,14 @@ fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
-fn calendar_links_html(event: &Event, lang: &str) -> String {
+fn calendar_links_html(prefix: &str, event: &Event, lang: &str) -> String {
     format!(
         "<div class=\"add\"><h2>{h}</h2>\n<ul>\
-<li><a href=\"/events/{id}.ics?lang={lang}\" download>{ics}</a></li>\
+<li><a href=\"{p}/events/{id}.ics?lang={lang}\" download>{ics}</a></li>\
 <li><a href=\"{google}\" rel=\"noopener\">{google_l}</a></li>\
 <li><a href=\"{outlook}\" rel=\"noopener\">Outlook.com</a></li></ul></div>\n",
         h = tr_esc(lang, "pages-add-to-calendar"),
+        p = esc(prefix),
         id = esc(&enc(&event.id)),
         lang = esc(lang),
         ics = tr_esc(lang, "pages-ics-file"),

@@ -11,8 +11,9 @@
 //!   unencoded in an offset arrives as a space and is understood. `from`
 //!   defaults to now (the feeds pass another default); `to` must be after
 //!   `from`;
-//! * `category`, `venue`, `source`: repeatable, and comma-separated lists work
-//!   too;
+//! * `category`, `venue`, `source`, `territory`: repeatable, and
+//!   comma-separated lists work too (a territory must be configured: the
+//!   handler checks it, [`check_territories`]);
 //! * `near=lat,lon` with `radius_km` (default 10, at most 20000);
 //!   `radius_km` without `near` is an error;
 //! * `bbox=minlon,minlat,maxlon,maxlat`;
@@ -71,7 +72,12 @@ pub const WHOLE_QUERY: &str = "query";
 pub fn check_bounds(raw_query: Option<&str>) -> Result<(), ParamError> {
     let raw = raw_query.unwrap_or("");
     let mut q_chars = 0usize;
-    let mut lists: [(&str, usize); 3] = [("category", 0), ("venue", 0), ("source", 0)];
+    let mut lists: [(&str, usize); 4] = [
+        ("category", 0),
+        ("venue", 0),
+        ("source", 0),
+        ("territory", 0),
+    ];
     for (key, value) in url::form_urlencoded::parse(raw.as_bytes()) {
         let value = value.trim();
         if key == "q" {
@@ -213,6 +219,7 @@ pub fn parse_query_with(
             "category" => push_list(&mut query.categories, value),
             "venue" => push_list(&mut query.venues, value),
             "source" => push_list(&mut query.sources, value),
+            "territory" => push_list(&mut query.territories, value),
             "near" => near = Some(value.to_string()),
             "radius_km" => radius = Some(value.to_string()),
             "bbox" => bbox = Some(value.to_string()),
@@ -272,6 +279,29 @@ pub fn parse_query_with(
             Some(Cursor::decode(&cursor).map_err(|e| ParamError::new("cursor", e.to_string()))?);
     }
     Ok((query, lang))
+}
+
+/// Refuse a `territory=` that is not one of `known` (a typo would
+/// otherwise answer an empty agenda that looks right).
+pub fn check_territories<'a>(
+    asked: &[String],
+    mut known: impl Iterator<Item = &'a str> + Clone,
+) -> Result<(), ParamError> {
+    match asked.iter().find(|t| !known.clone().any(|k| k == t.as_str())) {
+        None => Ok(()),
+        Some(unknown) => {
+            let names: Vec<&str> = known.by_ref().collect();
+            let hint = if names.is_empty() {
+                "this agenda has no territory".to_string()
+            } else {
+                format!("known: {}", names.join(", "))
+            };
+            Err(ParamError::new(
+                "territory",
+                format!("unknown territory {unknown:?} ({hint})"),
+            ))
+        }
+    }
 }
 
 /// The query string with its pairs sorted by key (the order of values of one
@@ -348,13 +378,14 @@ pub fn pairs_without(raw_query: Option<&str>, drop: &[&str]) -> Vec<(String, Str
 /// The query parameters of `/api/v1/events` (and of the feeds, the embed
 /// page, the portal, categories and venues), in the OpenAPI document's
 /// order.
-pub const QUERY_PARAMETERS: [&str; 12] = [
+pub const QUERY_PARAMETERS: [&str; 13] = [
     "q",
     "from",
     "to",
     "category",
     "venue",
     "source",
+    "territory",
     "near",
     "radius_km",
     "bbox",
@@ -452,8 +483,8 @@ pub fn widget_attributes(raw_query: Option<&str>) -> Vec<(String, String)> {
         }
         let name = match key.as_ref() {
             "radius_km" => "radius-km",
-            k @ ("q" | "category" | "venue" | "source" | "near" | "limit" | "lang" | "view"
-            | "from" | "to" | "bbox") => k,
+            k @ ("q" | "category" | "venue" | "source" | "territory" | "near" | "limit"
+            | "lang" | "view" | "from" | "to" | "bbox") => k,
             _ => continue,
         };
         // Repeatable ones become comma lists, as the API also accepts.

@@ -1,4 +1,5 @@
-//! The router: the routes of every public module merged with the 404 of
+//! The router: first the calendar of the request ([`crate::calendars`]),
+//! then the routes of every public module merged with the 404 of
 //! unknown paths (JSON, or a page for a browser outside the API) under
 //! CORS, then the staff console's (outside CORS: see [`crate::admin`]),
 //! then request counting (for `/metrics`), under the server's limits:
@@ -20,7 +21,8 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::metrics::Metrics;
 use crate::respond::json_error;
-use crate::{admin, api, feeds, metrics, openapi, portal, rss, security, widget, AppState};
+use crate::calendars::Site;
+use crate::{admin, api, calendars, feeds, metrics, openapi, portal, rss, security, widget, AppState};
 
 /// How long one answer may take before the client gets a 503: far above
 /// any answer of a healthy server, low enough that a stuck request does not
@@ -51,14 +53,22 @@ pub fn build(state: AppState) -> Router {
         .merge(rss::routes())
         .merge(widget::routes())
         .merge(portal::routes())
+        .merge(calendars::routes())
         .fallback(not_found)
         .layer(cors);
     let routes = Router::new().merge(public).merge(admin::router(&state));
+    let live = state.live_config.clone();
     // Counted outside the limits: the 503s of shedding and of the deadline
     // show in `/metrics`.
-    with_limits(routes, MAX_IN_FLIGHT, REQUEST_TIMEOUT)
+    let inner = with_limits(routes, MAX_IN_FLIGHT, REQUEST_TIMEOUT)
         .layer(middleware::from_fn_with_state(metrics, count_requests))
-        .with_state(state)
+        .with_state(state);
+    // The calendar of a request is found before routing, since its path
+    // loses its `/c/{id}` prefix ([`calendars::route`]): a layer on a
+    // router that only falls back to the inner one.
+    Router::new()
+        .fallback_service(inner)
+        .layer(middleware::from_fn_with_state(live, calendars::route))
 }
 
 /// `routes` under the server's limits: bodies of at most
@@ -117,12 +127,8 @@ async fn limit_in_flight(
     next.run(request).await
 }
 
-async fn not_found(
-    State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
-    uri: Uri,
-) -> Response {
-    portal::not_found(&state.config(), &headers, &uri)
+async fn not_found(Site(config): Site, headers: axum::http::HeaderMap, uri: Uri) -> Response {
+    portal::not_found(&config, &headers, &uri)
 }
 
 async fn count_requests(

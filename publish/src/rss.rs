@@ -39,7 +39,7 @@ pub async fn events_rss(req: Request) -> Response {
         "rss query",
         |page, search| {
             let lang = search.lang.as_deref();
-            let body = write_rss(&page.events, &req.state.config(), lang, req.raw());
+            let body = write_rss(&page.events, &req.config, lang, req.raw());
             (
                 [(
                     CONTENT_TYPE,
@@ -213,6 +213,7 @@ mod tests {
             }],
             venues: Vec::new(),
             paused: Vec::new(),
+            network: Default::default(),
             source_kinds: Vec::new(),
         }
     }

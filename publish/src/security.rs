@@ -83,8 +83,15 @@ fn is_console(path: &str) -> bool {
 pub async fn headers(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     let mut response = next.run(request).await;
-    if is_console(&path) {
-        return response;
+    harden(&path, &mut response);
+    response
+}
+
+/// Give the answer to `path` the headers of the module doc (for answers
+/// made outside the router: [`crate::calendars::route`]'s).
+pub fn harden(path: &str, response: &mut Response) {
+    if is_console(path) {
+        return;
     }
     let embed = path == EMBED_PATH;
     let policy = if embed {
@@ -106,7 +113,6 @@ pub async fn headers(request: Request, next: Next) -> Response {
     } else {
         h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
-    response
 }
 
 #[cfg(test)]
@@ -148,6 +154,7 @@ mod tests {
             categories: Vec::new(),
             venues: Vec::new(),
             paused: Vec::new(),
+            network: Default::default(),
             source_kinds: Vec::new(),
         };
         let state = AppState::new(index, Arc::new(config), Default::default());

@@ -127,6 +127,7 @@ async fn serve() -> Server {
                 },
             ],
             paused: Vec::new(),
+            network: Default::default(),
             source_kinds: ["ics", "feed", "html", "wordpress"]
                 .map(String::from)
                 .to_vec(),

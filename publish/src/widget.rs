@@ -9,7 +9,7 @@
 
 use std::sync::OnceLock;
 
-use axum::extract::{RawQuery, State};
+use axum::extract::RawQuery;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,6 +20,7 @@ use chrono::Utc;
 use crate::cache::{self, CachePolicy};
 use crate::layout::{esc, page_lang, tr_esc};
 use crate::params::{self, parse_view, widget_attributes, QueryDefaults};
+use crate::calendars::Site;
 use crate::AppState;
 
 /// The widget's source, served as is.
@@ -78,12 +79,7 @@ pub(crate) fn script(headers: &HeaderMap, etag: &str, body: &'static str) -> Res
 
 /// `GET /embed`: one widget on a page of its own, same parameters as the API
 /// plus `view`. Links open in the top window; the page may be framed.
-pub async fn embed(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let config = state.config();
+pub async fn embed(Site(config): Site, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
     let defaults = QueryDefaults::upcoming(Utc::now(), &config.languages);
     let checked = params::parse_query_with(raw.as_deref(), config.timezone, &defaults)
         .and_then(|(_, lang)| parse_view(raw.as_deref()).map(|_| lang));
@@ -94,8 +90,23 @@ pub async fn embed(
             return crate::portal::bad_request(&config, &lang, &e);
         }
     };
+    if let Err(e) = params::parse_query_with(raw.as_deref(), config.timezone, &defaults)
+        .and_then(|(q, _)| {
+            params::check_territories(
+                &q.territories,
+                config.network.territories.iter().map(|t| t.id.as_str()),
+            )
+        })
+    {
+        let lang = page_lang(&config, None).to_string();
+        return crate::portal::bad_request(&config, &lang, &e);
+    }
     let lang = page_lang(&config, lang.as_deref()).to_string();
     let mut attrs = widget_attributes(raw.as_deref());
+    // The widget reads this calendar's events and wears its branding.
+    if let Some(calendar) = &config.network.current {
+        attrs.insert(0, ("calendar".into(), calendar.id.clone()));
+    }
     if !attrs.iter().any(|(k, _)| k == "lang") {
         attrs.push(("lang".into(), lang.clone()));
     }
@@ -108,15 +119,23 @@ pub async fn embed(
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
 <title>{name}</title>\n<base target=\"_top\">\n{icon}\n\
 <style>{css}</style>\n\
-<script src=\"../widget.js\" async></script>\n</head>\n<body>\n\
+<script src=\"{up}widget.js\" async></script>\n</head>\n<body>\n\
 <babillard-events{attrs}></babillard-events>\n\
-<noscript><p><a href=\"../?lang={lang}\">{all}</a></p></noscript>\n</body>\n</html>\n",
+<noscript><p><a href=\"{up}?lang={lang}\">{all}</a></p></noscript>\n</body>\n</html>\n",
         lang = esc(&lang),
         name = esc(&config.name),
         attrs = attrs,
         all = tr_esc(&lang, "portal-embed-see-calendar"),
         icon = crate::portal::NO_FAVICON,
         css = EMBED_CSS,
+        // `/embed` and its exported copy `embed/index.html` both reach the
+        // root with `../`; under `/c/{id}/embed`, the calendar's root is
+        // `./` (the widget itself is the installation's).
+        up = if config.network.prefix.is_empty() {
+            "../"
+        } else {
+            "./"
+        },
     );
     cache::by_body(
         &headers,

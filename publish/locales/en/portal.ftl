@@ -18,6 +18,8 @@ portal-to = To (excluded)
 portal-category = Category
 portal-all-categories = All categories
 portal-venue = Venue
+portal-territory = Territory
+portal-all-territories = All territories
 portal-all-venues = All venues
 portal-search-button = Search
 
@@ -66,3 +68,6 @@ portal-sources-status-ok = OK
 portal-sources-status-error = Error
 portal-sources-status-never = Never read
 portal-sources-error-detail = Technical detail
+
+error-calendar-not-found-title = Calendar not found
+error-calendar-not-found = There is no calendar “{ $id }” here.

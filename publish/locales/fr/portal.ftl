@@ -19,6 +19,8 @@ portal-to = Au (exclu)
 portal-category = Catégorie
 portal-all-categories = Toutes les catégories
 portal-venue = Lieu
+portal-territory = Territoire
+portal-all-territories = Tous les territoires
 portal-all-venues = Tous les lieux
 portal-search-button = Rechercher
 
@@ -70,3 +72,6 @@ portal-sources-status-error = Erreur
 portal-sources-status-never = Jamais lue
 # Unfolds the error's raw message, under the sentence that explains it.
 portal-sources-error-detail = Détail technique
+
+error-calendar-not-found-title = Agenda introuvable
+error-calendar-not-found = Il n’y a pas d’agenda « { $id } » ici.

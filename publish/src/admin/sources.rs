@@ -825,6 +825,7 @@ mod tests {
                 precision: None,
             }],
             paused: Vec::new(),
+            network: Default::default(),
             source_kinds: vec![],
         }
     }

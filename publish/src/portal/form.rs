@@ -67,6 +67,7 @@ pub(super) fn search_form(
         }
         s
     };
+    let territories = territory_field(config, raw, lang);
     let mut hidden = String::new();
     let _ = write!(
         hidden,
@@ -77,7 +78,8 @@ pub(super) fn search_form(
         hidden.push_str("<input type=\"hidden\" name=\"view\" value=\"month\">");
     }
     for (k, v) in pairs_without(raw, &[]) {
-        if matches!(k.as_str(), "source" | "near" | "radius_km" | "bbox") {
+        let shown = k == "territory" && !territories.is_empty();
+        if matches!(k.as_str(), "source" | "near" | "radius_km" | "bbox" | "territory") && !shown {
             let _ = write!(
                 hidden,
                 "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
@@ -87,13 +89,15 @@ pub(super) fn search_form(
         }
     }
     format!(
-        "<form class=\"search\" method=\"get\" action=\"/\" role=\"search\" aria-label=\"{label}\">\n\
+        "<form class=\"search\" method=\"get\" action=\"{action}\" role=\"search\" aria-label=\"{label}\">\n\
 <div class=\"f q\"><label for=\"f-q\">{search}</label><input id=\"f-q\" type=\"search\" name=\"q\" value=\"{q}\"></div>\n\
 <div class=\"f\"><label for=\"f-from\">{from_l}</label><input id=\"f-from\" type=\"date\" name=\"from\" value=\"{from}\"></div>\n\
 <div class=\"f\"><label for=\"f-to\">{to_l}</label><input id=\"f-to\" type=\"date\" name=\"to\" value=\"{to}\"></div>\n\
 <div class=\"f\"><label for=\"f-category\">{cat_l}</label><select id=\"f-category\" name=\"category\">{cats}</select></div>\n\
 <div class=\"f\"><label for=\"f-venue\">{venue_l}</label><select id=\"f-venue\" name=\"venue\">{venues}</select></div>\n\
-{hidden}<div class=\"f\"><button type=\"submit\">{go}</button></div>\n</form>\n",
+{territories}{hidden}<div class=\"f\"><button type=\"submit\">{go}</button></div>\n</form>\n",
+        action = esc(&config.link("/")),
+        territories = territories,
         label = tr_esc(lang, "portal-search-label"),
         search = tr_esc(lang, "portal-search-field"),
         q = esc(&q),
@@ -118,12 +122,50 @@ pub(super) fn search_form(
     )
 }
 
-pub(super) fn view_tabs(raw: Option<&str>, lang: &str, view: &View) -> String {
+/// The territory select of the search form (empty when the installation
+/// has no territory).
+fn territory_field(config: &PublishConfig, raw: Option<&str>, lang: &str) -> String {
+    if config.network.territories.is_empty() {
+        return String::new();
+    }
+    let selected = last_value(raw, "territory").unwrap_or_default();
+    let mut options = format!(
+        "<option value=\"\">{}</option>",
+        tr_esc(lang, "portal-all-territories")
+    );
+    let mut named: Vec<(String, &str)> = config
+        .network
+        .territories
+        .iter()
+        .map(|t| (config.territory_name(&t.id, lang), t.id.as_str()))
+        .collect();
+    named.sort_by_key(|(name, _)| name.to_lowercase());
+    for (name, id) in named {
+        let _ = write!(
+            options,
+            "<option value=\"{}\"{}>{}</option>",
+            esc(id),
+            if id == selected { " selected" } else { "" },
+            esc(&name)
+        );
+    }
+    format!(
+        "<div class=\"f\"><label for=\"f-territory\">{}</label><select id=\"f-territory\" name=\"territory\">{options}</select></div>\n",
+        tr_esc(lang, "portal-territory")
+    )
+}
+
+pub(super) fn view_tabs(
+    config: &PublishConfig,
+    raw: Option<&str>,
+    lang: &str,
+    view: &View,
+) -> String {
     let base = pairs_without(raw, &["view", "month", "cursor"]);
-    let list = with_pairs("/", &base);
+    let list = with_pairs(&config.link("/"), &base);
     let mut month_pairs = base.clone();
     month_pairs.push(("view".into(), "month".into()));
-    let month = with_pairs("/", &month_pairs);
+    let month = with_pairs(&config.link("/"), &month_pairs);
     let current = |on: bool| if on { " aria-current=\"page\"" } else { "" };
     format!(
         "<nav class=\"views\" aria-label=\"{}\"><a href=\"{}\"{}>{}</a> <a href=\"{}\"{}>{}</a></nav>\n",
@@ -138,7 +180,20 @@ pub(super) fn view_tabs(raw: Option<&str>, lang: &str, view: &View) -> String {
 }
 
 pub(super) fn embed_section(config: &PublishConfig, raw: Option<&str>, lang: &str) -> String {
-    let base = config.base_url.trim_end_matches('/');
+    // The widget is served at the root of the installation; a calendar's
+    // widget names its calendar.
+    let base = config
+        .base_url
+        .trim_end_matches('/')
+        .strip_suffix(config.network.prefix.as_str())
+        .unwrap_or(&config.base_url)
+        .trim_end_matches('/');
+    let calendar = config
+        .network
+        .current
+        .as_ref()
+        .map(|c| format!(" calendar=\"{}\"", esc(&c.id)))
+        .unwrap_or_default();
     let (view, limit) = params::parse_embed_options(raw);
     let mut filters = params::filters_only(raw);
     filters.retain(|(k, _)| k != "lang");
@@ -153,10 +208,11 @@ pub(super) fn embed_section(config: &PublishConfig, raw: Option<&str>, lang: &st
         .map(|(k, v)| format!(" {k}=\"{}\"", esc(v)))
         .collect();
     let widget = format!(
-        "<script src=\"{base}/widget.js\" async></script>\n<babillard-events{attrs}></babillard-events>"
+        "<script src=\"{base}/widget.js\" async></script>\n<babillard-events{calendar}{attrs}></babillard-events>"
     );
     let iframe = format!(
-        "<iframe src=\"{base}/embed?{}\" title=\"{}\" width=\"100%\" height=\"600\" style=\"border:0\" loading=\"lazy\"></iframe>",
+        "<iframe src=\"{}/embed?{}\" title=\"{}\" width=\"100%\" height=\"600\" style=\"border:0\" loading=\"lazy\"></iframe>",
+        esc(&config.base_url),
         esc(&enc),
         esc(&config.name)
     );
@@ -179,7 +235,7 @@ pub(super) fn embed_section(config: &PublishConfig, raw: Option<&str>, lang: &st
     format!(
         "<section aria-labelledby=\"integrer\" class=\"embed\" data-copy=\"{copy}\" data-copied=\"{copied}\">\n<h2 id=\"integrer\">{title}</h2>\n\
 <p class=\"muted\">{help}</p>\n\
-<form method=\"get\" action=\"/#integrer\" class=\"search\">{hidden}\
+<form method=\"get\" action=\"{action}#integrer\" class=\"search\">{hidden}\
 <div class=\"f\"><label for=\"e-view\">{view_l}</label><select id=\"e-view\" name=\"embed_view\">\
 <option value=\"list\"{ls}>{list_l}</option><option value=\"month\"{ms}>{month_l}</option></select></div>\
 <div class=\"f\"><label for=\"e-limit\">{limit_l}</label><input id=\"e-limit\" type=\"number\" min=\"1\" max=\"1000\" name=\"embed_limit\" value=\"{limit}\"></div>\
@@ -187,6 +243,7 @@ pub(super) fn embed_section(config: &PublishConfig, raw: Option<&str>, lang: &st
 <h3 id=\"snip-widget\">{w_l}</h3>\n<pre class=\"snippet\" tabindex=\"0\" aria-labelledby=\"snip-widget\"><code>{widget}</code></pre>\n\
 <h3 id=\"snip-iframe\">{i_l}</h3>\n<pre class=\"snippet\" tabindex=\"0\" aria-labelledby=\"snip-iframe\"><code>{iframe}</code></pre>\n\
 <script src=\"/assets/portal.js\" defer></script>\n</section>\n",
+        action = esc(&config.link("/")),
         title = tr_esc(lang, "portal-embed"),
         help = tr_esc(lang, "portal-embed-help"),
         hidden = hidden,

@@ -65,7 +65,8 @@ pub fn bad_request(config: &PublishConfig, lang: &str, e: &ParamError) -> Respon
     let body = format!(
         "<h1>{title}</h1>\n<p role=\"alert\">{what} {hint}</p>\n\
 <details><summary>{detail}</summary><code>{message}</code></details>\n\
-<p><a href=\"/?lang={lang}\">{back}</a></p>",
+<p><a href=\"{p}/?lang={lang}\">{back}</a></p>",
+        p = esc(&config.network.prefix),
         title = tr_esc(lang, "error-bad-request-title"),
         what = tr_html(
             lang,
@@ -110,12 +111,31 @@ pub fn not_found(config: &PublishConfig, headers: &HeaderMap, uri: &Uri) -> Resp
     let lang = page_lang(config, asked.as_deref());
     let title = i18n::tr(lang, "error-page-not-found-title");
     let body = format!(
-        "<h1>{}</h1>\n<p>{}</p>\n<p><a href=\"/?lang={}\">{}</a></p>",
+        "<h1>{}</h1>\n<p>{}</p>\n<p><a href=\"{}/?lang={}\">{}</a></p>",
         esc(&title),
         tr_html(
             lang,
             "error-page-not-found",
             &[("path", &format!("<code>{}</code>", esc(path)))]
+        ),
+        esc(&config.network.prefix),
+        esc(lang),
+        tr_esc(lang, "error-back"),
+    );
+    error_page(config, lang, StatusCode::NOT_FOUND, &title, &body)
+}
+
+/// The 404 page of `/c/{id}/...` when no calendar has that id, in `lang`,
+/// linking to the installation's portal.
+pub fn unknown_calendar_page(config: &PublishConfig, lang: &str, id: &str) -> Response {
+    let title = i18n::tr(lang, "error-calendar-not-found-title");
+    let body = format!(
+        "<h1>{}</h1>\n<p>{}</p>\n<p><a href=\"/?lang={}\">{}</a></p>",
+        esc(&title),
+        tr_html(
+            lang,
+            "error-calendar-not-found",
+            &[("id", &format!("<code>{}</code>", esc(id)))]
         ),
         esc(lang),
         tr_esc(lang, "error-back"),
@@ -128,9 +148,10 @@ pub fn not_found(config: &PublishConfig, headers: &HeaderMap, uri: &Uri) -> Resp
 pub fn server_error(config: &PublishConfig, lang: &str) -> Response {
     let title = i18n::tr(lang, "error-server-title");
     let body = format!(
-        "<h1>{}</h1>\n<p role=\"alert\">{}</p>\n<p><a href=\"/?lang={}\">{}</a></p>",
+        "<h1>{}</h1>\n<p role=\"alert\">{}</p>\n<p><a href=\"{}/?lang={}\">{}</a></p>",
         esc(&title),
         tr_esc(lang, "error-server"),
+        esc(&config.network.prefix),
         esc(lang),
         tr_esc(lang, "error-back"),
     );
@@ -243,7 +264,7 @@ struct View {
 async fn render_portal(req: &Request) -> Result<String, Response> {
     let state = &req.state;
     let raw = req.raw();
-    let config = &state.config();
+    let config = &req.config;
     let asked = req
         .lang()
         .map_err(|e| bad_request(config, page_lang(config, None), &e))?;
@@ -288,13 +309,13 @@ async fn render_portal(req: &Request) -> Result<String, Response> {
     .await
     .map_err(|_| server_error(config, &lang))?;
     Ok(portal_html(
-        state, raw, &lang, &view, page, &facets, now, tz,
+        config, raw, &lang, &view, page, &facets, now, tz,
     ))
 }
 
 #[allow(clippy::too_many_arguments)]
 fn portal_html(
-    state: &AppState,
+    config: &PublishConfig,
     raw: Option<&str>,
     lang: &str,
     view: &View,
@@ -303,12 +324,14 @@ fn portal_html(
     now: DateTime<Utc>,
     tz: Tz,
 ) -> String {
-    let config = &state.config();
     page.events.iter_mut().for_each(|e| localize(e, lang));
     let mut b = String::with_capacity(16 * 1024);
     let _ = writeln!(b, "<h1>{}</h1>", tr_esc(lang, "portal-title"));
+    if let Some(intro) = config.intro(lang) {
+        let _ = writeln!(b, "<p class=\"intro\">{}</p>", esc(intro));
+    }
     b.push_str(&form::search_form(config, raw, lang, view, facets));
-    b.push_str(&form::view_tabs(raw, lang, view));
+    b.push_str(&form::view_tabs(config, raw, lang, view));
     let _ = writeln!(
         b,
         "<section aria-labelledby=\"results\">\n<h2 id=\"results\">{}</h2>\n<p class=\"muted\" role=\"status\">{}</p>",
@@ -319,7 +342,16 @@ fn portal_html(
         esc(&count_label(lang, page.total))
     );
     match view.month {
-        Some((y, m)) => b.push_str(&month::month_table(raw, lang, y, m, &page.events, now, tz)),
+        Some((y, m)) => b.push_str(&month::month_table(
+            &config.network.prefix,
+            raw,
+            lang,
+            y,
+            m,
+            &page.events,
+            now,
+            tz,
+        )),
         None => b.push_str(&day_list(config, lang, &page.events)),
     }
     if view.month.is_none() {
@@ -329,7 +361,7 @@ fn portal_html(
             let _ = writeln!(
                 b,
                 "<p><a rel=\"next\" href=\"{}\">{}</a></p>",
-                esc(&params::with_pairs("/", &pairs)),
+                esc(&params::with_pairs(&config.link("/"), &pairs)),
                 tr_esc(lang, "portal-next")
             );
         }
@@ -337,7 +369,7 @@ fn portal_html(
     b.push_str("</section>\n");
     b.push_str(&subscribe_section(config, raw, lang));
     b.push_str(&form::embed_section(config, raw, lang));
-    let switch = params::with_pairs("/", &params::pairs_without(raw, &["lang"]));
+    let switch = params::with_pairs(&config.link("/"), &params::pairs_without(raw, &["lang"]));
     layout::page(
         config,
         &Page {
@@ -354,9 +386,9 @@ fn count_label(lang: &str, n: usize) -> String {
     i18n::tr_args(lang, "portal-count", &[("count", n.into())])
 }
 
-fn event_link(e: &Event, lang: &str) -> String {
+fn event_link(prefix: &str, e: &Event, lang: &str) -> String {
     let id = params::encode_value(&e.id);
-    format!("/events/{id}?lang={lang}")
+    format!("{prefix}/events/{id}?lang={lang}")
 }
 
 fn status_badge(lang: &str, e: &Event) -> String {
@@ -417,7 +449,7 @@ fn day_list(config: &PublishConfig, lang: &str, events: &[Event]) -> String {
                 ""
             },
             badge = status_badge(lang, e),
-            href = esc(&event_link(e, lang)),
+            href = esc(&event_link(&config.network.prefix, e, lang)),
             title = esc(&e.title),
             start = esc(&e.start.to_rfc3339()),
             when = esc(&when_label(lang, e)),

@@ -57,7 +57,9 @@ fn prev_month(y: i32, m: u32) -> (i32, u32) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(super) fn month_table(
+    prefix: &str,
     raw: Option<&str>,
     lang: &str,
     y: i32,
@@ -86,7 +88,7 @@ pub(super) fn month_table(
         let mut p = base.clone();
         p.push(("view".into(), "month".into()));
         p.push(("month".into(), format!("{yy}-{mm:02}")));
-        params::with_pairs("/", &p)
+        params::with_pairs(&format!("{prefix}/"), &p)
     };
     let prev = prev_month(y, m);
     let nextm = next_month(y, m);
@@ -155,7 +157,7 @@ pub(super) fn month_table(
                         ""
                     },
                     badge = status_badge(lang, e),
-                    href = esc(&event_link(e, lang)),
+                    href = esc(&event_link(prefix, e, lang)),
                     time = esc(&time),
                     title = esc(&e.title),
                 );

@@ -16,6 +16,7 @@ use crate::handler::sources_with_next_runs;
 use crate::i18n;
 use crate::layout::{self, esc, page_lang, tr_esc, Page};
 use crate::params;
+use crate::calendars::Site;
 use crate::AppState;
 
 /// `GET /sources`: the health of every source, readable at a glance. The
@@ -23,16 +24,17 @@ use crate::AppState;
 /// the index generation growing).
 pub async fn sources_page(
     State(state): State<AppState>,
+    Site(config): Site,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let config = &state.config();
+    let config = &config;
     let lang = match params::parse_lang(raw.as_deref(), &config.languages) {
         Ok(l) => page_lang(config, l.as_deref()).to_string(),
         Err(e) => return bad_request(config, page_lang(config, None), &e),
     };
     let sources = match sources_with_next_runs(&state, "sources page").await {
-        Ok(s) => s,
+        Ok(s) => crate::calendars::own_sources(config, s),
         // The cause is logged by `run_index`; people get a page.
         Err(_) => return server_error(config, &lang),
     };
@@ -128,7 +130,7 @@ pub async fn sources_page(
         );
     }
     b.push_str("</tbody></table>\n");
-    let switch = "/sources".to_string();
+    let switch = config.link("/sources");
     let body = layout::page(
         config,
         &Page {

@@ -50,6 +50,7 @@ fn config() -> PublishConfig {
         ],
         venues: Vec::new(),
         paused: Vec::new(),
+        network: Default::default(),
         source_kinds: Vec::new(),
     }
 }

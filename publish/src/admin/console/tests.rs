@@ -120,6 +120,7 @@ async fn console() -> Console {
                 precision: None,
             }],
             paused: Vec::new(),
+            network: Default::default(),
             source_kinds: vec!["ics".into()],
         }),
         Default::default(),
