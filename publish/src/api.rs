@@ -200,7 +200,11 @@ async fn facet_answer(
 }
 
 /// `GET /api/v1/sources`, `next_run` from the scheduler.
-pub async fn sources(State(state): State<AppState>, Site(site): Site, headers: HeaderMap) -> Response {
+pub async fn sources(
+    State(state): State<AppState>,
+    Site(site): Site,
+    headers: HeaderMap,
+) -> Response {
     let sources = match sources_with_next_runs(&state, "sources").await {
         Ok(s) => crate::calendars::own_sources(&site, s),
         Err(response) => return response,

@@ -508,7 +508,10 @@ async fn logo(Site(site): Site, headers: HeaderMap) -> Response {
                 bytes,
             );
             let h = response.headers_mut();
-            h.insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+            h.insert(
+                CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            );
             if let Ok(v) = HeaderValue::from_str(kind) {
                 h.insert(CONTENT_TYPE, v);
             }
@@ -520,3 +523,7 @@ async fn logo(Site(site): Site, headers: HeaderMap) -> Response {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "calendars_tests.rs"]
+mod tests;

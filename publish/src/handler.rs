@@ -104,7 +104,11 @@ impl Request {
             params::parse_query_with(self.raw(), self.config.timezone, &defaults)?;
         params::check_territories(
             &query.territories,
-            self.config.network.territories.iter().map(|t| t.id.as_str()),
+            self.config
+                .network
+                .territories
+                .iter()
+                .map(|t| t.id.as_str()),
         )?;
         query.scope = self.config.scope().cloned();
         Ok(Search { query, lang, now })

@@ -281,7 +281,7 @@ pub fn render_event(
     body.push_str(&sources_html(&event, lang, source_names));
     body.push_str("</article>\n");
 
-    let switch = format!("/events/{}", enc(&event.id));
+    let switch = format!("{}/events/{}", config.network.prefix, enc(&event.id));
     page(
         config,
         &Page {

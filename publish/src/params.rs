@@ -287,7 +287,10 @@ pub fn check_territories<'a>(
     asked: &[String],
     mut known: impl Iterator<Item = &'a str> + Clone,
 ) -> Result<(), ParamError> {
-    match asked.iter().find(|t| !known.clone().any(|k| k == t.as_str())) {
+    match asked
+        .iter()
+        .find(|t| !known.clone().any(|k| k == t.as_str()))
+    {
         None => Ok(()),
         Some(unknown) => {
             let names: Vec<&str> = known.by_ref().collect();

@@ -19,10 +19,12 @@ use tokio::sync::Semaphore;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 
+use crate::calendars::Site;
 use crate::metrics::Metrics;
 use crate::respond::json_error;
-use crate::calendars::Site;
-use crate::{admin, api, calendars, feeds, metrics, openapi, portal, rss, security, widget, AppState};
+use crate::{
+    admin, api, calendars, feeds, metrics, openapi, portal, rss, security, widget, AppState,
+};
 
 /// How long one answer may take before the client gets a 503: far above
 /// any answer of a healthy server, low enough that a stuck request does not

@@ -18,9 +18,9 @@ use axum::Router;
 use chrono::Utc;
 
 use crate::cache::{self, CachePolicy};
+use crate::calendars::Site;
 use crate::layout::{esc, page_lang, tr_esc};
 use crate::params::{self, parse_view, widget_attributes, QueryDefaults};
-use crate::calendars::Site;
 use crate::AppState;
 
 /// The widget's source, served as is.
@@ -90,8 +90,8 @@ pub async fn embed(Site(config): Site, headers: HeaderMap, RawQuery(raw): RawQue
             return crate::portal::bad_request(&config, &lang, &e);
         }
     };
-    if let Err(e) = params::parse_query_with(raw.as_deref(), config.timezone, &defaults)
-        .and_then(|(q, _)| {
+    if let Err(e) =
+        params::parse_query_with(raw.as_deref(), config.timezone, &defaults).and_then(|(q, _)| {
             params::check_territories(
                 &q.territories,
                 config.network.territories.iter().map(|t| t.id.as_str()),

@@ -79,7 +79,11 @@ pub(super) fn search_form(
     }
     for (k, v) in pairs_without(raw, &[]) {
         let shown = k == "territory" && !territories.is_empty();
-        if matches!(k.as_str(), "source" | "near" | "radius_km" | "bbox" | "territory") && !shown {
+        if matches!(
+            k.as_str(),
+            "source" | "near" | "radius_km" | "bbox" | "territory"
+        ) && !shown
+        {
             let _ = write!(
                 hidden,
                 "<input type=\"hidden\" name=\"{}\" value=\"{}\">",

@@ -11,12 +11,12 @@ use chrono::{DateTime, Utc};
 
 use super::{bad_request, server_error, NO_FAVICON, PORTAL_CSS};
 use crate::cache::{self, CachePolicy};
+use crate::calendars::Site;
 use crate::explain::explain;
 use crate::handler::sources_with_next_runs;
 use crate::i18n;
 use crate::layout::{self, esc, page_lang, tr_esc, Page};
 use crate::params;
-use crate::calendars::Site;
 use crate::AppState;
 
 /// `GET /sources`: the health of every source, readable at a glance. The
