@@ -114,11 +114,11 @@ impl ScopePart {
         let listed = event
             .sources
             .iter()
-            .any(|s| self.sources.iter().any(|m| *m == s.source));
+            .any(|s| self.sources.contains(&s.source));
         let placed = event
             .territories
             .iter()
-            .any(|t| self.territories.iter().any(|m| m == t));
+            .any(|t| self.territories.contains(t));
         let category = match &self.categories {
             None => true,
             Some(allowed) => event.categories.iter().any(|c| allowed.contains(c)),
