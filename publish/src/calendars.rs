@@ -324,7 +324,7 @@ pub fn own_sources(
         None => sources,
         Some(c) => sources
             .into_iter()
-            .filter(|s| c.sources.iter().any(|id| *id == s.id))
+            .filter(|s| c.sources.contains(&s.id))
             .collect(),
     }
 }
