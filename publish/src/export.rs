@@ -75,6 +75,8 @@ const ASSET_EXTENSIONS: &[&str] = &[
 pub enum ExportError {
     #[error("base URL {url:?} is not an absolute http(s) URL: {reason}")]
     BaseUrl { url: String, reason: String },
+    #[error("no calendar {id:?} to export (known: {known})")]
+    UnknownCalendar { id: String, known: String },
     #[error("{path}: the output must name a folder (e.g. --out public)")]
     OutPath { path: PathBuf },
     #[error(
@@ -352,9 +354,40 @@ pub async fn export(
     out: &Path,
     base_url: Option<&str>,
 ) -> Result<ExportReport, ExportError> {
+    export_calendar(state, out, base_url, None).await
+}
+
+/// [`export`], of only `calendar` when one is named: written at the root
+/// of `out`, its links on `base_url` (by default its `/c/{id}` surface).
+pub async fn export_calendar(
+    state: AppState,
+    out: &Path,
+    base_url: Option<&str>,
+    calendar: Option<&str>,
+) -> Result<ExportReport, ExportError> {
     let current = state.config();
-    let base_url = check_base_url(base_url.unwrap_or(&current.base_url))?;
-    let mut config = (*current).clone();
+    let mut config = match calendar {
+        None => (*current).clone(),
+        Some(id) => {
+            let Some(found) = current.network.calendars.iter().find(|c| c.id == id) else {
+                return Err(ExportError::UnknownCalendar {
+                    id: id.to_string(),
+                    known: current
+                        .network
+                        .calendars
+                        .iter()
+                        .map(|c| c.id.clone())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
+            };
+            let mut config = current.for_calendar(found, None);
+            // Written at the root of `out`: its links have no prefix.
+            config.network.prefix = String::new();
+            config
+        }
+    };
+    let base_url = check_base_url(base_url.unwrap_or(&config.base_url))?;
     config.base_url = base_url.clone();
     let slugs: Vec<String> = config.categories.iter().map(|c| c.slug.clone()).collect();
     let app = crate::router(AppState {

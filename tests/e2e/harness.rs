@@ -280,7 +280,20 @@ impl World {
     /// A world from a whole sources.toml (its own `[aggregator]`), written
     /// in a temporary folder, its sources known to the store.
     pub fn from_config(text: &str, policy: FetchPolicy) -> World {
+        World::from_files(text, &[], policy)
+    }
+
+    /// [`World::from_config`] with more files beside the configuration
+    /// (territories' GeoJSON, logos), by path relative to its folder.
+    pub fn from_files(text: &str, files: &[(&str, &[u8])], policy: FetchPolicy) -> World {
         let dir = tempfile::tempdir().unwrap();
+        for (rel, bytes) in files {
+            let file = dir.path().join(rel);
+            if let Some(parent) = file.parent() {
+                std::fs::create_dir_all(parent).unwrap();
+            }
+            std::fs::write(file, bytes).unwrap();
+        }
         let path = dir.path().join("sources.toml");
         std::fs::write(&path, text).unwrap();
         let config = Arc::new(Config::parse(text, &path).unwrap_or_else(|e| panic!("{e}")));

@@ -9,6 +9,7 @@ mod admin_sources;
 mod admin_venues;
 mod api;
 mod browser;
+mod calendars;
 mod cli;
 mod console_browser;
 mod csp_browser;

@@ -1,0 +1,60 @@
+// Two widgets of two calendars on one host page, in Debian's headless
+// Chromium. Started by tests/e2e/calendars.rs with one argument: a JSON file
+// naming the aggregator (api), the host page on another origin (host) and,
+// per widget (id = its element id = its calendar), the calendar's name, its
+// accent as computed CSS (rgb(...)) and the titles it must list.
+// Checks: each widget lists exactly its calendar's titles, wears its
+// calendar's accent on its links and shows its name; the page loads nothing
+// from other origins than the two servers and logs no error.
+// Prints one JSON line; exits 1 after listing every failed check.
+import { join } from "node:path";
+import { start } from "./session.mjs";
+
+const { cfg, failures, check, context, finish } = await start();
+const results = {};
+const page = await context.newPage();
+const errors = [];
+const requests = [];
+page.on("pageerror", (e) => errors.push(String(e)));
+page.on("console", (m) => {
+  if (m.type() === "error") errors.push(m.text());
+});
+page.on("request", (r) => requests.push(r.url()));
+await page.goto(cfg.host, { waitUntil: "load" });
+for (const w of cfg.widgets) {
+  const sel = `#${w.id}`;
+  await page.waitForFunction((s) => {
+    const el = document.querySelector(s);
+    const body = el && el.shadowRoot && el.shadowRoot.querySelector(".body");
+    const hd = el && el.shadowRoot && el.shadowRoot.querySelector(".hd");
+    return body && !body.hasAttribute("aria-busy") && body.querySelector("a.t") && hd && !hd.hidden;
+  }, sel, { timeout: 15000 });
+  const seen = await page.evaluate((s) => {
+    const root = document.querySelector(s).shadowRoot;
+    const link = root.querySelector("a.t");
+    return {
+      titles: [...root.querySelectorAll("a.t")].map((a) => a.textContent),
+      accent: getComputedStyle(link).color,
+      name: root.querySelector(".hd").textContent,
+      href: link.href,
+    };
+  }, sel);
+  results[w.id] = seen;
+  const want = [...w.titles].sort();
+  const got = [...new Set(seen.titles)].sort();
+  check(JSON.stringify(got) === JSON.stringify(want), `${w.id}: titles ${JSON.stringify(got)} != ${JSON.stringify(want)}`);
+  check(seen.accent === w.accent, `${w.id}: accent ${seen.accent} != ${w.accent}`);
+  check(seen.name.includes(w.name), `${w.id}: name ${seen.name}`);
+  check(seen.href.startsWith(`${cfg.api}/c/${w.id}/events/`), `${w.id}: links to ${seen.href}`);
+}
+const allowed = [new URL(cfg.api).origin, new URL(cfg.host).origin];
+const strays = requests.filter((u) => !u.startsWith("data:") && !allowed.includes(new URL(u).origin));
+check(strays.length === 0, `requests to other origins: ${strays.join(", ")}`);
+check(errors.length === 0, `errors: ${errors.join(" | ")}`);
+await page.screenshot({ path: join(cfg.shots, "calendars-two-widgets.png"), fullPage: true });
+await finish();
+console.log(JSON.stringify(results));
+if (failures.length) {
+  console.error(failures.join("\n"));
+  process.exit(1);
+}
