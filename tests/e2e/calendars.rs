@@ -24,7 +24,7 @@ const OUEST: &str = r#"{"type": "FeatureCollection", "features": [{"type": "Feat
   "properties": {"name": "Ouest"},
   "geometry": {"type": "Polygon", "coordinates": [
     [[-73.80, 45.50], [-73.65, 45.50], [-73.65, 45.60], [-73.80, 45.60], [-73.80, 45.50]],
-    [[-73.67, 45.55], [-73.65, 45.55], [-73.65, 45.56], [-73.67, 45.56], [-73.67, 45.55]]
+    [[-73.67, 45.55], [-73.655, 45.55], [-73.655, 45.56], [-73.67, 45.56], [-73.67, 45.55]]
   ]}}]}"#;
 
 /// Two islands, far from everything else, and the town of Vimont.
