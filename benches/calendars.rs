@@ -17,7 +17,7 @@ use chrono::{DateTime, Duration, Utc};
 use divan::Bencher;
 use index::{FetchState, Index, Query, Scope, ScopePart, SourceInfo, SourceRun};
 use model::{Event, Occurrence, RawEvent, SourceId, TimeValue, Venue};
-use normalize::territory::{TerritoryConfig, Territories};
+use normalize::territory::{Territories, TerritoryConfig};
 
 fn main() {
     divan::main();
@@ -57,7 +57,13 @@ fn venue(v: usize) -> Venue {
 
 fn occurrence(i: usize) -> Occurrence {
     let start = (base() + Duration::minutes(i as i64 * 5)).fixed_offset();
-    let mut event = Event::new("", format!("Spectacle {i}"), start, "America/Toronto", base());
+    let mut event = Event::new(
+        "",
+        format!("Spectacle {i}"),
+        start,
+        "America/Toronto",
+        base(),
+    );
     event.end = Some(start + Duration::hours(2));
     event.categories = vec!["musique".into()];
     event.language = Some("fr".into());

@@ -258,6 +258,28 @@ pub fn render_event(
             items.join("")
         ));
     }
+    // The territories it takes place in, each a link to its events.
+    let territories: Vec<String> = event
+        .territories
+        .iter()
+        .filter(|t| config.network.territories.iter().any(|k| k.id == **t))
+        .map(|t| {
+            format!(
+                "<li><a href=\"{}/?territory={}&amp;lang={}\">{}</a></li>",
+                esc(&config.network.prefix),
+                esc(&enc(t)),
+                esc(lang),
+                esc(&config.territory_name(t, lang))
+            )
+        })
+        .collect();
+    if !territories.is_empty() {
+        body.push_str(&format!(
+            "<h2>{}</h2>\n<ul class=\"categories\">{}</ul>\n",
+            tr_esc(lang, "pages-territories"),
+            territories.join("")
+        ));
+    }
     if let Some(price) = event.price.as_deref().filter(|p| !p.trim().is_empty()) {
         body.push_str(&format!(
             "<p class=\"price\">{}</p>\n",

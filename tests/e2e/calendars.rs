@@ -14,8 +14,8 @@ use std::collections::BTreeSet;
 use serde_json::{json, Value};
 
 use crate::harness::{
-    babillard, chromium, get_json, run_browser_script, test_policy, FixtureServer, Resource,
-    World, AGGREGATOR, TAXONOMY,
+    babillard, chromium, get_json, run_browser_script, test_policy, FixtureServer, Resource, World,
+    AGGREGATOR, TAXONOMY,
 };
 
 /// A square around the Maison des arts (lon -73.80..-73.65, lat
@@ -33,7 +33,13 @@ const ILES: &str = r#"{"type": "MultiPolygon", "coordinates": [
   [[[-72.50, 46.00], [-72.40, 46.00], [-72.40, 46.10], [-72.50, 46.10], [-72.50, 46.00]]]
 ]}"#;
 
-fn vevent(uid: &str, title: &str, day: &str, location: Option<&str>, geo: Option<(f64, f64)>) -> String {
+fn vevent(
+    uid: &str,
+    title: &str,
+    day: &str,
+    location: Option<&str>,
+    geo: Option<(f64, f64)>,
+) -> String {
     let mut s = format!(
         "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:{title}\r\n\
 DTSTART;TZID=America/Toronto:{day}T200000\r\nDTEND;TZID=America/Toronto:{day}T220000\r\n"
@@ -49,7 +55,9 @@ DTSTART;TZID=America/Toronto:{day}T200000\r\nDTEND;TZID=America/Toronto:{day}T22
 }
 
 fn calendar(events: &[String]) -> Resource {
-    let mut s = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//babillard tests//calendars//FR\r\n");
+    let mut s = String::from(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//babillard tests//calendars//FR\r\n",
+    );
     for e in events {
         s.push_str(e);
     }
@@ -67,14 +75,32 @@ async fn setup() -> Setup {
     server.put(
         "mda.ics",
         calendar(&[
-            vevent("mda-1@t", "Exposition Pellan", "20261203", Some("Maison des arts de Laval"), None),
-            vevent("mda-2@t", "Les Belles-sœurs", "20261205", Some("Maison des arts de Laval"), None),
+            vevent(
+                "mda-1@t",
+                "Exposition Pellan",
+                "20261203",
+                Some("Maison des arts de Laval"),
+                None,
+            ),
+            vevent(
+                "mda-2@t",
+                "Les Belles-sœurs",
+                "20261205",
+                Some("Maison des arts de Laval"),
+                None,
+            ),
         ]),
     );
     server.put(
         "biblio.ics",
         calendar(&[
-            vevent("b-1@t", "Heure du conte", "20261204", Some("Bibliothèque Gabrielle-Roy, Vimont"), None),
+            vevent(
+                "b-1@t",
+                "Heure du conte",
+                "20261204",
+                Some("Bibliothèque Gabrielle-Roy, Vimont"),
+                None,
+            ),
             vevent("b-2@t", "Club de lecture", "20261206", None, None),
         ]),
     );
@@ -82,9 +108,27 @@ async fn setup() -> Setup {
         "salle.ics",
         calendar(&[
             // The same show as mda-2, cross-listed by the hall.
-            vevent("s-1@t", "Les Belles-sœurs", "20261205", Some("Maison des arts de Laval"), None),
-            vevent("s-2@t", "Gala de la salle", "20261207", Some("Salle du Trou"), Some((45.555, -73.66))),
-            vevent("s-3@t", "Concert insulaire", "20261208", Some("Pavillon des îles"), Some((46.05, -72.95))),
+            vevent(
+                "s-1@t",
+                "Les Belles-sœurs",
+                "20261205",
+                Some("Maison des arts de Laval"),
+                None,
+            ),
+            vevent(
+                "s-2@t",
+                "Gala de la salle",
+                "20261207",
+                Some("Salle du Trou"),
+                Some((45.555, -73.66)),
+            ),
+            vevent(
+                "s-3@t",
+                "Concert insulaire",
+                "20261208",
+                Some("Pavillon des îles"),
+                Some((46.05, -72.95)),
+            ),
         ]),
     );
     let text = format!(
@@ -150,7 +194,10 @@ async fn two_calendars_sharing_a_source_and_their_network_hold_exactly_their_eve
     let root = events(&api, ALL).await;
     // The cross-listed show is one event, merged once for everybody.
     assert_eq!(root.len(), 6, "{:#?}", titles(&root));
-    let shared: Vec<&Value> = root.iter().filter(|e| e["title"] == "Les Belles-sœurs").collect();
+    let shared: Vec<&Value> = root
+        .iter()
+        .filter(|e| e["title"] == "Les Belles-sœurs")
+        .collect();
     assert_eq!(shared.len(), 1);
     let shared_id = shared[0]["id"].as_str().unwrap().to_string();
     let listed_by: BTreeSet<&str> = shared[0]["sources"]
@@ -164,12 +211,23 @@ async fn two_calendars_sharing_a_source_and_their_network_hold_exactly_their_eve
     let arts = events(&api, &format!("/c/arts{ALL}")).await;
     assert_eq!(
         titles(&arts),
-        set(&["Exposition Pellan", "Les Belles-sœurs", "Heure du conte", "Club de lecture"])
+        set(&[
+            "Exposition Pellan",
+            "Les Belles-sœurs",
+            "Heure du conte",
+            "Club de lecture"
+        ])
     );
     let scene = events(&api, &format!("/c/scene{ALL}")).await;
     assert_eq!(
         titles(&scene),
-        set(&["Heure du conte", "Club de lecture", "Les Belles-sœurs", "Gala de la salle", "Concert insulaire"])
+        set(&[
+            "Heure du conte",
+            "Club de lecture",
+            "Les Belles-sœurs",
+            "Gala de la salle",
+            "Concert insulaire"
+        ])
     );
     let reseau = events(&api, &format!("/c/reseau{ALL}")).await;
     assert_eq!(reseau.len(), 6, "the network holds each event once");
@@ -218,7 +276,12 @@ async fn two_calendars_sharing_a_source_and_their_network_hold_exactly_their_eve
     }
     // Its sources, only.
     let (_, sources) = get_json(&format!("{api}/c/arts/api/v1/sources")).await;
-    let ids: Vec<&str> = sources.as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = sources
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, vec!["mda", "biblio"]);
     let (_, sources) = get_json(&format!("{api}/c/reseau/api/v1/sources")).await;
     assert_eq!(sources.as_array().unwrap().len(), 3);
@@ -245,7 +308,10 @@ async fn events_are_placed_in_territories_and_filtered_by_them() {
     assert_eq!(placed("Club de lecture"), json!([]));
 
     let west = events(&api, &format!("{ALL}&territory=ouest")).await;
-    assert_eq!(titles(&west), set(&["Exposition Pellan", "Les Belles-sœurs"]));
+    assert_eq!(
+        titles(&west),
+        set(&["Exposition Pellan", "Les Belles-sœurs"])
+    );
     let calendar = events(&api, &format!("/c/ouest{ALL}")).await;
     assert_eq!(titles(&calendar), titles(&west));
     let both = events(&api, &format!("{ALL}&territory=ouest&territory=iles")).await;
@@ -279,14 +345,25 @@ async fn the_binary_checks_exports_and_lists_per_calendar() {
     let (code, out, err) = babillard(bad_dir.path(), &["check", "--offline"]);
     assert_eq!(code, 2, "{out}{err}");
     let all = format!("{out}{err}");
-    assert!(all.contains("arts -> reseau -> arts") || all.contains("reseau -> arts -> reseau"), "{all}");
-    assert!(all.contains("territoires/iles.geojson") && all.contains("Point"), "{all}");
+    assert!(
+        all.contains("arts -> reseau -> arts") || all.contains("reseau -> arts -> reseau"),
+        "{all}"
+    );
+    assert!(
+        all.contains("territoires/iles.geojson") && all.contains("Point"),
+        "{all}"
+    );
 
     // `sources --calendar` and `export --calendar`.
     let (code, out, err) = babillard(dir, &["sources", "--calendar", "arts", "--json"]);
     assert_eq!(code, 0, "{err}");
     let listed: Value = serde_json::from_str(&out).unwrap();
-    let ids: Vec<&str> = listed.as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, vec!["mda", "biblio"]);
     let (code, _, err) = babillard(dir, &["sources", "--calendar", "nope"]);
     assert_eq!(code, 2, "{err}");
@@ -295,14 +372,28 @@ async fn the_binary_checks_exports_and_lists_per_calendar() {
     let out_dir = dir.join("public-arts");
     let (code, out, err) = babillard(
         dir,
-        &["export", "--out", out_dir.to_str().unwrap(), "--calendar", "arts", "--base-url", "https://arts.example.org"],
+        &[
+            "export",
+            "--out",
+            out_dir.to_str().unwrap(),
+            "--calendar",
+            "arts",
+            "--base-url",
+            "https://arts.example.org",
+        ],
     );
     assert_eq!(code, 0, "{out}{err}");
     let ics = std::fs::read_to_string(out_dir.join("feeds/events.ics")).unwrap();
-    assert!(ics.contains("Exposition Pellan") && !ics.contains("Gala de la salle"), "{ics}");
+    assert!(
+        ics.contains("Exposition Pellan") && !ics.contains("Gala de la salle"),
+        "{ics}"
+    );
     let portal = std::fs::read_to_string(out_dir.join("index.html")).unwrap();
     assert!(portal.contains("Agenda des arts"));
-    assert!(!portal.contains("href=\"/c/"), "an exported calendar links at its own root");
+    assert!(
+        !portal.contains("href=\"/c/"),
+        "an exported calendar links at its own root"
+    );
 }
 
 /// A host page on its own origin with two widgets of two calendars.

@@ -2,6 +2,7 @@
 pages-venue = Venue
 pages-map = View on the map
 pages-approximate = (approximate position: town centre)
+pages-territories = Territory
 pages-categories = Categories
 pages-price = Price: { $price }
 pages-organizer = Organized by: { $organizer }

@@ -3,6 +3,7 @@ pages-venue = Lieu
 pages-map = Voir sur la carte
 # After the map link, when the venue is only placed at its town's centre.
 pages-approximate = (position approximative : centre de la municipalité)
+pages-territories = Territoire
 pages-categories = Catégories
 pages-price = Prix : { $price }
 pages-organizer = Organisé par : { $organizer }
