@@ -18,6 +18,10 @@ use model::SourceId;
 use normalize::{CategoryConfig, VenueConfig};
 use toml_edit::{Item, TableLike, Value};
 
+mod calendars;
+
+pub use calendars::{CalendarConfig, CALENDAR_KEYS, TERRITORY_KEYS};
+
 /// `[aggregator]`.
 #[derive(Clone, Debug)]
 pub struct Aggregator {
@@ -42,6 +46,12 @@ pub struct Config {
     pub sources: Vec<SourceConfig>,
     pub venues: Vec<VenueConfig>,
     pub categories: Vec<CategoryConfig>,
+    /// `[[territory]]`, as written.
+    pub territories_config: Vec<normalize::territory::TerritoryConfig>,
+    /// The territories, their GeoJSON read.
+    pub territories: std::sync::Arc<normalize::territory::Territories>,
+    /// `[[calendar]]`.
+    pub calendars: Vec<CalendarConfig>,
 }
 
 /// One problem, at a 1-based line and column of the file.
@@ -120,7 +130,14 @@ const SELECTOR_KEYS: &[&str] = &[
 ];
 const VENUE_KEYS: &[&str] = &["id", "name", "aliases", "address", "city", "lat", "lon"];
 const CATEGORY_KEYS: &[&str] = &["slug", "name", "matches"];
-const TOP_KEYS: &[&str] = &["aggregator", "source", "venue", "category"];
+const TOP_KEYS: &[&str] = &[
+    "aggregator",
+    "source",
+    "venue",
+    "category",
+    "territory",
+    "calendar",
+];
 
 /// The id of the built-in source that lists the events entered by hand in
 /// the console (table `manual_events`): always known to the store, never
@@ -275,7 +292,7 @@ impl Config {
                 .filter(|s| !s.enabled)
                 .map(|s| s.id.as_str().to_string())
                 .collect(),
-            network: Default::default(),
+            network: crate::calendars::network(self),
         }
     }
 }
@@ -381,12 +398,22 @@ impl Cx<'_> {
             }
         }
 
+        let mut source_ids: HashSet<String> = sources
+            .iter()
+            .map(|s: &SourceConfig| s.id.as_str().to_string())
+            .collect();
+        source_ids.insert(MANUAL_SOURCE.to_string());
+        let network = self.network(root, base_dir, &source_ids, &category_slugs);
+
         Some(Config {
             path: path.to_path_buf(),
             aggregator: aggregator?,
             sources,
             venues,
             categories,
+            territories_config: network.territories_config,
+            territories: network.territories,
+            calendars: network.calendars,
         })
     }
 

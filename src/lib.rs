@@ -6,9 +6,11 @@
 //! [`onboard`] (writing `sources.toml` from the console) and [`control`]
 //! (the running process steered from the console: sources, previews,
 //! events entered by hand), [`venues`] (venue edits and merges written
-//! into the gazetteer).
+//! into the gazetteer), [`calendars`] (the calendars and territories as
+//! publishing serves them).
 //! The logic lives in the crates `ingest`, `normalize`, `index`, `publish`.
 
+pub mod calendars;
 pub mod config;
 pub mod control;
 pub mod onboard;

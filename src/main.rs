@@ -66,6 +66,9 @@ enum Command {
         out: PathBuf,
         #[arg(long, value_name = "URL")]
         base_url: Option<String>,
+        /// Only this calendar (`[[calendar]]`), at the root of DIR.
+        #[arg(long, value_name = "ID")]
+        calendar: Option<String>,
     },
     /// Validate the configuration; print every problem as FILE:LINE:COL: message.
     Check {
@@ -89,6 +92,9 @@ enum Command {
     },
     /// The health of every source.
     Sources {
+        /// Only the sources of this calendar (`[[calendar]]`).
+        #[arg(long, value_name = "ID")]
+        calendar: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -185,6 +191,14 @@ fn open_index(config: &Config, data: Option<&Path>, sync: bool) -> anyhow::Resul
         index
             .sync_sources(&infos)
             .context("cannot record the configured sources")?;
+        // Events are placed in the territories of this configuration;
+        // when they changed, every stored event is placed again now.
+        let placed = index
+            .set_territories(Arc::clone(&config.territories))
+            .context("cannot place the events in the territories")?;
+        if placed > 0 {
+            tracing::info!("{placed} events placed again in the territories");
+        }
     }
     Ok(Arc::new(index))
 }
@@ -243,7 +257,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
             categories,
             json,
         } => search(&config, &index, query, from, to, categories, json),
-        Command::Sources { json } => sources(&config, &index, json),
+        Command::Sources { calendar, json } => sources(&config, &index, calendar, json),
         Command::User { command } => {
             staff_cli::user(&index, &config.aggregator.languages, command)?;
             Ok(ExitCode::SUCCESS)
@@ -260,7 +274,16 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
             println!("reindexed {n} events");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Export { out, base_url } => {
+        Command::Export {
+            out,
+            base_url,
+            calendar,
+        } => {
+            if let Some(id) = &calendar {
+                if config.scope(id).is_none() {
+                    return Ok(unknown_calendar(&config, id));
+                }
+            }
             // The sources page shows each source's next scheduled run.
             let tz = config.aggregator.timezone;
             let now = Utc::now().with_timezone(&tz);
@@ -282,9 +305,14 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
                 }
             }
             let state = AppState::new(index, Arc::new(config.publish_config()), next_runs);
-            let report = publish::export::export(state, &out, base_url.as_deref())
-                .await
-                .with_context(|| format!("cannot export to {}", out.display()))?;
+            let report = publish::export::export_calendar(
+                state,
+                &out,
+                base_url.as_deref(),
+                calendar.as_deref(),
+            )
+            .await
+            .with_context(|| format!("cannot export to {}", out.display()))?;
             println!("{report}");
             Ok(ExitCode::SUCCESS)
         }
@@ -667,8 +695,38 @@ fn search(
     Ok(ExitCode::SUCCESS)
 }
 
-fn sources(config: &Config, index: &Index, json: bool) -> Result<ExitCode, Failure> {
+/// `calendar` is not a calendar of `config`: say which are, exit 2.
+fn unknown_calendar(config: &Config, id: &str) -> ExitCode {
+    let known: Vec<&str> = config.calendars.iter().map(|c| c.id.as_str()).collect();
+    if known.is_empty() {
+        eprintln!(
+            "{}: no calendar {id:?}: the configuration has no [[calendar]]",
+            config.path.display()
+        );
+    } else {
+        eprintln!(
+            "{}: no calendar {id:?} (known: {})",
+            config.path.display(),
+            known.join(", ")
+        );
+    }
+    ExitCode::from(2)
+}
+
+fn sources(
+    config: &Config,
+    index: &Index,
+    calendar: Option<String>,
+    json: bool,
+) -> Result<ExitCode, Failure> {
     let mut list = index.sources().context("cannot read the sources")?;
+    if let Some(id) = &calendar {
+        if config.scope(id).is_none() {
+            return Ok(unknown_calendar(config, id));
+        }
+        let own = config.calendar_sources(id);
+        list.retain(|s| own.contains(&s.id));
+    }
     let tz = config.aggregator.timezone;
     let now = Utc::now().with_timezone(&tz);
     for s in &mut list {

@@ -124,6 +124,10 @@ impl Pipeline {
     ) -> Result<Pipeline, ingest::fetch::FetchError> {
         // Merged events are written in the aggregator's first language.
         index.set_languages(config.aggregator.languages.clone());
+        // And placed in its territories.
+        if let Err(e) = index.set_territories(Arc::clone(&config.territories)) {
+            tracing::warn!(error = %e, "cannot place the events in the territories");
+        }
         // The guard lets a redirect onto a private address only reach these
         // hosts (shared with the client: `set_config` replaces them).
         policy
@@ -197,6 +201,9 @@ impl Pipeline {
     pub fn set_config(&self, config: Arc<Config>) {
         self.index
             .set_languages(config.aggregator.languages.clone());
+        if let Err(e) = self.index.set_territories(Arc::clone(&config.territories)) {
+            tracing::warn!(error = %e, "cannot place the events in the territories");
+        }
         self.client
             .policy()
             .source_hosts
