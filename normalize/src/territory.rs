@@ -11,8 +11,9 @@
 //!   outside. An R-tree over the areas' bounding boxes keeps this cheap
 //!   whatever the number of territories;
 //! * otherwise (no coordinates, or only the centre of its municipality):
-//!   the territories that name its `city`, compared ignoring case, accents,
-//!   punctuation and the abbreviations `St`/`Ste` of `Saint`/`Sainte`.
+//!   the territories that name its `city` (else a comma-separated part of
+//!   its address), compared ignoring case, accents, punctuation and the
+//!   abbreviations `St`/`Ste` of `Saint`/`Sainte`.
 //!
 //! The answer is in configuration order. [`Territories::fingerprint`]
 //! changes whenever an answer may change, so that the store can place its
@@ -162,11 +163,33 @@ impl Territories {
             (Some(lat), Some(lon)) if located && lat.is_finite() && lon.is_finite() => {
                 self.at_point(lon, lat)
             }
-            _ => match venue.city.as_deref() {
-                Some(city) => self.in_town(city),
-                None => Vec::new(),
-            },
+            _ => self.by_town(venue),
         }
+    }
+
+    /// The territories that name the venue's town: its `city`, else a part
+    /// of its address ("Bibliothèque Gabrielle-Roy, Vimont" read as a
+    /// place with no city gives the address "Vimont").
+    fn by_town(&self, venue: &Venue) -> Vec<String> {
+        if let Some(city) = venue.city.as_deref().filter(|c| !c.trim().is_empty()) {
+            return self.in_town(city);
+        }
+        let Some(address) = venue.address.as_deref() else {
+            return Vec::new();
+        };
+        let mut found: Vec<String> = Vec::new();
+        for part in address.split(',') {
+            for id in self.in_town(part) {
+                if !found.contains(&id) {
+                    found.push(id);
+                }
+            }
+        }
+        // Configuration order, as everywhere.
+        self.ids()
+            .filter(|id| found.iter().any(|f| f == id))
+            .map(str::to_string)
+            .collect()
     }
 
     /// The territories whose area holds (`lon`, `lat`), border included.

@@ -309,6 +309,9 @@ async fn events_are_placed_in_territories_and_filtered_by_them() {
     assert_eq!(placed("Concert insulaire"), json!(["iles"]));
     // No place at all: in none.
     assert_eq!(placed("Club de lecture"), json!([]));
+    // Known only by its town (no coordinates): by the municipality's name.
+    let conte = root.iter().find(|e| e["title"] == "Heure du conte").unwrap();
+    assert_eq!(conte["territories"], json!(["iles"]), "{}", conte["venue"]);
 
     let west = events(&api, &format!("{ALL}&territory=ouest")).await;
     assert_eq!(
@@ -318,7 +321,7 @@ async fn events_are_placed_in_territories_and_filtered_by_them() {
     let calendar = events(&api, &format!("/c/ouest{ALL}")).await;
     assert_eq!(titles(&calendar), titles(&west));
     let both = events(&api, &format!("{ALL}&territory=ouest&territory=iles")).await;
-    assert_eq!(both.len(), 3);
+    assert_eq!(both.len(), 4);
     let (status, e) = get_json(&format!("{api}{ALL}&territory=nulle-part")).await;
     assert_eq!((status, e["parameter"].as_str()), (400, Some("territory")));
 }

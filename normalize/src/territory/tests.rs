@@ -119,6 +119,19 @@ fn a_venue_known_by_its_town_is_placed_by_the_municipalities() {
     }
     assert_eq!(t.of(Some(&in_town("St-François"))), vec!["iles"]);
     assert!(t.of(Some(&in_town("Vimont"))).is_empty());
+    // No city, but the town in the address.
+    let addressed = Venue {
+        city: None,
+        address: Some("1200, rue des Érables, Ste-Dorothée, QC".into()),
+        ..in_town("x")
+    };
+    assert_eq!(t.of(Some(&addressed)), vec!["carre"]);
+    let nowhere = Venue {
+        city: None,
+        address: Some("Vimont".into()),
+        ..in_town("x")
+    };
+    assert!(t.of(Some(&nowhere)).is_empty());
     // Coordinates that only locate the town's centre: by name, not by point.
     let mut centre = at(0.5, 20.5);
     centre.precision = Some(Precision::Municipality);
