@@ -374,7 +374,11 @@
         this._hd.replaceChildren();
         return;
       }
-      this._hd.replaceChildren(cal.logo ? h("img", { src: cal.logo, alt: "" }) : null, h("span", null, cal.name));
+      const kids = [h("span", null, cal.name)];
+      // From the server the widget reads (the JSON's absolute URL names
+      // the public address, which a test or a mirror may not be).
+      if (cal.logo) kids.unshift(h("img", { src: this._base + "logo", alt: "" }));
+      this._hd.replaceChildren(...kids);
       this._hd.hidden = false;
     }
     _keys(e) {

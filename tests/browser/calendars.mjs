@@ -27,7 +27,8 @@ for (const w of cfg.widgets) {
     const el = document.querySelector(s);
     const body = el && el.shadowRoot && el.shadowRoot.querySelector(".body");
     const hd = el && el.shadowRoot && el.shadowRoot.querySelector(".hd");
-    return body && !body.hasAttribute("aria-busy") && body.querySelector("a.t") && hd && !hd.hidden;
+    const img = hd && hd.querySelector("img");
+    return body && !body.hasAttribute("aria-busy") && body.querySelector("a.t") && hd && !hd.hidden && (!img || img.complete);
   }, sel, { timeout: 15000 });
   const seen = await page.evaluate((s) => {
     const root = document.querySelector(s).shadowRoot;
@@ -36,6 +37,10 @@ for (const w of cfg.widgets) {
       titles: [...root.querySelectorAll("a.t")].map((a) => a.textContent),
       accent: getComputedStyle(link).color,
       name: root.querySelector(".hd").textContent,
+      logo: (() => {
+        const img = root.querySelector(".hd img");
+        return img ? { src: img.src, loaded: img.complete && img.naturalWidth > 0 } : null;
+      })(),
       href: link.href,
     };
   }, sel);
@@ -44,7 +49,9 @@ for (const w of cfg.widgets) {
   const got = [...new Set(seen.titles)].sort();
   check(JSON.stringify(got) === JSON.stringify(want), `${w.id}: titles ${JSON.stringify(got)} != ${JSON.stringify(want)}`);
   check(seen.accent === w.accent, `${w.id}: accent ${seen.accent} != ${w.accent}`);
-  check(seen.name.includes(w.name), `${w.id}: name ${seen.name}`);
+  check(seen.name === w.name, `${w.id}: header ${JSON.stringify(seen.name)} != ${JSON.stringify(w.name)}`);
+  if (w.logo) check(seen.logo && seen.logo.loaded && seen.logo.src === w.logo, `${w.id}: logo ${JSON.stringify(seen.logo)}`);
+  else check(seen.logo === null, `${w.id}: a logo where none is configured`);
   check(seen.href.startsWith(`${cfg.api}/c/${w.id}/events/`), `${w.id}: links to ${seen.href}`);
 }
 const allowed = [new URL(cfg.api).origin, new URL(cfg.host).origin];

@@ -33,6 +33,9 @@ const ILES: &str = r#"{"type": "MultiPolygon", "coordinates": [
   [[[-72.50, 46.00], [-72.40, 46.00], [-72.40, 46.10], [-72.50, 46.10], [-72.50, 46.00]]]
 ]}"#;
 
+/// A small logo.
+const LOGO: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 64 64"><rect width="64" height="64" rx="12" fill="#0b6e4f"/><text x="32" y="42" font-size="28" text-anchor="middle" fill="#fff">A</text></svg>"##;
+
 fn vevent(
     uid: &str,
     title: &str,
@@ -138,7 +141,7 @@ async fn setup() -> Setup {
 [[source]]\nid = \"salle\"\nname = \"La Salle\"\nkind = \"ics\"\nurl = \"{}\"\n\n\
 [[territory]]\nid = \"ouest\"\nname = {{ fr = \"Ouest\", en = \"West\" }}\ngeojson = \"territoires/ouest.geojson\"\n\n\
 [[territory]]\nid = \"iles\"\nname = \"Les îles\"\ngeojson = \"territoires/iles.geojson\"\nmunicipalities = [\"Vimont\"]\n\n\
-[[calendar]]\nid = \"arts\"\nname = \"Agenda des arts\"\nsources = [\"mda\", \"biblio\"]\naccent = \"#0b6e4f\"\n\n\
+[[calendar]]\nid = \"arts\"\nname = \"Agenda des arts\"\nsources = [\"mda\", \"biblio\"]\naccent = \"#0b6e4f\"\nlogo = \"logos/arts.svg\"\n\n\
 [[calendar]]\nid = \"scene\"\nname = \"Agenda de la scène\"\nsources = [\"biblio\", \"salle\"]\naccent = \"#1d3fb8\"\nhosts = [\"scene.example\"]\n\n\
 [[calendar]]\nid = \"reseau\"\nname = \"Le réseau\"\ncalendars = [\"arts\", \"scene\"]\n\n\
 [[calendar]]\nid = \"ouest\"\nname = \"Agenda de l'Ouest\"\nterritories = [\"ouest\"]\n\n\
@@ -152,6 +155,7 @@ async fn setup() -> Setup {
         &[
             ("territoires/ouest.geojson", OUEST.as_bytes()),
             ("territoires/iles.geojson", ILES.as_bytes()),
+            ("logos/arts.svg", LOGO.as_bytes()),
         ],
         test_policy(),
     );
@@ -310,7 +314,10 @@ async fn events_are_placed_in_territories_and_filtered_by_them() {
     // No place at all: in none.
     assert_eq!(placed("Club de lecture"), json!([]));
     // Known only by its town (no coordinates): by the municipality's name.
-    let conte = root.iter().find(|e| e["title"] == "Heure du conte").unwrap();
+    let conte = root
+        .iter()
+        .find(|e| e["title"] == "Heure du conte")
+        .unwrap();
     assert_eq!(conte["territories"], json!(["iles"]), "{}", conte["venue"]);
 
     let west = events(&api, &format!("{ALL}&territory=ouest")).await;
@@ -343,6 +350,8 @@ async fn the_binary_checks_exports_and_lists_per_calendar() {
     std::fs::write(bad_dir.path().join("sources.toml"), &broken).unwrap();
     std::fs::create_dir_all(bad_dir.path().join("territoires")).unwrap();
     std::fs::write(bad_dir.path().join("territoires/ouest.geojson"), OUEST).unwrap();
+    std::fs::create_dir_all(bad_dir.path().join("logos")).unwrap();
+    std::fs::write(bad_dir.path().join("logos/arts.svg"), LOGO).unwrap();
     std::fs::write(
         bad_dir.path().join("territoires/iles.geojson"),
         r#"{"type": "Point", "coordinates": [-73.0, 46.0]}"#,
@@ -432,7 +441,8 @@ async fn two_widgets_of_two_calendars_on_one_page_each_wear_their_branding() {
         "chromium": chromium,
         "shots": root.join("target/screenshots"),
         "widgets": [
-            {"id": "arts", "name": "Agenda des arts", "accent": "rgb(11, 110, 79)", "titles": arts},
+            {"id": "arts", "name": "Agenda des arts", "accent": "rgb(11, 110, 79)", "titles": arts,
+             "logo": format!("{api}/c/arts/logo")},
             {"id": "scene", "name": "Agenda de la scène", "accent": "rgb(29, 63, 184)", "titles": scene},
         ],
     });
