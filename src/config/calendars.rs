@@ -572,3 +572,328 @@ impl Config {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::config::ConfigError;
+
+    const HEAD: &str = r#"[aggregator]
+name = "Test"
+
+[[source]]
+id = "a"
+url = "a.ics"
+
+[[source]]
+id = "b"
+url = "b.ics"
+
+[[source]]
+id = "c"
+url = "c.ics"
+
+[[category]]
+slug = "musique"
+name = "Musique"
+
+[[category]]
+slug = "theatre"
+name = "Théâtre"
+
+[[category]]
+slug = "danse"
+name = "Danse"
+"#;
+
+    /// A folder with the source files, a square GeoJSON and a logo.
+    fn folder() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for f in ["a.ics", "b.ics", "c.ics"] {
+            std::fs::write(dir.path().join(f), "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n").unwrap();
+        }
+        std::fs::write(
+            dir.path().join("carre.geojson"),
+            r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("logo.svg"),
+            "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+        )
+        .unwrap();
+        dir
+    }
+
+    fn parse(dir: &Path, tail: &str) -> Result<Config, Vec<String>> {
+        let text = format!("{HEAD}\n{tail}");
+        match Config::parse(&text, &dir.join("sources.toml")) {
+            Ok(c) => Ok(c),
+            Err(ConfigError::Invalid { problems, .. }) => {
+                Err(problems.iter().map(|p| p.to_string()).collect())
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// The line of `needle` in the whole text (1-based).
+    fn line_of(tail: &str, needle: &str) -> usize {
+        let text = format!("{HEAD}\n{tail}");
+        text.lines().position(|l| l.contains(needle)).unwrap() + 1
+    }
+
+    #[test]
+    fn every_problem_of_territories_and_calendars_is_reported_where_it_is() {
+        let dir = folder();
+        std::fs::write(
+            dir.path().join("point.geojson"),
+            r#"{"type":"Point","coordinates":[0,0]}"#,
+        )
+        .unwrap();
+        let tail = r#"
+[[territory]]
+id = "carre"
+name = { fr = "Carré" }
+geojson = "carre.geojson"
+
+[[territory]]
+id = "point"
+name = "Point"
+geojson = "point.geojson"
+
+[[territory]]
+id = "Bad Id"
+name = "x"
+geojson = "absent.geojson"
+colour = "red"
+
+[[calendar]]
+id = "un"
+name = "Un"
+sources = ["a", "zz"]
+territories = ["nulle-part"]
+categories = ["cinema"]
+languages = ["fr", "klingon!"]
+hosts = ["agenda.un.example", "http://bad/"]
+accent = "red; background: url(x)"
+logo = "absent.png"
+intro = { fr = "Bienvenue", xx_1 = "?" }
+
+[[calendar]]
+id = "deux"
+name = "Deux"
+hosts = ["agenda.deux.example"]
+sources = ["b"]
+
+[[calendar]]
+id = "trois"
+name = "Trois"
+hosts = ["AGENDA.Deux.example"]
+sources = ["c"]
+
+[[calendar]]
+id = "vide"
+name = "Vide"
+
+[[calendar]]
+id = "deux"
+name = "Encore"
+calendars = ["deux"]
+"#;
+        let problems = parse(dir.path(), tail).unwrap_err();
+        let joined = problems.join("\n");
+        let at = |needle: &str, message: &str| {
+            let line = line_of(tail, needle);
+            assert!(
+                problems
+                    .iter()
+                    .any(|p| p.starts_with(&format!("{line}:")) && p.contains(message)),
+                "no `{message}` at line {line} ({needle}):\n{joined}"
+            );
+        };
+        at(
+            "geojson = \"point.geojson\"",
+            "point.geojson: invalid GeoJSON: the geometry is a Point, not an area",
+        );
+        at(
+            "id = \"Bad Id\"",
+            "territory id \"Bad Id\" must contain only",
+        );
+        at("colour = \"red\"", "unknown key `colour` in [[territory]]");
+        at(
+            "sources = [\"a\", \"zz\"]",
+            "unknown source \"zz\" (known: a, b, c, saisie)",
+        );
+        at(
+            "territories = [\"nulle-part\"]",
+            "unknown territory \"nulle-part\" (known: carre, point)",
+        );
+        at("categories = [\"cinema\"]", "unknown category \"cinema\"");
+        at(
+            "languages = [\"fr\", \"klingon!\"]",
+            "\"klingon!\" is not a language code",
+        );
+        at(
+            "hosts = [\"agenda.un.example\", \"http://bad/\"]",
+            "\"http://bad/\" is not a host name",
+        );
+        at(
+            "accent = \"red; background",
+            "must be a colour written #rgb or #rrggbb",
+        );
+        at("logo = \"absent.png\"", "no such file");
+        at("intro = { fr", "\"xx_1\" is not a language code");
+        at(
+            "hosts = [\"AGENDA.Deux.example\"]",
+            "host \"agenda.deux.example\" already serves the calendar \"deux\"",
+        );
+        // At its table's header.
+        let header = line_of(tail, "id = \"vide\"") - 1;
+        assert!(
+            problems.contains(&format!(
+                "{header}:1: this [[calendar]] lists nothing: give it `sources`, `territories` or `calendars`"
+            )),
+            "{joined}"
+        );
+        let second = line_of(tail, "name = \"Encore\"") - 1;
+        assert!(
+            problems.contains(&format!("{second}:6: duplicate calendar id \"deux\"")),
+            "{joined}"
+        );
+        at("calendars = [\"deux\"]", "cannot list itself");
+    }
+
+    #[test]
+    fn a_cycle_of_calendars_is_reported_once_with_its_path() {
+        let dir = folder();
+        let tail = r#"
+[[calendar]]
+id = "nord"
+name = "Nord"
+sources = ["a"]
+calendars = ["est"]
+
+[[calendar]]
+id = "est"
+name = "Est"
+sources = ["b"]
+calendars = ["sud"]
+
+[[calendar]]
+id = "sud"
+name = "Sud"
+calendars = ["nord"]
+"#;
+        let problems = parse(dir.path(), tail).unwrap_err();
+        let cycles: Vec<&String> = problems.iter().filter(|p| p.contains("cycle")).collect();
+        assert_eq!(cycles.len(), 1, "{problems:?}");
+        let line = line_of(tail, "calendars = [\"est\"]");
+        assert_eq!(
+            cycles[0],
+            &format!("{line}:13: calendar cycle: nord -> est -> sud -> nord")
+        );
+    }
+
+    #[test]
+    fn a_network_is_flattened_with_each_member_narrowed_by_the_categories_above_it() {
+        let dir = folder();
+        let tail = r##"
+[[territory]]
+id = "carre"
+name = "Carré"
+geojson = "carre.geojson"
+municipalities = ["Sainte-Dorothée"]
+
+[[calendar]]
+id = "musique-a"
+name = "Musique de A"
+sources = ["a"]
+categories = ["musique", "danse"]
+accent = "#0b6e4f"
+logo = "logo.svg"
+intro = { fr = "Bonjour", en = "Hello" }
+
+[[calendar]]
+id = "quartier"
+name = "Le quartier"
+territories = ["carre"]
+sources = ["b"]
+
+[[calendar]]
+id = "region"
+name = "La région"
+calendars = ["musique-a", "quartier"]
+categories = ["musique", "theatre"]
+
+[[calendar]]
+id = "tout"
+name = "Tout"
+sources = ["c"]
+calendars = ["region", "quartier"]
+"##;
+        let config = parse(dir.path(), tail).unwrap_or_else(|p| panic!("{p:?}"));
+        let part = |sources: &[&str], territories: &[&str], categories: Option<&[&str]>| {
+            index::ScopePart {
+                sources: sources.iter().map(|s| s.to_string()).collect(),
+                territories: territories.iter().map(|s| s.to_string()).collect(),
+                categories: categories.map(|c| c.iter().map(|s| s.to_string()).collect()),
+            }
+        };
+        assert_eq!(
+            config.scope("musique-a").unwrap().parts,
+            vec![part(&["a"], &[], Some(&["danse", "musique"]))]
+        );
+        // The network's categories narrow each member: music only (dance
+        // is not the network's, theatre is not the member's).
+        assert_eq!(
+            config.scope("region").unwrap().parts,
+            vec![
+                part(&["a"], &[], Some(&["musique"])),
+                part(&["b"], &["carre"], Some(&["musique", "theatre"])),
+            ]
+        );
+        // Three levels; `quartier` reached twice, narrowed and not: both
+        // parts kept once each.
+        assert_eq!(
+            config.scope("tout").unwrap().parts,
+            vec![
+                part(&["c"], &[], None),
+                part(&["a"], &[], Some(&["musique"])),
+                part(&["b"], &["carre"], Some(&["musique", "theatre"])),
+                part(&["b"], &["carre"], None),
+            ]
+        );
+        assert_eq!(config.calendar_sources("tout"), vec!["a", "b", "c"]);
+        assert_eq!(config.calendar_sources("region"), vec!["a", "b"]);
+        assert!(config.scope("absent").is_none());
+        let c = &config.calendars[0];
+        assert_eq!(c.accent.as_deref(), Some("#0b6e4f"));
+        assert_eq!(
+            c.logo.as_deref(),
+            Some(dir.path().join("logo.svg").as_path())
+        );
+        assert_eq!(c.intro.get("en").map(String::as_str), Some("Hello"));
+        assert_eq!(c.languages, Vec::<String>::new());
+        // Published: the root keeps the aggregator's name, each calendar its own.
+        let published = config.publish_config();
+        assert_eq!(published.name, "Test");
+        assert_eq!(published.network.calendars.len(), 4);
+        assert_eq!(published.network.calendars[0].languages, vec!["fr", "en"]);
+        assert_eq!(published.network.territories[0].id, "carre");
+        assert_eq!(config.territories.ids().collect::<Vec<_>>(), vec!["carre"]);
+    }
+
+    #[test]
+    fn without_calendars_nothing_changes() {
+        let dir = folder();
+        let config = parse(dir.path(), "").unwrap_or_else(|p| panic!("{p:?}"));
+        assert!(config.calendars.is_empty());
+        assert!(config.territories.is_empty());
+        let published = config.publish_config();
+        assert!(published.network.calendars.is_empty());
+        assert!(published.network.current.is_none());
+        assert_eq!(published.network.prefix, "");
+    }
+}
