@@ -215,7 +215,13 @@ async fn unlock(
 
 /// Hide or unhide `id` (or its series): the event named must be curated
 /// (a series' occurrences come from the same sources).
-async fn set_hidden(state: AppState, staff: Staff, id: String, body: Bytes, hide: bool) -> Response {
+async fn set_hidden(
+    state: AppState,
+    staff: Staff,
+    id: String,
+    body: Bytes,
+    hide: bool,
+) -> Response {
     if let Err(r) = api_check(&state, &staff, Act::Event(id.clone())).await {
         return r;
     }

@@ -149,12 +149,18 @@ impl Denied {
             Denied::Manual => i18n::tr_args(
                 lang,
                 "scope-manual",
-                &[("source", MANUAL_SOURCE.into()), ("calendars", calendars.into())],
+                &[
+                    ("source", MANUAL_SOURCE.into()),
+                    ("calendars", calendars.into()),
+                ],
             ),
             Denied::Undo(id) => i18n::tr_args(
                 lang,
                 "scope-undo",
-                &[("id", id.to_string().into()), ("calendars", calendars.into())],
+                &[
+                    ("id", id.to_string().into()),
+                    ("calendars", calendars.into()),
+                ],
             ),
             Denied::Internal(_) => i18n::tr(lang, "auth-internal"),
         }
@@ -224,7 +230,8 @@ fn decide(index: &Index, scope: &Scope, act: Act) -> Result<Result<(), Denied>, 
                     let mut ids: Vec<String> =
                         entry.target.split(',').map(str::to_string).collect();
                     for key in ["into", "new_event"] {
-                        if let Some(Value::String(id)) = entry.after.as_ref().and_then(|a| a.get(key))
+                        if let Some(Value::String(id)) =
+                            entry.after.as_ref().and_then(|a| a.get(key))
                         {
                             ids.push(id.clone());
                         }
@@ -250,7 +257,11 @@ fn decide(index: &Index, scope: &Scope, act: Act) -> Result<Result<(), Denied>, 
 }
 
 /// Every one of `ids` that exists must be curated.
-fn events(index: &Index, scope: &Scope, ids: Vec<String>) -> Result<Result<(), Denied>, IndexError> {
+fn events(
+    index: &Index,
+    scope: &Scope,
+    ids: Vec<String>,
+) -> Result<Result<(), Denied>, IndexError> {
     for id in ids {
         if event_in(index, scope, &id)? == Some(false) {
             return Ok(Err(Denied::Event(id)));

@@ -60,7 +60,10 @@ impl Resp {
     }
 
     fn error(&self) -> String {
-        self.json()["error"].as_str().unwrap_or_default().to_string()
+        self.json()["error"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 }
 
@@ -211,7 +214,13 @@ impl World {
         Who::Token(secret)
     }
 
-    async fn call(&self, method: &str, path: &str, who: &Who, body: Option<(&str, String)>) -> Resp {
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        who: &Who,
+        body: Option<(&str, String)>,
+    ) -> Resp {
         let mut req = Request::builder().method(method).uri(path);
         match who {
             Who::Token(t) => req = req.header(header::AUTHORIZATION, format!("Bearer {t}")),
@@ -348,13 +357,20 @@ fn the_reach_of_each_account() {
         calendars: calendars.iter().map(|c| c.to_string()).collect(),
         csrf_token: None,
     };
-    assert_eq!(Reach::of(&staff(Role::Admin, &["mda"]), &config), Reach::All);
+    assert_eq!(
+        Reach::of(&staff(Role::Admin, &["mda"]), &config),
+        Reach::All
+    );
     assert_eq!(Reach::of(&staff(Role::Editor, &[]), &config), Reach::All);
     let mda = Reach::of(&staff(Role::Editor, &["mda"]), &config);
     assert_eq!(mda.scope().unwrap().parts.len(), 1);
     assert!(!mda.manual());
     let both = Reach::of(&staff(Role::Editor, &["mda", "salle"]), &config);
-    assert_eq!(both.scope().unwrap().parts.len(), 2, "the parts put together");
+    assert_eq!(
+        both.scope().unwrap().parts.len(),
+        2,
+        "the parts put together"
+    );
     assert!(both.manual());
     // A calendar that no longer exists: nothing, not everything.
     let gone = Reach::of(&staff(Role::Editor, &["disparu"]), &config);
@@ -384,14 +400,20 @@ async fn through_the_api_an_editor_curates_the_events_of_their_calendar_only() {
     let r = w.get(&event(&tremblay), &ed).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert!(
-        r.error().contains("n’appartient à aucun de vos calendriers (mda)"),
+        r.error()
+            .contains("n’appartient à aucun de vos calendriers (mda)"),
         "{}",
         r.error()
     );
 
     // Patch and unlock.
     let r = w
-        .api("PATCH", &event(&noel), &ed, json!({"title": "Concert de Noël (complet)"}))
+        .api(
+            "PATCH",
+            &event(&noel),
+            &ed,
+            json!({"title": "Concert de Noël (complet)"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let own_patch = w.last_audit();
@@ -400,34 +422,64 @@ async fn through_the_api_an_editor_curates_the_events_of_their_calendar_only() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     let r = w
-        .api("DELETE", &format!("{}/locks/title", event(&tremblay)), &ed, Value::Null)
+        .api(
+            "DELETE",
+            &format!("{}/locks/title", event(&tremblay)),
+            &ed,
+            Value::Null,
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
 
     // Hide and unhide: a hidden event of the calendar is still theirs.
     let r = w
-        .api("POST", &format!("{}/hide", event(&belles)), &ed, Value::Null)
+        .api(
+            "POST",
+            &format!("{}/hide", event(&belles)),
+            &ed,
+            Value::Null,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(w.get(&event(&belles), &ed).await.status, StatusCode::OK);
     let r = w
-        .api("POST", &format!("{}/unhide", event(&belles)), &ed, Value::Null)
+        .api(
+            "POST",
+            &format!("{}/unhide", event(&belles)),
+            &ed,
+            Value::Null,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     for action in ["hide", "unhide"] {
         let r = w
-            .api("POST", &format!("{}/{action}", event(&tremblay)), &ed, json!({"series": false}))
+            .api(
+                "POST",
+                &format!("{}/{action}", event(&tremblay)),
+                &ed,
+                json!({"series": false}),
+            )
             .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{action}: {}", r.body);
     }
 
     // Merge: every id must be theirs; split too.
     let r = w
-        .api("POST", "/api/v1/admin/merge", &ed, json!({"ids": [noel, tremblay]}))
+        .api(
+            "POST",
+            "/api/v1/admin/merge",
+            &ed,
+            json!({"ids": [noel, tremblay]}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     let r = w
-        .api("POST", "/api/v1/admin/split", &ed, json!({"id": tremblay, "source": "salle"}))
+        .api(
+            "POST",
+            "/api/v1/admin/split",
+            &ed,
+            json!({"id": tremblay, "source": "salle"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
 
@@ -445,24 +497,46 @@ async fn through_the_api_an_editor_curates_the_events_of_their_calendar_only() {
     // Undo: their own change, not another calendar's.
     let admin = w.token("admin");
     let r = w
-        .api("PATCH", &event(&conte), &admin, json!({"title": "Le conte d’hiver (annulé)"}))
+        .api(
+            "PATCH",
+            &event(&conte),
+            &admin,
+            json!({"title": "Le conte d’hiver (annulé)"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let other_patch = w.last_audit();
     let r = w
-        .api("POST", &format!("/api/v1/admin/audit/{other_patch}/undo"), &ed, Value::Null)
+        .api(
+            "POST",
+            &format!("/api/v1/admin/audit/{other_patch}/undo"),
+            &ed,
+            Value::Null,
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
-    assert!(w.public_titles().contains(&"Le conte d’hiver (annulé)".to_string()));
+    assert!(w
+        .public_titles()
+        .contains(&"Le conte d’hiver (annulé)".to_string()));
     let r = w
-        .api("POST", &format!("/api/v1/admin/audit/{own_patch}/undo"), &ed, Value::Null)
+        .api(
+            "POST",
+            &format!("/api/v1/admin/audit/{own_patch}/undo"),
+            &ed,
+            Value::Null,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(w.public_titles().contains(&"Concert de Noël".to_string()));
 
     // Merging two of theirs goes through.
     let r = w
-        .api("POST", "/api/v1/admin/merge", &ed, json!({"ids": [noel, belles]}))
+        .api(
+            "POST",
+            "/api/v1/admin/merge",
+            &ed,
+            json!({"ids": [noel, belles]}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let merged = r.json()["id"].as_str().unwrap().to_string();
@@ -470,8 +544,13 @@ async fn through_the_api_an_editor_curates_the_events_of_their_calendar_only() {
     // An account whose calendar is gone curates nothing.
     let gone = w.token("ed-gone");
     let remaining = w.id_of("Michel Tremblay : lecture");
-    assert_eq!(w.get(&event(&remaining), &gone).await.status, StatusCode::FORBIDDEN);
-    let r = w.api("PATCH", &event(&remaining), &gone, json!({"title": "x"})).await;
+    assert_eq!(
+        w.get(&event(&remaining), &gone).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = w
+        .api("PATCH", &event(&remaining), &gone, json!({"title": "x"}))
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
 
     // An editor of both calendars, an unscoped editor and an admin may.
@@ -481,12 +560,22 @@ async fn through_the_api_an_editor_curates_the_events_of_their_calendar_only() {
         ("admin", "Lecture C"),
     ] {
         let r = w
-            .api("PATCH", &event(&tremblay), &w.token(name), json!({"title": title}))
+            .api(
+                "PATCH",
+                &event(&tremblay),
+                &w.token(name),
+                json!({"title": title}),
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{name}: {}", r.body);
     }
     let r = w
-        .api("POST", "/api/v1/admin/merge", &w.token("editor"), json!({"ids": [merged, tremblay]}))
+        .api(
+            "POST",
+            "/api/v1/admin/merge",
+            &w.token("editor"),
+            json!({"ids": [merged, tremblay]}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
@@ -514,8 +603,14 @@ async fn in_the_console_an_editor_sees_and_acts_on_their_calendar_only() {
     let list = w.get("/admin/events", &ed).await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.body.contains("Concert de Noël") && list.body.contains("Les Belles-sœurs"));
-    assert!(!list.body.contains("Michel Tremblay"), "another calendar's event listed");
-    assert!(!list.body.contains("Le conte d’hiver"), "another calendar's hidden event listed");
+    assert!(
+        !list.body.contains("Michel Tremblay"),
+        "another calendar's event listed"
+    );
+    assert!(
+        !list.body.contains("Le conte d’hiver"),
+        "another calendar's hidden event listed"
+    );
     assert!(list.body.contains("2 événements"), "the count is theirs");
     // Searching for it finds nothing either.
     let search = w.get("/admin/events?q=Tremblay", &ed).await;
@@ -525,20 +620,37 @@ async fn in_the_console_an_editor_sees_and_acts_on_their_calendar_only() {
     let r = w.get(&format!("/admin/events/{tremblay}"), &ed).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.body.contains("Hors de vos calendriers"), "{}", r.body);
-    let r = w.get(&format!("/admin/events/{tremblay}?lang=en"), &ed).await;
+    let r = w
+        .get(&format!("/admin/events/{tremblay}?lang=en"), &ed)
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert!(r.body.contains("belongs to none of your calendars (mda)"), "{}", r.body);
+    assert!(
+        r.body.contains("belongs to none of your calendars (mda)"),
+        "{}",
+        r.body
+    );
     for (path, fields) in [
         (format!("/admin/events/{tremblay}/hide"), String::new()),
-        (format!("/admin/events/{tremblay}/edit"), "title=Pirat%C3%A9".to_string()),
-        (format!("/admin/events/{tremblay}/unlock"), "field=title".to_string()),
-        (format!("/admin/events/{noel}/merge"), format!("ids={tremblay}")),
+        (
+            format!("/admin/events/{tremblay}/edit"),
+            "title=Pirat%C3%A9".to_string(),
+        ),
+        (
+            format!("/admin/events/{tremblay}/unlock"),
+            "field=title".to_string(),
+        ),
+        (
+            format!("/admin/events/{noel}/merge"),
+            format!("ids={tremblay}"),
+        ),
     ] {
         let r = w.form(&path, &ed, &fields).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}: {}", r.body);
         assert!(r.body.contains("Hors de vos calendriers"), "{path}");
     }
-    assert!(w.public_titles().contains(&"Michel Tremblay : lecture".to_string()));
+    assert!(w
+        .public_titles()
+        .contains(&"Michel Tremblay : lecture".to_string()));
 
     // Their own event: the page, and the forms act.
     let r = w.get(&format!("/admin/events/{noel}"), &ed).await;
@@ -547,7 +659,10 @@ async fn in_the_console_an_editor_sees_and_acts_on_their_calendar_only() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert!(!w.public_titles().contains(&"Concert de Noël".to_string()));
     let list = w.get("/admin/events", &ed).await;
-    assert!(list.body.contains("Concert de Noël"), "their hidden event is listed");
+    assert!(
+        list.body.contains("Concert de Noël"),
+        "their hidden event is listed"
+    );
 
     // An unscoped editor still sees everything.
     let editor = w.sign_in("editor@example.org").await;
@@ -568,28 +683,54 @@ async fn an_editor_cannot_edit_a_venue_only_another_calendar_uses() {
     let ed = w.token("ed-mda");
     let unavailable = StatusCode::SERVICE_UNAVAILABLE; // allowed, nothing here writes
     let r = w
-        .api("PATCH", "/api/v1/admin/venues/theatre", &ed, json!({"address": "1 rue X"}))
+        .api(
+            "PATCH",
+            "/api/v1/admin/venues/theatre",
+            &ed,
+            json!({"address": "1 rue X"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
-    assert!(r.error().contains("Théâtre") || r.error().contains("theatre"), "{}", r.error());
+    assert!(
+        r.error().contains("Théâtre") || r.error().contains("theatre"),
+        "{}",
+        r.error()
+    );
     let r = w
-        .api("PATCH", "/api/v1/admin/venues/mda", &ed, json!({"address": "1395, boul. de la Concorde"}))
+        .api(
+            "PATCH",
+            "/api/v1/admin/venues/mda",
+            &ed,
+            json!({"address": "1395, boul. de la Concorde"}),
+        )
         .await;
     assert_eq!(r.status, unavailable, "{}", r.body);
     // A merge needs both venues.
     let merge = json!({"into": "mda", "from": ["theatre"]});
-    let r = w.api("POST", "/api/v1/admin/venues/merge", &ed, merge.clone()).await;
+    let r = w
+        .api("POST", "/api/v1/admin/venues/merge", &ed, merge.clone())
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     let back = json!({"into": "theatre", "from": ["mda"]});
     let r = w.api("POST", "/api/v1/admin/venues/merge", &ed, back).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     for name in ["ed-both", "editor", "admin"] {
         let r = w
-            .api("POST", "/api/v1/admin/venues/merge", &w.token(name), merge.clone())
+            .api(
+                "POST",
+                "/api/v1/admin/venues/merge",
+                &w.token(name),
+                merge.clone(),
+            )
             .await;
         assert_eq!(r.status, unavailable, "{name}: {}", r.body);
         let r = w
-            .api("PATCH", "/api/v1/admin/venues/theatre", &w.token(name), json!({"city": "Laval"}))
+            .api(
+                "PATCH",
+                "/api/v1/admin/venues/theatre",
+                &w.token(name),
+                json!({"city": "Laval"}),
+            )
             .await;
         assert_eq!(r.status, unavailable, "{name}: {}", r.body);
     }
@@ -599,9 +740,16 @@ async fn an_editor_cannot_edit_a_venue_only_another_calendar_uses() {
     let venues = w.get("/admin/venues", &console).await;
     assert_eq!(venues.status, StatusCode::OK);
     assert!(venues.body.contains("Maison des arts"));
-    assert!(!venues.body.contains("Théâtre des Muses"), "another calendar's venue listed");
+    assert!(
+        !venues.body.contains("Théâtre des Muses"),
+        "another calendar's venue listed"
+    );
     let r = w
-        .form("/admin/venues/theatre/edit", &console, "name=Th%C3%A9%C3%A2tre&city=Laval")
+        .form(
+            "/admin/venues/theatre/edit",
+            &console,
+            "name=Th%C3%A9%C3%A2tre&city=Laval",
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert!(r.body.contains("Hors de vos calendriers"));
@@ -610,10 +758,16 @@ async fn an_editor_cannot_edit_a_venue_only_another_calendar_uses() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     let r = w
-        .form("/admin/venues/mda/edit", &console, "name=Maison+des+arts&city=Laval")
+        .form(
+            "/admin/venues/mda/edit",
+            &console,
+            "name=Maison+des+arts&city=Laval",
+        )
         .await;
     assert_eq!(r.status, unavailable, "{}", r.body);
-    let all = w.get("/admin/venues", &w.sign_in("editor@example.org").await).await;
+    let all = w
+        .get("/admin/venues", &w.sign_in("editor@example.org").await)
+        .await;
     assert!(all.body.contains("Théâtre des Muses"));
 }
 
@@ -631,21 +785,42 @@ async fn hand_entered_events_need_a_calendar_listing_the_manual_source() {
         ("DELETE", "/api/v1/admin/manual-events/saisie-1"),
     ] {
         let r = w.api(method, path, &ed, event.clone()).await;
-        assert_eq!(r.status, StatusCode::FORBIDDEN, "{method} {path}: {}", r.body);
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "{method} {path}: {}",
+            r.body
+        );
         assert!(
-            r.error().contains("un administrateur doit ajouter « saisie » aux sources du calendrier"),
+            r.error()
+                .contains("un administrateur doit ajouter « saisie » aux sources du calendrier"),
             "{}",
             r.error()
         );
     }
     for name in ["ed-salle", "ed-both", "editor", "admin"] {
         let r = w
-            .api("POST", "/api/v1/admin/manual-events", &w.token(name), event.clone())
+            .api(
+                "POST",
+                "/api/v1/admin/manual-events",
+                &w.token(name),
+                event.clone(),
+            )
             .await;
-        assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{name}: {}", r.body);
+        assert_eq!(
+            r.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{name}: {}",
+            r.body
+        );
     }
     let gone = w
-        .api("POST", "/api/v1/admin/manual-events", &w.token("ed-gone"), event)
+        .api(
+            "POST",
+            "/api/v1/admin/manual-events",
+            &w.token("ed-gone"),
+            event,
+        )
         .await;
     assert_eq!(gone.status, StatusCode::FORBIDDEN);
 
@@ -656,7 +831,8 @@ async fn hand_entered_events_need_a_calendar_listing_the_manual_source() {
     assert!(r.body.contains("« saisie »"), "{}", r.body);
     let r = w.get("/admin/events/new?lang=en", &console).await;
     assert!(
-        r.body.contains("an admin must add “saisie” to the calendar’s sources"),
+        r.body
+            .contains("an admin must add “saisie” to the calendar’s sources"),
         "{}",
         r.body
     );
@@ -685,15 +861,15 @@ async fn the_api_and_the_console_ask_the_same_check() {
     assert!(super::check(&w.state, &staff, Act::Event(tremblay.clone()))
         .await
         .is_err());
-    assert!(super::check(&w.state, &staff, Act::Event(w.id_of("Concert de Noël")))
-        .await
-        .is_ok());
+    assert!(
+        super::check(&w.state, &staff, Act::Event(w.id_of("Concert de Noël")))
+            .await
+            .is_ok()
+    );
     // An id that does not exist passes, for the action to say 404.
     assert!(super::check(&w.state, &staff, Act::Event("nope".into()))
         .await
         .is_ok());
-    let r = w
-        .get("/api/v1/admin/events/nope", &w.token("ed-mda"))
-        .await;
+    let r = w.get("/api/v1/admin/events/nope", &w.token("ed-mda")).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
