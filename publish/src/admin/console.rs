@@ -63,6 +63,7 @@ use axum::Router;
 use index::{Index, IndexError};
 
 use super::auth::{MaybeStaff, Role, Staff};
+use super::scope;
 use crate::i18n;
 use crate::layout::{esc, page_lang};
 use crate::respond::html;
@@ -284,6 +285,27 @@ impl Ctx {
 
     pub(crate) fn is_admin(&self) -> bool {
         self.staff.role == Role::Admin
+    }
+
+    /// What this staff member curates (lists narrow to it).
+    pub(crate) fn reach(&self) -> scope::Reach {
+        scope::Reach::of(&self.staff, &self.state.config())
+    }
+
+    /// Whether this staff member may do `act` (the API's decision,
+    /// [`scope::check`]): else the 403 page that says why, with a link
+    /// back to `back`.
+    pub(crate) async fn may(&self, act: scope::Act, back: &str) -> Result<(), Response> {
+        match scope::check(&self.state, &self.staff, act).await {
+            Ok(()) => Ok(()),
+            Err(scope::Denied::Internal(detail)) => Err(self.internal("curation scope", &detail)),
+            Err(denied) => Err(self.error(
+                StatusCode::FORBIDDEN,
+                "console-scope-title",
+                &esc(&denied.message(&self.lang, &self.staff)),
+                back,
+            )),
+        }
     }
 
     /// The message `id`, escaped for HTML.

@@ -18,7 +18,8 @@ use model::Venue;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::auth::Editor;
+use super::auth::{Editor, Staff};
+use super::scope::{api_check, Act};
 use crate::respond::{internal_error, json_error};
 use crate::AppState;
 
@@ -139,10 +140,13 @@ pub(crate) fn venue_by_id(state: &AppState, id: &str) -> Result<Option<Venue>, C
 /// `GET /api/v1/admin/events/{id}`: the event, hidden or not, its locks
 /// and every source record it is made of.
 async fn curated_event(
-    Editor(_): Editor,
+    Editor(staff): Editor,
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Response {
+    if let Err(r) = api_check(&state, &staff, Act::Event(id.clone())).await {
+        return r;
+    }
     let found = curate(&state.index, move |index| Ok(index.curated_event(&id)?)).await;
     match found {
         Ok(Some(c)) => Json(c).into_response(),
@@ -158,6 +162,9 @@ async fn patch_event(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
+    if let Err(r) = api_check(&state, &staff, Act::Event(id.clone())).await {
+        return r;
+    }
     let mut fields = match object(&body) {
         Ok(f) => f,
         Err(r) => return r.into_response(),
@@ -196,6 +203,9 @@ async fn unlock(
     State(state): State<AppState>,
     Path((id, field)): Path<(String, String)>,
 ) -> Response {
+    if let Err(r) = api_check(&state, &staff, Act::Event(id.clone())).await {
+        return r;
+    }
     let who = staff.who;
     match curate(&state.index, move |index| index.unlock(&who, &id, &field)).await {
         Ok(event) => Json(event).into_response(),
@@ -203,7 +213,19 @@ async fn unlock(
     }
 }
 
-async fn set_hidden(state: AppState, who: String, id: String, body: Bytes, hide: bool) -> Response {
+/// Hide or unhide `id` (or its series): the event named must be curated
+/// (a series' occurrences come from the same sources).
+async fn set_hidden(
+    state: AppState,
+    staff: Staff,
+    id: String,
+    body: Bytes,
+    hide: bool,
+) -> Response {
+    if let Err(r) = api_check(&state, &staff, Act::Event(id.clone())).await {
+        return r;
+    }
+    let who = staff.who;
     let map = match object(&body) {
         Ok(m) => m,
         Err(r) => return r.into_response(),
@@ -234,7 +256,7 @@ async fn hide(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    set_hidden(state, staff.who, id, body, true).await
+    set_hidden(state, staff, id, body, true).await
 }
 
 /// `POST /api/v1/admin/events/{id}/unhide`.
@@ -244,7 +266,7 @@ async fn unhide(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    set_hidden(state, staff.who, id, body, false).await
+    set_hidden(state, staff, id, body, false).await
 }
 
 /// `POST /api/v1/admin/merge` `{"ids": [...]}`.
@@ -253,6 +275,9 @@ async fn merge(Editor(staff): Editor, State(state): State<AppState>, body: Bytes
         Ok(ids) => ids,
         Err(r) => return r.into_response(),
     };
+    if let Err(r) = api_check(&state, &staff, Act::Events(ids.clone())).await {
+        return r;
+    }
     let who = staff.who;
     match curate(&state.index, move |index| index.merge(&who, &ids)).await {
         Ok(event) => Json(event).into_response(),
@@ -270,6 +295,9 @@ async fn split(Editor(staff): Editor, State(state): State<AppState>, body: Bytes
         (Ok(i), Ok(s)) => (i, s),
         (Err(r), _) | (_, Err(r)) => return r.into_response(),
     };
+    if let Err(r) = api_check(&state, &staff, Act::Event(id.clone())).await {
+        return r;
+    }
     let who = staff.who;
     match curate(&state.index, move |index| index.split(&who, &id, &source)).await {
         Ok(event) => Json(event).into_response(),
@@ -385,6 +413,9 @@ async fn undo(
     let Ok(id) = id.parse::<i64>() else {
         return json_error(StatusCode::NOT_FOUND, "no such audit entry");
     };
+    if let Err(r) = api_check(&state, &staff, Act::Undo(id)).await {
+        return r;
+    }
     match undo_entry(&state, staff.who, id).await {
         Ok(()) => Json(json!({"undone": id})).into_response(),
         Err(UndoError::Curation(e)) => curation_error(e),

@@ -6,6 +6,8 @@
 //!   extractors every route takes ([`auth::Editor`], [`auth::Admin`],
 //!   [`auth::MaybeStaff`]);
 //! * [`curation`]: events (fields, locks, hide, merge, split) and the audit;
+//! * [`scope`]: what an editor tied to calendars may curate, the one check
+//!   the API and the console's forms ask;
 //! * [`sources`]: member sources and manual events, through the
 //!   [`sources::SourceAdmin`] the binary provides;
 //! * [`venues`]: venue edits and merges (aliases learned), written into
@@ -23,6 +25,7 @@
 pub mod auth;
 pub mod console;
 pub mod curation;
+pub mod scope;
 pub mod sources;
 pub mod venues;
 

@@ -31,6 +31,7 @@ use model::{Event, RawEvent, TimeValue};
 use serde::{Deserialize, Serialize};
 
 use crate::admin::auth::{Admin, Editor, Staff};
+use crate::admin::scope::{api_check, Act};
 use crate::i18n;
 use crate::respond::{json_error, run_index};
 use crate::{AppState, PublishConfig};
@@ -470,6 +471,9 @@ async fn replace_manual(
 }
 
 async fn save_manual(state: AppState, staff: Staff, id: Option<String>, bytes: Bytes) -> Answer {
+    if let Err(r) = api_check(&state, &staff, Act::Manual).await {
+        return Ok(r);
+    }
     let admin = admin_of(&state)?;
     let event: ManualEvent = body(&bytes)?;
     let status = if id.is_some() {
@@ -488,6 +492,9 @@ async fn delete_manual(
     Editor(staff): Editor,
     Path(id): Path<String>,
 ) -> Answer {
+    if let Err(r) = api_check(&state, &staff, Act::Manual).await {
+        return Ok(r);
+    }
     admin_of(&state)?
         .delete_manual_event(&staff.who, &id)
         .await?;

@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 
 use super::auth::Editor;
 use super::curation::{field_error, venue_by_id};
+use super::scope::{api_check, Act};
 use super::sources::VenueRef;
 use crate::respond::json_error;
 use crate::AppState;
@@ -41,6 +42,9 @@ async fn update(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
+    if let Err(r) = api_check(&state, &staff, Act::Venues(vec![id.clone()])).await {
+        return r;
+    }
     let Some(admin) = state.source_admin.clone() else {
         return json_error(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -73,12 +77,6 @@ async fn update(
 
 /// `POST /api/v1/admin/venues/merge` `{"into": ID, "from": [ID...]}`.
 async fn merge(Editor(staff): Editor, State(state): State<AppState>, body: Bytes) -> Response {
-    let Some(admin) = state.source_admin.clone() else {
-        return json_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the console cannot write the configuration here",
-        );
-    };
     let map = match body_object(&body) {
         Ok(m) => m,
         Err(e) => return field_error("body", e),
@@ -89,11 +87,27 @@ async fn merge(Editor(staff): Editor, State(state): State<AppState>, body: Bytes
     let Some(from) = map.get("from").and_then(Value::as_array).cloned() else {
         return field_error("from", "a list of venue ids");
     };
-    let mut refs = Vec::new();
+    let mut ids = Vec::new();
     for v in from {
         let Some(id) = v.as_str().map(str::to_string) else {
             return field_error("from", "a list of venue ids");
         };
+        ids.push(id);
+    }
+    // Both sides of the merge must be venues of the editor's calendars.
+    let mut both = ids.clone();
+    both.push(into.clone());
+    if let Err(r) = api_check(&state, &staff, Act::Venues(both)).await {
+        return r;
+    }
+    let Some(admin) = state.source_admin.clone() else {
+        return json_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the console cannot write the configuration here",
+        );
+    };
+    let mut refs = Vec::new();
+    for id in ids {
         let s = state.clone();
         let vid = id.clone();
         match tokio::task::spawn_blocking(move || venue_by_id(&s, &vid)).await {

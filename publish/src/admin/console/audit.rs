@@ -14,6 +14,7 @@ use super::events::curation_failed;
 use super::frame::{self, Section};
 use super::{encode, tr_args, Form, Screen};
 use crate::admin::curation::UndoError;
+use crate::admin::scope::Act;
 use crate::layout::esc;
 
 /// Rows a page shows.
@@ -134,6 +135,9 @@ pub async fn list(Screen { ctx, query, .. }: Screen) -> Response {
 /// `POST /admin/audit/{id}/undo`.
 pub async fn undo(Path(id): Path<i64>, Form { ctx, .. }: Form) -> Response {
     let back = "/admin/audit";
+    if let Err(r) = ctx.may(Act::Undo(id), back).await {
+        return r;
+    }
     let who = ctx.staff.who.clone();
     match crate::admin::curation::undo_entry(&ctx.state, who, id).await {
         Ok(()) => ctx.done(back, "undone"),

@@ -15,14 +15,17 @@ use index::{Facets, SourceStatus};
 use super::frame::{self, Section};
 use super::sources::{admin_failed, source_admin};
 use super::{encode, tr_args, AdminForm, Ctx, Fields, Form, Screen};
+use crate::admin::scope::{Act, Reach};
 use crate::api::{category_counts, venue_counts};
 use crate::layout::esc;
 use crate::params::MAX_LIMIT;
 
-/// The upcoming events' facets and the sources.
+/// The upcoming events' facets (of the calendars an editor curates) and
+/// the sources.
 async fn read(ctx: &Ctx) -> Result<(Facets, Vec<SourceStatus>), Response> {
     let mut query = index::Query::from(Utc::now());
     query.limit = MAX_LIMIT;
+    ctx.reach().restrict(&mut query);
     ctx.read("console catalog", move |ix| {
         Ok((ix.facets(&query)?, ix.sources()?))
     })
@@ -56,7 +59,17 @@ pub async fn venues(Screen { ctx, query, .. }: Screen) -> Response {
         Err(r) => return r,
     };
     let config = &state.config();
-    let counts = venue_counts(config, &facets.venues);
+    let mut counts = venue_counts(config, &facets.venues);
+    // An editor of some calendars sees the venues of their events only.
+    let everything = ctx.reach() == Reach::All;
+    if !everything {
+        counts.retain(|c| c.events > 0);
+    }
+    let targets: Vec<&model::Venue> = config
+        .venues
+        .iter()
+        .filter(|g| everything || counts.iter().any(|c| c.venue.id == g.id))
+        .collect();
     let (name_l, where_l, coords_l, events_l, kind_l) = (
         ctx.t("console-field-venue"),
         ctx.t("console-venue-address"),
@@ -99,7 +112,7 @@ pub async fn venues(Screen { ctx, query, .. }: Screen) -> Response {
             },
             href = esc(&ctx.href(&format!("/admin/events?venue={}", encode(&v.id)))),
             events = c.events,
-            actions = venue_actions(&ctx, config, v, known),
+            actions = venue_actions(&ctx, &targets, v, known),
         );
     }
     b.push_str("</tbody></table>\n");
@@ -270,12 +283,7 @@ pub async fn map(AdminForm(Form { ctx, fields }): AdminForm) -> Response {
 /// A venue's forms: edit it (or, for a venue seen in the sources, add it
 /// to the gazetteer), and merge it into a venue of the gazetteer, its name
 /// then learned as an alias.
-fn venue_actions(
-    ctx: &Ctx,
-    config: &crate::PublishConfig,
-    v: &model::Venue,
-    known: bool,
-) -> String {
+fn venue_actions(ctx: &Ctx, targets: &[&model::Venue], v: &model::Venue, known: bool) -> String {
     let id = esc(&v.id);
     let slot = encode(&v.id);
     let number = |x: Option<f64>| x.map(|x| format!("{x}")).unwrap_or_default();
@@ -304,8 +312,7 @@ fn venue_actions(
         lon = field("lon", "console-venue-lon", &number(v.lon), "number"),
         save = ctx.t("console-venue-save"),
     );
-    let targets: String = config
-        .venues
+    let targets: String = targets
         .iter()
         .filter(|g| g.id != v.id)
         .map(|g| format!("<option value=\"{}\">{}</option>", esc(&g.id), esc(&g.name)))
@@ -331,6 +338,9 @@ fn venue_actions(
 /// other names (learned by merges) stay.
 pub async fn edit_venue(Path(id): Path<String>, Form { ctx, fields }: Form) -> Response {
     let back = "/admin/venues";
+    if let Err(r) = ctx.may(Act::Venues(vec![id.clone()]), back).await {
+        return r;
+    }
     let mut changes = serde_json::Map::new();
     for key in ["name", "address", "city"] {
         let value = fields
@@ -398,6 +408,12 @@ pub async fn merge_venue(Form { ctx, fields }: Form) -> Response {
         );
         return ctx.error(StatusCode::BAD_REQUEST, "console-error-title", &text, back);
     };
+    if let Err(r) = ctx
+        .may(Act::Venues(vec![from.to_string(), into.to_string()]), back)
+        .await
+    {
+        return r;
+    }
     let state = ctx.state.clone();
     let lookup = from.to_string();
     let seen = ctx

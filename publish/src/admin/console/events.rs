@@ -18,6 +18,7 @@ use serde_json::{Map, Value};
 
 use super::frame::{self, Section};
 use super::{encode, tr, tr_args, Ctx, Fields, Form, Screen};
+use crate::admin::scope::Act;
 use crate::admin::sources::MANUAL_SOURCE;
 use crate::layout::{self, esc};
 use crate::params::{self, QueryDefaults};
@@ -50,14 +51,21 @@ pub async fn list(Screen { ctx, query, raw }: Screen) -> Response {
                 Some(e),
             ),
         };
+    let mut search = search;
     let mut facet_query = index::Query::from(now);
     facet_query.limit = params::MAX_LIMIT;
+    // An editor of some calendars sees their events only.
+    let reach = ctx.reach();
+    reach.restrict(&mut search);
+    reach.restrict(&mut facet_query);
     let listing = ctx
         .read("console events", move |ix| {
+            let mut hidden = ix.hidden_events()?;
+            hidden.retain(|e| reach.event(e));
             Ok(Listing {
                 page: ix.query(&search)?,
                 facets: ix.facets(&facet_query)?,
-                hidden: ix.hidden_events()?,
+                hidden,
                 locked: ix.locked_fields()?,
                 sources: ix.sources()?,
             })
@@ -305,6 +313,9 @@ pub(super) fn field_label(lang: &str, field: &str) -> String {
 /// `GET /admin/events/{id}`.
 pub async fn one(Path(id): Path<String>, Screen { ctx, query, .. }: Screen) -> Response {
     let path = format!("/admin/events/{}", encode(&id));
+    if let Err(r) = ctx.may(Act::Event(id.clone()), "/admin/events").await {
+        return r;
+    }
     let lookup = id.clone();
     let found = ctx
         .read("console event", move |ix| {
@@ -842,6 +853,9 @@ pub(super) fn curation_failed(ctx: &Ctx, e: CurationError, back: &str) -> Respon
 /// event are set and locked.
 pub async fn edit(Path(id): Path<String>, Form { ctx, fields }: Form) -> Response {
     let back = format!("/admin/events/{}", encode(&id));
+    if let Err(r) = ctx.may(Act::Event(id.clone()), &back).await {
+        return r;
+    }
     let lookup = id.clone();
     let event = match ctx
         .read("console edit", move |ix| ix.curated_event(&lookup))
@@ -1061,6 +1075,9 @@ pub async fn act(
         "split" => "split",
         _ => return ctx.not_found(&action, &back),
     };
+    if let Err(r) = ctx.may(Act::Event(id.clone()), &back).await {
+        return r;
+    }
     let who = ctx.staff.who.clone();
     let series = fields.checked("series");
     let field = fields.get("field").unwrap_or("").to_string();
@@ -1121,6 +1138,9 @@ pub async fn merge(Path(id): Path<String>, Form { ctx, fields }: Form) -> Respon
             &ctx.t("console-merge-needs-ids"),
             &back,
         );
+    }
+    if let Err(r) = ctx.may(Act::Events(ids.clone()), &back).await {
+        return r;
     }
     let who = ctx.staff.who.clone();
     match ctx.blocking(move |ix| ix.merge(&who, &ids)).await {

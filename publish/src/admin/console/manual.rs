@@ -20,6 +20,7 @@ use super::events::{category_checkboxes, status_label, venue_options};
 use super::frame::{self, Section};
 use super::sources::{admin_failed, source_admin};
 use super::{encode, tr_args, Ctx, Fields, Form, Screen};
+use crate::admin::scope::Act;
 use crate::admin::sources::{ManualEvent, MANUAL_SOURCE};
 use crate::layout::esc;
 use index::manual::ManualRecord;
@@ -28,6 +29,9 @@ use model::Status;
 /// `GET /admin/events/new`: the empty form; `replace=ID` the form of the
 /// hand-entered event ID as saved, which it saves over.
 pub async fn new_form(Screen { ctx, query, .. }: Screen) -> Response {
+    if let Err(r) = ctx.may(Act::Manual, "/admin/events").await {
+        return r;
+    }
     let Some(id) = query.get("replace").map(str::to_string) else {
         let saved = ctx
             .read("console manual events", |ix| {
@@ -470,6 +474,9 @@ fn manual_event(ctx: &Ctx, f: &Fields) -> Result<ManualEvent, String> {
 }
 
 async fn save(Form { ctx, fields }: Form, id: Option<String>) -> Response {
+    if let Err(r) = ctx.may(Act::Manual, "/admin/events").await {
+        return r;
+    }
     let event = match manual_event(&ctx, &fields) {
         Ok(e) => e,
         Err(problem) => {
@@ -515,6 +522,9 @@ pub async fn update(Path(id): Path<String>, form: Form) -> Response {
 /// `POST /admin/manual/{id}/delete`.
 pub async fn delete(Path(id): Path<String>, Form { ctx, .. }: Form) -> Response {
     let back = format!("/admin/events/new?replace={}", encode(&id));
+    if let Err(r) = ctx.may(Act::Manual, "/admin/events").await {
+        return r;
+    }
     let admin = match source_admin(&ctx) {
         Ok(a) => a,
         Err(r) => return r,
