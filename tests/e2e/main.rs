@@ -5,6 +5,7 @@
 
 mod admin_auth;
 mod admin_curation;
+mod admin_scope;
 mod admin_sources;
 mod admin_venues;
 mod api;
