@@ -495,7 +495,9 @@ async fn run(
     }
 
     shutdown_signal().await;
-    tracing::info!("stopping: abandoning the source runs still reading, finishing the writes under way");
+    tracing::info!(
+        "stopping: abandoning the source runs still reading, finishing the writes under way"
+    );
     // Runs not yet writing give up now (nothing half-written); a write
     // under way finishes.
     pipeline.stop();
@@ -555,7 +557,11 @@ async fn restore(
                 "restored {} into {}{}; search index rebuilt: {} events",
                 file.display(),
                 dir.display(),
-                if r.replaced { " (replacing its store)" } else { "" },
+                if r.replaced {
+                    " (replacing its store)"
+                } else {
+                    ""
+                },
                 r.events
             );
             Ok(ExitCode::SUCCESS)

@@ -162,7 +162,12 @@ pub struct RestoreReport {
 }
 
 /// The files of a store in a data directory, besides the database.
-const STORE_FILES: &[&str] = &[DB_FILE, "babillard.sqlite-wal", "babillard.sqlite-shm", "search"];
+const STORE_FILES: &[&str] = &[
+    DB_FILE,
+    "babillard.sqlite-wal",
+    "babillard.sqlite-shm",
+    "search",
+];
 
 /// Bring `file` back into `data_dir` (see the module doc). A directory that
 /// holds a store is refused unless `force`. Stop `babillard run` on that
@@ -231,11 +236,7 @@ pub fn restore(file: &Path, data_dir: &Path, force: bool) -> Result<RestoreRepor
 fn put_back(data_dir: &Path, aside: &Path, moved: &[&str]) {
     for name in moved {
         if let Err(e) = std::fs::rename(aside.join(name), data_dir.join(name)) {
-            tracing::error!(
-                "cannot put {} back from {}: {e}",
-                name,
-                aside.display()
-            );
+            tracing::error!("cannot put {} back from {}: {e}", name, aside.display());
         }
     }
     let _ = std::fs::remove_dir(aside);

@@ -182,14 +182,23 @@ async fn the_versioned_widget_is_gzipped_and_cached_for_a_year() {
     let version = hex::encode(&Sha256::digest(crate::widget::WIDGET_JS.as_bytes())[..8]);
     assert_eq!(crate::widget::widget_version(), version);
     let path = format!("/widget.js?v={version}");
-    let gz = request(s.addr, "GET", &path, &[("Accept-Encoding", "br, gzip;q=0.8")]).await;
+    let gz = request(
+        s.addr,
+        "GET",
+        &path,
+        &[("Accept-Encoding", "br, gzip;q=0.8")],
+    )
+    .await;
     assert_eq!(gz.status, 200);
     assert_eq!(
         gz.header("cache-control"),
         Some("public, max-age=31536000, immutable")
     );
     assert_eq!(gz.header("content-encoding"), Some("gzip"));
-    assert!(gz.header("vary").unwrap().eq_ignore_ascii_case("accept-encoding"));
+    assert!(gz
+        .header("vary")
+        .unwrap()
+        .eq_ignore_ascii_case("accept-encoding"));
     let mut plain = String::new();
     flate2::read::GzDecoder::new(&gz.body[..])
         .read_to_string(&mut plain)
@@ -237,9 +246,15 @@ async fn the_versioned_widget_is_gzipped_and_cached_for_a_year() {
     assert_eq!(old.header("content-encoding"), Some("gzip"));
     // The portal and the embed page reference the versioned URL.
     let portal = get(s.addr, "/").await.body;
-    assert!(portal.contains(&format!("widget.js?v={version}")), "{portal}");
+    assert!(
+        portal.contains(&format!("widget.js?v={version}")),
+        "{portal}"
+    );
     let embed = get(s.addr, "/embed").await.body;
-    assert!(embed.contains(&format!("src=\"../widget.js?v={version}\"")), "{embed}");
+    assert!(
+        embed.contains(&format!("src=\"../widget.js?v={version}\"")),
+        "{embed}"
+    );
 }
 
 #[tokio::test]
