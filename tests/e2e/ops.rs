@@ -477,13 +477,21 @@ async fn backup_during_an_ingest_restores_the_same_events() {
     let dir = dir_with(&toml);
     let mut run = Running::start(dir.path());
     run.wait_ok("apple").await;
+    // The search index is committed just after the store: wait for it.
+    let mut original = search_all(dir.path(), "data");
+    for _ in 0..100 {
+        if original["total"].as_u64().unwrap() > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        original = search_all(dir.path(), "data");
+    }
+    assert!(original["total"].as_u64().unwrap() > 0);
     assert_eq!(server.hits("slow.ics"), 1, "the first pass is under way");
 
     let (code, out, err) = babillard(dir.path(), &["backup", "--out", "copy.sqlite"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("backed up"), "{out}");
-    let original = search_all(dir.path(), "data");
-    assert!(original["total"].as_u64().unwrap() > 0);
     // A valid database on its own: no WAL beside it, the integrity check
     // passes (restore checks it).
     assert!(!dir.path().join("copy.sqlite-wal").exists());
