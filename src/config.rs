@@ -36,6 +36,13 @@ pub struct Aggregator {
     /// Base URL of a geocoding service speaking the Nominatim API; None:
     /// no geocoding.
     pub geocoder: Option<String>,
+    /// Time budget of one source run, retries included (`source_timeout`,
+    /// seconds; a `[[source]] timeout` overrides it).
+    pub source_timeout: std::time::Duration,
+    /// Fetch log rows older than this many days are pruned.
+    pub keep_fetch_log_days: u32,
+    /// Events that ended more than this many days ago are pruned.
+    pub keep_past_days: u32,
 }
 
 /// The whole configuration, known good.
@@ -102,6 +109,9 @@ const AGGREGATOR_KEYS: &[&str] = &[
     "data_dir",
     "allow_private_networks",
     "geocoder",
+    "source_timeout",
+    "keep_fetch_log_days",
+    "keep_past_days",
 ];
 /// The keys of a `[[source]]`.
 pub const SOURCE_KEYS: &[&str] = &[
@@ -116,6 +126,7 @@ pub const SOURCE_KEYS: &[&str] = &[
     "venue",
     "enabled",
     "selectors",
+    "timeout",
 ];
 const SELECTOR_KEYS: &[&str] = &[
     "event",
@@ -138,6 +149,9 @@ const TOP_KEYS: &[&str] = &[
     "territory",
     "calendar",
 ];
+
+/// `[aggregator] source_timeout` when absent, in seconds.
+pub const DEFAULT_SOURCE_TIMEOUT: u64 = 60;
 
 /// The id of the built-in source that lists the events entered by hand in
 /// the console (table `manual_events`): always known to the store, never
@@ -198,6 +212,11 @@ impl Config {
                 .unwrap_or_else(|| d.clone()),
             None => PathBuf::from("data"),
         }
+    }
+
+    /// The time budget of one run of `source`, retries included.
+    pub fn timeout_of(&self, source: &SourceConfig) -> std::time::Duration {
+        source.timeout.unwrap_or(self.aggregator.source_timeout)
     }
 
     /// The cron expression that applies to `source`.
@@ -590,6 +609,9 @@ impl Cx<'_> {
             data_dir: None,
             allow_private_networks: false,
             geocoder: None,
+            source_timeout: std::time::Duration::from_secs(DEFAULT_SOURCE_TIMEOUT),
+            keep_fetch_log_days: 30,
+            keep_past_days: 90,
         };
         let Some(t) = t else {
             return Some(agg);
@@ -675,7 +697,39 @@ impl Cx<'_> {
                 }
             }
         }
+        if let Some(secs) = self.seconds(t, "source_timeout") {
+            agg.source_timeout = secs;
+        } else if t.get("source_timeout").is_some() {
+            ok = false;
+        }
+        for (key, slot) in [
+            ("keep_fetch_log_days", &mut agg.keep_fetch_log_days),
+            ("keep_past_days", &mut agg.keep_past_days),
+        ] {
+            if let Some((days, sp)) = self.integer(t, key) {
+                if (1..=36600).contains(&days) {
+                    *slot = days as u32;
+                } else {
+                    self.problem(&sp, format!("`{key}` must be between 1 and 36600 days"));
+                    ok = false;
+                }
+            }
+        }
         ok.then_some(agg)
+    }
+
+    /// A time budget in whole seconds, 1 to 86400.
+    fn seconds(&mut self, t: &dyn TableLike, key: &str) -> Option<std::time::Duration> {
+        let (secs, sp) = self.integer(t, key)?;
+        if (1..=86_400).contains(&secs) {
+            Some(std::time::Duration::from_secs(secs as u64))
+        } else {
+            self.problem(
+                &sp,
+                format!("`{key}` must be a number of seconds between 1 and 86400"),
+            );
+            None
+        }
     }
 
     fn source(
@@ -782,6 +836,7 @@ impl Cx<'_> {
             }
         });
         let enabled = self.boolean(t, "enabled").unwrap_or(true);
+        let timeout = self.seconds(t, "timeout");
         let selectors = match t.get("selectors") {
             None => None,
             Some(item) => match item.as_table_like() {
@@ -811,6 +866,7 @@ impl Cx<'_> {
             venue,
             enabled,
             selectors,
+            timeout,
         })
     }
 

@@ -38,8 +38,17 @@ struct Cli {
     /// Where the SQLite database and the search index live (default: `data_dir` from the config, else ./data).
     #[arg(long, global = true, value_name = "DIR")]
     data: Option<PathBuf>,
+    /// How log lines on stderr look: `text` (colours only on a terminal) or `json` (one object per line).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Option<Command>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -100,6 +109,18 @@ enum Command {
     },
     /// Rebuild the search index from the database.
     Reindex,
+    /// A consistent copy of the database (SQLite's online backup), safe while `run` runs.
+    Backup {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Bring a backup back into --data and rebuild the search index.
+    Restore {
+        file: PathBuf,
+        /// Replace the store the data directory already holds.
+        #[arg(long)]
+        force: bool,
+    },
     /// Staff accounts of the console (`user add EMAIL --role admin|editor`, `list`, `remove`, `password`).
     User {
         #[command(subcommand)]
@@ -134,12 +155,14 @@ fn main() -> ExitCode {
                 | Command::Search { .. }
                 | Command::Sources { .. }
                 | Command::Reindex
+                | Command::Backup { .. }
+                | Command::Restore { .. }
                 | Command::Export { .. }
                 | Command::User { .. }
                 | Command::Token { .. }
         )
     );
-    init_tracing(if quiet { "warn" } else { "info" });
+    init_tracing(if quiet { "warn" } else { "info" }, cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -150,7 +173,11 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(dispatch(cli)) {
+    let result = runtime.block_on(dispatch(cli));
+    // Blocking work still under way (a normalization abandoned on stop)
+    // does not hold the exit; writes were awaited by `dispatch`.
+    runtime.shutdown_timeout(Duration::from_secs(2));
+    match result {
         Ok(code) => code,
         Err(Failure::Config(e)) => {
             eprintln!("{e}");
@@ -163,13 +190,25 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_tracing(default: &str) {
+/// Logs go to stderr: text (ANSI colours only when stderr is a
+/// terminal) or one JSON object per line, each carrying the fields of its
+/// spans (a source run's `source`).
+fn init_tracing(default: &str, format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(true)
+            .try_init(),
+    };
 }
 
 fn load(path: &Path) -> Result<Config, Failure> {
@@ -236,6 +275,13 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::SUCCESS);
     }
     let config = Arc::new(load(&cli.config)?);
+    match &command {
+        Command::Backup { out } => return backup(&config, cli.data.as_deref(), out).await,
+        Command::Restore { file, force } => {
+            return restore(&config, cli.data.as_deref(), file, *force).await
+        }
+        _ => {}
+    }
     let writes = !matches!(
         command,
         Command::Search { .. }
@@ -246,7 +292,9 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
     );
     let index = open_index(&config, cli.data.as_deref(), writes)?;
     match command {
-        Command::Check { .. } => Ok(ExitCode::SUCCESS),
+        Command::Check { .. } | Command::Backup { .. } | Command::Restore { .. } => {
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Run { addr } => run(config, index, addr, true).await,
         Command::Serve { addr } => run(config, index, addr, false).await,
         Command::Ingest { sources } => ingest(config, index, sources).await,
@@ -349,26 +397,36 @@ async fn ingest(
     } else {
         None
     };
-    let reports = pipeline
+    if let Err(e) = pipeline.prune().await {
+        tracing::warn!("pruning: {e:#}");
+    }
+    let verbose = std::env::var_os("BABILLARD_VERBOSE").is_some();
+    // Each source's line as soon as it ends (above the bar on a terminal).
+    pipeline
         .ingest(&only, |r| {
-            if let Some(bar) = &bar {
-                bar.inc(1);
-                bar.set_message(r.source.clone());
+            let mut text = r.to_string();
+            if matches!(r.outcome, Outcome::Failed { .. }) || verbose {
+                for w in &r.warnings {
+                    text.push_str(&format!("\n    warning: {w}"));
+                }
+            }
+            match &bar {
+                Some(bar) => {
+                    bar.println(&text);
+                    bar.inc(1);
+                    bar.set_message(r.source.clone());
+                }
+                None => {
+                    use std::io::Write;
+                    let mut out = std::io::stdout().lock();
+                    let _ = writeln!(out, "{text}");
+                    let _ = out.flush();
+                }
             }
         })
         .await;
     if let Some(bar) = bar {
         bar.finish_and_clear();
-    }
-    for r in &reports {
-        println!("{r}");
-        if matches!(r.outcome, Outcome::Failed { .. })
-            || std::env::var_os("BABILLARD_VERBOSE").is_some()
-        {
-            for w in &r.warnings {
-                println!("    warning: {w}");
-            }
-        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -415,6 +473,9 @@ async fn run(
         let nr = Arc::clone(&next_runs);
         let steer = Arc::clone(&control);
         work.spawn(async move {
+            if let Err(e) = first.prune().await {
+                tracing::warn!("pruning: {e:#}");
+            }
             let reports = first.ingest(&[], |_| {}).await;
             let failed = reports
                 .iter()
@@ -424,6 +485,9 @@ async fn run(
                 "first ingest pass done: {} sources, {failed} failed",
                 reports.len()
             );
+            if let Err(e) = first.prune().await {
+                tracing::warn!("pruning: {e:#}");
+            }
             let scheduler = Scheduler::start(first, nr, sched_rx);
             steer.set_scheduler(Arc::clone(&scheduler));
             scheduler.wait_for_shutdown().await;
@@ -459,15 +523,18 @@ async fn run(
     }
 
     shutdown_signal().await;
-    tracing::info!("stopping: finishing the writes under way");
+    tracing::info!(
+        "stopping: abandoning the source runs still reading, finishing the writes under way"
+    );
+    // Runs not yet writing give up now (nothing half-written); a write
+    // under way finishes.
+    pipeline.stop();
     let _ = tx.send(true);
     let drain = async { while work.join_next().await.is_some() {} };
-    if tokio::time::timeout(Duration::from_secs(60), drain)
-        .await
-        .is_err()
-    {
+    if tokio::time::timeout(STOP_GRACE, drain).await.is_err() {
         tracing::warn!(
-            "source runs still under way after 60 s; stopping them (their transactions roll back)"
+            "a write still under way after {} s; stopping anyway (its transaction rolls back)",
+            STOP_GRACE.as_secs()
         );
         work.abort_all();
     }
@@ -477,6 +544,61 @@ async fn run(
         Err(e) => return Err(Failure::Other(anyhow::anyhow!("HTTP server task: {e}"))),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How long a stop waits for the writes under way.
+const STOP_GRACE: Duration = Duration::from_secs(6);
+
+/// `backup --out FILE`: no index opened, nothing locked but one read
+/// transaction, so that it works while `run` runs.
+async fn backup(config: &Config, data: Option<&Path>, out: &Path) -> Result<ExitCode, Failure> {
+    let dir = config.data_dir(data);
+    let out_path = out.to_path_buf();
+    let report = tokio::task::spawn_blocking(move || index::backup::backup(&dir, &out_path))
+        .await
+        .context("backup task")?
+        .with_context(|| format!("backup to {} failed", out.display()))?;
+    println!(
+        "backed up {} events ({} bytes) to {}",
+        report.events,
+        report.bytes,
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `restore FILE [--force]`.
+async fn restore(
+    config: &Config,
+    data: Option<&Path>,
+    file: &Path,
+    force: bool,
+) -> Result<ExitCode, Failure> {
+    let dir = config.data_dir(data);
+    let (f, d) = (file.to_path_buf(), dir.clone());
+    let report = tokio::task::spawn_blocking(move || index::backup::restore(&f, &d, force))
+        .await
+        .context("restore task")?;
+    match report {
+        Ok(r) => {
+            println!(
+                "restored {} into {}{}; search index rebuilt: {} events",
+                file.display(),
+                dir.display(),
+                if r.replaced {
+                    " (replacing its store)"
+                } else {
+                    ""
+                },
+                r.events
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("babillard: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
 }
 
 /// How long a client may take to send a request's headers: a slow client

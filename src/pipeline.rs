@@ -98,6 +98,9 @@ pub struct Pipeline {
     writer: tokio::sync::Mutex<()>,
     /// A fixed clock (tests); None reads the system clock.
     clock: Option<DateTime<Utc>>,
+    /// Turns true when the process stops: runs still reading give up
+    /// before their write (see [`Pipeline::stop`]).
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl Pipeline {
@@ -166,6 +169,7 @@ impl Pipeline {
             geocoder,
             writer: tokio::sync::Mutex::new(()),
             clock: None,
+            stopping: tokio::sync::watch::Sender::new(false),
         })
     }
 
@@ -173,6 +177,45 @@ impl Pipeline {
     pub fn at(mut self, now: DateTime<Utc>) -> Pipeline {
         self.clock = Some(now);
         self
+    }
+
+    /// Stop: every run still reading, normalizing or waiting for its turn
+    /// to write gives up at once, writing nothing (its source keeps what
+    /// the store holds); a write already started finishes. Runs started
+    /// after this give up at once too.
+    pub fn stop(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    /// Resolves once [`Pipeline::stop`] was called.
+    async fn stopped(&self) {
+        let mut rx = self.stopping.subscribe();
+        if rx.wait_for(|s| *s).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+
+    /// Prune the store and the search index: fetch log rows older than
+    /// `[aggregator] keep_fetch_log_days` and events that ended more than
+    /// `keep_past_days` ago (from the pipeline's clock).
+    pub async fn prune(&self) -> anyhow::Result<index::Pruned> {
+        let config = self.config();
+        let now = self.now();
+        let events_before = past_cutoff(&config, now);
+        let log_before =
+            now - chrono::Duration::days(i64::from(config.aggregator.keep_fetch_log_days));
+        let index = Arc::clone(&self.index);
+        let _w = self.writer.lock().await;
+        let pruned =
+            tokio::task::spawn_blocking(move || index.prune(events_before, log_before)).await??;
+        if pruned.events + pruned.fetch_log > 0 {
+            tracing::info!(
+                events = pruned.events,
+                fetch_log = pruned.fetch_log,
+                "pruned past events and old fetch logs"
+            );
+        }
+        Ok(pruned)
     }
 
     pub fn index(&self) -> &Arc<Index> {
@@ -293,8 +336,19 @@ impl Pipeline {
     }
 
     /// One run of one source. Never fails: failures are stored with the
-    /// source and reported.
+    /// source and reported. Runs in a span `source_run` carrying the
+    /// source's id. The run is bounded by its time budget
+    /// ([`Config::timeout_of`]): over it, it fails with class `timeout`
+    /// and the source keeps its last good events. On [`Pipeline::stop`] a
+    /// run that has not started writing gives up (class `cancelled`,
+    /// nothing written).
     pub async fn run_source(&self, source: &SourceConfig) -> RunReport {
+        use tracing::Instrument;
+        let span = tracing::info_span!("source_run", source = %source.id);
+        self.run_source_inner(source).instrument(span).await
+    }
+
+    async fn run_source_inner(&self, source: &SourceConfig) -> RunReport {
         let started = Instant::now();
         let now = self.now();
         let mut report = RunReport {
@@ -303,16 +357,38 @@ impl Pipeline {
             duration: Duration::ZERO,
             warnings: Vec::new(),
         };
-        report.outcome = match self
-            .try_run(source, now, started, &mut report.warnings)
-            .await
-        {
-            Ok(outcome) => outcome,
-            Err(e) => Outcome::Failed {
+        let budget = self.config().timeout_of(source);
+        let prepared = tokio::select! {
+            biased;
+            _ = self.stopped() => None,
+            p = tokio::time::timeout(budget, self.prepare(source, now, started, &mut report.warnings)) => Some(p),
+        };
+        report.outcome = match prepared {
+            None => Ok(Outcome::Failed {
+                class: CANCELLED.to_string(),
+                message: "stopped before it finished: nothing was written, the source keeps its events".to_string(),
+            }),
+            Some(Err(_elapsed)) => {
+                let message = format!(
+                    "the run took longer than its time budget of {} s (`timeout` of the source, else `[aggregator] source_timeout`); its last good events are kept",
+                    budget.as_secs()
+                );
+                self.record(source, now, started, Prepared::Failed {
+                    class: "timeout".to_string(),
+                    message,
+                })
+                .await
+            }
+            Some(Ok(Err(e))) => Ok(Outcome::Failed {
                 class: "internal".to_string(),
                 message: format!("{e:#}"),
-            },
-        };
+            }),
+            Some(Ok(Ok(prepared))) => self.record(source, now, started, prepared).await,
+        }
+        .unwrap_or_else(|e| Outcome::Failed {
+            class: "internal".to_string(),
+            message: format!("{e:#}"),
+        });
         report.duration = started.elapsed();
         match &report.outcome {
             Outcome::Failed { class, message } => {
@@ -323,13 +399,15 @@ impl Pipeline {
         report
     }
 
-    async fn try_run(
+    /// Everything before the write: read, normalize, geocode. Dropped
+    /// (cancelled) when the budget runs out or the process stops.
+    async fn prepare(
         &self,
         source: &SourceConfig,
         now: DateTime<Utc>,
         started: Instant,
         warnings: &mut Vec<String>,
-    ) -> anyhow::Result<Outcome> {
+    ) -> anyhow::Result<Prepared> {
         let id = source.id.clone();
         let index = Arc::clone(&self.index);
         let state = {
@@ -377,14 +455,10 @@ impl Pipeline {
         let elapsed = || started.elapsed().as_millis() as u64;
         let result = match read {
             Err(e) => {
-                let (class, message) = (e.class().to_string(), e.to_string());
-                let index = Arc::clone(&self.index);
-                let _w = self.writer.lock().await;
-                let (c, m, id2) = (class.clone(), message.clone(), id.clone());
-                let ms = elapsed();
-                tokio::task::spawn_blocking(move || index.record_failure(&id2, now, ms, &c, &m))
-                    .await??;
-                return Ok(Outcome::Failed { class, message });
+                return Ok(Prepared::Failed {
+                    class: e.class().to_string(),
+                    message: e.to_string(),
+                });
             }
             Ok(None) => None,
             Ok(Some(r)) if same_inputs && stored_body == Some(r.body_hash.as_str()) => {
@@ -394,14 +468,7 @@ impl Pipeline {
             Ok(Some(r)) => Some(r),
         };
         let Some(read) = result else {
-            let index = Arc::clone(&self.index);
-            let _w = self.writer.lock().await;
-            let ms = elapsed();
-            let counts =
-                tokio::task::spawn_blocking(move || index.record_unchanged(&id, now, ms)).await??;
-            return Ok(Outcome::Unchanged {
-                events: counts.found,
-            });
+            return Ok(Prepared::Unchanged);
         };
 
         let meta = source_meta(source);
@@ -411,15 +478,27 @@ impl Pipeline {
             normalize_in_parallel(&normalizer, &meta, records, now)
         })
         .await??;
+        // Events ended longer ago than `keep_past_days` are not brought
+        // back (pruning removed them from the store).
+        let cutoff = past_cutoff(&config, now);
+        normalized
+            .occurrences
+            .retain(|o| o.event.end.unwrap_or(o.event.start) >= cutoff);
         let normalized_ms = elapsed();
         self.geocode(&mut normalized.occurrences, &mut normalized.warnings)
             .await;
         warnings.extend(read.warnings);
         warnings.extend(normalized.warnings);
-        let run = SourceRun {
+        tracing::debug!(
+            source = %source.id,
+            read_ms,
+            normalize_ms = normalized_ms - read_ms,
+            "source run read"
+        );
+        Ok(Prepared::Write(Box::new(SourceRun {
             source: id,
             at: now,
-            duration_ms: elapsed(),
+            duration_ms: 0,
             kind: read.kind,
             fetch: FetchState {
                 etag: read.validators.etag,
@@ -429,21 +508,61 @@ impl Pipeline {
             records,
             occurrences: normalized.occurrences,
             warnings: warnings.clone(),
-        };
+        })))
+    }
+
+    /// Write what a run prepared, in one transaction (never cut: a
+    /// write started finishes, even when the process stops).
+    async fn record(
+        &self,
+        source: &SourceConfig,
+        now: DateTime<Utc>,
+        started: Instant,
+        prepared: Prepared,
+    ) -> anyhow::Result<Outcome> {
+        let id = source.id.clone();
         let index = Arc::clone(&self.index);
-        let _w = self.writer.lock().await;
-        let stored_from = elapsed();
-        let counts = tokio::task::spawn_blocking(move || index.record_success(run)).await??;
-        tracing::debug!(
-            source = %source.id,
-            records = counts.found,
-            read_ms,
-            normalize_ms = normalized_ms - read_ms,
-            wait_ms = stored_from - normalized_ms,
-            store_ms = elapsed() - stored_from,
-            "source run stages"
-        );
-        Ok(Outcome::Updated(counts))
+        // Waiting for the turn to write is still abandoned on stop.
+        let _w = tokio::select! {
+            biased;
+            _ = self.stopped() => {
+                return Ok(Outcome::Failed {
+                    class: CANCELLED.to_string(),
+                    message: "stopped before it finished: nothing was written, the source keeps its events".to_string(),
+                });
+            }
+            w = self.writer.lock() => w,
+        };
+        let ms = started.elapsed().as_millis() as u64;
+        let stored_from = Instant::now();
+        match prepared {
+            Prepared::Failed { class, message } => {
+                let (c, m) = (class.clone(), message.clone());
+                tokio::task::spawn_blocking(move || index.record_failure(&id, now, ms, &c, &m))
+                    .await??;
+                Ok(Outcome::Failed { class, message })
+            }
+            Prepared::Unchanged => {
+                let counts =
+                    tokio::task::spawn_blocking(move || index.record_unchanged(&id, now, ms))
+                        .await??;
+                Ok(Outcome::Unchanged {
+                    events: counts.found,
+                })
+            }
+            Prepared::Write(mut run) => {
+                run.duration_ms = ms;
+                let counts =
+                    tokio::task::spawn_blocking(move || index.record_success(*run)).await??;
+                tracing::debug!(
+                    source = %source.id,
+                    records = counts.found,
+                    store_ms = stored_from.elapsed().as_millis() as u64,
+                    "source run stored"
+                );
+                Ok(Outcome::Updated(counts))
+            }
+        }
     }
 
     /// Fill the coordinates (and the city, when unknown) of venues that have
@@ -490,6 +609,21 @@ impl Pipeline {
             validators: Validators::default(),
         }))
     }
+}
+
+/// The class of a run given up because the process stops.
+pub const CANCELLED: &str = "cancelled";
+
+/// What a run has to write once read.
+enum Prepared {
+    Failed { class: String, message: String },
+    Unchanged,
+    Write(Box<SourceRun>),
+}
+
+/// Events that ended before this are pruned and not brought back.
+fn past_cutoff(config: &Config, now: DateTime<Utc>) -> DateTime<Utc> {
+    now - chrono::Duration::days(i64::from(config.aggregator.keep_past_days))
 }
 
 /// What one run read, whatever the source.

@@ -183,6 +183,10 @@ async fn run_on_schedule(
             break;
         }
         pipeline.run_source(&source).await;
+        // Keep the data in bounds (`keep_past_days`, `keep_fetch_log_days`).
+        if let Err(e) = pipeline.prune().await {
+            tracing::warn!("pruning: {e:#}");
+        }
     }
     // A stopped task leaves its entry to the scheduler (a restarted one
     // has already written its own).

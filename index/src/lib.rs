@@ -25,6 +25,7 @@
 //! it is persisted in the store, so ETags built on it survive restarts.
 
 pub mod accounts;
+pub mod backup;
 pub mod curation;
 pub mod geocache;
 pub mod manual;
@@ -112,6 +113,15 @@ pub struct SourceRun {
     pub occurrences: Vec<Occurrence>,
     /// Non-fatal problems, kept with the run in the fetch log.
     pub warnings: Vec<String>,
+}
+
+/// What [`Index::prune`] deleted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Pruned {
+    /// Events that ended before the cutoff.
+    pub events: usize,
+    /// Fetch log rows older than theirs.
+    pub fetch_log: usize,
 }
 
 /// Counts of one run, over events (occurrences) of that source.
@@ -515,6 +525,20 @@ impl Index {
         self.write(|tx| {
             store::apply_failure(tx, source, at, duration_ms, class, message)?;
             Ok(((), ChangeSet::default()))
+        })
+    }
+
+    /// Delete the events that ended before `events_before` and the fetch
+    /// log rows older than `log_before`, from the store and the search
+    /// index, in one transaction.
+    pub fn prune(
+        &self,
+        events_before: DateTime<Utc>,
+        log_before: DateTime<Utc>,
+    ) -> Result<Pruned, IndexError> {
+        self.write(|tx| {
+            let (events, fetch_log, changes) = store::prune(tx, events_before, log_before)?;
+            Ok((Pruned { events, fetch_log }, changes))
         })
     }
 

@@ -1072,3 +1072,35 @@ pub(crate) fn for_each_event<E>(
     }
     Ok(n)
 }
+
+// ---------------------------------------------------------------- pruning
+
+/// Delete the events that ended before `events_before` (with their
+/// occurrences) and the fetch log rows older than `log_before`.
+/// Returns (events deleted, log rows deleted, the change for the index).
+pub(crate) fn prune(
+    tx: &Transaction<'_>,
+    events_before: DateTime<Utc>,
+    log_before: DateTime<Utc>,
+) -> StoreResult<(usize, usize, ChangeSet)> {
+    let cutoff = events_before.timestamp();
+    let ids: Vec<String> = {
+        let mut stmt = tx.prepare("SELECT id FROM events WHERE end_utc < ?1")?;
+        let rows = stmt.query_map([cutoff], |r| r.get::<_, String>(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    if !ids.is_empty() {
+        tx.execute(
+            "DELETE FROM occurrences WHERE event_id IN (SELECT id FROM events WHERE end_utc < ?1)",
+            [cutoff],
+        )?;
+        tx.execute("DELETE FROM events WHERE end_utc < ?1", [cutoff])?;
+        bump_generation(tx)?;
+    }
+    let logs = tx.execute("DELETE FROM fetch_log WHERE at < ?1", [ts(log_before)])?;
+    let changes = ChangeSet {
+        removed: ids,
+        ..ChangeSet::default()
+    };
+    Ok((changes.removed.len(), logs, changes))
+}

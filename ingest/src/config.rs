@@ -41,6 +41,9 @@ pub struct SourceConfig {
     pub venue: Option<String>,
     pub enabled: bool,
     pub selectors: Option<Selectors>,
+    /// This source's time budget for a whole run, retries included
+    /// (`timeout`, seconds); None: `[aggregator] source_timeout`.
+    pub timeout: Option<std::time::Duration>,
 }
 
 impl SourceConfig {
@@ -58,6 +61,7 @@ impl SourceConfig {
             venue: None,
             enabled: true,
             selectors: None,
+            timeout: None,
         }
     }
 

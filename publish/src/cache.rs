@@ -162,7 +162,7 @@ impl Cached {
 }
 
 /// The ETag of the gzip variant of an answer whose ETag is `etag`.
-fn gzip_etag(etag: &str) -> String {
+pub(crate) fn gzip_etag(etag: &str) -> String {
     match etag.strip_suffix('"') {
         Some(open) => format!("{open}-gz\""),
         None => format!("{etag}-gz"),
@@ -170,7 +170,7 @@ fn gzip_etag(etag: &str) -> String {
 }
 
 /// Whether the request accepts gzip (`Accept-Encoding: gzip`, not `gzip;q=0`).
-fn accepts_gzip(headers: &HeaderMap) -> bool {
+pub(crate) fn accepts_gzip(headers: &HeaderMap) -> bool {
     headers
         .get_all(axum::http::header::ACCEPT_ENCODING)
         .iter()

@@ -10,7 +10,7 @@
 use std::sync::OnceLock;
 
 use axum::extract::RawQuery;
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG};
+use axum::http::header::{CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG, VARY};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -34,8 +34,16 @@ pub const STATIC_FLAG_LINE: &str = "const BABILLARD_STATIC = false;";
 /// this text.
 pub const EMBED_CSS: &str = "html,body{margin:0;padding:0;background:#fff}";
 
-/// How long browsers may keep `/widget.js` (and `/assets/portal.js`).
+/// How long browsers may keep `/assets/portal.js`.
 const WIDGET_CACHE: &str = "public, max-age=3600";
+
+/// How long browsers may keep the plain `/widget.js` (its bytes change
+/// with each release): short, revalidated by ETag.
+pub const WIDGET_SHORT_CACHE: &str = "public, max-age=300";
+
+/// How long browsers may keep `/widget.js?v=VERSION` when VERSION is the
+/// hash of the bytes served: for ever (a new widget has a new URL).
+pub const WIDGET_LONG_CACHE: &str = "public, max-age=31536000, immutable";
 
 /// The routes this module serves, merged into the router.
 pub fn routes() -> Router<AppState> {
@@ -49,9 +57,92 @@ fn widget_etag() -> &'static str {
     ETAG_VALUE.get_or_init(|| cache::body_etag(WIDGET_JS.as_bytes()))
 }
 
-/// `GET /widget.js`: ETag from the bytes, cached for an hour.
-pub async fn widget_js(headers: HeaderMap) -> Response {
-    script(&headers, widget_etag(), WIDGET_JS)
+/// The widget's version: the first 16 hex digits of the SHA-256 of its
+/// bytes.
+pub fn widget_version() -> &'static str {
+    static VERSION: OnceLock<String> = OnceLock::new();
+    VERSION.get_or_init(|| {
+        use sha2::{Digest, Sha256};
+        hex::encode(&Sha256::digest(WIDGET_JS.as_bytes())[..8])
+    })
+}
+
+/// The widget's versioned path, `/widget.js?v=VERSION`, which pages
+/// reference so that browsers keep it for a year.
+pub fn widget_path() -> String {
+    format!("/widget.js?v={}", widget_version())
+}
+
+/// The widget gzipped once (level 9: it is served many times).
+fn widget_gzip() -> &'static [u8] {
+    static GZ: OnceLock<Vec<u8>> = OnceLock::new();
+    GZ.get_or_init(|| {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        // Writing into a Vec cannot fail; an empty result would only mean
+        // the plain bytes are sent.
+        if enc.write_all(WIDGET_JS.as_bytes()).is_err() {
+            return Vec::new();
+        }
+        enc.finish().unwrap_or_default()
+    })
+}
+
+/// `GET /widget.js`: gzipped when the client accepts it; with `?v=` equal
+/// to [`widget_version`], cached for a year as immutable; else (the plain
+/// URL of the contract, or an old version) for a few minutes, revalidated
+/// by ETag.
+pub async fn widget_js(headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+    let current = raw.as_deref().is_some_and(|q| {
+        q.split('&')
+            .any(|pair| pair.strip_prefix("v=") == Some(widget_version()))
+    });
+    let gz = widget_gzip();
+    let gzip = cache::accepts_gzip(&headers) && !gz.is_empty();
+    // Each representation has its own strong ETag.
+    let etag = if gzip {
+        cache::gzip_etag(widget_etag())
+    } else {
+        widget_etag().to_string()
+    };
+    let mut response = if cache::if_none_match(&headers, &etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else if gzip {
+        (
+            [
+                (
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/javascript; charset=utf-8"),
+                ),
+                (CONTENT_ENCODING, HeaderValue::from_static("gzip")),
+            ],
+            gz,
+        )
+            .into_response()
+    } else {
+        (
+            [(
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/javascript; charset=utf-8"),
+            )],
+            WIDGET_JS,
+        )
+            .into_response()
+    };
+    let h = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(ETAG, v);
+    }
+    h.insert(VARY, HeaderValue::from_static("Accept-Encoding"));
+    h.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static(if current {
+            WIDGET_LONG_CACHE
+        } else {
+            WIDGET_SHORT_CACHE
+        }),
+    );
+    response
 }
 
 /// A script embedded in the binary: 304 when `etag` matches, else its
@@ -119,7 +210,7 @@ pub async fn embed(Site(config): Site, headers: HeaderMap, RawQuery(raw): RawQue
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
 <title>{name}</title>\n<base target=\"_top\">\n{icon}\n\
 <style>{css}</style>\n\
-<script src=\"{up}widget.js\" async></script>\n</head>\n<body>\n\
+<script src=\"{up}{widget}\" async></script>\n</head>\n<body>\n\
 <babillard-events{attrs}></babillard-events>\n\
 <noscript><p><a href=\"{up}?lang={lang}\">{all}</a></p></noscript>\n</body>\n</html>\n",
         lang = esc(&lang),
@@ -136,6 +227,7 @@ pub async fn embed(Site(config): Site, headers: HeaderMap, RawQuery(raw): RawQue
         } else {
             "./"
         },
+        widget = widget_path().trim_start_matches('/').to_string(),
     );
     cache::by_body(
         &headers,

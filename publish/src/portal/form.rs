@@ -212,7 +212,8 @@ pub(super) fn embed_section(config: &PublishConfig, raw: Option<&str>, lang: &st
         .map(|(k, v)| format!(" {k}=\"{}\"", esc(v)))
         .collect();
     let widget = format!(
-        "<script src=\"{base}/widget.js\" async></script>\n<babillard-events{calendar}{attrs}></babillard-events>"
+        "<script src=\"{base}{widget}\" async></script>\n<babillard-events{calendar}{attrs}></babillard-events>",
+        widget = crate::widget::widget_path()
     );
     let iframe = format!(
         "<iframe src=\"{}/embed?{}\" title=\"{}\" width=\"100%\" height=\"600\" style=\"border:0\" loading=\"lazy\"></iframe>",

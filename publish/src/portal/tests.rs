@@ -159,7 +159,9 @@ async fn widget_js_is_served_with_etag_cache_and_cors() {
         r.header("content-type"),
         Some("application/javascript; charset=utf-8")
     );
-    assert_eq!(r.header("cache-control"), Some("public, max-age=3600"));
+    // The plain URL of the contract: a short cache, revalidated.
+    assert_eq!(r.header("cache-control"), Some("public, max-age=300"));
+    assert!(r.header("content-encoding").is_none());
     assert_eq!(r.header("access-control-allow-origin"), Some("*"));
     assert_eq!(r.body, crate::widget::WIDGET_JS);
     assert_eq!(
@@ -167,6 +169,93 @@ async fn widget_js_is_served_with_etag_cache_and_cors() {
         Some(cache::body_etag(crate::widget::WIDGET_JS.as_bytes()).as_str())
     );
     revalidates(s.addr, "/widget.js", &r).await;
+}
+
+/// The versioned URL (`/widget.js?v=HASH`, HASH from the bytes) is
+/// cached for a year as immutable; an old version or the plain URL only a
+/// few minutes; gzip when accepted, with its own ETag, and the bytes
+/// decompress to the widget.
+#[tokio::test]
+async fn the_versioned_widget_is_gzipped_and_cached_for_a_year() {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let s = serve().await;
+    let version = hex::encode(&Sha256::digest(crate::widget::WIDGET_JS.as_bytes())[..8]);
+    assert_eq!(crate::widget::widget_version(), version);
+    let path = format!("/widget.js?v={version}");
+    let gz = request(
+        s.addr,
+        "GET",
+        &path,
+        &[("Accept-Encoding", "br, gzip;q=0.8")],
+    )
+    .await;
+    assert_eq!(gz.status, 200);
+    assert_eq!(
+        gz.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert_eq!(gz.header("content-encoding"), Some("gzip"));
+    assert!(gz
+        .header("vary")
+        .unwrap()
+        .eq_ignore_ascii_case("accept-encoding"));
+    let mut plain = String::new();
+    flate2::read::GzDecoder::new(&gz.body[..])
+        .read_to_string(&mut plain)
+        .unwrap();
+    assert_eq!(plain, crate::widget::WIDGET_JS);
+    assert!(
+        gz.body.len() * 2 < crate::widget::WIDGET_JS.len(),
+        "{} bytes gzipped of {}",
+        gz.body.len(),
+        crate::widget::WIDGET_JS.len()
+    );
+    // The gzip variant revalidates by its own ETag.
+    let etag = gz.header("etag").unwrap().to_string();
+    assert_ne!(
+        etag,
+        cache::body_etag(crate::widget::WIDGET_JS.as_bytes()),
+        "each representation has its ETag"
+    );
+    let again = request(
+        s.addr,
+        "GET",
+        &path,
+        &[("Accept-Encoding", "gzip"), ("If-None-Match", &etag)],
+    )
+    .await;
+    assert_eq!(again.status, 304);
+    // gzip refused: the plain bytes, still immutable under this URL.
+    let no = get_with(s.addr, &path, &[("Accept-Encoding", "gzip;q=0")]).await;
+    assert!(no.header("content-encoding").is_none());
+    assert_eq!(no.body, crate::widget::WIDGET_JS);
+    assert_eq!(
+        no.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    // An old version's URL gets today's widget, not for a year.
+    let old = request(
+        s.addr,
+        "GET",
+        "/widget.js?v=0000000000000000",
+        &[("Accept-Encoding", "gzip")],
+    )
+    .await;
+    assert_eq!(old.status, 200);
+    assert_eq!(old.header("cache-control"), Some("public, max-age=300"));
+    assert_eq!(old.header("content-encoding"), Some("gzip"));
+    // The portal and the embed page reference the versioned URL.
+    let portal = get(s.addr, "/").await.body;
+    assert!(
+        portal.contains(&format!("widget.js?v={version}")),
+        "{portal}"
+    );
+    let embed = get(s.addr, "/embed").await.body;
+    assert!(
+        embed.contains(&format!("src=\"../widget.js?v={version}\"")),
+        "{embed}"
+    );
 }
 
 #[tokio::test]
@@ -205,9 +294,10 @@ async fn embed_is_a_framable_page_holding_the_widget() {
     assert!(r.body.contains(
         "<babillard-events category=\"musique,theatre\" radius-km=\"3\" near=\"45.5,-73.7\" view=\"month\" lang=\"en\"></babillard-events>"
     ), "{}", r.body);
-    assert!(r
-        .body
-        .contains("<script src=\"../widget.js\" async></script>"));
+    assert!(r.body.contains(&format!(
+        "<script src=\"../widget.js?v={}\" async></script>",
+        crate::widget::widget_version()
+    )));
     assert!(r.body.contains("<base target=\"_top\">"));
     revalidates(s.addr, path, &r).await;
     // No lang: the default language; bad parameters: a 400 page naming them.
@@ -272,9 +362,10 @@ async fn the_portal_lists_filters_subscribes_and_embeds() {
         "https://outlook.live.com/calendar/0/addfromweb?url=https%3A%2F%2Fagenda.example.org"
     ));
     // Embed snippets for the same search.
-    assert!(b.contains(
-        "&lt;script src=&quot;https://agenda.example.org/widget.js&quot; async&gt;&lt;/script&gt;"
-    ));
+    assert!(b.contains(&format!(
+        "&lt;script src=&quot;https://agenda.example.org/widget.js?v={}&quot; async&gt;&lt;/script&gt;",
+        crate::widget::widget_version()
+    )));
     assert!(b.contains(
         "&lt;babillard-events category=&quot;musique&quot; lang=&quot;fr&quot; view=&quot;list&quot; limit=&quot;10&quot;&gt;"
     ), "{b}");
