@@ -227,7 +227,7 @@ pub async fn embed(Site(config): Site, headers: HeaderMap, RawQuery(raw): RawQue
         } else {
             "./"
         },
-        widget = widget_path().trim_start_matches('/').to_string(),
+        widget = widget_path().trim_start_matches('/'),
     );
     cache::by_body(
         &headers,
