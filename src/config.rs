@@ -1095,6 +1095,8 @@ mod tests {
             .chain(SELECTOR_KEYS)
             .chain(VENUE_KEYS)
             .chain(CATEGORY_KEYS)
+            .chain(TERRITORY_KEYS)
+            .chain(CALENDAR_KEYS)
         {
             assert!(
                 text.contains(&format!("{key} ="))

@@ -307,11 +307,21 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
         } => search(&config, &index, query, from, to, categories, json),
         Command::Sources { calendar, json } => sources(&config, &index, calendar, json),
         Command::User { command } => {
-            staff_cli::user(&index, &config.aggregator.languages, command)?;
+            staff_cli::user(
+                &index,
+                &config.aggregator.languages,
+                &config.calendars,
+                command,
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Token { command } => {
-            staff_cli::token(&index, &config.aggregator.languages, command)?;
+            staff_cli::token(
+                &index,
+                &config.aggregator.languages,
+                &config.calendars,
+                command,
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Reindex => {

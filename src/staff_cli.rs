@@ -15,6 +15,8 @@ use clap::Subcommand;
 use index::Index;
 use publish::admin::auth::{normalize_email, secret, Role, MIN_PASSWORD_CHARS};
 use publish::i18n::{tr, tr_args};
+
+use babillard::config::CalendarConfig;
 use serde_json::json;
 
 #[derive(Subcommand, Debug)]
@@ -88,7 +90,12 @@ fn actor() -> String {
     format!("cli:{user}")
 }
 
-fn check_calendars(lang: &str, calendars: &[String]) -> anyhow::Result<()> {
+/// Each id must be a configured `[[calendar]]`.
+fn check_calendars(
+    lang: &str,
+    calendars: &[String],
+    configured: &[CalendarConfig],
+) -> anyhow::Result<()> {
     for id in calendars {
         let fine = !id.is_empty()
             && id
@@ -96,6 +103,18 @@ fn check_calendars(lang: &str, calendars: &[String]) -> anyhow::Result<()> {
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !fine {
             bail!(say(lang, "cli-bad-calendar", &[("id", id)]));
+        }
+        if !configured.iter().any(|c| c.id == *id) {
+            let known: Vec<&str> = configured.iter().map(|c| c.id.as_str()).collect();
+            bail!(tr_args(
+                lang,
+                "cli-unknown-calendar",
+                &[
+                    ("id", id.as_str().into()),
+                    ("known", known.join(", ").into()),
+                    ("count", known.len().into()),
+                ]
+            ));
         }
     }
     Ok(())
@@ -152,8 +171,14 @@ fn first(languages: &[String]) -> &str {
     languages.first().map(String::as_str).unwrap_or_default()
 }
 
-/// `babillard user ...`; `languages` are the aggregator's.
-pub fn user(index: &Index, languages: &[String], command: UserCommand) -> anyhow::Result<()> {
+/// `babillard user ...`; `languages` are the aggregator's, `calendars`
+/// the configured ones (what `--calendar` may name).
+pub fn user(
+    index: &Index,
+    languages: &[String],
+    calendars_configured: &[CalendarConfig],
+    command: UserCommand,
+) -> anyhow::Result<()> {
     let lang = first(languages);
     match command {
         UserCommand::Add {
@@ -162,7 +187,7 @@ pub fn user(index: &Index, languages: &[String], command: UserCommand) -> anyhow
             calendars,
         } => {
             let email = email_or_fail(lang, &email)?;
-            check_calendars(lang, &calendars)?;
+            check_calendars(lang, &calendars, calendars_configured)?;
             if index.account(&email)?.is_some() {
                 bail!(say(lang, "cli-account-exists", &[("email", &email)]));
             }
@@ -237,8 +262,14 @@ pub fn user(index: &Index, languages: &[String], command: UserCommand) -> anyhow
     Ok(())
 }
 
-/// `babillard token ...`; `languages` are the aggregator's.
-pub fn token(index: &Index, languages: &[String], command: TokenCommand) -> anyhow::Result<()> {
+/// `babillard token ...`; `languages` are the aggregator's, `calendars`
+/// the configured ones (what `--calendar` may name).
+pub fn token(
+    index: &Index,
+    languages: &[String],
+    calendars_configured: &[CalendarConfig],
+    command: TokenCommand,
+) -> anyhow::Result<()> {
     let lang = first(languages);
     match command {
         TokenCommand::Create {
@@ -256,7 +287,7 @@ pub fn token(index: &Index, languages: &[String], command: TokenCommand) -> anyh
             if !fine {
                 bail!(tr(lang, "cli-bad-token-name"));
             }
-            check_calendars(lang, &calendars)?;
+            check_calendars(lang, &calendars, calendars_configured)?;
             let token = secret::new_api_token().map_err(|e| anyhow::anyhow!(e))?;
             if !index.create_token(&name, role.as_str(), &calendars, &token.hash)? {
                 bail!(say(lang, "cli-token-exists", &[("name", &name)]));

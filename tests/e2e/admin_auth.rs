@@ -787,7 +787,11 @@ fn babillard_with_stdin(dir: &Path, args: &[&str], stdin: &str) -> (i32, String,
 #[test]
 fn the_user_and_token_commands() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("sources.toml"), AGGREGATOR).unwrap();
+    // `--calendar` names a configured calendar.
+    let config = format!(
+        "{AGGREGATOR}\n[[calendar]]\nid = \"laval\"\nname = \"Laval\"\nsources = [\"saisie\"]\n"
+    );
+    std::fs::write(dir.path().join("sources.toml"), config).unwrap();
     let run = |args: &[&str], stdin: &str| babillard_with_stdin(dir.path(), args, stdin);
 
     // The password is one line of standard input, at least 12 characters.
@@ -841,6 +845,38 @@ fn the_user_and_token_commands() {
         &format!("{PASSWORD}\r\n"),
     );
     assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(
+        &[
+            "user",
+            "add",
+            "paul@example.org",
+            "--role",
+            "editor",
+            "--calendar",
+            "montreal",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("Aucun agenda « montreal »") && err.contains("configurés : laval"),
+        "{err}"
+    );
+    let (code, _, err) = run(
+        &[
+            "token",
+            "create",
+            "--role",
+            "editor",
+            "--name",
+            "x",
+            "--calendar",
+            "montreal",
+        ],
+        "",
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("Aucun agenda « montreal »"), "{err}");
     let (code, _, err) = run(
         &["user", "add", "marie@example.org", "--role", "admin"],
         &format!("{PASSWORD}\n"),

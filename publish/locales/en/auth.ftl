@@ -23,6 +23,10 @@ auth-internal = Internal server error. Try again; if it persists, read the log.
 
 # The `user` and `token` commands.
 cli-bad-calendar = "{ $id }" is not a calendar id (lowercase letters, digits and hyphens).
+cli-unknown-calendar = No calendar "{ $id }" in the configuration: --calendar names a [[calendar]] of sources.toml ({ $count ->
+    [0] none is configured
+   *[other] configured: { $known }
+}).
 cli-password-prompt = Password (at least { $min } characters, on one line):
 cli-password-unreadable = Cannot read the password from standard input.
 cli-password-missing = No password given: write it on one line of standard input.

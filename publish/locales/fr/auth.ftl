@@ -25,6 +25,10 @@ auth-internal = Erreur interne du serveur. Réessayez ; si elle persiste, consu
 
 # The `user` and `token` commands.
 cli-bad-calendar = « { $id } » n’est pas un identifiant d’agenda (lettres minuscules, chiffres et tirets).
+cli-unknown-calendar = Aucun agenda « { $id } » dans la configuration : --calendar nomme un [[calendar]] de sources.toml ({ $count ->
+    [0] aucun n’est configuré
+   *[other] configurés : { $known }
+}).
 cli-password-prompt = Mot de passe (au moins { $min } caractères, sur une ligne) :
 cli-password-unreadable = Impossible de lire le mot de passe sur l’entrée standard.
 cli-password-missing = Aucun mot de passe reçu : donnez-le sur une ligne de l’entrée standard.
