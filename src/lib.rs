@@ -9,8 +9,10 @@
 //! into the gazetteer).
 //! The logic lives in the crates `ingest`, `normalize`, `index`, `publish`.
 
+pub mod check;
 pub mod config;
 pub mod control;
+pub mod notify;
 pub mod onboard;
 pub mod pipeline;
 pub mod scheduler;

@@ -182,6 +182,9 @@ async fn run_on_schedule(
         if *shutdown.borrow() || *stop.borrow() {
             break;
         }
+        let lag = (Utc::now() - next).to_std().unwrap_or_default();
+        metrics::gauge!("babillard_scheduler_lag_seconds", "source" => source.id.to_string())
+            .set(lag.as_secs_f64());
         pipeline.run_source(&source).await;
     }
     // A stopped task leaves its entry to the scheduler (a restarted one

@@ -20,6 +20,7 @@ mod hostile;
 mod ics_golden;
 mod ics_realworld;
 mod kinds;
+mod observe;
 mod pipeline;
 mod publish;
 mod scheduler;
