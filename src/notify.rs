@@ -177,7 +177,12 @@ impl Notifier {
             }
         }
         if let (Some(url), Some(http)) = (&self.settings.webhook, &self.http) {
-            let answer = http.post(url).json(json).send().await;
+            let answer = http
+                .post(url)
+                .header("content-type", "application/json")
+                .body(json.to_string())
+                .send()
+                .await;
             match answer.map(|r| r.status()) {
                 Ok(s) if s.is_success() => sent = true,
                 Ok(s) => {

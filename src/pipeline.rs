@@ -135,6 +135,8 @@ impl Pipeline {
         index: Arc<Index>,
         policy: FetchPolicy,
     ) -> Result<Pipeline, ingest::fetch::FetchError> {
+        // The process's metrics recorder, before the first run records.
+        let _ = publish::metrics::handle();
         // Merged events are written in the aggregator's first language.
         index.set_languages(config.aggregator.languages.clone());
         // The guard lets a redirect onto a private address only reach these

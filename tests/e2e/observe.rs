@@ -341,12 +341,8 @@ async fn a_silent_zero_is_a_warning_stored_on_the_source_with_the_likely_fix() {
 
     // Shown by the API and the sources page, which does not say "En ordre".
     let base = world.serve().await;
-    let api: serde_json::Value = reqwest::get(format!("{base}/api/v1/sources"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let api: serde_json::Value =
+        serde_json::from_str(&get_text(&format!("{base}/api/v1/sources")).await).unwrap();
     let list = api.as_array().or_else(|| api["sources"].as_array()).unwrap();
     let vide = list.iter().find(|s| s["id"] == "vide").unwrap();
     assert!(
@@ -405,6 +401,11 @@ impl SmtpSink {
         panic!("aiosmtpd did not start on port {port}");
     }
 
+    /// Every message received, its quoted-printable body decoded.
+    fn decoded(&self) -> Vec<String> {
+        self.messages().iter().map(|m| quoted_printable(m)).collect()
+    }
+
     /// Every message received, as text.
     fn messages(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -418,6 +419,26 @@ impl SmtpSink {
         }
         out
     }
+}
+
+/// Undo quoted-printable (soft line breaks and `=XX` bytes).
+fn quoted_printable(text: &str) -> String {
+    let text = text.replace("=\r\n", "").replace("=\n", "");
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 impl Drop for SmtpSink {
@@ -450,7 +471,7 @@ async fn notify_sends_one_failure_and_one_recovery_message_across_a_restart() {
     // Failing for longer: one message; the runs after it send nothing.
     world.ingest_one("maison").await;
     world.ingest_one("maison").await;
-    let got = smtp.messages();
+    let got = smtp.decoded();
     assert_eq!(got.len(), 1, "{got:?}");
     let m = &got[0];
     assert!(m.contains("Subject:"), "{m}");
@@ -476,7 +497,7 @@ async fn notify_sends_one_failure_and_one_recovery_message_across_a_restart() {
     let r = restarted.run_source(&world.config.source("maison").unwrap()).await;
     assert!(matches!(r.outcome, babillard::pipeline::Outcome::Updated(_)), "{r}");
     restarted.run_source(&world.config.source("maison").unwrap()).await;
-    let got = smtp.messages();
+    let got = smtp.decoded();
     assert_eq!(got.len(), 2, "{got:?}");
     let recovery = got
         .iter()
