@@ -296,3 +296,44 @@ fn recovered(
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::config::Config;
+
+    const AGG: &str = "[aggregator]\ntimezone = \"America/Toronto\"\n";
+
+    #[test]
+    fn the_notify_section_is_read_and_checked() {
+        let text = format!(
+            "{AGG}\n[notify]\nafter = 1.5\nsmtp = \"smtp://127.0.0.1:2525\"\nfrom = \"a@b.example\"\nto = [\"c@d.example\"]\nwebhook = \"https://hooks.example/x\"\n"
+        );
+        let c = Config::parse(&text, Path::new("sources.toml")).unwrap();
+        let n = c.notify.unwrap();
+        assert_eq!(n.after, std::time::Duration::from_secs(5400));
+        assert_eq!(n.to, vec!["c@d.example".to_string()]);
+        assert!(Config::parse(AGG, Path::new("sources.toml"))
+            .unwrap()
+            .notify
+            .is_none());
+
+        let bad = format!(
+            "{AGG}\n[notify]\nafter = -1\nsmtp = \"mail.example\"\nto = [\"not an address\"]\nwebhook = \"ftp://x\"\nsecret = \"x\"\n"
+        );
+        let err = Config::parse(&bad, Path::new("sources.toml"))
+            .unwrap_err()
+            .to_string();
+        for what in [
+            "sources.toml:4:9: `after` must be",
+            "sources.toml:5:8: `smtp` \"mail.example\" must be smtp://HOST:PORT",
+            "has `smtp` but no `from`",
+            "`to` \"not an address\" is not an e-mail address",
+            "sources.toml:7:11: `webhook` \"ftp://x\" must be an http(s) URL",
+            "sources.toml:8:1: unknown key `secret` in [notify]",
+        ] {
+            assert!(err.contains(what), "{what} in\n{err}");
+        }
+    }
+}
