@@ -66,7 +66,12 @@ pub async fn probe_sources(
         .date_naive();
     let slots = Arc::new(Semaphore::new(CONCURRENCY));
     let mut set = tokio::task::JoinSet::new();
-    let enabled: Vec<SourceConfig> = config.sources.iter().filter(|s| s.enabled).cloned().collect();
+    let enabled: Vec<SourceConfig> = config
+        .sources
+        .iter()
+        .filter(|s| s.enabled)
+        .cloned()
+        .collect();
     for source in enabled.iter().cloned() {
         let (client, slots) = (client.clone(), Arc::clone(&slots));
         set.spawn(async move {
@@ -128,7 +133,11 @@ async fn probe(client: &FetchClient, source: &SourceConfig, today: chrono::Naive
             };
             Probe {
                 kind: Some(r.kind),
-                warning: Some(nothing_recognized(r.kind, source.selectors.is_some(), &feeds)),
+                warning: Some(nothing_recognized(
+                    r.kind,
+                    source.selectors.is_some(),
+                    &feeds,
+                )),
                 records: 0,
             }
         }

@@ -624,7 +624,10 @@ impl Cx<'_> {
                 self.problem(span, "[notify] has `smtp` but no `from`");
             }
             if to.is_empty() {
-                self.problem(span, "[notify] has `smtp` but no `to` (a list of addresses)");
+                self.problem(
+                    span,
+                    "[notify] has `smtp` but no `to` (a list of addresses)",
+                );
             }
         }
         for key in ["from"] {

@@ -223,7 +223,10 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
                     .await
                 }
                 Err(e) => {
-                    eprintln!("{}: warning: cannot fetch the sources: {e}", cli.config.display());
+                    eprintln!(
+                        "{}: warning: cannot fetch the sources: {e}",
+                        cli.config.display()
+                    );
                     std::collections::HashMap::new()
                 }
             }

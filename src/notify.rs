@@ -164,7 +164,12 @@ impl Notifier {
 
     /// Deliver through every configured channel; Ok when at least one
     /// took the message (or none is configured).
-    async fn send(&self, subject: &str, text: &str, json: &serde_json::Value) -> Result<(), NotifyError> {
+    async fn send(
+        &self,
+        subject: &str,
+        text: &str,
+        json: &serde_json::Value,
+    ) -> Result<(), NotifyError> {
         let mut sent = false;
         let mut last = None;
         if self.settings.smtp.is_some() {

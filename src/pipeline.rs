@@ -427,15 +427,15 @@ impl Pipeline {
             metrics::histogram!("babillard_fetch_duration_seconds", "source" => label)
                 .record(reading.elapsed().as_secs_f64());
             read.map(|r| match r {
-                    SourceRead::NotModified => None,
-                    SourceRead::Read(r) => Some(Read {
-                        kind: Some(r.kind.as_str().to_string()),
-                        records: r.records,
-                        warnings: r.warnings,
-                        body_hash: r.body_hash,
-                        validators: r.validators,
-                    }),
-                })
+                SourceRead::NotModified => None,
+                SourceRead::Read(r) => Some(Read {
+                    kind: Some(r.kind.as_str().to_string()),
+                    records: r.records,
+                    warnings: r.warnings,
+                    body_hash: r.body_hash,
+                    validators: r.validators,
+                }),
+            })
         };
         let elapsed = || started.elapsed().as_millis() as u64;
         let result = match read {

@@ -256,9 +256,10 @@ pub fn announced_feeds(bytes: &[u8], base: Option<&Url>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for link in doc.select(&links) {
         let el = link.value();
-        let alternate = el
-            .attr("rel")
-            .is_some_and(|r| r.split_ascii_whitespace().any(|w| w.eq_ignore_ascii_case("alternate")));
+        let alternate = el.attr("rel").is_some_and(|r| {
+            r.split_ascii_whitespace()
+                .any(|w| w.eq_ignore_ascii_case("alternate"))
+        });
         let feed_type = el.attr("type").is_some_and(|t| {
             let t = t.trim().to_ascii_lowercase();
             TYPES.iter().any(|k| t.starts_with(k))

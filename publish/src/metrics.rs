@@ -33,7 +33,7 @@
 //! * `babillard_source_up{source}`: gauge, 1 when the last run succeeded,
 //!   0 when it failed (absent for a source never run).
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -196,6 +196,11 @@ impl Metrics {
 
     /// Set the gauges that come from the store, then render everything.
     pub fn render(&self, generation: u64, sources: &[SourceStatus], stats: &StoreStats) -> String {
+        // The gauges are the process's: two scrapes at once (of two routers
+        // over two stores, in tests) must not interleave setting and
+        // rendering them.
+        static RENDERING: Mutex<()> = Mutex::new(());
+        let _one_at_a_time = RENDERING.lock().unwrap_or_else(|p| p.into_inner());
         metrics::gauge!("babillard_index_generation").set(generation as f64);
         for status in ["scheduled", "cancelled", "postponed", "hidden"] {
             if !stats.events_by_status.iter().any(|(s, _)| s == status) {

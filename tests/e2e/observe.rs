@@ -162,7 +162,11 @@ async fn metrics_after_an_ingest_parse_as_prometheus_text_with_every_family() {
         .map(|s| (s.labels.get("status").unwrap(), gauge(s)))
         .collect();
     for (status, n) in &stats.events_by_status {
-        assert_eq!(by_status.get(status.as_str()), Some(&(*n as f64)), "{status}");
+        assert_eq!(
+            by_status.get(status.as_str()),
+            Some(&(*n as f64)),
+            "{status}"
+        );
     }
     assert!(by_status.get("scheduled").copied().unwrap_or(0.0) > 0.0);
     assert!(gauge(one(&scrape, "babillard_database_bytes", &[])) > 0.0);
@@ -176,14 +180,28 @@ async fn metrics_after_an_ingest_parse_as_prometheus_text_with_every_family() {
             &[("route", "/api/v1/events"), ("status", "200")]
         )) >= 2.0
     );
-    assert!(counter(one(&scrape, "babillard_answer_cache_total", &[("result", "hit")])) >= 1.0);
-    assert!(counter(one(&scrape, "babillard_answer_cache_total", &[("result", "miss")])) >= 1.0);
+    assert!(
+        counter(one(
+            &scrape,
+            "babillard_answer_cache_total",
+            &[("result", "hit")]
+        )) >= 1.0
+    );
+    assert!(
+        counter(one(
+            &scrape,
+            "babillard_answer_cache_total",
+            &[("result", "miss")]
+        )) >= 1.0
+    );
     assert!(text.contains("# TYPE babillard_fetch_duration_seconds histogram"));
 }
 
 /// The 1-based line and column where `needle` starts in `text`.
 fn position(text: &str, needle: &str) -> (usize, usize) {
-    let at = text.find(needle).unwrap_or_else(|| panic!("{needle} not in text"));
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle} not in text"));
     let before = &text[..at];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().unwrap().chars().count() + 1;
@@ -210,7 +228,11 @@ async fn check_fetches_every_source_and_warns_of_exactly_those_that_answer_nothi
         "health/programmation.pdf",
         "application/pdf",
     );
-    server.put_fixture("a-propos/", "health/no_events.html", "text/html; charset=utf-8");
+    server.put_fixture(
+        "a-propos/",
+        "health/no_events.html",
+        "text/html; charset=utf-8",
+    );
     // A closed port: bound, then released.
     let closed = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -236,7 +258,10 @@ async fn check_fetches_every_source_and_warns_of_exactly_those_that_answer_nothi
         tokio::task::spawn_blocking(move || crate::harness::babillard(&d, &["check"]))
             .await
             .unwrap();
-    assert!(started.elapsed() < std::time::Duration::from_secs(60), "bounded in time");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "bounded in time"
+    );
     assert_eq!(code, 0, "the configuration is valid: {out}\n{err}");
     let warnings: Vec<&str> = err.lines().filter(|l| l.contains(": warning: ")).collect();
     assert_eq!(warnings.len(), 4, "exactly the bad ones:\n{err}");
@@ -260,7 +285,8 @@ async fn check_fetches_every_source_and_warns_of_exactly_those_that_answer_nothi
     assert!(!err.contains("source bon:"), "{err}");
     // The detected kind of the good one is shown.
     assert!(
-        out.lines().any(|l| l.contains("bon") && l.contains("ics (detected)")),
+        out.lines()
+            .any(|l| l.contains("bon") && l.contains("ics (detected)")),
         "{out}"
     );
     assert_eq!(server.hits("agenda.ics"), 1, "each source fetched once");
@@ -279,9 +305,21 @@ async fn check_fetches_every_source_and_warns_of_exactly_those_that_answer_nothi
 #[tokio::test]
 async fn a_silent_zero_is_a_warning_stored_on_the_source_with_the_likely_fix() {
     let server = FixtureServer::start().await;
-    server.put_fixture("a-propos/", "health/no_events.html", "text/html; charset=utf-8");
-    server.put_fixture("agenda/", "health/announces_feed.html", "text/html; charset=utf-8");
-    server.put_fixture("saison.ics", "ics/apple_calendar_export.ics", "text/calendar");
+    server.put_fixture(
+        "a-propos/",
+        "health/no_events.html",
+        "text/html; charset=utf-8",
+    );
+    server.put_fixture(
+        "agenda/",
+        "health/announces_feed.html",
+        "text/html; charset=utf-8",
+    );
+    server.put_fixture(
+        "saison.ics",
+        "ics/apple_calendar_export.ics",
+        "text/calendar",
+    );
     server.put_fixture("bon.ics", "ics/google_calendar_export.ics", "text/calendar");
     let world = World::new(&format!(
         "[[source]]\nid = \"vide\"\nurl = \"{}\"\n\n\
@@ -310,7 +348,10 @@ async fn a_silent_zero_is_a_warning_stored_on_the_source_with_the_likely_fix() {
     assert!(w.contains("add [source.selectors]"), "{w}");
     // A page that announces its feeds: the first one is named, absolute.
     let w = warned("agenda-js").join("\n");
-    assert!(w.contains(&format!("url = \"{}\"", server.url("feed/"))), "{w}");
+    assert!(
+        w.contains(&format!("url = \"{}\"", server.url("feed/"))),
+        "{w}"
+    );
     // Sources that give events are not warned.
     assert!(warned("saison").is_empty());
     assert!(warned("bon").is_empty());
@@ -343,10 +384,15 @@ async fn a_silent_zero_is_a_warning_stored_on_the_source_with_the_likely_fix() {
     let base = world.serve().await;
     let api: serde_json::Value =
         serde_json::from_str(&get_text(&format!("{base}/api/v1/sources")).await).unwrap();
-    let list = api.as_array().or_else(|| api["sources"].as_array()).unwrap();
+    let list = api
+        .as_array()
+        .or_else(|| api["sources"].as_array())
+        .unwrap();
     let vide = list.iter().find(|s| s["id"] == "vide").unwrap();
     assert!(
-        vide["warnings"].to_string().contains("add [source.selectors]"),
+        vide["warnings"]
+            .to_string()
+            .contains("add [source.selectors]"),
         "{vide}"
     );
     let page = reqwest::Client::new()
@@ -393,7 +439,10 @@ impl SmtpSink {
             maildir,
         };
         for _ in 0..200 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
                 return sink;
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -403,7 +452,10 @@ impl SmtpSink {
 
     /// Every message received, its quoted-printable body decoded.
     fn decoded(&self) -> Vec<String> {
-        self.messages().iter().map(|m| quoted_printable(m)).collect()
+        self.messages()
+            .iter()
+            .map(|m| quoted_printable(m))
+            .collect()
     }
 
     /// Every message received, as text.
@@ -452,7 +504,11 @@ impl Drop for SmtpSink {
 async fn notify_sends_one_failure_and_one_recovery_message_across_a_restart() {
     let smtp = SmtpSink::start().await;
     let server = FixtureServer::start().await;
-    server.put_fixture("agenda.ics", "ics/apple_calendar_export.ics", "text/calendar");
+    server.put_fixture(
+        "agenda.ics",
+        "ics/apple_calendar_export.ics",
+        "text/calendar",
+    );
     server.edit("agenda.ics", |r| r.status = 503);
     let text = format!(
         "{}\n[[source]]\nid = \"maison\"\nname = \"Maison des arts\"\nkind = \"ics\"\nurl = \"{}\"\n\n\
@@ -465,7 +521,10 @@ async fn notify_sends_one_failure_and_one_recovery_message_across_a_restart() {
     let world = World::from_config(&text, crate::harness::test_policy());
     // Failing, but not yet for `after`: nothing sent.
     let r = world.ingest_one("maison").await;
-    assert!(matches!(r.outcome, babillard::pipeline::Outcome::Failed { .. }), "{r}");
+    assert!(
+        matches!(r.outcome, babillard::pipeline::Outcome::Failed { .. }),
+        "{r}"
+    );
     assert!(smtp.messages().is_empty());
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     // Failing for longer: one message; the runs after it send nothing.
@@ -475,7 +534,10 @@ async fn notify_sends_one_failure_and_one_recovery_message_across_a_restart() {
     assert_eq!(got.len(), 1, "{got:?}");
     let m = &got[0];
     assert!(m.contains("Subject:"), "{m}");
-    assert!(m.contains("culture@laval.example") && m.contains("veille@laval.example"), "{m}");
+    assert!(
+        m.contains("culture@laval.example") && m.contains("veille@laval.example"),
+        "{m}"
+    );
     let fr = m.find("ne donne rien d'utilisable").expect(m);
     let en = m.find("has given nothing usable").expect(m);
     assert!(fr < en, "French first: {m}");
@@ -489,14 +551,23 @@ async fn notify_sends_one_failure_and_one_recovery_message_across_a_restart() {
     )
     .unwrap()
     .at(crate::harness::fixture_now());
-    restarted.run_source(&world.config.source("maison").unwrap()).await;
+    restarted
+        .run_source(&world.config.source("maison").unwrap())
+        .await;
     assert_eq!(smtp.messages().len(), 1);
 
     // Recovered: one message, once.
     server.edit("agenda.ics", |r| r.status = 200);
-    let r = restarted.run_source(&world.config.source("maison").unwrap()).await;
-    assert!(matches!(r.outcome, babillard::pipeline::Outcome::Updated(_)), "{r}");
-    restarted.run_source(&world.config.source("maison").unwrap()).await;
+    let r = restarted
+        .run_source(&world.config.source("maison").unwrap())
+        .await;
+    assert!(
+        matches!(r.outcome, babillard::pipeline::Outcome::Updated(_)),
+        "{r}"
+    );
+    restarted
+        .run_source(&world.config.source("maison").unwrap())
+        .await;
     let got = smtp.decoded();
     assert_eq!(got.len(), 2, "{got:?}");
     let recovery = got
