@@ -331,12 +331,12 @@ mod tests {
             .unwrap_err()
             .to_string();
         for what in [
-            "sources.toml:4:9: `after` must be",
-            "sources.toml:5:8: `smtp` \"mail.example\" must be smtp://HOST:PORT",
+            "sources.toml:5:9: `after` must be",
+            "sources.toml:6:8: `smtp` \"mail.example\" must be smtp://HOST:PORT",
             "has `smtp` but no `from`",
             "`to` \"not an address\" is not an e-mail address",
-            "sources.toml:7:11: `webhook` \"ftp://x\" must be an http(s) URL",
-            "sources.toml:8:1: unknown key `secret` in [notify]",
+            "sources.toml:8:11: `webhook` \"ftp://x\" must be an http(s) URL",
+            "sources.toml:9:1: unknown key `secret` in [notify]",
         ] {
             assert!(err.contains(what), "{what} in\n{err}");
         }
