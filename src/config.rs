@@ -596,7 +596,7 @@ impl Cx<'_> {
         self.unknown_keys(t, NOTIFY_KEYS, "[notify]");
         let mut after = std::time::Duration::from_secs(6 * 3600);
         if let Some((hours, sp)) = self.float(t, "after") {
-            if !(hours.is_finite() && hours >= 0.0 && hours <= 24.0 * 365.0) {
+            if !(0.0..=24.0 * 365.0).contains(&hours) {
                 self.problem(&sp, "`after` must be a number of hours between 0 and 8760");
             } else {
                 after = std::time::Duration::from_secs_f64(hours * 3600.0);
