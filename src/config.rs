@@ -59,7 +59,37 @@ pub struct Config {
     pub territories: std::sync::Arc<normalize::territory::Territories>,
     /// `[[calendar]]`.
     pub calendars: Vec<CalendarConfig>,
+    /// `[notify]`: whom to tell when a source fails or goes silent.
+    pub notify: Option<Notify>,
 }
+
+/// `[notify]`: when a source has been failing (or silent) for `after`, one
+/// message, and one when it recovers; by e-mail, webhook, or both.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notify {
+    /// `after` (hours, may be fractional) or `after_secs`.
+    pub after: std::time::Duration,
+    /// `smtp://host:port`: a plain SMTP relay (a local MTA).
+    pub smtp: Option<String>,
+    /// Names of environment variables holding the SMTP credentials.
+    pub username_env: Option<String>,
+    pub password_env: Option<String>,
+    pub from: Option<String>,
+    pub to: Vec<String>,
+    /// An http(s) URL that gets each message as JSON (POST).
+    pub webhook: Option<String>,
+}
+
+const NOTIFY_KEYS: &[&str] = &[
+    "after",
+    "after_secs",
+    "smtp",
+    "username_env",
+    "password_env",
+    "from",
+    "to",
+    "webhook",
+];
 
 /// One problem, at a 1-based line and column of the file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -148,6 +178,7 @@ const TOP_KEYS: &[&str] = &[
     "category",
     "territory",
     "calendar",
+    "notify",
 ];
 
 /// `[aggregator] source_timeout` when absent, in seconds.
@@ -423,6 +454,16 @@ impl Cx<'_> {
             .collect();
         source_ids.insert(MANUAL_SOURCE.to_string());
         let network = self.network(root, base_dir, &source_ids, &category_slugs);
+        let notify = match root.get("notify") {
+            None => None,
+            Some(item) => match item.as_table_like() {
+                Some(t) => self.notify(t, &item.span()),
+                None => {
+                    self.problem(&item.span(), "`notify` must be a table: [notify]");
+                    None
+                }
+            },
+        };
 
         Some(Config {
             path: path.to_path_buf(),
@@ -433,6 +474,7 @@ impl Cx<'_> {
             territories_config: network.territories_config,
             territories: network.territories,
             calendars: network.calendars,
+            notify,
         })
     }
 
@@ -595,6 +637,75 @@ impl Cx<'_> {
                 None
             }
         }
+    }
+
+    fn notify(&mut self, t: &dyn TableLike, span: &Span) -> Option<Notify> {
+        self.unknown_keys(t, NOTIFY_KEYS, "[notify]");
+        let mut after = std::time::Duration::from_secs(6 * 3600);
+        if let Some((hours, sp)) = self.float(t, "after") {
+            if !(0.0..=24.0 * 365.0).contains(&hours) {
+                self.problem(&sp, "`after` must be a number of hours between 0 and 8760");
+            } else {
+                after = std::time::Duration::from_secs_f64(hours * 3600.0);
+            }
+        }
+        if let Some((secs, sp)) = self.integer(t, "after_secs") {
+            match u64::try_from(secs) {
+                Ok(s) => after = std::time::Duration::from_secs(s),
+                Err(_) => self.problem(&sp, "`after_secs` must not be negative"),
+            }
+        }
+        let smtp = self.string(t, "smtp");
+        if let Some((u, sp)) = &smtp {
+            let ok = url::Url::parse(u)
+                .ok()
+                .filter(|p| p.scheme() == "smtp" && p.host_str().is_some());
+            if ok.is_none() {
+                self.problem(sp, format!("`smtp` {u:?} must be smtp://HOST:PORT"));
+            }
+        }
+        let from = self.string(t, "from");
+        let to: Vec<String> = self.strings(t, "to").into_iter().map(|(s, _)| s).collect();
+        if smtp.is_some() {
+            if from.is_none() {
+                self.problem(span, "[notify] has `smtp` but no `from`");
+            }
+            if to.is_empty() {
+                self.problem(
+                    span,
+                    "[notify] has `smtp` but no `to` (a list of addresses)",
+                );
+            }
+        }
+        for key in ["from"] {
+            if let Some((a, sp)) = &from {
+                if a.parse::<lettre::message::Mailbox>().is_err() {
+                    self.problem(sp, format!("`{key}` {a:?} is not an e-mail address"));
+                }
+            }
+        }
+        if let Some(item) = t.get("to") {
+            for a in &to {
+                if a.parse::<lettre::message::Mailbox>().is_err() {
+                    self.problem(&item.span(), format!("`to` {a:?} is not an e-mail address"));
+                }
+            }
+        }
+        let webhook = self.string(t, "webhook");
+        if let Some((u, sp)) = &webhook {
+            if !url::Url::parse(u).is_ok_and(|p| matches!(p.scheme(), "http" | "https")) {
+                self.problem(sp, format!("`webhook` {u:?} must be an http(s) URL"));
+            }
+        }
+        Some(Notify {
+            after,
+            smtp: smtp.map(|(s, _)| s),
+            username_env: self.string(t, "username_env").map(|(s, _)| s),
+            password_env: self.string(t, "password_env").map(|(s, _)| s),
+            from: from.map(|(s, _)| s),
+            to,
+            webhook: webhook.map(|(s, _)| s),
+        })
     }
 
     fn aggregator(&mut self, t: Option<&dyn TableLike>, span: &Span) -> Option<Aggregator> {
@@ -1043,6 +1154,19 @@ fn is_language(s: &str) -> bool {
         && primary.bytes().all(|b| b.is_ascii_alphabetic())
         && parts
             .all(|p| !p.is_empty() && p.len() <= 8 && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// Where the value of `key` of the `[[source]]` whose id is `id` starts in
+/// `text` (1-based line and column), for messages about a source that the
+/// configuration accepted (`check`'s online warnings).
+pub fn source_value_position(text: &str, id: &str, key: &str) -> Option<(usize, usize)> {
+    let doc = toml_edit::Document::parse(text).ok()?;
+    let sources = doc.get("source")?.as_array_of_tables()?;
+    let table = sources
+        .iter()
+        .find(|t| t.get("id").and_then(|v| v.as_str()) == Some(id))?;
+    let span = table.get(key)?.span()?;
+    Some(line_col(text, span.start))
 }
 
 /// 1-based line and column (in characters) of a byte offset.

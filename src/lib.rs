@@ -11,8 +11,10 @@
 //! The logic lives in the crates `ingest`, `normalize`, `index`, `publish`.
 
 pub mod calendars;
+pub mod check;
 pub mod config;
 pub mod control;
+pub mod notify;
 pub mod onboard;
 pub mod pipeline;
 pub mod scheduler;

@@ -81,7 +81,8 @@ enum Command {
     },
     /// Validate the configuration; print every problem as FILE:LINE:COL: message.
     Check {
-        /// Do not fetch the sources that have no `kind` to say what they are.
+        /// Do not fetch the sources (to say what those with no `kind` are,
+        /// and warn of those that answer nothing usable).
         #[arg(long)]
         offline: bool,
     },
@@ -258,19 +259,53 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
         );
         // Sources with no `kind`: say what their URL answers, so that a
         // member can be added by pasting a URL.
-        let detected = if offline {
+        // Unless offline, fetch each source once: say what the URL of a
+        // source with no `kind` answers, and warn of each that answers
+        // nothing usable (the exit code stays about the configuration).
+        let probes = if offline {
             std::collections::HashMap::new()
         } else {
-            detect_kinds(&config).await
+            match babillard::check::client(&config, babillard::check::PER_SOURCE) {
+                Ok(client) => {
+                    babillard::check::probe_sources(
+                        &config,
+                        &client,
+                        babillard::check::PER_SOURCE,
+                        babillard::check::TOTAL,
+                    )
+                    .await
+                }
+                Err(e) => {
+                    eprintln!(
+                        "{}: warning: cannot fetch the sources: {e}",
+                        cli.config.display()
+                    );
+                    std::collections::HashMap::new()
+                }
+            }
         };
         for s in &config.sources {
-            let kind = match (s.kind, detected.get(s.id.as_str())) {
+            let probe = probes.get(s.id.as_str());
+            let kind = match (s.kind, probe.and_then(|p| p.kind)) {
                 (Some(k), _) => k.as_str().to_string(),
-                (None, Some(Ok(k))) => format!("{} (detected)", k.as_str()),
-                (None, Some(Err(e))) => format!("unknown: {e}"),
+                (None, Some(k)) => format!("{} (detected)", k.as_str()),
+                (None, None) if probe.is_some() => "unknown".to_string(),
                 (None, None) => "detected at the first run".to_string(),
             };
             println!("  {:<24} {:<10} {}", s.id, kind, s.url);
+        }
+        let text = std::fs::read_to_string(&cli.config).unwrap_or_default();
+        for s in &config.sources {
+            if let Some(warning) = probes.get(s.id.as_str()).and_then(|p| p.warning.as_ref()) {
+                let (line, col) =
+                    babillard::config::source_value_position(&text, s.id.as_str(), "url")
+                        .unwrap_or((1, 1));
+                eprintln!(
+                    "{}:{line}:{col}: warning: source {}: {warning}",
+                    cli.config.display(),
+                    s.id
+                );
+            }
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -707,61 +742,6 @@ async fn shutdown_signal() {
     }
 }
 
-/// Detect the kind of every enabled source that has none, concurrently,
-/// through the same client and policy as ingestion.
-async fn detect_kinds(
-    config: &Config,
-) -> std::collections::HashMap<String, Result<ingest::SourceKind, String>> {
-    let mut out = std::collections::HashMap::new();
-    let policy = ingest::fetch::FetchPolicy {
-        allow_private_networks: config.aggregator.allow_private_networks,
-        source_hosts: ingest::fetch::SourceHosts::from_urls(
-            config.sources.iter().map(|s| s.url.as_str()),
-        ),
-        total_timeout: Duration::from_secs(20),
-        max_retries: 0,
-        user_agent: format!(
-            "babillard/{} (+{})",
-            env!("CARGO_PKG_VERSION"),
-            config.aggregator.base_url
-        ),
-        ..ingest::fetch::FetchPolicy::default()
-    };
-    let client = match ingest::fetch::FetchClient::new(policy) {
-        Ok(c) => c,
-        Err(e) => {
-            for s in config.sources.iter().filter(|s| s.kind.is_none()) {
-                out.insert(s.id.to_string(), Err(e.to_string()));
-            }
-            return out;
-        }
-    };
-    let today = Utc::now()
-        .with_timezone(&config.aggregator.timezone)
-        .date_naive();
-    let mut set = tokio::task::JoinSet::new();
-    for s in config
-        .sources
-        .iter()
-        .filter(|s| s.kind.is_none() && s.enabled)
-    {
-        let (client, source) = (client.clone(), s.clone());
-        set.spawn(async move {
-            let settings = ingest::read::ReadSettings::new(today);
-            let kind = ingest::read::detect_kind(&client, &source, &settings)
-                .await
-                .map_err(|e| e.to_string());
-            (source.id.to_string(), kind)
-        });
-    }
-    while let Some(joined) = set.join_next().await {
-        if let Ok((id, kind)) = joined {
-            out.insert(id, kind);
-        }
-    }
-    out
-}
-
 /// `--from`/`--to`: an RFC 3339 date (local midnight) or date-time.
 fn parse_when(s: &str, tz: chrono_tz::Tz, what: &str) -> anyhow::Result<DateTime<Utc>> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
@@ -886,10 +866,11 @@ fn sources(
             s.status,
             s.kind.as_deref().unwrap_or("?"),
             s.events,
-            s.last_error
-                .as_deref()
-                .map(|e| format!("  error: {e}"))
-                .unwrap_or_default()
+            match (&s.last_error, s.needs_attention()) {
+                (Some(e), _) => format!("  error: {e}"),
+                (None, true) => format!("  warning: {}", s.warnings.join(" | ")),
+                (None, false) => String::new(),
+            }
         );
     }
     Ok(ExitCode::SUCCESS)

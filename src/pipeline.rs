@@ -30,6 +30,7 @@ use normalize::{Normalizer, SourceMeta};
 use sha2::{Digest, Sha256};
 
 use crate::config::{Config, MANUAL_SOURCE};
+use crate::notify::{Health, Notifier};
 
 /// At most this many geocoder requests per source run (cache hits are free).
 pub const MAX_GEOCODER_LOOKUPS: usize = normalize::geocode::MAX_LOOKUPS_PER_RUN;
@@ -101,6 +102,18 @@ pub struct Pipeline {
     /// Turns true when the process stops: runs still reading give up
     /// before their write (see [`Pipeline::stop`]).
     stopping: tokio::sync::watch::Sender<bool>,
+    /// `[notify]`, told of every run's outcome (follows the configuration).
+    notifier: RwLock<Option<Arc<Notifier>>>,
+}
+
+fn notifier_of(config: &Config, index: &Arc<Index>) -> Option<Arc<Notifier>> {
+    config.notify.as_ref().map(|n| {
+        Arc::new(Notifier::new(
+            n.clone(),
+            Arc::clone(index),
+            &config.aggregator.name,
+        ))
+    })
 }
 
 impl Pipeline {
@@ -125,6 +138,8 @@ impl Pipeline {
         index: Arc<Index>,
         policy: FetchPolicy,
     ) -> Result<Pipeline, ingest::fetch::FetchError> {
+        // The process's metrics recorder, before the first run records.
+        let _ = publish::metrics::handle();
         // Merged events are written in the aggregator's first language.
         index.set_languages(config.aggregator.languages.clone());
         // And placed in its territories.
@@ -162,6 +177,7 @@ impl Pipeline {
         let client = FetchClient::new(policy)?;
         let normalizer = Arc::new(Normalizer::new(config.normalize_settings()));
         Ok(Pipeline {
+            notifier: RwLock::new(notifier_of(&config, &index)),
             config: RwLock::new(config),
             index,
             client,
@@ -257,10 +273,48 @@ impl Pipeline {
             Ok(mut n) => *n = normalizer,
             Err(p) => *p.into_inner() = normalizer,
         }
+        let notifier = notifier_of(&config, &self.index);
+        match self.notifier.write() {
+            Ok(mut n) => *n = notifier,
+            Err(p) => *p.into_inner() = notifier,
+        }
         match self.config.write() {
             Ok(mut c) => *c = config,
             Err(p) => *p.into_inner() = config,
         }
+    }
+
+    fn notifier(&self) -> Option<Arc<Notifier>> {
+        match self.notifier.read() {
+            Ok(n) => n.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// Tell `[notify]` what this run said of the source: failing, silent
+    /// (read, but nothing where something was expected), or good.
+    async fn notify(&self, source: &SourceConfig, outcome: &Outcome) {
+        let Some(notifier) = self.notifier() else {
+            return;
+        };
+        let health = match outcome {
+            Outcome::Failed { message, .. } => Health::Bad(message.clone()),
+            _ => {
+                let index = Arc::clone(&self.index);
+                let status = tokio::task::spawn_blocking(move || index.sources())
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                    .and_then(|all| all.into_iter().find(|s| s.id == source.id.as_str()));
+                match status {
+                    Some(s) if s.needs_attention() => Health::Bad(s.warnings.join("\n")),
+                    _ => Health::Good,
+                }
+            }
+        };
+        notifier
+            .observe(source.id.as_str(), &source.name, health)
+            .await;
     }
 
     /// The client every fetch goes through (its policy: the guards).
@@ -390,6 +444,12 @@ impl Pipeline {
             message: format!("{e:#}"),
         });
         report.duration = started.elapsed();
+        metrics::histogram!(
+            "babillard_source_run_duration_seconds",
+            "source" => source.id.to_string()
+        )
+        .record(report.duration.as_secs_f64());
+        self.notify(source, &report.outcome).await;
         match &report.outcome {
             Outcome::Failed { class, message } => {
                 tracing::warn!(source = %source.id, class = %class, "source failed: {message}")
@@ -439,18 +499,28 @@ impl Pipeline {
         let read = if source.id.as_str() == MANUAL_SOURCE {
             Ok(self.read_manual(source).await?)
         } else {
-            read_source(&self.client, source, &validators, &settings)
-                .await
-                .map(|r| match r {
-                    SourceRead::NotModified => None,
-                    SourceRead::Read(r) => Some(Read {
-                        kind: Some(r.kind.as_str().to_string()),
-                        records: r.records,
-                        warnings: r.warnings,
-                        body_hash: r.body_hash,
-                        validators: r.validators,
-                    }),
-                })
+            let reading = Instant::now();
+            let read = read_source(&self.client, source, &validators, &settings).await;
+            let class = match &read {
+                Ok(SourceRead::NotModified) => "not_modified",
+                Ok(SourceRead::Read(_)) => "ok",
+                Err(e) => e.class(),
+            };
+            let label = source.id.to_string();
+            metrics::counter!("babillard_fetches_total", "source" => label.clone(), "class" => class)
+                .increment(1);
+            metrics::histogram!("babillard_fetch_duration_seconds", "source" => label)
+                .record(reading.elapsed().as_secs_f64());
+            read.map(|r| match r {
+                SourceRead::NotModified => None,
+                SourceRead::Read(r) => Some(Read {
+                    kind: Some(r.kind.as_str().to_string()),
+                    records: r.records,
+                    warnings: r.warnings,
+                    body_hash: r.body_hash,
+                    validators: r.validators,
+                }),
+            })
         };
         let elapsed = || started.elapsed().as_millis() as u64;
         let result = match read {
@@ -471,6 +541,13 @@ impl Pipeline {
             return Ok(Prepared::Unchanged);
         };
 
+        let mut read = read;
+        if read.records.is_empty() && source.id.as_str() != MANUAL_SOURCE {
+            if let Some(w) = self.silent_zero(source, read.kind.as_deref()).await {
+                tracing::warn!(source = %source.id, "{w}");
+                read.warnings.push(w);
+            }
+        }
         let meta = source_meta(source);
         let records = read.records;
         let read_ms = elapsed();
@@ -563,6 +640,46 @@ impl Pipeline {
                 Ok(Outcome::Updated(counts))
             }
         }
+    }
+
+    /// The warning of a read that found no event, when that is suspect: a
+    /// web page where nothing was recognized (no structured data, or
+    /// selectors that match nothing), or a source that gave events until
+    /// now. It points at the likely fix, naming the feed the page
+    /// announces when there is one.
+    async fn silent_zero(&self, source: &SourceConfig, kind: Option<&str>) -> Option<String> {
+        let index = Arc::clone(&self.index);
+        let before = tokio::task::spawn_blocking(move || index.sources())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .and_then(|all| all.into_iter().find(|s| s.id == source.id.as_str()))
+            .map_or(0, |s| s.events);
+        let html = kind == Some("html");
+        if !html && before == 0 {
+            return None;
+        }
+        let feeds = if html {
+            crate::check::announced_feeds(&self.client, &source.url).await
+        } else {
+            Vec::new()
+        };
+        if let Some(feed) = feeds.first() {
+            return Some(format!(
+                "no event found on this page ; the page announces a feed: use url = \"{feed}\" in sources.toml"
+            ));
+        }
+        if before > 0 {
+            return Some(format!(
+                "no event found, where the source gave {before} until now ; check the URL (the agenda may have moved){}",
+                if html { ", or the selectors against the page as it is now" } else { "" }
+            ));
+        }
+        Some(if source.selectors.is_some() {
+            "no event found: the selectors matched nothing on this page ; check [source.selectors] against the page as it is now, or check the URL".to_string()
+        } else {
+            "no event found: this page has no structured data and the source no selectors ; add [source.selectors] for its events, check the URL, or use the site's feed if it has one".to_string()
+        })
     }
 
     /// Fill the coordinates (and the city, when unknown) of venues that have

@@ -182,6 +182,9 @@ async fn run_on_schedule(
         if *shutdown.borrow() || *stop.borrow() {
             break;
         }
+        let lag = (Utc::now() - next).to_std().unwrap_or_default();
+        metrics::gauge!("babillard_scheduler_lag_seconds", "source" => source.id.to_string())
+            .set(lag.as_secs_f64());
         pipeline.run_source(&source).await;
         // Keep the data in bounds (`keep_past_days`, `keep_fetch_log_days`).
         if let Err(e) = pipeline.prune().await {

@@ -161,6 +161,15 @@ pub struct SourceStatus {
     pub warnings: Vec<String>,
 }
 
+impl SourceStatus {
+    /// Read without error but with nothing to show and something to say
+    /// (a page where nothing was recognized, a source gone silent): not
+    /// "in order", though not failing either.
+    pub fn needs_attention(&self) -> bool {
+        self.status == "ok" && self.events == 0 && !self.warnings.is_empty()
+    }
+}
+
 /// How many events match a query, per category and per venue
 /// (`/api/v1/categories`, `/api/v1/venues`, the portal's filters).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -378,7 +387,10 @@ impl Index {
             for event in &changes.upserted {
                 w.search.upsert(event)?;
             }
+            let committing = std::time::Instant::now();
             w.search.commit()?;
+            metrics::histogram!("babillard_index_commit_seconds")
+                .record(committing.elapsed().as_secs_f64());
             Ok(())
         })();
         if let Err(fail) = outcome {
@@ -572,6 +584,62 @@ impl Index {
             .map_err(|e| self.store_err(e))
     }
 
+    /// What `/metrics` shows of the store: events by status (`hidden` for
+    /// those curation keeps out of public answers), the database's size on
+    /// disk (with its write-ahead log) and the search index's.
+    pub fn stats(&self) -> Result<StoreStats, IndexError> {
+        let events_by_status = self
+            .reads
+            .with(|conn| {
+                let mut stmt = conn.prepare(
+                    "SELECT CASE WHEN hidden = 1 THEN 'hidden'
+                            ELSE COALESCE(json_extract(json, '$.status'), 'scheduled') END,
+                            COUNT(*)
+                     FROM events GROUP BY 1 ORDER BY 1",
+                )?;
+                let rows = stmt.query_map([], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as u64))
+                })?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .map_err(|e| self.store_err(e))?;
+        let file_len = |p: &str| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        let db_bytes = file_len(&self.db_path) + file_len(&format!("{}-wal", self.db_path));
+        let index_bytes = match self.storage {
+            SearchStorage::Disk => dir_bytes(Path::new(&self.search_path)),
+            SearchStorage::Ram => 0,
+        };
+        Ok(StoreStats {
+            events_by_status,
+            db_bytes,
+            index_bytes,
+        })
+    }
+
+    /// The notifier's state of `source` (see the binary's `notify`), kept
+    /// across restarts: an opaque text, None when nothing is pending.
+    pub fn notice_state(&self, source: &str) -> Result<Option<String>, IndexError> {
+        let key = format!("notify/{source}");
+        self.reads
+            .with(|conn| store::get_meta(conn, &key))
+            .map_err(|e| self.store_err(e))
+    }
+
+    /// Keep (or, with None, forget) the notifier's state of `source`.
+    pub fn set_notice_state(&self, source: &str, value: Option<&str>) -> Result<(), IndexError> {
+        let key = format!("notify/{source}");
+        let guard = self.lock_writer();
+        let result = match value {
+            Some(v) => store::set_meta(&guard.conn, &key, v),
+            None => guard
+                .conn
+                .execute("DELETE FROM meta WHERE key = ?1", [&key])
+                .map(|_| ())
+                .map_err(Into::into),
+        };
+        result.map_err(|e| self.store_err(e))
+    }
+
     /// Grows on every commit that changed published data; part of ETags.
     pub fn generation(&self) -> u64 {
         self.generation.load(AtomicOrdering::SeqCst)
@@ -593,6 +661,30 @@ impl Index {
             .map_err(|e| self.store_err(e))?;
         self.search.ping().map_err(|e| self.search_err(e.into()))
     }
+}
+
+/// See [`Index::stats`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StoreStats {
+    /// (status, events), in status order.
+    pub events_by_status: Vec<(String, u64)>,
+    pub db_bytes: u64,
+    pub index_bytes: u64,
+}
+
+/// The bytes of the files under `dir` (0 when unreadable).
+fn dir_bytes(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_bytes(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
 }
 
 /// Empty `dir` (or remove a file in its place) and create it again.

@@ -239,6 +239,43 @@ fn line_of(source: &str, raw: &str) -> Option<usize> {
     Some(source.get(..at)?.matches('\n').count() + 1)
 }
 
+/// The feeds a page announces (`<link rel="alternate">` of type RSS, Atom
+/// or iCalendar), as absolute URLs resolved against `base`, in page order:
+/// what to suggest when a page itself gives no events.
+pub fn announced_feeds(bytes: &[u8], base: Option<&Url>) -> Vec<String> {
+    const TYPES: &[&str] = &[
+        "application/rss+xml",
+        "application/atom+xml",
+        "text/calendar",
+    ];
+    let text = String::from_utf8_lossy(bytes);
+    let doc = Html::parse_document(&text);
+    let Ok(links) = scraper::Selector::parse("link[rel][href]") else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for link in doc.select(&links) {
+        let el = link.value();
+        let alternate = el.attr("rel").is_some_and(|r| {
+            r.split_ascii_whitespace()
+                .any(|w| w.eq_ignore_ascii_case("alternate"))
+        });
+        let feed_type = el.attr("type").is_some_and(|t| {
+            let t = t.trim().to_ascii_lowercase();
+            TYPES.iter().any(|k| t.starts_with(k))
+        });
+        if !(alternate && feed_type) {
+            continue;
+        }
+        if let Some(url) = el.attr("href").and_then(|h| resolve_url(base, h)) {
+            if !out.contains(&url) {
+                out.push(url);
+            }
+        }
+    }
+    out
+}
+
 /// An absolute URL for `href` (http, https or file), resolved against `base`.
 pub(crate) fn resolve_url(base: Option<&Url>, href: &str) -> Option<String> {
     let href = href.trim();

@@ -300,8 +300,10 @@ where
     }
     let gzip_ok = accepts_gzip(headers);
     if let Some(response) = cache.get(&etag, gzip_ok) {
+        metrics::counter!("babillard_answer_cache_total", "result" => "hit").increment(1);
         return response;
     }
+    metrics::counter!("babillard_answer_cache_total", "result" => "miss").increment(1);
     let mut response = render.await;
     if response.status().is_success() {
         decorate(&mut response, &etag, policy);

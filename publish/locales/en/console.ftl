@@ -202,6 +202,7 @@ console-manual-by = by { $who }, on { $date }
 console-sources-title = Sources
 console-sources-summary = { $total } sources: { $ok } OK, { $failing } failing.
 console-source-ok = ● OK
+console-source-warning = ▲ Needs attention
 console-source-error = ▲ Error
 console-source-never = ○ Never read
 console-last-success = Last success

@@ -66,6 +66,8 @@ portal-sources-col-next-run = Next run
 portal-sources-kind-unknown = kind not known yet
 portal-sources-status-ok = OK
 portal-sources-status-error = Error
+portal-sources-status-warning = Needs attention
+portal-sources-silent = Read without error, but no event recognized: see the detail for the likely fix.
 portal-sources-status-never = Never read
 portal-sources-error-detail = Technical detail
 

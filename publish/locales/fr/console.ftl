@@ -202,6 +202,7 @@ console-manual-by = par { $who }, le { $date }
 console-sources-title = Sources
 console-sources-summary = { $total } sources : { $ok } en ordre, { $failing } en erreur.
 console-source-ok = ● En ordre
+console-source-warning = ▲ À vérifier
 console-source-error = ▲ Erreur
 console-source-never = ○ Jamais lue
 console-last-success = Dernier succès

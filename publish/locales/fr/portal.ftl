@@ -69,6 +69,9 @@ portal-sources-col-next-run = Prochaine lecture
 portal-sources-kind-unknown = type encore inconnu
 portal-sources-status-ok = En ordre
 portal-sources-status-error = Erreur
+# Read without error but nothing found where something was expected.
+portal-sources-status-warning = À vérifier
+portal-sources-silent = Lue sans erreur, mais aucun événement reconnu : voir le détail pour la correction probable.
 portal-sources-status-never = Jamais lue
 # Unfolds the error's raw message, under the sentence that explains it.
 portal-sources-error-detail = Détail technique

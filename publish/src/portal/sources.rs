@@ -50,7 +50,10 @@ pub async fn sources_page(
         }
         None => "—".to_string(),
     };
-    let ok = sources.iter().filter(|s| s.status == "ok").count();
+    let ok = sources
+        .iter()
+        .filter(|s| s.status == "ok" && !s.needs_attention())
+        .count();
     let failing = sources.iter().filter(|s| s.status == "error").count();
     let st = tr_esc(&lang, "portal-sources-col-status");
     let lf = tr_esc(&lang, "portal-sources-col-last-fetch");
@@ -80,6 +83,10 @@ pub async fn sources_page(
     let detail = tr_esc(&lang, "portal-sources-error-detail");
     for s in &sources {
         let (cls, label) = match s.status.as_str() {
+            "ok" if s.needs_attention() => (
+                "warning",
+                format!("▲ {}", tr_esc(&lang, "portal-sources-status-warning")),
+            ),
             "ok" => (
                 "ok",
                 format!("● {}", tr_esc(&lang, "portal-sources-status-ok")),
@@ -99,6 +106,11 @@ pub async fn sources_page(
 <details><summary>{detail}</summary><code>{}</code></details>",
                 esc(&explain(&lang, s.error_class.as_deref(), Some(raw))),
                 esc(raw)
+            ),
+            None if s.needs_attention() => format!(
+                "<span class=\"error\">{}</span><details><summary>{detail}</summary><code>{}</code></details>",
+                tr_esc(&lang, "portal-sources-silent"),
+                esc(&s.warnings.join("\n"))
             ),
             None => "—".into(),
         };

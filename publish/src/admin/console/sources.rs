@@ -167,6 +167,7 @@ pub async fn list(Screen { ctx, query, .. }: Screen) -> Response {
         let is_paused = paused.contains(&s.id);
         let (cls, label) = match s.status.as_str() {
             _ if is_paused => ("never", ctx.t("console-source-paused")),
+            "ok" if s.needs_attention() => ("warning", ctx.t("console-source-warning")),
             "ok" => ("ok", ctx.t("console-source-ok")),
             "error" => ("error", ctx.t("console-source-error")),
             _ => ("never", ctx.t("console-source-never")),
