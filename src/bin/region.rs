@@ -3,8 +3,8 @@
 //! kind babillard reads, plus the `sources.toml` that lists them.
 //!
 //! ```sh
-//! cargo run --release --example region -- --out target/bench/small --sources 200 --occurrences 20000
-//! cargo run --release --example region -- --out target/bench/cmp --compare 20000 200
+//! cargo run --release --bin region -- --out target/bench/small --sources 200 --occurrences 20000
+//! cargo run --release --bin region -- --out target/bench/cmp --compare 20000 200
 //! ```
 //!
 //! A region (`--sources N --occurrences M`, M approximate): member `s` is
@@ -26,13 +26,17 @@
 //! season; shows fall within 360 days of it, so it must be within babillard's
 //! horizon of the day the region is ingested (the bench script passes the
 //! coming Monday).
+//!
+//! A binary of the main package (not an example) so that it needs none of
+//! the dev-dependencies in a release build; `default-run` keeps `cargo run`
+//! on `babillard`. Its random generator is `testsupport::Rng`'s xorshift,
+//! repeated below because testsupport is a dev-dependency only.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use chrono::{Duration, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::America::Toronto;
-use testsupport::Rng;
 
 /// The kinds written, in rotation over the members.
 const KINDS: &[Kind] = &[
@@ -266,7 +270,13 @@ fn venues() -> Vec<Venue> {
 }
 
 /// The shows member `s` owns, about `budget` occurrences of them.
-fn own_shows(rng: &mut Rng, s: usize, budget: usize, start: NaiveDate, n_venues: usize) -> Vec<Show> {
+fn own_shows(
+    rng: &mut Rng,
+    s: usize,
+    budget: usize,
+    start: NaiveDate,
+    n_venues: usize,
+) -> Vec<Show> {
     let home = rng.below(n_venues);
     let mut shows = Vec::new();
     let mut used = 0;
@@ -274,7 +284,10 @@ fn own_shows(rng: &mut Rng, s: usize, budget: usize, start: NaiveDate, n_venues:
         let day = rng.below(300) as i64;
         let weeks_left = ((359 - day) / 7) as usize;
         let count = if rng.chance(0.3) && budget - used >= 4 {
-            (4 + rng.below(49)).min(weeks_left).min(budget - used).max(1)
+            (4 + rng.below(49))
+                .min(weeks_left)
+                .min(budget - used)
+                .max(1)
         } else {
             1
         };
@@ -296,10 +309,7 @@ fn own_shows(rng: &mut Rng, s: usize, budget: usize, start: NaiveDate, n_venues:
         };
         let hour = 10 + rng.below(11) as u32;
         let minute = if rng.coin() { 0 } else { 30 };
-        let first = start
-            .and_hms_opt(hour, minute, 0)
-            .unwrap_or_default()
-            + Duration::days(day);
+        let first = start.and_hms_opt(hour, minute, 0).unwrap_or_default() + Duration::days(day);
         let n = shows.len();
         shows.push(Show {
             uid: format!("show-{s}-{n}@membre-{s}.laval.example"),
@@ -556,11 +566,19 @@ fn write(path: &Path, text: &str) -> std::io::Result<()> {
 const AGGREGATOR: &str = "[aggregator]\nname = \"Région de banc d'essai\"\nbase_url = \"http://127.0.0.1:8080\"\ntimezone = \"America/Toronto\"\nlanguages = [\"fr\", \"en\"]\nhorizon_days = 400\ndata_dir = \"data\"\n\n";
 
 /// Writes a region; returns (sources, occurrences listed, bytes).
-fn region(out: &Path, sources: usize, occurrences: usize, seed: u64, start: NaiveDate) -> std::io::Result<(usize, usize, u64)> {
+fn region(
+    out: &Path,
+    sources: usize,
+    occurrences: usize,
+    seed: u64,
+    start: NaiveDate,
+) -> std::io::Result<(usize, usize, u64)> {
     let mut rng = Rng::new(seed);
     let venues = venues();
     // Cross-listing adds ~30% to what the members own.
-    let budget = ((occurrences as f64 / 1.3) / sources as f64).ceil().max(1.0) as usize;
+    let budget = ((occurrences as f64 / 1.3) / sources as f64)
+        .ceil()
+        .max(1.0) as usize;
     let owned: Vec<Vec<Show>> = (0..sources)
         .map(|s| own_shows(&mut rng, s, budget, start, venues.len()))
         .collect();
@@ -616,7 +634,13 @@ fn region(out: &Path, sources: usize, occurrences: usize, seed: u64, start: Naiv
 }
 
 /// `--compare`: the same single events as one ICS source and as `split` ones.
-fn compare(out: &Path, events: usize, split: usize, seed: u64, start: NaiveDate) -> std::io::Result<()> {
+fn compare(
+    out: &Path,
+    events: usize,
+    split: usize,
+    seed: u64,
+    start: NaiveDate,
+) -> std::io::Result<()> {
     let mut rng = Rng::new(seed);
     let venues = venues();
     let mut shows: Vec<Show> = Vec::with_capacity(events);
@@ -634,16 +658,24 @@ fn compare(out: &Path, events: usize, split: usize, seed: u64, start: NaiveDate)
         .iter()
         .map(|s| (s.clone(), venues[s.venue].clone()))
         .collect();
-    write(&out.join("one/members/all.ics"), &write_ics("Tout le calendrier", &listed))?;
+    write(
+        &out.join("one/members/all.ics"),
+        &write_ics("Tout le calendrier", &listed),
+    )?;
     write(
         &out.join("one/sources.toml"),
-        &format!("{AGGREGATOR}[[source]]\nid = \"all\"\nkind = \"ics\"\nurl = \"members/all.ics\"\n"),
+        &format!(
+            "{AGGREGATOR}[[source]]\nid = \"all\"\nkind = \"ics\"\nurl = \"members/all.ics\"\n"
+        ),
     )?;
     let mut config = String::from(AGGREGATOR);
     let per = events.div_ceil(split.max(1));
     for (i, chunk) in listed.chunks(per).enumerate() {
         let file = format!("members/part{i:04}.ics");
-        write(&out.join("split").join(&file), &write_ics(&format!("Membre {i}"), chunk))?;
+        write(
+            &out.join("split").join(&file),
+            &write_ics(&format!("Membre {i}"), chunk),
+        )?;
         let _ = write!(
             config,
             "[[source]]\nid = \"part{i:04}\"\nkind = \"ics\"\nurl = \"{file}\"\n\n"
@@ -692,10 +724,56 @@ fn args() -> Result<Args, String> {
                 let split = number(it.next(), "--compare")?;
                 a.compare = Some((events, split));
             }
-            other => return Err(format!("unknown argument {other:?} (see the doc at the top of examples/region.rs)")),
+            other => {
+                return Err(format!(
+                    "unknown argument {other:?} (see the doc at the top of src/bin/region.rs)"
+                ))
+            }
         }
     }
     Ok(a)
+}
+
+/// testsupport's xorshift64 (shifts 13, 7, 17): the same seed, the same region.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        Rng(if seed == 0 {
+            0x9e37_79b9_7f4a_7c15
+        } else {
+            seed
+        })
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A number in `0..n`; 0 when `n` is 0.
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next_u64() % n as u64) as usize
+        }
+    }
+
+    /// True with probability `p`.
+    fn chance(&mut self, p: f64) -> bool {
+        ((self.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < p
+    }
+
+    fn coin(&mut self) -> bool {
+        self.next_u64().is_multiple_of(2)
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        items.get(self.below(items.len()))
+    }
 }
 
 fn main() -> std::process::ExitCode {
@@ -707,10 +785,17 @@ fn main() -> std::process::ExitCode {
         }
     };
     let result = match a.compare {
-        Some((events, split)) => compare(&a.out, events, split, a.seed, a.start)
-            .map(|()| println!("{events} events as 1 source and as {split} sources in {}", a.out.display())),
+        Some((events, split)) => compare(&a.out, events, split, a.seed, a.start).map(|()| {
+            println!(
+                "{events} events as 1 source and as {split} sources in {}",
+                a.out.display()
+            )
+        }),
         None => region(&a.out, a.sources, a.occurrences, a.seed, a.start).map(|(s, o, b)| {
-            println!("{s} sources, {o} occurrences listed, {b} bytes in {}", a.out.display())
+            println!(
+                "{s} sources, {o} occurrences listed, {b} bytes in {}",
+                a.out.display()
+            )
         }),
     };
     match result {
