@@ -256,8 +256,7 @@ fn venues() -> Vec<Venue> {
                 .replace("Bibliothèque", "Bibl.")
                 .replace("Maison de la culture", "MCL")
                 .replace("Centre communautaire", "C.C.")
-                .replace('é', "e")
-                .replace('è', "e");
+                .replace(['é', 'è'], "e");
             let street = STREETS[(q * 3 + k) % STREETS.len()];
             out.push(Venue {
                 name,
