@@ -118,6 +118,10 @@ fn decorate(response: &mut Response, etag: &str, policy: CachePolicy) {
 #[derive(Clone, Default)]
 pub struct ResponseCache {
     entries: Arc<Mutex<HashMap<String, Cached>>>,
+    /// One rendering at a time per ETag: after a write changes the
+    /// generation, a hundred clients asking for the same feed wait for one
+    /// rendering (and one gzip) instead of each doing it at once.
+    rendering: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 #[derive(Clone)]
@@ -262,6 +266,21 @@ impl ResponseCache {
         cached.respond(etag, gzip_ok)
     }
 
+    /// The turn to render `etag` (shared by every request for it now).
+    fn turn(&self, etag: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut rendering = self.rendering.lock().unwrap_or_else(|p| p.into_inner());
+        Arc::clone(rendering.entry(etag.to_string()).or_default())
+    }
+
+    /// `etag` is no longer being rendered (its answer is kept, or was not
+    /// worth keeping).
+    fn rendered(&self, etag: &str, turn: &Arc<tokio::sync::Mutex<()>>) {
+        let mut rendering = self.rendering.lock().unwrap_or_else(|p| p.into_inner());
+        if rendering.get(etag).is_some_and(|t| Arc::ptr_eq(t, turn)) {
+            rendering.remove(etag);
+        }
+    }
+
     /// How many answers are kept (for tests and metrics).
     pub fn len(&self) -> usize {
         self.entries.lock().map(|e| e.len()).unwrap_or(0)
@@ -303,14 +322,23 @@ where
         metrics::counter!("babillard_answer_cache_total", "result" => "hit").increment(1);
         return response;
     }
+    // One rendering per ETag at a time: whoever waited for it finds the
+    // answer kept.
+    let turn = cache.turn(&etag);
+    let _rendering = turn.lock().await;
+    if let Some(response) = cache.get(&etag, gzip_ok) {
+        metrics::counter!("babillard_answer_cache_total", "result" => "hit").increment(1);
+        return response;
+    }
     metrics::counter!("babillard_answer_cache_total", "result" => "miss").increment(1);
     let mut response = render.await;
     if response.status().is_success() {
         decorate(&mut response, &etag, policy);
         if response.status() == StatusCode::OK {
-            return cache.keep(&etag, response, gzip_ok).await;
+            response = cache.keep(&etag, response, gzip_ok).await;
         }
     }
+    cache.rendered(&etag, &turn);
     response
 }
 
@@ -431,6 +459,42 @@ mod tests {
         let r = by_generation(&cache, 9, &h, "/x", None, CachePolicy::Public, err).await;
         assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(cache.len(), 2);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn many_requests_for_one_new_answer_wait_for_one_rendering() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let cache = ResponseCache::default();
+        let renders = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..50 {
+            let cache = cache.clone();
+            let renders = Arc::clone(&renders);
+            tasks.push(tokio::spawn(async move {
+                let render = async move {
+                    renders.fetch_add(1, Ordering::SeqCst);
+                    // A slow rendering: every other request arrives meanwhile.
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    "the feed".into_response()
+                };
+                let r = by_generation(
+                    &cache,
+                    3,
+                    &HeaderMap::new(),
+                    "/feeds/events.ics",
+                    None,
+                    CachePolicy::Public,
+                    render,
+                )
+                .await;
+                axum::body::to_bytes(r.into_body(), 1024).await.unwrap()
+            }));
+        }
+        for t in tasks {
+            assert_eq!(&t.await.unwrap()[..], b"the feed");
+        }
+        assert_eq!(renders.load(Ordering::SeqCst), 1);
+        assert!(cache.rendering.lock().unwrap().is_empty());
     }
 
     #[tokio::test]
