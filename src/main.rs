@@ -567,6 +567,15 @@ async fn run(
         }
     }
 
+    // A change of sources.toml on disk (an edit by hand, a deployment)
+    // is taken as SIGHUP takes it.
+    {
+        let steer = Arc::clone(&control);
+        let stop = rx.clone();
+        let path = config.path.clone();
+        tokio::spawn(watch_config(path, steer, stop));
+    }
+
     shutdown_signal().await;
     tracing::info!(
         "stopping: abandoning the source runs still reading, finishing the writes under way"
@@ -589,6 +598,54 @@ async fn run(
         Err(e) => return Err(Failure::Other(anyhow::anyhow!("HTTP server task: {e}"))),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How often `run` and `serve` look whether `sources.toml` changed on disk.
+const CONFIG_WATCH_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Read `path` again whenever its bytes change (looked at every
+/// [`CONFIG_WATCH_INTERVAL`], once they have stopped changing between two
+/// looks, so that a file being written is not read half-way): the same
+/// reload as SIGHUP, a file `check` refuses logged once and the running
+/// configuration kept. The console's own writes change the file too; their
+/// reload finds nothing new to do.
+async fn watch_config(
+    path: PathBuf,
+    control: Arc<Control>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    use sha2::{Digest, Sha256};
+    let digest = |path: PathBuf| async move {
+        tokio::fs::read(&path)
+            .await
+            .ok()
+            .map(|bytes| Sha256::digest(&bytes).to_vec())
+    };
+    let mut taken = digest(path.clone()).await;
+    let mut seen = taken.clone();
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(CONFIG_WATCH_INTERVAL) => {}
+            _ = async { stop.wait_for(|s| *s).await.is_ok() } => return,
+        }
+        let now = digest(path.clone()).await;
+        // Gone, or still changing: look again later.
+        if now.is_none() || now != seen {
+            seen = now;
+            continue;
+        }
+        if now == taken {
+            continue;
+        }
+        taken = now;
+        tracing::info!(
+            "{} changed: reading the configuration again",
+            path.display()
+        );
+        if let Err(e) = control.reload().await {
+            tracing::error!("configuration refused, the running one stays:\n{e}");
+        }
+    }
 }
 
 /// How long a stop waits for the writes under way.

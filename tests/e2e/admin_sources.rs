@@ -992,6 +992,75 @@ fn sighup_takes_the_file_or_keeps_the_running_configuration() {
     );
 }
 
+/// An edit of sources.toml on disk, with no signal, is taken within a few
+/// seconds (a new source is read); a file `check` refuses is logged once
+/// and the running configuration stays.
+#[test]
+fn a_change_of_the_file_on_disk_is_taken_without_a_signal() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["apple_calendar_export", "google_calendar_export"] {
+        std::fs::copy(
+            crate::harness::fixture(&format!("ics/{name}.ics")),
+            dir.path().join(format!("{name}.ics")),
+        )
+        .unwrap();
+    }
+    let first =
+        format!("{AGGREGATOR}\n[[source]]\nid = \"apple\"\nurl = \"apple_calendar_export.ics\"\n");
+    let path = dir.path().join("sources.toml");
+    std::fs::write(&path, &first).unwrap();
+    let (child, port) = spawn_babillard(dir.path(), "run", Stdio::piped());
+    // Killed if an assertion fails before the end, so the test ends.
+    struct Running(Option<std::process::Child>);
+    impl Drop for Running {
+        fn drop(&mut self) {
+            if let Some(c) = self.0.as_mut() {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+        }
+    }
+    let mut running = Running(Some(child));
+    wait_until("the first pass", || {
+        get_local(port, "/api/v1/sources").contains("\"status\":\"ok\"")
+    });
+    let second =
+        format!("{first}\n[[source]]\nid = \"google\"\nurl = \"google_calendar_export.ics\"\n");
+    std::fs::write(&path, &second).unwrap();
+    wait_until("the new source read", || {
+        get_local(port, "/api/v1/events?source=google&from=2026-11-01")
+            .contains("Heure du conte en pyjama")
+    });
+    std::fs::write(
+        &path,
+        second.replace(
+            "id = \"google\"",
+            "id = \"google\"\nschedule = \"61 * * * *\"",
+        ),
+    )
+    .unwrap();
+    // Two looks of the watcher, and then some.
+    std::thread::sleep(std::time::Duration::from_millis(5000));
+    assert!(get_local(port, "/api/v1/sources").contains("\"id\":\"google\""));
+    let child = running.0.take().unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr
+            .matches("invalid cron expression \"61 * * * *\"")
+            .count(),
+        1,
+        "{stderr}"
+    );
+}
+
 /// Paused from the console, a source's scheduled task stops; resumed, it
 /// is read at once and scheduled again; a new schedule restarts it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
