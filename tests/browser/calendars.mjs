@@ -1,5 +1,5 @@
-// Two widgets of two calendars on one host page, in Debian's headless
-// Chromium. Started by tests/e2e/calendars.rs with one argument: a JSON file
+// Two widgets of two calendars on one host page, and a third of the whole
+// installation narrowed to a territory, in Debian's headless Chromium. Started by tests/e2e/calendars.rs with one argument: a JSON file
 // naming the aggregator (api), the host page on another origin (host) and,
 // per widget (id = its element id = its calendar), the calendar's name, its
 // accent as computed CSS (rgb(...)) and the titles it must list.
@@ -23,13 +23,14 @@ page.on("request", (r) => requests.push(r.url()));
 await page.goto(cfg.host, { waitUntil: "load" });
 for (const w of cfg.widgets) {
   const sel = `#${w.id}`;
-  await page.waitForFunction((s) => {
+  await page.waitForFunction(([s, want]) => {
     const el = document.querySelector(s);
     const body = el && el.shadowRoot && el.shadowRoot.querySelector(".body");
     const hd = el && el.shadowRoot && el.shadowRoot.querySelector(".hd");
     const img = hd && hd.querySelector("img");
-    return body && !body.hasAttribute("aria-busy") && body.querySelector("a.t") && hd && !hd.hidden && (!img || img.complete);
-  }, sel, { timeout: 15000 });
+    const branded = !!want;
+    return body && !body.hasAttribute("aria-busy") && body.querySelector("a.t") && hd && hd.hidden === !branded && (!img || img.complete);
+  }, [sel, w.name], { timeout: 15000 });
   const seen = await page.evaluate((s) => {
     const root = document.querySelector(s).shadowRoot;
     const link = root.querySelector("a.t");
@@ -48,6 +49,13 @@ for (const w of cfg.widgets) {
   const want = [...w.titles].sort();
   const got = [...new Set(seen.titles)].sort();
   check(JSON.stringify(got) === JSON.stringify(want), `${w.id}: titles ${JSON.stringify(got)} != ${JSON.stringify(want)}`);
+  if (!w.name) {
+    // No calendar: the installation's default accent and no header.
+    check(seen.accent === "rgb(138, 28, 60)", `${w.id}: accent ${seen.accent}`);
+    check(seen.name === "", `${w.id}: a header ${JSON.stringify(seen.name)} without a calendar`);
+    check(seen.href.startsWith(`${cfg.api}/events/`), `${w.id}: links to ${seen.href}`);
+    continue;
+  }
   check(seen.accent === w.accent, `${w.id}: accent ${seen.accent} != ${w.accent}`);
   check(seen.name === w.name, `${w.id}: header ${JSON.stringify(seen.name)} != ${JSON.stringify(w.name)}`);
   if (w.logo) check(seen.logo && seen.logo.loaded && seen.logo.src === w.logo, `${w.id}: logo ${JSON.stringify(seen.logo)}`);

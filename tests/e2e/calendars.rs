@@ -171,6 +171,15 @@ async fn setup() -> Setup {
     }
 }
 
+/// The body of a GET of `url`, with `Host: host` when given.
+async fn text(url: &str, host: Option<&str>) -> String {
+    let mut request = crate::harness::client().get(url);
+    if let Some(host) = host {
+        request = request.header("Host", host);
+    }
+    request.send().await.unwrap().text().await.unwrap()
+}
+
 async fn events(api: &str, path: &str) -> Vec<Value> {
     let (status, page) = get_json(&format!("{api}{path}")).await;
     assert_eq!(status, 200, "{path}: {page}");
@@ -246,39 +255,23 @@ async fn two_calendars_sharing_a_source_and_their_network_hold_exactly_their_eve
         assert_eq!(ids, vec![shared_id.as_str()]);
     }
     // The calendar's host answers as its prefix does.
-    let hosted: Value = serde_json::from_str(
-        &crate::harness::client()
-            .get(format!("{api}{ALL}"))
-            .header("Host", "scene.example")
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let hosted: Value =
+        serde_json::from_str(&text(&format!("{api}{ALL}"), Some("scene.example")).await).unwrap();
     assert_eq!(hosted["events"].as_array().unwrap(), &scene);
 
     // Feeds hold exactly the calendar's events.
     for (cal, n) in [("arts", 4), ("scene", 5), ("reseau", 6)] {
-        let ics = crate::harness::client()
-            .get(format!("{api}/c/{cal}/feeds/events.ics?from=2026-11-01"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let ics = text(
+            &format!("{api}/c/{cal}/feeds/events.ics?from=2026-11-01"),
+            None,
+        )
+        .await;
         assert_eq!(ics.matches("BEGIN:VEVENT").count(), n, "{cal}: {ics}");
-        let rss = crate::harness::client()
-            .get(format!("{api}/c/{cal}/feeds/events.rss?from=2026-11-01"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let rss = text(
+            &format!("{api}/c/{cal}/feeds/events.rss?from=2026-11-01"),
+            None,
+        )
+        .await;
         assert_eq!(rss.matches("<item>").count(), n, "{cal}");
     }
     // Its sources, only.
@@ -411,7 +404,8 @@ async fn the_binary_checks_exports_and_lists_per_calendar() {
     );
 }
 
-/// A host page on its own origin with two widgets of two calendars.
+/// A host page on its own origin with two widgets of two calendars, and
+/// one of the whole installation narrowed to a territory.
 fn host_page(api: &str) -> Resource {
     let page = format!(
         r#"<!DOCTYPE html>
@@ -420,6 +414,7 @@ fn host_page(api: &str) -> Resource {
 <body><h1>Deux agendas</h1>
 <babillard-events id="arts" calendar="arts" from="2026-11-01" limit="20"></babillard-events>
 <babillard-events id="scene" calendar="scene" from="2026-11-01" limit="20"></babillard-events>
+<babillard-events id="ouest" territory="ouest" from="2026-11-01" limit="20"></babillard-events>
 </body></html>"#
     );
     Resource::ok(page.into_bytes(), "text/html; charset=utf-8")
@@ -435,6 +430,7 @@ async fn two_widgets_of_two_calendars_on_one_page_each_wear_their_branding() {
     host.put("host.html", host_page(&api));
     let arts = titles(&events(&api, &format!("/c/arts{ALL}")).await);
     let scene = titles(&events(&api, &format!("/c/scene{ALL}")).await);
+    let ouest = titles(&events(&api, &format!("{ALL}&territory=ouest")).await);
     let cfg = json!({
         "api": api,
         "host": host.url("host.html"),
@@ -444,6 +440,7 @@ async fn two_widgets_of_two_calendars_on_one_page_each_wear_their_branding() {
             {"id": "arts", "name": "Agenda des arts", "accent": "rgb(11, 110, 79)", "titles": arts,
              "logo": format!("{api}/c/arts/logo")},
             {"id": "scene", "name": "Agenda de la scène", "accent": "rgb(29, 63, 184)", "titles": scene},
+            {"id": "ouest", "titles": ouest},
         ],
     });
     let stdout = run_browser_script(s.world.dir.path(), "calendars.mjs", &cfg).await;
