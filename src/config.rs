@@ -6,7 +6,7 @@
 //! `babillard check` prints the problems as `FILE:LINE:COL: message`; every
 //! other command refuses a configuration with problems, with the same lines.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -1072,31 +1072,7 @@ impl Cx<'_> {
                     None
                 }
             });
-        let mut names = BTreeMap::new();
-        match t.get("name") {
-            None => self.problem(span, "this [[category]] has no `name` (e.g. name = { fr = \"Musique\", en = \"Music\" })"),
-            Some(item) => {
-                if let Some(s) = item.as_str() {
-                    names.insert("fr".to_string(), s.to_string());
-                } else if let Some(nt) = item.as_table_like() {
-                    for (lang, v) in nt.iter() {
-                        let sp = v.span().or_else(|| nt.key(lang).and_then(|k| k.span()));
-                        if !is_language(lang) {
-                            self.problem(&sp, format!("{lang:?} is not a language code"));
-                        } else if let Some(s) = v.as_str().filter(|s| !s.trim().is_empty()) {
-                            names.insert(lang.to_string(), s.to_string());
-                        } else {
-                            self.problem(&sp, format!("the {lang} name must be a non-empty string"));
-                        }
-                    }
-                    if nt.is_empty() {
-                        self.problem(&item.span(), "this [[category]] has an empty `name`");
-                    }
-                } else {
-                    self.problem(&item.span(), "`name` must be a table of names by language");
-                }
-            }
-        }
+        let names = self.names(t, span, "category");
         let matches = self
             .strings(t, "matches")
             .into_iter()
@@ -1107,7 +1083,7 @@ impl Cx<'_> {
         }
         Some(CategoryConfig {
             slug: slug?,
-            name: names,
+            name: names?,
             matches,
         })
     }

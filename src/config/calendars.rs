@@ -328,9 +328,9 @@ impl Cx<'_> {
         }
     }
 
-    /// A required `name`: a string (in the first language), or a table of
-    /// names by language.
-    fn names(
+    /// A required `name` (of a territory or a category): a string (in
+    /// French), or a table of names by language.
+    pub(super) fn names(
         &mut self,
         t: &dyn TableLike,
         span: &Span,
@@ -340,7 +340,7 @@ impl Cx<'_> {
             None => {
                 self.problem(
                     span,
-                    format!("this [[{what}]] has no `name` (e.g. name = {{ fr = \"Laval-Ouest\", en = \"West Laval\" }})"),
+                    format!("this [[{what}]] has no `name` (e.g. name = {{ fr = \"...\", en = \"...\" }}, or a string in the first language)"),
                 );
                 None
             }
