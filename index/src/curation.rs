@@ -266,17 +266,6 @@ fn members_of(conn: &Connection, id: &str) -> StoreResult<Vec<(String, String, i
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-fn starts_of(tx: &Transaction<'_>, occurrences: &[String]) -> StoreResult<Vec<i64>> {
-    let mut stmt = tx.prepare("SELECT start_utc FROM occurrences WHERE id = ?1")?;
-    let mut out = Vec::new();
-    for id in occurrences {
-        if let Some(start) = stmt.query_row([id], |r| r.get(0)).optional()? {
-            out.push(start);
-        }
-    }
-    Ok(out)
-}
-
 fn event_of(tx: &Transaction<'_>, occurrence: &str) -> StoreResult<Option<String>> {
     Ok(tx
         .query_row(
@@ -368,22 +357,38 @@ fn set_hidden_row(
     hide_targets(tx, target, series)
 }
 
-/// Re-cluster around `starts`, rebuild what moved plus `also`, and bump
-/// the generation when the public events changed.
+/// Re-cluster `occurrences` (with what may join them), rebuild what moved
+/// plus `also`, and bump the generation when the public events changed.
 fn settle(
     tx: &Transaction<'_>,
-    starts: &[i64],
+    occurrences: &[String],
     new_ids: &HashSet<String>,
     also: BTreeSet<String>,
     rules: &Rules,
 ) -> StoreResult<ChangeSet> {
-    let mut touched = store::assign_events(tx, starts, new_ids, &HashMap::new())?;
+    let mut touched = recluster(tx, occurrences, new_ids)?;
     touched.extend(also);
     let changes = store::rebuild_events(tx, &touched, Utc::now(), &HashMap::new(), rules)?;
     if !changes.is_empty() {
         store::bump_generation(tx)?;
     }
     Ok(changes)
+}
+
+/// Re-cluster stored occurrences (see `store::assign_events`).
+fn recluster(
+    tx: &Transaction<'_>,
+    occurrences: &[String],
+    new_ids: &HashSet<String>,
+) -> StoreResult<BTreeSet<String>> {
+    store::assign_events(
+        tx,
+        &store::Seeds {
+            occurrences: occurrences.to_vec(),
+            new: new_ids.clone(),
+            ..store::Seeds::default()
+        },
+    )
 }
 
 // ------------------------------------------------------------- the API
@@ -574,14 +579,8 @@ impl Index {
                 }
             }
             let all: Vec<String> = order.iter().flatten().cloned().collect();
-            let starts = starts_of(tx, &all)?;
             let mut touched: BTreeSet<String> = unique.iter().map(|s| s.to_string()).collect();
-            touched.extend(store::assign_events(
-                tx,
-                &starts,
-                &HashSet::new(),
-                &HashMap::new(),
-            )?);
+            touched.extend(recluster(tx, &all, &HashSet::new())?);
             let first = order
                 .first()
                 .and_then(|o| o.first())
@@ -661,12 +660,12 @@ impl Index {
             for occ in &leaving {
                 tx.execute("UPDATE occurrences SET event_id = ?1 WHERE id = ?1", [occ])?;
             }
-            let starts: Vec<i64> = members.iter().map(|m| m.2).collect();
+            let seeds: Vec<String> = members.iter().map(|m| m.0.clone()).collect();
             // A leaving occurrence may keep the id it now holds (no move):
             // its event is built all the same.
             let mut also: BTreeSet<String> = leaving.iter().cloned().collect();
             also.insert(id.to_string());
-            let changes = settle(tx, &starts, &leaving, also, rules)?;
+            let changes = settle(tx, &seeds, &leaving, also, rules)?;
             let first = out.first().map(|m| m.0.clone()).unwrap_or_default();
             let new_event = event_of(tx, &first)?;
             let before = json!({"event": id, "source": source});
@@ -776,8 +775,7 @@ impl Index {
                             touched.insert(event_id.clone());
                         }
                     }
-                    let starts = starts_of(tx, &occurrences)?;
-                    settle(tx, &starts, &HashSet::new(), touched, rules)?
+                    settle(tx, &occurrences, &HashSet::new(), touched, rules)?
                 }
                 "event.split" => {
                     let mut occurrences = Vec::new();
@@ -792,8 +790,7 @@ impl Index {
                     if let Some(new_event) = after.get("new_event").and_then(Value::as_str) {
                         touched.insert(new_event.to_string());
                     }
-                    let starts = starts_of(tx, &occurrences)?;
-                    settle(tx, &starts, &HashSet::new(), touched, rules)?
+                    settle(tx, &occurrences, &HashSet::new(), touched, rules)?
                 }
                 _ => ChangeSet::default(),
             };

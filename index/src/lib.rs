@@ -257,6 +257,18 @@ impl Index {
                 migrations::latest_version()
             )));
         }
+        // The dedup's blockings, computed again when the rule changed.
+        {
+            let tx = conn.transaction().map_err(sql)?;
+            let filled = store::fill_blocks(&tx).map_err(|e| match e {
+                StoreFail::Sql(e) => sql(e),
+                StoreFail::Corrupt(what) => IndexError::Corrupt(what),
+            })?;
+            tx.commit().map_err(sql)?;
+            if filled > 0 {
+                tracing::info!(occurrences = filled, "dedup blockings computed");
+            }
+        }
 
         let (search, fresh) = match storage {
             SearchStorage::Ram => (Search::create_in_ram().map_err(tantivy_err)?, true),

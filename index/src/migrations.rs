@@ -64,6 +64,17 @@
 //! * `events.hidden`: 1 when `hidden` keeps the event out of public answers
 //!   (the row stays, for the console).
 //!
+//! Dedup (migration 7):
+//!
+//! * `dedup_blocks(start_utc, occurrence, block)`: each occurrence's
+//!   `normalize::dedup::Blocking` (its local date, start and blocking keys,
+//!   encoded), by start, so that a run reads the few rows around its own
+//!   starts instead of every occurrence there. Triggers drop a row when its
+//!   occurrence is deleted or its start or content change; the store writes
+//!   the new one. `meta.dedup_blocks_version` is the blocking version the
+//!   rows were computed with: on open, a store of another version (or one
+//!   migrated from before 7) computes them all again.
+//!
 //! Times are RFC 3339 text, except `start_utc`/`end_utc` which are Unix
 //! seconds (for range scans).
 
@@ -234,6 +245,21 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX manual_events_source ON manual_events(source);
     ALTER TABLE events ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;",
+    // 7: each occurrence's dedup blocking (see store.rs), so that a run
+    // reads only the stored occurrences that may be its own's duplicates.
+    // Filled by the store (`store::fill_blocks`), not by SQL.
+    "CREATE TABLE dedup_blocks (
+        start_utc  INTEGER NOT NULL,
+        occurrence TEXT NOT NULL,
+        block      BLOB NOT NULL,
+        PRIMARY KEY (start_utc, occurrence)
+    ) WITHOUT ROWID;
+    CREATE TRIGGER occurrences_block_gone AFTER DELETE ON occurrences BEGIN
+        DELETE FROM dedup_blocks WHERE start_utc = OLD.start_utc AND occurrence = OLD.id;
+    END;
+    CREATE TRIGGER occurrences_block_stale AFTER UPDATE OF start_utc, json ON occurrences BEGIN
+        DELETE FROM dedup_blocks WHERE start_utc = OLD.start_utc AND occurrence = OLD.id;
+    END;",
 ];
 
 /// The version a fully migrated database is at.

@@ -37,6 +37,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use model::{Event, Occurrence, SourceId};
+use normalize::dedup::Blocking;
 use normalize::identity;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
@@ -532,30 +533,29 @@ pub(crate) fn apply_success(
     struct Held {
         hash: String,
         event_id: String,
-        start: i64,
     }
     let existing: HashMap<String, Held> = {
         let mut stmt =
-            tx.prepare("SELECT id, hash, event_id, start_utc FROM occurrences WHERE source = ?1")?;
+            tx.prepare("SELECT id, hash, event_id FROM occurrences WHERE source = ?1")?;
         let rows = stmt.query_map([source], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 Held {
                     hash: r.get(1)?,
                     event_id: r.get(2)?,
-                    start: r.get(3)?,
                 },
             ))
         })?;
         rows.collect::<Result<_, _>>()?
     };
-    // Events whose members changed, starts whose neighbourhood must be
-    // re-clustered, and what happened to this source's occurrences.
+    // Events whose members changed, the blockings of what was written,
+    // and what happened to this source's occurrences.
     let mut touched = BTreeSet::new();
-    let mut starts: Vec<i64> = Vec::new();
     let mut new_ids: HashSet<String> = HashSet::new();
     let mut changed_ids: Vec<String> = Vec::new();
+    let mut blocks: HashMap<String, Blocking> = HashMap::new();
     {
+        let mut insert_block = tx.prepare(INSERT_BLOCK)?;
         let mut upsert = tx.prepare(
             "INSERT INTO occurrences (id, source, record_uid, key, event_id, start_utc, end_utc,
                                       json, hash)
@@ -572,7 +572,6 @@ pub(crate) fn apply_success(
             let event_id = match existing.get(*id) {
                 Some(held) if held.hash == hash => continue,
                 Some(held) => {
-                    starts.push(held.start);
                     changed_ids.push(id.to_string());
                     held.event_id.clone()
                 }
@@ -594,7 +593,9 @@ pub(crate) fn apply_success(
                 to_json(*occ)?,
                 hash
             ])?;
-            starts.push(start);
+            let block = Blocking::of(occ);
+            write_block(&mut insert_block, id, &block)?;
+            blocks.insert(id.to_string(), block);
             touched.insert(event_id);
         }
     }
@@ -607,13 +608,24 @@ pub(crate) fn apply_success(
         {
             delete.execute([id])?;
             touched.insert(held.event_id.clone());
-            starts.push(held.start);
             removed += 1;
         }
     }
 
     let t_occ = t0.elapsed();
-    touched.extend(assign_events(tx, &starts, &new_ids, &latest)?);
+    let seeds = Seeds {
+        occurrences: new_ids.iter().chain(changed_ids.iter()).cloned().collect(),
+        events: touched.clone(),
+        new: new_ids,
+        blocks,
+        fresh: latest,
+    };
+    touched.extend(assign_events(tx, &seeds)?);
+    let Seeds {
+        new: new_ids,
+        fresh: latest,
+        ..
+    } = seeds;
     let t_assign = t0.elapsed();
     let changes = rebuild_events(tx, &touched, run.at, &latest, rules)?;
     tracing::debug!(
@@ -753,33 +765,6 @@ fn build_event(event_id: &str, occurrences: &[Occurrence], languages: &[String])
     Some(event)
 }
 
-/// How far around a touched start occurrences are re-clustered (seconds).
-/// Dedup never merges starts more than 90 minutes apart (nor all-day events
-/// of different dates, which start at different instants), so a cluster
-/// spans a few hours at most: six hours on each side holds every cluster a
-/// touched occurrence can belong to, and keeps a run's cost proportional to
-/// the events around its own, not to the size of the region.
-const CLUSTER_CORE_SECS: i64 = 6 * 3600;
-/// How much wider the window read is, so that the clusters reassigned are
-/// judged on all their members (and those at the edge keep their ids).
-const CLUSTER_MARGIN_SECS: i64 = 6 * 3600;
-
-/// Merge overlapping `[t - radius, t + radius)` intervals.
-fn windows(starts: &[i64], radius: i64) -> Vec<(i64, i64)> {
-    let mut sorted: Vec<i64> = starts.to_vec();
-    sorted.sort_unstable();
-    sorted.dedup();
-    let mut out: Vec<(i64, i64)> = Vec::new();
-    for t in sorted {
-        let (lo, hi) = (t.saturating_sub(radius), t.saturating_add(radius));
-        match out.last_mut() {
-            Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
-            _ => out.push((lo, hi)),
-        }
-    }
-    out
-}
-
 /// An occurrence read for re-clustering.
 pub(crate) struct Member {
     pub(crate) occ: Occurrence,
@@ -789,13 +774,13 @@ pub(crate) struct Member {
 
 /// What [`normalize::identity::assign`] asks of the store, answered in the
 /// write transaction. The assignment's updates are written after it
-/// decided; they only move occurrences of the window, so who holds an id
-/// outside it does not change meanwhile.
+/// decided; they only move occurrences it was given, so who holds an id
+/// outside them does not change meanwhile.
 struct Ledger<'c, 'm> {
     first_seen: rusqlite::Statement<'c>,
     holders: rusqlite::Statement<'c>,
     pinned: rusqlite::Statement<'c>,
-    /// Occurrence ids read in the window.
+    /// Occurrence ids given to the assignment.
     loaded: HashSet<&'m str>,
 }
 
@@ -830,75 +815,389 @@ impl From<normalize::identity::NoFreeId> for StoreFail {
     }
 }
 
-/// Re-cluster the occurrences around `starts` and give each cluster its
-/// event id (see the module doc). `new_ids` are occurrences inserted by
-/// this run, whose placeholder event id is no vote. Returns the event ids
-/// whose members changed (old and new).
+/// Write the blocking of an occurrence just written (the triggers of
+/// migration 7 dropped its previous one).
+pub(crate) fn write_block(
+    stmt: &mut rusqlite::Statement<'_>,
+    id: &str,
+    block: &Blocking,
+) -> StoreResult<()> {
+    stmt.execute(params![block.start, id, block.encode()])?;
+    Ok(())
+}
+
+pub(crate) const INSERT_BLOCK: &str =
+    "INSERT OR REPLACE INTO dedup_blocks (start_utc, occurrence, block) VALUES (?1, ?2, ?3)";
+
+/// Compute every occurrence's blocking again when the store's were
+/// computed by another version of the rule (or before migration 7).
+/// Returns how many were written.
+pub(crate) fn fill_blocks(tx: &Transaction<'_>) -> StoreResult<usize> {
+    let version = normalize::dedup::BLOCKING_VERSION.to_string();
+    if get_meta(tx, "dedup_blocks_version")?.as_deref() == Some(version.as_str()) {
+        return Ok(0);
+    }
+    tx.execute("DELETE FROM dedup_blocks", [])?;
+    let mut insert = tx.prepare(INSERT_BLOCK)?;
+    let mut read = tx.prepare("SELECT id, json FROM occurrences")?;
+    let mut rows = read.query([])?;
+    let mut n = 0usize;
+    while let Some(row) = rows.next()? {
+        let id: String = row.get(0)?;
+        let json: String = row.get(1)?;
+        let occ: Occurrence = from_json("occurrence", &json)?;
+        write_block(&mut insert, &id, &Blocking::of(&occ))?;
+        n += 1;
+    }
+    set_meta(tx, "dedup_blocks_version", &version)?;
+    Ok(n)
+}
+
+/// What changed, for [`assign_events`] to re-cluster.
+#[derive(Default)]
+pub(crate) struct Seeds<'a> {
+    /// Occurrences written or to be judged again.
+    pub occurrences: Vec<String>,
+    /// Events to re-cluster whole (they lost or may lose a member).
+    pub events: BTreeSet<String>,
+    /// Occurrences this run inserted: their placeholder event id is no vote.
+    pub new: HashSet<String>,
+    /// The blockings of the occurrences just written (others are read).
+    pub blocks: HashMap<String, Blocking>,
+    /// This run's occurrences, in memory (not decoded again).
+    pub fresh: HashMap<&'a str, &'a Occurrence>,
+}
+
+/// The stored blockings read so far, with their keys indexed by date.
+#[derive(Default)]
+struct Blocks {
+    /// Intervals of starts read, `[lo, hi)`, sorted and apart.
+    read: Vec<(i64, i64)>,
+    rows: Vec<(String, Blocking)>,
+    by_id: HashMap<String, usize>,
+    /// (key, local date) → rows.
+    postings: HashMap<(u32, chrono::NaiveDate), Vec<usize>>,
+}
+
+impl Blocks {
+    /// Read the rows starting within the intervals `want` (merged, sorted)
+    /// not read yet.
+    fn read(&mut self, stmt: &mut rusqlite::Statement<'_>, want: &[(i64, i64)]) -> StoreResult<()> {
+        for &(lo, hi) in want {
+            // What of [lo, hi) the intervals read do not cover.
+            let mut from = lo;
+            let mut gaps = Vec::new();
+            for &(a, b) in &self.read {
+                if b <= from || a >= hi {
+                    continue;
+                }
+                if a > from {
+                    gaps.push((from, a));
+                }
+                from = from.max(b);
+            }
+            if from < hi {
+                gaps.push((from, hi));
+            }
+            for (x, y) in gaps {
+                let rows = stmt.query_map(params![x, y], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+                })?;
+                for row in rows {
+                    let (id, bytes) = row?;
+                    let Some(block) = Blocking::decode(&bytes) else {
+                        return Err(StoreFail::Corrupt(format!(
+                            "dedup_blocks: unreadable blocking of occurrence {id}"
+                        )));
+                    };
+                    let at = self.rows.len();
+                    for k in &block.keys {
+                        self.postings.entry((*k, block.date)).or_default().push(at);
+                    }
+                    self.by_id.insert(id.clone(), at);
+                    self.rows.push((id, block));
+                }
+            }
+            self.read.push((lo, hi));
+            self.read.sort_unstable();
+            let mut merged: Vec<(i64, i64)> = Vec::with_capacity(self.read.len());
+            for &(a, b) in &self.read {
+                match merged.last_mut() {
+                    Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                    _ => merged.push((a, b)),
+                }
+            }
+            self.read = merged;
+        }
+        Ok(())
+    }
+
+    /// The ids of the rows read that may pair with `block`: those sharing
+    /// a key on its date or the next or previous one, whose times agree.
+    fn candidates<'s>(&'s self, block: &'s Blocking) -> impl Iterator<Item = &'s str> + 's {
+        let mut seen = HashSet::new();
+        let dates = [
+            block.date.pred_opt(),
+            Some(block.date),
+            block.date.succ_opt(),
+        ];
+        block
+            .keys
+            .iter()
+            .flat_map(move |k| dates.into_iter().flatten().map(move |d| (*k, d)))
+            .filter_map(|kd| self.postings.get(&kd))
+            .flatten()
+            .filter(move |&&at| seen.insert(at))
+            .filter_map(|&at| self.rows.get(at))
+            .filter(|(_, b)| b.may_pair(block))
+            .map(|(id, _)| id.as_str())
+    }
+}
+
+/// Merge overlapping `[t - radius, t + radius)` intervals.
+fn windows(starts: impl Iterator<Item = i64>, radius: i64) -> Vec<(i64, i64)> {
+    let mut sorted: Vec<i64> = starts.collect();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut out: Vec<(i64, i64)> = Vec::new();
+    for t in sorted {
+        let (lo, hi) = (t.saturating_sub(radius), t.saturating_add(radius));
+        match out.last_mut() {
+            Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+            _ => out.push((lo, hi)),
+        }
+    }
+    out
+}
+
+/// The occurrences loaded for one re-clustering.
+struct Loaded<'c> {
+    members: Vec<Member>,
+    at: HashMap<String, usize>,
+    /// Whether each member is part of the group being re-clustered (else
+    /// only a candidate, read to see whether it joins).
+    core: Vec<bool>,
+    /// Members whose candidates were looked for.
+    expanded: Vec<bool>,
+    by_id: rusqlite::Statement<'c>,
+    by_event: rusqlite::Statement<'c>,
+}
+
+impl Loaded<'_> {
+    /// Load one occurrence by id (from memory when the run has it).
+    /// Returns its index, or None when it is not in the store.
+    fn load(&mut self, id: &str, fresh: &HashMap<&str, &Occurrence>) -> StoreResult<Option<usize>> {
+        if let Some(&i) = self.at.get(id) {
+            return Ok(Some(i));
+        }
+        let row: Option<(String, String, i64)> = self
+            .by_id
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        let Some((json, event_id, start)) = row else {
+            return Ok(None);
+        };
+        let occ = match fresh.get(id) {
+            Some(o) => (*o).clone(),
+            None => from_json("occurrence", &json)?,
+        };
+        Ok(Some(self.push(Member {
+            occ,
+            event_id,
+            start,
+        })))
+    }
+
+    fn push(&mut self, member: Member) -> usize {
+        let i = self.members.len();
+        self.at.insert(member.occ.event.id.clone(), i);
+        self.members.push(member);
+        self.core.push(false);
+        self.expanded.push(false);
+        i
+    }
+
+    /// Load every occurrence of an event into the core.
+    fn load_event(
+        &mut self,
+        event_id: &str,
+        fresh: &HashMap<&str, &Occurrence>,
+    ) -> StoreResult<()> {
+        let rows: Vec<(String, String, i64)> = self
+            .by_event
+            .query_map([event_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
+        for (id, json, start) in rows {
+            let i = match self.at.get(&id) {
+                Some(&i) => i,
+                None => {
+                    let occ = match fresh.get(id.as_str()) {
+                        Some(o) => (*o).clone(),
+                        None => from_json("occurrence", &json)?,
+                    };
+                    self.push(Member {
+                        occ,
+                        event_id: event_id.to_string(),
+                        start,
+                    })
+                }
+            };
+            if let Some(c) = self.core.get_mut(i) {
+                *c = true;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Re-cluster what `seeds` names with every stored occurrence that may
+/// join it, and give each cluster its event id (see the module doc).
+/// Returns the event ids whose members changed (old and new).
+///
+/// The group re-clustered is closed: it starts with the seeds and the
+/// events they and `seeds.events` belong to, then takes in, until nothing
+/// more comes, every stored occurrence the dedup accepts as a pair of one
+/// of its members (found through the stored blockings: only those sharing
+/// a key at a compatible time are read) and the events those belong to.
+/// Every pair the dedup could accept from a member of the group is then in
+/// the group, so clustering it alone gives the groups clustering everything
+/// would, at a cost that follows what changed, not what is stored.
 pub(crate) fn assign_events(
     tx: &Transaction<'_>,
-    starts: &[i64],
-    new_ids: &HashSet<String>,
-    fresh: &HashMap<&str, &Occurrence>,
+    seeds: &Seeds<'_>,
 ) -> StoreResult<BTreeSet<String>> {
-    if starts.is_empty() {
+    if seeds.occurrences.is_empty() && seeds.events.is_empty() {
         return Ok(BTreeSet::new());
     }
-    let core = windows(starts, CLUSTER_CORE_SECS);
-    let read = windows(starts, CLUSTER_CORE_SECS + CLUSTER_MARGIN_SECS);
-    let mut members: Vec<Member> = Vec::new();
-    {
-        let mut stmt = tx.prepare(
-            "SELECT id, json, event_id, start_utc FROM occurrences
-             WHERE start_utc >= ?1 AND start_utc < ?2",
-        )?;
-        for (lo, hi) in &read {
-            let rows = stmt.query_map(params![lo, hi], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
-                ))
-            })?;
-            for row in rows {
-                let (id, json, event_id, start) = row?;
-                // This run's occurrences are in memory: no need to decode.
-                let occ = match fresh.get(id.as_str()) {
-                    Some(o) => (*o).clone(),
-                    None => from_json("occurrence", &json)?,
-                };
-                members.push(Member {
-                    occ,
-                    event_id,
-                    start,
-                });
+    let fresh = &seeds.fresh;
+    let mut loaded = Loaded {
+        members: Vec::new(),
+        at: HashMap::new(),
+        core: Vec::new(),
+        expanded: Vec::new(),
+        by_id: tx.prepare("SELECT json, event_id, start_utc FROM occurrences WHERE id = ?1")?,
+        by_event: tx.prepare("SELECT id, json, start_utc FROM occurrences WHERE event_id = ?1")?,
+    };
+    let mut blocks_stmt = tx.prepare(
+        "SELECT occurrence, block FROM dedup_blocks WHERE start_utc >= ?1 AND start_utc < ?2",
+    )?;
+    let mut blocks = Blocks::default();
+    let mut events_done: HashSet<String> = HashSet::new();
+    let mut events_due: Vec<String> = seeds.events.iter().cloned().collect();
+    for id in &seeds.occurrences {
+        if let Some(i) = loaded.load(id, fresh)? {
+            if let Some(c) = loaded.core.get_mut(i) {
+                *c = true;
+            }
+            events_due.extend(loaded.members.get(i).map(|m| m.event_id.clone()));
+        }
+    }
+    loop {
+        // Whole events: a cluster is judged on all its members.
+        for event_id in std::mem::take(&mut events_due) {
+            if events_done.insert(event_id.clone()) {
+                loaded.load_event(&event_id, fresh)?;
+            }
+        }
+        // The candidates of the members not looked at yet.
+        let due: Vec<usize> = (0..loaded.members.len())
+            .filter(|&i| {
+                loaded.core.get(i) == Some(&true) && loaded.expanded.get(i) == Some(&false)
+            })
+            .collect();
+        if due.is_empty() {
+            break;
+        }
+        let around = windows(
+            due.iter()
+                .filter_map(|&i| loaded.members.get(i))
+                .map(|m| m.start),
+            normalize::dedup::BLOCKING_REACH_SECS,
+        );
+        blocks.read(&mut blocks_stmt, &around)?;
+        let mut own: Vec<Blocking> = Vec::with_capacity(due.len());
+        for &i in &due {
+            if let Some(e) = loaded.expanded.get_mut(i) {
+                *e = true;
+            }
+            let Some(m) = loaded.members.get(i) else {
+                continue;
+            };
+            let id = m.occ.event.id.as_str();
+            let block = match seeds.blocks.get(id) {
+                Some(b) => b.clone(),
+                None => match blocks.by_id.get(id).and_then(|&at| blocks.rows.get(at)) {
+                    Some((_, b)) => b.clone(),
+                    None => Blocking::of(&m.occ),
+                },
+            };
+            own.push(block);
+        }
+        let wanted: Vec<String> = own
+            .iter()
+            .flat_map(|b| blocks.candidates(b))
+            .filter(|id| !loaded.at.contains_key(*id))
+            .map(str::to_string)
+            .collect::<BTreeSet<String>>()
+            .into_iter()
+            .collect();
+        for id in &wanted {
+            loaded.load(id, fresh)?;
+        }
+        // Which loaded occurrences the accepted pairs reach from the group.
+        let refs: Vec<&Occurrence> = loaded.members.iter().map(|m| &m.occ).collect();
+        let pairs = normalize::dedup::accepted_pairs(&refs);
+        let mut next: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (a, b) in pairs {
+            next.entry(a).or_default().push(b);
+            next.entry(b).or_default().push(a);
+        }
+        let mut stack: Vec<usize> = (0..loaded.members.len())
+            .filter(|&i| loaded.core.get(i) == Some(&true))
+            .collect();
+        while let Some(i) = stack.pop() {
+            for &j in next.get(&i).map(Vec::as_slice).unwrap_or_default() {
+                if let Some(c) = loaded.core.get_mut(j) {
+                    if !*c {
+                        *c = true;
+                        stack.push(j);
+                        events_due.extend(loaded.members.get(j).map(|m| m.event_id.clone()));
+                    }
+                }
             }
         }
     }
-    // People's links: a forced merge may join occurrences of other days,
-    // which the window did not read; they are read too.
+    let Loaded { members, core, .. } = loaded;
+    let mut members: Vec<Member> = members
+        .into_iter()
+        .zip(core)
+        .filter_map(|(m, c)| c.then_some(m))
+        .collect();
+    // The same group gives the same clusters whatever the order it was
+    // found in.
+    members.sort_by(|a, b| {
+        a.start
+            .cmp(&b.start)
+            .then_with(|| a.occ.event.id.cmp(&b.occ.event.id))
+    });
+    // People's links: a forced merge may join occurrences of other days.
     let links = crate::curation::links_of(tx, &mut members, fresh)?;
     let refs: Vec<&Occurrence> = members.iter().map(|m| &m.occ).collect();
     let ids: Vec<&str> = refs.iter().map(|o| o.event.id.as_str()).collect();
-    let in_core = |start: i64| core.iter().any(|(lo, hi)| start >= *lo && start < *hi);
-    // Only the clusters with a member near what the run touched are given
-    // an id; the others keep theirs.
     let clusters: Vec<identity::Cluster<'_>> = links
         .reshape(normalize::dedup::cluster(&refs), &ids)
         .iter()
-        .map(|cluster| {
-            let group: Vec<&Member> = cluster.iter().filter_map(|&i| members.get(i)).collect();
-            identity::Cluster {
-                reassign: group.iter().any(|m| in_core(m.start)),
-                members: group
-                    .iter()
-                    .map(|m| identity::Member {
-                        occurrence: &m.occ,
-                        event_id: &m.event_id,
-                        new: new_ids.contains(&m.occ.event.id),
-                    })
-                    .collect(),
-            }
+        .map(|cluster| identity::Cluster {
+            reassign: true,
+            members: cluster
+                .iter()
+                .filter_map(|&i| members.get(i))
+                .map(|m| identity::Member {
+                    occurrence: &m.occ,
+                    event_id: &m.event_id,
+                    new: seeds.new.contains(&m.occ.event.id),
+                })
+                .collect(),
         })
         .collect();
     let mut ledger = Ledger {
@@ -915,7 +1214,9 @@ pub(crate) fn assign_events(
     for (occurrence_id, event_id) in &assignment.moves {
         update.execute(params![occurrence_id, event_id])?;
     }
-    Ok(assignment.touched)
+    let mut touched = assignment.touched;
+    touched.extend(seeds.events.iter().cloned());
+    Ok(touched)
 }
 
 /// Bring the rows of `events` named by `ids` up to date with their

@@ -90,7 +90,46 @@ pub fn cluster(occs: &[&Occurrence]) -> Vec<Vec<usize>> {
             *source_ids.entry(f.source).or_insert(next)
         })
         .collect();
+    let mut edges = scored_pairs(&features);
+    drop_ambiguous(&features, &mut edges);
+    edges.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| a.1.cmp(&b.1))
+            .then_with(|| a.2.cmp(&b.2))
+    });
+    let mut groups = Groups::new(sources);
+    for (_, i, j) in edges {
+        groups.join(i, j);
+    }
+    let mut by_root: HashMap<usize, usize> = HashMap::new();
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    for i in 0..features.len() {
+        let root = groups.find(i);
+        let slot = *by_root.entry(root).or_insert_with(|| {
+            out.push(Vec::new());
+            out.len() - 1
+        });
+        if let Some(g) = out.get_mut(slot) {
+            g.push(i);
+        }
+    }
+    out
+}
 
+/// The pairs of `occs` that [`cluster`] accepts before it drops the
+/// ambiguous ones: every pair it may join is among them. The store follows
+/// them to find which stored occurrences a run's may join.
+pub fn accepted_pairs(occs: &[&Occurrence]) -> Vec<(usize, usize)> {
+    let features: Vec<Features<'_>> = occs.iter().map(|o| Features::new(o)).collect();
+    scored_pairs(&features)
+        .into_iter()
+        .map(|(_, i, j)| (i, j))
+        .collect()
+}
+
+/// Every pair that shares a blocking key, compared once, with its score
+/// when the decision accepts it.
+fn scored_pairs(features: &[Features<'_>]) -> Vec<(f64, usize, usize)> {
     let mut by_day: HashMap<NaiveDate, Vec<usize>> = HashMap::new();
     for (i, f) in features.iter().enumerate() {
         by_day.entry(f.date).or_default().push(i);
@@ -154,29 +193,7 @@ pub fn cluster(occs: &[&Occurrence]) -> Vec<Vec<usize>> {
             }
         }
     }
-    drop_ambiguous(&features, &mut edges);
-    edges.sort_by(|a, b| {
-        b.0.total_cmp(&a.0)
-            .then_with(|| a.1.cmp(&b.1))
-            .then_with(|| a.2.cmp(&b.2))
-    });
-    let mut groups = Groups::new(sources);
-    for (_, i, j) in edges {
-        groups.join(i, j);
-    }
-    let mut by_root: HashMap<usize, usize> = HashMap::new();
-    let mut out: Vec<Vec<usize>> = Vec::new();
-    for i in 0..features.len() {
-        let root = groups.find(i);
-        let slot = *by_root.entry(root).or_insert_with(|| {
-            out.push(Vec::new());
-            out.len() - 1
-        });
-        if let Some(g) = out.get_mut(slot) {
-            g.push(i);
-        }
-    }
-    out
+    edges
 }
 
 /// Whether an accepted pair was only accepted with one place unknown.

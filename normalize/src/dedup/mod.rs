@@ -122,6 +122,12 @@
 //! an unknown place (no venue, or only the city) and reach two different
 //! places loses those pairs: which of the two it lists is unknown.
 //!
+//! The store does not cluster every occurrence around a run's: it keeps
+//! each occurrence's [`Blocking`] (its date, start and keys) and reads only
+//! those that may pair with the run's, then follows [`accepted_pairs`] and
+//! the events they belong to until the group of occurrences a run touched
+//! is closed (see `index/src/store.rs`).
+//!
 //! ## Where things are
 //!
 //! `lexicon` holds the word lists and the bilingual lexicon, `titles` the
@@ -130,6 +136,7 @@
 //! `cluster` the grouping of many; the numbers of the rule are the
 //! constants below.
 
+mod blocking;
 mod cluster;
 mod decide;
 mod lexicon;
@@ -139,7 +146,8 @@ mod titles;
 #[cfg(test)]
 mod tests;
 
-pub use cluster::cluster;
+pub use blocking::{Blocking, BLOCKING_REACH_SECS, BLOCKING_VERSION};
+pub use cluster::{accepted_pairs, cluster};
 pub use decide::same_event;
 pub use titles::{
     edit_similarity, edit_similarity_at_least, title_key, title_similarity, TitleSimilarity,

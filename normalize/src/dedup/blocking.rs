@@ -1,0 +1,139 @@
+//! What the store keeps of each occurrence so that a run finds, without
+//! reading every stored occurrence around its own, the few that may be the
+//! same event as one of its occurrences.
+//!
+//! [`cluster`](super::cluster) only compares two occurrences that share a
+//! blocking key (a title word's first five letters, a lexicon line, a venue
+//! id, a URL, an image) and whose times agree ([`MAX_START_GAP_SECS`] for
+//! two timed starts, the same local date when one is all-day). A
+//! [`Blocking`] is exactly that part of an occurrence: its local date, start,
+//! whether it is all-day, and its keys, each as a 32-bit hash. So
+//! [`Blocking::may_pair`] holds for every pair `cluster` could accept (a
+//! hash collision only adds a candidate, which `cluster` then refuses).
+//!
+//! The encoding ([`Blocking::encode`]) is versioned by [`BLOCKING_VERSION`]:
+//! when the keys or the encoding change, the store computes them again.
+
+use chrono::NaiveDate;
+use model::Occurrence;
+
+use super::decide::Features;
+use super::MAX_START_GAP_SECS;
+
+/// The version of the blocking keys and their encoding. Bump it when
+/// `Features::block`, [`Blocking`] or [`Blocking::encode`] change: a store
+/// whose keys were computed by another version computes them again.
+pub const BLOCKING_VERSION: u32 = 1;
+
+/// Two occurrences that may pair start less than this apart: 90 minutes
+/// when both are timed, else the same date, whose starts (a UTC midnight
+/// for an all-day listing, any time zone's day for a timed one) are at
+/// most about a day and a half apart; two days, generously.
+pub const BLOCKING_REACH_SECS: i64 = 48 * 3600;
+
+/// The part of an occurrence that decides which others it is compared to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Blocking {
+    /// The start's date in the event's own time zone (UTC date when all-day).
+    pub date: NaiveDate,
+    /// The start, Unix seconds.
+    pub start: i64,
+    pub all_day: bool,
+    /// The blocking keys' hashes, sorted, each once.
+    pub keys: Vec<u32>,
+}
+
+impl Blocking {
+    /// The blocking of one occurrence.
+    pub fn of(occ: &Occurrence) -> Blocking {
+        Blocking::from_features(&Features::new(occ))
+    }
+
+    pub(super) fn from_features(f: &Features<'_>) -> Blocking {
+        let mut keys: Vec<u32> = f.block.iter().map(|k| key_hash(k)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        Blocking {
+            date: f.date,
+            start: f.start,
+            all_day: f.all_day,
+            keys,
+        }
+    }
+
+    /// Whether `cluster` could compare the two: their times agree and they
+    /// share a key.
+    pub fn may_pair(&self, other: &Blocking) -> bool {
+        let times = match (self.all_day, other.all_day) {
+            (false, false) => (self.start - other.start).abs() <= MAX_START_GAP_SECS,
+            _ => self.date == other.date,
+        };
+        times && share_one(&self.keys, &other.keys)
+    }
+
+    /// Bytes for the store: the version, the date (days since the common
+    /// era), the start, the all-day flag, then the keys.
+    pub fn encode(&self) -> Vec<u8> {
+        use chrono::Datelike;
+        let mut out = Vec::with_capacity(18 + 4 * self.keys.len());
+        out.extend_from_slice(&BLOCKING_VERSION.to_le_bytes());
+        out.extend_from_slice(&self.date.num_days_from_ce().to_le_bytes());
+        out.extend_from_slice(&self.start.to_le_bytes());
+        out.push(u8::from(self.all_day));
+        for k in &self.keys {
+            out.extend_from_slice(&k.to_le_bytes());
+        }
+        out
+    }
+
+    /// The blocking [`Blocking::encode`] wrote, or None for bytes of
+    /// another version or damaged ones.
+    pub fn decode(bytes: &[u8]) -> Option<Blocking> {
+        let version = u32::from_le_bytes(bytes.get(0..4)?.try_into().ok()?);
+        if version != BLOCKING_VERSION {
+            return None;
+        }
+        let days = i32::from_le_bytes(bytes.get(4..8)?.try_into().ok()?);
+        let start = i64::from_le_bytes(bytes.get(8..16)?.try_into().ok()?);
+        let all_day = *bytes.get(16)? != 0;
+        let rest = bytes.get(17..)?;
+        if rest.len() % 4 != 0 {
+            return None;
+        }
+        let keys = rest
+            .chunks_exact(4)
+            .map(|c| c.try_into().map(u32::from_le_bytes))
+            .collect::<Result<Vec<u32>, _>>()
+            .ok()?;
+        Some(Blocking {
+            date: NaiveDate::from_num_days_from_ce_opt(days)?,
+            start,
+            all_day,
+            keys,
+        })
+    }
+}
+
+/// Whether two sorted lists share an element.
+fn share_one(a: &[u32], b: &[u32]) -> bool {
+    let (mut i, mut j) = (0, 0);
+    while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
+        match x.cmp(y) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => return true,
+        }
+    }
+    false
+}
+
+/// A key's 32-bit FNV-1a hash: a bucket, not a secret; a collision only
+/// adds a candidate the decision then refuses.
+fn key_hash(key: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in key.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
