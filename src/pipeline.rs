@@ -21,9 +21,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use index::{FetchState, Index, RunCounts, SourceRun};
-use ingest::fetch::{FetchClient, FetchPolicy, Validators};
+use ingest::fetch::{FetchClient, FetchError, FetchPolicy, Validators};
 use ingest::geocode::{GeocodeError, Geocoder};
-use ingest::read::{read_source, CachedPage, PageCache, ReadSettings, SourceRead};
+use ingest::read::{read_source, CachedPage, PageCache, ReadError, ReadSettings, SourceRead};
 use ingest::SourceConfig;
 use normalize::geocode::GeocodedPlace;
 use normalize::{Normalizer, SourceMeta};
@@ -284,7 +284,8 @@ impl Pipeline {
         }
     }
 
-    fn notifier(&self) -> Option<Arc<Notifier>> {
+    /// The notifier of `[notify]` in force, if any.
+    pub fn notifier(&self) -> Option<Arc<Notifier>> {
         match self.notifier.read() {
             Ok(n) => n.clone(),
             Err(p) => p.into_inner().clone(),
@@ -494,6 +495,7 @@ impl Pipeline {
                 index: Arc::clone(&self.index),
                 at: now,
             })),
+            max_body_bytes: config.max_body_of(source),
             ..ReadSettings::new(today)
         };
         let read = if source.id.as_str() == MANUAL_SOURCE {
@@ -525,9 +527,13 @@ impl Pipeline {
         let elapsed = || started.elapsed().as_millis() as u64;
         let result = match read {
             Err(e) => {
+                let mut message = e.to_string();
+                if matches!(e, ReadError::Fetch(FetchError::TooLarge { .. })) {
+                    message.push_str(" ; if the source is really this large, raise `max_body_mb` (of the source, or of [aggregator])");
+                }
                 return Ok(Prepared::Failed {
                     class: e.class().to_string(),
-                    message: e.to_string(),
+                    message,
                 });
             }
             Ok(None) => None,

@@ -124,7 +124,7 @@ async fn local_files_are_read_by_path_and_file_url() {
 #[tokio::test]
 async fn local_file_errors_name_the_path() {
     let c = client(FetchPolicy {
-        max_body_bytes: 10,
+        max_local_file_bytes: 10,
         ..policy()
     });
     let missing = temp_path("missing.ics");
@@ -137,6 +137,13 @@ async fn local_file_errors_name_the_path() {
     std::fs::write(&big, [b'x'; 11]).unwrap();
     let err = fetch_err(&c, big.to_str().unwrap()).await;
     assert_eq!(err.class(), "too_large");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: the file is 11 bytes, more than the 10 bytes a local source may be",
+            big.display()
+        )
+    );
     std::fs::remove_file(&big).unwrap();
 
     let dir = std::env::temp_dir();
@@ -407,6 +414,59 @@ async fn gzip_bodies_are_decoded_and_a_zip_bomb_is_stopped() {
             limit: 1024 * 1024
         }
     );
+}
+
+#[tokio::test]
+async fn a_local_file_is_not_held_to_the_network_cap() {
+    // 3 MB on disk, a 1 MB cap on the network: read in full, byte for byte.
+    let path = temp_path("export.ics");
+    let body: Vec<u8> = (0..3 * 1024 * 1024).map(|i| b'a' + (i % 26) as u8).collect();
+    std::fs::write(&path, &body).unwrap();
+    let c = client(FetchPolicy {
+        max_body_bytes: 1024 * 1024,
+        ..policy()
+    });
+    let f = fetch_ok(&c, path.to_str().unwrap()).await;
+    assert_eq!(f.body, body);
+    // Nor to a source's own cap.
+    let f = c
+        .fetch_capped(path.to_str().unwrap(), &Validators::default(), Some(10))
+        .await
+        .unwrap();
+    assert_eq!(fetched(f).body.len(), body.len());
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[tokio::test]
+async fn a_cap_given_per_fetch_replaces_the_policys_on_the_network() {
+    let router = Router::new().route("/mid", get(|| async { vec![b'x'; 5000] }));
+    let base = serve(router).await;
+    let c = client(FetchPolicy {
+        max_body_bytes: 1_000_000,
+        ..policy()
+    });
+    let url = format!("{base}/mid");
+    assert_eq!(fetch_ok(&c, &url).await.body.len(), 5000);
+    let err = c
+        .fetch_capped(&url, &Validators::default(), Some(4000))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        FetchError::TooLarge {
+            url: url.clone(),
+            limit: 4000
+        }
+    );
+    let small = client(FetchPolicy {
+        max_body_bytes: 1000,
+        ..policy()
+    });
+    let f = small
+        .fetch_capped(&url, &Validators::default(), Some(10_000))
+        .await
+        .unwrap();
+    assert_eq!(fetched(f).body.len(), 5000);
 }
 
 #[tokio::test]
