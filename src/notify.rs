@@ -827,7 +827,7 @@ mod tests {
             .to_string();
         for what in [
             "sources.toml:5:9: `after` must be",
-            "sources.toml:6:8: `smtp` \"mail.example\" must be smtp://HOST:PORT",
+            "sources.toml:6:8: `smtp` \"mail.example\" must be smtp://HOST[:PORT] or smtps://HOST[:PORT]",
             "has `smtp` but no `from`",
             "`to` \"not an address\" is not an e-mail address",
             "sources.toml:8:11: `webhook` \"ftp://x\" must be an http(s) URL",
@@ -835,5 +835,215 @@ mod tests {
         ] {
             assert!(err.contains(what), "{what} in\n{err}");
         }
+    }
+
+    /// `sources.toml:LINE:COL: ` of the first `needle` in `text`.
+    fn at(text: &str, needle: &str) -> String {
+        let i = text.find(needle).unwrap_or_else(|| panic!("{needle}"));
+        let line = text[..i].matches('\n').count() + 1;
+        let col = text[..i].rsplit('\n').next().unwrap().chars().count() + 1;
+        format!("sources.toml:{line}:{col}: ")
+    }
+
+    fn notify_of(section: &str) -> super::Notify {
+        let text = format!("{AGG}\n[notify]\nfrom = \"a@b.example\"\nto = [\"c@d.example\"]\n{section}");
+        Config::parse(&text, Path::new("sources.toml"))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .notify
+            .unwrap()
+    }
+
+    #[test]
+    fn smtp_tls_follows_the_scheme_and_is_required_off_loopback() {
+        use crate::config::SmtpTls;
+        let n = notify_of("smtp = \"smtps://mail.example.org\"\n");
+        assert_eq!((n.smtp_tls, n.smtp_port), (SmtpTls::Implicit, 465));
+        let n = notify_of("smtp = \"smtp://mail.example.org\"\n");
+        assert_eq!((n.smtp_tls, n.smtp_port), (SmtpTls::StartTls, 587));
+        let n = notify_of("smtp = \"smtp://mail.example.org:2525\"\n");
+        assert_eq!((n.smtp_tls, n.smtp_port), (SmtpTls::StartTls, 2525));
+        // A local MTA: plain text unless asked.
+        for host in ["127.0.0.1", "localhost", "[::1]"] {
+            let n = notify_of(&format!("smtp = \"smtp://{host}\"\n"));
+            assert_eq!((n.smtp_tls, n.smtp_port), (SmtpTls::None, 25), "{host}");
+        }
+        let n = notify_of("smtp = \"smtp://127.0.0.1:2525\"\nsmtp_tls = \"starttls\"\n");
+        assert_eq!((n.smtp_tls, n.smtp_port), (SmtpTls::StartTls, 2525));
+        let n = notify_of("smtp = \"smtp://mail.example.org\"\nsmtp_tls = \"tls\"\n");
+        assert_eq!((n.smtp_tls, n.smtp_port), (SmtpTls::Implicit, 465));
+        let n = notify_of("smtp = \"smtp://relay.example.org\"\nsmtp_tls = \"none\"\n");
+        assert_eq!((n.smtp_tls, n.smtp_port), (SmtpTls::None, 25));
+        let n = notify_of(
+            "smtp = \"smtps://mail.example.org\"\nsmtp_user = \"agenda\"\nsmtp_password_env = \"BABILLARD_SMTP_PASSWORD\"\n",
+        );
+        assert_eq!(n.smtp_user.as_deref(), Some("agenda"));
+        assert_eq!(n.smtp_password_env.as_deref(), Some("BABILLARD_SMTP_PASSWORD"));
+        assert_eq!(n.digest, None, "off by default");
+        // The first way of giving credentials still holds.
+        let n = notify_of("smtp = \"smtp://127.0.0.1:25\"\nusername_env = \"U\"\npassword_env = \"P\"\n");
+        assert_eq!(n.password_env.as_deref(), Some("P"));
+    }
+
+    #[test]
+    fn the_tls_credential_and_digest_keys_are_checked_with_their_position() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("not-a-cert.pem"), "hello\n").unwrap();
+        let text = format!(
+            "{AGG}\n[notify]\nsmtp = \"smtps://mail.example.org\"\nsmtp_tls = \"starttls\"\n\
+             smtp_user = \"agenda\"\nsmtp_password = \"hunter2\"\n\
+             smtp_ca_file = \"missing.pem\"\nfrom = \"a@b.example\"\nto = [\"c@d.example\"]\n\
+             digest = \"daily\"\ndigest_day = \"funday\"\ndigest_hour = 24\n"
+        );
+        let err = Config::parse(&text, &dir.path().join("sources.toml"))
+            .unwrap_err()
+            .to_string();
+        let err = err.replace(&format!("{}/", dir.path().display()), "");
+        for (needle, what) in [
+            ("\"starttls\"", "`smtp_tls` \"starttls\" contradicts `smtp` smtps://"),
+            ("\"agenda\"", "[notify] has `smtp_user` but no `smtp_password_env`"),
+            ("smtp_password =", "`smtp_password` is never read from the file"),
+            ("\"missing.pem\"", "`smtp_ca_file` \"missing.pem\" cannot be read"),
+            ("\"daily\"", "`digest` \"daily\" must be \"weekly\" or \"off\""),
+            ("\"funday\"", "`digest_day` \"funday\" is not a day of the week"),
+            ("24", "`digest_hour` must be an hour between 0 and 23"),
+        ] {
+            let want = format!("{}{what}", at(&text, needle));
+            assert!(err.contains(&want), "{want}\nin\n{err}");
+        }
+
+        let text = format!(
+            "{AGG}\n[notify]\nsmtp = \"smtp://relay.example.org\"\nsmtp_tls = \"ssl\"\n\
+             smtp_password_env = \"hunter2!\"\nsmtp_ca_file = \"not-a-cert.pem\"\n\
+             from = \"a@b.example\"\nto = [\"c@d.example\"]\n"
+        );
+        let err = Config::parse(&text, &dir.path().join("sources.toml"))
+            .unwrap_err()
+            .to_string();
+        let err = err.replace(&format!("{}/", dir.path().display()), "");
+        for (needle, what) in [
+            ("\"ssl\"", "`smtp_tls` \"ssl\" must be \"starttls\", \"tls\" or \"none\""),
+            ("\"hunter2!\"", "`smtp_password_env` \"hunter2!\" must be the name of an environment variable"),
+            ("\"hunter2!\"", "[notify] has `smtp_password_env` but no `smtp_user`"),
+            ("\"not-a-cert.pem\"", "`smtp_ca_file` \"not-a-cert.pem\" holds no PEM certificate"),
+        ] {
+            let want = format!("{}{what}", at(&text, needle));
+            assert!(err.contains(&want), "{want}\nin\n{err}");
+        }
+
+        // A password in clear text to a remote host; TLS keys with no smtp;
+        // a digest with nowhere to go.
+        let text = format!(
+            "{AGG}\n[notify]\nsmtp = \"smtp://relay.example.org\"\nsmtp_tls = \"none\"\n\
+             smtp_user = \"agenda\"\nsmtp_password_env = \"PW\"\nfrom = \"a@b.example\"\nto = [\"c@d.example\"]\n"
+        );
+        let err = Config::parse(&text, Path::new("sources.toml"))
+            .unwrap_err()
+            .to_string();
+        let want = format!(
+            "{}`smtp_tls = \"none\"` would send the password to relay.example.org in clear text",
+            at(&text, "\"none\"")
+        );
+        assert!(err.contains(&want), "{want}\nin\n{err}");
+        let text = format!("{AGG}\n[notify]\nsmtp_tls = \"tls\"\ndigest = \"weekly\"\n");
+        let err = Config::parse(&text, Path::new("sources.toml"))
+            .unwrap_err()
+            .to_string();
+        for (needle, what) in [
+            ("smtp_tls", "`smtp_tls` is set but `smtp` is not"),
+            ("\"weekly\"", "`digest = \"weekly\"` needs `smtp` or `webhook` to send it"),
+        ] {
+            let want = format!("{}{what}", at(&text, needle));
+            assert!(err.contains(&want), "{want}\nin\n{err}");
+        }
+
+        let n = notify_of("smtp = \"smtp://127.0.0.1\"\ndigest = \"weekly\"\ndigest_day = \"vendredi\"\ndigest_hour = 17\n");
+        assert_eq!(
+            n.digest,
+            Some(crate::config::DigestSchedule {
+                day: chrono::Weekday::Fri,
+                hour: 17
+            })
+        );
+        let n = notify_of("webhook = \"https://hooks.example/x\"\ndigest = \"weekly\"\n");
+        assert_eq!(
+            n.digest,
+            Some(crate::config::DigestSchedule {
+                day: chrono::Weekday::Mon,
+                hour: 8
+            })
+        );
+    }
+
+    #[test]
+    fn max_body_mb_is_read_for_the_aggregator_and_each_source_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("export.ics"), "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n").unwrap();
+        let text = "[aggregator]\nmax_body_mb = 5\n\n[[source]]\nid = \"a\"\nurl = \"https://a.example/x.ics\"\nmax_body_mb = 0.5\n\n[[source]]\nid = \"b\"\nurl = \"https://b.example/x.ics\"\n";
+        let c = Config::parse(text, &dir.path().join("sources.toml")).unwrap();
+        assert_eq!(c.aggregator.max_body_bytes, Some(5 * 1024 * 1024));
+        assert_eq!(c.max_body_of(&c.sources[0]), Some(512 * 1024));
+        assert_eq!(c.max_body_of(&c.sources[1]), Some(5 * 1024 * 1024));
+        let c = Config::parse("[[source]]\nid = \"b\"\nurl = \"https://b.example/x.ics\"\n", Path::new("sources.toml")).unwrap();
+        assert_eq!(c.max_body_of(&c.sources[0]), None, "the fetch policy's 20 MB");
+
+        let text = "[aggregator]\nmax_body_mb = 0\n\n[[source]]\nid = \"a\"\nurl = \"https://a.example/x.ics\"\nmax_body_mb = 4096\n\n[[source]]\nid = \"b\"\nurl = \"https://b.example/x.ics\"\nmax_body_mb = \"big\"\n";
+        let err = Config::parse(text, Path::new("sources.toml"))
+            .unwrap_err()
+            .to_string();
+        for (needle, what) in [
+            ("0\n", "`max_body_mb` must be a number of megabytes more than 0 and at most 2048"),
+            ("4096", "`max_body_mb` must be a number of megabytes more than 0 and at most 2048"),
+            ("\"big\"", "`max_body_mb` must be a number, not"),
+        ] {
+            let want = format!("{}{what}", at(text, needle));
+            assert!(err.contains(&want), "{want}\nin\n{err}");
+        }
+    }
+
+    fn utc(s: &str) -> chrono::DateTime<chrono::Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_digest_is_due_once_per_slot_in_local_time_caught_up_not_repeated() {
+        use super::{digest_due, last_slot, next_slot};
+        use crate::config::DigestSchedule;
+        let tz = chrono_tz::America::Toronto;
+        // Mondays at 8:00 in Toronto: 13:00 UTC in winter (EST).
+        let monday8 = DigestSchedule {
+            day: chrono::Weekday::Mon,
+            hour: 8,
+        };
+        let sent = utc("2026-11-30T13:00:05Z");
+        assert_eq!(last_slot(utc("2026-12-05T09:00:00Z"), monday8, tz), utc("2026-11-30T13:00:00Z"));
+        assert_eq!(next_slot(utc("2026-12-05T09:00:00Z"), monday8, tz), utc("2026-12-07T13:00:00Z"));
+        // Not before the next Monday 8:00 local.
+        assert!(!digest_due(Some(sent), utc("2026-12-05T09:00:00Z"), monday8, tz));
+        assert!(!digest_due(Some(sent), utc("2026-12-07T12:59:59Z"), monday8, tz));
+        assert!(digest_due(Some(sent), utc("2026-12-07T13:00:00Z"), monday8, tz));
+        // Once sent, not again that week (a restart reads the same `last`).
+        assert!(!digest_due(Some(utc("2026-12-07T13:00:02Z")), utc("2026-12-07T18:00:00Z"), monday8, tz));
+        // Stopped over the slot: caught up when back, once.
+        assert!(digest_due(Some(sent), utc("2026-12-09T15:00:00Z"), monday8, tz));
+        assert!(digest_due(Some(sent), utc("2026-12-29T15:00:00Z"), monday8, tz));
+        assert!(!digest_due(Some(utc("2026-12-09T15:00:00Z")), utc("2026-12-13T15:00:00Z"), monday8, tz));
+        // Nothing kept yet: the schedule starts, nothing is due.
+        assert!(!digest_due(None, utc("2026-12-07T13:00:00Z"), monday8, tz));
+        // Summer time: 8:00 EDT is 12:00 UTC.
+        assert_eq!(last_slot(utc("2026-07-08T00:00:00Z"), monday8, tz), utc("2026-07-06T12:00:00Z"));
+        // Sunday 2:00 on the day clocks spring forward (2026-03-08, 2:00
+        // does not exist): the first local time after the gap, 3:00 EDT.
+        let sunday2 = DigestSchedule {
+            day: chrono::Weekday::Sun,
+            hour: 2,
+        };
+        assert_eq!(last_slot(utc("2026-03-08T12:00:00Z"), sunday2, tz), utc("2026-03-08T07:00:00Z"));
+        // And on the day they fall back (2026-11-01, 1:00 happens twice):
+        // the first 1:00.
+        let sunday1 = DigestSchedule {
+            day: chrono::Weekday::Sun,
+            hour: 1,
+        };
+        assert_eq!(last_slot(utc("2026-11-01T12:00:00Z"), sunday1, tz), utc("2026-11-01T05:00:00Z"));
     }
 }
