@@ -22,6 +22,7 @@ mod hostile;
 mod ics_golden;
 mod ics_realworld;
 mod kinds;
+mod notify;
 mod observe;
 mod ops;
 mod pipeline;

@@ -474,7 +474,7 @@ impl SmtpSink {
 }
 
 /// Undo quoted-printable (soft line breaks and `=XX` bytes).
-fn quoted_printable(text: &str) -> String {
+pub(crate) fn quoted_printable(text: &str) -> String {
     let text = text.replace("=\r\n", "").replace("=\n", "");
     let bytes = text.as_bytes();
     let mut out = Vec::new();
