@@ -9,6 +9,7 @@ mod admin_scope;
 mod admin_sources;
 mod admin_venues;
 mod api;
+mod body_cap;
 mod browser;
 mod calendars;
 mod cli;
