@@ -49,6 +49,7 @@ pub fn client(config: &Config, per_source: Duration) -> Result<FetchClient, Fetc
             env!("CARGO_PKG_VERSION"),
             config.aggregator.base_url
         ),
+        hosts: crate::pipeline::hosts_from_env()?,
         ..FetchPolicy::default()
     };
     FetchClient::new(policy)

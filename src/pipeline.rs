@@ -106,6 +106,25 @@ pub struct Pipeline {
     notifier: RwLock<Option<Arc<Notifier>>>,
 }
 
+/// The environment variable naming a hosts(5) file through which, when
+/// set, every fetch resolves names instead of DNS (a closed network; tests
+/// that must not leave loopback): a name missing from it does not resolve.
+pub const HOSTS_ENV: &str = "BABILLARD_HOSTS";
+
+/// The table of [`HOSTS_ENV`], if set.
+pub fn hosts_from_env() -> Result<Option<ingest::fetch::HostsTable>, ingest::fetch::FetchError> {
+    let Some(path) = std::env::var_os(HOSTS_ENV) else {
+        return Ok(None);
+    };
+    let client = |message: String| ingest::fetch::FetchError::Client { message };
+    let shown = std::path::Path::new(&path).display().to_string();
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| client(format!("{HOSTS_ENV}={shown}: {e}")))?;
+    ingest::fetch::HostsTable::parse(&text)
+        .map(Some)
+        .map_err(|e| client(format!("{HOSTS_ENV}={shown}: {e}")))
+}
+
 fn notifier_of(config: &Config, index: &Arc<Index>) -> Option<Arc<Notifier>> {
     config.notify.as_ref().map(|n| {
         Arc::new(Notifier::new(
@@ -128,6 +147,7 @@ impl Pipeline {
                 env!("CARGO_PKG_VERSION"),
                 config.aggregator.base_url
             ),
+            hosts: hosts_from_env()?,
             ..FetchPolicy::default()
         };
         Pipeline::with_policy(config, index, policy)

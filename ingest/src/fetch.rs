@@ -58,7 +58,9 @@ use url::Url;
 use guard::{DnsFailure, GuardRefusal, GuardedResolver, PrivateRule, RedirectRefusal};
 use robots::{RobotsCache, RobotsRules, PRODUCT_TOKEN};
 
-pub use guard::{classify, host_key, is_public_ip, non_public_reason, AddrClass, SourceHosts};
+pub use guard::{
+    classify, host_key, is_public_ip, non_public_reason, AddrClass, HostsTable, SourceHosts,
+};
 
 /// The `Accept` header: calendars and feeds first, then pages.
 pub const ACCEPT: &str = "text/calendar, application/calendar+json;q=0.9, \
@@ -111,6 +113,9 @@ pub struct FetchPolicy {
     /// How long one origin's robots.txt is trusted before it is fetched
     /// again (default 1 hour).
     pub robots_cache_ttl: Duration,
+    /// Resolve names through this table only, never DNS (None, the
+    /// default: the system's resolver). See [`HostsTable`].
+    pub hosts: Option<HostsTable>,
 }
 
 impl Default for FetchPolicy {
@@ -131,6 +136,7 @@ impl Default for FetchPolicy {
             user_agent: format!("babillard/{}", env!("CARGO_PKG_VERSION")),
             respect_robots: true,
             robots_cache_ttl: Duration::from_secs(3600),
+            hosts: None,
         }
     }
 }
@@ -274,7 +280,11 @@ impl FetchClient {
     /// certificates), local files still work and http(s) fetches fail with
     /// [`FetchError::Client`].
     pub fn new(policy: FetchPolicy) -> Result<FetchClient, FetchError> {
-        FetchClient::with_lookup(policy, Arc::new(guard::futures_lookup::system))
+        let lookup: guard::LookupFn = match &policy.hosts {
+            Some(table) => table.lookup(),
+            None => Arc::new(guard::futures_lookup::system),
+        };
+        FetchClient::with_lookup(policy, lookup)
     }
 
     /// [`FetchClient::new`] with another name lookup than the system's

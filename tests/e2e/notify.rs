@@ -161,7 +161,7 @@ impl Drop for Sink {
 }
 
 /// Run `babillard ARGS` in `dir` with `env`: (exit code, stdout, stderr).
-fn babillard_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+pub(crate) fn babillard_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_babillard"))
         .current_dir(dir)
         .args(args)

@@ -469,6 +469,44 @@ async fn a_cap_given_per_fetch_replaces_the_policys_on_the_network() {
     assert_eq!(fetched(f).body.len(), 5000);
 }
 
+#[test]
+fn a_hosts_table_reads_the_hosts_format_and_says_which_line_is_wrong() {
+    let t = HostsTable::parse(
+        "# members\n127.0.0.1   agenda.maison.test Agenda.Autre.test\n\n::1 six.test # v6\n",
+    )
+    .unwrap();
+    let lo: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+    assert_eq!(t.get("agenda.maison.test"), Some(&[lo][..]));
+    assert_eq!(t.get("AGENDA.autre.test."), Some(&[lo][..]));
+    assert_eq!(t.get("six.test"), Some(&["::1".parse().unwrap()][..]));
+    assert_eq!(t.get("absent.test"), None);
+    assert_eq!(
+        HostsTable::parse("127.0.0.1 a.test\nlocalhost b.test\n").unwrap_err(),
+        "line 2: \"localhost\" is not an IP address"
+    );
+    assert_eq!(
+        HostsTable::parse("10.0.0.1\n").unwrap_err(),
+        "line 1: 10.0.0.1 has no name"
+    );
+}
+
+#[tokio::test]
+async fn with_a_hosts_table_names_resolve_through_it_only() {
+    let router = Router::new().route("/x", get(|| async { "hello" }));
+    let base = serve(router).await;
+    let port = base.rsplit(':').next().unwrap().to_string();
+    let c = client(FetchPolicy {
+        hosts: Some(HostsTable::parse("127.0.0.1 agenda.maison.test\n").unwrap()),
+        ..policy()
+    });
+    let f = fetch_ok(&c, &format!("http://agenda.maison.test:{port}/x")).await;
+    assert_eq!(f.body, b"hello");
+    // Not in the table: no DNS query, a DNS failure.
+    let err = fetch_err(&c, &format!("http://localhost:{port}/x")).await;
+    assert_eq!(err.class(), "dns", "{err}");
+    assert!(err.to_string().contains("no such name in the hosts table"), "{err}");
+}
+
 #[tokio::test]
 async fn declared_content_length_over_the_cap_is_rejected() {
     let router = Router::new().route("/big", get(|| async { vec![b'x'; 5000] }));
