@@ -78,12 +78,11 @@ pub async fn probe_sources(
         let cap = config.max_body_of(&source);
         set.spawn(async move {
             let _slot = slots.acquire_owned().await;
-            let probe = match tokio::time::timeout(per_source, probe(&client, &source, today, cap))
-                .await
-            {
-                Ok(p) => p,
-                Err(_) => not_in_time(per_source),
-            };
+            let probe =
+                match tokio::time::timeout(per_source, probe(&client, &source, today, cap)).await {
+                    Ok(p) => p,
+                    Err(_) => not_in_time(per_source),
+                };
             (source.id.to_string(), probe)
         });
     }

@@ -882,12 +882,7 @@ impl Cx<'_> {
             }
         });
         if smtp.is_none() {
-            for key in [
-                "smtp_tls",
-                "smtp_user",
-                "smtp_password_env",
-                "smtp_ca_file",
-            ] {
+            for key in ["smtp_tls", "smtp_user", "smtp_password_env", "smtp_ca_file"] {
                 if let Some(k) = t.key(key) {
                     self.problem(&k.span(), format!("`{key}` is set but `smtp` is not"));
                 }
@@ -978,7 +973,10 @@ impl Cx<'_> {
         }
         if on && !can_send {
             let sp = t.get("digest").and_then(Item::span);
-            self.problem(&sp, "`digest = \"weekly\"` needs `smtp` or `webhook` to send it");
+            self.problem(
+                &sp,
+                "`digest = \"weekly\"` needs `smtp` or `webhook` to send it",
+            );
         }
         on.then_some(schedule)
     }
@@ -1119,7 +1117,9 @@ impl Cx<'_> {
         } else {
             self.problem(
                 &sp,
-                format!("`{key}` must be a number of megabytes more than 0 and at most {MAX_BODY_MB}"),
+                format!(
+                    "`{key}` must be a number of megabytes more than 0 and at most {MAX_BODY_MB}"
+                ),
             );
             None
         }

@@ -299,8 +299,8 @@ fn transport(settings: &Notify) -> Result<AsyncSmtpTransport<Tokio1Executor>, St
         let _ = rustls::crypto::ring::default_provider().install_default();
         let mut params = TlsParameters::builder(host.clone());
         if let Some(file) = &settings.smtp_ca_file {
-            let pem = std::fs::read(file)
-                .map_err(|e| format!("smtp_ca_file {}: {e}", file.display()))?;
+            let pem =
+                std::fs::read(file).map_err(|e| format!("smtp_ca_file {}: {e}", file.display()))?;
             let cert = Certificate::from_pem(&pem)
                 .map_err(|e| format!("smtp_ca_file {}: {e}", file.display()))?;
             params = params.add_root_certificate(cert);
@@ -483,10 +483,15 @@ impl Notifier {
 
     /// Build the digest for the week ending `now`, send it, and remember
     /// that it went.
-    pub async fn send_digest(&self, config: &Config, now: DateTime<Utc>) -> Result<Digest, NotifyError> {
+    pub async fn send_digest(
+        &self,
+        config: &Config,
+        now: DateTime<Utc>,
+    ) -> Result<Digest, NotifyError> {
         let _guard = self.lock.lock().await;
         let digest = self.digest(config, now).await?;
-        self.send(&digest.subject, &digest.text, &digest.json).await?;
+        self.send(&digest.subject, &digest.text, &digest.json)
+            .await?;
         self.save_digest(&DigestState { last: now }).await?;
         Ok(digest)
     }
@@ -494,7 +499,11 @@ impl Notifier {
     /// Send the digest when one is due at `now` ([`digest_due`]); whether
     /// one went. The first time (nothing kept yet) only starts the
     /// schedule: the first digest goes at the next slot.
-    pub async fn digest_if_due(&self, config: &Config, now: DateTime<Utc>) -> Result<bool, NotifyError> {
+    pub async fn digest_if_due(
+        &self,
+        config: &Config,
+        now: DateTime<Utc>,
+    ) -> Result<bool, NotifyError> {
         let Some(schedule) = self.settings.digest else {
             return Ok(false);
         };
@@ -551,9 +560,8 @@ pub fn digest_due(
 /// The latest slot of `schedule` at or before `now`.
 pub fn last_slot(now: DateTime<Utc>, schedule: DigestSchedule, tz: Tz) -> DateTime<Utc> {
     let today = now.with_timezone(&tz).date_naive();
-    let back = (7 + today.weekday().num_days_from_monday()
-        - schedule.day.num_days_from_monday())
-        % 7;
+    let back =
+        (7 + today.weekday().num_days_from_monday() - schedule.day.num_days_from_monday()) % 7;
     let mut date = today - chrono::Days::new(u64::from(back));
     loop {
         let at = slot_on(date, schedule.hour, tz);
@@ -650,9 +658,17 @@ fn digest_text(
     push(
         &mut out,
         if fr {
-            format!("Bilan de la semaine de {name}, du {} au {}.", local(from, tz), local(to, tz))
+            format!(
+                "Bilan de la semaine de {name}, du {} au {}.",
+                local(from, tz),
+                local(to, tz)
+            )
         } else {
-            format!("Weekly digest of {name}, from {} to {}.", local(from, tz), local(to, tz))
+            format!(
+                "Weekly digest of {name}, from {} to {}.",
+                local(from, tz),
+                local(to, tz)
+            )
         },
     );
     out.push('\n');
@@ -671,12 +687,22 @@ fn digest_text(
     for l in failing {
         let since = match (l.since, l.last_success) {
             (Some(s), _) => format!("{} {}", t("depuis le", "since"), local(s, tz)),
-            (None, Some(s)) => format!("{} {}", t("dernier succès le", "last success"), local(s, tz)),
+            (None, Some(s)) => format!(
+                "{} {}",
+                t("dernier succès le", "last success"),
+                local(s, tz)
+            ),
             (None, None) => t("jamais lue avec succès", "never read successfully").to_string(),
         };
-        push(&mut out, format!("  - {} ({}){colon} {since}", l.name, l.source));
+        push(
+            &mut out,
+            format!("  - {} ({}){colon} {since}", l.name, l.source),
+        );
         if !l.detail.is_empty() {
-            push(&mut out, format!("    {} {}", t("Cause :", "Cause:"), l.detail));
+            push(
+                &mut out,
+                format!("    {} {}", t("Cause :", "Cause:"), l.detail),
+            );
         }
     }
     out.push('\n');
@@ -684,7 +710,10 @@ fn digest_text(
         &mut out,
         format!(
             "{} ({}){}",
-            t("Sources rétablies cette semaine", "Sources that recovered this week"),
+            t(
+                "Sources rétablies cette semaine",
+                "Sources that recovered this week"
+            ),
             recovered.len(),
             colon
         ),
@@ -708,9 +737,15 @@ fn digest_text(
         push(
             &mut out,
             if fr {
-                format!("  - {} ({}) : {} nouveaux, {} mis à jour", l.name, l.source, l.new, l.updated)
+                format!(
+                    "  - {} ({}) : {} nouveaux, {} mis à jour",
+                    l.name, l.source, l.new, l.updated
+                )
             } else {
-                format!("  - {} ({}): {} new, {} updated", l.name, l.source, l.new, l.updated)
+                format!(
+                    "  - {} ({}): {} new, {} updated",
+                    l.name, l.source, l.new, l.updated
+                )
             },
         );
     }
@@ -735,7 +770,10 @@ fn digest_text(
         } else {
             format!(" (and {} more)", l.new)
         };
-        push(&mut out, format!("  - {} ({}){colon} {}{more}", l.name, l.source, l.detail));
+        push(
+            &mut out,
+            format!("  - {} ({}){colon} {}{more}", l.name, l.source, l.detail),
+        );
     }
     out
 }
@@ -846,7 +884,8 @@ mod tests {
     }
 
     fn notify_of(section: &str) -> super::Notify {
-        let text = format!("{AGG}\n[notify]\nfrom = \"a@b.example\"\nto = [\"c@d.example\"]\n{section}");
+        let text =
+            format!("{AGG}\n[notify]\nfrom = \"a@b.example\"\nto = [\"c@d.example\"]\n{section}");
         Config::parse(&text, Path::new("sources.toml"))
             .unwrap_or_else(|e| panic!("{e}"))
             .notify
@@ -877,10 +916,15 @@ mod tests {
             "smtp = \"smtps://mail.example.org\"\nsmtp_user = \"agenda\"\nsmtp_password_env = \"BABILLARD_SMTP_PASSWORD\"\n",
         );
         assert_eq!(n.smtp_user.as_deref(), Some("agenda"));
-        assert_eq!(n.smtp_password_env.as_deref(), Some("BABILLARD_SMTP_PASSWORD"));
+        assert_eq!(
+            n.smtp_password_env.as_deref(),
+            Some("BABILLARD_SMTP_PASSWORD")
+        );
         assert_eq!(n.digest, None, "off by default");
         // The first way of giving credentials still holds.
-        let n = notify_of("smtp = \"smtp://127.0.0.1:25\"\nusername_env = \"U\"\npassword_env = \"P\"\n");
+        let n = notify_of(
+            "smtp = \"smtp://127.0.0.1:25\"\nusername_env = \"U\"\npassword_env = \"P\"\n",
+        );
         assert_eq!(n.password_env.as_deref(), Some("P"));
     }
 
@@ -899,12 +943,30 @@ mod tests {
             .to_string();
         let err = err.replace(&format!("{}/", dir.path().display()), "");
         for (needle, what) in [
-            ("\"starttls\"", "`smtp_tls` \"starttls\" contradicts `smtp` smtps://"),
-            ("\"agenda\"", "[notify] has `smtp_user` but no `smtp_password_env`"),
-            ("smtp_password =", "`smtp_password` is never read from the file"),
-            ("\"missing.pem\"", "`smtp_ca_file` \"missing.pem\" cannot be read"),
-            ("\"daily\"", "`digest` \"daily\" must be \"weekly\" or \"off\""),
-            ("\"funday\"", "`digest_day` \"funday\" is not a day of the week"),
+            (
+                "\"starttls\"",
+                "`smtp_tls` \"starttls\" contradicts `smtp` smtps://",
+            ),
+            (
+                "\"agenda\"",
+                "[notify] has `smtp_user` but no `smtp_password_env`",
+            ),
+            (
+                "smtp_password =",
+                "`smtp_password` is never read from the file",
+            ),
+            (
+                "\"missing.pem\"",
+                "`smtp_ca_file` \"missing.pem\" cannot be read",
+            ),
+            (
+                "\"daily\"",
+                "`digest` \"daily\" must be \"weekly\" or \"off\"",
+            ),
+            (
+                "\"funday\"",
+                "`digest_day` \"funday\" is not a day of the week",
+            ),
             ("24", "`digest_hour` must be an hour between 0 and 23"),
         ] {
             let want = format!("{}{what}", at(&text, needle));
@@ -921,10 +983,22 @@ mod tests {
             .to_string();
         let err = err.replace(&format!("{}/", dir.path().display()), "");
         for (needle, what) in [
-            ("\"ssl\"", "`smtp_tls` \"ssl\" must be \"starttls\", \"tls\" or \"none\""),
-            ("\"hunter2!\"", "`smtp_password_env` \"hunter2!\" must be the name of an environment variable"),
-            ("\"hunter2!\"", "[notify] has `smtp_password_env` but no `smtp_user`"),
-            ("\"not-a-cert.pem\"", "`smtp_ca_file` \"not-a-cert.pem\" holds no PEM certificate"),
+            (
+                "\"ssl\"",
+                "`smtp_tls` \"ssl\" must be \"starttls\", \"tls\" or \"none\"",
+            ),
+            (
+                "\"hunter2!\"",
+                "`smtp_password_env` \"hunter2!\" must be the name of an environment variable",
+            ),
+            (
+                "\"hunter2!\"",
+                "[notify] has `smtp_password_env` but no `smtp_user`",
+            ),
+            (
+                "\"not-a-cert.pem\"",
+                "`smtp_ca_file` \"not-a-cert.pem\" holds no PEM certificate",
+            ),
         ] {
             let want = format!("{}{what}", at(&text, needle));
             assert!(err.contains(&want), "{want}\nin\n{err}");
@@ -950,7 +1024,10 @@ mod tests {
             .to_string();
         for (needle, what) in [
             ("smtp_tls", "`smtp_tls` is set but `smtp` is not"),
-            ("\"weekly\"", "`digest = \"weekly\"` needs `smtp` or `webhook` to send it"),
+            (
+                "\"weekly\"",
+                "`digest = \"weekly\"` needs `smtp` or `webhook` to send it",
+            ),
         ] {
             let want = format!("{}{what}", at(&text, needle));
             assert!(err.contains(&want), "{want}\nin\n{err}");
@@ -977,22 +1054,40 @@ mod tests {
     #[test]
     fn max_body_mb_is_read_for_the_aggregator_and_each_source_and_checked() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("export.ics"), "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n").unwrap();
+        std::fs::write(
+            dir.path().join("export.ics"),
+            "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+        )
+        .unwrap();
         let text = "[aggregator]\nmax_body_mb = 5\n\n[[source]]\nid = \"a\"\nurl = \"https://a.example/x.ics\"\nmax_body_mb = 0.5\n\n[[source]]\nid = \"b\"\nurl = \"https://b.example/x.ics\"\n";
         let c = Config::parse(text, &dir.path().join("sources.toml")).unwrap();
         assert_eq!(c.aggregator.max_body_bytes, Some(5 * 1024 * 1024));
         assert_eq!(c.max_body_of(&c.sources[0]), Some(512 * 1024));
         assert_eq!(c.max_body_of(&c.sources[1]), Some(5 * 1024 * 1024));
-        let c = Config::parse("[[source]]\nid = \"b\"\nurl = \"https://b.example/x.ics\"\n", Path::new("sources.toml")).unwrap();
-        assert_eq!(c.max_body_of(&c.sources[0]), None, "the fetch policy's 20 MB");
+        let c = Config::parse(
+            "[[source]]\nid = \"b\"\nurl = \"https://b.example/x.ics\"\n",
+            Path::new("sources.toml"),
+        )
+        .unwrap();
+        assert_eq!(
+            c.max_body_of(&c.sources[0]),
+            None,
+            "the fetch policy's 20 MB"
+        );
 
         let text = "[aggregator]\nmax_body_mb = 0\n\n[[source]]\nid = \"a\"\nurl = \"https://a.example/x.ics\"\nmax_body_mb = 4096\n\n[[source]]\nid = \"b\"\nurl = \"https://b.example/x.ics\"\nmax_body_mb = \"big\"\n";
         let err = Config::parse(text, Path::new("sources.toml"))
             .unwrap_err()
             .to_string();
         for (needle, what) in [
-            ("0\n", "`max_body_mb` must be a number of megabytes more than 0 and at most 2048"),
-            ("4096", "`max_body_mb` must be a number of megabytes more than 0 and at most 2048"),
+            (
+                "0\n",
+                "`max_body_mb` must be a number of megabytes more than 0 and at most 2048",
+            ),
+            (
+                "4096",
+                "`max_body_mb` must be a number of megabytes more than 0 and at most 2048",
+            ),
             ("\"big\"", "`max_body_mb` must be a number, not"),
         ] {
             let want = format!("{}{what}", at(text, needle));
@@ -1015,35 +1110,85 @@ mod tests {
             hour: 8,
         };
         let sent = utc("2026-11-30T13:00:05Z");
-        assert_eq!(last_slot(utc("2026-12-05T09:00:00Z"), monday8, tz), utc("2026-11-30T13:00:00Z"));
-        assert_eq!(next_slot(utc("2026-12-05T09:00:00Z"), monday8, tz), utc("2026-12-07T13:00:00Z"));
+        assert_eq!(
+            last_slot(utc("2026-12-05T09:00:00Z"), monday8, tz),
+            utc("2026-11-30T13:00:00Z")
+        );
+        assert_eq!(
+            next_slot(utc("2026-12-05T09:00:00Z"), monday8, tz),
+            utc("2026-12-07T13:00:00Z")
+        );
         // Not before the next Monday 8:00 local.
-        assert!(!digest_due(Some(sent), utc("2026-12-05T09:00:00Z"), monday8, tz));
-        assert!(!digest_due(Some(sent), utc("2026-12-07T12:59:59Z"), monday8, tz));
-        assert!(digest_due(Some(sent), utc("2026-12-07T13:00:00Z"), monday8, tz));
+        assert!(!digest_due(
+            Some(sent),
+            utc("2026-12-05T09:00:00Z"),
+            monday8,
+            tz
+        ));
+        assert!(!digest_due(
+            Some(sent),
+            utc("2026-12-07T12:59:59Z"),
+            monday8,
+            tz
+        ));
+        assert!(digest_due(
+            Some(sent),
+            utc("2026-12-07T13:00:00Z"),
+            monday8,
+            tz
+        ));
         // Once sent, not again that week (a restart reads the same `last`).
-        assert!(!digest_due(Some(utc("2026-12-07T13:00:02Z")), utc("2026-12-07T18:00:00Z"), monday8, tz));
+        assert!(!digest_due(
+            Some(utc("2026-12-07T13:00:02Z")),
+            utc("2026-12-07T18:00:00Z"),
+            monday8,
+            tz
+        ));
         // Stopped over the slot: caught up when back, once.
-        assert!(digest_due(Some(sent), utc("2026-12-09T15:00:00Z"), monday8, tz));
-        assert!(digest_due(Some(sent), utc("2026-12-29T15:00:00Z"), monday8, tz));
-        assert!(!digest_due(Some(utc("2026-12-09T15:00:00Z")), utc("2026-12-13T15:00:00Z"), monday8, tz));
+        assert!(digest_due(
+            Some(sent),
+            utc("2026-12-09T15:00:00Z"),
+            monday8,
+            tz
+        ));
+        assert!(digest_due(
+            Some(sent),
+            utc("2026-12-29T15:00:00Z"),
+            monday8,
+            tz
+        ));
+        assert!(!digest_due(
+            Some(utc("2026-12-09T15:00:00Z")),
+            utc("2026-12-13T15:00:00Z"),
+            monday8,
+            tz
+        ));
         // Nothing kept yet: the schedule starts, nothing is due.
         assert!(!digest_due(None, utc("2026-12-07T13:00:00Z"), monday8, tz));
         // Summer time: 8:00 EDT is 12:00 UTC.
-        assert_eq!(last_slot(utc("2026-07-08T00:00:00Z"), monday8, tz), utc("2026-07-06T12:00:00Z"));
+        assert_eq!(
+            last_slot(utc("2026-07-08T00:00:00Z"), monday8, tz),
+            utc("2026-07-06T12:00:00Z")
+        );
         // Sunday 2:00 on the day clocks spring forward (2026-03-08, 2:00
         // does not exist): the first local time after the gap, 3:00 EDT.
         let sunday2 = DigestSchedule {
             day: chrono::Weekday::Sun,
             hour: 2,
         };
-        assert_eq!(last_slot(utc("2026-03-08T12:00:00Z"), sunday2, tz), utc("2026-03-08T07:00:00Z"));
+        assert_eq!(
+            last_slot(utc("2026-03-08T12:00:00Z"), sunday2, tz),
+            utc("2026-03-08T07:00:00Z")
+        );
         // And on the day they fall back (2026-11-01, 1:00 happens twice):
         // the first 1:00.
         let sunday1 = DigestSchedule {
             day: chrono::Weekday::Sun,
             hour: 1,
         };
-        assert_eq!(last_slot(utc("2026-11-01T12:00:00Z"), sunday1, tz), utc("2026-11-01T05:00:00Z"));
+        assert_eq!(
+            last_slot(utc("2026-11-01T12:00:00Z"), sunday1, tz),
+            utc("2026-11-01T05:00:00Z")
+        );
     }
 }

@@ -118,8 +118,8 @@ pub fn hosts_from_env() -> Result<Option<ingest::fetch::HostsTable>, ingest::fet
     };
     let client = |message: String| ingest::fetch::FetchError::Client { message };
     let shown = std::path::Path::new(&path).display().to_string();
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| client(format!("{HOSTS_ENV}={shown}: {e}")))?;
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| client(format!("{HOSTS_ENV}={shown}: {e}")))?;
     ingest::fetch::HostsTable::parse(&text)
         .map(Some)
         .map_err(|e| client(format!("{HOSTS_ENV}={shown}: {e}")))

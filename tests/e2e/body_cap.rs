@@ -37,8 +37,8 @@ fn season(n: usize) -> Vec<u8> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_network_source_over_its_cap_fails_and_keeps_its_events_while_a_local_file_is_read_whole(
-) {
+async fn a_network_source_over_its_cap_fails_and_keeps_its_events_while_a_local_file_is_read_whole()
+{
     let server = FixtureServer::start().await;
     server.put_fixture(
         "agenda.ics",

@@ -28,7 +28,13 @@ impl Pki {
              extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
         )
         .unwrap();
-        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ];
         let steps: Vec<Vec<&str>> = vec![
             [
                 &["req", "-x509"][..],
@@ -146,7 +152,9 @@ impl Sink {
                 continue;
             };
             for e in dir.flatten() {
-                out.push(quoted_printable(&std::fs::read_to_string(e.path()).unwrap()));
+                out.push(quoted_printable(
+                    &std::fs::read_to_string(e.path()).unwrap(),
+                ));
             }
         }
         out
@@ -161,7 +169,11 @@ impl Drop for Sink {
 }
 
 /// Run `babillard ARGS` in `dir` with `env`: (exit code, stdout, stderr).
-pub(crate) fn babillard_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+pub(crate) fn babillard_env(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_babillard"))
         .current_dir(dir)
         .args(args)
@@ -305,7 +317,11 @@ async fn the_weekly_digest_names_the_failing_recovered_and_changed_sources_once(
         "ics/apple_calendar_export.ics",
         "text/calendar",
     );
-    server.put_fixture("saison.ics", "ics/google_calendar_export.ics", "text/calendar");
+    server.put_fixture(
+        "saison.ics",
+        "ics/google_calendar_export.ics",
+        "text/calendar",
+    );
     server.put(
         "fermee.ics",
         Resource {
@@ -338,13 +354,26 @@ async fn the_weekly_digest_names_the_failing_recovered_and_changed_sources_once(
         .at(chrono::Utc::now()),
     );
     let reports = pipeline.ingest(&[], |_| {}).await;
-    assert!(matches!(reports[0].outcome, Outcome::Updated(_)), "{}", reports[0]);
-    assert!(matches!(reports[1].outcome, Outcome::Failed { .. }), "{}", reports[1]);
+    assert!(
+        matches!(reports[0].outcome, Outcome::Updated(_)),
+        "{}",
+        reports[0]
+    );
+    assert!(
+        matches!(reports[1].outcome, Outcome::Failed { .. }),
+        "{}",
+        reports[1]
+    );
     // The theatre comes back.
     server.edit("saison.ics", |r| r.status = 200);
-    let r = pipeline.run_source(&world.config.source("theatre").unwrap()).await;
+    let r = pipeline
+        .run_source(&world.config.source("theatre").unwrap())
+        .await;
     assert!(matches!(r.outcome, Outcome::Updated(_)), "{r}");
-    assert!(sink.messages().is_empty(), "`after` not reached: no failure message");
+    assert!(
+        sink.messages().is_empty(),
+        "`after` not reached: no failure message"
+    );
 
     // --dry-run prints it, sends nothing, keeps nothing.
     let d = world.dir.path().to_path_buf();
@@ -354,19 +383,24 @@ async fn the_weekly_digest_names_the_failing_recovered_and_changed_sources_once(
     .await
     .unwrap();
     assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains("Subject: [Signé Laval (tests)] Bilan de la semaine"), "{out}");
+    assert!(
+        out.contains("Subject: [Signé Laval (tests)] Bilan de la semaine"),
+        "{out}"
+    );
     assert!(sink.messages().is_empty());
     assert_eq!(
-        world.index.notice_state(babillard::notify::DIGEST_STATE).unwrap(),
+        world
+            .index
+            .notice_state(babillard::notify::DIGEST_STATE)
+            .unwrap(),
         None
     );
 
     let d = world.dir.path().to_path_buf();
-    let (code, out, err) = tokio::task::spawn_blocking(move || {
-        crate::harness::babillard(&d, &["notify", "digest"])
-    })
-    .await
-    .unwrap();
+    let (code, out, err) =
+        tokio::task::spawn_blocking(move || crate::harness::babillard(&d, &["notify", "digest"]))
+            .await
+            .unwrap();
     assert_eq!(code, 0, "{out}\n{err}");
     let got = sink.messages();
     assert_eq!(got.len(), 1, "exactly one digest: {got:?}");
@@ -382,7 +416,10 @@ async fn the_weekly_digest_names_the_failing_recovered_and_changed_sources_once(
         failing.contains("Salle fermée (salle) : depuis le ") && failing.contains("503"),
         "{failing}"
     );
-    assert!(!failing.contains("theatre") && !failing.contains("maison"), "{failing}");
+    assert!(
+        !failing.contains("theatre") && !failing.contains("maison"),
+        "{failing}"
+    );
     // Recovered.
     let back = section(fr, "Sources rétablies cette semaine (1)", "Événements");
     assert!(back.contains("Théâtre du Bic (theatre)"), "{back}");
@@ -396,7 +433,10 @@ async fn the_weekly_digest_names_the_failing_recovered_and_changed_sources_once(
     assert!(en.contains("Sources failing or silent (1):"), "{en}");
     assert!(en.contains("Salle fermée (salle): since "), "{en}");
     assert!(en.contains("Sources that recovered this week (1):"), "{en}");
-    assert!(en.contains(&format!("Maison des arts (maison): {maison} new")), "{en}");
+    assert!(
+        en.contains(&format!("Maison des arts (maison): {maison} new")),
+        "{en}"
+    );
 
     // Remembered in the store: a notifier started anew (a restart) finds
     // no digest due until the next Monday 8:00, then exactly one.

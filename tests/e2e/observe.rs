@@ -339,7 +339,11 @@ async fn check_warns_of_a_host_name_that_does_not_resolve_with_class_dns() {
     .unwrap();
     assert_eq!(code, 0, "the configuration is valid: {out}\n{err}");
     let warnings: Vec<&str> = err.lines().filter(|l| l.contains(": warning: ")).collect();
-    assert_eq!(warnings.len(), 1, "only the name that does not resolve:\n{err}");
+    assert_eq!(
+        warnings.len(),
+        1,
+        "only the name that does not resolve:\n{err}"
+    );
     let (line, col) = position(&toml, &format!("\"{bad}\""));
     let prefix = format!("sources.toml:{line}:{col}: warning: source faute: ");
     assert!(warnings[0].starts_with(&prefix), "{prefix} in {err}");

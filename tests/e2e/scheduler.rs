@@ -64,8 +64,7 @@ async fn each_source_runs_on_its_own_schedule_and_stops_on_shutdown() {
         .text()
         .await
         .unwrap();
-    let scrape =
-        prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).unwrap();
+    let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).unwrap();
     let lag = |source: &str| {
         scrape
             .samples

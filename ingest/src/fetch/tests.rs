@@ -420,7 +420,9 @@ async fn gzip_bodies_are_decoded_and_a_zip_bomb_is_stopped() {
 async fn a_local_file_is_not_held_to_the_network_cap() {
     // 3 MB on disk, a 1 MB cap on the network: read in full, byte for byte.
     let path = temp_path("export.ics");
-    let body: Vec<u8> = (0..3 * 1024 * 1024).map(|i| b'a' + (i % 26) as u8).collect();
+    let body: Vec<u8> = (0..3 * 1024 * 1024)
+        .map(|i| b'a' + (i % 26) as u8)
+        .collect();
     std::fs::write(&path, &body).unwrap();
     let c = client(FetchPolicy {
         max_body_bytes: 1024 * 1024,
@@ -504,7 +506,10 @@ async fn with_a_hosts_table_names_resolve_through_it_only() {
     // Not in the table: no DNS query, a DNS failure.
     let err = fetch_err(&c, &format!("http://localhost:{port}/x")).await;
     assert_eq!(err.class(), "dns", "{err}");
-    assert!(err.to_string().contains("no such name in the hosts table"), "{err}");
+    assert!(
+        err.to_string().contains("no such name in the hosts table"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
