@@ -444,6 +444,13 @@ async fn notify_digest(
         )
         .into());
     };
+    if !dry_run && settings.smtp.is_none() && settings.webhook.is_none() {
+        return Err(anyhow::anyhow!(
+            "{}: [notify] has neither `smtp` nor `webhook`: nowhere to send a digest",
+            config.path.display()
+        )
+        .into());
+    }
     let notifier = babillard::notify::Notifier::new(settings, index, &config.aggregator.name);
     let now = Utc::now();
     if dry_run {

@@ -364,6 +364,9 @@ struct Line {
     new: usize,
     #[serde(skip_serializing_if = "is_zero")]
     updated: usize,
+    /// Warnings beyond the one in `detail`.
+    #[serde(skip_serializing_if = "is_zero")]
+    more: usize,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -416,6 +419,7 @@ impl Notifier {
                 detail,
                 new: ran.map_or(0, |r| r.new),
                 updated: ran.map_or(0, |r| r.updated),
+                more: 0,
             };
             if let Some(r) = ran {
                 new += r.new;
@@ -440,7 +444,7 @@ impl Notifier {
                 let more = s.warnings.len() - 1;
                 let first = s.warnings.first().cloned().unwrap_or_default();
                 let mut l = line(first);
-                l.new = more;
+                l.more = more;
                 warned.push(l);
             }
         }
@@ -763,12 +767,12 @@ fn digest_text(
         push(&mut out, t("  aucune", "  none").to_string());
     }
     for l in warned {
-        let more = if l.new == 0 {
+        let more = if l.more == 0 {
             String::new()
         } else if fr {
-            format!(" (et {} autres)", l.new)
+            format!(" (et {} autres)", l.more)
         } else {
-            format!(" (and {} more)", l.new)
+            format!(" (and {} more)", l.more)
         };
         push(
             &mut out,

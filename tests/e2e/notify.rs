@@ -114,7 +114,10 @@ impl Sink {
             .arg(port.to_string())
             .arg(maildir.path().join("box"))
             .arg(mode)
-            .stdout(Stdio::null());
+            .stdout(Stdio::null())
+            // Its log (the refused handshakes of the untrusted-certificate
+            // test are expected), shown if it does not start.
+            .stderr(std::fs::File::create(maildir.path().join("sink.log")).unwrap());
         if let Some(pki) = pki {
             cmd.arg("--cert")
                 .arg(pki.path("server.pem"))
@@ -141,7 +144,8 @@ impl Sink {
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
-        panic!("the SMTP sink did not start on port {port}");
+        let log = std::fs::read_to_string(sink.maildir.path().join("sink.log")).unwrap_or_default();
+        panic!("the SMTP sink did not start on port {port}:\n{log}");
     }
 
     /// Every message received, quoted-printable undone.
