@@ -49,6 +49,7 @@ pub fn client(config: &Config, per_source: Duration) -> Result<FetchClient, Fetc
             env!("CARGO_PKG_VERSION"),
             config.aggregator.base_url
         ),
+        hosts: crate::pipeline::hosts_from_env()?,
         ..FetchPolicy::default()
     };
     FetchClient::new(policy)
@@ -74,13 +75,14 @@ pub async fn probe_sources(
         .collect();
     for source in enabled.iter().cloned() {
         let (client, slots) = (client.clone(), Arc::clone(&slots));
+        let cap = config.max_body_of(&source);
         set.spawn(async move {
             let _slot = slots.acquire_owned().await;
-            let probe = match tokio::time::timeout(per_source, probe(&client, &source, today)).await
-            {
-                Ok(p) => p,
-                Err(_) => not_in_time(per_source),
-            };
+            let probe =
+                match tokio::time::timeout(per_source, probe(&client, &source, today, cap)).await {
+                    Ok(p) => p,
+                    Err(_) => not_in_time(per_source),
+                };
             (source.id.to_string(), probe)
         });
     }
@@ -117,11 +119,17 @@ fn not_in_time(limit: Duration) -> Probe {
     }
 }
 
-async fn probe(client: &FetchClient, source: &SourceConfig, today: chrono::NaiveDate) -> Probe {
+async fn probe(
+    client: &FetchClient,
+    source: &SourceConfig,
+    today: chrono::NaiveDate,
+    max_body_bytes: Option<usize>,
+) -> Probe {
     let settings = ReadSettings {
         // One look is enough: the first pages tell whether events are there.
         max_pages: 2,
         max_details: 0,
+        max_body_bytes,
         ..ReadSettings::new(today)
     };
     match read_source(client, source, &Validators::default(), &settings).await {
@@ -208,6 +216,9 @@ pub fn advice(e: &ReadError) -> String {
         }
         ReadError::Fetch(FetchError::Timeout { .. }) => {
             format!("{e} ; check that the site answers in a browser, or try again later")
+        }
+        ReadError::Fetch(FetchError::TooLarge { .. }) => {
+            format!("{e} ; if the source is really this large, raise `max_body_mb` (of the source, or of [aggregator])")
         }
         ReadError::Fetch(FetchError::Refused { .. }) => {
             format!("{e} ; the fetch guard refused it: check the URL")

@@ -43,6 +43,10 @@ pub struct Aggregator {
     pub keep_fetch_log_days: u32,
     /// Events that ended more than this many days ago are pruned.
     pub keep_past_days: u32,
+    /// Cap on a body fetched over the network (`max_body_mb`; a
+    /// `[[source]] max_body_mb` overrides it); None: 20 MB. Local files
+    /// are not held to it.
+    pub max_body_bytes: Option<usize>,
 }
 
 /// The whole configuration, known good.
@@ -64,31 +68,94 @@ pub struct Config {
 }
 
 /// `[notify]`: when a source has been failing (or silent) for `after`, one
-/// message, and one when it recovers; by e-mail, webhook, or both.
+/// message, and one when it recovers; by e-mail, webhook, or both. And, if
+/// asked, a weekly digest.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Notify {
     /// `after` (hours, may be fractional) or `after_secs`.
     pub after: std::time::Duration,
-    /// `smtp://host:port`: a plain SMTP relay (a local MTA).
+    /// `smtp://HOST[:PORT]` or `smtps://HOST[:PORT]`.
     pub smtp: Option<String>,
-    /// Names of environment variables holding the SMTP credentials.
+    /// How the SMTP connection is protected (from the scheme and
+    /// `smtp_tls`; see [`SmtpTls`]).
+    pub smtp_tls: SmtpTls,
+    /// The SMTP port: the URL's, else 465 (TLS), 587 (STARTTLS), 25 (none).
+    pub smtp_port: u16,
+    /// `smtp_user`: the SMTP user name, written in the file.
+    pub smtp_user: Option<String>,
+    /// `smtp_password_env`: the environment variable holding the password
+    /// (a password is never read from the file).
+    pub smtp_password_env: Option<String>,
+    /// `smtp_ca_file`: a PEM file of certificates trusted besides the
+    /// system's (a private CA); absolute.
+    pub smtp_ca_file: Option<PathBuf>,
+    /// Names of environment variables holding the SMTP user name and
+    /// password (the first way of giving credentials; still read).
     pub username_env: Option<String>,
     pub password_env: Option<String>,
     pub from: Option<String>,
     pub to: Vec<String>,
     /// An http(s) URL that gets each message as JSON (POST).
     pub webhook: Option<String>,
+    /// `digest = "weekly"`: when the weekly digest goes (None: off).
+    pub digest: Option<DigestSchedule>,
+}
+
+/// How the SMTP connection is protected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// `smtps://`, or `smtp_tls = "tls"`: TLS from the first byte (port 465).
+    Implicit,
+    /// `smtp_tls = "starttls"` (the default but on loopback): STARTTLS,
+    /// required; a server that does not offer it is not used.
+    StartTls,
+    /// `smtp_tls = "none"` (the default on loopback): plain text.
+    None,
+}
+
+impl SmtpTls {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SmtpTls::Implicit => "tls",
+            SmtpTls::StartTls => "starttls",
+            SmtpTls::None => "none",
+        }
+    }
+
+    fn default_port(self) -> u16 {
+        match self {
+            SmtpTls::Implicit => 465,
+            SmtpTls::StartTls => 587,
+            SmtpTls::None => 25,
+        }
+    }
+}
+
+/// When the weekly digest goes: `digest_day` at `digest_hour`, local time
+/// of `[aggregator] timezone`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DigestSchedule {
+    pub day: chrono::Weekday,
+    /// 0 to 23.
+    pub hour: u32,
 }
 
 const NOTIFY_KEYS: &[&str] = &[
     "after",
     "after_secs",
     "smtp",
+    "smtp_tls",
+    "smtp_user",
+    "smtp_password_env",
+    "smtp_ca_file",
     "username_env",
     "password_env",
     "from",
     "to",
     "webhook",
+    "digest",
+    "digest_day",
+    "digest_hour",
 ];
 
 /// One problem, at a 1-based line and column of the file.
@@ -142,6 +209,7 @@ const AGGREGATOR_KEYS: &[&str] = &[
     "source_timeout",
     "keep_fetch_log_days",
     "keep_past_days",
+    "max_body_mb",
 ];
 /// The keys of a `[[source]]`.
 pub const SOURCE_KEYS: &[&str] = &[
@@ -157,6 +225,7 @@ pub const SOURCE_KEYS: &[&str] = &[
     "enabled",
     "selectors",
     "timeout",
+    "max_body_mb",
 ];
 const SELECTOR_KEYS: &[&str] = &[
     "event",
@@ -180,6 +249,9 @@ const TOP_KEYS: &[&str] = &[
     "calendar",
     "notify",
 ];
+
+/// The largest `max_body_mb`: 2 GiB, what a local file may be.
+pub const MAX_BODY_MB: u64 = 2048;
 
 /// `[aggregator] source_timeout` when absent, in seconds.
 pub const DEFAULT_SOURCE_TIMEOUT: u64 = 60;
@@ -248,6 +320,13 @@ impl Config {
     /// The time budget of one run of `source`, retries included.
     pub fn timeout_of(&self, source: &SourceConfig) -> std::time::Duration {
         source.timeout.unwrap_or(self.aggregator.source_timeout)
+    }
+
+    /// The cap on a body `source` fetches over the network: its own
+    /// `max_body_mb`, else `[aggregator] max_body_mb`, else None (the fetch
+    /// policy's, 20 MB).
+    pub fn max_body_of(&self, source: &SourceConfig) -> Option<usize> {
+        source.max_body_bytes.or(self.aggregator.max_body_bytes)
     }
 
     /// The cron expression that applies to `source`.
@@ -457,7 +536,7 @@ impl Cx<'_> {
         let notify = match root.get("notify") {
             None => None,
             Some(item) => match item.as_table_like() {
-                Some(t) => self.notify(t, &item.span()),
+                Some(t) => self.notify(t, &item.span(), base_dir),
                 None => {
                     self.problem(&item.span(), "`notify` must be a table: [notify]");
                     None
@@ -639,8 +718,30 @@ impl Cx<'_> {
         }
     }
 
-    fn notify(&mut self, t: &dyn TableLike, span: &Span) -> Option<Notify> {
-        self.unknown_keys(t, NOTIFY_KEYS, "[notify]");
+    fn notify(&mut self, t: &dyn TableLike, span: &Span, base_dir: &Path) -> Option<Notify> {
+        if let Some(key) = ["smtp_password", "password"]
+            .into_iter()
+            .find(|k| t.contains_key(k))
+        {
+            let sp = t.key(key).and_then(|k| k.span());
+            self.problem(
+                &sp,
+                format!("`{key}` is never read from the file: put the password in an environment variable and name it in `smtp_password_env`"),
+            );
+        }
+        let known: Vec<&str> = NOTIFY_KEYS.to_vec();
+        for (k, _) in t.iter() {
+            if !known.contains(&k) && k != "smtp_password" && k != "password" {
+                let sp = t.key(k).and_then(|k| k.span());
+                self.problem(
+                    &sp,
+                    format!(
+                        "unknown key `{k}` in [notify] (expected one of: {})",
+                        NOTIFY_KEYS.join(", ")
+                    ),
+                );
+            }
+        }
         let mut after = std::time::Duration::from_secs(6 * 3600);
         if let Some((hours, sp)) = self.float(t, "after") {
             if !(0.0..=24.0 * 365.0).contains(&hours) {
@@ -656,12 +757,135 @@ impl Cx<'_> {
             }
         }
         let smtp = self.string(t, "smtp");
-        if let Some((u, sp)) = &smtp {
-            let ok = url::Url::parse(u)
-                .ok()
-                .filter(|p| p.scheme() == "smtp" && p.host_str().is_some());
+        let parsed = smtp.as_ref().and_then(|(u, sp)| {
+            let ok = url::Url::parse(u).ok().filter(|p| {
+                matches!(p.scheme(), "smtp" | "smtps")
+                    && p.host_str().is_some_and(|h| !h.is_empty())
+                    && p.username().is_empty()
+                    && p.password().is_none()
+                    && matches!(p.path(), "" | "/")
+            });
             if ok.is_none() {
-                self.problem(sp, format!("`smtp` {u:?} must be smtp://HOST:PORT"));
+                self.problem(
+                    sp,
+                    format!("`smtp` {u:?} must be smtp://HOST[:PORT] or smtps://HOST[:PORT] (credentials go in `smtp_user` and `smtp_password_env`)"),
+                );
+            }
+            ok
+        });
+        let tls_key = self.string(t, "smtp_tls").and_then(|(v, sp)| {
+            let mode = match v.as_str() {
+                "tls" => Some(SmtpTls::Implicit),
+                "starttls" => Some(SmtpTls::StartTls),
+                "none" => Some(SmtpTls::None),
+                _ => None,
+            };
+            if mode.is_none() {
+                self.problem(
+                    &sp,
+                    format!("`smtp_tls` {v:?} must be \"starttls\", \"tls\" or \"none\""),
+                );
+            }
+            mode.map(|m| (m, sp))
+        });
+        let smtp_tls = match (&parsed, tls_key) {
+            (Some(u), Some((mode, sp))) if u.scheme() == "smtps" && mode != SmtpTls::Implicit => {
+                self.problem(
+                    &sp,
+                    format!(
+                        "`smtp_tls` {:?} contradicts `smtp` smtps://, which is TLS from the first byte: use smtp://HOST for {:?}",
+                        mode.as_str(),
+                        mode.as_str()
+                    ),
+                );
+                SmtpTls::Implicit
+            }
+            (Some(u), _) if u.scheme() == "smtps" => SmtpTls::Implicit,
+            (_, Some((mode, _))) => mode,
+            (Some(u), None) if is_loopback_host(u) => SmtpTls::None,
+            _ => SmtpTls::StartTls,
+        };
+        let smtp_port = parsed
+            .as_ref()
+            .and_then(url::Url::port)
+            .unwrap_or(smtp_tls.default_port());
+        let smtp_user = self.string(t, "smtp_user");
+        let smtp_password_env = self.string(t, "smtp_password_env");
+        for (key, value) in [
+            ("smtp_password_env", &smtp_password_env),
+            ("username_env", &self.string(t, "username_env")),
+            ("password_env", &self.string(t, "password_env")),
+        ] {
+            if let Some((name, sp)) = value {
+                if !is_env_name(name) {
+                    self.problem(
+                        sp,
+                        format!("`{key}` {name:?} must be the name of an environment variable (letters, digits and _, such as \"BABILLARD_SMTP_PASSWORD\"), not the secret itself"),
+                    );
+                }
+            }
+        }
+        match (&smtp_user, &smtp_password_env) {
+            (Some((_, sp)), None) => self.problem(
+                sp,
+                "[notify] has `smtp_user` but no `smtp_password_env` (the environment variable that holds the password)",
+            ),
+            (None, Some((_, sp))) => self.problem(
+                sp,
+                "[notify] has `smtp_password_env` but no `smtp_user`",
+            ),
+            _ => {}
+        }
+        if let (Some(_), Some(key)) = (
+            &smtp_user,
+            ["username_env", "password_env"]
+                .into_iter()
+                .find(|k| t.contains_key(k)),
+        ) {
+            let sp = t.key(key).and_then(|k| k.span());
+            self.problem(
+                &sp,
+                format!("`{key}` and `smtp_user` both give credentials: keep `smtp_user` and `smtp_password_env`"),
+            );
+        }
+        if smtp_tls == SmtpTls::None && smtp_user.is_some() {
+            if let Some(u) = parsed.as_ref().filter(|u| !is_loopback_host(u)) {
+                let sp = t.get("smtp_tls").and_then(Item::span);
+                self.problem(
+                    &sp,
+                    format!(
+                        "`smtp_tls = \"none\"` would send the password to {} in clear text: use \"starttls\" or \"tls\"",
+                        u.host_str().unwrap_or_default()
+                    ),
+                );
+            }
+        }
+        let smtp_ca_file = self.string(t, "smtp_ca_file").and_then(|(f, sp)| {
+            let p = Path::new(&f);
+            let p = if p.is_absolute() { p.to_path_buf() } else { base_dir.join(p) };
+            match std::fs::read(&p) {
+                Ok(bytes) if pem_certificates(&bytes) > 0 => Some(p),
+                Ok(_) => {
+                    self.problem(
+                        &sp,
+                        format!("`smtp_ca_file` {f:?} holds no PEM certificate (-----BEGIN CERTIFICATE-----)"),
+                    );
+                    None
+                }
+                Err(e) => {
+                    self.problem(
+                        &sp,
+                        format!("`smtp_ca_file` {f:?} cannot be read ({}): {e}", p.display()),
+                    );
+                    None
+                }
+            }
+        });
+        if smtp.is_none() {
+            for key in ["smtp_tls", "smtp_user", "smtp_password_env", "smtp_ca_file"] {
+                if let Some(k) = t.key(key) {
+                    self.problem(&k.span(), format!("`{key}` is set but `smtp` is not"));
+                }
             }
         }
         let from = self.string(t, "from");
@@ -697,15 +921,64 @@ impl Cx<'_> {
                 self.problem(sp, format!("`webhook` {u:?} must be an http(s) URL"));
             }
         }
+        let digest = self.digest(t, smtp.is_some() || webhook.is_some());
         Some(Notify {
             after,
             smtp: smtp.map(|(s, _)| s),
+            smtp_tls,
+            smtp_port,
+            smtp_user: smtp_user.map(|(s, _)| s),
+            smtp_password_env: smtp_password_env.map(|(s, _)| s),
+            smtp_ca_file,
             username_env: self.string(t, "username_env").map(|(s, _)| s),
             password_env: self.string(t, "password_env").map(|(s, _)| s),
             from: from.map(|(s, _)| s),
             to,
             webhook: webhook.map(|(s, _)| s),
+            digest,
         })
+    }
+
+    /// `digest`, `digest_day`, `digest_hour` of `[notify]`.
+    fn digest(&mut self, t: &dyn TableLike, can_send: bool) -> Option<DigestSchedule> {
+        let on = match self.string(t, "digest") {
+            None => false,
+            Some((v, sp)) => match v.as_str() {
+                "weekly" => true,
+                "off" => false,
+                _ => {
+                    self.problem(&sp, format!("`digest` {v:?} must be \"weekly\" or \"off\""));
+                    false
+                }
+            },
+        };
+        let mut schedule = DigestSchedule {
+            day: chrono::Weekday::Mon,
+            hour: 8,
+        };
+        if let Some((d, sp)) = self.string(t, "digest_day") {
+            match weekday(&d) {
+                Some(day) => schedule.day = day,
+                None => self.problem(
+                    &sp,
+                    format!("`digest_day` {d:?} is not a day of the week (\"monday\" or \"lundi\", ... \"sunday\" or \"dimanche\")"),
+                ),
+            }
+        }
+        if let Some((h, sp)) = self.integer(t, "digest_hour") {
+            match u32::try_from(h).ok().filter(|h| *h < 24) {
+                Some(h) => schedule.hour = h,
+                None => self.problem(&sp, "`digest_hour` must be an hour between 0 and 23"),
+            }
+        }
+        if on && !can_send {
+            let sp = t.get("digest").and_then(Item::span);
+            self.problem(
+                &sp,
+                "`digest = \"weekly\"` needs `smtp` or `webhook` to send it",
+            );
+        }
+        on.then_some(schedule)
     }
 
     fn aggregator(&mut self, t: Option<&dyn TableLike>, span: &Span) -> Option<Aggregator> {
@@ -723,6 +996,7 @@ impl Cx<'_> {
             source_timeout: std::time::Duration::from_secs(DEFAULT_SOURCE_TIMEOUT),
             keep_fetch_log_days: 30,
             keep_past_days: 90,
+            max_body_bytes: None,
         };
         let Some(t) = t else {
             return Some(agg);
@@ -826,7 +1100,29 @@ impl Cx<'_> {
                 }
             }
         }
+        if let Some(bytes) = self.megabytes(t, "max_body_mb") {
+            agg.max_body_bytes = Some(bytes);
+        } else if t.get("max_body_mb").is_some() {
+            ok = false;
+        }
         ok.then_some(agg)
+    }
+
+    /// A size in megabytes (MiB, may be fractional), more than 0 and at
+    /// most [`MAX_BODY_MB`]; in bytes.
+    fn megabytes(&mut self, t: &dyn TableLike, key: &str) -> Option<usize> {
+        let (mb, sp) = self.float(t, key)?;
+        if mb > 0.0 && mb <= MAX_BODY_MB as f64 {
+            Some((mb * 1024.0 * 1024.0).round() as usize)
+        } else {
+            self.problem(
+                &sp,
+                format!(
+                    "`{key}` must be a number of megabytes more than 0 and at most {MAX_BODY_MB}"
+                ),
+            );
+            None
+        }
     }
 
     /// A time budget in whole seconds, 1 to 86400.
@@ -948,6 +1244,7 @@ impl Cx<'_> {
         });
         let enabled = self.boolean(t, "enabled").unwrap_or(true);
         let timeout = self.seconds(t, "timeout");
+        let max_body_bytes = self.megabytes(t, "max_body_mb");
         let selectors = match t.get("selectors") {
             None => None,
             Some(item) => match item.as_table_like() {
@@ -978,6 +1275,7 @@ impl Cx<'_> {
             enabled,
             selectors,
             timeout,
+            max_body_bytes,
         })
     }
 
@@ -1121,6 +1419,54 @@ fn is_slug(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// True when `url`'s host is a loopback address or `localhost`.
+fn is_loopback_host(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(a)) => a.is_loopback(),
+        Some(url::Host::Ipv6(a)) => a.is_loopback(),
+        // smtp:// is not a special scheme: its hosts are opaque, an IPv4
+        // address included.
+        Some(url::Host::Domain(d)) => {
+            d.eq_ignore_ascii_case("localhost")
+                || d.parse::<std::net::IpAddr>().is_ok_and(|a| a.is_loopback())
+        }
+        None => false,
+    }
+}
+
+/// A plausible environment variable name.
+fn is_env_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// How many PEM certificates `bytes` holds.
+pub fn pem_certificates(bytes: &[u8]) -> usize {
+    String::from_utf8_lossy(bytes)
+        .matches("-----BEGIN CERTIFICATE-----")
+        .count()
+}
+
+/// A day of the week, in English or French, full or in three letters.
+fn weekday(s: &str) -> Option<chrono::Weekday> {
+    use chrono::Weekday::*;
+    let lower = s.trim().to_lowercase();
+    let day = match lower.as_str() {
+        "monday" | "mon" | "lundi" | "lun" => Mon,
+        "tuesday" | "tue" | "mardi" | "mar" => Tue,
+        "wednesday" | "wed" | "mercredi" | "mer" => Wed,
+        "thursday" | "thu" | "jeudi" | "jeu" => Thu,
+        "friday" | "fri" | "vendredi" | "ven" => Fri,
+        "saturday" | "sat" | "samedi" | "sam" => Sat,
+        "sunday" | "sun" | "dimanche" | "dim" => Sun,
+        _ => return None,
+    };
+    Some(day)
 }
 
 fn is_language(s: &str) -> bool {

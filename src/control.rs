@@ -259,6 +259,7 @@ impl Control {
         let settings = ReadSettings {
             max_pages: 3,
             max_details: PREVIEW_EVENTS,
+            max_body_bytes: config.aggregator.max_body_bytes,
             ..ReadSettings::new(today)
         };
         let client = self.pipeline.client();

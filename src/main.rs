@@ -132,6 +132,21 @@ enum Command {
         #[command(subcommand)]
         command: staff_cli::TokenCommand,
     },
+    /// Messages of `[notify]` (`notify digest [--dry-run]`).
+    Notify {
+        #[command(subcommand)]
+        command: NotifyCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum NotifyCommand {
+    /// Build the weekly digest now (the week since the last one) and send it to `[notify]`.
+    Digest {
+        /// Print it instead; send nothing, remember nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// A failure that maps to an exit code.
@@ -324,6 +339,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
             | Command::Export { .. }
             | Command::User { .. }
             | Command::Token { .. }
+            | Command::Notify { .. }
     );
     let index = open_index(&config, cli.data.as_deref(), writes)?;
     match command {
@@ -359,6 +375,9 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
             )?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Notify {
+            command: NotifyCommand::Digest { dry_run },
+        } => notify_digest(&config, index, dry_run).await,
         Command::Reindex => {
             let n = tokio::task::spawn_blocking(move || index.reindex())
                 .await
@@ -410,6 +429,41 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `notify digest`: the weekly digest now, sent (and remembered) or printed.
+async fn notify_digest(
+    config: &Config,
+    index: Arc<Index>,
+    dry_run: bool,
+) -> Result<ExitCode, Failure> {
+    let Some(settings) = config.notify.clone() else {
+        return Err(anyhow::anyhow!(
+            "{}: no [notify] section: nowhere to send a digest",
+            config.path.display()
+        )
+        .into());
+    };
+    if !dry_run && settings.smtp.is_none() && settings.webhook.is_none() {
+        return Err(anyhow::anyhow!(
+            "{}: [notify] has neither `smtp` nor `webhook`: nowhere to send a digest",
+            config.path.display()
+        )
+        .into());
+    }
+    let notifier = babillard::notify::Notifier::new(settings, index, &config.aggregator.name);
+    let now = Utc::now();
+    if dry_run {
+        let digest = notifier.digest(config, now).await.context("digest")?;
+        println!("Subject: {}\n\n{}", digest.subject, digest.text);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let digest = notifier
+        .send_digest(config, now)
+        .await
+        .context("the digest was not sent")?;
+    println!("digest sent: {}", digest.subject);
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn ingest(
@@ -533,7 +587,9 @@ async fn run(
             if let Err(e) = first.prune().await {
                 tracing::warn!("pruning: {e:#}");
             }
-            let scheduler = Scheduler::start(first, nr, sched_rx);
+            let scheduler = Scheduler::start(Arc::clone(&first), nr, sched_rx.clone());
+            // `[notify] digest`: the weekly digest, when due.
+            tokio::spawn(babillard::notify::digest_loop(first, sched_rx));
             steer.set_scheduler(Arc::clone(&scheduler));
             scheduler.wait_for_shutdown().await;
         });

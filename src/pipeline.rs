@@ -21,9 +21,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use index::{FetchState, Index, RunCounts, SourceRun};
-use ingest::fetch::{FetchClient, FetchPolicy, Validators};
+use ingest::fetch::{FetchClient, FetchError, FetchPolicy, Validators};
 use ingest::geocode::{GeocodeError, Geocoder};
-use ingest::read::{read_source, CachedPage, PageCache, ReadSettings, SourceRead};
+use ingest::read::{read_source, CachedPage, PageCache, ReadError, ReadSettings, SourceRead};
 use ingest::SourceConfig;
 use normalize::geocode::GeocodedPlace;
 use normalize::{Normalizer, SourceMeta};
@@ -106,6 +106,25 @@ pub struct Pipeline {
     notifier: RwLock<Option<Arc<Notifier>>>,
 }
 
+/// The environment variable naming a hosts(5) file through which, when
+/// set, every fetch resolves names instead of DNS (a closed network; tests
+/// that must not leave loopback): a name missing from it does not resolve.
+pub const HOSTS_ENV: &str = "BABILLARD_HOSTS";
+
+/// The table of [`HOSTS_ENV`], if set.
+pub fn hosts_from_env() -> Result<Option<ingest::fetch::HostsTable>, ingest::fetch::FetchError> {
+    let Some(path) = std::env::var_os(HOSTS_ENV) else {
+        return Ok(None);
+    };
+    let client = |message: String| ingest::fetch::FetchError::Client { message };
+    let shown = std::path::Path::new(&path).display().to_string();
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| client(format!("{HOSTS_ENV}={shown}: {e}")))?;
+    ingest::fetch::HostsTable::parse(&text)
+        .map(Some)
+        .map_err(|e| client(format!("{HOSTS_ENV}={shown}: {e}")))
+}
+
 fn notifier_of(config: &Config, index: &Arc<Index>) -> Option<Arc<Notifier>> {
     config.notify.as_ref().map(|n| {
         Arc::new(Notifier::new(
@@ -128,6 +147,7 @@ impl Pipeline {
                 env!("CARGO_PKG_VERSION"),
                 config.aggregator.base_url
             ),
+            hosts: hosts_from_env()?,
             ..FetchPolicy::default()
         };
         Pipeline::with_policy(config, index, policy)
@@ -284,7 +304,8 @@ impl Pipeline {
         }
     }
 
-    fn notifier(&self) -> Option<Arc<Notifier>> {
+    /// The notifier of `[notify]` in force, if any.
+    pub fn notifier(&self) -> Option<Arc<Notifier>> {
         match self.notifier.read() {
             Ok(n) => n.clone(),
             Err(p) => p.into_inner().clone(),
@@ -494,6 +515,7 @@ impl Pipeline {
                 index: Arc::clone(&self.index),
                 at: now,
             })),
+            max_body_bytes: config.max_body_of(source),
             ..ReadSettings::new(today)
         };
         let read = if source.id.as_str() == MANUAL_SOURCE {
@@ -525,9 +547,13 @@ impl Pipeline {
         let elapsed = || started.elapsed().as_millis() as u64;
         let result = match read {
             Err(e) => {
+                let mut message = e.to_string();
+                if matches!(e, ReadError::Fetch(FetchError::TooLarge { .. })) {
+                    message.push_str(" ; if the source is really this large, raise `max_body_mb` (of the source, or of [aggregator])");
+                }
                 return Ok(Prepared::Failed {
                     class: e.class().to_string(),
-                    message: e.to_string(),
+                    message,
                 });
             }
             Ok(None) => None,

@@ -115,6 +115,19 @@ pub struct SourceRun {
     pub warnings: Vec<String>,
 }
 
+/// What the runs of one source since a time did (from the fetch log):
+/// what the weekly digest tells (see the binary's `notify`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RunsSince {
+    pub source: String,
+    pub runs: usize,
+    /// Runs that failed.
+    pub failed: usize,
+    /// Events new and updated by its runs.
+    pub new: usize,
+    pub updated: usize,
+}
+
 /// What [`Index::prune`] deleted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Pruned {
@@ -626,6 +639,31 @@ impl Index {
             db_bytes,
             index_bytes,
         })
+    }
+
+    /// Per source, what its runs logged at or after `since` did (sources
+    /// with no run then are absent); in source order.
+    pub fn runs_since(&self, since: DateTime<Utc>) -> Result<Vec<RunsSince>, IndexError> {
+        self.reads
+            .with(|conn| {
+                let mut stmt = conn.prepare(
+                    "SELECT f.source, COUNT(*), SUM(f.outcome = 'error'), SUM(f.new), SUM(f.updated)
+                     FROM fetch_log f JOIN sources s ON s.id = f.source
+                     WHERE f.at >= ?1 GROUP BY f.source ORDER BY MIN(s.ord), f.source",
+                )?;
+                let count = |v: i64| usize::try_from(v).unwrap_or(0);
+                let rows = stmt.query_map([store::ts(since)], |r| {
+                    Ok(RunsSince {
+                        source: r.get(0)?,
+                        runs: count(r.get(1)?),
+                        failed: count(r.get(2)?),
+                        new: count(r.get(3)?),
+                        updated: count(r.get(4)?),
+                    })
+                })?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            })
+            .map_err(|e| self.store_err(e))
     }
 
     /// The notifier's state of `source` (see the binary's `notify`), kept

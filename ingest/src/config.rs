@@ -44,6 +44,10 @@ pub struct SourceConfig {
     /// This source's time budget for a whole run, retries included
     /// (`timeout`, seconds); None: `[aggregator] source_timeout`.
     pub timeout: Option<std::time::Duration>,
+    /// This source's cap on a body fetched over the network
+    /// (`max_body_mb`); None: `[aggregator] max_body_mb`, else the fetch
+    /// policy's. A local file is not held to it.
+    pub max_body_bytes: Option<usize>,
 }
 
 impl SourceConfig {
@@ -62,6 +66,7 @@ impl SourceConfig {
             enabled: true,
             selectors: None,
             timeout: None,
+            max_body_bytes: None,
         }
     }
 

@@ -5,7 +5,9 @@
 //! conditional GET, a guard against private networks checked after DNS
 //! resolution and on every redirect, per-host and global concurrency,
 //! bounded retries with backoff honouring Retry-After, and robots.txt. Local
-//! file paths are read from disk under the same size cap.
+//! file paths are read from disk in one pass, without the network's body
+//! cap: only under a hard ceiling ([`FetchPolicy::max_local_file_bytes`],
+//! 2 GiB), so that a large export on disk can be read.
 //!
 //! One [`FetchClient::fetch`] of an http(s) URL:
 //! 1. refuses an IP literal host the guard does not allow ([`guard`]:
@@ -24,7 +26,8 @@
 //!    networks allowed, a redirect reaches a private address only on a
 //!    configured source's host (`source_hosts`) or on the private host it
 //!    came from;
-//! 5. streams the body, decompressed, and stops past `max_body_bytes`;
+//! 5. streams the body, decompressed, and stops past `max_body_bytes` (or
+//!    the cap given to [`FetchClient::fetch_capped`], a source's own);
 //! 6. on a connection error, 429 or 5xx, tries again up to `max_retries`
 //!    times, waiting `retry_base_delay` doubled each time, or what
 //!    `Retry-After` asks when that is at most `max_retry_wait` (a longer
@@ -55,7 +58,9 @@ use url::Url;
 use guard::{DnsFailure, GuardRefusal, GuardedResolver, PrivateRule, RedirectRefusal};
 use robots::{RobotsCache, RobotsRules, PRODUCT_TOKEN};
 
-pub use guard::{classify, host_key, is_public_ip, non_public_reason, AddrClass, SourceHosts};
+pub use guard::{
+    classify, host_key, is_public_ip, non_public_reason, AddrClass, HostsTable, SourceHosts,
+};
 
 /// The `Accept` header: calendars and feeds first, then pages.
 pub const ACCEPT: &str = "text/calendar, application/calendar+json;q=0.9, \
@@ -67,14 +72,24 @@ text/html;q=0.7, application/xhtml+xml;q=0.7, */*;q=0.5";
 /// asks for at least 500 KiB).
 pub const ROBOTS_MAX_BYTES: usize = 512 * 1024;
 
+/// The default cap on a body fetched over the network: 20 MB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 20 * 1024 * 1024;
+
+/// The default ceiling on a local file: 2 GiB.
+pub const MAX_LOCAL_FILE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
 /// How sources are fetched.
 #[derive(Clone, Debug)]
 pub struct FetchPolicy {
     pub connect_timeout: Duration,
     /// Bounds each attempt: the request, redirects and the whole body.
     pub total_timeout: Duration,
-    /// Cap on the body, after decompression (default 20 MB).
+    /// Cap on a body fetched over the network, after decompression
+    /// (default 20 MB); [`FetchClient::fetch_capped`] may set another.
     pub max_body_bytes: usize,
+    /// Ceiling on a local file (default 2 GiB): local files are not held
+    /// to `max_body_bytes`.
+    pub max_local_file_bytes: u64,
     pub max_redirects: usize,
     /// When false (the default), a source that resolves to a loopback or
     /// private address is refused. Link-local, cloud metadata, unspecified,
@@ -98,6 +113,9 @@ pub struct FetchPolicy {
     /// How long one origin's robots.txt is trusted before it is fetched
     /// again (default 1 hour).
     pub robots_cache_ttl: Duration,
+    /// Resolve names through this table only, never DNS (None, the
+    /// default: the system's resolver). See [`HostsTable`].
+    pub hosts: Option<HostsTable>,
 }
 
 impl Default for FetchPolicy {
@@ -105,7 +123,8 @@ impl Default for FetchPolicy {
         FetchPolicy {
             connect_timeout: Duration::from_secs(10),
             total_timeout: Duration::from_secs(60),
-            max_body_bytes: 20 * 1024 * 1024,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_local_file_bytes: MAX_LOCAL_FILE_BYTES,
             max_redirects: 5,
             allow_private_networks: false,
             source_hosts: SourceHosts::default(),
@@ -117,6 +136,7 @@ impl Default for FetchPolicy {
             user_agent: format!("babillard/{}", env!("CARGO_PKG_VERSION")),
             respect_robots: true,
             robots_cache_ttl: Duration::from_secs(3600),
+            hosts: None,
         }
     }
 }
@@ -167,6 +187,9 @@ pub enum FetchError {
     Status { url: String, code: u16 },
     #[error("{url}: body larger than {limit} bytes")]
     TooLarge { url: String, limit: usize },
+    /// A local file over [`FetchPolicy::max_local_file_bytes`].
+    #[error("{path}: the file is {size} bytes, more than the {limit} bytes a local source may be")]
+    FileTooLarge { path: String, size: u64, limit: u64 },
     #[error("{path}: {message}")]
     Io { path: String, message: String },
     /// The HTTP client could not be set up (an invalid user agent, no CA
@@ -188,7 +211,7 @@ impl FetchError {
             FetchError::Refused { .. } => "refused",
             FetchError::Status { code, .. } if *code < 500 => "status_4xx",
             FetchError::Status { .. } => "status_5xx",
-            FetchError::TooLarge { .. } => "too_large",
+            FetchError::TooLarge { .. } | FetchError::FileTooLarge { .. } => "too_large",
             FetchError::Io { .. } => "io",
             FetchError::Client { .. } => "client",
         }
@@ -257,7 +280,11 @@ impl FetchClient {
     /// certificates), local files still work and http(s) fetches fail with
     /// [`FetchError::Client`].
     pub fn new(policy: FetchPolicy) -> Result<FetchClient, FetchError> {
-        FetchClient::with_lookup(policy, Arc::new(guard::futures_lookup::system))
+        let lookup: guard::LookupFn = match &policy.hosts {
+            Some(table) => table.lookup(),
+            None => Arc::new(guard::futures_lookup::system),
+        };
+        FetchClient::with_lookup(policy, lookup)
     }
 
     /// [`FetchClient::new`] with another name lookup than the system's
@@ -315,15 +342,31 @@ impl FetchClient {
     }
 
     /// Fetch `url` (http(s), a `file://` URL or a local path), conditionally
-    /// on `validators`.
+    /// on `validators`, under the policy's body cap.
     pub async fn fetch(
         &self,
         url: &str,
         validators: &Validators,
     ) -> Result<FetchOutcome, FetchError> {
+        self.fetch_capped(url, validators, None).await
+    }
+
+    /// [`FetchClient::fetch`] with another cap on a body fetched over the
+    /// network than the policy's `max_body_bytes` (a source's own), when
+    /// `max_body_bytes` is Some. A local file is never held to it (only to
+    /// `max_local_file_bytes`).
+    pub async fn fetch_capped(
+        &self,
+        url: &str,
+        validators: &Validators,
+        max_body_bytes: Option<usize>,
+    ) -> Result<FetchOutcome, FetchError> {
         match parse_target(url)? {
             Target::File(path) => self.fetch_file(&path).await,
-            Target::Http(parsed) => self.fetch_http(url, parsed, validators).await,
+            Target::Http(parsed) => {
+                let cap = max_body_bytes.unwrap_or(self.policy.max_body_bytes);
+                self.fetch_http(url, parsed, validators, cap).await
+            }
         }
     }
 
@@ -342,15 +385,27 @@ impl FetchClient {
                 message: "is a directory, not a file".to_owned(),
             });
         }
-        let limit = self.policy.max_body_bytes;
-        if meta.len() > limit as u64 {
-            return Err(FetchError::TooLarge { url: shown, limit });
+        // Read once, straight into a buffer of the file's size; never more
+        // than the ceiling, even if the file grows meanwhile.
+        let limit = self.policy.max_local_file_bytes;
+        let too_large = |size: u64| FetchError::FileTooLarge {
+            path: shown.clone(),
+            size,
+            limit,
+        };
+        if meta.len() > limit {
+            return Err(too_large(meta.len()));
         }
         let mut body = Vec::new();
-        let mut capped = (&mut file).take((limit as u64).saturating_add(1));
+        body.try_reserve_exact(usize::try_from(meta.len()).unwrap_or(usize::MAX))
+            .map_err(|e| FetchError::Io {
+                path: shown.clone(),
+                message: format!("cannot hold the file's {} bytes in memory: {e}", meta.len()),
+            })?;
+        let mut capped = (&mut file).take(limit.saturating_add(1));
         capped.read_to_end(&mut body).await.map_err(io_err)?;
-        if body.len() > limit {
-            return Err(FetchError::TooLarge { url: shown, limit });
+        if body.len() as u64 > limit {
+            return Err(too_large(body.len() as u64));
         }
         Ok(FetchOutcome::Fetched(Fetched {
             body,
@@ -365,6 +420,7 @@ impl FetchClient {
         shown: &str,
         url: Url,
         validators: &Validators,
+        cap: usize,
     ) -> Result<FetchOutcome, FetchError> {
         let rule = PrivateRule::from_allow(self.policy.allow_private_networks);
         guard::check_url_host(&url, rule).map_err(|refusal| FetchError::Refused {
@@ -390,14 +446,7 @@ impl FetchClient {
         loop {
             tracing::debug!(url = %shown, attempt = retries + 1, "fetching");
             let attempt = self
-                .attempt(
-                    http,
-                    shown,
-                    &url,
-                    validators,
-                    self.policy.max_body_bytes,
-                    false,
-                )
+                .attempt(http, shown, &url, validators, cap, false)
                 .await;
             let (error, retry_after) = match attempt {
                 Attempt::Done(outcome) => return Ok(outcome),

@@ -50,6 +50,10 @@ pub struct ReadSettings {
     pub max_details: usize,
     /// Detail pages remembered between runs, if any.
     pub page_cache: Option<Arc<dyn PageCache>>,
+    /// Cap on each body fetched over the network (the source's
+    /// `max_body_mb`); None: the client's policy. Local files are not
+    /// held to it.
+    pub max_body_bytes: Option<usize>,
 }
 
 impl std::fmt::Debug for ReadSettings {
@@ -59,6 +63,7 @@ impl std::fmt::Debug for ReadSettings {
             .field("max_pages", &self.max_pages)
             .field("max_details", &self.max_details)
             .field("page_cache", &self.page_cache.is_some())
+            .field("max_body_bytes", &self.max_body_bytes)
             .finish()
     }
 }
@@ -70,6 +75,7 @@ impl ReadSettings {
             max_pages: 20,
             max_details: 1000,
             page_cache: None,
+            max_body_bytes: None,
         }
     }
 }
@@ -140,7 +146,10 @@ pub async fn read_source(
             } else {
                 Validators::default()
             };
-            match client.fetch(&url, &v).await? {
+            match client
+                .fetch_capped(&url, &v, settings.max_body_bytes)
+                .await?
+            {
                 FetchOutcome::NotModified => return Ok(SourceRead::NotModified),
                 FetchOutcome::Fetched(f) => (kind, f),
             }
@@ -183,7 +192,7 @@ pub async fn read_source(
                     if seen_pages.insert(url.clone()) {
                         // A listing whose page 3 fails must not pass for a
                         // listing that dropped its events: the run fails.
-                        queue.push(fetch_body(client, &url, &Validators::default()).await?);
+                        queue.push(fetch_body(client, &url, settings).await?);
                     }
                 }
                 detail @ Link::Detail { .. } => parsed_all.links.push(detail),
@@ -222,8 +231,17 @@ pub async fn read_source(
     }))
 }
 
-async fn fetch_body(client: &FetchClient, url: &str, v: &Validators) -> Result<Fetched, ReadError> {
-    match client.fetch(url, v).await? {
+/// Fetch `url` unconditionally, under the read's body cap.
+async fn fetch_body(
+    client: &FetchClient,
+    url: &str,
+    settings: &ReadSettings,
+) -> Result<Fetched, ReadError> {
+    let v = Validators::default();
+    match client
+        .fetch_capped(url, &v, settings.max_body_bytes)
+        .await?
+    {
         FetchOutcome::Fetched(f) => Ok(f),
         // Without validators a 304 is the server's mistake; treat as empty.
         FetchOutcome::NotModified => Ok(Fetched {
@@ -243,7 +261,7 @@ async fn detect(
     source: &SourceConfig,
     settings: &ReadSettings,
 ) -> Result<(SourceKind, Fetched), ReadError> {
-    let fetched = fetch_body(client, &source.url, &Validators::default()).await?;
+    let fetched = fetch_body(client, &source.url, settings).await?;
     let ct = fetched.content_type.as_deref();
     let Some(found) = sniff::sniff(&fetched.body, ct) else {
         return Err(ReadError::UnknownKind {
@@ -255,7 +273,7 @@ async fn detect(
     if !source.is_local() {
         for behind in kind::all().filter(|k| k.hidden_behind(found, &fetched.body)) {
             let url = behind.first_url(source, settings.today);
-            if let Ok(doc) = fetch_body(client, &url, &Validators::default()).await {
+            if let Ok(doc) = fetch_body(client, &url, settings).await {
                 if sniff::sniff(&doc.body, doc.content_type.as_deref()) == Some(behind) {
                     return Ok((behind, doc));
                 }
@@ -339,6 +357,7 @@ async fn complete_with_details(
         let selectors = source.selectors.clone();
         let lang = source.lang.clone();
         let cache = settings.page_cache.clone();
+        let cap = settings.max_body_bytes;
         // What is read from a page depends on how it is read (and, for
         // dates without a year, on the day).
         let key = hex::encode(Sha256::digest(
@@ -359,7 +378,7 @@ async fn complete_with_details(
                 .as_ref()
                 .map(|c| c.validators.clone())
                 .unwrap_or_default();
-            let result = match client.fetch(&url, &validators).await {
+            let result = match client.fetch_capped(&url, &validators, cap).await {
                 Ok(FetchOutcome::Fetched(f)) => {
                     let ctx = ParseContext {
                         content_type: f.content_type.clone(),

@@ -302,6 +302,67 @@ async fn check_fetches_every_source_and_warns_of_exactly_those_that_answer_nothi
     assert_eq!(server.hits("agenda.ics"), 1);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_warns_of_a_host_name_that_does_not_resolve_with_class_dns() {
+    let server = FixtureServer::start().await;
+    server.put_fixture(
+        "agenda.ics",
+        "ics/apple_calendar_export.ics",
+        "text/calendar",
+    );
+    // Names resolve through this table only (BABILLARD_HOSTS): no DNS
+    // query leaves the machine, and a name missing from it does not
+    // resolve.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("hosts"),
+        "# the members' hosts, for this test\n127.0.0.1 agenda.maison.test\n",
+    )
+    .unwrap();
+    let good = server
+        .url("agenda.ics")
+        .replace("127.0.0.1", "agenda.maison.test");
+    let bad = server
+        .url("agenda.ics")
+        .replace("127.0.0.1", "agenda.maison-typo.test");
+    let toml = format!(
+        "{}\n[[source]]\nid = \"bon\"\nurl = \"{good}\"\n\n[[source]]\nid = \"faute\"\nurl = \"{bad}\"\n",
+        crate::harness::AGGREGATOR
+    );
+    std::fs::write(dir.path().join("sources.toml"), &toml).unwrap();
+    let d = dir.path().to_path_buf();
+    let hosts = dir.path().join("hosts").display().to_string();
+    let (code, out, err) = tokio::task::spawn_blocking(move || {
+        crate::notify::babillard_env(&d, &["check"], &[("BABILLARD_HOSTS", &hosts)])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 0, "the configuration is valid: {out}\n{err}");
+    let warnings: Vec<&str> = err.lines().filter(|l| l.contains(": warning: ")).collect();
+    assert_eq!(
+        warnings.len(),
+        1,
+        "only the name that does not resolve:\n{err}"
+    );
+    let (line, col) = position(&toml, &format!("\"{bad}\""));
+    let prefix = format!("sources.toml:{line}:{col}: warning: source faute: ");
+    assert!(warnings[0].starts_with(&prefix), "{prefix} in {err}");
+    for what in [
+        "DNS lookup failed",
+        "agenda.maison-typo.test",
+        "the name does not resolve: check the spelling of the host",
+    ] {
+        assert!(warnings[0].contains(what), "{what} in {}", warnings[0]);
+    }
+    // The mapped name reached the server on loopback.
+    assert_eq!(server.hits("agenda.ics"), 1);
+    assert!(
+        out.lines()
+            .any(|l| l.contains("bon") && l.contains("ics (detected)")),
+        "{out}"
+    );
+}
+
 #[tokio::test]
 async fn a_silent_zero_is_a_warning_stored_on_the_source_with_the_likely_fix() {
     let server = FixtureServer::start().await;
@@ -474,7 +535,7 @@ impl SmtpSink {
 }
 
 /// Undo quoted-printable (soft line breaks and `=XX` bytes).
-fn quoted_printable(text: &str) -> String {
+pub(crate) fn quoted_printable(text: &str) -> String {
     let text = text.replace("=\r\n", "").replace("=\n", "");
     let bytes = text.as_bytes();
     let mut out = Vec::new();

@@ -53,6 +53,33 @@ async fn each_source_runs_on_its_own_schedule_and_stops_on_shutdown() {
     );
     assert_eq!(server.hits("hourly.ics"), 0);
     assert_eq!(server.hits("disabled.ics"), 0);
+    // /metrics holds the lag of the scheduled runs: how late each started
+    // after its time (a sane value: not negative, well under the second
+    // between two runs of `fast` plus a run, 30 s); none for sources that never
+    // ran on schedule.
+    let base = world.serve().await;
+    let text = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).unwrap();
+    let lag = |source: &str| {
+        scrape
+            .samples
+            .iter()
+            .filter(|s| s.metric == "babillard_scheduler_lag_seconds")
+            .find(|s| s.labels.get("source") == Some(source))
+            .map(|s| match s.value {
+                prometheus_parse::Value::Gauge(v) => v,
+                ref other => panic!("not a gauge: {other:?}"),
+            })
+    };
+    let fast = lag("fast").unwrap_or_else(|| panic!("no lag for fast in\n{text}"));
+    assert!((0.0..30.0).contains(&fast), "lag of fast: {fast} s");
+    assert_eq!(lag("slow"), None, "slow has not run on schedule yet");
+    assert_eq!(lag("off"), None);
     tx.send(true).unwrap();
     let stopped = tokio::time::timeout(Duration::from_secs(5), async {
         while tasks.join_next().await.is_some() {}

@@ -438,6 +438,74 @@ pub(crate) mod futures_lookup {
     }
 }
 
+/// Names resolved from a fixed table instead of DNS
+/// ([`FetchPolicy::hosts`](super::FetchPolicy::hosts)): a name missing
+/// from it does not resolve, and no DNS query is made. For a closed
+/// network, or tests that must not leave loopback. Every address found is
+/// still judged by the guard.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HostsTable(Arc<std::collections::HashMap<String, Vec<IpAddr>>>);
+
+impl HostsTable {
+    /// A table of `(name, address)` pairs; a name may have several.
+    pub fn new(entries: impl IntoIterator<Item = (String, IpAddr)>) -> HostsTable {
+        let mut map: std::collections::HashMap<String, Vec<IpAddr>> = Default::default();
+        for (name, addr) in entries {
+            map.entry(name.trim_end_matches('.').to_ascii_lowercase())
+                .or_default()
+                .push(addr);
+        }
+        HostsTable(Arc::new(map))
+    }
+
+    /// Read the hosts(5) format: `ADDRESS NAME [NAME...]` per line, `#`
+    /// comments. An error names the line.
+    pub fn parse(text: &str) -> Result<HostsTable, String> {
+        let mut entries = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let line = line.split('#').next().unwrap_or_default();
+            let mut words = line.split_whitespace();
+            let Some(addr) = words.next() else {
+                continue;
+            };
+            let addr: IpAddr = addr
+                .parse()
+                .map_err(|_| format!("line {}: {addr:?} is not an IP address", i + 1))?;
+            let names: Vec<&str> = words.collect();
+            if names.is_empty() {
+                return Err(format!("line {}: {addr} has no name", i + 1));
+            }
+            entries.extend(names.into_iter().map(|n| (n.to_string(), addr)));
+        }
+        Ok(HostsTable::new(entries))
+    }
+
+    /// The addresses of `name`, if it is in the table.
+    pub fn get(&self, name: &str) -> Option<&[IpAddr]> {
+        self.0
+            .get(&name.trim_end_matches('.').to_ascii_lowercase())
+            .map(Vec::as_slice)
+    }
+
+    /// The lookup that answers from this table only.
+    pub(crate) fn lookup(&self) -> LookupFn {
+        let table = self.clone();
+        Arc::new(move |host: String| {
+            let found = table
+                .get(&host)
+                .map(|addrs| addrs.iter().map(|a| SocketAddr::new(*a, 0)).collect());
+            Box::pin(async move {
+                found.ok_or_else(|| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "no such name in the hosts table (names resolve only through it)",
+                    )
+                })
+            }) as futures_lookup::LookupFuture
+        })
+    }
+}
+
 /// reqwest's resolver: a lookup (the system's, or a test table), then
 /// [`filter_addrs`].
 #[derive(Clone)]

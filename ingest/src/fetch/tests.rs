@@ -124,7 +124,7 @@ async fn local_files_are_read_by_path_and_file_url() {
 #[tokio::test]
 async fn local_file_errors_name_the_path() {
     let c = client(FetchPolicy {
-        max_body_bytes: 10,
+        max_local_file_bytes: 10,
         ..policy()
     });
     let missing = temp_path("missing.ics");
@@ -137,6 +137,13 @@ async fn local_file_errors_name_the_path() {
     std::fs::write(&big, [b'x'; 11]).unwrap();
     let err = fetch_err(&c, big.to_str().unwrap()).await;
     assert_eq!(err.class(), "too_large");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: the file is 11 bytes, more than the 10 bytes a local source may be",
+            big.display()
+        )
+    );
     std::fs::remove_file(&big).unwrap();
 
     let dir = std::env::temp_dir();
@@ -406,6 +413,102 @@ async fn gzip_bodies_are_decoded_and_a_zip_bomb_is_stopped() {
             url,
             limit: 1024 * 1024
         }
+    );
+}
+
+#[tokio::test]
+async fn a_local_file_is_not_held_to_the_network_cap() {
+    // 3 MB on disk, a 1 MB cap on the network: read in full, byte for byte.
+    let path = temp_path("export.ics");
+    let body: Vec<u8> = (0..3 * 1024 * 1024)
+        .map(|i| b'a' + (i % 26) as u8)
+        .collect();
+    std::fs::write(&path, &body).unwrap();
+    let c = client(FetchPolicy {
+        max_body_bytes: 1024 * 1024,
+        ..policy()
+    });
+    let f = fetch_ok(&c, path.to_str().unwrap()).await;
+    assert_eq!(f.body, body);
+    // Nor to a source's own cap.
+    let f = c
+        .fetch_capped(path.to_str().unwrap(), &Validators::default(), Some(10))
+        .await
+        .unwrap();
+    assert_eq!(fetched(f).body.len(), body.len());
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[tokio::test]
+async fn a_cap_given_per_fetch_replaces_the_policys_on_the_network() {
+    let router = Router::new().route("/mid", get(|| async { vec![b'x'; 5000] }));
+    let base = serve(router).await;
+    let c = client(FetchPolicy {
+        max_body_bytes: 1_000_000,
+        ..policy()
+    });
+    let url = format!("{base}/mid");
+    assert_eq!(fetch_ok(&c, &url).await.body.len(), 5000);
+    let err = c
+        .fetch_capped(&url, &Validators::default(), Some(4000))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        FetchError::TooLarge {
+            url: url.clone(),
+            limit: 4000
+        }
+    );
+    let small = client(FetchPolicy {
+        max_body_bytes: 1000,
+        ..policy()
+    });
+    let f = small
+        .fetch_capped(&url, &Validators::default(), Some(10_000))
+        .await
+        .unwrap();
+    assert_eq!(fetched(f).body.len(), 5000);
+}
+
+#[test]
+fn a_hosts_table_reads_the_hosts_format_and_says_which_line_is_wrong() {
+    let t = HostsTable::parse(
+        "# members\n127.0.0.1   agenda.maison.test Agenda.Autre.test\n\n::1 six.test # v6\n",
+    )
+    .unwrap();
+    let lo: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+    assert_eq!(t.get("agenda.maison.test"), Some(&[lo][..]));
+    assert_eq!(t.get("AGENDA.autre.test."), Some(&[lo][..]));
+    assert_eq!(t.get("six.test"), Some(&["::1".parse().unwrap()][..]));
+    assert_eq!(t.get("absent.test"), None);
+    assert_eq!(
+        HostsTable::parse("127.0.0.1 a.test\nlocalhost b.test\n").unwrap_err(),
+        "line 2: \"localhost\" is not an IP address"
+    );
+    assert_eq!(
+        HostsTable::parse("10.0.0.1\n").unwrap_err(),
+        "line 1: 10.0.0.1 has no name"
+    );
+}
+
+#[tokio::test]
+async fn with_a_hosts_table_names_resolve_through_it_only() {
+    let router = Router::new().route("/x", get(|| async { "hello" }));
+    let base = serve(router).await;
+    let port = base.rsplit(':').next().unwrap().to_string();
+    let c = client(FetchPolicy {
+        hosts: Some(HostsTable::parse("127.0.0.1 agenda.maison.test\n").unwrap()),
+        ..policy()
+    });
+    let f = fetch_ok(&c, &format!("http://agenda.maison.test:{port}/x")).await;
+    assert_eq!(f.body, b"hello");
+    // Not in the table: no DNS query, a DNS failure.
+    let err = fetch_err(&c, &format!("http://localhost:{port}/x")).await;
+    assert_eq!(err.class(), "dns", "{err}");
+    assert!(
+        err.to_string().contains("no such name in the hosts table"),
+        "{err}"
     );
 }
 
