@@ -1,6 +1,7 @@
 //! One source run, end to end: read (fetch, parse, follow links), normalize,
 //! store and index in one transaction. Fetching runs concurrently; writes go
-//! through one writer (a lock held only around the store's transaction).
+//! through the store's one writer, which writes the runs waiting for it
+//! together (`Index::record_success`).
 //!
 //! A run is skipped cheaply when the source answers 304 or the same bytes as
 //! last time, unless the normalization inputs changed (the day, so that
@@ -96,7 +97,8 @@ pub struct Pipeline {
     normalizer: RwLock<Arc<Normalizer>>,
     /// The geocoding service, when configured (shared: one rate limit).
     geocoder: Option<Arc<Geocoder>>,
-    writer: tokio::sync::Mutex<()>,
+    /// Source runs write together (shared); pruning alone (exclusive).
+    writer: tokio::sync::RwLock<()>,
     /// A fixed clock (tests); None reads the system clock.
     clock: Option<DateTime<Utc>>,
     /// Turns true when the process stops: runs still reading give up
@@ -203,7 +205,7 @@ impl Pipeline {
             client,
             normalizer: RwLock::new(normalizer),
             geocoder,
-            writer: tokio::sync::Mutex::new(()),
+            writer: tokio::sync::RwLock::new(()),
             clock: None,
             stopping: tokio::sync::watch::Sender::new(false),
         })
@@ -241,7 +243,7 @@ impl Pipeline {
         let log_before =
             now - chrono::Duration::days(i64::from(config.aggregator.keep_fetch_log_days));
         let index = Arc::clone(&self.index);
-        let _w = self.writer.lock().await;
+        let _w = self.writer.write().await;
         let pruned =
             tokio::task::spawn_blocking(move || index.prune(events_before, log_before)).await??;
         if pruned.events + pruned.fetch_log > 0 {
@@ -634,7 +636,7 @@ impl Pipeline {
                     message: "stopped before it finished: nothing was written, the source keeps its events".to_string(),
                 });
             }
-            w = self.writer.lock() => w,
+            w = self.writer.read() => w,
         };
         let ms = started.elapsed().as_millis() as u64;
         let stored_from = Instant::now();

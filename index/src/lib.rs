@@ -230,7 +230,20 @@ pub struct Index {
     /// when a member has it (see [`normalize::merge::merge`]), and the
     /// territories events are placed in.
     rules: RwLock<store::Rules>,
+    /// Successful runs waiting to be written (see [`Index::record_success`]).
+    pending: Mutex<Vec<Pending>>,
 }
+
+/// A run waiting in [`Index::record_success`], with where its answer goes.
+struct Pending {
+    run: SourceRun,
+    done: std::sync::Arc<Mutex<Option<Result<RunCounts, IndexError>>>>,
+}
+
+/// A batch of runs written together stops growing past this many
+/// occurrences (the memory and the time of one transaction stay bounded;
+/// a bigger run is written alone).
+const BATCH_OCCURRENCES: usize = 50_000;
 
 impl Index {
     /// Open (creating if needed) `data_dir/babillard.sqlite` and
@@ -314,6 +327,7 @@ impl Index {
             generation: AtomicU64::new(0),
             storage,
             rules: RwLock::new(store::Rules::default()),
+            pending: Mutex::new(Vec::new()),
         };
         {
             let mut guard = index.lock_writer();
@@ -382,7 +396,15 @@ impl Index {
         f: impl FnOnce(&Transaction<'_>) -> StoreResult<(T, ChangeSet)>,
     ) -> Result<T, IndexError> {
         let mut guard = self.lock_writer();
-        let w = &mut *guard;
+        self.write_locked(&mut guard, f)
+    }
+
+    /// [`Index::write`], the writer already held.
+    fn write_locked<T>(
+        &self,
+        w: &mut Writer,
+        f: impl FnOnce(&Transaction<'_>) -> StoreResult<(T, ChangeSet)>,
+    ) -> Result<T, IndexError> {
         let started = std::time::Instant::now();
         let tx = w.conn.transaction().map_err(|e| self.store_err(e.into()))?;
         let (out, changes) = f(&tx).map_err(|e| self.store_err(e))?;
@@ -399,6 +421,52 @@ impl Index {
             "store write"
         );
         Ok(out)
+    }
+
+    /// Write the runs waiting, as many as one batch holds, in one
+    /// transaction and one search commit, and give each its answer. When
+    /// the batch fails, each run is written alone, so that a run's error
+    /// is its own.
+    fn write_pending(&self, w: &mut Writer) -> bool {
+        let batch: Vec<Pending> = {
+            let mut pending = self
+                .pending
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut size = 0usize;
+            let mut take = 0usize;
+            for p in pending.iter() {
+                size += p.run.occurrences.len();
+                if take > 0 && size > BATCH_OCCURRENCES {
+                    break;
+                }
+                take += 1;
+            }
+            pending.drain(..take).collect()
+        };
+        if batch.is_empty() {
+            return false;
+        }
+        let rules = self.rules();
+        let runs: Vec<&SourceRun> = batch.iter().map(|p| &p.run).collect();
+        let answers: Vec<Result<RunCounts, IndexError>> = match self
+            .write_locked(w, |tx| store::apply_batch(tx, &runs, &rules))
+        {
+            Ok(counts) => counts.into_iter().map(Ok).collect(),
+            Err(error) if batch.len() == 1 => vec![Err(error)],
+            Err(error) => {
+                tracing::warn!(%error, runs = batch.len(), "a batch of runs failed; writing each alone");
+                runs.iter()
+                    .map(|run| self.write_locked(w, |tx| store::apply_success(tx, run, &rules)))
+                    .collect()
+            }
+        };
+        for (p, answer) in batch.iter().zip(answers) {
+            *p.done
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(answer);
+        }
+        true
     }
 
     /// Send committed changes to the search index, commit it, reload the
@@ -531,9 +599,36 @@ impl Index {
 
     /// Apply a successful run in one transaction, then update the search
     /// index for the events it touched.
+    ///
+    /// Runs recorded while another is being written wait for it, then the
+    /// first of them writes all that wait in one batch (a group commit):
+    /// a first pass over hundreds of sources costs a few transactions and
+    /// search commits, not one each. Each caller gets its own run's counts.
     pub fn record_success(&self, run: SourceRun) -> Result<RunCounts, IndexError> {
-        let rules = self.rules();
-        self.write(|tx| store::apply_success(tx, &run, &rules))
+        let done = std::sync::Arc::new(Mutex::new(None));
+        self.pending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(Pending {
+                run,
+                done: std::sync::Arc::clone(&done),
+            });
+        loop {
+            let mut guard = self.lock_writer();
+            if let Some(answer) = done
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .take()
+            {
+                return answer;
+            }
+            if !self.write_pending(&mut guard) {
+                // Taken by a writer that panicked before it answered.
+                return Err(IndexError::Corrupt(
+                    "a run was lost by a writer that stopped; run the source again".to_string(),
+                ));
+            }
+        }
     }
 
     /// The source answered 304 or an identical body: nothing to parse or

@@ -1,0 +1,338 @@
+//! The store re-clusters only what a run changed (its occurrences, the
+//! stored ones that may be their duplicates, and the events they belong
+//! to) and writes runs that wait together. Both must give exactly the
+//! events that clustering every occurrence at once gives, whatever the
+//! order the sources come in.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
+use index::{FetchState, Index, SourceInfo, SourceRun};
+use model::{Event, Occurrence, RawEvent, SourceId, TimeValue, Venue};
+
+fn sid(s: &str) -> SourceId {
+    SourceId::new(s).expect("test source id")
+}
+
+/// A small deterministic generator (xorshift).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        usize::try_from(self.next() % n as u64).expect("small")
+    }
+}
+
+const WORDS: &[&str] = &[
+    "Orchestre",
+    "Quatuor",
+    "Molinari",
+    "Danse",
+    "Contes",
+    "Jazz",
+    "Cirque",
+    "Marionnettes",
+    "Chorale",
+    "Opéra",
+    "Fanfare",
+    "Poésie",
+    "Cinéma",
+    "Atelier",
+    "Gravure",
+    "Piano",
+    "Violon",
+    "Tango",
+    "Flamenco",
+    "Slam",
+];
+const VENUES: &[&str] = &[
+    "Maison des arts",
+    "Salle André-Mathieu",
+    "Bibliothèque Philippe-Panneton",
+    "Centre d'art de Sainte-Rose",
+    "Théâtre du Bout de l'île",
+];
+
+fn occurrence(
+    source: &str,
+    uid: &str,
+    title: &str,
+    start: DateTime<FixedOffset>,
+    venue: usize,
+) -> Occurrence {
+    let mut event = Event::new("", title, start, "America/Toronto", Utc::now());
+    event.end = Some(start + Duration::hours(2));
+    event.language = Some("fr".to_string());
+    let name = VENUES.get(venue).copied().unwrap_or("Salle");
+    event.venue = Some(Venue {
+        id: format!("v{venue}"),
+        name: name.to_string(),
+        address: Some(format!("{} boulevard Saint-Martin", 100 + venue * 10)),
+        city: Some("Laval".to_string()),
+        lat: None,
+        lon: None,
+        precision: None,
+    });
+    Occurrence::single(sid(source), uid, event)
+}
+
+/// Sources of shows over ten days at five halls; about a third of each
+/// source's shows listed again by the next source (title decorated or cut,
+/// start moved by the doors' half hour), and shows of other titles at the
+/// same hall and hour (that must stay apart).
+fn region(sources: usize, shows: usize) -> Vec<(String, Vec<Occurrence>)> {
+    let mut rng = Rng(0x5eed_2026);
+    let zone = FixedOffset::west_opt(5 * 3600).expect("offset");
+    let base = zone
+        .with_ymd_and_hms(2027, 3, 1, 0, 0, 0)
+        .single()
+        .expect("date");
+    let mut out: Vec<(String, Vec<Occurrence>)> = (0..sources)
+        .map(|s| (format!("s{s:02}"), Vec::new()))
+        .collect();
+    for s in 0..sources {
+        for k in 0..shows {
+            let title = format!(
+                "{} {} {}",
+                WORDS[rng.below(WORDS.len())],
+                WORDS[rng.below(WORDS.len())],
+                WORDS[rng.below(WORDS.len())]
+            );
+            let day = rng.below(10) as i64;
+            let hour = [14i64, 19, 20][rng.below(3)];
+            let start = base + Duration::days(day) + Duration::hours(hour);
+            let venue = rng.below(VENUES.len());
+            let name = format!("s{s:02}");
+            if let Some((_, list)) = out.get_mut(s) {
+                list.push(occurrence(&name, &format!("u{k}"), &title, start, venue));
+            }
+            if rng.below(3) == 0 {
+                let next = (s + 1) % sources;
+                let other = format!("s{next:02}");
+                let (title, start) = match rng.below(3) {
+                    0 => (format!("COMPLET - {title}"), start),
+                    1 => (title.to_uppercase(), start - Duration::minutes(30)),
+                    _ => (format!("{title} (supplémentaire)"), start),
+                };
+                if let Some((_, list)) = out.get_mut(next) {
+                    list.push(occurrence(
+                        &other,
+                        &format!("x{s}-{k}"),
+                        &title,
+                        start,
+                        venue,
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn run(source: &str, occurrences: Vec<Occurrence>) -> SourceRun {
+    let records = occurrences
+        .iter()
+        .map(|o| {
+            RawEvent::new(
+                o.record_uid.clone(),
+                o.event.title.clone(),
+                TimeValue::Offset { at: o.event.start },
+            )
+        })
+        .collect();
+    SourceRun {
+        source: sid(source),
+        at: Utc::now(),
+        duration_ms: 1,
+        kind: Some("ics".to_string()),
+        fetch: FetchState::default(),
+        records,
+        occurrences,
+        warnings: Vec::new(),
+    }
+}
+
+fn open(dir: &Path, region: &[(String, Vec<Occurrence>)]) -> Index {
+    let index = Index::open(dir).expect("open index");
+    let infos: Vec<SourceInfo> = region
+        .iter()
+        .map(|(id, _)| SourceInfo {
+            id: sid(id),
+            name: id.clone(),
+            kind: None,
+            url: format!("https://{id}.example.org/events.ics"),
+        })
+        .collect();
+    index.sync_sources(&infos).expect("sync sources");
+    index
+}
+
+/// The store's events as sets of occurrence ids.
+fn partition(dir: &Path) -> BTreeSet<BTreeSet<String>> {
+    let conn = rusqlite::Connection::open(dir.join("babillard.sqlite")).expect("sqlite");
+    let mut stmt = conn
+        .prepare("SELECT id, event_id FROM occurrences")
+        .expect("prepare");
+    let mut events: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .expect("query");
+    for row in rows {
+        let (id, event) = row.expect("row");
+        events.entry(event).or_default().insert(id);
+    }
+    events.into_values().collect()
+}
+
+/// What clustering every occurrence at once gives, in the store's order
+/// (by start, then id).
+fn expected(region: &[(String, Vec<Occurrence>)]) -> BTreeSet<BTreeSet<String>> {
+    let mut all: Vec<Occurrence> = region
+        .iter()
+        .flat_map(|(_, list)| list.iter().cloned())
+        .map(|mut o| {
+            o.event.id = model::ids::occurrence_id(&o.source, &o.record_uid, &o.key);
+            o
+        })
+        .collect();
+    all.sort_by(|a, b| {
+        a.event
+            .start
+            .timestamp()
+            .cmp(&b.event.start.timestamp())
+            .then_with(|| a.event.id.cmp(&b.event.id))
+    });
+    let refs: Vec<&Occurrence> = all.iter().collect();
+    normalize::dedup::cluster(&refs)
+        .into_iter()
+        .map(|group| {
+            group
+                .into_iter()
+                .filter_map(|i| all.get(i))
+                .map(|o| o.event.id.clone())
+                .collect()
+        })
+        .collect()
+}
+
+fn merged(p: &BTreeSet<BTreeSet<String>>) -> usize {
+    p.iter().filter(|g| g.len() > 1).count()
+}
+
+#[test]
+fn one_source_after_another_in_either_order_gives_the_events_of_clustering_everything() {
+    let region = region(12, 30);
+    let want = expected(&region);
+    assert!(
+        merged(&want) >= 60,
+        "the region has cross-listings: {}",
+        merged(&want)
+    );
+    for reverse in [false, true] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let index = open(dir.path(), &region);
+        let mut order: Vec<&(String, Vec<Occurrence>)> = region.iter().collect();
+        if reverse {
+            order.reverse();
+        }
+        for (id, list) in order {
+            index.record_success(run(id, list.clone())).expect("run");
+        }
+        drop(index);
+        assert_eq!(partition(dir.path()), want, "reverse order: {reverse}");
+    }
+}
+
+#[test]
+fn runs_written_together_give_each_its_counts_and_the_same_events() {
+    let region = region(12, 30);
+    let want = expected(&region);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = Arc::new(open(dir.path(), &region));
+    let handles: Vec<_> = region
+        .iter()
+        .map(|(id, list)| {
+            let index = Arc::clone(&index);
+            let (id, list) = (id.clone(), list.clone());
+            std::thread::spawn(move || {
+                let n = list.len();
+                let counts = index.record_success(run(&id, list)).expect("run");
+                (n, counts)
+            })
+        })
+        .collect();
+    for h in handles {
+        let (n, counts) = h.join().expect("thread");
+        assert_eq!((counts.found, counts.new), (n, n));
+    }
+    let sources = index.sources().expect("sources");
+    assert!(sources.iter().all(|s| s.status == "ok"), "{sources:?}");
+    drop(index);
+    assert_eq!(partition(dir.path()), want);
+}
+
+#[test]
+fn a_show_taken_out_of_one_source_leaves_its_event_to_the_other() {
+    let region = region(6, 30);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path(), &region);
+    for (id, list) in &region {
+        index.record_success(run(id, list.clone())).expect("run");
+    }
+    // Source s01 drops its cross-listings of s00's shows.
+    let mut changed = region.clone();
+    if let Some((_, list)) = changed.get_mut(1) {
+        list.retain(|o| !o.record_uid.starts_with("x0-"));
+    }
+    let (id, list) = changed.get(1).cloned().expect("s01");
+    let counts = index.record_success(run(&id, list)).expect("run");
+    assert!(counts.removed > 0);
+    drop(index);
+    assert_eq!(partition(dir.path()), expected(&changed));
+}
+
+#[test]
+fn a_store_without_blockings_computes_them_on_open_and_still_merges() {
+    let region = region(4, 30);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (last, first) = region.split_last().expect("sources");
+    {
+        let index = open(dir.path(), &region);
+        for (id, list) in first {
+            index.record_success(run(id, list.clone())).expect("run");
+        }
+    }
+    // As a store written before the blockings were kept.
+    {
+        let conn = rusqlite::Connection::open(dir.path().join("babillard.sqlite")).expect("sqlite");
+        conn.execute_batch(
+            "DELETE FROM dedup_blocks; DELETE FROM meta WHERE key = 'dedup_blocks_version';",
+        )
+        .expect("forget blockings");
+    }
+    let index = open(dir.path(), &region);
+    index
+        .record_success(run(&last.0, last.1.clone()))
+        .expect("run");
+    drop(index);
+    let got = partition(dir.path());
+    let want = expected(&region);
+    assert!(
+        got.iter().any(|g| g.len() > 1
+            && g.iter().any(|id| {
+                last.1
+                    .iter()
+                    .any(|o| model::ids::occurrence_id(&o.source, &o.record_uid, &o.key) == *id)
+            })),
+        "the last source's cross-listings merged with stored shows"
+    );
+    assert_eq!(got, want);
+}
