@@ -117,10 +117,11 @@ fn refuse<T>(e: CurationError) -> Decided<T> {
 /// The links that touch `members`, as `normalize::curation::Links`. An
 /// occurrence `same`-linked to a member but outside the window read is
 /// added to `members` (a forced merge may join two days), transitively.
-pub(crate) fn links_of(
+pub(crate) fn links_of<'a>(
     tx: &Transaction<'_>,
-    members: &mut Vec<Member>,
-    fresh: &HashMap<&str, &Occurrence>,
+    members: &mut Vec<Member<'a>>,
+    fresh: &HashMap<&str, &'a Occurrence>,
+    arena: &'a typed_arena::Arena<Occurrence>,
 ) -> StoreResult<Links> {
     let mut links = Links::default();
     let any: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM links)", [], |r| r.get(0))?;
@@ -149,9 +150,9 @@ pub(crate) fn links_of(
                             .query_row([&other], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                             .optional()?;
                         if let Some((json, event_id, start)) = row {
-                            let occ = match fresh.get(other.as_str()) {
-                                Some(o) => (*o).clone(),
-                                None => store::from_json("occurrence", &json)?,
+                            let occ: &'a Occurrence = match fresh.get(other.as_str()) {
+                                Some(o) => o,
+                                None => arena.alloc(store::from_json("occurrence", &json)?),
                             };
                             members.push(Member {
                                 occ,

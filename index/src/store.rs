@@ -486,7 +486,10 @@ struct Written<'r> {
     touched: BTreeSet<String>,
     new_ids: HashSet<String>,
     changed_ids: Vec<String>,
-    blocks: HashMap<String, Blocking>,
+    /// The event each written occurrence holds.
+    event_of: HashMap<String, String>,
+    /// Events that lost a member or whose member changed.
+    former: BTreeSet<String>,
     removed: usize,
     warnings: Vec<String>,
 }
@@ -514,9 +517,9 @@ pub(crate) fn apply_batch(
         seeds
             .occurrences
             .extend(w.new_ids.iter().chain(w.changed_ids.iter()).cloned());
-        seeds.events.extend(w.touched.iter().cloned());
+        seeds.events.extend(w.former.iter().cloned());
         seeds.new.extend(w.new_ids.iter().cloned());
-        seeds.blocks.extend(std::mem::take(&mut w.blocks));
+        seeds.event_of.extend(std::mem::take(&mut w.event_of));
         seeds.fresh.extend(w.latest.iter().map(|(k, v)| (*k, *v)));
         touched.extend(w.touched.iter().cloned());
     }
@@ -622,9 +625,9 @@ fn write_run<'r>(tx: &Transaction<'_>, run: &'r SourceRun) -> StoreResult<Writte
     let mut touched = BTreeSet::new();
     let mut new_ids: HashSet<String> = HashSet::new();
     let mut changed_ids: Vec<String> = Vec::new();
-    let mut blocks: HashMap<String, Blocking> = HashMap::new();
+    let mut event_of: HashMap<String, String> = HashMap::new();
+    let mut former: BTreeSet<String> = BTreeSet::new();
     {
-        let mut insert_block = tx.prepare(INSERT_BLOCK)?;
         let mut upsert = tx.prepare(
             "INSERT INTO occurrences (id, source, record_uid, key, event_id, start_utc, end_utc,
                                       json, hash)
@@ -642,6 +645,7 @@ fn write_run<'r>(tx: &Transaction<'_>, run: &'r SourceRun) -> StoreResult<Writte
                 Some(held) if held.hash == hash => continue,
                 Some(held) => {
                     changed_ids.push(id.to_string());
+                    former.insert(held.event_id.clone());
                     held.event_id.clone()
                 }
                 None => {
@@ -662,9 +666,7 @@ fn write_run<'r>(tx: &Transaction<'_>, run: &'r SourceRun) -> StoreResult<Writte
                 to_json(*occ)?,
                 hash
             ])?;
-            let block = Blocking::of(occ);
-            write_block(&mut insert_block, id, &block)?;
-            blocks.insert(id.to_string(), block);
+            event_of.insert(id.to_string(), event_id.clone());
             touched.insert(event_id);
         }
     }
@@ -677,6 +679,7 @@ fn write_run<'r>(tx: &Transaction<'_>, run: &'r SourceRun) -> StoreResult<Writte
         {
             delete.execute([id])?;
             touched.insert(held.event_id.clone());
+            former.insert(held.event_id.clone());
             removed += 1;
         }
     }
@@ -687,7 +690,8 @@ fn write_run<'r>(tx: &Transaction<'_>, run: &'r SourceRun) -> StoreResult<Writte
         touched,
         new_ids,
         changed_ids,
-        blocks,
+        event_of,
+        former,
         removed,
         warnings,
     })
@@ -828,8 +832,8 @@ fn build_event(event_id: &str, occurrences: &[Occurrence], languages: &[String])
 }
 
 /// An occurrence read for re-clustering.
-pub(crate) struct Member {
-    pub(crate) occ: Occurrence,
+pub(crate) struct Member<'a> {
+    pub(crate) occ: &'a Occurrence,
     pub(crate) event_id: String,
     pub(crate) start: i64,
 }
@@ -924,8 +928,9 @@ pub(crate) struct Seeds<'a> {
     pub events: BTreeSet<String>,
     /// Occurrences this run inserted: their placeholder event id is no vote.
     pub new: HashSet<String>,
-    /// The blockings of the occurrences just written (others are read).
-    pub blocks: HashMap<String, Blocking>,
+    /// The event each occurrence this run wrote holds (its blocking is
+    /// written after the re-clustering).
+    pub event_of: HashMap<String, String>,
     /// This run's occurrences, in memory (not decoded again).
     pub fresh: HashMap<&'a str, &'a Occurrence>,
 }
@@ -1032,9 +1037,12 @@ fn windows(starts: impl Iterator<Item = i64>, radius: i64) -> Vec<(i64, i64)> {
     out
 }
 
-/// The occurrences loaded for one re-clustering.
-struct Loaded<'c> {
-    members: Vec<Member>,
+/// The occurrences loaded for one re-clustering, and their grouping.
+struct Loaded<'c, 'a> {
+    arena: &'a typed_arena::Arena<Occurrence>,
+    fresh: &'a HashMap<&'a str, &'a Occurrence>,
+    members: Vec<Member<'a>>,
+    grouping: normalize::dedup::Grouping<'a>,
     at: HashMap<String, usize>,
     /// Whether each member is part of the group being re-clustered (else
     /// only a candidate, read to see whether it joins).
@@ -1045,10 +1053,31 @@ struct Loaded<'c> {
     by_event: rusqlite::Statement<'c>,
 }
 
-impl Loaded<'_> {
-    /// Load one occurrence by id (from memory when the run has it).
-    /// Returns its index, or None when it is not in the store.
-    fn load(&mut self, id: &str, fresh: &HashMap<&str, &Occurrence>) -> StoreResult<Option<usize>> {
+impl<'a> Loaded<'_, 'a> {
+    fn push(&mut self, occ: &'a Occurrence, event_id: String, start: i64) -> usize {
+        let i = self.members.len();
+        self.at.insert(occ.event.id.clone(), i);
+        self.grouping.add(occ);
+        self.members.push(Member {
+            occ,
+            event_id,
+            start,
+        });
+        self.core.push(false);
+        self.expanded.push(false);
+        i
+    }
+
+    /// The occurrence `id`: the run's own, else decoded from the store.
+    fn decode(&self, id: &str, json: &str) -> StoreResult<&'a Occurrence> {
+        Ok(match self.fresh.get(id) {
+            Some(o) => *o,
+            None => self.arena.alloc(from_json("occurrence", json)?),
+        })
+    }
+
+    /// Load one stored occurrence by id. None when it is not stored.
+    fn load(&mut self, id: &str) -> StoreResult<Option<usize>> {
         if let Some(&i) = self.at.get(id) {
             return Ok(Some(i));
         }
@@ -1059,62 +1088,39 @@ impl Loaded<'_> {
         let Some((json, event_id, start)) = row else {
             return Ok(None);
         };
-        let occ = match fresh.get(id) {
-            Some(o) => (*o).clone(),
-            None => from_json("occurrence", &json)?,
-        };
-        Ok(Some(self.push(Member {
-            occ,
-            event_id,
-            start,
-        })))
-    }
-
-    fn push(&mut self, member: Member) -> usize {
-        let i = self.members.len();
-        self.at.insert(member.occ.event.id.clone(), i);
-        self.members.push(member);
-        self.core.push(false);
-        self.expanded.push(false);
-        i
+        let occ = self.decode(id, &json)?;
+        Ok(Some(self.push(occ, event_id, start)))
     }
 
     /// Load every occurrence of an event into the core.
-    fn load_event(
-        &mut self,
-        event_id: &str,
-        fresh: &HashMap<&str, &Occurrence>,
-    ) -> StoreResult<()> {
-        let rows: Vec<(String, String, i64)> = self
+    fn load_event(&mut self, event_id: &str) -> StoreResult<()> {
+        let rows: Vec<(String, i64)> = self
             .by_event
-            .query_map([event_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .query_map([event_id], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
-        for (id, json, start) in rows {
-            let i = match self.at.get(&id) {
-                Some(&i) => i,
-                None => {
-                    let occ = match fresh.get(id.as_str()) {
-                        Some(o) => (*o).clone(),
-                        None => from_json("occurrence", &json)?,
-                    };
-                    self.push(Member {
-                        occ,
-                        event_id: event_id.to_string(),
-                        start,
-                    })
-                }
-            };
-            if let Some(c) = self.core.get_mut(i) {
-                *c = true;
+        for (id, _) in rows {
+            if let Some(i) = self.load(&id)? {
+                self.set_core(i);
             }
         }
         Ok(())
+    }
+
+    fn set_core(&mut self, i: usize) -> bool {
+        match self.core.get_mut(i) {
+            Some(c) if !*c => {
+                *c = true;
+                true
+            }
+            _ => false,
+        }
     }
 }
 
 /// Re-cluster what `seeds` names with every stored occurrence that may
 /// join it, and give each cluster its event id (see the module doc).
-/// Returns the event ids whose members changed (old and new).
+/// Returns the event ids whose members changed (old and new), and writes
+/// the blockings of the run's occurrences.
 ///
 /// The group re-clustered is closed: it starts with the seeds and the
 /// events they and `seeds.events` belong to, then takes in, until nothing
@@ -1123,7 +1129,9 @@ impl Loaded<'_> {
 /// a key at a compatible time are read) and the events those belong to.
 /// Every pair the dedup could accept from a member of the group is then in
 /// the group, so clustering it alone gives the groups clustering everything
-/// would, at a cost that follows what changed, not what is stored.
+/// would, at a cost that follows what changed, not what is stored. Each
+/// occurrence's features are computed once and each pair scored once
+/// ([`normalize::dedup::Grouping`]).
 pub(crate) fn assign_events(
     tx: &Transaction<'_>,
     seeds: &Seeds<'_>,
@@ -1131,14 +1139,17 @@ pub(crate) fn assign_events(
     if seeds.occurrences.is_empty() && seeds.events.is_empty() {
         return Ok(BTreeSet::new());
     }
-    let fresh = &seeds.fresh;
+    let arena = typed_arena::Arena::new();
     let mut loaded = Loaded {
+        arena: &arena,
+        fresh: &seeds.fresh,
         members: Vec::new(),
+        grouping: normalize::dedup::Grouping::new(),
         at: HashMap::new(),
         core: Vec::new(),
         expanded: Vec::new(),
         by_id: tx.prepare("SELECT json, event_id, start_utc FROM occurrences WHERE id = ?1")?,
-        by_event: tx.prepare("SELECT id, json, start_utc FROM occurrences WHERE event_id = ?1")?,
+        by_event: tx.prepare("SELECT id, start_utc FROM occurrences WHERE event_id = ?1")?,
     };
     let mut blocks_stmt = tx.prepare(
         "SELECT occurrence, block FROM dedup_blocks WHERE start_utc >= ?1 AND start_utc < ?2",
@@ -1147,18 +1158,29 @@ pub(crate) fn assign_events(
     let mut events_done: HashSet<String> = HashSet::new();
     let mut events_due: Vec<String> = seeds.events.iter().cloned().collect();
     for id in &seeds.occurrences {
-        if let Some(i) = loaded.load(id, fresh)? {
-            if let Some(c) = loaded.core.get_mut(i) {
-                *c = true;
+        // The run's own occurrences are in memory with the event they hold.
+        let i = match (seeds.fresh.get(id.as_str()), seeds.event_of.get(id)) {
+            (Some(occ), Some(event_id)) if !loaded.at.contains_key(id) => {
+                Some(loaded.push(occ, event_id.clone(), occ.event.start.timestamp()))
             }
-            events_due.extend(loaded.members.get(i).map(|m| m.event_id.clone()));
+            _ => loaded.load(id)?,
+        };
+        if let Some(i) = i {
+            loaded.set_core(i);
+            if let Some(m) = loaded.members.get(i) {
+                // A new occurrence's placeholder event holds only itself.
+                if !seeds.new.contains(id) {
+                    events_due.push(m.event_id.clone());
+                }
+            }
         }
     }
+    let mut next: HashMap<usize, Vec<usize>> = HashMap::new();
     loop {
         // Whole events: a cluster is judged on all its members.
         for event_id in std::mem::take(&mut events_due) {
             if events_done.insert(event_id.clone()) {
-                loaded.load_event(&event_id, fresh)?;
+                loaded.load_event(&event_id)?;
             }
         }
         // The candidates of the members not looked at yet.
@@ -1177,40 +1199,26 @@ pub(crate) fn assign_events(
             normalize::dedup::BLOCKING_REACH_SECS,
         );
         blocks.read(&mut blocks_stmt, &around)?;
-        let mut own: Vec<Blocking> = Vec::with_capacity(due.len());
+        let mut wanted: BTreeSet<String> = BTreeSet::new();
         for &i in &due {
             if let Some(e) = loaded.expanded.get_mut(i) {
                 *e = true;
             }
-            let Some(m) = loaded.members.get(i) else {
+            let Some(block) = loaded.grouping.blocking(i) else {
                 continue;
             };
-            let id = m.occ.event.id.as_str();
-            let block = match seeds.blocks.get(id) {
-                Some(b) => b.clone(),
-                None => match blocks.by_id.get(id).and_then(|&at| blocks.rows.get(at)) {
-                    Some((_, b)) => b.clone(),
-                    None => Blocking::of(&m.occ),
-                },
-            };
-            own.push(block);
+            wanted.extend(
+                blocks
+                    .candidates(&block)
+                    .filter(|id| !loaded.at.contains_key(*id))
+                    .map(str::to_string),
+            );
         }
-        let wanted: Vec<String> = own
-            .iter()
-            .flat_map(|b| blocks.candidates(b))
-            .filter(|id| !loaded.at.contains_key(*id))
-            .map(str::to_string)
-            .collect::<BTreeSet<String>>()
-            .into_iter()
-            .collect();
         for id in &wanted {
-            loaded.load(id, fresh)?;
+            loaded.load(id)?;
         }
         // Which loaded occurrences the accepted pairs reach from the group.
-        let refs: Vec<&Occurrence> = loaded.members.iter().map(|m| &m.occ).collect();
-        let pairs = normalize::dedup::accepted_pairs(&refs);
-        let mut next: HashMap<usize, Vec<usize>> = HashMap::new();
-        for (a, b) in pairs {
+        for (a, b) in loaded.grouping.pair_new() {
             next.entry(a).or_default().push(b);
             next.entry(b).or_default().push(a);
         }
@@ -1219,35 +1227,42 @@ pub(crate) fn assign_events(
             .collect();
         while let Some(i) = stack.pop() {
             for &j in next.get(&i).map(Vec::as_slice).unwrap_or_default() {
-                if let Some(c) = loaded.core.get_mut(j) {
-                    if !*c {
-                        *c = true;
-                        stack.push(j);
-                        events_due.extend(loaded.members.get(j).map(|m| m.event_id.clone()));
-                    }
+                if loaded.set_core(j) {
+                    stack.push(j);
+                    events_due.extend(loaded.members.get(j).map(|m| m.event_id.clone()));
                 }
             }
         }
     }
-    let Loaded { members, core, .. } = loaded;
-    let mut members: Vec<Member> = members
-        .into_iter()
-        .zip(core)
-        .filter_map(|(m, c)| c.then_some(m))
-        .collect();
-    // The same group gives the same clusters whatever the order it was
-    // found in.
-    members.sort_by(|a, b| {
-        a.start
-            .cmp(&b.start)
-            .then_with(|| a.occ.event.id.cmp(&b.occ.event.id))
-    });
     // People's links: a forced merge may join occurrences of other days.
-    let links = crate::curation::links_of(tx, &mut members, fresh)?;
-    let refs: Vec<&Occurrence> = members.iter().map(|m| &m.occ).collect();
-    let ids: Vec<&str> = refs.iter().map(|o| o.event.id.as_str()).collect();
+    let mut group: Vec<Member<'_>> = (0..loaded.members.len())
+        .filter(|&i| loaded.core.get(i) == Some(&true))
+        .filter_map(|i| loaded.members.get(i))
+        .map(|m| Member {
+            occ: m.occ,
+            event_id: m.event_id.clone(),
+            start: m.start,
+        })
+        .collect();
+    let before = group.len();
+    let links = crate::curation::links_of(tx, &mut group, &seeds.fresh, &arena)?;
+    let mut subset: Vec<usize> = (0..loaded.members.len())
+        .filter(|&i| loaded.core.get(i) == Some(&true))
+        .collect();
+    for m in group.into_iter().skip(before) {
+        let i = match loaded.at.get(&m.occ.event.id) {
+            Some(&i) => i,
+            None => loaded.push(m.occ, m.event_id, m.start),
+        };
+        subset.push(i);
+    }
+    loaded.grouping.pair_new();
+    let Loaded {
+        members, grouping, ..
+    } = loaded;
+    let ids: Vec<&str> = members.iter().map(|m| m.occ.event.id.as_str()).collect();
     let clusters: Vec<identity::Cluster<'_>> = links
-        .reshape(normalize::dedup::cluster(&refs), &ids)
+        .reshape(grouping.cluster(&subset), &ids)
         .iter()
         .map(|cluster| identity::Cluster {
             reassign: true,
@@ -1255,7 +1270,7 @@ pub(crate) fn assign_events(
                 .iter()
                 .filter_map(|&i| members.get(i))
                 .map(|m| identity::Member {
-                    occurrence: &m.occ,
+                    occurrence: m.occ,
                     event_id: &m.event_id,
                     new: seeds.new.contains(&m.occ.event.id),
                 })
@@ -1269,12 +1284,21 @@ pub(crate) fn assign_events(
             "SELECT EXISTS (SELECT 1 FROM locks WHERE event_id = ?1)
                  OR EXISTS (SELECT 1 FROM hidden WHERE target = ?1 AND series = 0)",
         )?,
-        loaded: members.iter().map(|m| m.occ.event.id.as_str()).collect(),
+        loaded: subset.iter().filter_map(|&i| ids.get(i).copied()).collect(),
     };
     let assignment = identity::assign(&clusters, &mut ledger)?;
     let mut update = tx.prepare("UPDATE occurrences SET event_id = ?2 WHERE id = ?1")?;
     for (occurrence_id, event_id) in &assignment.moves {
         update.execute(params![occurrence_id, event_id])?;
+    }
+    // The blockings of what the run wrote, from the features computed.
+    let mut insert_block = tx.prepare(INSERT_BLOCK)?;
+    for (i, m) in members.iter().enumerate() {
+        if seeds.event_of.contains_key(&m.occ.event.id) {
+            if let Some(block) = grouping.blocking(i) {
+                write_block(&mut insert_block, &m.occ.event.id, &block)?;
+            }
+        }
     }
     let mut touched = assignment.touched;
     touched.extend(seeds.events.iter().cloned());

@@ -13,20 +13,20 @@ use super::MAX_START_GAP_SECS;
 
 /// A union-find over occurrences that keeps, per group, the sources it
 /// holds.
-struct Groups {
+pub(super) struct Groups {
     parent: Vec<usize>,
     sources: Vec<Vec<u32>>,
 }
 
 impl Groups {
-    fn new(sources: Vec<u32>) -> Groups {
+    pub(super) fn new(sources: Vec<u32>) -> Groups {
         Groups {
             parent: (0..sources.len()).collect(),
             sources: sources.into_iter().map(|s| vec![s]).collect(),
         }
     }
 
-    fn find(&mut self, mut i: usize) -> usize {
+    pub(super) fn find(&mut self, mut i: usize) -> usize {
         let mut root = i;
         while let Some(&p) = self.parent.get(root) {
             if p == root {
@@ -47,7 +47,7 @@ impl Groups {
     }
 
     /// Join the groups of `a` and `b` unless they share a source.
-    fn join(&mut self, a: usize, b: usize) {
+    pub(super) fn join(&mut self, a: usize, b: usize) {
         let (ra, rb) = (self.find(a), self.find(b));
         if ra == rb {
             return;
@@ -205,7 +205,7 @@ fn at_unknown_place(a: &Features<'_>, b: &Features<'_>) -> bool {
 /// when it matches listings at two different places: which of them it
 /// lists is unknown ("Christmas concert" in Montréal at 19:00, while two
 /// maisons de la culture hold one).
-fn drop_ambiguous(features: &[Features<'_>], edges: &mut Vec<(f64, usize, usize)>) {
+pub(super) fn drop_ambiguous(features: &[Features<'_>], edges: &mut Vec<(f64, usize, usize)>) {
     let mut partners: HashMap<usize, Vec<usize>> = HashMap::new();
     for &(_, i, j) in edges.iter() {
         let (Some(fi), Some(fj)) = (features.get(i), features.get(j)) else {

@@ -139,6 +139,7 @@
 mod blocking;
 mod cluster;
 mod decide;
+mod grouping;
 mod lexicon;
 mod places;
 mod titles;
@@ -149,6 +150,7 @@ mod tests;
 pub use blocking::{Blocking, BLOCKING_REACH_SECS, BLOCKING_VERSION};
 pub use cluster::{accepted_pairs, cluster};
 pub use decide::same_event;
+pub use grouping::Grouping;
 pub use titles::{
     edit_similarity, edit_similarity_at_least, title_key, title_similarity, TitleSimilarity,
 };

@@ -862,6 +862,11 @@ fn load_labelled(name: &str) -> Vec<(String, Occurrence)> {
         .collect()
 }
 
+/// The occurrences of a labelled set, without their labels.
+pub(super) fn labelled_occurrences(name: &str) -> Vec<Occurrence> {
+    load_labelled(name).into_iter().map(|(_, o)| o).collect()
+}
+
 /// Pairwise precision and recall of [`cluster`] on a labelled set.
 struct Quality {
     precision: f64,

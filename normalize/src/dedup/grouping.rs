@@ -1,0 +1,281 @@
+//! Clustering that grows: occurrences are added a few at a time, each
+//! one's features computed once, and each pair scored once, when its later
+//! member comes. The store uses it to close the group of occurrences a run
+//! touched (adding the candidates it reads, following the pairs accepted)
+//! and then to cluster that group, without computing anything twice.
+//!
+//! [`Grouping::cluster`] of a set of occurrences gives the groups
+//! [`cluster`](super::cluster) gives for the same occurrences ordered by
+//! start, then occurrence id: the same pairs (those sharing a blocking key
+//! on the same or the next local date, that the decision accepts), joined
+//! in the same order. A test checks it on the labelled sets.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use model::Occurrence;
+
+use super::blocking::Blocking;
+use super::cluster::{drop_ambiguous, Groups};
+use super::decide::{score, Features};
+
+/// Occurrences added so far, their features, and the pairs accepted
+/// among them.
+#[derive(Default)]
+pub struct Grouping<'a> {
+    occs: Vec<&'a Occurrence>,
+    features: Vec<Features<'a>>,
+    /// (hash of a blocking key, local date) → occurrences.
+    postings: HashMap<(u64, NaiveDate), Vec<usize>>,
+    /// Accepted pairs `(score, first, second)`, the first being the one
+    /// that comes first in (date, start, id) order.
+    pairs: Vec<(f64, usize, usize)>,
+    /// Occurrences below this were paired among themselves.
+    paired: usize,
+}
+
+impl<'a> Grouping<'a> {
+    pub fn new() -> Grouping<'a> {
+        Grouping::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.occs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.occs.is_empty()
+    }
+
+    /// Add an occurrence; returns its index.
+    pub fn add(&mut self, occ: &'a Occurrence) -> usize {
+        self.occs.push(occ);
+        self.features.push(Features::new(occ));
+        self.occs.len() - 1
+    }
+
+    /// The blocking of the occurrence at `i` (see [`Blocking`]).
+    pub fn blocking(&self, i: usize) -> Option<Blocking> {
+        self.features.get(i).map(Blocking::from_features)
+    }
+
+    /// Score every pair with a member added since the last call (and the
+    /// other sharing one of its blocking keys on the same or the next or
+    /// previous date); returns the pairs accepted now.
+    pub fn pair_new(&mut self) -> Vec<(usize, usize)> {
+        let from = self.paired;
+        let to = self.features.len();
+        for i in from..to {
+            let Some(f) = self.features.get(i) else {
+                continue;
+            };
+            for key in &f.block {
+                self.postings
+                    .entry((key_hash(key), f.date))
+                    .or_default()
+                    .push(i);
+            }
+        }
+        let mut found = Vec::new();
+        let mut seen: HashMap<usize, ()> = HashMap::new();
+        for i in from..to {
+            let Some(fi) = self.features.get(i) else {
+                continue;
+            };
+            seen.clear();
+            let dates = [fi.date.pred_opt(), Some(fi.date), fi.date.succ_opt()];
+            for key in &fi.block {
+                let h = key_hash(key);
+                for date in dates.iter().flatten() {
+                    let Some(list) = self.postings.get(&(h, *date)) else {
+                        continue;
+                    };
+                    for &j in list {
+                        // Each pair once: when its later-added member comes.
+                        if j >= i || seen.insert(j, ()).is_some() {
+                            continue;
+                        }
+                        let Some(fj) = self.features.get(j) else {
+                            continue;
+                        };
+                        if !share(&fi.block, &fj.block) {
+                            continue;
+                        }
+                        let (a, b) = if self.comes_first(j, i) {
+                            (j, i)
+                        } else {
+                            (i, j)
+                        };
+                        let (Some(fa), Some(fb)) = (self.features.get(a), self.features.get(b))
+                        else {
+                            continue;
+                        };
+                        if let Some(s) = score(fa, fb) {
+                            self.pairs.push((s, a, b));
+                            found.push((a, b));
+                        }
+                    }
+                }
+            }
+        }
+        self.paired = to;
+        found
+    }
+
+    /// Whether `a` comes before `b` in the order [`cluster`](super::cluster)
+    /// compares pairs in: the earlier local date, then the earlier start,
+    /// then the smaller occurrence id.
+    fn comes_first(&self, a: usize, b: usize) -> bool {
+        self.order_key(a) < self.order_key(b)
+    }
+
+    fn order_key(&self, i: usize) -> (Option<NaiveDate>, i64, &str) {
+        let f = self.features.get(i);
+        let o = self.occs.get(i);
+        (
+            f.map(|f| f.date),
+            o.map_or(0, |o| o.event.start.timestamp()),
+            o.map_or("", |o| o.event.id.as_str()),
+        )
+    }
+
+    /// Group the occurrences of `subset` (indexes of this grouping; pairs
+    /// are those [`Grouping::pair_new`] found). Groups come in order of
+    /// their first member, members by (start, id).
+    pub fn cluster(&self, subset: &[usize]) -> Vec<Vec<usize>> {
+        let mut ranked: Vec<usize> = subset.to_vec();
+        ranked.sort_by(|&a, &b| {
+            let (ka, kb) = (self.order_key(a), self.order_key(b));
+            (ka.1, ka.2).cmp(&(kb.1, kb.2))
+        });
+        ranked.dedup();
+        let mut rank: HashMap<usize, usize> = HashMap::with_capacity(ranked.len());
+        for (r, &i) in ranked.iter().enumerate() {
+            rank.insert(i, r);
+        }
+        let mut edges: Vec<(f64, usize, usize)> = self
+            .pairs
+            .iter()
+            .filter(|(_, a, b)| rank.contains_key(a) && rank.contains_key(b))
+            .copied()
+            .collect();
+        drop_ambiguous(&self.features, &mut edges);
+        let r = |i: &usize| rank.get(i).copied().unwrap_or(usize::MAX);
+        edges.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then_with(|| r(&a.1).cmp(&r(&b.1)))
+                .then_with(|| r(&a.2).cmp(&r(&b.2)))
+        });
+        let mut source_ids: HashMap<&str, u32> = HashMap::new();
+        let sources: Vec<u32> = self
+            .features
+            .iter()
+            .map(|f| {
+                let next = u32::try_from(source_ids.len()).unwrap_or(u32::MAX);
+                *source_ids.entry(f.source).or_insert(next)
+            })
+            .collect();
+        let mut groups = Groups::new(sources);
+        for (_, a, b) in edges {
+            groups.join(a, b);
+        }
+        let mut by_root: HashMap<usize, usize> = HashMap::new();
+        let mut out: Vec<Vec<usize>> = Vec::new();
+        for &i in &ranked {
+            let root = groups.find(i);
+            let slot = *by_root.entry(root).or_insert_with(|| {
+                out.push(Vec::new());
+                out.len() - 1
+            });
+            if let Some(g) = out.get_mut(slot) {
+                g.push(i);
+            }
+        }
+        out
+    }
+}
+
+/// Whether two sorted lists of keys share one.
+fn share(a: &[String], b: &[String]) -> bool {
+    let (mut i, mut j) = (0, 0);
+    while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
+        match x.cmp(y) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => return true,
+        }
+    }
+    false
+}
+
+/// A key's 64-bit FNV-1a hash (a bucket; [`share`] checks the keys).
+fn key_hash(key: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The labelled sets, clustered at once and grown a few at a time in
+    /// a shuffled order, give the same groups.
+    #[test]
+    fn growing_gives_the_groups_of_clustering_at_once() {
+        for set in ["evaluation.json", "tuning_fr_en.json", "holdout.json"] {
+            let mut occs = crate::dedup::tests::labelled_occurrences(set);
+            occs.sort_by(|a, b| {
+                a.event
+                    .start
+                    .timestamp()
+                    .cmp(&b.event.start.timestamp())
+                    .then_with(|| a.event.id.cmp(&b.event.id))
+            });
+            let ids: std::collections::HashSet<&str> =
+                occs.iter().map(|o| o.event.id.as_str()).collect();
+            assert_eq!(ids.len(), occs.len(), "{set}: occurrence ids are unique");
+            let refs: Vec<&Occurrence> = occs.iter().collect();
+            let mut want: Vec<Vec<String>> = super::super::cluster(&refs)
+                .into_iter()
+                .map(|g| g.into_iter().map(|i| occs[i].event.id.clone()).collect())
+                .collect();
+            want.sort();
+            // Added in a scrambled order, paired every 7 additions.
+            let mut order: Vec<usize> = (0..occs.len()).collect();
+            let n = order.len();
+            for i in 0..n {
+                order.swap(i, (i * 7919 + 13) % n);
+            }
+            let mut g = Grouping::new();
+            for (k, &i) in order.iter().enumerate() {
+                g.add(&occs[i]);
+                if k % 7 == 6 {
+                    g.pair_new();
+                }
+            }
+            g.pair_new();
+            let all: Vec<usize> = (0..g.len()).collect();
+            let mut got: Vec<Vec<String>> = g
+                .cluster(&all)
+                .into_iter()
+                .map(|grp| grp.into_iter().map(|i| order_id(&g, i)).collect())
+                .collect();
+            for grp in &mut got {
+                grp.sort_by_key(|id| occs.iter().position(|o| &o.event.id == id));
+            }
+            got.sort();
+            assert_eq!(got, want, "{set}");
+        }
+    }
+
+    fn order_id(g: &Grouping<'_>, i: usize) -> String {
+        g.occs
+            .get(i)
+            .map(|o| o.event.id.clone())
+            .unwrap_or_default()
+    }
+}
