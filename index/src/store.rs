@@ -1176,7 +1176,10 @@ pub(crate) fn assign_events(
         }
     }
     let mut next: HashMap<usize, Vec<usize>> = HashMap::new();
+    let t0 = std::time::Instant::now();
+    let (mut t_read, mut t_pairs, mut rounds) = (0u128, 0u128, 0u32);
     loop {
+        rounds += 1;
         // Whole events: a cluster is judged on all its members.
         for event_id in std::mem::take(&mut events_due) {
             if events_done.insert(event_id.clone()) {
@@ -1198,6 +1201,7 @@ pub(crate) fn assign_events(
                 .map(|m| m.start),
             normalize::dedup::BLOCKING_REACH_SECS,
         );
+        let t = std::time::Instant::now();
         blocks.read(&mut blocks_stmt, &around)?;
         let mut wanted: BTreeSet<String> = BTreeSet::new();
         for &i in &due {
@@ -1217,8 +1221,12 @@ pub(crate) fn assign_events(
         for id in &wanted {
             loaded.load(id)?;
         }
+        t_read += t.elapsed().as_millis();
+        let t = std::time::Instant::now();
         // Which loaded occurrences the accepted pairs reach from the group.
-        for (a, b) in loaded.grouping.pair_new() {
+        let pairs = loaded.grouping.pair_new();
+        t_pairs += t.elapsed().as_millis();
+        for (a, b) in pairs {
             next.entry(a).or_default().push(b);
             next.entry(b).or_default().push(a);
         }
@@ -1245,6 +1253,17 @@ pub(crate) fn assign_events(
         })
         .collect();
     let before = group.len();
+    tracing::debug!(
+        seeds = seeds.occurrences.len(),
+        loaded = loaded.members.len(),
+        group = before,
+        rows = blocks.rows.len(),
+        rounds,
+        read_ms = t_read as u64,
+        pairs_ms = t_pairs as u64,
+        close_ms = t0.elapsed().as_millis() as u64,
+        "dedup group closed"
+    );
     let links = crate::curation::links_of(tx, &mut group, &seeds.fresh, &arena)?;
     let mut subset: Vec<usize> = (0..loaded.members.len())
         .filter(|&i| loaded.core.get(i) == Some(&true))

@@ -23,7 +23,7 @@ use super::MAX_START_GAP_SECS;
 /// The version of the blocking keys and their encoding. Bump it when
 /// `Features::block`, [`Blocking`] or [`Blocking::encode`] change: a store
 /// whose keys were computed by another version computes them again.
-pub const BLOCKING_VERSION: u32 = 1;
+pub const BLOCKING_VERSION: u32 = 2;
 
 /// Two occurrences that may pair start less than this apart: 90 minutes
 /// when both are timed, else the same date, whose starts (a UTC midnight
@@ -39,6 +39,8 @@ pub struct Blocking {
     /// The start, Unix seconds.
     pub start: i64,
     pub all_day: bool,
+    /// The source: two occurrences of one source are never paired.
+    pub source: String,
     /// The blocking keys' hashes, sorted, each once.
     pub keys: Vec<u32>,
 }
@@ -57,13 +59,17 @@ impl Blocking {
             date: f.date,
             start: f.start,
             all_day: f.all_day,
+            source: f.source.to_string(),
             keys,
         }
     }
 
-    /// Whether `cluster` could compare the two: their times agree and they
-    /// share a key.
+    /// Whether `cluster` could compare the two: they are of two sources,
+    /// their times agree and they share a key.
     pub fn may_pair(&self, other: &Blocking) -> bool {
+        if self.source == other.source {
+            return false;
+        }
         let times = match (self.all_day, other.all_day) {
             (false, false) => (self.start - other.start).abs() <= MAX_START_GAP_SECS,
             _ => self.date == other.date,
@@ -72,14 +78,19 @@ impl Blocking {
     }
 
     /// Bytes for the store: the version, the date (days since the common
-    /// era), the start, the all-day flag, then the keys.
+    /// era), the start, the all-day flag, the source (its length on two
+    /// bytes, then its UTF-8), then the keys.
     pub fn encode(&self) -> Vec<u8> {
         use chrono::Datelike;
-        let mut out = Vec::with_capacity(18 + 4 * self.keys.len());
+        let mut out = Vec::with_capacity(19 + self.source.len() + 4 * self.keys.len());
         out.extend_from_slice(&BLOCKING_VERSION.to_le_bytes());
         out.extend_from_slice(&self.date.num_days_from_ce().to_le_bytes());
         out.extend_from_slice(&self.start.to_le_bytes());
         out.push(u8::from(self.all_day));
+        let source = self.source.as_bytes();
+        let len = u16::try_from(source.len()).unwrap_or(u16::MAX);
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(source.get(..usize::from(len)).unwrap_or_default());
         for k in &self.keys {
             out.extend_from_slice(&k.to_le_bytes());
         }
@@ -96,7 +107,11 @@ impl Blocking {
         let days = i32::from_le_bytes(bytes.get(4..8)?.try_into().ok()?);
         let start = i64::from_le_bytes(bytes.get(8..16)?.try_into().ok()?);
         let all_day = *bytes.get(16)? != 0;
-        let rest = bytes.get(17..)?;
+        let len = usize::from(u16::from_le_bytes(bytes.get(17..19)?.try_into().ok()?));
+        let source = std::str::from_utf8(bytes.get(19..19 + len)?)
+            .ok()?
+            .to_string();
+        let rest = bytes.get(19 + len..)?;
         if rest.len() % 4 != 0 {
             return None;
         }
@@ -109,6 +124,7 @@ impl Blocking {
             date: NaiveDate::from_num_days_from_ce_opt(days)?,
             start,
             all_day,
+            source,
             keys,
         })
     }
@@ -136,4 +152,48 @@ fn key_hash(key: &str) -> u32 {
         h = h.wrapping_mul(0x0100_0193);
     }
     h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_blocking_reads_back_what_it_wrote_and_refuses_damage() {
+        let b = Blocking {
+            date: NaiveDate::from_ymd_opt(2027, 3, 5).expect("date"),
+            start: 1_804_000_000,
+            all_day: false,
+            source: "maison-des-arts".to_string(),
+            keys: vec![3, 17, 4_000_000_000],
+        };
+        let bytes = b.encode();
+        assert_eq!(Blocking::decode(&bytes), Some(b.clone()));
+        assert_eq!(
+            Blocking::decode(bytes.get(..bytes.len() - 1).unwrap_or_default()),
+            None
+        );
+        let mut other_version = bytes.clone();
+        other_version[0] = 9;
+        assert_eq!(Blocking::decode(&other_version), None);
+        assert_eq!(Blocking::decode(&[]), None);
+    }
+
+    #[test]
+    fn pairs_need_two_sources_agreeing_times_and_a_shared_key() {
+        let at = |source: &str, start: i64, all_day: bool, keys: Vec<u32>| Blocking {
+            date: NaiveDate::from_ymd_opt(2027, 3, 5).expect("date"),
+            start,
+            all_day,
+            source: source.to_string(),
+            keys,
+        };
+        let a = at("a", 0, false, vec![1, 5]);
+        assert!(a.may_pair(&at("b", MAX_START_GAP_SECS, false, vec![5, 9])));
+        assert!(!a.may_pair(&at("b", MAX_START_GAP_SECS + 1, false, vec![5])));
+        assert!(!a.may_pair(&at("a", 0, false, vec![5])));
+        assert!(!a.may_pair(&at("b", 0, false, vec![2, 9])));
+        // An all-day listing of the same date, whatever the hour.
+        assert!(a.may_pair(&at("b", 20 * 3600, true, vec![1])));
+    }
 }

@@ -18,6 +18,7 @@ use model::Occurrence;
 use super::blocking::Blocking;
 use super::cluster::{drop_ambiguous, Groups};
 use super::decide::{score, Features};
+use super::MAX_START_GAP_SECS;
 
 /// Occurrences added so far, their features, and the pairs accepted
 /// among them.
@@ -77,12 +78,12 @@ impl<'a> Grouping<'a> {
             }
         }
         let mut found = Vec::new();
-        let mut seen: HashMap<usize, ()> = HashMap::new();
+        // The last occurrence each one was looked at for (each pair once).
+        let mut seen: Vec<usize> = vec![usize::MAX; to];
         for i in from..to {
             let Some(fi) = self.features.get(i) else {
                 continue;
             };
-            seen.clear();
             let dates = [fi.date.pred_opt(), Some(fi.date), fi.date.succ_opt()];
             for key in &fi.block {
                 let h = key_hash(key);
@@ -91,13 +92,29 @@ impl<'a> Grouping<'a> {
                         continue;
                     };
                     for &j in list {
-                        // Each pair once: when its later-added member comes.
-                        if j >= i || seen.insert(j, ()).is_some() {
-                            continue;
+                        // Each pair once: when its later-added member comes
+                        // (lists are in the order added).
+                        if j >= i {
+                            break;
                         }
                         let Some(fj) = self.features.get(j) else {
                             continue;
                         };
+                        // What the decision refuses first, cheaply: times
+                        // that cannot agree.
+                        let times = if fi.all_day || fj.all_day {
+                            fi.date == fj.date
+                        } else {
+                            (fi.start - fj.start).abs() <= MAX_START_GAP_SECS
+                        };
+                        if !times || fi.source == fj.source {
+                            continue;
+                        }
+                        match seen.get_mut(j) {
+                            Some(s) if *s == i => continue,
+                            Some(s) => *s = i,
+                            None => continue,
+                        }
                         if !share(&fi.block, &fj.block) {
                             continue;
                         }
