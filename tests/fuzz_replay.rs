@@ -26,7 +26,10 @@ fn every_target_has_a_binary() {
         .expect("fuzz/Cargo.toml");
     for target in TARGETS {
         assert!(
-            manifest.contains(&format!("name = \"{}\"\npath = \"fuzz_targets/{}.rs\"", target.name, target.name)),
+            manifest.contains(&format!(
+                "name = \"{}\"\npath = \"fuzz_targets/{}.rs\"",
+                target.name, target.name
+            )),
             "no [[bin]] for fuzz target {}",
             target.name
         );

@@ -32,17 +32,50 @@ pub struct Target {
 
 /// Every target, in the order `scripts/fuzz` runs them.
 pub const TARGETS: &[Target] = &[
-    Target { name: "ics", run: ics },
-    Target { name: "feed", run: feed },
-    Target { name: "jsonld", run: jsonld },
-    Target { name: "microdata", run: microdata },
-    Target { name: "hevent", run: hevent },
-    Target { name: "wordpress", run: wordpress },
-    Target { name: "datetext", run: datetext },
-    Target { name: "selectors", run: selectors },
-    Target { name: "robots", run: robots },
-    Target { name: "sniff", run: sniff },
-    Target { name: "recurrence", run: recurrence },
+    Target {
+        name: "ics",
+        run: ics,
+    },
+    Target {
+        name: "feed",
+        run: feed,
+    },
+    Target {
+        name: "jsonld",
+        run: jsonld,
+    },
+    Target {
+        name: "microdata",
+        run: microdata,
+    },
+    Target {
+        name: "hevent",
+        run: hevent,
+    },
+    Target {
+        name: "wordpress",
+        run: wordpress,
+    },
+    Target {
+        name: "datetext",
+        run: datetext,
+    },
+    Target {
+        name: "selectors",
+        run: selectors,
+    },
+    Target {
+        name: "robots",
+        run: robots,
+    },
+    Target {
+        name: "sniff",
+        run: sniff,
+    },
+    Target {
+        name: "recurrence",
+        run: recurrence,
+    },
 ];
 
 /// The run's day every target parses on.
@@ -130,12 +163,18 @@ pub fn check_parsed(result: &Result<Parsed, ParseError>) {
 
 /// An iCalendar file (`ingest::ics::parse`).
 pub fn ics(data: &[u8]) {
-    check_parsed(&ingest::ics::parse(data, &ctx("https://example.org/agenda.ics")));
+    check_parsed(&ingest::ics::parse(
+        data,
+        &ctx("https://example.org/agenda.ics"),
+    ));
 }
 
 /// An RSS, Atom, RDF or JSON Feed document (`ingest::feed::parse`).
 pub fn feed(data: &[u8]) {
-    check_parsed(&ingest::feed::parse(data, &ctx("https://example.org/feed/")));
+    check_parsed(&ingest::feed::parse(
+        data,
+        &ctx("https://example.org/feed/"),
+    ));
 }
 
 fn page_with(prefix: &[u8], data: &[u8], suffix: &[u8]) -> Vec<u8> {
@@ -147,7 +186,10 @@ fn page_with(prefix: &[u8], data: &[u8], suffix: &[u8]) -> Vec<u8> {
 }
 
 fn html_page(page: &[u8]) {
-    check_parsed(&ingest::html::parse(page, &ctx("https://example.org/agenda/")));
+    check_parsed(&ingest::html::parse(
+        page,
+        &ctx("https://example.org/agenda/"),
+    ));
 }
 
 /// A JSON-LD block, in a page's `<script type="application/ld+json">`
@@ -161,7 +203,8 @@ pub fn jsonld(data: &[u8]) {
     ));
 }
 
-const BODY_START: &[u8] = b"<!doctype html><html lang=\"fr\"><head><title>Agenda</title></head><body>";
+const BODY_START: &[u8] =
+    b"<!doctype html><html lang=\"fr\"><head><title>Agenda</title></head><body>";
 const BODY_END: &[u8] = b"</body></html>";
 
 /// Microdata items, in a page's body (`ingest::html::parse`).
@@ -291,21 +334,31 @@ pub fn sniff(data: &[u8]) {
     let ct = CONTENT_TYPES[usize::from(pick) % CONTENT_TYPES.len()];
     let _ = ingest::sniff::sniff(body, ct);
     let described = ingest::sniff::describe(body, ct);
-    assert!(described.len() <= 512, "a description of {} bytes", described.len());
+    assert!(
+        described.len() <= 512,
+        "a description of {} bytes",
+        described.len()
+    );
     let decoded = ingest::decode::decode_checked(body, ct);
     // Decoding never loses more than it replaces: at most a few chars per
     // input byte (U+FFFD, or a Windows-1252 char, is 3 bytes of UTF-8).
-    assert!(decoded.text.len() <= 3 * body.len() + 3, "decoded text grew");
+    assert!(
+        decoded.text.len() <= 3 * body.len() + 3,
+        "decoded text grew"
+    );
 }
 
-/// The source (and settings) the recurrence target normalizes with.
-fn normalizer() -> normalize::Normalizer {
-    normalize::Normalizer::new(normalize::Settings {
-        timezone: chrono_tz::America::Toronto,
-        horizon_days: 365,
-        languages: vec!["fr".into(), "en".into()],
-        venues: Vec::new(),
-        categories: Vec::new(),
+/// The normalizer the recurrence target normalizes with, built once.
+fn normalizer() -> &'static normalize::Normalizer {
+    static NORMALIZER: std::sync::OnceLock<normalize::Normalizer> = std::sync::OnceLock::new();
+    NORMALIZER.get_or_init(|| {
+        normalize::Normalizer::new(normalize::Settings {
+            timezone: chrono_tz::America::Toronto,
+            horizon_days: 365,
+            languages: vec!["fr".into(), "en".into()],
+            venues: Vec::new(),
+            categories: Vec::new(),
+        })
     })
 }
 
@@ -395,7 +448,9 @@ pub fn recurrence(data: &[u8]) {
                 "walls not sorted and unique"
             );
             assert!(
-                e.walls.iter().all(|w: &NaiveDateTime| *w >= from && *w <= to),
+                e.walls
+                    .iter()
+                    .all(|w: &NaiveDateTime| *w >= from && *w <= to),
                 "a wall outside the range"
             );
         }
@@ -422,7 +477,10 @@ fn fixture_documents(kind: &str) -> Vec<(String, Vec<u8>)> {
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let small = entry.metadata().is_ok_and(|m| m.len() <= MAX_SEED_BYTES);
-        if name.matches('.').count() != 1 || name.ends_with(".md") || name.ends_with(".sh") || !small
+        if name.matches('.').count() != 1
+            || name.ends_with(".md")
+            || name.ends_with(".sh")
+            || !small
         {
             continue;
         }
@@ -436,7 +494,9 @@ fn fixture_documents(kind: &str) -> Vec<(String, Vec<u8>)> {
 
 /// The hand-written seeds of `fuzz/seeds/TARGET/`.
 fn written_seeds(target: &str) -> Vec<(String, Vec<u8>)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds").join(target);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("seeds")
+        .join(target);
     let mut out = Vec::new();
     if let Ok(entries) = std::fs::read_dir(&dir) {
         for entry in entries.flatten() {
@@ -458,11 +518,18 @@ fn jsonld_blocks() -> Vec<(String, Vec<u8>)> {
         let mut n = 0;
         while let Some(i) = rest.find("application/ld+json") {
             rest = &rest[i..];
-            let Some(open_end) = rest.find('>') else { break };
+            let Some(open_end) = rest.find('>') else {
+                break;
+            };
             rest = &rest[open_end + 1..];
-            let Some(close) = rest.find("</script") else { break };
+            let Some(close) = rest.find("</script") else {
+                break;
+            };
             n += 1;
-            out.push((format!("{name}-{n}.json"), rest[..close].as_bytes().to_vec()));
+            out.push((
+                format!("{name}-{n}.json"),
+                rest.as_bytes()[..close].to_vec(),
+            ));
             rest = &rest[close..];
         }
     }
@@ -474,8 +541,14 @@ fn jsonld_blocks() -> Vec<(String, Vec<u8>)> {
 fn selector_pages() -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     for (name, bytes) in fixture_documents("html") {
-        let stem = name.trim_start_matches("html-").split('.').next().unwrap_or("");
-        let expected = fixtures_dir().join("html").join(format!("{stem}.expected.json"));
+        let stem = name
+            .trim_start_matches("html-")
+            .split('.')
+            .next()
+            .unwrap_or("");
+        let expected = fixtures_dir()
+            .join("html")
+            .join(format!("{stem}.expected.json"));
         let Ok(text) = std::fs::read_to_string(expected) else {
             continue;
         };
@@ -512,7 +585,10 @@ fn rrules() -> Vec<(String, Vec<u8>)> {
             };
             let mut seed = format!("{rule}\n");
             for l in &lines {
-                if ["DTSTART", "RDATE", "EXDATE"].iter().any(|p| l.starts_with(p)) {
+                if ["DTSTART", "RDATE", "EXDATE"]
+                    .iter()
+                    .any(|p| l.starts_with(p))
+                {
                     seed.push_str(l);
                     seed.push('\n');
                 }
