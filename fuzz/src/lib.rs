@@ -299,7 +299,9 @@ fn split_selectors(data: &[u8]) -> (Selectors, &[u8]) {
 pub fn robots(data: &[u8]) {
     use ingest::fetch::robots::{RobotsRules, PRODUCT_TOKEN};
     let (text, paths) = split_nul(data);
-    let rules = RobotsRules::parse(&String::from_utf8_lossy(text), PRODUCT_TOKEN);
+    // As the client reads it: UTF-8, U+FFFD for what is not.
+    let text = String::from_utf8_lossy(text);
+    let rules = RobotsRules::parse(&text, PRODUCT_TOKEN);
     let paths = paths.map(String::from_utf8_lossy);
     let paths: Vec<&str> = match &paths {
         Some(p) => p.lines().collect(),
@@ -307,6 +309,7 @@ pub fn robots(data: &[u8]) {
     };
     for path in paths {
         if let Err(rule) = rules.check(path) {
+            // The deciding rule, as written in the file.
             assert!(rule.len() <= text.len() + 16, "a rule longer than the file");
         }
     }
