@@ -146,8 +146,14 @@ pub fn bound_parsed(parsed: &mut Parsed) {
     // records with overlong titles are one problem, not fifty thousand.
     let mut more = 0usize;
     let mut listed = 0usize;
+    let mut renamed: Vec<(String, String)> = Vec::new();
     for rec in parsed.events.iter_mut().chain(parsed.undated.iter_mut()) {
-        for message in bound_record(rec) {
+        let uid = rec.uid.clone();
+        let messages = bound_record(rec);
+        if rec.uid != uid {
+            renamed.push((uid, rec.uid.clone()));
+        }
+        for message in messages {
             if listed < MAX_CUT_WARNINGS {
                 listed += 1;
                 parsed.warnings.push(ParseWarning {
@@ -164,6 +170,20 @@ pub fn bound_parsed(parsed: &mut Parsed) {
             line: None,
             message: format!("{more} more fields cut to their bounds"),
         });
+    }
+    // An undated record is completed by the detail link naming its uid:
+    // a cut uid is cut in its link too (found by the fuzz targets'
+    // invariant: a 2,100-char detail URL, the uid of its record, left the
+    // record with no link, so dropped).
+    if !renamed.is_empty() {
+        let renamed: std::collections::HashMap<String, String> = renamed.into_iter().collect();
+        for link in parsed.links.iter_mut() {
+            if let crate::Link::Detail { uid, .. } = link {
+                if let Some(cut) = renamed.get(uid.as_str()) {
+                    uid.clone_from(cut);
+                }
+            }
+        }
     }
 }
 
@@ -258,6 +278,35 @@ mod tests {
             .events
             .iter()
             .all(|e| e.title.len() == MAX_TITLE_CHARS));
+    }
+
+    #[test]
+    fn a_cut_uid_is_cut_in_its_detail_link_too() {
+        // tests/fixtures/fuzz/selectors/long-detail-url.txt: a listing entry
+        // whose detail URL (its uid) is over the cap.
+        let url = format!("https://x.test/e/{}", "a".repeat(2_100));
+        let mut parsed = Parsed {
+            undated: vec![rec(&url)],
+            links: vec![
+                crate::Link::NextPage("https://x.test/?page=2".into()),
+                crate::Link::Detail {
+                    url: url.clone(),
+                    uid: url.clone(),
+                },
+            ],
+            ..Parsed::default()
+        };
+        bound_parsed(&mut parsed);
+        let uid = &parsed.undated[0].uid;
+        assert_eq!(uid.chars().count(), MAX_SHORT_FIELD_CHARS);
+        assert_eq!(
+            parsed.links[1],
+            crate::Link::Detail {
+                url,
+                uid: uid.clone()
+            },
+            "the link keeps the whole URL to fetch and names the cut uid"
+        );
     }
 
     #[test]

@@ -128,6 +128,11 @@ fn build_rule(
         reason,
     };
     let (cleaned, until) = clean_rule(rule);
+    // RFC 5545 rules are ASCII; the `rrule` crate slices the parts by byte
+    // and panics inside a multi-byte char (`BYDAY=TÕ`, found by fuzzing).
+    if !cleaned.is_ascii() {
+        return Err(invalid("it holds characters other than ASCII".to_string()));
+    }
     let parsed: RRule<Unvalidated> = cleaned
         .parse()
         .map_err(|e: rrule::RRuleError| invalid(e.to_string()))?;
@@ -286,6 +291,25 @@ mod tests {
         // Impossible but valid: ends without hanging.
         let e = run("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", start).expect("ok");
         assert_eq!(e.walls, vec![start]);
+    }
+
+    #[test]
+    fn non_ascii_rules_are_errors_not_panics() {
+        // Found by fuzzing (tests/fixtures/fuzz/recurrence/): the `rrule`
+        // crate sliced `TÕ` inside its multi-byte char and panicked.
+        let start = wall(2026, 11, 3, 19, 30);
+        for rule in [
+            "FREQ=WEEKLY;BYDAY=\u{FFFD}",
+            "FREQ=WEEKLY;BYDAY=TU,\u{FFFD}H",
+            "FREQ=WEEKLY;BYDAY=TÕ,TH",
+            "FREQ=DAILY;BYHOUR=２０",
+        ] {
+            let got = run(rule, start);
+            assert!(
+                matches!(got, Err(RuleError::Invalid { .. })),
+                "{rule:?} gave {got:?}"
+            );
+        }
     }
 
     #[test]
