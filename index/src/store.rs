@@ -941,7 +941,6 @@ struct Blocks {
     /// Intervals of starts read, `[lo, hi)`, sorted and apart.
     read: Vec<(i64, i64)>,
     rows: Vec<(String, Blocking)>,
-    by_id: HashMap<String, usize>,
     /// (key, local date) → rows.
     postings: HashMap<(u32, chrono::NaiveDate), Vec<usize>>,
 }
@@ -981,7 +980,6 @@ impl Blocks {
                     for k in &block.keys {
                         self.postings.entry((*k, block.date)).or_default().push(at);
                     }
-                    self.by_id.insert(id.clone(), at);
                     self.rows.push((id, block));
                 }
             }

@@ -23,7 +23,7 @@ use super::MAX_START_GAP_SECS;
 /// The version of the blocking keys and their encoding. Bump it when
 /// `Features::block`, [`Blocking`] or [`Blocking::encode`] change: a store
 /// whose keys were computed by another version computes them again.
-pub const BLOCKING_VERSION: u32 = 2;
+pub const BLOCKING_VERSION: u32 = 3;
 
 /// Two occurrences that may pair start less than this apart: 90 minutes
 /// when both are timed, else the same date, whose starts (a UTC midnight
@@ -74,7 +74,7 @@ impl Blocking {
             (false, false) => (self.start - other.start).abs() <= MAX_START_GAP_SECS,
             _ => self.date == other.date,
         };
-        times && share_one(&self.keys, &other.keys)
+        times && share(&self.keys, &other.keys)
     }
 
     /// Bytes for the store: the version, the date (days since the common
@@ -131,7 +131,7 @@ impl Blocking {
 }
 
 /// Whether two sorted lists share an element.
-fn share_one(a: &[u32], b: &[u32]) -> bool {
+pub(super) fn share<T: Ord>(a: &[T], b: &[T]) -> bool {
     let (mut i, mut j) = (0, 0);
     while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
         match x.cmp(y) {
@@ -143,15 +143,21 @@ fn share_one(a: &[u32], b: &[u32]) -> bool {
     false
 }
 
-/// A key's 32-bit FNV-1a hash: a bucket, not a secret; a collision only
+/// A key's 64-bit FNV-1a hash: a bucket, not a secret; a collision only
 /// adds a candidate the decision then refuses.
-fn key_hash(key: &str) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
+pub(super) fn key_hash64(key: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in key.bytes() {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
     h
+}
+
+/// The stored key: the 64-bit hash folded to 32 bits.
+fn key_hash(key: &str) -> u32 {
+    let h = key_hash64(key);
+    (h ^ (h >> 32)) as u32
 }
 
 #[cfg(test)]

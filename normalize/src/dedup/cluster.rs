@@ -13,20 +13,20 @@ use super::MAX_START_GAP_SECS;
 
 /// A union-find over occurrences that keeps, per group, the sources it
 /// holds.
-pub(super) struct Groups {
+struct Groups {
     parent: Vec<usize>,
     sources: Vec<Vec<u32>>,
 }
 
 impl Groups {
-    pub(super) fn new(sources: Vec<u32>) -> Groups {
+    fn new(sources: Vec<u32>) -> Groups {
         Groups {
             parent: (0..sources.len()).collect(),
             sources: sources.into_iter().map(|s| vec![s]).collect(),
         }
     }
 
-    pub(super) fn find(&mut self, mut i: usize) -> usize {
+    fn find(&mut self, mut i: usize) -> usize {
         let mut root = i;
         while let Some(&p) = self.parent.get(root) {
             if p == root {
@@ -47,7 +47,7 @@ impl Groups {
     }
 
     /// Join the groups of `a` and `b` unless they share a source.
-    pub(super) fn join(&mut self, a: usize, b: usize) {
+    fn join(&mut self, a: usize, b: usize) {
         let (ra, rb) = (self.find(a), self.find(b));
         if ra == rb {
             return;
@@ -82,6 +82,24 @@ impl Groups {
 /// first member, members in increasing order.
 pub fn cluster(occs: &[&Occurrence]) -> Vec<Vec<usize>> {
     let features: Vec<Features<'_>> = occs.iter().map(|o| Features::new(o)).collect();
+    let mut edges = scored_pairs(&features);
+    drop_ambiguous(&features, &mut edges);
+    edges.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| a.1.cmp(&b.1))
+            .then_with(|| a.2.cmp(&b.2))
+    });
+    join_in_order(&features, &edges, 0..features.len())
+}
+
+/// Join the sorted `edges` with a union-find that never puts one source
+/// twice in a group, and list the groups of the occurrences `order` names:
+/// groups in order of their first member, members in that order.
+pub(super) fn join_in_order(
+    features: &[Features<'_>],
+    edges: &[(f64, usize, usize)],
+    order: impl Iterator<Item = usize>,
+) -> Vec<Vec<usize>> {
     let mut source_ids: HashMap<&str, u32> = HashMap::new();
     let sources: Vec<u32> = features
         .iter()
@@ -90,20 +108,13 @@ pub fn cluster(occs: &[&Occurrence]) -> Vec<Vec<usize>> {
             *source_ids.entry(f.source).or_insert(next)
         })
         .collect();
-    let mut edges = scored_pairs(&features);
-    drop_ambiguous(&features, &mut edges);
-    edges.sort_by(|a, b| {
-        b.0.total_cmp(&a.0)
-            .then_with(|| a.1.cmp(&b.1))
-            .then_with(|| a.2.cmp(&b.2))
-    });
     let mut groups = Groups::new(sources);
-    for (_, i, j) in edges {
+    for &(_, i, j) in edges {
         groups.join(i, j);
     }
     let mut by_root: HashMap<usize, usize> = HashMap::new();
     let mut out: Vec<Vec<usize>> = Vec::new();
-    for i in 0..features.len() {
+    for i in order {
         let root = groups.find(i);
         let slot = *by_root.entry(root).or_insert_with(|| {
             out.push(Vec::new());
@@ -114,17 +125,6 @@ pub fn cluster(occs: &[&Occurrence]) -> Vec<Vec<usize>> {
         }
     }
     out
-}
-
-/// The pairs of `occs` that [`cluster`] accepts before it drops the
-/// ambiguous ones: every pair it may join is among them. The store follows
-/// them to find which stored occurrences a run's may join.
-pub fn accepted_pairs(occs: &[&Occurrence]) -> Vec<(usize, usize)> {
-    let features: Vec<Features<'_>> = occs.iter().map(|o| Features::new(o)).collect();
-    scored_pairs(&features)
-        .into_iter()
-        .map(|(_, i, j)| (i, j))
-        .collect()
 }
 
 /// Every pair that shares a blocking key, compared once, with its score

@@ -16,7 +16,8 @@ use chrono::NaiveDate;
 use model::Occurrence;
 
 use super::blocking::Blocking;
-use super::cluster::{drop_ambiguous, Groups};
+use super::blocking::{key_hash64, share};
+use super::cluster::{drop_ambiguous, join_in_order};
 use super::decide::{score, Features};
 use super::MAX_START_GAP_SECS;
 
@@ -72,7 +73,7 @@ impl<'a> Grouping<'a> {
             };
             for key in &f.block {
                 self.postings
-                    .entry((key_hash(key), f.date))
+                    .entry((key_hash64(key), f.date))
                     .or_default()
                     .push(i);
             }
@@ -86,7 +87,7 @@ impl<'a> Grouping<'a> {
             };
             let dates = [fi.date.pred_opt(), Some(fi.date), fi.date.succ_opt()];
             for key in &fi.block {
-                let h = key_hash(key);
+                let h = key_hash64(key);
                 for date in dates.iter().flatten() {
                     let Some(list) = self.postings.get(&(h, *date)) else {
                         continue;
@@ -183,56 +184,8 @@ impl<'a> Grouping<'a> {
                 .then_with(|| r(&a.1).cmp(&r(&b.1)))
                 .then_with(|| r(&a.2).cmp(&r(&b.2)))
         });
-        let mut source_ids: HashMap<&str, u32> = HashMap::new();
-        let sources: Vec<u32> = self
-            .features
-            .iter()
-            .map(|f| {
-                let next = u32::try_from(source_ids.len()).unwrap_or(u32::MAX);
-                *source_ids.entry(f.source).or_insert(next)
-            })
-            .collect();
-        let mut groups = Groups::new(sources);
-        for (_, a, b) in edges {
-            groups.join(a, b);
-        }
-        let mut by_root: HashMap<usize, usize> = HashMap::new();
-        let mut out: Vec<Vec<usize>> = Vec::new();
-        for &i in &ranked {
-            let root = groups.find(i);
-            let slot = *by_root.entry(root).or_insert_with(|| {
-                out.push(Vec::new());
-                out.len() - 1
-            });
-            if let Some(g) = out.get_mut(slot) {
-                g.push(i);
-            }
-        }
-        out
+        join_in_order(&self.features, &edges, ranked.into_iter())
     }
-}
-
-/// Whether two sorted lists of keys share one.
-fn share(a: &[String], b: &[String]) -> bool {
-    let (mut i, mut j) = (0, 0);
-    while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
-        match x.cmp(y) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => return true,
-        }
-    }
-    false
-}
-
-/// A key's 64-bit FNV-1a hash (a bucket; [`share`] checks the keys).
-fn key_hash(key: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in key.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
 }
 
 #[cfg(test)]

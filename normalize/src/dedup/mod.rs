@@ -124,7 +124,7 @@
 //!
 //! The store does not cluster every occurrence around a run's: it keeps
 //! each occurrence's [`Blocking`] (its date, start and keys) and reads only
-//! those that may pair with the run's, then follows [`accepted_pairs`] and
+//! those that may pair with the run's, then follows the pairs accepted ([`Grouping`]) and
 //! the events they belong to until the group of occurrences a run touched
 //! is closed (see `index/src/store.rs`).
 //!
@@ -148,7 +148,7 @@ mod titles;
 mod tests;
 
 pub use blocking::{Blocking, BLOCKING_REACH_SECS, BLOCKING_VERSION};
-pub use cluster::{accepted_pairs, cluster};
+pub use cluster::cluster;
 pub use decide::same_event;
 pub use grouping::Grouping;
 pub use titles::{
