@@ -99,6 +99,11 @@ pub struct Pipeline {
     geocoder: Option<Arc<Geocoder>>,
     /// Source runs write together (shared); pruning alone (exclusive).
     writer: tokio::sync::RwLock<()>,
+    /// Runs between their start and the end of their write: what a first
+    /// pass holds in memory (read records, normalized occurrences) is that
+    /// of these runs, not of every source at once. Waiting here is not
+    /// counted in a run's time budget.
+    in_flight: Arc<tokio::sync::Semaphore>,
     /// A fixed clock (tests); None reads the system clock.
     clock: Option<DateTime<Utc>>,
     /// Turns true when the process stops: runs still reading give up
@@ -106,6 +111,14 @@ pub struct Pipeline {
     stopping: tokio::sync::watch::Sender<bool>,
     /// `[notify]`, told of every run's outcome (follows the configuration).
     notifier: RwLock<Option<Arc<Notifier>>>,
+}
+
+/// How many source runs may be in flight at once: enough for every
+/// concurrent fetch, plus two per core normalizing or waiting for the
+/// writer (who then write together, see `Index::record_success`).
+fn runs_in_flight(global_fetches: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    global_fetches.max(1) + 2 * cores.max(2)
 }
 
 /// The environment variable naming a hosts(5) file through which, when
@@ -196,6 +209,7 @@ impl Pipeline {
             }
             None => None,
         };
+        let global_fetches = policy.global_concurrency;
         let client = FetchClient::new(policy)?;
         let normalizer = Arc::new(Normalizer::new(config.normalize_settings()));
         Ok(Pipeline {
@@ -206,6 +220,7 @@ impl Pipeline {
             normalizer: RwLock::new(normalizer),
             geocoder,
             writer: tokio::sync::RwLock::new(()),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(runs_in_flight(global_fetches))),
             clock: None,
             stopping: tokio::sync::watch::Sender::new(false),
         })
@@ -321,6 +336,8 @@ impl Pipeline {
             return;
         };
         let health = match outcome {
+            // Stopping the process says nothing of the source.
+            Outcome::Failed { class, .. } if class == CANCELLED => return,
             Outcome::Failed { message, .. } => Health::Bad(message.clone()),
             _ => {
                 let index = Arc::clone(&self.index);
@@ -426,14 +443,27 @@ impl Pipeline {
     }
 
     async fn run_source_inner(&self, source: &SourceConfig) -> RunReport {
-        let started = Instant::now();
-        let now = self.now();
         let mut report = RunReport {
             source: source.id.to_string(),
             outcome: Outcome::Unchanged { events: 0 },
             duration: Duration::ZERO,
             warnings: Vec::new(),
         };
+        // The turn among the runs in flight, held until the write is done.
+        let _turn = tokio::select! {
+            biased;
+            _ = self.stopped() => None,
+            permit = Arc::clone(&self.in_flight).acquire_owned() => permit.ok(),
+        };
+        if _turn.is_none() {
+            report.outcome = Outcome::Failed {
+                class: CANCELLED.to_string(),
+                message: "stopped before it started: nothing was written, the source keeps its events".to_string(),
+            };
+            return report;
+        }
+        let started = Instant::now();
+        let now = self.now();
         let budget = self.config().timeout_of(source);
         let prepared = tokio::select! {
             biased;

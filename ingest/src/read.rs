@@ -165,15 +165,11 @@ pub async fn read_source(
     let mut pages = 0usize;
     while let Some(doc) = queue.pop() {
         pages += 1;
-        hasher.update(&doc.body);
-        hasher.update([0u8]);
-        let parsed =
-            parse_document(kind, source, &doc, settings).map_err(|error| ReadError::Parse {
-                url: doc.final_url.clone(),
-                error,
-            })?;
+        let url = doc.final_url.clone();
+        let (parsed, h) = parse_off_thread(kind, source, doc, settings, hasher).await?;
+        hasher = h;
         for w in &parsed.warnings {
-            warnings.push(format!("{}: {w}", doc.final_url));
+            warnings.push(format!("{url}: {w}"));
         }
         parsed_all.events.extend(parsed.events);
         parsed_all.undated.extend(parsed.undated);
@@ -293,6 +289,37 @@ pub async fn detect_kind(
     detect(client, source, settings).await.map(|(kind, _)| kind)
 }
 
+/// Hash and parse one document on a blocking thread: a large document
+/// parses for long enough to hold up everything else the async threads
+/// serve (the HTTP answers of `babillard run`). A parser that panics fails
+/// the read with a parse error naming the document, never the process.
+async fn parse_off_thread(
+    kind: SourceKind,
+    source: &SourceConfig,
+    doc: Fetched,
+    settings: &ReadSettings,
+    mut hasher: Sha256,
+) -> Result<(Parsed, Sha256), ReadError> {
+    let url = doc.final_url.clone();
+    let (source, settings) = (source.clone(), settings.clone());
+    let joined = tokio::task::spawn_blocking(move || {
+        hasher.update(&doc.body);
+        hasher.update([0u8]);
+        parse_document(kind, &source, &doc, &settings).map(|parsed| (parsed, hasher))
+    })
+    .await;
+    match joined {
+        Ok(result) => result.map_err(|error| ReadError::Parse { url, error }),
+        Err(e) => Err(ReadError::Parse {
+            url,
+            error: ParseError::Malformed {
+                line: None,
+                message: format!("the parser stopped on this document ({e}), a defect of babillard"),
+            },
+        }),
+    }
+}
+
 pub(crate) fn parse_document(
     kind: SourceKind,
     source: &SourceConfig,
@@ -387,9 +414,18 @@ async fn complete_with_details(
                         selectors,
                         today,
                     };
-                    let hash = Sha256::digest(&f.body).to_vec();
-                    // A detail page is a web page whatever the listing's kind.
-                    let parsed = html::parse(&f.body, &ctx).map_err(|e| format!("{url}: {e}"));
+                    // A detail page is a web page whatever the listing's
+                    // kind; parsed off the async threads (see
+                    // `parse_off_thread`).
+                    let body = f.body;
+                    let parsed = tokio::task::spawn_blocking(move || {
+                        (Sha256::digest(&body).to_vec(), html::parse(&body, &ctx))
+                    })
+                    .await;
+                    let (hash, parsed) = match parsed {
+                        Ok((hash, parsed)) => (hash, parsed.map_err(|e| format!("{url}: {e}"))),
+                        Err(e) => (Vec::new(), Err(format!("{url}: the parser stopped ({e})"))),
+                    };
                     if let (Ok(p), Some(c)) = (&parsed, &cache) {
                         let v = &f.validators;
                         if v.etag.is_some() || v.last_modified.is_some() {

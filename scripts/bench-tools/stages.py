@@ -2,10 +2,13 @@
 """Sum babillard's per-stage debug timings from one ingest log.
 
 usage: stages.py LOG SOURCES_TOML
-Reads the `source run stages` lines (pipeline: read_ms, normalize_ms,
-wait_ms, store_ms per source run), `apply_success phases` (store: records
-and occurrences, cross-source clustering (assign), events rebuilt) and
-`store write` (SQLite commit, search index). Prints one JSON object.
+Reads the pipeline's `source run read` lines (read_ms, normalize_ms per
+source run) and `source run stored` (store_ms: from the turn to write to the
+answer, so the wait for the batch is in it), then the store's, once per
+batch: `apply_success phases` (records and occurrences, cross-source
+clustering (assign), events rebuilt), `dedup group closed` (reading
+candidates, scoring pairs, closing the group) and `store write` (SQLite
+commit, search index). Prints one JSON object.
 read_ms is split by the kind of file the source reads (its file name), with
 the bytes of those files. read_ms counts from the start of the source run, so
 it includes the wait for a fetch slot when many runs start at once: it is an
@@ -47,11 +50,17 @@ with open(log, errors="replace") as f:
         line = ansi.sub("", line)
         kv = dict(field.findall(line))
         num = lambda k: int(kv.get(k, "0")) if kv.get(k, "0").isdigit() else 0
-        if "source run stages" in line:
+        if "source run read" in line:
             runs += 1
-            for k in ("read_ms", "normalize_ms", "wait_ms", "store_ms"):
+            for k in ("read_ms", "normalize_ms"):
                 totals[k] += num(k)
             per_kind_ms[kind_of.get(kv.get("source", ""), "other")] += num("read_ms")
+        elif "source run stored" in line:
+            totals["store_ms"] += num("store_ms")
+        elif "dedup group closed" in line:
+            totals["batches"] += 1
+            for k in ("read_ms", "pairs_ms", "close_ms"):
+                totals["dedup_" + k] += num(k)
         elif "apply_success phases" in line:
             for k in ("records_and_occurrences_ms", "assign_ms", "rebuild_ms"):
                 totals[k] += num(k)
