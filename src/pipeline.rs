@@ -226,6 +226,13 @@ impl Pipeline {
         })
     }
 
+    /// At most `n` source runs in flight at once (at least one); the
+    /// default is [`runs_in_flight`] of the fetch policy.
+    pub fn with_runs_in_flight(mut self, n: usize) -> Pipeline {
+        self.in_flight = Arc::new(tokio::sync::Semaphore::new(n.max(1)));
+        self
+    }
+
     /// Run as if the time were `now` (for reproducible tests).
     pub fn at(mut self, now: DateTime<Utc>) -> Pipeline {
         self.clock = Some(now);

@@ -73,6 +73,26 @@ impl Running {
         panic!("{id} never became ok under `run`");
     }
 
+    /// The nice value of each of the process's threads, by thread name
+    /// (`/proc/PID/task/TID/stat`, Linux).
+    fn thread_niceness(&self) -> Vec<(String, i64)> {
+        let tasks = format!("/proc/{}/task", self.child.id());
+        let mut out = Vec::new();
+        for task in std::fs::read_dir(tasks).unwrap() {
+            let Ok(stat) = std::fs::read_to_string(task.unwrap().path().join("stat")) else {
+                continue; // the thread ended meanwhile
+            };
+            // "TID (NAME) S PPID ...": the fields after the name, whose 17th
+            // is the nice value (field 19 of the whole line).
+            let open = stat.find('(').unwrap();
+            let close = stat.rfind(')').unwrap();
+            let name = stat[open + 1..close].to_string();
+            let fields: Vec<&str> = stat[close + 2..].split(' ').collect();
+            out.push((name, fields[16].parse().unwrap()));
+        }
+        out
+    }
+
     fn signal(&self, sig: &str) {
         let status = Command::new("kill")
             .args([&format!("-{sig}"), &self.child.id().to_string()])
@@ -153,6 +173,20 @@ async fn sigterm_during_a_slow_first_pass_stops_fast_and_loses_nothing() {
         .map(|i| server.hits(&format!("slow{i}.ics")))
         .sum::<usize>();
     assert!(fetched >= 1, "the slow sources are in flight");
+    // The source runs work at a lower priority than the server's answers.
+    let threads = run.thread_niceness();
+    let ingest: Vec<_> = threads
+        .iter()
+        .filter(|(name, _)| name.starts_with("babillard-inge"))
+        .collect();
+    assert!(!ingest.is_empty(), "no ingest thread in {threads:?}");
+    assert!(ingest.iter().all(|(_, nice)| *nice == 10), "{threads:?}");
+    assert!(
+        threads
+            .iter()
+            .any(|(name, nice)| name.starts_with("tokio-r") && *nice == 0),
+        "the server's threads keep their priority: {threads:?}"
+    );
     run.signal("TERM");
     // Well under the 6 s that `run` grants a write under way before it
     // aborts: the runs are abandoned at once, not waited for.

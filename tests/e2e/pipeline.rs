@@ -1,13 +1,16 @@
 //! Sources served on loopback, read by the real pipeline into a real store
 //! and index, and checked through the real router.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use babillard::pipeline::Outcome;
+use babillard::pipeline::{Outcome, Pipeline};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::Value;
 
-use crate::harness::{get_json, read_fixture, test_policy, FixtureServer, Resource, World};
+use crate::harness::{
+    fixture_now, get_json, read_fixture, test_policy, FixtureServer, Resource, World, AGGREGATOR,
+};
 
 /// A small calendar whose events the tests change.
 fn calendar(events: &[(&str, &str, &str)]) -> Vec<u8> {
@@ -323,6 +326,53 @@ async fn slow_oversized_and_unreachable_sources_fail_with_their_class() {
             .filter(|s| s.id != babillard::config::MANUAL_SOURCE)
             .all(|s| s.status == "error"),
         "{sources:?}"
+    );
+}
+
+/// Source runs take turns (what a first pass holds in memory is that of
+/// the runs in flight, not of every source at once), and waiting for a turn
+/// is not counted in a run's time budget: three sources that each answer
+/// in 1.2 s, with a budget of 2 s and one run in flight at a time, all
+/// succeed, one after another. Without the turns, the per-host limit of
+/// two fetches makes the third wait for a fetch inside its budget, and it
+/// fails with class `timeout`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_take_turns_and_the_wait_is_not_in_their_budget() {
+    let server = FixtureServer::start().await;
+    let mut toml = format!("{AGGREGATOR}source_timeout = 2\n");
+    for i in 0..3 {
+        server.put(
+            &format!("s{i}.ics"),
+            Resource {
+                delay: Duration::from_millis(1200),
+                ..Resource::ok(three_events(), "text/calendar")
+            },
+        );
+        toml.push_str(&format!(
+            "\n[[source]]\nid = \"s{i}\"\nkind = \"ics\"\nurl = \"{}\"\n",
+            server.url(&format!("s{i}.ics"))
+        ));
+    }
+    let mut world = World::from_config(&toml, test_policy());
+    world.pipeline = Arc::new(
+        Pipeline::with_policy(
+            Arc::clone(&world.config),
+            Arc::clone(&world.index),
+            test_policy(),
+        )
+        .unwrap()
+        .at(fixture_now())
+        .with_runs_in_flight(1),
+    );
+    let started = std::time::Instant::now();
+    let reports = world.ingest().await;
+    for r in &reports {
+        assert!(matches!(r.outcome, Outcome::Updated(_)), "{r}");
+    }
+    assert!(
+        started.elapsed() >= Duration::from_millis(3 * 1200),
+        "one run at a time: {:?}",
+        started.elapsed()
     );
 }
 
