@@ -574,28 +574,31 @@ async fn run(
         let sched_rx = rx.clone();
         let nr = Arc::clone(&next_runs);
         let steer = Arc::clone(&control);
-        work.spawn_on(async move {
-            if let Err(e) = first.prune().await {
-                tracing::warn!("pruning: {e:#}");
-            }
-            let reports = first.ingest(&[], |_| {}).await;
-            let failed = reports
-                .iter()
-                .filter(|r| matches!(r.outcome, Outcome::Failed { .. }))
-                .count();
-            tracing::info!(
-                "first ingest pass done: {} sources, {failed} failed",
-                reports.len()
-            );
-            if let Err(e) = first.prune().await {
-                tracing::warn!("pruning: {e:#}");
-            }
-            let scheduler = Scheduler::start(Arc::clone(&first), nr, sched_rx.clone());
-            // `[notify] digest`: the weekly digest, when due.
-            tokio::spawn(babillard::notify::digest_loop(first, sched_rx));
-            steer.set_scheduler(Arc::clone(&scheduler));
-            scheduler.wait_for_shutdown().await;
-        }, background.handle());
+        work.spawn_on(
+            async move {
+                if let Err(e) = first.prune().await {
+                    tracing::warn!("pruning: {e:#}");
+                }
+                let reports = first.ingest(&[], |_| {}).await;
+                let failed = reports
+                    .iter()
+                    .filter(|r| matches!(r.outcome, Outcome::Failed { .. }))
+                    .count();
+                tracing::info!(
+                    "first ingest pass done: {} sources, {failed} failed",
+                    reports.len()
+                );
+                if let Err(e) = first.prune().await {
+                    tracing::warn!("pruning: {e:#}");
+                }
+                let scheduler = Scheduler::start(Arc::clone(&first), nr, sched_rx.clone());
+                // `[notify] digest`: the weekly digest, when due.
+                tokio::spawn(babillard::notify::digest_loop(first, sched_rx));
+                steer.set_scheduler(Arc::clone(&scheduler));
+                scheduler.wait_for_shutdown().await;
+            },
+            background.handle(),
+        );
     }
     // SIGHUP: read sources.toml again; a file `check` refuses is logged
     // and the running configuration stays.

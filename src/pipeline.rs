@@ -465,7 +465,9 @@ impl Pipeline {
         if _turn.is_none() {
             report.outcome = Outcome::Failed {
                 class: CANCELLED.to_string(),
-                message: "stopped before it started: nothing was written, the source keeps its events".to_string(),
+                message:
+                    "stopped before it started: nothing was written, the source keeps its events"
+                        .to_string(),
             };
             return report;
         }

@@ -999,7 +999,10 @@ impl Blocks {
 
     /// The ids of the rows read that may pair with `block`: those sharing
     /// a key on its date or the next or previous one, whose times agree.
-    fn candidates<'s>(&'s self, block: &'s Blocking) -> impl Iterator<Item = &'s str> + 's {
+    fn candidates<'s>(
+        &'s self,
+        block: &'s Blocking,
+    ) -> impl Iterator<Item = (&'s str, &'s Blocking)> + 's {
         let mut seen = HashSet::new();
         let dates = [
             block.date.pred_opt(),
@@ -1015,7 +1018,7 @@ impl Blocks {
             .filter(move |&&at| seen.insert(at))
             .filter_map(|&at| self.rows.get(at))
             .filter(|(_, b)| b.may_pair(block))
-            .map(|(id, _)| id.as_str())
+            .map(|(id, b)| (id.as_str(), b))
     }
 }
 
@@ -1047,6 +1050,11 @@ struct Loaded<'c, 'a> {
     core: Vec<bool>,
     /// Members whose candidates were looked for.
     expanded: Vec<bool>,
+    /// The venues of the members, by [`normalize::dedup::venue_hash`]
+    /// (None for a hash two different venues share: it says nothing).
+    venues: HashMap<u64, Option<&'a model::Venue>>,
+    /// Whether two venues (by hash) may pair: the decision's answer, kept.
+    venue_pairs: HashMap<(u64, u64), bool>,
     by_id: rusqlite::Statement<'c>,
     by_event: rusqlite::Statement<'c>,
 }
@@ -1063,7 +1071,39 @@ impl<'a> Loaded<'_, 'a> {
         });
         self.core.push(false);
         self.expanded.push(false);
+        if let Some(v) = &occ.event.venue {
+            self.venues
+                .entry(normalize::dedup::venue_hash(v))
+                .and_modify(|known| {
+                    if known.is_some_and(|k| k != v) {
+                        *known = None;
+                    }
+                })
+                .or_insert(Some(v));
+        }
         i
+    }
+
+    /// Whether a candidate whose blocking is `other` may pair with a member
+    /// at venue `mine` (with its hash) as far as their venues go: false
+    /// only when the venue of `other` was seen (on a member) and the
+    /// decision finds it another place than `mine`. Then the candidate need
+    /// not be read: `score` would refuse the pair.
+    fn venue_may_pair(&mut self, mine: Option<(u64, &model::Venue)>, other: &Blocking) -> bool {
+        let (Some((hash, mine)), Some(theirs)) = (mine, other.venue) else {
+            return true;
+        };
+        if hash == theirs {
+            return true;
+        }
+        let Some(Some(seen)) = self.venues.get(&theirs) else {
+            return true;
+        };
+        let seen: &model::Venue = seen;
+        *self
+            .venue_pairs
+            .entry((hash, theirs))
+            .or_insert_with(|| normalize::dedup::venues_may_pair(Some(mine), Some(seen)))
     }
 
     /// The occurrence `id`: the run's own, else decoded from the store.
@@ -1146,6 +1186,8 @@ pub(crate) fn assign_events(
         at: HashMap::new(),
         core: Vec::new(),
         expanded: Vec::new(),
+        venues: HashMap::new(),
+        venue_pairs: HashMap::new(),
         by_id: tx.prepare("SELECT json, event_id, start_utc FROM occurrences WHERE id = ?1")?,
         by_event: tx.prepare("SELECT id, start_utc FROM occurrences WHERE event_id = ?1")?,
     };
@@ -1176,6 +1218,7 @@ pub(crate) fn assign_events(
     let mut next: HashMap<usize, Vec<usize>> = HashMap::new();
     let t0 = std::time::Instant::now();
     let (mut t_read, mut t_pairs, mut rounds) = (0u128, 0u128, 0u32);
+    let mut venue_skips = 0usize;
     loop {
         rounds += 1;
         // Whole events: a cluster is judged on all its members.
@@ -1209,12 +1252,21 @@ pub(crate) fn assign_events(
             let Some(block) = loaded.grouping.blocking(i) else {
                 continue;
             };
-            wanted.extend(
-                blocks
-                    .candidates(&block)
-                    .filter(|id| !loaded.at.contains_key(*id))
-                    .map(str::to_string),
-            );
+            let mine = loaded
+                .members
+                .get(i)
+                .and_then(|m| m.occ.event.venue.as_ref())
+                .map(|v| (normalize::dedup::venue_hash(v), v));
+            for (id, theirs) in blocks.candidates(&block) {
+                if loaded.at.contains_key(id) || wanted.contains(id) {
+                    continue;
+                }
+                if loaded.venue_may_pair(mine, theirs) {
+                    wanted.insert(id.to_string());
+                } else {
+                    venue_skips += 1;
+                }
+            }
         }
         for id in &wanted {
             loaded.load(id)?;
@@ -1257,6 +1309,7 @@ pub(crate) fn assign_events(
         group = before,
         rows = blocks.rows.len(),
         rounds,
+        venue_skips,
         read_ms = t_read as u64,
         pairs_ms = t_pairs as u64,
         close_ms = t0.elapsed().as_millis() as u64,

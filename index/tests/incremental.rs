@@ -67,14 +67,22 @@ fn occurrence(
     title: &str,
     start: DateTime<FixedOffset>,
     venue: usize,
+    alias: bool,
 ) -> Occurrence {
     let mut event = Event::new("", title, start, "America/Toronto", Utc::now());
     event.end = Some(start + Duration::hours(2));
     event.language = Some("fr".to_string());
     let name = VENUES.get(venue).copied().unwrap_or("Salle");
+    // Another source's record of the same hall: another id and name, the
+    // same address (the store must not take it for another place).
+    let (id, name) = if alias {
+        (format!("v{venue}-laval"), format!("{name} (Laval)"))
+    } else {
+        (format!("v{venue}"), name.to_string())
+    };
     event.venue = Some(Venue {
-        id: format!("v{venue}"),
-        name: name.to_string(),
+        id,
+        name,
         address: Some(format!("{} boulevard Saint-Martin", 100 + venue * 10)),
         city: Some("Laval".to_string()),
         lat: None,
@@ -86,8 +94,9 @@ fn occurrence(
 
 /// Sources of shows over ten days at five halls; about a third of each
 /// source's shows listed again by the next source (title decorated or cut,
-/// start moved by the doors' half hour), and shows of other titles at the
-/// same hall and hour (that must stay apart).
+/// start moved by the doors' half hour, the hall's name sometimes written
+/// otherwise), and shows of other titles at the same hall and hour (that
+/// must stay apart).
 fn region(sources: usize, shows: usize) -> Vec<(String, Vec<Occurrence>)> {
     let mut rng = Rng(0x5eed_2026);
     let zone = FixedOffset::west_opt(5 * 3600).expect("offset");
@@ -112,9 +121,17 @@ fn region(sources: usize, shows: usize) -> Vec<(String, Vec<Occurrence>)> {
             let venue = rng.below(VENUES.len());
             let name = format!("s{s:02}");
             if let Some((_, list)) = out.get_mut(s) {
-                list.push(occurrence(&name, &format!("u{k}"), &title, start, venue));
+                list.push(occurrence(
+                    &name,
+                    &format!("u{k}"),
+                    &title,
+                    start,
+                    venue,
+                    false,
+                ));
             }
             if rng.below(3) == 0 {
+                let alias = rng.below(2) == 0;
                 let next = (s + 1) % sources;
                 let other = format!("s{next:02}");
                 let (title, start) = match rng.below(3) {
@@ -129,6 +146,7 @@ fn region(sources: usize, shows: usize) -> Vec<(String, Vec<Occurrence>)> {
                         &title,
                         start,
                         venue,
+                        alias,
                     ));
                 }
             }

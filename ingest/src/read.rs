@@ -314,7 +314,9 @@ async fn parse_off_thread(
             url,
             error: ParseError::Malformed {
                 line: None,
-                message: format!("the parser stopped on this document ({e}), a defect of babillard"),
+                message: format!(
+                    "the parser stopped on this document ({e}), a defect of babillard"
+                ),
             },
         }),
     }

@@ -11,6 +11,11 @@
 //! [`Blocking::may_pair`] holds for every pair `cluster` could accept (a
 //! hash collision only adds a candidate, which `cluster` then refuses).
 //!
+//! It also carries a hash of the occurrence's venue ([`venue_hash`]): the
+//! decision refuses two occurrences at two different places
+//! ([`venues_may_pair`]), so the store, which has seen a venue once, need
+//! not read again each candidate held there to learn that it cannot pair.
+//!
 //! The encoding ([`Blocking::encode`]) is versioned by [`BLOCKING_VERSION`]:
 //! when the keys or the encoding change, the store computes them again.
 
@@ -18,12 +23,13 @@ use chrono::NaiveDate;
 use model::Occurrence;
 
 use super::decide::Features;
+use super::places::{place, venue_features, Place};
 use super::MAX_START_GAP_SECS;
 
 /// The version of the blocking keys and their encoding. Bump it when
 /// `Features::block`, [`Blocking`] or [`Blocking::encode`] change: a store
 /// whose keys were computed by another version computes them again.
-pub const BLOCKING_VERSION: u32 = 3;
+pub const BLOCKING_VERSION: u32 = 4;
 
 /// Two occurrences that may pair start less than this apart: 90 minutes
 /// when both are timed, else the same date, whose starts (a UTC midnight
@@ -41,6 +47,8 @@ pub struct Blocking {
     pub all_day: bool,
     /// The source: two occurrences of one source are never paired.
     pub source: String,
+    /// The venue's [`venue_hash`], when the occurrence has a venue.
+    pub venue: Option<u64>,
     /// The blocking keys' hashes, sorted, each once.
     pub keys: Vec<u32>,
 }
@@ -60,6 +68,7 @@ impl Blocking {
             start: f.start,
             all_day: f.all_day,
             source: f.source.to_string(),
+            venue: f.venue.as_ref().map(|v| v.hash),
             keys,
         }
     }
@@ -78,15 +87,18 @@ impl Blocking {
     }
 
     /// Bytes for the store: the version, the date (days since the common
-    /// era), the start, the all-day flag, the source (its length on two
-    /// bytes, then its UTF-8), then the keys.
+    /// era), the start, the all-day flag, whether there is a venue and its
+    /// hash (0 when none), the source (its length on two bytes, then its
+    /// UTF-8), then the keys.
     pub fn encode(&self) -> Vec<u8> {
         use chrono::Datelike;
-        let mut out = Vec::with_capacity(19 + self.source.len() + 4 * self.keys.len());
+        let mut out = Vec::with_capacity(28 + self.source.len() + 4 * self.keys.len());
         out.extend_from_slice(&BLOCKING_VERSION.to_le_bytes());
         out.extend_from_slice(&self.date.num_days_from_ce().to_le_bytes());
         out.extend_from_slice(&self.start.to_le_bytes());
         out.push(u8::from(self.all_day));
+        out.push(u8::from(self.venue.is_some()));
+        out.extend_from_slice(&self.venue.unwrap_or(0).to_le_bytes());
         let source = self.source.as_bytes();
         let len = u16::try_from(source.len()).unwrap_or(u16::MAX);
         out.extend_from_slice(&len.to_le_bytes());
@@ -107,11 +119,13 @@ impl Blocking {
         let days = i32::from_le_bytes(bytes.get(4..8)?.try_into().ok()?);
         let start = i64::from_le_bytes(bytes.get(8..16)?.try_into().ok()?);
         let all_day = *bytes.get(16)? != 0;
-        let len = usize::from(u16::from_le_bytes(bytes.get(17..19)?.try_into().ok()?));
-        let source = std::str::from_utf8(bytes.get(19..19 + len)?)
+        let has_venue = *bytes.get(17)? != 0;
+        let venue = u64::from_le_bytes(bytes.get(18..26)?.try_into().ok()?);
+        let len = usize::from(u16::from_le_bytes(bytes.get(26..28)?.try_into().ok()?));
+        let source = std::str::from_utf8(bytes.get(28..28 + len)?)
             .ok()?
             .to_string();
-        let rest = bytes.get(19 + len..)?;
+        let rest = bytes.get(28 + len..)?;
         if rest.len() % 4 != 0 {
             return None;
         }
@@ -125,9 +139,39 @@ impl Blocking {
             start,
             all_day,
             source,
+            venue: has_venue.then_some(venue),
             keys,
         })
     }
+}
+
+/// A hash of everything of a venue that [`place`](super::places::place)
+/// reads: two venues with one hash are (but for a 64-bit collision, which
+/// the store checks for among the venues it reads) the same venue.
+pub fn venue_hash(v: &model::Venue) -> u64 {
+    let mut text = String::with_capacity(64 + v.name.len());
+    let opt = |s: &Option<String>| s.as_deref().unwrap_or("\u{0}").to_string();
+    let coord = |c: Option<f64>| c.map_or(u64::MAX, f64::to_bits).to_string();
+    for part in [
+        v.id.clone(),
+        v.name.clone(),
+        opt(&v.address),
+        opt(&v.city),
+        coord(v.lat),
+        coord(v.lon),
+        v.precision.map_or("", |p| p.as_str()).to_string(),
+    ] {
+        text.push_str(&part);
+        text.push('\u{1f}');
+    }
+    key_hash64(&text)
+}
+
+/// Whether the decision could pair an occurrence at venue `a` with one at
+/// venue `b`: false only when it would find them two places.
+pub fn venues_may_pair(a: Option<&model::Venue>, b: Option<&model::Venue>) -> bool {
+    let (fa, fb) = (a.map(venue_features), b.map(venue_features));
+    place(fa.as_ref(), fb.as_ref()) != Place::Different
 }
 
 /// Whether two sorted lists share an element.
@@ -171,10 +215,16 @@ mod tests {
             start: 1_804_000_000,
             all_day: false,
             source: "maison-des-arts".to_string(),
+            venue: Some(0xdead_beef_0bad_cafe),
             keys: vec![3, 17, 4_000_000_000],
         };
         let bytes = b.encode();
         assert_eq!(Blocking::decode(&bytes), Some(b.clone()));
+        let no_venue = Blocking {
+            venue: None,
+            ..b.clone()
+        };
+        assert_eq!(Blocking::decode(&no_venue.encode()), Some(no_venue));
         assert_eq!(
             Blocking::decode(bytes.get(..bytes.len() - 1).unwrap_or_default()),
             None
@@ -192,6 +242,7 @@ mod tests {
             start,
             all_day,
             source: source.to_string(),
+            venue: None,
             keys,
         };
         let a = at("a", 0, false, vec![1, 5]);

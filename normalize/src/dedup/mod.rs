@@ -147,7 +147,7 @@ mod titles;
 #[cfg(test)]
 mod tests;
 
-pub use blocking::{Blocking, BLOCKING_REACH_SECS, BLOCKING_VERSION};
+pub use blocking::{venue_hash, venues_may_pair, Blocking, BLOCKING_REACH_SECS, BLOCKING_VERSION};
 pub use cluster::cluster;
 pub use decide::same_event;
 pub use grouping::Grouping;

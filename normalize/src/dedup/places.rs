@@ -29,6 +29,8 @@ pub(super) enum Place {
 
 pub(super) struct VenueFeatures<'a> {
     pub(super) id: &'a str,
+    /// The venue's [`venue_hash`](super::blocking::venue_hash).
+    pub(super) hash: u64,
     /// Folded name words, stop words dropped.
     pub(super) name: Vec<String>,
     pub(super) city: Option<String>,
@@ -62,6 +64,7 @@ pub(super) fn venue_features(v: &model::Venue) -> VenueFeatures<'_> {
     let room = room_words(&v.name, city.as_deref());
     VenueFeatures {
         id: v.id.as_str(),
+        hash: super::blocking::venue_hash(v),
         name,
         canonical,
         room,

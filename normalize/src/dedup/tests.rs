@@ -1161,3 +1161,42 @@ fn venue_names_match_across_languages_and_acronyms() {
     );
     assert!(same_event(&nac, &hall));
 }
+
+/// The store reads a candidate held at another venue only when
+/// [`venues_may_pair`] says it may: on every labelled set, no pair the
+/// decision accepts has venues it says cannot pair, and two venues with
+/// one [`venue_hash`] are the same venue record.
+#[test]
+fn the_venue_pre_filter_never_refuses_a_pair_the_decision_accepts() {
+    let mut checked = 0;
+    let mut refused = 0;
+    let mut known: std::collections::HashMap<(Option<u64>, Option<u64>), bool> =
+        std::collections::HashMap::new();
+    for name in ["evaluation.json", "tuning_fr_en.json", "holdout.json"] {
+        let occs = labelled_occurrences(name);
+        let features: Vec<decide::Features<'_>> = occs.iter().map(decide::Features::new).collect();
+        for (i, a) in occs.iter().enumerate() {
+            for (j, b) in occs.iter().enumerate().skip(i + 1) {
+                let (va, vb) = (a.event.venue.as_ref(), b.event.venue.as_ref());
+                if let (Some(x), Some(y)) = (va, vb) {
+                    if venue_hash(x) == venue_hash(y) {
+                        assert_eq!(x, y, "{name}: two venues, one hash");
+                    }
+                }
+                let may = *known
+                    .entry((va.map(venue_hash), vb.map(venue_hash)))
+                    .or_insert_with(|| venues_may_pair(va, vb));
+                refused += usize::from(!may);
+                if decide::score(&features[i], &features[j]).is_some() {
+                    checked += 1;
+                    assert!(may, "{name}: {} / {}", a.event.title, b.event.title);
+                }
+            }
+        }
+    }
+    // The filter does refuse pairs, and the sets hold accepted ones.
+    assert!(
+        checked > 100 && refused > 1000,
+        "{checked} accepted, {refused} refused"
+    );
+}
