@@ -1252,11 +1252,13 @@ pub(crate) fn assign_events(
             let Some(block) = loaded.grouping.blocking(i) else {
                 continue;
             };
+            // The member's venue, with the hash its blocking holds.
             let mine = loaded
                 .members
                 .get(i)
                 .and_then(|m| m.occ.event.venue.as_ref())
-                .map(|v| (normalize::dedup::venue_hash(v), v));
+                .zip(block.venue)
+                .map(|(v, hash)| (hash, v));
             for (id, theirs) in blocks.candidates(&block) {
                 if loaded.at.contains_key(id) || wanted.contains(id) {
                     continue;

@@ -149,22 +149,21 @@ impl Blocking {
 /// reads: two venues with one hash are (but for a 64-bit collision, which
 /// the store checks for among the venues it reads) the same venue.
 pub fn venue_hash(v: &model::Venue) -> u64 {
-    let mut text = String::with_capacity(64 + v.name.len());
-    let opt = |s: &Option<String>| s.as_deref().unwrap_or("\u{0}").to_string();
-    let coord = |c: Option<f64>| c.map_or(u64::MAX, f64::to_bits).to_string();
-    for part in [
-        v.id.clone(),
-        v.name.clone(),
-        opt(&v.address),
-        opt(&v.city),
-        coord(v.lat),
-        coord(v.lon),
-        v.precision.map_or("", |p| p.as_str()).to_string(),
-    ] {
-        text.push_str(&part);
-        text.push('\u{1f}');
-    }
-    key_hash64(&text)
+    let coord = |c: Option<f64>| c.map_or(u64::MAX, f64::to_bits).to_le_bytes();
+    let (lat, lon) = (coord(v.lat), coord(v.lon));
+    let parts: [&[u8]; 7] = [
+        v.id.as_bytes(),
+        v.name.as_bytes(),
+        v.address.as_deref().unwrap_or("\u{0}").as_bytes(),
+        v.city.as_deref().unwrap_or("\u{0}").as_bytes(),
+        &lat,
+        &lon,
+        v.precision.map_or("", |p| p.as_str()).as_bytes(),
+    ];
+    // Each part followed by a separator no text field holds.
+    parts
+        .iter()
+        .fold(FNV_OFFSET, |h, part| fnv(fnv(h, part), &[0x1f]))
 }
 
 /// Whether the decision could pair an occurrence at venue `a` with one at
@@ -190,12 +189,16 @@ pub(super) fn share<T: Ord>(a: &[T], b: &[T]) -> bool {
 /// A key's 64-bit FNV-1a hash: a bucket, not a secret; a collision only
 /// adds a candidate the decision then refuses.
 pub(super) fn key_hash64(key: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in key.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
+    fnv(FNV_OFFSET, key.as_bytes())
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a over `bytes`, continuing from the hash `h`.
+fn fnv(h: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(h, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// The stored key: the 64-bit hash folded to 32 bits.
