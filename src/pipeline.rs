@@ -104,6 +104,14 @@ pub struct Pipeline {
     /// of these runs, not of every source at once. Waiting here is not
     /// counted in a run's time budget.
     in_flight: Arc<tokio::sync::Semaphore>,
+    /// Runs read and normalized, waiting for the writer or being written:
+    /// a run takes a place here, then gives its turn in `in_flight` back,
+    /// so that the next runs are read while the writer works and arrive
+    /// together (one batch) instead of one becoming ready alone during each
+    /// write. Twice as many places as turns, so that the runs read during
+    /// one batch's write all find a place beside it: a first pass holds at
+    /// most three times `in_flight` runs in memory.
+    queued: Arc<tokio::sync::Semaphore>,
     /// A fixed clock (tests); None reads the system clock.
     clock: Option<DateTime<Utc>>,
     /// Turns true when the process stops: runs still reading give up
@@ -221,6 +229,9 @@ impl Pipeline {
             geocoder,
             writer: tokio::sync::RwLock::new(()),
             in_flight: Arc::new(tokio::sync::Semaphore::new(runs_in_flight(global_fetches))),
+            queued: Arc::new(tokio::sync::Semaphore::new(
+                2 * runs_in_flight(global_fetches),
+            )),
             clock: None,
             stopping: tokio::sync::watch::Sender::new(false),
         })
@@ -230,6 +241,7 @@ impl Pipeline {
     /// default is [`runs_in_flight`] of the fetch policy.
     pub fn with_runs_in_flight(mut self, n: usize) -> Pipeline {
         self.in_flight = Arc::new(tokio::sync::Semaphore::new(n.max(1)));
+        self.queued = Arc::new(tokio::sync::Semaphore::new(2 * n.max(1)));
         self
     }
 
@@ -456,13 +468,14 @@ impl Pipeline {
             duration: Duration::ZERO,
             warnings: Vec::new(),
         };
-        // The turn among the runs in flight, held until the write is done.
-        let _turn = tokio::select! {
+        // The turn among the runs in flight, held until the run waits for
+        // the writer with what it read (see `queued`).
+        let turn = tokio::select! {
             biased;
             _ = self.stopped() => None,
             permit = Arc::clone(&self.in_flight).acquire_owned() => permit.ok(),
         };
-        if _turn.is_none() {
+        if turn.is_none() {
             report.outcome = Outcome::Failed {
                 class: CANCELLED.to_string(),
                 message:
@@ -489,17 +502,17 @@ impl Pipeline {
                     "the run took longer than its time budget of {} s (`timeout` of the source, else `[aggregator] source_timeout`); its last good events are kept",
                     budget.as_secs()
                 );
-                self.record(source, now, started, Prepared::Failed {
+                let failed = Prepared::Failed {
                     class: "timeout".to_string(),
                     message,
-                })
-                .await
+                };
+                self.record(source, now, started, failed, turn).await
             }
             Some(Ok(Err(e))) => Ok(Outcome::Failed {
                 class: "internal".to_string(),
                 message: format!("{e:#}"),
             }),
-            Some(Ok(Ok(prepared))) => self.record(source, now, started, prepared).await,
+            Some(Ok(Ok(prepared))) => self.record(source, now, started, prepared, turn).await,
         }
         .unwrap_or_else(|e| Outcome::Failed {
             class: "internal".to_string(),
@@ -663,7 +676,28 @@ impl Pipeline {
         now: DateTime<Utc>,
         started: Instant,
         prepared: Prepared,
+        turn: Option<tokio::sync::OwnedSemaphorePermit>,
     ) -> anyhow::Result<Outcome> {
+        // A run with events to write trades its turn for a place in the
+        // writer's queue; the turn goes to the next run to read.
+        let _place = match &prepared {
+            Prepared::Write(_) => {
+                let place = tokio::select! {
+                    biased;
+                    _ = self.stopped() => None,
+                    permit = Arc::clone(&self.queued).acquire_owned() => permit.ok(),
+                };
+                if place.is_none() {
+                    return Ok(Outcome::Failed {
+                        class: CANCELLED.to_string(),
+                        message: "stopped before it finished: nothing was written, the source keeps its events".to_string(),
+                    });
+                }
+                drop(turn);
+                place
+            }
+            _ => turn,
+        };
         let id = source.id.clone();
         let index = Arc::clone(&self.index);
         // Waiting for the turn to write is still abandoned on stop.

@@ -37,7 +37,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use model::{Event, Occurrence, SourceId};
-use normalize::dedup::Blocking;
+use normalize::dedup::{Blocking, StoredBlocking};
 use normalize::identity;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
@@ -935,91 +935,102 @@ pub(crate) struct Seeds<'a> {
     pub fresh: HashMap<&'a str, &'a Occurrence>,
 }
 
-/// The stored blockings read so far, with their keys indexed by date.
-#[derive(Default)]
-struct Blocks {
-    /// Intervals of starts read, `[lo, hi)`, sorted and apart.
-    read: Vec<(i64, i64)>,
-    rows: Vec<(String, Blocking)>,
-    /// (key, local date) → rows.
-    postings: HashMap<(u32, chrono::NaiveDate), Vec<usize>>,
+/// The members whose candidates are looked for in one round, indexed by
+/// (blocking key, date) for each of the dates a candidate may be on: the
+/// stored blockings of the round's windows are read one by one and each is
+/// looked up here, so that nothing is kept of the many that pair with no
+/// member.
+struct Due<'m> {
+    members: Vec<DueMember<'m>>,
+    /// (key, a date the member may pair on) → members.
+    by_key: HashMap<(u32, chrono::NaiveDate), Vec<usize>>,
 }
 
-impl Blocks {
-    /// Read the rows starting within the intervals `want` (merged, sorted)
-    /// not read yet.
-    fn read(&mut self, stmt: &mut rusqlite::Statement<'_>, want: &[(i64, i64)]) -> StoreResult<()> {
-        for &(lo, hi) in want {
-            // What of [lo, hi) the intervals read do not cover.
-            let mut from = lo;
-            let mut gaps = Vec::new();
-            for &(a, b) in &self.read {
-                if b <= from || a >= hi {
-                    continue;
-                }
-                if a > from {
-                    gaps.push((from, a));
-                }
-                from = from.max(b);
-            }
-            if from < hi {
-                gaps.push((from, hi));
-            }
-            for (x, y) in gaps {
-                let rows = stmt.query_map(params![x, y], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
-                })?;
-                for row in rows {
-                    let (id, bytes) = row?;
-                    let Some(block) = Blocking::decode(&bytes) else {
-                        return Err(StoreFail::Corrupt(format!(
-                            "dedup_blocks: unreadable blocking of occurrence {id}"
-                        )));
-                    };
-                    let at = self.rows.len();
-                    for k in &block.keys {
-                        self.postings.entry((*k, block.date)).or_default().push(at);
-                    }
-                    self.rows.push((id, block));
+struct DueMember<'m> {
+    block: Blocking,
+    /// The member's venue, with the hash its blocking holds.
+    venue: Option<(u64, &'m model::Venue)>,
+}
+
+impl<'m> Due<'m> {
+    fn new(members: Vec<DueMember<'m>>) -> Due<'m> {
+        let mut by_key: HashMap<(u32, chrono::NaiveDate), Vec<usize>> = HashMap::new();
+        for (m, member) in members.iter().enumerate() {
+            let date = member.block.date;
+            for day in [date.pred_opt(), Some(date), date.succ_opt()]
+                .into_iter()
+                .flatten()
+            {
+                for &k in &member.block.keys {
+                    by_key.entry((k, day)).or_default().push(m);
                 }
             }
-            self.read.push((lo, hi));
-            self.read.sort_unstable();
-            let mut merged: Vec<(i64, i64)> = Vec::with_capacity(self.read.len());
-            for &(a, b) in &self.read {
-                match merged.last_mut() {
-                    Some(last) if a <= last.1 => last.1 = last.1.max(b),
-                    _ => merged.push((a, b)),
-                }
-            }
-            self.read = merged;
         }
-        Ok(())
+        Due { members, by_key }
     }
 
-    /// The ids of the rows read that may pair with `block`: those sharing
-    /// a key on its date or the next or previous one, whose times agree.
-    fn candidates<'s>(
+    /// The members a stored blocking may pair with (see
+    /// [`Blocking::may_pair`]): of another source, sharing a key on its
+    /// date or the next or previous one, whose times agree. A member may
+    /// come more than once.
+    fn pairing<'s>(
         &'s self,
-        block: &'s Blocking,
-    ) -> impl Iterator<Item = (&'s str, &'s Blocking)> + 's {
-        let mut seen = HashSet::new();
-        let dates = [
-            block.date.pred_opt(),
-            Some(block.date),
-            block.date.succ_opt(),
-        ];
-        block
-            .keys
-            .iter()
-            .flat_map(move |k| dates.into_iter().flatten().map(move |d| (*k, d)))
-            .filter_map(|kd| self.postings.get(&kd))
+        row: &'s StoredBlocking<'_>,
+    ) -> impl Iterator<Item = &'s DueMember<'m>> + 's {
+        row.keys()
+            .filter_map(|k| self.by_key.get(&(k, row.date)))
             .flatten()
-            .filter(move |&&at| seen.insert(at))
-            .filter_map(|&at| self.rows.get(at))
-            .filter(|(_, b)| b.may_pair(block))
-            .map(|(id, b)| (id.as_str(), b))
+            .filter_map(|&m| self.members.get(m))
+            .filter(|m| {
+                normalize::dedup::times_agree(row.date, row.start, row.all_day, &m.block)
+                    && m.block.source != row.source
+            })
     }
+}
+
+/// Read the stored blockings starting within `windows` and return the
+/// occurrences, not loaded yet, that may pair with a member of `due` (the
+/// venue pre-filter of [`Loaded::venue_may_pair`] applied), with how many
+/// rows were read and how many candidates the venue rule refused.
+fn scan_candidates(
+    stmt: &mut rusqlite::Statement<'_>,
+    windows: &[(i64, i64)],
+    due: &Due<'_>,
+    loaded: &mut Loaded<'_, '_>,
+) -> StoreResult<(BTreeSet<String>, usize, usize)> {
+    let mut wanted: BTreeSet<String> = BTreeSet::new();
+    let (mut rows_read, mut venue_skips) = (0usize, 0usize);
+    for &(lo, hi) in windows {
+        let mut rows = stmt.query(params![lo, hi])?;
+        while let Some(row) = rows.next()? {
+            rows_read += 1;
+            let (id, bytes) = (row.get_ref(0)?, row.get_ref(1)?);
+            let (Ok(id), Ok(bytes)) = (id.as_str(), bytes.as_blob()) else {
+                return Err(StoreFail::Corrupt(
+                    "dedup_blocks: a row is not an occurrence id and its blocking".to_string(),
+                ));
+            };
+            let Some(block) = StoredBlocking::decode(bytes) else {
+                return Err(StoreFail::Corrupt(format!(
+                    "dedup_blocks: unreadable blocking of occurrence {id}"
+                )));
+            };
+            if loaded.at.contains_key(id) || wanted.contains(id) {
+                continue;
+            }
+            let mut refused = 0usize;
+            for member in due.pairing(&block) {
+                if loaded.venue_may_pair(member.venue, block.venue) {
+                    wanted.insert(id.to_string());
+                    refused = 0;
+                    break;
+                }
+                refused += 1;
+            }
+            venue_skips += refused;
+        }
+    }
+    Ok((wanted, rows_read, venue_skips))
 }
 
 /// Merge overlapping `[t - radius, t + radius)` intervals.
@@ -1089,8 +1100,8 @@ impl<'a> Loaded<'_, 'a> {
     /// only when the venue of `other` was seen (on a member) and the
     /// decision finds it another place than `mine`. Then the candidate need
     /// not be read: `score` would refuse the pair.
-    fn venue_may_pair(&mut self, mine: Option<(u64, &model::Venue)>, other: &Blocking) -> bool {
-        let (Some((hash, mine)), Some(theirs)) = (mine, other.venue) else {
+    fn venue_may_pair(&mut self, mine: Option<(u64, &model::Venue)>, other: Option<u64>) -> bool {
+        let (Some((hash, mine)), Some(theirs)) = (mine, other) else {
             return true;
         };
         if hash == theirs {
@@ -1194,7 +1205,6 @@ pub(crate) fn assign_events(
     let mut blocks_stmt = tx.prepare(
         "SELECT occurrence, block FROM dedup_blocks WHERE start_utc >= ?1 AND start_utc < ?2",
     )?;
-    let mut blocks = Blocks::default();
     let mut events_done: HashSet<String> = HashSet::new();
     let mut events_due: Vec<String> = seeds.events.iter().cloned().collect();
     for id in &seeds.occurrences {
@@ -1218,7 +1228,7 @@ pub(crate) fn assign_events(
     let mut next: HashMap<usize, Vec<usize>> = HashMap::new();
     let t0 = std::time::Instant::now();
     let (mut t_read, mut t_pairs, mut rounds) = (0u128, 0u128, 0u32);
-    let mut venue_skips = 0usize;
+    let (mut venue_skips, mut rows_read) = (0usize, 0usize);
     loop {
         rounds += 1;
         // Whole events: a cluster is judged on all its members.
@@ -1243,8 +1253,7 @@ pub(crate) fn assign_events(
             normalize::dedup::BLOCKING_REACH_SECS,
         );
         let t = std::time::Instant::now();
-        blocks.read(&mut blocks_stmt, &around)?;
-        let mut wanted: BTreeSet<String> = BTreeSet::new();
+        let mut members = Vec::with_capacity(due.len());
         for &i in &due {
             if let Some(e) = loaded.expanded.get_mut(i) {
                 *e = true;
@@ -1252,24 +1261,18 @@ pub(crate) fn assign_events(
             let Some(block) = loaded.grouping.blocking(i) else {
                 continue;
             };
-            // The member's venue, with the hash its blocking holds.
-            let mine = loaded
+            let venue = loaded
                 .members
                 .get(i)
                 .and_then(|m| m.occ.event.venue.as_ref())
                 .zip(block.venue)
                 .map(|(v, hash)| (hash, v));
-            for (id, theirs) in blocks.candidates(&block) {
-                if loaded.at.contains_key(id) || wanted.contains(id) {
-                    continue;
-                }
-                if loaded.venue_may_pair(mine, theirs) {
-                    wanted.insert(id.to_string());
-                } else {
-                    venue_skips += 1;
-                }
-            }
+            members.push(DueMember { block, venue });
         }
+        let (wanted, read, skipped) =
+            scan_candidates(&mut blocks_stmt, &around, &Due::new(members), &mut loaded)?;
+        rows_read += read;
+        venue_skips += skipped;
         for id in &wanted {
             loaded.load(id)?;
         }
@@ -1309,7 +1312,7 @@ pub(crate) fn assign_events(
         seeds = seeds.occurrences.len(),
         loaded = loaded.members.len(),
         group = before,
-        rows = blocks.rows.len(),
+        rows = rows_read,
         rounds,
         venue_skips,
         read_ms = t_read as u64,

@@ -18,6 +18,11 @@
 //! next member, in that member's kind and wording (the title decorated or
 //! shortened, the venue spelled otherwise), so dedup has real work.
 //!
+//! Halls: the 42 of Laval's districts (`--halls N` for another number); a
+//! region of more than 100,800 occurrences gets one more hall per 2,400
+//! (about six shows a day each, a busy real hall), so that a large region
+//! is a wider one, not the same 42 halls holding ever more shows a day.
+//!
 //! `--compare EVENTS SOURCES` writes the same EVENTS single events twice:
 //! `one/` holds them as one ICS source, `split/` as SOURCES ICS sources.
 //!
@@ -244,28 +249,96 @@ impl Show {
     }
 }
 
-fn venues() -> Vec<Venue> {
+/// People halls are named after, for the halls beyond the first 42.
+const DEDICATEES: &[&str] = &[
+    "Marius-Barbeau",
+    "Gabrielle-Roy",
+    "Émile-Nelligan",
+    "Félix-Leclerc",
+    "Anne-Hébert",
+    "Gilles-Vigneault",
+    "Marie-Claire-Blais",
+    "Jean-Paul-Riopelle",
+    "Pauline-Julien",
+    "Michel-Tremblay",
+    "Antonine-Maillet",
+    "Oscar-Peterson",
+    "Alanis-Obomsawin",
+    "Dany-Laferrière",
+    "Monique-Leyrac",
+    "Claude-Léveillée",
+];
+
+/// The occurrences a year one hall holds, beyond which the generator adds
+/// halls (see [`halls_for`]).
+const OCCURRENCES_PER_HALL: usize = 2_400;
+
+/// How many halls a region of `occurrences` has by default: the 42 of
+/// Laval's districts, and more as the region grows, so that a hall keeps
+/// about six shows a day (a busy real hall's load) instead of every
+/// member of a 1,000-member region sharing 42 halls.
+fn halls_for(occurrences: usize) -> usize {
+    BASE_HALLS.max(occurrences.div_ceil(OCCURRENCES_PER_HALL))
+}
+
+/// The halls of the districts: each district has half of the kinds.
+const BASE_HALLS: usize = 42;
+
+/// `n` halls (at least the 42 of the districts): the districts' halls,
+/// then, wave after wave, halls of the same kinds named after someone, each
+/// at its own address.
+fn venues(n: usize) -> Vec<Venue> {
     let mut out = Vec::new();
-    for (q, quartier) in QUARTIERS.iter().enumerate() {
-        for (k, kind) in VENUE_KINDS.iter().enumerate() {
-            if (q + k) % 2 == 1 {
-                continue;
+    for wave in 0.. {
+        if out.len() >= n.max(BASE_HALLS) {
+            break;
+        }
+        for (q, quartier) in QUARTIERS.iter().enumerate() {
+            for (k, kind) in VENUE_KINDS.iter().enumerate() {
+                if (q + k) % 2 == 1 || (wave > 0 && out.len() >= n) {
+                    continue;
+                }
+                out.push(hall(wave, q, quartier, k, kind));
             }
-            let name = format!("{kind} {quartier}");
-            let alias = name
-                .replace("Bibliothèque", "Bibl.")
-                .replace("Maison de la culture", "MCL")
-                .replace("Centre communautaire", "C.C.")
-                .replace(['é', 'è'], "e");
-            let street = STREETS[(q * 3 + k) % STREETS.len()];
-            out.push(Venue {
-                name,
-                alias,
-                address: format!("{}, {street}, Laval, QC", 100 + 37 * (q * 7 + k)),
-            });
         }
     }
     out
+}
+
+/// Hall `k` of district `q` in wave `wave` (0: the district's own hall).
+fn hall(wave: usize, q: usize, quartier: &str, k: usize, kind: &str) -> Venue {
+    // "de Chomedey", "d'Auteuil", "des Îles-Laval"
+    let of = match quartier.chars().next() {
+        Some('A' | 'E' | 'I' | 'O' | 'U' | 'É') => format!("d'{quartier}"),
+        _ => match quartier.strip_prefix("Îles-") {
+            Some(rest) => format!("des Îles-{rest}"),
+            None => format!("de {quartier}"),
+        },
+    };
+    let name = match wave {
+        0 => format!("{kind} {quartier}"),
+        _ => {
+            let who = DEDICATEES[(wave - 1 + q) % DEDICATEES.len()];
+            match (wave - 1) / DEDICATEES.len() {
+                0 => format!("{kind} {who} {of}"),
+                round => format!("{kind} {who} {} {of}", round + 1),
+            }
+        }
+    };
+    let alias = name
+        .replace("Bibliothèque", "Bibl.")
+        .replace("Maison de la culture", "MCL")
+        .replace("Centre communautaire", "C.C.")
+        .replace(['é', 'è'], "e");
+    let street = STREETS[(q * 3 + k + wave) % STREETS.len()];
+    Venue {
+        name,
+        alias,
+        address: format!(
+            "{}, {street}, Laval, QC",
+            100 + 37 * (q * 7 + k) + 1_000 * wave
+        ),
+    }
 }
 
 /// The shows member `s` owns, about `budget` occurrences of them.
@@ -564,16 +637,17 @@ fn write(path: &Path, text: &str) -> std::io::Result<()> {
 
 const AGGREGATOR: &str = "[aggregator]\nname = \"Région de banc d'essai\"\nbase_url = \"http://127.0.0.1:8080\"\ntimezone = \"America/Toronto\"\nlanguages = [\"fr\", \"en\"]\nhorizon_days = 400\ndata_dir = \"data\"\n\n";
 
-/// Writes a region; returns (sources, occurrences listed, bytes).
+/// Writes a region; returns (sources, halls, occurrences listed, bytes).
 fn region(
     out: &Path,
     sources: usize,
     occurrences: usize,
     seed: u64,
     start: NaiveDate,
-) -> std::io::Result<(usize, usize, u64)> {
+    halls: Option<usize>,
+) -> std::io::Result<(usize, usize, usize, u64)> {
     let mut rng = Rng::new(seed);
-    let venues = venues();
+    let venues = venues(halls.unwrap_or_else(|| halls_for(occurrences)));
     // Cross-listing adds ~30% to what the members own.
     let budget = ((occurrences as f64 / 1.3) / sources as f64)
         .ceil()
@@ -629,7 +703,7 @@ fn region(
         );
     }
     write(&out.join("sources.toml"), &config)?;
-    Ok((sources, total, bytes))
+    Ok((sources, venues.len(), total, bytes))
 }
 
 /// `--compare`: the same single events as one ICS source and as `split` ones.
@@ -641,7 +715,7 @@ fn compare(
     start: NaiveDate,
 ) -> std::io::Result<()> {
     let mut rng = Rng::new(seed);
-    let venues = venues();
+    let venues = venues(BASE_HALLS);
     let mut shows: Vec<Show> = Vec::with_capacity(events);
     while shows.len() < events {
         for mut show in own_shows(&mut rng, shows.len(), events, start, venues.len()) {
@@ -690,6 +764,8 @@ struct Args {
     seed: u64,
     start: NaiveDate,
     compare: Option<(usize, usize)>,
+    /// `--halls`: the number of halls, instead of [`halls_for`]'s.
+    halls: Option<usize>,
 }
 
 fn args() -> Result<Args, String> {
@@ -700,6 +776,7 @@ fn args() -> Result<Args, String> {
         seed: 13,
         start: NaiveDate::from_ymd_opt(2027, 1, 4).ok_or("bad default date")?,
         compare: None,
+        halls: None,
     };
     let mut it = std::env::args().skip(1);
     let number = |v: Option<String>, flag: &str| -> Result<usize, String> {
@@ -713,6 +790,7 @@ fn args() -> Result<Args, String> {
             "--out" => a.out = PathBuf::from(it.next().ok_or("--out needs a folder")?),
             "--sources" => a.sources = number(it.next(), "--sources")?.max(1),
             "--occurrences" => a.occurrences = number(it.next(), "--occurrences")?,
+            "--halls" => a.halls = Some(number(it.next(), "--halls")?.max(1)),
             "--seed" => a.seed = number(it.next(), "--seed")? as u64,
             "--start" => {
                 let v = it.next().ok_or("--start needs a date")?;
@@ -790,12 +868,14 @@ fn main() -> std::process::ExitCode {
                 a.out.display()
             )
         }),
-        None => region(&a.out, a.sources, a.occurrences, a.seed, a.start).map(|(s, o, b)| {
-            println!(
-                "{s} sources, {o} occurrences listed, {b} bytes in {}",
-                a.out.display()
-            )
-        }),
+        None => region(&a.out, a.sources, a.occurrences, a.seed, a.start, a.halls).map(
+            |(s, h, o, b)| {
+                println!(
+                    "{s} sources, {h} halls, {o} occurrences listed, {b} bytes in {}",
+                    a.out.display()
+                )
+            },
+        ),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

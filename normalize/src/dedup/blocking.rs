@@ -76,14 +76,9 @@ impl Blocking {
     /// Whether `cluster` could compare the two: they are of two sources,
     /// their times agree and they share a key.
     pub fn may_pair(&self, other: &Blocking) -> bool {
-        if self.source == other.source {
-            return false;
-        }
-        let times = match (self.all_day, other.all_day) {
-            (false, false) => (self.start - other.start).abs() <= MAX_START_GAP_SECS,
-            _ => self.date == other.date,
-        };
-        times && share(&self.keys, &other.keys)
+        times_agree(self.date, self.start, self.all_day, other)
+            && self.source != other.source
+            && share(&self.keys, &other.keys)
     }
 
     /// Bytes for the store: the version, the date (days since the common
@@ -112,6 +107,46 @@ impl Blocking {
     /// The blocking [`Blocking::encode`] wrote, or None for bytes of
     /// another version or damaged ones.
     pub fn decode(bytes: &[u8]) -> Option<Blocking> {
+        let b = StoredBlocking::decode(bytes)?;
+        Some(Blocking {
+            date: b.date,
+            start: b.start,
+            all_day: b.all_day,
+            source: b.source.to_string(),
+            venue: b.venue,
+            keys: b.keys().collect(),
+        })
+    }
+}
+
+/// Whether an occurrence starting at `start` (on local date `date`, or
+/// all day) and one of blocking `b` have times that may pair: two timed
+/// starts at most [`MAX_START_GAP_SECS`] apart, else the same local date.
+pub fn times_agree(date: NaiveDate, start: i64, all_day: bool, b: &Blocking) -> bool {
+    match (all_day, b.all_day) {
+        (false, false) => (start - b.start).abs() <= MAX_START_GAP_SECS,
+        _ => date == b.date,
+    }
+}
+
+/// A [`Blocking`] read in place from its stored bytes, without copying
+/// its source or keys: the store reads every blocking of the dates a batch
+/// touches, and keeps only the few that may pair.
+#[derive(Clone, Copy, Debug)]
+pub struct StoredBlocking<'b> {
+    pub date: NaiveDate,
+    pub start: i64,
+    pub all_day: bool,
+    pub source: &'b str,
+    pub venue: Option<u64>,
+    /// The keys' bytes, four each (see [`StoredBlocking::keys`]).
+    keys: &'b [u8],
+}
+
+impl<'b> StoredBlocking<'b> {
+    /// The blocking [`Blocking::encode`] wrote, or None for bytes of
+    /// another version or damaged ones.
+    pub fn decode(bytes: &'b [u8]) -> Option<StoredBlocking<'b>> {
         let version = u32::from_le_bytes(bytes.get(0..4)?.try_into().ok()?);
         if version != BLOCKING_VERSION {
             return None;
@@ -122,19 +157,12 @@ impl Blocking {
         let has_venue = *bytes.get(17)? != 0;
         let venue = u64::from_le_bytes(bytes.get(18..26)?.try_into().ok()?);
         let len = usize::from(u16::from_le_bytes(bytes.get(26..28)?.try_into().ok()?));
-        let source = std::str::from_utf8(bytes.get(28..28 + len)?)
-            .ok()?
-            .to_string();
-        let rest = bytes.get(28 + len..)?;
-        if rest.len() % 4 != 0 {
+        let source = std::str::from_utf8(bytes.get(28..28 + len)?).ok()?;
+        let keys = bytes.get(28 + len..)?;
+        if keys.len() % 4 != 0 {
             return None;
         }
-        let keys = rest
-            .chunks_exact(4)
-            .map(|c| c.try_into().map(u32::from_le_bytes))
-            .collect::<Result<Vec<u32>, _>>()
-            .ok()?;
-        Some(Blocking {
+        Some(StoredBlocking {
             date: NaiveDate::from_num_days_from_ce_opt(days)?,
             start,
             all_day,
@@ -142,6 +170,13 @@ impl Blocking {
             venue: has_venue.then_some(venue),
             keys,
         })
+    }
+
+    /// The keys' hashes, sorted.
+    pub fn keys(&self) -> impl Iterator<Item = u32> + 'b {
+        self.keys
+            .chunks_exact(4)
+            .map(|c| c.try_into().map_or(0, u32::from_le_bytes))
     }
 }
 

@@ -27,6 +27,10 @@ use super::MAX_START_GAP_SECS;
 pub struct Grouping<'a> {
     occs: Vec<&'a Occurrence>,
     features: Vec<Features<'a>>,
+    /// Each occurrence's source, as a number (compared for every pair
+    /// looked at: numbers, not strings).
+    source_of: Vec<u32>,
+    sources: HashMap<&'a str, u32>,
     /// (hash of a blocking key, local date) → occurrences.
     postings: HashMap<(u64, NaiveDate), Vec<usize>>,
     /// Accepted pairs `(score, first, second)`, the first being the one
@@ -53,6 +57,9 @@ impl<'a> Grouping<'a> {
     pub fn add(&mut self, occ: &'a Occurrence) -> usize {
         self.occs.push(occ);
         self.features.push(Features::new(occ));
+        let next = u32::try_from(self.sources.len()).unwrap_or(u32::MAX);
+        self.source_of
+            .push(*self.sources.entry(occ.source.as_str()).or_insert(next));
         self.occs.len() - 1
     }
 
@@ -82,7 +89,7 @@ impl<'a> Grouping<'a> {
         // The last occurrence each one was looked at for (each pair once).
         let mut seen: Vec<usize> = vec![usize::MAX; to];
         for i in from..to {
-            let Some(fi) = self.features.get(i) else {
+            let (Some(fi), Some(si)) = (self.features.get(i), self.source_of.get(i)) else {
                 continue;
             };
             let dates = [fi.date.pred_opt(), Some(fi.date), fi.date.succ_opt()];
@@ -108,7 +115,7 @@ impl<'a> Grouping<'a> {
                         } else {
                             (fi.start - fj.start).abs() <= MAX_START_GAP_SECS
                         };
-                        if !times || fi.source == fj.source {
+                        if !times || self.source_of.get(j) == Some(si) {
                             continue;
                         }
                         match seen.get_mut(j) {

@@ -147,7 +147,10 @@ mod titles;
 #[cfg(test)]
 mod tests;
 
-pub use blocking::{venue_hash, venues_may_pair, Blocking, BLOCKING_REACH_SECS, BLOCKING_VERSION};
+pub use blocking::{
+    times_agree, venue_hash, venues_may_pair, Blocking, StoredBlocking, BLOCKING_REACH_SECS,
+    BLOCKING_VERSION,
+};
 pub use cluster::cluster;
 pub use decide::same_event;
 pub use grouping::Grouping;
