@@ -26,6 +26,7 @@
 
 pub mod accounts;
 pub mod backup;
+mod blocks;
 pub mod curation;
 pub mod geocache;
 pub mod manual;
@@ -211,6 +212,8 @@ pub enum SearchStorage {
 struct Writer {
     conn: Connection,
     search: SearchWriter,
+    /// The stored blockings by key and date (see [`blocks`]).
+    blocks: blocks::BlockIndex,
 }
 
 /// The meta key of the fingerprint of the territories the stored events
@@ -321,6 +324,7 @@ impl Index {
             reads: ReadPool::new(db_file),
             search,
             writer: Mutex::new(Writer {
+                blocks: blocks::BlockIndex::default(),
                 conn,
                 search: search_writer,
             }),
@@ -396,18 +400,18 @@ impl Index {
         f: impl FnOnce(&Transaction<'_>) -> StoreResult<(T, ChangeSet)>,
     ) -> Result<T, IndexError> {
         let mut guard = self.lock_writer();
-        self.write_locked(&mut guard, f)
+        self.write_locked(&mut guard, |tx, _| f(tx))
     }
 
     /// [`Index::write`], the writer already held.
     fn write_locked<T>(
         &self,
         w: &mut Writer,
-        f: impl FnOnce(&Transaction<'_>) -> StoreResult<(T, ChangeSet)>,
+        f: impl FnOnce(&Transaction<'_>, &mut blocks::BlockIndex) -> StoreResult<(T, ChangeSet)>,
     ) -> Result<T, IndexError> {
         let started = std::time::Instant::now();
         let tx = w.conn.transaction().map_err(|e| self.store_err(e.into()))?;
-        let (out, changes) = f(&tx).map_err(|e| self.store_err(e))?;
+        let (out, changes) = f(&tx, &mut w.blocks).map_err(|e| self.store_err(e))?;
         tx.commit().map_err(|e| self.store_err(e.into()))?;
         let stored = started.elapsed();
         if !changes.is_empty() {
@@ -450,14 +454,19 @@ impl Index {
         let rules = self.rules();
         let runs: Vec<&SourceRun> = batch.iter().map(|p| &p.run).collect();
         let answers: Vec<Result<RunCounts, IndexError>> = match self
-            .write_locked(w, |tx| store::apply_batch(tx, &runs, &rules))
-        {
+            .write_locked(w, |tx, blocks| {
+                store::apply_batch(tx, &runs, &rules, blocks)
+            }) {
             Ok(counts) => counts.into_iter().map(Ok).collect(),
             Err(error) if batch.len() == 1 => vec![Err(error)],
             Err(error) => {
                 tracing::warn!(%error, runs = batch.len(), "a batch of runs failed; writing each alone");
                 runs.iter()
-                    .map(|run| self.write_locked(w, |tx| store::apply_success(tx, run, &rules)))
+                    .map(|run| {
+                        self.write_locked(w, |tx, blocks| {
+                            store::apply_success(tx, run, &rules, blocks)
+                        })
+                    })
                     .collect()
             }
         };

@@ -42,6 +42,7 @@ use normalize::identity;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
 
+use crate::blocks::BlockIndex;
 use crate::{FetchState, RunCounts, SourceInfo, SourceRun, SourceStatus};
 
 /// What rebuilding an event follows besides its occurrences: the
@@ -473,8 +474,9 @@ pub(crate) fn apply_success(
     tx: &Transaction<'_>,
     run: &SourceRun,
     rules: &Rules,
+    blocks: &mut BlockIndex,
 ) -> StoreResult<(RunCounts, ChangeSet)> {
-    let (counts, changes) = apply_batch(tx, &[run], rules)?;
+    let (counts, changes) = apply_batch(tx, &[run], rules, blocks)?;
     Ok((counts.into_iter().next().unwrap_or_default(), changes))
 }
 
@@ -504,6 +506,7 @@ pub(crate) fn apply_batch(
     tx: &Transaction<'_>,
     runs: &[&SourceRun],
     rules: &Rules,
+    blocks: &mut BlockIndex,
 ) -> StoreResult<(Vec<RunCounts>, ChangeSet)> {
     let t0 = std::time::Instant::now();
     let mut written = Vec::with_capacity(runs.len());
@@ -523,7 +526,7 @@ pub(crate) fn apply_batch(
         seeds.fresh.extend(w.latest.iter().map(|(k, v)| (*k, *v)));
         touched.extend(w.touched.iter().cloned());
     }
-    touched.extend(assign_events(tx, &seeds)?);
+    touched.extend(assign_events(tx, &seeds, Some(blocks))?);
     let t_assign = t0.elapsed();
     let at = runs.iter().map(|r| r.at).max().unwrap_or_else(Utc::now);
     let changes = rebuild_events(tx, &touched, at, &seeds.fresh, rules)?;
@@ -990,8 +993,9 @@ impl<'m> Due<'m> {
 
 /// Read the stored blockings starting within `windows` and return the
 /// occurrences, not loaded yet, that may pair with a member of `due` (the
-/// venue pre-filter of [`Loaded::venue_may_pair`] applied), with how many
-/// rows were read and how many candidates the venue rule refused.
+/// venue pre-filter of [`Loaded::venue_may_pair`] applied, see
+/// [`consider`]), with how many rows were read and how many candidates the
+/// venue rule refused.
 fn scan_candidates(
     stmt: &mut rusqlite::Statement<'_>,
     windows: &[(i64, i64)],
@@ -1018,19 +1022,90 @@ fn scan_candidates(
             if loaded.at.contains_key(id) || wanted.contains(id) {
                 continue;
             }
-            let mut refused = 0usize;
-            for member in due.pairing(&block) {
-                if loaded.venue_may_pair(member.venue, block.venue) {
-                    wanted.insert(id.to_string());
-                    refused = 0;
-                    break;
-                }
-                refused += 1;
-            }
-            venue_skips += refused;
+            consider(
+                id,
+                block.venue,
+                due.pairing(&block),
+                loaded,
+                &mut wanted,
+                &mut venue_skips,
+            )?;
         }
     }
     Ok((wanted, rows_read, venue_skips))
+}
+
+/// [`scan_candidates`] through the [`BlockIndex`]: only the stored
+/// blockings that share a key with a member of `due` on a date it may pair
+/// on are looked at.
+fn indexed_candidates(
+    index: &BlockIndex,
+    due: &Due<'_>,
+    loaded: &mut Loaded<'_, '_>,
+) -> StoreResult<(BTreeSet<String>, usize, usize)> {
+    let mut wanted: BTreeSet<String> = BTreeSet::new();
+    let (mut rows_read, mut venue_skips) = (0usize, 0usize);
+    for (&(key, date), members) in &due.by_key {
+        for slot in index.bucket(key, date) {
+            rows_read += 1;
+            let id: &str = &slot.id;
+            if loaded.at.contains_key(id) || wanted.contains(id) {
+                continue;
+            }
+            let source = index.source(slot);
+            let pairing = members
+                .iter()
+                .filter_map(|&m| due.members.get(m))
+                .filter(|m| {
+                    normalize::dedup::times_agree(slot.date, slot.start, slot.all_day, &m.block)
+                        && m.block.source != source
+                });
+            consider(
+                id,
+                slot.venue,
+                pairing,
+                loaded,
+                &mut wanted,
+                &mut venue_skips,
+            )?;
+        }
+    }
+    Ok((wanted, rows_read, venue_skips))
+}
+
+/// One stored candidate `id` (held at the venue of hash `venue`) against
+/// the members it may pair with: wanted when one of them passes the venue
+/// pre-filter, else counted in `venue_skips`. The first candidate held at
+/// a venue no member holds is loaded at once, so that the pre-filter knows
+/// that venue for the candidates that follow (in a dense region most
+/// candidates sharing a concept and a time are at other halls: one read
+/// per hall, not one per show).
+fn consider<'s, 'm: 's>(
+    id: &str,
+    venue: Option<u64>,
+    pairing: impl Iterator<Item = &'s DueMember<'m>>,
+    loaded: &mut Loaded<'_, '_>,
+    wanted: &mut BTreeSet<String>,
+    venue_skips: &mut usize,
+) -> StoreResult<()> {
+    let mut refused = 0usize;
+    for member in pairing {
+        if !loaded.venue_may_pair(member.venue, venue) {
+            refused += 1;
+            continue;
+        }
+        match venue {
+            Some(hash) if !loaded.venues.contains_key(&hash) => {
+                loaded.load(id)?;
+            }
+            _ => {
+                wanted.insert(id.to_string());
+            }
+        }
+        return Ok(());
+    }
+    *venue_skips += refused;
+    Ok(())
 }
 
 /// Merge overlapping `[t - radius, t + radius)` intervals.
@@ -1184,10 +1259,28 @@ impl<'a> Loaded<'_, 'a> {
 pub(crate) fn assign_events(
     tx: &Transaction<'_>,
     seeds: &Seeds<'_>,
+    blocks: Option<&mut BlockIndex>,
 ) -> StoreResult<BTreeSet<String>> {
     if seeds.occurrences.is_empty() && seeds.events.is_empty() {
         return Ok(BTreeSet::new());
     }
+    // The writer's index of the stored blockings, in step with the store;
+    // without it (a curation, or an index that cannot be built) the
+    // blockings around the members are read from the table.
+    let mut blocks = match blocks {
+        Some(index) => {
+            let t = std::time::Instant::now();
+            if let Some(rows) = index.ready(tx)? {
+                tracing::debug!(
+                    rows,
+                    ms = t.elapsed().as_millis() as u64,
+                    "dedup blockings indexed"
+                );
+            }
+            index.is_built().then_some(index)
+        }
+        None => None,
+    };
     let arena = typed_arena::Arena::new();
     let mut loaded = Loaded {
         arena: &arena,
@@ -1246,12 +1339,6 @@ pub(crate) fn assign_events(
         if due.is_empty() {
             break;
         }
-        let around = windows(
-            due.iter()
-                .filter_map(|&i| loaded.members.get(i))
-                .map(|m| m.start),
-            normalize::dedup::BLOCKING_REACH_SECS,
-        );
         let t = std::time::Instant::now();
         let mut members = Vec::with_capacity(due.len());
         for &i in &due {
@@ -1269,8 +1356,17 @@ pub(crate) fn assign_events(
                 .map(|(v, hash)| (hash, v));
             members.push(DueMember { block, venue });
         }
-        let (wanted, read, skipped) =
-            scan_candidates(&mut blocks_stmt, &around, &Due::new(members), &mut loaded)?;
+        let due = Due::new(members);
+        let (wanted, read, skipped) = match blocks.as_deref() {
+            Some(index) => indexed_candidates(index, &due, &mut loaded)?,
+            None => {
+                let around = windows(
+                    due.members.iter().map(|m| m.block.start),
+                    normalize::dedup::BLOCKING_REACH_SECS,
+                );
+                scan_candidates(&mut blocks_stmt, &around, &due, &mut loaded)?
+            }
+        };
         rows_read += read;
         venue_skips += skipped;
         for id in &wanted {
@@ -1372,6 +1468,9 @@ pub(crate) fn assign_events(
         if seeds.event_of.contains_key(&m.occ.event.id) {
             if let Some(block) = grouping.blocking(i) {
                 write_block(&mut insert_block, &m.occ.event.id, &block)?;
+                if let Some(index) = blocks.as_deref_mut() {
+                    index.add(&m.occ.event.id, &block);
+                }
             }
         }
     }

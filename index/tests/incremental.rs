@@ -354,3 +354,31 @@ fn a_store_without_blockings_computes_them_on_open_and_still_merges() {
     );
     assert_eq!(got, want);
 }
+
+#[test]
+fn runs_another_connection_wrote_are_seen_by_a_writer_kept_open() {
+    // The writer keeps the stored blockings indexed in memory between
+    // batches; another connection (another process: `babillard ingest`
+    // beside `babillard run`) writes occurrences it did not see. The
+    // cross-listings of those must still merge.
+    let region = region(6, 30);
+    let want = expected(&region);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kept = open(dir.path(), &region);
+    for (id, list) in region.iter().take(2) {
+        kept.record_success(run(id, list.clone())).expect("run");
+    }
+    {
+        // Its own search index in memory: the kept one holds the disk's.
+        let other = Index::open_with(dir.path(), index::SearchStorage::Ram).expect("open again");
+        for (id, list) in region.iter().skip(2).take(2) {
+            other.record_success(run(id, list.clone())).expect("run");
+        }
+    }
+    // s04 lists s03's shows again, s05 s04's: they must find them.
+    for (id, list) in region.iter().skip(4) {
+        kept.record_success(run(id, list.clone())).expect("run");
+    }
+    drop(kept);
+    assert_eq!(partition(dir.path()), want);
+}
