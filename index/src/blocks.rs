@@ -26,7 +26,7 @@
 //! occurrences with ~8 keys each: ~100 MB).
 
 use chrono::NaiveDate;
-use normalize::dedup::{Blocking, StoredBlocking};
+use normalize::dedup::{Blocking, StoredBlocking, MAX_START_GAP_SECS};
 use rusqlite::Transaction;
 use rustc_hash::FxHashMap;
 
@@ -60,6 +60,8 @@ struct Built {
     source_of: FxHashMap<Box<str>, u32>,
     /// Rows read when built.
     rows: usize,
+    /// Whether the initial build is running (buckets sorted at its end).
+    building: bool,
 }
 
 /// The index may hold this many entries added since it was built (beyond
@@ -91,6 +93,7 @@ impl BlockIndex {
             sources: Vec::new(),
             source_of: FxHashMap::default(),
             rows: 0,
+            building: true,
         };
         let mut stmt = tx.prepare("SELECT occurrence, block FROM dedup_blocks")?;
         let mut rows = stmt.query([])?;
@@ -120,6 +123,11 @@ impl BlockIndex {
             }
         }
         built.rows = built.slots.len();
+        built.building = false;
+        let slots = &built.slots;
+        for bucket in built.postings.values_mut() {
+            bucket.sort_unstable_by_key(|&s| order(slots, s));
+        }
         built.postings.shrink_to_fit();
         let rows = built.rows;
         self.built = Some(built);
@@ -145,14 +153,51 @@ impl BlockIndex {
         }
     }
 
-    /// The stored occurrences with `key` on `date` (empty when the index
-    /// is not built: call [`BlockIndex::ready`] first).
-    pub fn bucket(&self, key: u32, date: NaiveDate) -> impl Iterator<Item = &Slot> + '_ {
-        self.built
+    /// The stored occurrences with `key` on `date` whose times agree with
+    /// `member`'s ([`normalize::dedup::times_agree`]): when both are
+    /// timed, those starting within [`MAX_START_GAP_SECS`] of it, found by
+    /// a binary search; else those of its own date. Empty when the index
+    /// is not built (call [`BlockIndex::ready`] first).
+    pub fn near<'s>(
+        &'s self,
+        key: u32,
+        date: NaiveDate,
+        member: &Blocking,
+    ) -> impl Iterator<Item = &'s Slot> + 's {
+        let found = self
+            .built
             .as_ref()
-            .and_then(|b| b.postings.get(&(key, date)).map(|p| (b, p)))
-            .into_iter()
-            .flat_map(|(b, p)| p.iter().filter_map(|&s| b.slots.get(s as usize)))
+            .and_then(|b| b.postings.get(&(key, date)).map(|p| (b, p.as_slice())));
+        let (all_day, timed): (&[u32], &[u32]) = match found {
+            Some((b, bucket)) => {
+                let timed_from = bucket.partition_point(|&s| !order(&b.slots, s).0);
+                let (all_day, timed) = bucket.split_at(timed_from);
+                let same_date = member.date == date;
+                if member.all_day {
+                    if same_date {
+                        (all_day, timed)
+                    } else {
+                        (&[], &[])
+                    }
+                } else {
+                    let start = |s: u32| b.slots.get(s as usize).map_or(i64::MIN, |x| x.start);
+                    let lo =
+                        timed.partition_point(|&s| start(s) < member.start - MAX_START_GAP_SECS);
+                    let hi =
+                        timed.partition_point(|&s| start(s) <= member.start + MAX_START_GAP_SECS);
+                    (
+                        if same_date { all_day } else { &[] },
+                        timed.get(lo..hi).unwrap_or_default(),
+                    )
+                }
+            }
+            None => (&[], &[]),
+        };
+        let slots = self.built.as_ref().map_or(&[][..], |b| b.slots.as_slice());
+        all_day
+            .iter()
+            .chain(timed)
+            .filter_map(move |&s| slots.get(s as usize))
     }
 
     /// The source of a slot.
@@ -205,9 +250,132 @@ impl Built {
             source,
             all_day,
         });
+        let at = order(&self.slots, slot);
         for k in keys {
-            self.postings.entry((k, date)).or_default().push(slot);
+            let bucket = self.postings.entry((k, date)).or_default();
+            // Kept in order (see [`order`]); the initial build sorts once.
+            if self.building {
+                bucket.push(slot);
+            } else {
+                let i = bucket.partition_point(|&s| order(&self.slots, s) <= at);
+                bucket.insert(i, slot);
+            }
         }
         true
+    }
+}
+
+/// A bucket's order: the all-day listings first, then the timed ones by
+/// start.
+fn order(slots: &[Slot], s: u32) -> (bool, i64) {
+    match slots.get(s as usize) {
+        Some(x) => (!x.all_day, x.start),
+        None => (true, i64::MAX),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use normalize::dedup::times_agree;
+
+    /// A small deterministic generator (xorshift).
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+    }
+
+    fn blocking(rng: &mut Rng) -> Blocking {
+        let base = NaiveDate::from_ymd_opt(2027, 3, 1).expect("date");
+        let day = base + chrono::Days::new(rng.below(3));
+        let all_day = rng.below(5) == 0;
+        let midnight = day
+            .and_hms_opt(0, 0, 0)
+            .expect("time")
+            .and_utc()
+            .timestamp();
+        let start = if all_day {
+            midnight
+        } else {
+            // Every ten minutes of the day, so that starts fall exactly
+            // 90 minutes apart too.
+            midnight + 600 * rng.below(144) as i64
+        };
+        let mut keys: Vec<u32> = (0..1 + rng.below(3)).map(|_| rng.below(4) as u32).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        Blocking {
+            date: day,
+            start,
+            all_day,
+            source: format!("s{}", rng.below(3)),
+            venue: None,
+            keys,
+        }
+    }
+
+    #[test]
+    fn near_gives_exactly_the_stored_blockings_whose_times_agree() {
+        let mut rng = Rng(0x00b1_0c4e);
+        let conn = rusqlite::Connection::open_in_memory().expect("sqlite");
+        conn.execute_batch(
+            "CREATE TABLE dedup_blocks (start_utc INTEGER, occurrence TEXT, block BLOB)",
+        )
+        .expect("table");
+        let stored: Vec<(String, Blocking)> = (0..400)
+            .map(|i| (format!("o{i}"), blocking(&mut rng)))
+            .collect();
+        // Half in the table (the initial build sorts its buckets), half
+        // added after (each inserted in order).
+        let (table, added) = stored.split_at(200);
+        for (id, b) in table {
+            conn.execute(
+                "INSERT INTO dedup_blocks VALUES (?1, ?2, ?3)",
+                rusqlite::params![b.start, id, b.encode()],
+            )
+            .expect("insert");
+        }
+        let mut conn = conn;
+        let tx = conn.transaction().expect("tx");
+        let mut index = BlockIndex::default();
+        assert_eq!(index.ready(&tx).expect("build"), Some(200));
+        for (id, b) in added {
+            index.add(id, b);
+        }
+        assert_eq!(index.ready(&tx).expect("in step"), None);
+        for _ in 0..300 {
+            let member = blocking(&mut rng);
+            for &key in &member.keys {
+                for date in [
+                    member.date.pred_opt(),
+                    Some(member.date),
+                    member.date.succ_opt(),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    let mut got: Vec<&str> =
+                        index.near(key, date, &member).map(|s| &*s.id).collect();
+                    got.sort_unstable();
+                    let mut want: Vec<&str> = stored
+                        .iter()
+                        .filter(|(_, b)| {
+                            b.date == date
+                                && b.keys.contains(&key)
+                                && times_agree(b.date, b.start, b.all_day, &member)
+                        })
+                        .map(|(id, _)| id.as_str())
+                        .collect();
+                    want.sort_unstable();
+                    assert_eq!(got, want, "key {key} on {date} for {member:?}");
+                }
+            }
+        }
     }
 }

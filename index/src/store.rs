@@ -1046,28 +1046,30 @@ fn indexed_candidates(
     let mut wanted: BTreeSet<String> = BTreeSet::new();
     let (mut rows_read, mut venue_skips) = (0usize, 0usize);
     for (&(key, date), members) in &due.by_key {
-        for slot in index.bucket(key, date) {
-            rows_read += 1;
-            let id: &str = &slot.id;
-            if loaded.at.contains_key(id) || wanted.contains(id) {
-                continue;
+        for member in members.iter().filter_map(|&m| due.members.get(m)) {
+            for slot in index.near(key, date, &member.block) {
+                rows_read += 1;
+                let id: &str = &slot.id;
+                if loaded.at.contains_key(id) || wanted.contains(id) {
+                    continue;
+                }
+                let pairs = normalize::dedup::times_agree(
+                    slot.date,
+                    slot.start,
+                    slot.all_day,
+                    &member.block,
+                ) && member.block.source != index.source(slot);
+                if pairs {
+                    consider(
+                        id,
+                        slot.venue,
+                        std::iter::once(member),
+                        loaded,
+                        &mut wanted,
+                        &mut venue_skips,
+                    )?;
+                }
             }
-            let source = index.source(slot);
-            let pairing = members
-                .iter()
-                .filter_map(|&m| due.members.get(m))
-                .filter(|m| {
-                    normalize::dedup::times_agree(slot.date, slot.start, slot.all_day, &m.block)
-                        && m.block.source != source
-                });
-            consider(
-                id,
-                slot.venue,
-                pairing,
-                loaded,
-                &mut wanted,
-                &mut venue_skips,
-            )?;
         }
     }
     Ok((wanted, rows_read, venue_skips))
