@@ -38,7 +38,7 @@ pub(crate) struct Slot {
     pub start: i64,
     pub venue: Option<u64>,
     pub date: NaiveDate,
-    source: u32,
+    pub source: u32,
     pub all_day: bool,
 }
 
@@ -56,7 +56,6 @@ struct Built {
     postings: FxHashMap<(u32, NaiveDate), Vec<u32>>,
     slots: Vec<Slot>,
     /// Sources, interned: a slot holds the number.
-    sources: Vec<Box<str>>,
     source_of: FxHashMap<Box<str>, u32>,
     /// Rows read when built.
     rows: usize,
@@ -90,7 +89,6 @@ impl BlockIndex {
             data_version: version,
             postings: FxHashMap::default(),
             slots: Vec::new(),
-            sources: Vec::new(),
             source_of: FxHashMap::default(),
             rows: 0,
             building: true,
@@ -200,12 +198,12 @@ impl BlockIndex {
             .filter_map(move |&s| slots.get(s as usize))
     }
 
-    /// The source of a slot.
-    pub fn source(&self, slot: &Slot) -> &str {
+    /// The number [`Slot::source`] holds for `source` (None: no stored
+    /// blocking is of that source).
+    pub fn source_id(&self, source: &str) -> Option<u32> {
         self.built
             .as_ref()
-            .and_then(|b| b.sources.get(slot.source as usize))
-            .map_or("", |s| s)
+            .and_then(|b| b.source_of.get(source).copied())
     }
 
     /// Whether the index is built.
@@ -234,10 +232,9 @@ impl Built {
         let source = match self.source_of.get(source) {
             Some(&n) => n,
             None => {
-                let Ok(n) = u32::try_from(self.sources.len()) else {
+                let Ok(n) = u32::try_from(self.source_of.len()) else {
                     return false;
                 };
-                self.sources.push(source.into());
                 self.source_of.insert(source.into(), n);
                 n
             }

@@ -1047,28 +1047,37 @@ fn indexed_candidates(
     let (mut rows_read, mut venue_skips) = (0usize, 0usize);
     for (&(key, date), members) in &due.by_key {
         for member in members.iter().filter_map(|&m| due.members.get(m)) {
+            let source = index.source_id(&member.block.source);
             for slot in index.near(key, date, &member.block) {
                 rows_read += 1;
+                // The cheap checks first: most slots of a dense day are
+                // shows at other halls, refused on their venue's hash.
+                let pairs = Some(slot.source) != source
+                    && normalize::dedup::times_agree(
+                        slot.date,
+                        slot.start,
+                        slot.all_day,
+                        &member.block,
+                    );
+                if !pairs {
+                    continue;
+                }
+                if !loaded.venue_may_pair(member.venue, slot.venue) {
+                    venue_skips += 1;
+                    continue;
+                }
                 let id: &str = &slot.id;
                 if loaded.at.contains_key(id) || wanted.contains(id) {
                     continue;
                 }
-                let pairs = normalize::dedup::times_agree(
-                    slot.date,
-                    slot.start,
-                    slot.all_day,
-                    &member.block,
-                ) && member.block.source != index.source(slot);
-                if pairs {
-                    consider(
-                        id,
-                        slot.venue,
-                        std::iter::once(member),
-                        loaded,
-                        &mut wanted,
-                        &mut venue_skips,
-                    )?;
-                }
+                consider(
+                    id,
+                    slot.venue,
+                    std::iter::once(member),
+                    loaded,
+                    &mut wanted,
+                    &mut venue_skips,
+                )?;
             }
         }
     }
@@ -1140,9 +1149,9 @@ struct Loaded<'c, 'a> {
     expanded: Vec<bool>,
     /// The venues of the members, by [`normalize::dedup::venue_hash`]
     /// (None for a hash two different venues share: it says nothing).
-    venues: HashMap<u64, Option<&'a model::Venue>>,
+    venues: rustc_hash::FxHashMap<u64, Option<&'a model::Venue>>,
     /// Whether two venues (by hash) may pair: the decision's answer, kept.
-    venue_pairs: HashMap<(u64, u64), bool>,
+    venue_pairs: rustc_hash::FxHashMap<(u64, u64), bool>,
     by_id: rusqlite::Statement<'c>,
     by_event: rusqlite::Statement<'c>,
 }
@@ -1292,8 +1301,8 @@ pub(crate) fn assign_events(
         at: HashMap::new(),
         core: Vec::new(),
         expanded: Vec::new(),
-        venues: HashMap::new(),
-        venue_pairs: HashMap::new(),
+        venues: rustc_hash::FxHashMap::default(),
+        venue_pairs: rustc_hash::FxHashMap::default(),
         by_id: tx.prepare("SELECT json, event_id, start_utc FROM occurrences WHERE id = ?1")?,
         by_event: tx.prepare("SELECT id, start_utc FROM occurrences WHERE event_id = ?1")?,
     };
