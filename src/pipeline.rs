@@ -484,6 +484,9 @@ impl Pipeline {
             };
             return report;
         }
+        // Until it asks to be written, the run is one the writer may wait
+        // for (see `Index::run_coming`).
+        let coming = self.index.run_coming();
         let started = Instant::now();
         let now = self.now();
         let budget = self.config().timeout_of(source);
@@ -492,6 +495,7 @@ impl Pipeline {
             _ = self.stopped() => None,
             p = tokio::time::timeout(budget, self.prepare(source, now, started, &mut report.warnings)) => Some(p),
         };
+        drop(coming);
         report.outcome = match prepared {
             None => Ok(Outcome::Failed {
                 class: CANCELLED.to_string(),

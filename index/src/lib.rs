@@ -235,7 +235,28 @@ pub struct Index {
     rules: RwLock<store::Rules>,
     /// Successful runs waiting to be written (see [`Index::record_success`]).
     pending: Mutex<Vec<Pending>>,
+    /// Runs being read or normalized, that will ask to be written soon
+    /// (see [`Index::run_coming`]).
+    coming: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
+
+/// A run on its way to [`Index::record_success`] (see
+/// [`Index::run_coming`]); dropping it says it is not coming any more.
+pub struct RunComing(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for RunComing {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, AtomicOrdering::SeqCst);
+    }
+}
+
+/// A writer with few runs waiting, when more are on their way, waits this
+/// long at most for them to join its batch: each batch pays a fixed cost
+/// (a transaction, a search commit of ~30 ms), so that many small
+/// sources read together are written in a few batches, not one each.
+const GATHER_WAIT: std::time::Duration = std::time::Duration::from_millis(40);
+/// ... and stops waiting once this many runs wait.
+const GATHER_RUNS: usize = 16;
 
 /// A run waiting in [`Index::record_success`], with where its answer goes.
 struct Pending {
@@ -332,6 +353,7 @@ impl Index {
             storage,
             rules: RwLock::new(store::Rules::default()),
             pending: Mutex::new(Vec::new()),
+            coming: std::sync::Arc::default(),
         };
         {
             let mut guard = index.lock_writer();
@@ -631,12 +653,39 @@ impl Index {
             {
                 return answer;
             }
+            self.gather();
             if !self.write_pending(&mut guard) {
                 // Taken by a writer that panicked before it answered.
                 return Err(IndexError::Corrupt(
                     "a run was lost by a writer that stopped; run the source again".to_string(),
                 ));
             }
+        }
+    }
+
+    /// Say that a run is being read and will soon call
+    /// [`Index::record_success`] (or give up: drop the answer): a writer
+    /// with few runs waiting waits briefly for the runs coming, so that
+    /// they are written in one batch.
+    pub fn run_coming(&self) -> RunComing {
+        self.coming.fetch_add(1, AtomicOrdering::SeqCst);
+        RunComing(std::sync::Arc::clone(&self.coming))
+    }
+
+    /// Hold the writer (the caller does) until [`GATHER_RUNS`] runs wait,
+    /// no run is coming, or [`GATHER_WAIT`] has passed.
+    fn gather(&self) {
+        let started = std::time::Instant::now();
+        while started.elapsed() < GATHER_WAIT && self.coming.load(AtomicOrdering::SeqCst) > 0 {
+            let waiting = self
+                .pending
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .len();
+            if waiting >= GATHER_RUNS {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
         }
     }
 

@@ -9,9 +9,21 @@ use crate::harness::{get_json, test_policy, FixtureServer, Resource, World};
 
 const CAL_HEAD: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Hostile//FR\r\n";
 
+/// A date `n` days after the day four weeks from now, as an ICS date
+/// (`20270105`) and an ISO one (`2027-01-05`): the events stay upcoming,
+/// whatever day the test runs.
+fn day(n: u64) -> (String, String) {
+    let d = chrono::Utc::now().date_naive() + chrono::Days::new(28 + n);
+    (
+        d.format("%Y%m%d").to_string(),
+        d.format("%Y-%m-%d").to_string(),
+    )
+}
+
 fn good_vevent(uid: &str) -> String {
+    let (d, _) = day(0);
     format!(
-        "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTART;TZID=America/Toronto:20261205T200000\r\n\
+        "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTART;TZID=America/Toronto:{d}T200000\r\n\
          SUMMARY:Concert {uid}\r\nLOCATION:Maison des arts de Laval\r\nEND:VEVENT\r\n"
     )
 }
@@ -19,15 +31,18 @@ fn good_vevent(uid: &str) -> String {
 fn hostile_bodies() -> Vec<(&'static str, Vec<u8>, &'static str)> {
     // Declared UTF-8, a stray byte in an otherwise ASCII title.
     let mut invalid = format!("{CAL_HEAD}{}", good_vevent("good-1")).into_bytes();
+    invalid.extend_from_slice(b"BEGIN:VEVENT\r\nUID:bad-1\r\nDTSTART;TZID=America/Toronto:");
+    invalid.extend_from_slice(day(1).0.as_bytes());
     invalid.extend_from_slice(
-        b"BEGIN:VEVENT\r\nUID:bad-1\r\nDTSTART;TZID=America/Toronto:20261206T200000\r\n\
+        b"T200000\r\n\
           SUMMARY:Caf\xff noir\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
     );
     // A content line of 1.5 MB and a 5,000-char title.
     let long = format!(
-        "{CAL_HEAD}{}BEGIN:VEVENT\r\nUID:long-1\r\nDTSTART;TZID=America/Toronto:20261207T200000\r\n\
+        "{CAL_HEAD}{}BEGIN:VEVENT\r\nUID:long-1\r\nDTSTART;TZID=America/Toronto:{}T200000\r\n\
          SUMMARY:{}\r\nDESCRIPTION:{}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
         good_vevent("good-2"),
+        day(2).0,
         "T".repeat(5_000),
         "d".repeat(1_500_000)
     )
@@ -52,25 +67,29 @@ fn hostile_bodies() -> Vec<(&'static str, Vec<u8>, &'static str)> {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{doctype}\n<rss version=\"2.0\" \
          xmlns:ev=\"http://purl.org/rss/1.0/modules/event/\"><channel><title>Laughs</title>\
          <item><title>Rires &lol9; &xxe;</title><link>https://hostile.example/laughs</link>\
-         <ev:startdate>2026-12-08T20:00:00-05:00</ev:startdate></item>\
+         <ev:startdate>{laughs}T20:00:00-05:00</ev:startdate></item>\
          <item><title>Concert good-3</title><link>https://hostile.example/good</link>\
-         <ev:startdate>2026-12-09T20:00:00-05:00</ev:startdate></item></channel></rss>"
+         <ev:startdate>{good}T20:00:00-05:00</ev:startdate></item></channel></rss>",
+        laughs = day(3).1,
+        good = day(4).1,
     )
     .into_bytes();
     // 100,000 nested tags around a page whose JSON-LD gives one event.
     let page = format!(
         "<html><head><script type=\"application/ld+json\">{{\"@context\":\"https://schema.org\",\
-         \"@type\":\"Event\",\"name\":\"Concert good-4\",\"startDate\":\"2026-12-10T20:00:00-05:00\",\
+         \"@type\":\"Event\",\"name\":\"Concert good-4\",\"startDate\":\"{}T20:00:00-05:00\",\
          \"url\":\"https://hostile.example/deep\"}}</script></head><body>{}deep{}</body></html>",
+        day(5).1,
         "<div>".repeat(100_000),
         "</div>".repeat(100_000)
     )
     .into_bytes();
     // FREQ=SECONDLY with no end.
     let secondly = format!(
-        "{CAL_HEAD}{}BEGIN:VEVENT\r\nUID:secondly\r\nDTSTART;TZID=America/Toronto:20261205T200000\r\n\
+        "{CAL_HEAD}{}BEGIN:VEVENT\r\nUID:secondly\r\nDTSTART;TZID=America/Toronto:{}T200000\r\n\
          SUMMARY:Chaque seconde\r\nRRULE:FREQ=SECONDLY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
-        good_vevent("good-5")
+        good_vevent("good-5"),
+        day(0).0
     )
     .into_bytes();
     vec![
