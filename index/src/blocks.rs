@@ -26,11 +26,11 @@
 //! occurrences with ~8 keys each: ~100 MB).
 
 use chrono::NaiveDate;
-use normalize::dedup::{Blocking, StoredBlocking, MAX_START_GAP_SECS};
+use normalize::dedup::{Blocking, MAX_START_GAP_SECS};
 use rusqlite::Transaction;
 use rustc_hash::FxHashMap;
 
-use crate::store::{StoreFail, StoreResult};
+use crate::store::{block_row, StoreResult};
 
 /// One stored blocking, as the pre-filters read it.
 pub(crate) struct Slot {
@@ -96,17 +96,7 @@ impl BlockIndex {
         let mut stmt = tx.prepare("SELECT occurrence, block FROM dedup_blocks")?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
-            let (id, bytes) = (row.get_ref(0)?, row.get_ref(1)?);
-            let (Ok(id), Ok(bytes)) = (id.as_str(), bytes.as_blob()) else {
-                return Err(StoreFail::Corrupt(
-                    "dedup_blocks: a row is not an occurrence id and its blocking".to_string(),
-                ));
-            };
-            let Some(block) = StoredBlocking::decode(bytes) else {
-                return Err(StoreFail::Corrupt(format!(
-                    "dedup_blocks: unreadable blocking of occurrence {id}"
-                )));
-            };
+            let (id, block) = block_row(row)?;
             if !built.push(
                 id,
                 block.start,

@@ -1008,17 +1008,7 @@ fn scan_candidates(
         let mut rows = stmt.query(params![lo, hi])?;
         while let Some(row) = rows.next()? {
             rows_read += 1;
-            let (id, bytes) = (row.get_ref(0)?, row.get_ref(1)?);
-            let (Ok(id), Ok(bytes)) = (id.as_str(), bytes.as_blob()) else {
-                return Err(StoreFail::Corrupt(
-                    "dedup_blocks: a row is not an occurrence id and its blocking".to_string(),
-                ));
-            };
-            let Some(block) = StoredBlocking::decode(bytes) else {
-                return Err(StoreFail::Corrupt(format!(
-                    "dedup_blocks: unreadable blocking of occurrence {id}"
-                )));
-            };
+            let (id, block) = block_row(row)?;
             if loaded.at.contains_key(id) || wanted.contains(id) {
                 continue;
             }
@@ -1033,6 +1023,24 @@ fn scan_candidates(
         }
     }
     Ok((wanted, rows_read, venue_skips))
+}
+
+/// A row `(occurrence, block)` of `dedup_blocks`, read in place.
+pub(crate) fn block_row<'r>(
+    row: &'r rusqlite::Row<'_>,
+) -> StoreResult<(&'r str, StoredBlocking<'r>)> {
+    let (id, bytes) = (row.get_ref(0)?, row.get_ref(1)?);
+    let (Ok(id), Ok(bytes)) = (id.as_str(), bytes.as_blob()) else {
+        return Err(StoreFail::Corrupt(
+            "dedup_blocks: a row is not an occurrence id and its blocking".to_string(),
+        ));
+    };
+    let Some(block) = StoredBlocking::decode(bytes) else {
+        return Err(StoreFail::Corrupt(format!(
+            "dedup_blocks: unreadable blocking of occurrence {id}"
+        )));
+    };
+    Ok((id, block))
 }
 
 /// [`scan_candidates`] through the [`BlockIndex`]: only the stored
