@@ -17,10 +17,10 @@
 //! stays as a stale entry, which at worst makes a candidate that is not
 //! there any more (its load finds nothing) or is there in another version
 //! (which has its own entry). Writes it cannot see make it rebuild from the
-//! table: another connection's commit (`PRAGMA data_version` moved), a
-//! curation (which re-clusters through the window scan and calls
-//! [`BlockIndex::forget`]). When the stale entries could outnumber the
-//! live ones it is rebuilt too, so its size follows the store's.
+//! table: another connection's commit (`PRAGMA data_version` moved).
+//! (Curations re-cluster through the window scan and write no blocking.)
+//! When the stale entries could outnumber the live ones it is rebuilt too,
+//! so its size follows the store's.
 //!
 //! Memory: about 60 bytes per stored occurrence plus 4 per key (a million
 //! occurrences with ~8 keys each: ~100 MB).
@@ -68,11 +68,6 @@ struct Built {
 const MIN_REBUILD_SLACK: usize = 100_000;
 
 impl BlockIndex {
-    /// Forget everything: the next use rebuilds from the table.
-    pub fn forget(&mut self) {
-        self.built = None;
-    }
-
     /// Bring the index in step with the store `tx` reads (rebuilding it
     /// when it was never built, another connection wrote, or it holds too
     /// many stale entries). Returns how many rows a rebuild read.

@@ -389,8 +389,9 @@ fn recluster(
             new: new_ids.clone(),
             ..store::Seeds::default()
         },
-        // A curation touches a few occurrences: the window scan serves
-        // (and `Index::curate` has the writer's index rebuilt after).
+        // A curation touches a few occurrences: the window scan serves.
+        // It writes no blocking (no run's occurrences: `event_of` is
+        // empty), so the writer's index stays a superset of the table.
         None,
     )
 }
@@ -404,14 +405,7 @@ impl Index {
         f: impl FnOnce(&Transaction<'_>, &Rules) -> Decided<T>,
     ) -> Result<T, CurationError> {
         let rules = self.rules();
-        let mut guard = self.lock_writer();
-        // The curation re-clusters through the window scan and writes
-        // blockings the writer's index does not see: it is rebuilt on the
-        // next ingest.
-        self.write_locked(&mut guard, |tx, blocks| {
-            blocks.forget();
-            f(tx, &rules)
-        })?
+        self.write(|tx| f(tx, &rules))?
     }
 
     fn stored(&self, id: &str) -> Result<Event, CurationError> {

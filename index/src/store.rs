@@ -1482,6 +1482,12 @@ pub(crate) fn assign_events(
         update.execute(params![occurrence_id, event_id])?;
     }
     // The blockings of what the run wrote, from the features computed.
+    // Only runs write blockings, and runs go through the writer's index,
+    // which must see each one (see `crate::blocks`).
+    debug_assert!(
+        blocks.is_some() || seeds.event_of.is_empty(),
+        "a run's blockings written without the writer's block index"
+    );
     let mut insert_block = tx.prepare(INSERT_BLOCK)?;
     for (i, m) in members.iter().enumerate() {
         if seeds.event_of.contains_key(&m.occ.event.id) {

@@ -382,3 +382,31 @@ fn runs_another_connection_wrote_are_seen_by_a_writer_kept_open() {
     drop(kept);
     assert_eq!(partition(dir.path()), want);
 }
+
+#[test]
+fn a_curation_between_runs_leaves_the_writers_blockings_whole() {
+    // A curation re-clusters without the writer's block index and writes
+    // no blocking; the runs after it still find every stored duplicate.
+    let region = region(6, 30);
+    let want = expected(&region);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kept = open(dir.path(), &region);
+    for (id, list) in region.iter().take(3) {
+        kept.record_success(run(id, list.clone())).expect("run");
+    }
+    let event: String = rusqlite::Connection::open(dir.path().join("babillard.sqlite"))
+        .expect("sqlite")
+        .query_row("SELECT id FROM events ORDER BY id LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .expect("an event");
+    let mut fields = serde_json::Map::new();
+    fields.insert("title".to_string(), serde_json::json!("Titre corrigé"));
+    kept.patch_event("equipe@conseil.example", &event, fields)
+        .expect("curation");
+    for (id, list) in region.iter().skip(3) {
+        kept.record_success(run(id, list.clone())).expect("run");
+    }
+    drop(kept);
+    assert_eq!(partition(dir.path()), want);
+}
