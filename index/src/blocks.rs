@@ -31,6 +31,7 @@ use rusqlite::Transaction;
 use rustc_hash::FxHashMap;
 
 use crate::store::{block_row, StoreResult};
+use crate::venues::VenueBook;
 
 /// One stored blocking, as the pre-filters read it.
 pub(crate) struct Slot {
@@ -46,6 +47,9 @@ pub(crate) struct Slot {
 #[derive(Default)]
 pub(crate) struct BlockIndex {
     built: Option<Built>,
+    /// The venues met and the pairs of them decided: a pure cache, valid
+    /// whatever the store holds, kept when the index is rebuilt.
+    venues: VenueBook,
 }
 
 struct Built {
@@ -136,8 +140,8 @@ impl BlockIndex {
         }
     }
 
-    /// The stored occurrences with `key` on `date` whose times agree with
-    /// `member`'s ([`normalize::dedup::times_agree`]): when both are
+    /// The stored occurrences (each with its slot's number) with `key` on
+    /// `date` whose times agree with `member`'s ([`normalize::dedup::times_agree`]): when both are
     /// timed, those starting within [`MAX_START_GAP_SECS`] of it, found by
     /// a binary search; else those of its own date. Empty when the index
     /// is not built (call [`BlockIndex::ready`] first).
@@ -146,7 +150,7 @@ impl BlockIndex {
         key: u32,
         date: NaiveDate,
         member: &Blocking,
-    ) -> impl Iterator<Item = &'s Slot> + 's {
+    ) -> impl Iterator<Item = (u32, &'s Slot)> + 's {
         let found = self
             .built
             .as_ref()
@@ -180,7 +184,13 @@ impl BlockIndex {
         all_day
             .iter()
             .chain(timed)
-            .filter_map(move |&s| slots.get(s as usize))
+            .filter_map(move |&s| Some((s, slots.get(s as usize)?)))
+    }
+
+    /// How many slots the index holds: every number [`BlockIndex::near`]
+    /// gives is below it.
+    pub fn slot_count(&self) -> usize {
+        self.built.as_ref().map_or(0, |b| b.slots.len())
     }
 
     /// The number [`Slot::source`] holds for `source` (None: no stored
@@ -194,6 +204,17 @@ impl BlockIndex {
     /// Whether the index is built.
     pub fn is_built(&self) -> bool {
         self.built.is_some()
+    }
+
+    /// The writer's [`VenueBook`], lent out for one re-clustering (give it
+    /// back with [`BlockIndex::put_venues`]; one lost on an error is only a
+    /// cache emptied).
+    pub fn take_venues(&mut self) -> VenueBook {
+        std::mem::take(&mut self.venues)
+    }
+
+    pub fn put_venues(&mut self, venues: VenueBook) {
+        self.venues = venues;
     }
 }
 
@@ -342,8 +363,10 @@ mod tests {
                 .into_iter()
                 .flatten()
                 {
-                    let mut got: Vec<&str> =
-                        index.near(key, date, &member).map(|s| &*s.id).collect();
+                    let mut got: Vec<&str> = index
+                        .near(key, date, &member)
+                        .map(|(_, s)| &*s.id)
+                        .collect();
                     got.sort_unstable();
                     let mut want: Vec<&str> = stored
                         .iter()

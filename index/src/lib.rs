@@ -35,6 +35,7 @@ pub mod pagecache;
 pub mod query;
 mod search;
 mod store;
+mod venues;
 
 pub use curation::{AuditEntry, AuditPage, CuratedEvent, CurationError, CONFIG_UNDOABLE};
 /// The fields a person may set (and so lock), for the console's forms.

@@ -43,6 +43,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
 
 use crate::blocks::BlockIndex;
+use crate::venues::VenueBook;
 use crate::{FetchState, RunCounts, SourceInfo, SourceRun, SourceStatus};
 
 /// What rebuilding an event follows besides its occurrences: the
@@ -993,7 +994,7 @@ impl<'m> Due<'m> {
 
 /// Read the stored blockings starting within `windows` and return the
 /// occurrences, not loaded yet, that may pair with a member of `due` (the
-/// venue pre-filter of [`Loaded::venue_may_pair`] applied, see
+/// venue pre-filter of [`VenueBook::may_pair`] applied, see
 /// [`consider`]), with how many rows were read and how many candidates the
 /// venue rule refused.
 fn scan_candidates(
@@ -1044,48 +1045,70 @@ pub(crate) fn block_row<'r>(
 }
 
 /// [`scan_candidates`] through the [`BlockIndex`]: only the stored
-/// blockings that share a key with a member of `due` on a date it may pair
-/// on are looked at.
+/// blockings that share a key with one of `members` on a date it may pair
+/// on are looked at, each once per member whichever keys it shares (a
+/// show at another hall at the same hour often shares several: a title
+/// word, `#concert`, `#musique`).
 fn indexed_candidates(
     index: &BlockIndex,
-    due: &Due<'_>,
+    members: &[DueMember<'_>],
     loaded: &mut Loaded<'_, '_>,
 ) -> StoreResult<(BTreeSet<String>, usize, usize)> {
     let mut wanted: BTreeSet<String> = BTreeSet::new();
     let (mut rows_read, mut venue_skips) = (0usize, 0usize);
-    for (&(key, date), members) in &due.by_key {
-        for member in members.iter().filter_map(|&m| due.members.get(m)) {
-            let source = index.source_id(&member.block.source);
-            for slot in index.near(key, date, &member.block) {
-                rows_read += 1;
-                // The cheap checks first: most slots of a dense day are
-                // shows at other halls, refused on their venue's hash.
-                let pairs = Some(slot.source) != source
-                    && normalize::dedup::times_agree(
-                        slot.date,
-                        slot.start,
-                        slot.all_day,
-                        &member.block,
-                    );
-                if !pairs {
-                    continue;
+    // seen[slot] == stamp: the slot was looked at for the member whose
+    // stamp that is.
+    let mut seen: Vec<u32> = vec![0; index.slot_count()];
+    let mut stamp = 0u32;
+    for member in members {
+        stamp = match stamp.checked_add(1) {
+            Some(s) => s,
+            None => {
+                seen.fill(0);
+                1
+            }
+        };
+        let source = index.source_id(&member.block.source);
+        let date = member.block.date;
+        let days = [date.pred_opt(), Some(date), date.succ_opt()];
+        for day in days.into_iter().flatten() {
+            for &key in &member.block.keys {
+                for (s, slot) in index.near(key, day, &member.block) {
+                    match seen.get_mut(s as usize) {
+                        Some(at) if *at == stamp => continue,
+                        Some(at) => *at = stamp,
+                        None => {}
+                    }
+                    rows_read += 1;
+                    // The cheap checks first: most slots of a dense day are
+                    // shows at other halls, refused on their venue's hash.
+                    let pairs = Some(slot.source) != source
+                        && normalize::dedup::times_agree(
+                            slot.date,
+                            slot.start,
+                            slot.all_day,
+                            &member.block,
+                        );
+                    if !pairs {
+                        continue;
+                    }
+                    if !loaded.book.may_pair(member.venue, slot.venue) {
+                        venue_skips += 1;
+                        continue;
+                    }
+                    let id: &str = &slot.id;
+                    if loaded.at.contains_key(id) || wanted.contains(id) {
+                        continue;
+                    }
+                    consider(
+                        id,
+                        slot.venue,
+                        std::iter::once(member),
+                        loaded,
+                        &mut wanted,
+                        &mut venue_skips,
+                    )?;
                 }
-                if !loaded.venue_may_pair(member.venue, slot.venue) {
-                    venue_skips += 1;
-                    continue;
-                }
-                let id: &str = &slot.id;
-                if loaded.at.contains_key(id) || wanted.contains(id) {
-                    continue;
-                }
-                consider(
-                    id,
-                    slot.venue,
-                    std::iter::once(member),
-                    loaded,
-                    &mut wanted,
-                    &mut venue_skips,
-                )?;
             }
         }
     }
@@ -1109,12 +1132,12 @@ fn consider<'s, 'm: 's>(
 ) -> StoreResult<()> {
     let mut refused = 0usize;
     for member in pairing {
-        if !loaded.venue_may_pair(member.venue, venue) {
+        if !loaded.book.may_pair(member.venue, venue) {
             refused += 1;
             continue;
         }
         match venue {
-            Some(hash) if !loaded.venues.contains_key(&hash) => {
+            Some(hash) if !loaded.book.knows(hash) => {
                 loaded.load(id)?;
             }
             _ => {
@@ -1155,11 +1178,9 @@ struct Loaded<'c, 'a> {
     core: Vec<bool>,
     /// Members whose candidates were looked for.
     expanded: Vec<bool>,
-    /// The venues of the members, by [`normalize::dedup::venue_hash`]
-    /// (None for a hash two different venues share: it says nothing).
-    venues: rustc_hash::FxHashMap<u64, Option<&'a model::Venue>>,
-    /// Whether two venues (by hash) may pair: the decision's answer, kept.
-    venue_pairs: rustc_hash::FxHashMap<(u64, u64), bool>,
+    /// The venues met (every member's is taken in) and the pairs of them
+    /// decided: the writer's, lent for this re-clustering.
+    book: VenueBook,
     by_id: rusqlite::Statement<'c>,
     by_event: rusqlite::Statement<'c>,
 }
@@ -1177,38 +1198,9 @@ impl<'a> Loaded<'_, 'a> {
         self.core.push(false);
         self.expanded.push(false);
         if let Some(v) = &occ.event.venue {
-            self.venues
-                .entry(normalize::dedup::venue_hash(v))
-                .and_modify(|known| {
-                    if known.is_some_and(|k| k != v) {
-                        *known = None;
-                    }
-                })
-                .or_insert(Some(v));
+            self.book.learn(normalize::dedup::venue_hash(v), v);
         }
         i
-    }
-
-    /// Whether a candidate whose blocking is `other` may pair with a member
-    /// at venue `mine` (with its hash) as far as their venues go: false
-    /// only when the venue of `other` was seen (on a member) and the
-    /// decision finds it another place than `mine`. Then the candidate need
-    /// not be read: `score` would refuse the pair.
-    fn venue_may_pair(&mut self, mine: Option<(u64, &model::Venue)>, other: Option<u64>) -> bool {
-        let (Some((hash, mine)), Some(theirs)) = (mine, other) else {
-            return true;
-        };
-        if hash == theirs {
-            return true;
-        }
-        let Some(Some(seen)) = self.venues.get(&theirs) else {
-            return true;
-        };
-        let seen: &model::Venue = seen;
-        *self
-            .venue_pairs
-            .entry((hash, theirs))
-            .or_insert_with(|| normalize::dedup::venues_may_pair(Some(mine), Some(seen)))
     }
 
     /// The occurrence `id`: the run's own, else decoded from the store.
@@ -1309,8 +1301,10 @@ pub(crate) fn assign_events(
         at: HashMap::new(),
         core: Vec::new(),
         expanded: Vec::new(),
-        venues: rustc_hash::FxHashMap::default(),
-        venue_pairs: rustc_hash::FxHashMap::default(),
+        book: blocks
+            .as_deref_mut()
+            .map(BlockIndex::take_venues)
+            .unwrap_or_default(),
         by_id: tx.prepare("SELECT json, event_id, start_utc FROM occurrences WHERE id = ?1")?,
         by_event: tx.prepare("SELECT id, start_utc FROM occurrences WHERE event_id = ?1")?,
     };
@@ -1375,10 +1369,10 @@ pub(crate) fn assign_events(
                 .map(|(v, hash)| (hash, v));
             members.push(DueMember { block, venue });
         }
-        let due = Due::new(members);
         let (wanted, read, skipped) = match blocks.as_deref() {
-            Some(index) => indexed_candidates(index, &due, &mut loaded)?,
+            Some(index) => indexed_candidates(index, &members, &mut loaded)?,
             None => {
+                let due = Due::new(members);
                 let around = windows(
                     due.members.iter().map(|m| m.block.start),
                     normalize::dedup::BLOCKING_REACH_SECS,
@@ -1448,8 +1442,14 @@ pub(crate) fn assign_events(
     }
     loaded.grouping.pair_new();
     let Loaded {
-        members, grouping, ..
+        members,
+        grouping,
+        book,
+        ..
     } = loaded;
+    if let Some(index) = blocks.as_deref_mut() {
+        index.put_venues(book);
+    }
     let ids: Vec<&str> = members.iter().map(|m| m.occ.event.id.as_str()).collect();
     let clusters: Vec<identity::Cluster<'_>> = links
         .reshape(grouping.cluster(&subset), &ids)

@@ -362,7 +362,7 @@ impl FetchClient {
         max_body_bytes: Option<usize>,
     ) -> Result<FetchOutcome, FetchError> {
         match parse_target(url)? {
-            Target::File(path) => self.fetch_file(&path).await,
+            Target::File(path) => self.fetch_file(&path, validators).await,
             Target::Http(parsed) => {
                 let cap = max_body_bytes.unwrap_or(self.policy.max_body_bytes);
                 self.fetch_http(url, parsed, validators, cap).await
@@ -370,7 +370,13 @@ impl FetchClient {
         }
     }
 
-    async fn fetch_file(&self, path: &Path) -> Result<FetchOutcome, FetchError> {
+    /// Read a local file; `NotModified` when its [`file_validator`] is the
+    /// ETag in `validators` (what the last read of it gave).
+    async fn fetch_file(
+        &self,
+        path: &Path,
+        validators: &Validators,
+    ) -> Result<FetchOutcome, FetchError> {
         let shown = path.display().to_string();
         tracing::debug!(path = %shown, "reading local source");
         let io_err = |e: std::io::Error| FetchError::Io {
@@ -393,6 +399,13 @@ impl FetchClient {
             size,
             limit,
         };
+        // Taken before reading: a file changed while it is read has
+        // another validator the next time.
+        let validator = file_validator(&meta, std::time::SystemTime::now());
+        if validator.is_some() && validator == validators.etag {
+            tracing::debug!(path = %shown, "local source unchanged (size and modification time)");
+            return Ok(FetchOutcome::NotModified);
+        }
         if meta.len() > limit {
             return Err(too_large(meta.len()));
         }
@@ -411,7 +424,10 @@ impl FetchClient {
             body,
             content_type: None,
             final_url: shown,
-            validators: Validators::default(),
+            validators: Validators {
+                etag: validator,
+                last_modified: None,
+            },
         }))
     }
 
@@ -965,3 +981,27 @@ fn map_reqwest_error(url: &str, policy: &FetchPolicy, e: &reqwest::Error) -> Fet
         message,
     }
 }
+
+/// A local file's validator, kept as its ETag: its size and modification
+/// time to the nanosecond, as `make` and `rsync` judge a file unchanged.
+/// None when the file was modified less than [`FRESH_FILE_SECS`] before
+/// `now` (or the time is unknown): a file system that keeps coarse times
+/// could show the same time for a file written twice in that second, so a
+/// file that fresh is read again next time (as git does for "racy" files).
+fn file_validator(meta: &std::fs::Metadata, now: std::time::SystemTime) -> Option<String> {
+    let modified = meta.modified().ok()?;
+    let age = now.duration_since(modified).ok()?;
+    if age.as_secs() < FRESH_FILE_SECS {
+        return None;
+    }
+    let since = modified.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(format!(
+        "W/\"file-{}-{}.{:09}\"",
+        meta.len(),
+        since.as_secs(),
+        since.subsec_nanos()
+    ))
+}
+
+/// See [`file_validator`].
+const FRESH_FILE_SECS: u64 = 2;

@@ -122,6 +122,48 @@ async fn local_files_are_read_by_path_and_file_url() {
 }
 
 #[tokio::test]
+async fn an_unchanged_local_file_is_not_read_again() {
+    let path = temp_path("validated.ics");
+    let body = b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n";
+    std::fs::write(&path, body).unwrap();
+    let set_mtime = |secs_ago: u64| {
+        let file = std::fs::File::options().write(true).open(&path).unwrap();
+        file.set_modified(std::time::SystemTime::now() - Duration::from_secs(secs_ago))
+            .unwrap();
+    };
+    let c = client(policy());
+    let shown = path.to_str().unwrap();
+    // Just written: no validator (a coarse clock could hide a second write).
+    assert_eq!(fetch_ok(&c, shown).await.validators.etag, None);
+
+    set_mtime(60);
+    let first = fetch_ok(&c, shown).await;
+    assert_eq!(first.body, body);
+    let etag = first
+        .validators
+        .etag
+        .clone()
+        .expect("a validator for a settled file");
+    assert!(etag.starts_with("W/\"file-32-"), "{etag}");
+    let again = c.fetch(shown, &first.validators).await.unwrap();
+    assert!(matches!(again, FetchOutcome::NotModified), "{again:?}");
+
+    // The same size, other bytes, another time: read again.
+    std::fs::write(&path, b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\n\n").unwrap();
+    set_mtime(30);
+    let changed = fetched(c.fetch(shown, &first.validators).await.unwrap());
+    assert_eq!(changed.body, b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\n\n");
+    assert_ne!(changed.validators.etag, first.validators.etag);
+    // Validators of another kind (an HTTP ETag) never match a file.
+    let http = Validators {
+        etag: Some("\"abc\"".to_string()),
+        last_modified: Some("Tue, 01 Dec 2026 10:00:00 GMT".to_string()),
+    };
+    fetched(c.fetch(shown, &http).await.unwrap());
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[tokio::test]
 async fn local_file_errors_name_the_path() {
     let c = client(FetchPolicy {
         max_local_file_bytes: 10,
