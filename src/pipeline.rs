@@ -877,6 +877,9 @@ fn fingerprint(
 ) -> String {
     let mut h = Sha256::new();
     h.update(env!("CARGO_PKG_VERSION"));
+    // What stored validators mean (a listing's only when it was read as one
+    // document): validators stored under other rules are not sent.
+    h.update("validators: one document");
     h.update(today.to_string());
     h.update(format!("{source:?}"));
     h.update(format!("{:?}", normalizer.settings()));

@@ -58,7 +58,9 @@ pub trait Kind: Sync {
 
     /// Single-document kinds fetch their one document conditionally (ETag,
     /// Last-Modified): an unchanged answer means an unchanged source. A
-    /// listing's first page proves nothing about the pages it links to.
+    /// listing's first page proves nothing about the pages it links to, so
+    /// its validators are kept only when it linked to none
+    /// ([`crate::read::read_source`]).
     fn conditional(&self) -> bool;
 
     /// Parse one document of this kind.

@@ -126,8 +126,9 @@ impl ReadError {
     }
 }
 
-/// Read a source: its first document conditionally on `validators` (only
-/// for single-document kinds), then its next pages and detail pages.
+/// Read a source: its first document conditionally on `validators` (which
+/// a read returns only when that document was the whole source, see the
+/// end), then its next pages and detail pages.
 pub async fn read_source(
     client: &FetchClient,
     source: &SourceConfig,
@@ -141,11 +142,9 @@ pub async fn read_source(
     let (kind, first) = match source.kind {
         Some(kind) => {
             let url = kind.first_url(source, settings.today);
-            let v = if kind.conditional() {
-                validators.clone()
-            } else {
-                Validators::default()
-            };
+            // A kind read from several documents has validators stored
+            // only when its last read was one document (see below).
+            let v = validators.clone();
             match client
                 .fetch_capped(&url, &v, settings.max_body_bytes)
                 .await?
@@ -209,6 +208,11 @@ pub async fn read_source(
         ));
     }
 
+    // The first document's validators judge the whole source when it is
+    // all there is: a kind that is one document by nature, or a listing
+    // read this time as one page with no detail page. Else none are kept,
+    // so that the next run reads every page again.
+    let one_document = kind.conditional() || (pages == 1 && parsed_all.links.is_empty());
     let records = complete_with_details(
         client,
         source,
@@ -223,7 +227,11 @@ pub async fn read_source(
         records,
         warnings,
         body_hash: hex::encode(hasher.finalize()),
-        validators: first_validators,
+        validators: if one_document {
+            first_validators
+        } else {
+            Validators::default()
+        },
     }))
 }
 

@@ -119,6 +119,32 @@ async fn a_feed_whose_items_link_to_detail_pages_takes_their_dates() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_one_page_listing_unchanged_costs_one_conditional_request() {
+    let server = FixtureServer::start().await;
+    server.put_rewritten(
+        "agenda",
+        "html/wix_page_jsonld_array.html",
+        "text/html",
+        &[],
+    );
+    let world = World::new(&format!(
+        "[[source]]\nid = \"wix\"\nkind = \"html\"\nurl = \"{}\"\n",
+        server.url("agenda")
+    ));
+    let first = world.ingest_one("wix").await;
+    let listed = found(&first.outcome);
+    assert!(listed > 0, "{first}: {:?}", first.warnings);
+    // One page, no page linked: its validators judge the whole source.
+    let second = world.ingest_one("wix").await;
+    assert!(
+        matches!(second.outcome, Outcome::Unchanged { .. }),
+        "{second}"
+    );
+    assert_eq!(server.not_modified("agenda"), 1, "asked conditionally");
+    assert_eq!(server.hits("agenda"), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_listing_over_two_pages_is_read_whole_and_a_failing_page_fails_the_run() {
     let server = FixtureServer::start().await;
     server.put_rewritten(
@@ -147,6 +173,16 @@ async fn a_listing_over_two_pages_is_read_whole_and_a_failing_page_fails_the_run
     );
     assert_eq!(server.hits("evenements?page=1"), 1, "page 2 read once");
     let before = world.index.sources().unwrap()[0].events;
+
+    // Unchanged, it is read whole again: page 1's ETag says nothing of
+    // page 2, so it is not asked conditionally.
+    let again = world.ingest_one("culture").await;
+    assert!(
+        matches!(again.outcome, Outcome::Unchanged { .. }),
+        "{again}"
+    );
+    assert_eq!(server.not_modified("evenements"), 0, "page 1 asked in full");
+    assert_eq!(server.hits("evenements?page=1"), 2, "page 2 read again");
 
     // Page 2 now fails: the listing is not taken as shorter, the run fails
     // and every event stays.
