@@ -6,50 +6,68 @@
 //! be read when its venue is known and the decision finds it another place
 //! than the member's ([`normalize::dedup::venues_may_pair`]): in a dense
 //! region most candidates sharing a title word and an hour are shows at
-//! other halls. This book holds each venue met, by hash, and each pair of
-//! hashes decided, so that a hall is learnt once per process rather than
-//! once per batch, and a pair of halls is decided once rather than once per
-//! batch (deciding reads both names through the stemmers and the lexicon:
-//! it was 40% of the writer's time at a million occurrences).
+//! other halls. This book holds each venue met, by hash, with what the
+//! decision reads of it ([`PlaceFeatures`]: its name through the stemmers
+//! and the lexicon), and the answer for each pair of venues asked, so that
+//! a hall is learnt once per process rather than once per batch, and a
+//! pair is decided once (deciding afresh was 40% of the writer's time at a
+//! million occurrences).
 //!
 //! Everything here is a pure function of the venues, not of the store: it
 //! never goes stale. A hash two different venues share says nothing (both
 //! may pair with anything), so a 64-bit collision costs a read, never a
-//! missed pair. Its size is bounded: past [`MAX_VENUES`] venues or
-//! [`MAX_PAIRS`] pairs it starts again empty.
+//! missed pair. Its size is bounded: the answers take two bits per pair of
+//! venues asked (a million occurrences at 2,045 venues: under a megabyte);
+//! past [`MAX_VENUES`] venues the book starts again empty.
 
 use model::Venue;
+use normalize::dedup::PlaceFeatures;
 use rustc_hash::FxHashMap;
 
-/// Venues kept at most (a region has hundreds; a coop's many thousands).
-const MAX_VENUES: usize = 100_000;
-/// Decided pairs kept at most (~24 bytes each).
-const MAX_PAIRS: usize = 2_000_000;
+/// Venues kept at most: the answers then take at most 64 MB.
+const MAX_VENUES: usize = 16_384;
+
+/// A venue met, with what the decision reads of it.
+struct Known {
+    venue: Venue,
+    place: PlaceFeatures,
+}
 
 /// Venues by hash and the pairs decided (see the module doc).
 #[derive(Default)]
 pub(crate) struct VenueBook {
-    /// None: two different venues share the hash.
-    venues: FxHashMap<u64, Option<Venue>>,
-    /// (member's venue hash, candidate's venue hash) → may pair.
-    pairs: FxHashMap<(u64, u64), bool>,
+    /// Venue hash → its number (into `known` and `answers`).
+    number: FxHashMap<u64, u32>,
+    /// By number; None: two different venues share the hash.
+    known: Vec<Option<Known>>,
+    /// By the member's venue's number: two bits per other venue's number,
+    /// (asked, may pair).
+    answers: Vec<Vec<u64>>,
 }
 
 impl VenueBook {
     /// Take in venue `v`, whose hash is `hash`.
     pub fn learn(&mut self, hash: u64, v: &Venue) {
-        if self.venues.len() >= MAX_VENUES && !self.venues.contains_key(&hash) {
-            self.venues.clear();
-            self.pairs.clear();
-        }
-        match self.venues.get_mut(&hash) {
-            Some(known) => {
-                if known.as_ref().is_some_and(|k| k != v) {
-                    *known = None;
+        match self.number.get(&hash) {
+            Some(&n) => {
+                if let Some(known) = self.known.get_mut(n as usize) {
+                    if known.as_ref().is_some_and(|k| k.venue != *v) {
+                        *known = None;
+                    }
                 }
             }
             None => {
-                self.venues.insert(hash, Some(v.clone()));
+                if self.known.len() >= MAX_VENUES {
+                    *self = VenueBook::default();
+                }
+                let Ok(n) = u32::try_from(self.known.len()) else {
+                    return;
+                };
+                self.number.insert(hash, n);
+                self.known.push(Some(Known {
+                    venue: v.clone(),
+                    place: PlaceFeatures::of(v),
+                }));
             }
         }
     }
@@ -57,7 +75,7 @@ impl VenueBook {
     /// Whether the venue of hash `hash` is known (a collision counts as
     /// known: nothing more would be learnt by reading another).
     pub fn knows(&self, hash: u64) -> bool {
-        self.venues.contains_key(&hash)
+        self.number.contains_key(&hash)
     }
 
     /// Whether an occurrence at venue `mine` (with its hash) may pair, as
@@ -70,24 +88,41 @@ impl VenueBook {
         if hash == theirs {
             return true;
         }
-        let Some(Some(seen)) = self.venues.get(&theirs) else {
+        let Some(&b) = self.number.get(&theirs) else {
             return true;
         };
-        // The pair is kept under the member's hash only when the book knows
-        // that hash as one venue (every member's venue is learnt when it is
-        // loaded, before its candidates are looked for); else decided
-        // afresh.
-        if !matches!(self.venues.get(&hash), Some(Some(_))) {
-            return normalize::dedup::venues_may_pair(Some(mine), Some(seen));
+        let Some(Some(seen)) = self.known.get(b as usize) else {
+            return true;
+        };
+        // The answer is kept under the member's venue's number when the
+        // book knows its hash as one venue (every member's venue is learnt
+        // when it is loaded, before its candidates are looked for); else
+        // decided afresh.
+        let a = match self.number.get(&hash) {
+            Some(&a) if matches!(self.known.get(a as usize), Some(Some(_))) => a,
+            _ => return PlaceFeatures::of(mine).may_pair(&seen.place),
+        };
+        let Some(Some(member)) = self.known.get(a as usize) else {
+            return true;
+        };
+        let (word, bit) = ((2 * b as usize) / 64, (2 * b as usize) % 64);
+        if let Some(w) = self.answers.get(a as usize).and_then(|row| row.get(word)) {
+            if w >> bit & 1 == 1 {
+                return w >> (bit + 1) & 1 == 1;
+            }
         }
-        if let Some(&decided) = self.pairs.get(&(hash, theirs)) {
-            return decided;
+        let decided = member.place.may_pair(&seen.place);
+        if self.answers.len() <= a as usize {
+            self.answers.resize_with(a as usize + 1, Vec::new);
         }
-        let decided = normalize::dedup::venues_may_pair(Some(mine), Some(seen));
-        if self.pairs.len() >= MAX_PAIRS {
-            self.pairs.clear();
+        if let Some(row) = self.answers.get_mut(a as usize) {
+            if row.len() <= word {
+                row.resize(word + 1, 0);
+            }
+            if let Some(w) = row.get_mut(word) {
+                *w |= (1 | u64::from(decided) << 1) << bit;
+            }
         }
-        self.pairs.insert((hash, theirs), decided);
         decided
     }
 }
@@ -155,5 +190,41 @@ mod tests {
         book.learn(7, &b);
         book.learn(venue_hash(&mda), &mda);
         assert!(!book.may_pair(Some((7, &a)), Some(venue_hash(&mda))));
+    }
+
+    #[test]
+    fn the_answers_kept_are_the_decisions_for_every_pair() {
+        // Enough venues that the two-bit answers span several words, some
+        // of them the same place under two spellings.
+        let venues: Vec<Venue> = (0..70)
+            .map(|i| match i % 3 {
+                0 => venue(&format!("v{i}"), &format!("Salle {i}"), "Laval"),
+                1 => venue(&format!("w{i}"), &format!("Salle {}", i - 1), "Laval"),
+                _ => venue(
+                    &format!("x{i}"),
+                    "Centre culturel",
+                    if i % 2 == 0 { "Laval" } else { "Terrebonne" },
+                ),
+            })
+            .collect();
+        let mut book = VenueBook::default();
+        for v in &venues {
+            book.learn(venue_hash(v), v);
+        }
+        for _ in 0..2 {
+            for a in &venues {
+                for b in &venues {
+                    let want = venue_hash(a) == venue_hash(b)
+                        || normalize::dedup::venues_may_pair(Some(a), Some(b));
+                    assert_eq!(
+                        book.may_pair(Some((venue_hash(a), a)), Some(venue_hash(b))),
+                        want,
+                        "{} / {}",
+                        a.id,
+                        b.id
+                    );
+                }
+            }
+        }
     }
 }

@@ -23,7 +23,7 @@ use chrono::NaiveDate;
 use model::Occurrence;
 
 use super::decide::Features;
-use super::places::{place, venue_features, Place};
+use super::places::{place, venue_features, Place, VenueFeatures};
 use super::MAX_START_GAP_SECS;
 
 /// The version of the blocking keys and their encoding. Bump it when
@@ -206,6 +206,22 @@ pub fn venue_hash(v: &model::Venue) -> u64 {
 pub fn venues_may_pair(a: Option<&model::Venue>, b: Option<&model::Venue>) -> bool {
     let (fa, fb) = (a.map(venue_features), b.map(venue_features));
     place(fa.as_ref(), fb.as_ref()) != Place::Different
+}
+
+/// A venue as the decision compares places, read once (its name's words,
+/// their lexicon lines, its city, room and coordinates) to be compared
+/// with many others ([`PlaceFeatures::may_pair`]).
+pub struct PlaceFeatures(VenueFeatures);
+
+impl PlaceFeatures {
+    pub fn of(v: &model::Venue) -> PlaceFeatures {
+        PlaceFeatures(venue_features(v))
+    }
+
+    /// [`venues_may_pair`] of the two venues these were read from.
+    pub fn may_pair(&self, other: &PlaceFeatures) -> bool {
+        place(Some(&self.0), Some(&other.0)) != Place::Different
+    }
 }
 
 /// Whether two sorted lists share an element.

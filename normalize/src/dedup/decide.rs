@@ -53,7 +53,7 @@ pub(super) struct Features<'a> {
     pub(super) date: NaiveDate,
     pub(super) all_day: bool,
     pub(super) url: Option<String>,
-    pub(super) venue: Option<VenueFeatures<'a>>,
+    pub(super) venue: Option<VenueFeatures>,
     /// The title names one moment of a longer run (an opening, a guided
     /// tour), genre label included.
     occasion: bool,

@@ -148,8 +148,8 @@ mod titles;
 mod tests;
 
 pub use blocking::{
-    times_agree, venue_hash, venues_may_pair, Blocking, StoredBlocking, BLOCKING_REACH_SECS,
-    BLOCKING_VERSION,
+    times_agree, venue_hash, venues_may_pair, Blocking, PlaceFeatures, StoredBlocking,
+    BLOCKING_REACH_SECS, BLOCKING_VERSION,
 };
 pub use cluster::cluster;
 pub use decide::same_event;

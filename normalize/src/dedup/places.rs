@@ -27,8 +27,8 @@ pub(super) enum Place {
     Same,
 }
 
-pub(super) struct VenueFeatures<'a> {
-    pub(super) id: &'a str,
+pub(super) struct VenueFeatures {
+    pub(super) id: String,
     /// The venue's [`venue_hash`](super::blocking::venue_hash).
     pub(super) hash: u64,
     /// Folded name words, stop words dropped.
@@ -45,7 +45,7 @@ pub(super) struct VenueFeatures<'a> {
     street: Option<String>,
 }
 
-pub(super) fn venue_features(v: &model::Venue) -> VenueFeatures<'_> {
+pub(super) fn venue_features(v: &model::Venue) -> VenueFeatures {
     let name: Vec<String> = fold_for_match(&v.name)
         .split_whitespace()
         .filter(|w| !is_stop_word(w))
@@ -63,7 +63,7 @@ pub(super) fn venue_features(v: &model::Venue) -> VenueFeatures<'_> {
         .collect();
     let room = room_words(&v.name, city.as_deref());
     VenueFeatures {
-        id: v.id.as_str(),
+        id: v.id.clone(),
         hash: super::blocking::venue_hash(v),
         name,
         canonical,
@@ -186,7 +186,7 @@ fn is_ordinal(word: &str) -> bool {
 }
 
 /// Whether two venues name different rooms (see the module doc).
-fn other_rooms(a: &VenueFeatures<'_>, b: &VenueFeatures<'_>) -> bool {
+fn other_rooms(a: &VenueFeatures, b: &VenueFeatures) -> bool {
     let within = |x: &[String], y: &[String]| x.iter().all(|w| y.contains(w));
     !a.room.is_empty()
         && !b.room.is_empty()
@@ -287,7 +287,7 @@ fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
     2.0 * 6_371_000.0 * h.sqrt().min(1.0).asin()
 }
 
-pub(super) fn place(a: Option<&VenueFeatures<'_>>, b: Option<&VenueFeatures<'_>>) -> Place {
+pub(super) fn place(a: Option<&VenueFeatures>, b: Option<&VenueFeatures>) -> Place {
     let (Some(a), Some(b)) = (a, b) else {
         return Place::Unknown;
     };
