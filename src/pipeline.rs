@@ -105,12 +105,13 @@ pub struct Pipeline {
     /// counted in a run's time budget.
     in_flight: Arc<tokio::sync::Semaphore>,
     /// Runs read and normalized, waiting for the writer or being written:
-    /// a run takes a place here, then gives its turn in `in_flight` back,
-    /// so that the next runs are read while the writer works and arrive
+    /// a run takes places here, one per occurrence it writes (see
+    /// [`QUEUED_OCCURRENCES`]), then gives its turn in `in_flight` back, so
+    /// that the next runs are read while the writer works and arrive
     /// together (one batch) instead of one becoming ready alone during each
-    /// write. Twice as many places as turns, so that the runs read during
-    /// one batch's write all find a place beside it: a first pass holds at
-    /// most three times `in_flight` runs in memory.
+    /// write. Counted in occurrences, not runs, because that is what the
+    /// memory holds: a first pass holds the runs in flight and at most
+    /// [`QUEUED_OCCURRENCES`] occurrences queued (or one larger run).
     queued: Arc<tokio::sync::Semaphore>,
     /// A fixed clock (tests); None reads the system clock.
     clock: Option<DateTime<Utc>>,
@@ -120,6 +121,13 @@ pub struct Pipeline {
     /// `[notify]`, told of every run's outcome (follows the configuration).
     notifier: RwLock<Option<Arc<Notifier>>>,
 }
+
+/// The occurrences of the runs waiting for the writer (or being written),
+/// at most (a larger run waits until it is alone): more than a batch's
+/// worth of typical member sources (`Index::record_success` gathers 16
+/// runs), far fewer than what reading ahead would pile up while the writer
+/// is the bottleneck (each queued occurrence holds ~5 KB with its record).
+pub const QUEUED_OCCURRENCES: u32 = 16_384;
 
 /// How many source runs may be in flight at once: enough for every
 /// concurrent fetch, plus two per core normalizing or waiting for the
@@ -229,9 +237,7 @@ impl Pipeline {
             geocoder,
             writer: tokio::sync::RwLock::new(()),
             in_flight: Arc::new(tokio::sync::Semaphore::new(runs_in_flight(global_fetches))),
-            queued: Arc::new(tokio::sync::Semaphore::new(
-                2 * runs_in_flight(global_fetches),
-            )),
+            queued: Arc::new(tokio::sync::Semaphore::new(QUEUED_OCCURRENCES as usize)),
             clock: None,
             stopping: tokio::sync::watch::Sender::new(false),
         })
@@ -241,7 +247,6 @@ impl Pipeline {
     /// default is [`runs_in_flight`] of the fetch policy.
     pub fn with_runs_in_flight(mut self, n: usize) -> Pipeline {
         self.in_flight = Arc::new(tokio::sync::Semaphore::new(n.max(1)));
-        self.queued = Arc::new(tokio::sync::Semaphore::new(2 * n.max(1)));
         self
     }
 
@@ -685,11 +690,14 @@ impl Pipeline {
         // A run with events to write trades its turn for a place in the
         // writer's queue; the turn goes to the next run to read.
         let _place = match &prepared {
-            Prepared::Write(_) => {
+            Prepared::Write(run) => {
+                let weight = u32::try_from(run.occurrences.len())
+                    .unwrap_or(u32::MAX)
+                    .clamp(1, QUEUED_OCCURRENCES);
                 let place = tokio::select! {
                     biased;
                     _ = self.stopped() => None,
-                    permit = Arc::clone(&self.queued).acquire_owned() => permit.ok(),
+                    permit = Arc::clone(&self.queued).acquire_many_owned(weight) => permit.ok(),
                 };
                 if place.is_none() {
                     return Ok(Outcome::Failed {

@@ -22,8 +22,8 @@
 //! When the stale entries could outnumber the live ones it is rebuilt too,
 //! so its size follows the store's.
 //!
-//! Memory: about 60 bytes per stored occurrence plus 4 per key (a million
-//! occurrences with ~8 keys each: ~100 MB).
+//! Memory: 32 bytes per stored occurrence and its id's bytes, plus 4 per
+//! key and date (buckets of one or two inline).
 
 use chrono::NaiveDate;
 use normalize::dedup::{Blocking, MAX_START_GAP_SECS};
@@ -33,15 +33,31 @@ use rustc_hash::FxHashMap;
 use crate::store::{block_row, StoreResult};
 use crate::venues::VenueBook;
 
-/// One stored blocking, as the pre-filters read it.
+/// One stored blocking, as the pre-filters read it: 32 bytes, its
+/// occurrence's id in the index's arena ([`BlockIndex::id`]).
 pub(crate) struct Slot {
-    pub id: Box<str>,
     pub start: i64,
-    pub venue: Option<u64>,
+    /// The venue's hash (meaningless when `has_venue` is false).
+    venue_hash: u64,
     pub date: NaiveDate,
     pub source: u32,
+    /// The id's bytes in [`Built::ids`].
+    id_at: u32,
+    id_len: u16,
     pub all_day: bool,
+    has_venue: bool,
 }
+
+impl Slot {
+    /// The venue's hash, when the occurrence has a venue.
+    pub fn venue(&self) -> Option<u64> {
+        self.has_venue.then_some(self.venue_hash)
+    }
+}
+
+/// A bucket of slots: most (key, date) pairs hold one or two occurrences,
+/// kept inline.
+type Bucket = smallvec::SmallVec<[u32; 2]>;
 
 /// The index, built on first use (see the module doc).
 #[derive(Default)]
@@ -57,8 +73,10 @@ struct Built {
     /// last in step: another connection's commit changes it.
     data_version: i64,
     /// (key, date) → slots.
-    postings: FxHashMap<(u32, NaiveDate), Vec<u32>>,
+    postings: FxHashMap<(u32, NaiveDate), Bucket>,
     slots: Vec<Slot>,
+    /// The slots' occurrence ids, one after the other.
+    ids: String,
     /// Sources, interned: a slot holds the number.
     source_of: FxHashMap<Box<str>, u32>,
     /// Rows read when built.
@@ -88,6 +106,7 @@ impl BlockIndex {
             data_version: version,
             postings: FxHashMap::default(),
             slots: Vec::new(),
+            ids: String::new(),
             source_of: FxHashMap::default(),
             rows: 0,
             building: true,
@@ -114,8 +133,10 @@ impl BlockIndex {
         let slots = &built.slots;
         for bucket in built.postings.values_mut() {
             bucket.sort_unstable_by_key(|&s| order(slots, s));
+            bucket.shrink_to_fit();
         }
         built.postings.shrink_to_fit();
+        built.ids.shrink_to_fit();
         let rows = built.rows;
         self.built = Some(built);
         Ok(Some(rows))
@@ -187,6 +208,15 @@ impl BlockIndex {
             .filter_map(move |&s| Some((s, slots.get(s as usize)?)))
     }
 
+    /// The id of the occurrence whose blocking `slot` is.
+    pub fn id(&self, slot: &Slot) -> &str {
+        let at = slot.id_at as usize;
+        self.built
+            .as_ref()
+            .and_then(|b| b.ids.get(at..at + usize::from(slot.id_len)))
+            .unwrap_or_default()
+    }
+
     /// How many slots the index holds: every number [`BlockIndex::near`]
     /// gives is below it.
     pub fn slot_count(&self) -> usize {
@@ -219,8 +249,8 @@ impl BlockIndex {
 }
 
 impl Built {
-    /// Add one blocking; false when the index is full (2³² slots or
-    /// sources).
+    /// Add one blocking; false when the index is full (2³² slots, sources
+    /// or bytes of ids) or the id is longer than 65,535 bytes.
     #[allow(clippy::too_many_arguments)]
     fn push(
         &mut self,
@@ -235,6 +265,13 @@ impl Built {
         let Ok(slot) = u32::try_from(self.slots.len()) else {
             return false;
         };
+        let (Ok(id_at), Ok(id_len)) = (u32::try_from(self.ids.len()), u16::try_from(id.len()))
+        else {
+            return false;
+        };
+        if u32::try_from(self.ids.len() + id.len()).is_err() {
+            return false;
+        }
         let source = match self.source_of.get(source) {
             Some(&n) => n,
             None => {
@@ -245,13 +282,16 @@ impl Built {
                 n
             }
         };
+        self.ids.push_str(id);
         self.slots.push(Slot {
-            id: id.into(),
             start,
-            venue,
+            venue_hash: venue.unwrap_or(0),
             date,
             source,
+            id_at,
+            id_len,
             all_day,
+            has_venue: venue.is_some(),
         });
         let at = order(&self.slots, slot);
         for k in keys {
@@ -365,7 +405,7 @@ mod tests {
                 {
                     let mut got: Vec<&str> = index
                         .near(key, date, &member)
-                        .map(|(_, s)| &*s.id)
+                        .map(|(_, s)| index.id(s))
                         .collect();
                     got.sort_unstable();
                     let mut want: Vec<&str> = stored

@@ -1092,17 +1092,17 @@ fn indexed_candidates(
                     if !pairs {
                         continue;
                     }
-                    if !loaded.book.may_pair(member.venue, slot.venue) {
+                    if !loaded.book.may_pair(member.venue, slot.venue()) {
                         venue_skips += 1;
                         continue;
                     }
-                    let id: &str = &slot.id;
+                    let id: &str = index.id(slot);
                     if loaded.at.contains_key(id) || wanted.contains(id) {
                         continue;
                     }
                     consider(
                         id,
-                        slot.venue,
+                        slot.venue(),
                         std::iter::once(member),
                         loaded,
                         &mut wanted,

@@ -377,6 +377,58 @@ async fn runs_take_turns_and_the_wait_is_not_in_their_budget() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_larger_than_the_writers_queue_is_written_beside_small_ones() {
+    // The writer's queue counts occurrences: a run with more than it holds
+    // waits to be alone in it, and is written.
+    let big = babillard::pipeline::QUEUED_OCCURRENCES as usize + 16;
+    let first = chrono::NaiveDate::from_ymd_opt(2027, 1, 4)
+        .unwrap()
+        .and_hms_opt(10, 0, 0)
+        .unwrap();
+    let listed: Vec<(String, String, String)> = (0..big)
+        .map(|i| {
+            let start = first + chrono::Duration::minutes(10 * i as i64);
+            (
+                format!("big-{i}@test"),
+                start.format("%Y%m%dT%H%M%S").to_string(),
+                format!("Atelier numéro {i}"),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &str, &str)> = listed
+        .iter()
+        .map(|(u, s, t)| (u.as_str(), s.as_str(), t.as_str()))
+        .collect();
+    let server = FixtureServer::start().await;
+    server.put("big.ics", Resource::ok(calendar(&refs), "text/calendar"));
+    let mut toml = format!(
+        "[[source]]\nid = \"big\"\nkind = \"ics\"\nurl = \"{}\"\nmax_body_mb = 16\n",
+        server.url("big.ics")
+    );
+    for i in 0..3 {
+        server.put(
+            &format!("s{i}.ics"),
+            Resource::ok(three_events(), "text/calendar"),
+        );
+        toml.push_str(&format!(
+            "\n[[source]]\nid = \"s{i}\"\nkind = \"ics\"\nurl = \"{}\"\n",
+            server.url(&format!("s{i}.ics"))
+        ));
+    }
+    let world = World::with_policy(&toml, test_policy());
+    // A run that could never take its places would wait for ever.
+    let reports = tokio::time::timeout(Duration::from_secs(300), world.ingest())
+        .await
+        .expect("the first pass finishes");
+    assert_eq!(reports.len(), 4);
+    for r in &reports {
+        let found = counts(&r.outcome).found;
+        let want = if r.source == "big" { big } else { 3 };
+        assert_eq!(found, want, "{r}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn private_addresses_are_refused_unless_allowed() {
     let (server, world) = one_calendar_source(ingest::fetch::FetchPolicy {
         allow_private_networks: false,
