@@ -198,7 +198,7 @@ fn scored_pairs(features: &[Features<'_>]) -> Vec<(f64, usize, usize)> {
 
 /// Whether an accepted pair was only accepted with one place unknown.
 fn at_unknown_place(a: &Features<'_>, b: &Features<'_>) -> bool {
-    place(a.venue.as_ref(), b.venue.as_ref()) == Place::Unknown
+    place(a.venue.as_deref(), b.venue.as_deref()) == Place::Unknown
 }
 
 /// Drop the pairs of a listing with no known venue (or only its city)
@@ -224,7 +224,7 @@ pub(super) fn drop_ambiguous(features: &[Features<'_>], edges: &mut Vec<(f64, us
                     .skip(n + 1)
                     .any(|&k| match (features.get(j), features.get(k)) {
                         (Some(fj), Some(fk)) => {
-                            place(fj.venue.as_ref(), fk.venue.as_ref()) == Place::Different
+                            place(fj.venue.as_deref(), fk.venue.as_deref()) == Place::Different
                         }
                         _ => false,
                     })

@@ -53,7 +53,9 @@ pub(super) struct Features<'a> {
     pub(super) date: NaiveDate,
     pub(super) all_day: bool,
     pub(super) url: Option<String>,
-    pub(super) venue: Option<VenueFeatures>,
+    /// Shared: the occurrences of a [`Grouping`](super::Grouping) at one
+    /// venue read it once.
+    pub(super) venue: Option<std::sync::Arc<VenueFeatures>>,
     /// The title names one moment of a longer run (an opening, a guided
     /// tour), genre label included.
     occasion: bool,
@@ -77,6 +79,20 @@ const OCCASION_WORDS: &[&str] = &[
 
 impl<'a> Features<'a> {
     pub(super) fn new(occ: &'a Occurrence) -> Features<'a> {
+        let venue = occ
+            .event
+            .venue
+            .as_ref()
+            .map(|v| std::sync::Arc::new(venue_features(v)));
+        Features::with_venue(occ, venue)
+    }
+
+    /// [`Features::new`] with the venue's features already read (they
+    /// must be those of `occ`'s venue).
+    pub(super) fn with_venue(
+        occ: &'a Occurrence,
+        venue: Option<std::sync::Arc<VenueFeatures>>,
+    ) -> Features<'a> {
         let e = &occ.event;
         let core = core_words(&e.title);
         let tokens = key_tokens(&core);
@@ -84,7 +100,6 @@ impl<'a> Features<'a> {
         let bare_key = bare_title(&e.title)
             .map(|t| key_tokens(&core_words(t)).join(" "))
             .filter(|k| !k.is_empty() && *k != key);
-        let venue = e.venue.as_ref().map(venue_features);
         let mut place_words: Vec<String> = venue
             .iter()
             .flat_map(|v| v.name.iter().chain(v.city.iter()))
@@ -376,7 +391,7 @@ pub(super) fn score(a: &Features<'_>, b: &Features<'_>) -> Option<f64> {
         return None;
     }
     let (time_score, gap) = time_match(a, b)?;
-    let place = place(a.venue.as_ref(), b.venue.as_ref());
+    let place = place(a.venue.as_deref(), b.venue.as_deref());
     if place == Place::Different {
         return None;
     }

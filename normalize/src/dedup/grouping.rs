@@ -11,14 +11,16 @@
 //! in the same order. A test checks it on the labelled sets.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use model::Occurrence;
 
 use super::blocking::Blocking;
-use super::blocking::{key_hash64, share};
+use super::blocking::{key_hash64, share, venue_hash};
 use super::cluster::{drop_ambiguous, join_in_order};
 use super::decide::{score, Features};
+use super::places::{venue_features, VenueFeatures};
 use super::MAX_START_GAP_SECS;
 
 /// Occurrences added so far, their features, and the pairs accepted
@@ -38,6 +40,8 @@ pub struct Grouping<'a> {
     pairs: Vec<(f64, usize, usize)>,
     /// Occurrences below this were paired among themselves.
     paired: usize,
+    /// The venues read, by hash: a hall's shows share its features.
+    venues: HashMap<u64, (&'a model::Venue, Arc<VenueFeatures>)>,
 }
 
 impl<'a> Grouping<'a> {
@@ -56,7 +60,21 @@ impl<'a> Grouping<'a> {
     /// Add an occurrence; returns its index.
     pub fn add(&mut self, occ: &'a Occurrence) -> usize {
         self.occs.push(occ);
-        self.features.push(Features::new(occ));
+        let venue = occ.event.venue.as_ref().map(|v| {
+            let hash = venue_hash(v);
+            match self.venues.get(&hash) {
+                Some((seen, features)) if *seen == v => Arc::clone(features),
+                _ => {
+                    let features = Arc::new(venue_features(v));
+                    // A hash two venues share keeps the first one's.
+                    self.venues
+                        .entry(hash)
+                        .or_insert_with(|| (v, Arc::clone(&features)));
+                    features
+                }
+            }
+        });
+        self.features.push(Features::with_venue(occ, venue));
         let next = u32::try_from(self.sources.len()).unwrap_or(u32::MAX);
         self.source_of
             .push(*self.sources.entry(occ.source.as_str()).or_insert(next));
