@@ -162,9 +162,10 @@ impl BlockIndex {
     }
 
     /// The stored occurrences (each with its slot's number) with `key` on
-    /// `date` whose times agree with `member`'s ([`normalize::dedup::times_agree`]): when both are
-    /// timed, those starting within [`MAX_START_GAP_SECS`] of it, found by
-    /// a binary search; else those of its own date. Empty when the index
+    /// `date` whose times agree with `member`'s
+    /// ([`normalize::dedup::times_agree`]): when both are timed, those
+    /// starting within [`MAX_START_GAP_SECS`] of it, found by a binary
+    /// search; else those of its own date. Empty when the index
     /// is not built (call [`BlockIndex::ready`] first).
     pub fn near<'s>(
         &'s self,

@@ -9,6 +9,7 @@
 //! | `desc_fr`, `desc_en` | text, tokenizer `fr` / `en` | the description, every translated description, the venue's name |
 //! | `start` | i64 secs, INDEXED, FAST | start instant |
 //! | `end_eff` | i64 secs, INDEXED, FAST | [`Event::effective_end_utc`] |
+//! | `span` | STRING | `long` when the event lasts more than [`SHORT_SPAN_SECS`] |
 //! | `sort` | u64 FAST | `start` (clamped to u32) << 32 \| 32 bits of a hash of the id |
 //! | `category`, `venue`, `source`, `city`, `territory` | STRING, FAST, multi-valued | filters |
 //! | `lat`, `lon` | f64 FAST | absent when unknown |
@@ -22,8 +23,10 @@
 //! (`é` → `e`, `œ` → `oe`), then the language's [`Stemmer`]. Stop words are
 //! removed before folding because the lists are written with accents.
 //!
-//! A query ([`Search::query`]) is a [`BooleanQuery`] of the text clause, the
-//! overlap ranges, the any-of term sets and the bounding boxes; the
+//! A query ([`Search::query`]) is two disjoint [`BooleanQuery`]s (the
+//! overlap in two parts, [`Search::overlap`]) of the text clause, the
+//! any-of term sets and the bounding boxes, searched one after the other;
+//! the
 //! [`PageCollector`] then applies the exact radius, counts every match and
 //! keeps the smallest sort keys after the cursor.
 
@@ -62,6 +65,13 @@ const EARTH_RADIUS_KM: f64 = 6371.0088;
 /// Km per degree of latitude.
 const KM_PER_DEGREE: f64 = 111.32;
 
+/// An event lasting longer than this (two days) is `span:long` in the
+/// index: the overlap query finds it through that term when it started
+/// before the range (see [`Search::overlap`]).
+const SHORT_SPAN_SECS: i64 = 2 * 86_400;
+/// The `span` term of a long event.
+const LONG_SPAN: &str = "long";
+
 /// The fields of the schema.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Fields {
@@ -72,6 +82,7 @@ pub(crate) struct Fields {
     desc_en: Field,
     start: Field,
     end_eff: Field,
+    span: Field,
     sort: Field,
     category: Field,
     venue: Field,
@@ -102,6 +113,7 @@ pub(crate) fn schema() -> (Schema, Fields) {
         desc_en: b.add_text_field("desc_en", text_options("en")),
         start: b.add_i64_field("start", INDEXED | FAST),
         end_eff: b.add_i64_field("end_eff", INDEXED | FAST),
+        span: b.add_text_field("span", STRING),
         sort: b.add_u64_field("sort", FAST),
         category: b.add_text_field("category", STRING | FAST),
         venue: b.add_text_field("venue", STRING | FAST),
@@ -294,34 +306,15 @@ impl Search {
         Ok(())
     }
 
-    fn build_query(&self, q: &Query) -> Box<dyn TantivyQuery> {
+    /// The query for `q`, as disjoint parts (see [`Search::overlap`]) whose
+    /// matches together are its matches: each part is searched and the
+    /// collectors' fruits merged.
+    fn build_queries(&self, q: &Query) -> Vec<Box<dyn TantivyQuery>> {
         let f = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn TantivyQuery>)> = Vec::new();
         if let Some(text) = q.q.as_deref().map(tame).filter(|t| !t.is_empty()) {
             let (parsed, _errors) = self.parser.parse_query_lenient(&text);
             clauses.push((Occur::Must, parsed));
-        }
-        // Overlap of [start, end_eff) with [from, to): end_eff > from and
-        // start < to. `to` is rounded up to the second, `from` down.
-        clauses.push((
-            Occur::Must,
-            Box::new(RangeQuery::new(
-                Bound::Excluded(Term::from_field_i64(f.end_eff, q.from.timestamp())),
-                Bound::Unbounded,
-            )),
-        ));
-        if let Some(to) = q.to {
-            let mut secs = to.timestamp();
-            if to.timestamp_subsec_nanos() > 0 {
-                secs = secs.saturating_add(1);
-            }
-            clauses.push((
-                Occur::Must,
-                Box::new(RangeQuery::new(
-                    Bound::Unbounded,
-                    Bound::Excluded(Term::from_field_i64(f.start, secs)),
-                )),
-            ));
         }
         for (field, values) in [
             (f.category, &q.categories),
@@ -363,7 +356,71 @@ impl Search {
                 clauses.extend(self.box_clauses(minlat, maxlat, -180.0, 180.0));
             }
         }
-        Box::new(BooleanQuery::new(clauses))
+        self.overlap(q)
+            .into_iter()
+            .map(|mut part| {
+                part.extend(clauses.iter().map(|(o, c)| (*o, c.box_clone())));
+                Box::new(BooleanQuery::new(part)) as Box<dyn TantivyQuery>
+            })
+            .collect()
+    }
+
+    /// The events that overlap `[from, to)` (`end_eff > from` and
+    /// `start < to`), as the clauses of two disjoint parts. Two open ranges
+    /// each match about half of a season, and intersecting them reads a
+    /// value per document of one; so each part leads with a narrow clause
+    /// (`effective_end > start` always):
+    /// - starting from [`SHORT_SPAN_SECS`] before `from` (and before `to`),
+    ///   ending after `from`: every event of two days or less that
+    ///   overlaps, and the longer ones that started then;
+    /// - lasting longer (`span:long`: few, found through their term),
+    ///   started before that and ending after `from` (an exhibition).
+    ///
+    /// Fast-field ranges all claim the same cost, so the first clause
+    /// leads an intersection unless a term (a word, a category) is
+    /// rarer. `to` is rounded up to the second, `from` down.
+    fn overlap(&self, q: &Query) -> [Vec<(Occur, Box<dyn TantivyQuery>)>; 2] {
+        let f = &self.fields;
+        let from = q.from.timestamp();
+        let to = q.to.map(|to| {
+            let secs = to.timestamp();
+            if to.timestamp_subsec_nanos() > 0 {
+                secs.saturating_add(1)
+            } else {
+                secs
+            }
+        });
+        let start = |lo: Bound<i64>, hi: Option<i64>| -> Box<dyn TantivyQuery> {
+            let term = |t| Term::from_field_i64(f.start, t);
+            Box::new(RangeQuery::new(
+                lo.map(term),
+                hi.map_or(Bound::Unbounded, |hi| Bound::Excluded(term(hi))),
+            ))
+        };
+        let ends_after_from = || -> Box<dyn TantivyQuery> {
+            Box::new(RangeQuery::new(
+                Bound::Excluded(Term::from_field_i64(f.end_eff, from)),
+                Bound::Unbounded,
+            ))
+        };
+        let recent_from = from.saturating_sub(SHORT_SPAN_SECS);
+        let recent = vec![
+            (Occur::Must, start(Bound::Included(recent_from), to)),
+            (Occur::Must, ends_after_from()),
+        ];
+        let long_before = to.map_or(recent_from, |to| to.min(recent_from));
+        let long = vec![
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f.span, LONG_SPAN),
+                    IndexRecordOption::Basic,
+                )) as Box<dyn TantivyQuery>,
+            ),
+            (Occur::Must, start(Bound::Unbounded, Some(long_before))),
+            (Occur::Must, ends_after_from()),
+        ];
+        [recent, long]
     }
 
     /// Documents with any of `values` in `field`.
@@ -443,8 +500,11 @@ impl Search {
             after: q.cursor.map(|c| c.0),
             keep: limit + 1,
         };
-        let query = self.build_query(q);
-        let (total, mut hits) = searcher.search(query.as_ref(), &collector)?;
+        let mut fruits = Vec::new();
+        for part in self.build_queries(q) {
+            fruits.push(searcher.search(part.as_ref(), &collector)?);
+        }
+        let (total, mut hits) = collector.merge_fruits(fruits)?;
         let more = hits.len() > limit;
         hits.truncate(limit);
         let next_cursor = if more {
@@ -476,9 +536,12 @@ impl Search {
     /// category and per venue.
     pub(crate) fn facets(&self, q: &Query) -> Result<crate::Facets, SearchFail> {
         let searcher = self.reader.searcher();
-        let query = self.build_query(q);
         let collector = FacetCollector { near: q.near };
-        let fruit = searcher.search(query.as_ref(), &collector)?;
+        let mut fruits = Vec::new();
+        for part in self.build_queries(q) {
+            fruits.push(searcher.search(part.as_ref(), &collector)?);
+        }
+        let fruit = collector.merge_fruits(fruits)?;
         let mut venues = Vec::with_capacity(fruit.venues.len());
         for (id, (count, address)) in fruit.venues {
             let doc: TantivyDocument = searcher.doc(address)?;
@@ -698,8 +761,15 @@ impl SearchWriter {
             doc.add_text(f.desc_fr, description);
             doc.add_text(f.desc_en, description);
         }
-        doc.add_i64(f.start, event.start.timestamp());
-        doc.add_i64(f.end_eff, event.effective_end_utc().timestamp());
+        let (start, end_eff) = (
+            event.start.timestamp(),
+            event.effective_end_utc().timestamp(),
+        );
+        doc.add_i64(f.start, start);
+        doc.add_i64(f.end_eff, end_eff);
+        if end_eff.saturating_sub(start) > SHORT_SPAN_SECS {
+            doc.add_text(f.span, LONG_SPAN);
+        }
         doc.add_u64(f.sort, sort_key(event));
         for category in &event.categories {
             doc.add_text(f.category, category);

@@ -519,6 +519,81 @@ fn ranges_overlap_from_inclusive_to_exclusive() {
 }
 
 #[test]
+fn overlap_matches_a_plain_filter_for_events_of_every_length() {
+    // Shows, events with no end, multi-day festivals and months-long
+    // exhibitions, against ranges of every width (and empty ones), compared
+    // with `end > from && start < to` over the events themselves.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path(), &["s"]);
+    let base = utc("2027-03-01T00:00:00Z");
+    let mut seed = 0x5eed_u64;
+    let mut next = move |n: i64| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((seed >> 33) as i64).rem_euclid(n)
+    };
+    let hour = 3600;
+    let lengths = [
+        0,
+        1,
+        hour,
+        2 * hour,
+        47 * hour,
+        48 * hour,
+        49 * hour,
+        10 * 24 * hour,
+        120 * 24 * hour,
+    ];
+    let mut events = Vec::new();
+    for i in 0..300 {
+        let start = base + Duration::seconds(next(60 * 24 * hour));
+        let length = lengths[next(lengths.len() as i64) as usize];
+        let end = (length > 0).then(|| start + Duration::seconds(length));
+        events.push((format!("E{i:03}"), start, end));
+    }
+    let occs: Vec<Occurrence> = events
+        .iter()
+        .enumerate()
+        .map(|(i, (title, start, end))| {
+            let end_s = end.map(|e| e.to_rfc3339());
+            occ(
+                "s",
+                &format!("u{i}"),
+                title,
+                &start.to_rfc3339(),
+                end_s.as_deref(),
+            )
+        })
+        .collect();
+    index
+        .record_success(run("s", "2026-12-01T00:00:00Z", occs))
+        .expect("write");
+    for _ in 0..200 {
+        let from = base + Duration::seconds(next(70 * 24 * hour) - 5 * 24 * hour);
+        let width = [0, 1, hour, 24 * hour, 7 * 24 * hour, 90 * 24 * hour][next(6) as usize];
+        let to = (next(5) > 0).then(|| from + Duration::seconds(width));
+        let mut q = Query::from(from);
+        q.to = to;
+        q.limit = 1000;
+        let mut got = titles(&index, &q);
+        got.sort();
+        let mut want: Vec<String> = events
+            .iter()
+            .filter(|(_, start, end)| {
+                let effective_end = end
+                    .filter(|e| e > start)
+                    .unwrap_or(*start + Duration::seconds(1));
+                effective_end > from && to.is_none_or(|to| *start < to)
+            })
+            .map(|(title, _, _)| title.clone())
+            .collect();
+        want.sort();
+        assert_eq!(got, want, "from {from} to {to:?}");
+    }
+}
+
+#[test]
 fn text_search_ignores_accents_case_and_inflection_in_french_and_english() {
     let dir = tempfile::tempdir().expect("tempdir");
     let index = open(dir.path(), &["s"]);
