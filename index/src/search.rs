@@ -814,8 +814,15 @@ impl SearchWriter {
         Ok(())
     }
 
+    /// Delete every document added before this call (at the next commit).
+    /// A query deletion, ordered like every other operation: tantivy's
+    /// `delete_all_documents` drops the segments at once and winds the
+    /// operation stamps back, and documents added after it went missing
+    /// now and then (`reindex_and_reopen_give_identical_results` failed 4
+    /// times in 30 runs with it).
     pub(crate) fn delete_all(&mut self) -> tantivy::Result<()> {
-        self.writer()?.delete_all_documents()?;
+        self.writer()?
+            .delete_query(Box::new(tantivy::query::AllQuery))?;
         Ok(())
     }
 
