@@ -308,8 +308,14 @@ impl Search {
 
     /// The query for `q`, as disjoint parts (see [`Search::overlap`]) whose
     /// matches together are its matches: each part is searched and the
-    /// collectors' fruits merged.
-    fn build_queries(&self, q: &Query) -> Vec<Box<dyn TantivyQuery>> {
+    /// collectors' fruits merged. The part of the long events is left out
+    /// when `searcher`'s index holds none (it would find nothing).
+    fn build_queries(
+        &self,
+        q: &Query,
+        searcher: &tantivy::Searcher,
+    ) -> Result<Vec<Box<dyn TantivyQuery>>, SearchFail> {
+        let long_events = searcher.doc_freq(&Term::from_field_text(self.fields.span, LONG_SPAN))?;
         let f = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn TantivyQuery>)> = Vec::new();
         if let Some(text) = q.q.as_deref().map(tame).filter(|t| !t.is_empty()) {
@@ -356,13 +362,19 @@ impl Search {
                 clauses.extend(self.box_clauses(minlat, maxlat, -180.0, 180.0));
             }
         }
-        self.overlap(q)
+        let [recent, long] = self.overlap(q);
+        let parts = if long_events > 0 {
+            vec![recent, long]
+        } else {
+            vec![recent]
+        };
+        Ok(parts
             .into_iter()
             .map(|mut part| {
                 part.extend(clauses.iter().map(|(o, c)| (*o, c.box_clone())));
                 Box::new(BooleanQuery::new(part)) as Box<dyn TantivyQuery>
             })
-            .collect()
+            .collect())
     }
 
     /// The events that overlap `[from, to)` (`end_eff > from` and
@@ -501,7 +513,7 @@ impl Search {
             keep: limit + 1,
         };
         let mut fruits = Vec::new();
-        for part in self.build_queries(q) {
+        for part in self.build_queries(q, &searcher)? {
             fruits.push(searcher.search(part.as_ref(), &collector)?);
         }
         let (total, mut hits) = collector.merge_fruits(fruits)?;
@@ -538,7 +550,7 @@ impl Search {
         let searcher = self.reader.searcher();
         let collector = FacetCollector { near: q.near };
         let mut fruits = Vec::new();
-        for part in self.build_queries(q) {
+        for part in self.build_queries(q, &searcher)? {
             fruits.push(searcher.search(part.as_ref(), &collector)?);
         }
         let fruit = collector.merge_fruits(fruits)?;
