@@ -126,7 +126,9 @@ pub struct Pipeline {
 /// at most (a larger run waits until it is alone): more than a batch's
 /// worth of typical member sources (`Index::record_success` gathers 16
 /// runs), far fewer than what reading ahead would pile up while the writer
-/// is the bottleneck (each queued occurrence holds ~5 KB with its record).
+/// is the bottleneck (a queued occurrence holds its normalized event and
+/// its share of the source's records: kilobytes each; BENCHMARKS.md has
+/// the peak before and after).
 pub const QUEUED_OCCURRENCES: u32 = 16_384;
 
 /// How many source runs may be in flight at once: enough for every

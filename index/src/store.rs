@@ -1118,10 +1118,11 @@ fn indexed_candidates(
 /// One stored candidate `id` (held at the venue of hash `venue`) against
 /// the members it may pair with: wanted when one of them passes the venue
 /// pre-filter, else counted in `venue_skips`. The first candidate held at
-/// a venue no member holds is loaded at once, so that the pre-filter knows
-/// that venue for the candidates that follow (in a dense region most
-/// candidates sharing a concept and a time are at other halls: one read
-/// per hall, not one per show).
+/// a venue the writer's [`VenueBook`] does not know yet is loaded at once,
+/// so that the book knows that venue for the candidates that follow, in
+/// this batch and the next ones (in a dense region most candidates sharing
+/// a concept and a time are at other halls: one read per hall, not one
+/// per show).
 fn consider<'s, 'm: 's>(
     id: &str,
     venue: Option<u64>,

@@ -176,3 +176,23 @@ fn content_type(path: &Path) -> &'static str {
         "application/octet-stream"
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_never_leaves_the_folder() {
+        let root = Path::new("/srv/region");
+        assert_eq!(
+            inside(root, "/members/m0001.ics"),
+            Some(root.join("members/m0001.ics"))
+        );
+        assert_eq!(inside(root, "/members/../../etc/passwd"), None);
+        assert_eq!(inside(root, "/./members/m0001.ics"), None);
+        assert_eq!(
+            inside(root, "//etc/passwd").map(|p| p.starts_with(root)),
+            Some(true)
+        );
+    }
+}

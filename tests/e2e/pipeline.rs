@@ -165,6 +165,40 @@ async fn an_unchanged_source_costs_one_conditional_request() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_local_file_is_read_again_only_when_its_size_or_time_changes() {
+    let body = three_events();
+    let world = World::from_files(
+        &format!("{AGGREGATOR}\n[[source]]\nid = \"t\"\nkind = \"ics\"\nurl = \"t.ics\"\n"),
+        &[("t.ics", &body)],
+        test_policy(),
+    );
+    let path = world.dir.path().join("t.ics");
+    let settled = std::time::SystemTime::now() - Duration::from_secs(60);
+    let touch = |when: std::time::SystemTime| {
+        let file = std::fs::File::options().write(true).open(&path).unwrap();
+        file.set_modified(when).unwrap();
+    };
+    touch(settled);
+    assert_eq!(counts(&world.ingest_one("t").await.outcome).new, 3);
+
+    // Other bytes of the same size under the same time: taken as unchanged,
+    // not read (what the size and time validator promises, and costs).
+    let edited = String::from_utf8(body.clone())
+        .unwrap()
+        .replace("Malade imaginaire", "Malade imaginairE");
+    assert_eq!(edited.len(), body.len());
+    std::fs::write(&path, &edited).unwrap();
+    touch(settled);
+    let second = world.ingest_one("t").await;
+    assert_eq!(second.outcome, Outcome::Unchanged { events: 3 }, "{second}");
+
+    // Another time: read, and the edit is seen.
+    touch(settled + Duration::from_secs(30));
+    let third = world.ingest_one("t").await;
+    assert_eq!(counts(&third.outcome).updated, 1, "{third}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_source_keeps_its_events_and_says_why() {
     let (server, world) = one_calendar_source(test_policy()).await;
     world.ingest().await;
