@@ -18,7 +18,6 @@
 //!   links with `rel="noopener nofollow"`; no images, scripts or styles.
 
 use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
 
 pub use textkit::repair::{self, lost_characters, typeset_title};
 pub use textkit::{decode_entities, has_markup, html_to_text};
@@ -395,6 +394,8 @@ mod tests {
         assert_eq!(fold_for_match("Spectacle   musical"), "spectacle musical");
         assert_eq!(fold_for_match("---"), "");
     }
+
+    use unicode_normalization::UnicodeNormalization;
 
     /// The folding as first written: the whole string decomposed (NFD),
     /// then char by char.
