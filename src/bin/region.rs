@@ -18,6 +18,16 @@
 //! next member, in that member's kind and wording (the title decorated or
 //! shortened, the venue spelled otherwise), so dedup has real work.
 //!
+//! As a council's region is: each hall has its coordinates within a
+//! kilometre or two of its district's centre, given with its events by four
+//! members in five (GEO, `georss:point`, schema.org `geo`, h-card
+//! `p-latitude`, The Events Calendar's `geo_lat`; the others give the
+//! address only, and babillard places those by municipality); the
+//! `sources.toml` carries the council's taxonomy (`[[category]]`, one per
+//! genre slug) and three territories cutting Laval west to east
+//! (`[[territory]]`, GeoJSON polygons written to `territories/`), so that a
+//! search by category, territory or place matches part of the region.
+//!
 //! Halls: the 42 of Laval's districts (`--halls N` for another number); a
 //! region of more than 100,800 occurrences gets one more hall per 2,400
 //! (about six shows a day each, a busy real hall), so that a large region
@@ -109,6 +119,26 @@ const QUARTIERS: &[&str] = &[
     "Saint-Vincent-de-Paul",
     "Îles-Laval",
     "Laval-sur-le-Lac",
+];
+
+/// About the centre of each of [`QUARTIERS`] (lat, lon): halls are spread
+/// within a kilometre or two of theirs, so that a search near a point or in
+/// a territory matches part of the region, as in a real one.
+const CENTRES: &[(f64, f64)] = &[
+    (45.545, -73.750),
+    (45.612, -73.785),
+    (45.610, -73.722),
+    (45.625, -73.745),
+    (45.585, -73.830),
+    (45.557, -73.705),
+    (45.552, -73.685),
+    (45.590, -73.655),
+    (45.635, -73.610),
+    (45.527, -73.815),
+    (45.550, -73.865),
+    (45.600, -73.655),
+    (45.562, -73.885),
+    (45.515, -73.870),
 ];
 
 const VENUE_KINDS: &[&str] = &[
@@ -208,6 +238,9 @@ struct Venue {
     /// Another spelling, as a second member writes it.
     alias: String,
     address: String,
+    /// (lat, lon) in its district; None where the member that lists it
+    /// gives an address only (see [`gives_coordinates`]).
+    geo: Option<(f64, f64)>,
 }
 
 #[derive(Clone)]
@@ -331,6 +364,15 @@ fn hall(wave: usize, q: usize, quartier: &str, k: usize, kind: &str) -> Venue {
         .replace("Centre communautaire", "C.C.")
         .replace(['é', 'è'], "e");
     let street = STREETS[(q * 3 + k + wave) % STREETS.len()];
+    // Within about ±1.3 km north-south and ±1.3 km east-west of the
+    // district's centre, the same for the same hall.
+    let mut spread = Rng::new(0x5eed ^ ((wave as u64) << 32) ^ ((q as u64) << 16) ^ k as u64);
+    let (lat, lon) = CENTRES.get(q).copied().unwrap_or((45.58, -73.75));
+    let jitter = |rng: &mut Rng, span: f64| (rng.below(2001) as f64 / 1000.0 - 1.0) * span;
+    let geo = (
+        lat + jitter(&mut spread, 0.012),
+        lon + jitter(&mut spread, 0.017),
+    );
     Venue {
         name,
         alias,
@@ -338,6 +380,7 @@ fn hall(wave: usize, q: usize, quartier: &str, k: usize, kind: &str) -> Venue {
             "{}, {street}, Laval, QC",
             100 + 37 * (q * 7 + k) + 1_000 * wave
         ),
+        geo: Some(geo),
     }
 }
 
@@ -470,6 +513,9 @@ fn write_ics(name: &str, shows: &[(Show, Venue)]) -> String {
             ics_escape(&venue.address),
             show.category,
         );
+        if let Some((lat, lon)) = venue.geo {
+            let _ = write!(out, "GEO:{lat:.5};{lon:.5}\r\n");
+        }
         if show.count > 1 {
             let _ = write!(out, "RRULE:FREQ=WEEKLY;COUNT={}\r\n", show.count);
         }
@@ -481,14 +527,14 @@ fn write_ics(name: &str, shows: &[(Show, Venue)]) -> String {
 
 fn write_rss(name: &str, s: usize, shows: &[(Show, Venue)]) -> String {
     let mut out = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:ev=\"http://purl.org/rss/1.0/modules/event/\">\n<channel><title>{}</title><link>https://membre-{s}.laval.example/</link><description>Agenda</description><language>fr-CA</language>\n",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:ev=\"http://purl.org/rss/1.0/modules/event/\" xmlns:georss=\"http://www.georss.org/georss\">\n<channel><title>{}</title><link>https://membre-{s}.laval.example/</link><description>Agenda</description><language>fr-CA</language>\n",
         xml_escape(name)
     );
     for it in items(shows) {
         let end = it.start + Duration::minutes(it.show.minutes);
         let _ = writeln!(
             out,
-            "<item><title>{}</title><link>https://membre-{s}.laval.example/agenda/{}</link><guid isPermaLink=\"false\">{}</guid><description>{}</description><category>{}</category><ev:startdate>{}</ev:startdate><ev:enddate>{}</ev:enddate><ev:location>{}, {}</ev:location></item>",
+            "<item><title>{}</title><link>https://membre-{s}.laval.example/agenda/{}</link><guid isPermaLink=\"false\">{}</guid><description>{}</description><category>{}</category><ev:startdate>{}</ev:startdate><ev:enddate>{}</ev:enddate><ev:location>{}, {}</ev:location>{}</item>",
             xml_escape(&it.show.title),
             it.id,
             it.id,
@@ -498,6 +544,9 @@ fn write_rss(name: &str, s: usize, shows: &[(Show, Venue)]) -> String {
             rfc3339(end),
             xml_escape(&it.venue.name),
             xml_escape(&it.venue.address),
+            it.venue.geo.map_or(String::new(), |(lat, lon)| format!(
+                "<georss:point>{lat:.5} {lon:.5}</georss:point>"
+            )),
         );
     }
     out.push_str("</channel></rss>\n");
@@ -509,7 +558,7 @@ fn write_json_feed(name: &str, s: usize, shows: &[(Show, Venue)]) -> String {
         .iter()
         .map(|it| {
             format!(
-                "{{\"id\":{},\"url\":\"https://membre-{s}.laval.example/agenda/{}\",\"title\":{},\"content_html\":{},\"tags\":[\"{}\"],\"_event\":{{\"start\":\"{}\",\"end\":\"{}\",\"location\":{{\"name\":{},\"address\":{}}}}}}}",
+                "{{\"id\":{},\"url\":\"https://membre-{s}.laval.example/agenda/{}\",\"title\":{},\"content_html\":{},\"tags\":[\"{}\"],\"_event\":{{\"start\":\"{}\",\"end\":\"{}\",\"location\":{{\"name\":{},\"address\":{}{}}}}}}}",
                 json(&it.id),
                 it.id,
                 json(&it.show.title),
@@ -519,6 +568,9 @@ fn write_json_feed(name: &str, s: usize, shows: &[(Show, Venue)]) -> String {
                 rfc3339(it.start + Duration::minutes(it.show.minutes)),
                 json(&it.venue.name),
                 json(&it.venue.address),
+                it.venue.geo.map_or(String::new(), |(lat, lon)| format!(
+                    ",\"latitude\":{lat:.5},\"longitude\":{lon:.5}"
+                )),
             )
         })
         .collect();
@@ -542,7 +594,7 @@ fn write_jsonld(name: &str, s: usize, shows: &[(Show, Venue)]) -> String {
         .iter()
         .map(|it| {
             format!(
-                "{{\"@type\":\"Event\",\"@id\":\"https://membre-{s}.laval.example/agenda/{}\",\"name\":{},\"description\":{},\"startDate\":\"{}\",\"endDate\":\"{}\",\"inLanguage\":\"{}\",\"location\":{{\"@type\":\"Place\",\"name\":{},\"address\":{}}}}}",
+                "{{\"@type\":\"Event\",\"@id\":\"https://membre-{s}.laval.example/agenda/{}\",\"name\":{},\"description\":{},\"startDate\":\"{}\",\"endDate\":\"{}\",\"inLanguage\":\"{}\",\"location\":{{\"@type\":\"Place\",\"name\":{},\"address\":{}{}}}}}",
                 it.id,
                 json(&it.show.title),
                 json(&it.show.description),
@@ -551,6 +603,9 @@ fn write_jsonld(name: &str, s: usize, shows: &[(Show, Venue)]) -> String {
                 it.show.lang,
                 json(&it.venue.name),
                 json(&it.venue.address),
+                it.venue.geo.map_or(String::new(), |(lat, lon)| format!(
+                    ",\"geo\":{{\"@type\":\"GeoCoordinates\",\"latitude\":{lat:.5},\"longitude\":{lon:.5}}}"
+                )),
             )
         })
         .collect();
@@ -566,7 +621,7 @@ fn write_microdata(name: &str, s: usize, shows: &[(Show, Venue)]) -> String {
     for it in items(shows) {
         let _ = writeln!(
             body,
-            "<li class=\"activite\" itemscope itemtype=\"https://schema.org/Event\"><h2><a itemprop=\"url\" href=\"https://membre-{s}.laval.example/activites/{}\"><span itemprop=\"name\">{}</span></a></h2><meta itemprop=\"startDate\" content=\"{}\"><meta itemprop=\"endDate\" content=\"{}\"><p itemprop=\"description\">{}</p><div itemprop=\"location\" itemscope itemtype=\"https://schema.org/Place\"><span itemprop=\"name\">{}</span>, <span itemprop=\"address\">{}</span></div></li>",
+            "<li class=\"activite\" itemscope itemtype=\"https://schema.org/Event\"><h2><a itemprop=\"url\" href=\"https://membre-{s}.laval.example/activites/{}\"><span itemprop=\"name\">{}</span></a></h2><meta itemprop=\"startDate\" content=\"{}\"><meta itemprop=\"endDate\" content=\"{}\"><p itemprop=\"description\">{}</p><div itemprop=\"location\" itemscope itemtype=\"https://schema.org/Place\"><span itemprop=\"name\">{}</span>, <span itemprop=\"address\">{}</span>{}</div></li>",
             it.id,
             xml_escape(&it.show.title),
             it.start.format("%Y-%m-%dT%H:%M"),
@@ -574,6 +629,9 @@ fn write_microdata(name: &str, s: usize, shows: &[(Show, Venue)]) -> String {
             xml_escape(&it.show.description),
             xml_escape(&it.venue.name),
             xml_escape(&it.venue.address),
+            it.venue.geo.map_or(String::new(), |(lat, lon)| format!(
+                "<span itemprop=\"geo\" itemscope itemtype=\"https://schema.org/GeoCoordinates\"><meta itemprop=\"latitude\" content=\"{lat:.5}\"><meta itemprop=\"longitude\" content=\"{lon:.5}\"></span>"
+            )),
         );
     }
     body.push_str("</ul>\n");
@@ -585,13 +643,16 @@ fn write_hevent(name: &str, s: usize, shows: &[(Show, Venue)]) -> String {
     for it in items(shows) {
         let _ = writeln!(
             body,
-            "<article class=\"h-event\"><h2 class=\"p-name\">{}</h2><p><time class=\"dt-start\" datetime=\"{}\">{}</time> – <time class=\"dt-end\" datetime=\"{}\"></time></p><p class=\"p-location h-card\"><span class=\"p-name\">{}</span>, <span class=\"p-street-address\">{}</span></p><p class=\"p-summary\">{}</p><p><span class=\"p-category\">{}</span></p><a class=\"u-url\" href=\"https://membre-{s}.laval.example/programmation/{}\">Détails</a></article>",
+            "<article class=\"h-event\"><h2 class=\"p-name\">{}</h2><p><time class=\"dt-start\" datetime=\"{}\">{}</time> – <time class=\"dt-end\" datetime=\"{}\"></time></p><p class=\"p-location h-card\"><span class=\"p-name\">{}</span>, <span class=\"p-street-address\">{}</span>{}</p><p class=\"p-summary\">{}</p><p><span class=\"p-category\">{}</span></p><a class=\"u-url\" href=\"https://membre-{s}.laval.example/programmation/{}\">Détails</a></article>",
             xml_escape(&it.show.title),
             rfc3339(it.start),
             it.start.format("%d/%m/%Y %H h %M"),
             rfc3339(it.start + Duration::minutes(it.show.minutes)),
             xml_escape(&it.venue.name),
             xml_escape(&it.venue.address),
+            it.venue.geo.map_or(String::new(), |(lat, lon)| format!(
+                "<data class=\"p-latitude\" value=\"{lat:.5}\"></data><data class=\"p-longitude\" value=\"{lon:.5}\"></data>"
+            )),
             xml_escape(&it.show.description),
             it.show.category,
             it.id,
@@ -607,7 +668,7 @@ fn write_wordpress(s: usize, shows: &[(Show, Venue)]) -> String {
         .map(|(n, it)| {
             let end = it.start + Duration::minutes(it.show.minutes);
             format!(
-                "{{\"id\":{},\"url\":\"https://membre-{s}.laval.example/evenement/{}/\",\"title\":{},\"description\":{},\"all_day\":false,\"start_date\":\"{}\",\"end_date\":\"{}\",\"timezone\":\"America/Toronto\",\"categories\":[{{\"name\":\"{}\",\"slug\":\"{}\"}}],\"venue\":{{\"venue\":{},\"address\":{},\"city\":\"Laval\",\"province\":\"QC\",\"country\":\"Canada\"}}}}",
+                "{{\"id\":{},\"url\":\"https://membre-{s}.laval.example/evenement/{}/\",\"title\":{},\"description\":{},\"all_day\":false,\"start_date\":\"{}\",\"end_date\":\"{}\",\"timezone\":\"America/Toronto\",\"categories\":[{{\"name\":\"{}\",\"slug\":\"{}\"}}],\"venue\":{{\"venue\":{},\"address\":{},\"city\":\"Laval\",\"province\":\"QC\",\"country\":\"Canada\"{}}}}}",
                 1000 + n,
                 it.id,
                 json(&it.show.title),
@@ -618,6 +679,9 @@ fn write_wordpress(s: usize, shows: &[(Show, Venue)]) -> String {
                 it.show.category,
                 json(&it.venue.name),
                 json(&it.venue.address),
+                it.venue.geo.map_or(String::new(), |(lat, lon)| format!(
+                    ",\"geo_lat\":{lat:.5},\"geo_lng\":{lon:.5}"
+                )),
             )
         })
         .collect();
@@ -633,6 +697,94 @@ fn write(path: &Path, text: &str) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
     }
     std::fs::write(path, text)
+}
+
+/// The council's categories: every genre's slug, with the words members
+/// use for it.
+const TAXONOMY: &[(&str, &str, &str, &[&str])] = &[
+    ("theatre", "Théâtre", "Theatre", &["theatre", "théâtre"]),
+    (
+        "musique",
+        "Musique",
+        "Music",
+        &["musique", "music", "concert"],
+    ),
+    (
+        "jeunesse",
+        "Jeunesse",
+        "Youth",
+        &["jeunesse", "enfants", "famille"],
+    ),
+    (
+        "ateliers",
+        "Ateliers",
+        "Workshops",
+        &["ateliers", "atelier", "workshop"],
+    ),
+    (
+        "arts-visuels",
+        "Arts visuels",
+        "Visual arts",
+        &["arts-visuels", "exposition", "arts visuels"],
+    ),
+    ("cinema", "Cinéma", "Film", &["cinema", "cinéma", "film"]),
+    ("danse", "Danse", "Dance", &["danse", "dance"]),
+    (
+        "conferences",
+        "Conférences",
+        "Talks",
+        &["conferences", "conférence", "talk"],
+    ),
+    (
+        "litterature",
+        "Littérature",
+        "Literature",
+        &["litterature", "lecture", "livres"],
+    ),
+];
+
+/// The council's territories: Laval cut in three by longitude, west to
+/// east, each a polygon written to `territories/{id}.geojson`.
+const TERRITORIES: &[(&str, &str, &str, f64, f64)] = &[
+    ("ouest", "Secteur ouest", "West sector", -73.95, -73.80),
+    ("centre", "Secteur centre", "Central sector", -73.80, -73.70),
+    ("est", "Secteur est", "East sector", -73.70, -73.50),
+];
+
+/// Whether member `s` gives its venues' coordinates (four in five do; the
+/// others an address only, placed by municipality).
+fn gives_coordinates(s: usize) -> bool {
+    (s / KINDS.len()) % 5 != 4
+}
+
+/// The `[[category]]` and `[[territory]]` tables of the region's
+/// `sources.toml`; writes the territories' GeoJSON files into `out`.
+fn council_tables(out: &Path) -> std::io::Result<String> {
+    let mut config = String::new();
+    for (slug, fr, en, matches) in TAXONOMY {
+        let _ =
+            write!(
+            config,
+            "[[category]]\nslug = \"{slug}\"\nname = {{ fr = {}, en = {} }}\nmatches = [{}]\n\n",
+            json(fr),
+            json(en),
+            matches.iter().map(|m| json(m)).collect::<Vec<_>>().join(", ")
+        );
+    }
+    for (id, fr, en, west, east) in TERRITORIES {
+        let (south, north) = (45.45, 45.75);
+        let geojson = format!(
+            "{{\"type\":\"Polygon\",\"coordinates\":[[[{west},{south}],[{east},{south}],[{east},{north}],[{west},{north}],[{west},{south}]]]}}\n"
+        );
+        write(&out.join(format!("territories/{id}.geojson")), &geojson)?;
+        let _ = write!(
+            config,
+            "[[territory]]\nid = \"{id}\"\nname = {{ fr = {}, en = {} }}\ngeojson = \"territories/{id}.geojson\"\n\n",
+            json(fr),
+            json(en)
+        );
+    }
+    Ok(config)
 }
 
 const AGGREGATOR: &str = "[aggregator]\nname = \"Région de banc d'essai\"\nbase_url = \"http://127.0.0.1:8080\"\ntimezone = \"America/Toronto\"\nlanguages = [\"fr\", \"en\"]\nhorizon_days = 400\ndata_dir = \"data\"\n\n";
@@ -656,6 +808,7 @@ fn region(
         .map(|s| own_shows(&mut rng, s, budget, start, venues.len()))
         .collect();
     let mut config = String::from(AGGREGATOR);
+    config.push_str(&council_tables(out)?);
     let mut total = 0;
     let mut bytes = 0u64;
     for s in 0..sources {
@@ -666,9 +819,16 @@ fn region(
             QUARTIERS[(s / VENUE_KINDS.len()) % QUARTIERS.len()]
         );
         let name = format!("{name} (membre {s})");
+        let venue = |v: usize| -> Venue {
+            let mut venue = venues[v].clone();
+            if !gives_coordinates(s) {
+                venue.geo = None;
+            }
+            venue
+        };
         let mut listed: Vec<(Show, Venue)> = owned[s]
             .iter()
-            .map(|show| (show.clone(), venues[show.venue].clone()))
+            .map(|show| (show.clone(), venue(show.venue)))
             .collect();
         if sources > 1 {
             let previous = (s + sources - 1) % sources;
@@ -676,7 +836,7 @@ fn region(
                 let mut again = show.reworded(&mut rng);
                 again.uid = format!("{}-relaye-par-{s}", show.uid);
                 // the second member spells the venue its own way
-                let mut venue = venues[show.venue].clone();
+                let mut venue = venue(show.venue);
                 venue.name = venue.alias.clone();
                 listed.push((again, venue));
             }
