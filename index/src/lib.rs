@@ -35,6 +35,7 @@ pub mod pagecache;
 pub mod query;
 mod search;
 mod store;
+mod table;
 mod venues;
 
 pub use curation::{AuditEntry, AuditPage, CuratedEvent, CurationError, CONFIG_UNDOABLE};

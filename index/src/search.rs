@@ -30,8 +30,7 @@
 //! [`PageCollector`] then applies the exact radius, counts every match and
 //! keeps the smallest sort keys after the cursor.
 
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::ops::Bound;
 use std::path::Path;
 
@@ -56,6 +55,7 @@ use tantivy::{
 };
 
 use crate::query::{Cursor, Page, Query, Scope};
+use crate::table::{Best, Filter, GeoBox, PageFruit, Tables, Window};
 
 /// Heap of the one IndexWriter (the whole budget goes to one thread, so a
 /// commit makes one segment).
@@ -68,7 +68,7 @@ const KM_PER_DEGREE: f64 = 111.32;
 /// An event lasting longer than this (two days) is `span:long` in the
 /// index: the overlap query finds it through that term when it started
 /// before the range (see [`Search::overlap`]).
-const SHORT_SPAN_SECS: i64 = 2 * 86_400;
+pub(crate) const SHORT_SPAN_SECS: i64 = 2 * 86_400;
 /// The `span` term of a long event.
 const LONG_SPAN: &str = "long";
 
@@ -217,6 +217,8 @@ pub(crate) struct Search {
     reader: IndexReader,
     fields: Fields,
     parser: QueryParser,
+    /// Per segment, for the queries without words.
+    tables: Tables,
 }
 
 impl Search {
@@ -246,6 +248,7 @@ impl Search {
             reader,
             fields,
             parser,
+            tables: Tables::default(),
         })
     }
 
@@ -335,32 +338,8 @@ impl Search {
         if let Some(scope) = &q.scope {
             clauses.push((Occur::Must, self.scope_clause(scope)));
         }
-        if let Some((minlon, minlat, maxlon, maxlat)) = q.bbox {
-            clauses.extend(self.box_clauses(minlat, maxlat, minlon, maxlon));
-        }
-        if let Some((lat, lon, km)) = q.near {
-            let km = km.max(0.0);
-            let dlat = km / KM_PER_DEGREE;
-            let cos = lat.to_radians().cos();
-            let (minlat, maxlat) = (lat - dlat, lat + dlat);
-            if cos > 1e-6 && km / (KM_PER_DEGREE * cos) < 180.0 {
-                let dlon = km / (KM_PER_DEGREE * cos);
-                let (minlon, maxlon) = (lon - dlon, lon + dlon);
-                // Across the antimeridian: wrap the box.
-                let minlon = if minlon < -180.0 {
-                    minlon + 360.0
-                } else {
-                    minlon
-                };
-                let maxlon = if maxlon > 180.0 {
-                    maxlon - 360.0
-                } else {
-                    maxlon
-                };
-                clauses.extend(self.box_clauses(minlat, maxlat, minlon, maxlon));
-            } else {
-                clauses.extend(self.box_clauses(minlat, maxlat, -180.0, 180.0));
-            }
+        for geo_box in geo_boxes(q) {
+            clauses.extend(self.box_clauses(geo_box));
         }
         let [recent, long] = self.overlap(q);
         let parts = if long_events > 0 {
@@ -393,15 +372,7 @@ impl Search {
     /// rarer. `to` is rounded up to the second, `from` down.
     fn overlap(&self, q: &Query) -> [Vec<(Occur, Box<dyn TantivyQuery>)>; 2] {
         let f = &self.fields;
-        let from = q.from.timestamp();
-        let to = q.to.map(|to| {
-            let secs = to.timestamp();
-            if to.timestamp_subsec_nanos() > 0 {
-                secs.saturating_add(1)
-            } else {
-                secs
-            }
-        });
+        let w = window(q);
         let start = |lo: Bound<i64>, hi: Option<i64>| -> Box<dyn TantivyQuery> {
             let term = |t| Term::from_field_i64(f.start, t);
             Box::new(RangeQuery::new(
@@ -411,16 +382,14 @@ impl Search {
         };
         let ends_after_from = || -> Box<dyn TantivyQuery> {
             Box::new(RangeQuery::new(
-                Bound::Excluded(Term::from_field_i64(f.end_eff, from)),
+                Bound::Excluded(Term::from_field_i64(f.end_eff, w.from)),
                 Bound::Unbounded,
             ))
         };
-        let recent_from = from.saturating_sub(SHORT_SPAN_SECS);
         let recent = vec![
-            (Occur::Must, start(Bound::Included(recent_from), to)),
+            (Occur::Must, start(Bound::Included(w.recent_from), w.to)),
             (Occur::Must, ends_after_from()),
         ];
-        let long_before = to.map_or(recent_from, |to| to.min(recent_from));
         let long = vec![
             (
                 Occur::Must,
@@ -429,7 +398,7 @@ impl Search {
                     IndexRecordOption::Basic,
                 )) as Box<dyn TantivyQuery>,
             ),
-            (Occur::Must, start(Bound::Unbounded, Some(long_before))),
+            (Occur::Must, start(Bound::Unbounded, Some(w.long_before))),
             (Occur::Must, ends_after_from()),
         ];
         [recent, long]
@@ -473,15 +442,14 @@ impl Search {
         Box::new(BooleanQuery::new(parts))
     }
 
-    /// Range clauses for a box; `minlon > maxlon` means it crosses the
-    /// antimeridian.
-    fn box_clauses(
-        &self,
-        minlat: f64,
-        maxlat: f64,
-        minlon: f64,
-        maxlon: f64,
-    ) -> Vec<(Occur, Box<dyn TantivyQuery>)> {
+    /// Range clauses for a box.
+    fn box_clauses(&self, geo_box: GeoBox) -> Vec<(Occur, Box<dyn TantivyQuery>)> {
+        let GeoBox {
+            minlat,
+            maxlat,
+            minlon,
+            maxlon,
+        } = geo_box;
         let f = &self.fields;
         let range = |field: Field, lo: f64, hi: f64| -> Box<dyn TantivyQuery> {
             Box::new(RangeQuery::new(
@@ -503,6 +471,31 @@ impl Search {
         ]
     }
 
+    /// The page of a query without words, venues, sources or calendar,
+    /// from the segments' tables ([`crate::table`]); None for any other
+    /// query, or one a table cannot answer.
+    fn page_from_tables(
+        &self,
+        q: &Query,
+        searcher: &tantivy::Searcher,
+        collector: &PageCollector,
+    ) -> Result<Option<Vec<PageFruit>>, SearchFail> {
+        let words = q.q.as_deref().is_some_and(|t| !tame(t).is_empty());
+        if words || !q.venues.is_empty() || !q.sources.is_empty() || q.scope.is_some() {
+            return Ok(None);
+        }
+        let filter = Filter {
+            window: window(q),
+            categories: &q.categories,
+            territories: &q.territories,
+            boxes: geo_boxes(q),
+            near: q.near,
+        };
+        Ok(self
+            .tables
+            .page(searcher, &filter, collector.after, collector.keep)?)
+    }
+
     /// Answer a query from the index alone.
     pub(crate) fn query(&self, q: &Query) -> Result<Page, SearchFail> {
         let limit = q.limit.clamp(1, 1000);
@@ -512,10 +505,16 @@ impl Search {
             after: q.cursor.map(|c| c.0),
             keep: limit + 1,
         };
-        let mut fruits = Vec::new();
-        for part in self.build_queries(q, &searcher)? {
-            fruits.push(searcher.search(part.as_ref(), &collector)?);
-        }
+        let fruits = match self.page_from_tables(q, &searcher, &collector)? {
+            Some(fruits) => fruits,
+            None => {
+                let mut fruits = Vec::new();
+                for part in self.build_queries(q, &searcher)? {
+                    fruits.push(searcher.search(part.as_ref(), &collector)?);
+                }
+                fruits
+            }
+        };
         let (total, mut hits) = collector.merge_fruits(fruits)?;
         let more = hits.len() > limit;
         hits.truncate(limit);
@@ -852,6 +851,77 @@ impl SearchWriter {
     }
 }
 
+/// The overlap of `q`'s `[from, to)` as two disjoint parts (see
+/// [`Search::overlap`]): `to` rounded up to the second, `from` down.
+fn window(q: &Query) -> Window {
+    let from = q.from.timestamp();
+    let to = q.to.map(|to| {
+        let secs = to.timestamp();
+        if to.timestamp_subsec_nanos() > 0 {
+            secs.saturating_add(1)
+        } else {
+            secs
+        }
+    });
+    let recent_from = from.saturating_sub(SHORT_SPAN_SECS);
+    Window {
+        from,
+        to,
+        recent_from,
+        long_before: to.map_or(recent_from, |to| to.min(recent_from)),
+    }
+}
+
+/// The boxes `q` asks events to lie in: its `bbox`, and the box around
+/// its `near` circle (wrapped across the antimeridian; the whole width of
+/// the Earth near a pole), whose exact radius the collector applies after.
+fn geo_boxes(q: &Query) -> Vec<GeoBox> {
+    let mut boxes = Vec::new();
+    if let Some((minlon, minlat, maxlon, maxlat)) = q.bbox {
+        boxes.push(GeoBox {
+            minlat,
+            maxlat,
+            minlon,
+            maxlon,
+        });
+    }
+    if let Some((lat, lon, km)) = q.near {
+        let km = km.max(0.0);
+        let dlat = km / KM_PER_DEGREE;
+        let cos = lat.to_radians().cos();
+        let (minlat, maxlat) = (lat - dlat, lat + dlat);
+        if cos > 1e-6 && km / (KM_PER_DEGREE * cos) < 180.0 {
+            let dlon = km / (KM_PER_DEGREE * cos);
+            let (minlon, maxlon) = (lon - dlon, lon + dlon);
+            // Across the antimeridian: wrap the box.
+            let minlon = if minlon < -180.0 {
+                minlon + 360.0
+            } else {
+                minlon
+            };
+            let maxlon = if maxlon > 180.0 {
+                maxlon - 360.0
+            } else {
+                maxlon
+            };
+            boxes.push(GeoBox {
+                minlat,
+                maxlat,
+                minlon,
+                maxlon,
+            });
+        } else {
+            boxes.push(GeoBox {
+                minlat,
+                maxlat,
+                minlon: -180.0,
+                maxlon: 180.0,
+            });
+        }
+    }
+    boxes
+}
+
 /// Counts every match (after the exact radius filter, before the cursor)
 /// and keeps the `keep` smallest sort keys greater than `after`.
 pub(crate) struct PageCollector {
@@ -859,9 +929,6 @@ pub(crate) struct PageCollector {
     pub after: Option<u64>,
     pub keep: usize,
 }
-
-/// What one segment collected: its count and its best (key, doc) pairs.
-type PageFruit = (usize, Vec<(u64, DocAddress)>);
 
 /// The exact radius filter of one segment: its `lat` and `lon` columns and
 /// the (lat, lon, km) circle.
@@ -895,10 +962,7 @@ pub(crate) struct PageSegmentCollector {
     segment: SegmentOrdinal,
     sort: Column<u64>,
     geo: Option<GeoFilter>,
-    after: Option<u64>,
-    keep: usize,
-    count: usize,
-    heap: BinaryHeap<(u64, DocId)>,
+    best: Best,
 }
 
 impl Collector for PageCollector {
@@ -914,10 +978,7 @@ impl Collector for PageCollector {
             segment,
             sort: reader.fast_fields().u64("sort")?,
             geo: geo_filter(reader, self.near)?,
-            after: self.after,
-            keep: self.keep,
-            count: 0,
-            heap: BinaryHeap::with_capacity(self.keep.saturating_add(1).min(1024)),
+            best: Best::new(self.after, self.keep),
         })
     }
 
@@ -942,31 +1003,12 @@ impl SegmentCollector for PageSegmentCollector {
     type Fruit = PageFruit;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
-        if !within(&self.geo, doc) {
-            return;
-        }
-        self.count += 1;
-        let key = self.sort.first(doc).unwrap_or(0);
-        if self.after.is_some_and(|after| key <= after) {
-            return;
-        }
-        if self.heap.len() < self.keep {
-            self.heap.push((key, doc));
-        } else if let Some(&(top, _)) = self.heap.peek() {
-            if key.cmp(&top) == Ordering::Less {
-                self.heap.pop();
-                self.heap.push((key, doc));
-            }
+        if within(&self.geo, doc) {
+            self.best.offer(self.sort.first(doc).unwrap_or(0), doc);
         }
     }
 
     fn harvest(self) -> PageFruit {
-        let segment = self.segment;
-        let hits = self
-            .heap
-            .into_iter()
-            .map(|(key, doc)| (key, DocAddress::new(segment, doc)))
-            .collect();
-        (self.count, hits)
+        self.best.harvest(self.segment)
     }
 }

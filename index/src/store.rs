@@ -195,6 +195,29 @@ fn occurrence_hash(occ: &Occurrence) -> StoreResult<String> {
     Ok(sha256_hex(to_json(&bare)?.as_bytes()))
 }
 
+/// An occurrence's JSON and its [`occurrence_hash`], serialized once: the
+/// hash is that of the same JSON with the one `"updated_at":` member's
+/// value read as the epoch (a key inside a string value is escaped, so the
+/// member found is the field). Same bytes hashed as [`occurrence_hash`]'s.
+fn occurrence_json_and_hash(occ: &Occurrence) -> StoreResult<(String, String)> {
+    use sha2::Digest;
+    let json = to_json(occ)?;
+    let stamp = format!("\"updated_at\":{}", to_json(&occ.event.updated_at)?);
+    let mut found = json.match_indices(&stamp).map(|(at, _)| at);
+    let hash = match (found.next(), found.next()) {
+        (Some(at), None) => {
+            let epoch = format!("\"updated_at\":{}", to_json(&DateTime::<Utc>::UNIX_EPOCH)?);
+            let mut hasher = sha2::Sha256::new();
+            hasher.update(&json.as_bytes()[..at]);
+            hasher.update(epoch.as_bytes());
+            hasher.update(&json.as_bytes()[at + stamp.len()..]);
+            hex::encode(hasher.finalize())
+        }
+        _ => occurrence_hash(occ)?,
+    };
+    Ok((json, hash))
+}
+
 /// Per unmapped category word, how many records of the run use it.
 fn unmapped_counts(occurrences: &[Occurrence]) -> BTreeMap<String, usize> {
     let mut seen: HashSet<(&str, &str)> = HashSet::new();
@@ -642,7 +665,7 @@ fn write_run<'r>(tx: &Transaction<'_>, run: &'r SourceRun) -> StoreResult<Writte
                end_utc = excluded.end_utc, json = excluded.json, hash = excluded.hash",
         )?;
         for (id, occ) in &latest {
-            let hash = occurrence_hash(occ)?;
+            let (json, hash) = occurrence_json_and_hash(occ)?;
             // A new occurrence starts in an event of its own; the
             // clustering below moves it where it belongs.
             let event_id = match existing.get(*id) {
@@ -667,7 +690,7 @@ fn write_run<'r>(tx: &Transaction<'_>, run: &'r SourceRun) -> StoreResult<Writte
                 event_id,
                 start,
                 end,
-                to_json(*occ)?,
+                json,
                 hash
             ])?;
             event_of.insert(id.to_string(), event_id.clone());
@@ -1690,4 +1713,47 @@ pub(crate) fn prune(
         ..ChangeSet::default()
     };
     Ok((changes.removed.len(), logs, changes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn occurrence(description: Option<&str>, updated_at: &str) -> Occurrence {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).expect("test time");
+        let mut event = model::Event::new(
+            "",
+            "Théâtre : « Les Belles-sœurs »",
+            at("2027-01-08T20:00:00-05:00"),
+            "America/Toronto",
+            at(updated_at).with_timezone(&Utc),
+        );
+        event.description = description.map(str::to_string);
+        let source = model::SourceId::new("maison").expect("test source id");
+        Occurrence::single(source, "show-1@maison.example", event)
+    }
+
+    #[test]
+    fn one_serialization_gives_the_json_and_the_hash_of_the_bare_occurrence() {
+        for description in [
+            None,
+            Some("Billets en vente."),
+            // The key and a stamp inside a string value: escaped, not the field.
+            Some("{\"updated_at\":\"2026-12-06T05:00:00Z\"} \"updated_at\":"),
+        ] {
+            let occ = occurrence(description, "2026-12-06T05:00:00Z");
+            let (json, hash) = occurrence_json_and_hash(&occ).expect("hash");
+            assert_eq!(json, to_json(&occ).expect("json"), "{description:?}");
+            assert_eq!(
+                hash,
+                occurrence_hash(&occ).expect("hash"),
+                "{description:?}"
+            );
+            // The time a source stamps its answer with is not content.
+            let later = occurrence(description, "2026-12-07T09:30:00Z");
+            assert_eq!(occurrence_json_and_hash(&later).expect("hash").1, hash);
+            let other = occurrence(Some("Autre chose."), "2026-12-06T05:00:00Z");
+            assert_ne!(occurrence_json_and_hash(&other).expect("hash").1, hash);
+        }
+    }
 }

@@ -1703,3 +1703,234 @@ fn a_scope_is_any_of_its_parts_each_narrowed_by_its_categories() {
     // No part: nothing.
     assert!(scoped(index::Scope { parts: vec![] }).is_empty());
 }
+
+/// Mean Earth radius, km, as the index's.
+fn haversine(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let (dp, dl) = ((lat2 - lat1).to_radians(), (lon2 - lon1).to_radians());
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * 6371.0088 * a.sqrt().asin()
+}
+
+/// Every page of `q` (`limit` per page, cursor to cursor): the ids in
+/// order and the `total` of each page.
+fn all_pages(index: &Index, q: &Query) -> (Vec<String>, Vec<usize>) {
+    let (mut ids, mut totals) = (Vec::new(), Vec::new());
+    let mut q = q.clone();
+    loop {
+        let page = index.query(&q).expect("query");
+        ids.extend(page.events.iter().map(|e| e.id.clone()));
+        totals.push(page.total);
+        match page.next_cursor {
+            Some(c) if totals.len() < 500 => q.cursor = Some(c),
+            _ => return (ids, totals),
+        }
+    }
+}
+
+#[test]
+fn queries_without_words_match_the_inverted_index_and_a_plain_filter() {
+    // Queries with no text, venue, source or calendar are answered from a
+    // table per segment; the same query with every source named goes
+    // through tantivy's clauses. Both must give the same pages, and what a
+    // plain filter over the events gives: dates of every length, several
+    // categories and territories (one town in two), coordinates or none,
+    // boxes across the antimeridian, several segments, deleted documents.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let geo = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path(), &["s", "t"]);
+    index
+        .set_territories(territories(
+            geo.path(),
+            &[
+                ("nord", &["Sainte-Rose", "Auteuil"]),
+                ("sud", &["Chomedey"]),
+                ("centre", &["Auteuil", "Vimont"]),
+            ],
+        ))
+        .expect("territories");
+    let base = utc("2027-03-01T00:00:00Z");
+    let mut seed = 0x7ab1e_u64;
+    let mut next = move |n: i64| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((seed >> 33) as i64).rem_euclid(n.max(1))
+    };
+    let hour = 3600;
+    let lengths = [
+        0,
+        hour,
+        2 * hour,
+        48 * hour,
+        49 * hour,
+        10 * 24 * hour,
+        90 * 24 * hour,
+    ];
+    let towns = ["Sainte-Rose", "Auteuil", "Chomedey", "Vimont", "Montréal"];
+    let categories = ["musique", "theatre", "danse", "cinema"];
+    let made = |source: &str, i: usize, next: &mut dyn FnMut(i64) -> i64| -> Occurrence {
+        let start = base + Duration::seconds(next(60 * 24 * hour));
+        let length = lengths[next(lengths.len() as i64) as usize];
+        let end = (length > 0).then(|| (start + Duration::seconds(length)).to_rfc3339());
+        let o = occ(
+            source,
+            &format!("{source}{i}"),
+            &format!("Spectacle numéro {source}{i}"),
+            &start.to_rfc3339(),
+            end.as_deref(),
+        );
+        let (lat, lon) = match next(20) {
+            0..=3 => (None, None),
+            4 => (
+                Some(10.0 + next(70) as f64),
+                Some(if next(2) == 0 { 179.95 } else { -179.95 }),
+            ),
+            _ => (
+                Some(45.55 + (next(4000) - 2000) as f64 / 10_000.0),
+                Some(-73.72 + (next(4000) - 2000) as f64 / 10_000.0),
+            ),
+        };
+        let mut o = with_venue(o, &format!("salle-{}", next(30)), lat, lon);
+        if let Some(v) = o.event.venue.as_mut() {
+            v.city = Some(towns[next(towns.len() as i64) as usize].to_string());
+        }
+        let cats: Vec<&str> = categories
+            .iter()
+            .copied()
+            .filter(|_| next(3) == 0)
+            .collect();
+        with_categories(o, &cats)
+    };
+    let s: Vec<Occurrence> = (0..240).map(|i| made("s", i, &mut next)).collect();
+    let t: Vec<Occurrence> = (0..160).map(|i| made("t", i, &mut next)).collect();
+    index
+        .record_success(run("s", "2026-12-01T00:00:00Z", s.clone()))
+        .expect("write s");
+    index
+        .record_success(run("t", "2026-12-01T01:00:00Z", t))
+        .expect("write t");
+    // A third of s's events go away: deleted documents in a segment.
+    let kept: Vec<Occurrence> = s
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| i % 3 != 0)
+        .map(|(_, o)| o)
+        .collect();
+    index
+        .record_success(run("s", "2026-12-02T00:00:00Z", kept))
+        .expect("rewrite s");
+    let mut all = everything();
+    all.sources = vec!["s".into(), "t".into()];
+    let events: Vec<Event> = index.query(&all).expect("all").events;
+    assert!(events.len() > 250, "{}", events.len());
+    assert!(events.iter().any(|e| !e.territories.is_empty()));
+
+    for round in 0..300 {
+        let from = base + Duration::seconds(next(70 * 24 * hour) - 5 * 24 * hour);
+        let width = [hour, 24 * hour, 7 * 24 * hour, 90 * 24 * hour][next(4) as usize];
+        // Now and then on the boundaries: `from` at an event's end, `to`
+        // at an event's start.
+        let from = match next(3) {
+            0 => events[next(events.len() as i64) as usize].effective_end_utc(),
+            _ => from,
+        };
+        let mut q = Query::from(from);
+        q.to = match next(4) {
+            0 => None,
+            1 => Some(
+                events[next(events.len() as i64) as usize]
+                    .start
+                    .with_timezone(&Utc),
+            )
+            .filter(|to| *to > from),
+            _ => Some(from + Duration::seconds(width)),
+        };
+        q.limit = [1, 7, 50][next(3) as usize];
+        let pick = |list: &[&str], next: &mut dyn FnMut(i64) -> i64| -> Vec<String> {
+            list.iter()
+                .filter(|_| next(4) == 0)
+                .map(|s| s.to_string())
+                .collect()
+        };
+        if next(2) == 0 {
+            q.categories = pick(
+                &["musique", "theatre", "danse", "cinema", "cirque"],
+                &mut next,
+            );
+        }
+        if next(2) == 0 {
+            q.territories = pick(&["nord", "sud", "centre", "ailleurs"], &mut next);
+        }
+        match next(6) {
+            0 => q.near = Some((45.55, -73.72, [0.5, 3.0, 10.0, 30.0][next(4) as usize])),
+            1 => q.near = Some((40.0, 179.9, 3000.0)),
+            2 => q.bbox = Some((-73.8, 45.5, -73.65, 45.6)),
+            3 => q.bbox = Some((179.0, 0.0, -179.0, 85.0)),
+            _ => {}
+        }
+        let (by_table, table_totals) = all_pages(&index, &q);
+        let mut named = q.clone();
+        named.sources = vec!["s".into(), "t".into()];
+        let (by_clauses, clause_totals) = all_pages(&index, &named);
+        assert_eq!(by_table, by_clauses, "round {round}: {q:?}");
+        assert_eq!(table_totals, clause_totals, "round {round}: {q:?}");
+        assert_eq!(table_totals[0], by_table.len(), "round {round}: {q:?}");
+
+        let overlaps = |e: &Event| {
+            e.effective_end_utc() > from && q.to.is_none_or(|to| e.start.with_timezone(&Utc) < to)
+        };
+        let any = |wanted: &[String], have: &[String]| {
+            wanted.is_empty() || wanted.iter().any(|w| have.contains(w))
+        };
+        let at = |e: &Event| e.venue.as_ref().and_then(|v| v.lat.zip(v.lon));
+        let in_box = |e: &Event| {
+            q.bbox.is_none_or(|(minlon, minlat, maxlon, maxlat)| {
+                at(e).is_some_and(|(lat, lon)| {
+                    let lon_in = if minlon <= maxlon {
+                        lon >= minlon && lon <= maxlon
+                    } else {
+                        lon >= minlon || lon <= maxlon
+                    };
+                    lat >= minlat && lat <= maxlat && lon_in
+                })
+            })
+        };
+        let base_match = |e: &&Event| {
+            overlaps(e)
+                && any(&q.categories, &e.categories)
+                && any(&q.territories, &e.territories)
+                && in_box(e)
+        };
+        let got: HashSet<&String> = by_table.iter().collect();
+        assert_eq!(got.len(), by_table.len(), "round {round}: an event twice");
+        match q.near {
+            None => {
+                let want: HashSet<&String> =
+                    events.iter().filter(base_match).map(|e| &e.id).collect();
+                assert_eq!(got, want, "round {round}: {q:?}");
+            }
+            Some((lat, lon, km)) => {
+                // Within the radius; the box around it may leave out what
+                // lies on the very rim.
+                let within = |e: &Event, km: f64| {
+                    at(e).is_some_and(|(a, b)| haversine(lat, lon, a, b) <= km)
+                };
+                let at_most: HashSet<&String> = events
+                    .iter()
+                    .filter(base_match)
+                    .filter(|e| within(e, km))
+                    .map(|e| &e.id)
+                    .collect();
+                let at_least: HashSet<&String> = events
+                    .iter()
+                    .filter(base_match)
+                    .filter(|e| within(e, km * 0.99))
+                    .map(|e| &e.id)
+                    .collect();
+                assert!(got.is_subset(&at_most), "round {round}: {q:?}");
+                assert!(at_least.is_subset(&got), "round {round}: {q:?}");
+            }
+        }
+    }
+}

@@ -1,0 +1,366 @@
+//! Queries without words, answered from a table per search segment.
+//!
+//! A query that names no text, venue, source or calendar (a date range,
+//! categories, territories, a place: what a portal's filters, a borough's
+//! feed or a "near me" ask) matches a large part of the season, and the
+//! inverted index answers it by intersecting fast-field ranges one
+//! document at a time, reading a value per document per clause: tens of
+//! milliseconds at a million events, all of it to count `total`. Here each
+//! segment's documents are a table sorted by start (start, effective end,
+//! sort key, coordinates, and a bit per category and per territory), built
+//! once per segment (segments never change; deletions are read from the
+//! segment's alive bitset at query time) and kept while the segment is
+//! searched. A query binary-searches its first row and reads the columns
+//! it needs in order: a few bytes per row.
+//!
+//! The answer is the one [`crate::search::Search`]'s tantivy query gives,
+//! document for document: the same two disjoint parts of the overlap
+//! ([`Window`]), the same boxes ([`GeoBox`]) and exact radius, the same
+//! count and smallest sort keys after the cursor ([`Best`]); a randomized
+//! test in `tests/index.rs` compares both paths with each other and with a
+//! plain filter. A query this table cannot answer (a segment holding more
+//! than 64 categories or territories) returns `None` and goes to tantivy.
+
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use tantivy::columnar::StrColumn;
+use tantivy::fastfield::AliveBitSet;
+use tantivy::index::SegmentId;
+use tantivy::{DocAddress, DocId, Searcher, SegmentOrdinal, SegmentReader};
+
+use crate::search::SHORT_SPAN_SECS;
+
+/// The instants of "overlaps `[from, to)`" as two disjoint parts (see
+/// `Search::overlap`): events starting in `[recent_from, to)` and ending
+/// after `from`, and events lasting longer than two days that started
+/// before `long_before` and end after `from`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Window {
+    pub from: i64,
+    /// Exclusive, rounded up to the second.
+    pub to: Option<i64>,
+    pub recent_from: i64,
+    pub long_before: i64,
+}
+
+/// A latitude and longitude box, bounds included; `minlon > maxlon` means
+/// it crosses the antimeridian.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct GeoBox {
+    pub minlat: f64,
+    pub maxlat: f64,
+    pub minlon: f64,
+    pub maxlon: f64,
+}
+
+impl GeoBox {
+    /// As the range clauses of the box match: NaN (no coordinates) never.
+    fn contains(&self, lat: f64, lon: f64) -> bool {
+        let lat_in = lat >= self.minlat && lat <= self.maxlat;
+        let lon_in = if self.minlon <= self.maxlon {
+            lon >= self.minlon && lon <= self.maxlon
+        } else {
+            (lon >= self.minlon && lon <= 180.0) || (lon >= -180.0 && lon <= self.maxlon)
+        };
+        lat_in && lon_in
+    }
+}
+
+/// What one segment collected: its count and its best (key, doc) pairs.
+pub(crate) type PageFruit = (usize, Vec<(u64, DocAddress)>);
+
+/// What a query without words asks of every row.
+pub(crate) struct Filter<'q> {
+    pub window: Window,
+    pub categories: &'q [String],
+    pub territories: &'q [String],
+    /// Every box must hold the event.
+    pub boxes: Vec<GeoBox>,
+    /// (lat, lon, km): the exact radius, after the boxes.
+    pub near: Option<(f64, f64, f64)>,
+}
+
+/// The count of the matches of one segment and its `keep` smallest sort
+/// keys greater than `after`, with their documents (the page collector's
+/// rule, shared so that both paths keep the same documents).
+pub(crate) struct Best {
+    after: Option<u64>,
+    keep: usize,
+    pub count: usize,
+    heap: BinaryHeap<(u64, DocId)>,
+}
+
+impl Best {
+    pub fn new(after: Option<u64>, keep: usize) -> Best {
+        Best {
+            after,
+            keep,
+            count: 0,
+            heap: BinaryHeap::with_capacity(keep.saturating_add(1).min(1024)),
+        }
+    }
+
+    /// A match of sort key `key`.
+    pub fn offer(&mut self, key: u64, doc: DocId) {
+        self.count += 1;
+        if self.after.is_some_and(|after| key <= after) {
+            return;
+        }
+        if self.heap.len() < self.keep {
+            self.heap.push((key, doc));
+        } else if let Some(&top) = self.heap.peek() {
+            if (key, doc) < top {
+                self.heap.pop();
+                self.heap.push((key, doc));
+            }
+        }
+    }
+
+    pub fn harvest(self, segment: SegmentOrdinal) -> PageFruit {
+        let hits = self
+            .heap
+            .into_iter()
+            .map(|(key, doc)| (key, DocAddress::new(segment, doc)))
+            .collect();
+        (self.count, hits)
+    }
+}
+
+/// A bit per term of a multi-valued string field, for a segment whose
+/// dictionary holds at most 64 terms.
+struct Bits {
+    terms: HashMap<String, u32>,
+    /// Per row.
+    rows: Vec<u64>,
+}
+
+impl Bits {
+    /// The bits of `field` for `docs` (rows in that order); None when the
+    /// segment holds more than 64 of its terms.
+    fn read(reader: &SegmentReader, field: &str, docs: &[DocId]) -> tantivy::Result<Option<Bits>> {
+        let Some(column): Option<StrColumn> = reader.fast_fields().str(field)? else {
+            return Ok(Some(Bits {
+                terms: HashMap::new(),
+                rows: vec![0; docs.len()],
+            }));
+        };
+        if column.num_terms() > 64 {
+            return Ok(None);
+        }
+        let mut terms = HashMap::new();
+        let mut name = String::new();
+        for ord in 0..column.num_terms() as u64 {
+            if column.ord_to_str(ord, &mut name)? {
+                terms.insert(name.clone(), ord as u32);
+            }
+        }
+        let rows = docs
+            .iter()
+            .map(|&doc| {
+                column
+                    .term_ords(doc)
+                    .filter(|&ord| ord < 64)
+                    .fold(0u64, |bits, ord| bits | (1 << ord))
+            })
+            .collect();
+        Ok(Some(Bits { terms, rows }))
+    }
+
+    /// The bits of any of `wanted` (0: none is in this segment).
+    fn mask(&self, wanted: &[String]) -> u64 {
+        wanted
+            .iter()
+            .filter_map(|t| self.terms.get(t))
+            .fold(0, |bits, &ord| bits | (1 << ord))
+    }
+}
+
+/// One segment's documents sorted by (start, sort key, document).
+pub(crate) struct SegmentTable {
+    start: Vec<i64>,
+    end_eff: Vec<i64>,
+    sort: Vec<u64>,
+    doc: Vec<DocId>,
+    /// NaN when the event has no coordinates.
+    lat: Vec<f64>,
+    lon: Vec<f64>,
+    category: Option<Bits>,
+    territory: Option<Bits>,
+    /// The rows of the events lasting longer than
+    /// [`SHORT_SPAN_SECS`] (`span:long`), in order.
+    long: Vec<u32>,
+}
+
+impl SegmentTable {
+    fn build(reader: &SegmentReader) -> tantivy::Result<SegmentTable> {
+        let fast = reader.fast_fields();
+        let (start_col, end_col) = (fast.i64("start")?, fast.i64("end_eff")?);
+        let sort_col = fast.u64("sort")?;
+        let (lat_col, lon_col) = (fast.f64("lat")?, fast.f64("lon")?);
+        let max = reader.max_doc();
+        // Every document has a start; one without would match no range.
+        let mut rows: Vec<(i64, u64, DocId)> = (0..max)
+            .filter_map(|doc| {
+                let start = start_col.first(doc)?;
+                Some((start, sort_col.first(doc).unwrap_or(0), doc))
+            })
+            .collect();
+        rows.sort_unstable();
+        let doc: Vec<DocId> = rows.iter().map(|r| r.2).collect();
+        let end_eff: Vec<i64> = doc
+            .iter()
+            .map(|&d| end_col.first(d).unwrap_or(i64::MIN))
+            .collect();
+        let start: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        let long = (0..start.len())
+            .filter(|&i| end_eff[i].saturating_sub(start[i]) > SHORT_SPAN_SECS)
+            .filter_map(|i| u32::try_from(i).ok())
+            .collect();
+        Ok(SegmentTable {
+            lat: doc
+                .iter()
+                .map(|&d| lat_col.first(d).unwrap_or(f64::NAN))
+                .collect(),
+            lon: doc
+                .iter()
+                .map(|&d| lon_col.first(d).unwrap_or(f64::NAN))
+                .collect(),
+            category: Bits::read(reader, "category", &doc)?,
+            territory: Bits::read(reader, "territory", &doc)?,
+            sort: rows.iter().map(|r| r.1).collect(),
+            start,
+            end_eff,
+            doc,
+            long,
+        })
+    }
+
+    /// The matches of `filter` in this segment into `best`; false when
+    /// this table cannot answer it.
+    fn collect(&self, alive: Option<&AliveBitSet>, filter: &Filter<'_>, best: &mut Best) -> bool {
+        let mask = |bits: &Option<Bits>, wanted: &[String]| -> Option<Option<u64>> {
+            if wanted.is_empty() {
+                return Some(None);
+            }
+            bits.as_ref().map(|b| Some(b.mask(wanted)))
+        };
+        let (Some(categories), Some(territories)) = (
+            mask(&self.category, filter.categories),
+            mask(&self.territory, filter.territories),
+        ) else {
+            return false;
+        };
+        let w = filter.window;
+        let passes = |row: usize| -> bool {
+            let has = |bits: &Option<Bits>, wanted: Option<u64>| match (bits, wanted) {
+                (_, None) => true,
+                (Some(b), Some(mask)) => b.rows.get(row).is_some_and(|r| r & mask != 0),
+                (None, Some(_)) => false,
+            };
+            if !has(&self.category, categories) || !has(&self.territory, territories) {
+                return false;
+            }
+            if filter.near.is_some() || !filter.boxes.is_empty() {
+                let (lat, lon) = (self.lat[row], self.lon[row]);
+                if !filter.boxes.iter().all(|b| b.contains(lat, lon)) {
+                    return false;
+                }
+                if let Some((clat, clon, km)) = filter.near {
+                    if lat.is_nan()
+                        || lon.is_nan()
+                        || crate::search::haversine_km(clat, clon, lat, lon) > km
+                    {
+                        return false;
+                    }
+                }
+            }
+            let doc = self.doc[row];
+            alive.is_none_or(|a| a.is_alive(doc))
+        };
+        // Starting in [recent_from, to), ending after from.
+        let first = self.start.partition_point(|&s| s < w.recent_from);
+        for row in first..self.start.len() {
+            if w.to.is_some_and(|to| self.start[row] >= to) {
+                break;
+            }
+            if self.end_eff[row] > w.from && passes(row) {
+                best.offer(self.sort[row], self.doc[row]);
+            }
+        }
+        // Long, started before long_before, ending after from.
+        for &row in &self.long {
+            let row = row as usize;
+            if self.start[row] >= w.long_before {
+                break;
+            }
+            if self.end_eff[row] > w.from && passes(row) {
+                best.offer(self.sort[row], self.doc[row]);
+            }
+        }
+        true
+    }
+}
+
+/// The tables of the segments being searched, by segment.
+#[derive(Default)]
+pub(crate) struct Tables {
+    by_segment: Mutex<HashMap<SegmentId, Arc<SegmentTable>>>,
+}
+
+impl Tables {
+    /// The tables of `searcher`'s segments, built for those that have none
+    /// (outside the lock); the tables of segments no longer searched are
+    /// dropped when one is built.
+    fn of(&self, searcher: &Searcher) -> tantivy::Result<Vec<Arc<SegmentTable>>> {
+        let readers = searcher.segment_readers();
+        let mut known: Vec<Option<Arc<SegmentTable>>> = {
+            let map = self.by_segment.lock().unwrap_or_else(|p| p.into_inner());
+            readers
+                .iter()
+                .map(|r| map.get(&r.segment_id()).cloned())
+                .collect()
+        };
+        let mut built = Vec::new();
+        for (reader, slot) in readers.iter().zip(known.iter_mut()) {
+            if slot.is_none() {
+                let t = std::time::Instant::now();
+                let table = Arc::new(SegmentTable::build(reader)?);
+                tracing::debug!(
+                    rows = table.doc.len(),
+                    ms = t.elapsed().as_millis() as u64,
+                    "search table built"
+                );
+                built.push((reader.segment_id(), Arc::clone(&table)));
+                *slot = Some(table);
+            }
+        }
+        if !built.is_empty() {
+            let mut map = self.by_segment.lock().unwrap_or_else(|p| p.into_inner());
+            map.retain(|id, _| readers.iter().any(|r| r.segment_id() == *id));
+            map.extend(built);
+        }
+        Ok(known.into_iter().flatten().collect())
+    }
+
+    /// Each segment's count and best documents for `filter`, as the page
+    /// collector gives them; None when a table cannot answer it.
+    pub(crate) fn page(
+        &self,
+        searcher: &Searcher,
+        filter: &Filter<'_>,
+        after: Option<u64>,
+        keep: usize,
+    ) -> tantivy::Result<Option<Vec<PageFruit>>> {
+        let tables = self.of(searcher)?;
+        let mut fruits = Vec::with_capacity(tables.len());
+        for (ord, (reader, table)) in searcher.segment_readers().iter().zip(&tables).enumerate() {
+            let mut best = Best::new(after, keep);
+            if !table.collect(reader.alive_bitset(), filter, &mut best) {
+                return Ok(None);
+            }
+            fruits.push(best.harvest(ord as SegmentOrdinal));
+        }
+        Ok(Some(fruits))
+    }
+}
