@@ -202,13 +202,48 @@ pub(crate) fn tame(q: &str) -> String {
     }
 }
 
-/// Great-circle distance in km.
-pub(crate) fn haversine_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
-    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
-    let dp = (lat2 - lat1).to_radians();
-    let dl = (lon2 - lon1).to_radians();
-    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * EARTH_RADIUS_KM * a.sqrt().min(1.0).asin()
+/// A point as a vector of the unit sphere (NaN when a coordinate is).
+pub(crate) fn unit_vector(lat: f64, lon: f64) -> [f64; 3] {
+    let (p, l) = (lat.to_radians(), lon.to_radians());
+    [p.cos() * l.cos(), p.cos() * l.sin(), p.sin()]
+}
+
+/// The points within `km` of a centre along the Earth's surface (mean
+/// radius), tested without trigonometry per point: the haversine of the
+/// central angle θ is a quarter of the squared chord between the points'
+/// unit vectors, and the great-circle distance `2R·asin(√hav θ)` is at
+/// most `km` exactly when `hav θ ≤ sin²(km / 2R)`. Both search paths test
+/// points with this one function, so they agree to the last bit.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Circle {
+    centre: [f64; 3],
+    /// The largest haversine within the radius (negative: none).
+    max_hav: f64,
+}
+
+impl Circle {
+    pub(crate) fn new(lat: f64, lon: f64, km: f64) -> Circle {
+        let half = km / (2.0 * EARTH_RADIUS_KM);
+        let max_hav = if half >= std::f64::consts::FRAC_PI_2 {
+            1.0
+        } else if half >= 0.0 {
+            half.sin().powi(2)
+        } else {
+            -1.0
+        };
+        Circle {
+            centre: unit_vector(lat, lon),
+            max_hav,
+        }
+    }
+
+    /// Whether the point of unit vector `v` is within the radius.
+    #[inline(always)]
+    pub(crate) fn holds(&self, v: [f64; 3]) -> bool {
+        let [a, b, c] = self.centre;
+        let chord2 = (v[0] - a).powi(2) + (v[1] - b).powi(2) + (v[2] - c).powi(2);
+        chord2 / 4.0 <= self.max_hav
+    }
 }
 
 /// The search index: its tantivy index, reader, fields and query parser.
@@ -489,7 +524,7 @@ impl Search {
             categories: &q.categories,
             territories: &q.territories,
             boxes: geo_boxes(q),
-            near: q.near,
+            near: q.near.map(|(lat, lon, km)| Circle::new(lat, lon, km)),
         };
         Ok(self
             .tables
@@ -931,19 +966,17 @@ pub(crate) struct PageCollector {
 }
 
 /// The exact radius filter of one segment: its `lat` and `lon` columns and
-/// the (lat, lon, km) circle.
-type GeoFilter = (Column<f64>, Column<f64>, (f64, f64, f64));
+/// the circle.
+type GeoFilter = (Column<f64>, Column<f64>, Circle);
 
 /// Whether a document passes the exact radius filter (always, when none).
 fn within(geo: &Option<GeoFilter>, doc: DocId) -> bool {
     match geo {
         None => true,
-        Some((lat_col, lon_col, (lat, lon, km))) => {
-            match (lat_col.first(doc), lon_col.first(doc)) {
-                (Some(dlat), Some(dlon)) => haversine_km(*lat, *lon, dlat, dlon) <= *km,
-                _ => false,
-            }
-        }
+        Some((lat_col, lon_col, circle)) => match (lat_col.first(doc), lon_col.first(doc)) {
+            (Some(lat), Some(lon)) => circle.holds(unit_vector(lat, lon)),
+            _ => false,
+        },
     }
 }
 
@@ -953,7 +986,11 @@ fn geo_filter(
 ) -> tantivy::Result<Option<GeoFilter>> {
     let fast = reader.fast_fields();
     Ok(match near {
-        Some(near) => Some((fast.f64("lat")?, fast.f64("lon")?, near)),
+        Some((lat, lon, km)) => Some((
+            fast.f64("lat")?,
+            fast.f64("lon")?,
+            Circle::new(lat, lon, km),
+        )),
         None => None,
     })
 }

@@ -29,7 +29,7 @@ use tantivy::fastfield::AliveBitSet;
 use tantivy::index::SegmentId;
 use tantivy::{DocAddress, DocId, Searcher, SegmentOrdinal, SegmentReader};
 
-use crate::search::SHORT_SPAN_SECS;
+use crate::search::{unit_vector, Circle, SHORT_SPAN_SECS};
 
 /// The instants of "overlaps `[from, to)`" as two disjoint parts (see
 /// `Search::overlap`): events starting in `[recent_from, to)` and ending
@@ -77,8 +77,8 @@ pub(crate) struct Filter<'q> {
     pub territories: &'q [String],
     /// Every box must hold the event.
     pub boxes: Vec<GeoBox>,
-    /// (lat, lon, km): the exact radius, after the boxes.
-    pub near: Option<(f64, f64, f64)>,
+    /// The exact radius, after the boxes.
+    pub near: Option<Circle>,
 }
 
 /// The count of the matches of one segment and its `keep` smallest sort
@@ -167,6 +167,21 @@ impl Bits {
         Ok(Some(Bits { terms, rows }))
     }
 
+    /// For a query naming `wanted` terms of this field: None when the
+    /// table cannot answer it, `Some(None)` when it names none, else the
+    /// bits of the `n` rows and those asked.
+    fn asked<'t>(
+        bits: &'t Option<Bits>,
+        wanted: &[String],
+        n: usize,
+    ) -> Option<Option<(&'t [u64], u64)>> {
+        if wanted.is_empty() {
+            return Some(None);
+        }
+        let b = bits.as_ref()?;
+        Some(Some((b.rows.get(..n)?, b.mask(wanted))))
+    }
+
     /// The bits of any of `wanted` (0: none is in this segment).
     fn mask(&self, wanted: &[String]) -> u64 {
         wanted
@@ -185,6 +200,9 @@ pub(crate) struct SegmentTable {
     /// NaN when the event has no coordinates.
     lat: Vec<f64>,
     lon: Vec<f64>,
+    /// The rows' points as unit vectors ([`Circle`]), made for the first
+    /// query with a radius.
+    points: std::sync::OnceLock<Vec<[f64; 3]>>,
     category: Option<Bits>,
     territory: Option<Bits>,
     /// The rows of the events lasting longer than
@@ -226,6 +244,7 @@ impl SegmentTable {
                 .iter()
                 .map(|&d| lon_col.first(d).unwrap_or(f64::NAN))
                 .collect(),
+            points: std::sync::OnceLock::new(),
             category: Bits::read(reader, "category", &doc)?,
             territory: Bits::read(reader, "territory", &doc)?,
             sort: rows.iter().map(|r| r.1).collect(),
@@ -239,66 +258,126 @@ impl SegmentTable {
     /// The matches of `filter` in this segment into `best`; false when
     /// this table cannot answer it.
     fn collect(&self, alive: Option<&AliveBitSet>, filter: &Filter<'_>, best: &mut Best) -> bool {
-        let mask = |bits: &Option<Bits>, wanted: &[String]| -> Option<Option<u64>> {
-            if wanted.is_empty() {
-                return Some(None);
+        let n = self.doc.len();
+        let (Some(start), Some(end_eff), Some(sort), Some(lat), Some(lon)) = (
+            self.start.get(..n),
+            self.end_eff.get(..n),
+            self.sort.get(..n),
+            self.lat.get(..n),
+            self.lon.get(..n),
+        ) else {
+            return false;
+        };
+        let doc = self.doc.as_slice();
+        let points = match filter.near {
+            Some(_) => {
+                let points = self.points.get_or_init(|| {
+                    lat.iter()
+                        .zip(lon)
+                        .map(|(&lat, &lon)| unit_vector(lat, lon))
+                        .collect()
+                });
+                match points.get(..n) {
+                    Some(p) => p,
+                    None => return false,
+                }
             }
-            bits.as_ref().map(|b| Some(b.mask(wanted)))
+            None => &[],
         };
         let (Some(categories), Some(territories)) = (
-            mask(&self.category, filter.categories),
-            mask(&self.territory, filter.territories),
+            Bits::asked(&self.category, filter.categories, n),
+            Bits::asked(&self.territory, filter.territories, n),
         ) else {
             return false;
         };
         let w = filter.window;
-        let passes = |row: usize| -> bool {
-            let has = |bits: &Option<Bits>, wanted: Option<u64>| match (bits, wanted) {
-                (_, None) => true,
-                (Some(b), Some(mask)) => b.rows.get(row).is_some_and(|r| r & mask != 0),
-                (None, Some(_)) => false,
-            };
-            if !has(&self.category, categories) || !has(&self.territory, territories) {
-                return false;
-            }
-            if filter.near.is_some() || !filter.boxes.is_empty() {
-                let (lat, lon) = (self.lat[row], self.lon[row]);
-                if !filter.boxes.iter().all(|b| b.contains(lat, lon)) {
-                    return false;
-                }
-                if let Some((clat, clon, km)) = filter.near {
-                    if lat.is_nan()
-                        || lon.is_nan()
-                        || crate::search::haversine_km(clat, clon, lat, lon) > km
-                    {
-                        return false;
-                    }
-                }
-            }
-            let doc = self.doc[row];
-            alive.is_none_or(|a| a.is_alive(doc))
+        let test = RowTest {
+            end_eff,
+            lat,
+            lon,
+            points,
+            doc,
+            categories,
+            territories,
+            from: w.from,
+            placed: filter.near.is_some() || !filter.boxes.is_empty(),
+            boxes: &filter.boxes,
+            near: filter.near,
+            alive,
         };
         // Starting in [recent_from, to), ending after from.
-        let first = self.start.partition_point(|&s| s < w.recent_from);
-        for row in first..self.start.len() {
-            if w.to.is_some_and(|to| self.start[row] >= to) {
-                break;
-            }
-            if self.end_eff[row] > w.from && passes(row) {
-                best.offer(self.sort[row], self.doc[row]);
+        let first = start.partition_point(|&s| s < w.recent_from);
+        let last = match w.to {
+            Some(to) => first + start[first..].partition_point(|&s| s < to),
+            None => n,
+        };
+        for row in first..last {
+            if test.passes(row) {
+                best.offer(sort[row], doc[row]);
             }
         }
         // Long, started before long_before, ending after from.
         for &row in &self.long {
             let row = row as usize;
-            if self.start[row] >= w.long_before {
+            if start.get(row).is_none_or(|&s| s >= w.long_before) {
                 break;
             }
-            if self.end_eff[row] > w.from && passes(row) {
-                best.offer(self.sort[row], self.doc[row]);
+            if test.passes(row) {
+                best.offer(sort[row], doc[row]);
             }
         }
         true
+    }
+}
+
+/// What a row must pass, with the columns it reads (all of the same
+/// length).
+struct RowTest<'t> {
+    end_eff: &'t [i64],
+    lat: &'t [f64],
+    lon: &'t [f64],
+    /// Empty unless the query has a radius.
+    points: &'t [[f64; 3]],
+    doc: &'t [DocId],
+    /// (bits per row, bits asked) of the fields the query names.
+    categories: Option<(&'t [u64], u64)>,
+    territories: Option<(&'t [u64], u64)>,
+    from: i64,
+    placed: bool,
+    boxes: &'t [GeoBox],
+    near: Option<Circle>,
+    alive: Option<&'t AliveBitSet>,
+}
+
+impl RowTest<'_> {
+    /// The cheap, selective tests first; the alive bitset last.
+    #[inline(always)]
+    fn passes(&self, row: usize) -> bool {
+        if let Some((rows, mask)) = self.categories {
+            if rows[row] & mask == 0 {
+                return false;
+            }
+        }
+        if let Some((rows, mask)) = self.territories {
+            if rows[row] & mask == 0 {
+                return false;
+            }
+        }
+        if self.end_eff[row] <= self.from {
+            return false;
+        }
+        if self.placed {
+            let (lat, lon) = (self.lat[row], self.lon[row]);
+            if !self.boxes.iter().all(|b| b.contains(lat, lon)) {
+                return false;
+            }
+            if let Some(circle) = self.near {
+                if !self.points.get(row).is_some_and(|&p| circle.holds(p)) {
+                    return false;
+                }
+            }
+        }
+        self.alive.is_none_or(|a| a.is_alive(self.doc[row]))
     }
 }
 

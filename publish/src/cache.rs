@@ -129,17 +129,27 @@ struct Cached {
     status: StatusCode,
     headers: HeaderMap,
     body: axum::body::Bytes,
-    /// The body gzipped, for textual bodies worth it (feeds are read by
-    /// calendar apps that accept gzip: a 700 KB feed is 35 KB).
-    gzip: Option<axum::body::Bytes>,
+    /// Whether a gzip variant is worth it: a textual body of at least
+    /// [`GZIP_MIN`] bytes not encoded already (feeds are read by calendar
+    /// apps that accept gzip: a 700 KB feed is 35 KB).
+    compressible: bool,
+    /// The body gzipped, made the first time a client that accepts gzip
+    /// asks (not for the answers only other clients read), shared by every
+    /// copy of this entry.
+    gzip: Arc<std::sync::OnceLock<Option<axum::body::Bytes>>>,
 }
 
 impl Cached {
     /// The answer, gzipped when the client accepts it and it is worth it.
     fn respond(&self, etag: &str, gzip_ok: bool) -> Response {
         let mut headers = self.headers.clone();
-        let body = match (&self.gzip, gzip_ok) {
-            (Some(gz), true) => {
+        let gz = if self.compressible && gzip_ok {
+            self.gzip.get_or_init(|| gzip(&self.body)).as_ref()
+        } else {
+            None
+        };
+        let body = match gz {
+            Some(gz) => {
                 headers.insert(
                     axum::http::header::CONTENT_ENCODING,
                     HeaderValue::from_static("gzip"),
@@ -151,7 +161,7 @@ impl Cached {
             }
             _ => self.body.clone(),
         };
-        if self.gzip.is_some() {
+        if self.compressible {
             headers.append(
                 axum::http::header::VARY,
                 HeaderValue::from_static("accept-encoding"),
@@ -240,21 +250,17 @@ impl ResponseCache {
                     || ct.contains("xml")
                     || ct.contains("javascript")
             });
-        let gz = if textual
+        let compressible = textual
             && body.len() >= GZIP_MIN
             && !parts
                 .headers
-                .contains_key(axum::http::header::CONTENT_ENCODING)
-        {
-            gzip(&body)
-        } else {
-            None
-        };
+                .contains_key(axum::http::header::CONTENT_ENCODING);
         let cached = Cached {
             status: parts.status,
             headers: parts.headers,
             body,
-            gzip: gz,
+            compressible,
+            gzip: Arc::default(),
         };
         {
             let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
@@ -518,7 +524,14 @@ mod tests {
             HeaderValue::from_static("gzip, deflate, br"),
         );
         let plain = HeaderMap::new();
-        for (headers, gz) in [(&gz_headers, true), (&plain, false), (&gz_headers, true)] {
+        // A plain client first: the answer is kept, and gzipped when a
+        // client that accepts gzip first asks for it.
+        for (headers, gz) in [
+            (&plain, false),
+            (&gz_headers, true),
+            (&plain, false),
+            (&gz_headers, true),
+        ] {
             let r = by_generation(
                 &cache,
                 1,

@@ -2,7 +2,8 @@
 -- (SEARCH_KIND: text, range, category, territory, geo, bbox) from a random minute of
 -- the season (SEARCH_START, YYYY-MM-DD, and the 300 days after), so that the
 -- server's answer cache (one rendering per query and index generation)
--- almost never answers and each request is a search.
+-- almost never answers and each request is a search, asked with
+-- `Accept-Encoding: gzip` as browsers and the widget ask.
 local kind = os.getenv("SEARCH_KIND") or "text"
 local y, m, d = (os.getenv("SEARCH_START") or "2027-01-04"):match("(%d+)-(%d+)-(%d+)")
 local season = os.time({ year = tonumber(y), month = tonumber(m), day = tonumber(d), hour = 12 })
@@ -44,5 +45,6 @@ request = function()
   else
     q = "bbox=-73.9,45.5,-73.5,45.7&from=" .. at(from)
   end
-  return wrk.format("GET", "/api/v1/events?" .. q)
+  -- As a browser or the widget asks: the answer gzipped.
+  return wrk.format("GET", "/api/v1/events?" .. q, { ["Accept-Encoding"] = "gzip" })
 end
