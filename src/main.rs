@@ -20,6 +20,13 @@ use publish::{AppState, NextRuns};
 
 mod staff_cli;
 
+/// A normalize-and-dedup run allocates and frees many small strings (folded
+/// words, stems, keys) on two threads; glibc's malloc spent a fifth of an
+/// ingest in its own bookkeeping (`perf`, 100,000 occurrences), mimalloc
+/// much less (see [`tune_allocator`] and BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "babillard",
@@ -162,7 +169,7 @@ impl From<anyhow::Error> for Failure {
 }
 
 fn main() -> ExitCode {
-    limit_malloc_arenas();
+    tune_allocator();
     let cli = Cli::parse();
     let quiet = matches!(
         cli.command,
@@ -682,27 +689,37 @@ fn background_runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
-/// Bound glibc's malloc arenas to one per core (at least two), before any
-/// thread starts. glibc gives each thread that meets contention its own
-/// arena, up to eight per core, and memory freed in one arena is not
-/// reused by another: the ingest's threads (tokio's, the blocking pool's,
-/// tantivy's) fragmented the heap to 1.28 GB of peak RSS on a
-/// 100,000-occurrence region, 481 MB with two arenas, in the same time
-/// (BENCHMARKS.md, "Memory"). `MALLOC_ARENA_MAX` in the environment still
-/// wins. Other platforms and libcs keep their allocator's own policy.
-fn limit_malloc_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        if std::env::var_os("MALLOC_ARENA_MAX").is_some() {
-            return;
-        }
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get().max(2));
-        let arenas = libc::c_int::try_from(cores).unwrap_or(libc::c_int::MAX);
-        // SAFETY: mallopt takes two integers and only changes a setting of
-        // glibc's allocator; it is called before any thread is started.
-        let done = unsafe { libc::mallopt(libc::M_ARENA_MAX, arenas) } == 1;
-        if !done {
-            eprintln!("babillard: glibc refused M_ARENA_MAX={arenas}; the default arenas stay");
+/// mimalloc 3's option numbers, from the `mi_option_e` enum of the
+/// `include/mimalloc.h` that libmimalloc-sys 0.1.49 vendors (its bindings
+/// name neither; the version is pinned in Cargo.toml).
+mod mimalloc_options {
+    pub const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+    pub const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    /// Their defaults in that header (`options.c`), on Linux: how
+    /// [`super::tune_allocator`] knows the numbers still name them.
+    pub const ARENA_EAGER_COMMIT_DEFAULT: std::os::raw::c_long = 2;
+    pub const PURGE_DELAY_DEFAULT: std::os::raw::c_long = 1000;
+}
+
+/// Give memory back to the system at once: mimalloc keeps freed pages for a
+/// second before returning them and commits its arenas eagerly, which
+/// raised the peak RSS of a 100,000-occurrence ingest from 450 MB (glibc) to
+/// 670–800 MB; purging at once and committing on demand keep it at 380 MB
+/// and most of the gain in time (BENCHMARKS.md). Done only when both options
+/// still hold the defaults of the header their numbers come from, so that
+/// another mimalloc, or `MIMALLOC_PURGE_DELAY` and
+/// `MIMALLOC_ARENA_EAGER_COMMIT` in the environment, are left alone.
+fn tune_allocator() {
+    use mimalloc_options::*;
+    // SAFETY: mi_option_get and mi_option_set read and write one integer
+    // of mimalloc's option table, which is valid for any option number
+    // below `_mi_option_last` (these two are), from any thread.
+    unsafe {
+        if libmimalloc_sys::mi_option_get(PURGE_DELAY) == PURGE_DELAY_DEFAULT
+            && libmimalloc_sys::mi_option_get(ARENA_EAGER_COMMIT) == ARENA_EAGER_COMMIT_DEFAULT
+        {
+            libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
+            libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
         }
     }
 }
@@ -1056,4 +1073,24 @@ fn sources(
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mimalloc_options::*;
+
+    #[test]
+    fn the_allocator_options_set_are_the_ones_named() {
+        // The numbers still name options holding the documented defaults
+        // (a mimalloc whose enum moved would fail here, not silently set
+        // something else), and tune_allocator sets them. (Run without
+        // MIMALLOC_* options in the environment.)
+        // SAFETY: as in tune_allocator.
+        let get = |option| unsafe { libmimalloc_sys::mi_option_get(option) };
+        assert_eq!(get(PURGE_DELAY), PURGE_DELAY_DEFAULT);
+        assert_eq!(get(ARENA_EAGER_COMMIT), ARENA_EAGER_COMMIT_DEFAULT);
+        super::tune_allocator();
+        assert_eq!(get(PURGE_DELAY), 0);
+        assert_eq!(get(ARENA_EAGER_COMMIT), 0);
+    }
 }
