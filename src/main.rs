@@ -695,20 +695,23 @@ fn background_runtime() -> std::io::Result<tokio::runtime::Runtime> {
 mod mimalloc_options {
     pub const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
     pub const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    pub const ALLOW_THP: libmimalloc_sys::mi_option_t = 43;
     /// Their defaults in that header (`options.c`), on Linux: how
     /// [`super::tune_allocator`] knows the numbers still name them.
     pub const ARENA_EAGER_COMMIT_DEFAULT: std::os::raw::c_long = 2;
     pub const PURGE_DELAY_DEFAULT: std::os::raw::c_long = 1000;
+    pub const ALLOW_THP_DEFAULT: std::os::raw::c_long = 1;
 }
 
 /// Give memory back to the system at once: mimalloc keeps freed pages for a
-/// second before returning them and commits its arenas eagerly, which
-/// raised the peak RSS of a 100,000-occurrence ingest from 450 MB (glibc) to
-/// 670–800 MB; purging at once and committing on demand keep it at 380 MB
-/// and most of the gain in time (BENCHMARKS.md). Done only when both options
-/// still hold the defaults of the header their numbers come from, so that
-/// another mimalloc, or `MIMALLOC_PURGE_DELAY` and
-/// `MIMALLOC_ARENA_EAGER_COMMIT` in the environment, are left alone.
+/// second before returning them, commits its arenas eagerly and backs them
+/// with transparent huge pages (purged 2 MB at a time), which raised the
+/// peak RSS of a 100,000-occurrence ingest from 410–440 MB (glibc) to
+/// 670–800 MB. Purging at once, committing on demand and no huge pages keep
+/// it at 380–390 MB, and most of the gain in time (BENCHMARKS.md). The
+/// options are set only when they still hold the defaults of the header
+/// their numbers come from, so that another mimalloc, or `MIMALLOC_*`
+/// options in the environment, are left alone.
 fn tune_allocator() {
     use mimalloc_options::*;
     // SAFETY: mi_option_get and mi_option_set read and write one integer
@@ -721,6 +724,15 @@ fn tune_allocator() {
             libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
             libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
         }
+        if libmimalloc_sys::mi_option_get(ALLOW_THP) == ALLOW_THP_DEFAULT {
+            libmimalloc_sys::mi_option_set(ALLOW_THP, 0);
+        }
+    }
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: prctl with PR_SET_THP_DISABLE takes plain integers and
+        // touches no memory of ours.
+        unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
     }
 }
 
@@ -1089,8 +1101,10 @@ mod tests {
         let get = |option| unsafe { libmimalloc_sys::mi_option_get(option) };
         assert_eq!(get(PURGE_DELAY), PURGE_DELAY_DEFAULT);
         assert_eq!(get(ARENA_EAGER_COMMIT), ARENA_EAGER_COMMIT_DEFAULT);
+        assert_eq!(get(ALLOW_THP), ALLOW_THP_DEFAULT);
         super::tune_allocator();
         assert_eq!(get(PURGE_DELAY), 0);
         assert_eq!(get(ARENA_EAGER_COMMIT), 0);
+        assert_eq!(get(ALLOW_THP), 0);
     }
 }
