@@ -518,6 +518,16 @@ fn ranges_overlap_from_inclusive_to_exclusive() {
     assert_eq!(titles(&index, &q), vec!["MultiDay", "BeforeTo"]);
 }
 
+/// Deterministic numbers in `0..n` (a 64-bit LCG from `seed`).
+fn numbers(mut seed: u64) -> impl FnMut(i64) -> i64 {
+    move |n: i64| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((seed >> 33) as i64).rem_euclid(n.max(1))
+    }
+}
+
 #[test]
 fn overlap_matches_a_plain_filter_for_events_of_every_length() {
     // Shows, events with no end, multi-day festivals and months-long
@@ -526,13 +536,7 @@ fn overlap_matches_a_plain_filter_for_events_of_every_length() {
     let dir = tempfile::tempdir().expect("tempdir");
     let index = open(dir.path(), &["s"]);
     let base = utc("2027-03-01T00:00:00Z");
-    let mut seed = 0x5eed_u64;
-    let mut next = move |n: i64| {
-        seed = seed
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((seed >> 33) as i64).rem_euclid(n)
-    };
+    let mut next = numbers(0x5eed);
     let hour = 3600;
     let lengths = [
         0,
@@ -1750,13 +1754,7 @@ fn queries_without_words_match_the_inverted_index_and_a_plain_filter() {
         ))
         .expect("territories");
     let base = utc("2027-03-01T00:00:00Z");
-    let mut seed = 0x7ab1e_u64;
-    let mut next = move |n: i64| {
-        seed = seed
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((seed >> 33) as i64).rem_euclid(n.max(1))
-    };
+    let mut next = numbers(0x7ab1e);
     let hour = 3600;
     let lengths = [
         0,
