@@ -28,7 +28,9 @@
 //! any-of term sets and the bounding boxes, searched one after the other;
 //! the
 //! [`PageCollector`] then applies the exact radius, counts every match and
-//! keeps the smallest sort keys after the cursor.
+//! keeps the smallest sort keys after the cursor. A query without words,
+//! venues, sources or calendar is answered instead from the segments'
+//! tables ([`crate::table`]), to the same page.
 
 use std::collections::HashMap;
 use std::ops::Bound;
@@ -1047,5 +1049,65 @@ impl SegmentCollector for PageSegmentCollector {
 
     fn harvest(self) -> PageFruit {
         self.best.harvest(self.segment)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::DateTime;
+
+    fn event(id: &str, start: &str) -> Event {
+        let start = DateTime::parse_from_rfc3339(start).expect("test time");
+        let mut event = Event::new(id, id, start, "America/Toronto", start.to_utc());
+        event.categories = vec!["musique".to_string()];
+        event
+    }
+
+    fn searched(search: &Search) -> Vec<tantivy::index::SegmentId> {
+        let mut ids: Vec<_> = search
+            .reader
+            .searcher()
+            .segment_readers()
+            .iter()
+            .map(|r| r.segment_id())
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    #[test]
+    fn the_tables_are_those_of_the_segments_searched() {
+        let search = Search::create_in_ram().expect("index");
+        let mut writer = search.writer().expect("writer");
+        let mut q = Query::from(DateTime::UNIX_EPOCH);
+        q.categories = vec!["musique".to_string()];
+        for (i, start) in ["2027-01-08T20:00:00-05:00", "2027-01-09T20:00:00-05:00"]
+            .iter()
+            .enumerate()
+        {
+            writer
+                .upsert(&event(&format!("e{i}"), start))
+                .expect("upsert");
+            writer.commit().expect("commit");
+        }
+        search.reload().expect("reload");
+        assert_eq!(search.query(&q).expect("query").total, 2);
+        let mut tables = search.tables.segments();
+        tables.sort();
+        assert_eq!(tables, searched(&search));
+        assert!(!tables.is_empty());
+        // Every segment replaced: their tables go when the next one is built.
+        writer.delete_all().expect("delete");
+        writer
+            .upsert(&event("e9", "2027-02-01T20:00:00-05:00"))
+            .expect("upsert");
+        writer.commit().expect("commit");
+        search.reload().expect("reload");
+        assert_eq!(search.query(&q).expect("query").total, 1);
+        let mut now = search.tables.segments();
+        now.sort();
+        assert_eq!(now, searched(&search));
+        assert!(now.iter().all(|id| !tables.contains(id)));
     }
 }

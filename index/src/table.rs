@@ -422,6 +422,13 @@ impl Tables {
         Ok(known.into_iter().flatten().collect())
     }
 
+    /// The segments that have a table now.
+    #[cfg(test)]
+    pub(crate) fn segments(&self) -> Vec<SegmentId> {
+        let map = self.by_segment.lock().unwrap_or_else(|p| p.into_inner());
+        map.keys().copied().collect()
+    }
+
     /// Each segment's count and best documents for `filter`, as the page
     /// collector gives them; None when a table cannot answer it.
     pub(crate) fn page(
