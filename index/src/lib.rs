@@ -746,6 +746,16 @@ impl Index {
         self.search.query(query).map_err(|e| self.search_err(e))
     }
 
+    /// The answer of [`Index::query`] through tantivy's clauses alone,
+    /// without the search tables (what a segment holding more than 64
+    /// categories or territories gets): for the tests and benchmarks that
+    /// compare both paths.
+    pub fn query_by_clauses(&self, query: &Query) -> Result<Page, IndexError> {
+        self.search
+            .query_by_clauses(query)
+            .map_err(|e| self.search_err(e))
+    }
+
     /// Counts of the events matching `query` per category and per venue;
     /// its `limit` and `cursor` are ignored.
     pub fn facets(&self, query: &Query) -> Result<Facets, IndexError> {

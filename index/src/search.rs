@@ -41,7 +41,8 @@ use sha2::{Digest, Sha256};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::query::{
-    BooleanQuery, Occur, Query as TantivyQuery, QueryParser, RangeQuery, TermQuery, TermSetQuery,
+    BooleanQuery, EnableScoring, Occur, Query as TantivyQuery, QueryParser, RangeQuery, TermQuery,
+    TermSetQuery,
 };
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
@@ -219,6 +220,8 @@ pub(crate) fn unit_vector(lat: f64, lon: f64) -> [f64; 3] {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Circle {
     centre: [f64; 3],
+    /// The centre's longitude, degrees.
+    lon: f64,
     /// The largest haversine within the radius (negative: none).
     max_hav: f64,
 }
@@ -235,16 +238,50 @@ impl Circle {
         };
         Circle {
             centre: unit_vector(lat, lon),
+            lon,
             max_hav,
         }
+    }
+
+    /// The haversine of the central angle between the centre and the
+    /// point of unit vector `v`.
+    #[inline(always)]
+    fn hav(&self, v: [f64; 3]) -> f64 {
+        let [a, b, c] = self.centre;
+        let chord2 = (v[0] - a).powi(2) + (v[1] - b).powi(2) + (v[2] - c).powi(2);
+        chord2 / 4.0
     }
 
     /// Whether the point of unit vector `v` is within the radius.
     #[inline(always)]
     pub(crate) fn holds(&self, v: [f64; 3]) -> bool {
-        let [a, b, c] = self.centre;
-        let chord2 = (v[0] - a).powi(2) + (v[1] - b).powi(2) + (v[2] - c).powi(2);
-        chord2 / 4.0 <= self.max_hav
+        self.hav(v) <= self.max_hav
+    }
+
+    /// Whether the point of unit vector `v` is within the radius by more
+    /// than any rounding of [`Circle::holds`] (a millionth of the radius's
+    /// haversine, and 10⁻¹⁸: a point a metre away differs by 10⁻¹⁴), so
+    /// that a cell whose corners are all well within holds every point of
+    /// it as [`Circle::holds`] would.
+    pub(crate) fn well_within(&self, v: [f64; 3]) -> bool {
+        self.max_hav < 0.5 && self.hav(v) <= self.max_hav * (1.0 - 1e-6) - 1e-18
+    }
+
+    /// Whether the meridian opposite the centre crosses the longitudes
+    /// `[lo, hi]` (`lo ≤ hi`, degrees): a box of longitudes that it does
+    /// not cross, and no wider than a half-turn, is farthest from the
+    /// centre at one of its corners.
+    pub(crate) fn opposite_crosses(&self, lo: f64, hi: f64) -> bool {
+        let opposite = if self.lon <= 0.0 {
+            self.lon + 180.0
+        } else {
+            self.lon - 180.0
+        };
+        let narrow = lo <= hi && hi - lo < 180.0; // false for NaN
+        !narrow
+            || [opposite - 360.0, opposite, opposite + 360.0]
+                .iter()
+                .any(|&m| lo <= m && m <= hi)
     }
 }
 
@@ -357,23 +394,11 @@ impl Search {
     ) -> Result<Vec<Box<dyn TantivyQuery>>, SearchFail> {
         let long_events = searcher.doc_freq(&Term::from_field_text(self.fields.span, LONG_SPAN))?;
         let f = &self.fields;
-        let mut clauses: Vec<(Occur, Box<dyn TantivyQuery>)> = Vec::new();
-        if let Some(text) = q.q.as_deref().map(tame).filter(|t| !t.is_empty()) {
-            let (parsed, _errors) = self.parser.parse_query_lenient(&text);
-            clauses.push((Occur::Must, parsed));
-        }
-        for (field, values) in [
-            (f.category, &q.categories),
-            (f.venue, &q.venues),
-            (f.source, &q.sources),
-            (f.territory, &q.territories),
-        ] {
+        let mut clauses = self.word_clauses(q);
+        for (field, values) in [(f.category, &q.categories), (f.territory, &q.territories)] {
             if !values.is_empty() {
                 clauses.push((Occur::Must, self.any_of(field, values)));
             }
-        }
-        if let Some(scope) = &q.scope {
-            clauses.push((Occur::Must, self.scope_clause(scope)));
         }
         for geo_box in geo_boxes(q) {
             clauses.extend(self.box_clauses(geo_box));
@@ -391,6 +416,26 @@ impl Search {
                 Box::new(BooleanQuery::new(part)) as Box<dyn TantivyQuery>
             })
             .collect())
+    }
+
+    /// The clauses of `q` that the search tables have no column for: its
+    /// words, venues, sources and calendar.
+    fn word_clauses(&self, q: &Query) -> Vec<(Occur, Box<dyn TantivyQuery>)> {
+        let f = &self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn TantivyQuery>)> = Vec::new();
+        if let Some(text) = q.q.as_deref().map(tame).filter(|t| !t.is_empty()) {
+            let (parsed, _errors) = self.parser.parse_query_lenient(&text);
+            clauses.push((Occur::Must, parsed));
+        }
+        for (field, values) in [(f.venue, &q.venues), (f.source, &q.sources)] {
+            if !values.is_empty() {
+                clauses.push((Occur::Must, self.any_of(field, values)));
+            }
+        }
+        if let Some(scope) = &q.scope {
+            clauses.push((Occur::Must, self.scope_clause(scope)));
+        }
+        clauses
     }
 
     /// The events that overlap `[from, to)` (`end_eff > from` and
@@ -508,19 +553,24 @@ impl Search {
         ]
     }
 
-    /// The page of a query without words, venues, sources or calendar,
-    /// from the segments' tables ([`crate::table`]); None for any other
-    /// query, or one a table cannot answer.
+    /// The page of a query from the segments' tables ([`crate::table`]),
+    /// its words, venues, sources and calendar asked of the postings
+    /// alone; None when a table cannot answer it.
     fn page_from_tables(
         &self,
         q: &Query,
         searcher: &tantivy::Searcher,
         collector: &PageCollector,
     ) -> Result<Option<Vec<PageFruit>>, SearchFail> {
-        let words = q.q.as_deref().is_some_and(|t| !tame(t).is_empty());
-        if words || !q.venues.is_empty() || !q.sources.is_empty() || q.scope.is_some() {
-            return Ok(None);
-        }
+        let clauses = self.word_clauses(q);
+        let words = if clauses.is_empty() {
+            None
+        } else {
+            Some(
+                BooleanQuery::new(clauses)
+                    .weight(EnableScoring::disabled_from_searcher(searcher))?,
+            )
+        };
         let filter = Filter {
             window: window(q),
             categories: &q.categories,
@@ -528,13 +578,27 @@ impl Search {
             boxes: geo_boxes(q),
             near: q.near.map(|(lat, lon, km)| Circle::new(lat, lon, km)),
         };
-        Ok(self
-            .tables
-            .page(searcher, &filter, collector.after, collector.keep)?)
+        Ok(self.tables.page(
+            searcher,
+            &filter,
+            words.as_deref(),
+            collector.after,
+            collector.keep,
+        )?)
     }
 
     /// Answer a query from the index alone.
     pub(crate) fn query(&self, q: &Query) -> Result<Page, SearchFail> {
+        self.query_by(q, true)
+    }
+
+    /// The same answer through tantivy's clauses alone, as a segment
+    /// that a table cannot answer gets it.
+    pub(crate) fn query_by_clauses(&self, q: &Query) -> Result<Page, SearchFail> {
+        self.query_by(q, false)
+    }
+
+    fn query_by(&self, q: &Query, tables: bool) -> Result<Page, SearchFail> {
         let limit = q.limit.clamp(1, 1000);
         let searcher = self.reader.searcher();
         let collector = PageCollector {
@@ -542,7 +606,12 @@ impl Search {
             after: q.cursor.map(|c| c.0),
             keep: limit + 1,
         };
-        let fruits = match self.page_from_tables(q, &searcher, &collector)? {
+        let from_tables = if tables {
+            self.page_from_tables(q, &searcher, &collector)?
+        } else {
+            None
+        };
+        let fruits = match from_tables {
             Some(fruits) => fruits,
             None => {
                 let mut fruits = Vec::new();
