@@ -220,8 +220,6 @@ pub(crate) fn unit_vector(lat: f64, lon: f64) -> [f64; 3] {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Circle {
     centre: [f64; 3],
-    /// The centre's longitude, degrees.
-    lon: f64,
     /// The largest haversine within the radius (negative: none).
     max_hav: f64,
 }
@@ -238,7 +236,6 @@ impl Circle {
         };
         Circle {
             centre: unit_vector(lat, lon),
-            lon,
             max_hav,
         }
     }
@@ -256,32 +253,6 @@ impl Circle {
     #[inline(always)]
     pub(crate) fn holds(&self, v: [f64; 3]) -> bool {
         self.hav(v) <= self.max_hav
-    }
-
-    /// Whether the point of unit vector `v` is within the radius by more
-    /// than any rounding of [`Circle::holds`] (a millionth of the radius's
-    /// haversine, and 10⁻¹⁸: a point a metre away differs by 10⁻¹⁴), so
-    /// that a cell whose corners are all well within holds every point of
-    /// it as [`Circle::holds`] would.
-    pub(crate) fn well_within(&self, v: [f64; 3]) -> bool {
-        self.max_hav < 0.5 && self.hav(v) <= self.max_hav * (1.0 - 1e-6) - 1e-18
-    }
-
-    /// Whether the meridian opposite the centre crosses the longitudes
-    /// `[lo, hi]` (`lo ≤ hi`, degrees): a box of longitudes that it does
-    /// not cross, and no wider than a half-turn, is farthest from the
-    /// centre at one of its corners.
-    pub(crate) fn opposite_crosses(&self, lo: f64, hi: f64) -> bool {
-        let opposite = if self.lon <= 0.0 {
-            self.lon + 180.0
-        } else {
-            self.lon - 180.0
-        };
-        let narrow = lo <= hi && hi - lo < 180.0; // false for NaN
-        !narrow
-            || [opposite - 360.0, opposite, opposite + 360.0]
-                .iter()
-                .any(|&m| lo <= m && m <= hi)
     }
 }
 

@@ -27,12 +27,14 @@
 //! plain filter. A query this table cannot answer (a segment holding more
 //! than 64 categories or territories) returns `None` and goes to tantivy.
 //!
-//! Places: each row also has a cell of a grid cut at the quantiles of the
-//! segment's latitudes and longitudes ([`Grid`]); a query with a box or a
-//! radius classes each cell once (wholly in, wholly out, or across the
-//! edge, [`Cells`]), and only the rows of the cells across the edge are
-//! tested point by point.
+//! Places: a segment's events happen at far fewer places than there are
+//! events (a council's agenda: a few hundred halls), so the table keeps
+//! each distinct pair of coordinates once ([`Places`]) and each row its
+//! place; a query with a box or a radius decides each place the first
+//! time a row of it comes (the same exact test the tantivy path makes on
+//! each document), and every other row of that place reads the verdict.
 
+use std::cell::Cell;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::{Arc, Mutex};
 
@@ -215,156 +217,56 @@ impl Bits {
     }
 }
 
-/// Bands per axis of a segment's [`Grid`].
-const BANDS: usize = 64;
-
-/// The cell of the rows without coordinates (or with coordinates that
-/// are not numbers): always tested point by point.
-const NO_CELL: u16 = (BANDS * BANDS) as u16;
-
-/// A grid over one segment's points, cut at the quantiles of their
-/// latitudes and of their longitudes (so that the rows spread over the
-/// bands whatever the region: one town, or cities a continent apart).
-/// Band `i` of an axis holds the values in `[cuts[i], cuts[i + 1]]`, and a
-/// row is in the band its value falls in by comparison alone, so that the
-/// bounds of its cell hold it exactly.
-struct Grid {
-    lat_cuts: Vec<f64>,
-    lon_cuts: Vec<f64>,
-    /// Per row: `lat band × BANDS + lon band`, or [`NO_CELL`].
-    cell: Vec<u16>,
+/// The distinct coordinates of one segment's events, each with its unit
+/// vector, and the place of each row. A document without coordinates has
+/// the place (NaN, NaN), which no box or radius holds; places are told
+/// apart by their bits, so each row's place has exactly its coordinates.
+struct Places {
+    lat: Vec<f64>,
+    lon: Vec<f64>,
+    unit: Vec<[f64; 3]>,
+    /// Per row.
+    of_row: Vec<u32>,
 }
 
-impl Grid {
-    fn build(lat: &[f64], lon: &[f64]) -> Grid {
-        let placed = |a: f64, b: f64| a.is_finite() && b.is_finite();
-        let cuts = |values: &[f64], other: &[f64]| -> Vec<f64> {
-            let mut v: Vec<f64> = values
-                .iter()
-                .zip(other)
-                .filter(|(&a, &b)| placed(a, b))
-                .map(|(&a, _)| a)
-                .collect();
-            v.sort_unstable_by(f64::total_cmp);
-            let mut cuts: Vec<f64> = (0..BANDS)
-                .filter_map(|i| v.get(i * v.len() / BANDS).copied())
-                .chain(v.last().copied())
-                .collect();
-            cuts.dedup();
-            if cuts.len() == 1 {
-                cuts.push(cuts[0]);
+impl Places {
+    fn build(points: impl Iterator<Item = (f64, f64)>) -> Places {
+        let mut at: HashMap<(u64, u64), u32> = HashMap::new();
+        let mut places = Places {
+            lat: Vec::new(),
+            lon: Vec::new(),
+            unit: Vec::new(),
+            of_row: Vec::new(),
+        };
+        for (lat, lon) in points {
+            let next = places.lat.len() as u32;
+            let place = *at.entry((lat.to_bits(), lon.to_bits())).or_insert(next);
+            if place == next {
+                places.lat.push(lat);
+                places.lon.push(lon);
+                places.unit.push(unit_vector(lat, lon));
             }
-            cuts
-        };
-        let lat_cuts = cuts(lat, lon);
-        let lon_cuts = cuts(lon, lat);
-        let band = |cuts: &[f64], x: f64| -> usize {
-            cuts.partition_point(|&c| c <= x)
-                .saturating_sub(1)
-                .min(cuts.len().saturating_sub(2))
-        };
-        let cell = lat
-            .iter()
-            .zip(lon)
-            .map(|(&a, &b)| {
-                if placed(a, b) {
-                    (band(&lat_cuts, a) * BANDS + band(&lon_cuts, b)) as u16
-                } else {
-                    NO_CELL
-                }
-            })
-            .collect();
-        Grid {
-            lat_cuts,
-            lon_cuts,
-            cell,
+            places.of_row.push(place);
         }
+        places
     }
 
-    /// How the query's boxes and radius take each cell.
-    fn classes(&self, boxes: &[GeoBox], near: Option<Circle>) -> Vec<Class> {
-        let mut classes = vec![Class::Edge; BANDS * BANDS + 1];
-        // The corners' unit vectors, as `unit_vector` makes them.
-        let trig = |cuts: &[f64]| -> Vec<(f64, f64)> {
-            cuts.iter()
-                .map(|c| (c.to_radians().cos(), c.to_radians().sin()))
-                .collect()
+    /// Whether place `p` is in every box and the radius, as the tantivy
+    /// path tests a document at its coordinates.
+    fn holds(&self, p: usize, boxes: &[GeoBox], near: Option<Circle>) -> bool {
+        let (Some(&lat), Some(&lon), Some(&unit)) =
+            (self.lat.get(p), self.lon.get(p), self.unit.get(p))
+        else {
+            return false;
         };
-        let (lat_trig, lon_trig) = match near {
-            Some(_) => (trig(&self.lat_cuts), trig(&self.lon_cuts)),
-            None => (Vec::new(), Vec::new()),
-        };
-        let corner = |i: usize, j: usize| -> Option<[f64; 3]> {
-            let (&(pc, ps), &(lc, ls)) = (lat_trig.get(i)?, lon_trig.get(j)?);
-            Some([pc * lc, pc * ls, ps])
-        };
-        for (i, lat) in self.lat_cuts.windows(2).enumerate() {
-            for (j, lon) in self.lon_cuts.windows(2).enumerate() {
-                let ([la0, la1], [lo0, lo1]) = ([lat[0], lat[1]], [lon[0], lon[1]]);
-                let mut class = Class::In;
-                for b in boxes {
-                    match b.takes(la0, la1, lo0, lo1) {
-                        Class::Out => class = Class::Out,
-                        Class::Edge if class == Class::In => class = Class::Edge,
-                        _ => {}
-                    }
-                }
-                if let (Some(circle), Class::In) = (near, class) {
-                    let corners = [(i, j), (i + 1, j), (i, j + 1), (i + 1, j + 1)];
-                    let inside = !circle.opposite_crosses(lo0, lo1)
-                        && corners
-                            .iter()
-                            .all(|&(a, b)| corner(a, b).is_some_and(|v| circle.well_within(v)));
-                    if !inside {
-                        class = Class::Edge;
-                    }
-                }
-                if let Some(slot) = classes.get_mut(i * BANDS + j) {
-                    *slot = class;
-                }
-            }
-        }
-        classes
+        boxes.iter().all(|b| b.contains(lat, lon)) && near.is_none_or(|c| c.holds(unit))
     }
 }
 
-/// How a query's place takes the rows of one cell.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Class {
-    /// Every row is in every box and the radius.
-    In,
-    /// No row is in some box.
-    Out,
-    /// Each row is tested.
-    Edge,
-}
-
-impl GeoBox {
-    /// How this box takes the points of `[la0, la1] × [lo0, lo1]`, as
-    /// [`GeoBox::contains`] would take each.
-    fn takes(&self, la0: f64, la1: f64, lo0: f64, lo1: f64) -> Class {
-        let lat_in = la0 >= self.minlat && la1 <= self.maxlat;
-        let lat_out = la1 < self.minlat || la0 > self.maxlat;
-        let (lon_in, lon_out) = if self.minlon <= self.maxlon {
-            (
-                lo0 >= self.minlon && lo1 <= self.maxlon,
-                lo1 < self.minlon || lo0 > self.maxlon,
-            )
-        } else {
-            (
-                (lo0 >= self.minlon && lo1 <= 180.0) || (lo0 >= -180.0 && lo1 <= self.maxlon),
-                (lo1 < self.minlon || lo0 > 180.0) && (lo1 < -180.0 || lo0 > self.maxlon),
-            )
-        };
-        if lat_out || lon_out {
-            Class::Out
-        } else if lat_in && lon_in {
-            Class::In
-        } else {
-            Class::Edge
-        }
-    }
-}
+/// A query's verdict on one place: not decided yet, in, out.
+const UNDECIDED: u8 = 0;
+const PLACE_IN: u8 = 1;
+const PLACE_OUT: u8 = 2;
 
 /// How many times fewer than the rows of the window the documents
 /// matching words (or venues, sources, a calendar) must be to be looked up
@@ -380,10 +282,7 @@ pub(crate) struct SegmentTable {
     doc: Vec<DocId>,
     /// Per document, its row (`u32::MAX`: none).
     row_of: Vec<u32>,
-    /// NaN when the event has no coordinates.
-    lat: Vec<f64>,
-    lon: Vec<f64>,
-    grid: Grid,
+    places: Places,
     category: Option<Bits>,
     territory: Option<Bits>,
     /// The rows of the events lasting longer than
@@ -422,18 +321,14 @@ impl SegmentTable {
             .filter(|&i| end_eff[i].saturating_sub(start[i]) > SHORT_SPAN_SECS)
             .filter_map(|i| u32::try_from(i).ok())
             .collect();
-        let lat: Vec<f64> = doc
-            .iter()
-            .map(|&d| lat_col.first(d).unwrap_or(f64::NAN))
-            .collect();
-        let lon: Vec<f64> = doc
-            .iter()
-            .map(|&d| lon_col.first(d).unwrap_or(f64::NAN))
-            .collect();
+        let places = Places::build(doc.iter().map(|&d| {
+            (
+                lat_col.first(d).unwrap_or(f64::NAN),
+                lon_col.first(d).unwrap_or(f64::NAN),
+            )
+        }));
         Ok(SegmentTable {
-            grid: Grid::build(&lat, &lon),
-            lat,
-            lon,
+            places,
             category: Bits::read(reader, "category", &doc)?,
             territory: Bits::read(reader, "territory", &doc)?,
             sort: rows.iter().map(|r| r.1).collect(),
@@ -459,9 +354,7 @@ impl SegmentTable {
         let lengths = [
             self.end_eff.len(),
             self.sort.len(),
-            self.lat.len(),
-            self.lon.len(),
-            self.grid.cell.len(),
+            self.places.of_row.len(),
         ];
         if lengths.iter().any(|&l| l != n) {
             return false;
@@ -475,11 +368,12 @@ impl SegmentTable {
             return false;
         };
         let placed = filter.near.is_some() || !filter.boxes.is_empty();
-        let classes = if placed {
-            self.grid.classes(&filter.boxes, filter.near)
+        let verdicts = if placed {
+            vec![Cell::new(UNDECIDED); self.places.lat.len()]
         } else {
             Vec::new()
         };
+        let verdicts = placed.then_some(verdicts.as_slice());
         let w = filter.window;
         // Starting in [recent_from, to), ending after from.
         let first = start.partition_point(|&s| s < w.recent_from);
@@ -494,7 +388,7 @@ impl SegmentTable {
         let mut only = Vec::new();
         if let Some(docs) = matching {
             if docs.len().saturating_mul(LOOKUP_RATIO) < (last - first) + self.long.len() {
-                let test = RowTest::new(self, filter, &classes, alive, categories, territories);
+                let test = RowTest::new(self, filter, verdicts, alive, categories, territories);
                 for row in docs.iter().filter_map(|&d| row_of(d)) {
                     let long = end_eff[row].saturating_sub(start[row]) > SHORT_SPAN_SECS;
                     if w.starts_in(start[row], long) && test.passes(row) {
@@ -510,7 +404,7 @@ impl SegmentTable {
         }
         let test = RowTest {
             only: matching.map(|_| only.as_slice()),
-            ..RowTest::new(self, filter, &classes, alive, categories, territories)
+            ..RowTest::new(self, filter, verdicts, alive, categories, territories)
         };
         for row in first..last {
             if test.passes(row) {
@@ -535,8 +429,6 @@ impl SegmentTable {
 /// length).
 struct RowTest<'t> {
     end_eff: &'t [i64],
-    lat: &'t [f64],
-    lon: &'t [f64],
     doc: &'t [DocId],
     /// A bit per row: the rows matching words (venues, sources, a
     /// calendar), when the query has some.
@@ -545,9 +437,9 @@ struct RowTest<'t> {
     categories: Option<(&'t [u64], u64)>,
     territories: Option<(&'t [u64], u64)>,
     from: i64,
-    /// Per row its cell, and the class of each cell, when the query has a
-    /// box or a radius.
-    cells: Option<(&'t [u16], &'t [Class])>,
+    places: &'t Places,
+    /// The query's verdict on each place, when it has a box or a radius.
+    verdicts: Option<&'t [Cell<u8>]>,
     boxes: &'t [GeoBox],
     near: Option<Circle>,
     alive: Option<&'t AliveBitSet>,
@@ -557,21 +449,20 @@ impl<'t> RowTest<'t> {
     fn new(
         table: &'t SegmentTable,
         filter: &'t Filter<'_>,
-        classes: &'t [Class],
+        verdicts: Option<&'t [Cell<u8>]>,
         alive: Option<&'t AliveBitSet>,
         categories: Option<(&'t [u64], u64)>,
         territories: Option<(&'t [u64], u64)>,
     ) -> RowTest<'t> {
         RowTest {
             end_eff: &table.end_eff,
-            lat: &table.lat,
-            lon: &table.lon,
             doc: &table.doc,
             only: None,
             categories,
             territories,
             from: filter.window.from,
-            cells: (!classes.is_empty()).then_some((table.grid.cell.as_slice(), classes)),
+            places: &table.places,
+            verdicts,
             boxes: &filter.boxes,
             near: filter.near,
             alive,
@@ -599,21 +490,19 @@ impl<'t> RowTest<'t> {
         if self.end_eff[row] <= self.from {
             return false;
         }
-        if let Some((cell, classes)) = self.cells {
-            match classes.get(cell[row] as usize) {
-                Some(Class::In) => {}
-                Some(Class::Out) => return false,
-                _ => {
-                    let (lat, lon) = (self.lat[row], self.lon[row]);
-                    if !self.boxes.iter().all(|b| b.contains(lat, lon)) {
-                        return false;
-                    }
-                    if let Some(circle) = self.near {
-                        if !circle.holds(unit_vector(lat, lon)) {
-                            return false;
-                        }
-                    }
+        if let Some(verdicts) = self.verdicts {
+            let place = self.places.of_row[row] as usize;
+            let verdict = match verdicts.get(place) {
+                Some(v) if v.get() == UNDECIDED => {
+                    let holds = self.places.holds(place, self.boxes, self.near);
+                    v.set(if holds { PLACE_IN } else { PLACE_OUT });
+                    holds
                 }
+                Some(v) => v.get() == PLACE_IN,
+                None => self.places.holds(place, self.boxes, self.near),
+            };
+            if !verdict {
+                return false;
             }
         }
         self.alive.is_none_or(|a| a.is_alive(self.doc[row]))
@@ -704,96 +593,35 @@ impl Tables {
 mod tests {
     use super::*;
 
-    /// Numbers in [0, 1) from a fixed seed.
-    fn uniform(seed: u64) -> impl FnMut() -> f64 {
-        let mut state = seed;
-        move || {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        }
-    }
-
     #[test]
-    fn a_cell_wholly_in_or_out_takes_each_of_its_points_as_the_exact_test() {
-        // Points over a region (Laval and around), one in fifty a
-        // continent away, one in ninety-seven without coordinates; radii
-        // from half a kilometre to thirty, centred anywhere and on points
-        // themselves (the cells' corners), with the box around the circle
-        // or a box of their own.
-        let mut next = uniform(0x6e0c);
-        let (mut lat, mut lon) = (Vec::new(), Vec::new());
-        for i in 0..4000 {
-            let (a, b) = if i % 97 == 0 {
-                (f64::NAN, f64::NAN)
-            } else if i % 50 == 0 {
-                (48.85 + next(), 2.35 + next())
-            } else {
-                (45.4 + 0.4 * next(), -73.9 + 0.5 * next())
-            };
-            lat.push(a);
-            lon.push(b);
+    fn a_place_is_kept_once_and_each_row_has_exactly_its_coordinates() {
+        let points = [
+            (45.5, -73.7),
+            (f64::NAN, f64::NAN),
+            (45.5, -73.7),
+            (45.5, -73.700_000_000_000_01),
+            (f64::NAN, f64::NAN),
+            (-0.0, 0.0),
+            (0.0, 0.0),
+        ];
+        let places = Places::build(points.iter().copied());
+        assert_eq!(places.of_row, vec![0, 1, 0, 2, 1, 3, 4]);
+        for (row, &(lat, lon)) in points.iter().enumerate() {
+            let p = places.of_row[row] as usize;
+            assert_eq!(places.lat[p].to_bits(), lat.to_bits());
+            assert_eq!(places.lon[p].to_bits(), lon.to_bits());
         }
-        let grid = Grid::build(&lat, &lon);
-        let mut seen = [0usize; 3];
-        for round in 0..300 {
-            let (clat, clon) = if round % 3 == 0 {
-                let k = (next() * 3999.0) as usize;
-                (lat[k], lon[k])
-            } else {
-                (45.4 + 0.4 * next(), -73.9 + 0.5 * next())
-            };
-            if !clat.is_finite() {
-                continue;
-            }
-            let km = [0.5, 2.0, 5.0, 12.0, 30.0][round % 5];
-            let (dlat, dlon) = (km / 111.0, km / (111.0 * clat.to_radians().cos()));
-            let around = GeoBox {
-                minlat: clat - dlat,
-                maxlat: clat + dlat,
-                minlon: clon - dlon,
-                maxlon: clon + dlon,
-            };
-            let (boxes, near) = match round % 4 {
-                0 => (vec![around], None),
-                _ => (vec![around], Some(Circle::new(clat, clon, km))),
-            };
-            let classes = grid.classes(&boxes, near);
-            for (row, (&a, &b)) in lat.iter().zip(&lon).enumerate() {
-                let exact = boxes.iter().all(|bx| bx.contains(a, b))
-                    && near.is_none_or(|c| c.holds(unit_vector(a, b)));
-                match classes[grid.cell[row] as usize] {
-                    Class::In => {
-                        assert!(exact, "round {round}: row {row} ({a}, {b}) in an In cell");
-                        seen[0] += 1;
-                    }
-                    Class::Out => {
-                        assert!(!exact, "round {round}: row {row} ({a}, {b}) in an Out cell");
-                        seen[1] += 1;
-                    }
-                    Class::Edge => seen[2] += 1,
-                }
-            }
-        }
-        // Most rows are settled by their cell.
-        assert!(seen[0] > 50_000 && seen[1] > seen[2], "{seen:?}");
-    }
-
-    #[test]
-    fn one_place_or_none_makes_a_grid_of_one_cell_or_none() {
-        let grid = Grid::build(&[45.5, 45.5, f64::NAN], &[-73.7, -73.7, 1.0]);
-        assert_eq!(grid.cell, vec![0, 0, NO_CELL]);
-        let far = GeoBox {
-            minlat: 10.0,
-            maxlat: 11.0,
-            minlon: 0.0,
-            maxlon: 1.0,
+        // A document without coordinates is in no box and no radius.
+        let everywhere = GeoBox {
+            minlat: -90.0,
+            maxlat: 90.0,
+            minlon: -180.0,
+            maxlon: 180.0,
         };
-        assert_eq!(grid.classes(&[far], None)[0], Class::Out);
-        assert_eq!(grid.classes(&[far], None)[NO_CELL as usize], Class::Edge);
-        let none = Grid::build(&[f64::NAN], &[f64::NAN]);
-        assert_eq!(none.cell, vec![NO_CELL]);
-        assert!(none.classes(&[far], None).iter().all(|&c| c == Class::Edge));
+        let near = Some(Circle::new(45.5, -73.7, 20_000.0));
+        assert!(places.holds(0, &[everywhere], near));
+        assert!(!places.holds(1, &[everywhere], None));
+        assert!(!places.holds(1, &[], near));
+        assert!(!places.holds(99, &[], None));
     }
 }

@@ -1747,8 +1747,9 @@ fn the_search_tables_match_the_inverted_index_and_a_plain_filter() {
     // through tantivy's clauses alone must give the same pages, and both
     // what a plain filter over the events gives: dates of every length,
     // several categories and territories (one town in two), coordinates
-    // or none, boxes across the antimeridian and radii around the grid's
-    // cells, common and rare words (matches marked for the scan or looked
+    // or none (most events at a few halls: a verdict per place), boxes
+    // across the antimeridian and radii that take some halls and leave
+    // others, common and rare words (matches marked for the scan or looked
     // up one by one), several segments, deleted documents.
     let dir = tempfile::tempdir().expect("tempdir");
     let geo = tempfile::tempdir().expect("tempdir");
@@ -1788,12 +1789,25 @@ fn the_search_tables_match_the_inverted_index_and_a_plain_filter() {
             &start.to_rfc3339(),
             end.as_deref(),
         );
+        // Most events at one of a few halls (places shared by many rows),
+        // some at places of their own, some without coordinates.
+        // (Two of them on one parallel: a place is both of its coordinates.)
+        let halls = [
+            (45.5612, -73.7123),
+            (45.5489, -73.7301),
+            (45.6003, -73.69),
+            (45.5612, -73.60),
+        ];
         let (lat, lon) = match next(20) {
             0..=3 => (None, None),
             4 => (
                 Some(10.0 + next(70) as f64),
                 Some(if next(2) == 0 { 179.95 } else { -179.95 }),
             ),
+            5..=11 => {
+                let (a, b) = halls[next(halls.len() as i64) as usize];
+                (Some(a), Some(b))
+            }
             _ => (
                 Some(45.55 + (next(4000) - 2000) as f64 / 10_000.0),
                 Some(-73.72 + (next(4000) - 2000) as f64 / 10_000.0),
