@@ -26,11 +26,12 @@
 //! A query ([`Search::query`]) is two disjoint [`BooleanQuery`]s (the
 //! overlap in two parts, [`Search::overlap`]) of the text clause, the
 //! any-of term sets and the bounding boxes, searched one after the other;
-//! the
-//! [`PageCollector`] then applies the exact radius, counts every match and
-//! keeps the smallest sort keys after the cursor. A query without words,
-//! venues, sources or calendar is answered instead from the segments'
-//! tables ([`crate::table`]), to the same page.
+//! the [`PageCollector`] then applies the exact radius, counts every match
+//! and keeps the smallest sort keys after the cursor. Every query is
+//! answered instead from the segments' tables ([`crate::table`]) where
+//! they can (its words, venues, sources and calendar asked of the
+//! postings alone), to the same page; [`Search::query_by_clauses`] keeps
+//! the first path for the tests that compare both.
 
 use std::collections::HashMap;
 use std::ops::Bound;
@@ -262,7 +263,7 @@ pub(crate) struct Search {
     reader: IndexReader,
     fields: Fields,
     parser: QueryParser,
-    /// Per segment, for the queries without words.
+    /// Per segment, answering the queries (see [`crate::table`]).
     tables: Tables,
 }
 

@@ -1,4 +1,4 @@
-//! Queries without words, answered from a table per search segment.
+//! Queries answered from a table per search segment.
 //!
 //! A query by dates, categories, territories or place (what a portal's
 //! filters, a borough's feed or a "near me" ask) matches a large part of
@@ -6,18 +6,17 @@
 //! fast-field ranges one document at a time, reading a value per document
 //! per clause: tens of milliseconds at a million events, all of it to
 //! count `total`. Here each segment's documents are a table sorted by
-//! start (start, effective end, sort key, coordinates, and a bit per
-//! category and per territory), built once per segment (segments never
-//! change; deletions are read from the segment's alive bitset at query
-//! time) and kept while the segment is searched. A query binary-searches
-//! its first row and reads the columns it needs in order: a few bytes per
-//! row.
+//! start (start, effective end, sort key, place, and a bit per category
+//! and per territory), built once per segment (segments never change;
+//! deletions are read from the segment's alive bitset at query time) and
+//! kept while the segment is searched. A query binary-searches its first
+//! row and reads the columns it needs in order: a few bytes per row.
 //!
 //! What the table has no column for (words, venues, sources, a calendar)
-//! is asked of tantivy's postings alone, without the range clauses: the
-//! documents they match ([`Matching`]) are then either looked up one by
-//! one ([`SegmentTable::row_of`], when they are few against the rows of
-//! the window) or tested as a bit per row of the scan.
+//! is asked of tantivy's postings alone, without the range clauses or any
+//! scoring: the documents they match are then either looked up one by one
+//! (by `SegmentTable::row_of`, when they are few against the rows of the
+//! window, [`LOOKUP_RATIO`]) or marked as a bit per row for the scan.
 //!
 //! The answer is the one [`crate::search::Search`]'s tantivy query gives,
 //! document for document: the same two disjoint parts of the overlap
@@ -96,7 +95,8 @@ impl GeoBox {
 /// What one segment collected: its count and its best (key, doc) pairs.
 pub(crate) type PageFruit = (usize, Vec<(u64, DocAddress)>);
 
-/// What a query without words asks of every row.
+/// What a query asks of every row (its words, venues, sources and
+/// calendar aside: those are asked of the postings).
 pub(crate) struct Filter<'q> {
     pub window: Window,
     pub categories: &'q [String],
