@@ -260,6 +260,10 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER occurrences_block_stale AFTER UPDATE OF start_utc, json ON occurrences BEGIN
         DELETE FROM dedup_blocks WHERE start_utc = OLD.start_utc AND occurrence = OLD.id;
     END;",
+    // 8: the re-clustering reads the dedup blockings (7), no longer the
+    // occurrences by start: an index that every write kept up to date
+    // and that no query reads.
+    "DROP INDEX IF EXISTS occurrences_start;",
 ];
 
 /// The version a fully migrated database is at.
@@ -320,6 +324,12 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .expect("version");
         assert_eq!(version, latest_version());
+        // Migration 4's index is gone again (8); the others are there.
+        let indexes: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'occurrences' AND sql IS NOT NULL ORDER BY name")
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .expect("indexes");
+        assert_eq!(indexes, ["occurrences_event", "occurrences_source"]);
         // The column migration 2 added is there, and migrating again is a
         // no-op.
         conn.execute("UPDATE sources SET detected_kind = 'ics'", [])
