@@ -73,6 +73,14 @@ const KM_PER_DEGREE: f64 = 111.32;
 /// index: the overlap query finds it through that term when it started
 /// before the range (see [`Search::overlap`]).
 pub(crate) const SHORT_SPAN_SECS: i64 = 2 * 86_400;
+
+/// Whether an event of this start and effective end lasts longer than
+/// [`SHORT_SPAN_SECS`]: indexed as `span:long`, and a row of the search
+/// tables' long ones.
+#[inline]
+pub(crate) fn lasts_long(start: i64, end_eff: i64) -> bool {
+    end_eff.saturating_sub(start) > SHORT_SPAN_SECS
+}
 /// The `span` term of a long event.
 const LONG_SPAN: &str = "long";
 
@@ -241,19 +249,12 @@ impl Circle {
         }
     }
 
-    /// The haversine of the central angle between the centre and the
-    /// point of unit vector `v`.
-    #[inline(always)]
-    fn hav(&self, v: [f64; 3]) -> f64 {
-        let [a, b, c] = self.centre;
-        let chord2 = (v[0] - a).powi(2) + (v[1] - b).powi(2) + (v[2] - c).powi(2);
-        chord2 / 4.0
-    }
-
     /// Whether the point of unit vector `v` is within the radius.
     #[inline(always)]
     pub(crate) fn holds(&self, v: [f64; 3]) -> bool {
-        self.hav(v) <= self.max_hav
+        let [a, b, c] = self.centre;
+        let chord2 = (v[0] - a).powi(2) + (v[1] - b).powi(2) + (v[2] - c).powi(2);
+        chord2 / 4.0 <= self.max_hav
     }
 }
 
@@ -856,7 +857,7 @@ impl SearchWriter {
         );
         doc.add_i64(f.start, start);
         doc.add_i64(f.end_eff, end_eff);
-        if end_eff.saturating_sub(start) > SHORT_SPAN_SECS {
+        if lasts_long(start, end_eff) {
             doc.add_text(f.span, LONG_SPAN);
         }
         doc.add_u64(f.sort, sort_key(event));

@@ -43,7 +43,7 @@ use tantivy::index::SegmentId;
 use tantivy::query::Weight;
 use tantivy::{DocAddress, DocId, Searcher, SegmentOrdinal, SegmentReader};
 
-use crate::search::{unit_vector, Circle, SHORT_SPAN_SECS};
+use crate::search::{lasts_long, unit_vector, Circle};
 
 /// The instants of "overlaps `[from, to)`" as two disjoint parts (see
 /// `Search::overlap`): events starting in `[recent_from, to)` and ending
@@ -60,8 +60,7 @@ pub(crate) struct Window {
 
 impl Window {
     /// Whether a row of this `start` is in one of the two parts (`long`:
-    /// the event lasts longer than [`SHORT_SPAN_SECS`]); its end is
-    /// [`RowTest`]'s.
+    /// the event lasts long, [`lasts_long`]); its end is [`RowTest`]'s.
     #[inline]
     fn starts_in(&self, start: i64, long: bool) -> bool {
         (start >= self.recent_from && self.to.is_none_or(|to| start < to))
@@ -285,8 +284,8 @@ pub(crate) struct SegmentTable {
     places: Places,
     category: Option<Bits>,
     territory: Option<Bits>,
-    /// The rows of the events lasting longer than
-    /// [`SHORT_SPAN_SECS`] (`span:long`), in order.
+    /// The rows of the events that last long ([`lasts_long`],
+    /// `span:long`), in order.
     long: Vec<u32>,
 }
 
@@ -318,7 +317,7 @@ impl SegmentTable {
             .collect();
         let start: Vec<i64> = rows.iter().map(|r| r.0).collect();
         let long = (0..start.len())
-            .filter(|&i| end_eff[i].saturating_sub(start[i]) > SHORT_SPAN_SECS)
+            .filter(|&i| lasts_long(start[i], end_eff[i]))
             .filter_map(|i| u32::try_from(i).ok())
             .collect();
         let places = Places::build(doc.iter().map(|&d| {
@@ -390,7 +389,7 @@ impl SegmentTable {
             if docs.len().saturating_mul(LOOKUP_RATIO) < (last - first) + self.long.len() {
                 let test = RowTest::new(self, filter, verdicts, alive, categories, territories);
                 for row in docs.iter().filter_map(|&d| row_of(d)) {
-                    let long = end_eff[row].saturating_sub(start[row]) > SHORT_SPAN_SECS;
+                    let long = lasts_long(start[row], end_eff[row]);
                     if w.starts_in(start[row], long) && test.passes(row) {
                         best.offer(sort[row], doc[row]);
                     }
