@@ -106,7 +106,9 @@ pub struct Pipeline {
     in_flight: Arc<tokio::sync::Semaphore>,
     /// Runs read and normalized, waiting for the writer or being written:
     /// a run takes places here, one per occurrence it writes (see
-    /// [`QUEUED_OCCURRENCES`]), then gives its turn in `in_flight` back, so
+    /// [`QUEUED_OCCURRENCES`]), until it is in the writer's transaction
+    /// (not until the commit: see `Index::record_success_then`), and
+    /// gives its turn in `in_flight` back on taking them, so
     /// that the next runs are read while the writer works and arrive
     /// together (one batch) instead of one becoming ready alone during each
     /// write. Counted in occurrences, not runs, because that is what the
@@ -692,7 +694,7 @@ impl Pipeline {
     ) -> anyhow::Result<Outcome> {
         // A run with events to write trades its turn for a place in the
         // writer's queue; the turn goes to the next run to read.
-        let _place = match &prepared {
+        let place = match &prepared {
             Prepared::Write(run) => {
                 let weight = u32::try_from(run.occurrences.len())
                     .unwrap_or(u32::MAX)
@@ -745,8 +747,14 @@ impl Pipeline {
             }
             Prepared::Write(mut run) => {
                 run.duration_ms = ms;
-                let counts =
-                    tokio::task::spawn_blocking(move || index.record_success(*run)).await??;
+                // The place in the queue is given back once the run is in
+                // the writer's transaction (its memory gone), not when it
+                // is committed: the next runs are read meanwhile.
+                let written: Box<dyn FnOnce() + Send> = Box::new(move || drop(place));
+                let counts = tokio::task::spawn_blocking(move || {
+                    index.record_success_then(*run, Some(written))
+                })
+                .await??;
                 tracing::debug!(
                     source = %source.id,
                     records = counts.found,

@@ -260,16 +260,32 @@ const GATHER_WAIT: std::time::Duration = std::time::Duration::from_millis(40);
 /// ... and stops waiting once this many runs wait.
 const GATHER_RUNS: usize = 16;
 
+/// Where a run's answer goes.
+type Answer = std::sync::Arc<Mutex<Option<Result<RunCounts, IndexError>>>>;
+
+/// Called once a run is in the open transaction (see
+/// [`Index::record_success_then`]).
+type Written = Box<dyn FnOnce() + Send>;
+
 /// A run waiting in [`Index::record_success`], with where its answer goes.
 struct Pending {
     run: SourceRun,
-    done: std::sync::Arc<Mutex<Option<Result<RunCounts, IndexError>>>>,
+    done: Answer,
+    written: Option<Written>,
 }
 
 /// A batch of runs written together stops growing past this many
-/// occurrences (the memory and the time of one transaction stay bounded;
+/// occurrences (the memory and the time of one clustering stay bounded;
 /// a bigger run is written alone).
 const BATCH_OCCURRENCES: usize = 50_000;
+
+/// A group of batches written in one transaction and one search commit
+/// (see [`Index::write_pending`]) stops growing past this many
+/// occurrences...
+const GROUP_OCCURRENCES: usize = 65_536;
+/// ... or once it has been open this long, so that readers see a first
+/// pass progress.
+const GROUP_TIME: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Index {
     /// Open (creating if needed) `data_dir/babillard.sqlite` and
@@ -391,10 +407,16 @@ impl Index {
 
     fn lock_writer(&self) -> MutexGuard<'_, Writer> {
         // A panic while writing left no half-done transaction behind
-        // (rusqlite rolls back on drop), so a poisoned lock is usable.
-        self.writer
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        // (rusqlite rolls back on drop), so a poisoned lock is usable once
+        // the search changes it sent and did not commit are dropped.
+        self.writer.lock().unwrap_or_else(|poisoned| {
+            let mut w = poisoned.into_inner();
+            if let Err(error) = w.search.rollback() {
+                tracing::warn!(%error, "search index rollback failed");
+            }
+            self.writer.clear_poison();
+            w
+        })
     }
 
     fn store_err(&self, fail: StoreFail) -> IndexError {
@@ -451,74 +473,203 @@ impl Index {
         Ok(out)
     }
 
-    /// Write the runs waiting, as many as one batch holds, in one
-    /// transaction and one search commit, and give each its answer. When
-    /// the batch fails, each run is written alone, so that a run's error
-    /// is its own.
-    fn write_pending(&self, w: &mut Writer) -> bool {
-        let batch: Vec<Pending> = {
-            let mut pending = self
-                .pending
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            let mut size = 0usize;
-            let mut take = 0usize;
-            for p in pending.iter() {
-                size += p.run.occurrences.len();
-                if take > 0 && size > BATCH_OCCURRENCES {
-                    break;
-                }
-                take += 1;
+    /// Take the runs waiting, as many as one batch holds (at least one).
+    fn take_batch(&self) -> Vec<Pending> {
+        let mut pending = self
+            .pending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut size = 0usize;
+        let mut take = 0usize;
+        for p in pending.iter() {
+            size += p.run.occurrences.len();
+            if take > 0 && size > BATCH_OCCURRENCES {
+                break;
             }
-            pending.drain(..take).collect()
+            take += 1;
+        }
+        pending.drain(..take).collect()
+    }
+
+    /// Write the runs waiting in one transaction and one search commit,
+    /// and give each its answer: a batch (see [`Index::take_batch`]), then,
+    /// while more runs wait (a first pass: the writer is the bottleneck),
+    /// the next batches in the same transaction, up to
+    /// [`GROUP_OCCURRENCES`] or [`GROUP_TIME`]. Each batch is clustered and
+    /// its events rebuilt as if committed alone, then its runs are
+    /// released (their memory, and their places in the pipeline's queue:
+    /// the next runs are read meanwhile) but answered only after the
+    /// commit. Fewer commits is what keeps a first pass linear: each
+    /// commit writes every page it dirtied to the WAL, and the b-trees
+    /// keyed by hashes (ids) and by start have new rows on most of their
+    /// pages in every batch (BENCHMARKS.md).
+    ///
+    /// Each batch is a savepoint: when it fails, each of its runs is
+    /// written alone, so that a run's error is its own and the group's
+    /// other runs still land.
+    fn write_pending(&self, w: &mut Writer) -> bool {
+        let started = std::time::Instant::now();
+        let rules = self.rules();
+        let mut answers: Vec<(Answer, Result<RunCounts, IndexError>)> = Vec::new();
+        let mut changed = false;
+        let mut search: Result<(), SearchFail> = Ok(());
+        let (mut occurrences, mut batches) = (0usize, 0usize);
+        let Writer {
+            conn,
+            search: search_writer,
+            blocks,
+        } = &mut *w;
+        let tx = match conn.transaction() {
+            Ok(tx) => tx,
+            Err(error) => {
+                let batch = self.take_batch();
+                let failed = !batch.is_empty();
+                let error = self.store_err(error.into());
+                self.answer_all(
+                    batch
+                        .into_iter()
+                        .map(|p| (p.done, Err(clone_error(&error)))),
+                );
+                return failed;
+            }
         };
-        if batch.is_empty() {
+        loop {
+            let batch = self.take_batch();
+            if batch.is_empty() {
+                break;
+            }
+            batches += 1;
+            occurrences += batch.iter().map(|p| p.run.occurrences.len()).sum::<usize>();
+            let runs: Vec<&SourceRun> = batch.iter().map(|p| &p.run).collect();
+            let written: Vec<StoreResult<(Vec<RunCounts>, ChangeSet)>> = match savepoint(
+                &tx,
+                || store::apply_batch(&tx, &runs, &rules, blocks),
+            ) {
+                Ok(done) => vec![Ok(done)],
+                Err(fail) if batch.len() == 1 => vec![Err(fail)],
+                Err(fail) => {
+                    tracing::warn!(error = ?fail, runs = batch.len(), "a batch of runs failed; writing each alone");
+                    runs.iter()
+                        .map(|run| {
+                            savepoint(&tx, || store::apply_success(&tx, run, &rules, blocks))
+                                .map(|(counts, changes)| (vec![counts], changes))
+                        })
+                        .collect()
+                }
+            };
+            let mut counts = Vec::with_capacity(batch.len());
+            for outcome in written {
+                match outcome {
+                    Ok((each, changes)) => {
+                        if !changes.is_empty() {
+                            changed = true;
+                            if search.is_ok() {
+                                search = send_changes(search_writer, &changes);
+                            }
+                        }
+                        counts.extend(each.into_iter().map(Ok));
+                    }
+                    Err(fail) => counts.push(Err(self.store_err(fail))),
+                }
+            }
+            // The runs' memory goes now; their answers after the commit.
+            for (p, answer) in batch.into_iter().zip(counts) {
+                if let Some(written) = p.written {
+                    written();
+                }
+                answers.push((p.done, answer));
+            }
+            if occurrences >= GROUP_OCCURRENCES || started.elapsed() >= GROUP_TIME {
+                break;
+            }
+            self.gather();
+        }
+        if answers.is_empty() {
             return false;
         }
-        let rules = self.rules();
-        let runs: Vec<&SourceRun> = batch.iter().map(|p| &p.run).collect();
-        let answers: Vec<Result<RunCounts, IndexError>> = match self
-            .write_locked(w, |tx, blocks| {
-                store::apply_batch(tx, &runs, &rules, blocks)
-            }) {
-            Ok(counts) => counts.into_iter().map(Ok).collect(),
-            Err(error) if batch.len() == 1 => vec![Err(error)],
-            Err(error) => {
-                tracing::warn!(%error, runs = batch.len(), "a batch of runs failed; writing each alone");
-                runs.iter()
-                    .map(|run| {
-                        self.write_locked(w, |tx, blocks| {
-                            store::apply_success(tx, run, &rules, blocks)
-                        })
-                    })
-                    .collect()
+        let sql_started = std::time::Instant::now();
+        let committed = tx.commit();
+        let commit_ms = sql_started.elapsed().as_millis() as u64;
+        let stored = started.elapsed();
+        match committed {
+            Ok(()) => {
+                if changed {
+                    let outcome = search.and_then(|()| {
+                        let committing = std::time::Instant::now();
+                        w.search.commit()?;
+                        metrics::histogram!("babillard_index_commit_seconds")
+                            .record(committing.elapsed().as_secs_f64());
+                        Ok(())
+                    });
+                    if let Err(error) = self.search_committed(w, outcome) {
+                        // As for any write (see `write_locked`): the store
+                        // holds the runs, the search index is rebuilt from
+                        // it on the next open.
+                        for (_, answer) in &mut answers {
+                            if answer.is_ok() {
+                                *answer = Err(clone_error(&error));
+                            }
+                        }
+                    }
+                }
             }
-        };
-        for (p, answer) in batch.iter().zip(answers) {
-            *p.done
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(answer);
+            Err(error) => {
+                if let Err(error) = w.search.rollback() {
+                    tracing::warn!(%error, "search index rollback failed");
+                }
+                let error = self.store_err(error.into());
+                for (_, answer) in &mut answers {
+                    if answer.is_ok() {
+                        *answer = Err(clone_error(&error));
+                    }
+                }
+            }
         }
+        tracing::debug!(
+            sql_ms = stored.as_millis() as u64,
+            commit_ms,
+            search_ms = (started.elapsed() - stored).as_millis() as u64,
+            batches,
+            runs = answers.len(),
+            occurrences,
+            "store write"
+        );
+        self.answer_all(answers);
         true
+    }
+
+    /// Give each run its answer.
+    fn answer_all(
+        &self,
+        answers: impl IntoIterator<Item = (Answer, Result<RunCounts, IndexError>)>,
+    ) {
+        for (done, answer) in answers {
+            *done.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(answer);
+        }
     }
 
     /// Send committed changes to the search index, commit it, reload the
     /// reader, then publish the new generation.
     fn apply_changes(&self, w: &mut Writer, changes: &ChangeSet) -> Result<(), IndexError> {
-        let generation = store::generation(&w.conn).map_err(|e| self.store_err(e))?;
-        let outcome = (|| -> Result<(), SearchFail> {
-            for id in &changes.removed {
-                w.search.remove(id)?;
-            }
-            for event in &changes.upserted {
-                w.search.upsert(event)?;
-            }
+        let outcome = send_changes(&mut w.search, changes).and_then(|()| {
             let committing = std::time::Instant::now();
             w.search.commit()?;
             metrics::histogram!("babillard_index_commit_seconds")
                 .record(committing.elapsed().as_secs_f64());
             Ok(())
-        })();
+        });
+        self.search_committed(w, outcome)
+    }
+
+    /// After the store's commit, the search index's: reload the reader and
+    /// publish the new generation, or, when sending the changes or the
+    /// commit failed, rebuild the index from the store.
+    fn search_committed(
+        &self,
+        w: &mut Writer,
+        outcome: Result<(), SearchFail>,
+    ) -> Result<(), IndexError> {
+        let generation = store::generation(&w.conn).map_err(|e| self.store_err(e))?;
         if let Err(fail) = outcome {
             tracing::warn!(error = ?fail, "search index update failed; rebuilding it");
             if let Err(error) = w.search.rollback() {
@@ -634,10 +785,24 @@ impl Index {
     /// index for the events it touched.
     ///
     /// Runs recorded while another is being written wait for it, then the
-    /// first of them writes all that wait in one batch (a group commit):
-    /// a first pass over hundreds of sources costs a few transactions and
-    /// search commits, not one each. Each caller gets its own run's counts.
+    /// first of them writes all that wait in one batch (a group commit),
+    /// and the batches that keep coming in the same transaction (see
+    /// [`Index::write_pending`]): a first pass over hundreds of sources
+    /// costs a few transactions and search commits, not one each. Each
+    /// caller gets its own run's counts.
     pub fn record_success(&self, run: SourceRun) -> Result<RunCounts, IndexError> {
+        self.record_success_then(run, None)
+    }
+
+    /// [`Index::record_success`], calling `written` as soon as the run is
+    /// in the open transaction (before the answer, which waits for the
+    /// commit): the caller may then let the next run be read, as the
+    /// run's memory is gone.
+    pub fn record_success_then(
+        &self,
+        run: SourceRun,
+        written: Option<Box<dyn FnOnce() + Send>>,
+    ) -> Result<RunCounts, IndexError> {
         let done = std::sync::Arc::new(Mutex::new(None));
         self.pending
             .lock()
@@ -645,6 +810,7 @@ impl Index {
             .push(Pending {
                 run,
                 done: std::sync::Arc::clone(&done),
+                written,
             });
         loop {
             let mut guard = self.lock_writer();
@@ -885,6 +1051,54 @@ pub struct StoreStats {
     pub events_by_status: Vec<(String, u64)>,
     pub db_bytes: u64,
     pub index_bytes: u64,
+}
+
+/// Send a write's changes to the search index (committed later).
+fn send_changes(search: &mut SearchWriter, changes: &ChangeSet) -> Result<(), SearchFail> {
+    for id in &changes.removed {
+        search.remove(id)?;
+    }
+    for event in &changes.upserted {
+        search.upsert(event)?;
+    }
+    Ok(())
+}
+
+/// Run `f` in a savepoint of `tx`: what it wrote stays when it succeeds
+/// and is undone when it fails (the transaction goes on).
+fn savepoint<T>(tx: &Transaction<'_>, f: impl FnOnce() -> StoreResult<T>) -> StoreResult<T> {
+    tx.execute_batch("SAVEPOINT batch")?;
+    match f() {
+        Ok(out) => {
+            tx.execute_batch("RELEASE batch")?;
+            Ok(out)
+        }
+        Err(fail) => {
+            tx.execute_batch("ROLLBACK TO batch; RELEASE batch")?;
+            Err(fail)
+        }
+    }
+}
+
+/// The same error for every run of a group that failed together.
+fn clone_error(error: &IndexError) -> IndexError {
+    match error {
+        IndexError::Sqlite {
+            path,
+            source: rusqlite::Error::SqliteFailure(code, message),
+        } => IndexError::Sqlite {
+            path: path.clone(),
+            source: rusqlite::Error::SqliteFailure(*code, message.clone()),
+        },
+        IndexError::Sqlite { path, source } => IndexError::Sqlite {
+            path: path.clone(),
+            source: rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+                Some(source.to_string()),
+            ),
+        },
+        other => IndexError::Corrupt(other.to_string()),
+    }
 }
 
 /// The bytes of the files under `dir` (0 when unreadable).

@@ -93,7 +93,14 @@ pub(crate) fn open_connection(path: &Path, read_only: bool) -> rusqlite::Result<
         // A run of 10,000 events writes ~40 MB through several indexes:
         // a 64 MB page cache (instead of 2 MB) keeps them in memory.
         conn.pragma_update(None, "cache_size", -65536)?;
-        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        // Temporary files on disk, not in memory: the writer keeps each
+        // batch of a group in a savepoint (`Index::write_pending`), whose
+        // sub-journal (the pages as they were before the batch) grows
+        // with the batch; in memory, every statement's end walks it from
+        // its start (SQLite's memory journal truncates by walking its
+        // chunks): 8 s per batch at a million occurrences instead of
+        // 0.3. In a file it is written once and truncated in one call.
+        conn.pragma_update(None, "temp_store", "FILE")?;
     }
     conn.pragma_update(None, "foreign_keys", true)?;
     Ok(conn)

@@ -297,6 +297,165 @@ fn runs_written_together_give_each_its_counts_and_the_same_events() {
     assert_eq!(partition(dir.path()), want);
 }
 
+/// Occurrences of `source` that another connection sees (committed).
+fn committed(dir: &Path, source: &str) -> i64 {
+    let conn = rusqlite::Connection::open(dir.join("babillard.sqlite")).expect("sqlite");
+    conn.query_row(
+        "SELECT count(*) FROM occurrences WHERE source = ?1",
+        [source],
+        |r| r.get(0),
+    )
+    .expect("count")
+}
+
+#[test]
+fn runs_queued_while_a_group_is_written_join_its_transaction_and_are_released_before_it_commits() {
+    let region = region(12, 30);
+    let want = expected(&region);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = Arc::new(open(dir.path(), &region));
+    let (first, rest) = region.split_first().expect("a region");
+    let (seen_tx, seen_rx) = std::sync::mpsc::channel::<(String, i64)>();
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    // The first run's `written` is called inside the writer, its
+    // transaction open: it waits there until the other runs are queued.
+    let writer = {
+        let index = Arc::clone(&index);
+        let (id, list) = first.clone();
+        let path = dir.path().to_path_buf();
+        let seen = seen_tx.clone();
+        std::thread::spawn(move || {
+            let n = list.len();
+            let source = id.clone();
+            let written = Box::new(move || {
+                seen.send((id.clone(), committed(&path, &id)))
+                    .expect("send");
+                go_rx.recv().expect("go");
+            });
+            let counts = index
+                .record_success_then(run(&source, list), Some(written))
+                .expect("run");
+            assert_eq!((counts.found, counts.new), (n, n));
+        })
+    };
+    let (id, before) = seen_rx.recv().expect("first written");
+    assert_eq!(before, 0, "{id} is in the transaction, not committed");
+    let others: Vec<_> = rest
+        .iter()
+        .map(|(id, list)| {
+            let index = Arc::clone(&index);
+            let (id, list) = (id.clone(), list.clone());
+            let path = dir.path().to_path_buf();
+            let first = first.0.clone();
+            let seen = seen_tx.clone();
+            std::thread::spawn(move || {
+                let n = list.len();
+                let source = id.clone();
+                let written = Box::new(move || {
+                    seen.send((id.clone(), committed(&path, &first)))
+                        .expect("send");
+                });
+                let counts = index
+                    .record_success_then(run(&source, list), Some(written))
+                    .expect("run");
+                assert_eq!((counts.found, counts.new), (n, n));
+            })
+        })
+        .collect();
+    drop(seen_tx);
+    // Time for the other threads to queue their runs (they then wait for
+    // the writer, which is held by the first run's `written`).
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    go_tx.send(()).expect("go");
+    writer.join().expect("writer");
+    for h in others {
+        h.join().expect("run");
+    }
+    // Every other run was written in the first one's transaction: none of
+    // their `written` saw the first run committed.
+    let seen: Vec<(String, i64)> = seen_rx.iter().collect();
+    assert_eq!(seen.len(), rest.len(), "{seen:?}");
+    assert!(seen.iter().all(|(_, n)| *n == 0), "{seen:?}");
+    assert_eq!(committed(dir.path(), &first.0), first.1.len() as i64);
+    drop(index);
+    assert_eq!(partition(dir.path()), want);
+}
+
+#[test]
+fn a_run_that_fails_inside_a_group_fails_alone_and_the_group_lands() {
+    let region = region(12, 30);
+    let poisoned = region[3].0.clone();
+    let healthy: Vec<(String, Vec<Occurrence>)> = region
+        .iter()
+        .filter(|(id, _)| *id != poisoned)
+        .cloned()
+        .collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    drop(open(dir.path(), &region));
+    // A store that refuses this one source's occurrences (as a constraint
+    // or a corrupt row would), in the middle of a group.
+    rusqlite::Connection::open(dir.path().join("babillard.sqlite"))
+        .expect("sqlite")
+        .execute_batch(&format!(
+            "CREATE TRIGGER poison BEFORE INSERT ON occurrences WHEN NEW.source = '{poisoned}'
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;"
+        ))
+        .expect("trigger");
+    let index = Arc::new(Index::open(dir.path()).expect("reopen"));
+    let (first, rest) = region.split_first().expect("a region");
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let (in_tx, in_rx) = std::sync::mpsc::channel::<()>();
+    let writer = {
+        let index = Arc::clone(&index);
+        let (id, list) = first.clone();
+        std::thread::spawn(move || {
+            let written = Box::new(move || {
+                in_tx.send(()).expect("send");
+                go_rx.recv().expect("go");
+            });
+            index.record_success_then(run(&id, list), Some(written))
+        })
+    };
+    in_rx.recv().expect("first run in the transaction");
+    let others: Vec<_> = rest
+        .iter()
+        .map(|(id, list)| {
+            let index = Arc::clone(&index);
+            let (id, list) = (id.clone(), list.clone());
+            std::thread::spawn(move || {
+                let n = list.len();
+                (id.clone(), n, index.record_success(run(&id, list)))
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    go_tx.send(()).expect("go");
+    assert!(writer.join().expect("writer").is_ok());
+    for h in others {
+        let (id, n, answer) = h.join().expect("run");
+        if id == poisoned {
+            let error = answer.expect_err("the refused run fails").to_string();
+            assert!(error.contains("refused by the test"), "{error}");
+        } else {
+            // Written once: what the failed batch wrote was undone.
+            let counts = answer.expect("a healthy run lands");
+            assert_eq!((counts.found, counts.new), (n, n), "{id}");
+        }
+    }
+    assert_eq!(committed(dir.path(), &poisoned), 0);
+    let sources = index.sources().expect("sources");
+    let status = |id: &str| {
+        sources
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.status.clone())
+    };
+    assert_eq!(status(&poisoned).as_deref(), Some("never"));
+    assert_eq!(status(&first.0).as_deref(), Some("ok"));
+    drop(index);
+    assert_eq!(partition(dir.path()), expected(&healthy));
+}
+
 #[test]
 fn a_show_taken_out_of_one_source_leaves_its_event_to_the_other() {
     let region = region(6, 30);
