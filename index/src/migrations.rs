@@ -66,14 +66,17 @@
 //!
 //! Dedup (migration 7):
 //!
-//! * `dedup_blocks(start_utc, occurrence, block)`: each occurrence's
-//!   `normalize::dedup::Blocking` (its local date, start and blocking keys,
-//!   encoded), by start, so that a run reads the few rows around its own
-//!   starts instead of every occurrence there. Triggers drop a row when its
-//!   occurrence is deleted or its start or content change; the store writes
-//!   the new one. `meta.dedup_blocks_version` is the blocking version the
-//!   rows were computed with: on open, a store of another version (or one
-//!   migrated from before 7) computes them all again.
+//! * `dedup_blocks(occurrence_row, start_utc, occurrence, block)`: each
+//!   occurrence's `normalize::dedup::Blocking` (its local date, start and
+//!   blocking keys, encoded), keyed by the occurrence's rowid (migration 9:
+//!   rows are added where the table ends, as occurrences are), with an
+//!   index by start so that a curation's re-clustering reads the few rows
+//!   around its own starts (the writer reads them all once, into memory:
+//!   `blocks.rs`). Triggers drop a row when its occurrence is deleted or
+//!   its start or content change; the store writes the new one.
+//!   `meta.dedup_blocks_version` is the blocking version the rows were
+//!   computed with: on open, a store of another version (or one migrated
+//!   from before 7 or 9) computes them all again.
 //!
 //! Times are RFC 3339 text, except `start_utc`/`end_utc` which are Unix
 //! seconds (for range scans).
@@ -264,6 +267,30 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // occurrences by start: an index that every write kept up to date
     // and that no query reads.
     "DROP INDEX IF EXISTS occurrences_start;",
+    // 9: the dedup blockings in the order their occurrences were written
+    // (keyed by the occurrence's rowid), not by start: a batch's rows then
+    // go to the table's last pages instead of to most of its pages (it
+    // was a quarter of what a first pass wrote to the WAL at a million
+    // occurrences); the re-clustering of a curation reads them by start
+    // through a small index. The store computes them again (the version
+    // is forgotten).
+    "DROP TRIGGER IF EXISTS occurrences_block_gone;
+    DROP TRIGGER IF EXISTS occurrences_block_stale;
+    DROP TABLE dedup_blocks;
+    CREATE TABLE dedup_blocks (
+        occurrence_row INTEGER PRIMARY KEY,
+        start_utc      INTEGER NOT NULL,
+        occurrence     TEXT NOT NULL,
+        block          BLOB NOT NULL
+    );
+    CREATE INDEX dedup_blocks_start ON dedup_blocks(start_utc);
+    CREATE TRIGGER occurrences_block_gone AFTER DELETE ON occurrences BEGIN
+        DELETE FROM dedup_blocks WHERE occurrence_row = OLD.rowid;
+    END;
+    CREATE TRIGGER occurrences_block_stale AFTER UPDATE OF start_utc, json ON occurrences BEGIN
+        DELETE FROM dedup_blocks WHERE occurrence_row = OLD.rowid;
+    END;
+    DELETE FROM meta WHERE key = 'dedup_blocks_version';",
 ];
 
 /// The version a fully migrated database is at.
@@ -330,6 +357,15 @@ mod tests {
             .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
             .expect("indexes");
         assert_eq!(indexes, ["occurrences_event", "occurrences_source"]);
+        // The blockings are keyed by their occurrence's rowid (9).
+        let blocks: String = conn
+            .query_row(
+                "SELECT group_concat(name, ',') FROM pragma_table_info('dedup_blocks')",
+                [],
+                |r| r.get(0),
+            )
+            .expect("dedup_blocks columns");
+        assert_eq!(blocks, "occurrence_row,start_utc,occurrence,block");
         // The column migration 2 added is there, and migrating again is a
         // no-op.
         conn.execute("UPDATE sources SET detected_kind = 'ics'", [])

@@ -916,7 +916,7 @@ impl From<normalize::identity::NoFreeId> for StoreFail {
 }
 
 /// Write the blocking of an occurrence just written (the triggers of
-/// migration 7 dropped its previous one).
+/// migrations 7 and 9 dropped its previous one).
 pub(crate) fn write_block(
     stmt: &mut rusqlite::Statement<'_>,
     id: &str,
@@ -926,8 +926,11 @@ pub(crate) fn write_block(
     Ok(())
 }
 
+/// Write a blocking (`?1` start, `?2` occurrence id, `?3` the blocking),
+/// keyed by its occurrence's rowid.
 pub(crate) const INSERT_BLOCK: &str =
-    "INSERT OR REPLACE INTO dedup_blocks (start_utc, occurrence, block) VALUES (?1, ?2, ?3)";
+    "INSERT OR REPLACE INTO dedup_blocks (occurrence_row, start_utc, occurrence, block)
+     SELECT rowid, ?1, ?2, ?3 FROM occurrences WHERE id = ?2";
 
 /// Compute every occurrence's blocking again when the store's were
 /// computed by another version of the rule (or before migration 7).

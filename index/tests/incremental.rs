@@ -469,11 +469,36 @@ fn a_show_taken_out_of_one_source_leaves_its_event_to_the_other() {
     if let Some((_, list)) = changed.get_mut(1) {
         list.retain(|o| !o.record_uid.starts_with("x0-"));
     }
-    let (id, list) = changed.get(1).cloned().expect("s01");
-    let counts = index.record_success(run(&id, list)).expect("run");
-    assert!(counts.removed > 0);
+    // And s00 moves one of its shows by an hour (a changed start).
+    if let Some(o) = changed.get_mut(0).and_then(|(_, list)| list.first_mut()) {
+        o.event.start += Duration::hours(1);
+        o.event.end = o.event.end.map(|e| e + Duration::hours(1));
+    }
+    for i in [1, 0] {
+        let (id, list) = changed.get(i).cloned().expect("source");
+        let counts = index.record_success(run(&id, list)).expect("run");
+        assert!(counts.removed > 0 || counts.updated > 0, "{id}: {counts:?}");
+    }
     drop(index);
+    blockings_in_step(dir.path());
     assert_eq!(partition(dir.path()), expected(&changed));
+}
+
+/// Every stored occurrence has its one blocking, keyed by its rowid, at
+/// its start, and no other blocking is left.
+fn blockings_in_step(dir: &Path) {
+    let conn = rusqlite::Connection::open(dir.join("babillard.sqlite")).expect("sqlite");
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).expect(sql) };
+    let occurrences = count("SELECT count(*) FROM occurrences");
+    assert!(occurrences > 0);
+    assert_eq!(count("SELECT count(*) FROM dedup_blocks"), occurrences);
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM dedup_blocks b JOIN occurrences o
+               ON o.rowid = b.occurrence_row AND o.id = b.occurrence AND o.start_utc = b.start_utc"
+        ),
+        occurrences
+    );
 }
 
 #[test]
