@@ -533,6 +533,8 @@ impl Index {
                 return failed;
             }
         };
+        // Set when the transaction cannot be committed any more.
+        let mut lost: Option<IndexError> = None;
         loop {
             let batch = self.take_batch();
             if batch.is_empty() {
@@ -541,21 +543,27 @@ impl Index {
             batches += 1;
             occurrences += batch.iter().map(|p| p.run.occurrences.len()).sum::<usize>();
             let runs: Vec<&SourceRun> = batch.iter().map(|p| &p.run).collect();
-            let written: Vec<StoreResult<(Vec<RunCounts>, ChangeSet)>> = match savepoint(
+            let written: Vec<Result<(Vec<RunCounts>, ChangeSet), Undone>> = match savepoint(
                 &tx,
                 || store::apply_batch(&tx, &runs, &rules, blocks),
             ) {
                 Ok(done) => vec![Ok(done)],
-                Err(fail) if batch.len() == 1 => vec![Err(fail)],
-                Err(fail) => {
+                Err(Undone::Alone(fail)) if batch.len() > 1 => {
                     tracing::warn!(error = ?fail, runs = batch.len(), "a batch of runs failed; writing each alone");
-                    runs.iter()
-                        .map(|run| {
+                    let mut each = Vec::with_capacity(runs.len());
+                    for run in &runs {
+                        let outcome =
                             savepoint(&tx, || store::apply_success(&tx, run, &rules, blocks))
-                                .map(|(counts, changes)| (vec![counts], changes))
-                        })
-                        .collect()
+                                .map(|(counts, changes)| (vec![counts], changes));
+                        let gone = matches!(outcome, Err(Undone::Everything(_)));
+                        each.push(outcome);
+                        if gone {
+                            break;
+                        }
+                    }
+                    each
                 }
+                Err(undone) => vec![Err(undone)],
             };
             let mut counts = Vec::with_capacity(batch.len());
             for outcome in written {
@@ -569,8 +577,23 @@ impl Index {
                         }
                         counts.extend(each.into_iter().map(Ok));
                     }
-                    Err(fail) => counts.push(Err(self.store_err(fail))),
+                    Err(Undone::Alone(fail)) => counts.push(Err(self.store_err(fail))),
+                    Err(Undone::Everything(fail)) => {
+                        let error = self.store_err(fail);
+                        counts.push(Err(clone_error(&error)));
+                        lost = Some(error);
+                    }
                 }
+            }
+            // A batch written whole has one answer per run; a lost
+            // transaction answers the rest of the batch with its error.
+            while counts.len() < batch.len() {
+                counts.push(Err(match &lost {
+                    Some(error) => clone_error(error),
+                    None => {
+                        IndexError::Corrupt("a run of a failed batch got no answer".to_string())
+                    }
+                }));
             }
             // The runs' memory goes now; their answers after the commit.
             for (p, answer) in batch.into_iter().zip(counts) {
@@ -579,7 +602,8 @@ impl Index {
                 }
                 answers.push((p.done, answer));
             }
-            if occurrences >= GROUP_OCCURRENCES || started.elapsed() >= GROUP_TIME {
+            if lost.is_some() || occurrences >= GROUP_OCCURRENCES || started.elapsed() >= GROUP_TIME
+            {
                 break;
             }
             self.gather();
@@ -588,7 +612,15 @@ impl Index {
             return false;
         }
         let sql_started = std::time::Instant::now();
-        let committed = tx.commit();
+        let committed = match lost {
+            // Nothing of the group lands: every run gets the error (its
+            // source keeps its last good events).
+            Some(error) => {
+                drop(tx);
+                Err(error)
+            }
+            None => tx.commit().map_err(|e| self.store_err(e.into())),
+        };
         let commit_ms = sql_started.elapsed().as_millis() as u64;
         let stored = started.elapsed();
         match committed {
@@ -617,7 +649,6 @@ impl Index {
                 if let Err(error) = w.search.rollback() {
                     tracing::warn!(%error, "search index rollback failed");
                 }
-                let error = self.store_err(error.into());
                 for (_, answer) in &mut answers {
                     if answer.is_ok() {
                         *answer = Err(clone_error(&error));
@@ -1064,19 +1095,34 @@ fn send_changes(search: &mut SearchWriter, changes: &ChangeSet) -> Result<(), Se
     Ok(())
 }
 
+/// Why a savepoint's work did not land.
+enum Undone {
+    /// Its writes are undone; the transaction goes on.
+    Alone(StoreFail),
+    /// The transaction itself is gone or cannot be trusted (SQLite rolled
+    /// it back on an I/O or full-disk error, or the savepoint could not be
+    /// undone): nothing of it may be committed.
+    Everything(StoreFail),
+}
+
 /// Run `f` in a savepoint of `tx`: what it wrote stays when it succeeds
-/// and is undone when it fails (the transaction goes on).
-fn savepoint<T>(tx: &Transaction<'_>, f: impl FnOnce() -> StoreResult<T>) -> StoreResult<T> {
-    tx.execute_batch("SAVEPOINT batch")?;
+/// and is undone when it fails.
+fn savepoint<T>(tx: &Transaction<'_>, f: impl FnOnce() -> StoreResult<T>) -> Result<T, Undone> {
+    tx.execute_batch("SAVEPOINT batch")
+        .map_err(|e| Undone::Everything(e.into()))?;
     match f() {
-        Ok(out) => {
-            tx.execute_batch("RELEASE batch")?;
-            Ok(out)
-        }
-        Err(fail) => {
-            tx.execute_batch("ROLLBACK TO batch; RELEASE batch")?;
-            Err(fail)
-        }
+        Ok(out) => match tx.execute_batch("RELEASE batch") {
+            Ok(()) => Ok(out),
+            Err(e) => Err(Undone::Everything(e.into())),
+        },
+        // After some errors SQLite has rolled the whole transaction back:
+        // the connection is back in autocommit mode, and what follows
+        // would be written statement by statement.
+        Err(fail) if tx.is_autocommit() => Err(Undone::Everything(fail)),
+        Err(fail) => match tx.execute_batch("ROLLBACK TO batch; RELEASE batch") {
+            Ok(()) => Err(Undone::Alone(fail)),
+            Err(_) => Err(Undone::Everything(fail)),
+        },
     }
 }
 
