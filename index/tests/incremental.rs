@@ -457,6 +457,67 @@ fn a_run_that_fails_inside_a_group_fails_alone_and_the_group_lands() {
 }
 
 #[test]
+fn a_transaction_sqlite_rolled_back_inside_a_group_is_never_committed() {
+    let region = region(6, 30);
+    let poisoned = region[3].0.clone();
+    let dir = tempfile::tempdir().expect("tempdir");
+    drop(open(dir.path(), &region));
+    // As SQLite does itself on a full disk or an I/O error: the whole
+    // transaction is rolled back, the connection back in autocommit mode.
+    let conn = rusqlite::Connection::open(dir.path().join("babillard.sqlite")).expect("sqlite");
+    conn.execute_batch(&format!(
+        "CREATE TRIGGER poison BEFORE INSERT ON occurrences WHEN NEW.source = '{poisoned}'
+         BEGIN SELECT RAISE(ROLLBACK, 'rolled back by the test'); END;"
+    ))
+    .expect("trigger");
+    let index = Arc::new(Index::open(dir.path()).expect("reopen"));
+    let (first, rest) = region.split_first().expect("a region");
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let (in_tx, in_rx) = std::sync::mpsc::channel::<()>();
+    let writer = {
+        let index = Arc::clone(&index);
+        let (id, list) = first.clone();
+        std::thread::spawn(move || {
+            let written = Box::new(move || {
+                in_tx.send(()).expect("send");
+                go_rx.recv().expect("go");
+            });
+            index.record_success_then(run(&id, list), Some(written))
+        })
+    };
+    in_rx.recv().expect("first run in the transaction");
+    let others: Vec<_> = rest
+        .iter()
+        .map(|(id, list)| {
+            let index = Arc::clone(&index);
+            let (id, list) = (id.clone(), list.clone());
+            std::thread::spawn(move || index.record_success(run(&id, list)))
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    go_tx.send(()).expect("go");
+    // Every run of the group fails, the first one's included: none of it
+    // is in the store, not even what came after the rollback.
+    assert!(writer.join().expect("writer").is_err());
+    for h in others {
+        assert!(h.join().expect("run").is_err());
+    }
+    let stored: i64 = conn
+        .query_row("SELECT count(*) FROM occurrences", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(stored, 0);
+    // Once the store accepts them again, the same runs land.
+    conn.execute_batch("DROP TRIGGER poison")
+        .expect("drop trigger");
+    for (id, list) in &region {
+        index.record_success(run(id, list.clone())).expect("run");
+    }
+    drop(index);
+    blockings_in_step(dir.path());
+    assert_eq!(partition(dir.path()), expected(&region));
+}
+
+#[test]
 fn a_show_taken_out_of_one_source_leaves_its_event_to_the_other() {
     let region = region(6, 30);
     let dir = tempfile::tempdir().expect("tempdir");
