@@ -499,14 +499,17 @@ impl Index {
     /// its events rebuilt as if committed alone, then its runs are
     /// released (their memory, and their places in the pipeline's queue:
     /// the next runs are read meanwhile) but answered only after the
-    /// commit. Fewer commits is what keeps a first pass linear: each
-    /// commit writes every page it dirtied to the WAL, and the b-trees
-    /// keyed by hashes (ids) and by start have new rows on most of their
-    /// pages in every batch (BENCHMARKS.md).
+    /// commit. Fewer commits, because each commit writes every page it
+    /// dirtied to the WAL, and the b-trees keyed by hashes (ids) and by
+    /// start have new rows on most of their pages in every batch: at a
+    /// million occurrences, half the bytes written and a tenth of the time
+    /// (BENCHMARKS.md, session 12).
     ///
     /// Each batch is a savepoint: when it fails, each of its runs is
     /// written alone, so that a run's error is its own and the group's
-    /// other runs still land.
+    /// other runs still land. When the transaction itself is lost (SQLite
+    /// rolled it back on a full disk or an I/O error), nothing of the
+    /// group is committed and every run of it gets the error.
     fn write_pending(&self, w: &mut Writer) -> bool {
         let started = std::time::Instant::now();
         let rules = self.rules();
