@@ -381,59 +381,81 @@ fn runs_queued_while_a_group_is_written_join_its_transaction_and_are_released_be
     assert_eq!(partition(dir.path()), want);
 }
 
-#[test]
-fn a_run_that_fails_inside_a_group_fails_alone_and_the_group_lands() {
-    let region = region(12, 30);
-    let poisoned = region[3].0.clone();
-    let healthy: Vec<(String, Vec<Occurrence>)> = region
-        .iter()
-        .filter(|(id, _)| *id != poisoned)
-        .cloned()
-        .collect();
-    let dir = tempfile::tempdir().expect("tempdir");
-    drop(open(dir.path(), &region));
-    // A store that refuses this one source's occurrences (as a constraint
-    // or a corrupt row would), in the middle of a group.
-    rusqlite::Connection::open(dir.path().join("babillard.sqlite"))
-        .expect("sqlite")
-        .execute_batch(&format!(
-            "CREATE TRIGGER poison BEFORE INSERT ON occurrences WHEN NEW.source = '{poisoned}'
-             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;"
-        ))
-        .expect("trigger");
-    let index = Arc::new(Index::open(dir.path()).expect("reopen"));
+/// A store that refuses the occurrences of `source` inside a transaction
+/// with `raise` (`ABORT`: the statement fails, as on a constraint or a
+/// corrupt row; `ROLLBACK`: SQLite rolls the whole transaction back, as it
+/// does on a full disk or an I/O error). Returns the connection that holds
+/// the trigger.
+fn refuse(dir: &Path, source: &str, raise: &str) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(dir.join("babillard.sqlite")).expect("sqlite");
+    conn.execute_batch(&format!(
+        "CREATE TRIGGER refuse BEFORE INSERT ON occurrences WHEN NEW.source = '{source}'
+         BEGIN SELECT RAISE({raise}, 'refused by the test'); END;"
+    ))
+    .expect("trigger");
+    conn
+}
+
+/// Write `region`'s runs as one group: the first run's `written` holds the
+/// writer, its transaction open, until the others are queued behind it.
+/// Each run's source, number of occurrences and answer, the first's first.
+fn write_as_one_group(
+    index: &Arc<Index>,
+    region: &[(String, Vec<Occurrence>)],
+) -> Vec<(String, usize, Result<index::RunCounts, index::IndexError>)> {
     let (first, rest) = region.split_first().expect("a region");
     let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
     let (in_tx, in_rx) = std::sync::mpsc::channel::<()>();
     let writer = {
-        let index = Arc::clone(&index);
+        let index = Arc::clone(index);
         let (id, list) = first.clone();
         std::thread::spawn(move || {
             let written = Box::new(move || {
                 in_tx.send(()).expect("send");
                 go_rx.recv().expect("go");
             });
-            index.record_success_then(run(&id, list), Some(written))
+            let n = list.len();
+            let answer = index.record_success_then(run(&id, list), Some(written));
+            (id, n, answer)
         })
     };
     in_rx.recv().expect("first run in the transaction");
     let others: Vec<_> = rest
         .iter()
         .map(|(id, list)| {
-            let index = Arc::clone(&index);
+            let index = Arc::clone(index);
             let (id, list) = (id.clone(), list.clone());
             std::thread::spawn(move || {
                 let n = list.len();
-                (id.clone(), n, index.record_success(run(&id, list)))
+                let answer = index.record_success(run(&id, list));
+                (id, n, answer)
             })
         })
         .collect();
+    // Time for the other threads to queue their runs.
     std::thread::sleep(std::time::Duration::from_millis(500));
     go_tx.send(()).expect("go");
-    assert!(writer.join().expect("writer").is_ok());
-    for h in others {
-        let (id, n, answer) = h.join().expect("run");
-        if id == poisoned {
+    std::iter::once(writer)
+        .chain(others)
+        .map(|h| h.join().expect("run"))
+        .collect()
+}
+
+#[test]
+fn a_run_that_fails_inside_a_group_fails_alone_and_the_group_lands() {
+    let region = region(12, 30);
+    let refused = region[3].0.clone();
+    let healthy: Vec<(String, Vec<Occurrence>)> = region
+        .iter()
+        .filter(|(id, _)| *id != refused)
+        .cloned()
+        .collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    drop(open(dir.path(), &region));
+    drop(refuse(dir.path(), &refused, "ABORT"));
+    let index = Arc::new(Index::open(dir.path()).expect("reopen"));
+    for (id, n, answer) in write_as_one_group(&index, &region) {
+        if id == refused {
             let error = answer.expect_err("the refused run fails").to_string();
             assert!(error.contains("refused by the test"), "{error}");
         } else {
@@ -442,7 +464,7 @@ fn a_run_that_fails_inside_a_group_fails_alone_and_the_group_lands() {
             assert_eq!((counts.found, counts.new), (n, n), "{id}");
         }
     }
-    assert_eq!(committed(dir.path(), &poisoned), 0);
+    assert_eq!(committed(dir.path(), &refused), 0);
     let sources = index.sources().expect("sources");
     let status = |id: &str| {
         sources
@@ -450,8 +472,8 @@ fn a_run_that_fails_inside_a_group_fails_alone_and_the_group_lands() {
             .find(|s| s.id == id)
             .map(|s| s.status.clone())
     };
-    assert_eq!(status(&poisoned).as_deref(), Some("never"));
-    assert_eq!(status(&first.0).as_deref(), Some("ok"));
+    assert_eq!(status(&refused).as_deref(), Some("never"));
+    assert_eq!(status(&region[0].0).as_deref(), Some("ok"));
     drop(index);
     assert_eq!(partition(dir.path()), expected(&healthy));
 }
@@ -459,55 +481,21 @@ fn a_run_that_fails_inside_a_group_fails_alone_and_the_group_lands() {
 #[test]
 fn a_transaction_sqlite_rolled_back_inside_a_group_is_never_committed() {
     let region = region(6, 30);
-    let poisoned = region[3].0.clone();
     let dir = tempfile::tempdir().expect("tempdir");
     drop(open(dir.path(), &region));
-    // As SQLite does itself on a full disk or an I/O error: the whole
-    // transaction is rolled back, the connection back in autocommit mode.
-    let conn = rusqlite::Connection::open(dir.path().join("babillard.sqlite")).expect("sqlite");
-    conn.execute_batch(&format!(
-        "CREATE TRIGGER poison BEFORE INSERT ON occurrences WHEN NEW.source = '{poisoned}'
-         BEGIN SELECT RAISE(ROLLBACK, 'rolled back by the test'); END;"
-    ))
-    .expect("trigger");
+    let conn = refuse(dir.path(), &region[3].0, "ROLLBACK");
     let index = Arc::new(Index::open(dir.path()).expect("reopen"));
-    let (first, rest) = region.split_first().expect("a region");
-    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
-    let (in_tx, in_rx) = std::sync::mpsc::channel::<()>();
-    let writer = {
-        let index = Arc::clone(&index);
-        let (id, list) = first.clone();
-        std::thread::spawn(move || {
-            let written = Box::new(move || {
-                in_tx.send(()).expect("send");
-                go_rx.recv().expect("go");
-            });
-            index.record_success_then(run(&id, list), Some(written))
-        })
-    };
-    in_rx.recv().expect("first run in the transaction");
-    let others: Vec<_> = rest
-        .iter()
-        .map(|(id, list)| {
-            let index = Arc::clone(&index);
-            let (id, list) = (id.clone(), list.clone());
-            std::thread::spawn(move || index.record_success(run(&id, list)))
-        })
-        .collect();
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    go_tx.send(()).expect("go");
     // Every run of the group fails, the first one's included: none of it
     // is in the store, not even what came after the rollback.
-    assert!(writer.join().expect("writer").is_err());
-    for h in others {
-        assert!(h.join().expect("run").is_err());
+    for (id, _, answer) in write_as_one_group(&index, &region) {
+        assert!(answer.is_err(), "{id}: {answer:?}");
     }
     let stored: i64 = conn
         .query_row("SELECT count(*) FROM occurrences", [], |r| r.get(0))
         .expect("count");
     assert_eq!(stored, 0);
     // Once the store accepts them again, the same runs land.
-    conn.execute_batch("DROP TRIGGER poison")
+    conn.execute_batch("DROP TRIGGER refuse")
         .expect("drop trigger");
     for (id, list) in &region {
         index.record_success(run(id, list.clone())).expect("run");
