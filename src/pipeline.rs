@@ -749,12 +749,27 @@ impl Pipeline {
                 run.duration_ms = ms;
                 // The place in the queue is given back once the run is in
                 // the writer's transaction (its memory gone), not when it
-                // is committed: the next runs are read meanwhile.
-                let written: Box<dyn FnOnce() + Send> = Box::new(move || drop(place));
-                let counts = tokio::task::spawn_blocking(move || {
-                    index.record_success_then(*run, Some(written))
+                // is committed: the next runs are read meanwhile. The
+                // answer (after the commit) is awaited here, not on a
+                // blocking thread.
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                tokio::task::spawn_blocking(move || {
+                    index.record_success_then(
+                        *run,
+                        None,
+                        Box::new(move |answer| {
+                            // The run's task may be gone (the process stops).
+                            let _ = tx.send(answer);
+                        }),
+                    )
                 })
-                .await??;
+                .await?;
+                drop(place);
+                let counts = rx.await.map_err(|_| {
+                    anyhow::anyhow!(
+                        "the run was lost by a writer that stopped; run the source again"
+                    )
+                })??;
                 tracing::debug!(
                     source = %source.id,
                     records = counts.found,

@@ -237,6 +237,9 @@ pub struct Index {
     rules: RwLock<store::Rules>,
     /// Successful runs waiting to be written (see [`Index::record_success`]).
     pending: Mutex<Vec<Pending>>,
+    /// Notified (with `pending` held) when runs are in the writer's
+    /// transaction and when the writer is free again.
+    progress: std::sync::Condvar,
     /// Runs being read or normalized, that will ask to be written soon
     /// (see [`Index::run_coming`]).
     coming: std::sync::Arc<std::sync::atomic::AtomicUsize>,
@@ -260,8 +263,8 @@ const GATHER_WAIT: std::time::Duration = std::time::Duration::from_millis(40);
 /// ... and stops waiting once this many runs wait.
 const GATHER_RUNS: usize = 16;
 
-/// Where a run's answer goes.
-type Answer = std::sync::Arc<Mutex<Option<Result<RunCounts, IndexError>>>>;
+/// Where a run's answer goes, once its transaction is committed.
+type Answer = Box<dyn FnOnce(Result<RunCounts, IndexError>) + Send>;
 
 /// Called once a run is in the open transaction (see
 /// [`Index::record_success_then`]).
@@ -270,7 +273,9 @@ type Written = Box<dyn FnOnce() + Send>;
 /// A run waiting in [`Index::record_success`], with where its answer goes.
 struct Pending {
     run: SourceRun,
-    done: Answer,
+    answer: Answer,
+    /// Set once the run is in the writer's transaction.
+    taken: std::sync::Arc<std::sync::atomic::AtomicBool>,
     written: Option<Written>,
 }
 
@@ -371,6 +376,7 @@ impl Index {
             storage,
             rules: RwLock::new(store::Rules::default()),
             pending: Mutex::new(Vec::new()),
+            progress: std::sync::Condvar::new(),
             coming: std::sync::Arc::default(),
         };
         {
@@ -409,14 +415,19 @@ impl Index {
         // A panic while writing left no half-done transaction behind
         // (rusqlite rolls back on drop), so a poisoned lock is usable once
         // the search changes it sent and did not commit are dropped.
-        self.writer.lock().unwrap_or_else(|poisoned| {
-            let mut w = poisoned.into_inner();
-            if let Err(error) = w.search.rollback() {
-                tracing::warn!(%error, "search index rollback failed");
-            }
-            self.writer.clear_poison();
-            w
-        })
+        self.writer
+            .lock()
+            .unwrap_or_else(|poisoned| self.recover_writer(poisoned.into_inner()))
+    }
+
+    /// The writer a panic left, with the search changes it sent and did
+    /// not commit dropped.
+    fn recover_writer<'w>(&self, mut w: MutexGuard<'w, Writer>) -> MutexGuard<'w, Writer> {
+        if let Err(error) = w.search.rollback() {
+            tracing::warn!(%error, "search index rollback failed");
+        }
+        self.writer.clear_poison();
+        w
     }
 
     fn store_err(&self, fail: StoreFail) -> IndexError {
@@ -528,10 +539,11 @@ impl Index {
                 let batch = self.take_batch();
                 let failed = !batch.is_empty();
                 let error = self.store_err(error.into());
+                self.mark_taken(&batch);
                 self.answer_all(
                     batch
                         .into_iter()
-                        .map(|p| (p.done, Err(clone_error(&error)))),
+                        .map(|p| (p.answer, Err(clone_error(&error)))),
                 );
                 return failed;
             }
@@ -598,12 +610,14 @@ impl Index {
                     }
                 }));
             }
-            // The runs' memory goes now; their answers after the commit.
+            // The runs' memory goes now, their callers are free to go on;
+            // their answers after the commit.
+            self.mark_taken(&batch);
             for (p, answer) in batch.into_iter().zip(counts) {
                 if let Some(written) = p.written {
                     written();
                 }
-                answers.push((p.done, answer));
+                answers.push((p.answer, answer));
             }
             if lost.is_some() || occurrences >= GROUP_OCCURRENCES || started.elapsed() >= GROUP_TIME
             {
@@ -677,9 +691,22 @@ impl Index {
         &self,
         answers: impl IntoIterator<Item = (Answer, Result<RunCounts, IndexError>)>,
     ) {
-        for (done, answer) in answers {
-            *done.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(answer);
+        for (answer, result) in answers {
+            answer(result);
         }
+    }
+
+    /// Say that `batch`'s runs are in the writer's transaction: their
+    /// callers stop waiting (see [`Index::record_success_then`]).
+    fn mark_taken(&self, batch: &[Pending]) {
+        let _pending = self
+            .pending
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for p in batch {
+            p.taken.store(true, AtomicOrdering::SeqCst);
+        }
+        self.progress.notify_all();
     }
 
     /// Send committed changes to the search index, commit it, reload the
@@ -825,42 +852,90 @@ impl Index {
     /// costs a few transactions and search commits, not one each. Each
     /// caller gets its own run's counts.
     pub fn record_success(&self, run: SourceRun) -> Result<RunCounts, IndexError> {
-        self.record_success_then(run, None)
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.record_success_then(
+            run,
+            None,
+            Box::new(move |answer| {
+                // The caller waits below; it cannot have gone.
+                let _ = tx.send(answer);
+            }),
+        );
+        rx.recv().unwrap_or_else(|_| Err(lost_run()))
     }
 
-    /// [`Index::record_success`], calling `written` as soon as the run is
-    /// in the open transaction (before the answer, which waits for the
-    /// commit): the caller may then let the next run be read, as the
-    /// run's memory is gone.
+    /// [`Index::record_success`] without waiting for the commit: returns
+    /// once the run is in the writer's transaction (its memory gone; a
+    /// caller may let the next run be read), and `answer` is called with
+    /// its counts after the commit (by the thread that writes; dropped
+    /// unanswered only when that thread panicked). `written`, when given,
+    /// is called by the writer as soon as the run is in the transaction,
+    /// the transaction still open (tests hold the writer there).
+    ///
+    /// The calling thread writes the runs waiting when no other thread
+    /// does; else it waits until its run is taken, so that a first pass
+    /// over a thousand sources does not keep a thousand threads waiting
+    /// for commits.
     pub fn record_success_then(
         &self,
         run: SourceRun,
         written: Option<Box<dyn FnOnce() + Send>>,
-    ) -> Result<RunCounts, IndexError> {
-        let done = std::sync::Arc::new(Mutex::new(None));
+        answer: Box<dyn FnOnce(Result<RunCounts, IndexError>) + Send>,
+    ) {
+        let taken = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         self.pending
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .push(Pending {
                 run,
-                done: std::sync::Arc::clone(&done),
+                answer,
+                taken: std::sync::Arc::clone(&taken),
                 written,
             });
         loop {
-            let mut guard = self.lock_writer();
-            if let Some(answer) = done
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .take()
-            {
-                return answer;
+            if taken.load(AtomicOrdering::SeqCst) {
+                return;
+            }
+            let guard = match self.writer.try_lock() {
+                Ok(guard) => Some(guard),
+                Err(std::sync::TryLockError::Poisoned(poisoned)) => {
+                    Some(self.recover_writer(poisoned.into_inner()))
+                }
+                Err(std::sync::TryLockError::WouldBlock) => None,
+            };
+            let Some(mut guard) = guard else {
+                // Another thread writes: wait until it takes this run or
+                // is done (the timeout covers a wake-up missed between
+                // `try_lock` and the wait).
+                let pending = self
+                    .pending
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                if !taken.load(AtomicOrdering::SeqCst) {
+                    let _ = self
+                        .progress
+                        .wait_timeout(pending, std::time::Duration::from_millis(20));
+                }
+                continue;
+            };
+            if taken.load(AtomicOrdering::SeqCst) {
+                return;
             }
             self.gather();
-            if !self.write_pending(&mut guard) {
-                // Taken by a writer that panicked before it answered.
-                return Err(IndexError::Corrupt(
-                    "a run was lost by a writer that stopped; run the source again".to_string(),
-                ));
+            let wrote = self.write_pending(&mut guard);
+            drop(guard);
+            // Waiting callers whose runs are still queued may write now.
+            {
+                let _pending = self
+                    .pending
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                self.progress.notify_all();
+            }
+            if !wrote && !taken.load(AtomicOrdering::SeqCst) {
+                // Taken by a writer that panicked: its answer was dropped
+                // with it (the caller hears of it as a lost run).
+                return;
             }
         }
     }
@@ -1127,6 +1202,11 @@ fn savepoint<T>(tx: &Transaction<'_>, f: impl FnOnce() -> StoreResult<T>) -> Res
             Err(_) => Err(Undone::Everything(fail)),
         },
     }
+}
+
+/// The answer of a run whose writer panicked before it answered.
+fn lost_run() -> IndexError {
+    IndexError::Corrupt("a run was lost by a writer that stopped; run the source again".to_string())
 }
 
 /// The same error for every run of a group that failed together.

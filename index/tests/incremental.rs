@@ -297,6 +297,23 @@ fn runs_written_together_give_each_its_counts_and_the_same_events() {
     assert_eq!(partition(dir.path()), want);
 }
 
+/// [`Index::record_success_then`] with `written`, waiting for the answer.
+fn record_then(
+    index: &Index,
+    run: SourceRun,
+    written: Box<dyn FnOnce() + Send>,
+) -> Result<index::RunCounts, index::IndexError> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    index.record_success_then(
+        run,
+        Some(written),
+        Box::new(move |answer| {
+            let _ = tx.send(answer);
+        }),
+    );
+    rx.recv().expect("an answer")
+}
+
 /// Occurrences of `source` that another connection sees (committed).
 fn committed(dir: &Path, source: &str) -> i64 {
     let conn = rusqlite::Connection::open(dir.join("babillard.sqlite")).expect("sqlite");
@@ -332,9 +349,7 @@ fn runs_queued_while_a_group_is_written_join_its_transaction_and_are_released_be
                     .expect("send");
                 go_rx.recv().expect("go");
             });
-            let counts = index
-                .record_success_then(run(&source, list), Some(written))
-                .expect("run");
+            let counts = record_then(&index, run(&source, list), written).expect("run");
             assert_eq!((counts.found, counts.new), (n, n));
         })
     };
@@ -355,9 +370,7 @@ fn runs_queued_while_a_group_is_written_join_its_transaction_and_are_released_be
                     seen.send((id.clone(), committed(&path, &first)))
                         .expect("send");
                 });
-                let counts = index
-                    .record_success_then(run(&source, list), Some(written))
-                    .expect("run");
+                let counts = record_then(&index, run(&source, list), written).expect("run");
                 assert_eq!((counts.found, counts.new), (n, n));
             })
         })
@@ -415,7 +428,7 @@ fn write_as_one_group(
                 go_rx.recv().expect("go");
             });
             let n = list.len();
-            let answer = index.record_success_then(run(&id, list), Some(written));
+            let answer = record_then(&index, run(&id, list), written);
             (id, n, answer)
         })
     };
