@@ -765,11 +765,9 @@ impl Pipeline {
                 })
                 .await?;
                 drop(place);
-                let counts = rx.await.map_err(|_| {
-                    anyhow::anyhow!(
-                        "the run was lost by a writer that stopped; run the source again"
-                    )
-                })??;
+                let counts = rx
+                    .await
+                    .unwrap_or_else(|_| Err(index::IndexError::lost_run()))?;
                 tracing::debug!(
                     source = %source.id,
                     records = counts.found,

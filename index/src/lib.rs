@@ -82,6 +82,16 @@ pub enum IndexError {
     Query(#[from] QueryError),
 }
 
+impl IndexError {
+    /// The answer of a run whose writer panicked before it answered (its
+    /// answer was dropped unsent, see [`Index::record_success_then`]).
+    pub fn lost_run() -> IndexError {
+        IndexError::Corrupt(
+            "a run was lost by a writer that stopped; run the source again".to_string(),
+        )
+    }
+}
+
 /// A configured source, as the store records it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SourceInfo {
@@ -861,7 +871,7 @@ impl Index {
                 let _ = tx.send(answer);
             }),
         );
-        rx.recv().unwrap_or_else(|_| Err(lost_run()))
+        rx.recv().unwrap_or_else(|_| Err(IndexError::lost_run()))
     }
 
     /// [`Index::record_success`] without waiting for the commit: returns
@@ -1202,11 +1212,6 @@ fn savepoint<T>(tx: &Transaction<'_>, f: impl FnOnce() -> StoreResult<T>) -> Res
             Err(_) => Err(Undone::Everything(fail)),
         },
     }
-}
-
-/// The answer of a run whose writer panicked before it answered.
-fn lost_run() -> IndexError {
-    IndexError::Corrupt("a run was lost by a writer that stopped; run the source again".to_string())
 }
 
 /// The same error for every run of a group that failed together.

@@ -933,7 +933,8 @@ pub(crate) const INSERT_BLOCK: &str =
      SELECT rowid, ?1, ?2, ?3 FROM occurrences WHERE id = ?2";
 
 /// Compute every occurrence's blocking again when the store's were
-/// computed by another version of the rule (or before migration 7).
+/// computed by another version of the rule (or before migrations 7 and
+/// 9, which forget the version).
 /// Returns how many were written.
 pub(crate) fn fill_blocks(tx: &Transaction<'_>) -> StoreResult<usize> {
     let version = normalize::dedup::BLOCKING_VERSION.to_string();

@@ -394,6 +394,81 @@ fn runs_queued_while_a_group_is_written_join_its_transaction_and_are_released_be
     assert_eq!(partition(dir.path()), want);
 }
 
+#[test]
+fn a_caller_is_released_once_its_run_is_in_the_transaction_not_at_the_commit() {
+    let region = region(3, 30);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = Arc::new(open(dir.path(), &region));
+    let [a, b, c] = [0, 1, 2].map(|i| region[i].clone());
+    // A holds the writer until B and C are queued.
+    let (a_in, a_in_rx) = std::sync::mpsc::channel::<()>();
+    let (go, go_rx) = std::sync::mpsc::channel::<()>();
+    let writer = {
+        let index = Arc::clone(&index);
+        std::thread::spawn(move || {
+            let written = Box::new(move || {
+                a_in.send(()).expect("send");
+                go_rx.recv().expect("go");
+            });
+            record_then(&index, run(&a.0, a.1), written)
+        })
+    };
+    a_in_rx.recv().expect("A in the transaction");
+    // C's caller says when `record_success_then` returned, and when the
+    // answer came.
+    let (c_returned, c_returned_rx) = std::sync::mpsc::channel::<()>();
+    let (c_answer, c_answer_rx) = std::sync::mpsc::channel();
+    let c_caller = {
+        let index = Arc::clone(&index);
+        std::thread::spawn(move || {
+            index.record_success_then(
+                run(&c.0, c.1),
+                None,
+                Box::new(move |answer| {
+                    let _ = c_answer.send(answer);
+                }),
+            );
+            c_returned.send(()).expect("send");
+        })
+    };
+    // B's `written` runs in the writer after B and C were written together,
+    // the transaction still open and the writer's lock held: C's caller
+    // must be free by then, and C not answered yet.
+    let (b_saw, b_saw_rx) = std::sync::mpsc::channel::<(bool, bool)>();
+    let b_caller = {
+        let index = Arc::clone(&index);
+        let path = dir.path().to_path_buf();
+        let first = region[0].0.clone();
+        std::thread::spawn(move || {
+            let written = Box::new(move || {
+                let returned = c_returned_rx
+                    .recv_timeout(std::time::Duration::from_secs(5))
+                    .is_ok();
+                let answered = c_answer_rx.try_recv().is_ok();
+                assert_eq!(committed(&path, &first), 0, "the group is not committed");
+                b_saw.send((returned, answered)).expect("send");
+            });
+            record_then(&index, run(&b.0, b.1), written)
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    go.send(()).expect("go");
+    assert!(writer.join().expect("A").is_ok());
+    assert!(b_caller.join().expect("B").is_ok());
+    c_caller.join().expect("C");
+    let (returned, answered) = b_saw_rx.recv().expect("B's written ran");
+    assert!(
+        returned,
+        "C's caller still waits: it waits for the commit or the lock"
+    );
+    assert!(
+        !answered,
+        "C was answered before its transaction was committed"
+    );
+    drop(index);
+    assert_eq!(partition(dir.path()), expected(&region));
+}
+
 /// A store that refuses the occurrences of `source` inside a transaction
 /// with `raise` (`ABORT`: the statement fails, as on a constraint or a
 /// corrupt row; `ROLLBACK`: SQLite rolls the whole transaction back, as it
