@@ -22,8 +22,19 @@
 //! When the stale entries could outnumber the live ones it is rebuilt too,
 //! so its size follows the store's.
 //!
-//! Memory: 32 bytes per stored occurrence and its id's bytes, plus 4 per
-//! key and date (buckets of one or two inline).
+//! A member held at a venue need not look at every blocking sharing one of
+//! its keys: in a dense region most of those are shows at other halls,
+//! which the venue rule refuses (98% of them at a million occurrences).
+//! So the blockings are also kept by (venue, date) with their keys
+//! ([`BlockIndex::at_venue`]): such a member looks at the venues that may
+//! pair with its own ([`crate::venues::VenueBook::compatible`]), the venues
+//! the writer has not met yet, and the blockings without a venue
+//! ([`BlockIndex::near_without_venue`]); what it finds is what the key
+//! postings would have given and the venue rule let through.
+//!
+//! Memory: 40 bytes per stored occurrence, its id's bytes and 4 per key,
+//! plus, in the postings, 4 per key and date and 4 per venue and date
+//! (buckets of one or two inline).
 
 use chrono::NaiveDate;
 use normalize::dedup::{Blocking, MAX_START_GAP_SECS};
@@ -33,8 +44,9 @@ use rustc_hash::FxHashMap;
 use crate::store::{block_row, StoreResult};
 use crate::venues::VenueBook;
 
-/// One stored blocking, as the pre-filters read it: 32 bytes, its
-/// occurrence's id in the index's arena ([`BlockIndex::id`]).
+/// One stored blocking, as the pre-filters read it: 40 bytes, its
+/// occurrence's id and its keys in the index's arenas ([`BlockIndex::id`],
+/// [`BlockIndex::keys`]).
 pub(crate) struct Slot {
     pub start: i64,
     /// The venue's hash (meaningless when `has_venue` is false).
@@ -43,7 +55,10 @@ pub(crate) struct Slot {
     pub source: u32,
     /// The id's bytes in [`Built::ids`].
     id_at: u32,
+    /// The keys (sorted) in [`Built::keys`].
+    keys_at: u32,
     id_len: u16,
+    keys_len: u16,
     pub all_day: bool,
     has_venue: bool,
 }
@@ -74,9 +89,17 @@ struct Built {
     data_version: i64,
     /// (key, date) → slots.
     postings: FxHashMap<(u32, NaiveDate), Bucket>,
+    /// (key, date) → the slots without a venue.
+    without_venue: FxHashMap<(u32, NaiveDate), Bucket>,
+    /// (venue hash, date) → the slots held at that venue.
+    by_venue: FxHashMap<(u64, NaiveDate), Bucket>,
+    /// The venue hashes some slot holds.
+    venues: rustc_hash::FxHashSet<u64>,
     slots: Vec<Slot>,
     /// The slots' occurrence ids, one after the other.
     ids: String,
+    /// The slots' keys, one list after the other.
+    keys: Vec<u32>,
     /// Sources, interned: a slot holds the number.
     source_of: FxHashMap<Box<str>, u32>,
     /// Rows read when built.
@@ -105,8 +128,12 @@ impl BlockIndex {
         let mut built = Built {
             data_version: version,
             postings: FxHashMap::default(),
+            without_venue: FxHashMap::default(),
+            by_venue: FxHashMap::default(),
+            venues: Default::default(),
             slots: Vec::new(),
             ids: String::new(),
+            keys: Vec::new(),
             source_of: FxHashMap::default(),
             rows: 0,
             building: true,
@@ -131,12 +158,20 @@ impl BlockIndex {
         built.rows = built.slots.len();
         built.building = false;
         let slots = &built.slots;
-        for bucket in built.postings.values_mut() {
+        for bucket in built
+            .postings
+            .values_mut()
+            .chain(built.without_venue.values_mut())
+            .chain(built.by_venue.values_mut())
+        {
             bucket.sort_unstable_by_key(|&s| order(slots, s));
             bucket.shrink_to_fit();
         }
         built.postings.shrink_to_fit();
+        built.without_venue.shrink_to_fit();
+        built.by_venue.shrink_to_fit();
         built.ids.shrink_to_fit();
+        built.keys.shrink_to_fit();
         let rows = built.rows;
         self.built = Some(built);
         Ok(Some(rows))
@@ -173,10 +208,48 @@ impl BlockIndex {
         date: NaiveDate,
         member: &Blocking,
     ) -> impl Iterator<Item = (u32, &'s Slot)> + 's {
+        self.in_bucket(move |b| b.postings.get(&(key, date)), date, member)
+    }
+
+    /// [`BlockIndex::near`] among the stored occurrences without a venue.
+    pub fn near_without_venue<'s>(
+        &'s self,
+        key: u32,
+        date: NaiveDate,
+        member: &Blocking,
+    ) -> impl Iterator<Item = (u32, &'s Slot)> + 's {
+        self.in_bucket(move |b| b.without_venue.get(&(key, date)), date, member)
+    }
+
+    /// The stored occurrences held at the venue of hash `venue` on `date`
+    /// whose times agree with `member`'s, whatever their keys (see
+    /// [`BlockIndex::keys`]).
+    pub fn at_venue<'s>(
+        &'s self,
+        venue: u64,
+        date: NaiveDate,
+        member: &Blocking,
+    ) -> impl Iterator<Item = (u32, &'s Slot)> + 's {
+        self.in_bucket(move |b| b.by_venue.get(&(venue, date)), date, member)
+    }
+
+    /// The venue hashes some stored occurrence holds.
+    pub fn venues(&self) -> impl Iterator<Item = u64> + '_ {
+        self.built.iter().flat_map(|b| b.venues.iter().copied())
+    }
+
+    /// The slots of the bucket `pick` chooses (a bucket of `date`, in
+    /// [`order`]) whose times agree with `member`'s.
+    fn in_bucket<'s>(
+        &'s self,
+        pick: impl FnOnce(&'s Built) -> Option<&'s Bucket>,
+        date: NaiveDate,
+        member: &Blocking,
+    ) -> impl Iterator<Item = (u32, &'s Slot)> + 's {
         let found = self
             .built
             .as_ref()
-            .and_then(|b| b.postings.get(&(key, date)).map(|p| (b, p.as_slice())));
+            .and_then(|b| pick(b).map(|p| (b, p.as_slice())));
         let (all_day, timed): (&[u32], &[u32]) = match found {
             Some((b, bucket)) => {
                 let timed_from = bucket.partition_point(|&s| !order(&b.slots, s).0);
@@ -207,6 +280,15 @@ impl BlockIndex {
             .iter()
             .chain(timed)
             .filter_map(move |&s| Some((s, slots.get(s as usize)?)))
+    }
+
+    /// The blocking keys of `slot`, sorted.
+    pub fn keys(&self, slot: &Slot) -> &[u32] {
+        let at = slot.keys_at as usize;
+        self.built
+            .as_ref()
+            .and_then(|b| b.keys.get(at..at + usize::from(slot.keys_len)))
+            .unwrap_or_default()
     }
 
     /// The id of the occurrence whose blocking `slot` is.
@@ -273,10 +355,23 @@ impl Built {
         if u32::try_from(self.ids.len() + id.len()).is_err() {
             return false;
         }
+        let Ok(keys_at) = u32::try_from(self.keys.len()) else {
+            return false;
+        };
+        self.keys.extend(keys);
+        let count = self.keys.len() - keys_at as usize;
+        let (Ok(keys_len), Ok(_)) = (u16::try_from(count), u32::try_from(self.keys.len())) else {
+            self.keys.truncate(keys_at as usize);
+            return false;
+        };
+        if let Some(mine) = self.keys.get_mut(keys_at as usize..) {
+            mine.sort_unstable();
+        }
         let source = match self.source_of.get(source) {
             Some(&n) => n,
             None => {
                 let Ok(n) = u32::try_from(self.source_of.len()) else {
+                    self.keys.truncate(keys_at as usize);
                     return false;
                 };
                 self.source_of.insert(source.into(), n);
@@ -290,22 +385,70 @@ impl Built {
             date,
             source,
             id_at,
+            keys_at,
             id_len,
+            keys_len,
             all_day,
             has_venue: venue.is_some(),
         });
-        let at = order(&self.slots, slot);
-        for k in keys {
-            let bucket = self.postings.entry((k, date)).or_default();
-            // Kept in order (see [`order`]); the initial build sorts once.
-            if self.building {
-                bucket.push(slot);
-            } else {
-                let i = bucket.partition_point(|&s| order(&self.slots, s) <= at);
-                bucket.insert(i, slot);
+        let mine = self
+            .keys
+            .get(keys_at as usize..)
+            .unwrap_or_default()
+            .iter()
+            .copied();
+        for k in mine.clone() {
+            file(
+                &mut self.postings,
+                (k, date),
+                slot,
+                &self.slots,
+                self.building,
+            );
+        }
+        match venue {
+            Some(v) => {
+                self.venues.insert(v);
+                file(
+                    &mut self.by_venue,
+                    (v, date),
+                    slot,
+                    &self.slots,
+                    self.building,
+                );
+            }
+            None => {
+                for k in mine {
+                    file(
+                        &mut self.without_venue,
+                        (k, date),
+                        slot,
+                        &self.slots,
+                        self.building,
+                    );
+                }
             }
         }
         true
+    }
+}
+
+/// File `slot` under `key`: buckets are kept in [`order`] (the initial
+/// build, `building`, sorts them once at its end).
+fn file<K: std::hash::Hash + Eq>(
+    map: &mut FxHashMap<K, Bucket>,
+    key: K,
+    slot: u32,
+    slots: &[Slot],
+    building: bool,
+) {
+    let bucket = map.entry(key).or_default();
+    if building {
+        bucket.push(slot);
+    } else {
+        let at = order(slots, slot);
+        let i = bucket.partition_point(|&s| order(slots, s) <= at);
+        bucket.insert(i, slot);
     }
 }
 
@@ -354,12 +497,18 @@ mod tests {
         let mut keys: Vec<u32> = (0..1 + rng.below(3)).map(|_| rng.below(4) as u32).collect();
         keys.sort_unstable();
         keys.dedup();
+        let source = format!("s{}", rng.below(3));
+        // Four halls, and a listing in five without a venue.
+        let venue = match rng.below(5) {
+            0 => None,
+            v => Some(1000 + v),
+        };
         Blocking {
             date: day,
             start,
             all_day,
-            source: format!("s{}", rng.below(3)),
-            venue: None,
+            source,
+            venue,
             keys,
         }
     }
@@ -420,8 +569,49 @@ mod tests {
                         .collect();
                     want.sort_unstable();
                     assert_eq!(got, want, "key {key} on {date} for {member:?}");
+                    // The same among the listings without a venue.
+                    let mut got: Vec<&str> = index
+                        .near_without_venue(key, date, &member)
+                        .map(|(_, s)| index.id(s))
+                        .collect();
+                    got.sort_unstable();
+                    let mut without: Vec<&str> = stored
+                        .iter()
+                        .filter(|(id, b)| b.venue.is_none() && want.contains(&id.as_str()))
+                        .map(|(id, _)| id.as_str())
+                        .collect();
+                    without.sort_unstable();
+                    assert_eq!(got, without, "key {key} on {date}, no venue");
+                }
+                // By venue: every listing held there whose times agree,
+                // whatever its keys, and its keys as stored.
+                for date in [member.date.pred_opt(), Some(member.date)]
+                    .into_iter()
+                    .flatten()
+                {
+                    for venue in 1001..1005 {
+                        let mut got: Vec<(&str, Vec<u32>)> = index
+                            .at_venue(venue, date, &member)
+                            .map(|(_, s)| (index.id(s), index.keys(s).to_vec()))
+                            .collect();
+                        got.sort_unstable();
+                        let mut want: Vec<(&str, Vec<u32>)> = stored
+                            .iter()
+                            .filter(|(_, b)| {
+                                b.date == date
+                                    && b.venue == Some(venue)
+                                    && times_agree(b.date, b.start, b.all_day, &member)
+                            })
+                            .map(|(id, b)| (id.as_str(), b.keys.clone()))
+                            .collect();
+                        want.sort_unstable();
+                        assert_eq!(got, want, "venue {venue} on {date} for {member:?}");
+                    }
                 }
             }
         }
+        let mut venues: Vec<u64> = index.venues().collect();
+        venues.sort_unstable();
+        assert_eq!(venues, vec![1001, 1002, 1003, 1004]);
     }
 }

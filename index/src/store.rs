@@ -43,6 +43,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
 
 use crate::blocks::BlockIndex;
+use crate::blocks::Slot;
 use crate::venues::VenueBook;
 use crate::{FetchState, RunCounts, SourceInfo, SourceRun, SourceStatus};
 
@@ -1083,70 +1084,132 @@ pub(crate) fn block_row<'r>(
 /// on are looked at, each once per member whichever keys it shares (a
 /// show at another hall at the same hour often shares several: a title
 /// word, `#concert`, `#musique`).
+///
+/// A member held at a venue the writer's [`VenueBook`] knows looks only
+/// at the blockings held at the venues that may pair with its own, at
+/// venues not known yet, and without a venue (the others the venue rule
+/// would refuse one by one); the rest look at every blocking sharing a
+/// key.
 fn indexed_candidates(
     index: &BlockIndex,
     members: &[DueMember<'_>],
     loaded: &mut Loaded<'_, '_>,
 ) -> StoreResult<(BTreeSet<String>, usize, usize)> {
-    let mut wanted: BTreeSet<String> = BTreeSet::new();
-    let (mut rows_read, mut venue_skips) = (0usize, 0usize);
-    // seen[slot] == stamp: the slot was looked at for the member whose
-    // stamp that is.
-    let mut seen: Vec<u32> = vec![0; index.slot_count()];
-    let mut stamp = 0u32;
+    let mut look = Look {
+        index,
+        wanted: BTreeSet::new(),
+        rows_read: 0,
+        venue_skips: 0,
+        seen: vec![0; index.slot_count()],
+        stamp: 0,
+    };
+    // The venues of stored blockings the book does not know (any member
+    // may pair with those), again when the book starts afresh.
+    let unknown = |book: &VenueBook| -> (u64, Vec<u64>) {
+        let venues = index.venues().filter(|&v| !book.knows(v)).collect();
+        (book.epoch(), venues)
+    };
+    let (mut epoch, mut unknown_venues) = unknown(&loaded.book);
     for member in members {
-        stamp = match stamp.checked_add(1) {
-            Some(s) => s,
-            None => {
-                seen.fill(0);
-                1
-            }
-        };
+        look.next_member();
+        if loaded.book.epoch() != epoch {
+            (epoch, unknown_venues) = unknown(&loaded.book);
+        }
+        let compatible = member
+            .venue
+            .and_then(|(hash, venue)| loaded.book.compatible(hash, venue));
         let source = index.source_id(&member.block.source);
         let date = member.block.date;
         let days = [date.pred_opt(), Some(date), date.succ_opt()];
         for day in days.into_iter().flatten() {
+            let Some(venues) = &compatible else {
+                for &key in &member.block.keys {
+                    for (s, slot) in index.near(key, day, &member.block) {
+                        look.at(s, slot, source, member, loaded)?;
+                    }
+                }
+                continue;
+            };
+            for &venue in venues.iter().chain(&unknown_venues) {
+                for (s, slot) in index.at_venue(venue, day, &member.block) {
+                    if normalize::dedup::share_key(index.keys(slot), &member.block.keys) {
+                        look.at(s, slot, source, member, loaded)?;
+                    }
+                }
+            }
             for &key in &member.block.keys {
-                for (s, slot) in index.near(key, day, &member.block) {
-                    match seen.get_mut(s as usize) {
-                        Some(at) if *at == stamp => continue,
-                        Some(at) => *at = stamp,
-                        None => {}
-                    }
-                    rows_read += 1;
-                    // The cheap checks first: most slots of a dense day are
-                    // shows at other halls, refused on their venue's hash.
-                    let pairs = Some(slot.source) != source
-                        && normalize::dedup::times_agree(
-                            slot.date,
-                            slot.start,
-                            slot.all_day,
-                            &member.block,
-                        );
-                    if !pairs {
-                        continue;
-                    }
-                    if !loaded.book.may_pair(member.venue, slot.venue()) {
-                        venue_skips += 1;
-                        continue;
-                    }
-                    let id: &str = index.id(slot);
-                    if loaded.at.contains_key(id) || wanted.contains(id) {
-                        continue;
-                    }
-                    consider(
-                        id,
-                        slot.venue(),
-                        std::iter::once(member),
-                        loaded,
-                        &mut wanted,
-                        &mut venue_skips,
-                    )?;
+                for (s, slot) in index.near_without_venue(key, day, &member.block) {
+                    look.at(s, slot, source, member, loaded)?;
                 }
             }
         }
     }
-    Ok((wanted, rows_read, venue_skips))
+    Ok((look.wanted, look.rows_read, look.venue_skips))
+}
+
+/// The stored blockings [`indexed_candidates`] looks at, and what it found.
+struct Look<'i> {
+    index: &'i BlockIndex,
+    wanted: BTreeSet<String>,
+    rows_read: usize,
+    venue_skips: usize,
+    /// seen[slot] == stamp: the slot was looked at for the member whose
+    /// stamp that is.
+    seen: Vec<u32>,
+    stamp: u32,
+}
+
+impl Look<'_> {
+    fn next_member(&mut self) {
+        self.stamp = match self.stamp.checked_add(1) {
+            Some(s) => s,
+            None => {
+                self.seen.fill(0);
+                1
+            }
+        };
+    }
+
+    /// Look at `slot` (number `s`) for `member` (whose source is `source`
+    /// in the index), once.
+    fn at(
+        &mut self,
+        s: u32,
+        slot: &Slot,
+        source: Option<u32>,
+        member: &DueMember<'_>,
+        loaded: &mut Loaded<'_, '_>,
+    ) -> StoreResult<()> {
+        match self.seen.get_mut(s as usize) {
+            Some(at) if *at == self.stamp => return Ok(()),
+            Some(at) => *at = self.stamp,
+            None => {}
+        }
+        self.rows_read += 1;
+        // The cheap checks first: most slots of a dense day are shows at
+        // other halls, refused on their venue's hash.
+        let pairs = Some(slot.source) != source
+            && normalize::dedup::times_agree(slot.date, slot.start, slot.all_day, &member.block);
+        if !pairs {
+            return Ok(());
+        }
+        if !loaded.book.may_pair(member.venue, slot.venue()) {
+            self.venue_skips += 1;
+            return Ok(());
+        }
+        let id: &str = self.index.id(slot);
+        if loaded.at.contains_key(id) || self.wanted.contains(id) {
+            return Ok(());
+        }
+        consider(
+            id,
+            slot.venue(),
+            std::iter::once(member),
+            loaded,
+            &mut self.wanted,
+            &mut self.venue_skips,
+        )
+    }
 }
 
 /// One stored candidate `id` (held at the venue of hash `venue`) against

@@ -19,6 +19,11 @@
 //! missed pair. Its size is bounded: the answers take two bits per pair of
 //! venues asked (a million occurrences at 2,045 venues: under a megabyte);
 //! past [`MAX_VENUES`] venues the book starts again empty.
+//!
+//! For each member's venue it also keeps the list of the venues known that
+//! may pair with it ([`VenueBook::compatible`]), so that the writer looks
+//! up the stored blockings held at those few venues rather than every
+//! blocking sharing a key on the day and refusing most one by one.
 
 use model::Venue;
 use normalize::dedup::PlaceFeatures;
@@ -43,6 +48,15 @@ pub(crate) struct VenueBook {
     /// By the member's venue's number: two bits per other venue's number,
     /// (asked, may pair).
     answers: Vec<Vec<u64>>,
+    /// By number: the venue's hash.
+    hash_of: Vec<u64>,
+    /// By the member's venue's number: how many venue numbers were looked
+    /// at, and the hashes of those that may pair with it
+    /// ([`VenueBook::compatible`]). Emptied when a hash becomes shared.
+    compatible: FxHashMap<u32, (u32, Vec<u64>)>,
+    /// How many times the book started again empty: a caller holding what
+    /// it knew before sees it change.
+    epoch: u64,
 }
 
 impl VenueBook {
@@ -53,17 +67,25 @@ impl VenueBook {
                 if let Some(known) = self.known.get_mut(n as usize) {
                     if known.as_ref().is_some_and(|k| k.venue != *v) {
                         *known = None;
+                        // It may pair with anything now: the lists that
+                        // left it out are wrong.
+                        self.compatible.clear();
                     }
                 }
             }
             None => {
                 if self.known.len() >= MAX_VENUES {
-                    *self = VenueBook::default();
+                    let epoch = self.epoch.wrapping_add(1);
+                    *self = VenueBook {
+                        epoch,
+                        ..VenueBook::default()
+                    };
                 }
                 let Ok(n) = u32::try_from(self.known.len()) else {
                     return;
                 };
                 self.number.insert(hash, n);
+                self.hash_of.push(hash);
                 self.known.push(Some(Known {
                     venue: v.clone(),
                     place: PlaceFeatures::of(v),
@@ -76,6 +98,38 @@ impl VenueBook {
     /// known: nothing more would be learnt by reading another).
     pub fn knows(&self, hash: u64) -> bool {
         self.number.contains_key(&hash)
+    }
+
+    /// How many times the book started again empty (see [`MAX_VENUES`]):
+    /// what [`VenueBook::knows`] answered before another epoch may have
+    /// changed.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// The hashes of the venues known that an occurrence at venue `mine`
+    /// (of hash `hash`) may pair with, as far as venues go
+    /// ([`VenueBook::may_pair`]): its own, the same place under other
+    /// spellings, and any hash two venues share. None when the book does
+    /// not know `hash` as one venue (then any venue may pair). A venue the
+    /// book does not know may pair with anything: the caller looks at those
+    /// itself. Kept per venue and extended as the book learns more.
+    pub fn compatible(&mut self, hash: u64, mine: &Venue) -> Option<Vec<u64>> {
+        let a = *self.number.get(&hash)?;
+        self.known.get(a as usize)?.as_ref()?;
+        let (mut checked, mut list) = self.compatible.remove(&a).unwrap_or_default();
+        let known = u32::try_from(self.known.len()).unwrap_or(u32::MAX);
+        while checked < known {
+            if let Some(&theirs) = self.hash_of.get(checked as usize) {
+                if self.may_pair(Some((hash, mine)), Some(theirs)) {
+                    list.push(theirs);
+                }
+            }
+            checked += 1;
+        }
+        let out = list.clone();
+        self.compatible.insert(a, (checked, list));
+        Some(out)
     }
 
     /// Whether an occurrence at venue `mine` (with its hash) may pair, as
@@ -184,6 +238,64 @@ mod tests {
         book.learn(7, &b);
         book.learn(venue_hash(&mda), &mda);
         assert!(!book.may_pair(Some((7, &a)), Some(venue_hash(&mda))));
+    }
+
+    #[test]
+    fn the_compatible_venues_are_those_known_that_may_pair_as_the_book_learns() {
+        let venues: Vec<Venue> = (0..40)
+            .map(|i| match i % 4 {
+                0 => venue(&format!("v{i}"), &format!("Salle {i}"), "Laval"),
+                1 => venue(&format!("w{i}"), &format!("Salle {}", i - 1), "Laval"),
+                2 => venue(&format!("x{i}"), "Centre culturel", "Laval"),
+                _ => venue(&format!("y{i}"), "Centre culturel", "Terrebonne"),
+            })
+            .collect();
+        let want = |book: &mut VenueBook, a: &Venue, known: &[Venue]| -> Vec<u64> {
+            known
+                .iter()
+                .map(venue_hash)
+                .filter(|&h| book.may_pair(Some((venue_hash(a), a)), Some(h)))
+                .collect()
+        };
+        let mut book = VenueBook::default();
+        let (first, rest) = venues.split_at(20);
+        for v in first {
+            book.learn(venue_hash(v), v);
+        }
+        for a in first {
+            let got = book.compatible(venue_hash(a), a).expect("known");
+            assert_eq!(got, want(&mut book, a, first), "{}", a.id);
+            assert!(got.contains(&venue_hash(a)), "its own venue");
+        }
+        // Venues learnt afterwards are looked at too.
+        for v in rest {
+            book.learn(venue_hash(v), v);
+        }
+        for a in &venues {
+            let got = book.compatible(venue_hash(a), a).expect("known");
+            assert_eq!(got, want(&mut book, a, &venues), "{}", a.id);
+        }
+        // Not known: no list (any venue may pair).
+        let unknown = venue("z", "Salle Z", "Laval");
+        assert_eq!(book.compatible(venue_hash(&unknown), &unknown), None);
+        // A hash two venues come to share may pair with anything: it is in
+        // every list again, and its own venue has none.
+        let far = venues.get(3).expect("a venue in Terrebonne");
+        let mda = venues.first().expect("a venue in Laval");
+        let before = book.compatible(venue_hash(mda), mda).expect("known");
+        assert!(!before.contains(&venue_hash(far)));
+        book.learn(venue_hash(far), &unknown);
+        let after = book.compatible(venue_hash(mda), mda).expect("known");
+        assert!(after.contains(&venue_hash(far)));
+        assert_eq!(book.compatible(venue_hash(far), far), None);
+        // Past the most venues kept the book starts again, in a new epoch.
+        let epoch = book.epoch();
+        for i in 0..MAX_VENUES {
+            let v = venue(&format!("n{i}"), &format!("Lieu {i}"), "Laval");
+            book.learn(venue_hash(&v), &v);
+        }
+        assert_ne!(book.epoch(), epoch);
+        assert!(!book.knows(venue_hash(mda)));
     }
 
     #[test]

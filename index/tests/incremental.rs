@@ -269,6 +269,58 @@ fn one_source_after_another_in_either_order_gives_the_events_of_clustering_every
     }
 }
 
+/// `region` with the venue taken off one listing in four (a feed that
+/// gives none): those are compared with every show sharing a word, and
+/// the shows at a hall with them too.
+fn some_without_venue(
+    mut region: Vec<(String, Vec<Occurrence>)>,
+) -> Vec<(String, Vec<Occurrence>)> {
+    for (i, occ) in region
+        .iter_mut()
+        .flat_map(|(_, list)| list.iter_mut())
+        .enumerate()
+    {
+        if i % 4 == 1 {
+            occ.event.venue = None;
+        }
+    }
+    region
+}
+
+#[test]
+fn listings_without_a_venue_give_the_events_of_clustering_everything() {
+    let region = some_without_venue(region(12, 30));
+    let want = expected(&region);
+    let without: BTreeSet<String> = region
+        .iter()
+        .flat_map(|(_, list)| list.iter())
+        .filter(|o| o.event.venue.is_none())
+        .map(|o| model::ids::occurrence_id(&o.source, &o.record_uid, &o.key))
+        .collect();
+    // Merged events that join a listing without a venue to one with a
+    // venue: found only if each side looks at the other.
+    let mixed = want
+        .iter()
+        .filter(|g| {
+            g.iter().any(|id| without.contains(id)) && g.iter().any(|id| !without.contains(id))
+        })
+        .count();
+    assert!(mixed >= 10, "the region mixes them: {mixed}");
+    for reverse in [false, true] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let index = open(dir.path(), &region);
+        let mut order: Vec<&(String, Vec<Occurrence>)> = region.iter().collect();
+        if reverse {
+            order.reverse();
+        }
+        for (id, list) in order {
+            index.record_success(run(id, list.clone())).expect("run");
+        }
+        drop(index);
+        assert_eq!(partition(dir.path()), want, "reverse order: {reverse}");
+    }
+}
+
 #[test]
 fn runs_written_together_give_each_its_counts_and_the_same_events() {
     let region = region(12, 30);

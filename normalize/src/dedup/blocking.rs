@@ -224,6 +224,13 @@ impl PlaceFeatures {
     }
 }
 
+/// Whether two sorted lists of blocking keys ([`Blocking::keys`]) share
+/// one: with times that agree and two sources, what [`Blocking::may_pair`]
+/// asks.
+pub fn share_key(a: &[u32], b: &[u32]) -> bool {
+    share(a, b)
+}
+
 /// Whether two sorted lists share an element.
 pub(super) fn share<T: Ord>(a: &[T], b: &[T]) -> bool {
     let (mut i, mut j) = (0, 0);

@@ -148,7 +148,7 @@ mod titles;
 mod tests;
 
 pub use blocking::{
-    times_agree, venue_hash, venues_may_pair, Blocking, PlaceFeatures, StoredBlocking,
+    share_key, times_agree, venue_hash, venues_may_pair, Blocking, PlaceFeatures, StoredBlocking,
     BLOCKING_REACH_SECS, BLOCKING_VERSION,
 };
 pub use cluster::cluster;
