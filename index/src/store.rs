@@ -1281,13 +1281,36 @@ struct Loaded<'c, 'a> {
     book: VenueBook,
     by_id: rusqlite::Statement<'c>,
     by_event: rusqlite::Statement<'c>,
+    /// Threads decoding and computing features may use.
+    threads: usize,
 }
+
+/// Stored occurrences decoded on one thread at least (see
+/// [`normalize::parallel::map`]): decoding one takes about ten
+/// microseconds.
+const DECODED_PER_THREAD: usize = 64;
 
 impl<'a> Loaded<'_, 'a> {
     fn push(&mut self, occ: &'a Occurrence, event_id: String, start: i64) -> usize {
+        self.grouping.add(occ);
+        self.taken_in(occ, event_id, start)
+    }
+
+    /// Take in occurrences (each with its event and start), in order, as
+    /// [`Loaded::push`] one after the other would, their features computed
+    /// on the writer's threads. The caller gives each once, none loaded.
+    fn push_all(&mut self, items: Vec<(&'a Occurrence, String, i64)>) {
+        let occs: Vec<&'a Occurrence> = items.iter().map(|(o, _, _)| *o).collect();
+        self.grouping.add_all(&occs, self.threads);
+        for (occ, event_id, start) in items {
+            self.taken_in(occ, event_id, start);
+        }
+    }
+
+    /// The member's bookkeeping, once the grouping has it.
+    fn taken_in(&mut self, occ: &'a Occurrence, event_id: String, start: i64) -> usize {
         let i = self.members.len();
         self.at.insert(occ.event.id.clone(), i);
-        self.grouping.add(occ);
         self.members.push(Member {
             occ,
             event_id,
@@ -1301,28 +1324,59 @@ impl<'a> Loaded<'_, 'a> {
         i
     }
 
-    /// The occurrence `id`: the run's own, else decoded from the store.
-    fn decode(&self, id: &str, json: &str) -> StoreResult<&'a Occurrence> {
-        Ok(match self.fresh.get(id) {
-            Some(o) => *o,
-            None => self.arena.alloc(from_json("occurrence", json)?),
-        })
+    /// Load the stored occurrences `ids` not loaded yet, in order (an id
+    /// not stored is passed over): read one by one, decoded (the run's own
+    /// are in memory) and their features computed on the writer's threads.
+    fn load_all<'i>(&mut self, ids: impl IntoIterator<Item = &'i str>) -> StoreResult<()> {
+        let mut rows: Vec<(String, String, String, i64)> = Vec::new();
+        let mut asked: HashSet<&str> = HashSet::new();
+        for id in ids {
+            if self.at.contains_key(id) || !asked.insert(id) {
+                continue;
+            }
+            let row: Option<(String, String, i64)> = self
+                .by_id
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
+            if let Some((json, event_id, start)) = row {
+                rows.push((id.to_string(), json, event_id, start));
+            }
+        }
+        let fresh = self.fresh;
+        let jobs: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|(id, json, _, _)| (id.as_str(), json.as_str()))
+            .collect();
+        let decoded = normalize::parallel::map(
+            jobs,
+            self.threads,
+            DECODED_PER_THREAD,
+            |(id, json)| -> StoreResult<Option<Occurrence>> {
+                if fresh.contains_key(id) {
+                    return Ok(None);
+                }
+                from_json("occurrence", json).map(Some)
+            },
+        );
+        let mut items = Vec::with_capacity(rows.len());
+        for ((id, _, event_id, start), occ) in rows.into_iter().zip(decoded) {
+            let occ: &'a Occurrence = match occ? {
+                Some(o) => self.arena.alloc(o),
+                None => match self.fresh.get(id.as_str()) {
+                    Some(o) => o,
+                    None => continue,
+                },
+            };
+            items.push((occ, event_id, start));
+        }
+        self.push_all(items);
+        Ok(())
     }
 
     /// Load one stored occurrence by id. None when it is not stored.
     fn load(&mut self, id: &str) -> StoreResult<Option<usize>> {
-        if let Some(&i) = self.at.get(id) {
-            return Ok(Some(i));
-        }
-        let row: Option<(String, String, i64)> = self
-            .by_id
-            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .optional()?;
-        let Some((json, event_id, start)) = row else {
-            return Ok(None);
-        };
-        let occ = self.decode(id, &json)?;
-        Ok(Some(self.push(occ, event_id, start)))
+        self.load_all(std::iter::once(id))?;
+        Ok(self.at.get(id).copied())
     }
 
     /// Load every occurrence of an event into the core.
@@ -1331,8 +1385,9 @@ impl<'a> Loaded<'_, 'a> {
             .by_event
             .query_map([event_id], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
+        self.load_all(rows.iter().map(|(id, _)| id.as_str()))?;
         for (id, _) in rows {
-            if let Some(i) = self.load(&id)? {
+            if let Some(&i) = self.at.get(&id) {
                 self.set_core(i);
             }
         }
@@ -1405,21 +1460,30 @@ pub(crate) fn assign_events(
             .unwrap_or_default(),
         by_id: tx.prepare("SELECT json, event_id, start_utc FROM occurrences WHERE id = ?1")?,
         by_event: tx.prepare("SELECT id, start_utc FROM occurrences WHERE event_id = ?1")?,
+        threads: normalize::parallel::threads(),
     };
     let mut blocks_stmt = tx.prepare(
         "SELECT occurrence, block FROM dedup_blocks WHERE start_utc >= ?1 AND start_utc < ?2",
     )?;
     let mut events_done: HashSet<String> = HashSet::new();
     let mut events_due: Vec<String> = seeds.events.iter().cloned().collect();
+    // The run's own occurrences are in memory with the event they hold;
+    // the others are read.
+    let (mut own, mut stored) = (Vec::new(), Vec::new());
+    let mut taken: HashSet<&str> = HashSet::new();
     for id in &seeds.occurrences {
-        // The run's own occurrences are in memory with the event they hold.
-        let i = match (seeds.fresh.get(id.as_str()), seeds.event_of.get(id)) {
-            (Some(occ), Some(event_id)) if !loaded.at.contains_key(id) => {
-                Some(loaded.push(occ, event_id.clone(), occ.event.start.timestamp()))
+        match (seeds.fresh.get(id.as_str()), seeds.event_of.get(id)) {
+            (Some(occ), Some(event_id)) if taken.insert(id) => {
+                own.push((*occ, event_id.clone(), occ.event.start.timestamp()));
             }
-            _ => loaded.load(id)?,
-        };
-        if let Some(i) = i {
+            (Some(_), Some(_)) => {}
+            _ => stored.push(id.as_str()),
+        }
+    }
+    loaded.push_all(own);
+    loaded.load_all(stored)?;
+    for id in &seeds.occurrences {
+        if let Some(&i) = loaded.at.get(id) {
             loaded.set_core(i);
             if let Some(m) = loaded.members.get(i) {
                 // A new occurrence's placeholder event holds only itself.
@@ -1480,9 +1544,7 @@ pub(crate) fn assign_events(
         };
         rows_read += read;
         venue_skips += skipped;
-        for id in &wanted {
-            loaded.load(id)?;
-        }
+        loaded.load_all(wanted.iter().map(String::as_str))?;
         t_read += t.elapsed().as_millis();
         let t = std::time::Instant::now();
         // Which loaded occurrences the accepted pairs reach from the group.

@@ -36,6 +36,7 @@ pub mod geocode;
 pub mod identity;
 pub mod lang;
 pub mod merge;
+pub mod parallel;
 pub mod places;
 pub mod recurrence;
 mod series;

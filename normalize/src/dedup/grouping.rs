@@ -23,6 +23,11 @@ use super::decide::{score, Features};
 use super::places::{venue_features, VenueFeatures};
 use super::MAX_START_GAP_SECS;
 
+/// [`Grouping::add_all`] computes features on several threads from this
+/// many occurrences per thread (a thread costs tens of microseconds; an
+/// occurrence's features about ten).
+pub const PARALLEL_FROM: usize = 64;
+
 /// Occurrences added so far, their features, and the pairs accepted
 /// among them.
 #[derive(Default)]
@@ -59,22 +64,49 @@ impl<'a> Grouping<'a> {
 
     /// Add an occurrence; returns its index.
     pub fn add(&mut self, occ: &'a Occurrence) -> usize {
-        self.occs.push(occ);
-        let venue = occ.event.venue.as_ref().map(|v| {
+        let venue = self.venue(occ);
+        self.push(occ, Features::with_venue(occ, venue))
+    }
+
+    /// Add occurrences, in order, as [`Grouping::add`] one after the
+    /// other would; their features (the words of their titles through the
+    /// stemmers, most of the cost) are computed on up to `threads` threads
+    /// at once ([`crate::parallel::map`], from [`PARALLEL_FROM`]
+    /// occurrences per thread). Returns the index of the first.
+    pub fn add_all(&mut self, occs: &[&'a Occurrence], threads: usize) -> usize {
+        let first = self.occs.len();
+        let jobs: Vec<(&'a Occurrence, _)> =
+            occs.iter().map(|&occ| (occ, self.venue(occ))).collect();
+        let features = crate::parallel::map(jobs, threads, PARALLEL_FROM, |(occ, venue)| {
+            Features::with_venue(occ, venue)
+        });
+        for (occ, f) in occs.iter().zip(features) {
+            self.push(occ, f);
+        }
+        first
+    }
+
+    /// The features of `occ`'s venue, read once per venue (a hash two
+    /// venues share keeps the first one's).
+    fn venue(&mut self, occ: &'a Occurrence) -> Option<Arc<VenueFeatures>> {
+        occ.event.venue.as_ref().map(|v| {
             let hash = venue_hash(v);
             match self.venues.get(&hash) {
                 Some((seen, features)) if *seen == v => Arc::clone(features),
                 _ => {
                     let features = Arc::new(venue_features(v));
-                    // A hash two venues share keeps the first one's.
                     self.venues
                         .entry(hash)
                         .or_insert_with(|| (v, Arc::clone(&features)));
                     features
                 }
             }
-        });
-        self.features.push(Features::with_venue(occ, venue));
+        })
+    }
+
+    fn push(&mut self, occ: &'a Occurrence, features: Features<'a>) -> usize {
+        self.occs.push(occ);
+        self.features.push(features);
         let next = u32::try_from(self.sources.len()).unwrap_or(u32::MAX);
         self.source_of
             .push(*self.sources.entry(occ.source.as_str()).or_insert(next));
@@ -264,6 +296,29 @@ mod tests {
             }
             got.sort();
             assert_eq!(got, want, "{set}");
+            // The same added in batches whose features are computed on
+            // three threads: the same features, the same groups.
+            let mut h = Grouping::new();
+            let scrambled: Vec<&Occurrence> = order.iter().map(|&i| &occs[i]).collect();
+            for batch in scrambled.chunks(3 * PARALLEL_FROM + 5) {
+                let first = h.len();
+                assert_eq!(h.add_all(batch, 3), first);
+                h.pair_new();
+            }
+            assert_eq!(h.len(), g.len());
+            for i in 0..g.len() {
+                assert_eq!(h.blocking(i), g.blocking(i), "{set}: blocking {i}");
+            }
+            let mut got: Vec<Vec<String>> = h
+                .cluster(&all)
+                .into_iter()
+                .map(|grp| grp.into_iter().map(|i| order_id(&h, i)).collect())
+                .collect();
+            for grp in &mut got {
+                grp.sort_by_key(|id| occs.iter().position(|o| &o.event.id == id));
+            }
+            got.sort();
+            assert_eq!(got, want, "{set}, in batches");
         }
     }
 
