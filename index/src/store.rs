@@ -558,10 +558,14 @@ pub(crate) fn apply_batch(
         seeds.fresh.extend(w.latest.iter().map(|(k, v)| (*k, *v)));
         touched.extend(w.touched.iter().cloned());
     }
-    touched.extend(assign_events(tx, &seeds, Some(blocks))?);
+    let arena = typed_arena::Arena::new();
+    let (assigned, mut known) = assign_events_in(tx, &seeds, Some(blocks), &arena)?;
+    touched.extend(assigned);
     let t_assign = t0.elapsed();
     let at = runs.iter().map(|r| r.at).max().unwrap_or_else(Utc::now);
-    let changes = rebuild_events(tx, &touched, at, &seeds.fresh, rules)?;
+    // What the re-clustering decoded is not decoded again.
+    known.extend(seeds.fresh.iter().map(|(k, v)| (*k, *v)));
+    let changes = rebuild_events(tx, &touched, at, &known, rules)?;
     tracing::debug!(
         runs = runs.len(),
         records_and_occurrences_ms = t_occ.as_millis() as u64,
@@ -1425,8 +1429,22 @@ pub(crate) fn assign_events(
     seeds: &Seeds<'_>,
     blocks: Option<&mut BlockIndex>,
 ) -> StoreResult<BTreeSet<String>> {
+    let arena = typed_arena::Arena::new();
+    Ok(assign_events_in(tx, seeds, blocks, &arena)?.0)
+}
+
+/// [`assign_events`], the occurrences it decodes kept in `arena`: also
+/// returns every occurrence it had in memory (the group and the
+/// candidates read), by id, which the events' rebuild need not decode
+/// again (the re-clustering changes an occurrence's event, not its JSON).
+pub(crate) fn assign_events_in<'a>(
+    tx: &Transaction<'_>,
+    seeds: &'a Seeds<'a>,
+    blocks: Option<&mut BlockIndex>,
+    arena: &'a typed_arena::Arena<Occurrence>,
+) -> StoreResult<(BTreeSet<String>, HashMap<&'a str, &'a Occurrence>)> {
     if seeds.occurrences.is_empty() && seeds.events.is_empty() {
-        return Ok(BTreeSet::new());
+        return Ok((BTreeSet::new(), HashMap::new()));
     }
     // The writer's index of the stored blockings, in step with the store;
     // without it (a curation, or an index that cannot be built) the
@@ -1445,9 +1463,8 @@ pub(crate) fn assign_events(
         }
         None => None,
     };
-    let arena = typed_arena::Arena::new();
     let mut loaded = Loaded {
-        arena: &arena,
+        arena,
         fresh: &seeds.fresh,
         members: Vec::new(),
         grouping: normalize::dedup::Grouping::new(),
@@ -1589,7 +1606,7 @@ pub(crate) fn assign_events(
         close_ms = t0.elapsed().as_millis() as u64,
         "dedup group closed"
     );
-    let links = crate::curation::links_of(tx, &mut group, &seeds.fresh, &arena)?;
+    let links = crate::curation::links_of(tx, &mut group, &seeds.fresh, arena)?;
     let mut subset: Vec<usize> = (0..loaded.members.len())
         .filter(|&i| loaded.core.get(i) == Some(&true))
         .collect();
@@ -1661,12 +1678,18 @@ pub(crate) fn assign_events(
     }
     let mut touched = assignment.touched;
     touched.extend(seeds.events.iter().cloned());
-    Ok(touched)
+    let known = members
+        .iter()
+        .map(|m| (m.occ.event.id.as_str(), m.occ))
+        .collect();
+    Ok((touched, known))
 }
 
 /// Bring the rows of `events` named by `ids` up to date with their
 /// occurrences: insert new events, bump `sequence` and `updated_at` of those
-/// whose content changed, delete those left with no occurrence.
+/// whose content changed, delete those left with no occurrence. The
+/// occurrences in `fresh` (the run's own, those the re-clustering read)
+/// are taken from there, not decoded from their rows.
 pub(crate) fn rebuild_events(
     tx: &Transaction<'_>,
     ids: &BTreeSet<String>,
