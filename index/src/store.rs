@@ -863,9 +863,8 @@ pub(crate) fn apply_failure(
 // ---------------------------------------------------------------- events
 
 /// The public event of a group of occurrences that belong together.
-fn build_event(event_id: &str, occurrences: &[Occurrence], languages: &[String]) -> Option<Event> {
-    let members: Vec<&Occurrence> = occurrences.iter().collect();
-    let mut event = normalize::merge::merge(&members, languages)?;
+fn build_event(event_id: &str, members: &[&Occurrence], languages: &[String]) -> Option<Event> {
+    let mut event = normalize::merge::merge(members, languages)?;
     event.id = event_id.to_string();
     Some(event)
 }
@@ -1713,18 +1712,31 @@ pub(crate) fn rebuild_events(
     )?;
     let mut decisions = crate::curation::Decisions::read(tx)?;
     for id in ids {
-        let rows: Vec<(String, String)> = occs_stmt
+        // The JSON of those not in memory only.
+        let rows: Vec<(String, Option<String>)> = occs_stmt
             .query_map([id], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                let occ_id = r.get::<_, String>(0)?;
+                let json = if fresh.contains_key(occ_id.as_str()) {
+                    None
+                } else {
+                    Some(r.get::<_, String>(1)?)
+                };
+                Ok((occ_id, json))
             })?
             .collect::<Result<_, _>>()?;
-        let occurrences = rows
+        let decoded = rows
             .iter()
-            .map(|(occ_id, j)| match fresh.get(occ_id.as_str()) {
-                Some(o) => Ok((*o).clone()),
-                None => from_json::<Occurrence>("occurrence", j),
-            })
+            .filter_map(|(_, j)| j.as_deref())
+            .map(|j| from_json::<Occurrence>("occurrence", j))
             .collect::<StoreResult<Vec<_>>>()?;
+        let mut decoded = decoded.iter();
+        let occurrences: Vec<&Occurrence> = rows
+            .iter()
+            .filter_map(|(occ_id, j)| match j {
+                Some(_) => decoded.next(),
+                None => fresh.get(occ_id.as_str()).copied(),
+            })
+            .collect();
         let Some(mut event) = build_event(id, &occurrences, &rules.languages) else {
             if delete_stmt.execute([id])? > 0 {
                 changes.removed.push(id.clone());
