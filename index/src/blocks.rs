@@ -33,8 +33,10 @@
 //! postings would have given and the venue rule let through.
 //!
 //! Memory: 40 bytes per stored occurrence, its id's bytes and 4 per key,
-//! plus, in the postings, 4 per key and date and 4 per venue and date
-//! (buckets of one or two inline).
+//! plus, in the postings, 4 per key and 4 per occurrence at a venue, and
+//! an entry (about 40 bytes, buckets of one or two inline) per distinct
+//! (key, date) and (venue, date): about 180 MB at a million occurrences
+//! of 8.5 keys (862,825 keys and dates, 441,819 venues and dates).
 
 use chrono::NaiveDate;
 use normalize::dedup::{Blocking, MAX_START_GAP_SECS};
