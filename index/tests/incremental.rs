@@ -245,6 +245,27 @@ fn merged(p: &BTreeSet<BTreeSet<String>>) -> usize {
     p.iter().filter(|g| g.len() > 1).count()
 }
 
+/// Each source of `region` written alone, in order and in reverse, into a
+/// fresh store: the store's events are `want` both ways.
+fn one_source_after_another_either_way(
+    region: &[(String, Vec<Occurrence>)],
+    want: &BTreeSet<BTreeSet<String>>,
+) {
+    for reverse in [false, true] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let index = open(dir.path(), region);
+        let mut order: Vec<&(String, Vec<Occurrence>)> = region.iter().collect();
+        if reverse {
+            order.reverse();
+        }
+        for (id, list) in order {
+            index.record_success(run(id, list.clone())).expect("run");
+        }
+        drop(index);
+        assert_eq!(&partition(dir.path()), want, "reverse order: {reverse}");
+    }
+}
+
 #[test]
 fn one_source_after_another_in_either_order_gives_the_events_of_clustering_everything() {
     let region = region(12, 30);
@@ -254,19 +275,7 @@ fn one_source_after_another_in_either_order_gives_the_events_of_clustering_every
         "the region has cross-listings: {}",
         merged(&want)
     );
-    for reverse in [false, true] {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let index = open(dir.path(), &region);
-        let mut order: Vec<&(String, Vec<Occurrence>)> = region.iter().collect();
-        if reverse {
-            order.reverse();
-        }
-        for (id, list) in order {
-            index.record_success(run(id, list.clone())).expect("run");
-        }
-        drop(index);
-        assert_eq!(partition(dir.path()), want, "reverse order: {reverse}");
-    }
+    one_source_after_another_either_way(&region, &want);
 }
 
 /// `region` with the venue taken off one listing in four (a feed that
@@ -306,19 +315,7 @@ fn listings_without_a_venue_give_the_events_of_clustering_everything() {
         })
         .count();
     assert!(mixed >= 10, "the region mixes them: {mixed}");
-    for reverse in [false, true] {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let index = open(dir.path(), &region);
-        let mut order: Vec<&(String, Vec<Occurrence>)> = region.iter().collect();
-        if reverse {
-            order.reverse();
-        }
-        for (id, list) in order {
-            index.record_success(run(id, list.clone())).expect("run");
-        }
-        drop(index);
-        assert_eq!(partition(dir.path()), want, "reverse order: {reverse}");
-    }
+    one_source_after_another_either_way(&region, &want);
 }
 
 #[test]

@@ -285,17 +285,21 @@ mod tests {
                 }
             }
             g.pair_new();
-            let all: Vec<usize> = (0..g.len()).collect();
-            let mut got: Vec<Vec<String>> = g
-                .cluster(&all)
-                .into_iter()
-                .map(|grp| grp.into_iter().map(|i| order_id(&g, i)).collect())
-                .collect();
-            for grp in &mut got {
-                grp.sort_by_key(|id| occs.iter().position(|o| &o.event.id == id));
-            }
-            got.sort();
-            assert_eq!(got, want, "{set}");
+            // The groups of everything added, as `cluster` gives them.
+            let groups = |g: &Grouping<'_>| -> Vec<Vec<String>> {
+                let all: Vec<usize> = (0..g.len()).collect();
+                let mut got: Vec<Vec<String>> = g
+                    .cluster(&all)
+                    .into_iter()
+                    .map(|grp| grp.into_iter().map(|i| order_id(g, i)).collect())
+                    .collect();
+                for grp in &mut got {
+                    grp.sort_by_key(|id| occs.iter().position(|o| &o.event.id == id));
+                }
+                got.sort();
+                got
+            };
+            assert_eq!(groups(&g), want, "{set}");
             // The same added in batches whose features are computed on
             // three threads: the same features, the same groups.
             let mut h = Grouping::new();
@@ -309,16 +313,7 @@ mod tests {
             for i in 0..g.len() {
                 assert_eq!(h.blocking(i), g.blocking(i), "{set}: blocking {i}");
             }
-            let mut got: Vec<Vec<String>> = h
-                .cluster(&all)
-                .into_iter()
-                .map(|grp| grp.into_iter().map(|i| order_id(&h, i)).collect())
-                .collect();
-            for grp in &mut got {
-                grp.sort_by_key(|id| occs.iter().position(|o| &o.event.id == id));
-            }
-            got.sort();
-            assert_eq!(got, want, "{set}, in batches");
+            assert_eq!(groups(&h), want, "{set}, in batches");
         }
     }
 
