@@ -10,7 +10,12 @@
 //! and per territory), built once per segment (segments never change;
 //! deletions are read from the segment's alive bitset at query time) and
 //! kept while the segment is searched. A query binary-searches its first
-//! row and reads the columns it needs in order: a few bytes per row.
+//! row and reads the columns it needs in order, 64 rows at a time: each
+//! test turns a block's values into a word of bits (no branch per row), the
+//! deletions too (a bit per row alive, kept per segment for its current
+//! deletions). As rows come in the order of their sort keys, once a page's
+//! worth of keys is kept the rest of the window is only counted, a
+//! popcount per block.
 //!
 //! What the table has no column for (words, venues, sources, a calendar)
 //! is asked of tantivy's postings alone, without the range clauses or any
@@ -140,6 +145,13 @@ impl Best {
                 self.heap.push((key, doc));
             }
         }
+    }
+
+    /// Whether no match of sort key `key` or greater can enter: `keep`
+    /// kept, all smaller than `key`.
+    #[inline]
+    fn shut_to(&self, key: u64) -> bool {
+        self.heap.len() >= self.keep && self.heap.peek().is_some_and(|&(top, _)| top < key)
     }
 
     pub fn harvest(self, segment: SegmentOrdinal) -> PageFruit {
@@ -287,6 +299,9 @@ pub(crate) struct SegmentTable {
     /// The rows of the events that last long ([`lasts_long`],
     /// `span:long`), in order.
     long: Vec<u32>,
+    /// A bit per row alive in the deletions last asked for, with their
+    /// count (a segment's deletions only grow, so their count names them).
+    alive_rows: Mutex<Option<(u32, Arc<Vec<u64>>)>>,
 }
 
 impl SegmentTable {
@@ -336,7 +351,32 @@ impl SegmentTable {
             doc,
             row_of,
             long,
+            alive_rows: Mutex::new(None),
         })
+    }
+
+    /// A bit per row, set when its document is alive in `alive`, a bitset
+    /// with `deleted` deletions; built once per deletions (outside the lock)
+    /// and kept for the queries that follow.
+    fn alive_rows(&self, alive: &AliveBitSet, deleted: u32) -> Arc<Vec<u64>> {
+        {
+            let kept = self.alive_rows.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((n, rows)) = kept.as_ref() {
+                if *n == deleted {
+                    return Arc::clone(rows);
+                }
+            }
+        }
+        let mut rows = vec![u64::MAX; self.doc.len().div_ceil(64)];
+        for (row, &doc) in self.doc.iter().enumerate() {
+            if !alive.is_alive(doc) {
+                rows[row / 64] &= !(1 << (row % 64));
+            }
+        }
+        let rows = Arc::new(rows);
+        let mut kept = self.alive_rows.lock().unwrap_or_else(|p| p.into_inner());
+        *kept = Some((deleted, Arc::clone(&rows)));
+        rows
     }
 
     /// The matches of `filter` in this segment into `best`, among
@@ -345,6 +385,7 @@ impl SegmentTable {
     fn collect(
         &self,
         alive: Option<&AliveBitSet>,
+        deleted: u32,
         filter: &Filter<'_>,
         matching: Option<&[DocId]>,
         best: &mut Best,
@@ -401,13 +442,60 @@ impl SegmentTable {
                 only[row / 64] |= 1 << (row % 64);
             }
         }
+        // A scan of more rows than there are places decides every place
+        // first, so that the place test is a column test like the others.
+        let decided = match verdicts {
+            Some(verdicts) if verdicts.len() <= (last - first) + self.long.len() => {
+                for (place, v) in verdicts.iter().enumerate() {
+                    let holds = self.places.holds(place, &filter.boxes, filter.near);
+                    v.set(if holds { PLACE_IN } else { PLACE_OUT });
+                }
+                true
+            }
+            _ => false,
+        };
         let test = RowTest {
             only: matching.map(|_| only.as_slice()),
+            decided,
             ..RowTest::new(self, filter, verdicts, alive, categories, territories)
         };
-        for row in first..last {
-            if test.passes(row) {
-                best.offer(sort[row], doc[row]);
+        // By blocks of 64 rows: the rows of the window a block holds, those
+        // alive and matching the words, then the column tests as one word of
+        // bits (no branch per row). Rows are in the order of their sort keys
+        // (sorted by start, and a key's high half is its start): once `best`
+        // holds `keep` keys all smaller than a row's, no later row of the
+        // window can enter it, and the rest are only counted.
+        let alive_rows = match alive {
+            Some(alive) if first < last => Some(self.alive_rows(alive, deleted)),
+            _ => None,
+        };
+        let mut shut = false;
+        if first < last {
+            for block in first / 64..=(last - 1) / 64 {
+                let mut rows = span(block, first, last);
+                if let Some(only) = test.only {
+                    rows &= only.get(block).copied().unwrap_or(0);
+                }
+                if let Some(alive) = alive_rows.as_deref() {
+                    rows &= alive.get(block).copied().unwrap_or(0);
+                }
+                let mut rows = test.block(block * 64, rows);
+                if !test.decided && test.verdicts.is_some() {
+                    rows = test.placed_of(block * 64, rows);
+                }
+                if alive_rows.is_none() {
+                    rows = test.alive_of(block * 64, rows);
+                }
+                while rows != 0 && !shut {
+                    let row = block * 64 + rows.trailing_zeros() as usize;
+                    if best.shut_to(sort[row]) {
+                        shut = true;
+                    } else {
+                        best.offer(sort[row], doc[row]);
+                        rows &= rows - 1;
+                    }
+                }
+                best.count += rows.count_ones() as usize;
             }
         }
         // Long, started before long_before, ending after from.
@@ -439,6 +527,8 @@ struct RowTest<'t> {
     places: &'t Places,
     /// The query's verdict on each place, when it has a box or a radius.
     verdicts: Option<&'t [Cell<u8>]>,
+    /// Every place has its verdict: [`RowTest::block`] tests places.
+    decided: bool,
     boxes: &'t [GeoBox],
     near: Option<Circle>,
     alive: Option<&'t AliveBitSet>,
@@ -462,10 +552,40 @@ impl<'t> RowTest<'t> {
             from: filter.window.from,
             places: &table.places,
             verdicts,
+            decided: false,
             boxes: &filter.boxes,
             near: filter.near,
             alive,
         }
+    }
+
+    /// Of `rows` (bit `i`: row `base + i`), those whose place holds.
+    fn placed_of(&self, base: usize, mut rows: u64) -> u64 {
+        let mut left = rows;
+        while left != 0 {
+            let bit = left.trailing_zeros();
+            left &= left - 1;
+            if !self.placed(base + bit as usize) {
+                rows &= !(1 << bit);
+            }
+        }
+        rows
+    }
+
+    /// Of `rows` (bit `i`: row `base + i`), those alive.
+    fn alive_of(&self, base: usize, mut rows: u64) -> u64 {
+        if self.alive.is_none() {
+            return rows;
+        }
+        let mut left = rows;
+        while left != 0 {
+            let bit = left.trailing_zeros();
+            left &= left - 1;
+            if !self.alive(base + bit as usize) {
+                rows &= !(1 << bit);
+            }
+        }
+        rows
     }
 
     /// The cheap, selective tests first; the alive bitset last.
@@ -489,23 +609,89 @@ impl<'t> RowTest<'t> {
         if self.end_eff[row] <= self.from {
             return false;
         }
-        if let Some(verdicts) = self.verdicts {
-            let place = self.places.of_row[row] as usize;
-            let verdict = match verdicts.get(place) {
-                Some(v) if v.get() == UNDECIDED => {
-                    let holds = self.places.holds(place, self.boxes, self.near);
-                    v.set(if holds { PLACE_IN } else { PLACE_OUT });
-                    holds
-                }
-                Some(v) => v.get() == PLACE_IN,
-                None => self.places.holds(place, self.boxes, self.near),
-            };
-            if !verdict {
-                return false;
+        self.placed(row) && self.alive(row)
+    }
+
+    /// Of `rows` (bit `i`: row `base + i`), those passing the categories,
+    /// territories and end tests, and the place test once every place is
+    /// decided: each column read in order over the block and turned into a
+    /// word of bits, a test skipped once no row is left. Rows past the
+    /// columns' end are dropped.
+    #[inline(always)]
+    fn block(&self, base: usize, mut rows: u64) -> u64 {
+        let end = (base + 64).min(self.end_eff.len());
+        if let Some((bits, mask)) = self.categories {
+            rows &= word_of(bits.get(base..end), |b| b & mask != 0);
+        }
+        if let Some((bits, mask)) = self.territories {
+            if rows != 0 {
+                rows &= word_of(bits.get(base..end), |b| b & mask != 0);
             }
         }
+        if rows != 0 {
+            let from = self.from;
+            rows &= word_of(self.end_eff.get(base..end), |&e| e > from);
+        }
+        if let (Some(verdicts), true) = (self.verdicts, self.decided) {
+            if rows != 0 {
+                rows &= word_of(self.places.of_row.get(base..end), |&p| {
+                    verdicts
+                        .get(p as usize)
+                        .is_some_and(|v| v.get() == PLACE_IN)
+                });
+            }
+        }
+        rows
+    }
+
+    /// Whether the row's place is in the query's boxes and radius (true
+    /// when it has none), each place decided the first time a row of it
+    /// comes.
+    #[inline(always)]
+    fn placed(&self, row: usize) -> bool {
+        let Some(verdicts) = self.verdicts else {
+            return true;
+        };
+        let place = self.places.of_row[row] as usize;
+        match verdicts.get(place) {
+            Some(v) if v.get() == UNDECIDED => {
+                let holds = self.places.holds(place, self.boxes, self.near);
+                v.set(if holds { PLACE_IN } else { PLACE_OUT });
+                holds
+            }
+            Some(v) => v.get() == PLACE_IN,
+            None => self.places.holds(place, self.boxes, self.near),
+        }
+    }
+
+    #[inline(always)]
+    fn alive(&self, row: usize) -> bool {
         self.alive.is_none_or(|a| a.is_alive(self.doc[row]))
     }
+}
+
+/// The rows of block `block` (bit `i`: row `64 * block + i`) in
+/// `[first, last)`.
+#[inline(always)]
+fn span(block: usize, first: usize, last: usize) -> u64 {
+    let base = block * 64;
+    let low = first.saturating_sub(base).min(64);
+    let high = last.saturating_sub(base).min(64);
+    let below = |n: usize| if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };
+    below(high) & !below(low)
+}
+
+/// A word whose bit `i` says whether `test` holds for `column[i]` (at most
+/// 64 values; none when the column is missing).
+#[inline(always)]
+fn word_of<T>(column: Option<&[T]>, test: impl Fn(&T) -> bool) -> u64 {
+    column.map_or(0, |values| {
+        values
+            .iter()
+            .take(64)
+            .enumerate()
+            .fold(0u64, |word, (i, v)| word | (u64::from(test(v)) << i))
+    })
 }
 
 /// The tables of the segments being searched, by segment.
@@ -579,7 +765,8 @@ impl Tables {
                 weight.for_each_no_score(reader, &mut |docs| matching.extend_from_slice(docs))?;
             }
             let matching = words.map(|_| matching.as_slice());
-            if !table.collect(reader.alive_bitset(), filter, matching, &mut best) {
+            let (alive, deleted) = (reader.alive_bitset(), reader.num_deleted_docs());
+            if !table.collect(alive, deleted, filter, matching, &mut best) {
                 return Ok(None);
             }
             fruits.push(best.harvest(ord as SegmentOrdinal));
@@ -591,6 +778,43 @@ impl Tables {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_block_span_holds_exactly_the_rows_of_the_window() {
+        for (first, last) in [
+            (0, 1),
+            (0, 64),
+            (3, 64),
+            (63, 65),
+            (64, 128),
+            (70, 200),
+            (5, 6),
+        ] {
+            let mut seen = Vec::new();
+            for block in first / 64..=(last - 1) / 64 {
+                let mut rows = span(block, first, last);
+                while rows != 0 {
+                    seen.push(block * 64 + rows.trailing_zeros() as usize);
+                    rows &= rows - 1;
+                }
+            }
+            assert_eq!(seen, (first..last).collect::<Vec<_>>(), "[{first}, {last})");
+        }
+        assert_eq!(span(0, 64, 128), 0);
+        assert_eq!(span(2, 0, 64), 0);
+    }
+
+    #[test]
+    fn a_column_word_has_a_bit_per_value_passing() {
+        let column: Vec<i64> = (0..70).collect();
+        let word = word_of(column.get(0..64), |&v| v % 3 == 0);
+        for i in 0..64 {
+            assert_eq!(word >> i & 1 == 1, i % 3 == 0, "bit {i}");
+        }
+        // The last block of a table: fewer than 64 rows, no bit past them.
+        assert_eq!(word_of(column.get(64..70), |_| true), 0b11_1111);
+        assert_eq!(word_of(column.get(64..80), |_| true), 0);
+    }
 
     #[test]
     fn a_place_is_kept_once_and_each_row_has_exactly_its_coordinates() {
