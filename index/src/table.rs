@@ -299,6 +299,10 @@ pub(crate) struct SegmentTable {
     /// The rows of the events that last long ([`lasts_long`],
     /// `span:long`), in order.
     long: Vec<u32>,
+    /// Every row's effective end is at or after its start (as
+    /// `Event::effective_end_utc` makes it): a row starting after a query's
+    /// `from` ends after it.
+    ends_follow_starts: bool,
     /// A bit per row alive in the deletions last asked for, with their
     /// count (a segment's deletions only grow, so their count names them).
     alive_rows: Mutex<Option<(u32, Arc<Vec<u64>>)>>,
@@ -331,6 +335,7 @@ impl SegmentTable {
             .map(|&d| end_col.first(d).unwrap_or(i64::MIN))
             .collect();
         let start: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        let ends_follow_starts = start.iter().zip(&end_eff).all(|(s, e)| e >= s);
         let long = (0..start.len())
             .filter(|&i| lasts_long(start[i], end_eff[i]))
             .filter_map(|i| u32::try_from(i).ok())
@@ -351,6 +356,7 @@ impl SegmentTable {
             doc,
             row_of,
             long,
+            ends_follow_starts,
             alive_rows: Mutex::new(None),
         })
     }
@@ -454,9 +460,16 @@ impl SegmentTable {
             }
             _ => false,
         };
+        // Rows starting after `from` end after it: their end is not read.
+        let ends_until = if self.ends_follow_starts {
+            first + start[first..last].partition_point(|&s| s <= w.from)
+        } else {
+            last
+        };
         let test = RowTest {
             only: matching.map(|_| only.as_slice()),
             decided,
+            ends_until,
             ..RowTest::new(self, filter, verdicts, alive, categories, territories)
         };
         // By blocks of 64 rows: the rows of the window a block holds, those
@@ -529,6 +542,8 @@ struct RowTest<'t> {
     verdicts: Option<&'t [Cell<u8>]>,
     /// Every place has its verdict: [`RowTest::block`] tests places.
     decided: bool,
+    /// [`RowTest::block`] tests the end of the rows before this one only.
+    ends_until: usize,
     boxes: &'t [GeoBox],
     near: Option<Circle>,
     alive: Option<&'t AliveBitSet>,
@@ -553,6 +568,7 @@ impl<'t> RowTest<'t> {
             places: &table.places,
             verdicts,
             decided: false,
+            ends_until: usize::MAX,
             boxes: &filter.boxes,
             near: filter.near,
             alive,
@@ -612,11 +628,11 @@ impl<'t> RowTest<'t> {
         self.placed(row) && self.alive(row)
     }
 
-    /// Of `rows` (bit `i`: row `base + i`), those passing the categories,
-    /// territories and end tests, and the place test once every place is
-    /// decided: each column read in order over the block and turned into a
-    /// word of bits, a test skipped once no row is left. Rows past the
-    /// columns' end are dropped.
+    /// Of `rows` (bit `i`: row `base + i`, all in the table), those
+    /// passing the categories, territories and end tests (the end in the
+    /// blocks before `ends_until` only), and the place test once every
+    /// place is decided: each column read in order over the block and
+    /// turned into a word of bits, a test skipped once no row is left.
     #[inline(always)]
     fn block(&self, base: usize, mut rows: u64) -> u64 {
         let end = (base + 64).min(self.end_eff.len());
@@ -628,7 +644,7 @@ impl<'t> RowTest<'t> {
                 rows &= word_of(bits.get(base..end), |b| b & mask != 0);
             }
         }
-        if rows != 0 {
+        if rows != 0 && base < self.ends_until {
             let from = self.from;
             rows &= word_of(self.end_eff.get(base..end), |&e| e > from);
         }
