@@ -28,6 +28,10 @@
 //! (`[[territory]]`, GeoJSON polygons written to `territories/`), so that a
 //! search by category, territory or place matches part of the region.
 //!
+//! `--feeds-without-venue`: the RSS members name no venue at all (no
+//! `ev:location`, no point), as many a blog's or a borough's news feed
+//! does; their listings have no venue for dedup to go by.
+//!
 //! Halls: the 42 of Laval's districts (`--halls N` for another number); a
 //! region of more than 100,800 occurrences gets one more hall per 2,400
 //! (about six shows a day each, a busy real hall), so that a large region
@@ -534,7 +538,7 @@ fn write_rss(name: &str, s: usize, shows: &[(Show, Venue)]) -> String {
         let end = it.start + Duration::minutes(it.show.minutes);
         let _ = writeln!(
             out,
-            "<item><title>{}</title><link>https://membre-{s}.laval.example/agenda/{}</link><guid isPermaLink=\"false\">{}</guid><description>{}</description><category>{}</category><ev:startdate>{}</ev:startdate><ev:enddate>{}</ev:enddate><ev:location>{}, {}</ev:location>{}</item>",
+            "<item><title>{}</title><link>https://membre-{s}.laval.example/agenda/{}</link><guid isPermaLink=\"false\">{}</guid><description>{}</description><category>{}</category><ev:startdate>{}</ev:startdate><ev:enddate>{}</ev:enddate>{}{}</item>",
             xml_escape(&it.show.title),
             it.id,
             it.id,
@@ -542,8 +546,15 @@ fn write_rss(name: &str, s: usize, shows: &[(Show, Venue)]) -> String {
             it.show.category,
             rfc3339(it.start),
             rfc3339(end),
-            xml_escape(&it.venue.name),
-            xml_escape(&it.venue.address),
+            if it.venue.name.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "<ev:location>{}, {}</ev:location>",
+                    xml_escape(&it.venue.name),
+                    xml_escape(&it.venue.address)
+                )
+            },
             it.venue.geo.map_or(String::new(), |(lat, lon)| format!(
                 "<georss:point>{lat:.5} {lon:.5}</georss:point>"
             )),
@@ -797,6 +808,7 @@ fn region(
     seed: u64,
     start: NaiveDate,
     halls: Option<usize>,
+    feeds_without_venue: bool,
 ) -> std::io::Result<(usize, usize, usize, u64)> {
     let mut rng = Rng::new(seed);
     let venues = venues(halls.unwrap_or_else(|| halls_for(occurrences)));
@@ -822,6 +834,12 @@ fn region(
         let venue = |v: usize| -> Venue {
             let mut venue = venues[v].clone();
             if !gives_coordinates(s) {
+                venue.geo = None;
+            }
+            if feeds_without_venue && kind == Kind::Rss {
+                venue.name.clear();
+                venue.alias.clear();
+                venue.address.clear();
                 venue.geo = None;
             }
             venue
@@ -926,6 +944,8 @@ struct Args {
     compare: Option<(usize, usize)>,
     /// `--halls`: the number of halls, instead of [`halls_for`]'s.
     halls: Option<usize>,
+    /// `--feeds-without-venue`: the RSS members name no venue.
+    feeds_without_venue: bool,
 }
 
 fn args() -> Result<Args, String> {
@@ -937,6 +957,7 @@ fn args() -> Result<Args, String> {
         start: NaiveDate::from_ymd_opt(2027, 1, 4).ok_or("bad default date")?,
         compare: None,
         halls: None,
+        feeds_without_venue: false,
     };
     let mut it = std::env::args().skip(1);
     let number = |v: Option<String>, flag: &str| -> Result<usize, String> {
@@ -951,6 +972,7 @@ fn args() -> Result<Args, String> {
             "--sources" => a.sources = number(it.next(), "--sources")?.max(1),
             "--occurrences" => a.occurrences = number(it.next(), "--occurrences")?,
             "--halls" => a.halls = Some(number(it.next(), "--halls")?.max(1)),
+            "--feeds-without-venue" => a.feeds_without_venue = true,
             "--seed" => a.seed = number(it.next(), "--seed")? as u64,
             "--start" => {
                 let v = it.next().ok_or("--start needs a date")?;
@@ -1028,7 +1050,15 @@ fn main() -> std::process::ExitCode {
                 a.out.display()
             )
         }),
-        None => region(&a.out, a.sources, a.occurrences, a.seed, a.start, a.halls).map(
+        None => region(
+            &a.out,
+            a.sources,
+            a.occurrences,
+            a.seed,
+            a.start,
+            a.halls,
+            a.feeds_without_venue,
+        ).map(
             |(s, h, o, b)| {
                 println!(
                     "{s} sources, {h} halls, {o} occurrences listed, {b} bytes in {}",
