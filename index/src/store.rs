@@ -1575,6 +1575,11 @@ pub(crate) fn assign_events_in<'a>(
             .collect();
         while let Some(i) = stack.pop() {
             for &j in next.get(&i).map(Vec::as_slice).unwrap_or_default() {
+                // A pair clustering will drop (an ambiguous listing without
+                // a venue) joins nothing: what lies past it is not drawn in.
+                if !loaded.grouping.joinable(i, j) {
+                    continue;
+                }
                 if loaded.set_core(j) {
                     stack.push(j);
                     events_due.extend(loaded.members.get(j).map(|m| m.event_id.clone()));

@@ -318,6 +318,82 @@ fn listings_without_a_venue_give_the_events_of_clustering_everything() {
     one_source_after_another_either_way(&region, &want);
 }
 
+/// `region` with story hours: on each of nine days one title at 10:00,
+/// held at one, two or three halls (each listed by its own source), and
+/// listed without a venue by one or two feeds of other sources. Where it
+/// is at one hall the feeds' listings are that show; at two or more,
+/// which one they list is unknown (ambiguous: left alone).
+fn story_hours(mut region: Vec<(String, Vec<Occurrence>)>) -> Vec<(String, Vec<Occurrence>)> {
+    let zone = FixedOffset::west_opt(5 * 3600).expect("offset");
+    let n = region.len();
+    for day in 0..9usize {
+        let start = zone
+            .with_ymd_and_hms(2027, 3, 1 + day as u32, 10, 0, 0)
+            .single()
+            .expect("date");
+        let title = format!("Heure du conte {}", WORDS[day]);
+        let halls = 1 + day % 3;
+        for hall in 0..halls {
+            let s = (day + hall) % n;
+            let source = format!("s{s:02}");
+            if let Some((_, list)) = region.get_mut(s) {
+                list.push(occurrence(
+                    &source,
+                    &format!("conte{day}-{hall}"),
+                    &title,
+                    start,
+                    hall,
+                    false,
+                ));
+            }
+        }
+        let feeds = 1 + day % 2;
+        for feed in 0..feeds {
+            let s = (day + 5 + feed) % n;
+            let source = format!("s{s:02}");
+            let mut listing = occurrence(
+                &source,
+                &format!("fil{day}-{feed}"),
+                &title,
+                start,
+                0,
+                false,
+            );
+            listing.event.venue = None;
+            if let Some((_, list)) = region.get_mut(s) {
+                list.push(listing);
+            }
+        }
+    }
+    region
+}
+
+#[test]
+fn listings_without_a_venue_at_several_halls_give_the_events_of_clustering_everything() {
+    // The store does not follow the pairs of an ambiguous listing (they
+    // are dropped when clustering): the events must still be those of
+    // clustering everything at once, in either order, including a listing
+    // that pairs with one hall first and becomes ambiguous when a second
+    // hall's source comes.
+    let region = story_hours(some_without_venue(region(12, 30)));
+    let want = expected(&region);
+    let group_of = |id: &str| want.iter().find(|g| g.contains(id)).cloned();
+    let id = |s: usize, uid: &str| model::ids::occurrence_id(&sid(&format!("s{s:02}")), uid, "");
+    // Day 0: one hall, one feed: the feed's listing joins the hall's show.
+    let day0 = group_of(&id(0, "conte0-0")).expect("day 0");
+    assert!(day0.contains(&id(5, "fil0-0")), "{day0:?}");
+    // Day 1: two halls, two feeds: each listing stays alone.
+    for (s, uid) in [
+        (1, "conte1-0"),
+        (2, "conte1-1"),
+        (6, "fil1-0"),
+        (7, "fil1-1"),
+    ] {
+        assert_eq!(group_of(&id(s, uid)).map(|g| g.len()), Some(1), "{uid}");
+    }
+    one_source_after_another_either_way(&region, &want);
+}
+
 #[test]
 fn runs_written_together_give_each_its_counts_and_the_same_events() {
     let region = region(12, 30);

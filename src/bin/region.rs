@@ -1058,14 +1058,13 @@ fn main() -> std::process::ExitCode {
             a.start,
             a.halls,
             a.feeds_without_venue,
-        ).map(
-            |(s, h, o, b)| {
-                println!(
-                    "{s} sources, {h} halls, {o} occurrences listed, {b} bytes in {}",
-                    a.out.display()
-                )
-            },
-        ),
+        )
+        .map(|(s, h, o, b)| {
+            println!(
+                "{s} sources, {h} halls, {o} occurrences listed, {b} bytes in {}",
+                a.out.display()
+            )
+        }),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

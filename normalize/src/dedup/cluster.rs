@@ -197,7 +197,7 @@ fn scored_pairs(features: &[Features<'_>]) -> Vec<(f64, usize, usize)> {
 }
 
 /// Whether an accepted pair was only accepted with one place unknown.
-fn at_unknown_place(a: &Features<'_>, b: &Features<'_>) -> bool {
+pub(super) fn at_unknown_place(a: &Features<'_>, b: &Features<'_>) -> bool {
     place(a.venue.as_deref(), b.venue.as_deref()) == Place::Unknown
 }
 

@@ -18,9 +18,9 @@ use model::Occurrence;
 
 use super::blocking::Blocking;
 use super::blocking::{key_hash64, share, venue_hash};
-use super::cluster::{drop_ambiguous, join_in_order};
+use super::cluster::{at_unknown_place, join_in_order};
 use super::decide::{score, Features};
-use super::places::{venue_features, VenueFeatures};
+use super::places::{place, venue_features, Place, VenueFeatures};
 use super::MAX_START_GAP_SECS;
 
 /// [`Grouping::add_all`] computes features on several threads from this
@@ -47,6 +47,14 @@ pub struct Grouping<'a> {
     paired: usize,
     /// The venues read, by hash: a hall's shows share its features.
     venues: HashMap<u64, (&'a model::Venue, Arc<VenueFeatures>)>,
+    /// Per occurrence, the partners of its pairs accepted at an unknown
+    /// place, until it is ambiguous.
+    unknown_partners: Vec<Vec<usize>>,
+    /// Per occurrence: its pairs at an unknown place reach two different
+    /// places, so clustering drops them all (see
+    /// [`drop_ambiguous`](super::cluster::drop_ambiguous)). More pairs
+    /// never make it unambiguous again.
+    ambiguous: Vec<bool>,
 }
 
 impl<'a> Grouping<'a> {
@@ -110,7 +118,56 @@ impl<'a> Grouping<'a> {
         let next = u32::try_from(self.sources.len()).unwrap_or(u32::MAX);
         self.source_of
             .push(*self.sources.entry(occ.source.as_str()).or_insert(next));
+        self.unknown_partners.push(Vec::new());
+        self.ambiguous.push(false);
         self.occs.len() - 1
+    }
+
+    /// Note an accepted pair: at an unknown place, each member learns its
+    /// partner, and becomes ambiguous when two of its partners are at
+    /// different places.
+    fn accepted(&mut self, a: usize, b: usize) {
+        let (Some(fa), Some(fb)) = (self.features.get(a), self.features.get(b)) else {
+            return;
+        };
+        if !at_unknown_place(fa, fb) {
+            return;
+        }
+        for (x, y) in [(a, b), (b, a)] {
+            if self.ambiguous.get(x) != Some(&false) {
+                continue;
+            }
+            let venue_of = |i: usize| self.features.get(i).and_then(|f| f.venue.as_deref());
+            let apart = self.unknown_partners.get(x).is_some_and(|partners| {
+                partners
+                    .iter()
+                    .any(|&k| place(venue_of(y), venue_of(k)) == Place::Different)
+            });
+            if apart {
+                if let Some(flag) = self.ambiguous.get_mut(x) {
+                    *flag = true;
+                }
+                if let Some(partners) = self.unknown_partners.get_mut(x) {
+                    *partners = Vec::new();
+                }
+            } else if let Some(partners) = self.unknown_partners.get_mut(x) {
+                partners.push(y);
+            }
+        }
+    }
+
+    /// Whether the accepted pair `(a, b)` can join its members in
+    /// [`Grouping::cluster`]: not when it is at an unknown place and one of
+    /// them is ambiguous among the pairs found so far. Once false, it stays
+    /// false; the store's closure does not follow such a pair (an ambiguous
+    /// listing without a venue would otherwise draw in every show of its
+    /// title and hour across the region).
+    pub fn joinable(&self, a: usize, b: usize) -> bool {
+        let (Some(fa), Some(fb)) = (self.features.get(a), self.features.get(b)) else {
+            return false;
+        };
+        let ambiguous = |i: usize| self.ambiguous.get(i) == Some(&true);
+        !(at_unknown_place(fa, fb) && (ambiguous(a) || ambiguous(b)))
     }
 
     /// The blocking of the occurrence at `i` (see [`Blocking`]).
@@ -194,6 +251,9 @@ impl<'a> Grouping<'a> {
             }
         }
         self.paired = to;
+        for &(a, b) in &found {
+            self.accepted(a, b);
+        }
         found
     }
 
@@ -216,7 +276,11 @@ impl<'a> Grouping<'a> {
 
     /// Group the occurrences of `subset` (indexes of this grouping; pairs
     /// are those [`Grouping::pair_new`] found). Groups come in order of
-    /// their first member, members by (start, id).
+    /// their first member, members by (start, id). A listing is ambiguous
+    /// by all the pairs found, not only those within `subset`: every pair
+    /// of a member the store expanded is found, so this is what clustering
+    /// everything at once decides, even where the store's closure did not
+    /// follow a pair [`Grouping::joinable`] refused.
     pub fn cluster(&self, subset: &[usize]) -> Vec<Vec<usize>> {
         let mut ranked: Vec<usize> = subset.to_vec();
         ranked.sort_by(|&a, &b| {
@@ -234,7 +298,7 @@ impl<'a> Grouping<'a> {
             .filter(|(_, a, b)| rank.contains_key(a) && rank.contains_key(b))
             .copied()
             .collect();
-        drop_ambiguous(&self.features, &mut edges);
+        edges.retain(|&(_, a, b)| self.joinable(a, b));
         let r = |i: &usize| rank.get(i).copied().unwrap_or(usize::MAX);
         edges.sort_by(|a, b| {
             b.0.total_cmp(&a.0)
