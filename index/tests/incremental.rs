@@ -326,12 +326,12 @@ fn listings_without_a_venue_give_the_events_of_clustering_everything() {
 fn story_hours(mut region: Vec<(String, Vec<Occurrence>)>) -> Vec<(String, Vec<Occurrence>)> {
     let zone = FixedOffset::west_opt(5 * 3600).expect("offset");
     let n = region.len();
-    for day in 0..9usize {
+    for (day, word) in WORDS.iter().enumerate().take(9) {
         let start = zone
             .with_ymd_and_hms(2027, 3, 1 + day as u32, 10, 0, 0)
             .single()
             .expect("date");
-        let title = format!("Heure du conte {}", WORDS[day]);
+        let title = format!("Heure du conte {word}");
         let halls = 1 + day % 3;
         for hall in 0..halls {
             let s = (day + hall) % n;
