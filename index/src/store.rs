@@ -1397,10 +1397,14 @@ impl<'a> Loaded<'_, 'a> {
         Ok(())
     }
 
+    /// Take member `i` into the group: its pairs with the candidates read
+    /// are scored at the next `pair_new` (a candidate's are only with the
+    /// group's members until then).
     fn set_core(&mut self, i: usize) -> bool {
         match self.core.get_mut(i) {
             Some(c) if !*c => {
                 *c = true;
+                self.grouping.activate(i);
                 true
             }
             _ => false,
@@ -1466,7 +1470,7 @@ pub(crate) fn assign_events_in<'a>(
         arena,
         fresh: &seeds.fresh,
         members: Vec::new(),
-        grouping: normalize::dedup::Grouping::new(),
+        grouping: normalize::dedup::Grouping::deferring(),
         at: HashMap::new(),
         core: Vec::new(),
         expanded: Vec::new(),
@@ -1575,9 +1579,9 @@ pub(crate) fn assign_events_in<'a>(
             .collect();
         while let Some(i) = stack.pop() {
             for &j in next.get(&i).map(Vec::as_slice).unwrap_or_default() {
-                // A pair clustering will drop (an ambiguous listing without
-                // a venue) joins nothing: what lies past it is not drawn in.
-                if !loaded.grouping.joinable(i, j) {
+                // Out of an ambiguous listing without a venue, its pairs
+                // join nothing: what lies past it is not drawn in.
+                if !loaded.grouping.follows(i, j) {
                     continue;
                 }
                 if loaded.set_core(j) {
@@ -1619,6 +1623,7 @@ pub(crate) fn assign_events_in<'a>(
             Some(&i) => i,
             None => loaded.push(m.occ, m.event_id, m.start),
         };
+        loaded.grouping.activate(i);
         subset.push(i);
     }
     loaded.grouping.pair_new();

@@ -55,6 +55,15 @@ pub struct Grouping<'a> {
     /// [`drop_ambiguous`](super::cluster::drop_ambiguous)). More pairs
     /// never make it unambiguous again.
     ambiguous: Vec<bool>,
+    /// Members are added deferred ([`Grouping::deferring`]).
+    deferring: bool,
+    /// Per member: its pairs with every member sharing a key are scored.
+    active: Vec<bool>,
+    /// Per member: activated since the last [`Grouping::pair_new`].
+    activated: Vec<bool>,
+    /// The members activated since the last [`Grouping::pair_new`], in
+    /// order.
+    pending: Vec<usize>,
 }
 
 impl<'a> Grouping<'a> {
@@ -120,6 +129,8 @@ impl<'a> Grouping<'a> {
             .push(*self.sources.entry(occ.source.as_str()).or_insert(next));
         self.unknown_partners.push(Vec::new());
         self.ambiguous.push(false);
+        self.active.push(false);
+        self.activated.push(!self.deferring);
         self.occs.len() - 1
     }
 
@@ -156,12 +167,22 @@ impl<'a> Grouping<'a> {
         }
     }
 
+    /// Whether the store's closure goes from member `i` to `j` over their
+    /// accepted pair: not when `i` is ambiguous and the pair is at an
+    /// unknown place (clustering drops it, so nothing past `i` joins
+    /// through it; an ambiguous listing without a venue would otherwise
+    /// draw in every show of its title and hour across the region). Into
+    /// an ambiguous listing it goes: the listing's stored event, formed
+    /// before the pair that made it ambiguous came, must be clustered
+    /// again.
+    pub fn follows(&self, i: usize, j: usize) -> bool {
+        self.ambiguous.get(i) != Some(&true) || self.joinable(i, j)
+    }
+
     /// Whether the accepted pair `(a, b)` can join its members in
     /// [`Grouping::cluster`]: not when it is at an unknown place and one of
     /// them is ambiguous among the pairs found so far. Once false, it stays
-    /// false; the store's closure does not follow such a pair (an ambiguous
-    /// listing without a venue would otherwise draw in every show of its
-    /// title and hour across the region).
+    /// false.
     pub fn joinable(&self, a: usize, b: usize) -> bool {
         let (Some(fa), Some(fb)) = (self.features.get(a), self.features.get(b)) else {
             return false;
@@ -175,9 +196,12 @@ impl<'a> Grouping<'a> {
         self.features.get(i).map(Blocking::from_features)
     }
 
-    /// Score every pair with a member added since the last call (and the
-    /// other sharing one of its blocking keys on the same or the next or
-    /// previous date); returns the pairs accepted now.
+    /// Score the pairs not scored yet that have a member added or activated
+    /// since the last call (the other sharing one of its blocking keys on
+    /// the same or the next or previous date); returns the pairs accepted
+    /// now. A pair of two deferred members waits until one of them is
+    /// activated (see [`Grouping::deferring`]); every other pair is scored
+    /// once.
     pub fn pair_new(&mut self) -> Vec<(usize, usize)> {
         let from = self.paired;
         let to = self.features.len();
@@ -192,61 +216,42 @@ impl<'a> Grouping<'a> {
                     .push(i);
             }
         }
+        let pending = std::mem::take(&mut self.pending);
         let mut found = Vec::new();
         // The last occurrence each one was looked at for (each pair once).
         let mut seen: Vec<usize> = vec![usize::MAX; to];
+        // The new members, each with those added before it: one of the two
+        // active (or activated now) for the pair to be scored.
         for i in from..to {
-            let (Some(fi), Some(si)) = (self.features.get(i), self.source_of.get(i)) else {
+            let i_active = self.is_active(i);
+            self.each_near(
+                i,
+                &mut seen,
+                |g, j| (j < i).then_some(i_active || g.is_active(j)),
+                &mut found,
+            );
+        }
+        // The members added before and activated now, one after the other,
+        // with those added before that are still deferred (their pairs with
+        // the new ones and the active ones are scored already).
+        for k in pending {
+            if k >= from || self.active.get(k) == Some(&true) {
                 continue;
-            };
-            let dates = [fi.date.pred_opt(), Some(fi.date), fi.date.succ_opt()];
-            for key in &fi.block {
-                let h = key_hash64(key);
-                for date in dates.iter().flatten() {
-                    let Some(list) = self.postings.get(&(h, *date)) else {
-                        continue;
-                    };
-                    for &j in list {
-                        // Each pair once: when its later-added member comes
-                        // (lists are in the order added).
-                        if j >= i {
-                            break;
-                        }
-                        let Some(fj) = self.features.get(j) else {
-                            continue;
-                        };
-                        // What the decision refuses first, cheaply: times
-                        // that cannot agree.
-                        let times = if fi.all_day || fj.all_day {
-                            fi.date == fj.date
-                        } else {
-                            (fi.start - fj.start).abs() <= MAX_START_GAP_SECS
-                        };
-                        if !times || self.source_of.get(j) == Some(si) {
-                            continue;
-                        }
-                        match seen.get_mut(j) {
-                            Some(s) if *s == i => continue,
-                            Some(s) => *s = i,
-                            None => continue,
-                        }
-                        if !share(&fi.block, &fj.block) {
-                            continue;
-                        }
-                        let (a, b) = if self.comes_first(j, i) {
-                            (j, i)
-                        } else {
-                            (i, j)
-                        };
-                        let (Some(fa), Some(fb)) = (self.features.get(a), self.features.get(b))
-                        else {
-                            continue;
-                        };
-                        if let Some(s) = score(fa, fb) {
-                            self.pairs.push((s, a, b));
-                            found.push((a, b));
-                        }
-                    }
+            }
+            self.each_near(
+                k,
+                &mut seen,
+                |g, j| (j < from).then(|| j != k && g.active.get(j) == Some(&false)),
+                &mut found,
+            );
+            if let Some(a) = self.active.get_mut(k) {
+                *a = true;
+            }
+        }
+        for i in from..to {
+            if self.is_active(i) {
+                if let Some(a) = self.active.get_mut(i) {
+                    *a = true;
                 }
             }
         }
@@ -255,6 +260,107 @@ impl<'a> Grouping<'a> {
             self.accepted(a, b);
         }
         found
+    }
+
+    /// Whether member `i` is active, or activated since the last
+    /// [`Grouping::pair_new`].
+    fn is_active(&self, i: usize) -> bool {
+        self.active.get(i) == Some(&true) || self.activated.get(i) == Some(&true)
+    }
+
+    /// Score member `i` against the members sharing one of its keys on the
+    /// same, previous or next date whose times can agree, of another
+    /// source: those for which `wanted` says `Some(true)` (`None`: stop this
+    /// list, which is in the order added); the accepted pairs go to `found`.
+    fn each_near(
+        &mut self,
+        i: usize,
+        seen: &mut [usize],
+        wanted: impl Fn(&Self, usize) -> Option<bool>,
+        found: &mut Vec<(usize, usize)>,
+    ) {
+        let (Some(fi), Some(si)) = (self.features.get(i), self.source_of.get(i)) else {
+            return;
+        };
+        let mut accepted = Vec::new();
+        let dates = [fi.date.pred_opt(), Some(fi.date), fi.date.succ_opt()];
+        for key in &fi.block {
+            let h = key_hash64(key);
+            for date in dates.iter().flatten() {
+                let Some(list) = self.postings.get(&(h, *date)) else {
+                    continue;
+                };
+                for &j in list {
+                    match wanted(self, j) {
+                        None => break,
+                        Some(false) => continue,
+                        Some(true) => {}
+                    }
+                    let Some(fj) = self.features.get(j) else {
+                        continue;
+                    };
+                    // What the decision refuses first, cheaply: times
+                    // that cannot agree.
+                    let times = if fi.all_day || fj.all_day {
+                        fi.date == fj.date
+                    } else {
+                        (fi.start - fj.start).abs() <= MAX_START_GAP_SECS
+                    };
+                    if !times || self.source_of.get(j) == Some(si) {
+                        continue;
+                    }
+                    match seen.get_mut(j) {
+                        Some(s) if *s == i => continue,
+                        Some(s) => *s = i,
+                        None => continue,
+                    }
+                    if !share(&fi.block, &fj.block) {
+                        continue;
+                    }
+                    let (a, b) = if self.comes_first(j, i) {
+                        (j, i)
+                    } else {
+                        (i, j)
+                    };
+                    let (Some(fa), Some(fb)) = (self.features.get(a), self.features.get(b)) else {
+                        continue;
+                    };
+                    if let Some(s) = score(fa, fb) {
+                        accepted.push((s, a, b));
+                    }
+                }
+            }
+        }
+        for (s, a, b) in accepted {
+            self.pairs.push((s, a, b));
+            found.push((a, b));
+        }
+    }
+
+    /// A grouping whose members are added deferred: a pair of two deferred
+    /// members is not scored until one of them is activated
+    /// ([`Grouping::activate`]). The store adds the stored candidates it
+    /// reads this way (most never join the group; their pairs among
+    /// themselves were decided when they were stored) and activates those
+    /// that join it; [`Grouping::cluster`] must only be given activated
+    /// members.
+    pub fn deferring() -> Grouping<'a> {
+        Grouping {
+            deferring: true,
+            ..Grouping::default()
+        }
+    }
+
+    /// Activate member `i`: its pairs with the deferred members are scored
+    /// at the next [`Grouping::pair_new`].
+    pub fn activate(&mut self, i: usize) {
+        if self.is_active(i) {
+            return;
+        }
+        if let Some(a) = self.activated.get_mut(i) {
+            *a = true;
+            self.pending.push(i);
+        }
     }
 
     /// Whether `a` comes before `b` in the order [`cluster`](super::cluster)
@@ -378,6 +484,76 @@ mod tests {
                 assert_eq!(h.blocking(i), g.blocking(i), "{set}: blocking {i}");
             }
             assert_eq!(groups(&h), want, "{set}, in batches");
+        }
+    }
+
+    /// A deferring grouping scores, once each, exactly the pairs of the
+    /// full one that have an activated member, whatever the order members
+    /// are added and activated in; its clusters of the activated members
+    /// and ambiguous listings are the full one's.
+    #[test]
+    fn deferred_members_are_paired_with_the_activated_ones_only() {
+        for set in ["evaluation.json", "tuning_fr_en.json", "holdout.json"] {
+            let occs = crate::dedup::tests::labelled_occurrences(set);
+            let n = occs.len();
+            let mut order: Vec<usize> = (0..n).collect();
+            for i in 0..n {
+                order.swap(i, (i * 7919 + 29) % n);
+            }
+            let mut full = Grouping::new();
+            let mut lazy = Grouping::deferring();
+            let mut active = vec![false; n];
+            // Rounds: a batch added (some activated at once), then some
+            // members of earlier batches activated, then pairs.
+            let mut next = 1u64;
+            let mut rand = |m: usize| {
+                next = next
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((next >> 33) as usize) % m.max(1)
+            };
+            for batch in order.chunks(11) {
+                for &i in batch {
+                    full.add(&occs[i]);
+                    lazy.add(&occs[i]);
+                }
+                let added = full.len();
+                for _ in 0..4 {
+                    let k = rand(added);
+                    if !active[k] && rand(3) == 0 {
+                        active[k] = true;
+                        lazy.activate(k);
+                    }
+                }
+                full.pair_new();
+                lazy.pair_new();
+            }
+            let with_active = |pairs: &[(f64, usize, usize)]| -> Vec<(usize, usize)> {
+                let mut v: Vec<(usize, usize)> = pairs
+                    .iter()
+                    .filter(|(_, a, b)| active[*a] || active[*b])
+                    .map(|&(_, a, b)| (a, b))
+                    .collect();
+                v.sort_unstable();
+                v
+            };
+            let mut scored: Vec<(usize, usize)> =
+                lazy.pairs.iter().map(|&(_, a, b)| (a, b)).collect();
+            scored.sort_unstable();
+            let before = scored.len();
+            scored.dedup();
+            assert_eq!(scored.len(), before, "{set}: a pair scored twice");
+            assert!(with_active(&full.pairs).len() >= 20, "{set}: pairs to find");
+            assert_eq!(with_active(&lazy.pairs), with_active(&full.pairs), "{set}");
+            assert!(
+                active.iter().filter(|&&a| a).count() * 4 < n,
+                "{set}: most members stay deferred"
+            );
+            let subset: Vec<usize> = (0..n).filter(|&i| active[i]).collect();
+            assert_eq!(lazy.cluster(&subset), full.cluster(&subset), "{set}");
+            for &i in &subset {
+                assert_eq!(lazy.ambiguous[i], full.ambiguous[i], "{set}: member {i}");
+            }
         }
     }
 
