@@ -1540,6 +1540,11 @@ pub(crate) fn assign_events_in<'a>(
             if let Some(e) = loaded.expanded.get_mut(i) {
                 *e = true;
             }
+            // An ambiguous listing without a venue: every pair it has is
+            // dropped, so there is nothing to look for.
+            if loaded.grouping.settled(i) {
+                continue;
+            }
             let Some(block) = loaded.grouping.blocking(i) else {
                 continue;
             };

@@ -365,6 +365,28 @@ fn story_hours(mut region: Vec<(String, Vec<Occurrence>)>) -> Vec<(String, Vec<O
             }
         }
     }
+    // Day ten: one hall's source, then one source listing the show at two
+    // other halls at once: the feed's listing, first joined to the one
+    // hall, becomes ambiguous in a single run (its two new pairs at once).
+    let start = zone
+        .with_ymd_and_hms(2027, 3, 10, 10, 0, 0)
+        .single()
+        .expect("date");
+    let title = format!("Heure du conte {}", WORDS[9]);
+    let mut add = |s: usize, uid: &str, hall: Option<usize>| {
+        let source = format!("s{s:02}");
+        let mut o = occurrence(&source, uid, &title, start, hall.unwrap_or(0), false);
+        if hall.is_none() {
+            o.event.venue = None;
+        }
+        if let Some((_, list)) = region.get_mut(s) {
+            list.push(o);
+        }
+    };
+    add(2 % n, "fil9", None);
+    add(9 % n, "conte9-0", Some(0));
+    add(10 % n, "conte9-1", Some(1));
+    add(10 % n, "conte9-2", Some(2));
     region
 }
 
@@ -382,12 +404,16 @@ fn listings_without_a_venue_at_several_halls_give_the_events_of_clustering_every
     // Day 0: one hall, one feed: the feed's listing joins the hall's show.
     let day0 = group_of(&id(0, "conte0-0")).expect("day 0");
     assert!(day0.contains(&id(5, "fil0-0")), "{day0:?}");
-    // Day 1: two halls, two feeds: each listing stays alone.
+    // Day 1: two halls, two feeds: each listing stays alone; day 10 too.
     for (s, uid) in [
         (1, "conte1-0"),
         (2, "conte1-1"),
         (6, "fil1-0"),
         (7, "fil1-1"),
+        (2, "fil9"),
+        (9, "conte9-0"),
+        (10, "conte9-1"),
+        (10, "conte9-2"),
     ] {
         assert_eq!(group_of(&id(s, uid)).map(|g| g.len()), Some(1), "{uid}");
     }

@@ -179,6 +179,15 @@ impl<'a> Grouping<'a> {
         self.ambiguous.get(i) != Some(&true) || self.joinable(i, j)
     }
 
+    /// Whether member `i` is ambiguous and has no venue at all: each pair
+    /// it may have is at an unknown place and dropped, so clustering leaves
+    /// it alone whatever other pairs it has, and it makes no other listing
+    /// ambiguous (a place it does not have cannot differ from another).
+    pub fn settled(&self, i: usize) -> bool {
+        self.ambiguous.get(i) == Some(&true)
+            && self.features.get(i).is_some_and(|f| f.venue.is_none())
+    }
+
     /// Whether the accepted pair `(a, b)` can join its members in
     /// [`Grouping::cluster`]: not when it is at an unknown place and one of
     /// them is ambiguous among the pairs found so far. Once false, it stays
