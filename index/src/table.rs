@@ -576,32 +576,16 @@ impl<'t> RowTest<'t> {
     }
 
     /// Of `rows` (bit `i`: row `base + i`), those whose place holds.
-    fn placed_of(&self, base: usize, mut rows: u64) -> u64 {
-        let mut left = rows;
-        while left != 0 {
-            let bit = left.trailing_zeros();
-            left &= left - 1;
-            if !self.placed(base + bit as usize) {
-                rows &= !(1 << bit);
-            }
-        }
-        rows
+    fn placed_of(&self, base: usize, rows: u64) -> u64 {
+        rows_where(base, rows, |row| self.placed(row))
     }
 
     /// Of `rows` (bit `i`: row `base + i`), those alive.
-    fn alive_of(&self, base: usize, mut rows: u64) -> u64 {
+    fn alive_of(&self, base: usize, rows: u64) -> u64 {
         if self.alive.is_none() {
             return rows;
         }
-        let mut left = rows;
-        while left != 0 {
-            let bit = left.trailing_zeros();
-            left &= left - 1;
-            if !self.alive(base + bit as usize) {
-                rows &= !(1 << bit);
-            }
-        }
-        rows
+        rows_where(base, rows, |row| self.alive(row))
     }
 
     /// The cheap, selective tests first; the alive bitset last.
@@ -684,6 +668,20 @@ impl<'t> RowTest<'t> {
     fn alive(&self, row: usize) -> bool {
         self.alive.is_none_or(|a| a.is_alive(self.doc[row]))
     }
+}
+
+/// Of `rows` (bit `i`: row `base + i`), those for which `test` holds,
+/// each tested alone.
+fn rows_where(base: usize, mut rows: u64, test: impl Fn(usize) -> bool) -> u64 {
+    let mut left = rows;
+    while left != 0 {
+        let bit = left.trailing_zeros();
+        left &= left - 1;
+        if !test(base + bit as usize) {
+            rows &= !(1 << bit);
+        }
+    }
+    rows
 }
 
 /// The rows of block `block` (bit `i`: row `64 * block + i`) in
