@@ -544,6 +544,18 @@ async fn run(
     addr: SocketAddr,
     fetch: bool,
 ) -> Result<ExitCode, Failure> {
+    // The search index's files into the page cache, in the background:
+    // the first queries after a restart do not wait on the disk.
+    let warm = Arc::clone(&index);
+    if let Err(e) = std::thread::Builder::new()
+        .name("warm-search".to_string())
+        .spawn(move || {
+            let bytes = warm.warm_search();
+            tracing::debug!(bytes, "search index read into the page cache");
+        })
+    {
+        tracing::warn!("cannot start the search index's warm-up: {e}");
+    }
     let next_runs: NextRuns = NextRuns::default();
     // Under `serve` too: what a person asks for in the console (a preview,
     // a new source, "run now") is fetched at once.

@@ -2043,3 +2043,35 @@ fn a_search_after_more_deletions_in_a_segment_leaves_them_out() {
         keep(n);
     }
 }
+
+#[test]
+fn warming_the_search_index_reads_each_of_its_files_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path(), &["s"]);
+    let made: Vec<Occurrence> = (0..50)
+        .map(|i| {
+            occ(
+                "s",
+                &format!("w{i}"),
+                &format!("Conte {i}"),
+                &format!("2027-04-{:02}T10:00:00Z", 1 + i % 28),
+                None,
+            )
+        })
+        .collect();
+    index
+        .record_success(run("s", "2026-12-01T00:00:00Z", made))
+        .expect("write s");
+    let on_disk: u64 = std::fs::read_dir(dir.path().join("search"))
+        .expect("search dir")
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.metadata().expect("metadata").len())
+        .sum();
+    assert!(on_disk > 1000, "{on_disk}");
+    assert_eq!(index.warm_search(), on_disk);
+    // An index in memory has no files to read.
+    let other = tempfile::tempdir().expect("tempdir");
+    let ram = Index::open_with(other.path(), index::SearchStorage::Ram).expect("open in memory");
+    assert_eq!(ram.warm_search(), 0);
+}
