@@ -2002,6 +2002,22 @@ fn the_search_tables_match_the_inverted_index_and_a_plain_filter() {
     }
 }
 
+/// `n` shows of source "s", record `e{i}` titled "`title` {i}", starting
+/// at `start(i)`.
+fn numbered(n: usize, title: &str, start: impl Fn(usize) -> String) -> Vec<Occurrence> {
+    (0..n)
+        .map(|i| {
+            occ(
+                "s",
+                &format!("e{i}"),
+                &format!("{title} {i}"),
+                &start(i),
+                None,
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn a_search_after_more_deletions_in_a_segment_leaves_them_out() {
     // The tables keep a bit per row alive for the deletions they last saw
@@ -2009,17 +2025,9 @@ fn a_search_after_more_deletions_in_a_segment_leaves_them_out() {
     // by counts and pages, whether or not the same query came before.
     let dir = tempfile::tempdir().expect("tempdir");
     let index = open(dir.path(), &["s"]);
-    let made: Vec<Occurrence> = (0..300)
-        .map(|i| {
-            occ(
-                "s",
-                &format!("e{i}"),
-                &format!("Atelier {i}"),
-                &format!("2027-03-{:02}T{:02}:00:00Z", 1 + i % 28, 8 + i % 12),
-                None,
-            )
-        })
-        .collect();
+    let made = numbered(300, "Atelier", |i| {
+        format!("2027-03-{:02}T{:02}:00:00Z", 1 + i % 28, 8 + i % 12)
+    });
     let mut q = Query::from(utc("2027-03-01T00:00:00Z"));
     q.limit = 10;
     let mut at = 1;
@@ -2048,17 +2056,9 @@ fn a_search_after_more_deletions_in_a_segment_leaves_them_out() {
 fn warming_the_search_index_reads_each_of_its_files_once() {
     let dir = tempfile::tempdir().expect("tempdir");
     let index = open(dir.path(), &["s"]);
-    let made: Vec<Occurrence> = (0..50)
-        .map(|i| {
-            occ(
-                "s",
-                &format!("w{i}"),
-                &format!("Conte {i}"),
-                &format!("2027-04-{:02}T10:00:00Z", 1 + i % 28),
-                None,
-            )
-        })
-        .collect();
+    let made = numbered(50, "Conte", |i| {
+        format!("2027-04-{:02}T10:00:00Z", 1 + i % 28)
+    });
     index
         .record_success(run("s", "2026-12-01T00:00:00Z", made))
         .expect("write s");

@@ -1074,3 +1074,36 @@ fn main() -> std::process::ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(dir: &Path, name: &str) -> String {
+        std::fs::read_to_string(dir.join("members").join(name)).expect("member file")
+    }
+
+    #[test]
+    fn feeds_without_venue_leave_only_the_rss_members_without_a_place() {
+        let start = NaiveDate::from_ymd_opt(2027, 1, 4).expect("date");
+        for without in [false, true] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            region(dir.path(), 10, 400, 13, start, None, without).expect("region");
+            // m0001 is an RSS member (its own shows and m0000's relayed).
+            let rss = member(dir.path(), "m0001.rss.xml");
+            assert!(rss.contains("<item>"), "{rss}");
+            assert_eq!(
+                rss.contains("<ev:location>"),
+                !without,
+                "without: {without}"
+            );
+            assert_eq!(
+                rss.contains("<georss:point>"),
+                !without,
+                "without: {without}"
+            );
+            // Other kinds keep their venues either way.
+            assert!(member(dir.path(), "m0000.ics").contains("LOCATION:"));
+        }
+    }
+}
