@@ -610,10 +610,22 @@ fn write_run<'r>(tx: &Transaction<'_>, run: &'r SourceRun) -> StoreResult<Writte
                uid = excluded.uid, raw = excluded.raw, hash = excluded.hash,
                last_seen = excluded.last_seen",
         )?;
-        for record in &run.records {
+        // Serialized and hashed on the writer's threads (a first pass
+        // writes every record and occurrence: the writer's one busy thread
+        // would otherwise spend a tenth of its time here).
+        let raws = normalize::parallel::map(
+            run.records.iter().collect(),
+            normalize::parallel::threads(),
+            SERIALIZED_PER_THREAD,
+            |record| -> StoreResult<(String, String)> {
+                let raw = to_json(record)?;
+                let hash = sha256_hex(raw.as_bytes());
+                Ok((raw, hash))
+            },
+        );
+        for (record, serialized) in run.records.iter().zip(raws) {
+            let (raw, hash) = serialized?;
             let key = record.record_key();
-            let raw = to_json(record)?;
-            let hash = sha256_hex(raw.as_bytes());
             if stored.get(&key) != Some(&hash) {
                 upsert.execute(params![source, key, record.uid, raw, hash, at])?;
             }
@@ -676,11 +688,18 @@ fn write_run<'r>(tx: &Transaction<'_>, run: &'r SourceRun) -> StoreResult<Writte
                event_id = excluded.event_id, start_utc = excluded.start_utc,
                end_utc = excluded.end_utc, json = excluded.json, hash = excluded.hash",
         )?;
-        for (id, occ) in &latest {
-            let (json, hash) = occurrence_json_and_hash(occ)?;
+        let entries: Vec<(&str, &Occurrence)> = latest.iter().map(|(k, v)| (*k, *v)).collect();
+        let serialized = normalize::parallel::map(
+            entries.clone(),
+            normalize::parallel::threads(),
+            SERIALIZED_PER_THREAD,
+            |(_, occ)| occurrence_json_and_hash(occ),
+        );
+        for ((id, occ), serialized) in entries.into_iter().zip(serialized) {
+            let (json, hash) = serialized?;
             // A new occurrence starts in an event of its own; the
             // clustering below moves it where it belongs.
-            let event_id = match existing.get(*id) {
+            let event_id = match existing.get(id) {
                 Some(held) if held.hash == hash => continue,
                 Some(held) => {
                     changed_ids.push(id.to_string());
@@ -989,6 +1008,8 @@ struct Due<'m> {
 }
 
 struct DueMember<'m> {
+    /// The member's number in [`Loaded`].
+    at: usize,
     block: Blocking,
     /// The member's venue, with the hash its blocking holds.
     venue: Option<(u64, &'m model::Venue)>,
@@ -1097,15 +1118,17 @@ fn indexed_candidates(
     index: &BlockIndex,
     members: &[DueMember<'_>],
     loaded: &mut Loaded<'_, '_>,
-) -> StoreResult<(BTreeSet<String>, usize, usize)> {
+) -> StoreResult<Found> {
     let mut look = Look {
         index,
         wanted: BTreeSet::new(),
+        alone: BTreeSet::new(),
         rows_read: 0,
         venue_skips: 0,
         seen: vec![0; index.slot_count()],
         stamp: 0,
     };
+    let mut lazy = Vec::new();
     // The venues of stored blockings the book does not know (any member
     // may pair with those), again when the book starts afresh.
     let unknown = |book: &VenueBook| -> (u64, Vec<u64>) {
@@ -1115,6 +1138,13 @@ fn indexed_candidates(
     let (mut epoch, mut unknown_venues) = unknown(&loaded.book);
     for member in members {
         look.next_member();
+        if member.block.venue.is_none() {
+            // A member without a venue: what it alone wants is loaded by
+            // `Loaded::load_until_settled`, a few at a time.
+            look.alone_for(member, loaded)?;
+            lazy.push((member.at, std::mem::take(&mut look.alone)));
+            continue;
+        }
         if loaded.book.epoch() != epoch {
             (epoch, unknown_venues) = unknown(&loaded.book);
         }
@@ -1147,13 +1177,43 @@ fn indexed_candidates(
             }
         }
     }
-    Ok((look.wanted, look.rows_read, look.venue_skips))
+    // What another member wants is loaded with it, at once.
+    let lazy = lazy
+        .into_iter()
+        .map(|(at, alone)| {
+            let ids: Vec<String> = alone
+                .into_iter()
+                .filter(|id| !look.wanted.contains(id))
+                .collect();
+            (at, ids)
+        })
+        .filter(|(_, ids)| !ids.is_empty())
+        .collect();
+    Ok(Found {
+        wanted: look.wanted,
+        lazy,
+        rows_read: look.rows_read,
+        venue_skips: look.venue_skips,
+    })
+}
+
+/// The stored candidates a round found: those to load at once, and per
+/// member without a venue those only it wants (loaded a few at a time,
+/// until it is settled: see [`Loaded::load_until_settled`]).
+#[derive(Default)]
+struct Found {
+    wanted: BTreeSet<String>,
+    lazy: Vec<(usize, Vec<String>)>,
+    rows_read: usize,
+    venue_skips: usize,
 }
 
 /// The stored blockings [`indexed_candidates`] looks at, and what it found.
 struct Look<'i> {
     index: &'i BlockIndex,
     wanted: BTreeSet<String>,
+    /// The candidates of the member without a venue being looked at.
+    alone: BTreeSet<String>,
     rows_read: usize,
     venue_skips: usize,
     /// seen[slot] == stamp: the slot was looked at for the member whose
@@ -1171,6 +1231,29 @@ impl Look<'_> {
                 1
             }
         };
+    }
+
+    /// The candidates of `member`, which has no venue (so no venue rule
+    /// narrows them), into `alone`: every blocking sharing a key.
+    fn alone_for(
+        &mut self,
+        member: &DueMember<'_>,
+        loaded: &mut Loaded<'_, '_>,
+    ) -> StoreResult<()> {
+        let index = self.index;
+        let source = index.source_id(&member.block.source);
+        let date = member.block.date;
+        for day in [date.pred_opt(), Some(date), date.succ_opt()]
+            .into_iter()
+            .flatten()
+        {
+            for &key in &member.block.keys {
+                for (s, slot) in index.near(key, day, &member.block) {
+                    self.at(s, slot, source, member, loaded)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Look at `slot` (number `s`) for `member` (whose source is `source`
@@ -1204,12 +1287,17 @@ impl Look<'_> {
         if loaded.at.contains_key(id) || self.wanted.contains(id) {
             return Ok(());
         }
+        let wanted = if member.block.venue.is_none() {
+            &mut self.alone
+        } else {
+            &mut self.wanted
+        };
         consider(
             id,
             slot.venue(),
             std::iter::once(member),
             loaded,
-            &mut self.wanted,
+            wanted,
             &mut self.venue_skips,
         )
     }
@@ -1293,6 +1381,14 @@ struct Loaded<'c, 'a> {
 /// microseconds.
 const DECODED_PER_THREAD: usize = 64;
 
+/// Records and occurrences serialized on one thread at least (see
+/// [`normalize::parallel::map`]): one takes a few microseconds.
+const SERIALIZED_PER_THREAD: usize = 256;
+
+/// A member without a venue reads this many of its own candidates first,
+/// then twice as many each time (see [`Loaded::load_until_settled`]).
+const LAZY_FIRST_READ: usize = 8;
+
 impl<'a> Loaded<'_, 'a> {
     fn push(&mut self, occ: &'a Occurrence, event_id: String, start: i64) -> usize {
         self.grouping.add(occ);
@@ -1374,6 +1470,49 @@ impl<'a> Loaded<'_, 'a> {
         }
         self.push_all(items);
         Ok(())
+    }
+
+    /// Load the candidates of members without a venue that no other
+    /// member wants (`lazy`: each member with its own), a few per member
+    /// at a time, all members' few at once (8 each, then 16, 32...), each
+    /// time pairing them with the group, until each member is settled
+    /// ([`normalize::dedup::Grouping::settled`]: ambiguous, so every pair
+    /// it has is dropped and it makes no other listing ambiguous) or has
+    /// none left: the rest could change nothing. Returns the pairs
+    /// accepted and how many candidates were left unread.
+    ///
+    /// A candidate left unread pairs with no other member of the group
+    /// that looked for its candidates: that member would have wanted it.
+    /// A story hour listed without a venue pairs with that title at that
+    /// hour at every library of the region; two of them settle it.
+    fn load_until_settled(
+        &mut self,
+        lazy: &[(usize, Vec<String>)],
+    ) -> StoreResult<(Vec<(usize, usize)>, usize)> {
+        let mut pairs = Vec::new();
+        let mut unread = 0;
+        let mut left: Vec<(usize, &[String])> = lazy
+            .iter()
+            .map(|(member, ids)| (*member, ids.as_slice()))
+            .collect();
+        let mut step = LAZY_FIRST_READ;
+        while !left.is_empty() {
+            let mut now: Vec<&str> = Vec::new();
+            left.retain_mut(|(member, rest)| {
+                if self.grouping.settled(*member) {
+                    unread += rest.iter().filter(|id| !self.at.contains_key(*id)).count();
+                    return false;
+                }
+                let (take, later) = rest.split_at(step.min(rest.len()));
+                now.extend(take.iter().map(String::as_str));
+                *rest = later;
+                !later.is_empty()
+            });
+            self.load_all(now)?;
+            pairs.extend(self.grouping.pair_new());
+            step = step.saturating_mul(2);
+        }
+        Ok((pairs, unread))
     }
 
     /// Load one stored occurrence by id. None when it is not stored.
@@ -1516,7 +1655,7 @@ pub(crate) fn assign_events_in<'a>(
     let mut next: HashMap<usize, Vec<usize>> = HashMap::new();
     let t0 = std::time::Instant::now();
     let (mut t_read, mut t_pairs, mut rounds) = (0u128, 0u128, 0u32);
-    let (mut venue_skips, mut rows_read) = (0usize, 0usize);
+    let (mut venue_skips, mut rows_read, mut settled_unread) = (0usize, 0usize, 0usize);
     loop {
         rounds += 1;
         // Whole events: a cluster is judged on all its members.
@@ -1554,9 +1693,13 @@ pub(crate) fn assign_events_in<'a>(
                 .and_then(|m| m.occ.event.venue.as_ref())
                 .zip(block.venue)
                 .map(|(v, hash)| (hash, v));
-            members.push(DueMember { block, venue });
+            members.push(DueMember {
+                at: i,
+                block,
+                venue,
+            });
         }
-        let (wanted, read, skipped) = match blocks.as_deref() {
+        let found = match blocks.as_deref() {
             Some(index) => indexed_candidates(index, &members, &mut loaded)?,
             None => {
                 let due = Due::new(members);
@@ -1564,17 +1707,29 @@ pub(crate) fn assign_events_in<'a>(
                     due.members.iter().map(|m| m.block.start),
                     normalize::dedup::BLOCKING_REACH_SECS,
                 );
-                scan_candidates(&mut blocks_stmt, &around, &due, &mut loaded)?
+                let (wanted, rows_read, venue_skips) =
+                    scan_candidates(&mut blocks_stmt, &around, &due, &mut loaded)?;
+                Found {
+                    wanted,
+                    rows_read,
+                    venue_skips,
+                    ..Found::default()
+                }
             }
         };
-        rows_read += read;
-        venue_skips += skipped;
-        loaded.load_all(wanted.iter().map(String::as_str))?;
+        rows_read += found.rows_read;
+        venue_skips += found.venue_skips;
+        loaded.load_all(found.wanted.iter().map(String::as_str))?;
         t_read += t.elapsed().as_millis();
         let t = std::time::Instant::now();
         // Which loaded occurrences the accepted pairs reach from the group.
-        let pairs = loaded.grouping.pair_new();
+        let mut pairs = loaded.grouping.pair_new();
         t_pairs += t.elapsed().as_millis();
+        let t = std::time::Instant::now();
+        let (more, unread) = loaded.load_until_settled(&found.lazy)?;
+        pairs.extend(more);
+        settled_unread += unread;
+        t_read += t.elapsed().as_millis();
         for (a, b) in pairs {
             next.entry(a).or_default().push(b);
             next.entry(b).or_default().push(a);
@@ -1614,6 +1769,7 @@ pub(crate) fn assign_events_in<'a>(
         rows = rows_read,
         rounds,
         venue_skips,
+        settled_unread,
         read_ms = t_read as u64,
         pairs_ms = t_pairs as u64,
         close_ms = t0.elapsed().as_millis() as u64,
@@ -1941,5 +2097,109 @@ mod tests {
             let other = occurrence(Some("Autre chose."), "2026-12-06T05:00:00Z");
             assert_ne!(occurrence_json_and_hash(&other).expect("hash").1, hash);
         }
+    }
+
+    /// A story hour at 10:00 listed by `source` (at hall `hall`, or
+    /// without a venue).
+    fn story_hour(source: &str, hall: Option<usize>) -> crate::SourceRun {
+        let start = DateTime::parse_from_rfc3339("2027-03-06T10:00:00-05:00").expect("time");
+        let mut event = model::Event::new("", "Heure du conte", start, "America/Toronto", Utc::now());
+        event.language = Some("fr".to_string());
+        event.venue = hall.map(|h| model::Venue {
+            id: format!("biblio-{h}"),
+            name: format!("Bibliothèque de quartier numéro {h}"),
+            address: Some(format!("{} rue des Érables", 100 + h)),
+            city: Some("Laval".to_string()),
+            lat: None,
+            lon: None,
+            precision: None,
+        });
+        let id = SourceId::new(source).expect("test source id");
+        let occ = Occurrence::single(id.clone(), "conte@example.org", event);
+        crate::SourceRun {
+            source: id,
+            at: Utc::now(),
+            duration_ms: 1,
+            kind: Some("ics".to_string()),
+            fetch: FetchState::default(),
+            records: vec![model::RawEvent::new(
+                "conte@example.org".to_string(),
+                "Heure du conte".to_string(),
+                model::TimeValue::Offset { at: start },
+            )],
+            occurrences: vec![occ],
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Re-cluster the stored occurrence of `source`'s story hour; returns
+    /// how many occurrences that had in memory and the event's members.
+    fn recluster_story_hour(
+        conn: &mut Connection,
+        blocks: &mut BlockIndex,
+        source: &str,
+    ) -> (usize, usize) {
+        let id = model::ids::occurrence_id(
+            &SourceId::new(source).expect("test source id"),
+            "conte@example.org",
+            "",
+        );
+        let tx = conn.transaction().expect("transaction");
+        let seeds = Seeds {
+            occurrences: vec![id.clone()],
+            events: BTreeSet::new(),
+            new: HashSet::new(),
+            event_of: HashMap::new(),
+            fresh: HashMap::new(),
+        };
+        let arena = typed_arena::Arena::new();
+        let (_, known) = assign_events_in(&tx, &seeds, Some(blocks), &arena).expect("assign");
+        let read = known.len();
+        drop(known);
+        let members: i64 = tx
+            .query_row(
+                "SELECT COUNT(*) FROM occurrences WHERE event_id =
+                     (SELECT event_id FROM occurrences WHERE id = ?1)",
+                [&id],
+                |r| r.get(0),
+            )
+            .expect("members");
+        (read, usize::try_from(members).unwrap_or(0))
+    }
+
+    #[test]
+    fn a_listing_without_a_venue_reads_candidates_only_until_it_is_ambiguous() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut conn = open_connection(&dir.path().join("s.sqlite"), false).expect("open");
+        crate::migrations::migrate(&mut conn).expect("migrate");
+        let mut blocks = BlockIndex::default();
+        let rules = Rules::default();
+        let mut write = |run: crate::SourceRun| {
+            let tx = conn.transaction().expect("transaction");
+            apply_success(&tx, &run, &rules, &mut blocks).expect("run");
+            tx.commit().expect("commit");
+        };
+        // One library's listing and a feed's listing without a venue: the
+        // same story hour, one event.
+        write(story_hour("biblio00", Some(0)));
+        write(story_hour("fil", None));
+        drop(write);
+        let (read, members) = recluster_story_hour(&mut conn, &mut blocks, "fil");
+        assert_eq!((read, members), (2, 2));
+        // Eighteen libraries hold one at the same hour: which one the feed
+        // lists is unknown, so it stands alone, and two of them tell
+        // (the candidates are read eight at a time, then sixteen).
+        let mut write = |run: crate::SourceRun| {
+            let tx = conn.transaction().expect("transaction");
+            apply_success(&tx, &run, &rules, &mut blocks).expect("run");
+            tx.commit().expect("commit");
+        };
+        for hall in 1..18 {
+            write(story_hour(&format!("biblio{hall:02}"), Some(hall)));
+        }
+        drop(write);
+        let (read, members) = recluster_story_hour(&mut conn, &mut blocks, "fil");
+        assert_eq!(members, 1, "ambiguous: left alone");
+        assert_eq!(read, 1 + LAZY_FIRST_READ, "the feed's listing and its first candidates");
     }
 }

@@ -64,6 +64,10 @@ pub struct Grouping<'a> {
     /// The members activated since the last [`Grouping::pair_new`], in
     /// order.
     pending: Vec<usize>,
+    /// Per member, the last look of [`Grouping::each_near`] that met it.
+    seen: Vec<u64>,
+    /// Looks so far (the first is 1: `seen` starts at 0).
+    looks: u64,
 }
 
 impl<'a> Grouping<'a> {
@@ -227,8 +231,12 @@ impl<'a> Grouping<'a> {
         }
         let pending = std::mem::take(&mut self.pending);
         let mut found = Vec::new();
-        // The last occurrence each one was looked at for (each pair once).
-        let mut seen: Vec<usize> = vec![usize::MAX; to];
+        // Each pair once: the look (see `each_near`) each member was last
+        // seen by, kept from call to call (the store calls this for every
+        // few candidates it reads: a fresh list each time would cost the
+        // whole grouping every time).
+        let mut seen = std::mem::take(&mut self.seen);
+        seen.resize(to, 0);
         // The new members, each with those added before it: one of the two
         // active (or activated now) for the pair to be scored.
         for i in from..to {
@@ -265,6 +273,7 @@ impl<'a> Grouping<'a> {
             }
         }
         self.paired = to;
+        self.seen = seen;
         for &(a, b) in &found {
             self.accepted(a, b);
         }
@@ -281,13 +290,19 @@ impl<'a> Grouping<'a> {
     /// same, previous or next date whose times can agree, of another
     /// source: those for which `wanted` says `Some(true)` (`None`: stop this
     /// list, which is in the order added); the accepted pairs go to `found`.
+    ///
+    /// `seen` holds, per member, the number of the last look that met it
+    /// (each look takes the next number, so a member met under two keys is
+    /// scored once).
     fn each_near(
         &mut self,
         i: usize,
-        seen: &mut [usize],
+        seen: &mut [u64],
         wanted: impl Fn(&Self, usize) -> Option<bool>,
         found: &mut Vec<(usize, usize)>,
     ) {
+        self.looks += 1;
+        let look = self.looks;
         let (Some(fi), Some(si)) = (self.features.get(i), self.source_of.get(i)) else {
             return;
         };
@@ -319,8 +334,8 @@ impl<'a> Grouping<'a> {
                         continue;
                     }
                     match seen.get_mut(j) {
-                        Some(s) if *s == i => continue,
-                        Some(s) => *s = i,
+                        Some(s) if *s == look => continue,
+                        Some(s) => *s = look,
                         None => continue,
                     }
                     if !share(&fi.block, &fj.block) {
