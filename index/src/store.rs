@@ -2103,7 +2103,8 @@ mod tests {
     /// without a venue).
     fn story_hour(source: &str, hall: Option<usize>) -> crate::SourceRun {
         let start = DateTime::parse_from_rfc3339("2027-03-06T10:00:00-05:00").expect("time");
-        let mut event = model::Event::new("", "Heure du conte", start, "America/Toronto", Utc::now());
+        let mut event =
+            model::Event::new("", "Heure du conte", start, "America/Toronto", Utc::now());
         event.language = Some("fr".to_string());
         event.venue = hall.map(|h| model::Venue {
             id: format!("biblio-{h}"),
@@ -2200,6 +2201,10 @@ mod tests {
         drop(write);
         let (read, members) = recluster_story_hour(&mut conn, &mut blocks, "fil");
         assert_eq!(members, 1, "ambiguous: left alone");
-        assert_eq!(read, 1 + LAZY_FIRST_READ, "the feed's listing and its first candidates");
+        assert_eq!(
+            read,
+            1 + LAZY_FIRST_READ,
+            "the feed's listing and its first candidates"
+        );
     }
 }
