@@ -104,6 +104,10 @@ struct Built {
     keys: Vec<u32>,
     /// Sources, interned: a slot holds the number.
     source_of: FxHashMap<Box<str>, u32>,
+    /// The title sketches of the slots without a venue
+    /// ([`normalize::dedup::Blocking::title`]): where in `sketches`.
+    titles: FxHashMap<u32, (u32, u32)>,
+    sketches: String,
     /// Rows read when built.
     rows: usize,
     /// Whether the initial build is running (buckets sorted at its end).
@@ -137,6 +141,8 @@ impl BlockIndex {
             ids: String::new(),
             keys: Vec::new(),
             source_of: FxHashMap::default(),
+            titles: FxHashMap::default(),
+            sketches: String::new(),
             rows: 0,
             building: true,
         };
@@ -152,6 +158,7 @@ impl BlockIndex {
                 block.all_day,
                 block.source,
                 block.keys(),
+                block.title,
             ) {
                 // More than 2³² blockings: the window scan serves.
                 return Ok(None);
@@ -174,6 +181,7 @@ impl BlockIndex {
         built.by_venue.shrink_to_fit();
         built.ids.shrink_to_fit();
         built.keys.shrink_to_fit();
+        built.sketches.shrink_to_fit();
         let rows = built.rows;
         self.built = Some(built);
         Ok(Some(rows))
@@ -190,6 +198,7 @@ impl BlockIndex {
                 block.all_day,
                 &block.source,
                 block.keys.iter().copied(),
+                block.title.as_deref(),
             )
         });
         if full {
@@ -293,6 +302,14 @@ impl BlockIndex {
             .unwrap_or_default()
     }
 
+    /// The title sketch of slot number `s`, when its occurrence has no
+    /// venue (see [`normalize::dedup::Grouping::may_agree_on_title`]).
+    pub fn title(&self, s: u32) -> Option<&str> {
+        let b = self.built.as_ref()?;
+        let &(at, len) = b.titles.get(&s)?;
+        b.sketches.get(at as usize..(at as usize + len as usize))
+    }
+
     /// The id of the occurrence whose blocking `slot` is.
     pub fn id(&self, slot: &Slot) -> &str {
         let at = slot.id_at as usize;
@@ -346,6 +363,7 @@ impl Built {
         all_day: bool,
         source: &str,
         keys: impl Iterator<Item = u32>,
+        title: Option<&str>,
     ) -> bool {
         let Ok(slot) = u32::try_from(self.slots.len()) else {
             return false;
@@ -381,6 +399,18 @@ impl Built {
             }
         };
         self.ids.push_str(id);
+        // A sketch that does not fit is left out: the slot's occurrence is
+        // then read, as without one.
+        if let Some(title) = title.filter(|_| venue.is_none()) {
+            if let (Ok(at), Ok(len), Ok(_)) = (
+                u32::try_from(self.sketches.len()),
+                u32::try_from(title.len()),
+                u32::try_from(self.sketches.len() + title.len()),
+            ) {
+                self.sketches.push_str(title);
+                self.titles.insert(slot, (at, len));
+            }
+        }
         self.slots.push(Slot {
             start,
             venue_hash: venue.unwrap_or(0),
@@ -505,6 +535,10 @@ mod tests {
             0 => None,
             v => Some(1000 + v),
         };
+        // A listing without a venue carries its title's sketch.
+        let title = venue
+            .is_none()
+            .then(|| format!("concert k{}\u{1}concert k{}", keys.len(), keys.len()));
         Blocking {
             date: day,
             start,
@@ -512,6 +546,7 @@ mod tests {
             source,
             venue,
             keys,
+            title,
         }
     }
 
@@ -560,6 +595,17 @@ mod tests {
                         .map(|(_, s)| index.id(s))
                         .collect();
                     got.sort_unstable();
+                    // Each slot's title sketch is its blocking's, whether
+                    // built from the table or added.
+                    for (s, slot) in index.near(key, date, &member) {
+                        let id = index.id(slot);
+                        let kept = stored.iter().find(|(i, _)| i == id).map(|(_, b)| b);
+                        assert_eq!(
+                            index.title(s),
+                            kept.and_then(|b| b.title.as_deref()),
+                            "{id}"
+                        );
+                    }
                     let mut want: Vec<&str> = stored
                         .iter()
                         .filter(|(_, b)| {

@@ -1125,6 +1125,7 @@ fn indexed_candidates(
         alone: BTreeSet::new(),
         rows_read: 0,
         venue_skips: 0,
+        title_skips: 0,
         seen: vec![0; index.slot_count()],
         stamp: 0,
     };
@@ -1194,6 +1195,7 @@ fn indexed_candidates(
         lazy,
         rows_read: look.rows_read,
         venue_skips: look.venue_skips,
+        title_skips: look.title_skips,
     })
 }
 
@@ -1206,6 +1208,7 @@ struct Found {
     lazy: Vec<(usize, Vec<String>)>,
     rows_read: usize,
     venue_skips: usize,
+    title_skips: usize,
 }
 
 /// The stored blockings [`indexed_candidates`] looks at, and what it found.
@@ -1216,6 +1219,9 @@ struct Look<'i> {
     alone: BTreeSet<String>,
     rows_read: usize,
     venue_skips: usize,
+    /// Listings without a venue whose titles cannot agree with the
+    /// member's, not read.
+    title_skips: usize,
     /// seen[slot] == stamp: the slot was looked at for the member whose
     /// stamp that is.
     seen: Vec<u32>,
@@ -1281,6 +1287,15 @@ impl Look<'_> {
         }
         if !loaded.book.may_pair(member.venue, slot.venue()) {
             self.venue_skips += 1;
+            return Ok(());
+        }
+        // A listing without a venue pairs only on its title: one that
+        // cannot agree with the member's is not read.
+        if !loaded
+            .grouping
+            .may_agree_on_title(member.at, slot.venue(), self.index.title(s))
+        {
+            self.title_skips += 1;
             return Ok(());
         }
         let id: &str = self.index.id(slot);
@@ -1655,7 +1670,8 @@ pub(crate) fn assign_events_in<'a>(
     let mut next: HashMap<usize, Vec<usize>> = HashMap::new();
     let t0 = std::time::Instant::now();
     let (mut t_read, mut t_pairs, mut rounds) = (0u128, 0u128, 0u32);
-    let (mut venue_skips, mut rows_read, mut settled_unread) = (0usize, 0usize, 0usize);
+    let (mut venue_skips, mut title_skips, mut rows_read, mut settled_unread) =
+        (0usize, 0usize, 0usize, 0usize);
     loop {
         rounds += 1;
         // Whole events: a cluster is judged on all its members.
@@ -1719,6 +1735,7 @@ pub(crate) fn assign_events_in<'a>(
         };
         rows_read += found.rows_read;
         venue_skips += found.venue_skips;
+        title_skips += found.title_skips;
         loaded.load_all(found.wanted.iter().map(String::as_str))?;
         t_read += t.elapsed().as_millis();
         let t = std::time::Instant::now();
@@ -1769,6 +1786,7 @@ pub(crate) fn assign_events_in<'a>(
         rows = rows_read,
         rounds,
         venue_skips,
+        title_skips,
         settled_unread,
         read_ms = t_read as u64,
         pairs_ms = t_pairs as u64,
@@ -2102,9 +2120,14 @@ mod tests {
     /// A story hour at 10:00 listed by `source` (at hall `hall`, or
     /// without a venue).
     fn story_hour(source: &str, hall: Option<usize>) -> crate::SourceRun {
+        listing(source, "Heure du conte", hall)
+    }
+
+    /// `title` at 10:00 listed by `source` (at hall `hall`, or without a
+    /// venue).
+    fn listing(source: &str, title: &str, hall: Option<usize>) -> crate::SourceRun {
         let start = DateTime::parse_from_rfc3339("2027-03-06T10:00:00-05:00").expect("time");
-        let mut event =
-            model::Event::new("", "Heure du conte", start, "America/Toronto", Utc::now());
+        let mut event = model::Event::new("", title, start, "America/Toronto", Utc::now());
         event.language = Some("fr".to_string());
         event.venue = hall.map(|h| model::Venue {
             id: format!("biblio-{h}"),
@@ -2125,7 +2148,7 @@ mod tests {
             fetch: FetchState::default(),
             records: vec![model::RawEvent::new(
                 "conte@example.org".to_string(),
-                "Heure du conte".to_string(),
+                title.to_string(),
                 model::TimeValue::Offset { at: start },
             )],
             occurrences: vec![occ],
@@ -2133,13 +2156,9 @@ mod tests {
         }
     }
 
-    /// Re-cluster the stored occurrence of `source`'s story hour; returns
+    /// Re-cluster the stored occurrence of `source`'s listing; returns
     /// how many occurrences that had in memory and the event's members.
-    fn recluster_story_hour(
-        conn: &mut Connection,
-        blocks: &mut BlockIndex,
-        source: &str,
-    ) -> (usize, usize) {
+    fn recluster(conn: &mut Connection, blocks: &mut BlockIndex, source: &str) -> (usize, usize) {
         let id = model::ids::occurrence_id(
             &SourceId::new(source).expect("test source id"),
             "conte@example.org",
@@ -2185,7 +2204,7 @@ mod tests {
         write(story_hour("biblio00", Some(0)));
         write(story_hour("fil", None));
         drop(write);
-        let (read, members) = recluster_story_hour(&mut conn, &mut blocks, "fil");
+        let (read, members) = recluster(&mut conn, &mut blocks, "fil");
         assert_eq!((read, members), (2, 2));
         // Eighteen libraries hold one at the same hour: which one the feed
         // lists is unknown, so it stands alone, and two of them tell
@@ -2199,12 +2218,56 @@ mod tests {
             write(story_hour(&format!("biblio{hall:02}"), Some(hall)));
         }
         drop(write);
-        let (read, members) = recluster_story_hour(&mut conn, &mut blocks, "fil");
+        let (read, members) = recluster(&mut conn, &mut blocks, "fil");
         assert_eq!(members, 1, "ambiguous: left alone");
         assert_eq!(
             read,
             1 + LAZY_FIRST_READ,
             "the feed's listing and its first candidates"
         );
+    }
+
+    #[test]
+    fn a_listing_without_a_venue_whose_title_cannot_agree_is_not_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut conn = open_connection(&dir.path().join("s.sqlite"), false).expect("open");
+        crate::migrations::migrate(&mut conn).expect("migrate");
+        let mut blocks = BlockIndex::default();
+        let rules = Rules::default();
+        let mut write = |run: crate::SourceRun| {
+            let tx = conn.transaction().expect("transaction");
+            apply_success(&tx, &run, &rules, &mut blocks).expect("run");
+            tx.commit().expect("commit");
+        };
+        // Twelve feeds list, without a venue, twelve concerts at 10:00:
+        // each shares "concert" with the library's listing below, only one
+        // is that show.
+        let names = [
+            "Orchestre",
+            "Quatuor",
+            "Chorale",
+            "Fanfare",
+            "Violon",
+            "Piano",
+            "Tango",
+            "Flamenco",
+            "Slam",
+            "Opéra",
+            "Cirque",
+            "Jazz",
+        ];
+        for (k, name) in names.iter().enumerate() {
+            write(listing(
+                &format!("fil{k:02}"),
+                &format!("Concert {name}"),
+                None,
+            ));
+        }
+        write(listing("biblio00", "Concert Orchestre", Some(0)));
+        drop(write);
+        let (read, members) = recluster(&mut conn, &mut blocks, "biblio00");
+        // The library's listing and the one feed whose title agrees: the
+        // eleven others are refused on their titles, unread.
+        assert_eq!((read, members), (2, 2));
     }
 }

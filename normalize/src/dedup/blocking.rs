@@ -29,7 +29,7 @@ use super::MAX_START_GAP_SECS;
 /// The version of the blocking keys and their encoding. Bump it when
 /// `Features::block`, [`Blocking`] or [`Blocking::encode`] change: a store
 /// whose keys were computed by another version computes them again.
-pub const BLOCKING_VERSION: u32 = 4;
+pub const BLOCKING_VERSION: u32 = 5;
 
 /// Two occurrences that may pair start less than this apart: 90 minutes
 /// when both are timed, else the same date, whose starts (a UTC midnight
@@ -51,6 +51,9 @@ pub struct Blocking {
     pub venue: Option<u64>,
     /// The blocking keys' hashes, sorted, each once.
     pub keys: Vec<u32>,
+    /// For an occurrence without a venue, its title's words as the
+    /// decision compares them (see [`Blocking::title_may_agree`]).
+    pub title: Option<String>,
 }
 
 impl Blocking {
@@ -70,6 +73,11 @@ impl Blocking {
             source: f.source.to_string(),
             venue: f.venue.as_ref().map(|v| v.hash),
             keys,
+            title: f
+                .venue
+                .is_none()
+                .then(|| super::decide::title_sketch(f))
+                .flatten(),
         }
     }
 
@@ -84,10 +92,19 @@ impl Blocking {
     /// Bytes for the store: the version, the date (days since the common
     /// era), the start, the all-day flag, whether there is a venue and its
     /// hash (0 when none), the source (its length on two bytes, then its
-    /// UTF-8), then the keys.
+    /// UTF-8), the title's sketch (likewise; length 0 when none), then the
+    /// keys.
     pub fn encode(&self) -> Vec<u8> {
         use chrono::Datelike;
-        let mut out = Vec::with_capacity(28 + self.source.len() + 4 * self.keys.len());
+        // A sketch too long for its two bytes of length is left out: the
+        // store then reads the record, as it would without one.
+        let title = self
+            .title
+            .as_deref()
+            .filter(|t| u16::try_from(t.len()).is_ok())
+            .unwrap_or("");
+        let mut out =
+            Vec::with_capacity(30 + self.source.len() + title.len() + 4 * self.keys.len());
         out.extend_from_slice(&BLOCKING_VERSION.to_le_bytes());
         out.extend_from_slice(&self.date.num_days_from_ce().to_le_bytes());
         out.extend_from_slice(&self.start.to_le_bytes());
@@ -98,6 +115,9 @@ impl Blocking {
         let len = u16::try_from(source.len()).unwrap_or(u16::MAX);
         out.extend_from_slice(&len.to_le_bytes());
         out.extend_from_slice(source.get(..usize::from(len)).unwrap_or_default());
+        let title_len = u16::try_from(title.len()).unwrap_or(0);
+        out.extend_from_slice(&title_len.to_le_bytes());
+        out.extend_from_slice(title.as_bytes());
         for k in &self.keys {
             out.extend_from_slice(&k.to_le_bytes());
         }
@@ -115,7 +135,23 @@ impl Blocking {
             source: b.source.to_string(),
             venue: b.venue,
             keys: b.keys().collect(),
+            title: b.title.map(str::to_string),
         })
+    }
+}
+
+/// Whether an occurrence held at `venue` whose title's sketch is `title`
+/// may pair with one of features `other`: always, unless it has no venue
+/// and a sketch, and the titles fail what the decision asks at an unknown
+/// place (see `decide::titles_may_agree_without_place`).
+pub(super) fn title_may_agree(
+    venue: Option<u64>,
+    title: Option<&str>,
+    other: &Features<'_>,
+) -> bool {
+    match (venue, title) {
+        (None, Some(sketch)) => super::decide::titles_may_agree_without_place(other, sketch),
+        _ => true,
     }
 }
 
@@ -139,6 +175,8 @@ pub struct StoredBlocking<'b> {
     pub all_day: bool,
     pub source: &'b str,
     pub venue: Option<u64>,
+    /// The title's sketch, for an occurrence without a venue.
+    pub title: Option<&'b str>,
     /// The keys' bytes, four each (see [`StoredBlocking::keys`]).
     keys: &'b [u8],
 }
@@ -158,7 +196,10 @@ impl<'b> StoredBlocking<'b> {
         let venue = u64::from_le_bytes(bytes.get(18..26)?.try_into().ok()?);
         let len = usize::from(u16::from_le_bytes(bytes.get(26..28)?.try_into().ok()?));
         let source = std::str::from_utf8(bytes.get(28..28 + len)?).ok()?;
-        let keys = bytes.get(28 + len..)?;
+        let at = 28 + len;
+        let title_len = usize::from(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?));
+        let title = std::str::from_utf8(bytes.get(at + 2..at + 2 + title_len)?).ok()?;
+        let keys = bytes.get(at + 2 + title_len..)?;
         if keys.len() % 4 != 0 {
             return None;
         }
@@ -168,6 +209,7 @@ impl<'b> StoredBlocking<'b> {
             all_day,
             source,
             venue: has_venue.then_some(venue),
+            title: (!title.is_empty()).then_some(title),
             keys,
         })
     }
@@ -278,14 +320,27 @@ mod tests {
             source: "maison-des-arts".to_string(),
             venue: Some(0xdead_beef_0bad_cafe),
             keys: vec![3, 17, 4_000_000_000],
+            title: None,
         };
         let bytes = b.encode();
         assert_eq!(Blocking::decode(&bytes), Some(b.clone()));
         let no_venue = Blocking {
             venue: None,
+            title: Some("conte heure\u{1}l heure du conte".to_string()),
             ..b.clone()
         };
-        assert_eq!(Blocking::decode(&no_venue.encode()), Some(no_venue));
+        assert_eq!(Blocking::decode(&no_venue.encode()), Some(no_venue.clone()));
+        let stored = no_venue.encode();
+        let read = StoredBlocking::decode(&stored).expect("stored blocking");
+        assert_eq!(read.title, no_venue.title.as_deref());
+        assert_eq!(read.keys().collect::<Vec<_>>(), no_venue.keys);
+        // A sketch too long to encode is left out, not cut.
+        let long = Blocking {
+            title: Some("x".repeat(70_000)),
+            ..no_venue.clone()
+        };
+        let read = Blocking::decode(&long.encode()).expect("long sketch");
+        assert_eq!((read.title, read.keys), (None, no_venue.keys.clone()));
         assert_eq!(
             Blocking::decode(bytes.get(..bytes.len() - 1).unwrap_or_default()),
             None
@@ -305,6 +360,7 @@ mod tests {
             source: source.to_string(),
             venue: None,
             keys,
+            title: None,
         };
         let a = at("a", 0, false, vec![1, 5]);
         assert!(a.may_pair(&at("b", MAX_START_GAP_SECS, false, vec![5, 9])));

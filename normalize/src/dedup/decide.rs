@@ -453,21 +453,90 @@ pub(super) fn score(a: &Features<'_>, b: &Features<'_>) -> Option<f64> {
 fn compare_titles(a: &Features<'_>, b: &Features<'_>, edit_floor: f64) -> TitleSimilarity {
     let is_place =
         |w: &str| a.place_words.iter().any(|p| p == w) || b.place_words.iter().any(|p| p == w);
-    let strip = |tokens: &[String]| -> Vec<String> {
-        let kept: Vec<String> = tokens.iter().filter(|t| !is_place(t)).cloned().collect();
-        if kept.is_empty() {
-            tokens.to_vec()
-        } else {
-            kept
-        }
+    compare_words(
+        (&a.key, &a.tokens, &a.ordered),
+        (&b.key, &b.tokens, &b.ordered),
+        is_place,
+        edit_floor,
+    )
+}
+
+/// [`compare_titles`] on each title's key, comparison words and folded
+/// words in order, the words `is_place` names left out.
+fn compare_words<A: AsRef<str>, B: AsRef<str>>(
+    (a_key, a_tokens, a_ordered): (&str, &[A], &[A]),
+    (b_key, b_tokens, b_ordered): (&str, &[B], &[B]),
+    is_place: impl Fn(&str) -> bool,
+    edit_floor: f64,
+) -> TitleSimilarity {
+    let mut ta = strip_places(a_tokens, &is_place);
+    let mut tb = strip_places(b_tokens, &is_place);
+    expand_acronyms(&mut ta, b_ordered);
+    expand_acronyms(&mut tb, a_ordered);
+    similarity_at_least(a_key, b_key, &ta, &tb, edit_floor)
+}
+
+/// `tokens` without the words of a place, unless nothing else remains.
+fn strip_places<'t, T: AsRef<str>>(
+    tokens: &'t [T],
+    is_place: impl Fn(&str) -> bool,
+) -> Vec<&'t str> {
+    let all = tokens.iter().map(AsRef::as_ref);
+    let kept: Vec<&str> = all.clone().filter(|t| !is_place(t)).collect();
+    if kept.is_empty() {
+        all.collect()
+    } else {
+        kept
+    }
+}
+
+/// A record's title as [`titles_may_agree_without_place`] reads it for a
+/// record with no venue: its key (its comparison words, sorted, joined by
+/// spaces) and its folded words in order, joined by `\u{1}` and spaces.
+/// None when a word would not read back (empty, or holding a separator).
+pub(super) fn title_sketch(f: &Features<'_>) -> Option<String> {
+    let fits = |w: &String| !w.is_empty() && !w.contains([' ', '\u{1}']);
+    if !(f.tokens.iter().all(fits) && f.ordered.iter().all(fits)) {
+        return None;
+    }
+    debug_assert_eq!(f.key, f.tokens.join(" "));
+    Some(format!("{}\u{1}{}", f.key, f.ordered.join(" ")))
+}
+
+/// The words of a part of a [`title_sketch`].
+fn sketch_words(part: &str) -> Vec<&str> {
+    if part.is_empty() {
+        Vec::new()
+    } else {
+        part.split(' ').collect()
+    }
+}
+
+/// Whether the record `a` and a record held at no venue, whose title's
+/// sketch is `sketch` ([`title_sketch`]), may agree on their titles as
+/// [`score`] asks at an unknown place (where nothing else can make them
+/// one event: the translation rule needs a place): a title Jaccard of
+/// 0.75 or an edit similarity of 0.9, computed as [`compare_titles`] does
+/// (in both orders: the word matching is greedy). When false, [`score`]
+/// refuses the pair; so the store need not read the other record.
+pub(super) fn titles_may_agree_without_place(a: &Features<'_>, sketch: &str) -> bool {
+    let Some((key, ordered)) = sketch.split_once('\u{1}') else {
+        return true;
     };
-    let mut ta = strip(&a.tokens);
-    let mut tb = strip(&b.tokens);
-    expand_acronyms(&mut ta, &b.ordered);
-    expand_acronyms(&mut tb, &a.ordered);
-    let ra: Vec<&str> = ta.iter().map(String::as_str).collect();
-    let rb: Vec<&str> = tb.iter().map(String::as_str).collect();
-    similarity_at_least(&a.key, &b.key, &ra, &rb, edit_floor)
+    let (tokens, ordered) = (sketch_words(key), sketch_words(ordered));
+    let is_place = |w: &str| a.place_words.iter().any(|p| p == w);
+    let agree = |sim: TitleSimilarity| sim.jaccard >= 0.75 || sim.edit >= 0.9;
+    agree(compare_words(
+        (&a.key, &a.tokens, &a.ordered),
+        (key, &tokens, &ordered),
+        is_place,
+        0.9,
+    )) || agree(compare_words(
+        (key, &tokens, &ordered),
+        (&a.key, &a.tokens, &a.ordered),
+        is_place,
+        0.9,
+    ))
 }
 
 /// Whether a word of 2 to 5 letters spells the initials of a run of
@@ -483,20 +552,22 @@ fn spells_initials(word: &str, words: &[String]) -> bool {
 
 /// Replace a word of 2 to 5 letters that spells the initials of a run of
 /// `other`'s words with those words.
-fn expand_acronyms(tokens: &mut Vec<String>, other: &[String]) {
-    let mut added: Vec<String> = Vec::new();
+fn expand_acronyms<'t, O: AsRef<str>>(tokens: &mut Vec<&'t str>, other: &'t [O]) {
+    let mut added: Vec<&'t str> = Vec::new();
     tokens.retain(|t| {
         let n = t.chars().count();
         if !(2..=5).contains(&n) || !t.chars().all(|c| c.is_alphabetic()) {
             return true;
         }
         let letters: Vec<char> = t.chars().collect();
-        let found = other
-            .windows(n)
-            .find(|run| run.iter().zip(&letters).all(|(w, l)| w.starts_with(*l)));
+        let found = other.windows(n).find(|run| {
+            run.iter()
+                .zip(&letters)
+                .all(|(w, l)| w.as_ref().starts_with(*l))
+        });
         match found {
-            Some(run) if !run.iter().any(|w| w == t) => {
-                added.extend(run.iter().cloned());
+            Some(run) if !run.iter().any(|w| w.as_ref() == *t) => {
+                added.extend(run.iter().map(AsRef::as_ref));
                 false
             }
             _ => true,

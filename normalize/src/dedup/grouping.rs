@@ -204,6 +204,18 @@ impl<'a> Grouping<'a> {
         !(at_unknown_place(fa, fb) && (ambiguous(a) || ambiguous(b)))
     }
 
+    /// Whether member `i` may pair on its title with a stored occurrence
+    /// held at `venue` whose blocking carries the title sketch `title`
+    /// ([`Blocking::title`]): false only when that occurrence has no venue
+    /// and the titles fail what the decision asks at an unknown place, so
+    /// that the decision would refuse the pair (the store then does not
+    /// read it).
+    pub fn may_agree_on_title(&self, i: usize, venue: Option<u64>, title: Option<&str>) -> bool {
+        self.features
+            .get(i)
+            .is_none_or(|f| super::blocking::title_may_agree(venue, title, f))
+    }
+
     /// The blocking of the occurrence at `i` (see [`Blocking`]).
     pub fn blocking(&self, i: usize) -> Option<Blocking> {
         self.features.get(i).map(Blocking::from_features)
