@@ -477,10 +477,7 @@ fn compare_words<A: AsRef<str>, B: AsRef<str>>(
 }
 
 /// `tokens` without the words of a place, unless nothing else remains.
-fn strip_places<'t, T: AsRef<str>>(
-    tokens: &'t [T],
-    is_place: impl Fn(&str) -> bool,
-) -> Vec<&'t str> {
+fn strip_places<T: AsRef<str>>(tokens: &[T], is_place: impl Fn(&str) -> bool) -> Vec<&str> {
     let all = tokens.iter().map(AsRef::as_ref);
     let kept: Vec<&str> = all.clone().filter(|t| !is_place(t)).collect();
     if kept.is_empty() {
