@@ -2187,37 +2187,35 @@ mod tests {
         (read, usize::try_from(members).unwrap_or(0))
     }
 
+    /// Apply `run` alone in a transaction of its own, committed.
+    fn commit_run(conn: &mut Connection, blocks: &mut BlockIndex, run: crate::SourceRun) {
+        let tx = conn.transaction().expect("transaction");
+        apply_success(&tx, &run, &Rules::default(), blocks).expect("run");
+        tx.commit().expect("commit");
+    }
+
     #[test]
     fn a_listing_without_a_venue_reads_candidates_only_until_it_is_ambiguous() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut conn = open_connection(&dir.path().join("s.sqlite"), false).expect("open");
         crate::migrations::migrate(&mut conn).expect("migrate");
         let mut blocks = BlockIndex::default();
-        let rules = Rules::default();
-        let mut write = |run: crate::SourceRun| {
-            let tx = conn.transaction().expect("transaction");
-            apply_success(&tx, &run, &rules, &mut blocks).expect("run");
-            tx.commit().expect("commit");
-        };
         // One library's listing and a feed's listing without a venue: the
         // same story hour, one event.
-        write(story_hour("biblio00", Some(0)));
-        write(story_hour("fil", None));
-        drop(write);
+        commit_run(&mut conn, &mut blocks, story_hour("biblio00", Some(0)));
+        commit_run(&mut conn, &mut blocks, story_hour("fil", None));
         let (read, members) = recluster(&mut conn, &mut blocks, "fil");
         assert_eq!((read, members), (2, 2));
         // Eighteen libraries hold one at the same hour: which one the feed
         // lists is unknown, so it stands alone, and two of them tell
         // (the candidates are read eight at a time, then sixteen).
-        let mut write = |run: crate::SourceRun| {
-            let tx = conn.transaction().expect("transaction");
-            apply_success(&tx, &run, &rules, &mut blocks).expect("run");
-            tx.commit().expect("commit");
-        };
         for hall in 1..18 {
-            write(story_hour(&format!("biblio{hall:02}"), Some(hall)));
+            commit_run(
+                &mut conn,
+                &mut blocks,
+                story_hour(&format!("biblio{hall:02}"), Some(hall)),
+            );
         }
-        drop(write);
         let (read, members) = recluster(&mut conn, &mut blocks, "fil");
         assert_eq!(members, 1, "ambiguous: left alone");
         assert_eq!(
@@ -2233,12 +2231,6 @@ mod tests {
         let mut conn = open_connection(&dir.path().join("s.sqlite"), false).expect("open");
         crate::migrations::migrate(&mut conn).expect("migrate");
         let mut blocks = BlockIndex::default();
-        let rules = Rules::default();
-        let mut write = |run: crate::SourceRun| {
-            let tx = conn.transaction().expect("transaction");
-            apply_success(&tx, &run, &rules, &mut blocks).expect("run");
-            tx.commit().expect("commit");
-        };
         // Twelve feeds list, without a venue, twelve concerts at 10:00:
         // each shares "concert" with the library's listing below, only one
         // is that show.
@@ -2257,14 +2249,17 @@ mod tests {
             "Jazz",
         ];
         for (k, name) in names.iter().enumerate() {
-            write(listing(
-                &format!("fil{k:02}"),
-                &format!("Concert {name}"),
-                None,
-            ));
+            commit_run(
+                &mut conn,
+                &mut blocks,
+                listing(&format!("fil{k:02}"), &format!("Concert {name}"), None),
+            );
         }
-        write(listing("biblio00", "Concert Orchestre", Some(0)));
-        drop(write);
+        commit_run(
+            &mut conn,
+            &mut blocks,
+            listing("biblio00", "Concert Orchestre", Some(0)),
+        );
         let (read, members) = recluster(&mut conn, &mut blocks, "biblio00");
         // The library's listing and the one feed whose title agrees: the
         // eleven others are refused on their titles, unread.
