@@ -2187,6 +2187,15 @@ mod tests {
         (read, usize::try_from(members).unwrap_or(0))
     }
 
+    /// A store in a temporary directory (kept while the first is held),
+    /// its writer's connection and a block index.
+    fn fresh_store() -> (tempfile::TempDir, Connection, BlockIndex) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut conn = open_connection(&dir.path().join("s.sqlite"), false).expect("open");
+        crate::migrations::migrate(&mut conn).expect("migrate");
+        (dir, conn, BlockIndex::default())
+    }
+
     /// Apply `run` alone in a transaction of its own, committed.
     fn commit_run(conn: &mut Connection, blocks: &mut BlockIndex, run: crate::SourceRun) {
         let tx = conn.transaction().expect("transaction");
@@ -2196,10 +2205,7 @@ mod tests {
 
     #[test]
     fn a_listing_without_a_venue_reads_candidates_only_until_it_is_ambiguous() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut conn = open_connection(&dir.path().join("s.sqlite"), false).expect("open");
-        crate::migrations::migrate(&mut conn).expect("migrate");
-        let mut blocks = BlockIndex::default();
+        let (_dir, mut conn, mut blocks) = fresh_store();
         // One library's listing and a feed's listing without a venue: the
         // same story hour, one event.
         commit_run(&mut conn, &mut blocks, story_hour("biblio00", Some(0)));
@@ -2227,10 +2233,7 @@ mod tests {
 
     #[test]
     fn a_listing_without_a_venue_whose_title_cannot_agree_is_not_read() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut conn = open_connection(&dir.path().join("s.sqlite"), false).expect("open");
-        crate::migrations::migrate(&mut conn).expect("migrate");
-        let mut blocks = BlockIndex::default();
+        let (_dir, mut conn, mut blocks) = fresh_store();
         // Twelve feeds list, without a venue, twelve concerts at 10:00:
         // each shares "concert" with the library's listing below, only one
         // is that show.
