@@ -420,9 +420,12 @@ impl<'a> Grouping<'a> {
     /// are those [`Grouping::pair_new`] found). Groups come in order of
     /// their first member, members by (start, id). A listing is ambiguous
     /// by all the pairs found, not only those within `subset`: every pair
-    /// of a member the store expanded is found, so this is what clustering
-    /// everything at once decides, even where the store's closure did not
-    /// follow a pair [`Grouping::joinable`] refused.
+    /// of a member the store expanded is found (but those of a listing
+    /// without a venue after it is settled, which would all be dropped,
+    /// and those the title pre-filter refuses, which the decision refuses
+    /// too), so this is what clustering everything at once decides, even
+    /// where the store's closure did not follow a pair
+    /// [`Grouping::joinable`] refused.
     pub fn cluster(&self, subset: &[usize]) -> Vec<Vec<usize>> {
         let mut ranked: Vec<usize> = subset.to_vec();
         ranked.sort_by(|&a, &b| {
