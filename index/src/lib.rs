@@ -1019,34 +1019,54 @@ impl Index {
         })
     }
 
-    /// Read every file of the search index once, so that the operating
+    /// Read the files of the search index once, so that the operating
     /// system holds them in its page cache before queries need them (the
     /// index is memory-mapped: a first query after its files left the
     /// cache reads postings from disk, ten milliseconds and more at a
-    /// million events). Returns the bytes read; a file that cannot be read
-    /// is passed over (this only warms a cache). `serve` and `run` call it
+    /// million events), up to half the memory the system says is available
+    /// (`MemAvailable`; all of it when that is unknown): on a server with
+    /// less free memory than the index, reading it all would only push
+    /// other pages out. Returns the bytes read. `serve` and `run` call it
     /// on a thread of its own at start.
     pub fn warm_search(&self) -> u64 {
+        let budget = available_memory().map_or(u64::MAX, |bytes| bytes / 2);
+        self.warm_search_within(budget)
+    }
+
+    /// [`Index::warm_search`] reading at most `budget` bytes: the files
+    /// queries read first (term dictionaries, postings, fast fields) before
+    /// the stored documents, which a page of results reads only fifty of.
+    /// A file that cannot be read is passed over (this only warms a cache).
+    pub fn warm_search_within(&self, budget: u64) -> u64 {
         if self.storage == SearchStorage::Ram {
             return 0;
         }
         let Ok(entries) = std::fs::read_dir(&self.search_path) else {
             return 0;
         };
+        let mut files: Vec<std::path::PathBuf> = entries
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .map(|e| e.path())
+            .collect();
+        let stored = |p: &std::path::PathBuf| p.extension().is_some_and(|x| x == "store");
+        files.sort_by_key(|p| (stored(p), p.clone()));
         let mut buf = vec![0u8; 1 << 20];
         let mut total = 0u64;
-        for entry in entries.flatten() {
-            if !entry.file_type().is_ok_and(|t| t.is_file()) {
-                continue;
-            }
-            let Ok(mut file) = std::fs::File::open(entry.path()) else {
+        for path in files {
+            let Ok(mut file) = std::fs::File::open(&path) else {
                 continue;
             };
-            while let Ok(n) = std::io::Read::read(&mut file, &mut buf) {
-                if n == 0 {
-                    break;
+            loop {
+                let left = usize::try_from(budget.saturating_sub(total)).unwrap_or(usize::MAX);
+                let want = left.min(buf.len());
+                if want == 0 {
+                    return total;
                 }
-                total += n as u64;
+                match std::io::Read::read(&mut file, buf.get_mut(..want).unwrap_or_default()) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => total += n as u64,
+                }
             }
         }
         total
@@ -1214,6 +1234,15 @@ fn send_changes(search: &mut SearchWriter, changes: &ChangeSet) -> Result<(), Se
         search.upsert(event)?;
     }
     Ok(())
+}
+
+/// The memory the system says is available (`MemAvailable` of
+/// `/proc/meminfo`), in bytes; None where it does not say.
+fn available_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
 }
 
 /// Why a savepoint's work did not land.

@@ -2053,7 +2053,7 @@ fn a_search_after_more_deletions_in_a_segment_leaves_them_out() {
 }
 
 #[test]
-fn warming_the_search_index_reads_each_of_its_files_once() {
+fn warming_the_search_index_reads_each_of_its_files_once_within_its_budget() {
     let dir = tempfile::tempdir().expect("tempdir");
     let index = open(dir.path(), &["s"]);
     let made = numbered(50, "Conte", |i| {
@@ -2070,6 +2070,11 @@ fn warming_the_search_index_reads_each_of_its_files_once() {
         .sum();
     assert!(on_disk > 1000, "{on_disk}");
     assert_eq!(index.warm_search(), on_disk);
+    // Within a budget: exactly that much, whatever the files' sizes.
+    assert_eq!(index.warm_search_within(on_disk - 1), on_disk - 1);
+    assert_eq!(index.warm_search_within(777), 777);
+    assert_eq!(index.warm_search_within(0), 0);
+    assert_eq!(index.warm_search_within(u64::MAX), on_disk);
     // An index in memory has no files to read.
     let other = tempfile::tempdir().expect("tempdir");
     let ram = Index::open_with(other.path(), index::SearchStorage::Ram).expect("open in memory");
