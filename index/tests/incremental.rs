@@ -92,6 +92,33 @@ fn occurrence(
     Occurrence::single(sid(source), uid, event)
 }
 
+/// Add to `region` a listing by its source number `s` (named `sNN`): at
+/// hall `hall` (see [`occurrence`]), or without a venue.
+fn list_in(
+    region: &mut [(String, Vec<Occurrence>)],
+    s: usize,
+    uid: &str,
+    title: &str,
+    start: DateTime<FixedOffset>,
+    hall: Option<usize>,
+    alias: bool,
+) {
+    let mut o = occurrence(
+        &format!("s{s:02}"),
+        uid,
+        title,
+        start,
+        hall.unwrap_or(0),
+        alias,
+    );
+    if hall.is_none() {
+        o.event.venue = None;
+    }
+    if let Some((_, list)) = region.get_mut(s) {
+        list.push(o);
+    }
+}
+
 /// Sources of shows over ten days at five halls; about a third of each
 /// source's shows listed again by the next source (title decorated or cut,
 /// start moved by the doors' half hour, the hall's name sometimes written
@@ -119,36 +146,25 @@ fn region(sources: usize, shows: usize) -> Vec<(String, Vec<Occurrence>)> {
             let hour = [14i64, 19, 20][rng.below(3)];
             let start = base + Duration::days(day) + Duration::hours(hour);
             let venue = rng.below(VENUES.len());
-            let name = format!("s{s:02}");
-            if let Some((_, list)) = out.get_mut(s) {
-                list.push(occurrence(
-                    &name,
-                    &format!("u{k}"),
-                    &title,
-                    start,
-                    venue,
-                    false,
-                ));
-            }
+            list_in(
+                &mut out,
+                s,
+                &format!("u{k}"),
+                &title,
+                start,
+                Some(venue),
+                false,
+            );
             if rng.below(3) == 0 {
                 let alias = rng.below(2) == 0;
                 let next = (s + 1) % sources;
-                let other = format!("s{next:02}");
                 let (title, start) = match rng.below(3) {
                     0 => (format!("COMPLET - {title}"), start),
                     1 => (title.to_uppercase(), start - Duration::minutes(30)),
                     _ => (format!("{title} (supplémentaire)"), start),
                 };
-                if let Some((_, list)) = out.get_mut(next) {
-                    list.push(occurrence(
-                        &other,
-                        &format!("x{s}-{k}"),
-                        &title,
-                        start,
-                        venue,
-                        alias,
-                    ));
-                }
+                let uid = format!("x{s}-{k}");
+                list_in(&mut out, next, &uid, &title, start, Some(venue), alias);
             }
         }
     }
@@ -334,35 +350,29 @@ fn story_hours(mut region: Vec<(String, Vec<Occurrence>)>) -> Vec<(String, Vec<O
         let title = format!("Heure du conte {word}");
         let halls = 1 + day % 3;
         for hall in 0..halls {
-            let s = (day + hall) % n;
-            let source = format!("s{s:02}");
-            if let Some((_, list)) = region.get_mut(s) {
-                list.push(occurrence(
-                    &source,
-                    &format!("conte{day}-{hall}"),
-                    &title,
-                    start,
-                    hall,
-                    false,
-                ));
-            }
+            let uid = format!("conte{day}-{hall}");
+            list_in(
+                &mut region,
+                (day + hall) % n,
+                &uid,
+                &title,
+                start,
+                Some(hall),
+                false,
+            );
         }
         let feeds = 1 + day % 2;
         for feed in 0..feeds {
-            let s = (day + 5 + feed) % n;
-            let source = format!("s{s:02}");
-            let mut listing = occurrence(
-                &source,
-                &format!("fil{day}-{feed}"),
+            let uid = format!("fil{day}-{feed}");
+            list_in(
+                &mut region,
+                (day + 5 + feed) % n,
+                &uid,
                 &title,
                 start,
-                0,
+                None,
                 false,
             );
-            listing.event.venue = None;
-            if let Some((_, list)) = region.get_mut(s) {
-                list.push(listing);
-            }
         }
     }
     // Day ten: one hall's source, then one source listing the show at two
@@ -373,20 +383,34 @@ fn story_hours(mut region: Vec<(String, Vec<Occurrence>)>) -> Vec<(String, Vec<O
         .single()
         .expect("date");
     let title = format!("Heure du conte {}", WORDS[9]);
-    let mut add = |s: usize, uid: &str, hall: Option<usize>| {
-        let source = format!("s{s:02}");
-        let mut o = occurrence(&source, uid, &title, start, hall.unwrap_or(0), false);
-        if hall.is_none() {
-            o.event.venue = None;
-        }
-        if let Some((_, list)) = region.get_mut(s) {
-            list.push(o);
-        }
-    };
-    add(2 % n, "fil9", None);
-    add(9 % n, "conte9-0", Some(0));
-    add(10 % n, "conte9-1", Some(1));
-    add(10 % n, "conte9-2", Some(2));
+    list_in(&mut region, 2 % n, "fil9", &title, start, None, false);
+    list_in(
+        &mut region,
+        9 % n,
+        "conte9-0",
+        &title,
+        start,
+        Some(0),
+        false,
+    );
+    list_in(
+        &mut region,
+        10 % n,
+        "conte9-1",
+        &title,
+        start,
+        Some(1),
+        false,
+    );
+    list_in(
+        &mut region,
+        10 % n,
+        "conte9-2",
+        &title,
+        start,
+        Some(2),
+        false,
+    );
     region
 }
 
