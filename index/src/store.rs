@@ -1142,7 +1142,7 @@ fn indexed_candidates(
         if member.block.venue.is_none() {
             // A member without a venue: what it alone wants is loaded by
             // `Loaded::load_until_settled`, a few at a time.
-            look.alone_for(member, loaded)?;
+            look.by_keys(member, loaded)?;
             lazy.push((member.at, std::mem::take(&mut look.alone)));
             continue;
         }
@@ -1152,18 +1152,14 @@ fn indexed_candidates(
         let compatible = member
             .venue
             .and_then(|(hash, venue)| loaded.book.compatible(hash, venue));
+        let Some(venues) = compatible else {
+            look.by_keys(member, loaded)?;
+            continue;
+        };
         let source = index.source_id(&member.block.source);
         let date = member.block.date;
         let days = [date.pred_opt(), Some(date), date.succ_opt()];
         for day in days.into_iter().flatten() {
-            let Some(venues) = &compatible else {
-                for &key in &member.block.keys {
-                    for (s, slot) in index.near(key, day, &member.block) {
-                        look.at(s, slot, source, member, loaded)?;
-                    }
-                }
-                continue;
-            };
             for &venue in venues.iter().chain(&unknown_venues) {
                 for (s, slot) in index.at_venue(venue, day, &member.block) {
                     if normalize::dedup::share_key(index.keys(slot), &member.block.keys) {
@@ -1239,13 +1235,10 @@ impl Look<'_> {
         };
     }
 
-    /// The candidates of `member`, which has no venue (so no venue rule
-    /// narrows them), into `alone`: every blocking sharing a key.
-    fn alone_for(
-        &mut self,
-        member: &DueMember<'_>,
-        loaded: &mut Loaded<'_, '_>,
-    ) -> StoreResult<()> {
+    /// Look at every blocking sharing a key with `member` on its dates
+    /// (for a member without a venue, or at a venue the book cannot
+    /// narrow to the venues that may pair with it).
+    fn by_keys(&mut self, member: &DueMember<'_>, loaded: &mut Loaded<'_, '_>) -> StoreResult<()> {
         let index = self.index;
         let source = index.source_id(&member.block.source);
         let date = member.block.date;
