@@ -59,8 +59,12 @@ pub(crate) struct Slot {
     id_at: u32,
     /// The keys (sorted) in [`Built::keys`].
     keys_at: u32,
+    /// The title's sketch in [`Built::sketches`] (none when its length is
+    /// 0: a sketch is never empty).
+    title_at: u32,
     id_len: u16,
     keys_len: u16,
+    title_len: u16,
     pub all_day: bool,
     has_venue: bool,
 }
@@ -104,9 +108,8 @@ struct Built {
     keys: Vec<u32>,
     /// Sources, interned: a slot holds the number.
     source_of: FxHashMap<Box<str>, u32>,
-    /// The title sketches of the slots without a venue
-    /// ([`normalize::dedup::Blocking::title`]): where in `sketches`.
-    titles: FxHashMap<u32, (u32, u32)>,
+    /// The slots' title sketches ([`normalize::dedup::Blocking::title`]),
+    /// one after the other.
     sketches: String,
     /// Rows read when built.
     rows: usize,
@@ -141,7 +144,6 @@ impl BlockIndex {
             ids: String::new(),
             keys: Vec::new(),
             source_of: FxHashMap::default(),
-            titles: FxHashMap::default(),
             sketches: String::new(),
             rows: 0,
             building: true,
@@ -302,12 +304,15 @@ impl BlockIndex {
             .unwrap_or_default()
     }
 
-    /// The title sketch of slot number `s`, when its occurrence has no
-    /// venue (see [`normalize::dedup::Grouping::may_agree_on_title`]).
+    /// The title sketch of slot number `s`, when its blocking has one (see
+    /// [`normalize::dedup::Grouping::may_agree_on_title`]).
     pub fn title(&self, s: u32) -> Option<&str> {
         let b = self.built.as_ref()?;
-        let &(at, len) = b.titles.get(&s)?;
-        b.sketches.get(at as usize..(at as usize + len as usize))
+        let slot = b.slots.get(s as usize)?;
+        let at = slot.title_at as usize;
+        (slot.title_len > 0)
+            .then(|| b.sketches.get(at..at + usize::from(slot.title_len)))
+            .flatten()
     }
 
     /// The id of the occurrence whose blocking `slot` is.
@@ -401,16 +406,16 @@ impl Built {
         self.ids.push_str(id);
         // A sketch that does not fit is left out: the slot's occurrence is
         // then read, as without one.
-        if let Some(title) = title.filter(|_| venue.is_none()) {
-            if let (Ok(at), Ok(len), Ok(_)) = (
-                u32::try_from(self.sketches.len()),
-                u32::try_from(title.len()),
-                u32::try_from(self.sketches.len() + title.len()),
-            ) {
-                self.sketches.push_str(title);
-                self.titles.insert(slot, (at, len));
-            }
-        }
+        let kept = title.and_then(|t| {
+            let at = u32::try_from(self.sketches.len()).ok()?;
+            let len = u16::try_from(t.len()).ok()?;
+            u32::try_from(self.sketches.len() + t.len()).ok()?;
+            Some((t, at, len))
+        });
+        let (title_at, title_len) = kept.map_or((0, 0), |(t, at, len)| {
+            self.sketches.push_str(t);
+            (at, len)
+        });
         self.slots.push(Slot {
             start,
             venue_hash: venue.unwrap_or(0),
@@ -418,8 +423,10 @@ impl Built {
             source,
             id_at,
             keys_at,
+            title_at,
             id_len,
             keys_len,
+            title_len,
             all_day,
             has_venue: venue.is_some(),
         });
@@ -535,9 +542,9 @@ mod tests {
             0 => None,
             v => Some(1000 + v),
         };
-        // A listing without a venue carries its title's sketch.
-        let title = venue
-            .is_none()
+        // Every listing carries its title's sketch, but one in seven
+        // (too long to keep).
+        let title = (rng.below(7) != 0)
             .then(|| format!("concert k{}\u{1}concert k{}", keys.len(), keys.len()));
         Blocking {
             date: day,

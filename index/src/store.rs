@@ -1282,12 +1282,19 @@ impl Look<'_> {
             self.venue_skips += 1;
             return Ok(());
         }
-        // A listing without a venue pairs only on its title: one that
-        // cannot agree with the member's is not read.
-        if !loaded
-            .grouping
-            .may_agree_on_title(member.at, slot.venue(), self.index.title(s))
-        {
+        // Two listings one of which has no venue pair only on their
+        // titles: a stored one whose title cannot agree with the member's
+        // is not read. (One held at a venue the book has not met is: the
+        // book learns that venue from it.)
+        let place = match slot.venue() {
+            None => Some(None),
+            Some(hash) => loaded.book.place(hash).map(Some),
+        };
+        if place.is_some_and(|place| {
+            !loaded
+                .grouping
+                .may_agree_on_title(member.at, place, self.index.title(s))
+        }) {
             self.title_skips += 1;
             return Ok(());
         }
@@ -2259,6 +2266,49 @@ mod tests {
         let (read, members) = recluster(&mut conn, &mut blocks, "biblio00");
         // The library's listing and the one feed whose title agrees: the
         // eleven others are refused on their titles, unread.
+        assert_eq!((read, members), (2, 2));
+    }
+
+    #[test]
+    fn a_listing_at_a_venue_whose_title_cannot_agree_with_one_without_is_not_read() {
+        let (_dir, mut conn, mut blocks) = fresh_store();
+        // Twelve libraries each hold a concert at 10:00; a feed lists one of
+        // them without a venue. Each shares "concert" with the feed's
+        // listing; only one is that show.
+        let names = [
+            "Orchestre",
+            "Quatuor",
+            "Chorale",
+            "Fanfare",
+            "Violon",
+            "Piano",
+            "Tango",
+            "Flamenco",
+            "Slam",
+            "Opéra",
+            "Cirque",
+            "Jazz",
+        ];
+        for (hall, name) in names.iter().enumerate() {
+            commit_run(
+                &mut conn,
+                &mut blocks,
+                listing(
+                    &format!("biblio{hall:02}"),
+                    &format!("Concert {name}"),
+                    Some(hall),
+                ),
+            );
+        }
+        commit_run(
+            &mut conn,
+            &mut blocks,
+            listing("fil", "Concert Orchestre", None),
+        );
+        let (read, members) = recluster(&mut conn, &mut blocks, "fil");
+        // The feed's listing and the one library whose title agrees: the
+        // eleven other halls' concerts are refused on their titles (and
+        // their halls' names), unread.
         assert_eq!((read, members), (2, 2));
     }
 }

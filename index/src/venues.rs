@@ -100,6 +100,14 @@ impl VenueBook {
         self.number.contains_key(&hash)
     }
 
+    /// What the decision reads of the venue of hash `hash`, when the book
+    /// knows it as one venue (None: not met yet, or two venues share the
+    /// hash).
+    pub fn place(&self, hash: u64) -> Option<&PlaceFeatures> {
+        let &n = self.number.get(&hash)?;
+        self.known.get(n as usize)?.as_ref().map(|k| &k.place)
+    }
+
     /// How many times the book started again empty (see [`MAX_VENUES`]):
     /// what [`VenueBook::knows`] answered before another epoch may have
     /// changed.

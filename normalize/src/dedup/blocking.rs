@@ -29,7 +29,7 @@ use super::MAX_START_GAP_SECS;
 /// The version of the blocking keys and their encoding. Bump it when
 /// `Features::block`, [`Blocking`] or [`Blocking::encode`] change: a store
 /// whose keys were computed by another version computes them again.
-pub const BLOCKING_VERSION: u32 = 5;
+pub const BLOCKING_VERSION: u32 = 6;
 
 /// Two occurrences that may pair start less than this apart: 90 minutes
 /// when both are timed, else the same date, whose starts (a UTC midnight
@@ -51,8 +51,8 @@ pub struct Blocking {
     pub venue: Option<u64>,
     /// The blocking keys' hashes, sorted, each once.
     pub keys: Vec<u32>,
-    /// For an occurrence without a venue, its title's words as the
-    /// decision compares them (see [`Blocking::title_may_agree`]).
+    /// The title's words as the decision compares them (see
+    /// [`title_may_agree`]), when they fit.
     pub title: Option<String>,
 }
 
@@ -73,11 +73,7 @@ impl Blocking {
             source: f.source.to_string(),
             venue: f.venue.as_ref().map(|v| v.hash),
             keys,
-            title: f
-                .venue
-                .is_none()
-                .then(|| super::decide::title_sketch(f))
-                .flatten(),
+            title: super::decide::title_sketch(f),
         }
     }
 
@@ -140,18 +136,26 @@ impl Blocking {
     }
 }
 
-/// Whether an occurrence held at `venue` whose title's sketch is `title`
-/// may pair with one of features `other`: always, unless it has no venue
-/// and a sketch, and the titles fail what the decision asks at an unknown
-/// place (see `decide::titles_may_agree_without_place`).
+/// Whether a stored occurrence held at `place` (None: at no venue) whose
+/// title's sketch is `title` may pair with one of features `other`:
+/// always, unless one of the two has no venue and the titles fail what the
+/// decision asks at an unknown place (see
+/// `decide::titles_may_agree_without_place`).
 pub(super) fn title_may_agree(
-    venue: Option<u64>,
+    place: Option<&PlaceFeatures>,
     title: Option<&str>,
     other: &Features<'_>,
 ) -> bool {
-    match (venue, title) {
-        (None, Some(sketch)) => super::decide::titles_may_agree_without_place(other, sketch),
-        _ => true,
+    let Some(sketch) = title else {
+        return true;
+    };
+    match (place, &other.venue) {
+        (Some(_), Some(_)) => true,
+        (place, _) => super::decide::titles_may_agree_without_place(
+            other,
+            sketch,
+            place.map_or(&[][..], |p| p.0.place_words.as_slice()),
+        ),
     }
 }
 

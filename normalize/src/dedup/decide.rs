@@ -100,14 +100,10 @@ impl<'a> Features<'a> {
         let bare_key = bare_title(&e.title)
             .map(|t| key_tokens(&core_words(t)).join(" "))
             .filter(|k| !k.is_empty() && *k != key);
-        let mut place_words: Vec<String> = venue
-            .iter()
-            .flat_map(|v| v.name.iter().chain(v.city.iter()))
-            .flat_map(|w| w.split_whitespace())
-            .map(str::to_string)
-            .collect();
-        place_words.sort();
-        place_words.dedup();
+        let place_words: Vec<String> = venue
+            .as_ref()
+            .map(|v| v.place_words.clone())
+            .unwrap_or_default();
         let mut proper: Vec<String> = core
             .iter()
             .filter(|w| {
@@ -487,10 +483,10 @@ fn strip_places<T: AsRef<str>>(tokens: &[T], is_place: impl Fn(&str) -> bool) ->
     }
 }
 
-/// A record's title as [`titles_may_agree_without_place`] reads it for a
-/// record with no venue: its key (its comparison words, sorted, joined by
-/// spaces) and its folded words in order, joined by `\u{1}` and spaces.
-/// None when a word would not read back (empty, or holding a separator).
+/// A record's title as [`titles_may_agree_without_place`] reads it: its
+/// key (its comparison words, sorted, joined by spaces) and its folded
+/// words in order, joined by `\u{1}` and spaces. None when a word would
+/// not read back (empty, or holding a separator).
 pub(super) fn title_sketch(f: &Features<'_>) -> Option<String> {
     let fits = |w: &String| !w.is_empty() && !w.contains([' ', '\u{1}']);
     if !(f.tokens.iter().all(fits) && f.ordered.iter().all(fits)) {
@@ -509,19 +505,27 @@ fn sketch_words(part: &str) -> Vec<&str> {
     }
 }
 
-/// Whether the record `a` and a record held at no venue, whose title's
-/// sketch is `sketch` ([`title_sketch`]), may agree on their titles as
-/// [`score`] asks at an unknown place (where nothing else can make them
-/// one event: the translation rule needs a place): a title Jaccard of
-/// 0.75 or an edit similarity of 0.9, computed as [`compare_titles`] does
-/// (in both orders: the word matching is greedy). When false, [`score`]
-/// refuses the pair; so the store need not read the other record.
-pub(super) fn titles_may_agree_without_place(a: &Features<'_>, sketch: &str) -> bool {
+/// Whether the record `a` and a record whose title's sketch is `sketch`
+/// ([`title_sketch`]) and whose venue's words are `their_place` (empty
+/// when it has no venue), one of the two held at no venue, may agree on
+/// their titles as [`score`] asks at an unknown place (where nothing else
+/// can make them one event: the translation rule needs a place on both
+/// sides): a title Jaccard of 0.75 or an edit similarity of 0.9, computed
+/// as [`compare_titles`] does, either venue's words left out (in both
+/// orders: the word matching is greedy). When false, [`score`] refuses
+/// the pair; so the store need not read the other record. The caller
+/// checks that one of them has no venue.
+pub(super) fn titles_may_agree_without_place(
+    a: &Features<'_>,
+    sketch: &str,
+    their_place: &[String],
+) -> bool {
     let Some((key, ordered)) = sketch.split_once('\u{1}') else {
         return true;
     };
     let (tokens, ordered) = (sketch_words(key), sketch_words(ordered));
-    let is_place = |w: &str| a.place_words.iter().any(|p| p == w);
+    let is_place =
+        |w: &str| a.place_words.iter().any(|p| p == w) || their_place.iter().any(|p| p == w);
     let agree = |sim: TitleSimilarity| sim.jaccard >= 0.75 || sim.edit >= 0.9;
     agree(compare_words(
         (&a.key, &a.tokens, &a.ordered),

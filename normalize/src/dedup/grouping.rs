@@ -16,8 +16,8 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use model::Occurrence;
 
-use super::blocking::Blocking;
 use super::blocking::{key_hash64, share, venue_hash};
+use super::blocking::{Blocking, PlaceFeatures};
 use super::cluster::{at_unknown_place, join_in_order};
 use super::decide::{score, Features};
 use super::places::{place, venue_features, Place, VenueFeatures};
@@ -205,15 +205,20 @@ impl<'a> Grouping<'a> {
     }
 
     /// Whether member `i` may pair on its title with a stored occurrence
-    /// held at `venue` whose blocking carries the title sketch `title`
-    /// ([`Blocking::title`]): false only when that occurrence has no venue
-    /// and the titles fail what the decision asks at an unknown place, so
-    /// that the decision would refuse the pair (the store then does not
-    /// read it).
-    pub fn may_agree_on_title(&self, i: usize, venue: Option<u64>, title: Option<&str>) -> bool {
+    /// held at `place` (None: at no venue) whose blocking carries the title
+    /// sketch `title` ([`Blocking::title`]): false only when one of the two
+    /// has no venue and the titles fail what the decision asks at an
+    /// unknown place, so that the decision would refuse the pair (the
+    /// store then does not read it).
+    pub fn may_agree_on_title(
+        &self,
+        i: usize,
+        place: Option<&PlaceFeatures>,
+        title: Option<&str>,
+    ) -> bool {
         self.features
             .get(i)
-            .is_none_or(|f| super::blocking::title_may_agree(venue, title, f))
+            .is_none_or(|f| super::blocking::title_may_agree(place, title, f))
     }
 
     /// The blocking of the occurrence at `i` (see [`Blocking`]).

@@ -31,9 +31,11 @@ pub(super) struct VenueFeatures {
     pub(super) id: String,
     /// The venue's [`venue_hash`](super::blocking::venue_hash).
     pub(super) hash: u64,
-    /// Folded name words, stop words dropped.
-    pub(super) name: Vec<String>,
     pub(super) city: Option<String>,
+    /// The words of the name and the city, sorted, each once: what a
+    /// title's comparison leaves out ("Fête des neiges au Centre de la
+    /// nature").
+    pub(super) place_words: Vec<String>,
     /// The name's words with the lexicon lines they take part in, for
     /// comparing names across languages ("Laval House of Arts").
     canonical: Vec<(String, Vec<u32>)>,
@@ -62,10 +64,18 @@ pub(super) fn venue_features(v: &model::Venue) -> VenueFeatures {
         .zip(lex.concepts_of(&name, None))
         .collect();
     let room = room_words(&v.name, city.as_deref());
+    let mut place_words: Vec<String> = name
+        .iter()
+        .chain(city.iter())
+        .flat_map(|w| w.split_whitespace())
+        .map(str::to_string)
+        .collect();
+    place_words.sort();
+    place_words.dedup();
     VenueFeatures {
         id: v.id.clone(),
         hash: super::blocking::venue_hash(v),
-        name,
+        place_words,
         canonical,
         room,
         city,

@@ -1201,16 +1201,19 @@ fn the_venue_pre_filter_never_refuses_a_pair_the_decision_accepts() {
     );
 }
 
-/// The store does not read a stored listing without a venue whose title
-/// cannot agree with a member's ([`Grouping::may_agree_on_title`]): that
-/// must never refuse a pair the decision accepts. Checked on every pair of
-/// the three labelled sets within a day of each other (those clustering
-/// compares), with the venue taken off one side, then both, whatever the
-/// order the decision sees them in.
+/// The store does not read a stored listing whose title cannot agree with
+/// a member's when one of the two has no venue
+/// ([`Grouping::may_agree_on_title`]): that must never refuse a pair the
+/// decision accepts. Checked on every pair of the three labelled sets
+/// within a day and a half of each other (those clustering compares), with
+/// the venue taken off the member, the stored listing or both, whatever
+/// the order the decision sees them in.
 #[test]
 fn the_title_prefilter_for_listings_without_a_venue_refuses_only_refused_pairs() {
-    use super::decide::{score, title_sketch, titles_may_agree_without_place, Features};
+    use super::blocking::{title_may_agree, PlaceFeatures};
+    use super::decide::{score, title_sketch, Features};
     let (mut accepted, mut refused_early) = (0usize, 0usize);
+    let mut refused_at_a_venue = 0usize;
     for name in ["evaluation.json", "tuning_fr_en.json", "holdout.json"] {
         let occs = labelled_occurrences(name);
         let bare: Vec<Occurrence> = occs
@@ -1223,26 +1226,41 @@ fn the_title_prefilter_for_listings_without_a_venue_refuses_only_refused_pairs()
             .collect();
         let with: Vec<Features<'_>> = occs.iter().map(Features::new).collect();
         let without: Vec<Features<'_>> = bare.iter().map(Features::new).collect();
-        for (i, a) in with.iter().enumerate() {
-            for (j, b) in without.iter().enumerate() {
-                if i == j || (a.start - b.start).abs() > 36 * 3600 {
+        let places: Vec<Option<PlaceFeatures>> = occs
+            .iter()
+            .map(|o| o.event.venue.as_ref().map(PlaceFeatures::of))
+            .collect();
+        for i in 0..occs.len() {
+            for j in 0..occs.len() {
+                if i == j || (with[i].start - with[j].start).abs() > 36 * 3600 {
                     continue;
                 }
-                let Some(sketch) = title_sketch(b) else {
-                    continue;
-                };
-                // A member at its venue, or without one too.
-                for member in [a, &without[i]] {
-                    let pairs = score(member, b).is_some() || score(b, member).is_some();
-                    let may = titles_may_agree_without_place(member, &sketch);
-                    assert!(
-                        may || !pairs,
-                        "{name}: refused before reading, accepted by the decision: {:?} / {:?}",
-                        occs[i].event.title,
-                        occs[j].event.title
-                    );
-                    accepted += usize::from(pairs);
-                    refused_early += usize::from(!may);
+                // The stored listing at its venue (when it has one), or
+                // without one; the member likewise; one of them without.
+                let stored = [(&with[j], places[j].as_ref()), (&without[j], None)];
+                for (b, place) in stored {
+                    if b.venue.is_some() && place.is_none() {
+                        continue;
+                    }
+                    let Some(sketch) = title_sketch(b) else {
+                        continue;
+                    };
+                    for member in [&with[i], &without[i]] {
+                        if member.venue.is_some() && b.venue.is_some() {
+                            continue;
+                        }
+                        let pairs = score(member, b).is_some() || score(b, member).is_some();
+                        let may = title_may_agree(place, Some(&sketch), member);
+                        assert!(
+                            may || !pairs,
+                            "{name}: refused before reading, accepted by the decision: {:?} / {:?}",
+                            occs[i].event.title,
+                            occs[j].event.title
+                        );
+                        accepted += usize::from(pairs);
+                        refused_early += usize::from(!may);
+                        refused_at_a_venue += usize::from(!may && b.venue.is_some());
+                    }
                 }
             }
         }
@@ -1251,7 +1269,7 @@ fn the_title_prefilter_for_listings_without_a_venue_refuses_only_refused_pairs()
     // reads.
     assert!(accepted >= 100, "accepted pairs seen: {accepted}");
     assert!(
-        refused_early >= 1000,
-        "refused before reading: {refused_early}"
+        refused_early >= 1000 && refused_at_a_venue >= 1000,
+        "refused before reading: {refused_early}, {refused_at_a_venue} of them held at a venue"
     );
 }
