@@ -32,11 +32,15 @@
 //! ([`BlockIndex::near_without_venue`]); what it finds is what the key
 //! postings would have given and the venue rule let through.
 //!
-//! Memory: 40 bytes per stored occurrence, its id's bytes and 4 per key,
+//! Memory: 48 bytes per stored occurrence, its id's bytes and 4 per key,
 //! plus, in the postings, 4 per key and 4 per occurrence at a venue, and
 //! an entry (about 40 bytes, buckets of one or two inline) per distinct
-//! (key, date) and (venue, date): about 180 MB at a million occurrences
-//! of 8.5 keys (862,825 keys and dates, 441,819 venues and dates).
+//! (key, date) and (venue, date): about 190 MB at a million occurrences
+//! of 8.5 keys (862,825 keys and dates, 441,819 venues and dates). Each
+//! distinct title sketch is held once (about 50 bytes, and 16 in a map):
+//! the occurrences of a series share theirs.
+
+use std::hash::BuildHasher;
 
 use chrono::NaiveDate;
 use normalize::dedup::{Blocking, MAX_START_GAP_SECS};
@@ -46,7 +50,7 @@ use rustc_hash::FxHashMap;
 use crate::store::{block_row, StoreResult};
 use crate::venues::VenueBook;
 
-/// One stored blocking, as the pre-filters read it: 40 bytes, its
+/// One stored blocking, as the pre-filters read it: 48 bytes, its
 /// occurrence's id and its keys in the index's arenas ([`BlockIndex::id`],
 /// [`BlockIndex::keys`]).
 pub(crate) struct Slot {
@@ -68,6 +72,9 @@ pub(crate) struct Slot {
     pub all_day: bool,
     has_venue: bool,
 }
+
+// What the memory figures above count on.
+const _: () = assert!(std::mem::size_of::<Slot>() == 48);
 
 impl Slot {
     /// The venue's hash, when the occurrence has a venue.
@@ -108,9 +115,12 @@ struct Built {
     keys: Vec<u32>,
     /// Sources, interned: a slot holds the number.
     source_of: FxHashMap<Box<str>, u32>,
-    /// The slots' title sketches ([`normalize::dedup::Blocking::title`]),
-    /// one after the other.
+    /// The distinct title sketches of the slots
+    /// ([`normalize::dedup::Blocking::title`]), one after the other: the
+    /// occurrences of a series share theirs.
     sketches: String,
+    /// A sketch's hash → where it is in `sketches`.
+    sketch_at: FxHashMap<u64, (u32, u16)>,
     /// Rows read when built.
     rows: usize,
     /// Whether the initial build is running (buckets sorted at its end).
@@ -145,6 +155,7 @@ impl BlockIndex {
             keys: Vec::new(),
             source_of: FxHashMap::default(),
             sketches: String::new(),
+            sketch_at: FxHashMap::default(),
             rows: 0,
             building: true,
         };
@@ -184,6 +195,7 @@ impl BlockIndex {
         built.ids.shrink_to_fit();
         built.keys.shrink_to_fit();
         built.sketches.shrink_to_fit();
+        built.sketch_at.shrink_to_fit();
         let rows = built.rows;
         self.built = Some(built);
         Ok(Some(rows))
@@ -356,6 +368,29 @@ impl BlockIndex {
 }
 
 impl Built {
+    /// Where `sketch` is in [`Built::sketches`], added when new; None when
+    /// it does not fit (the slot's occurrence is then read, as without
+    /// one).
+    fn sketch(&mut self, sketch: &str) -> Option<(u32, u16)> {
+        let hash = rustc_hash::FxBuildHasher.hash_one(sketch);
+        let held = |&(at, len): &(u32, u16)| {
+            self.sketches
+                .get(at as usize..at as usize + usize::from(len))
+                == Some(sketch)
+        };
+        if let Some(&found) = self.sketch_at.get(&hash).filter(|f| held(f)) {
+            return Some(found);
+        }
+        let at = u32::try_from(self.sketches.len()).ok()?;
+        let len = u16::try_from(sketch.len()).ok()?;
+        u32::try_from(self.sketches.len() + sketch.len()).ok()?;
+        self.sketches.push_str(sketch);
+        // A hash two sketches share keeps the first: the second is held
+        // twice, never mistaken.
+        self.sketch_at.entry(hash).or_insert((at, len));
+        Some((at, len))
+    }
+
     /// Add one blocking; false when the index is full (2³² slots, sources
     /// or bytes of ids) or the id is longer than 65,535 bytes.
     #[allow(clippy::too_many_arguments)]
@@ -406,16 +441,7 @@ impl Built {
         self.ids.push_str(id);
         // A sketch that does not fit is left out: the slot's occurrence is
         // then read, as without one.
-        let kept = title.and_then(|t| {
-            let at = u32::try_from(self.sketches.len()).ok()?;
-            let len = u16::try_from(t.len()).ok()?;
-            u32::try_from(self.sketches.len() + t.len()).ok()?;
-            Some((t, at, len))
-        });
-        let (title_at, title_len) = kept.map_or((0, 0), |(t, at, len)| {
-            self.sketches.push_str(t);
-            (at, len)
-        });
+        let (title_at, title_len) = title.and_then(|t| self.sketch(t)).unwrap_or((0, 0));
         self.slots.push(Slot {
             start,
             venue_hash: venue.unwrap_or(0),
@@ -668,5 +694,15 @@ mod tests {
         let mut venues: Vec<u64> = index.venues().collect();
         venues.sort_unstable();
         assert_eq!(venues, vec![1001, 1002, 1003, 1004]);
+        // Each distinct sketch is held once: the occurrences of a series
+        // share theirs.
+        let mut distinct: Vec<&str> = stored
+            .iter()
+            .filter_map(|(_, b)| b.title.as_deref())
+            .collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let held = index.built.as_ref().map_or(0, |b| b.sketches.len());
+        assert_eq!(held, distinct.iter().map(|t| t.len()).sum::<usize>());
     }
 }
