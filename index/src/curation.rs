@@ -193,40 +193,25 @@ impl<'c> Decisions<'c> {
         })
     }
 
-    /// The locks set on event `id`: each field and its value's JSON, to
-    /// be applied by [`apply_decisions`] (on any thread).
-    pub(crate) fn locks_of(&mut self, id: &str) -> StoreResult<Vec<(String, String)>> {
-        Ok(self
+    /// Apply the locks of `event`; whether it is hidden.
+    pub(crate) fn apply(&mut self, event: &mut Event) -> StoreResult<bool> {
+        let rows: Vec<(String, String)> = self
             .locks
-            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<_, _>>()?)
-    }
-
-    /// The hidden targets, each with whether it names a series.
-    pub(crate) fn hidden(&self) -> &HashMap<String, bool> {
-        &self.hidden
-    }
-}
-
-/// Apply to `event` its `locks` (as [`Decisions::locks_of`] read them);
-/// whether it is hidden among `hidden` ([`Decisions::hidden`]).
-pub(crate) fn apply_decisions(
-    event: &mut Event,
-    locks: Vec<(String, String)>,
-    hidden: &HashMap<String, bool>,
-) -> StoreResult<bool> {
-    if !locks.is_empty() {
-        let mut fields = BTreeMap::new();
-        for (field, value) in locks {
-            fields.insert(field, store::from_json::<Value>("lock", &value)?);
+            .query_map([&event.id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        if !rows.is_empty() {
+            let mut locks = BTreeMap::new();
+            for (field, value) in rows {
+                locks.insert(field, store::from_json::<Value>("lock", &value)?);
+            }
+            // Values were checked when set; one that no longer applies
+            // (a model change) must not stop an ingest.
+            if let Err(e) = rule::apply_locks(event, &locks) {
+                tracing::warn!(event = %event.id, error = %e, "a lock could not be applied");
+            }
         }
-        // Values were checked when set; one that no longer applies (a
-        // model change) must not stop an ingest.
-        if let Err(e) = rule::apply_locks(event, &fields) {
-            tracing::warn!(event = %event.id, error = %e, "a lock could not be applied");
-        }
+        Ok(rule::is_hidden(event, &self.hidden))
     }
-    Ok(rule::is_hidden(event, hidden))
 }
 
 // ------------------------------------------------------------- helpers

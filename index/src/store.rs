@@ -1887,7 +1887,8 @@ pub(crate) fn rebuild_events(
 ) -> StoreResult<ChangeSet> {
     let mut changes = ChangeSet::default();
     let mut occs_stmt = tx.prepare("SELECT id, json FROM occurrences WHERE event_id = ?1")?;
-    let mut current_stmt = tx.prepare("SELECT sequence, hash FROM events WHERE id = ?1")?;
+    let mut current_stmt =
+        tx.prepare("SELECT sequence, updated_at, hash FROM events WHERE id = ?1")?;
     let mut delete_stmt = tx.prepare("DELETE FROM events WHERE id = ?1")?;
     let mut upsert_stmt = tx.prepare(
         "INSERT INTO events (id, json, start_utc, end_utc, sequence, updated_at, hash,
@@ -1899,177 +1900,77 @@ pub(crate) fn rebuild_events(
            hash = excluded.hash, hidden = excluded.hidden",
     )?;
     let mut decisions = crate::curation::Decisions::read(tx)?;
-    let ids: Vec<&String> = ids.iter().collect();
-    for round in ids.chunks(REBUILT_PER_ROUND) {
-        // What the store holds of each event, read on the writer's thread.
-        let mut held = Vec::with_capacity(round.len());
-        for &id in round {
-            let rows: Vec<(String, Option<String>)> = occs_stmt
-                .query_map([id], |r| {
-                    let occ_id = r.get::<_, String>(0)?;
-                    // The JSON of those not in memory only.
-                    let json = if fresh.contains_key(occ_id.as_str()) {
-                        None
-                    } else {
-                        Some(r.get::<_, String>(1)?)
-                    };
-                    Ok((occ_id, json))
-                })?
-                .collect::<Result<_, _>>()?;
-            held.push(Held {
-                id,
-                rows,
-                locks: decisions.locks_of(id)?,
-                current: current_stmt
-                    .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()?,
-            });
-        }
-        // Merged, decided, hashed and serialized on the writer's threads.
-        let hidden = decisions.hidden();
-        let rebuilt = normalize::parallel::map(
-            held,
-            normalize::parallel::threads(),
-            REBUILT_PER_THREAD,
-            |h| -> StoreResult<(&String, Rebuilt)> {
-                Ok((h.id, rebuild_one(h, fresh, rules, hidden, at)?))
-            },
-        );
-        for result in rebuilt {
-            let (id, rebuilt) = result?;
-            match rebuilt {
-                Rebuilt::Gone => {
-                    if delete_stmt.execute([id])? > 0 {
-                        changes.removed.push(id.clone());
-                    }
-                }
-                Rebuilt::Unchanged => {}
-                Rebuilt::Changed(c) => {
-                    let Changed {
-                        event,
-                        json,
-                        hash,
-                        hidden,
-                        new,
-                    } = *c;
-                    if new {
-                        changes.new += 1;
-                    } else {
-                        changes.updated += 1;
-                    }
-                    upsert_stmt.execute(params![
-                        id,
-                        json,
-                        event.start.timestamp(),
-                        event.effective_end_utc().timestamp(),
-                        event.sequence,
-                        ts(event.updated_at),
-                        hash,
-                        ts(at),
-                        hidden
-                    ])?;
-                    if hidden {
-                        // Out of every public answer, as a removed event is.
-                        changes.removed.push(event.id);
-                    } else {
-                        changes.upserted.push(event);
-                    }
-                }
+    for id in ids {
+        // The JSON of those not in memory only.
+        let rows: Vec<(String, Option<String>)> = occs_stmt
+            .query_map([id], |r| {
+                let occ_id = r.get::<_, String>(0)?;
+                let json = if fresh.contains_key(occ_id.as_str()) {
+                    None
+                } else {
+                    Some(r.get::<_, String>(1)?)
+                };
+                Ok((occ_id, json))
+            })?
+            .collect::<Result<_, _>>()?;
+        let decoded = rows
+            .iter()
+            .filter_map(|(_, j)| j.as_deref())
+            .map(|j| from_json::<Occurrence>("occurrence", j))
+            .collect::<StoreResult<Vec<_>>>()?;
+        let mut decoded = decoded.iter();
+        let occurrences: Vec<&Occurrence> = rows
+            .iter()
+            .filter_map(|(occ_id, j)| match j {
+                Some(_) => decoded.next(),
+                None => fresh.get(occ_id.as_str()).copied(),
+            })
+            .collect();
+        let Some(mut event) = build_event(id, &occurrences, &rules.languages) else {
+            if delete_stmt.execute([id])? > 0 {
+                changes.removed.push(id.clone());
             }
+            continue;
+        };
+        // People's decisions win over the sources: locked fields, hides.
+        let hidden = decisions.apply(&mut event)?;
+        // After the decisions: a venue set by a person places the event.
+        event.territories = rules.territories.of(event.venue.as_ref());
+        let mut hash = content_hash(&event)?;
+        if hidden {
+            hash.push_str("-hidden");
+        }
+        let current: Option<(i64, String, String)> = current_stmt
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        match current {
+            Some((_, _, old_hash)) if old_hash == hash => continue,
+            Some((sequence, _, _)) => {
+                event.sequence = event.sequence.max(sequence.saturating_add(1));
+                event.updated_at = at;
+                changes.updated += 1;
+            }
+            None => changes.new += 1,
+        }
+        upsert_stmt.execute(params![
+            id,
+            to_json(&event)?,
+            event.start.timestamp(),
+            event.effective_end_utc().timestamp(),
+            event.sequence,
+            ts(event.updated_at),
+            hash,
+            ts(at),
+            hidden
+        ])?;
+        if hidden {
+            // Out of every public answer, as a removed event is.
+            changes.removed.push(event.id);
+        } else {
+            changes.upserted.push(event);
         }
     }
     Ok(changes)
-}
-
-/// Events rebuilt per round of [`rebuild_events`]: what is read of them
-/// (their occurrences' JSON) is held until the round is written.
-const REBUILT_PER_ROUND: usize = 1024;
-
-/// Events rebuilt on one thread at least (see
-/// [`normalize::parallel::map`]): one takes tens of microseconds.
-const REBUILT_PER_THREAD: usize = 32;
-
-/// What [`rebuild_events`] read of one event: its occurrences (each id,
-/// with its JSON when it is not in memory), its locks and what the store
-/// holds of it (sequence and hash).
-struct Held<'i> {
-    id: &'i String,
-    rows: Vec<(String, Option<String>)>,
-    locks: Vec<(String, String)>,
-    current: Option<(i64, String)>,
-}
-
-/// One event rebuilt.
-enum Rebuilt {
-    /// No occurrence is left: deleted.
-    Gone,
-    /// The same content as stored.
-    Unchanged,
-    Changed(Box<Changed>),
-}
-
-struct Changed {
-    event: Event,
-    json: String,
-    hash: String,
-    hidden: bool,
-    /// Not stored before.
-    new: bool,
-}
-
-/// Rebuild one event from what [`rebuild_events`] read of it: merged from
-/// its occurrences, people's decisions applied, placed in its territories,
-/// hashed and, when changed, given its next sequence and serialized.
-fn rebuild_one(
-    held: Held<'_>,
-    fresh: &HashMap<&str, &Occurrence>,
-    rules: &Rules,
-    hidden: &HashMap<String, bool>,
-    at: DateTime<Utc>,
-) -> StoreResult<Rebuilt> {
-    let decoded = held
-        .rows
-        .iter()
-        .filter_map(|(_, j)| j.as_deref())
-        .map(|j| from_json::<Occurrence>("occurrence", j))
-        .collect::<StoreResult<Vec<_>>>()?;
-    let mut decoded = decoded.iter();
-    let occurrences: Vec<&Occurrence> = held
-        .rows
-        .iter()
-        .filter_map(|(occ_id, j)| match j {
-            Some(_) => decoded.next(),
-            None => fresh.get(occ_id.as_str()).copied(),
-        })
-        .collect();
-    let Some(mut event) = build_event(held.id, &occurrences, &rules.languages) else {
-        return Ok(Rebuilt::Gone);
-    };
-    // People's decisions win over the sources: locked fields, hides.
-    let hidden = crate::curation::apply_decisions(&mut event, held.locks, hidden)?;
-    // After the decisions: a venue set by a person places the event.
-    event.territories = rules.territories.of(event.venue.as_ref());
-    let mut hash = content_hash(&event)?;
-    if hidden {
-        hash.push_str("-hidden");
-    }
-    let new = match held.current {
-        Some((_, old_hash)) if old_hash == hash => return Ok(Rebuilt::Unchanged),
-        Some((sequence, _)) => {
-            event.sequence = event.sequence.max(sequence.saturating_add(1));
-            event.updated_at = at;
-            false
-        }
-        None => true,
-    };
-    let json = to_json(&event)?;
-    Ok(Rebuilt::Changed(Box::new(Changed {
-        event,
-        json,
-        hash,
-        hidden,
-        new,
-    })))
 }
 
 pub(crate) fn event(conn: &Connection, id: &str) -> StoreResult<Option<Event>> {
