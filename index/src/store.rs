@@ -684,9 +684,15 @@ fn write_run<'r>(tx: &Transaction<'_>, run: &'r SourceRun) -> StoreResult<Writte
                                       json, hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT(id) DO UPDATE SET
-               source = excluded.source, record_uid = excluded.record_uid, key = excluded.key,
+               record_uid = excluded.record_uid, key = excluded.key,
                event_id = excluded.event_id, start_utc = excluded.start_utc,
                end_utc = excluded.end_utc, json = excluded.json, hash = excluded.hash",
+        )?;
+        // A changed occurrence's blocking is stale (computed again once it
+        // is clustered). No trigger does this: see migration 10.
+        let mut forget_block = tx.prepare(
+            "DELETE FROM dedup_blocks
+             WHERE occurrence_row = (SELECT rowid FROM occurrences WHERE id = ?1)",
         )?;
         let entries: Vec<(&str, &Occurrence)> = latest.iter().map(|(k, v)| (*k, *v)).collect();
         let serialized = normalize::parallel::map(
@@ -702,6 +708,7 @@ fn write_run<'r>(tx: &Transaction<'_>, run: &'r SourceRun) -> StoreResult<Writte
             let event_id = match existing.get(id) {
                 Some(held) if held.hash == hash => continue,
                 Some(held) => {
+                    forget_block.execute([id])?;
                     changed_ids.push(id.to_string());
                     former.insert(held.event_id.clone());
                     held.event_id.clone()
@@ -938,22 +945,43 @@ impl From<normalize::identity::NoFreeId> for StoreFail {
     }
 }
 
-/// Write the blocking of an occurrence just written (the triggers of
-/// migrations 7 and 9 dropped its previous one).
-pub(crate) fn write_block(
-    stmt: &mut rusqlite::Statement<'_>,
-    id: &str,
-    block: &Blocking,
-) -> StoreResult<()> {
-    stmt.execute(params![block.start, id, block.encode()])?;
-    Ok(())
+/// Writes blockings, keyed by their occurrence's rowid.
+///
+/// The rowid is read first and the row inserted from values: an `INSERT
+/// ... SELECT` or an `INSERT OR REPLACE` into a table with an index needs
+/// a statement journal, which inside the writer's savepoint per batch
+/// copies every page the statement changes (see migration 10).
+pub(crate) struct BlockWriter<'t> {
+    row: rusqlite::Statement<'t>,
+    insert: rusqlite::Statement<'t>,
 }
 
-/// Write a blocking (`?1` start, `?2` occurrence id, `?3` the blocking),
-/// keyed by its occurrence's rowid.
-pub(crate) const INSERT_BLOCK: &str =
-    "INSERT OR REPLACE INTO dedup_blocks (occurrence_row, start_utc, occurrence, block)
-     SELECT rowid, ?1, ?2, ?3 FROM occurrences WHERE id = ?2";
+impl<'t> BlockWriter<'t> {
+    pub(crate) fn new(tx: &'t Transaction<'_>) -> StoreResult<BlockWriter<'t>> {
+        Ok(BlockWriter {
+            row: tx.prepare("SELECT rowid FROM occurrences WHERE id = ?1")?,
+            insert: tx.prepare(
+                "INSERT INTO dedup_blocks (occurrence_row, start_utc, occurrence, block)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (occurrence_row) DO UPDATE SET
+                   start_utc = excluded.start_utc, occurrence = excluded.occurrence,
+                   block = excluded.block",
+            )?,
+        })
+    }
+
+    /// Write the blocking of an occurrence just written (`write_run`
+    /// dropped the previous one of a changed occurrence). An occurrence
+    /// not in the table has none.
+    pub(crate) fn write(&mut self, id: &str, block: &Blocking) -> StoreResult<()> {
+        let row: Option<i64> = self.row.query_row([id], |r| r.get(0)).optional()?;
+        if let Some(row) = row {
+            self.insert
+                .execute(params![row, block.start, id, block.encode()])?;
+        }
+        Ok(())
+    }
+}
 
 /// Compute every occurrence's blocking again when the store's were
 /// computed by another version of the rule (or before migrations 7 and
@@ -965,7 +993,7 @@ pub(crate) fn fill_blocks(tx: &Transaction<'_>) -> StoreResult<usize> {
         return Ok(0);
     }
     tx.execute("DELETE FROM dedup_blocks", [])?;
-    let mut insert = tx.prepare(INSERT_BLOCK)?;
+    let mut insert = BlockWriter::new(tx)?;
     let mut read = tx.prepare("SELECT id, json FROM occurrences")?;
     let mut rows = read.query([])?;
     let mut n = 0usize;
@@ -973,7 +1001,7 @@ pub(crate) fn fill_blocks(tx: &Transaction<'_>) -> StoreResult<usize> {
         let id: String = row.get(0)?;
         let json: String = row.get(1)?;
         let occ: Occurrence = from_json("occurrence", &json)?;
-        write_block(&mut insert, &id, &Blocking::of(&occ))?;
+        insert.write(&id, &Blocking::of(&occ))?;
         n += 1;
     }
     set_meta(tx, "dedup_blocks_version", &version)?;
@@ -1853,11 +1881,11 @@ pub(crate) fn assign_events_in<'a>(
         blocks.is_some() || seeds.event_of.is_empty(),
         "a run's blockings written without the writer's block index"
     );
-    let mut insert_block = tx.prepare(INSERT_BLOCK)?;
+    let mut insert_block = BlockWriter::new(tx)?;
     for (i, m) in members.iter().enumerate() {
         if seeds.event_of.contains_key(&m.occ.event.id) {
             if let Some(block) = grouping.blocking(i) {
-                write_block(&mut insert_block, &m.occ.event.id, &block)?;
+                insert_block.write(&m.occ.event.id, &block)?;
                 if let Some(index) = blocks.as_deref_mut() {
                     index.add(&m.occ.event.id, &block);
                 }
