@@ -66,6 +66,10 @@ pub(crate) struct Slot {
     /// The title's sketch in [`Built::sketches`] (none when its length is
     /// 0: a sketch is never empty).
     title_at: u32,
+    /// The occurrence's rowid when it was written ([`NO_ROW`]: unknown or
+    /// beyond 32 bits), so that a candidate is read in one B-tree
+    /// descent, not two (its id's index, then the table).
+    row: u32,
     id_len: u16,
     keys_len: u16,
     title_len: u16,
@@ -76,10 +80,20 @@ pub(crate) struct Slot {
 // What the memory figures above count on.
 const _: () = assert!(std::mem::size_of::<Slot>() == 48);
 
+/// [`Slot::row`] when the rowid is not known.
+const NO_ROW: u32 = u32::MAX;
+
 impl Slot {
     /// The venue's hash, when the occurrence has a venue.
     pub fn venue(&self) -> Option<u64> {
         self.has_venue.then_some(self.venue_hash)
+    }
+
+    /// The rowid its occurrence had when the blocking was written: a hint
+    /// (the occurrence may have gone since, and the rowid been given to
+    /// another), to check against the id read.
+    pub fn row(&self) -> Option<i64> {
+        (self.row != NO_ROW).then_some(i64::from(self.row))
     }
 }
 
@@ -159,12 +173,14 @@ impl BlockIndex {
             rows: 0,
             building: true,
         };
-        let mut stmt = tx.prepare("SELECT occurrence, block FROM dedup_blocks")?;
+        let mut stmt = tx.prepare("SELECT occurrence, block, occurrence_row FROM dedup_blocks")?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let (id, block) = block_row(row)?;
+            let rowid: i64 = row.get(2)?;
             if !built.push(
                 id,
+                Some(rowid),
                 block.start,
                 block.venue,
                 block.date,
@@ -202,10 +218,11 @@ impl BlockIndex {
     }
 
     /// Take in the blocking just written for occurrence `id`.
-    pub fn add(&mut self, id: &str, block: &Blocking) {
+    pub fn add(&mut self, id: &str, row: Option<i64>, block: &Blocking) {
         let full = self.built.as_mut().is_some_and(|b| {
             !b.push(
                 id,
+                row,
                 block.start,
                 block.venue,
                 block.date,
@@ -397,6 +414,7 @@ impl Built {
     fn push(
         &mut self,
         id: &str,
+        row: Option<i64>,
         start: i64,
         venue: Option<u64>,
         date: NaiveDate,
@@ -450,6 +468,10 @@ impl Built {
             id_at,
             keys_at,
             title_at,
+            row: row
+                .and_then(|r| u32::try_from(r).ok())
+                .filter(|&r| r != NO_ROW)
+                .unwrap_or(NO_ROW),
             id_len,
             keys_len,
             title_len,
@@ -588,19 +610,29 @@ mod tests {
         let mut rng = Rng(0x00b1_0c4e);
         let conn = rusqlite::Connection::open_in_memory().expect("sqlite");
         conn.execute_batch(
-            "CREATE TABLE dedup_blocks (start_utc INTEGER, occurrence TEXT, block BLOB)",
+            "CREATE TABLE dedup_blocks (occurrence_row INTEGER PRIMARY KEY, start_utc INTEGER,
+                                        occurrence TEXT, block BLOB)",
         )
         .expect("table");
         let stored: Vec<(String, Blocking)> = (0..400)
             .map(|i| (format!("o{i}"), blocking(&mut rng)))
             .collect();
+        // Each occurrence's rowid (the last ones' beyond 32 bits: unknown).
+        let row_of = |id: &str| -> i64 {
+            let i: i64 = id.trim_start_matches('o').parse().expect("number");
+            if i >= 390 {
+                (1 << 40) + i
+            } else {
+                7 + 3 * i
+            }
+        };
         // Half in the table (the initial build sorts its buckets), half
         // added after (each inserted in order).
         let (table, added) = stored.split_at(200);
         for (id, b) in table {
             conn.execute(
-                "INSERT INTO dedup_blocks VALUES (?1, ?2, ?3)",
-                rusqlite::params![b.start, id, b.encode()],
+                "INSERT INTO dedup_blocks VALUES (?1, ?2, ?3, ?4)",
+                rusqlite::params![row_of(id), b.start, id, b.encode()],
             )
             .expect("insert");
         }
@@ -609,7 +641,7 @@ mod tests {
         let mut index = BlockIndex::default();
         assert_eq!(index.ready(&tx).expect("build"), Some(200));
         for (id, b) in added {
-            index.add(id, b);
+            index.add(id, Some(row_of(id)), b);
         }
         assert_eq!(index.ready(&tx).expect("in step"), None);
         for _ in 0..300 {
@@ -632,6 +664,8 @@ mod tests {
                     // built from the table or added.
                     for (s, slot) in index.near(key, date, &member) {
                         let id = index.id(slot);
+                        let row = row_of(id);
+                        assert_eq!(slot.row(), (row < 1 << 32).then_some(row), "{id}");
                         let kept = stored.iter().find(|(i, _)| i == id).map(|(_, b)| b);
                         assert_eq!(
                             index.title(s),

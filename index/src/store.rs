@@ -973,13 +973,14 @@ impl<'t> BlockWriter<'t> {
     /// Write the blocking of an occurrence just written (`write_run`
     /// dropped the previous one of a changed occurrence). An occurrence
     /// not in the table has none.
-    pub(crate) fn write(&mut self, id: &str, block: &Blocking) -> StoreResult<()> {
+    /// Returns the occurrence's rowid.
+    pub(crate) fn write(&mut self, id: &str, block: &Blocking) -> StoreResult<Option<i64>> {
         let row: Option<i64> = self.row.query_row([id], |r| r.get(0)).optional()?;
         if let Some(row) = row {
             self.insert
                 .execute(params![row, block.start, id, block.encode()])?;
         }
-        Ok(())
+        Ok(row)
     }
 }
 
@@ -1330,6 +1331,9 @@ impl Look<'_> {
         if loaded.at.contains_key(id) || self.wanted.contains(id) {
             return Ok(());
         }
+        if let Some(row) = slot.row() {
+            loaded.rows.entry(id.to_string()).or_insert(row);
+        }
         let wanted = if member.block.venue.is_none() {
             &mut self.alone
         } else {
@@ -1414,7 +1418,12 @@ struct Loaded<'c, 'a> {
     /// decided: the writer's, lent for this re-clustering.
     book: VenueBook,
     by_id: rusqlite::Statement<'c>,
+    /// An occurrence by the rowid its blocking gave ([`Loaded::rows`]).
+    by_row: rusqlite::Statement<'c>,
     by_event: rusqlite::Statement<'c>,
+    /// The rowids the writer's block index gave for candidates wanted
+    /// (a hint: the row read must have the id).
+    rows: HashMap<String, i64>,
     /// Threads decoding and computing features may use.
     threads: usize,
 }
@@ -1469,6 +1478,21 @@ impl<'a> Loaded<'_, 'a> {
     /// Load the stored occurrences `ids` not loaded yet, in order (an id
     /// not stored is passed over): read one by one, decoded (the run's own
     /// are in memory) and their features computed on the writer's threads.
+    /// Occurrence `id`'s JSON, event and start, read at the rowid its
+    /// blocking gave, when it is still there (None: read it by id).
+    fn read_by_row(&mut self, id: &str) -> StoreResult<Option<(String, String, i64)>> {
+        let Some(row) = self.rows.get(id).copied() else {
+            return Ok(None);
+        };
+        let read: Option<(String, String, String, i64)> = self
+            .by_row
+            .query_row([row], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .optional()?;
+        Ok(read
+            .filter(|(at, _, _, _)| at == id)
+            .map(|(_, json, event_id, start)| (json, event_id, start)))
+    }
+
     fn load_all<'i>(&mut self, ids: impl IntoIterator<Item = &'i str>) -> StoreResult<()> {
         let mut rows: Vec<(String, String, String, i64)> = Vec::new();
         let mut asked: HashSet<&str> = HashSet::new();
@@ -1476,10 +1500,13 @@ impl<'a> Loaded<'_, 'a> {
             if self.at.contains_key(id) || !asked.insert(id) {
                 continue;
             }
-            let row: Option<(String, String, i64)> = self
-                .by_id
-                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .optional()?;
+            let row = match self.read_by_row(id)? {
+                Some(row) => Some(row),
+                None => self
+                    .by_id
+                    .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .optional()?,
+            };
             if let Some((json, event_id, start)) = row {
                 rows.push((id.to_string(), json, event_id, start));
             }
@@ -1661,7 +1688,10 @@ pub(crate) fn assign_events_in<'a>(
             .map(BlockIndex::take_venues)
             .unwrap_or_default(),
         by_id: tx.prepare("SELECT json, event_id, start_utc FROM occurrences WHERE id = ?1")?,
+        by_row: tx
+            .prepare("SELECT id, json, event_id, start_utc FROM occurrences WHERE rowid = ?1")?,
         by_event: tx.prepare("SELECT id, start_utc FROM occurrences WHERE event_id = ?1")?,
+        rows: HashMap::new(),
         threads: normalize::parallel::threads(),
     };
     let mut blocks_stmt = tx.prepare(
@@ -1885,9 +1915,9 @@ pub(crate) fn assign_events_in<'a>(
     for (i, m) in members.iter().enumerate() {
         if seeds.event_of.contains_key(&m.occ.event.id) {
             if let Some(block) = grouping.blocking(i) {
-                insert_block.write(&m.occ.event.id, &block)?;
+                let row = insert_block.write(&m.occ.event.id, &block)?;
                 if let Some(index) = blocks.as_deref_mut() {
-                    index.add(&m.occ.event.id, &block);
+                    index.add(&m.occ.event.id, row, &block);
                 }
             }
         }
