@@ -295,8 +295,10 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     // one needs a statement journal, and inside the writer's savepoint
     // per batch every page it changes is copied there, statement after
     // statement (with 9's trigger, a first pass at 100,000 occurrences
-    // wrote 3.4 GB to temporary files for a 330 MB store). The store
-    // forgets a changed occurrence's blocking itself (`write_run`).
+    // wrote 3.4 GB to temporary files for a 330 MB store). A changed
+    // occurrence's blocking needs no dropping: every occurrence a run
+    // writes is clustered and its blocking written again in its place
+    // (`store::BlockWriter`).
     "DROP TRIGGER IF EXISTS occurrences_block_stale;",
 ];
 

@@ -688,12 +688,6 @@ fn write_run<'r>(tx: &Transaction<'_>, run: &'r SourceRun) -> StoreResult<Writte
                event_id = excluded.event_id, start_utc = excluded.start_utc,
                end_utc = excluded.end_utc, json = excluded.json, hash = excluded.hash",
         )?;
-        // A changed occurrence's blocking is stale (computed again once it
-        // is clustered). No trigger does this: see migration 10.
-        let mut forget_block = tx.prepare(
-            "DELETE FROM dedup_blocks
-             WHERE occurrence_row = (SELECT rowid FROM occurrences WHERE id = ?1)",
-        )?;
         let entries: Vec<(&str, &Occurrence)> = latest.iter().map(|(k, v)| (*k, *v)).collect();
         let serialized = normalize::parallel::map(
             entries.clone(),
@@ -708,7 +702,6 @@ fn write_run<'r>(tx: &Transaction<'_>, run: &'r SourceRun) -> StoreResult<Writte
             let event_id = match existing.get(id) {
                 Some(held) if held.hash == hash => continue,
                 Some(held) => {
-                    forget_block.execute([id])?;
                     changed_ids.push(id.to_string());
                     former.insert(held.event_id.clone());
                     held.event_id.clone()
@@ -970,17 +963,24 @@ impl<'t> BlockWriter<'t> {
         })
     }
 
-    /// Write the blocking of an occurrence just written (`write_run`
-    /// dropped the previous one of a changed occurrence). An occurrence
-    /// not in the table has none.
-    /// Returns the occurrence's rowid.
+    /// Write the blocking of an occurrence just written, in place of the
+    /// one it had (a changed occurrence's is stale: every occurrence a run
+    /// wrote is clustered and gets its blocking again, which is why no
+    /// trigger drops it, see migration 10). An occurrence not in the table
+    /// has none. Returns the occurrence's rowid.
     pub(crate) fn write(&mut self, id: &str, block: &Blocking) -> StoreResult<Option<i64>> {
         let row: Option<i64> = self.row.query_row([id], |r| r.get(0)).optional()?;
         if let Some(row) = row {
-            self.insert
-                .execute(params![row, block.start, id, block.encode()])?;
+            self.write_at(row, id, block)?;
         }
         Ok(row)
+    }
+
+    /// Write the blocking of occurrence `id`, whose rowid is `row`.
+    pub(crate) fn write_at(&mut self, row: i64, id: &str, block: &Blocking) -> StoreResult<()> {
+        self.insert
+            .execute(params![row, block.start, id, block.encode()])?;
+        Ok(())
     }
 }
 
@@ -995,14 +995,15 @@ pub(crate) fn fill_blocks(tx: &Transaction<'_>) -> StoreResult<usize> {
     }
     tx.execute("DELETE FROM dedup_blocks", [])?;
     let mut insert = BlockWriter::new(tx)?;
-    let mut read = tx.prepare("SELECT id, json FROM occurrences")?;
+    let mut read = tx.prepare("SELECT rowid, id, json FROM occurrences")?;
     let mut rows = read.query([])?;
     let mut n = 0usize;
     while let Some(row) = rows.next()? {
-        let id: String = row.get(0)?;
-        let json: String = row.get(1)?;
+        let rowid: i64 = row.get(0)?;
+        let id: String = row.get(1)?;
+        let json: String = row.get(2)?;
         let occ: Occurrence = from_json("occurrence", &json)?;
-        insert.write(&id, &Blocking::of(&occ))?;
+        insert.write_at(rowid, &id, &Blocking::of(&occ))?;
         n += 1;
     }
     set_meta(tx, "dedup_blocks_version", &version)?;
@@ -1475,9 +1476,6 @@ impl<'a> Loaded<'_, 'a> {
         i
     }
 
-    /// Load the stored occurrences `ids` not loaded yet, in order (an id
-    /// not stored is passed over): read one by one, decoded (the run's own
-    /// are in memory) and their features computed on the writer's threads.
     /// Occurrence `id`'s JSON, event and start, read at the rowid its
     /// blocking gave, when it is still there (None: read it by id).
     fn read_by_row(&mut self, id: &str) -> StoreResult<Option<(String, String, i64)>> {
@@ -1493,6 +1491,9 @@ impl<'a> Loaded<'_, 'a> {
             .map(|(_, json, event_id, start)| (json, event_id, start)))
     }
 
+    /// Load the stored occurrences `ids` not loaded yet, in order (an id
+    /// not stored is passed over): read one by one, decoded (the run's own
+    /// are in memory) and their features computed on the writer's threads.
     fn load_all<'i>(&mut self, ids: impl IntoIterator<Item = &'i str>) -> StoreResult<()> {
         let mut rows: Vec<(String, String, String, i64)> = Vec::new();
         let mut asked: HashSet<&str> = HashSet::new();

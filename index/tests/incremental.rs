@@ -849,6 +849,8 @@ fn a_store_without_blockings_computes_them_on_open_and_still_merges() {
         "the last source's cross-listings merged with stored shows"
     );
     assert_eq!(got, want);
+    // Computed again keyed by each occurrence's rowid, at its start.
+    blockings_in_step(dir.path());
 }
 
 #[test]
