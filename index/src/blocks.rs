@@ -19,8 +19,10 @@
 //! (which has its own entry). Writes it cannot see make it rebuild from the
 //! table: another connection's commit (`PRAGMA data_version` moved).
 //! (Curations re-cluster through the window scan and write no blocking.)
-//! When the stale entries could outnumber the live ones it is rebuilt too,
-//! so its size follows the store's.
+//! When the stale entries could outnumber the live ones (it grew past
+//! twice the table's rows when last counted, and a count says so) it is
+//! rebuilt too, so its size follows the store's; a first pass, whose
+//! entries are all live, is never rebuilt.
 //!
 //! A member held at a venue need not look at every blocking sharing one of
 //! its keys: in a dense region most of those are shows at other halls,
@@ -135,15 +137,19 @@ struct Built {
     sketches: String,
     /// A sketch's hash → where it is in `sketches`.
     sketch_at: FxHashMap<u64, (u32, u16)>,
-    /// Rows read when built.
+    /// Rows read when built, or the table's rows when last counted: the
+    /// index is rebuilt once it holds over twice as many slots (its stale
+    /// entries then outnumber the live ones).
     rows: usize,
     /// Whether the initial build is running (buckets sorted at its end).
     building: bool,
 }
 
-/// The index may hold this many entries added since it was built (beyond
-/// the rows it was built from) before it is rebuilt.
-const MIN_REBUILD_SLACK: usize = 100_000;
+/// The index may hold this many entries beyond twice the rows last counted
+/// before the table is counted again (and the index rebuilt when the
+/// stale entries outnumber the live ones). Small in unit tests, so that
+/// they reach it.
+const MIN_REBUILD_SLACK: usize = if cfg!(test) { 100 } else { 100_000 };
 
 impl BlockIndex {
     /// Bring the index in step with the store `tx` reads (rebuilding it
@@ -151,11 +157,18 @@ impl BlockIndex {
     /// many stale entries). Returns how many rows a rebuild read.
     pub fn ready(&mut self, tx: &Transaction<'_>) -> StoreResult<Option<usize>> {
         let version: i64 = tx.query_row("PRAGMA data_version", [], |r| r.get(0))?;
-        let fresh = self.built.as_ref().is_some_and(|b| {
-            b.data_version == version && b.slots.len() <= 2 * b.rows + MIN_REBUILD_SLACK
-        });
-        if fresh {
-            return Ok(None);
+        if let Some(b) = self.built.as_mut().filter(|b| b.data_version == version) {
+            if b.slots.len() <= 2 * b.rows + MIN_REBUILD_SLACK {
+                return Ok(None);
+            }
+            // Grown past twice the rows last counted: stale entries, or
+            // only new ones (a first pass)? The table says.
+            let live: i64 = tx.query_row("SELECT COUNT(*) FROM dedup_blocks", [], |r| r.get(0))?;
+            let live = usize::try_from(live).unwrap_or(usize::MAX);
+            if b.slots.len() <= live.saturating_mul(2).saturating_add(MIN_REBUILD_SLACK) {
+                b.rows = live;
+                return Ok(None);
+            }
         }
         self.built = None;
         let mut built = Built {
@@ -603,6 +616,46 @@ mod tests {
             keys,
             title,
         }
+    }
+
+    #[test]
+    fn the_index_is_rebuilt_for_stale_entries_not_for_new_ones() {
+        let mut rng = Rng(0x5eed);
+        let mut conn = rusqlite::Connection::open_in_memory().expect("sqlite");
+        conn.execute_batch(
+            "CREATE TABLE dedup_blocks (occurrence_row INTEGER PRIMARY KEY, start_utc INTEGER,
+                                        occurrence TEXT, block BLOB)",
+        )
+        .expect("table");
+        let tx = conn.transaction().expect("tx");
+        let mut next = 0i64;
+        let mut write = |tx: &Transaction<'_>, index: &mut BlockIndex, in_table: bool| {
+            next += 1;
+            let (id, b) = (format!("o{next}"), blocking(&mut rng));
+            if in_table {
+                tx.execute(
+                    "INSERT INTO dedup_blocks VALUES (?1, ?2, ?3, ?4)",
+                    rusqlite::params![next, b.start, id, b.encode()],
+                )
+                .expect("insert");
+            }
+            index.add(&id, Some(next), &b);
+        };
+        let mut index = BlockIndex::default();
+        assert_eq!(index.ready(&tx).expect("empty"), Some(0));
+        // A first pass: every entry added is a live row, however many.
+        for _ in 0..350 {
+            write(&tx, &mut index, true);
+        }
+        assert_eq!(index.ready(&tx).expect("grown"), None);
+        assert_eq!(index.slot_count(), 350);
+        // Entries whose rows are gone (a rolled-back batch): once they
+        // outnumber the live ones, the index is built again from the table.
+        for _ in 0..500 {
+            write(&tx, &mut index, false);
+        }
+        assert_eq!(index.ready(&tx).expect("stale"), Some(350));
+        assert_eq!(index.slot_count(), 350);
     }
 
     #[test]

@@ -522,9 +522,12 @@ struct Written<'r> {
     changed_ids: Vec<String>,
     /// The event each written occurrence holds.
     event_of: HashMap<String, String>,
+    /// The rowid each inserted occurrence got.
+    rows: HashMap<String, i64>,
     /// Events that lost a member or whose member changed.
     former: BTreeSet<String>,
-    removed: usize,
+    /// The occurrences the source no longer lists, deleted.
+    removed: Vec<String>,
     warnings: Vec<String>,
 }
 
@@ -555,6 +558,12 @@ pub(crate) fn apply_batch(
         seeds.events.extend(w.former.iter().cloned());
         seeds.new.extend(w.new_ids.iter().cloned());
         seeds.event_of.extend(std::mem::take(&mut w.event_of));
+        // A later run of the same source in the batch may have deleted
+        // what an earlier one inserted.
+        for id in &w.removed {
+            seeds.rows.remove(id);
+        }
+        seeds.rows.extend(std::mem::take(&mut w.rows));
         seeds.fresh.extend(w.latest.iter().map(|(k, v)| (*k, *v)));
         touched.extend(w.touched.iter().cloned());
     }
@@ -677,6 +686,7 @@ fn write_run<'r>(tx: &Transaction<'_>, run: &'r SourceRun) -> StoreResult<Writte
     let mut new_ids: HashSet<String> = HashSet::new();
     let mut changed_ids: Vec<String> = Vec::new();
     let mut event_of: HashMap<String, String> = HashMap::new();
+    let mut rows: HashMap<String, i64> = HashMap::new();
     let mut former: BTreeSet<String> = BTreeSet::new();
     {
         let mut upsert = tx.prepare(
@@ -713,6 +723,7 @@ fn write_run<'r>(tx: &Transaction<'_>, run: &'r SourceRun) -> StoreResult<Writte
             };
             let start = occ.event.start.timestamp();
             let end = occ.event.end.map(|e| e.timestamp());
+            let last_row = tx.last_insert_rowid();
             upsert.execute(params![
                 id,
                 source,
@@ -724,11 +735,18 @@ fn write_run<'r>(tx: &Transaction<'_>, run: &'r SourceRun) -> StoreResult<Writte
                 json,
                 hash
             ])?;
+            // A row inserted (not updated in place) moved the last rowid
+            // to its own: its blocking is written at that rowid without
+            // asking for it (`RETURNING` would need a statement journal).
+            let row = tx.last_insert_rowid();
+            if new_ids.contains(id) && row != last_row {
+                rows.insert(id.to_string(), row);
+            }
             event_of.insert(id.to_string(), event_id.clone());
             touched.insert(event_id);
         }
     }
-    let mut removed = 0usize;
+    let mut removed = Vec::new();
     {
         let mut delete = tx.prepare("DELETE FROM occurrences WHERE id = ?1")?;
         for (id, held) in existing
@@ -738,7 +756,7 @@ fn write_run<'r>(tx: &Transaction<'_>, run: &'r SourceRun) -> StoreResult<Writte
             delete.execute([id])?;
             touched.insert(held.event_id.clone());
             former.insert(held.event_id.clone());
-            removed += 1;
+            removed.push(id.clone());
         }
     }
 
@@ -749,6 +767,7 @@ fn write_run<'r>(tx: &Transaction<'_>, run: &'r SourceRun) -> StoreResult<Writte
         new_ids,
         changed_ids,
         event_of,
+        rows,
         former,
         removed,
         warnings,
@@ -779,7 +798,7 @@ fn finish_run(
         found: occurrence_count(tx, source)?,
         new: w.new_ids.len(),
         updated,
-        removed: w.removed,
+        removed: w.removed.len(),
     };
     let unmapped = to_json(&unmapped_counts(&run.occurrences))?;
     tx.execute(
@@ -1022,6 +1041,8 @@ pub(crate) struct Seeds<'a> {
     /// The event each occurrence this run wrote holds (its blocking is
     /// written after the re-clustering).
     pub event_of: HashMap<String, String>,
+    /// The rowids of the occurrences this run inserted, where known.
+    pub rows: HashMap<String, i64>,
     /// This run's occurrences, in memory (not decoded again).
     pub fresh: HashMap<&'a str, &'a Occurrence>,
 }
@@ -1916,7 +1937,14 @@ pub(crate) fn assign_events_in<'a>(
     for (i, m) in members.iter().enumerate() {
         if seeds.event_of.contains_key(&m.occ.event.id) {
             if let Some(block) = grouping.blocking(i) {
-                let row = insert_block.write(&m.occ.event.id, &block)?;
+                let id = &m.occ.event.id;
+                let row = match seeds.rows.get(id) {
+                    Some(&row) => {
+                        insert_block.write_at(row, id, &block)?;
+                        Some(row)
+                    }
+                    None => insert_block.write(id, &block)?,
+                };
                 if let Some(index) = blocks.as_deref_mut() {
                     index.add(&m.occ.event.id, row, &block);
                 }
@@ -2229,6 +2257,7 @@ mod tests {
             events: BTreeSet::new(),
             new: HashSet::new(),
             event_of: HashMap::new(),
+            rows: HashMap::new(),
             fresh: HashMap::new(),
         };
         let arena = typed_arena::Arena::new();

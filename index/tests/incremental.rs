@@ -796,6 +796,63 @@ fn a_show_taken_out_of_one_source_leaves_its_event_to_the_other() {
     assert_eq!(partition(dir.path()), expected(&changed));
 }
 
+#[test]
+fn a_source_run_twice_in_one_batch_keeps_no_blocking_of_what_its_second_run_took_out() {
+    let region = region(4, 30);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = Arc::new(open(dir.path(), &region));
+    let (source, full) = region.get(1).cloned().expect("a second source");
+    let (kept, taken) = full.split_at(20);
+    assert!(!taken.is_empty());
+    for (i, (id, list)) in region.iter().enumerate() {
+        let list = if i == 1 { kept.to_vec() } else { list.clone() };
+        index.record_success(run(id, list)).expect("run");
+    }
+    // A run of another source holds the writer, its transaction open,
+    // while two runs of `source` queue behind it, in one batch: the first
+    // lists more shows (inserted, at the table's last rowids), the
+    // second no longer does (deleted again, in the same batch).
+    let (hold, hold_list) = region.first().cloned().expect("a source");
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let (in_tx, in_rx) = std::sync::mpsc::channel::<()>();
+    let holder = {
+        let index = Arc::clone(&index);
+        std::thread::spawn(move || {
+            let written = Box::new(move || {
+                in_tx.send(()).expect("send");
+                go_rx.recv().expect("go");
+            });
+            record_then(&index, run(&hold, hold_list), written).expect("held run")
+        })
+    };
+    in_rx.recv().expect("the held run in the transaction");
+    let queue = |list: Vec<Occurrence>| {
+        let index = Arc::clone(&index);
+        let source = source.clone();
+        let handle = std::thread::spawn(move || index.record_success(run(&source, list)));
+        // Queued before the next one.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        handle
+    };
+    let with = queue(full.clone());
+    let without = queue(kept.to_vec());
+    go_tx.send(()).expect("go");
+    holder.join().expect("holder");
+    let with = with.join().expect("run").expect("answer");
+    let without = without.join().expect("run").expect("answer");
+    // (Counts are read once the batch is written: both runs find what
+    // the second left.)
+    assert_eq!(with.new, taken.len());
+    assert_eq!((without.removed, without.found), (taken.len(), kept.len()));
+    drop(index);
+    blockings_in_step(dir.path());
+    let mut now = region.clone();
+    if let Some((_, list)) = now.get_mut(1) {
+        *list = kept.to_vec();
+    }
+    assert_eq!(partition(dir.path()), expected(&now));
+}
+
 /// Every stored occurrence has its one blocking, keyed by its rowid, at
 /// its start, and no other blocking is left.
 fn blockings_in_step(dir: &Path) {
