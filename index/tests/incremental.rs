@@ -853,6 +853,34 @@ fn a_source_run_twice_in_one_batch_keeps_no_blocking_of_what_its_second_run_took
     assert_eq!(partition(dir.path()), expected(&now));
 }
 
+/// More events than the rebuild builds at a time (4,096): each row is
+/// the event of its own members, under its own id.
+#[test]
+fn a_run_of_more_events_than_one_rebuild_step_gives_each_row_its_own_event() {
+    // One source: its listings never merge, each is an event.
+    let region = region(1, 3_200);
+    let (id, list) = region.first().cloned().expect("a source");
+    assert!(list.len() > 4_096, "{}", list.len());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = open(dir.path(), &region);
+    let counts = index.record_success(run(&id, list.clone())).expect("run");
+    assert_eq!(counts.new, list.len());
+    drop(index);
+    let conn = rusqlite::Connection::open(dir.path().join("babillard.sqlite")).expect("sqlite");
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).expect(sql) };
+    let n = i64::try_from(list.len()).expect("count");
+    assert_eq!(count("SELECT count(*) FROM events"), n);
+    assert_eq!(
+        count(
+            "SELECT count(*) FROM events e JOIN occurrences o ON o.event_id = e.id
+             WHERE json_extract(e.json, '$.id') = e.id AND e.start_utc = o.start_utc
+               AND json_extract(e.json, '$.sources[0].uid') = o.record_uid
+               AND json_array_length(e.json, '$.sources') = 1"
+        ),
+        n
+    );
+}
+
 /// Every stored occurrence has its one blocking, keyed by its rowid, at
 /// its start, and no other blocking is left.
 fn blockings_in_step(dir: &Path) {
