@@ -2068,7 +2068,7 @@ pub(crate) fn rebuild_events(
                         // Out of every public answer, as a removed event is.
                         changes.removed.push(event.id);
                     } else {
-                        changes.upserted.push(event);
+                        changes.upserted.push(*event);
                     }
                 }
             }
@@ -2095,7 +2095,7 @@ enum Rebuilt {
     /// As stored.
     Same,
     Row {
-        event: Event,
+        event: Box<Event>,
         json: String,
         hash: String,
         hidden: bool,
@@ -2149,7 +2149,7 @@ fn build_row(
     };
     Ok(Rebuilt::Row {
         json: to_json(&event)?,
-        event,
+        event: Box::new(event),
         hash,
         hidden: is_hidden,
         new,
