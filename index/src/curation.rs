@@ -193,39 +193,24 @@ impl<'c> Decisions<'c> {
         })
     }
 
-    /// The locks people set on event `id` (field, JSON value), for
-    /// [`Decisions::apply`].
-    pub(crate) fn locks_of(&mut self, id: &str) -> StoreResult<Vec<(String, String)>> {
-        Ok(self
+    /// Apply the locks of `event`; whether it is hidden.
+    pub(crate) fn apply(&mut self, event: &mut Event) -> StoreResult<bool> {
+        let rows: Vec<(String, String)> = self
             .locks
-            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<_, _>>()?)
-    }
-
-    /// The hides, for [`Decisions::apply`] (on any thread).
-    pub(crate) fn hidden(&self) -> &HashMap<String, bool> {
-        &self.hidden
-    }
-
-    /// Apply `locks` (read by [`Decisions::locks_of`]) to `event`; whether
-    /// it is hidden (`hidden`: [`Decisions::hidden`]).
-    pub(crate) fn apply(
-        event: &mut Event,
-        locks: Vec<(String, String)>,
-        hidden: &HashMap<String, bool>,
-    ) -> StoreResult<bool> {
-        if !locks.is_empty() {
-            let mut values = BTreeMap::new();
-            for (field, value) in locks {
-                values.insert(field, store::from_json::<Value>("lock", &value)?);
+            .query_map([&event.id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        if !rows.is_empty() {
+            let mut locks = BTreeMap::new();
+            for (field, value) in rows {
+                locks.insert(field, store::from_json::<Value>("lock", &value)?);
             }
             // Values were checked when set; one that no longer applies
             // (a model change) must not stop an ingest.
-            if let Err(e) = rule::apply_locks(event, &values) {
+            if let Err(e) = rule::apply_locks(event, &locks) {
                 tracing::warn!(event = %event.id, error = %e, "a lock could not be applied");
             }
         }
-        Ok(rule::is_hidden(event, hidden))
+        Ok(rule::is_hidden(event, &self.hidden))
     }
 }
 

@@ -1960,24 +1960,11 @@ pub(crate) fn assign_events_in<'a>(
     Ok((touched, known))
 }
 
-/// Events [`rebuild_events`] reads, builds and writes at a time: their
-/// members' JSON is held meanwhile.
-const REBUILT_AT_ONCE: usize = 4_096;
-/// Events built per thread at least (a merge and two serializations each).
-const BUILT_PER_THREAD: usize = 64;
-
 /// Bring the rows of `events` named by `ids` up to date with their
 /// occurrences: insert new events, bump `sequence` and `updated_at` of those
 /// whose content changed, delete those left with no occurrence. The
 /// occurrences in `fresh` (the run's own, those the re-clustering read)
 /// are taken from there, not decoded from their rows.
-///
-/// A few thousand events at a time, in three steps: their rows read (the
-/// members not in memory, the stored event, its locks), the events built
-/// on the writer's threads (decoding, merging, people's decisions,
-/// territories, hashing, serializing: the CPU of a rebuild), then written.
-/// Nothing an event's build reads is written by another's, so this is
-/// what building and writing them one after the other gives.
 pub(crate) fn rebuild_events(
     tx: &Transaction<'_>,
     ids: &BTreeSet<String>,
@@ -1987,7 +1974,8 @@ pub(crate) fn rebuild_events(
 ) -> StoreResult<ChangeSet> {
     let mut changes = ChangeSet::default();
     let mut occs_stmt = tx.prepare("SELECT id, json FROM occurrences WHERE event_id = ?1")?;
-    let mut current_stmt = tx.prepare("SELECT sequence, hash FROM events WHERE id = ?1")?;
+    let mut current_stmt =
+        tx.prepare("SELECT sequence, updated_at, hash FROM events WHERE id = ?1")?;
     let mut delete_stmt = tx.prepare("DELETE FROM events WHERE id = ?1")?;
     let mut upsert_stmt = tx.prepare(
         "INSERT INTO events (id, json, start_utc, end_utc, sequence, updated_at, hash,
@@ -1999,161 +1987,77 @@ pub(crate) fn rebuild_events(
            hash = excluded.hash, hidden = excluded.hidden",
     )?;
     let mut decisions = crate::curation::Decisions::read(tx)?;
-    let ids: Vec<&String> = ids.iter().collect();
-    for chunk in ids.chunks(REBUILT_AT_ONCE) {
-        let mut due = Vec::with_capacity(chunk.len());
-        for &id in chunk {
-            // The JSON of those not in memory only.
-            let members: Vec<(String, Option<String>)> = occs_stmt
-                .query_map([id], |r| {
-                    let occ_id = r.get::<_, String>(0)?;
-                    let json = if fresh.contains_key(occ_id.as_str()) {
-                        None
-                    } else {
-                        Some(r.get::<_, String>(1)?)
-                    };
-                    Ok((occ_id, json))
-                })?
-                .collect::<Result<_, _>>()?;
-            let current: Option<(i64, String)> = current_stmt
-                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?;
-            let locks = decisions.locks_of(id)?;
-            due.push(ToBuild {
-                id,
-                members,
-                current,
-                locks,
-            });
-        }
-        let hidden = decisions.hidden();
-        let built = normalize::parallel::map(
-            due,
-            normalize::parallel::threads(),
-            BUILT_PER_THREAD,
-            |due| build_row(due, at, fresh, rules, hidden),
-        );
-        for (&id, built) in chunk.iter().zip(built) {
-            match built? {
-                Rebuilt::Gone => {
-                    if delete_stmt.execute([id])? > 0 {
-                        changes.removed.push(id.clone());
-                    }
-                }
-                Rebuilt::Same => {}
-                Rebuilt::Row {
-                    event,
-                    json,
-                    hash,
-                    hidden,
-                    new,
-                } => {
-                    if new {
-                        changes.new += 1;
-                    } else {
-                        changes.updated += 1;
-                    }
-                    upsert_stmt.execute(params![
-                        id,
-                        json,
-                        event.start.timestamp(),
-                        event.effective_end_utc().timestamp(),
-                        event.sequence,
-                        ts(event.updated_at),
-                        hash,
-                        ts(at),
-                        hidden
-                    ])?;
-                    if hidden {
-                        // Out of every public answer, as a removed event is.
-                        changes.removed.push(event.id);
-                    } else {
-                        changes.upserted.push(*event);
-                    }
-                }
+    for id in ids {
+        // The JSON of those not in memory only.
+        let rows: Vec<(String, Option<String>)> = occs_stmt
+            .query_map([id], |r| {
+                let occ_id = r.get::<_, String>(0)?;
+                let json = if fresh.contains_key(occ_id.as_str()) {
+                    None
+                } else {
+                    Some(r.get::<_, String>(1)?)
+                };
+                Ok((occ_id, json))
+            })?
+            .collect::<Result<_, _>>()?;
+        let decoded = rows
+            .iter()
+            .filter_map(|(_, j)| j.as_deref())
+            .map(|j| from_json::<Occurrence>("occurrence", j))
+            .collect::<StoreResult<Vec<_>>>()?;
+        let mut decoded = decoded.iter();
+        let occurrences: Vec<&Occurrence> = rows
+            .iter()
+            .filter_map(|(occ_id, j)| match j {
+                Some(_) => decoded.next(),
+                None => fresh.get(occ_id.as_str()).copied(),
+            })
+            .collect();
+        let Some(mut event) = build_event(id, &occurrences, &rules.languages) else {
+            if delete_stmt.execute([id])? > 0 {
+                changes.removed.push(id.clone());
             }
+            continue;
+        };
+        // People's decisions win over the sources: locked fields, hides.
+        let hidden = decisions.apply(&mut event)?;
+        // After the decisions: a venue set by a person places the event.
+        event.territories = rules.territories.of(event.venue.as_ref());
+        let mut hash = content_hash(&event)?;
+        if hidden {
+            hash.push_str("-hidden");
+        }
+        let current: Option<(i64, String, String)> = current_stmt
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        match current {
+            Some((_, _, old_hash)) if old_hash == hash => continue,
+            Some((sequence, _, _)) => {
+                event.sequence = event.sequence.max(sequence.saturating_add(1));
+                event.updated_at = at;
+                changes.updated += 1;
+            }
+            None => changes.new += 1,
+        }
+        upsert_stmt.execute(params![
+            id,
+            to_json(&event)?,
+            event.start.timestamp(),
+            event.effective_end_utc().timestamp(),
+            event.sequence,
+            ts(event.updated_at),
+            hash,
+            ts(at),
+            hidden
+        ])?;
+        if hidden {
+            // Out of every public answer, as a removed event is.
+            changes.removed.push(event.id);
+        } else {
+            changes.upserted.push(event);
         }
     }
     Ok(changes)
-}
-
-/// What [`rebuild_events`] read of one event.
-struct ToBuild<'i> {
-    id: &'i str,
-    /// Its members' ids, with their JSON when not in memory.
-    members: Vec<(String, Option<String>)>,
-    /// The stored event's sequence and hash.
-    current: Option<(i64, String)>,
-    /// People's locks on it.
-    locks: Vec<(String, String)>,
-}
-
-/// What an event's row becomes.
-enum Rebuilt {
-    /// No member left: deleted.
-    Gone,
-    /// As stored.
-    Same,
-    Row {
-        event: Box<Event>,
-        json: String,
-        hash: String,
-        hidden: bool,
-        new: bool,
-    },
-}
-
-/// Build the event [`ToBuild`] describes, with people's decisions, and its
-/// row.
-fn build_row(
-    due: ToBuild<'_>,
-    at: DateTime<Utc>,
-    fresh: &HashMap<&str, &Occurrence>,
-    rules: &Rules,
-    hidden: &HashMap<String, bool>,
-) -> StoreResult<Rebuilt> {
-    let decoded = due
-        .members
-        .iter()
-        .filter_map(|(_, j)| j.as_deref())
-        .map(|j| from_json::<Occurrence>("occurrence", j))
-        .collect::<StoreResult<Vec<_>>>()?;
-    let mut decoded = decoded.iter();
-    let occurrences: Vec<&Occurrence> = due
-        .members
-        .iter()
-        .filter_map(|(occ_id, j)| match j {
-            Some(_) => decoded.next(),
-            None => fresh.get(occ_id.as_str()).copied(),
-        })
-        .collect();
-    let Some(mut event) = build_event(due.id, &occurrences, &rules.languages) else {
-        return Ok(Rebuilt::Gone);
-    };
-    // People's decisions win over the sources: locked fields, hides.
-    let is_hidden = crate::curation::Decisions::apply(&mut event, due.locks, hidden)?;
-    // After the decisions: a venue set by a person places the event.
-    event.territories = rules.territories.of(event.venue.as_ref());
-    let mut hash = content_hash(&event)?;
-    if is_hidden {
-        hash.push_str("-hidden");
-    }
-    let new = match due.current {
-        Some((_, old_hash)) if old_hash == hash => return Ok(Rebuilt::Same),
-        Some((sequence, _)) => {
-            event.sequence = event.sequence.max(sequence.saturating_add(1));
-            event.updated_at = at;
-            false
-        }
-        None => true,
-    };
-    Ok(Rebuilt::Row {
-        json: to_json(&event)?,
-        event: Box::new(event),
-        hash,
-        hidden: is_hidden,
-        new,
-    })
 }
 
 pub(crate) fn event(conn: &Connection, id: &str) -> StoreResult<Option<Event>> {

@@ -853,10 +853,10 @@ fn a_source_run_twice_in_one_batch_keeps_no_blocking_of_what_its_second_run_took
     assert_eq!(partition(dir.path()), expected(&now));
 }
 
-/// More events than the rebuild builds at a time (4,096): each row is
-/// the event of its own members, under its own id.
+/// A run of thousands of events: each row is the event of its own
+/// members, under its own id.
 #[test]
-fn a_run_of_more_events_than_one_rebuild_step_gives_each_row_its_own_event() {
+fn a_run_of_thousands_of_events_gives_each_row_its_own_event() {
     // One source: its listings never merge, each is an event.
     let region = region(1, 3_200);
     let (id, list) = region.first().cloned().expect("a source");
