@@ -489,6 +489,34 @@ fn record_then(
     rx.recv().expect("an answer")
 }
 
+/// A run of `source` that holds the writer, its transaction open, until
+/// the returned sender says go: returns once the run is in the
+/// transaction, with the thread that answers it.
+fn hold_writer(
+    index: &Arc<Index>,
+    source: &str,
+    list: Vec<Occurrence>,
+) -> (
+    std::thread::JoinHandle<Result<index::RunCounts, index::IndexError>>,
+    std::sync::mpsc::Sender<()>,
+) {
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let (in_tx, in_rx) = std::sync::mpsc::channel::<()>();
+    let held = {
+        let index = Arc::clone(index);
+        let source = source.to_string();
+        std::thread::spawn(move || {
+            let written = Box::new(move || {
+                in_tx.send(()).expect("send");
+                go_rx.recv().expect("go");
+            });
+            record_then(&index, run(&source, list), written)
+        })
+    };
+    in_rx.recv().expect("the held run in the transaction");
+    (held, go_tx)
+}
+
 /// Occurrences of `source` that another connection sees (committed).
 fn committed(dir: &Path, source: &str) -> i64 {
     let conn = rusqlite::Connection::open(dir.join("babillard.sqlite")).expect("sqlite");
@@ -576,19 +604,7 @@ fn a_caller_is_released_once_its_run_is_in_the_transaction_not_at_the_commit() {
     let index = Arc::new(open(dir.path(), &region));
     let [a, b, c] = [0, 1, 2].map(|i| region[i].clone());
     // A holds the writer until B and C are queued.
-    let (a_in, a_in_rx) = std::sync::mpsc::channel::<()>();
-    let (go, go_rx) = std::sync::mpsc::channel::<()>();
-    let writer = {
-        let index = Arc::clone(&index);
-        std::thread::spawn(move || {
-            let written = Box::new(move || {
-                a_in.send(()).expect("send");
-                go_rx.recv().expect("go");
-            });
-            record_then(&index, run(&a.0, a.1), written)
-        })
-    };
-    a_in_rx.recv().expect("A in the transaction");
+    let (writer, go) = hold_writer(&index, &a.0, a.1);
     // C's caller says when `record_success_then` returned, and when the
     // answer came.
     let (c_returned, c_returned_rx) = std::sync::mpsc::channel::<()>();
@@ -667,22 +683,7 @@ fn write_as_one_group(
     region: &[(String, Vec<Occurrence>)],
 ) -> Vec<(String, usize, Result<index::RunCounts, index::IndexError>)> {
     let (first, rest) = region.split_first().expect("a region");
-    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
-    let (in_tx, in_rx) = std::sync::mpsc::channel::<()>();
-    let writer = {
-        let index = Arc::clone(index);
-        let (id, list) = first.clone();
-        std::thread::spawn(move || {
-            let written = Box::new(move || {
-                in_tx.send(()).expect("send");
-                go_rx.recv().expect("go");
-            });
-            let n = list.len();
-            let answer = record_then(&index, run(&id, list), written);
-            (id, n, answer)
-        })
-    };
-    in_rx.recv().expect("first run in the transaction");
+    let (held, go_tx) = hold_writer(index, &first.0, first.1.clone());
     let others: Vec<_> = rest
         .iter()
         .map(|(id, list)| {
@@ -698,9 +699,9 @@ fn write_as_one_group(
     // Time for the other threads to queue their runs.
     std::thread::sleep(std::time::Duration::from_millis(500));
     go_tx.send(()).expect("go");
-    std::iter::once(writer)
-        .chain(others)
-        .map(|h| h.join().expect("run"))
+    let held = held.join().expect("run");
+    std::iter::once((first.0.clone(), first.1.len(), held))
+        .chain(others.into_iter().map(|h| h.join().expect("run")))
         .collect()
 }
 
@@ -813,19 +814,7 @@ fn a_source_run_twice_in_one_batch_keeps_no_blocking_of_what_its_second_run_took
     // lists more shows (inserted, at the table's last rowids), the
     // second no longer does (deleted again, in the same batch).
     let (hold, hold_list) = region.first().cloned().expect("a source");
-    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
-    let (in_tx, in_rx) = std::sync::mpsc::channel::<()>();
-    let holder = {
-        let index = Arc::clone(&index);
-        std::thread::spawn(move || {
-            let written = Box::new(move || {
-                in_tx.send(()).expect("send");
-                go_rx.recv().expect("go");
-            });
-            record_then(&index, run(&hold, hold_list), written).expect("held run")
-        })
-    };
-    in_rx.recv().expect("the held run in the transaction");
+    let (holder, go_tx) = hold_writer(&index, &hold, hold_list);
     let queue = |list: Vec<Occurrence>| {
         let index = Arc::clone(&index);
         let source = source.clone();
@@ -837,7 +826,7 @@ fn a_source_run_twice_in_one_batch_keeps_no_blocking_of_what_its_second_run_took
     let with = queue(full.clone());
     let without = queue(kept.to_vec());
     go_tx.send(()).expect("go");
-    holder.join().expect("holder");
+    holder.join().expect("holder").expect("held run");
     let with = with.join().expect("run").expect("answer");
     let without = without.join().expect("run").expect("answer");
     // (Counts are read once the batch is written: both runs find what
