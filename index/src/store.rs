@@ -528,6 +528,9 @@ struct Written<'r> {
     former: BTreeSet<String>,
     /// The occurrences the source no longer lists, deleted.
     removed: Vec<String>,
+    /// Time spent on the records (the rest of [`write_run`] is on the
+    /// occurrences).
+    records: std::time::Duration,
     warnings: Vec<String>,
 }
 
@@ -578,6 +581,11 @@ pub(crate) fn apply_batch(
     tracing::debug!(
         runs = runs.len(),
         records_and_occurrences_ms = t_occ.as_millis() as u64,
+        records_ms = written
+            .iter()
+            .map(|w| w.records)
+            .sum::<std::time::Duration>()
+            .as_millis() as u64,
         assign_ms = (t_assign - t_occ).as_millis() as u64,
         rebuild_ms = (t0.elapsed() - t_assign).as_millis() as u64,
         "apply_success phases"
@@ -595,6 +603,7 @@ pub(crate) fn apply_batch(
 
 /// Write one run's records and occurrences (and their blockings).
 fn write_run<'r>(tx: &Transaction<'_>, run: &'r SourceRun) -> StoreResult<Written<'r>> {
+    let started = std::time::Instant::now();
     let source = run.source.as_str();
     let at = ts(run.at);
     ensure_source(tx, &run.source)?;
@@ -647,6 +656,8 @@ fn write_run<'r>(tx: &Transaction<'_>, run: &'r SourceRun) -> StoreResult<Writte
             delete.execute(params![source, key])?;
         }
     }
+
+    let records = started.elapsed();
 
     // Occurrences: the last one of a duplicated id wins.
     let mut warnings = run.warnings.clone();
@@ -770,6 +781,7 @@ fn write_run<'r>(tx: &Transaction<'_>, run: &'r SourceRun) -> StoreResult<Writte
         rows,
         former,
         removed,
+        records,
         warnings,
     })
 }

@@ -5,8 +5,8 @@ usage: stages.py LOG SOURCES_TOML
 Reads the pipeline's `source run read` lines (read_ms, normalize_ms per
 source run) and `source run stored` (store_ms: from the turn to write to the
 answer, so the wait for the batch is in it), then the store's, once per
-batch: `apply_success phases` (records and occurrences, cross-source
-clustering (assign), events rebuilt), `dedup group closed` (reading
+batch: `apply_success phases` (records and occurrences, of which records;
+cross-source clustering (assign), events rebuilt), `dedup group closed` (reading
 candidates, scoring pairs, closing the group) and `store write` (SQLite
 commit, search index). Prints one JSON object.
 read_ms is split by the kind of file the source reads (its file name), with
@@ -62,7 +62,7 @@ with open(log, errors="replace") as f:
             for k in ("read_ms", "pairs_ms", "close_ms"):
                 totals["dedup_" + k] += num(k)
         elif "apply_success phases" in line:
-            for k in ("records_and_occurrences_ms", "assign_ms", "rebuild_ms"):
+            for k in ("records_and_occurrences_ms", "records_ms", "assign_ms", "rebuild_ms"):
                 totals[k] += num(k)
         elif "store write" in line:
             for k in ("sql_ms", "search_ms"):
