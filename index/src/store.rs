@@ -998,9 +998,18 @@ impl<'t> BlockWriter<'t> {
     /// one it had (a changed occurrence's is stale: every occurrence a run
     /// wrote is clustered and gets its blocking again, which is why no
     /// trigger drops it, see migration 10). An occurrence not in the table
-    /// has none. Returns the occurrence's rowid.
-    pub(crate) fn write(&mut self, id: &str, block: &Blocking) -> StoreResult<Option<i64>> {
-        let row: Option<i64> = self.row.query_row([id], |r| r.get(0)).optional()?;
+    /// has none. `known`: the rowid its insert got, when the writer has it
+    /// (else it is read). Returns the occurrence's rowid.
+    pub(crate) fn write(
+        &mut self,
+        id: &str,
+        known: Option<i64>,
+        block: &Blocking,
+    ) -> StoreResult<Option<i64>> {
+        let row: Option<i64> = match known {
+            Some(row) => Some(row),
+            None => self.row.query_row([id], |r| r.get(0)).optional()?,
+        };
         if let Some(row) = row {
             self.write_at(row, id, block)?;
         }
@@ -1950,15 +1959,9 @@ pub(crate) fn assign_events_in<'a>(
         if seeds.event_of.contains_key(&m.occ.event.id) {
             if let Some(block) = grouping.blocking(i) {
                 let id = &m.occ.event.id;
-                let row = match seeds.rows.get(id) {
-                    Some(&row) => {
-                        insert_block.write_at(row, id, &block)?;
-                        Some(row)
-                    }
-                    None => insert_block.write(id, &block)?,
-                };
+                let row = insert_block.write(id, seeds.rows.get(id).copied(), &block)?;
                 if let Some(index) = blocks.as_deref_mut() {
-                    index.add(&m.occ.event.id, row, &block);
+                    index.add(id, row, &block);
                 }
             }
         }
