@@ -27,7 +27,6 @@
 pub mod accounts;
 pub mod backup;
 mod blocks;
-mod checkpoint;
 pub mod curation;
 pub mod geocache;
 pub mod manual;
@@ -254,10 +253,6 @@ pub struct Index {
     /// Runs being read or normalized, that will ask to be written soon
     /// (see [`Index::run_coming`]).
     coming: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-    /// The WAL's checkpoints, off the writer's thread (see [`checkpoint`]);
-    /// none when its connection could not be opened (the writer's
-    /// connection then checkpoints as SQLite does by default).
-    checkpointer: Option<checkpoint::Checkpointer>,
 }
 
 /// A run on its way to [`Index::record_success`] (see
@@ -358,17 +353,6 @@ impl Index {
             }
         }
 
-        let checkpointer = match checkpoint::Checkpointer::start(&db_file) {
-            Ok(checkpointer) => {
-                checkpointer.attach(&mut conn).map_err(sql)?;
-                Some(checkpointer)
-            }
-            Err(error) => {
-                tracing::warn!(path = %db_path, %error, "no checkpoint thread; the writer checkpoints");
-                None
-            }
-        };
-
         let (search, fresh) = match storage {
             SearchStorage::Ram => (Search::create_in_ram().map_err(tantivy_err)?, true),
             SearchStorage::Disk => match Search::open_dir(&search_dir) {
@@ -404,7 +388,6 @@ impl Index {
             pending: Mutex::new(Vec::new()),
             progress: std::sync::Condvar::new(),
             coming: std::sync::Arc::default(),
-            checkpointer,
         };
         {
             let mut guard = index.lock_writer();
@@ -494,7 +477,6 @@ impl Index {
         f: impl FnOnce(&Transaction<'_>, &mut blocks::BlockIndex) -> StoreResult<(T, ChangeSet)>,
     ) -> Result<T, IndexError> {
         let started = std::time::Instant::now();
-        self.before_write();
         let tx = w.conn.transaction().map_err(|e| self.store_err(e.into()))?;
         let (out, changes) = f(&tx, &mut w.blocks).map_err(|e| self.store_err(e))?;
         tx.commit().map_err(|e| self.store_err(e.into()))?;
@@ -510,14 +492,6 @@ impl Index {
             "store write"
         );
         Ok(out)
-    }
-
-    /// Before the writer begins a transaction: a long WAL is copied first,
-    /// so that it restarts (see [`checkpoint`]).
-    fn before_write(&self) {
-        if let Some(checkpointer) = &self.checkpointer {
-            checkpointer.before_write();
-        }
     }
 
     /// Take the runs waiting, as many as one batch holds (at least one).
@@ -569,7 +543,6 @@ impl Index {
             search: search_writer,
             blocks,
         } = &mut *w;
-        self.before_write();
         let tx = match conn.transaction() {
             Ok(tx) => tx,
             Err(error) => {
