@@ -76,6 +76,9 @@ impl From<rusqlite::Error> for StoreFail {
 
 pub(crate) type StoreResult<T> = Result<T, StoreFail>;
 
+/// The size of a new database's pages (see [`open_connection`]).
+const PAGE_SIZE: i64 = 8192;
+
 /// Open a connection with the pragmas every connection needs.
 pub(crate) fn open_connection(path: &Path, read_only: bool) -> rusqlite::Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -87,6 +90,13 @@ pub(crate) fn open_connection(path: &Path, read_only: bool) -> rusqlite::Result<
     if read_only {
         conn.pragma_update(None, "query_only", true)?;
     } else {
+        // A new database's pages are 8 KB, not SQLite's 4 KB: rows of
+        // occurrences and events are 1-1.4 KB, so a page holds five or six
+        // of them instead of two or three, with less left unused, and a
+        // b-tree is often a level shallower (BENCHMARKS.md, session 19).
+        // Only before the database has a page: an existing one keeps its
+        // pages' size.
+        conn.pragma_update(None, "page_size", PAGE_SIZE)?;
         // journal_mode answers with the new mode: read it as a query.
         let _mode: String =
             conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
@@ -2413,5 +2423,38 @@ mod tests {
         // eleven other halls' concerts are refused on their titles (and
         // their halls' names), unread.
         assert_eq!((read, members), (2, 2));
+    }
+
+    #[test]
+    fn a_new_database_has_8_kb_pages_and_an_old_one_keeps_its_own() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let page_size = |conn: &Connection| -> i64 {
+            conn.query_row("PRAGMA page_size", [], |r| r.get(0))
+                .expect("page size")
+        };
+        let new = dir.path().join("new.sqlite");
+        let mut conn = open_connection(&new, false).expect("open");
+        crate::migrations::migrate(&mut conn).expect("migrate");
+        assert_eq!(page_size(&conn), PAGE_SIZE);
+        drop(conn);
+        // A store written before, with SQLite's default pages.
+        let old = dir.path().join("old.sqlite");
+        {
+            let conn = Connection::open(&old).expect("old");
+            conn.execute_batch(
+                "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; CREATE TABLE t (x);",
+            )
+            .expect("old store");
+        }
+        let mut conn = open_connection(&old, false).expect("reopen");
+        crate::migrations::migrate(&mut conn).expect("migrate the old one");
+        assert_eq!(page_size(&conn), 4096);
+        conn.execute("INSERT INTO t (x) VALUES (1)", [])
+            .expect("write");
+        let reader = open_connection(&old, true).expect("reader");
+        let rows: i64 = reader
+            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+            .expect("read");
+        assert_eq!((page_size(&reader), rows), (4096, 1));
     }
 }
