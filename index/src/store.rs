@@ -1765,8 +1765,10 @@ pub(crate) fn assign_events_in<'a>(
             _ => stored.push(id.as_str()),
         }
     }
+    let t_start = std::time::Instant::now();
     loaded.push_all(own);
     loaded.load_all(stored)?;
+    let own_ms = t_start.elapsed().as_millis() as u64;
     for id in &seeds.occurrences {
         if let Some(&i) = loaded.at.get(id) {
             loaded.set_core(i);
@@ -1902,8 +1904,10 @@ pub(crate) fn assign_events_in<'a>(
         read_ms = t_read as u64,
         pairs_ms = t_pairs as u64,
         close_ms = t0.elapsed().as_millis() as u64,
+        own_ms,
         "dedup group closed"
     );
+    let t_after = std::time::Instant::now();
     let links = crate::curation::links_of(tx, &mut group, &seeds.fresh, arena)?;
     let mut subset: Vec<usize> = (0..loaded.members.len())
         .filter(|&i| loaded.core.get(i) == Some(&true))
@@ -1952,11 +1956,15 @@ pub(crate) fn assign_events_in<'a>(
         )?,
         loaded: subset.iter().filter_map(|&i| ids.get(i).copied()).collect(),
     };
+    // People's links read and the group cut into clusters.
+    let cluster_ms = t_after.elapsed().as_millis() as u64;
     let assignment = identity::assign(&clusters, &mut ledger)?;
+    let ledger_ms = (t_after.elapsed().as_millis() as u64).saturating_sub(cluster_ms);
     let mut update = tx.prepare("UPDATE occurrences SET event_id = ?2 WHERE id = ?1")?;
     for (occurrence_id, event_id) in &assignment.moves {
         update.execute(params![occurrence_id, event_id])?;
     }
+    let moves_ms = (t_after.elapsed().as_millis() as u64).saturating_sub(cluster_ms + ledger_ms);
     // The blockings of what the run wrote, from the features computed.
     // Only runs write blockings, and runs go through the writer's index,
     // which must see each one (see `crate::blocks`).
@@ -1976,6 +1984,15 @@ pub(crate) fn assign_events_in<'a>(
             }
         }
     }
+    tracing::debug!(
+        cluster_ms,
+        ledger_ms,
+        moves_ms,
+        moves = assignment.moves.len(),
+        blocks_ms = (t_after.elapsed().as_millis() as u64)
+            .saturating_sub(cluster_ms + ledger_ms + moves_ms),
+        "dedup group assigned"
+    );
     let mut touched = assignment.touched;
     touched.extend(seeds.events.iter().cloned());
     let known = members
@@ -2012,6 +2029,8 @@ pub(crate) fn rebuild_events(
            hash = excluded.hash, hidden = excluded.hidden",
     )?;
     let mut decisions = crate::curation::Decisions::read(tx)?;
+    let mut empty = 0usize;
+    let t_rebuild = std::time::Instant::now();
     for id in ids {
         // The JSON of those not in memory only.
         let rows: Vec<(String, Option<String>)> = occs_stmt
@@ -2039,6 +2058,7 @@ pub(crate) fn rebuild_events(
             })
             .collect();
         let Some(mut event) = build_event(id, &occurrences, &rules.languages) else {
+            empty += 1;
             if delete_stmt.execute([id])? > 0 {
                 changes.removed.push(id.clone());
             }
@@ -2082,6 +2102,12 @@ pub(crate) fn rebuild_events(
             changes.upserted.push(event);
         }
     }
+    tracing::debug!(
+        ids = ids.len(),
+        empty,
+        ms = t_rebuild.elapsed().as_millis() as u64,
+        "events rebuilt"
+    );
     Ok(changes)
 }
 

@@ -3,12 +3,14 @@
 //! group.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use model::Occurrence;
 
 use super::decide::{score, Features};
-use super::places::{place, Place};
+use super::grouping::TitleBook;
+use super::places::{place, venue_features, Place};
 use super::MAX_START_GAP_SECS;
 
 /// A union-find over occurrences that keeps, per group, the sources it
@@ -81,7 +83,14 @@ impl Groups {
 /// index of `occs` is in exactly one group; groups are in order of their
 /// first member, members in increasing order.
 pub fn cluster(occs: &[&Occurrence]) -> Vec<Vec<usize>> {
-    let features: Vec<Features<'_>> = occs.iter().map(|o| Features::new(o)).collect();
+    let mut titles = TitleBook::default();
+    let features: Vec<Features<'_>> = occs
+        .iter()
+        .map(|o| {
+            let venue = o.event.venue.as_ref().map(|v| Arc::new(venue_features(v)));
+            Features::with_title(o, titles.get_or_read(o), venue)
+        })
+        .collect();
     let mut edges = scored_pairs(&features);
     drop_ambiguous(&features, &mut edges);
     edges.sort_by(|a, b| {

@@ -20,26 +20,17 @@ const DESCRIPTION_CHARS: usize = 4000;
 /// Everything [`same_event`] needs, computed once per occurrence.
 pub(super) struct Features<'a> {
     pub(super) source: &'a str,
-    key: String,
-    /// The key without a trailing parenthesis ("Les Misérables (comédie
-    /// musicale)"), when the title has one and words remain.
-    bare_key: Option<String>,
-    /// Comparison words, sorted.
-    pub(super) tokens: Vec<String>,
-    /// The title's folded words in their order (for acronyms and names).
-    ordered: Vec<String>,
-    /// Capitalized, non-generic words of the title.
+    /// What the title gives, shared by the occurrences of a series.
+    pub(super) title: std::sync::Arc<TitleFeatures>,
+    /// The title's [`TitleFeatures::proper`] names, the venue's words left
+    /// out.
     proper: Vec<String>,
+    /// The title's terms without the venue's words, when it had some and
+    /// others remain (None: [`TitleFeatures::terms`], all of them).
+    place_free_terms: Option<Vec<Term>>,
+    language: Option<&'a str>,
     /// Folded words of the venue's name and city.
     place_words: Vec<String>,
-    language: Option<&'a str>,
-    /// The cross-language comparison's words, the venue's words left out
-    /// unless nothing else remains.
-    terms: Vec<Term>,
-    /// The language the title says the event is held in.
-    marker: Option<Marker>,
-    /// The title's series and own part (see [`series_parts`]).
-    series: Option<(String, String)>,
     /// The record's description, and its folded words, sorted (names are
     /// looked up in them), computed the first time a pair needs them: most
     /// pairs never do, and descriptions are the longest text of a record.
@@ -56,11 +47,75 @@ pub(super) struct Features<'a> {
     /// Shared: the occurrences of a [`Grouping`](super::Grouping) at one
     /// venue read it once.
     pub(super) venue: Option<std::sync::Arc<VenueFeatures>>,
+}
+
+/// What a title, read in the language its record gives, brings to the
+/// comparison: the same for every occurrence of a series, so a
+/// [`Grouping`](super::Grouping) computes it once per title (the words
+/// through the stemmers and the lexicon are most of an occurrence's
+/// features).
+pub(super) struct TitleFeatures {
+    pub(super) key: String,
+    /// The key without a trailing parenthesis ("Les Misérables (comédie
+    /// musicale)"), when the title has one and words remain.
+    bare_key: Option<String>,
+    /// Comparison words, sorted.
+    pub(super) tokens: Vec<String>,
+    /// The title's folded words in their order (for acronyms and names).
+    pub(super) ordered: Vec<String>,
+    /// Capitalized, non-generic words of the title, sorted, each once
+    /// (before a venue's words are left out).
+    proper: Vec<String>,
+    /// The cross-language comparison's words, every one.
+    terms: Vec<Term>,
+    /// The language the title says the event is held in.
+    marker: Option<Marker>,
+    /// The title's series and own part (see [`series_parts`]).
+    series: Option<(String, String)>,
     /// The title names one moment of a longer run (an opening, a guided
     /// tour), genre label included.
     occasion: bool,
     /// The title is a pre-concert (or pre-show) talk.
     pre_talk: bool,
+}
+
+impl TitleFeatures {
+    pub(super) fn new(title: &str, language: Option<&str>) -> TitleFeatures {
+        let core = core_words(title);
+        let tokens = key_tokens(&core);
+        let key = tokens.join(" ");
+        let bare_key = bare_title(title)
+            .map(|t| key_tokens(&core_words(t)).join(" "))
+            .filter(|k| !k.is_empty() && *k != key);
+        let mut proper: Vec<String> = core
+            .iter()
+            .filter(|w| {
+                w.capital
+                    && w.folded.chars().count() >= 3
+                    && !w.folded.chars().all(|c| c.is_ascii_digit())
+                    && !is_stop_word(&w.folded)
+                    && !GENERIC_WORDS.contains(&w.folded.as_str())
+            })
+            .map(|w| w.folded.clone())
+            .collect();
+        proper.sort();
+        proper.dedup();
+        let (terms, marker) = terms(title, Lang::of(language));
+        TitleFeatures {
+            key,
+            bare_key,
+            tokens,
+            ordered: core.into_iter().map(|w| w.folded).collect(),
+            proper,
+            terms,
+            marker,
+            series: series_parts(title),
+            occasion: fold_for_match(title)
+                .split_whitespace()
+                .any(|w| OCCASION_WORDS.contains(&w)),
+            pre_talk: is_pre_talk(title),
+        }
+    }
 }
 
 /// Words that name one moment of a run (an exhibition's opening or a
@@ -94,41 +149,48 @@ impl<'a> Features<'a> {
         venue: Option<std::sync::Arc<VenueFeatures>>,
     ) -> Features<'a> {
         let e = &occ.event;
-        let core = core_words(&e.title);
-        let tokens = key_tokens(&core);
-        let key = tokens.join(" ");
-        let bare_key = bare_title(&e.title)
-            .map(|t| key_tokens(&core_words(t)).join(" "))
-            .filter(|k| !k.is_empty() && *k != key);
+        let title = std::sync::Arc::new(TitleFeatures::new(&e.title, e.language.as_deref()));
+        Features::with_title(occ, title, venue)
+    }
+
+    /// [`Features::with_venue`] with the title's features already read
+    /// (they must be those of `occ`'s title and language).
+    pub(super) fn with_title(
+        occ: &'a Occurrence,
+        title: std::sync::Arc<TitleFeatures>,
+        venue: Option<std::sync::Arc<VenueFeatures>>,
+    ) -> Features<'a> {
+        let e = &occ.event;
         let place_words: Vec<String> = venue
             .as_ref()
             .map(|v| v.place_words.clone())
             .unwrap_or_default();
-        let mut proper: Vec<String> = core
+        let proper: Vec<String> = title
+            .proper
             .iter()
-            .filter(|w| {
-                w.capital
-                    && w.folded.chars().count() >= 3
-                    && !w.folded.chars().all(|c| c.is_ascii_digit())
-                    && !is_stop_word(&w.folded)
-                    && !GENERIC_WORDS.contains(&w.folded.as_str())
-                    && !place_words.contains(&w.folded)
-            })
-            .map(|w| w.folded.clone())
-            .collect();
-        proper.sort();
-        proper.dedup();
-        let (all_terms, marker) = terms(&e.title, Lang::of(e.language.as_deref()));
-        let kept: Vec<Term> = all_terms
-            .iter()
-            .filter(|t| !place_words.contains(&t.word))
+            .filter(|w| !place_words.contains(w))
             .cloned()
             .collect();
-        let terms = if kept.is_empty() { all_terms } else { kept };
+        let place_free_terms = if title.terms.iter().any(|t| place_words.contains(&t.word)) {
+            let kept: Vec<Term> = title
+                .terms
+                .iter()
+                .filter(|t| !place_words.contains(&t.word))
+                .cloned()
+                .collect();
+            (!kept.is_empty()).then_some(kept)
+        } else {
+            None
+        };
         let url = e.url.as_deref().and_then(url_key);
         // An image compared without its query (sizes, cache keys).
         let image = e.image.as_deref().and_then(url_key);
-        let mut block: Vec<String> = tokens.iter().map(|t| block_key(t).to_string()).collect();
+        let terms = place_free_terms.as_deref().unwrap_or(&title.terms);
+        let mut block: Vec<String> = title
+            .tokens
+            .iter()
+            .map(|t| block_key(t).to_string())
+            .collect();
         block.extend(
             terms
                 .iter()
@@ -142,16 +204,11 @@ impl<'a> Features<'a> {
         block.dedup();
         Features {
             source: occ.source.as_str(),
-            key,
-            bare_key,
-            tokens,
-            ordered: core.into_iter().map(|w| w.folded).collect(),
+            title,
             proper,
+            place_free_terms,
             place_words,
             language: e.language.as_deref(),
-            terms,
-            marker,
-            series: series_parts(&e.title),
             description_text: e.description.as_deref(),
             description: std::cell::OnceCell::new(),
             block,
@@ -162,11 +219,15 @@ impl<'a> Features<'a> {
             all_day: e.all_day,
             url,
             venue,
-            occasion: fold_for_match(&e.title)
-                .split_whitespace()
-                .any(|w| OCCASION_WORDS.contains(&w)),
-            pre_talk: is_pre_talk(&e.title),
         }
+    }
+
+    /// The cross-language comparison's words, the venue's words left out
+    /// unless nothing else remains.
+    fn terms(&self) -> &[Term] {
+        self.place_free_terms
+            .as_deref()
+            .unwrap_or(&self.title.terms)
     }
 
     /// The description's folded words, sorted and once each.
@@ -191,18 +252,18 @@ impl<'a> Features<'a> {
     /// Whether a name of the other title is in this record's title words
     /// or description.
     fn mentions(&self, word: &str) -> bool {
-        self.ordered.iter().any(|w| w == word)
+        self.title.ordered.iter().any(|w| w == word)
             || self
                 .description_words()
                 .binary_search_by(|d| d.as_str().cmp(word))
                 .is_ok()
-            || spells_initials(word, &self.ordered)
+            || spells_initials(word, &self.title.ordered)
     }
 
     /// The language the event is held in, as far as the title and the
     /// record's language say.
     fn held_in(&self) -> Option<&str> {
-        match self.marker {
+        match self.title.marker {
             Some(Marker::Language(code)) => Some(code),
             None => None,
         }
@@ -239,9 +300,9 @@ fn bare_title(title: &str) -> Option<&str> {
 /// "Les Misérables (comédie musicale)"), and what they share is more than
 /// generic words.
 fn same_but_parenthesis(a: &Features<'_>, b: &Features<'_>) -> bool {
-    let plain = |f: &Features<'_>| f.terms.iter().any(|t| t.kind != TermKind::Generic);
-    (a.bare_key.as_deref() == Some(b.key.as_str()) && plain(b))
-        || (b.bare_key.as_deref() == Some(a.key.as_str()) && plain(a))
+    let plain = |f: &Features<'_>| f.terms().iter().any(|t| t.kind != TermKind::Generic);
+    (a.title.bare_key.as_deref() == Some(b.title.key.as_str()) && plain(b))
+        || (b.title.bare_key.as_deref() == Some(a.title.key.as_str()) && plain(a))
 }
 
 /// The start's date in the event's own time zone (a ticketing site's UTC
@@ -299,7 +360,7 @@ struct WordEvidence {
 /// Both titles are "series : part" with the same series and parts that
 /// share no word ("Ciné-club : Amélie" / "Ciné-club : Incendies").
 fn other_parts_of_a_series(a: &Features<'_>, b: &Features<'_>) -> bool {
-    let (Some((sa, pa)), Some((sb, pb))) = (&a.series, &b.series) else {
+    let (Some((sa, pa)), Some((sb, pb))) = (&a.title.series, &b.title.series) else {
         return false;
     };
     if sa != sb {
@@ -313,7 +374,7 @@ fn other_parts_of_a_series(a: &Features<'_>, b: &Features<'_>) -> bool {
 }
 
 fn word_evidence(a: &Features<'_>, b: &Features<'_>) -> WordEvidence {
-    let m = match_terms(&a.terms, &b.terms);
+    let m = match_terms(a.terms(), b.terms());
     let left = |terms: &[Term], idx: &[usize], kind: TermKind| -> Vec<String> {
         idx.iter()
             .filter_map(|i| terms.get(*i))
@@ -321,28 +382,28 @@ fn word_evidence(a: &Features<'_>, b: &Features<'_>) -> WordEvidence {
             .map(|t| t.word.clone())
             .collect()
     };
-    let names_a: Vec<String> = left(&a.terms, &m.left_a, TermKind::Name)
+    let names_a: Vec<String> = left(a.terms(), &m.left_a, TermKind::Name)
         .into_iter()
         .filter(|n| !b.mentions(n))
         .collect();
-    let names_b: Vec<String> = left(&b.terms, &m.left_b, TermKind::Name)
+    let names_b: Vec<String> = left(b.terms(), &m.left_b, TermKind::Name)
         .into_iter()
         .filter(|n| !a.mentions(n))
         .collect();
     let both = |kind: TermKind| {
-        !left(&a.terms, &m.left_a, kind).is_empty() && !left(&b.terms, &m.left_b, kind).is_empty()
+        !left(a.terms(), &m.left_a, kind).is_empty() && !left(b.terms(), &m.left_b, kind).is_empty()
     };
     let is_name = |t: &Term| t.kind == TermKind::Name;
     let shared_name = a
-        .terms
+        .terms()
         .iter()
         .filter(|t| is_name(t))
         .any(|t| b.mentions(&t.word))
-        || b.terms
+        || b.terms()
             .iter()
             .filter(|t| is_name(t))
             .any(|t| a.mentions(&t.word));
-    let (na, nb) = (a.terms.len(), b.terms.len());
+    let (na, nb) = (a.terms().len(), b.terms().len());
     let ratio = |n: usize, d: usize| if d == 0 { 0.0 } else { n as f64 / d as f64 };
     // A phrase's absorbed words count as matched on their side.
     let (ca, cb) = (m.matched + m.absorbed_a, m.matched + m.absorbed_b);
@@ -383,7 +444,7 @@ fn time_match(a: &Features<'_>, b: &Features<'_>) -> Option<(f64, i64)> {
 
 /// The pair's score when they are the same event (see the module doc).
 pub(super) fn score(a: &Features<'_>, b: &Features<'_>) -> Option<f64> {
-    if a.source == b.source || a.pre_talk != b.pre_talk {
+    if a.source == b.source || a.title.pre_talk != b.title.pre_talk {
         return None;
     }
     let (time_score, gap) = time_match(a, b)?;
@@ -405,8 +466,8 @@ pub(super) fn score(a: &Features<'_>, b: &Features<'_>) -> Option<f64> {
     // A timed and an all-day listing agree only on a strong title, and
     // not when one names a moment of the other ("Vernissage : X" at 17:00,
     // "Exposition : X" all day).
-    let titles_agree =
-        titles_agree && (gap != i64::MAX || (sim.score() >= 0.75 && a.occasion == b.occasion));
+    let titles_agree = titles_agree
+        && (gap != i64::MAX || (sim.score() >= 0.75 && a.title.occasion == b.title.occasion));
     let place_score = if place == Place::Same { 1.0 } else { 0.5 };
     let strong = same_url(a, b) || same_image(a, b);
     // Titles that agree in words still name two events when each has a
@@ -431,11 +492,11 @@ pub(super) fn score(a: &Features<'_>, b: &Features<'_>) -> Option<f64> {
     if titles_agree {
         if sim.edit < floor {
             // Agreed on words: the exact edit similarity still ranks the pair.
-            sim.edit = edit_similarity(&a.key, &b.key);
+            sim.edit = edit_similarity(&a.title.key, &b.title.key);
         }
         return Some(2.0 * sim.score() + time_score + place_score);
     }
-    if translation(a, b, place, gap) && (a.occasion == b.occasion || !mixed_day(a, b)) {
+    if translation(a, b, place, gap) && (a.title.occasion == b.title.occasion || !mixed_day(a, b)) {
         return Some(1.0 + time_score + place_score);
     }
     None
@@ -450,8 +511,8 @@ fn compare_titles(a: &Features<'_>, b: &Features<'_>, edit_floor: f64) -> TitleS
     let is_place =
         |w: &str| a.place_words.iter().any(|p| p == w) || b.place_words.iter().any(|p| p == w);
     compare_words(
-        (&a.key, &a.tokens, &a.ordered),
-        (&b.key, &b.tokens, &b.ordered),
+        (&a.title.key, &a.title.tokens, &a.title.ordered),
+        (&b.title.key, &b.title.tokens, &b.title.ordered),
         is_place,
         edit_floor,
     )
@@ -489,11 +550,11 @@ fn strip_places<T: AsRef<str>>(tokens: &[T], is_place: impl Fn(&str) -> bool) ->
 /// not read back (empty, or holding a separator).
 pub(super) fn title_sketch(f: &Features<'_>) -> Option<String> {
     let fits = |w: &String| !w.is_empty() && !w.contains([' ', '\u{1}']);
-    if !(f.tokens.iter().all(fits) && f.ordered.iter().all(fits)) {
+    if !(f.title.tokens.iter().all(fits) && f.title.ordered.iter().all(fits)) {
         return None;
     }
-    debug_assert_eq!(f.key, f.tokens.join(" "));
-    Some(format!("{}\u{1}{}", f.key, f.ordered.join(" ")))
+    debug_assert_eq!(f.title.key, f.title.tokens.join(" "));
+    Some(format!("{}\u{1}{}", f.title.key, f.title.ordered.join(" ")))
 }
 
 /// The words of a part of a [`title_sketch`].
@@ -528,13 +589,13 @@ pub(super) fn titles_may_agree_without_place(
         |w: &str| a.place_words.iter().any(|p| p == w) || their_place.iter().any(|p| p == w);
     let agree = |sim: TitleSimilarity| sim.jaccard >= 0.75 || sim.edit >= 0.9;
     agree(compare_words(
-        (&a.key, &a.tokens, &a.ordered),
+        (&a.title.key, &a.title.tokens, &a.title.ordered),
         (key, &tokens, &ordered),
         is_place,
         0.9,
     )) || agree(compare_words(
         (key, &tokens, &ordered),
-        (&a.key, &a.tokens, &a.ordered),
+        (&a.title.key, &a.title.tokens, &a.title.ordered),
         is_place,
         0.9,
     ))
@@ -674,8 +735,8 @@ fn translation(a: &Features<'_>, b: &Features<'_>, place: Place, gap: i64) -> bo
         return lexical && w.dice >= 0.75;
     }
     let same_end = matches!((a.end, b.end), (Some(x), Some(y)) if (x - y).abs() <= SAME_END_SECS);
-    let shared_proper = a.proper.iter().any(|p| b.ordered.contains(p))
-        || b.proper.iter().any(|p| a.ordered.contains(p));
+    let shared_proper = a.proper.iter().any(|p| b.title.ordered.contains(p))
+        || b.proper.iter().any(|p| a.title.ordered.contains(p));
     if doors {
         // At the doors' time, the weak evidence below is not enough.
         return lexical || (declared_apart(a, b) && shared_proper);

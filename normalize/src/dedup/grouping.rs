@@ -19,7 +19,7 @@ use model::Occurrence;
 use super::blocking::{key_hash64, share, venue_hash};
 use super::blocking::{Blocking, PlaceFeatures};
 use super::cluster::{at_unknown_place, join_in_order};
-use super::decide::{score, Features};
+use super::decide::{score, Features, TitleFeatures};
 use super::places::{place, venue_features, Place, VenueFeatures};
 use super::MAX_START_GAP_SECS;
 
@@ -47,6 +47,9 @@ pub struct Grouping<'a> {
     paired: usize,
     /// The venues read, by hash: a hall's shows share its features.
     venues: HashMap<u64, (&'a model::Venue, Arc<VenueFeatures>)>,
+    /// The titles read, with the language they were read in: a series'
+    /// occurrences share their title's features.
+    titles: TitleBook<'a>,
     /// Per occurrence, the partners of its pairs accepted at an unknown
     /// place, until it is ambiguous.
     unknown_partners: Vec<Vec<usize>>,
@@ -86,20 +89,25 @@ impl<'a> Grouping<'a> {
     /// Add an occurrence; returns its index.
     pub fn add(&mut self, occ: &'a Occurrence) -> usize {
         let venue = self.venue(occ);
-        self.push(occ, Features::with_venue(occ, venue))
+        let title = self.titles.get_or_read(occ);
+        self.push(occ, Features::with_title(occ, title, venue))
     }
 
     /// Add occurrences, in order, as [`Grouping::add`] one after the
-    /// other would; their features (the words of their titles through the
-    /// stemmers, most of the cost) are computed on up to `threads` threads
-    /// at once ([`crate::parallel::map`], from [`PARALLEL_FROM`]
-    /// occurrences per thread). Returns the index of the first.
+    /// other would; the features of the titles not read yet (their words
+    /// through the stemmers, most of the cost), then the occurrences',
+    /// are computed on up to `threads` threads at once
+    /// ([`crate::parallel::map`], from [`PARALLEL_FROM`] per thread).
+    /// Returns the index of the first.
     pub fn add_all(&mut self, occs: &[&'a Occurrence], threads: usize) -> usize {
         let first = self.occs.len();
-        let jobs: Vec<(&'a Occurrence, _)> =
-            occs.iter().map(|&occ| (occ, self.venue(occ))).collect();
-        let features = crate::parallel::map(jobs, threads, PARALLEL_FROM, |(occ, venue)| {
-            Features::with_venue(occ, venue)
+        self.titles.read_all(occs, threads);
+        let jobs: Vec<(&'a Occurrence, _, _)> = occs
+            .iter()
+            .map(|&occ| (occ, self.titles.get_or_read(occ), self.venue(occ)))
+            .collect();
+        let features = crate::parallel::map(jobs, threads, PARALLEL_FROM, |(occ, title, venue)| {
+            Features::with_title(occ, title, venue)
         });
         for (occ, f) in occs.iter().zip(features) {
             self.push(occ, f);
@@ -456,6 +464,48 @@ impl<'a> Grouping<'a> {
                 .then_with(|| r(&a.2).cmp(&r(&b.2)))
         });
         join_in_order(&self.features, &edges, ranked.into_iter())
+    }
+}
+
+/// The features of the titles read, by title and the language it is read
+/// in (see [`TitleFeatures`]).
+#[derive(Default)]
+pub(super) struct TitleBook<'a> {
+    read: HashMap<(&'a str, Option<&'a str>), Arc<TitleFeatures>>,
+}
+
+impl<'a> TitleBook<'a> {
+    fn key(occ: &'a Occurrence) -> (&'a str, Option<&'a str>) {
+        (occ.event.title.as_str(), occ.event.language.as_deref())
+    }
+
+    /// The features of `occ`'s title, read now if they were not.
+    pub(super) fn get_or_read(&mut self, occ: &'a Occurrence) -> Arc<TitleFeatures> {
+        let key = Self::key(occ);
+        Arc::clone(
+            self.read
+                .entry(key)
+                .or_insert_with(|| Arc::new(TitleFeatures::new(key.0, key.1))),
+        )
+    }
+
+    /// Read the titles of `occs` not read yet, on up to `threads` threads.
+    pub(super) fn read_all(&mut self, occs: &[&'a Occurrence], threads: usize) {
+        let mut new: Vec<(&'a str, Option<&'a str>)> = Vec::new();
+        let mut asked = std::collections::HashSet::new();
+        for &occ in occs {
+            let key = Self::key(occ);
+            if !self.read.contains_key(&key) && asked.insert(key) {
+                new.push(key);
+            }
+        }
+        let read =
+            crate::parallel::map(new.clone(), threads, PARALLEL_FROM, |(title, language)| {
+                TitleFeatures::new(title, language)
+            });
+        for (key, features) in new.into_iter().zip(read) {
+            self.read.insert(key, Arc::new(features));
+        }
     }
 }
 

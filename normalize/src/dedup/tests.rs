@@ -1162,6 +1162,85 @@ fn venue_names_match_across_languages_and_acronyms() {
     assert!(same_event(&nac, &hall));
 }
 
+/// A title's features are read once per title and language and shared
+/// ([`grouping::TitleBook`]): on every labelled set, every pair scores
+/// the same through shared titles as with each occurrence's own, the
+/// venue's words left out per occurrence; and a title repeated at
+/// another venue is read once.
+#[test]
+fn shared_title_features_score_every_pair_as_each_occurrences_own() {
+    let mut scored = 0;
+    for name in ["evaluation.json", "tuning_fr_en.json", "holdout.json"] {
+        let occs = labelled_occurrences(name);
+        let own: Vec<decide::Features<'_>> = occs.iter().map(decide::Features::new).collect();
+        let mut book = grouping::TitleBook::default();
+        let shared: Vec<decide::Features<'_>> = occs
+            .iter()
+            .map(|o| {
+                let venue = o
+                    .event
+                    .venue
+                    .as_ref()
+                    .map(|v| std::sync::Arc::new(places::venue_features(v)));
+                decide::Features::with_title(o, book.get_or_read(o), venue)
+            })
+            .collect();
+        for i in 0..occs.len() {
+            for j in i + 1..occs.len() {
+                let want = decide::score(&own[i], &own[j]);
+                assert_eq!(
+                    decide::score(&shared[i], &shared[j]),
+                    want,
+                    "{name}: {} / {}",
+                    occs[i].event.title,
+                    occs[j].event.title
+                );
+                scored += usize::from(want.is_some());
+            }
+            assert_eq!(shared[i].block, own[i].block, "{name}: blocking keys");
+        }
+    }
+    assert!(scored > 100, "{scored} pairs accepted");
+
+    // One title at two venues, one of whose words is in the title: read
+    // once, each occurrence leaving its own venue's words out.
+    let title = "Orchestre de Laval à la Maison des arts";
+    let a = at_mda("mda", title, "2026-12-10T19:30:00-05:00");
+    let b = occ(
+        "osl",
+        title,
+        "2026-12-10T19:30:00-05:00",
+        Some(venue("salle-andre-mathieu", "Salle André-Mathieu", "Laval")),
+    );
+    let mut book = grouping::TitleBook::default();
+    let (ta, tb) = (book.get_or_read(&a), book.get_or_read(&b));
+    assert!(std::sync::Arc::ptr_eq(&ta, &tb), "one title read twice");
+    for o in [&a, &b] {
+        let venue = o
+            .event
+            .venue
+            .as_ref()
+            .map(|v| std::sync::Arc::new(places::venue_features(v)));
+        let shared = decide::Features::with_title(o, book.get_or_read(o), venue);
+        assert_eq!(shared.block, decide::Features::new(o).block);
+    }
+    fn with_book<'o>(
+        o: &'o Occurrence,
+        title: &std::sync::Arc<decide::TitleFeatures>,
+    ) -> decide::Features<'o> {
+        let venue = o
+            .event
+            .venue
+            .as_ref()
+            .map(|v| std::sync::Arc::new(places::venue_features(v)));
+        decide::Features::with_title(o, std::sync::Arc::clone(title), venue)
+    }
+    assert_eq!(
+        decide::score(&with_book(&a, &ta), &with_book(&b, &ta)),
+        decide::score(&decide::Features::new(&a), &decide::Features::new(&b))
+    );
+}
+
 /// The store reads a candidate held at another venue only when
 /// [`venues_may_pair`] says it may: on every labelled set, no pair the
 /// decision accepts has venues it says cannot pair, and two venues with
