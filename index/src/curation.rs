@@ -172,12 +172,17 @@ pub(crate) fn links_of<'a>(
     Ok(links)
 }
 
-/// Locks and hides, read once per rebuild.
+/// Locks and hides, read once per rebuild: the hides at once, each
+/// event's locks when asked ([`Decisions::locks_of`]); applied with
+/// [`Decisions::apply`], which reads nothing (so on any thread).
 pub(crate) struct Decisions<'c> {
     /// Hidden target → whether it names a series.
     hidden: HashMap<String, bool>,
     locks: rusqlite::Statement<'c>,
 }
+
+/// The locked fields of one event, their values as set.
+pub(crate) type Locks = BTreeMap<String, Value>;
 
 impl<'c> Decisions<'c> {
     pub(crate) fn read(tx: &'c Transaction<'_>) -> StoreResult<Decisions<'c>> {
@@ -193,24 +198,33 @@ impl<'c> Decisions<'c> {
         })
     }
 
-    /// Apply the locks of `event`; whether it is hidden.
-    pub(crate) fn apply(&mut self, event: &mut Event) -> StoreResult<bool> {
+    /// The locks of the event `event_id`.
+    pub(crate) fn locks_of(&mut self, event_id: &str) -> StoreResult<Locks> {
         let rows: Vec<(String, String)> = self
             .locks
-            .query_map([&event.id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map([event_id], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
-        if !rows.is_empty() {
-            let mut locks = BTreeMap::new();
-            for (field, value) in rows {
-                locks.insert(field, store::from_json::<Value>("lock", &value)?);
-            }
-            // Values were checked when set; one that no longer applies
-            // (a model change) must not stop an ingest.
-            if let Err(e) = rule::apply_locks(event, &locks) {
-                tracing::warn!(event = %event.id, error = %e, "a lock could not be applied");
-            }
+        let mut locks = BTreeMap::new();
+        for (field, value) in rows {
+            locks.insert(field, store::from_json::<Value>("lock", &value)?);
         }
-        Ok(rule::is_hidden(event, &self.hidden))
+        Ok(locks)
+    }
+
+    /// What [`Decisions::apply`] needs, which may go to other threads.
+    pub(crate) fn hides(&self) -> &HashMap<String, bool> {
+        &self.hidden
+    }
+
+    /// Apply `locks` (the event's, from [`Decisions::locks_of`]) to
+    /// `event`; whether it is hidden (`hidden` from [`Decisions::hides`]).
+    pub(crate) fn apply(hidden: &HashMap<String, bool>, event: &mut Event, locks: &Locks) -> bool {
+        // Values were checked when set; one that no longer applies (a
+        // model change) must not stop an ingest.
+        if let Err(e) = rule::apply_locks(event, locks) {
+            tracing::warn!(event = %event.id, error = %e, "a lock could not be applied");
+        }
+        rule::is_hidden(event, hidden)
     }
 }
 

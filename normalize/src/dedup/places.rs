@@ -12,6 +12,8 @@
 //! words are all in the other's are different places; a venue that names
 //! only the building is the same place as any of its rooms.
 
+use std::borrow::Cow;
+
 use super::lexicon::{is_stop_word, lexicon};
 use super::titles::word_match;
 use super::{OTHER_PLACE_METRES, SAME_PLACE_METRES};
@@ -360,25 +362,30 @@ pub(super) fn place(a: Option<&VenueFeatures>, b: Option<&VenueFeatures>) -> Pla
 type Named = [(String, Vec<u32>)];
 
 /// `x` with each word of 2 to 5 letters that spells the initials of a run
-/// of `y`'s words replaced by those words.
-fn expand_initials(x: &Named, y: &Named) -> Vec<(String, Vec<u32>)> {
+/// of `y`'s words replaced by those words (`x` itself when none does: most
+/// pairs of venues asked, so nothing is copied for them).
+fn expand_initials<'x>(x: &'x Named, y: &Named) -> Cow<'x, Named> {
+    let run_of = |w: &str| -> Option<&[(String, Vec<u32>)]> {
+        let letters = w.chars().count();
+        if !(2..=5).contains(&letters) || !w.chars().all(char::is_alphabetic) {
+            return None;
+        }
+        y.windows(letters).find(|run| {
+            run.iter()
+                .zip(w.chars())
+                .all(|((v, _), l)| v.starts_with(l))
+                && !run.iter().any(|(v, _)| v == w)
+        })
+    };
+    if x.iter().all(|(w, _)| run_of(w).is_none()) {
+        return Cow::Borrowed(x);
+    }
     let mut out = Vec::with_capacity(x.len());
     for (w, c) in x {
-        let letters: Vec<char> = w.chars().collect();
-        let run = ((2..=5).contains(&letters.len()) && letters.iter().all(|l| l.is_alphabetic()))
-            .then(|| {
-                y.windows(letters.len()).find(|run| {
-                    run.iter()
-                        .zip(&letters)
-                        .all(|((v, _), l)| v.starts_with(*l))
-                        && !run.iter().any(|(v, _)| v == w)
-                })
-            })
-            .flatten();
-        match run {
+        match run_of(w) {
             Some(run) => out.extend(run.iter().cloned()),
             None => out.push((w.clone(), c.clone())),
         }
     }
-    out
+    Cow::Owned(out)
 }
