@@ -2075,7 +2075,7 @@ pub(crate) fn rebuild_events(
             due,
             normalize::parallel::threads(),
             REBUILT_PER_THREAD,
-            |due| build_due(due, at, fresh, rules, hides),
+            |due| due.build(at, fresh, rules, hides),
         );
         build_ms += t_built.elapsed().as_millis();
         for (&id, built) in slice.iter().zip(built) {
@@ -2164,57 +2164,60 @@ enum Built {
     },
 }
 
-/// Build one event from what [`rebuild_events`] read (no store access).
-fn build_due(
-    due: Rebuilding<'_>,
-    at: DateTime<Utc>,
-    fresh: &HashMap<&str, &Occurrence>,
-    rules: &Rules,
-    hides: &HashMap<String, bool>,
-) -> StoreResult<Built> {
-    let decoded = due
-        .members
-        .iter()
-        .filter_map(|(_, j)| j.as_deref())
-        .map(|j| from_json::<Occurrence>("occurrence", j))
-        .collect::<StoreResult<Vec<_>>>()?;
-    let mut decoded = decoded.iter();
-    let occurrences: Vec<&Occurrence> = due
-        .members
-        .iter()
-        .filter_map(|(occ_id, j)| match j {
-            Some(_) => decoded.next(),
-            None => fresh.get(occ_id.as_str()).copied(),
-        })
-        .collect();
-    let Some(mut event) = build_event(due.id, &occurrences, &rules.languages) else {
-        return Ok(Built::Empty);
-    };
-    // People's decisions win over the sources: locked fields, hides.
-    let hidden = crate::curation::Decisions::apply(hides, &mut event, &due.locks);
-    // After the decisions: a venue set by a person places the event.
-    event.territories = rules.territories.of(event.venue.as_ref());
-    let mut hash = content_hash(&event)?;
-    if hidden {
-        hash.push_str("-hidden");
-    }
-    let new = match due.current {
-        Some((_, old_hash)) if old_hash == hash => return Ok(Built::Same),
-        Some((sequence, _)) => {
-            event.sequence = event.sequence.max(sequence.saturating_add(1));
-            event.updated_at = at;
-            false
+impl Rebuilding<'_> {
+    /// Build the event from what [`rebuild_events`] read (no store
+    /// access).
+    fn build(
+        self,
+        at: DateTime<Utc>,
+        fresh: &HashMap<&str, &Occurrence>,
+        rules: &Rules,
+        hides: &HashMap<String, bool>,
+    ) -> StoreResult<Built> {
+        let decoded = self
+            .members
+            .iter()
+            .filter_map(|(_, j)| j.as_deref())
+            .map(|j| from_json::<Occurrence>("occurrence", j))
+            .collect::<StoreResult<Vec<_>>>()?;
+        let mut decoded = decoded.iter();
+        let occurrences: Vec<&Occurrence> = self
+            .members
+            .iter()
+            .filter_map(|(occ_id, j)| match j {
+                Some(_) => decoded.next(),
+                None => fresh.get(occ_id.as_str()).copied(),
+            })
+            .collect();
+        let Some(mut event) = build_event(self.id, &occurrences, &rules.languages) else {
+            return Ok(Built::Empty);
+        };
+        // People's decisions win over the sources: locked fields, hides.
+        let hidden = crate::curation::Decisions::apply(hides, &mut event, &self.locks);
+        // After the decisions: a venue set by a person places the event.
+        event.territories = rules.territories.of(event.venue.as_ref());
+        let mut hash = content_hash(&event)?;
+        if hidden {
+            hash.push_str("-hidden");
         }
-        None => true,
-    };
-    let json = to_json(&event)?;
-    Ok(Built::Changed {
-        event: Box::new(event),
-        json,
-        hash,
-        hidden,
-        new,
-    })
+        let new = match self.current {
+            Some((_, old_hash)) if old_hash == hash => return Ok(Built::Same),
+            Some((sequence, _)) => {
+                event.sequence = event.sequence.max(sequence.saturating_add(1));
+                event.updated_at = at;
+                false
+            }
+            None => true,
+        };
+        let json = to_json(&event)?;
+        Ok(Built::Changed {
+            event: Box::new(event),
+            json,
+            hash,
+            hidden,
+            new,
+        })
+    }
 }
 
 pub(crate) fn event(conn: &Connection, id: &str) -> StoreResult<Option<Event>> {
@@ -2446,6 +2449,115 @@ mod tests {
         let tx = conn.transaction().expect("transaction");
         apply_success(&tx, &run, &Rules::default(), blocks).expect("run");
         tx.commit().expect("commit");
+    }
+
+    /// `n` concerts of one source, an hour apart, each described by
+    /// `description`: `n` events (a source's listings never pair).
+    fn concerts(n: usize, description: &str) -> crate::SourceRun {
+        let id = SourceId::new("salle").expect("test source id");
+        let first = DateTime::parse_from_rfc3339("2027-03-06T10:00:00-05:00").expect("time");
+        let mut records = Vec::with_capacity(n);
+        let mut occurrences = Vec::with_capacity(n);
+        for i in 0..n {
+            let hours = i64::try_from(i).expect("small");
+            let start = first + chrono::Duration::hours(hours);
+            let (uid, title) = (format!("concert-{i}@salle.example"), format!("Concert {i}"));
+            let mut event = model::Event::new("", &title, start, "America/Toronto", Utc::now());
+            event.description = Some(description.to_string());
+            occurrences.push(Occurrence::single(id.clone(), uid.clone(), event));
+            records.push(model::RawEvent::new(
+                uid,
+                title,
+                model::TimeValue::Offset { at: start },
+            ));
+        }
+        crate::SourceRun {
+            source: id,
+            at: Utc::now(),
+            duration_ms: 1,
+            kind: Some("ics".to_string()),
+            fetch: FetchState::default(),
+            records,
+            occurrences,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// A rebuild of more events than one slice ([`REBUILT_AT_ONCE`]), built
+    /// on the writer's threads: every event is written once, the changes
+    /// come in the order of the ids, and people's locks and hides apply in
+    /// the first slice as in the last.
+    #[test]
+    fn a_rebuild_past_one_slice_writes_every_event_with_its_locks_and_hides() {
+        let (_dir, mut conn, mut blocks) = fresh_store();
+        let n = REBUILT_AT_ONCE + 300;
+        let rules = Rules::default();
+        let tx = conn.transaction().expect("transaction");
+        let (_, changes) =
+            apply_success(&tx, &concerts(n, "Programme à venir."), &rules, &mut blocks)
+                .expect("first run");
+        tx.commit().expect("commit");
+        assert_eq!((changes.new, changes.upserted.len()), (n, n));
+        let ids: Vec<String> = conn
+            .prepare("SELECT id FROM events ORDER BY id")
+            .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
+            .expect("event ids");
+        assert_eq!(ids.len(), n);
+        let upserted: Vec<&str> = changes.upserted.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(upserted, ids.iter().map(String::as_str).collect::<Vec<_>>());
+
+        // A person locks the title of the first event and of the last, and
+        // hides the one before the last; then every description changes.
+        let (first, last, hidden) = (&ids[0], &ids[n - 1], &ids[n - 2]);
+        for id in [first, last] {
+            conn.execute(
+                "INSERT INTO locks (event_id, field, value) VALUES (?1, 'title', ?2)",
+                params![id, "\"Titre fixé\""],
+            )
+            .expect("lock");
+        }
+        conn.execute(
+            "INSERT INTO hidden (target, series) VALUES (?1, 0)",
+            [hidden],
+        )
+        .expect("hide");
+        let tx = conn.transaction().expect("transaction");
+        let (_, changes) = apply_success(
+            &tx,
+            &concerts(n, "Programme : Brahms et Schumann."),
+            &rules,
+            &mut blocks,
+        )
+        .expect("second run");
+        tx.commit().expect("commit");
+        assert_eq!((changes.new, changes.updated), (0, n));
+        assert_eq!(changes.removed, vec![hidden.clone()]);
+        let upserted: Vec<&str> = changes.upserted.iter().map(|e| e.id.as_str()).collect();
+        let shown: Vec<&str> = ids
+            .iter()
+            .filter(|id| *id != hidden)
+            .map(String::as_str)
+            .collect();
+        assert_eq!(upserted, shown);
+        for e in &changes.upserted {
+            let locked = e.id == *first || e.id == *last;
+            assert_eq!(e.title == "Titre fixé", locked, "{}: {}", e.id, e.title);
+            assert_eq!(e.sequence, 1, "{}", e.id);
+            assert_eq!(
+                e.description.as_deref(),
+                Some("Programme : Brahms et Schumann.")
+            );
+        }
+        let (hidden_rows, bumped): (i64, i64) = conn
+            .query_row(
+                "SELECT SUM(hidden), SUM(sequence = 1) FROM events",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("rows");
+        assert_eq!((hidden_rows, bumped), (1, i64::try_from(n).expect("small")));
+        let stored = event(&conn, last).expect("read").expect("stored");
+        assert_eq!(stored.title, "Titre fixé");
     }
 
     #[test]

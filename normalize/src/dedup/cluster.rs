@@ -3,14 +3,13 @@
 //! group.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use chrono::NaiveDate;
 use model::Occurrence;
 
-use super::decide::{score, Features};
+use super::decide::{score, venue_of, Features};
 use super::grouping::TitleBook;
-use super::places::{place, venue_features, Place};
+use super::places::{place, Place};
 use super::MAX_START_GAP_SECS;
 
 /// A union-find over occurrences that keeps, per group, the sources it
@@ -86,10 +85,7 @@ pub fn cluster(occs: &[&Occurrence]) -> Vec<Vec<usize>> {
     let mut titles = TitleBook::default();
     let features: Vec<Features<'_>> = occs
         .iter()
-        .map(|o| {
-            let venue = o.event.venue.as_ref().map(|v| Arc::new(venue_features(v)));
-            Features::with_title(o, titles.get_or_read(o), venue)
-        })
+        .map(|o| Features::with_title(o, titles.get_or_read(o), venue_of(o)))
         .collect();
     let mut edges = scored_pairs(&features);
     drop_ambiguous(&features, &mut edges);

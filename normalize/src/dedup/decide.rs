@@ -132,29 +132,25 @@ const OCCASION_WORDS: &[&str] = &[
     "tours",
 ];
 
+/// The features of `occ`'s venue, read afresh (a
+/// [`Grouping`](super::Grouping) reads each venue once).
+pub(super) fn venue_of(occ: &Occurrence) -> Option<std::sync::Arc<VenueFeatures>> {
+    occ.event
+        .venue
+        .as_ref()
+        .map(|v| std::sync::Arc::new(venue_features(v)))
+}
+
 impl<'a> Features<'a> {
     pub(super) fn new(occ: &'a Occurrence) -> Features<'a> {
-        let venue = occ
-            .event
-            .venue
-            .as_ref()
-            .map(|v| std::sync::Arc::new(venue_features(v)));
-        Features::with_venue(occ, venue)
-    }
-
-    /// [`Features::new`] with the venue's features already read (they
-    /// must be those of `occ`'s venue).
-    pub(super) fn with_venue(
-        occ: &'a Occurrence,
-        venue: Option<std::sync::Arc<VenueFeatures>>,
-    ) -> Features<'a> {
         let e = &occ.event;
         let title = std::sync::Arc::new(TitleFeatures::new(&e.title, e.language.as_deref()));
-        Features::with_title(occ, title, venue)
+        Features::with_title(occ, title, venue_of(occ))
     }
 
-    /// [`Features::with_venue`] with the title's features already read
-    /// (they must be those of `occ`'s title and language).
+    /// [`Features::new`] with the title's features already read (they
+    /// must be those of `occ`'s title and language) and the venue's (those
+    /// of `occ`'s venue).
     pub(super) fn with_title(
         occ: &'a Occurrence,
         title: std::sync::Arc<TitleFeatures>,

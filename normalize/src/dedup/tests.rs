@@ -1176,14 +1176,7 @@ fn shared_title_features_score_every_pair_as_each_occurrences_own() {
         let mut book = grouping::TitleBook::default();
         let shared: Vec<decide::Features<'_>> = occs
             .iter()
-            .map(|o| {
-                let venue = o
-                    .event
-                    .venue
-                    .as_ref()
-                    .map(|v| std::sync::Arc::new(places::venue_features(v)));
-                decide::Features::with_title(o, book.get_or_read(o), venue)
-            })
+            .map(|o| decide::Features::with_title(o, book.get_or_read(o), decide::venue_of(o)))
             .collect();
         for i in 0..occs.len() {
             for j in i + 1..occs.len() {
@@ -1216,24 +1209,14 @@ fn shared_title_features_score_every_pair_as_each_occurrences_own() {
     let (ta, tb) = (book.get_or_read(&a), book.get_or_read(&b));
     assert!(std::sync::Arc::ptr_eq(&ta, &tb), "one title read twice");
     for o in [&a, &b] {
-        let venue = o
-            .event
-            .venue
-            .as_ref()
-            .map(|v| std::sync::Arc::new(places::venue_features(v)));
-        let shared = decide::Features::with_title(o, book.get_or_read(o), venue);
+        let shared = decide::Features::with_title(o, book.get_or_read(o), decide::venue_of(o));
         assert_eq!(shared.block, decide::Features::new(o).block);
     }
     fn with_book<'o>(
         o: &'o Occurrence,
         title: &std::sync::Arc<decide::TitleFeatures>,
     ) -> decide::Features<'o> {
-        let venue = o
-            .event
-            .venue
-            .as_ref()
-            .map(|v| std::sync::Arc::new(places::venue_features(v)));
-        decide::Features::with_title(o, std::sync::Arc::clone(title), venue)
+        decide::Features::with_title(o, std::sync::Arc::clone(title), decide::venue_of(o))
     }
     assert_eq!(
         decide::score(&with_book(&a, &ta), &with_book(&b, &ta)),
