@@ -43,7 +43,7 @@ pub use curation::{AuditEntry, AuditPage, CuratedEvent, CurationError, CONFIG_UN
 pub use normalize::curation::LOCKABLE;
 pub use query::{Cursor, Page, Query, QueryError, Scope, ScopePart};
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::{Mutex, MutexGuard, RwLock};
@@ -502,9 +502,16 @@ impl Index {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut size = 0usize;
         let mut take = 0usize;
+        let mut sources = HashSet::new();
         for p in pending.iter() {
             size += p.run.occurrences.len();
             if take > 0 && size > BATCH_OCCURRENCES {
+                break;
+            }
+            // One run per source: a batch writes its runs' new
+            // occurrences after clustering them all (`store::apply_batch`),
+            // and a source's next run goes on from its last.
+            if !sources.insert(p.run.source.as_str()) {
                 break;
             }
             take += 1;

@@ -530,10 +530,12 @@ struct Written<'r> {
     touched: BTreeSet<String>,
     new_ids: HashSet<String>,
     changed_ids: Vec<String>,
-    /// The event each written occurrence holds.
+    /// The event each written occurrence holds (a new one: its own id,
+    /// a placeholder).
     event_of: HashMap<String, String>,
-    /// The rowid each inserted occurrence got.
-    rows: HashMap<String, i64>,
+    /// The new occurrences, written once the re-clustering has given
+    /// each its event.
+    inserts: Vec<NewOccurrence<'r>>,
     /// Events that lost a member or whose member changed.
     former: BTreeSet<String>,
     /// The occurrences the source no longer lists, deleted.
@@ -557,6 +559,16 @@ pub(crate) fn apply_batch(
     blocks: &mut BlockIndex,
 ) -> StoreResult<(Vec<RunCounts>, ChangeSet)> {
     let t0 = std::time::Instant::now();
+    // A run's new occurrences are written after the batch's re-clustering
+    // (see `Seeds::inserts`): a later run of the same source would not
+    // see them. The writer's batches hold one run per source.
+    let mut sources = HashSet::new();
+    if let Some(run) = runs.iter().find(|r| !sources.insert(r.source.as_str())) {
+        return Err(StoreFail::Corrupt(format!(
+            "a batch holds two runs of source {}",
+            run.source
+        )));
+    }
     let mut written = Vec::with_capacity(runs.len());
     for run in runs {
         written.push(write_run(tx, run)?);
@@ -571,15 +583,13 @@ pub(crate) fn apply_batch(
         seeds.events.extend(w.former.iter().cloned());
         seeds.new.extend(w.new_ids.iter().cloned());
         seeds.event_of.extend(std::mem::take(&mut w.event_of));
-        // A later run of the same source in the batch may have deleted
-        // what an earlier one inserted.
-        for id in &w.removed {
-            seeds.rows.remove(id);
-        }
-        seeds.rows.extend(std::mem::take(&mut w.rows));
+        seeds.inserts.append(&mut w.inserts);
         seeds.fresh.extend(w.latest.iter().map(|(k, v)| (*k, *v)));
         touched.extend(w.touched.iter().cloned());
     }
+    // In the order of their ids: the id's and the event's indexes are
+    // then written from one end to the other.
+    seeds.inserts.sort_unstable_by(|a, b| a.id.cmp(b.id));
     let arena = typed_arena::Arena::new();
     let (assigned, mut known) = assign_events_in(tx, &seeds, Some(blocks), &arena)?;
     touched.extend(assigned);
@@ -611,7 +621,27 @@ pub(crate) fn apply_batch(
     Ok((counts, changes))
 }
 
-/// Write one run's records and occurrences (and their blockings).
+/// An occurrence's row, inserted, or updated in place when its id is
+/// stored.
+const UPSERT_OCCURRENCE: &str =
+    "INSERT INTO occurrences (id, source, record_uid, key, event_id, start_utc, end_utc, json, hash)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+     ON CONFLICT(id) DO UPDATE SET
+       record_uid = excluded.record_uid, key = excluded.key,
+       event_id = excluded.event_id, start_utc = excluded.start_utc,
+       end_utc = excluded.end_utc, json = excluded.json, hash = excluded.hash";
+
+/// A run's new occurrence, serialized, waiting for the event the
+/// re-clustering gives it (see [`Seeds::inserts`]).
+pub(crate) struct NewOccurrence<'a> {
+    pub id: &'a str,
+    pub occ: &'a Occurrence,
+    pub json: String,
+    pub hash: String,
+}
+
+/// Write one run's records and its stored occurrences' changes; its new
+/// occurrences are written by the re-clustering (see [`Seeds::inserts`]).
 fn write_run<'r>(tx: &Transaction<'_>, run: &'r SourceRun) -> StoreResult<Written<'r>> {
     let started = std::time::Instant::now();
     let source = run.source.as_str();
@@ -707,19 +737,12 @@ fn write_run<'r>(tx: &Transaction<'_>, run: &'r SourceRun) -> StoreResult<Writte
     let mut new_ids: HashSet<String> = HashSet::new();
     let mut changed_ids: Vec<String> = Vec::new();
     let mut event_of: HashMap<String, String> = HashMap::new();
-    let mut rows: HashMap<String, i64> = HashMap::new();
+    let mut inserts: Vec<NewOccurrence<'r>> = Vec::new();
     let mut former: BTreeSet<String> = BTreeSet::new();
     {
-        let mut upsert = tx.prepare(
-            "INSERT INTO occurrences (id, source, record_uid, key, event_id, start_utc, end_utc,
-                                      json, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-             ON CONFLICT(id) DO UPDATE SET
-               record_uid = excluded.record_uid, key = excluded.key,
-               event_id = excluded.event_id, start_utc = excluded.start_utc,
-               end_utc = excluded.end_utc, json = excluded.json, hash = excluded.hash",
-        )?;
-        let entries: Vec<(&str, &Occurrence)> = latest.iter().map(|(k, v)| (*k, *v)).collect();
+        let mut upsert = tx.prepare(UPSERT_OCCURRENCE)?;
+        let mut entries: Vec<(&str, &Occurrence)> = latest.iter().map(|(k, v)| (*k, *v)).collect();
+        entries.sort_unstable_by_key(|(id, _)| *id);
         let serialized = normalize::parallel::map(
             entries.clone(),
             normalize::parallel::threads(),
@@ -728,43 +751,41 @@ fn write_run<'r>(tx: &Transaction<'_>, run: &'r SourceRun) -> StoreResult<Writte
         );
         for ((id, occ), serialized) in entries.into_iter().zip(serialized) {
             let (json, hash) = serialized?;
-            // A new occurrence starts in an event of its own; the
-            // clustering below moves it where it belongs.
-            let event_id = match existing.get(id) {
-                Some(held) if held.hash == hash => continue,
+            match existing.get(id) {
+                Some(held) if held.hash == hash => {}
+                // A changed occurrence is written in place, in the event
+                // it holds; the clustering moves it if it must.
                 Some(held) => {
                     changed_ids.push(id.to_string());
                     former.insert(held.event_id.clone());
-                    held.event_id.clone()
+                    upsert.execute(params![
+                        id,
+                        source,
+                        occ.record_uid,
+                        occ.key,
+                        held.event_id,
+                        occ.event.start.timestamp(),
+                        occ.event.end.map(|e| e.timestamp()),
+                        json,
+                        hash
+                    ])?;
+                    event_of.insert(id.to_string(), held.event_id.clone());
+                    touched.insert(held.event_id.clone());
                 }
+                // A new one is clustered holding its own id (a
+                // placeholder), then written once, in the event it was
+                // given (`assign_events_in`): not written, then moved.
                 None => {
                     new_ids.insert(id.to_string());
-                    id.to_string()
+                    event_of.insert(id.to_string(), id.to_string());
+                    inserts.push(NewOccurrence {
+                        id,
+                        occ,
+                        json,
+                        hash,
+                    });
                 }
-            };
-            let start = occ.event.start.timestamp();
-            let end = occ.event.end.map(|e| e.timestamp());
-            let last_row = tx.last_insert_rowid();
-            upsert.execute(params![
-                id,
-                source,
-                occ.record_uid,
-                occ.key,
-                event_id,
-                start,
-                end,
-                json,
-                hash
-            ])?;
-            // A row inserted (not updated in place) moved the last rowid
-            // to its own: its blocking is written at that rowid without
-            // asking for it (`RETURNING` would need a statement journal).
-            let row = tx.last_insert_rowid();
-            if new_ids.contains(id) && row != last_row {
-                rows.insert(id.to_string(), row);
             }
-            event_of.insert(id.to_string(), event_id.clone());
-            touched.insert(event_id);
         }
     }
     let mut removed = Vec::new();
@@ -788,7 +809,7 @@ fn write_run<'r>(tx: &Transaction<'_>, run: &'r SourceRun) -> StoreResult<Writte
         new_ids,
         changed_ids,
         event_of,
-        rows,
+        inserts,
         former,
         removed,
         records,
@@ -1072,8 +1093,13 @@ pub(crate) struct Seeds<'a> {
     /// The event each occurrence this run wrote holds (its blocking is
     /// written after the re-clustering).
     pub event_of: HashMap<String, String>,
-    /// The rowids of the occurrences this run inserted, where known.
-    pub rows: HashMap<String, i64>,
+    /// The occurrences new to this run, in `fresh`, `new` and `event_of`
+    /// (holding their own id) but not yet in the table: each is written
+    /// once the assignment has given it its event, so that a new
+    /// occurrence that joins another event (a cross-listing, a series'
+    /// next date) is not written, then moved, and its placeholder is no
+    /// event to rebuild.
+    pub inserts: Vec<NewOccurrence<'a>>,
     /// This run's occurrences, in memory (not decoded again).
     pub fresh: HashMap<&'a str, &'a Occurrence>,
 }
@@ -1709,6 +1735,7 @@ pub(crate) fn assign_events_in<'a>(
     arena: &'a typed_arena::Arena<Occurrence>,
 ) -> StoreResult<(BTreeSet<String>, HashMap<&'a str, &'a Occurrence>)> {
     if seeds.occurrences.is_empty() && seeds.events.is_empty() {
+        debug_assert!(seeds.inserts.is_empty(), "new occurrences not seeded");
         return Ok((BTreeSet::new(), HashMap::new()));
     }
     // The writer's index of the stored blockings, in step with the store;
@@ -1960,11 +1987,54 @@ pub(crate) fn assign_events_in<'a>(
     let cluster_ms = t_after.elapsed().as_millis() as u64;
     let assignment = identity::assign(&clusters, &mut ledger)?;
     let ledger_ms = (t_after.elapsed().as_millis() as u64).saturating_sub(cluster_ms);
+    let mut touched = assignment.touched;
+    // The run's new occurrences, in the events they were given.
+    let given: HashMap<&str, &str> = assignment
+        .moves
+        .iter()
+        .map(|(occurrence, event)| (occurrence.as_str(), event.as_str()))
+        .collect();
+    let mut rows: HashMap<&str, i64> = HashMap::with_capacity(seeds.inserts.len());
+    if !seeds.inserts.is_empty() {
+        let mut insert = tx.prepare_cached(UPSERT_OCCURRENCE)?;
+        for new in &seeds.inserts {
+            let event_id = given.get(new.id).copied().unwrap_or(new.id);
+            let last_row = tx.last_insert_rowid();
+            insert.execute(params![
+                new.id,
+                new.occ.source.as_str(),
+                new.occ.record_uid,
+                new.occ.key,
+                event_id,
+                new.occ.event.start.timestamp(),
+                new.occ.event.end.map(|e| e.timestamp()),
+                new.json,
+                new.hash
+            ])?;
+            // A row inserted (not updated in place) moved the last rowid
+            // to its own: its blocking is written at that rowid without
+            // asking for it (`RETURNING` would need a statement journal).
+            let row = tx.last_insert_rowid();
+            if row != last_row {
+                rows.insert(new.id, row);
+            }
+            touched.insert(event_id.to_string());
+        }
+    }
+    // The stored occurrences that move.
     let mut update = tx.prepare("UPDATE occurrences SET event_id = ?2 WHERE id = ?1")?;
-    for (occurrence_id, event_id) in &assignment.moves {
+    let mut moves: Vec<&(String, String)> = assignment
+        .moves
+        .iter()
+        .filter(|(occurrence, _)| !seeds.new.contains(occurrence))
+        .collect();
+    moves.sort_unstable();
+    let moved = moves.len();
+    for (occurrence_id, event_id) in moves {
         update.execute(params![occurrence_id, event_id])?;
     }
-    let moves_ms = (t_after.elapsed().as_millis() as u64).saturating_sub(cluster_ms + ledger_ms);
+    // New occurrences inserted, stored ones moved.
+    let rows_ms = (t_after.elapsed().as_millis() as u64).saturating_sub(cluster_ms + ledger_ms);
     // The blockings of what the run wrote, from the features computed.
     // Only runs write blockings, and runs go through the writer's index,
     // which must see each one (see `crate::blocks`).
@@ -1977,7 +2047,7 @@ pub(crate) fn assign_events_in<'a>(
         if seeds.event_of.contains_key(&m.occ.event.id) {
             if let Some(block) = grouping.blocking(i) {
                 let id = &m.occ.event.id;
-                let row = insert_block.write(id, seeds.rows.get(id).copied(), &block)?;
+                let row = insert_block.write(id, rows.get(id.as_str()).copied(), &block)?;
                 if let Some(index) = blocks.as_deref_mut() {
                     index.add(id, row, &block);
                 }
@@ -1987,13 +2057,13 @@ pub(crate) fn assign_events_in<'a>(
     tracing::debug!(
         cluster_ms,
         ledger_ms,
-        moves_ms,
-        moves = assignment.moves.len(),
-        blocks_ms = (t_after.elapsed().as_millis() as u64)
-            .saturating_sub(cluster_ms + ledger_ms + moves_ms),
+        rows_ms,
+        inserted = seeds.inserts.len(),
+        moved,
+        blocks_ms =
+            (t_after.elapsed().as_millis() as u64).saturating_sub(cluster_ms + ledger_ms + rows_ms),
         "dedup group assigned"
     );
-    let mut touched = assignment.touched;
     touched.extend(seeds.events.iter().cloned());
     let known = members
         .iter()
@@ -2417,7 +2487,7 @@ mod tests {
             events: BTreeSet::new(),
             new: HashSet::new(),
             event_of: HashMap::new(),
-            rows: HashMap::new(),
+            inserts: Vec::new(),
             fresh: HashMap::new(),
         };
         let arena = typed_arena::Arena::new();
@@ -2480,6 +2550,113 @@ mod tests {
             records,
             occurrences,
             warnings: Vec::new(),
+        }
+    }
+
+    /// A run's new occurrences are written once, in the event the
+    /// re-clustering gave them: a cross-listing of a stored event is
+    /// inserted holding that event's id (not inserted holding its own,
+    /// then moved), a listing of its own holds its own id, and no event
+    /// row is made of a placeholder.
+    #[test]
+    fn a_new_occurrence_is_written_once_in_the_event_it_joins() {
+        let (_dir, mut conn, mut blocks) = fresh_store();
+        commit_run(&mut conn, &mut blocks, story_hour("biblio00", Some(0)));
+        let library_event: String = conn
+            .query_row(
+                "SELECT event_id FROM occurrences WHERE source = 'biblio00'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("the library's event");
+        // Every write of an occurrence's event id on the writer's connection.
+        conn.execute_batch(
+            "CREATE TEMP TABLE seen (what TEXT, id TEXT, event_id TEXT);
+             CREATE TEMP TRIGGER seen_insert AFTER INSERT ON occurrences BEGIN
+                 INSERT INTO seen VALUES ('insert', NEW.id, NEW.event_id);
+             END;
+             CREATE TEMP TRIGGER seen_move AFTER UPDATE OF event_id ON occurrences BEGIN
+                 INSERT INTO seen VALUES ('move', NEW.id, NEW.event_id);
+             END;",
+        )
+        .expect("triggers");
+        // A feed lists the same story hour at the same library, and a
+        // workshop nobody else lists.
+        let mut run = story_hour("fil", Some(0));
+        let workshop = listing("fil", "Atelier de robotique pour ados", Some(0))
+            .occurrences
+            .into_iter()
+            .next()
+            .expect("the workshop")
+            .event;
+        run.occurrences.push(Occurrence::single(
+            run.source.clone(),
+            "robotique@example.org",
+            workshop,
+        ));
+        let story = run
+            .occurrences
+            .first()
+            .map(|o| o.event.id.clone())
+            .expect("story");
+        let robotics = run
+            .occurrences
+            .last()
+            .map(|o| o.event.id.clone())
+            .expect("workshop");
+        assert_ne!(story, robotics);
+
+        let tx = conn.transaction().expect("transaction");
+        let (counts, changes) =
+            apply_success(&tx, &run, &Rules::default(), &mut blocks).expect("run");
+        tx.commit().expect("commit");
+        assert_eq!((counts.found, counts.new), (2, 2));
+
+        let seen: BTreeSet<(String, String, String)> = conn
+            .prepare("SELECT what, id, event_id FROM seen")
+            .expect("seen")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        let write =
+            |id: &str, event: &str| ("insert".to_string(), id.to_string(), event.to_string());
+        assert_eq!(
+            seen,
+            BTreeSet::from([write(&story, &library_event), write(&robotics, &robotics)]),
+            "each new occurrence inserted once, in its event; nothing moved"
+        );
+        let events: BTreeSet<String> = conn
+            .prepare("SELECT id FROM events")
+            .expect("events")
+            .query_map([], |r| r.get(0))
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(
+            events,
+            BTreeSet::from([library_event.clone(), robotics.clone()])
+        );
+        let upserted: BTreeSet<&str> = changes.upserted.iter().map(|e| e.id.as_str()).collect();
+        assert_eq!(
+            upserted,
+            BTreeSet::from([library_event.as_str(), robotics.as_str()])
+        );
+        assert!(changes.removed.is_empty(), "{:?}", changes.removed);
+    }
+
+    /// A batch's runs' new occurrences are written after clustering them
+    /// all: two runs of one source in one batch are refused (the writer
+    /// then writes each alone).
+    #[test]
+    fn a_batch_with_two_runs_of_one_source_is_refused() {
+        let (_dir, mut conn, mut blocks) = fresh_store();
+        let (first, second) = (story_hour("fil", Some(0)), story_hour("fil", Some(1)));
+        let tx = conn.transaction().expect("transaction");
+        let refused = apply_batch(&tx, &[&first, &second], &Rules::default(), &mut blocks);
+        match refused {
+            Err(StoreFail::Corrupt(message)) => assert!(message.contains("fil"), "{message}"),
+            other => panic!("expected a refusal, got {:?}", other.map(|(c, _)| c)),
         }
     }
 
