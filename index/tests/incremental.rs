@@ -1025,3 +1025,58 @@ fn a_first_pass_writes_a_few_times_the_store_not_a_page_per_statement() {
         "{written} bytes written for a store of {store}"
     );
 }
+
+/// Two runs of one source queued together (a source read twice while the
+/// writer was busy) are written one after the other, in the order they
+/// came: the second sees the first's new occurrences, keeps those it
+/// lists again, removes the one it no longer lists.
+#[test]
+fn two_runs_of_one_source_queued_together_are_written_in_order() {
+    let region = region(2, 30);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = Arc::new(open(dir.path(), &region));
+    let (a, b) = (region[0].clone(), region[1].clone());
+    let (writer, go) = hold_writer(&index, &a.0, a.1.clone());
+    let earlier: Vec<Occurrence> = b.1[..20].to_vec();
+    let later: Vec<Occurrence> = b.1[10..].to_vec();
+    let queue = |list: Vec<Occurrence>| {
+        let index = Arc::clone(&index);
+        let source = b.0.clone();
+        let handle = std::thread::spawn(move || index.record_success(run(&source, list)));
+        // Time for the run to join the queue before the next one.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        handle
+    };
+    let first = queue(earlier);
+    let second = queue(later.clone());
+    go.send(()).expect("go");
+    writer.join().expect("writer").expect("a's run");
+    let first = first.join().expect("first").expect("first run");
+    assert_eq!((first.found, first.new, first.removed), (20, 20, 0));
+    let second = second.join().expect("second").expect("second run");
+    assert_eq!(
+        (second.found, second.new, second.removed),
+        (later.len(), later.len() - 10, 10),
+        "the later run goes on from the earlier"
+    );
+    drop(index);
+    let conn = rusqlite::Connection::open(dir.path().join("babillard.sqlite")).expect("sqlite");
+    let stored: BTreeSet<String> = conn
+        .prepare("SELECT record_uid FROM occurrences WHERE source = ?1")
+        .expect("prepare")
+        .query_map([&b.0], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    let want: BTreeSet<String> = later.iter().map(|o| o.record_uid.clone()).collect();
+    assert_eq!(stored, want);
+    // Every stored occurrence's event has a row.
+    let orphans: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM occurrences WHERE event_id NOT IN (SELECT id FROM events)",
+            [],
+            |r| r.get(0),
+        )
+        .expect("orphans");
+    assert_eq!(orphans, 0);
+}
