@@ -174,6 +174,18 @@ impl VenueBook {
             }
         }
         let decided = member.place.may_pair(&seen.place);
+        // The decision is symmetric (`normalize::dedup::places::place`):
+        // the answer is kept both ways, so that each pair of venues is
+        // decided once, not once from each side.
+        self.keep(a, b, decided);
+        self.keep(b, a, decided);
+        decided
+    }
+
+    /// Keep the answer for a member at venue number `a` and a candidate at
+    /// venue number `b`.
+    fn keep(&mut self, a: u32, b: u32, decided: bool) {
+        let (word, bit) = ((2 * b as usize) / 64, (2 * b as usize) % 64);
         if self.answers.len() <= a as usize {
             self.answers.resize_with(a as usize + 1, Vec::new);
         }
@@ -185,7 +197,15 @@ impl VenueBook {
                 *w |= (1 | u64::from(decided) << 1) << bit;
             }
         }
-        decided
+    }
+
+    /// Whether the answer for venue numbers (`a`, `b`) is kept, and what
+    /// it is.
+    #[cfg(test)]
+    fn kept(&self, a: u32, b: u32) -> Option<bool> {
+        let (word, bit) = ((2 * b as usize) / 64, (2 * b as usize) % 64);
+        let w = self.answers.get(a as usize)?.get(word)?;
+        (w >> bit & 1 == 1).then_some(w >> (bit + 1) & 1 == 1)
     }
 }
 
@@ -213,6 +233,18 @@ mod tests {
         assert!(!book.may_pair(Some((h_mda, &mda)), Some(h_other)));
         // Decided once, answered the same from the book.
         assert!(!book.may_pair(Some((h_mda, &mda)), Some(h_other)));
+        // The mda's number is known once it is learnt; the pair is then
+        // kept both ways.
+        book.learn(h_mda, &mda);
+        assert!(!book.may_pair(Some((h_mda, &mda)), Some(h_other)));
+        let (n_mda, n_other) = (book.number[&h_mda], book.number[&h_other]);
+        assert_eq!(book.kept(n_mda, n_other), Some(false));
+        assert_eq!(
+            book.kept(n_other, n_mda),
+            Some(false),
+            "the other side's answer is kept too"
+        );
+        assert!(!book.may_pair(Some((h_other, &other)), Some(h_mda)));
         // The same place under another spelling may pair.
         let same = venue(
             "mda-2",
