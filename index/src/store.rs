@@ -963,10 +963,13 @@ pub(crate) struct Member<'a> {
 /// outside them does not change meanwhile.
 struct Ledger<'c, 'm> {
     first_seen: rusqlite::Statement<'c>,
+    /// How many stored occurrences hold an event id: counted in the index
+    /// by event, the rows not read.
     holders: rusqlite::Statement<'c>,
     pinned: rusqlite::Statement<'c>,
-    /// Occurrence ids given to the assignment.
-    loaded: HashSet<&'m str>,
+    /// Per event id, how many of the occurrences given to the assignment
+    /// hold it in the table (a run's new occurrences are not there yet).
+    loaded: HashMap<&'m str, usize>,
 }
 
 impl normalize::identity::Ledger for Ledger<'_, '_> {
@@ -982,11 +985,9 @@ impl normalize::identity::Ledger for Ledger<'_, '_> {
     }
 
     fn held_outside(&mut self, event_id: &str) -> StoreResult<bool> {
-        let held: Vec<String> = self
-            .holders
-            .query_map([event_id], |r| r.get::<_, String>(0))?
-            .collect::<Result<_, _>>()?;
-        Ok(held.iter().any(|h| !self.loaded.contains(h.as_str())))
+        let stored: i64 = self.holders.query_row([event_id], |r| r.get(0))?;
+        let given = self.loaded.get(event_id).copied().unwrap_or(0);
+        Ok(to_usize(stored) > given)
     }
 
     fn pinned(&mut self, event_id: &str) -> StoreResult<bool> {
@@ -1974,14 +1975,23 @@ pub(crate) fn assign_events_in<'a>(
                 .collect(),
         })
         .collect();
+    // The members given, each once, that the table holds.
+    let unwritten: HashSet<&str> = seeds.inserts.iter().map(|n| n.id).collect();
+    let given: BTreeSet<usize> = subset.iter().copied().collect();
+    let mut loaded: HashMap<&str, usize> = HashMap::new();
+    for m in given.iter().filter_map(|&i| members.get(i)) {
+        if !unwritten.contains(m.occ.event.id.as_str()) {
+            *loaded.entry(m.event_id.as_str()).or_default() += 1;
+        }
+    }
     let mut ledger = Ledger {
         first_seen: tx.prepare("SELECT first_seen FROM events WHERE id = ?1")?,
-        holders: tx.prepare("SELECT id FROM occurrences WHERE event_id = ?1")?,
+        holders: tx.prepare("SELECT count(*) FROM occurrences WHERE event_id = ?1")?,
         pinned: tx.prepare(
             "SELECT EXISTS (SELECT 1 FROM locks WHERE event_id = ?1)
                  OR EXISTS (SELECT 1 FROM hidden WHERE target = ?1 AND series = 0)",
         )?,
-        loaded: subset.iter().filter_map(|&i| ids.get(i).copied()).collect(),
+        loaded,
     };
     // People's links read and the group cut into clusters.
     let cluster_ms = t_after.elapsed().as_millis() as u64;
@@ -2643,6 +2653,60 @@ mod tests {
             BTreeSet::from([library_event.as_str(), robotics.as_str()])
         );
         assert!(changes.removed.is_empty(), "{:?}", changes.removed);
+    }
+
+    /// A new occurrence whose own id is already an event's, held by an
+    /// occurrence the re-clustering does not hold (it is not a candidate):
+    /// that id is not free, the new one gets an id of its own and the
+    /// other event keeps its member.
+    #[test]
+    fn a_new_occurrence_does_not_take_an_event_id_held_outside_its_group() {
+        let (_dir, mut conn, mut blocks) = fresh_store();
+        commit_run(
+            &mut conn,
+            &mut blocks,
+            listing("autre", "Conférence sur les oiseaux migrateurs", Some(3)),
+        );
+        let other = model::ids::occurrence_id(
+            &SourceId::new("autre").expect("test source id"),
+            "conte@example.org",
+            "",
+        );
+        // The id the feed's story hour will have names the lecture's event
+        // (as when an occurrence left the event named after it).
+        let feed = story_hour("fil", Some(0));
+        let new = feed
+            .occurrences
+            .first()
+            .map(|o| o.event.id.clone())
+            .expect("one");
+        conn.execute(
+            "UPDATE occurrences SET event_id = ?1 WHERE id = ?2",
+            params![new, other],
+        )
+        .expect("move");
+        conn.execute(
+            "UPDATE events SET id = ?1 WHERE id = ?2",
+            params![new, other],
+        )
+        .expect("rename");
+        commit_run(&mut conn, &mut blocks, feed);
+        let event_of = |id: &str| -> String {
+            conn.query_row(
+                "SELECT event_id FROM occurrences WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .expect("event")
+        };
+        assert_eq!(event_of(&other), new, "the lecture keeps its event");
+        let given = event_of(&new);
+        assert_ne!(given, new, "the story hour does not join the lecture");
+        assert_eq!(given, model::ids::stable_hash(&["event", &new, "1"]));
+        let events: i64 = conn
+            .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+            .expect("events");
+        assert_eq!(events, 2);
     }
 
     /// A batch's runs' new occurrences are written after clustering them
