@@ -2031,12 +2031,13 @@ pub(crate) fn assign_events_in<'a>(
             touched.insert(event_id.to_string());
         }
     }
-    // The stored occurrences that move.
+    // The stored occurrences that move (a curation's new ones too: they
+    // are in the table, holding their placeholder).
     let mut update = tx.prepare("UPDATE occurrences SET event_id = ?2 WHERE id = ?1")?;
     let mut moves: Vec<&(String, String)> = assignment
         .moves
         .iter()
-        .filter(|(occurrence, _)| !seeds.new.contains(occurrence))
+        .filter(|(occurrence, _)| !unwritten.contains(occurrence.as_str()))
         .collect();
     moves.sort_unstable();
     let moved = moves.len();
