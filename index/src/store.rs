@@ -1089,7 +1089,9 @@ pub(crate) struct Seeds<'a> {
     pub occurrences: Vec<String>,
     /// Events to re-cluster whole (they lost or may lose a member).
     pub events: BTreeSet<String>,
-    /// Occurrences this run inserted: their placeholder event id is no vote.
+    /// Occurrences holding a placeholder event id (their own id), which is
+    /// no vote: a run's new ones (not in the table yet, see `inserts`) or,
+    /// in a curation, those leaving their event (in the table).
     pub new: HashSet<String>,
     /// The event each occurrence this run wrote holds (its blocking is
     /// written after the re-clustering).
