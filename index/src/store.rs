@@ -1979,9 +1979,9 @@ pub(crate) fn assign_events_in<'a>(
         .collect();
     // The members given, each once, that the table holds.
     let unwritten: HashSet<&str> = seeds.inserts.iter().map(|n| n.id).collect();
-    let given: BTreeSet<usize> = subset.iter().copied().collect();
+    let each_once: BTreeSet<usize> = subset.iter().copied().collect();
     let mut loaded: HashMap<&str, usize> = HashMap::new();
-    for m in given.iter().filter_map(|&i| members.get(i)) {
+    for m in each_once.iter().filter_map(|&i| members.get(i)) {
         if !unwritten.contains(m.occ.event.id.as_str()) {
             *loaded.entry(m.event_id.as_str()).or_default() += 1;
         }
@@ -2001,7 +2001,7 @@ pub(crate) fn assign_events_in<'a>(
     let ledger_ms = (t_after.elapsed().as_millis() as u64).saturating_sub(cluster_ms);
     let mut touched = assignment.touched;
     // The run's new occurrences, in the events they were given.
-    let given: HashMap<&str, &str> = assignment
+    let event_given: HashMap<&str, &str> = assignment
         .moves
         .iter()
         .map(|(occurrence, event)| (occurrence.as_str(), event.as_str()))
@@ -2010,7 +2010,7 @@ pub(crate) fn assign_events_in<'a>(
     if !seeds.inserts.is_empty() {
         let mut insert = tx.prepare_cached(UPSERT_OCCURRENCE)?;
         for new in &seeds.inserts {
-            let event_id = given.get(new.id).copied().unwrap_or(new.id);
+            let event_id = event_given.get(new.id).copied().unwrap_or(new.id);
             let last_row = tx.last_insert_rowid();
             insert.execute(params![
                 new.id,
@@ -2470,18 +2470,32 @@ mod tests {
         });
         let id = SourceId::new(source).expect("test source id");
         let occ = Occurrence::single(id.clone(), "conte@example.org", event);
-        crate::SourceRun {
-            source: id,
-            at: Utc::now(),
-            duration_ms: 1,
-            kind: Some("ics".to_string()),
-            fetch: FetchState::default(),
-            records: vec![model::RawEvent::new(
+        source_run(
+            id,
+            vec![model::RawEvent::new(
                 "conte@example.org".to_string(),
                 title.to_string(),
                 model::TimeValue::Offset { at: start },
             )],
-            occurrences: vec![occ],
+            vec![occ],
+        )
+    }
+
+    /// A successful run of `source` listing `records`, read into
+    /// `occurrences`, now.
+    fn source_run(
+        source: SourceId,
+        records: Vec<model::RawEvent>,
+        occurrences: Vec<Occurrence>,
+    ) -> crate::SourceRun {
+        crate::SourceRun {
+            source,
+            at: Utc::now(),
+            duration_ms: 1,
+            kind: Some("ics".to_string()),
+            fetch: FetchState::default(),
+            records,
+            occurrences,
             warnings: Vec::new(),
         }
     }
@@ -2527,11 +2541,17 @@ mod tests {
         (dir, conn, BlockIndex::default())
     }
 
-    /// Apply `run` alone in a transaction of its own, committed.
-    fn commit_run(conn: &mut Connection, blocks: &mut BlockIndex, run: crate::SourceRun) {
+    /// Apply `run` alone in a transaction of its own, committed; what it
+    /// did.
+    fn commit_run(
+        conn: &mut Connection,
+        blocks: &mut BlockIndex,
+        run: crate::SourceRun,
+    ) -> (RunCounts, ChangeSet) {
         let tx = conn.transaction().expect("transaction");
-        apply_success(&tx, &run, &Rules::default(), blocks).expect("run");
+        let done = apply_success(&tx, &run, &Rules::default(), blocks).expect("run");
         tx.commit().expect("commit");
+        done
     }
 
     /// `n` concerts of one source, an hour apart, each described by
@@ -2554,16 +2574,7 @@ mod tests {
                 model::TimeValue::Offset { at: start },
             ));
         }
-        crate::SourceRun {
-            source: id,
-            at: Utc::now(),
-            duration_ms: 1,
-            kind: Some("ics".to_string()),
-            fetch: FetchState::default(),
-            records,
-            occurrences,
-            warnings: Vec::new(),
-        }
+        source_run(id, records, occurrences)
     }
 
     /// A run's new occurrences are written once, in the event the
@@ -2619,10 +2630,7 @@ mod tests {
             .expect("workshop");
         assert_ne!(story, robotics);
 
-        let tx = conn.transaction().expect("transaction");
-        let (counts, changes) =
-            apply_success(&tx, &run, &Rules::default(), &mut blocks).expect("run");
-        tx.commit().expect("commit");
+        let (counts, changes) = commit_run(&mut conn, &mut blocks, run);
         assert_eq!((counts.found, counts.new), (2, 2));
 
         let seen: BTreeSet<(String, String, String)> = conn
