@@ -269,6 +269,13 @@ impl Drop for RunComing {
 /// long at most for them to join its batch: each batch pays a fixed cost
 /// (a transaction, a search commit of ~30 ms), so that many small
 /// sources read together are written in a few batches, not one each.
+/// A first pass of sources of a thousand occurrences fills the pipeline's
+/// queue with eight runs, fewer than [`GATHER_RUNS`], and the writer
+/// waits the whole time before most batches (5.3 s of a million
+/// occurrences): not waiting once the runs waiting hold 4,096
+/// occurrences was slower all the same (171–194 s against 167–170 s,
+/// BENCHMARKS.md, session 22), the wait leaving both cores to the runs
+/// being read.
 const GATHER_WAIT: std::time::Duration = std::time::Duration::from_millis(40);
 /// ... and stops waiting once this many runs wait.
 const GATHER_RUNS: usize = 16;
@@ -545,6 +552,9 @@ impl Index {
         let mut changed = false;
         let mut search: Result<(), SearchFail> = Ok(());
         let (mut occurrences, mut batches) = (0usize, 0usize);
+        // Time spent handing the batches' changes to the search index, and
+        // waiting for runs between batches.
+        let (mut sent, mut gathered) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
         let Writer {
             conn,
             search: search_writer,
@@ -604,7 +614,9 @@ impl Index {
                         if !changes.is_empty() {
                             changed = true;
                             if search.is_ok() {
+                                let sending = std::time::Instant::now();
                                 search = send_changes(search_writer, &changes);
+                                sent += sending.elapsed();
                             }
                         }
                         counts.extend(each.into_iter().map(Ok));
@@ -640,7 +652,9 @@ impl Index {
             {
                 break;
             }
+            let gathering = std::time::Instant::now();
             self.gather();
+            gathered += gathering.elapsed();
         }
         if answers.is_empty() {
             return false;
@@ -694,6 +708,8 @@ impl Index {
             sql_ms = stored.as_millis() as u64,
             commit_ms,
             search_ms = (started.elapsed() - stored).as_millis() as u64,
+            send_ms = sent.as_millis() as u64,
+            gather_ms = gathered.as_millis() as u64,
             batches,
             runs = answers.len(),
             occurrences,
@@ -777,7 +793,7 @@ impl Index {
         let count = store::for_each_event(
             &w.conn,
             |fail| self.store_err(fail),
-            |event| search.upsert(&event).map_err(|e| self.search_err(e)),
+            |event, json| search.upsert(&event, json).map_err(|e| self.search_err(e)),
         );
         let count = match count {
             Ok(n) => n,
@@ -1237,8 +1253,12 @@ fn send_changes(search: &mut SearchWriter, changes: &ChangeSet) -> Result<(), Se
     for id in &changes.removed {
         search.remove(id)?;
     }
-    for event in &changes.upserted {
-        search.upsert(event)?;
+    for upserted in &changes.upserted {
+        if upserted.new {
+            search.add(&upserted.event, &upserted.json)?;
+        } else {
+            search.upsert(&upserted.event, &upserted.json)?;
+        }
     }
     Ok(())
 }

@@ -103,6 +103,9 @@ pub(crate) fn open_connection(path: &Path, read_only: bool) -> rusqlite::Result<
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         // A run of 10,000 events writes ~40 MB through several indexes:
         // a 64 MB page cache (instead of 2 MB) keeps them in memory.
+        // 128 MB was no faster at a million occurrences, nor was letting
+        // the WAL grow to 1 GB between checkpoints (BENCHMARKS.md,
+        // session 22).
         conn.pragma_update(None, "cache_size", -65536)?;
         // Temporary files on disk, not in memory: the writer keeps each
         // batch of a group in a savepoint (`Index::write_pending`), whose
@@ -160,9 +163,22 @@ pub(crate) struct ChangeSet {
     pub new: usize,
     pub updated: usize,
     /// Events inserted or updated, as now stored.
-    pub upserted: Vec<Event>,
+    pub upserted: Vec<Upserted>,
     /// Ids of events deleted.
     pub removed: Vec<String>,
+}
+
+/// An event inserted or updated, with the JSON its row holds: the search
+/// document stores the same text, not a second serialization of the
+/// event (two fifths of the writer's time on the search index at a
+/// million occurrences).
+#[derive(Debug)]
+pub(crate) struct Upserted {
+    pub event: Event,
+    pub json: String,
+    /// No row held the event before: the search index, which holds only
+    /// what the store's rows publish, has no document of it to replace.
+    pub new: bool,
 }
 
 impl ChangeSet {
@@ -610,7 +626,11 @@ pub(crate) fn apply_batch(
         rebuild_ms = (t0.elapsed() - t_assign).as_millis() as u64,
         "apply_success phases"
     );
-    let updated_events: HashSet<&str> = changes.upserted.iter().map(|e| e.id.as_str()).collect();
+    let updated_events: HashSet<&str> = changes
+        .upserted
+        .iter()
+        .map(|u| u.event.id.as_str())
+        .collect();
     let mut counts = Vec::with_capacity(written.len());
     for w in &written {
         counts.push(finish_run(tx, w, &updated_events)?);
@@ -2184,7 +2204,7 @@ pub(crate) fn rebuild_events(
                     }
                     upsert_stmt.execute(params![
                         id,
-                        json,
+                        &json,
                         event.start.timestamp(),
                         event.effective_end_utc().timestamp(),
                         event.sequence,
@@ -2197,7 +2217,11 @@ pub(crate) fn rebuild_events(
                         // Out of every public answer, as a removed event is.
                         changes.removed.push(event.id);
                     } else {
-                        changes.upserted.push(*event);
+                        changes.upserted.push(Upserted {
+                            event: *event,
+                            json,
+                            new,
+                        });
                     }
                 }
             }
@@ -2344,9 +2368,14 @@ pub(crate) fn retag_territories(
             continue;
         }
         event.territories = placed;
-        update.execute(params![id, to_json(&event)?])?;
+        let json = to_json(&event)?;
+        update.execute(params![id, &json])?;
         if !hidden {
-            changes.upserted.push(event);
+            changes.upserted.push(Upserted {
+                event,
+                json,
+                new: false,
+            });
         }
     }
     if !changes.upserted.is_empty() {
@@ -2358,7 +2387,7 @@ pub(crate) fn retag_territories(
 pub(crate) fn for_each_event<E>(
     conn: &Connection,
     map: impl Fn(StoreFail) -> E,
-    mut f: impl FnMut(Event) -> Result<(), E>,
+    mut f: impl FnMut(Event, &str) -> Result<(), E>,
 ) -> Result<usize, E> {
     let mut stmt = conn
         .prepare("SELECT json FROM events WHERE hidden = 0 ORDER BY id")
@@ -2367,7 +2396,7 @@ pub(crate) fn for_each_event<E>(
     let mut n = 0;
     while let Some(row) = rows.next().map_err(|e| map(e.into()))? {
         let json: String = row.get(0).map_err(|e| map(e.into()))?;
-        f(from_json("event", &json).map_err(&map)?)?;
+        f(from_json("event", &json).map_err(&map)?, &json)?;
         n += 1;
     }
     Ok(n)
@@ -2658,7 +2687,11 @@ mod tests {
             events,
             BTreeSet::from([library_event.clone(), robotics.clone()])
         );
-        let upserted: BTreeSet<&str> = changes.upserted.iter().map(|e| e.id.as_str()).collect();
+        let upserted: BTreeSet<&str> = changes
+            .upserted
+            .iter()
+            .map(|u| u.event.id.as_str())
+            .collect();
         assert_eq!(
             upserted,
             BTreeSet::from([library_event.as_str(), robotics.as_str()])
@@ -2755,8 +2788,24 @@ mod tests {
             .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
             .expect("event ids");
         assert_eq!(ids.len(), n);
-        let upserted: Vec<&str> = changes.upserted.iter().map(|e| e.id.as_str()).collect();
+        let upserted: Vec<&str> = changes
+            .upserted
+            .iter()
+            .map(|u| u.event.id.as_str())
+            .collect();
         assert_eq!(upserted, ids.iter().map(String::as_str).collect::<Vec<_>>());
+        // Each carries the text of its row, and is new: no row held it.
+        for u in &changes.upserted {
+            let row: String = conn
+                .query_row(
+                    "SELECT json FROM events WHERE id = ?1",
+                    [&u.event.id],
+                    |r| r.get(0),
+                )
+                .expect("row");
+            assert_eq!(u.json, row);
+            assert!(u.new, "{}", u.event.id);
+        }
 
         // A person locks the title of the first event and of the last, and
         // hides the one before the last; then every description changes.
@@ -2784,14 +2833,21 @@ mod tests {
         tx.commit().expect("commit");
         assert_eq!((changes.new, changes.updated), (0, n));
         assert_eq!(changes.removed, vec![hidden.clone()]);
-        let upserted: Vec<&str> = changes.upserted.iter().map(|e| e.id.as_str()).collect();
+        let upserted: Vec<&str> = changes
+            .upserted
+            .iter()
+            .map(|u| u.event.id.as_str())
+            .collect();
         let shown: Vec<&str> = ids
             .iter()
             .filter(|id| *id != hidden)
             .map(String::as_str)
             .collect();
         assert_eq!(upserted, shown);
-        for e in &changes.upserted {
+        for u in &changes.upserted {
+            // Rows held them: their documents are replaced.
+            assert!(!u.new, "{}", u.event.id);
+            let e = &u.event;
             let locked = e.id == *first || e.id == *last;
             assert_eq!(e.title == "Titre fixé", locked, "{}: {}", e.id, e.title);
             assert_eq!(e.sequence, 1, "{}", e.id);

@@ -1080,3 +1080,74 @@ fn two_runs_of_one_source_queued_together_are_written_in_order() {
         .expect("orphans");
     assert_eq!(orphans, 0);
 }
+
+#[test]
+fn an_event_made_then_changed_within_one_group_has_one_search_document() {
+    // A new event's document is added without deleting its id first (no
+    // row held it, so the search index has no document of it); changed in
+    // the next batch of the same transaction, its row exists and the
+    // document is replaced. Were the change taken for new, the search
+    // index would serve the event twice, once with its old title.
+    let region = region(2, 30);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index = Arc::new(open(dir.path(), &region));
+    let (a, b) = (region[0].clone(), region[1].clone());
+    let (writer, go) = hold_writer(&index, &a.0, a.1.clone());
+    let earlier: Vec<Occurrence> = b.1[..20].to_vec();
+    let mut later = earlier.clone();
+    for o in &mut later[..10] {
+        o.event.title = format!("Reporté : {}", o.event.title);
+    }
+    let queue = |list: Vec<Occurrence>| {
+        let index = Arc::clone(&index);
+        let source = b.0.clone();
+        let handle = std::thread::spawn(move || index.record_success(run(&source, list)));
+        // Time for the run to join the queue before the next one.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        handle
+    };
+    let first = queue(earlier);
+    let second = queue(later);
+    go.send(()).expect("go");
+    writer.join().expect("writer").expect("a's run");
+    let first = first.join().expect("first").expect("first run");
+    assert_eq!(first.new, 20);
+    let second = second.join().expect("second").expect("second run");
+    assert_eq!(second.new, 0);
+    // Some of the changed listings changed their events (others are
+    // cross-listings whose event keeps the other source's title).
+    assert!(second.updated >= 1, "{second:?}");
+    let mut q = index::Query::from(
+        Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0)
+            .single()
+            .expect("date"),
+    );
+    q.limit = 1000;
+    let page = index.query(&q).expect("query");
+    let served: BTreeMap<String, String> = page
+        .events
+        .iter()
+        .map(|e| (e.id.clone(), e.title.clone()))
+        .collect();
+    assert_eq!(page.events.len(), served.len(), "an event served twice");
+    assert_eq!(page.total, served.len());
+    assert!(served.values().any(|t| t.starts_with("Reporté")));
+    let mut stored: BTreeMap<String, String> = BTreeMap::new();
+    drop(index);
+    let conn = rusqlite::Connection::open(dir.path().join("babillard.sqlite")).expect("sqlite");
+    let mut stmt = conn
+        .prepare("SELECT id, json FROM events WHERE hidden = 0")
+        .expect("prepare");
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .expect("query");
+    for row in rows {
+        let (id, json) = row.expect("row");
+        let event: Event = serde_json::from_str(&json).expect("event json");
+        stored.insert(id, event.title);
+    }
+    assert_eq!(
+        served, stored,
+        "the search index serves what the store holds"
+    );
+}
