@@ -1026,6 +1026,34 @@ fn a_first_pass_writes_a_few_times_the_store_not_a_page_per_statement() {
     );
 }
 
+/// Write `held`'s run, and while the writer holds it, queue two runs of
+/// `source` one after the other: both join its transaction, in two
+/// batches (one run per source in a batch). Returns their counts.
+fn two_runs_in_one_group(
+    index: &Arc<Index>,
+    held: &(String, Vec<Occurrence>),
+    source: &str,
+    earlier: Vec<Occurrence>,
+    later: Vec<Occurrence>,
+) -> (index::RunCounts, index::RunCounts) {
+    let (writer, go) = hold_writer(index, &held.0, held.1.clone());
+    let queue = |list: Vec<Occurrence>| {
+        let index = Arc::clone(index);
+        let source = source.to_string();
+        let handle = std::thread::spawn(move || index.record_success(run(&source, list)));
+        // Time for the run to join the queue before the next one.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        handle
+    };
+    let first = queue(earlier);
+    let second = queue(later);
+    go.send(()).expect("go");
+    writer.join().expect("writer").expect("the held run");
+    let first = first.join().expect("first").expect("first run");
+    let second = second.join().expect("second").expect("second run");
+    (first, second)
+}
+
 /// Two runs of one source queued together (a source read twice while the
 /// writer was busy) are written one after the other, in the order they
 /// came: the second sees the first's new occurrences, keeps those it
@@ -1035,25 +1063,11 @@ fn two_runs_of_one_source_queued_together_are_written_in_order() {
     let region = region(2, 30);
     let dir = tempfile::tempdir().expect("tempdir");
     let index = Arc::new(open(dir.path(), &region));
-    let (a, b) = (region[0].clone(), region[1].clone());
-    let (writer, go) = hold_writer(&index, &a.0, a.1.clone());
-    let earlier: Vec<Occurrence> = b.1[..20].to_vec();
+    let b = region[1].clone();
     let later: Vec<Occurrence> = b.1[10..].to_vec();
-    let queue = |list: Vec<Occurrence>| {
-        let index = Arc::clone(&index);
-        let source = b.0.clone();
-        let handle = std::thread::spawn(move || index.record_success(run(&source, list)));
-        // Time for the run to join the queue before the next one.
-        std::thread::sleep(std::time::Duration::from_millis(300));
-        handle
-    };
-    let first = queue(earlier);
-    let second = queue(later.clone());
-    go.send(()).expect("go");
-    writer.join().expect("writer").expect("a's run");
-    let first = first.join().expect("first").expect("first run");
+    let (first, second) =
+        two_runs_in_one_group(&index, &region[0], &b.0, b.1[..20].to_vec(), later.clone());
     assert_eq!((first.found, first.new, first.removed), (20, 20, 0));
-    let second = second.join().expect("second").expect("second run");
     assert_eq!(
         (second.found, second.new, second.removed),
         (later.len(), later.len() - 10, 10),
@@ -1091,28 +1105,14 @@ fn an_event_made_then_changed_within_one_group_has_one_search_document() {
     let region = region(2, 30);
     let dir = tempfile::tempdir().expect("tempdir");
     let index = Arc::new(open(dir.path(), &region));
-    let (a, b) = (region[0].clone(), region[1].clone());
-    let (writer, go) = hold_writer(&index, &a.0, a.1.clone());
+    let b = region[1].clone();
     let earlier: Vec<Occurrence> = b.1[..20].to_vec();
     let mut later = earlier.clone();
     for o in &mut later[..10] {
         o.event.title = format!("Reporté : {}", o.event.title);
     }
-    let queue = |list: Vec<Occurrence>| {
-        let index = Arc::clone(&index);
-        let source = b.0.clone();
-        let handle = std::thread::spawn(move || index.record_success(run(&source, list)));
-        // Time for the run to join the queue before the next one.
-        std::thread::sleep(std::time::Duration::from_millis(300));
-        handle
-    };
-    let first = queue(earlier);
-    let second = queue(later);
-    go.send(()).expect("go");
-    writer.join().expect("writer").expect("a's run");
-    let first = first.join().expect("first").expect("first run");
+    let (first, second) = two_runs_in_one_group(&index, &region[0], &b.0, earlier, later);
     assert_eq!(first.new, 20);
-    let second = second.join().expect("second").expect("second run");
     assert_eq!(second.new, 0);
     // Some of the changed listings changed their events (others are
     // cross-listings whose event keeps the other source's title).
