@@ -890,12 +890,8 @@ impl SearchWriter {
 
     /// Replace (or add) the document of an event.
     pub(crate) fn upsert(&mut self, event: &Event, json: &str) -> Result<(), SearchFail> {
-        let doc = self.document(event, json);
-        let id = Term::from_field_text(self.fields.id, &event.id);
-        let writer = self.writer()?;
-        writer.delete_term(id);
-        writer.add_document(doc)?;
-        Ok(())
+        self.remove(&event.id)?;
+        self.add(event, json)
     }
 
     /// Add the document of an event the index does not hold: no deletion
